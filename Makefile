@@ -1,0 +1,26 @@
+# dtls-kit — the two commands a newcomer needs: `make demo` and `make test`.
+PNPM := npx --yes pnpm@10.34.8
+
+.PHONY: dtls install build test peers clean
+
+dtls: build
+
+install:
+	$(PNPM) install --frozen-lockfile=false
+
+build: install
+	$(PNPM) turbo run build
+
+# Real peers for the interop tests: OpenSSL is on every machine, GnuTLS is installed here.
+peers:
+	@command -v openssl >/dev/null || { echo "openssl is required"; exit 1; }
+	@command -v gnutls-cli >/dev/null || { \
+	  echo "installing gnutls-bin"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
+
+test: build peers
+	$(PNPM) turbo run test --concurrency=1
+
+clean:
+	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo

@@ -1,0 +1,48 @@
+/**
+ * The crypto provider interface: everything the engine needs from a crypto library, and
+ * nothing more. Two implementations pass the same tests: `nodeCryptoProvider` (node:crypto,
+ * the fast default) and `nobleCryptoProvider` (pure JS on @noble/*, runs anywhere).
+ * All calls are synchronous: records are sealed and opened on the hot path.
+ */
+
+export type HashAlgorithm = 'sha256' | 'sha384';
+
+/** The AEAD ciphers of the first wave (RFC 5288, RFC 6655, RFC 7905). */
+export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm' | 'aes-128-ccm-8';
+
+/** RFC 8422 5.1.1 / RFC 7919 NamedGroup names we run ECDHE over. */
+export type NamedGroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+
+/** An AEAD keyed once per epoch and direction; reused for every record. */
+export interface Aead {
+  readonly algorithm: AeadAlgorithm;
+  /** Length in bytes of the authentication tag appended by seal(). */
+  readonly tagLength: number;
+  /** Returns ciphertext || tag. */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Returns the plaintext, or null when the tag does not verify (never throws on bad input). */
+  open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
+}
+
+/** An ephemeral (EC)DH key pair for one handshake. */
+export interface KeyShare {
+  readonly group: NamedGroupName;
+  /** Public value as sent on the wire: uncompressed point (0x04||X||Y) for NIST curves, 32 bytes for X25519. */
+  readonly publicKey: Uint8Array;
+  /**
+   * The shared secret with the peer's public value (RFC 8422 5.10: the X coordinate for NIST
+   * curves; RFC 7748 output for X25519). Throws DtlsError(illegal_parameter) for a point that
+   * is not on the curve, is the identity, or (X25519) gives the all-zero secret.
+   */
+  deriveSecret(peerPublicKey: Uint8Array): Uint8Array;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+  randomBytes(length: number): Uint8Array;
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Keys an AEAD. Throws RangeError when the key length does not fit the algorithm. */
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  generateKeyShare(group: NamedGroupName): KeyShare;
+}
