@@ -38,3 +38,21 @@ export class IllegalParameterError extends DtlsError {
     super(AlertDescription.illegal_parameter, message);
   }
 }
+
+/**
+ * The handshake did not finish within its deadline (no alert exists for this in TLS 1.2;
+ * handshake_failure is reported locally and nothing is sent: the peer is presumably gone).
+ */
+export class HandshakeTimeoutError extends DtlsError {
+  override readonly name: string = 'HandshakeTimeoutError';
+  constructor(ms: number) {
+    super(AlertDescription.handshake_failure, `handshake did not complete within ${ms} ms`);
+  }
+}
+
+/** Wraps whatever a user callback threw or rejected with into a DtlsError (internal_error). */
+export function asDtlsError(err: unknown, what: string): DtlsError {
+  if (err instanceof DtlsError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new DtlsError(AlertDescription.internal_error, `${what} failed: ${detail}`, { cause: err });
+}

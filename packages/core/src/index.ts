@@ -1,1 +1,43 @@
-export * from './alert.js';
+/**
+ * @dtls-kit/core — a sans-I/O DTLS 1.2 engine (RFC 6347): records, handshake, crypto providers.
+ * It does no I/O and reads no clock: feed it datagrams and the time, ask it what to send.
+ */
+export { AlertDescription, AlertLevel, alertName } from './alert.js';
+export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } from './errors.js';
+export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
+export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
+export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
+export { ServerEndpoint, type EndpointResult } from './endpoint/server-endpoint.js';
+export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
+export type { RetransmitOptions } from './handshake/retransmit-timer.js';
+
+// Crypto providers and the key schedule
+export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
+export { nodeCryptoProvider } from './crypto/node-provider.js';
+export { nobleCryptoProvider } from './crypto/noble-provider.js';
+export { ccmOpen, ccmSeal, type BlockEncrypt } from './crypto/aes-ccm.js';
+export { prf } from './crypto/prf.js';
+export { exportKeyingMaterial, extendedMasterSecret, keyBlock, masterSecret, verifyData, type TrafficKeys } from './crypto/key-schedule.js';
+export { pskPremasterSecret } from './crypto/psk-premaster.js';
+
+// Cipher suites
+export type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
+export { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+
+// Record layer
+export { ContentType } from './record/content-type.js';
+export { RecordLayer, type ReadRecord, type RecordLayerOptions, type RecordLayerStats } from './record/record-layer.js';
+export { ReplayWindow } from './record/replay-window.js';
+export { splitRecords, type RawRecord } from './record/datagram.js';
+export type { EpochKeys } from './record/epoch-keys.js';
+export type { RecordHeader } from './record/record-header.js';
+
+// Handshake codecs
+export { HandshakeType } from './handshake/handshake-type.js';
+export { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from './handshake/handshake-header.js';
+export { HandshakeReassembler } from './handshake/reassembler.js';
+export { ExtensionType } from './handshake/extensions/extension-type.js';
+export { NamedGroup } from './handshake/extensions/named-group.js';
+export { SignatureScheme } from './handshake/extensions/signature-scheme.js';
+export { decodeClientHello, encodeClientHello, type ClientHello } from './handshake/messages/client-hello.js';
+export { decodeServerHello, encodeServerHello, type ServerHello } from './handshake/messages/server-hello.js';

@@ -1,0 +1,42 @@
+import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
+import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
+
+/** Options shared by clients and servers; every limit has a safe default. */
+export interface DtlsOptions {
+  /** Crypto implementation; defaults to node:crypto. */
+  provider?: CryptoProvider;
+  /**
+   * Cipher suites in preference order: IANA or OpenSSL names, ids, or one comma/colon
+   * separated string. Defaults to every suite the given credentials can run.
+   */
+  cipherSuites?: string | readonly (string | number)[];
+  /** Largest datagram we send, in bytes (handshake messages are fragmented to fit). Default 1200. */
+  mtu?: number;
+  /** Retransmission timer (RFC 6347 4.2.4.1): initial 1000 ms, cap 60000 ms by default. */
+  retransmit?: RetransmitOptions;
+  /** The whole handshake must finish within this many ms of its start. Default 60000. */
+  handshakeTimeoutMs?: number;
+  /** Replay window size in records (RFC 6347 4.1.2.6). Default 64. */
+  replayWindowSize?: number;
+  /** Refuse peers that do not negotiate extended_master_secret (RFC 7627). Default false: offered and used when the peer has it. */
+  requireExtendedMasterSecret?: boolean;
+  /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
+  groups?: readonly NamedGroupName[];
+  /** Largest handshake message accepted, in bytes (bounds reassembly memory). Default 65536. */
+  maxHandshakeMessageLength?: number;
+  /** ALPN protocols offered (client) or accepted in preference order (server), RFC 7301. */
+  ALPNProtocols?: readonly string[];
+}
+
+export interface ClientOptions extends DtlsOptions {
+  psk?: PskClientCredentials;
+  /** server_name (RFC 6066 3); not sent for IP literals. */
+  servername?: string;
+}
+
+export interface ServerOptions extends DtlsOptions {
+  psk?: PskServerCredentials;
+  /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
+  cookieRotationMs?: number;
+}

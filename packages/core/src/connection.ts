@@ -1,0 +1,309 @@
+import { AlertDescription, AlertLevel, alertName } from './alert.js';
+import type { ClientOptions } from './config.js';
+import { exportKeyingMaterial } from './crypto/key-schedule.js';
+import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
+import { ClientHandshake, type NegotiatedParameters } from './handshake/client-handshake.js';
+import type { HandshakeHost } from './handshake/handshake-engine.js';
+import { ServerHandshake } from './handshake/server-handshake.js';
+import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
+import { ContentType } from './record/content-type.js';
+import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
+import type { ReadRecord } from './record/record-layer.js';
+import { RecordLayer } from './record/record-layer.js';
+import type { CipherSuite } from './suites/cipher-suite.js';
+
+export type ConnectionState = 'new' | 'handshaking' | 'established' | 'closed';
+
+/** What a connection reports, in order, through pollEvent(). */
+export type DtlsEvent =
+  | { readonly type: 'handshake-complete' }
+  /** One record of application data: datagram boundaries are kept. */
+  | { readonly type: 'data'; readonly data: Uint8Array }
+  /** A warning alert from the peer (fatal alerts and close_notify end the connection: see 'close'). */
+  | { readonly type: 'alert'; readonly description: AlertDescription; readonly name: string }
+  /** The connection is over: cleanly (close_notify, no error) or with the error that ended it. */
+  | { readonly type: 'close'; readonly error: DtlsError | undefined };
+
+/** Application data records that arrive before our Finished is verified wait here (reordering). */
+const MAX_EARLY_DATA_RECORDS = 16;
+
+/**
+ * One DTLS 1.2 association, sans I/O: it is fed datagrams and the time, and asked what to
+ * send, when to be woken and what happened. It never reads a clock, opens a socket or sets
+ * a timer, so the same engine runs under node:dgram, in a worker, or on a simulated network.
+ */
+export class DtlsConnection {
+  private readonly records: RecordLayer;
+  private readonly handshake: ClientHandshake | ServerHandshake;
+  private readonly outgoing: Uint8Array[] = [];
+  private readonly events: DtlsEvent[] = [];
+  private readonly earlyData: Uint8Array[] = [];
+  private currentState: ConnectionState = 'new';
+  private lastNow = 0;
+  private closeError: DtlsError | undefined;
+  /** Set by the driver: called when an asynchronous lookup finished and the engine wants to run. */
+  onWake: (() => void) | undefined;
+
+  private constructor(
+    private readonly options: ResolvedOptions,
+    now: number,
+    makeHandshake: (host: HandshakeHost) => ClientHandshake | ServerHandshake,
+    recordSeq = 0,
+  ) {
+    this.lastNow = now;
+    this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize });
+    // RFC 6347 4.2.1: a server's records continue from the ClientHello's record sequence number.
+    if (recordSeq > 0) this.records.setNextWriteSequence(0, recordSeq);
+    this.handshake = makeHandshake(this.host());
+  }
+
+  /** A client connection; call connect(now) to send the first ClientHello. */
+  static client(options: ClientOptions): DtlsConnection {
+    const resolved = resolveClientOptions(options);
+    return new DtlsConnection(resolved, 0, (host) => new ClientHandshake(host, resolved, 0));
+  }
+
+  /**
+   * A server connection for a ClientHello whose cookie the ServerEndpoint verified.
+   * @internal use ServerEndpoint.
+   */
+  static acceptVerified(options: ResolvedServerOptions, messageSeq: number, recordSeq: number, now: number): DtlsConnection {
+    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, messageSeq), recordSeq);
+    conn.currentState = 'handshaking';
+    return conn;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The handshake step we are in (e.g. wait_server_hello), for tracing and tests. */
+  get handshakeState(): string {
+    return this.handshake.state;
+  }
+
+  get isClient(): boolean {
+    return this.handshake instanceof ClientHandshake;
+  }
+
+  private get negotiated(): NegotiatedParameters {
+    return this.handshake.negotiated;
+  }
+
+  /** The negotiated cipher suite (after the ServerHello). */
+  get cipherSuite(): CipherSuite | undefined {
+    return this.negotiated.suite;
+  }
+
+  /** Always DTLSv1.2 for now; named as node:tls names protocols. */
+  get protocol(): string | undefined {
+    return this.negotiated.suite ? 'DTLSv1.2' : undefined;
+  }
+
+  /** The PSK identity used (client) or accepted (server). */
+  get pskIdentity(): Uint8Array | undefined {
+    return this.negotiated.pskIdentity;
+  }
+
+  get alpnProtocol(): string | undefined {
+    return this.negotiated.alpnProtocol;
+  }
+
+  /** server_name the client asked for (server side) or sent (client side). */
+  get servername(): string | undefined {
+    return this.negotiated.servername;
+  }
+
+  get extendedMasterSecret(): boolean {
+    return this.negotiated.extendedMasterSecret;
+  }
+
+  /** Counters: records dropped, replayed, failed authentication; handshake retransmissions. */
+  get stats(): { dropped: number; replayed: number; badMac: number; held: number; retransmissions: number } {
+    return { ...this.records.stats, retransmissions: this.handshake.retransmissions };
+  }
+
+  /** Sends flight 1 (client only). */
+  connect(now: number): void {
+    if (!(this.handshake instanceof ClientHandshake) || this.currentState !== 'new') {
+      throw new TypeError('connect() is for a new client connection');
+    }
+    this.lastNow = now;
+    this.currentState = 'handshaking';
+    this.run(() => this.handshake instanceof ClientHandshake && this.handshake.start());
+  }
+
+  /** Feeds one datagram from the peer. Never throws for anything the peer sends. */
+  receive(datagram: Uint8Array, now: number): void {
+    this.lastNow = now;
+    if (this.currentState === 'closed' || this.currentState === 'new') return;
+    this.run(() => {
+      this.handshake.resume();
+      this.handshake.beginDatagram();
+      for (const r of this.records.open(datagram)) {
+        if (this.currentState === 'closed') return;
+        this.onRecord(r);
+      }
+      this.handshake.processMessages();
+    });
+  }
+
+  /** Sends one datagram of application data (one record; at most 2^14 bytes). */
+  send(data: Uint8Array): void {
+    if (this.currentState !== 'established') {
+      throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
+    }
+    if (data.length > MAX_PLAINTEXT_LENGTH) throw new RangeError(`a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (got ${data.length})`);
+    this.outgoing.push(this.records.seal(ContentType.application_data, data));
+  }
+
+  /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
+  close(): void {
+    if (this.currentState === 'closed') return;
+    if (this.currentState !== 'new') this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.end(undefined);
+  }
+
+  /** Datagrams to hand to the socket, each at most the MTU (application data may be larger). */
+  datagramsToSend(): Uint8Array[] {
+    return this.outgoing.splice(0, this.outgoing.length);
+  }
+
+  /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
+  nextTimeout(): number | undefined {
+    if (this.currentState !== 'handshaking') return undefined;
+    return this.handshake.nextTimeout();
+  }
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    if (this.currentState !== 'handshaking') return;
+    this.run(() => {
+      this.handshake.resume();
+      this.handshake.handleTimeout(now);
+    });
+  }
+
+  pollEvent(): DtlsEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** RFC 5705 keying material exporter (e.g. for DTLS-SRTP), after the handshake. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const n = this.negotiated;
+    if (this.currentState !== 'established' || !n.suite || !n.masterSecret) {
+      throw new DtlsError(AlertDescription.internal_error, 'keying material is available only after the handshake');
+    }
+    return exportKeyingMaterial(this.options.provider, n.suite.prfHash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
+  }
+
+  private onRecord(r: ReadRecord): void {
+    switch (r.type) {
+      case ContentType.handshake:
+        this.handshake.onHandshakeRecord(r);
+        return;
+      case ContentType.change_cipher_spec:
+        this.handshake.onChangeCipherSpec(r);
+        return;
+      case ContentType.alert:
+        this.onAlert(r);
+        return;
+      case ContentType.application_data:
+        this.onApplicationData(r);
+        return;
+    }
+  }
+
+  private onApplicationData(r: ReadRecord): void {
+    // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
+    if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
+    if (this.currentState === 'established') {
+      this.events.push({ type: 'data', data: r.payload });
+    } else if (this.earlyData.length < MAX_EARLY_DATA_RECORDS) {
+      // The peer finished before us and its data overtook its Finished: held until ours verifies.
+      this.earlyData.push(r.payload);
+    }
+  }
+
+  private onAlert(r: ReadRecord): void {
+    // Only alerts of the epoch we read now count: an old-epoch alert is unauthenticated noise.
+    if (r.epoch !== this.records.readEpoch || r.payload.length !== 2) return;
+    const level = r.payload[0] ?? 0;
+    const description = r.payload[1] ?? 0;
+    if (description === AlertDescription.close_notify) {
+      // RFC 5246 7.2.1: answer close_notify with our own, and stop.
+      this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      this.end(undefined);
+      return;
+    }
+    if (level === AlertLevel.fatal) {
+      this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}`, { fromPeer: true }));
+      return;
+    }
+    this.events.push({ type: 'alert', description, name: alertName(description) });
+  }
+
+  private sendAlert(level: AlertLevel, description: AlertDescription): void {
+    try {
+      this.outgoing.push(this.records.seal(ContentType.alert, new Uint8Array([level, description])));
+    } catch {
+      // Sequence numbers exhausted: nothing more can be sent.
+    }
+  }
+
+  private run(step: () => unknown): void {
+    try {
+      step();
+    } catch (err) {
+      this.fail(asDtlsError(err, 'DTLS engine'));
+    }
+  }
+
+  /** A fatal error of ours: tell the peer (RFC 5246 7.2.2) unless the peer is gone, then end. */
+  private fail(error: DtlsError): void {
+    if (this.currentState === 'closed') return;
+    if (!(error instanceof HandshakeTimeoutError) && !error.fromPeer) this.sendAlert(AlertLevel.fatal, error.alert);
+    this.end(error);
+  }
+
+  private end(error: DtlsError | undefined): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    this.closeError = error;
+    this.events.push({ type: 'close', error });
+  }
+
+  /** The error that ended the connection, if it ended with one. */
+  get error(): DtlsError | undefined {
+    return this.closeError;
+  }
+
+  private host(): HandshakeHost {
+    const conn = this;
+    return {
+      get records() {
+        return conn.records;
+      },
+      get now() {
+        return conn.lastNow;
+      },
+      transmit: (datagrams) => {
+        for (const d of datagrams) this.outgoing.push(d);
+      },
+      deliver: (records) => {
+        for (const r of records) this.onRecord(r);
+      },
+      expansion: (epoch) => {
+        const suite = this.negotiated.suite;
+        return epoch === 0 || !suite ? 0 : suite.recordIvLength + suite.tagLength;
+      },
+      sendWarning: (description) => this.sendAlert(AlertLevel.warning, description),
+      onEstablished: () => {
+        this.currentState = 'established';
+        this.events.push({ type: 'handshake-complete' });
+        for (const d of this.earlyData.splice(0)) this.events.push({ type: 'data', data: d });
+      },
+      wake: () => this.onWake?.(),
+    };
+  }
+}

@@ -1,0 +1,311 @@
+import { AlertDescription } from '../alert.js';
+import { constantTimeEqual } from '../bytes.js';
+import { verifyData } from '../crypto/key-schedule.js';
+import type { KeyShare } from '../crypto/provider.js';
+import { pskPremasterSecret } from '../crypto/psk-premaster.js';
+import { DtlsError, IllegalParameterError } from '../errors.js';
+import type { PskIdentityKey } from '../key-exchange/psk-credentials.js';
+import type { ResolvedClientOptions } from '../options.js';
+import type { CipherSuite } from '../suites/cipher-suite.js';
+import { cipherSuiteById } from '../suites/registry.js';
+import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from './extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
+import { type Extension, findExtension } from './extensions/extension.js';
+import { ExtensionType } from './extensions/extension-type.js';
+import { namedGroupId, namedGroupName } from './extensions/named-group.js';
+import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/renegotiation-info.js';
+import { encodeServerName } from './extensions/server-name.js';
+import { encodeSupportedGroups } from './extensions/supported-groups.js';
+import type { FlightMessage } from './flight.js';
+import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
+import { HandshakeType } from './handshake-type.js';
+import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
+import { encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
+import { decodeServerHelloDone } from './messages/server-hello-done.js';
+import { decodeServerHello } from './messages/server-hello.js';
+import { type EcdheParams, decodeEcdhePskServerKeyExchange, decodePskServerKeyExchange } from './messages/server-key-exchange.js';
+import { DTLS_1_0, DTLS_1_2 } from './protocol-version.js';
+import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
+
+/** One state per step of the client's side of RFC 6347 4.2.4 Figure 1 (full handshake). */
+export type ClientState =
+  | 'start'
+  | 'wait_server_hello' // flight 1/3 sent: HelloVerifyRequest or ServerHello next
+  | 'wait_server_key_exchange' // ServerKeyExchange (optional for plain PSK without a hint)
+  | 'wait_server_hello_done'
+  | 'wait_psk' // the PSK lookup for the server's hint is pending
+  | 'wait_finished' // flight 5 sent: ChangeCipherSpec then Finished
+  | 'established';
+
+/** A server may ask for a new cookie a few times (its secret rotated), never forever. */
+const MAX_HELLO_VERIFY_REQUESTS = 4;
+
+/** What the client learned from the handshake, exposed by the connection. */
+export interface NegotiatedParameters {
+  suite: CipherSuite | undefined;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  masterSecret: Uint8Array | undefined;
+  extendedMasterSecret: boolean;
+  pskIdentity: Uint8Array | undefined;
+  alpnProtocol: string | undefined;
+  servername: string | undefined;
+}
+
+export class ClientHandshake extends HandshakeEngine {
+  private current: ClientState = 'start';
+  readonly negotiated: NegotiatedParameters;
+  private hello: ClientHello;
+  private helloVerifyRequests = 0;
+  private identityHint: Uint8Array | undefined;
+  private serverParams: EcdheParams | undefined;
+  private keys: SessionKeys | undefined;
+
+  constructor(
+    host: HandshakeHost,
+    private readonly config: ResolvedClientOptions,
+    now: number,
+  ) {
+    super(host, config, now);
+    const clientRandom = config.provider.randomBytes(32);
+    this.negotiated = {
+      suite: undefined,
+      clientRandom,
+      serverRandom: new Uint8Array(0),
+      masterSecret: undefined,
+      extendedMasterSecret: false,
+      pskIdentity: undefined,
+      alpnProtocol: undefined,
+      servername: config.servername,
+    };
+    this.hello = {
+      clientVersion: DTLS_1_2,
+      random: clientRandom,
+      sessionId: new Uint8Array(0),
+      cookie: new Uint8Array(0),
+      cipherSuites: config.suites.map((s) => s.id),
+      compressionMethods: [0],
+      extensions: this.helloExtensions(),
+    };
+  }
+
+  get state(): ClientState {
+    return this.current;
+  }
+
+  private helloExtensions(): Extension[] {
+    const c = this.config;
+    const ext: Extension[] = [];
+    if (c.servername !== undefined && !isIpLiteral(c.servername)) {
+      ext.push({ type: ExtensionType.server_name, data: encodeServerName(c.servername) });
+    }
+    if (c.suites.some((s) => s.keyExchange !== 'psk')) {
+      // RFC 8422 5.1: the curves we can do ECDHE over, uncompressed points only.
+      ext.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups.map(namedGroupId)) });
+      ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+    }
+    if (c.alpnProtocols.length > 0) {
+      ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
+    }
+    ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
+    ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
+    return ext;
+  }
+
+  /** Flight 1 (RFC 6347 4.2.4 Figure 1). */
+  start(): void {
+    this.sendHello();
+  }
+
+  private sendHello(): void {
+    const body = encodeClientHello(this.hello);
+    const m = this.message(HandshakeType.client_hello, body);
+    this.transcript.reset();
+    this.transcript.add(m.msgType, m.messageSeq, body);
+    this.current = 'wait_server_hello';
+    this.sendFlight([m], false);
+  }
+
+  protected handle(m: HandshakeMessage): void {
+    switch (this.current) {
+      case 'wait_server_hello':
+        if (m.msgType === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(m);
+        if (m.msgType === HandshakeType.server_hello) return this.onServerHello(m);
+        throw this.unexpected(m);
+      case 'wait_server_key_exchange':
+        if (m.msgType === HandshakeType.server_key_exchange) return this.onServerKeyExchange(m);
+        // RFC 4279 2: a plain-PSK server without a hint omits the ServerKeyExchange.
+        if (m.msgType === HandshakeType.server_hello_done && this.negotiated.suite?.keyExchange === 'psk') {
+          return this.onServerHelloDone(m);
+        }
+        throw this.unexpected(m);
+      case 'wait_server_hello_done':
+        if (m.msgType === HandshakeType.server_hello_done) return this.onServerHelloDone(m);
+        throw this.unexpected(m);
+      case 'wait_finished':
+        if (m.msgType === HandshakeType.finished) return this.onFinished(m);
+        throw this.unexpected(m);
+      case 'established':
+        // RFC 5746 4.2 / RFC 5246 7.4.1.1: we never renegotiate; say so and carry on.
+        if (m.msgType === HandshakeType.hello_request) return this.host.sendWarning(AlertDescription.no_renegotiation);
+        throw this.unexpected(m);
+      case 'start':
+      case 'wait_psk':
+        throw this.unexpected(m);
+    }
+  }
+
+  /** RFC 6347 4.2.1: send the ClientHello again with the server's cookie (flight 3). */
+  private onHelloVerifyRequest(m: HandshakeMessage): void {
+    const hvr = decodeHelloVerifyRequest(m.body);
+    if (hvr.serverVersion !== DTLS_1_0 && hvr.serverVersion !== DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `HelloVerifyRequest with version 0x${hvr.serverVersion.toString(16)}`);
+    }
+    if (++this.helloVerifyRequests > MAX_HELLO_VERIFY_REQUESTS) {
+      throw new DtlsError(AlertDescription.handshake_failure, `server sent more than ${MAX_HELLO_VERIFY_REQUESTS} HelloVerifyRequests`);
+    }
+    this.hello = { ...this.hello, cookie: hvr.cookie };
+    this.sendHello();
+  }
+
+  private onServerHello(m: HandshakeMessage): void {
+    const sh = decodeServerHello(m.body);
+    if (sh.serverVersion !== DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `server chose version 0x${sh.serverVersion.toString(16)}; only DTLS 1.2 is supported`);
+    }
+    const suite = cipherSuiteById(sh.cipherSuite);
+    if (!suite || !this.config.suites.includes(suite)) {
+      throw new IllegalParameterError(`server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which we did not offer`);
+    }
+    if (sh.compressionMethod !== 0) throw new IllegalParameterError(`server chose compression method ${sh.compressionMethod}`);
+    const offered = new Set(this.hello.extensions.map((e) => e.type));
+    for (const e of sh.extensions) {
+      // RFC 5246 7.4.1.4: a server may only answer extensions the client sent.
+      if (!offered.has(e.type)) throw new DtlsError(AlertDescription.unsupported_extension, `server sent extension ${e.type} we did not offer`);
+    }
+    const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+    if (reneg && decodeRenegotiationInfo(reneg.data).length !== 0) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake (RFC 5746 3.4)');
+    }
+    const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret);
+    if (ems) decodeExtendedMasterSecret(ems.data);
+    else if (this.config.requireExtendedMasterSecret) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'server does not support extended_master_secret (RFC 7627), which is required');
+    }
+    const formats = findExtension(sh.extensions, ExtensionType.ec_point_formats);
+    if (formats && !decodeEcPointFormats(formats.data).includes(EC_POINT_FORMAT_UNCOMPRESSED)) {
+      throw new IllegalParameterError('server does not accept uncompressed EC points (RFC 8422 5.2)');
+    }
+    const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn) {
+      const chosen = decodeAlpn(alpn.data);
+      const first = chosen[0];
+      // RFC 7301 3.1: exactly one protocol, one that we offered.
+      if (chosen.length !== 1 || first === undefined || !this.config.alpnProtocols.includes(first)) {
+        throw new IllegalParameterError('server selected an ALPN protocol we did not offer');
+      }
+      this.negotiated.alpnProtocol = first;
+    }
+    this.negotiated.suite = suite;
+    this.negotiated.serverRandom = sh.random;
+    this.negotiated.extendedMasterSecret = ems !== undefined;
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.current = 'wait_server_key_exchange';
+  }
+
+  private onServerKeyExchange(m: HandshakeMessage): void {
+    const suite = this.requireSuite();
+    if (suite.keyExchange === 'psk') {
+      this.identityHint = decodePskServerKeyExchange(m.body).identityHint;
+    } else if (suite.keyExchange === 'ecdhe_psk') {
+      const ske = decodeEcdhePskServerKeyExchange(m.body);
+      const group = namedGroupName(ske.params.namedGroup);
+      if (group === undefined || !this.config.groups.includes(group)) {
+        throw new IllegalParameterError(`server chose group ${ske.params.namedGroup}, which we did not offer`);
+      }
+      this.identityHint = ske.identityHint;
+      this.serverParams = ske.params;
+    } else {
+      throw new DtlsError(AlertDescription.handshake_failure, `key exchange ${suite.keyExchange} needs certificate support`);
+    }
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.current = 'wait_server_hello_done';
+  }
+
+  private onServerHelloDone(m: HandshakeMessage): void {
+    decodeServerHelloDone(m.body);
+    const suite = this.requireSuite();
+    if (suite.keyExchange === 'ecdhe_psk' && !this.serverParams) throw this.unexpected(m);
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    const psk = this.config.psk;
+    if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
+    this.current = 'wait_psk';
+    const hint = this.identityHint !== undefined && this.identityHint.length > 0 ? this.identityHint : undefined;
+    this.awaitValue(psk.resolve(hint), 'PSK resolve', (idk) => this.sendKeyExchange(suite, idk));
+  }
+
+  /** Flight 5: ClientKeyExchange, ChangeCipherSpec, Finished. */
+  private sendKeyExchange(suite: CipherSuite, idk: PskIdentityKey): void {
+    if (idk.identity.length > 0xffff || idk.key.length === 0 || idk.key.length > 0xffff) {
+      throw new DtlsError(AlertDescription.internal_error, 'PSK identity or key has an invalid length');
+    }
+    const provider = this.config.provider;
+    let body: Uint8Array;
+    let otherSecret: Uint8Array | undefined;
+    if (suite.keyExchange === 'ecdhe_psk') {
+      const params = this.serverParams;
+      const group = params && namedGroupName(params.namedGroup);
+      if (!params || !group) throw new DtlsError(AlertDescription.internal_error, 'no server ECDHE parameters');
+      const share: KeyShare = provider.generateKeyShare(group);
+      otherSecret = share.deriveSecret(params.publicKey);
+      body = encodeEcdhePskClientKeyExchange({ identity: idk.identity, publicKey: share.publicKey });
+    } else {
+      body = encodePskClientKeyExchange({ identity: idk.identity });
+    }
+    this.negotiated.pskIdentity = idk.identity;
+    const cke = this.message(HandshakeType.client_key_exchange, body);
+    this.transcript.add(cke.msgType, cke.messageSeq, body);
+    const n = this.negotiated;
+    const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
+    const keys = deriveSessionKeys(provider, suite, pskPremasterSecret(idk.key, otherSecret), n.clientRandom, n.serverRandom, sessionHash);
+    this.keys = keys;
+    n.masterSecret = keys.masterSecret;
+    const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: this.host.records.writeEpoch };
+    this.host.records.setWriteKeys(keys.client);
+    const finishedBody = encodeFinished({
+      verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'client finished', this.transcript.hash(provider, suite.prfHash)),
+    });
+    const fin = this.message(HandshakeType.finished, finishedBody);
+    this.transcript.add(fin.msgType, fin.messageSeq, finishedBody);
+    this.current = 'wait_finished';
+    this.sendFlight([cke, ccs, fin], false);
+    this.expectChangeCipherSpec(keys.server);
+  }
+
+  private onFinished(m: HandshakeMessage): void {
+    // RFC 5246 7.4.9: Finished must come after ChangeCipherSpec, under the new keys.
+    if (!this.changeCipherSpecReceived) throw this.unexpected(m);
+    const suite = this.requireSuite();
+    const keys = this.keys;
+    if (!keys) throw new DtlsError(AlertDescription.internal_error, 'Finished without keys');
+    const expected = verifyData(this.config.provider, suite.prfHash, keys.masterSecret, 'server finished', this.transcript.hash(this.config.provider, suite.prfHash));
+    if (!constantTimeEqual(decodeFinished(m.body).verifyData, expected)) {
+      throw new DtlsError(AlertDescription.decrypt_error, 'server Finished does not verify');
+    }
+    this.current = 'established';
+    this.finish(false);
+  }
+
+  private requireSuite(): CipherSuite {
+    const s = this.negotiated.suite;
+    if (!s) throw new DtlsError(AlertDescription.internal_error, 'no cipher suite negotiated');
+    return s;
+  }
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}

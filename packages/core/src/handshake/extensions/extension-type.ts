@@ -1,0 +1,25 @@
+/** IANA TLS ExtensionType values we know (RFC 5246 7.4.1.4 and the RFCs named per entry). */
+export enum ExtensionType {
+  /** RFC 6066 3 */
+  server_name = 0,
+  /** RFC 8422 5.1.1 (formerly elliptic_curves) */
+  supported_groups = 10,
+  /** RFC 8422 5.1.2 */
+  ec_point_formats = 11,
+  /** RFC 5246 7.4.1.4.1 */
+  signature_algorithms = 13,
+  /** RFC 5764 4.1.1 (DTLS-SRTP) */
+  use_srtp = 14,
+  /** RFC 7301 3.1 */
+  application_layer_protocol_negotiation = 16,
+  /** RFC 7366 */
+  encrypt_then_mac = 22,
+  /** RFC 7627 5.1 */
+  extended_master_secret = 23,
+  /** RFC 5077 3.2 */
+  session_ticket = 35,
+  /** RFC 9146 3 */
+  connection_id = 54,
+  /** RFC 5746 3.2 */
+  renegotiation_info = 0xff01,
+}

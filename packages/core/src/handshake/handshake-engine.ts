@@ -1,0 +1,240 @@
+import { AlertDescription } from '../alert.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import type { EpochKeys } from '../record/epoch-keys.js';
+import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
+import { decodeHandshakeFragments } from './handshake-header.js';
+import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
+import { HandshakeReassembler } from './reassembler.js';
+import { RetransmitTimer } from './retransmit-timer.js';
+import { Transcript } from './transcript.js';
+
+/** A whole handshake message, reassembled and in message_seq order. */
+export interface HandshakeMessage {
+  readonly msgType: number;
+  readonly messageSeq: number;
+  readonly body: Uint8Array;
+}
+
+/** What a handshake needs from the connection that owns it. */
+export interface HandshakeHost {
+  readonly records: RecordLayer;
+  /** The time passed in by the current call into the engine. */
+  readonly now: number;
+  transmit(datagrams: readonly Uint8Array[]): void;
+  /** Records released when a new read epoch opens, processed as if just received. */
+  deliver(records: readonly ReadRecord[]): void;
+  /** Bytes an epoch's records add beyond the header (explicit nonce + tag). */
+  expansion(epoch: number): number;
+  /** Sends a warning alert (e.g. no_renegotiation). */
+  sendWarning(description: AlertDescription): void;
+  onEstablished(): void;
+  /** An asynchronous credential lookup finished: the driver should call in again. */
+  wake(): void;
+}
+
+/**
+ * What both roles share: reassembly, the transcript, message_seq, flights and the timer
+ * machine of RFC 6347 4.2.4, the ChangeCipherSpec that opens the next read epoch, and
+ * pausing while a credential lookup is pending. Subclasses hold one explicit state per
+ * handshake step and must answer a message that does not fit the state with unexpected_message.
+ */
+export abstract class HandshakeEngine {
+  protected readonly reassembler: HandshakeReassembler;
+  protected readonly transcript = new Transcript();
+  protected readonly timer: RetransmitTimer;
+  /** message_seq of the next message we send (RFC 6347 4.2.2). */
+  protected nextSendSeq = 0;
+  private flight: readonly FlightMessage[] = [];
+  /** message_seq of the last message of the peer flight our current flight answers. */
+  private answeredPeerSeq = -1;
+  private retransmittedInDatagram = false;
+  private paused = false;
+  private ready: (() => void) | undefined;
+  private pendingReadKeys: EpochKeys | undefined;
+  private earlyChangeCipherSpec = false;
+  /** True once the peer's ChangeCipherSpec switched us to the new read epoch. */
+  protected changeCipherSpecReceived = false;
+  private deadline: number;
+  complete = false;
+  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
+  retransmissions = 0;
+
+  constructor(
+    protected readonly host: HandshakeHost,
+    protected readonly options: ResolvedOptions,
+    startedAt: number,
+  ) {
+    this.reassembler = new HandshakeReassembler({ maxMessageLength: options.maxHandshakeMessageLength });
+    this.timer = new RetransmitTimer(options.retransmit);
+    this.deadline = startedAt + options.handshakeTimeoutMs;
+  }
+
+  /** The state name, for tracing and errors. */
+  abstract get state(): string;
+
+  /** Handles one whole message in order; throws DtlsError to end the connection. */
+  protected abstract handle(message: HandshakeMessage): void;
+
+  /** Called before each datagram: at most one peer-triggered retransmission per datagram. */
+  beginDatagram(): void {
+    this.retransmittedInDatagram = false;
+  }
+
+  /** A handshake record (any epoch we can read). */
+  onHandshakeRecord(record: ReadRecord): void {
+    let fragments;
+    try {
+      fragments = decodeHandshakeFragments(record.payload);
+    } catch {
+      return; // RFC 6347 4.1.2.7: malformed records are dropped
+    }
+    for (const f of fragments) {
+      if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch) {
+        // New messages come only in the current read epoch: a Finished sent in the clear, or
+        // an old-epoch record posing as the next message, is never processed.
+        continue;
+      }
+      let result: string;
+      try {
+        result = this.reassembler.add(f);
+      } catch {
+        continue; // contradictory or oversized fragment: dropped, nothing allocated
+      }
+      if (result === 'old') this.onPeerRetransmission(f.messageSeq);
+    }
+  }
+
+  /**
+   * RFC 6347 4.2.4: a peer that retransmits the flight we already answered lost our answer,
+   * so we send it again — once per datagram, and only for the last message of that flight,
+   * so a replayed flight cannot make us send more than it costs the sender.
+   */
+  private onPeerRetransmission(messageSeq: number): void {
+    if (this.retransmittedInDatagram || this.flight.length === 0 || messageSeq !== this.answeredPeerSeq) return;
+    this.retransmittedInDatagram = true;
+    this.retransmit();
+  }
+
+  onChangeCipherSpec(record: ReadRecord): void {
+    if (record.payload.length !== 1 || record.payload[0] !== 1) return; // malformed: dropped
+    if (record.epoch !== this.host.records.readEpoch || this.changeCipherSpecReceived) return; // a retransmission
+    if (this.pendingReadKeys) this.activateReadKeys(this.pendingReadKeys);
+    else if (!this.complete) this.earlyChangeCipherSpec = true; // reordered ahead of the keys: applied when they exist
+  }
+
+  /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
+  protected expectChangeCipherSpec(keys: EpochKeys): void {
+    this.pendingReadKeys = keys;
+    if (this.earlyChangeCipherSpec) this.activateReadKeys(keys);
+  }
+
+  private activateReadKeys(keys: EpochKeys): void {
+    this.pendingReadKeys = undefined;
+    this.changeCipherSpecReceived = true;
+    this.host.deliver(this.host.records.setReadKeys(keys));
+  }
+
+  /** Handles every complete message that is ready, unless a lookup is pending. */
+  processMessages(): void {
+    while (!this.paused) {
+      const m = this.reassembler.poll();
+      if (!m) return;
+      this.handle(m);
+    }
+  }
+
+  /** Applies a finished asynchronous lookup, then carries on with buffered messages. */
+  resume(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    this.ready = undefined;
+    this.paused = false;
+    ready();
+    this.processMessages();
+  }
+
+  /**
+   * Runs `then` with a credential lookup's value: at once when it is a plain value, or after
+   * the Promise settles (the handshake pauses; messages that arrive meanwhile wait in order).
+   */
+  protected awaitValue<T>(value: T | Promise<T>, what: string, then: (value: T) => void): void {
+    if (!(value instanceof Promise)) {
+      then(value);
+      return;
+    }
+    this.paused = true;
+    value.then(
+      (v) => {
+        this.ready = () => then(v);
+        this.host.wake();
+      },
+      (err: unknown) => {
+        this.ready = () => {
+          throw asDtlsError(err, what);
+        };
+        this.host.wake();
+      },
+    );
+  }
+
+  /** Builds the next outgoing message with its message_seq. */
+  protected message(msgType: number, body: Uint8Array, epoch = this.host.records.writeEpoch): FlightHandshakeMessage {
+    return { kind: 'handshake', msgType, messageSeq: this.nextSendSeq++, body, epoch };
+  }
+
+  /**
+   * Sends a new flight and arms the timer (RFC 6347 4.2.4 SENDING → WAITING), or, for the
+   * last flight of the handshake, keeps it only to answer retransmissions (FINISHED).
+   */
+  protected sendFlight(messages: readonly FlightMessage[], last: boolean): void {
+    this.flight = messages;
+    this.answeredPeerSeq = this.reassembler.nextSeq - 1;
+    this.host.transmit(serializeFlight(messages, this.sealer(), this.options.mtu));
+    if (last) this.timer.stop();
+    else this.timer.start(this.host.now, true);
+  }
+
+  private retransmit(): void {
+    this.retransmissions++;
+    this.host.transmit(serializeFlight(this.flight, this.sealer(), this.options.mtu));
+  }
+
+  private sealer(): { seal: (type: number, payload: Uint8Array, epoch: number) => Uint8Array; expansion: (epoch: number) => number } {
+    const records = this.host.records;
+    return {
+      seal: (type, payload, epoch) => records.seal(type, payload, epoch),
+      expansion: (epoch) => this.host.expansion(epoch),
+    };
+  }
+
+  /** The handshake is over: no more timers; the last flight stays for retransmission if we sent it. */
+  protected finish(keepFlight: boolean): void {
+    this.complete = true;
+    this.timer.stop();
+    if (!keepFlight) this.flight = [];
+    this.host.onEstablished();
+  }
+
+  nextTimeout(): number | undefined {
+    if (this.ready) return this.host.now;
+    if (this.complete) return undefined;
+    const t = this.timer.deadline;
+    return t === undefined ? this.deadline : Math.min(t, this.deadline);
+  }
+
+  /** Fires the retransmission timer (RFC 6347 4.2.4.1) or the handshake deadline. */
+  handleTimeout(now: number): void {
+    if (this.complete) return;
+    if (now >= this.deadline) throw new HandshakeTimeoutError(this.options.handshakeTimeoutMs);
+    if (this.timer.expired(now) && this.flight.length > 0) {
+      this.retransmit();
+      this.timer.backoff(now);
+    }
+  }
+
+  /** unexpected_message for a message that does not belong in the current state. */
+  protected unexpected(m: HandshakeMessage): DtlsError {
+    return new DtlsError(AlertDescription.unexpected_message, `handshake message type ${m.msgType} not expected in state ${this.state}`);
+  }
+}

@@ -1,0 +1,255 @@
+import { AlertDescription } from '../alert.js';
+import { constantTimeEqual } from '../bytes.js';
+import { verifyData } from '../crypto/key-schedule.js';
+import type { KeyShare, NamedGroupName } from '../crypto/provider.js';
+import { pskPremasterSecret } from '../crypto/psk-premaster.js';
+import { DtlsError, IllegalParameterError } from '../errors.js';
+import type { ResolvedServerOptions } from '../options.js';
+import type { CipherSuite } from '../suites/cipher-suite.js';
+import type { NegotiatedParameters } from './client-handshake.js';
+import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from './extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
+import { type Extension, findExtension } from './extensions/extension.js';
+import { ExtensionType } from './extensions/extension-type.js';
+import { NamedGroup, namedGroupId, namedGroupName } from './extensions/named-group.js';
+import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/renegotiation-info.js';
+import { decodeServerName } from './extensions/server-name.js';
+import { decodeSupportedGroups } from './extensions/supported-groups.js';
+import type { FlightMessage } from './flight.js';
+import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
+import { HandshakeType } from './handshake-type.js';
+import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
+import { decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeFinished, encodeFinished } from './messages/finished.js';
+import { encodeServerHelloDone } from './messages/server-hello-done.js';
+import { encodeServerHello } from './messages/server-hello.js';
+import { encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from './messages/server-key-exchange.js';
+import { DTLS_1_2 } from './protocol-version.js';
+import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
+
+/** One state per step of the server's side of RFC 6347 4.2.4 Figure 1 (after the cookie exchange). */
+export type ServerState =
+  | 'wait_client_hello' // the ClientHello that carried a valid cookie
+  | 'wait_client_key_exchange' // flight 4 sent
+  | 'wait_psk' // the PSK lookup for the client's identity is pending
+  | 'wait_finished' // ChangeCipherSpec then Finished
+  | 'established';
+
+/** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
+const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+
+export class ServerHandshake extends HandshakeEngine {
+  private current: ServerState = 'wait_client_hello';
+  readonly negotiated: NegotiatedParameters;
+  private keyShare: KeyShare | undefined;
+  private keys: SessionKeys | undefined;
+
+  constructor(
+    host: HandshakeHost,
+    private readonly config: ResolvedServerOptions,
+    now: number,
+    firstMessageSeq: number,
+  ) {
+    super(host, config, now);
+    // RFC 6347 4.2.2: after a stateless HelloVerifyRequest both sides continue from the
+    // ClientHello's message_seq (the HelloVerifyRequest used it too).
+    this.reassembler.reset(firstMessageSeq);
+    this.nextSendSeq = firstMessageSeq;
+    this.negotiated = {
+      suite: undefined,
+      clientRandom: new Uint8Array(0),
+      serverRandom: new Uint8Array(0),
+      masterSecret: undefined,
+      extendedMasterSecret: false,
+      pskIdentity: undefined,
+      alpnProtocol: undefined,
+      servername: undefined,
+    };
+  }
+
+  get state(): ServerState {
+    return this.current;
+  }
+
+  protected handle(m: HandshakeMessage): void {
+    switch (this.current) {
+      case 'wait_client_hello':
+        if (m.msgType === HandshakeType.client_hello) return this.onClientHello(m);
+        throw this.unexpected(m);
+      case 'wait_client_key_exchange':
+        if (m.msgType === HandshakeType.client_key_exchange) return this.onClientKeyExchange(m);
+        throw this.unexpected(m);
+      case 'wait_finished':
+        if (m.msgType === HandshakeType.finished) return this.onFinished(m);
+        throw this.unexpected(m);
+      case 'established':
+        // RFC 5746 / RFC 5246 7.4.1.2: renegotiation is refused with a warning.
+        if (m.msgType === HandshakeType.client_hello) return this.host.sendWarning(AlertDescription.no_renegotiation);
+        throw this.unexpected(m);
+      case 'wait_psk':
+        throw this.unexpected(m);
+    }
+  }
+
+  private onClientHello(m: HandshakeMessage): void {
+    const ch = decodeClientHello(m.body);
+    // DTLS versions count down: 0xfefd (1.2) is newer than 0xfeff (1.0).
+    if (ch.clientVersion > DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `client offers only version 0x${ch.clientVersion.toString(16)}; DTLS 1.2 is required`);
+    }
+    if (!ch.compressionMethods.includes(0)) throw new IllegalParameterError('client does not offer the null compression method');
+    const reneg = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+    if (reneg && decodeRenegotiationInfo(reneg.data).length !== 0) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake (RFC 5746 3.6)');
+    }
+    const secureRenegotiation = reneg !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+    const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret);
+    if (ems) decodeExtendedMasterSecret(ems.data);
+    else if (this.config.requireExtendedMasterSecret) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'client does not offer extended_master_secret (RFC 7627), which is required');
+    }
+    const sni = findExtension(ch.extensions, ExtensionType.server_name);
+    if (sni) this.negotiated.servername = decodeServerName(sni.data);
+    const groupsExt = findExtension(ch.extensions, ExtensionType.supported_groups);
+    // RFC 8422 4: a client that sends no supported_groups is assumed to support secp256r1.
+    const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
+    const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
+    const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
+    const group = this.config.groups.find((g) => clientGroups.includes(namedGroupId(g)));
+    const suite = this.config.suites.find(
+      (s) => ch.cipherSuites.includes(s.id) && (s.keyExchange === 'psk' || (group !== undefined && uncompressedOk)),
+    );
+    if (!suite) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
+    const alpnProtocol = this.chooseAlpn(ch);
+
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    const n = this.negotiated;
+    n.suite = suite;
+    n.clientRandom = ch.random;
+    n.serverRandom = this.config.provider.randomBytes(32);
+    n.extendedMasterSecret = ems !== undefined;
+    n.alpnProtocol = alpnProtocol;
+
+    const ext: Extension[] = [];
+    if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
+    if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    if (suite.keyExchange !== 'psk' && formatsExt) {
+      ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+    }
+    if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+    const flight: FlightMessage[] = [];
+    const shBody = encodeServerHello({
+      serverVersion: DTLS_1_2,
+      random: n.serverRandom,
+      sessionId: new Uint8Array(0), // no session resumption: an empty id (RFC 5246 7.4.1.3)
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: ext,
+    });
+    flight.push(this.recorded(HandshakeType.server_hello, shBody));
+    const ske = this.serverKeyExchange(suite, group);
+    if (ske) flight.push(this.recorded(HandshakeType.server_key_exchange, ske));
+    flight.push(this.recorded(HandshakeType.server_hello_done, encodeServerHelloDone()));
+    this.current = 'wait_client_key_exchange';
+    this.sendFlight(flight, false);
+  }
+
+  /** RFC 7301 3.2: the first of our protocols the client offers; no overlap is fatal. */
+  private chooseAlpn(ch: ClientHello): string | undefined {
+    const ext = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (!ext || this.config.alpnProtocols.length === 0) return undefined;
+    const offered = decodeAlpn(ext.data);
+    const chosen = this.config.alpnProtocols.find((p) => offered.includes(p));
+    if (chosen === undefined) throw new DtlsError(AlertDescription.no_application_protocol, 'no ALPN protocol in common with the client');
+    return chosen;
+  }
+
+  private serverKeyExchange(suite: CipherSuite, group: NamedGroupName | undefined): Uint8Array | undefined {
+    const hint = this.config.psk?.identityHint;
+    if (suite.keyExchange === 'psk') {
+      // RFC 4279 2: without a hint the ServerKeyExchange is omitted.
+      return hint === undefined ? undefined : encodePskServerKeyExchange({ identityHint: hint });
+    }
+    if (suite.keyExchange === 'ecdhe_psk' && group !== undefined) {
+      this.keyShare = this.config.provider.generateKeyShare(group);
+      return encodeEcdhePskServerKeyExchange({
+        identityHint: hint ?? new Uint8Array(0),
+        params: { namedGroup: namedGroupId(group), publicKey: this.keyShare.publicKey },
+      });
+    }
+    throw new DtlsError(AlertDescription.internal_error, `key exchange ${suite.keyExchange} is not available`);
+  }
+
+  private recorded(msgType: number, body: Uint8Array): FlightMessage {
+    const m = this.message(msgType, body);
+    this.transcript.add(msgType, m.messageSeq, body);
+    return m;
+  }
+
+  private onClientKeyExchange(m: HandshakeMessage): void {
+    const suite = this.requireSuite();
+    let identity: Uint8Array;
+    let clientPublic: Uint8Array | undefined;
+    if (suite.keyExchange === 'ecdhe_psk') {
+      const cke = decodeEcdhePskClientKeyExchange(m.body);
+      identity = cke.identity;
+      clientPublic = cke.publicKey;
+    } else {
+      identity = decodePskClientKeyExchange(m.body).identity;
+    }
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    const psk = this.config.psk;
+    if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
+    this.current = 'wait_psk';
+    this.awaitValue(psk.lookup(identity), 'PSK lookup', (key) => this.onPsk(suite, identity, key, clientPublic));
+  }
+
+  private onPsk(suite: CipherSuite, identity: Uint8Array, key: Uint8Array | undefined, clientPublic: Uint8Array | undefined): void {
+    if (key === undefined || key.length === 0) {
+      throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client sent an identity we have no key for');
+    }
+    let otherSecret: Uint8Array | undefined;
+    if (suite.keyExchange === 'ecdhe_psk') {
+      if (!this.keyShare || !clientPublic) throw new DtlsError(AlertDescription.internal_error, 'no ECDHE key share');
+      otherSecret = this.keyShare.deriveSecret(clientPublic);
+    }
+    const n = this.negotiated;
+    n.pskIdentity = identity;
+    const provider = this.config.provider;
+    const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
+    this.keys = deriveSessionKeys(provider, suite, pskPremasterSecret(key, otherSecret), n.clientRandom, n.serverRandom, sessionHash);
+    n.masterSecret = this.keys.masterSecret;
+    this.current = 'wait_finished';
+    this.expectChangeCipherSpec(this.keys.client);
+  }
+
+  /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
+  private onFinished(m: HandshakeMessage): void {
+    if (!this.changeCipherSpecReceived) throw this.unexpected(m); // RFC 5246 7.4.9: after ChangeCipherSpec only
+    const suite = this.requireSuite();
+    const keys = this.keys;
+    if (!keys) throw new DtlsError(AlertDescription.internal_error, 'Finished without keys');
+    const provider = this.config.provider;
+    const expected = verifyData(provider, suite.prfHash, keys.masterSecret, 'client finished', this.transcript.hash(provider, suite.prfHash));
+    if (!constantTimeEqual(decodeFinished(m.body).verifyData, expected)) {
+      throw new DtlsError(AlertDescription.decrypt_error, 'client Finished does not verify');
+    }
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: this.host.records.writeEpoch };
+    this.host.records.setWriteKeys(keys.server);
+    const body = encodeFinished({
+      verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'server finished', this.transcript.hash(provider, suite.prfHash)),
+    });
+    const fin = this.message(HandshakeType.finished, body);
+    this.current = 'established';
+    this.sendFlight([ccs, fin], true);
+    this.finish(true);
+  }
+
+  private requireSuite(): CipherSuite {
+    const s = this.negotiated.suite;
+    if (!s) throw new DtlsError(AlertDescription.internal_error, 'no cipher suite negotiated');
+    return s;
+  }
+}

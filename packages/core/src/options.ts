@@ -1,0 +1,104 @@
+import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
+import { nodeCryptoProvider } from './crypto/node-provider.js';
+import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
+import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
+import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
+import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+
+/** Options with every default filled in and every value checked once, up front. */
+export interface ResolvedOptions {
+  readonly provider: CryptoProvider;
+  readonly suites: readonly CipherSuite[];
+  readonly mtu: number;
+  readonly retransmit: RetransmitOptions;
+  readonly handshakeTimeoutMs: number;
+  readonly replayWindowSize: number;
+  readonly requireExtendedMasterSecret: boolean;
+  readonly groups: readonly NamedGroupName[];
+  readonly maxHandshakeMessageLength: number;
+  readonly alpnProtocols: readonly string[];
+}
+
+export interface ResolvedClientOptions extends ResolvedOptions {
+  readonly psk: PskClientCredentials | undefined;
+  readonly servername: string | undefined;
+}
+
+export interface ResolvedServerOptions extends ResolvedOptions {
+  readonly psk: PskServerCredentials | undefined;
+  readonly cookieRotationMs: number;
+}
+
+const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min} (got ${String(value)})`);
+  return v;
+}
+
+function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
+  if (list === undefined) return [...CIPHER_SUITES];
+  if (typeof list === 'string') return parseCipherList(list);
+  const out: CipherSuite[] = [];
+  for (const entry of list) {
+    const s = typeof entry === 'number' ? cipherSuiteById(entry) : cipherSuiteByName(entry);
+    if (!s) throw new TypeError(`unknown cipher suite: ${String(entry)}`);
+    if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgorithm>): ResolvedOptions {
+  const suites = requestedSuites(options.cipherSuites).filter((s) => usable.has(s.keyExchange));
+  if (suites.length === 0) {
+    throw new TypeError(
+      usable.size === 0
+        ? 'no credentials given: pass psk credentials (from @dtls-kit/psk)'
+        : `none of the requested cipher suites can run with the given credentials (${[...usable].join(', ')})`,
+    );
+  }
+  const mtu = positiveInt('mtu', options.mtu, 1200, 64);
+  if (mtu > 65_507) throw new RangeError(`mtu ${mtu} exceeds the largest UDP payload`);
+  const groups = options.groups ?? DEFAULT_GROUPS;
+  if (groups.length === 0) throw new TypeError('groups must not be empty');
+  const alpn = options.ALPNProtocols ?? [];
+  for (const p of alpn) {
+    const n = new TextEncoder().encode(p).length;
+    if (n < 1 || n > 255) throw new RangeError(`ALPN protocol name must be 1..255 bytes: ${JSON.stringify(p)}`);
+  }
+  return {
+    provider: options.provider ?? nodeCryptoProvider,
+    suites,
+    mtu,
+    retransmit: options.retransmit ?? {},
+    handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, 60_000),
+    replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
+    requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    groups,
+    maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
+    alpnProtocols: alpn,
+  };
+}
+
+function usableKeyExchanges(psk: unknown): Set<KeyExchangeAlgorithm> {
+  const usable = new Set<KeyExchangeAlgorithm>();
+  if (psk !== undefined) {
+    usable.add('psk');
+    usable.add('ecdhe_psk');
+  }
+  return usable;
+}
+
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  return { ...resolveCommon(options, usableKeyExchanges(options.psk)), psk: options.psk, servername: options.servername };
+}
+
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  return {
+    ...resolveCommon(options, usableKeyExchanges(options.psk)),
+    psk: options.psk,
+    cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
+  };
+}

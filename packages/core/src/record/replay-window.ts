@@ -1,0 +1,72 @@
+import { MAX_SEQUENCE_NUMBER } from './record-header.js';
+
+/** The largest window we accept: 2^16 sequence numbers (8 KiB of bitmap). */
+export const MAX_REPLAY_WINDOW_SIZE = 65536;
+
+/**
+ * The sliding anti-replay window of RFC 6347 4.1.2.6 (after RFC 4303 3.4.3), for one epoch.
+ *
+ * The right edge is the highest sequence number accepted so far; a record is fresh when it
+ * is above the right edge, or inside the window and not yet seen. A record left of the
+ * window is too old. The window only moves on accept(), which the record layer calls once
+ * the record has authenticated, so a forged record can never advance it.
+ *
+ * The bitmap is circular: sequence number s lives at bit s mod capacity (capacity = size
+ * rounded up to 32 bits), so sliding the window clears bits instead of shifting words and
+ * nothing is allocated per record.
+ */
+export class ReplayWindow {
+  readonly size: number;
+  private readonly bits: Uint32Array;
+  private readonly capacity: number;
+  /** Highest accepted sequence number; -1 until the first accept. */
+  private top = -1;
+
+  constructor(size = 64) {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_REPLAY_WINDOW_SIZE) {
+      throw new RangeError(`replay window size must be an integer in 1..${MAX_REPLAY_WINDOW_SIZE}, got ${size}`);
+    }
+    this.size = size;
+    this.bits = new Uint32Array(Math.ceil(size / 32));
+    this.capacity = this.bits.length * 32;
+  }
+
+  /** The highest sequence number accepted so far (the right edge), or -1. */
+  get highest(): number {
+    return this.top;
+  }
+
+  /** True when `seq` may be processed: not seen before and not left of the window. */
+  check(seq: number): boolean {
+    if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE_NUMBER) return false;
+    if (seq > this.top) return true;
+    if (this.top - seq >= this.size) return false;
+    const bit = seq % this.capacity;
+    return ((this.bits[bit >>> 5] ?? 0) & (1 << (bit & 31))) === 0;
+  }
+
+  /** Marks `seq` as seen, sliding the window when it is the new right edge. Call after authentication. */
+  accept(seq: number): void {
+    if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE_NUMBER) return;
+    if (seq > this.top) {
+      // Clear the positions of top+1..seq: they held sequence numbers now left of the window.
+      const advance = seq - this.top;
+      if (advance >= this.capacity) {
+        this.bits.fill(0);
+      } else {
+        for (let s = this.top + 1; s <= seq; s++) this.clearBit(s % this.capacity);
+      }
+      this.top = seq;
+    } else if (this.top - seq >= this.size) {
+      return;
+    }
+    const bit = seq % this.capacity;
+    const word = bit >>> 5;
+    this.bits[word] = (this.bits[word] ?? 0) | (1 << (bit & 31));
+  }
+
+  private clearBit(bit: number): void {
+    const word = bit >>> 5;
+    this.bits[word] = (this.bits[word] ?? 0) & ~(1 << (bit & 31));
+  }
+}

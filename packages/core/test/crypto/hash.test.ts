@@ -1,0 +1,58 @@
+/**
+ * Hash and HMAC on both providers. Known answers: FIPS 180-2 Appendix B.1 / D.1 ("abc") and
+ * RFC 4231 test cases 2 and 6 (HMAC-SHA-256/384, the latter with a key longer than a block).
+ * Then cross-provider agreement on random inputs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex, utf8 } from '../../src/bytes.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import type { HashAlgorithm } from '../../src/crypto/provider.js';
+import { PROVIDERS } from './providers.js';
+
+describe.each(PROVIDERS)('hash and HMAC known answers: $name provider', ({ provider }) => {
+  it('SHA-256 and SHA-384 of "abc" (FIPS 180-2)', () => {
+    expect(toHex(provider.hash('sha256', utf8('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(toHex(provider.hash('sha384', utf8('abc')))).toBe(
+      'cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7',
+    );
+  });
+
+  it('RFC 4231 test case 2 (key "Jefe")', () => {
+    const data = utf8('what do ya want for nothing?');
+    expect(toHex(provider.hmac('sha256', utf8('Jefe'), data))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(toHex(provider.hmac('sha384', utf8('Jefe'), data))).toBe(
+      'af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649',
+    );
+  });
+
+  it('RFC 4231 test case 6 (131-byte key, hashed first)', () => {
+    const key = fromHex('aa'.repeat(131));
+    const data = utf8('Test Using Larger Than Block-Size Key - Hash Key First');
+    expect(toHex(provider.hmac('sha256', key, data))).toBe('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54');
+    expect(toHex(provider.hmac('sha384', key, data))).toBe(
+      '4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952',
+    );
+  });
+
+  it('randomBytes gives the requested length, and differs between calls', () => {
+    expect(provider.randomBytes(0).length).toBe(0);
+    const a = provider.randomBytes(32);
+    const b = provider.randomBytes(32);
+    expect(a.length).toBe(32);
+    expect(toHex(a)).not.toBe(toHex(b));
+  });
+});
+
+describe('hash and HMAC cross-provider agreement', () => {
+  const algorithms: readonly HashAlgorithm[] = ['sha256', 'sha384'];
+  it.each(algorithms)('%s', (algorithm) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 300 }), (key, data) => {
+        expect(toHex(nobleCryptoProvider.hash(algorithm, data))).toBe(toHex(nodeCryptoProvider.hash(algorithm, data)));
+        expect(toHex(nobleCryptoProvider.hmac(algorithm, key, data))).toBe(toHex(nodeCryptoProvider.hmac(algorithm, key, data)));
+      }),
+    );
+  });
+});
