@@ -1,15 +1,17 @@
 # dtls-kit — the two commands a newcomer needs: `make demo` and `make test`.
 PNPM := npx --yes pnpm@10.34.8
+# turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
+TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
 .PHONY: dtls install build test peers clean
 
 dtls: build
 
 install:
-	$(PNPM) install --frozen-lockfile=false
+	$(PNPM) install --frozen-lockfile
 
 build: install
-	$(PNPM) turbo run build
+	$(TURBO) run build
 
 # Real peers for the interop tests: OpenSSL is on every machine, GnuTLS is installed here.
 peers:
@@ -20,7 +22,7 @@ peers:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
 
 test: build peers
-	$(PNPM) turbo run test --concurrency=1
+	$(TURBO) run test --concurrency=1
 
 clean:
 	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo

@@ -1,0 +1,59 @@
+/**
+ * @dtls-kit/test-kit: private test helpers for the dtls-kit packages. Imported as
+ * TypeScript source by other packages' vitest tests (no build step).
+ */
+export { Rng, createRng } from './rng.js';
+export { VirtualClock } from './virtual-clock.js';
+export type { SimEndpoint } from './endpoint.js';
+export {
+  SimNetwork,
+  type Direction,
+  type LinkOptions,
+  type LinkStats,
+  type RunOptions,
+  type RunResult,
+  type ScriptDecision,
+  type ScriptHook,
+  type SimNetworkOptions,
+  type SimTraceEvent,
+  type StopReason,
+} from './sim-network.js';
+export {
+  driveOverUdp,
+  type UdpDriver,
+  type UdpDriverOptions,
+  type UdpDriverStats,
+  type UdpRemote,
+} from './udp-driver.js';
+export { freeUdpPort, waitForUdpBind, type FreeUdpPortOptions, type WaitForUdpBindOptions } from './peers/ports.js';
+export {
+  findBinary,
+  requireBinary,
+  spawnPeer,
+  runClientProcess,
+  type ClientResult,
+  type ClientRunOptions,
+  type PeerProcess,
+  type PeerServer,
+  type SpawnPeerOptions,
+} from './peers/process.js';
+export {
+  startOpensslServer,
+  runOpensslClient,
+  type OpensslServerOptions,
+  type OpensslClientOptions,
+  type PeerClientResult,
+} from './peers/openssl.js';
+export {
+  GNUTLS_SUITES,
+  gnutlsPriority,
+  gnutlsPriorityForSuite,
+  startGnutlsServer,
+  runGnutlsClient,
+  type GnutlsCipher,
+  type GnutlsKx,
+  type GnutlsSuiteName,
+  type GnutlsServerOptions,
+  type GnutlsClientOptions,
+  type GnutlsClientResult,
+} from './peers/gnutls.js';
