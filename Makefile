@@ -3,7 +3,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls install build test peers clean
+.PHONY: dtls demo install build test peers clean
 
 dtls: build
 
@@ -20,6 +20,11 @@ peers:
 	  echo "installing gnutls-bin"; \
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
+
+# Today's demo: a PSK DTLS 1.2 echo between our client and our server over UDP on 127.0.0.1.
+demo: build
+	node packages/psk/examples/udp-echo.mjs PSK-AES128-CCM8
+	node packages/psk/examples/udp-echo.mjs ECDHE-PSK-CHACHA20-POLY1305
 
 test: build peers
 	$(TURBO) run test --concurrency=1

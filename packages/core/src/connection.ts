@@ -130,6 +130,7 @@ export class DtlsConnection {
     }
     this.lastNow = now;
     this.currentState = 'handshaking';
+    this.handshake.startDeadline(now);
     this.run(() => this.handshake instanceof ClientHandshake && this.handshake.start());
   }
 

@@ -25,6 +25,18 @@ export {
   type UdpDriverStats,
   type UdpRemote,
 } from './udp-driver.js';
+export {
+  peerKey,
+  serveOverUdp,
+  type EventOf,
+  type ServedConnection,
+  type ServedEndpoint,
+  type ServedEndpointResult,
+  type ServedEvent,
+  type UdpServer,
+  type UdpServerOptions,
+  type UdpServerStats,
+} from './udp-server.js';
 export { freeUdpPort, waitForUdpBind, type FreeUdpPortOptions, type WaitForUdpBindOptions } from './peers/ports.js';
 export {
   findBinary,

@@ -70,6 +70,14 @@ export abstract class HandshakeEngine {
     this.deadline = startedAt + options.handshakeTimeoutMs;
   }
 
+  /**
+   * Counts the handshake deadline from `now`: a client's handshake starts at connect(), which
+   * may come long after the connection object was made, on any clock origin.
+   */
+  startDeadline(now: number): void {
+    this.deadline = now + this.options.handshakeTimeoutMs;
+  }
+
   /** The state name, for tracing and errors. */
   abstract get state(): string;
 

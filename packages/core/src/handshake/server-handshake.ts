@@ -5,6 +5,7 @@ import type { KeyShare, NamedGroupName } from '../crypto/provider.js';
 import { pskPremasterSecret } from '../crypto/psk-premaster.js';
 import { DtlsError, IllegalParameterError } from '../errors.js';
 import type { ResolvedServerOptions } from '../options.js';
+import type { ReadRecord } from '../record/record-layer.js';
 import type { CipherSuite } from '../suites/cipher-suite.js';
 import type { NegotiatedParameters } from './client-handshake.js';
 import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
@@ -18,6 +19,7 @@ import { decodeServerName } from './extensions/server-name.js';
 import { decodeSupportedGroups } from './extensions/supported-groups.js';
 import type { FlightMessage } from './flight.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
+import { carriesMessage } from './client-handshake.js';
 import { HandshakeType } from './handshake-type.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
 import { decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
@@ -44,6 +46,12 @@ export class ServerHandshake extends HandshakeEngine {
   readonly negotiated: NegotiatedParameters;
   private keyShare: KeyShare | undefined;
   private keys: SessionKeys | undefined;
+  /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
+  private clientKeyExchangeSeq = -1;
+  /** records.stats.badMac when the current datagram began. */
+  private badMacAtDatagram = 0;
+  /** records.stats.badMac at the start of the datagram that showed the client retransmitting flight 5. */
+  private badMacAtFlight5Retransmission: number | undefined;
 
   constructor(
     host: HandshakeHost,
@@ -89,6 +97,55 @@ export class ServerHandshake extends HandshakeEngine {
         throw this.unexpected(m);
       case 'wait_psk':
         throw this.unexpected(m);
+    }
+  }
+
+  /**
+   * RFC 5746 4.2 / RFC 5246 7.4.1.2: a ClientHello under the new keys after the handshake is a
+   * renegotiation request, whatever its message_seq (RFC 6347 4.2.2 restarts it at 0, so the
+   * reassembler would take it for an old retransmission): refused with a warning, and the
+   * connection carries on. A plaintext ClientHello (a retransmission from the handshake) is not.
+   */
+  override onHandshakeRecord(record: ReadRecord): void {
+    if (this.current === 'established' && record.epoch > 0 && record.epoch === this.host.records.readEpoch) {
+      if (carriesMessage(record, HandshakeType.client_hello)) {
+        this.host.sendWarning(AlertDescription.no_renegotiation);
+        return;
+      }
+    }
+    if (
+      this.current === 'wait_finished' &&
+      this.badMacAtFlight5Retransmission === undefined &&
+      carriesMessage(record, HandshakeType.client_key_exchange, this.clientKeyExchangeSeq)
+    ) {
+      // The ClientKeyExchange again: the client got no answer to its flight 5 and sent it anew.
+      this.badMacAtFlight5Retransmission = this.badMacAtDatagram;
+    }
+    super.onHandshakeRecord(record);
+  }
+
+  override beginDatagram(): void {
+    super.beginDatagram();
+    this.badMacAtDatagram = this.host.records.stats.badMac;
+  }
+
+  /**
+   * A wrong key shows up here. With another PSK the client derives other record keys, so its
+   * Finished record does not authenticate and is dropped like any bad record (RFC 6347 4.1.2.7):
+   * the Finished check (decrypt_error, RFC 5246 7.4.9) is never reached. A single bad record
+   * proves nothing (noise, a stale record, a forgery), but once the client has retransmitted
+   * flight 5 and a record of the epoch its ChangeCipherSpec opened fails again, its keys differ
+   * from ours and waiting cannot help: the handshake ends with bad_record_mac, about one
+   * retransmission timeout after flight 5 instead of at the handshake deadline.
+   */
+  override processMessages(): void {
+    super.processMessages();
+    const since = this.badMacAtFlight5Retransmission;
+    if (this.current === 'wait_finished' && this.changeCipherSpecReceived && since !== undefined && this.host.records.stats.badMac > since) {
+      throw new DtlsError(
+        AlertDescription.bad_record_mac,
+        'the client Finished does not authenticate, even retransmitted: the client derived other keys (a different pre-shared key?)',
+      );
     }
   }
 
@@ -199,6 +256,7 @@ export class ServerHandshake extends HandshakeEngine {
       identity = decodePskClientKeyExchange(m.body).identity;
     }
     this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.clientKeyExchangeSeq = m.messageSeq;
     const psk = this.config.psk;
     if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
     this.current = 'wait_psk';

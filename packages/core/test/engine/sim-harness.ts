@@ -1,0 +1,265 @@
+/**
+ * Helpers for running the engine on the simulated network: a PSK client and a server
+ * (ServerEndpoint then DtlsConnection, see ServerNode) joined by a SimNetwork, event logs
+ * that drain pollEvent(), and a way to look inside datagrams for scripted faults.
+ */
+import { SimNetwork, VirtualClock, type LinkOptions, type RunResult, type ScriptHook, type SimTraceEvent } from '@dtls-kit/test-kit';
+import { fromHex, utf8 } from '../../src/bytes.js';
+import type { ClientOptions, ServerOptions } from '../../src/config.js';
+import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
+import type { PskClientCredentials, PskServerCredentials } from '../../src/key-exchange/psk-credentials.js';
+import { ContentType } from '../../src/record/content-type.js';
+import { RECORD_HEADER_LENGTH } from '../../src/record/record-header.js';
+import { ServerNode } from './server-node.js';
+
+export const PSK_SUITES = [
+  'TLS_PSK_WITH_AES_128_GCM_SHA256',
+  'TLS_PSK_WITH_AES_256_GCM_SHA384',
+  'TLS_PSK_WITH_AES_128_CCM',
+  'TLS_PSK_WITH_AES_128_CCM_8',
+  'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256',
+  'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256',
+] as const;
+
+export const PROVIDERS: Record<'node' | 'noble', CryptoProvider> = { node: nodeCryptoProvider, noble: nobleCryptoProvider };
+
+export const PSK_KEY = fromHex('00112233445566778899aabbccddeeff');
+export const PSK_IDENTITY = utf8('Client_identity');
+
+export const clientPsk = (identity = PSK_IDENTITY, key = PSK_KEY): PskClientCredentials => ({
+  type: 'psk',
+  resolve: () => ({ identity, key }),
+});
+
+export const serverPsk = (identityHint?: Uint8Array, key = PSK_KEY): PskServerCredentials => ({
+  type: 'psk',
+  identityHint,
+  lookup: () => key,
+});
+
+/** Drains a connection's events as they happen, so `until` conditions can look at them. */
+export class EventLog {
+  readonly events: DtlsEvent[] = [];
+  /** Virtual time at which handshake-complete was seen. */
+  completedAt: number | undefined;
+
+  drain(conn: DtlsConnection | undefined, now: number): void {
+    if (!conn) return;
+    for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
+      if (e.type === 'handshake-complete') this.completedAt ??= now;
+      this.events.push(e);
+    }
+  }
+
+  get data(): string[] {
+    return this.events.flatMap((e) => (e.type === 'data' ? [new TextDecoder().decode(e.data)] : []));
+  }
+
+  get closed(): Extract<DtlsEvent, { type: 'close' }> | undefined {
+    return this.events.find((e): e is Extract<DtlsEvent, { type: 'close' }> => e.type === 'close');
+  }
+
+  types(): string[] {
+    return this.events.map((e) => e.type);
+  }
+}
+
+export interface PairOptions {
+  suite?: string;
+  clientProvider?: CryptoProvider;
+  serverProvider?: CryptoProvider;
+  seed?: number;
+  link?: LinkOptions;
+  aToB?: LinkOptions;
+  bToA?: LinkOptions;
+  script?: ScriptHook;
+  /** mtu for both engines. */
+  mtu?: number;
+  client?: Partial<ClientOptions>;
+  server?: Partial<ServerOptions>;
+  /** Virtual time the simulation starts at (default 0). */
+  startAt?: number;
+  trace?: (event: SimTraceEvent) => void;
+  /** Record every datagram sent (time, direction, bytes) in `sent`. */
+  record?: boolean;
+}
+
+export interface SentDatagram {
+  time: number;
+  dir: 'AtoB' | 'BtoA';
+  index: number;
+  datagram: Uint8Array;
+}
+
+export class SimPair {
+  readonly client: DtlsConnection;
+  readonly server: ServerNode;
+  readonly net: SimNetwork;
+  readonly clientLog = new EventLog();
+  readonly serverLog = new EventLog();
+  /** Every datagram the endpoints emitted (when `record` is set), before faults. */
+  readonly sent: SentDatagram[] = [];
+
+  constructor(readonly options: PairOptions = {}) {
+    const suite = options.suite ?? 'TLS_PSK_WITH_AES_128_GCM_SHA256';
+    const mtu = options.mtu === undefined ? {} : { mtu: options.mtu };
+    const endpoint = new ServerEndpoint({
+      psk: serverPsk(),
+      cipherSuites: suite,
+      provider: options.serverProvider ?? nodeCryptoProvider,
+      ...mtu,
+      ...options.server,
+    });
+    this.client = DtlsConnection.client({
+      psk: clientPsk(),
+      cipherSuites: suite,
+      provider: options.clientProvider ?? nodeCryptoProvider,
+      ...mtu,
+      ...options.client,
+    });
+    this.server = new ServerNode(endpoint);
+    const clock = new VirtualClock(options.startAt ?? 0);
+    const userScript = options.script;
+    const script: ScriptHook | undefined =
+      options.record || userScript
+        ? (dir, index, datagram) => {
+            if (options.record) this.sent.push({ time: clock.now(), dir, index, datagram: datagram.slice() });
+            return userScript?.(dir, index, datagram);
+          }
+        : undefined;
+    this.net = new SimNetwork({
+      a: this.client,
+      b: this.server,
+      clock,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.link === undefined ? {} : { link: options.link }),
+      ...(options.aToB === undefined ? {} : { aToB: options.aToB }),
+      ...(options.bToA === undefined ? {} : { bToA: options.bToA }),
+      ...(script === undefined ? {} : { script }),
+      ...(options.trace === undefined ? {} : { trace: options.trace }),
+    });
+  }
+
+  get serverConn(): DtlsConnection | undefined {
+    return this.server.connection;
+  }
+
+  now(): number {
+    return this.net.now();
+  }
+
+  drain(): void {
+    this.clientLog.drain(this.client, this.now());
+    this.serverLog.drain(this.server.connection, this.now());
+  }
+
+  get established(): boolean {
+    return this.client.state === 'established' && this.serverConn?.state === 'established';
+  }
+
+  /** Either side closed (an error or close_notify). */
+  get anyClosed(): boolean {
+    return this.client.state === 'closed' || this.serverConn?.state === 'closed';
+  }
+
+  /** Runs until `cond` holds, draining events after every step. */
+  async runUntil(cond: () => boolean, maxTime = 600_000): Promise<RunResult> {
+    return this.net.run({
+      until: () => {
+        this.drain();
+        return cond();
+      },
+      maxTime,
+    });
+  }
+
+  /** connect() then run until both ends are established or one of them closed. */
+  async handshake(maxTime = 600_000): Promise<RunResult> {
+    this.client.connect(this.now());
+    return this.runUntil(() => this.established || this.anyClosed, maxTime);
+  }
+
+  /** Sends one message each way and runs until both arrived (or something closed). */
+  async exchange(fromClient: string, fromServer: string, maxTime = 600_000): Promise<RunResult> {
+    const server = this.serverConn;
+    if (!server) throw new Error('no server connection');
+    const c0 = this.serverLog.data.length;
+    const s0 = this.clientLog.data.length;
+    this.client.send(utf8(fromClient));
+    server.send(utf8(fromServer));
+    return this.runUntil(() => (this.serverLog.data.length > c0 && this.clientLog.data.length > s0) || this.anyClosed, maxTime);
+  }
+}
+
+/** One record of a datagram, as bytes, with what can be read without keys. */
+export interface RecordView {
+  bytes: Uint8Array;
+  type: number;
+  epoch: number;
+  seq: number;
+  /** msg_type of the (first) handshake fragment of an epoch-0 handshake record. */
+  msgType: number | undefined;
+  messageSeq: number | undefined;
+  /** An epoch-0 handshake record that carries only part of its message (RFC 6347 4.2.3). */
+  fragmented: boolean;
+}
+
+/** Splits a datagram into its records (RFC 6347 4.1.1), unchecked. */
+export function records(datagram: Uint8Array): RecordView[] {
+  const out: RecordView[] = [];
+  let offset = 0;
+  while (offset + RECORD_HEADER_LENGTH <= datagram.length) {
+    const d = datagram;
+    const type = d[offset] ?? 0;
+    const epoch = ((d[offset + 3] ?? 0) << 8) | (d[offset + 4] ?? 0);
+    let seq = 0;
+    for (let i = 5; i < 11; i++) seq = seq * 256 + (d[offset + i] ?? 0);
+    const length = ((d[offset + 11] ?? 0) << 8) | (d[offset + 12] ?? 0);
+    const end = offset + RECORD_HEADER_LENGTH + length;
+    if (end > d.length) break;
+    const body = d.subarray(offset + RECORD_HEADER_LENGTH, end);
+    const plainHandshake = type === ContentType.handshake && epoch === 0 && body.length >= 12;
+    out.push({
+      bytes: d.subarray(offset, end),
+      type,
+      epoch,
+      seq,
+      msgType: plainHandshake ? body[0] : undefined,
+      messageSeq: plainHandshake ? ((body[4] ?? 0) << 8) | (body[5] ?? 0) : undefined,
+      fragmented: plainHandshake && uint24(body, 1) !== uint24(body, 9),
+    });
+    offset = end;
+  }
+  return out;
+}
+
+function uint24(b: Uint8Array, at: number): number {
+  return ((b[at] ?? 0) << 16) | ((b[at + 1] ?? 0) << 8) | (b[at + 2] ?? 0);
+}
+
+/** True when the datagram carries a ChangeCipherSpec record (flight 5 from a client, flight 6 from a server). */
+export function hasChangeCipherSpec(datagram: Uint8Array): boolean {
+  return records(datagram).some((r) => r.type === ContentType.change_cipher_spec);
+}
+
+/** True when the datagram carries an epoch-1 handshake record (a Finished). */
+export function hasFinished(datagram: Uint8Array): boolean {
+  return records(datagram).some((r) => r.type === ContentType.handshake && r.epoch > 0);
+}
+
+export function hasHandshake(datagram: Uint8Array, msgType: number): boolean {
+  return records(datagram).some((r) => r.msgType === msgType);
+}
+
+/** Percentiles of a list of numbers (nearest rank). */
+export function summarize(values: readonly number[]): { min: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+  return { min: s[0] ?? NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1] ?? NaN, mean: Math.round(mean) };
+}
