@@ -3,7 +3,15 @@
  * (ServerEndpoint then DtlsConnection, see ServerNode) joined by a SimNetwork, event logs
  * that drain pollEvent(), and a way to look inside datagrams for scripted faults.
  */
-import { SimNetwork, VirtualClock, type LinkOptions, type RunResult, type ScriptHook, type SimTraceEvent } from '@dtls-kit/test-kit';
+import {
+  SimNetwork,
+  VirtualClock,
+  type LinkOptions,
+  type RunResult,
+  type ScriptHook,
+  type SimEndpoint,
+  type SimTraceEvent,
+} from '@dtls-kit/test-kit';
 import { fromHex, utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
@@ -96,9 +104,45 @@ export interface SentDatagram {
   datagram: Uint8Array;
 }
 
+/**
+ * Sits between the network and an endpoint and remembers how many datagrams the endpoint
+ * emitted in answer to each datagram it received (amplification checks).
+ */
+export class ResponseCounter implements SimEndpoint {
+  /** One entry per received datagram: [virtual time, datagrams emitted in answer]. */
+  readonly answers: [number, number][] = [];
+  private readonly queued: Uint8Array[] = [];
+
+  constructor(readonly inner: SimEndpoint) {}
+
+  receive(datagram: Uint8Array, now: number): void {
+    this.queued.push(...this.inner.datagramsToSend());
+    this.inner.receive(datagram, now);
+    const out = this.inner.datagramsToSend();
+    this.answers.push([now, out.length]);
+    this.queued.push(...out);
+  }
+
+  datagramsToSend(): Uint8Array[] {
+    return [...this.queued.splice(0), ...this.inner.datagramsToSend()];
+  }
+
+  nextTimeout(): number | undefined {
+    return this.inner.nextTimeout();
+  }
+
+  handleTimeout(now: number): void {
+    this.inner.handleTimeout(now);
+  }
+}
+
 export class SimPair {
   readonly client: DtlsConnection;
   readonly server: ServerNode;
+  /** What the server emitted per datagram received. */
+  readonly serverAnswers: ResponseCounter;
+  /** What the client emitted per datagram received. */
+  readonly clientAnswers: ResponseCounter;
   readonly net: SimNetwork;
   readonly clientLog = new EventLog();
   readonly serverLog = new EventLog();
@@ -123,6 +167,8 @@ export class SimPair {
       ...options.client,
     });
     this.server = new ServerNode(endpoint);
+    this.serverAnswers = new ResponseCounter(this.server);
+    this.clientAnswers = new ResponseCounter(this.client);
     const clock = new VirtualClock(options.startAt ?? 0);
     const userScript = options.script;
     const script: ScriptHook | undefined =
@@ -133,8 +179,8 @@ export class SimPair {
           }
         : undefined;
     this.net = new SimNetwork({
-      a: this.client,
-      b: this.server,
+      a: this.clientAnswers,
+      b: this.serverAnswers,
       clock,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.link === undefined ? {} : { link: options.link }),
