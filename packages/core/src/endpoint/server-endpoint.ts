@@ -9,7 +9,7 @@ import { DTLS_1_0, DTLS_1_2 } from '../handshake/protocol-version.js';
 import { resolveServerOptions, type ResolvedServerOptions } from '../options.js';
 import { ContentType } from '../record/content-type.js';
 import { splitRecords } from '../record/datagram.js';
-import { encodeRecord } from '../record/record-header.js';
+import { encodeRecord, MAX_PLAINTEXT_LENGTH } from '../record/record-header.js';
 import { CookieJar } from './cookie.js';
 
 /** What the endpoint decided about a datagram from a peer that has no connection yet. */
@@ -45,6 +45,10 @@ export class ServerEndpoint {
     if (!record) return { type: 'drop', reason: 'no record' };
     const h = record.header;
     if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record' };
+    // What the connection's record layer would drop anyway (RFC 6347 4.1, RFC 5246 6.2.1): a
+    // connection made for it could never see its ClientHello and would only wait to time out.
+    if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record' };
+    if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14' };
     let hello;
     let messageSeq: number;
     try {

@@ -122,6 +122,10 @@ export abstract class HandshakeEngine {
     if (this.retransmittedInDatagram || this.flight.length === 0 || messageSeq !== this.answeredPeerSeq) return;
     this.retransmittedInDatagram = true;
     this.retransmit();
+    // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
+    // Re-arming (at the current value, not doubled) keeps our own timer from sending the
+    // same flight again a moment later when both sides' timers fire close together.
+    if (this.timer.deadline !== undefined) this.timer.start(this.host.now, false);
   }
 
   onChangeCipherSpec(record: ReadRecord): void {
@@ -172,6 +176,11 @@ export abstract class HandshakeEngine {
       return;
     }
     this.paused = true;
+    // The peer's flight that led here has arrived: we are PREPARING our next one (RFC 6347
+    // 4.2.4), not WAITING, so our previous flight is not retransmitted while the lookup runs
+    // (a slow database would otherwise make both sides resend flights every few seconds).
+    // The handshake deadline still applies; sendFlight arms the timer again.
+    this.timer.stop();
     value.then(
       (v) => {
         this.ready = () => then(v);

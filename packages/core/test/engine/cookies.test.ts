@@ -208,6 +208,45 @@ describe('cookie binding', () => {
   });
 });
 
+describe('what the endpoint drops', () => {
+  it.each([
+    ['a TLS record version', 0x0303],
+    ['an unknown record version', 0x1234],
+  ])('a ClientHello with a valid cookie in a record with %s creates no connection', (_name, version) => {
+    const ep = endpoint();
+    const cookie = parseHvr(ep.handle(helloDatagram(hello()), PEER_A, 0)).hvr.cookie;
+    const d = plainRecord(ContentType.handshake, handshakeFragment(HandshakeType.client_hello, 1, encodeClientHello(hello({ cookie }))), 1, 0, version);
+    expect(ep.handle(d, PEER_A, 1).type).toBe('drop');
+    // The same hello in a DTLS 1.0 record (as some clients send their first flight) is fine.
+    const ok = plainRecord(ContentType.handshake, handshakeFragment(HandshakeType.client_hello, 1, encodeClientHello(hello({ cookie }))), 1, 0, DTLS_1_0_VERSION);
+    expect(ep.handle(ok, PEER_A, 1).type).toBe('accept');
+  });
+
+  it.each([
+    ['an alert', plainRecord(ContentType.alert, new Uint8Array([2, 40]), 0)],
+    ['application data', plainRecord(ContentType.application_data, new Uint8Array(40), 0)],
+    ['an epoch-1 handshake record', plainRecord(ContentType.handshake, handshakeFragment(HandshakeType.client_hello, 0, encodeClientHello(hello())), 0, 1)],
+    ['a ServerHello', plainRecord(ContentType.handshake, handshakeFragment(HandshakeType.server_hello, 0, new Uint8Array(40)), 0)],
+    [
+      'a fragment of a ClientHello',
+      plainRecord(
+        ContentType.handshake,
+        (() => {
+          const body = encodeClientHello(hello());
+          const f = handshakeFragment(HandshakeType.client_hello, 0, body.subarray(0, 20));
+          f.set([0, body.length >> 8, body.length & 0xff], 1); // whole length, first 20 bytes only
+          return f;
+        })(),
+        0,
+      ),
+    ],
+    ['a truncated record', helloDatagram(hello()).subarray(0, 40)],
+    ['nothing', new Uint8Array(0)],
+  ])('%s gets no answer', (_name, d) => {
+    expect(endpoint().handle(d, PEER_A, 0).type).toBe('drop');
+  });
+});
+
 describe('cookie secret rotation (cookieRotationMs)', () => {
   const R = 1000;
   function cookieAt(ep: ServerEndpoint, now: number): Uint8Array {

@@ -95,6 +95,11 @@ export interface PairOptions {
   trace?: (event: SimTraceEvent) => void;
   /** Record every datagram sent (time, direction, bytes) in `sent`. */
   record?: boolean;
+  /** The virtual clock (default: a new one at `startAt`). */
+  clock?: VirtualClock;
+  /** Wrap what the network sees of each side (e.g. to add virtual-time events). */
+  wrapClient?: (endpoint: SimEndpoint) => SimEndpoint;
+  wrapServer?: (endpoint: SimEndpoint) => SimEndpoint;
 }
 
 export interface SentDatagram {
@@ -169,7 +174,7 @@ export class SimPair {
     this.server = new ServerNode(endpoint);
     this.serverAnswers = new ResponseCounter(this.server);
     this.clientAnswers = new ResponseCounter(this.client);
-    const clock = new VirtualClock(options.startAt ?? 0);
+    const clock = options.clock ?? new VirtualClock(options.startAt ?? 0);
     const userScript = options.script;
     const script: ScriptHook | undefined =
       options.record || userScript
@@ -179,8 +184,8 @@ export class SimPair {
           }
         : undefined;
     this.net = new SimNetwork({
-      a: this.clientAnswers,
-      b: this.serverAnswers,
+      a: options.wrapClient ? options.wrapClient(this.clientAnswers) : this.clientAnswers,
+      b: options.wrapServer ? options.wrapServer(this.serverAnswers) : this.serverAnswers,
       clock,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.link === undefined ? {} : { link: options.link }),
@@ -308,4 +313,65 @@ export function summarize(values: readonly number[]): { min: number; p50: number
   const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
   const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
   return { min: s[0] ?? NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s[s.length - 1] ?? NaN, mean: Math.round(mean) };
+}
+
+/**
+ * Promises that settle at a given virtual time (a PSK "database" that answers after a delay).
+ * Wrap an endpoint with `wrap` so the network wakes it when the next one is due.
+ */
+export class VirtualDelays {
+  private pending: { at: number; seq: number; settle: () => void }[] = [];
+  private seq = 0;
+
+  constructor(readonly clock: VirtualClock) {}
+
+  /** Resolves with `value()` `ms` after now (virtual). */
+  after<T>(ms: number, value: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({
+        at: this.clock.now() + ms,
+        seq: this.seq++,
+        settle: () => {
+          try {
+            resolve(value());
+          } catch (err) {
+            reject(err);
+          }
+        },
+      });
+    });
+  }
+
+  get count(): number {
+    return this.pending.length;
+  }
+
+  next(): number | undefined {
+    let t: number | undefined;
+    for (const p of this.pending) if (t === undefined || p.at < t) t = p.at;
+    return t;
+  }
+
+  fire(now: number): void {
+    const due = this.pending.filter((p) => p.at <= now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.pending = this.pending.filter((p) => p.at > now);
+    for (const p of due) p.settle();
+  }
+
+  wrap(inner: SimEndpoint): SimEndpoint {
+    return {
+      receive: (d, now) => inner.receive(d, now),
+      datagramsToSend: () => inner.datagramsToSend(),
+      nextTimeout: () => {
+        const a = inner.nextTimeout();
+        const b = this.next();
+        return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+      },
+      handleTimeout: (now) => {
+        this.fire(now);
+        const t = inner.nextTimeout();
+        if (t !== undefined && t <= now) inner.handleTimeout(now);
+      },
+    };
+  }
 }

@@ -11,14 +11,18 @@ import { concatBytes } from '../../src/bytes.js';
 import type { DtlsConnection } from '../../src/connection.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { DtlsError } from '../../src/errors.js';
+import { encodeAlpn } from '../../src/handshake/extensions/alpn.js';
 import { encodeRenegotiationInfo } from '../../src/handshake/extensions/renegotiation-info.js';
 import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
+import { decodeEcdhePskServerKeyExchange, encodeEcdhePskServerKeyExchange } from '../../src/handshake/messages/server-key-exchange.js';
+import { decodeEcdhePskClientKeyExchange, encodeEcdhePskClientKeyExchange } from '../../src/handshake/messages/client-key-exchange.js';
+import { NamedGroup } from '../../src/handshake/extensions/named-group.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { DTLS_1_0_VERSION, DTLS_1_2_VERSION, encodeRecord } from '../../src/record/record-header.js';
-import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, plainRecord, records, withBody } from './harness.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, KEY, Pair, plainRecord, records, serverPsk, withBody } from './harness.js';
 import type { HandshakeFragment } from '../../src/handshake/handshake-header.js';
 
 const SUITE = 'PSK-AES128-GCM-SHA256';
@@ -224,6 +228,94 @@ describe('server: unexpected client messages', () => {
   });
 });
 
+describe('key exchange values', () => {
+  const ECDHE = 'ECDHE-PSK-CHACHA20-POLY1305';
+  function tamper(dir: 'c2s' | 's2c', type: HandshakeType, edit: (body: Uint8Array) => Uint8Array, client: Record<string, unknown> = {}): Pair {
+    return new Pair({
+      client: { cipherSuites: ECDHE, ...client },
+      tap: (d, direction) => (direction === dir ? [editHandshake(d, (f) => (f.msgType === type ? [withBody(f, edit(f.body))] : [f]))] : [d]),
+    });
+  }
+
+  it.each([
+    ['all-zero X25519 point (low order)', new Uint8Array(32)],
+    ['X25519 point of the wrong length', new Uint8Array(31).fill(9)],
+  ])('server sends an invalid ECDHE public value (%s) → illegal_parameter', async (_name, publicKey) => {
+    const p = tamper('s2c', HandshakeType.server_key_exchange, (body) => {
+      const ske = decodeEcdhePskServerKeyExchange(body);
+      return encodeEcdhePskServerKeyExchange({ ...ske, params: { ...ske.params, publicKey } });
+    }).start();
+    await p.run();
+    expectLocalFailure(p.client, p.clientEvents, AlertDescription.illegal_parameter);
+    expectPeerFailure(p.server, p.serverEvents, AlertDescription.illegal_parameter);
+  });
+
+  it('server chooses a group the client did not offer → illegal_parameter', async () => {
+    const p = tamper(
+      's2c',
+      HandshakeType.server_key_exchange,
+      (body) => {
+        const ske = decodeEcdhePskServerKeyExchange(body);
+        return encodeEcdhePskServerKeyExchange({ ...ske, params: { ...ske.params, namedGroup: NamedGroup.secp384r1 } });
+      },
+      { groups: ['x25519'] },
+    ).start();
+    await p.run();
+    expectLocalFailure(p.client, p.clientEvents, AlertDescription.illegal_parameter);
+    expectPeerFailure(p.server, p.serverEvents, AlertDescription.illegal_parameter);
+  });
+
+  it('client sends an all-zero X25519 public value → illegal_parameter at the server', async () => {
+    const p = tamper('c2s', HandshakeType.client_key_exchange, (body) => {
+      const cke = decodeEcdhePskClientKeyExchange(body);
+      return encodeEcdhePskClientKeyExchange({ ...cke, publicKey: new Uint8Array(32) });
+    }).start();
+    await p.run();
+    expectLocalFailure(p.s, p.serverEvents, AlertDescription.illegal_parameter);
+    expectPeerFailure(p.client, p.clientEvents, AlertDescription.illegal_parameter);
+  });
+});
+
+describe('ALPN (RFC 7301)', () => {
+  it('no protocol in common → no_application_protocol at the server, and the client is told', async () => {
+    const p = new Pair({ client: { cipherSuites: SUITE, ALPNProtocols: ['coap'] }, server: { ALPNProtocols: ['h2'] } }).start();
+    await p.run();
+    expectLocalFailure(p.s, p.serverEvents, AlertDescription.no_application_protocol);
+    expectPeerFailure(p.client, p.clientEvents, AlertDescription.no_application_protocol);
+  });
+
+  it('a server that selects a protocol the client did not offer → illegal_parameter', async () => {
+    const p = new Pair({
+      client: { cipherSuites: SUITE, ALPNProtocols: ['coap', 'h2'] },
+      server: { ALPNProtocols: ['h2'] },
+      tap: (d, dir) =>
+        dir === 's2c'
+          ? [
+              editHandshake(d, (f) =>
+                f.msgType === HandshakeType.server_hello
+                  ? editedServerHello((sh) => ({
+                      ...sh,
+                      extensions: sh.extensions.map((e) =>
+                        e.type === ExtensionType.application_layer_protocol_negotiation ? { type: e.type, data: encodeAlpn(['h3']) } : e,
+                      ),
+                    }))(f)
+                  : [f],
+              ),
+            ]
+          : [d],
+    }).start();
+    await p.run();
+    expectLocalFailure(p.client, p.clientEvents, AlertDescription.illegal_parameter);
+    expectPeerFailure(p.server, p.serverEvents, AlertDescription.illegal_parameter);
+  });
+
+  it('a protocol in common is agreed on both sides', async () => {
+    const p = await new Pair({ client: { cipherSuites: SUITE, ALPNProtocols: ['coap', 'h2'] }, server: { ALPNProtocols: ['h2', 'coap'] } }).handshake();
+    expect(p.client.alpnProtocol).toBe('h2');
+    expect(p.s.alpnProtocol).toBe('h2');
+  });
+});
+
 // --- garbage at every state -------------------------------------------------------------------
 
 const u8s = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
@@ -281,10 +373,11 @@ describe('hostile garbage never throws, never hangs', () => {
         fc.constantFrom<'c2s' | 's2c'>('c2s', 's2c'),
         fc.array(garbage, { minLength: 1, maxLength: 6 }),
         fc.constantFrom(SUITE, 'ECDHE-PSK-CHACHA20-POLY1305', 'PSK-AES128-CCM8'),
-        async (at, where, junk, suite) => {
+        fc.boolean(),
+        async (at, where, junk, suite, asyncLookup) => {
           const p = new Pair({
             client: { cipherSuites: suite, handshakeTimeoutMs: 20_000 },
-            server: { handshakeTimeoutMs: 20_000 },
+            server: { handshakeTimeoutMs: 20_000, psk: serverPsk(asyncLookup ? () => Promise.resolve(KEY) : () => KEY) },
             tap: (d, dir, index) => (index === at && dir === where ? [...junk, d] : [d]),
           }).start();
           // Through the handshake (timers included: it must end one way or the other)...

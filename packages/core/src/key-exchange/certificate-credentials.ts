@@ -1,0 +1,59 @@
+/**
+ * What the engine needs for certificate authentication (RFC 5246 7.4.2–7.4.8, RFC 8422).
+ * The engine runs the message flow and ECDHE; @dtls-kit/x509 builds these objects from PEM/DER
+ * keys and certificates and does the chain and signature checks. Any call may return a Promise
+ * (a key in an HSM, a chain check that fetches something): the handshake waits.
+ */
+
+/** Our own certificate chain and the key that signs with it. */
+export interface CertificateSigner {
+  /** DER certificates, leaf first (RFC 5246 7.4.2 certificate_list order). */
+  readonly chain: readonly Uint8Array[];
+  /** The SignatureScheme values this key can produce, in our preference order. */
+  readonly signatureSchemes: readonly number[];
+  /** Which ECDHE suites the key can serve: ecdhe_ecdsa (ECDSA, Ed25519) or ecdhe_rsa. */
+  readonly keyExchange: 'ecdhe_ecdsa' | 'ecdhe_rsa';
+  /** Signs `data` (the whole signed content; the scheme says how to hash it). */
+  sign(scheme: number, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** What is known about a peer when its chain is checked. */
+export interface PeerVerificationContext {
+  /** Whose chain this is: 'server' when we are the client, 'client' when we are the server. */
+  readonly peerRole: 'server' | 'client';
+  /** The name the client expects the server to have (client side only). */
+  readonly servername: string | undefined;
+}
+
+/** Checks a peer's certificates and signatures. */
+export interface CertificateVerifier {
+  /** SignatureScheme values we accept from the peer, in preference order (signature_algorithms). */
+  readonly signatureSchemes: readonly number[];
+  /** DER distinguished names of the CAs we trust, for a CertificateRequest (may be empty). */
+  readonly authorities: readonly Uint8Array[];
+  /**
+   * Validates the chain (leaf first). Throws or rejects with a DtlsError carrying the alert
+   * (bad_certificate, unknown_ca, certificate_expired, ...) when it is not acceptable.
+   */
+  verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): void | Promise<void>;
+  /** Verifies a signature by the leaf certificate's key. */
+  verifySignature(leaf: Uint8Array, scheme: number, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
+
+export interface CertificateClientCredentials {
+  readonly type: 'x509';
+  /** Sent when the server asks for a client certificate (RFC 5246 7.4.6); none → an empty Certificate. */
+  readonly signer: CertificateSigner | undefined;
+  readonly verifier: CertificateVerifier;
+}
+
+export interface CertificateServerCredentials {
+  readonly type: 'x509';
+  readonly signer: CertificateSigner;
+  /** Ask for a client certificate (RFC 5246 7.4.4), as node:tls `requestCert`. */
+  readonly requestCert: boolean;
+  /** With requestCert: refuse a client without a valid certificate (node:tls `rejectUnauthorized`, default true). */
+  readonly rejectUnauthorized: boolean;
+  /** Checks client certificates; required when requestCert is set. */
+  readonly verifier: CertificateVerifier | undefined;
+}
