@@ -1,5 +1,6 @@
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 
 /** Options shared by clients and servers; every limit has a safe default. */
@@ -31,12 +32,16 @@ export interface DtlsOptions {
 
 export interface ClientOptions extends DtlsOptions {
   psk?: PskClientCredentials;
+  /** Certificate credentials from @dtls-kit/x509 (`x509Client`): the CAs we trust, and our own certificate if the server asks. */
+  x509?: CertificateClientCredentials;
   /** server_name (RFC 6066 3); not sent for IP literals. */
   servername?: string;
 }
 
 export interface ServerOptions extends DtlsOptions {
   psk?: PskServerCredentials;
+  /** Certificate credentials from @dtls-kit/x509 (`x509Server`): our certificate and key, and client-certificate checks. */
+  x509?: CertificateServerCredentials;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   cookieRotationMs?: number;
 }

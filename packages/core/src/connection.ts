@@ -109,6 +109,11 @@ export class DtlsConnection {
     return this.negotiated.alpnProtocol;
   }
 
+  /** The peer's certificate chain (DER, leaf first) in certificate suites; empty otherwise. */
+  get peerCertificates(): readonly Uint8Array[] {
+    return this.negotiated.peerCertificates;
+  }
+
   /** server_name the client asked for (server side) or sent (client side). */
   get servername(): string | undefined {
     return this.negotiated.servername;

@@ -41,3 +41,10 @@ export { NamedGroup } from './handshake/extensions/named-group.js';
 export { SignatureScheme } from './handshake/extensions/signature-scheme.js';
 export { decodeClientHello, encodeClientHello, type ClientHello } from './handshake/messages/client-hello.js';
 export { decodeServerHello, encodeServerHello, type ServerHello } from './handshake/messages/server-hello.js';
+export type {
+  CertificateClientCredentials,
+  CertificateServerCredentials,
+  CertificateSigner,
+  CertificateVerifier,
+  PeerVerificationContext,
+} from './key-exchange/certificate-credentials.js';

@@ -2,6 +2,7 @@ import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
@@ -22,11 +23,13 @@ export interface ResolvedOptions {
 
 export interface ResolvedClientOptions extends ResolvedOptions {
   readonly psk: PskClientCredentials | undefined;
+  readonly x509: CertificateClientCredentials | undefined;
   readonly servername: string | undefined;
 }
 
 export interface ResolvedServerOptions extends ResolvedOptions {
   readonly psk: PskServerCredentials | undefined;
+  readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
 }
 
@@ -55,7 +58,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   if (suites.length === 0) {
     throw new TypeError(
       usable.size === 0
-        ? 'no credentials given: pass psk credentials (from @dtls-kit/psk)'
+        ? 'no credentials given: pass psk (from @dtls-kit/psk) or x509 (from @dtls-kit/x509) credentials'
         : `none of the requested cipher suites can run with the given credentials (${[...usable].join(', ')})`,
     );
   }
@@ -82,8 +85,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   };
 }
 
-function usableKeyExchanges(psk: unknown): Set<KeyExchangeAlgorithm> {
-  const usable = new Set<KeyExchangeAlgorithm>();
+function usableKeyExchanges(psk: unknown, certificates: readonly KeyExchangeAlgorithm[]): Set<KeyExchangeAlgorithm> {
+  const usable = new Set<KeyExchangeAlgorithm>(certificates);
   if (psk !== undefined) {
     usable.add('psk');
     usable.add('ecdhe_psk');
@@ -92,13 +95,23 @@ function usableKeyExchanges(psk: unknown): Set<KeyExchangeAlgorithm> {
 }
 
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
-  return { ...resolveCommon(options, usableKeyExchanges(options.psk)), psk: options.psk, servername: options.servername };
+  // A client with trusted CAs can run either certificate key exchange: the server's key decides.
+  const certificates: KeyExchangeAlgorithm[] = options.x509 ? ['ecdhe_ecdsa', 'ecdhe_rsa'] : [];
+  return {
+    ...resolveCommon(options, usableKeyExchanges(options.psk, certificates)),
+    psk: options.psk,
+    x509: options.x509,
+    servername: options.servername,
+  };
 }
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  const x509 = options.x509;
+  if (x509?.requestCert && !x509.verifier) throw new TypeError('requestCert needs a verifier (pass ca to x509Server)');
   return {
-    ...resolveCommon(options, usableKeyExchanges(options.psk)),
+    ...resolveCommon(options, usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : [])),
     psk: options.psk,
+    x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
   };
 }

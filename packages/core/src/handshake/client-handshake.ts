@@ -23,12 +23,28 @@ import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './ha
 import { decodeHandshakeFragments } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
 import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
-import { encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { encodeEcdheClientKeyExchange, encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
+import { type CertificateRequest, decodeCertificateRequest } from './messages/certificate-request.js';
+import { encodeCertificateVerify } from './messages/certificate-verify.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
 import { decodeServerHelloDone } from './messages/server-hello-done.js';
 import { decodeServerHello } from './messages/server-hello.js';
-import { type EcdheParams, decodeEcdhePskServerKeyExchange, decodePskServerKeyExchange } from './messages/server-key-exchange.js';
+import {
+  type EcdheParams,
+  decodeEcdheServerKeyExchange,
+  decodeEcdhePskServerKeyExchange,
+  decodePskServerKeyExchange,
+} from './messages/server-key-exchange.js';
+import { encodeSignatureAlgorithms } from './extensions/signature-algorithms.js';
+import {
+  CERTIFICATE_TYPE_ECDSA_SIGN,
+  CERTIFICATE_TYPE_RSA_SIGN,
+  chooseScheme,
+  schemeKeyExchange,
+  signedParamsContent,
+} from './signature-selection.js';
 import { DTLS_1_0, DTLS_1_2 } from './protocol-version.js';
 import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
 
@@ -36,9 +52,11 @@ import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
 export type ClientState =
   | 'start'
   | 'wait_server_hello' // flight 1/3 sent: HelloVerifyRequest or ServerHello next
+  | 'wait_certificate' // certificate suites: the server's chain
   | 'wait_server_key_exchange' // ServerKeyExchange (optional for plain PSK without a hint)
-  | 'wait_server_hello_done'
+  | 'wait_server_hello_done' // (CertificateRequest allowed first in certificate suites)
   | 'wait_psk' // the PSK lookup for the server's hint is pending
+  | 'wait_signature' // our CertificateVerify signature is pending
   | 'wait_finished' // flight 5 sent: ChangeCipherSpec then Finished
   | 'established';
 
@@ -67,6 +85,8 @@ export interface NegotiatedParameters {
   pskIdentity: Uint8Array | undefined;
   alpnProtocol: string | undefined;
   servername: string | undefined;
+  /** The peer's certificate chain (DER, leaf first), in certificate suites. */
+  peerCertificates: readonly Uint8Array[];
 }
 
 export class ClientHandshake extends HandshakeEngine {
@@ -77,6 +97,7 @@ export class ClientHandshake extends HandshakeEngine {
   private identityHint: Uint8Array | undefined;
   private serverParams: EcdheParams | undefined;
   private keys: SessionKeys | undefined;
+  private certificateRequest: CertificateRequest | undefined;
 
   constructor(
     host: HandshakeHost,
@@ -94,6 +115,7 @@ export class ClientHandshake extends HandshakeEngine {
       pskIdentity: undefined,
       alpnProtocol: undefined,
       servername: config.servername,
+      peerCertificates: [],
     };
     this.hello = {
       clientVersion: DTLS_1_2,
@@ -120,6 +142,10 @@ export class ClientHandshake extends HandshakeEngine {
       // RFC 8422 5.1: the curves we can do ECDHE over, uncompressed points only.
       ext.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups.map(namedGroupId)) });
       ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+    }
+    if (c.x509 && c.suites.some((s) => s.keyExchange === 'ecdhe_ecdsa' || s.keyExchange === 'ecdhe_rsa')) {
+      // RFC 5246 7.4.1.4.1: the signatures we accept, in our order of preference.
+      ext.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.x509.verifier.signatureSchemes) });
     }
     if (c.alpnProtocols.length > 0) {
       ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
@@ -149,6 +175,9 @@ export class ClientHandshake extends HandshakeEngine {
         if (m.msgType === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(m);
         if (m.msgType === HandshakeType.server_hello) return this.onServerHello(m);
         throw this.unexpected(m);
+      case 'wait_certificate':
+        if (m.msgType === HandshakeType.certificate) return this.onCertificate(m);
+        throw this.unexpected(m);
       case 'wait_server_key_exchange':
         if (m.msgType === HandshakeType.server_key_exchange) return this.onServerKeyExchange(m);
         // RFC 4279 2: a plain-PSK server without a hint omits the ServerKeyExchange.
@@ -158,6 +187,9 @@ export class ClientHandshake extends HandshakeEngine {
         throw this.unexpected(m);
       case 'wait_server_hello_done':
         if (m.msgType === HandshakeType.server_hello_done) return this.onServerHelloDone(m);
+        if (m.msgType === HandshakeType.certificate_request && this.usesCertificates() && !this.certificateRequest) {
+          return this.onCertificateRequest(m);
+        }
         throw this.unexpected(m);
       case 'wait_finished':
         if (m.msgType === HandshakeType.finished) return this.onFinished(m);
@@ -168,6 +200,7 @@ export class ClientHandshake extends HandshakeEngine {
         throw this.unexpected(m);
       case 'start':
       case 'wait_psk':
+      case 'wait_signature':
         throw this.unexpected(m);
     }
   }
@@ -242,19 +275,73 @@ export class ClientHandshake extends HandshakeEngine {
     this.negotiated.serverRandom = sh.random;
     this.negotiated.extendedMasterSecret = ems !== undefined;
     this.transcript.add(m.msgType, m.messageSeq, m.body);
-    this.current = 'wait_server_key_exchange';
+    this.current = this.usesCertificates() ? 'wait_certificate' : 'wait_server_key_exchange';
+  }
+
+  private usesCertificates(): boolean {
+    const kx = this.negotiated.suite?.keyExchange;
+    return kx === 'ecdhe_ecdsa' || kx === 'ecdhe_rsa';
+  }
+
+  private x509(): NonNullable<ResolvedClientOptions['x509']> {
+    const x = this.config.x509;
+    if (!x) throw new DtlsError(AlertDescription.internal_error, 'certificate suite negotiated without x509 credentials');
+    return x;
+  }
+
+  /** RFC 5246 7.4.2: the server's chain, checked (possibly asynchronously) before anything it signed is trusted. */
+  private onCertificate(m: HandshakeMessage): void {
+    const chain = decodeCertificate(m.body).certificates;
+    if (chain.length === 0) throw new DtlsError(AlertDescription.handshake_failure, 'server sent an empty certificate chain');
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.negotiated.peerCertificates = chain;
+    const verify = this.x509().verifier.verifyChain(chain, { peerRole: 'server', servername: this.config.servername });
+    this.awaitValue(verify, 'server certificate verification', () => {
+      this.current = 'wait_server_key_exchange';
+    });
+  }
+
+  /** RFC 8422 5.4: ECDHE parameters signed by the certificate's key over both randoms. */
+  private onEcdheServerKeyExchange(m: HandshakeMessage, suite: CipherSuite): void {
+    const ske = decodeEcdheServerKeyExchange(m.body);
+    const scheme = ske.signed.scheme;
+    // RFC 5246 7.4.1.4.1: only a scheme we offered, of the kind the suite calls for.
+    if (!this.x509().verifier.signatureSchemes.includes(scheme) || schemeKeyExchange(scheme) !== suite.keyExchange) {
+      throw new IllegalParameterError(`server signed with scheme 0x${scheme.toString(16)}, which we did not offer for ${suite.name}`);
+    }
+    this.checkGroup(ske.params);
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    const leaf = this.negotiated.peerCertificates[0];
+    if (!leaf) throw this.unexpected(m);
+    const content = signedParamsContent(this.negotiated.clientRandom, this.negotiated.serverRandom, ske.params);
+    this.awaitValue(this.x509().verifier.verifySignature(leaf, scheme, content, ske.signed.signature), 'ServerKeyExchange signature check', (ok) => {
+      if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the ServerKeyExchange signature does not verify with the server certificate');
+      this.serverParams = ske.params;
+      this.current = 'wait_server_hello_done';
+    });
+  }
+
+  private checkGroup(params: EcdheParams): void {
+    const group = namedGroupName(params.namedGroup);
+    if (group === undefined || !this.config.groups.includes(group)) {
+      throw new IllegalParameterError(`server chose group ${params.namedGroup}, which we did not offer`);
+    }
+  }
+
+  /** RFC 5246 7.4.4: the server wants our certificate. */
+  private onCertificateRequest(m: HandshakeMessage): void {
+    this.certificateRequest = decodeCertificateRequest(m.body);
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
   }
 
   private onServerKeyExchange(m: HandshakeMessage): void {
     const suite = this.requireSuite();
+    if (this.usesCertificates()) return this.onEcdheServerKeyExchange(m, suite);
     if (suite.keyExchange === 'psk') {
       this.identityHint = decodePskServerKeyExchange(m.body).identityHint;
     } else if (suite.keyExchange === 'ecdhe_psk') {
       const ske = decodeEcdhePskServerKeyExchange(m.body);
-      const group = namedGroupName(ske.params.namedGroup);
-      if (group === undefined || !this.config.groups.includes(group)) {
-        throw new IllegalParameterError(`server chose group ${ske.params.namedGroup}, which we did not offer`);
-      }
+      this.checkGroup(ske.params);
       this.identityHint = ske.identityHint;
       this.serverParams = ske.params;
     } else {
@@ -267,8 +354,9 @@ export class ClientHandshake extends HandshakeEngine {
   private onServerHelloDone(m: HandshakeMessage): void {
     decodeServerHelloDone(m.body);
     const suite = this.requireSuite();
-    if (suite.keyExchange === 'ecdhe_psk' && !this.serverParams) throw this.unexpected(m);
+    if (suite.keyExchange !== 'psk' && !this.serverParams) throw this.unexpected(m);
     this.transcript.add(m.msgType, m.messageSeq, m.body);
+    if (this.usesCertificates()) return this.sendCertificateFlight(suite);
     const psk = this.config.psk;
     if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
     this.current = 'wait_psk';
@@ -297,11 +385,68 @@ export class ClientHandshake extends HandshakeEngine {
     this.negotiated.pskIdentity = idk.identity;
     const cke = this.message(HandshakeType.client_key_exchange, body);
     this.transcript.add(cke.msgType, cke.messageSeq, body);
+    this.deriveKeys(suite, pskPremasterSecret(idk.key, otherSecret));
+    this.sendFinishedFlight(suite, [cke]);
+  }
+
+  /**
+   * Flight 5 of a certificate suite: [Certificate], ClientKeyExchange, [CertificateVerify],
+   * ChangeCipherSpec, Finished (RFC 5246 7.3). A certificate is sent when the server asked and
+   * ours fits its request; otherwise an empty one (RFC 5246 7.4.6) and the server decides.
+   */
+  private sendCertificateFlight(suite: CipherSuite): void {
+    const provider = this.config.provider;
+    const params = this.serverParams;
+    const group = params && namedGroupName(params.namedGroup);
+    if (!params || !group) throw new DtlsError(AlertDescription.internal_error, 'no server ECDHE parameters');
+    const messages: FlightMessage[] = [];
+    const request = this.certificateRequest;
+    let signer: NonNullable<ResolvedClientOptions['x509']>['signer'];
+    let scheme: number | undefined;
+    if (request) {
+      signer = this.x509().signer;
+      const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
+      scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
+      if (scheme === undefined) signer = undefined;
+      const body = encodeCertificate({ certificates: signer ? [...signer.chain] : [] });
+      const cert = this.message(HandshakeType.certificate, body);
+      this.transcript.add(cert.msgType, cert.messageSeq, body);
+      messages.push(cert);
+    }
+    // RFC 8422 5.10: the premaster secret is the ECDH shared secret itself.
+    const share: KeyShare = provider.generateKeyShare(group);
+    const premaster = share.deriveSecret(params.publicKey);
+    const ckeBody = encodeEcdheClientKeyExchange({ publicKey: share.publicKey });
+    const cke = this.message(HandshakeType.client_key_exchange, ckeBody);
+    this.transcript.add(cke.msgType, cke.messageSeq, ckeBody);
+    messages.push(cke);
+    this.deriveKeys(suite, premaster);
+    if (!signer || scheme === undefined) return this.sendFinishedFlight(suite, messages);
+    // RFC 5246 7.4.8: proof that we hold the key — a signature over every message so far.
+    const signingScheme = scheme;
+    this.current = 'wait_signature';
+    this.awaitValue(signer.sign(signingScheme, this.transcript.bytes()), 'CertificateVerify signing', (signature) => {
+      const body = encodeCertificateVerify({ scheme: signingScheme, signature });
+      const cv = this.message(HandshakeType.certificate_verify, body);
+      this.transcript.add(cv.msgType, cv.messageSeq, body);
+      this.sendFinishedFlight(suite, [...messages, cv]);
+    });
+  }
+
+  /** Master secret (extended when negotiated: the session hash ends with the ClientKeyExchange) and key block. */
+  private deriveKeys(suite: CipherSuite, premaster: Uint8Array): void {
+    const provider = this.config.provider;
     const n = this.negotiated;
     const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
-    const keys = deriveSessionKeys(provider, suite, pskPremasterSecret(idk.key, otherSecret), n.clientRandom, n.serverRandom, sessionHash);
-    this.keys = keys;
-    n.masterSecret = keys.masterSecret;
+    this.keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
+    n.masterSecret = this.keys.masterSecret;
+  }
+
+  /** Ends flight 5 with ChangeCipherSpec and Finished under the new keys, and sends it. */
+  private sendFinishedFlight(suite: CipherSuite, messages: readonly FlightMessage[]): void {
+    const provider = this.config.provider;
+    const keys = this.keys;
+    if (!keys) throw new DtlsError(AlertDescription.internal_error, 'no keys for Finished');
     const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: this.host.records.writeEpoch };
     this.host.records.setWriteKeys(keys.client);
     const finishedBody = encodeFinished({
@@ -310,7 +455,7 @@ export class ClientHandshake extends HandshakeEngine {
     const fin = this.message(HandshakeType.finished, finishedBody);
     this.transcript.add(fin.msgType, fin.messageSeq, finishedBody);
     this.current = 'wait_finished';
-    this.sendFlight([cke, ccs, fin], false);
+    this.sendFlight([...messages, ccs, fin], false);
     this.expectChangeCipherSpec(keys.server);
   }
 

@@ -22,19 +22,33 @@ import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './ha
 import { carriesMessage } from './client-handshake.js';
 import { HandshakeType } from './handshake-type.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
-import { decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeEcdheClientKeyExchange, decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
+import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
+import { encodeCertificateRequest } from './messages/certificate-request.js';
+import { decodeCertificateVerify } from './messages/certificate-verify.js';
+import { decodeSignatureAlgorithms } from './extensions/signature-algorithms.js';
+import {
+  CERTIFICATE_TYPE_ECDSA_SIGN,
+  CERTIFICATE_TYPE_RSA_SIGN,
+  chooseScheme,
+  schemeKeyExchange,
+  signedParamsContent,
+} from './signature-selection.js';
 import { decodeFinished, encodeFinished } from './messages/finished.js';
 import { encodeServerHelloDone } from './messages/server-hello-done.js';
 import { encodeServerHello } from './messages/server-hello.js';
-import { encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from './messages/server-key-exchange.js';
+import { encodeEcdheServerKeyExchange, encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from './messages/server-key-exchange.js';
 import { DTLS_1_2 } from './protocol-version.js';
 import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
 
 /** One state per step of the server's side of RFC 6347 4.2.4 Figure 1 (after the cookie exchange). */
 export type ServerState =
   | 'wait_client_hello' // the ClientHello that carried a valid cookie
+  | 'wait_signature' // our ServerKeyExchange signature is pending (certificate suites)
+  | 'wait_client_certificate' // flight 4 sent with a CertificateRequest
   | 'wait_client_key_exchange' // flight 4 sent
   | 'wait_psk' // the PSK lookup for the client's identity is pending
+  | 'wait_certificate_verify' // the client sent a certificate: proof it holds the key
   | 'wait_finished' // ChangeCipherSpec then Finished
   | 'established';
 
@@ -46,6 +60,8 @@ export class ServerHandshake extends HandshakeEngine {
   readonly negotiated: NegotiatedParameters;
   private keyShare: KeyShare | undefined;
   private keys: SessionKeys | undefined;
+  /** The scheme we sign the ServerKeyExchange with (certificate suites). */
+  private signatureScheme: number | undefined;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
   private clientKeyExchangeSeq = -1;
   /** records.stats.badMac when the current datagram began. */
@@ -73,6 +89,7 @@ export class ServerHandshake extends HandshakeEngine {
       pskIdentity: undefined,
       alpnProtocol: undefined,
       servername: undefined,
+      peerCertificates: [],
     };
   }
 
@@ -85,8 +102,15 @@ export class ServerHandshake extends HandshakeEngine {
       case 'wait_client_hello':
         if (m.msgType === HandshakeType.client_hello) return this.onClientHello(m);
         throw this.unexpected(m);
+      case 'wait_client_certificate':
+        if (m.msgType === HandshakeType.certificate) return this.onClientCertificate(m);
+        // RFC 5246 7.4.6: asked for a certificate, the client must answer (even with an empty one).
+        throw this.unexpected(m);
       case 'wait_client_key_exchange':
         if (m.msgType === HandshakeType.client_key_exchange) return this.onClientKeyExchange(m);
+        throw this.unexpected(m);
+      case 'wait_certificate_verify':
+        if (m.msgType === HandshakeType.certificate_verify) return this.onCertificateVerify(m);
         throw this.unexpected(m);
       case 'wait_finished':
         if (m.msgType === HandshakeType.finished) return this.onFinished(m);
@@ -96,6 +120,7 @@ export class ServerHandshake extends HandshakeEngine {
         if (m.msgType === HandshakeType.client_hello) return this.host.sendWarning(AlertDescription.no_renegotiation);
         throw this.unexpected(m);
       case 'wait_psk':
+      case 'wait_signature':
         throw this.unexpected(m);
     }
   }
@@ -174,9 +199,18 @@ export class ServerHandshake extends HandshakeEngine {
     const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
     const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
     const group = this.config.groups.find((g) => clientGroups.includes(namedGroupId(g)));
-    const suite = this.config.suites.find(
-      (s) => ch.cipherSuites.includes(s.id) && (s.keyExchange === 'psk' || (group !== undefined && uncompressedOk)),
-    );
+    // RFC 5246 7.4.1.4.1: sign with a scheme the client lists; without the extension it
+    // would mean SHA-1, which we do not do, so certificate suites are then off.
+    const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+    const signer = this.config.x509?.signer;
+    const scheme = signer && sigAlgs ? chooseScheme(signer.signatureSchemes, decodeSignatureAlgorithms(sigAlgs.data)) : undefined;
+    const suite = this.config.suites.find((s) => {
+      if (!ch.cipherSuites.includes(s.id)) return false;
+      if (s.keyExchange === 'psk') return true;
+      if (group === undefined || !uncompressedOk) return false;
+      if (s.keyExchange === 'ecdhe_psk') return true;
+      return scheme !== undefined && schemeKeyExchange(scheme) === s.keyExchange;
+    });
     if (!suite) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
     const alpnProtocol = this.chooseAlpn(ch);
 
@@ -205,11 +239,86 @@ export class ServerHandshake extends HandshakeEngine {
       extensions: ext,
     });
     flight.push(this.recorded(HandshakeType.server_hello, shBody));
+    if (suite.keyExchange === 'ecdhe_ecdsa' || suite.keyExchange === 'ecdhe_rsa') {
+      this.signatureScheme = scheme;
+      return this.sendCertificateFlight(flight, group);
+    }
     const ske = this.serverKeyExchange(suite, group);
     if (ske) flight.push(this.recorded(HandshakeType.server_key_exchange, ske));
     flight.push(this.recorded(HandshakeType.server_hello_done, encodeServerHelloDone()));
     this.current = 'wait_client_key_exchange';
     this.sendFlight(flight, false);
+  }
+
+  private x509(): NonNullable<ResolvedServerOptions['x509']> {
+    const x = this.config.x509;
+    if (!x) throw new DtlsError(AlertDescription.internal_error, 'certificate suite negotiated without x509 credentials');
+    return x;
+  }
+
+  /**
+   * Flight 4 of a certificate suite (RFC 5246 7.3): ServerHello, Certificate, ServerKeyExchange
+   * (ECDHE parameters signed over both randoms, RFC 8422 5.4), [CertificateRequest], ServerHelloDone.
+   */
+  private sendCertificateFlight(flight: FlightMessage[], group: NamedGroupName | undefined): void {
+    const x509 = this.x509();
+    const scheme = this.signatureScheme;
+    if (group === undefined || scheme === undefined) throw new DtlsError(AlertDescription.internal_error, 'no group or signature scheme');
+    flight.push(this.recorded(HandshakeType.certificate, encodeCertificate({ certificates: [...x509.signer.chain] })));
+    this.keyShare = this.config.provider.generateKeyShare(group);
+    const params = { namedGroup: namedGroupId(group), publicKey: this.keyShare.publicKey };
+    const content = signedParamsContent(this.negotiated.clientRandom, this.negotiated.serverRandom, params);
+    this.current = 'wait_signature';
+    this.awaitValue(x509.signer.sign(scheme, content), 'ServerKeyExchange signing', (signature) => {
+      flight.push(this.recorded(HandshakeType.server_key_exchange, encodeEcdheServerKeyExchange({ params, signed: { scheme, signature } })));
+      const verifier = x509.verifier;
+      if (x509.requestCert && verifier) {
+        const request = encodeCertificateRequest({
+          certificateTypes: [CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN],
+          signatureSchemes: [...verifier.signatureSchemes],
+          authorities: [...verifier.authorities],
+        });
+        flight.push(this.recorded(HandshakeType.certificate_request, request));
+      }
+      flight.push(this.recorded(HandshakeType.server_hello_done, encodeServerHelloDone()));
+      this.current = x509.requestCert ? 'wait_client_certificate' : 'wait_client_key_exchange';
+      this.sendFlight(flight, false);
+    });
+  }
+
+  /** RFC 5246 7.4.6: the client's chain; empty means it has none for us. */
+  private onClientCertificate(m: HandshakeMessage): void {
+    const x509 = this.x509();
+    const chain = decodeCertificate(m.body).certificates;
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.negotiated.peerCertificates = chain;
+    if (chain.length === 0) {
+      if (x509.rejectUnauthorized) throw new DtlsError(AlertDescription.handshake_failure, 'a client certificate is required and none was sent');
+      this.current = 'wait_client_key_exchange';
+      return;
+    }
+    const verifier = x509.verifier;
+    if (!verifier) throw new DtlsError(AlertDescription.internal_error, 'no verifier for client certificates');
+    this.awaitValue(verifier.verifyChain(chain, { peerRole: 'client', servername: undefined }), 'client certificate verification', () => {
+      this.current = 'wait_client_key_exchange';
+    });
+  }
+
+  /** RFC 5246 7.4.8: the client proves it holds its certificate's key, signing the transcript so far. */
+  private onCertificateVerify(m: HandshakeMessage): void {
+    const verifier = this.x509().verifier;
+    const leaf = this.negotiated.peerCertificates[0];
+    if (!verifier || !leaf) throw this.unexpected(m);
+    const signed = decodeCertificateVerify(m.body);
+    if (!verifier.signatureSchemes.includes(signed.scheme)) {
+      throw new IllegalParameterError(`client signed with scheme 0x${signed.scheme.toString(16)}, which we did not ask for`);
+    }
+    const content = this.transcript.bytes();
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.awaitValue(verifier.verifySignature(leaf, signed.scheme, content, signed.signature), 'CertificateVerify check', (ok) => {
+      if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
+      this.current = 'wait_finished';
+    });
   }
 
   /** RFC 7301 3.2: the first of our protocols the client offers; no overlap is fatal. */
@@ -246,6 +355,7 @@ export class ServerHandshake extends HandshakeEngine {
 
   private onClientKeyExchange(m: HandshakeMessage): void {
     const suite = this.requireSuite();
+    if (suite.keyExchange === 'ecdhe_ecdsa' || suite.keyExchange === 'ecdhe_rsa') return this.onEcdheClientKeyExchange(m, suite);
     let identity: Uint8Array;
     let clientPublic: Uint8Array | undefined;
     if (suite.keyExchange === 'ecdhe_psk') {
@@ -272,13 +382,29 @@ export class ServerHandshake extends HandshakeEngine {
       if (!this.keyShare || !clientPublic) throw new DtlsError(AlertDescription.internal_error, 'no ECDHE key share');
       otherSecret = this.keyShare.deriveSecret(clientPublic);
     }
+    this.negotiated.pskIdentity = identity;
+    this.deriveKeys(suite, pskPremasterSecret(key, otherSecret));
+    this.current = 'wait_finished';
+  }
+
+  /** RFC 8422 5.7: the client's ECDHE public value; the premaster secret is the shared secret (5.10). */
+  private onEcdheClientKeyExchange(m: HandshakeMessage, suite: CipherSuite): void {
+    const cke = decodeEcdheClientKeyExchange(m.body);
+    if (!this.keyShare) throw new DtlsError(AlertDescription.internal_error, 'no ECDHE key share');
+    this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.clientKeyExchangeSeq = m.messageSeq;
+    this.deriveKeys(suite, this.keyShare.deriveSecret(cke.publicKey));
+    // A client that sent a certificate must prove it holds the key before its Finished counts.
+    this.current = this.negotiated.peerCertificates.length > 0 ? 'wait_certificate_verify' : 'wait_finished';
+  }
+
+  /** Master secret (extended: the session hash ends with the ClientKeyExchange, RFC 7627 3) and keys. */
+  private deriveKeys(suite: CipherSuite, premaster: Uint8Array): void {
     const n = this.negotiated;
-    n.pskIdentity = identity;
     const provider = this.config.provider;
     const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
-    this.keys = deriveSessionKeys(provider, suite, pskPremasterSecret(key, otherSecret), n.clientRandom, n.serverRandom, sessionHash);
+    this.keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
     n.masterSecret = this.keys.masterSecret;
-    this.current = 'wait_finished';
     this.expectChangeCipherSpec(this.keys.client);
   }
 

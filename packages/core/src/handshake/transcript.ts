@@ -36,6 +36,11 @@ export class Transcript {
   }
 
   hash(provider: CryptoProvider, algorithm: HashAlgorithm): Uint8Array {
-    return provider.hash(algorithm, concatBytes(...this.messages));
+    return provider.hash(algorithm, this.bytes());
+  }
+
+  /** The messages so far, concatenated: what a CertificateVerify signs (RFC 5246 7.4.8). */
+  bytes(): Uint8Array {
+    return concatBytes(...this.messages);
   }
 }
