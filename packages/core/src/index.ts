@@ -48,3 +48,4 @@ export type {
   CertificateVerifier,
   PeerVerificationContext,
 } from './key-exchange/certificate-credentials.js';
+export type { PeerVerificationResult } from './key-exchange/certificate-credentials.js';

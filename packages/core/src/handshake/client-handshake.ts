@@ -6,7 +6,6 @@ import { pskPremasterSecret } from '../crypto/psk-premaster.js';
 import { DtlsError, IllegalParameterError } from '../errors.js';
 import type { PskIdentityKey } from '../key-exchange/psk-credentials.js';
 import type { ResolvedClientOptions } from '../options.js';
-import type { ReadRecord } from '../record/record-layer.js';
 import type { CipherSuite } from '../suites/cipher-suite.js';
 import { cipherSuiteById } from '../suites/registry.js';
 import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
@@ -20,7 +19,6 @@ import { encodeServerName } from './extensions/server-name.js';
 import { encodeSupportedGroups } from './extensions/supported-groups.js';
 import type { FlightMessage } from './flight.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
-import { decodeHandshakeFragments } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
 import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
 import { encodeEcdheClientKeyExchange, encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from './messages/client-key-exchange.js';
@@ -62,18 +60,6 @@ export type ClientState =
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
-
-/**
- * True when a handshake record carries (a fragment of) a message of this type, and of this
- * message_seq when one is given; false for a malformed record.
- */
-export function carriesMessage(record: ReadRecord, msgType: HandshakeType, messageSeq?: number): boolean {
-  try {
-    return decodeHandshakeFragments(record.payload).some((f) => f.msgType === msgType && (messageSeq === undefined || f.messageSeq === messageSeq));
-  } catch {
-    return false;
-  }
-}
 
 /** What the client learned from the handshake, exposed by the connection. */
 export interface NegotiatedParameters {
@@ -205,20 +191,8 @@ export class ClientHandshake extends HandshakeEngine {
     }
   }
 
-  /**
-   * RFC 5746 4.2 / RFC 5246 7.4.1.1: a HelloRequest under the new keys after the handshake asks
-   * us to renegotiate, whatever its message_seq (RFC 6347 4.2.2 restarts it at 0, so the
-   * reassembler would take it for an old retransmission): refused with a warning.
-   */
-  override onHandshakeRecord(record: ReadRecord): void {
-    if (this.current === 'established' && record.epoch > 0 && record.epoch === this.host.records.readEpoch) {
-      if (carriesMessage(record, HandshakeType.hello_request)) {
-        this.host.sendWarning(AlertDescription.no_renegotiation);
-        return;
-      }
-    }
-    super.onHandshakeRecord(record);
-  }
+  /** RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. */
+  protected readonly renegotiationRequest = HandshakeType.hello_request;
 
   /** RFC 6347 4.2.1: send the ClientHello again with the server's cookie (flight 3). */
   private onHelloVerifyRequest(m: HandshakeMessage): void {

@@ -4,10 +4,23 @@ import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
 import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
 import { decodeHandshakeFragments } from './handshake-header.js';
+import { HandshakeType } from './handshake-type.js';
 import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
 import { HandshakeReassembler } from './reassembler.js';
 import { RetransmitTimer } from './retransmit-timer.js';
 import { Transcript } from './transcript.js';
+
+/**
+ * True when a handshake record carries (a fragment of) a message of this type, and of this
+ * message_seq when one is given; false for a malformed record.
+ */
+export function carriesMessage(record: ReadRecord, msgType: HandshakeType, messageSeq?: number): boolean {
+  try {
+    return decodeHandshakeFragments(record.payload).some((f) => f.msgType === msgType && (messageSeq === undefined || f.messageSeq === messageSeq));
+  } catch {
+    return false;
+  }
+}
 
 /** A whole handshake message, reassembled and in message_seq order. */
 export interface HandshakeMessage {
@@ -81,6 +94,9 @@ export abstract class HandshakeEngine {
   /** The state name, for tracing and errors. */
   abstract get state(): string;
 
+  /** The message by which the peer would ask to renegotiate (HelloRequest or ClientHello). */
+  protected abstract readonly renegotiationRequest: HandshakeType;
+
   /** Handles one whole message in order; throws DtlsError to end the connection. */
   protected abstract handle(message: HandshakeMessage): void;
 
@@ -91,6 +107,14 @@ export abstract class HandshakeEngine {
 
   /** A handshake record (any epoch we can read). */
   onHandshakeRecord(record: ReadRecord): void {
+    // RFC 5746 4 / RFC 5246 7.4.1: after the handshake, a HelloRequest (to a client) or a
+    // ClientHello (to a server) under the new keys asks to renegotiate, whatever its
+    // message_seq (RFC 6347 4.2.2 restarts it at 0, so the reassembler would take it for an
+    // old retransmission). We never renegotiate: refused with a warning, the connection goes on.
+    if (this.complete && record.epoch > 0 && record.epoch === this.host.records.readEpoch && carriesMessage(record, this.renegotiationRequest)) {
+      this.host.sendWarning(AlertDescription.no_renegotiation);
+      return;
+    }
     let fragments;
     try {
       fragments = decodeHandshakeFragments(record.payload);

@@ -18,8 +18,8 @@ import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/r
 import { decodeServerName } from './extensions/server-name.js';
 import { decodeSupportedGroups } from './extensions/supported-groups.js';
 import type { FlightMessage } from './flight.js';
-import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
-import { carriesMessage } from './client-handshake.js';
+import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
+
 import { HandshakeType } from './handshake-type.js';
 import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
 import { decodeEcdheClientKeyExchange, decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
@@ -125,19 +125,10 @@ export class ServerHandshake extends HandshakeEngine {
     }
   }
 
-  /**
-   * RFC 5746 4.2 / RFC 5246 7.4.1.2: a ClientHello under the new keys after the handshake is a
-   * renegotiation request, whatever its message_seq (RFC 6347 4.2.2 restarts it at 0, so the
-   * reassembler would take it for an old retransmission): refused with a warning, and the
-   * connection carries on. A plaintext ClientHello (a retransmission from the handshake) is not.
-   */
+  /** RFC 5246 7.4.1.2: a client asks to renegotiate with a new ClientHello. */
+  protected readonly renegotiationRequest = HandshakeType.client_hello;
+
   override onHandshakeRecord(record: ReadRecord): void {
-    if (this.current === 'established' && record.epoch > 0 && record.epoch === this.host.records.readEpoch) {
-      if (carriesMessage(record, HandshakeType.client_hello)) {
-        this.host.sendWarning(AlertDescription.no_renegotiation);
-        return;
-      }
-    }
     if (
       this.current === 'wait_finished' &&
       this.badMacAtFlight5Retransmission === undefined &&

@@ -25,6 +25,14 @@ export interface PeerVerificationContext {
   readonly servername: string | undefined;
 }
 
+/** The outcome of a chain check that did not throw (node:tls `socket.authorized` / `authorizationError`). */
+export interface PeerVerificationResult {
+  /** True when the chain led to a trusted CA and passed every check (name included). */
+  readonly authorized: boolean;
+  /** Why it was not authorized (a DtlsError naming the alert it would have ended in). */
+  readonly authorizationError?: Error | undefined;
+}
+
 /** Checks a peer's certificates and signatures. */
 export interface CertificateVerifier {
   /** SignatureScheme values we accept from the peer, in preference order (signature_algorithms). */
@@ -32,10 +40,16 @@ export interface CertificateVerifier {
   /** DER distinguished names of the CAs we trust, for a CertificateRequest (may be empty). */
   readonly authorities: readonly Uint8Array[];
   /**
-   * Validates the chain (leaf first). Throws or rejects with a DtlsError carrying the alert
-   * (bad_certificate, unknown_ca, certificate_expired, ...) when it is not acceptable.
+   * Validates the chain (leaf first; possibly empty when a client sent no certificate). Throws
+   * or rejects with a DtlsError carrying the alert (bad_certificate, unknown_ca,
+   * certificate_expired, ...) when it is not acceptable. A verifier that is told not to reject
+   * (node:tls `rejectUnauthorized: false`) returns a PeerVerificationResult instead, which the
+   * engine may expose on the connection; returning nothing means authorized.
    */
-  verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): void | Promise<void>;
+  verifyChain(
+    chain: readonly Uint8Array[],
+    context: PeerVerificationContext,
+  ): void | PeerVerificationResult | Promise<void | PeerVerificationResult>;
   /** Verifies a signature by the leaf certificate's key. */
   verifySignature(leaf: Uint8Array, scheme: number, data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
 }
