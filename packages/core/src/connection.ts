@@ -114,6 +114,16 @@ export class DtlsConnection {
     return this.negotiated.peerCertificates;
   }
 
+  /** node:tls `authorized`: the peer's certificate chain passed every check. */
+  get authorized(): boolean {
+    return this.negotiated.authorized;
+  }
+
+  /** node:tls `authorizationError`: why the peer's chain was not authorized (rejectUnauthorized: false). */
+  get authorizationError(): Error | undefined {
+    return this.negotiated.authorizationError;
+  }
+
   /** server_name the client asked for (server side) or sent (client side). */
   get servername(): string | undefined {
     return this.negotiated.servername;

@@ -73,6 +73,27 @@ export interface NegotiatedParameters {
   servername: string | undefined;
   /** The peer's certificate chain (DER, leaf first), in certificate suites. */
   peerCertificates: readonly Uint8Array[];
+  /** Whether the peer's chain passed every check (node:tls `authorized`); false when not checked or not sent. */
+  authorized: boolean;
+  /** Why it did not (with rejectUnauthorized: false the handshake goes on regardless). */
+  authorizationError: Error | undefined;
+}
+
+/** NegotiatedParameters before anything is negotiated. */
+export function emptyNegotiation(clientRandom: Uint8Array, servername: string | undefined): NegotiatedParameters {
+  return {
+    suite: undefined,
+    clientRandom,
+    serverRandom: new Uint8Array(0),
+    masterSecret: undefined,
+    extendedMasterSecret: false,
+    pskIdentity: undefined,
+    alpnProtocol: undefined,
+    servername,
+    peerCertificates: [],
+    authorized: false,
+    authorizationError: undefined,
+  };
 }
 
 export class ClientHandshake extends HandshakeEngine {
@@ -92,17 +113,7 @@ export class ClientHandshake extends HandshakeEngine {
   ) {
     super(host, config, now);
     const clientRandom = config.provider.randomBytes(32);
-    this.negotiated = {
-      suite: undefined,
-      clientRandom,
-      serverRandom: new Uint8Array(0),
-      masterSecret: undefined,
-      extendedMasterSecret: false,
-      pskIdentity: undefined,
-      alpnProtocol: undefined,
-      servername: config.servername,
-      peerCertificates: [],
-    };
+    this.negotiated = emptyNegotiation(clientRandom, config.servername);
     this.hello = {
       clientVersion: DTLS_1_2,
       random: clientRandom,
@@ -270,7 +281,9 @@ export class ClientHandshake extends HandshakeEngine {
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.negotiated.peerCertificates = chain;
     const verify = this.x509().verifier.verifyChain(chain, { peerRole: 'server', servername: this.config.servername });
-    this.awaitValue(verify, 'server certificate verification', () => {
+    this.awaitValue(verify, 'server certificate verification', (result) => {
+      this.negotiated.authorized = result?.authorized ?? true;
+      this.negotiated.authorizationError = result?.authorizationError;
       this.current = 'wait_server_key_exchange';
     });
   }

@@ -7,7 +7,7 @@ import { DtlsError, IllegalParameterError } from '../errors.js';
 import type { ResolvedServerOptions } from '../options.js';
 import type { ReadRecord } from '../record/record-layer.js';
 import type { CipherSuite } from '../suites/cipher-suite.js';
-import type { NegotiatedParameters } from './client-handshake.js';
+import { emptyNegotiation, type NegotiatedParameters } from './client-handshake.js';
 import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from './extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
@@ -80,17 +80,7 @@ export class ServerHandshake extends HandshakeEngine {
     // ClientHello's message_seq (the HelloVerifyRequest used it too).
     this.reassembler.reset(firstMessageSeq);
     this.nextSendSeq = firstMessageSeq;
-    this.negotiated = {
-      suite: undefined,
-      clientRandom: new Uint8Array(0),
-      serverRandom: new Uint8Array(0),
-      masterSecret: undefined,
-      extendedMasterSecret: false,
-      pskIdentity: undefined,
-      alpnProtocol: undefined,
-      servername: undefined,
-      peerCertificates: [],
-    };
+    this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
   }
 
   get state(): ServerState {
@@ -285,12 +275,15 @@ export class ServerHandshake extends HandshakeEngine {
     this.negotiated.peerCertificates = chain;
     if (chain.length === 0) {
       if (x509.rejectUnauthorized) throw new DtlsError(AlertDescription.handshake_failure, 'a client certificate is required and none was sent');
+      this.negotiated.authorizationError = new DtlsError(AlertDescription.handshake_failure, 'the client sent no certificate');
       this.current = 'wait_client_key_exchange';
       return;
     }
     const verifier = x509.verifier;
     if (!verifier) throw new DtlsError(AlertDescription.internal_error, 'no verifier for client certificates');
-    this.awaitValue(verifier.verifyChain(chain, { peerRole: 'client', servername: undefined }), 'client certificate verification', () => {
+    this.awaitValue(verifier.verifyChain(chain, { peerRole: 'client', servername: undefined }), 'client certificate verification', (result) => {
+      this.negotiated.authorized = result?.authorized ?? true;
+      this.negotiated.authorizationError = result?.authorizationError;
       this.current = 'wait_client_key_exchange';
     });
   }
@@ -308,7 +301,7 @@ export class ServerHandshake extends HandshakeEngine {
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.awaitValue(verifier.verifySignature(leaf, signed.scheme, content, signed.signature), 'CertificateVerify check', (ok) => {
       if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
-      this.current = 'wait_finished';
+      this.waitForFinished();
     });
   }
 
@@ -375,7 +368,7 @@ export class ServerHandshake extends HandshakeEngine {
     }
     this.negotiated.pskIdentity = identity;
     this.deriveKeys(suite, pskPremasterSecret(key, otherSecret));
-    this.current = 'wait_finished';
+    this.waitForFinished();
   }
 
   /** RFC 8422 5.7: the client's ECDHE public value; the premaster secret is the shared secret (5.10). */
@@ -386,7 +379,22 @@ export class ServerHandshake extends HandshakeEngine {
     this.clientKeyExchangeSeq = m.messageSeq;
     this.deriveKeys(suite, this.keyShare.deriveSecret(cke.publicKey));
     // A client that sent a certificate must prove it holds the key before its Finished counts.
-    this.current = this.negotiated.peerCertificates.length > 0 ? 'wait_certificate_verify' : 'wait_finished';
+    if (this.negotiated.peerCertificates.length > 0) this.current = 'wait_certificate_verify';
+    else this.waitForFinished();
+  }
+
+  /**
+   * The client's epoch-0 messages are all in: its ChangeCipherSpec may now open the next read
+   * epoch. Not before: a CertificateVerify still in pieces comes in epoch 0, and once the read
+   * epoch moved on, epoch-0 fragments of new messages are ignored — a ChangeCipherSpec that
+   * overtook the CertificateVerify's last fragment would stall the handshake for good. A
+   * ChangeCipherSpec that arrives early is remembered (and the Finished held) until then.
+   */
+  private waitForFinished(): void {
+    const keys = this.keys;
+    if (!keys) throw new DtlsError(AlertDescription.internal_error, 'no keys for the client Finished');
+    this.current = 'wait_finished';
+    this.expectChangeCipherSpec(keys.client);
   }
 
   /** Master secret (extended: the session hash ends with the ClientKeyExchange, RFC 7627 3) and keys. */
@@ -396,7 +404,6 @@ export class ServerHandshake extends HandshakeEngine {
     const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
     this.keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
     n.masterSecret = this.keys.masterSecret;
-    this.expectChangeCipherSpec(this.keys.client);
   }
 
   /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
