@@ -67,11 +67,20 @@ export class DtlsConnection {
    * A server connection for a ClientHello whose cookie the ServerEndpoint verified.
    * @internal use ServerEndpoint.
    */
-  static acceptVerified(options: ResolvedServerOptions, messageSeq: number, recordSeq: number, now: number): DtlsConnection {
-    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, messageSeq), recordSeq);
+  static acceptVerified(
+    options: ResolvedServerOptions,
+    hello: { body: Uint8Array; messageSeq: number; recordSeq: number; datagram: Uint8Array },
+    now: number,
+  ): DtlsConnection {
+    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello.messageSeq), hello.recordSeq);
     conn.currentState = 'handshaking';
+    // The records of the datagram enter the replay window, so a duplicate of it is dropped like any replay.
+    conn.records.open(hello.datagram);
+    const handshake = conn.handshake;
+    if (handshake instanceof ServerHandshake) conn.run(() => handshake.receiveClientHello(hello.body, hello.messageSeq));
     return conn;
   }
+
 
   get state(): ConnectionState {
     return this.currentState;

@@ -1,7 +1,7 @@
 import { AlertDescription, AlertLevel } from '../alert.js';
 import type { ServerOptions } from '../config.js';
 import { DtlsConnection } from '../connection.js';
-import { encodeHandshakeFragment, decodeHandshakeFragments } from '../handshake/handshake-header.js';
+import { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from '../handshake/handshake-header.js';
 import { HandshakeType } from '../handshake/handshake-type.js';
 import { decodeClientHello } from '../handshake/messages/client-hello.js';
 import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
@@ -10,6 +10,7 @@ import { resolveServerOptions, type ResolvedServerOptions } from '../options.js'
 import { ContentType } from '../record/content-type.js';
 import { splitRecords } from '../record/datagram.js';
 import { encodeRecord, MAX_PLAINTEXT_LENGTH } from '../record/record-header.js';
+import { ClientHelloFragments } from './client-hello-fragments.js';
 import { CookieJar } from './cookie.js';
 
 /** What the endpoint decided about a datagram from a peer that has no connection yet. */
@@ -30,6 +31,7 @@ export type EndpointResult =
 export class ServerEndpoint {
   readonly options: ResolvedServerOptions;
   private cookies: CookieJar | undefined;
+  private readonly fragments = new ClientHelloFragments();
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
@@ -41,32 +43,53 @@ export class ServerEndpoint {
    */
   handle(datagram: Uint8Array, peer: string, now: number): EndpointResult {
     const cookies = (this.cookies ??= new CookieJar(this.options.provider, this.options.cookieRotationMs, now));
-    const record = splitRecords(datagram)[0];
-    if (!record) return { type: 'drop', reason: 'no record' };
-    const h = record.header;
-    if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record' };
-    // What the connection's record layer would drop anyway (RFC 6347 4.1, RFC 5246 6.2.1): a
-    // connection made for it could never see its ClientHello and would only wait to time out.
-    if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record' };
-    if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14' };
-    let hello;
-    let messageSeq: number;
-    try {
-      const fragment = decodeHandshakeFragments(record.fragment)[0];
-      if (!fragment || fragment.msgType !== HandshakeType.client_hello) return { type: 'drop', reason: 'not a ClientHello' };
-      // A stateless server cannot reassemble: the ClientHello must fit one record (as OpenSSL's DTLSv1_listen requires).
-      if (fragment.fragmentOffset !== 0 || fragment.body.length !== fragment.length) {
-        return { type: 'drop', reason: 'fragmented ClientHello' };
+    const records = splitRecords(datagram);
+    const first = records[0];
+    if (!first) return { type: 'drop', reason: 'no record' };
+    // Every record must be something the connection's record layer would accept (RFC 6347 4.1,
+    // RFC 5246 6.2.1): epoch 0 handshake, DTLS 1.0/1.2 version, at most 2^14 bytes.
+    const fragments: HandshakeFragment[] = [];
+    let lastSequence = first.header.sequenceNumber;
+    for (const record of records) {
+      const h = record.header;
+      if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record' };
+      if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record' };
+      if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14' };
+      try {
+        for (const f of decodeHandshakeFragments(record.fragment)) {
+          if (f.msgType !== HandshakeType.client_hello) return { type: 'drop', reason: 'not a ClientHello' };
+          fragments.push(f);
+        }
+      } catch {
+        return { type: 'drop', reason: 'malformed ClientHello' };
       }
-      hello = decodeClientHello(fragment.body);
-      messageSeq = fragment.messageSeq;
+      lastSequence = h.sequenceNumber;
+    }
+    const head = fragments[0];
+    if (!head) return { type: 'drop', reason: 'not a ClientHello' };
+    let body: Uint8Array;
+    let messageSeq = head.messageSeq;
+    let budget = datagram.length;
+    if (head.fragmentOffset === 0 && head.body.length === head.length) {
+      body = head.body;
+    } else {
+      // RFC 6347 4.2.3: a ClientHello larger than the client's MTU comes in fragments.
+      const whole = this.fragments.add(peer, fragments, datagram.length, now);
+      if (!whole) return { type: 'drop', reason: 'ClientHello fragment held until the rest arrives' };
+      body = whole.body;
+      messageSeq = whole.messageSeq;
+      budget = whole.datagramBytes;
+    }
+    let hello;
+    try {
+      hello = decodeClientHello(body);
     } catch {
       return { type: 'drop', reason: 'malformed ClientHello' };
     }
     if (hello.clientVersion > DTLS_1_2) {
       // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).
       const alert = encodeRecord(
-        { type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber: h.sequenceNumber },
+        { type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },
         new Uint8Array([AlertLevel.fatal, AlertDescription.protocol_version]),
       );
       return { type: 'reply', datagram: alert };
@@ -75,7 +98,7 @@ export class ServerEndpoint {
       const body = encodeHelloVerifyRequest({ serverVersion: DTLS_1_0, cookie: cookies.make(peer, hello, now) });
       // RFC 6347 4.2.1: HelloVerifyRequest version DTLS 1.0; record and message sequence copied from the ClientHello.
       const reply = encodeRecord(
-        { type: ContentType.handshake, version: DTLS_1_0, epoch: 0, sequenceNumber: h.sequenceNumber },
+        { type: ContentType.handshake, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },
         encodeHandshakeFragment({
           msgType: HandshakeType.hello_verify_request,
           length: body.length,
@@ -84,11 +107,10 @@ export class ServerEndpoint {
           body,
         }),
       );
-      if (reply.length > datagram.length) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello' };
+      if (reply.length > budget) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello' };
       return { type: 'reply', datagram: reply };
     }
-    const connection = DtlsConnection.acceptVerified(this.options, messageSeq, h.sequenceNumber, now);
-    connection.receive(datagram, now);
+    const connection = DtlsConnection.acceptVerified(this.options, { body, messageSeq, recordSeq: lastSequence, datagram }, now);
     return { type: 'accept', connection };
   }
 }

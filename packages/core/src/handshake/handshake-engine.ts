@@ -3,7 +3,7 @@ import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
 import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
-import { decodeHandshakeFragments } from './handshake-header.js';
+import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
 import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
 import { HandshakeReassembler } from './reassembler.js';
@@ -122,7 +122,7 @@ export abstract class HandshakeEngine {
       return; // RFC 6347 4.1.2.7: malformed records are dropped
     }
     for (const f of fragments) {
-      if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch) {
+      if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch && !this.acceptsPreviousEpoch(f, record.epoch)) {
         // New messages come only in the current read epoch: a Finished sent in the clear, or
         // an old-epoch record posing as the next message, is never processed.
         continue;
@@ -135,6 +135,14 @@ export abstract class HandshakeEngine {
       }
       if (result === 'old') this.onPeerRetransmission(f.messageSeq);
     }
+  }
+
+  /**
+   * Exceptions to "new messages only in the current read epoch", for a subclass that knows a
+   * message of the peer's flight was sent before its ChangeCipherSpec (and may arrive after it).
+   */
+  protected acceptsPreviousEpoch(_fragment: HandshakeFragment, _epoch: number): boolean {
+    return false;
   }
 
   /**

@@ -18,6 +18,7 @@ import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/r
 import { decodeServerName } from './extensions/server-name.js';
 import { decodeSupportedGroups } from './extensions/supported-groups.js';
 import type { FlightMessage } from './flight.js';
+import type { HandshakeFragment } from './handshake-header.js';
 import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
 
 import { HandshakeType } from './handshake-type.js';
@@ -81,6 +82,12 @@ export class ServerHandshake extends HandshakeEngine {
     this.reassembler.reset(firstMessageSeq);
     this.nextSendSeq = firstMessageSeq;
     this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
+  }
+
+  /** The ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
+  receiveClientHello(body: Uint8Array, messageSeq: number): void {
+    this.reassembler.add({ msgType: HandshakeType.client_hello, length: body.length, messageSeq, fragmentOffset: 0, body });
+    this.processMessages();
   }
 
   get state(): ServerState {
@@ -301,7 +308,7 @@ export class ServerHandshake extends HandshakeEngine {
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.awaitValue(verifier.verifySignature(leaf, signed.scheme, content, signed.signature), 'CertificateVerify check', (ok) => {
       if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
-      this.waitForFinished();
+      this.current = 'wait_finished';
     });
   }
 
@@ -368,7 +375,7 @@ export class ServerHandshake extends HandshakeEngine {
     }
     this.negotiated.pskIdentity = identity;
     this.deriveKeys(suite, pskPremasterSecret(key, otherSecret));
-    this.waitForFinished();
+    this.current = 'wait_finished';
   }
 
   /** RFC 8422 5.7: the client's ECDHE public value; the premaster secret is the shared secret (5.10). */
@@ -379,22 +386,24 @@ export class ServerHandshake extends HandshakeEngine {
     this.clientKeyExchangeSeq = m.messageSeq;
     this.deriveKeys(suite, this.keyShare.deriveSecret(cke.publicKey));
     // A client that sent a certificate must prove it holds the key before its Finished counts.
-    if (this.negotiated.peerCertificates.length > 0) this.current = 'wait_certificate_verify';
-    else this.waitForFinished();
+    this.current = this.negotiated.peerCertificates.length > 0 ? 'wait_certificate_verify' : 'wait_finished';
   }
 
   /**
-   * The client's epoch-0 messages are all in: its ChangeCipherSpec may now open the next read
-   * epoch. Not before: a CertificateVerify still in pieces comes in epoch 0, and once the read
-   * epoch moved on, epoch-0 fragments of new messages are ignored — a ChangeCipherSpec that
-   * overtook the CertificateVerify's last fragment would stall the handshake for good. A
-   * ChangeCipherSpec that arrives early is remembered (and the Finished held) until then.
+   * RFC 5246 7.3: the CertificateVerify comes before the ChangeCipherSpec, so in epoch 0. The
+   * read epoch moves on as soon as the ChangeCipherSpec arrives (the keys exist from the
+   * ClientKeyExchange on), and loss or reordering can make it overtake the CertificateVerify's
+   * last fragments: those must still count, or the handshake would stall for good. Nothing
+   * else new is taken from epoch 0 then — a client that skips its CertificateVerify sends the
+   * Finished in its place, and that is an unexpected_message.
    */
-  private waitForFinished(): void {
-    const keys = this.keys;
-    if (!keys) throw new DtlsError(AlertDescription.internal_error, 'no keys for the client Finished');
-    this.current = 'wait_finished';
-    this.expectChangeCipherSpec(keys.client);
+  protected override acceptsPreviousEpoch(f: HandshakeFragment, epoch: number): boolean {
+    return (
+      epoch === 0 &&
+      this.current === 'wait_certificate_verify' &&
+      f.msgType === HandshakeType.certificate_verify &&
+      f.messageSeq === this.clientKeyExchangeSeq + 1
+    );
   }
 
   /** Master secret (extended: the session hash ends with the ClientKeyExchange, RFC 7627 3) and keys. */
@@ -404,6 +413,7 @@ export class ServerHandshake extends HandshakeEngine {
     const sessionHash = n.extendedMasterSecret ? this.transcript.hash(provider, suite.prfHash) : undefined;
     this.keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
     n.masterSecret = this.keys.masterSecret;
+    this.expectChangeCipherSpec(this.keys.client);
   }
 
   /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
