@@ -124,7 +124,7 @@ describe.concurrent('launcher failure modes', () => {
     expect(() => spawnPeer('dtls-kit-no-such-peer', [])).toThrow(/dtls-kit-no-such-peer not found on PATH/);
   });
 
-  it('stop() kills the server, resolves exited and frees the port', async ({ expect }) => {
+  it('stop() kills the server, resolves exited and frees the port', async () => {
     const server = await startGnutlsServer({
       priority: gnutlsPriorityForSuite('PSK-AES128-CCM8'),
       psk: PSK,

@@ -13,7 +13,7 @@ import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormat
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
 import { type Extension, findExtension } from './extensions/extension.js';
 import { ExtensionType } from './extensions/extension-type.js';
-import { NamedGroup, namedGroupId, namedGroupName } from './extensions/named-group.js';
+import { NamedGroup, namedGroupId } from './extensions/named-group.js';
 import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/renegotiation-info.js';
 import { decodeServerName } from './extensions/server-name.js';
 import { decodeSupportedGroups } from './extensions/supported-groups.js';

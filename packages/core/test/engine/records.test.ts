@@ -32,7 +32,7 @@ describe('application data in epoch 0', () => {
     let injected = false;
     const p = new Pair({
       client: { cipherSuites: SUITE },
-      tap: (d, dir, index) => {
+      tap: (d, _dir, index) => {
         if (index === 3 && !injected) {
           // Flight 4 is on its way: plaintext data to both sides.
           injected = true;

@@ -9,7 +9,7 @@
  * (gnutls-cli --rehandshake is not used: on a warning alert it starts the rehandshake
  * again, forever.)
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { freeUdpPort, runOpensslClient, spawnPeer, waitForUdpBind } from '@dtls-kit/test-kit';
 import { IDENTITY, PSK, runOurClient, startOurServer } from './harness.js';
 
