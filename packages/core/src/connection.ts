@@ -1,4 +1,5 @@
 import { AlertDescription, AlertLevel, alertName } from './alert.js';
+import { toHex } from './bytes.js';
 import type { ClientOptions } from './config.js';
 import { exportKeyingMaterial } from './crypto/key-schedule.js';
 import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
@@ -140,6 +141,16 @@ export class DtlsConnection {
 
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
+  }
+
+  /**
+   * This connection's line for an SSLKEYLOGFILE (NSS key log format), so Wireshark can decrypt a
+   * capture: `CLIENT_RANDOM <client random> <master secret>` in hex, without a newline; undefined
+   * until the master secret exists. It unlocks the whole session: write it only where asked to.
+   */
+  get keyLogLine(): string | undefined {
+    const n = this.negotiated;
+    return n.masterSecret ? `CLIENT_RANDOM ${toHex(n.clientRandom)} ${toHex(n.masterSecret)}` : undefined;
   }
 
   /** Counters: records dropped, replayed, failed authentication; handshake retransmissions. */

@@ -2,8 +2,12 @@
  * The signature schemes of TLS 1.2 signatures (ServerKeyExchange, CertificateVerify), with
  * node:crypto. Code points are RFC 8446 4.2.3 SignatureScheme values, which TLS 1.2 reads as
  * SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1); their meaning follows RFC 8446 / RFC 8422:
- * - ecdsa_secp{256r1,384r1,521r1}_sha{256,384,512}: ECDSA on that curve only, the signature is
- *   the DER `ECDSA-Sig-Value` SEQUENCE { r, s } (RFC 8422 5.4, as TLS sends it);
+ * - ecdsa_secp{256r1,384r1,521r1}_sha{256,384,512}: ECDSA with that hash, the signature is
+ *   the DER `ECDSA-Sig-Value` SEQUENCE { r, s } (RFC 8422 5.4, as TLS sends it). In (D)TLS 1.2
+ *   the code point is the pair (hash, ecdsa) of RFC 5246 7.4.1.4.1 and binds no curve (RFC 8446
+ *   4.2.3 keeps the 1.2 meaning for 1.2): OpenSSL and GnuTLS sign with a P-384 key under
+ *   ecdsa_secp256r1_sha256 when the peer lists it first. A key on any curve we support signs
+ *   and verifies with every ECDSA scheme, preferring the one named after its own curve;
  * - rsa_pss_rsae_sha*: RSASSA-PSS with an rsaEncryption key, MGF1 with the same hash and a salt
  *   as long as the hash (RFC 8446 4.2.3);
  * - rsa_pkcs1_sha*: RSASSA-PKCS1-v1_5 (RFC 8017 8.2);
@@ -49,10 +53,16 @@ export function signatureSchemeName(scheme: number): string {
   return typeof name === 'string' ? name : `0x${scheme.toString(16).padStart(4, '0')}`;
 }
 
+/** The curves of the ECDSA schemes: the only ones we sign or verify with. */
+const ECDSA_CURVES: ReadonlySet<string> = new Set(
+  [...SCHEMES.values()].flatMap((spec) => (spec.kind === 'ecdsa' ? [spec.curve] : [])),
+);
+
 function keyCanDo(key: KeyObject, spec: SchemeSpec): boolean {
   switch (spec.kind) {
     case 'ecdsa':
-      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === spec.curve;
+      // Any supported curve with any ECDSA scheme: the TLS 1.2 meaning (see the module comment).
+      return key.asymmetricKeyType === 'ec' && ECDSA_CURVES.has(key.asymmetricKeyDetails?.namedCurve ?? '');
     case 'ed25519':
       return key.asymmetricKeyType === 'ed25519';
     case 'rsa_pss':
@@ -69,10 +79,17 @@ function keyCanDo(key: KeyObject, spec: SchemeSpec): boolean {
  * DSA, an RSASSA-PSS-only key, RSA below MIN_RSA_BITS).
  */
 export function signatureSchemesForKey(key: KeyObject): SignatureScheme[] {
-  return SUPPORTED_SIGNATURE_SCHEMES.filter((scheme) => {
+  const usable = SUPPORTED_SIGNATURE_SCHEMES.filter((scheme) => {
     const spec = SCHEMES.get(scheme);
     return spec !== undefined && keyCanDo(key, spec);
   });
+  // An ECDSA key prefers the scheme of its own curve (P-384: ecdsa_secp384r1_sha384 first).
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const ownCurve = (scheme: SignatureScheme): boolean => {
+    const spec = SCHEMES.get(scheme);
+    return spec?.kind === 'ecdsa' && spec.curve === curve;
+  };
+  return [...usable.filter(ownCurve), ...usable.filter((scheme) => !ownCurve(scheme))];
 }
 
 /** Which ECDHE suites a key serves (RFC 8422 5.1.1/RFC 5246 7.4.2), or undefined for none. */

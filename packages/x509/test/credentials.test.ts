@@ -26,7 +26,12 @@ describe('x509Server', () => {
     expect(creds.type).toBe('x509');
     expect(creds.signer.chain).toEqual([der(server.cert), der(int.cert)]);
     expect(creds.signer.keyExchange).toBe('ecdhe_ecdsa');
-    expect(creds.signer.signatureSchemes).toEqual([SignatureScheme.ecdsa_secp256r1_sha256]);
+    // A P-256 key: its own curve's scheme first, then the other ECDSA hashes (TLS 1.2 binds no curve).
+    expect(creds.signer.signatureSchemes).toEqual([
+      SignatureScheme.ecdsa_secp256r1_sha256,
+      SignatureScheme.ecdsa_secp384r1_sha384,
+      SignatureScheme.ecdsa_secp521r1_sha512,
+    ]);
     expect(creds.requestCert).toBe(false);
     expect(creds.rejectUnauthorized).toBe(true);
     expect(creds.verifier).toBeUndefined();

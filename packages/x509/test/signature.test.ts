@@ -106,9 +106,10 @@ describe.each(CASES)('scheme $scheme', (c) => {
 describe('scheme rules', () => {
   it('each key offers the schemes of its kind, curve and all', () => {
     const S = SignatureScheme;
-    expect(signatureSchemesForKey(key('p256'))).toEqual([S.ecdsa_secp256r1_sha256]);
-    expect(signatureSchemesForKey(key('p384'))).toEqual([S.ecdsa_secp384r1_sha384]);
-    expect(signatureSchemesForKey(createPublicKey(key('p521')))).toEqual([S.ecdsa_secp521r1_sha512]);
+    // Every ECDSA scheme (TLS 1.2: hash + ecdsa, no curve), the key's own curve first.
+    expect(signatureSchemesForKey(key('p256'))).toEqual([S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384, S.ecdsa_secp521r1_sha512]);
+    expect(signatureSchemesForKey(key('p384'))).toEqual([S.ecdsa_secp384r1_sha384, S.ecdsa_secp256r1_sha256, S.ecdsa_secp521r1_sha512]);
+    expect(signatureSchemesForKey(createPublicKey(key('p521')))).toEqual([S.ecdsa_secp521r1_sha512, S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384]);
     expect(signatureSchemesForKey(key('ed25519'))).toEqual([S.ed25519]);
     expect(signatureSchemesForKey(key('rsa'))).toEqual([
       S.rsa_pss_rsae_sha256, S.rsa_pss_rsae_sha384, S.rsa_pss_rsae_sha512, S.rsa_pkcs1_sha256, S.rsa_pkcs1_sha384, S.rsa_pkcs1_sha512,
@@ -118,10 +119,26 @@ describe('scheme rules', () => {
     expect(keyExchangeForKey(key('rsa'))).toBe('ecdhe_rsa');
   });
 
-  it('an ECDSA key signs and verifies only with the scheme of its curve', () => {
+  it('TLS 1.2: ecdsa_secp256r1_sha256 is ECDSA with SHA-256 on any curve (OpenSSL signs P-384 ServerKeyExchanges so)', () => {
+    // What `openssl s_server` with a P-384 key sends a client that lists ecdsa_secp256r1_sha256
+    // first: a P-384 signature over SHA-256. Refusing it failed every handshake with such a
+    // server (decrypt_error), against OpenSSL and GnuTLS alike.
+    const opensslSig = new Uint8Array(nodeSign('sha256', data, { key: key('p384'), dsaEncoding: 'der' }));
+    expect(verifyWithScheme(createPublicKey(key('p384')), SignatureScheme.ecdsa_secp256r1_sha256, data, opensslSig)).toBe(true);
+    // The hash is the scheme's: the same signature does not verify as SHA-384.
+    expect(verifyWithScheme(createPublicKey(key('p384')), SignatureScheme.ecdsa_secp384r1_sha384, data, opensslSig)).toBe(false);
+    // And we sign so when a peer offers only that scheme.
+    const ours = signWithScheme(key('p384'), SignatureScheme.ecdsa_secp256r1_sha256, data);
+    scratch.write('p384-sha256.sig', ours);
+    scratch.openssl(['pkey', '-in', 'p384.key', '-pubout', '-out', 'p384.pub']);
+    expect(scratch.opensslOk(['dgst', '-sha256', '-verify', 'p384.pub', '-signature', 'p384-sha256.sig', 'data.bin'])).toBe(true);
+  });
+
+  it('an ECDSA scheme needs an EC key on a curve we support; other kinds of key cannot make it', () => {
+    expect(() => signWithScheme(key('rsa'), SignatureScheme.ecdsa_secp256r1_sha256, data)).toThrow(DtlsError);
     const sig = signWithScheme(key('p384'), SignatureScheme.ecdsa_secp384r1_sha384, data);
-    expect(verifyWithScheme(key('p384'), SignatureScheme.ecdsa_secp256r1_sha256, data, sig)).toBe(false);
-    expect(() => signWithScheme(key('p384'), SignatureScheme.ecdsa_secp256r1_sha256, data)).toThrow(DtlsError);
+    expect(verifyWithScheme(key('rsa'), SignatureScheme.ecdsa_secp384r1_sha384, data, sig)).toBe(false);
+    expect(verifyWithScheme(key('ed25519'), SignatureScheme.ecdsa_secp384r1_sha384, data, sig)).toBe(false);
     try {
       signWithScheme(key('rsa'), SignatureScheme.ed25519, data);
     } catch (err) {
