@@ -1,0 +1,116 @@
+import { connect, DtlsError, type DtlsSocket } from '@dtls-kit/nonblocking';
+import type { ClientArgs } from './args.js';
+import { clientOptions } from './credentials.js';
+import type { Io } from './io.js';
+import { peerIdentity, peerName } from './server.js';
+
+/** A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`. */
+export function describeError(error: unknown): string {
+  if (error instanceof DtlsError) {
+    return `${error.message} [alert ${error.alertName}${error.fromPeer ? ' from the server' : ''}]`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * How long to wait for a message's reply before sending the next one anyway: messages go one at
+ * a time so that an echo comes back as its own datagram (OpenSSL's s_server, fed by a pipe,
+ * would otherwise merge several), without stalling on a server that does not answer.
+ */
+const PACE_MS = 250;
+
+/**
+ * `dtls-kit client`: connects, sends each message (--message, or stdin lines) as one datagram,
+ * prints every datagram received on its own line, and exits 0 once as many replies as messages
+ * arrived (then close_notify); 1 when the handshake fails, the connection ends with an error or
+ * too early, or --timeout passes first.
+ */
+export async function runClient(args: ClientArgs, io: Io): Promise<number> {
+  const options = clientOptions(args);
+  const target = peerName(args.host, args.port);
+  let socket: DtlsSocket;
+  try {
+    socket = await connect({ ...options, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
+  } catch (error) {
+    io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
+    return 1;
+  }
+  io.stderr(`connected to ${target} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+
+  const queue: string[] = [];
+  let sent = 0;
+  let received = 0;
+  let inputDone = false;
+  let lastSend = 0;
+  let paceTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let result: number | undefined;
+
+  const end = (code: number, message?: string): void => {
+    if (result !== undefined) return;
+    result = code;
+    if (message) io.stderr(`dtls-kit: ${message}\n`);
+    clearTimeout(paceTimer);
+    clearTimeout(deadlineTimer);
+    void socket.close().then(() => finish(code));
+  };
+  const startDeadline = (): void => {
+    deadlineTimer ??= setTimeout(() => {
+      end(1, `timed out after ${args.timeoutMs / 1000} s: ${received} of ${sent} replies received${queue.length > 0 ? `, ${queue.length} messages not sent` : ''}`);
+    }, args.timeoutMs);
+  };
+  const pump = (): void => {
+    if (result !== undefined) return;
+    clearTimeout(paceTimer);
+    paceTimer = undefined;
+    while (queue.length > 0) {
+      const wait = received < sent ? lastSend + PACE_MS - performance.now() : 0;
+      if (wait > 0) {
+        paceTimer = setTimeout(pump, wait);
+        return;
+      }
+      socket.send(queue.shift() as string);
+      sent++;
+      lastSend = performance.now();
+    }
+    if (inputDone && received >= sent) end(0);
+  };
+
+  socket.on('message', (data) => {
+    received++;
+    io.stdout(`${data.toString('utf8')}\n`);
+    pump();
+  });
+  socket.on('close', () => {
+    if (result !== undefined) return;
+    const error = socket.error;
+    if (error) end(1, `connection to ${target} failed: ${describeError(error)}`);
+    else if (inputDone && received >= sent && queue.length === 0) end(0);
+    else end(1, `the server closed the connection after ${received} of ${sent} replies`);
+  });
+
+  if (args.messages !== undefined) {
+    queue.push(...args.messages);
+    inputDone = true;
+    startDeadline();
+    pump();
+  } else {
+    void (async () => {
+      try {
+        for await (const line of io.stdinLines()) {
+          if (result !== undefined) return;
+          queue.push(line);
+          pump();
+        }
+      } catch (error) {
+        io.stderr(`dtls-kit: reading stdin: ${(error as Error).message}\n`);
+      }
+      inputDone = true;
+      startDeadline();
+      pump();
+    })();
+  }
+  return finished;
+}

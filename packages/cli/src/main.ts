@@ -1,0 +1,39 @@
+import { createInterface } from 'node:readline';
+import { parseCommandLine, USAGE, UsageError } from './args.js';
+import { runClient } from './client.js';
+import type { Io } from './io.js';
+import { runServer } from './server.js';
+import { startTrace } from './trace.js';
+
+/** The process's stdin, stdout and stderr. */
+export const processIo: Io = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }),
+};
+
+/**
+ * Runs `dtls-kit` with these arguments (without node and the script) and resolves with the exit
+ * code: 0 success, 1 a failed connection or timeout, 2 a usage error.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let stopTrace: (() => void) | undefined;
+  try {
+    const args = parseCommandLine(argv);
+    if (args.command === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (args.trace) stopTrace = startTrace(io.stderr);
+    return args.command === 'server' ? await runServer(args, io) : await runClient(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`dtls-kit: ${error.message} (see dtls-kit --help)\n`);
+      return 2;
+    }
+    io.stderr(`dtls-kit: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    stopTrace?.();
+  }
+}

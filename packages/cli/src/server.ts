@@ -1,0 +1,78 @@
+import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
+import { describeCertificate } from '@dtls-kit/x509';
+import type { ServerArgs } from './args.js';
+import { serverOptions } from './credentials.js';
+import type { Io } from './io.js';
+
+export function peerName(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Who the peer is: its PSK identity or its certificate's subject. */
+export function peerIdentity(socket: DtlsSocket): string {
+  const identity = socket.pskIdentity;
+  if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
+  const der = socket.getPeerCertificate();
+  if (der !== undefined) {
+    try {
+      return `subject=${JSON.stringify(describeCertificate(der).subject)}${socket.authorized ? '' : ' (not authorized)'}`;
+    } catch {
+      return 'subject=(unreadable certificate)';
+    }
+  }
+  return 'anonymous';
+}
+
+/**
+ * `dtls-kit server`: an echo server. Resolves with the exit code once it stopped (SIGINT/SIGTERM,
+ * or with --once after the first connection closed).
+ */
+export async function runServer(args: ServerArgs, io: Io): Promise<number> {
+  const options = serverOptions(args);
+  const server = createServer({ ...options, keylog: args.keylog });
+  let stopping: Promise<void> | undefined;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const stop = (code: number): void => {
+    stopping ??= server.close().then(() => done(code));
+  };
+
+  server.on('connection', (socket) => {
+    const who = peerName(socket.remoteAddress, socket.remotePort);
+    io.stderr(`connection ${who} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+    let messages = 0;
+    socket.on('message', (data) => {
+      messages++;
+      socket.send(data);
+    });
+    socket.on('close', () => {
+      const error = socket.error;
+      io.stderr(`close ${who} after ${messages} message${messages === 1 ? '' : 's'}${error ? `: ${error.message}` : ''}\n`);
+      if (args.once) stop(0);
+    });
+  });
+  server.on('clientError', (error, p) => {
+    io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
+  });
+  server.on('error', (error) => {
+    io.stderr(`dtls-kit: socket error: ${error.message}\n`);
+    stop(1);
+  });
+
+  try {
+    const address = await server.listen(args.port, args.host);
+    io.stderr(`listening on ${peerName(address.address, address.port)}${args.once ? ' (--once)' : ''}\n`);
+  } catch (error) {
+    io.stderr(`dtls-kit: cannot listen on ${peerName(args.host, args.port)}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const onSignal = (): void => stop(0);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await finished;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

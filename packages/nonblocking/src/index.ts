@@ -1,0 +1,23 @@
+/**
+ * @dtls-kit/nonblocking — event-driven DTLS 1.2 servers and clients on node:dgram, in the
+ * manner of node:tls. Credentials come from @dtls-kit/psk or @dtls-kit/x509.
+ */
+export { connect } from './connect.js';
+export { createServer, DtlsServer, type DtlsServerEvents, type DtlsServerStats } from './server.js';
+export { DtlsSocket, type CipherInfo, type DtlsSocketEvents, type SocketState } from './socket.js';
+export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';
+export type { KeylogTarget } from './keylog.js';
+export {
+  CHANNELS,
+  type AlertMessage,
+  type CloseMessage,
+  type DatagramMessage,
+  type DiagnosticsBase,
+  type HandshakeMessage,
+  type HandshakeStartMessage,
+  type RefuseMessage,
+  type RetransmitMessage,
+} from './diagnostics.js';
+export { TimerQueue, type Timed } from './timer-queue.js';
+// The error type every failure carries (its `alert` names the RFC alert).
+export { DtlsError, AlertDescription, HandshakeTimeoutError } from '@dtls-kit/core';

@@ -1,0 +1,110 @@
+import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
+import type { KeylogTarget } from './keylog.js';
+
+/** Defaults of the runtime limits (see README: Limits). */
+export const DEFAULTS = {
+  /** Connections a server holds at once, handshakes in progress included. */
+  maxConnections: 10_000,
+  /** Handshakes in progress (cookie verified, not yet finished) a server holds at once. */
+  maxHandshakes: 1_000,
+  /** A handshake must finish within this many ms, or the connection is dropped. */
+  handshakeTimeoutMs: 30_000,
+  /** A server closes a connection from which nothing was received for this long (5 minutes). */
+  serverIdleTimeoutMs: 300_000,
+  /** Clients have no idle timeout unless asked. */
+  clientIdleTimeoutMs: 0,
+  /** Bytes of received messages a connection holds for a reader that is not keeping up. */
+  maxBufferedBytes: 1 << 20,
+} as const;
+
+/** Options of the runtime, common to servers and clients. */
+export interface RuntimeOptions {
+  /**
+   * The whole handshake must finish within this many ms (the engine's deadline), else it fails
+   * and its state is freed. Default 30 000.
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Close a connection when nothing authenticated (application data, an alert) has arrived from
+   * the peer for this many ms; 0 turns it off. What we send does not count: over UDP only the
+   * peer's traffic shows it is still there. Default 300 000 (5 min) on a server, 0 on a client.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Bytes of received messages held for a `for await` reader that is behind, or while nobody
+   * listens for 'message' yet; past it newer messages are dropped (and counted), as UDP would.
+   * Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
+  /** Write the session secrets in SSLKEYLOGFILE format (a path, a stream or a function). */
+  keylog?: KeylogTarget;
+}
+
+export interface ServerRuntimeOptions extends RuntimeOptions {
+  /** 'udp4' or 'udp6'; default from the host given to listen() ('udp6' for an IPv6 literal). */
+  type?: 'udp4' | 'udp6';
+  /** With type 'udp6': serve IPv6 only (no IPv4-mapped peers). Default false. */
+  ipv6Only?: boolean;
+  /** SO_RCVBUF / SO_SNDBUF of the server's socket (default: the system's), for bursts of many peers. */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  /** Connections held at once, handshakes in progress included. Default 10 000. */
+  maxConnections?: number;
+  /** Handshakes in progress held at once. Default 1 000. */
+  maxHandshakes?: number;
+}
+
+/** Options of createServer(): the engine's server options and the runtime's. */
+export interface DtlsServerOptions extends ServerOptions, ServerRuntimeOptions {}
+
+/** Options of connect(): the engine's client options, where to connect, and the runtime's. */
+export interface ConnectOptions extends ClientOptions, RuntimeOptions {
+  /** Host name or address of the server. Default 'localhost'. */
+  host?: string;
+  port: number;
+  /** 'udp4' or 'udp6'; default from the address the host resolves to. */
+  type?: 'udp4' | 'udp6';
+  /** Local address and port to bind (default: any, an ephemeral port). */
+  localAddress?: string;
+  localPort?: number;
+  /** Aborts a pending connect: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be an integer >= 0 (got ${String(value)})`);
+  return v;
+}
+
+export function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be an integer >= 1 (got ${String(value)})`);
+  return v;
+}
+
+const RUNTIME_KEYS = [
+  'handshakeTimeoutMs',
+  'idleTimeoutMs',
+  'maxBufferedBytes',
+  'keylog',
+  'type',
+  'ipv6Only',
+  'recvBufferSize',
+  'sendBufferSize',
+  'maxConnections',
+  'maxHandshakes',
+  'host',
+  'port',
+  'localAddress',
+  'localPort',
+  'signal',
+] as const;
+
+/** The engine's options: everything but the runtime's own, with the runtime's handshake deadline. */
+export function engineOptions<T extends object>(options: T, handshakeTimeoutMs: number): T {
+  const out = { ...options } as Record<string, unknown>;
+  for (const key of RUNTIME_KEYS) delete out[key];
+  out['handshakeTimeoutMs'] = handshakeTimeoutMs;
+  return out as T;
+}

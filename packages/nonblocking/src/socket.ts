@@ -1,0 +1,541 @@
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { AlertDescription, HandshakeTimeoutError, alertName, type DtlsConnection, type DtlsError, type DtlsEvent } from '@dtls-kit/core';
+import { channels } from './diagnostics.js';
+import type { Timed, TimerQueue } from './timer-queue.js';
+
+/** What a connection needs from whoever owns the UDP socket. */
+export interface Transport {
+  /** Sends one datagram to the peer. Errors (ICMP unreachable, ...) are ignored: UDP may lose it anyway. */
+  send(datagram: Uint8Array): void;
+  /** The connection has ended: free the route (server) or the socket (client); then call `done`. */
+  release(done: () => void): void;
+  /** The local address the datagrams leave from. */
+  address(): AddressInfo | undefined;
+}
+
+/** What the owner of a socket hears about it (server bookkeeping, connect()'s promise). */
+export interface SocketHooks {
+  onEstablished?(socket: DtlsSocket): void;
+  onKeylog?(line: string, socket: DtlsSocket): void;
+  /** Called once, before 'close' is emitted. */
+  onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
+}
+
+/** @internal how the runtime builds a socket. */
+export interface SocketInit {
+  readonly connection: DtlsConnection;
+  readonly transport: Transport;
+  readonly timers: TimerQueue;
+  readonly role: 'client' | 'server';
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly idleTimeoutMs: number;
+  readonly maxBufferedBytes: number;
+  readonly hooks: SocketHooks;
+  readonly now: () => number;
+}
+
+/** node:tls getCipher(): OpenSSL name, IANA name, protocol version. */
+export interface CipherInfo {
+  /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
+  readonly name: string;
+  /** The IANA name, e.g. `TLS_PSK_WITH_AES_128_CCM_8`. */
+  readonly standardName: string;
+  readonly version: string;
+}
+
+export type SocketState = 'handshaking' | 'established' | 'closed';
+
+export interface DtlsSocketEvents {
+  /** One datagram of application data (message boundaries are kept). */
+  message: [data: Buffer];
+  /** A warning alert from the peer (fatal ones and close_notify end the connection: see 'close'). */
+  alert: [alert: { description: number; name: string }];
+  /** Nothing arrived from the peer for idleTimeoutMs: the connection is being closed. */
+  timeout: [];
+  /** The connection ended with an error (emitted only when someone listens; 'close' follows). */
+  error: [error: DtlsError];
+  /** The connection is over; `hadError` as in node:net. */
+  close: [hadError: boolean];
+}
+
+const decoder = new TextDecoder();
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** A `for await` reader: its own queue, bounded in bytes. */
+class MessageIterator implements AsyncIterableIterator<Buffer> {
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
+  private ended: { error: DtlsError | undefined } | undefined;
+
+  constructor(
+    private readonly owner: DtlsSocket,
+    private readonly maxBytes: number,
+    private readonly detach: (it: MessageIterator) => void,
+  ) {}
+
+  /** Returns false when the message had to be dropped (the reader is too far behind). */
+  push(data: Buffer): boolean {
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.resolve({ value: data, done: false });
+      return true;
+    }
+    if (this.queuedBytes + data.length > this.maxBytes) return false;
+    this.queue.push(data);
+    this.queuedBytes += data.length;
+    return true;
+  }
+
+  end(error: DtlsError | undefined): void {
+    if (this.ended) return;
+    this.ended = { error };
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (!w) return;
+    if (error) w.reject(error);
+    else w.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const data = this.queue.shift();
+    if (data !== undefined) {
+      this.queuedBytes -= data.length;
+      return Promise.resolve({ value: data, done: false });
+    }
+    if (this.ended) {
+      const { error } = this.ended;
+      // The error is thrown once; after it the iterator is simply done.
+      this.ended = { error: undefined };
+      this.detach(this);
+      return error ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** `break` out of the loop: stops reading (the connection stays open). */
+  return(): Promise<IteratorResult<Buffer>> {
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.ended = { error: undefined };
+    this.detach(this);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get socket(): DtlsSocket {
+    return this.owner;
+  }
+}
+
+/**
+ * One DTLS connection, in the manner of node:tls's TLSSocket over node:dgram: `send()` one
+ * datagram, a 'message' event per datagram received, `for await`, `close()`, and what was
+ * negotiated. Made by `connect()` (client) or handed to a server's 'connection' listeners.
+ */
+export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed {
+  /** @internal timer queue bookkeeping */
+  heapIndex = -1;
+  /** @internal timer queue bookkeeping */
+  deadline = 0;
+
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Which end of the connection we are. */
+  readonly role: 'client' | 'server';
+
+  private readonly conn: DtlsConnection;
+  private readonly transport: Transport;
+  private readonly timers: TimerQueue;
+  private readonly hooks: SocketHooks;
+  private readonly now: () => number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxBufferedBytes: number;
+  private readonly startedAt: number;
+  private pumping = false;
+  private muted = false;
+  private ended = false;
+  private closeEmitted = false;
+  private isEstablished = false;
+  private closingByUs = false;
+  private lastActivity: number;
+  private idleCheckAt: number | undefined;
+  private retransmissions = 0;
+  private readonly iterators = new Set<MessageIterator>();
+  /** Messages that arrived while nobody listened: handed to the first reader. */
+  private parked: Buffer[] = [];
+  private parkedBytes = 0;
+  private drainScheduled = false;
+  private endError: DtlsError | undefined;
+  private readonly closeWaiters: Array<() => void> = [];
+  /** @internal the client random (hex) of the handshake, for RFC 6347 4.2.8 routing. */
+  clientRandom: string | undefined;
+  /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
+  droppedMessages = 0;
+
+  /** @internal use connect() or createServer(). */
+  constructor(init: SocketInit) {
+    super();
+    this.conn = init.connection;
+    this.transport = init.transport;
+    this.timers = init.timers;
+    this.role = init.role;
+    this.remoteAddress = init.remoteAddress;
+    this.remotePort = init.remotePort;
+    this.idleTimeoutMs = init.idleTimeoutMs;
+    this.maxBufferedBytes = init.maxBufferedBytes;
+    this.hooks = init.hooks;
+    this.now = init.now;
+    this.startedAt = init.now();
+    this.lastActivity = this.startedAt;
+    this.conn.onWake = () => {
+      // The engine may call this from inside receive(): run on a clean stack.
+      queueMicrotask(() => {
+        if (this.ended) return;
+        this.conn.handleTimeout(this.now());
+        this.pump();
+      });
+    };
+    // A late 'message' listener gets what arrived before it (see park()).
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'message' && this.parked.length > 0) this.scheduleDrain();
+    });
+    if (channels.handshakeStart.hasSubscribers) channels.handshakeStart.publish(this.base());
+  }
+
+  // ---------------------------------------------------------------- what was negotiated
+
+  get state(): SocketState {
+    return this.ended ? 'closed' : this.isEstablished ? 'established' : 'handshaking';
+  }
+
+  get remoteFamily(): 'IPv4' | 'IPv6' {
+    return this.remoteAddress.includes(':') ? 'IPv6' : 'IPv4';
+  }
+
+  /** The local address and port (dgram's address()). */
+  address(): AddressInfo | undefined {
+    return this.transport.address();
+  }
+
+  /** 'DTLSv1.2' once negotiated. */
+  get protocol(): string | undefined {
+    return this.conn.protocol;
+  }
+
+  /** As node:tls getCipher(). */
+  get cipher(): CipherInfo | undefined {
+    const suite = this.conn.cipherSuite;
+    if (!suite) return undefined;
+    return { name: suite.opensslName, standardName: suite.name, version: this.conn.protocol ?? 'DTLSv1.2' };
+  }
+
+  getCipher(): CipherInfo | undefined {
+    return this.cipher;
+  }
+
+  getProtocol(): string | undefined {
+    return this.protocol;
+  }
+
+  /** The PSK identity used (client) or accepted (server), as UTF-8 text. */
+  get pskIdentity(): string | undefined {
+    const id = this.conn.pskIdentity;
+    return id === undefined ? undefined : decoder.decode(id);
+  }
+
+  /** The PSK identity as bytes (identities need not be text). */
+  get pskIdentityBytes(): Uint8Array | undefined {
+    return this.conn.pskIdentity;
+  }
+
+  /** The peer's certificate (DER) in certificate suites. `describeCertificate` of @dtls-kit/x509 reads it. */
+  getPeerCertificate(): Buffer | undefined {
+    const leaf = this.conn.peerCertificates[0];
+    return leaf === undefined ? undefined : toBuffer(leaf);
+  }
+
+  /** The peer's certificate chain (DER, leaf first) as it sent it. */
+  getPeerCertificateChain(): Buffer[] {
+    return this.conn.peerCertificates.map(toBuffer);
+  }
+
+  /** node:tls `authorized`: the peer's certificate chain passed every check. */
+  get authorized(): boolean {
+    return this.conn.authorized;
+  }
+
+  /** node:tls `authorizationError` (with rejectUnauthorized: false). */
+  get authorizationError(): Error | undefined {
+    return this.conn.authorizationError;
+  }
+
+  get alpnProtocol(): string | false {
+    return this.conn.alpnProtocol ?? false;
+  }
+
+  /** server_name the client asked for (server side) or sent (client side). */
+  get servername(): string | undefined {
+    return this.conn.servername;
+  }
+
+  /** RFC 5705 keying material (e.g. for DTLS-SRTP), as node:tls exportKeyingMaterial(). */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    return toBuffer(this.conn.exportKeyingMaterial(length, label, context));
+  }
+
+  /** The error that ended the connection, if it ended with one. */
+  get error(): DtlsError | undefined {
+    return this.endError;
+  }
+
+  /** Engine counters: records dropped, replayed, failing authentication; retransmissions. */
+  get stats(): DtlsConnection['stats'] {
+    return this.conn.stats;
+  }
+
+  // ---------------------------------------------------------------- sending and closing
+
+  /**
+   * Sends one datagram of application data (a string is sent as UTF-8). Returns false, sending
+   * nothing, once the connection is closed or closing (as UDP would lose it); throws a
+   * RangeError past 2^14 bytes.
+   */
+  send(data: Uint8Array | string): boolean {
+    if (this.ended || this.conn.state !== 'established') return false;
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.conn.send(bytes);
+    this.flush();
+    return true;
+  }
+
+  /** Sends close_notify and ends the connection; resolves after the 'close' event. */
+  close(): Promise<void> {
+    const done = this.whenClosed();
+    if (!this.ended) {
+      this.closingByUs = true;
+      this.conn.close();
+      this.pump();
+    }
+    return done;
+  }
+
+  /** Ends the connection at once without telling the peer (no close_notify). */
+  destroy(error?: DtlsError): void {
+    if (this.ended) return;
+    this.muted = true;
+    this.closingByUs = true;
+    this.conn.close();
+    if (error) this.endError = error;
+    this.pump();
+  }
+
+  /** Messages as they arrive; the loop ends when the connection closes (throws if it ended with an error). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    const it = new MessageIterator(this, this.maxBufferedBytes, (i) => this.iterators.delete(i));
+    // Messages that arrived before anyone read are the first ones this reader sees.
+    for (const m of this.parked.splice(0)) it.push(m);
+    this.parkedBytes = 0;
+    if (this.closeEmitted) it.end(undefined);
+    else this.iterators.add(it); // ended with the connection, when 'close' is emitted
+    return it;
+  }
+
+  // ---------------------------------------------------------------- the driver (internal)
+
+  /** @internal a datagram from the peer. */
+  receive(datagram: Uint8Array, now: number): void {
+    if (this.ended) return;
+    this.conn.receive(datagram, now);
+    this.pump();
+  }
+
+  /** @internal sends what the engine has ready (a new server connection's first flight). */
+  kick(): void {
+    this.pump();
+  }
+
+  /** @internal the engine's first flight (client). */
+  start(now: number): void {
+    this.conn.connect(now);
+    this.pump();
+  }
+
+  /** @internal the timer queue: a retransmission, the handshake deadline, the idle check. */
+  onTimer(now: number): void {
+    if (this.ended) return;
+    if (this.idleCheckAt !== undefined && this.idleCheckAt <= now) {
+      if (now - this.lastActivity >= this.idleTimeoutMs) {
+        this.emit('timeout');
+        if (!this.ended) void this.close();
+        return;
+      }
+      this.idleCheckAt = this.lastActivity + this.idleTimeoutMs;
+    }
+    const t = this.conn.nextTimeout();
+    if (t !== undefined && t <= now) this.conn.handleTimeout(now);
+    this.pump();
+  }
+
+  /** Events to the user first, then the datagrams (which the user's send() may have added), then the timer. */
+  private pump(): void {
+    if (this.pumping) return; // the outer pump carries on with the new events
+    this.pumping = true;
+    try {
+      for (let e = this.conn.pollEvent(); e !== undefined; e = this.conn.pollEvent()) this.onEvent(e);
+    } finally {
+      this.pumping = false;
+      this.flush();
+      this.checkRetransmissions();
+      this.reschedule();
+    }
+  }
+
+  private flush(): void {
+    const datagrams = this.conn.datagramsToSend();
+    if (this.muted) return;
+    for (const d of datagrams) this.transport.send(d);
+  }
+
+  private reschedule(): void {
+    if (this.ended) {
+      this.timers.remove(this);
+      return;
+    }
+    let deadline = this.conn.nextTimeout();
+    if (this.idleTimeoutMs > 0 && this.isEstablished) {
+      // Checked lazily: moved forward when it fires, not on every datagram.
+      this.idleCheckAt ??= this.lastActivity + this.idleTimeoutMs;
+      deadline = deadline === undefined ? this.idleCheckAt : Math.min(deadline, this.idleCheckAt);
+    }
+    this.timers.schedule(this, deadline);
+  }
+
+  private checkRetransmissions(): void {
+    if (!channels.retransmit.hasSubscribers) return;
+    const n = this.conn.stats.retransmissions;
+    if (n === this.retransmissions) return;
+    this.retransmissions = n;
+    channels.retransmit.publish({ ...this.base(), retransmissions: n, handshakeState: this.conn.handshakeState });
+  }
+
+  private onEvent(e: DtlsEvent): void {
+    switch (e.type) {
+      case 'handshake-complete':
+        this.isEstablished = true;
+        this.lastActivity = this.now();
+        if (channels.handshake.hasSubscribers) {
+          channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.cipher?.name, error: undefined });
+        }
+        {
+          const line = this.conn.keyLogLine;
+          if (line !== undefined) this.hooks.onKeylog?.(`${line}\n`, this);
+        }
+        this.hooks.onEstablished?.(this);
+        return;
+      case 'data':
+        this.lastActivity = this.now();
+        this.deliver(toBuffer(e.data));
+        return;
+      case 'alert':
+        this.lastActivity = this.now();
+        this.publishAlert('received', 'warning', e.description);
+        this.emit('alert', { description: e.description, name: e.name });
+        return;
+      case 'close':
+        this.finish(e.error);
+        return;
+    }
+  }
+
+  private deliver(data: Buffer): void {
+    const listening = this.listenerCount('message') > 0;
+    if (!listening && this.iterators.size === 0) {
+      this.park(data);
+      return;
+    }
+    for (const it of this.iterators) if (!it.push(data)) this.droppedMessages++;
+    if (listening) this.emit('message', data);
+  }
+
+  private park(data: Buffer): void {
+    if (this.parkedBytes + data.length > this.maxBufferedBytes) {
+      this.droppedMessages++;
+      return;
+    }
+    this.parked.push(data);
+    this.parkedBytes += data.length;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      if (this.listenerCount('message') === 0) return;
+      const parked = this.parked.splice(0);
+      this.parkedBytes = 0;
+      for (const m of parked) {
+        for (const it of this.iterators) if (!it.push(m)) this.droppedMessages++;
+        this.emit('message', m);
+      }
+    });
+  }
+
+  private finish(error: DtlsError | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    error ??= this.endError;
+    this.endError = error;
+    this.timers.remove(this);
+    this.conn.onWake = undefined;
+    if (error) {
+      if (!(error instanceof HandshakeTimeoutError)) this.publishAlert(error.fromPeer ? 'received' : 'sent', 'fatal', error.alert);
+    } else if (!this.muted) {
+      this.publishAlert(this.closingByUs ? 'sent' : 'received', 'warning', AlertDescription.close_notify);
+    }
+    if (!this.isEstablished && channels.handshake.hasSubscribers) {
+      channels.handshake.publish({ ...this.base(), durationMs: this.now() - this.startedAt, cipher: undefined, error });
+    }
+    if (channels.close.hasSubscribers) channels.close.publish({ ...this.base(), error, established: this.isEstablished });
+    this.hooks.onEnd?.(this, error, this.isEstablished);
+    // The close_notify (or fatal alert) leaves before the transport is released.
+    this.flush();
+    this.transport.release(() => {
+      this.closeEmitted = true;
+      for (const it of this.iterators) it.end(error);
+      this.iterators.clear();
+      if (error && this.listenerCount('error') > 0) this.emit('error', error);
+      this.emit('close', error !== undefined);
+      for (const w of this.closeWaiters.splice(0)) w();
+    });
+  }
+
+  private whenClosed(): Promise<void> {
+    if (this.closeEmitted) return Promise.resolve();
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  private publishAlert(direction: 'received' | 'sent', level: 'warning' | 'fatal', description: number): void {
+    if (!channels.alert.hasSubscribers) return;
+    channels.alert.publish({ ...this.base(), direction, level, description, name: alertName(description) });
+  }
+
+  private base(): { socket: DtlsSocket; role: 'client' | 'server'; remoteAddress: string; remotePort: number } {
+    return { socket: this, role: this.role, remoteAddress: this.remoteAddress, remotePort: this.remotePort };
+  }
+}

@@ -1,0 +1,85 @@
+import { X509Certificate } from 'node:crypto';
+import { createCA, createCertificate, x509Client, x509Server } from '@dtls-kit/x509';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createServer, type DtlsError, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { echo, roundTrip } from './helpers.js';
+
+type Generated = Awaited<ReturnType<typeof createCA>>;
+let ca: Generated;
+let otherCa: Generated;
+let serverCert: Generated;
+let clientCert: Generated;
+
+beforeAll(async () => {
+  ca = await createCA({ commonName: 'nonblocking test CA' });
+  otherCa = await createCA({ commonName: 'someone else' });
+  serverCert = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1', '::1'], usage: 'server' });
+  clientCert = await createCertificate({ ca, commonName: 'device-42', usage: 'client' });
+});
+
+let server: DtlsServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('certificates (x509)', () => {
+  it('echoes with a generated CA, checks the name, and shows both certificates', async () => {
+    const accepted: DtlsSocket[] = [];
+    server = createServer(
+      { x509: x509Server({ key: serverCert.key, cert: serverCert.cert, ca: ca.cert, requestCert: true }), ALPNProtocols: ['coap'] },
+      (s) => {
+        accepted.push(s);
+        echo(s);
+      },
+    );
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await connect({
+      host: '127.0.0.1',
+      port,
+      x509: x509Client({ ca: ca.cert, key: clientCert.key, cert: clientCert.cert }),
+      cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+      ALPNProtocols: ['coap'],
+    });
+    expect(client.cipher?.standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    expect(client.authorized).toBe(true);
+    expect(client.alpnProtocol).toBe('coap');
+    expect(new X509Certificate(client.getPeerCertificate() as Buffer).subject).toContain('CN=localhost');
+    expect(client.getPeerCertificateChain()).toHaveLength(1);
+    expect(await roundTrip(client, 'signed and sealed')).toBe('signed and sealed');
+
+    const peer = accepted[0] as DtlsSocket;
+    expect(peer.authorized).toBe(true);
+    expect(new X509Certificate(peer.getPeerCertificate() as Buffer).subject).toContain('CN=device-42');
+    expect(peer.pskIdentity).toBeUndefined();
+    await client.close();
+  });
+
+  it('over IPv6, checking the server certificate against the address', async () => {
+    server = createServer({ x509: x509Server({ key: serverCert.key, cert: serverCert.cert }) }, echo);
+    const { port } = await server.listen(0, '::1');
+    const client = await connect({ host: '::1', port, x509: x509Client({ ca: ca.cert }) });
+    expect(client.authorized).toBe(true);
+    expect(await roundTrip(client, 'v6')).toBe('v6');
+    await client.close();
+  });
+
+  it('rejects a server whose CA it does not trust with unknown_ca', async () => {
+    server = createServer({ x509: x509Server({ key: serverCert.key, cert: serverCert.cert }) });
+    const clientErrors: DtlsError[] = [];
+    server.on('clientError', (e) => clientErrors.push(e));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const error = (await connect({ host: '127.0.0.1', port, x509: x509Client({ ca: otherCa.cert }) }).catch((e: unknown) => e)) as DtlsError;
+    expect(error.alertName).toBe('unknown_ca');
+    expect(error.fromPeer).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(clientErrors.map((e) => e.alertName)).toEqual(['unknown_ca']);
+  });
+
+  it('rejects a server certificate for another name with bad_certificate (servername defaults to host)', async () => {
+    server = createServer({ x509: x509Server({ key: serverCert.key, cert: serverCert.cert }) });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const error = (await connect({ host: '127.0.0.1', port, servername: 'example.com', x509: x509Client({ ca: ca.cert }) }).catch((e: unknown) => e)) as DtlsError;
+    expect(error.alertName).toBe('bad_certificate');
+  });
+});
