@@ -21,10 +21,11 @@ peers:
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
 
-# Today's demo: a PSK DTLS 1.2 echo between our client and our server over UDP on 127.0.0.1.
+# Today's demo: PSK DTLS 1.2 echoes between our client and our server over UDP on 127.0.0.1,
+# with the engine driven by hand and with the non-blocking runtime.
 demo: build
 	node packages/psk/examples/udp-echo.mjs PSK-AES128-CCM8
-	node packages/psk/examples/udp-echo.mjs ECDHE-PSK-CHACHA20-POLY1305
+	node packages/nonblocking/examples/echo.mjs ECDHE-PSK-CHACHA20-POLY1305
 
 test: build peers
 	$(TURBO) run test --concurrency=1
