@@ -22,7 +22,8 @@ export const USAGE = `usage:
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
   client   sends each --message (or each stdin line) as one datagram, prints each reply on stdout,
-           exits 0 once as many replies as messages arrived (1 on timeout or handshake failure)
+           once as many replies as messages arrived (or --timeout after the last one was sent)
+           sends close_notify and exits 0; exits 1 when the handshake fails or times out
 
   --psk HEX           pre-shared key in hex (as openssl -psk)
   --psk-identity ID   PSK identity; default "${DEFAULT_PSK_IDENTITY}" (OpenSSL's default) on both sides
@@ -36,9 +37,10 @@ export const USAGE = `usage:
   --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated
   --mtu N             largest datagram sent, in bytes
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
-  --trace             print handshake events (node:diagnostics_channel) on stderr
+  --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
-  --timeout SECONDS   (client) bound on the handshake and on waiting for replies; default 10
+  --timeout SECONDS   (client) bound on the handshake, and on waiting for replies after the input
+                      ended (then close_notify and exit 0 with a note); default 10
 `;
 
 const OPTIONS = {

@@ -1,16 +1,34 @@
 /**
- * The built `dtls-kit` command against itself and against OpenSSL, as a user runs it.
+ * The built `dtls-kit` command against itself, OpenSSL and GnuTLS, as a user runs it.
  */
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runOpensslClient, startOpensslServer } from '@dtls-kit/test-kit';
+import { gnutlsPriorityForSuite, runGnutlsClient, runOpensslClient, startGnutlsServer, startOpensslServer } from '@dtls-kit/test-kit';
 import { createCA, createCertificate } from '@dtls-kit/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, PSK, runCli, startCliServer } from './helpers.js';
 
 // Whatever a failed test left running (not after each test: the argument tests run concurrently).
 afterAll(killAll);
+
+/** A CA, a server certificate (localhost, 127.0.0.1) and a client certificate, as PEM files. */
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dtls-kit-cli-'));
+  const ca = await createCA({ commonName: 'dtls-kit test CA' });
+  const server = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server' });
+  const client = await createCertificate({ ca, commonName: 'cli-client', usage: 'client' });
+  writeFileSync(join(dir, 'ca.crt'), ca.cert);
+  writeFileSync(join(dir, 'server.crt'), server.cert);
+  writeFileSync(join(dir, 'server.key'), server.key);
+  writeFileSync(join(dir, 'client.crt'), client.cert);
+  writeFileSync(join(dir, 'client.key'), client.key);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CERT_SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
 
 describe.concurrent('arguments', () => {
   it.each([
@@ -42,35 +60,30 @@ describe.concurrent('arguments', () => {
   });
 });
 
-describe('dtls-kit server ↔ dtls-kit client', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dtls-kit-cli-'));
-    const ca = await createCA({ commonName: 'dtls-kit test CA' });
-    const server = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server' });
-    const client = await createCertificate({ ca, commonName: 'cli-client', usage: 'client' });
-    writeFileSync(join(dir, 'ca.crt'), ca.cert);
-    writeFileSync(join(dir, 'server.crt'), server.cert);
-    writeFileSync(join(dir, 'server.key'), server.key);
-    writeFileSync(join(dir, 'client.crt'), client.cert);
-    writeFileSync(join(dir, 'client.key'), client.key);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
+describe.concurrent('dtls-kit server ↔ dtls-kit client', () => {
   it('PSK: messages are echoed, --once exits 0, --keylog and --trace write', async () => {
     const keylog = join(dir, 'keys.txt');
-    const server = await startCliServer(['--psk', PSK, '--once', '--cipher', 'PSK-AES128-CCM8']);
+    const server = await startCliServer(['--psk', PSK, '--once', '--cipher', 'PSK-AES128-CCM8', '--trace']);
     const client = await runCli([
       'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK,
       '--message', 'hello', '--message', 'wörld', '--message', 'third', '--keylog', keylog, '--trace',
     ]);
     expect(client.stderr).toMatch(/connected to 127\.0\.0\.1:\d+ DTLSv1\.2 PSK-AES128-CCM8 identity="Client_identity"/);
-    expect(client.stderr).toMatch(/trace .* client .* handshake done in [\d.]+ ms: PSK-AES128-CCM8/);
+    // The ladder: one line per message, arrows in their direction, then the handshake's end.
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+ClientHello ─+▶$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+◀─+ HelloVerifyRequest$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+ClientHello \(with cookie\) ─+▶$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+◀─+ Finished \(encrypted\)$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+ApplicationData \(5 bytes\) ─+▶$/m);
+    expect(client.stderr).toMatch(/trace .* client: handshake done in [\d.]+ ms: PSK-AES128-CCM8/);
     expect(client.stdout).toBe('hello\nwörld\nthird\n');
     expect(client.code).toBe(0);
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toMatch(/connection 127\.0\.0\.1:\d+ DTLSv1\.2 PSK-AES128-CCM8 identity="Client_identity"/);
     expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after 3 messages/);
+    // The server's ladder: the same columns, each line ending with the peer's address.
+    expect(server.stderr()).toMatch(/^trace\s+[\d.]+\s+◀─+ HelloVerifyRequest  127\.0\.0\.1:\d+$/m);
+    expect(server.stderr()).toMatch(/^trace\s+[\d.]+\s+Finished \(encrypted\) ─+▶  127\.0\.0\.1:\d+$/m);
     expect(readFileSync(keylog, 'utf8')).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
   });
 
@@ -139,7 +152,35 @@ describe('dtls-kit server ↔ dtls-kit client', () => {
   });
 });
 
-describe('against OpenSSL', () => {
+describe.concurrent('client exit codes', () => {
+  it('a handshake that does not finish within --timeout: exit 1, one line', async () => {
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(silent.address().port), '--psk', PSK, '--message', 'x', '--timeout', '1']);
+      expect(client.code).toBe(1);
+      expect(client.stderr).toMatch(/^dtls-kit: handshake with 127\.0\.0\.1:\d+ failed: .*\[alert \w+/);
+      expect(client.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('replies missing after --timeout: close_notify, exit 0, a note', async () => {
+    const server = await startOpensslServer({ cipher: 'PSK-AES128-CCM8', psk: PSK, identity: 'Client_identity', echo: false });
+    try {
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--message', 'a', '--message', 'b', '--timeout', '1']);
+      expect(client.code, client.stderr).toBe(0);
+      expect(client.stdout).toBe('');
+      expect(client.stderr).toMatch(/note: --timeout 1 s passed with 0 of 2 replies received; closing/);
+      expect(server.output()).toMatch(/CONNECTION CLOSED|shutting down|DONE/i);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe.concurrent('against OpenSSL', () => {
   it('openssl s_client -dtls1_2 ↔ dtls-kit server (PSK)', async () => {
     const server = await startCliServer(['--psk', PSK, '--once']);
     const result = await runOpensslClient({
@@ -165,6 +206,103 @@ describe('against OpenSSL', () => {
       expect(client.code, client.stderr + server.output()).toBe(0);
       expect(client.stdout).toBe('one\ntwo\n');
       expect(client.stderr).toMatch(/PSK-AES128-CCM8/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe.concurrent('against OpenSSL, certificates', () => {
+  it('openssl s_client -CAfile -verify_return_error ↔ dtls-kit server --cert --key', async () => {
+    const server = await startCliServer(['--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--once']);
+    const result = await runOpensslClient({
+      port: server.port,
+      cipher: CERT_SUITE,
+      caFile: join(dir, 'ca.crt'),
+      verifyHostname: 'localhost',
+      messages: ['certified hello'],
+    });
+    expect(result.echoed, result.stdout + result.stderr).toBe(true);
+    expect(result.cipher).toBe(CERT_SUITE);
+    expect(result.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(new RegExp(`connection .* ${CERT_SUITE} anonymous`));
+  });
+
+  it('dtls-kit client --ca ↔ openssl s_server -cert -key', async () => {
+    const server = await startOpensslServer({ cipher: CERT_SUITE, cert: join(dir, 'server.crt'), key: join(dir, 'server.key') });
+    try {
+      const client = await runCli([
+        'client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'),
+        '--message', 'to openssl', '--message', 'again',
+      ]);
+      expect(client.code, client.stderr + server.output()).toBe(0);
+      expect(client.stdout).toBe('to openssl\nagain\n');
+      expect(client.stderr).toMatch(new RegExp(`${CERT_SUITE} subject="CN=localhost"`));
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe.concurrent('against GnuTLS', () => {
+  it('gnutls-cli --udp ↔ dtls-kit server (PSK-AES128-CCM8)', async () => {
+    const server = await startCliServer(['--psk', PSK, '--once']);
+    const result = await runGnutlsClient({
+      port: server.port,
+      priority: gnutlsPriorityForSuite('PSK-AES128-CCM8'),
+      psk: PSK,
+      identity: 'Client_identity',
+      messages: ['hello from gnutls', 'second'],
+    });
+    expect(result.echoed, result.stdout + result.stderr).toBe(true);
+    expect(result.description).toMatch(/PSK.*AES-128-CCM-8/);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/connection .* PSK-AES128-CCM8 identity="Client_identity"/);
+  });
+
+  it('dtls-kit client ↔ gnutls-serv --udp --echo (PSK-AES128-CCM8)', async () => {
+    const server = await startGnutlsServer({ priority: gnutlsPriorityForSuite('PSK-AES128-CCM8'), psk: PSK, identity: 'Client_identity' });
+    try {
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--message', 'one', '--message', 'two']);
+      expect(client.code, client.stderr + server.output()).toBe(0);
+      expect(client.stdout).toBe('one\ntwo\n');
+      expect(client.stderr).toMatch(/PSK-AES128-CCM8 identity="Client_identity"/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it(`gnutls-cli --x509cafile --verify-hostname localhost ↔ dtls-kit server (${CERT_SUITE})`, async () => {
+    const server = await startCliServer(['--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--once']);
+    const result = await runGnutlsClient({
+      port: server.port,
+      priority: gnutlsPriorityForSuite(CERT_SUITE),
+      caFile: join(dir, 'ca.crt'),
+      verifyHostname: 'localhost',
+      messages: ['certified gnutls'],
+    });
+    expect(result.echoed, result.stdout + result.stderr).toBe(true);
+    expect(result.description).toMatch(/ECDHE.*ECDSA.*AES-128-GCM/);
+    expect(result.stdout).toMatch(/The certificate is trusted/);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(new RegExp(`connection .* ${CERT_SUITE}`));
+  });
+
+  it(`dtls-kit client --ca ↔ gnutls-serv --udp --echo (${CERT_SUITE})`, async () => {
+    const server = await startGnutlsServer({
+      priority: gnutlsPriorityForSuite(CERT_SUITE),
+      cert: join(dir, 'server.crt'),
+      key: join(dir, 'server.key'),
+    });
+    try {
+      const client = await runCli([
+        'client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'),
+        '--message', 'to gnutls',
+      ]);
+      expect(client.code, client.stderr + server.output()).toBe(0);
+      expect(client.stdout).toBe('to gnutls\n');
+      expect(client.stderr).toMatch(new RegExp(`${CERT_SUITE} subject="CN=localhost"`));
     } finally {
       await server.stop();
     }
