@@ -1,13 +1,27 @@
+import { rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  // cli.js is the `dtls-kit` binary; index.js exports main() and the argument parser.
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  // A hashbang is valid at the top of any ES module, so every output file may carry it.
-  banner: { js: '#!/usr/bin/env node' },
-});
+// The two builds below run side by side, so neither may `clean`: dist is emptied once, here.
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
+
+const common = { sourcemap: true, clean: false, target: 'node20' } as const;
+
+export default defineConfig([
+  {
+    // cli.js is the `dtls-kit` binary (ESM: it uses top-level await); index.js exports main()
+    // and the argument parser.
+    ...common,
+    entry: ['src/index.ts', 'src/cli.ts'],
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts' } },
+    // A hashbang is valid at the top of any ES module, so every output file may carry it.
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The library entry for `require('@dtls-kit/cli')`: dist/index.cjs and dist/index.d.cts.
+    ...common,
+    entry: ['src/index.ts'],
+    format: ['cjs'],
+    dts: true,
+  },
+]);
