@@ -3,7 +3,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls demo install build test peers clean
+.PHONY: dtls demo install build test peers clean dtls_psk_non_blocking dtls_x509_non_blocking
 
 dtls: build
 
@@ -27,8 +27,16 @@ demo: build
 	node packages/psk/examples/udp-echo.mjs PSK-AES128-CCM8
 	node packages/nonblocking/examples/echo.mjs ECDHE-PSK-CHACHA20-POLY1305
 
+# The seed examples (apps/examples): each builds, then runs its server and client on 127.0.0.1.
+dtls_psk_non_blocking: build
+	node apps/examples/run.mjs psk-non-blocking
+
+dtls_x509_non_blocking: build
+	node apps/examples/run.mjs x509-non-blocking
+
 test: build peers
 	$(TURBO) run test --concurrency=1
 
 clean:
-	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo
+	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo \
+	  apps/*/node_modules apps/*/.turbo apps/examples/x509-non-blocking/certs

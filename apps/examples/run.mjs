@@ -1,0 +1,23 @@
+// Runs one example: its server, then its client; prints both and exits with the client's code.
+//   node run.mjs psk-non-blocking | x509-non-blocking
+import { spawn } from 'node:child_process';
+
+const name = process.argv[2];
+const ports = { 'psk-non-blocking': 4441, 'x509-non-blocking': 4443 };
+const port = ports[name];
+if (!port) {
+  console.error(`usage: node run.mjs ${Object.keys(ports).join(' | ')}`);
+  process.exit(2);
+}
+const dir = new URL(`./${name}/`, import.meta.url);
+const server = spawn(process.execPath, [new URL('server.mjs', dir).pathname, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+server.stdout.pipe(process.stdout);
+// Start the client once the server says it listens.
+await new Promise((resolve, reject) => {
+  server.stdout.on('data', (chunk) => String(chunk).includes('listening') && resolve());
+  server.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
+});
+const client = spawn(process.execPath, [new URL('client.mjs', dir).pathname, String(port)], { stdio: 'inherit' });
+const clientCode = await new Promise((resolve) => client.once('exit', resolve));
+const serverCode = await new Promise((resolve) => (server.exitCode !== null ? resolve(server.exitCode) : server.once('exit', resolve)));
+process.exit(clientCode === 0 && serverCode === 0 ? 0 : 1);

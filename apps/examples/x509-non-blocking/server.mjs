@@ -1,0 +1,25 @@
+// x509, non-blocking: a DTLS echo server that proves who it is with a certificate and asks
+// every client for one too (mutual authentication).
+import { createServer } from '@dtls-kit/nonblocking';
+import { x509Server, describeCertificate } from '@dtls-kit/x509';
+import { exampleCertificates } from './certs.mjs';
+
+const port = Number(process.argv[2] ?? 4443);
+const certs = await exampleCertificates();
+
+// Our key and certificate; `ca` + requestCert: clients must present a certificate from this CA.
+const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true });
+
+const server = createServer({ x509 }, async (socket) => {
+  const peer = describeCertificate(socket.getPeerCertificate());
+  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected with ${socket.cipher.name}, client certificate "${peer.subject}"`);
+  for await (const message of socket) {
+    console.log(`server: received "${message}", echoing it`);
+    socket.send(message);
+  }
+  console.log('server: client closed the connection');
+  await server.close();
+});
+
+await server.listen(port, '127.0.0.1');
+console.log(`server: listening on 127.0.0.1:${port}`);
