@@ -66,7 +66,7 @@ export class DtlsConnection {
 
   /**
    * A server connection for a ClientHello whose cookie the ServerEndpoint verified.
-   * @internal use ServerEndpoint.
+   * Built by ServerEndpoint.handle(), or by a runtime from ServerEndpoint.verify() (options from resolveServerOptions).
    */
   static acceptVerified(
     options: ResolvedServerOptions,
@@ -198,6 +198,19 @@ export class DtlsConnection {
     if (this.currentState === 'closed') return;
     if (this.currentState !== 'new') this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
     this.end(undefined);
+  }
+
+  /**
+   * Ends the connection with a fatal alert of ours (default internal_error), e.g. when the
+   * application fails; the alert is in datagramsToSend() and a 'close' event carries the error.
+   */
+  abort(description: AlertDescription = AlertDescription.internal_error, message = 'connection aborted by the application'): void {
+    if (this.currentState === 'closed') return;
+    if (this.currentState === 'new') {
+      this.end(new DtlsError(description, message));
+      return;
+    }
+    this.fail(new DtlsError(description, message));
   }
 
   /** Datagrams to hand to the socket, each at most the MTU (application data may be larger). */

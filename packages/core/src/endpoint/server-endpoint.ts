@@ -22,6 +22,20 @@ export type EndpointResult =
   /** The cookie verified: a new connection that has already consumed the datagram. */
   | { readonly type: 'accept'; readonly connection: DtlsConnection };
 
+/** A ClientHello whose cookie verified: what DtlsConnection.acceptVerified needs (structured-clonable). */
+export interface VerifiedClientHello {
+  readonly body: Uint8Array;
+  readonly messageSeq: number;
+  readonly recordSeq: number;
+  readonly datagram: Uint8Array;
+}
+
+/** What ServerEndpoint.verify decided: like EndpointResult, but no connection is built. */
+export type VerifyResult =
+  | { readonly type: 'drop'; readonly reason: string }
+  | { readonly type: 'reply'; readonly datagram: Uint8Array }
+  | { readonly type: 'verified'; readonly hello: VerifiedClientHello };
+
 /**
  * The stateless front door of a DTLS server (RFC 6347 4.2.1). A ClientHello without a valid
  * cookie gets a HelloVerifyRequest and leaves nothing behind; only a ClientHello whose cookie
@@ -42,6 +56,17 @@ export class ServerEndpoint {
    * "127.0.0.1:5684") for which no connection exists.
    */
   handle(datagram: Uint8Array, peer: string, now: number): EndpointResult {
+    const result = this.verify(datagram, peer, now);
+    if (result.type !== 'verified') return result;
+    return { type: 'accept', connection: DtlsConnection.acceptVerified(this.options, result.hello, now) };
+  }
+
+  /**
+   * The cookie exchange only: answers or drops like handle(), but for a verified ClientHello
+   * hands back what DtlsConnection.acceptVerified needs instead of building the connection, so
+   * the connection can be created elsewhere (e.g. in a worker thread, with its own options).
+   */
+  verify(datagram: Uint8Array, peer: string, now: number): VerifyResult {
     const cookies = (this.cookies ??= new CookieJar(this.options.provider, this.options.cookieRotationMs, now));
     const records = splitRecords(datagram);
     const first = records[0];
@@ -110,7 +135,6 @@ export class ServerEndpoint {
       if (reply.length > budget) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello' };
       return { type: 'reply', datagram: reply };
     }
-    const connection = DtlsConnection.acceptVerified(this.options, { body, messageSeq, recordSeq: lastSequence, datagram }, now);
-    return { type: 'accept', connection };
+    return { type: 'verified', hello: { body, messageSeq, recordSeq: lastSequence, datagram } };
   }
 }

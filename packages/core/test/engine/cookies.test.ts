@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription } from '../../src/alert.js';
 import { bytesEqual, utf8 } from '../../src/bytes.js';
+import { DtlsConnection } from '../../src/connection.js';
 import { ServerEndpoint, type EndpointResult } from '../../src/endpoint/server-endpoint.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
@@ -167,6 +168,23 @@ describe('cookie binding', () => {
       expect(first?.header.sequenceNumber).toBe(1);
       expect(decodeHandshakeFragments(first?.fragment ?? new Uint8Array())[0]?.messageSeq).toBe(1);
     }
+  });
+
+  it('verify() only checks the cookie: it hands back the ClientHello, and acceptVerified builds the same connection elsewhere', () => {
+    const ep = endpoint();
+    const cookie = cookieFor(ep, hello(), PEER_A, 0);
+    const datagram = helloDatagram(hello({ cookie }), 1, 1);
+    expect(ep.verify(helloDatagram(hello()), PEER_A, 5).type).toBe('reply');
+    const r = ep.verify(datagram, PEER_A, 10);
+    expect(r.type).toBe('verified');
+    if (r.type !== 'verified') return;
+    expect(r.hello.recordSeq).toBe(1);
+    expect(r.hello.messageSeq).toBe(1);
+    expect(bytesEqual(r.hello.datagram, datagram)).toBe(true);
+    // Structured-clonable: what a runtime posts to a worker thread.
+    const conn = DtlsConnection.acceptVerified(ep.options, structuredClone(r.hello), 10);
+    expect(conn.handshakeState).toBe('wait_client_key_exchange');
+    expect(records(conn.datagramsToSend()[0] ?? new Uint8Array())[0]?.header.sequenceNumber).toBe(1);
   });
 
   it('a cookie replayed from another peer address gets a fresh HelloVerifyRequest', () => {

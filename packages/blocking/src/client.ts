@@ -1,0 +1,82 @@
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { Piscina } from 'piscina';
+import { deserializeError } from './errors.js';
+import { HostLink, moduleHref, workerFile } from './host.js';
+import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
+import { DEFAULT_RING_BYTES } from './ring.js';
+
+export interface BlockingClientOptions {
+  /** Module whose default export is `(conn: BlockingConnection, args) => result`; runs in a worker once connected. */
+  handler: URL | string;
+  host?: string;
+  port: number;
+  /** Plain data or a module (functions cannot cross threads): see ClientCredentials. */
+  credentials: ClientCredentials;
+  /** Engine options that are plain data (cipher suites, MTU, timers, servername, ...). */
+  options?: PlainDtlsOptions;
+  /** Passed to the handler as its second argument (structured-cloned). */
+  args?: unknown;
+  /** Bytes per ring direction. Default 64 KiB. */
+  ringBytes?: number;
+  /** Run in this pool (filename must be workerFile()) instead of a one-worker pool made for this call. */
+  pool?: Piscina;
+}
+
+/**
+ * A pool of client workers to share between runBlockingClient calls (`pool` option): one
+ * connection per worker at a time, the rest queue. End it with `await pool.destroy()`.
+ */
+export function createBlockingClientPool(options: { maxThreads?: number; idleTimeoutMs?: number } = {}): Piscina {
+  return new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: options.maxThreads ?? 4, idleTimeout: options.idleTimeoutMs ?? 5000 });
+}
+
+/**
+ * Connects (the handshake runs in a worker) and runs the handler there with the connection;
+ * resolves with what the handler returned (structured-cloned). Rejects with the handshake's
+ * error (e.g. BlockingAlertError when the server refused or the PSK is unknown) or the handler's.
+ * The socket stays on the main thread; the connection is closed (close_notify) when the handler returns.
+ */
+export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
+  const host = opts.host ?? '127.0.0.1';
+  const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+  const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
+  const link = new HostLink(opts.ringBytes ?? DEFAULT_RING_BYTES);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(opts.port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', () => {
+      // ICMP port unreachable and the like: UDP semantics, the engine's timers retransmit or give up.
+    });
+    socket.on('message', (msg) => link.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
+    link.watch((d) => socket.send(d));
+    const c = opts.credentials;
+    const task: WorkerTask = {
+      role: 'client',
+      sab: link.sab,
+      handler: moduleHref(opts.handler),
+      credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk },
+      options: opts.options ?? {},
+      args: opts.args,
+      remoteAddress: host,
+      remotePort: opts.port,
+    };
+    const result = (await pool.run(task)) as WorkerResult;
+    link.finish();
+    if (!result.ok) {
+      const err = deserializeError(result.error);
+      err.message = `${result.stage === 'handshake' ? 'DTLS handshake failed' : result.stage === 'setup' ? 'client setup failed' : 'handler failed'}: ${err.message}`;
+      throw err;
+    }
+    return result.value as T;
+  } finally {
+    link.finish();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (!opts.pool) await pool.destroy();
+  }
+}

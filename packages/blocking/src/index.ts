@@ -1,0 +1,11 @@
+/**
+ * @dtls-kit/blocking — synchronous DTLS loops (`recv()` blocks) in Piscina worker threads.
+ * The main thread owns the UDP socket and the stateless cookie check; each connection's engine
+ * and handler run in one worker, linked to the main thread by SharedArrayBuffer rings.
+ */
+export { BlockingServer, createBlockingServer, type BlockingServerOptions, type BlockingServerStats } from './server.js';
+export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
+export { BlockingConnection, type CipherInfo } from './connection.js';
+export { BlockingAlertError, BlockingTimeoutError } from './errors.js';
+export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
+export { workerFile } from './host.js';

@@ -1,0 +1,52 @@
+import type { VerifiedClientHello } from '@dtls-kit/core';
+
+/**
+ * Credentials for a worker. Functions cannot cross threads, so credentials are plain data
+ * (PSK tables and keys as hex) or a module that the worker imports:
+ * - `{ psk: { keys: { identity: hexKey }, hint? } }` (server) / `{ psk: { identity, key } }` (client);
+ * - `{ module, export?, args? }`: the module's export (default: `default`) is an object of engine
+ *   options (`{ psk }`, `{ x509 }`, cipherSuites, ...) or a function `(args) => options` (may be async),
+ *   e.g. a module that returns `{ psk: pskServer({...}) }` from @dtls-kit/psk or `{ x509: x509Server({...}) }`.
+ */
+export type ServerCredentials =
+  | { readonly psk: { readonly keys: Readonly<Record<string, string>>; readonly hint?: string } }
+  | ModuleCredentials;
+
+export type ClientCredentials = { readonly psk: { readonly identity: string; readonly key: string } } | ModuleCredentials;
+
+export interface ModuleCredentials {
+  /** A file URL, a URL string, or a path (resolved from the current directory). */
+  readonly module: URL | string;
+  readonly export?: string;
+  /** Passed to the export when it is a function (structured-cloned). */
+  readonly args?: unknown;
+}
+
+/** Plain (structured-clonable) engine options: everything in DtlsOptions that is not a function or credentials. */
+export interface PlainDtlsOptions {
+  cipherSuites?: string | readonly (string | number)[];
+  mtu?: number;
+  retransmit?: { initialMs?: number; maxMs?: number };
+  handshakeTimeoutMs?: number;
+  replayWindowSize?: number;
+  requireExtendedMasterSecret?: boolean;
+  groups?: readonly ('x25519' | 'secp256r1' | 'secp384r1')[];
+  maxHandshakeMessageLength?: number;
+  ALPNProtocols?: readonly string[];
+  servername?: string;
+}
+
+/** What the main thread hands to the worker (one Piscina task per connection). */
+export interface WorkerTask {
+  role: 'server' | 'client';
+  sab: SharedArrayBuffer;
+  handler: string;
+  credentials: { psk: unknown } | { module: string; export?: string; args?: unknown };
+  options: PlainDtlsOptions;
+  args: unknown;
+  remoteAddress: string;
+  remotePort: number;
+  hello?: VerifiedClientHello;
+}
+
+export type WorkerResult = { ok: true; value: unknown } | { ok: false; stage: 'setup' | 'handshake' | 'handler'; error: import('./errors.js').SerializedError };

@@ -1,0 +1,97 @@
+/**
+ * The Piscina task: one connection per task. Runs the engine (handshake included) in this
+ * worker, then the user's synchronous handler; the socket stays with the main thread.
+ */
+import { fromHex, utf8, DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { BlockingConnection } from './connection.js';
+import { serializeError } from './errors.js';
+import type { WorkerResult, WorkerTask } from './protocol.js';
+import { C, Link } from './ring.js';
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const load = (href: string): Promise<Record<string, unknown>> => {
+  let m = modules.get(href);
+  if (!m) modules.set(href, (m = import(href) as Promise<Record<string, unknown>>));
+  return m;
+};
+
+type Handler = (conn: BlockingConnection, args: unknown) => unknown;
+
+async function loadHandler(href: string): Promise<Handler> {
+  const mod = await load(href);
+  const fn = (mod.default ?? mod.handler) as unknown;
+  // A CommonJS module imported as ESM nests its export under default.
+  const h = typeof fn === 'function' ? fn : (fn as { default?: unknown } | undefined)?.default;
+  if (typeof h !== 'function') throw new TypeError(`handler module ${href} has no default export function`);
+  return h as Handler;
+}
+
+type AnyOptions = Partial<Omit<ServerOptions, 'psk'> & Omit<ClientOptions, 'psk'>> & { psk?: ServerOptions['psk'] | ClientOptions['psk'] };
+
+async function credentialOptions(task: WorkerTask): Promise<AnyOptions> {
+  const c = task.credentials;
+  if ('module' in c) {
+    const mod = await load(c.module);
+    const value = mod[c.export ?? 'default'] as unknown;
+    const out = typeof value === 'function' ? await (value as (a: unknown) => unknown)(c.args) : value;
+    if (!out || typeof out !== 'object') throw new TypeError(`credentials module ${c.module}: export ${c.export ?? 'default'} gave no options object`);
+    return out as AnyOptions;
+  }
+  if (task.role === 'server') {
+    const { keys, hint } = c.psk as { keys: Record<string, string>; hint?: string };
+    const table = new Map(Object.entries(keys).map(([id, key]) => [id, fromHex(key)]));
+    const decoder = new TextDecoder();
+    return {
+      psk: { type: 'psk', identityHint: hint === undefined ? undefined : utf8(hint), lookup: (id: Uint8Array) => table.get(decoder.decode(id)) },
+    };
+  }
+  const { identity, key } = c.psk as { identity: string; key: string };
+  const pair = { identity: utf8(identity), key: fromHex(key) };
+  return { psk: { type: 'psk', resolve: () => pair } };
+}
+
+export default async function run(task: WorkerTask): Promise<WorkerResult> {
+  const link = new Link(task.sab);
+  Atomics.store(link.ctrl, C.STARTED, 1);
+  try {
+    return await serve(task, link);
+  } finally {
+    Atomics.store(link.ctrl, C.DONE, 1);
+    link.bump(C.OUT_SEQ);
+  }
+}
+
+async function serve(task: WorkerTask, link: Link): Promise<WorkerResult> {
+  let conn: BlockingConnection;
+  let handler: Handler;
+  try {
+    handler = await loadHandler(task.handler);
+    const options = { ...task.options, ...(await credentialOptions(task)) };
+    let engine: DtlsConnection;
+    if (task.role === 'server') {
+      if (!task.hello) throw new TypeError('server task without a ClientHello');
+      engine = DtlsConnection.acceptVerified(resolveServerOptions(options as ServerOptions), task.hello, performance.now());
+    } else {
+      engine = DtlsConnection.client(options as ClientOptions);
+      engine.connect(performance.now());
+    }
+    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort);
+  } catch (err) {
+    return { ok: false, stage: 'setup', error: serializeError(err) };
+  }
+  try {
+    await conn.handshake();
+  } catch (err) {
+    conn.close();
+    return { ok: false, stage: 'handshake', error: serializeError(err) };
+  }
+  try {
+    let value = handler(conn, task.args);
+    if (value instanceof Promise) value = await value;
+    conn.close();
+    return { ok: true, value };
+  } catch (err) {
+    conn.abort(`handler failed: ${err instanceof Error ? err.message : String(err)}`);
+    return { ok: false, stage: 'handler', error: serializeError(err) };
+  }
+}
