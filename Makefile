@@ -3,7 +3,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls demo install build test peers clean dtls_psk_non_blocking dtls_x509_non_blocking
+.PHONY: dtls demo install build test peers clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
 
 dtls: build
 
@@ -21,13 +21,20 @@ peers:
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
 
-# Today's demo: PSK DTLS 1.2 echoes between our client and our server over UDP on 127.0.0.1,
-# with the engine driven by hand and with the non-blocking runtime.
+# The demo: the four seed examples, one after the other, on 127.0.0.1.
 demo: build
-	node packages/psk/examples/udp-echo.mjs PSK-AES128-CCM8
-	node packages/nonblocking/examples/echo.mjs ECDHE-PSK-CHACHA20-POLY1305
+	node apps/examples/run.mjs x509-blocking
+	node apps/examples/run.mjs psk-blocking
+	node apps/examples/run.mjs x509-non-blocking
+	node apps/examples/run.mjs psk-non-blocking
 
 # The seed examples (apps/examples): each builds, then runs its server and client on 127.0.0.1.
+dtls_x509_blocking: build
+	node apps/examples/run.mjs x509-blocking
+
+dtls_psk_blocking: build
+	node apps/examples/run.mjs psk-blocking
+
 dtls_psk_non_blocking: build
 	node apps/examples/run.mjs psk-non-blocking
 

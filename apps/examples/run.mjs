@@ -1,9 +1,9 @@
 // Runs one example: its server, then its client; prints both and exits with the client's code.
-//   node run.mjs psk-non-blocking | x509-non-blocking
+//   node run.mjs psk-blocking | x509-blocking | psk-non-blocking | x509-non-blocking
 import { spawn } from 'node:child_process';
 
 const name = process.argv[2];
-const ports = { 'psk-non-blocking': 4441, 'x509-non-blocking': 4443 };
+const ports = { 'psk-blocking': 4440, 'psk-non-blocking': 4441, 'x509-blocking': 4442, 'x509-non-blocking': 4443 };
 const port = ports[name];
 if (!port) {
   console.error(`usage: node run.mjs ${Object.keys(ports).join(' | ')}`);
@@ -19,5 +19,7 @@ await new Promise((resolve, reject) => {
 });
 const client = spawn(process.execPath, [new URL('client.mjs', dir).pathname, String(port)], { stdio: 'inherit' });
 const clientCode = await new Promise((resolve) => client.once('exit', resolve));
+// The blocking servers serve until told to stop (the non-blocking ones stop after one client).
+if (name.endsWith('-blocking') && !name.endsWith('non-blocking')) server.kill('SIGTERM');
 const serverCode = await new Promise((resolve) => (server.exitCode !== null ? resolve(server.exitCode) : server.once('exit', resolve)));
 process.exit(clientCode === 0 && serverCode === 0 ? 0 : 1);

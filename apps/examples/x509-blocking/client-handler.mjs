@@ -1,0 +1,1 @@
+export { talk as default } from './handlers.mjs';

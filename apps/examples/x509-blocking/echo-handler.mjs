@@ -1,0 +1,1 @@
+export { echo as default } from './handlers.mjs';

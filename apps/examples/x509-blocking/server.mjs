@@ -1,0 +1,18 @@
+// x509, blocking: mutual certificate authentication; each connection's loop runs in a worker.
+import { createBlockingServer } from '@dtls-kit/blocking';
+import { exampleCertificates } from '../x509-non-blocking/certs.mjs';
+
+const port = Number(process.argv[2] ?? 4442);
+const certs = await exampleCertificates(); // test CA and certificates, made at first run
+const server = createBlockingServer({
+  handler: new URL('./echo-handler.mjs', import.meta.url),
+  credentials: {
+    module: new URL('./credentials.mjs', import.meta.url),
+    export: 'server',
+    args: { key: certs.serverKey, cert: certs.serverCert, ca: certs.ca },
+  },
+  maxThreads: 2,
+});
+await server.listen(port, '127.0.0.1');
+console.log(`server: listening on 127.0.0.1:${port}`);
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => server.close());
