@@ -11,7 +11,9 @@ export default defineConfig([
     // cli.js is the `dtls-kit` binary (ESM: it uses top-level await); index.js exports main()
     // and the argument parser.
     ...common,
-    entry: ['src/index.ts', 'src/cli.ts'],
+    // blocking-echo-handler.js and blocking-credentials.js are loaded by path in the worker
+    // threads of `server --runtime blocking`, so they are entries of their own next to cli.js.
+    entry: ['src/index.ts', 'src/cli.ts', 'src/blocking-echo-handler.ts', 'src/blocking-credentials.ts'],
     format: ['esm'],
     dts: { entry: { index: 'src/index.ts' } },
     // A hashbang is valid at the top of any ES module, so every output file may carry it.

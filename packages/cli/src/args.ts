@@ -15,7 +15,7 @@ export const DEFAULT_PSK_IDENTITY = 'Client_identity';
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE] [--ca FILE] [--verify] [--cipher LIST] [--mtu N]
-                  [--keylog FILE] [--trace] [--once]
+                  [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking]
   dtls-kit client --host H --port N [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE] [--ca FILE]
                   [--servername NAME] [--insecure] [--cipher LIST] [--mtu N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS]
@@ -39,6 +39,9 @@ export const USAGE = `usage:
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
+  --runtime NAME      (server) nonblocking (default: @dtls-kit/nonblocking, one event loop) or
+                      blocking (@dtls-kit/blocking: each connection echoed by a synchronous loop in
+                      a worker thread); --trace and --keylog are not available with blocking
   --timeout SECONDS   (client) bound on the handshake, and on waiting for replies after the input
                       ended (then close_notify and exit 0 with a note); default 10
 `;
@@ -83,8 +86,12 @@ interface Common {
   trace: boolean;
 }
 
+/** Which library runs `dtls-kit server`. */
+export type ServerRuntime = 'nonblocking' | 'blocking';
+
 export interface ServerArgs extends Common {
   command: 'server';
+  runtime: ServerRuntime;
   pskHint: string | undefined;
   verify: boolean;
   once: boolean;
@@ -127,8 +134,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   for (const name of others) {
     if (values[name] !== undefined) throw new UsageError(`--${name} is not an option of "${command}"`);
   }
-  if (values.runtime !== undefined && values.runtime !== 'nonblocking') {
-    throw new UsageError(`--runtime: only "nonblocking" is available, got "${values.runtime}"`);
+  if (values.runtime !== undefined && values.runtime !== 'nonblocking' && values.runtime !== 'blocking') {
+    throw new UsageError(`--runtime must be nonblocking or blocking, got "${values.runtime}"`);
+  }
+  if (values.runtime === 'blocking') {
+    if (command === 'client') throw new UsageError('--runtime blocking is only available for "server"');
+    // The engine runs in worker threads there: no hook for the ladder or the key log yet.
+    if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
+    if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
   }
 
   if (values.psk !== undefined && !/^(?:[0-9a-fA-F]{2})+$/.test(values.psk)) {
@@ -167,6 +180,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     return {
       ...common,
       command,
+      runtime: values.runtime === 'blocking' ? 'blocking' : 'nonblocking',
       port: integer('port', values.port, 0, 65_535) ?? 4433,
       pskHint: values['psk-hint'],
       verify: values.verify ?? false,

@@ -4,5 +4,5 @@
  */
 export { main, processIo } from './main.js';
 export type { Io } from './io.js';
-export { parseCommandLine, USAGE, UsageError, DEFAULT_PSK_IDENTITY, type ParsedArgs, type ServerArgs, type ClientArgs } from './args.js';
+export { parseCommandLine, USAGE, UsageError, DEFAULT_PSK_IDENTITY, type ParsedArgs, type ServerArgs, type ServerRuntime, type ClientArgs } from './args.js';
 export { startTrace, Ladder, type LadderDatagram } from './trace.js';

@@ -3,10 +3,10 @@ import { describeCertificate } from '@dtls-kit/x509';
 import type { ServerArgs } from './args.js';
 import { serverOptions } from './credentials.js';
 import type { Io } from './io.js';
+import { peerName } from './peer.js';
+import { runBlockingServer } from './server-blocking.js';
 
-export function peerName(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { peerName };
 
 /** Who the peer is: its PSK identity or its certificate's subject. */
 export function peerIdentity(socket: DtlsSocket): string {
@@ -25,9 +25,10 @@ export function peerIdentity(socket: DtlsSocket): string {
 
 /**
  * `dtls-kit server`: an echo server. Resolves with the exit code once it stopped (SIGINT/SIGTERM,
- * or with --once after the first connection closed).
+ * or with --once after the first connection closed). `--runtime blocking`: see server-blocking.ts.
  */
 export async function runServer(args: ServerArgs, io: Io): Promise<number> {
+  if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
   const server = createServer({ ...options, keylog: args.keylog });
   let stopping: Promise<void> | undefined;

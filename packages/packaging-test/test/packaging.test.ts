@@ -16,7 +16,7 @@ const root = resolve(here, '../../..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 /** The packages users install: every one must pass on its own. */
-const PUBLISHABLE = ['core', 'psk', 'x509', 'nonblocking', 'cli'] as const;
+const PUBLISHABLE = ['core', 'psk', 'x509', 'nonblocking', 'blocking', 'cli'] as const;
 
 let work: string;
 let app: string;

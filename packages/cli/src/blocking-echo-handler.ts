@@ -1,0 +1,59 @@
+/**
+ * The `dtls-kit server --runtime blocking` handler: runs in a @dtls-kit/blocking worker, one
+ * connection at a time, and echoes every datagram back with a synchronous recv()/send() loop.
+ * It reports the connection (cipher, identity) and its end to the main thread over a
+ * BroadcastChannel (the server's own events only carry the peer's address).
+ * Built as its own entry, dist/blocking-echo-handler.js, next to dist/cli.js.
+ */
+import type { BlockingConnection } from '@dtls-kit/blocking';
+import { describeCertificate } from '@dtls-kit/x509';
+
+/** Passed as the server's `args`. */
+export interface EchoHandlerArgs {
+  /** BroadcastChannel name the main thread listens on. */
+  channel: string;
+}
+
+/** What the handler posts on the channel. */
+export type EchoReport =
+  | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string }
+  | { type: 'close'; address: string; port: number; messages: number; error?: string };
+
+function identityOf(conn: BlockingConnection): string {
+  const identity = conn.pskIdentity;
+  if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
+  const der = conn.peerCertificates[0];
+  if (der !== undefined) {
+    try {
+      return `subject=${JSON.stringify(describeCertificate(der).subject)}${conn.authorized ? '' : ' (not authorized)'}`;
+    } catch {
+      return 'subject=(unreadable certificate)';
+    }
+  }
+  return 'anonymous';
+}
+
+export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): void {
+  const channel = new BroadcastChannel(args.channel);
+  const peer = { address: conn.remoteAddress, port: conn.remotePort };
+  let messages = 0;
+  try {
+    channel.postMessage({
+      type: 'connection',
+      ...peer,
+      protocol: conn.protocol ?? 'DTLSv1.2',
+      cipher: conn.cipher?.name ?? '?',
+      identity: identityOf(conn),
+    } satisfies EchoReport);
+    for (let message; (message = conn.recv()) !== null; ) {
+      messages++;
+      conn.send(message);
+    }
+    channel.postMessage({ type: 'close', ...peer, messages } satisfies EchoReport);
+  } catch (error) {
+    channel.postMessage({ type: 'close', ...peer, messages, error: (error as Error).message } satisfies EchoReport);
+    throw error;
+  } finally {
+    channel.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `dtls-kit server --runtime blocking`: the echo server on @dtls-kit/blocking. Each connection
+ * runs dist/blocking-echo-handler.js in a worker thread; certificates come from
+ * dist/blocking-credentials.js, which reads the PEM files in the worker.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBlockingServer, type PlainDtlsOptions, type ServerCredentials } from '@dtls-kit/blocking';
+import type { ServerArgs } from './args.js';
+import type { BlockingCredentialArgs } from './blocking-credentials.js';
+import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
+import { serverOptions } from './credentials.js';
+import type { Io } from './io.js';
+import { peerName } from './peer.js';
+
+/** A file built next to dist/cli.js (the ESM and CJS builds alike; dist/ when run from the sources). */
+export function distFile(name: string): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, name), join(here, '..', 'dist', name)]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${name} not found next to ${here} (build @dtls-kit/cli first)`);
+}
+
+function credentialsOf(args: ServerArgs): ServerCredentials {
+  const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { hint: args.pskHint }) };
+  if (args.cert === undefined || args.key === undefined) {
+    if (psk === undefined) throw new Error('no credentials');
+    return { psk };
+  }
+  const moduleArgs: BlockingCredentialArgs = { cert: args.cert, key: args.key, ca: args.ca, verify: args.verify, psk };
+  return { module: distFile('blocking-credentials.js'), args: moduleArgs };
+}
+
+export async function runBlockingServer(args: ServerArgs, io: Io): Promise<number> {
+  // Checks the flags, reads and validates the files here, so that mistakes are usage errors (exit 2)
+  // rather than handshake failures in a worker.
+  serverOptions(args);
+  const options: PlainDtlsOptions = {};
+  if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (args.mtu !== undefined) options.mtu = args.mtu;
+  const channelName = `dtls-kit-cli-${randomUUID()}`;
+  const handlerArgs: EchoHandlerArgs = { channel: channelName };
+  const server = createBlockingServer({
+    handler: distFile('blocking-echo-handler.js'),
+    credentials: credentialsOf(args),
+    options,
+    args: handlerArgs,
+  });
+
+  let stopping: Promise<void> | undefined;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const stop = (code: number): void => {
+    stopping ??= server.close().then(() => done(code));
+  };
+
+  // The handler reports each connection (cipher, identity) and its end from its worker.
+  const channel = new BroadcastChannel(channelName);
+  channel.onmessage = (event) => {
+    const report = (event as { data: EchoReport }).data;
+    const who = peerName(report.address, report.port);
+    if (report.type === 'connection') {
+      io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}\n`);
+    } else {
+      const n = report.messages;
+      io.stderr(`close ${who} after ${n} message${n === 1 ? '' : 's'}${report.error ? `: ${report.error}` : ''}\n`);
+      if (args.once) stop(0);
+    }
+  };
+  server.on('refused', (p: { address: string; port: number }) => {
+    io.stderr(`refused ${peerName(p.address, p.port)}: every worker busy and the queue full\n`);
+  });
+  server.on('connectionError', (error: Error, stage: string, p: { address: string; port: number }) => {
+    // Handler errors are reported by the handler's own close line.
+    if (stage !== 'handler') io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
+  });
+  server.on('socketError', (error: Error) => {
+    io.stderr(`dtls-kit: socket error: ${error.message}\n`);
+    stop(1);
+  });
+
+  try {
+    const address = await server.listen(args.port, args.host);
+    io.stderr(`listening on ${peerName(address.address, address.port)} (--runtime blocking)${args.once ? ' (--once)' : ''}\n`);
+  } catch (error) {
+    channel.close();
+    await server.close().catch(() => undefined);
+    io.stderr(`dtls-kit: cannot listen on ${peerName(args.host, args.port)}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const onSignal = (): void => stop(0);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await finished;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    channel.close();
+  }
+}
