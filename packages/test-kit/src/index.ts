@@ -69,3 +69,4 @@ export {
   type GnutlsClientOptions,
   type GnutlsClientResult,
 } from './peers/gnutls.js';
+export { startLossyRelay, type LossyRelayStats } from './lossy-relay.js';
