@@ -85,10 +85,14 @@ describe('the packed packages, installed with npm outside the workspace', () => 
   it.each([
     ['PSK echo, import (ESM)', 'psk-echo.mjs', 'hello from import'],
     ['PSK echo, require (CJS)', 'psk-echo.cjs', 'hello from require'],
-    ['certificate echo, import (ESM)', 'x509-echo.mjs', 'signed and sealed'],
+    ['certificate echo (non-blocking), import (ESM)', 'x509-echo.mjs', 'signed and sealed'],
+    ['certificate echo (blocking, workers), import (ESM)', 'x509-blocking-echo.mjs', 'blocking and certified'],
+    ['certificate echo (blocking, workers), require (CJS)', 'x509-blocking-echo.cjs', 'required and certified'],
   ])('%s', async (_title, script, expected) => {
     const r = must(await exec(process.execPath, [script], app, 30_000), script);
     expect(r.stdout).toContain(`: ${expected}`);
+    // The blocking echoes report from the client's worker: chain verified, loop off the main thread.
+    if (script.includes('blocking')) expect(r.stdout).toMatch(/authorized true, worker [1-9]\d*\)/);
   });
 
   it('the dtls-kit binary runs and @dtls-kit/cli loads with import and require', async () => {
