@@ -2,7 +2,7 @@
 // publishable package, installed with npm into an empty folder outside the workspace
 // (installed-app.ts, the global setup), run echoes from there with `import` and with `require`;
 // publint and attw judge each tarball.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { PUBLISHABLE, exec, must, root } from './exec.js';
@@ -12,13 +12,14 @@ const tarballs = inject('tarballs');
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
 
 describe('the packed packages, installed with npm outside the workspace', () => {
-  it('packs every publishable package with semver ranges for its siblings', async () => {
+  it('packs every publishable package with semver ranges for its siblings and a LICENSE', async () => {
     expect(Object.keys(tarballs).sort()).toEqual([...PUBLISHABLE].sort());
     for (const name of PUBLISHABLE) {
       const manifest = JSON.parse(readFileSync(join(app, 'node_modules', '@dtls-kit', name, 'package.json'), 'utf8')) as {
         dependencies?: Record<string, string>;
       };
       for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) expect(range, `${name} → ${dep}`).not.toMatch(/^workspace:/);
+      expect(existsSync(join(app, 'node_modules', '@dtls-kit', name, 'LICENSE')), `${name} ships its LICENSE`).toBe(true);
     }
   });
 
