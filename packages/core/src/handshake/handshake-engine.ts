@@ -1,4 +1,5 @@
 import { AlertDescription } from '../alert.js';
+import { constantTimeEqual } from '../bytes.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
@@ -59,8 +60,10 @@ export abstract class HandshakeEngine {
   /** message_seq of the next message we send (RFC 6347 4.2.2). */
   protected nextSendSeq = 0;
   private flight: readonly FlightMessage[] = [];
-  /** message_seq of the last message of the peer flight our current flight answers. */
-  private answeredPeerSeq = -1;
+  /** The last message of the peer flight our current flight answers, and the epoch it came in. */
+  private answeredPeer: { readonly message: HandshakeMessage; readonly epoch: number } | undefined;
+  /** The last message the state machine handled (becomes answeredPeer when we send a flight). */
+  private lastHandled: HandshakeMessage | undefined;
   private retransmittedInDatagram = false;
   private paused = false;
   private ready: (() => void) | undefined;
@@ -133,7 +136,7 @@ export abstract class HandshakeEngine {
       } catch {
         continue; // contradictory or oversized fragment: dropped, nothing allocated
       }
-      if (result === 'old') this.onPeerRetransmission(f.messageSeq);
+      if (result === 'old') this.onPeerRetransmission(f, record.epoch);
     }
   }
 
@@ -150,14 +153,30 @@ export abstract class HandshakeEngine {
    * so we send it again — once per datagram, and only for the last message of that flight,
    * so a replayed flight cannot make us send more than it costs the sender.
    */
-  private onPeerRetransmission(messageSeq: number): void {
-    if (this.retransmittedInDatagram || this.flight.length === 0 || messageSeq !== this.answeredPeerSeq) return;
+  private onPeerRetransmission(f: HandshakeFragment, epoch: number): void {
+    if (this.retransmittedInDatagram || this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, epoch)) return;
     this.retransmittedInDatagram = true;
     this.retransmit();
     // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
     // Re-arming (at the current value, not doubled) keeps our own timer from sending the
     // same flight again a moment later when both sides' timers fire close together.
     if (this.timer.deadline !== undefined) this.timer.start(this.host.now, false);
+  }
+
+  /**
+   * Whether a fragment is a piece of the very message our flight answered: same epoch, type and
+   * length, and the same bytes. A retransmission repeats the message (RFC 6347 4.2.4); a
+   * fragment that only names its message_seq is a spoofer's (an off-path attacker sees neither
+   * the ClientHello's random and cookie nor the Finished, which only ever travels under the new
+   * keys, RFC 5246 7.4.9). Without this, 25 spoofed bytes bought a whole certificate flight 4.
+   */
+  private isRetransmissionOfAnswered(f: HandshakeFragment, epoch: number): boolean {
+    const answered = this.answeredPeer;
+    if (!answered) return false;
+    const m = answered.message;
+    if (f.messageSeq !== m.messageSeq || f.msgType !== m.msgType || f.length !== m.body.length || epoch !== answered.epoch) return false;
+    if (f.body.length === 0 && m.body.length > 0) return false;
+    return constantTimeEqual(f.body, m.body.subarray(f.fragmentOffset, f.fragmentOffset + f.body.length));
   }
 
   onChangeCipherSpec(record: ReadRecord): void {
@@ -184,6 +203,7 @@ export abstract class HandshakeEngine {
     while (!this.paused) {
       const m = this.reassembler.poll();
       if (!m) return;
+      this.lastHandled = m;
       this.handle(m);
     }
   }
@@ -238,7 +258,11 @@ export abstract class HandshakeEngine {
    */
   protected sendFlight(messages: readonly FlightMessage[], last: boolean): void {
     this.flight = messages;
-    this.answeredPeerSeq = this.reassembler.nextSeq - 1;
+    // The peer's messages arrive in the read epoch current when we answer them (epoch 0 up to the
+    // ChangeCipherSpec; the Finished in the next one).
+    const answered = this.lastHandled;
+    this.answeredPeer =
+      answered && answered.messageSeq === this.reassembler.nextSeq - 1 ? { message: answered, epoch: this.host.records.readEpoch } : undefined;
     this.host.transmit(serializeFlight(messages, this.sealer(), this.options.mtu));
     if (last) this.timer.stop();
     else this.timer.start(this.host.now, true);

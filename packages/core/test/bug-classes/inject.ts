@@ -1,0 +1,57 @@
+/**
+ * Forging what an attacker can send: plaintext (epoch 0) records carrying handshake fragments,
+ * ChangeCipherSpec or alerts, with record and message sequence numbers of its choosing. Shared
+ * by the bug-class tests; builds on the engine harness (../engine/harness.ts).
+ */
+import { concatBytes } from '../../src/bytes.js';
+import type { DtlsConnection } from '../../src/connection.js';
+import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
+import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
+import { ContentType } from '../../src/record/content-type.js';
+import { plainRecord } from '../engine/harness.js';
+
+/** Record sequence numbers far above anything a real handshake uses, so forgeries never look like replays. */
+let forgedSequence = 1_000_000;
+
+export interface ForgedFragment {
+  msgType: number;
+  messageSeq: number;
+  body?: Uint8Array;
+  /** Claimed message length (default: the body's length). */
+  length?: number;
+  fragmentOffset?: number;
+}
+
+/** One epoch-0 handshake record holding one fragment. */
+export function forgedHandshake(f: ForgedFragment, epoch = 0): Uint8Array {
+  const body = f.body ?? new Uint8Array(0);
+  return plainRecord(
+    ContentType.handshake,
+    encodeHandshakeFragment({ msgType: f.msgType, messageSeq: f.messageSeq, length: f.length ?? body.length, fragmentOffset: f.fragmentOffset ?? 0, body }),
+    forgedSequence++,
+    epoch,
+  );
+}
+
+/** A plaintext ChangeCipherSpec record (RFC 5246 7.1). */
+export function forgedChangeCipherSpec(): Uint8Array {
+  return plainRecord(ContentType.change_cipher_spec, new Uint8Array([1]), forgedSequence++);
+}
+
+/** Records as one datagram. */
+export function datagram(...records: Uint8Array[]): Uint8Array {
+  return concatBytes(...records);
+}
+
+/** The reassembler of a connection's handshake (read only: how much it buffers, what it expects next). */
+export function reassemblerOf(conn: DtlsConnection): HandshakeReassembler {
+  const handshake: unknown = Reflect.get(conn, 'handshake');
+  const reassembler: unknown = typeof handshake === 'object' && handshake !== null ? Reflect.get(handshake, 'reassembler') : undefined;
+  if (!(reassembler instanceof HandshakeReassembler)) throw new Error('no handshake reassembler');
+  return reassembler;
+}
+
+/** Total bytes of a list of datagrams. */
+export function bytesOf(datagrams: readonly Uint8Array[]): number {
+  return datagrams.reduce((n, d) => n + d.length, 0);
+}
