@@ -8,6 +8,8 @@ import type { DtlsConnection } from '../../src/connection.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
 import { ContentType } from '../../src/record/content-type.js';
+import { splitRecords } from '../../src/record/datagram.js';
+import { encodeRecord } from '../../src/record/record-header.js';
 import { plainRecord } from '../engine/harness.js';
 
 /** Record sequence numbers far above anything a real handshake uses, so forgeries never look like replays. */
@@ -54,4 +56,16 @@ export function reassemblerOf(conn: DtlsConnection): HandshakeReassembler {
 /** Total bytes of a list of datagrams. */
 export function bytesOf(datagrams: readonly Uint8Array[]): number {
   return datagrams.reduce((n, d) => n + d.length, 0);
+}
+
+/**
+ * Gives the epoch-0 records of a real datagram fresh sequence numbers above every forgery
+ * (an on-path relay can: they are not authenticated). Forged plaintext records move the epoch-0
+ * replay window like any record (RFC 6347 4.1.2.6), so a test that forges first and then lets the
+ * real flight through renumbers it, to test what it means to test rather than the window.
+ */
+export function renumberPlaintext(d: Uint8Array): Uint8Array {
+  return datagram(
+    ...splitRecords(d).map((r) => encodeRecord(r.header.epoch === 0 ? { ...r.header, sequenceNumber: forgedSequence++ } : r.header, r.fragment)),
+  );
 }
