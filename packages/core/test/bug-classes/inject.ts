@@ -69,3 +69,14 @@ export function renumberPlaintext(d: Uint8Array): Uint8Array {
     ...splitRecords(d).map((r) => encodeRecord(r.header.epoch === 0 ? { ...r.header, sequenceNumber: forgedSequence++ } : r.header, r.fragment)),
   );
 }
+
+/** A handshake fragment header and body written byte by byte, whatever the fields say (encodeHandshakeFragment refuses inconsistent ones). */
+export function rawFragment(msgType: number, length: number, messageSeq: number, fragmentOffset: number, fragmentLength: number, body: Uint8Array): Uint8Array {
+  const u24 = (v: number): number[] => [(v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+  return concatBytes(new Uint8Array([msgType, ...u24(length), (messageSeq >>> 8) & 0xff, messageSeq & 0xff, ...u24(fragmentOffset), ...u24(fragmentLength)]), body);
+}
+
+/** One epoch-0 handshake record around raw fragment bytes. */
+export function forgedRecord(fragmentBytes: Uint8Array): Uint8Array {
+  return plainRecord(ContentType.handshake, fragmentBytes, forgedSequence++);
+}
