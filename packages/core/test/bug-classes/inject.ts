@@ -10,7 +10,7 @@ import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { plainRecord } from '../engine/harness.js';
+import { plainRecord, recordsOf } from '../engine/harness.js';
 
 /** Record sequence numbers far above anything a real handshake uses, so forgeries never look like replays. */
 let forgedSequence = 1_000_000;
@@ -79,4 +79,22 @@ export function rawFragment(msgType: number, length: number, messageSeq: number,
 /** One epoch-0 handshake record around raw fragment bytes. */
 export function forgedRecord(fragmentBytes: Uint8Array): Uint8Array {
   return plainRecord(ContentType.handshake, fragmentBytes, forgedSequence++);
+}
+
+/**
+ * Makes a connection seal every handshake record of a protected epoch (its Finished) after
+ * `edit`: the peer opens the record (right keys) and finds the edited message inside.
+ */
+export function tamperProtectedHandshake(conn: DtlsConnection, edit: (payload: Uint8Array) => Uint8Array): { edits: number } {
+  const layer = recordsOf(conn);
+  const seal = layer.seal.bind(layer);
+  const counter = { edits: 0 };
+  layer.seal = (type: number, payload: Uint8Array, epoch?: number): Uint8Array => {
+    if (type === ContentType.handshake && (epoch ?? layer.writeEpoch) > 0) {
+      counter.edits++;
+      return seal(type, edit(payload), epoch);
+    }
+    return seal(type, payload, epoch);
+  };
+  return counter;
 }
