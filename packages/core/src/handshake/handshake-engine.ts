@@ -183,7 +183,17 @@ export abstract class HandshakeEngine {
     if (record.payload.length !== 1 || record.payload[0] !== 1) return; // malformed: dropped
     if (record.epoch !== this.host.records.readEpoch || this.changeCipherSpecReceived) return; // a retransmission
     if (this.pendingReadKeys) this.activateReadKeys(this.pendingReadKeys);
-    else if (!this.complete) this.earlyChangeCipherSpec = true; // reordered ahead of the keys: applied when they exist
+    // Reordered ahead of the keys: applied when they exist — if the peer can have sent it yet.
+    else if (!this.complete && this.mayReceiveChangeCipherSpecBeforeKeys()) this.earlyChangeCipherSpec = true;
+  }
+
+  /**
+   * Whether a ChangeCipherSpec that arrives before we have the peer's next keys can be the
+   * peer's real one, overtaking the messages that give us the keys (RFC 6347 4.1: datagrams are
+   * reordered). If not, it is dropped (RFC 6347 4.1.2.7) rather than remembered.
+   */
+  protected mayReceiveChangeCipherSpecBeforeKeys(): boolean {
+    return true;
   }
 
   /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */

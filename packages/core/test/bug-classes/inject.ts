@@ -35,9 +35,12 @@ export function forgedHandshake(f: ForgedFragment, epoch = 0): Uint8Array {
   );
 }
 
-/** A plaintext ChangeCipherSpec record (RFC 5246 7.1). */
-export function forgedChangeCipherSpec(): Uint8Array {
-  return plainRecord(ContentType.change_cipher_spec, new Uint8Array([1]), forgedSequence++);
+/**
+ * A plaintext ChangeCipherSpec record (RFC 5246 7.1). A record sequence number may be given: one
+ * a little ahead of the peer's keeps the epoch-0 replay window where the peer's records still fit.
+ */
+export function forgedChangeCipherSpec(sequenceNumber = forgedSequence++): Uint8Array {
+  return plainRecord(ContentType.change_cipher_spec, new Uint8Array([1]), sequenceNumber);
 }
 
 /** Records as one datagram. */
@@ -97,4 +100,9 @@ export function tamperProtectedHandshake(conn: DtlsConnection, edit: (payload: U
     return seal(type, payload, epoch);
   };
   return counter;
+}
+
+/** The record layer of a connection, read only here (epochs, counters). */
+export function recordsOfConn(conn: DtlsConnection): { readonly readEpoch: number; readonly writeEpoch: number } {
+  return recordsOf(conn);
 }
