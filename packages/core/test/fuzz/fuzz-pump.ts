@@ -40,6 +40,8 @@ export class FuzzPump {
   /** Every datagram that crossed the tap, before the tap changed it. */
   readonly wire: { direction: Direction; datagram: Uint8Array }[] = [];
   readonly failures: string[] = [];
+  /** Datagrams received per side and handshake state (what the fuzzer reached). */
+  readonly reached = new Map<string, number>();
   /** Payloads the applications sent, per direction: anything else delivered as data is forged. */
   readonly sent: Record<Direction, Uint8Array[]> = { c2s: [], s2c: [] };
 
@@ -80,6 +82,7 @@ export class FuzzPump {
     this.datagrams++;
     if (this.server) {
       const conn = this.server.conn;
+      this.count(`server ${conn.handshakeState}`);
       this.call('server receive', () => conn.receive(d, this.now));
       // The runtime's demultiplexer hands the endpoint whatever has no connection; feeding it every
       // datagram too exercises the stateless path with everything the mutator makes.
@@ -89,8 +92,13 @@ export class FuzzPump {
     this.toEndpoint(d, true);
   }
 
+  private count(key: string): void {
+    this.reached.set(key, (this.reached.get(key) ?? 0) + 1);
+  }
+
   private toEndpoint(d: Uint8Array, live: boolean): void {
     if (!live) this.datagrams++;
+    this.count('endpoint');
     this.endpointBytesIn += d.length;
     this.call('endpoint handle', () => {
       const r = this.endpoint.handle(d, PEER, this.now);
@@ -116,6 +124,7 @@ export class FuzzPump {
 
   toClient(d: Uint8Array): void {
     this.datagrams++;
+    this.count(`client ${this.client.conn.handshakeState}`);
     this.call('client receive', () => this.client.conn.receive(d, this.now));
   }
 

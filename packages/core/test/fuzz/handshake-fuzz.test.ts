@@ -14,5 +14,13 @@ describe('structured fuzz (fixed-seed slice)', () => {
     console.log(formatReport(report));
     expect(report.datagrams).toBeGreaterThanOrEqual(SLICE_DATAGRAMS);
     expect(report.heapAfterMB - report.heapBeforeMB).toBeLessThan(8);
+    // Every state of both sides got mutated input.
+    for (const state of ['wait_server_hello', 'wait_certificate', 'wait_server_key_exchange', 'wait_server_hello_done', 'wait_finished', 'established']) {
+      expect(report.reached[`client ${state}`] ?? 0).toBeGreaterThan(100);
+    }
+    for (const state of ['wait_client_certificate', 'wait_client_key_exchange', 'wait_finished', 'established']) {
+      expect(report.reached[`server ${state}`] ?? 0).toBeGreaterThan(100);
+    }
+    expect(report.reached.endpoint ?? 0).toBeGreaterThan(1000);
   }, 180_000);
 });

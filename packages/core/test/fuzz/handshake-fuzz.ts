@@ -115,7 +115,7 @@ export function corpus(): readonly Uint8Array[] {
 }
 
 /** Runs one case; returns the datagrams fed to the engine and what broke (nothing, for a pass). */
-export function runCase(c: FuzzCase): { datagrams: number; failures: string[] } {
+export function runCase(c: FuzzCase): { datagrams: number; failures: string[]; reached: ReadonlyMap<string, number> } {
   const o = options(c.scenario, c.mtu);
   const pool = corpus();
   const byIndex = new Map<number, Injection[]>();
@@ -141,7 +141,7 @@ export function runCase(c: FuzzCase): { datagrams: number; failures: string[] } 
   if (closing) p.call('close', () => closing.conn.close());
   p.run();
   p.check();
-  return { datagrams: p.datagrams, failures: p.failures };
+  return { datagrams: p.datagrams, failures: p.failures, reached: p.reached };
 }
 
 export interface FuzzReport {
@@ -151,6 +151,8 @@ export interface FuzzReport {
   datagramsPerSecond: number;
   heapBeforeMB: number;
   heapAfterMB: number;
+  /** Datagrams received per side and handshake state, summed over every case. */
+  reached: Record<string, number>;
 }
 
 function fullGc(): () => void {
@@ -175,12 +177,14 @@ export function fuzz(datagrams: number, seed: number, scenarios: readonly Scenar
   const started = performance.now();
   let fed = 0;
   let cases = 0;
+  const reached: Record<string, number> = {};
   for (let round = 0; fed < datagrams; round++) {
     fc.assert(
       fc.property(fuzzCaseArbitrary(scenarios), (c) => {
         const r = runCase(c);
         fed += r.datagrams;
         cases++;
+        for (const [k, n] of r.reached) reached[k] = (reached[k] ?? 0) + n;
         if (r.failures.length > 0) throw new Error(`${c.scenario}: ${r.failures.slice(0, 5).join('; ')}`);
       }),
       { numRuns: chunk, seed: (seed + round * 0x9e3779b1) | 0 },
@@ -196,12 +200,17 @@ export function fuzz(datagrams: number, seed: number, scenarios: readonly Scenar
     datagramsPerSecond: Math.round(fed / (ms / 1000)),
     heapBeforeMB: Math.round((heapBefore / MB) * 10) / 10,
     heapAfterMB: Math.round((heapAfter / MB) * 10) / 10,
+    reached,
   };
 }
 
 export function formatReport(r: FuzzReport): string {
   return (
     `fuzz: ${r.datagrams} datagrams in ${r.cases} handshakes, ${(r.ms / 1000).toFixed(1)} s, ` +
-    `${r.datagramsPerSecond} datagrams/s, heap after full GC ${r.heapBeforeMB} MB before, ${r.heapAfterMB} MB after`
+    `${r.datagramsPerSecond} datagrams/s, heap after full GC ${r.heapBeforeMB} MB before, ${r.heapAfterMB} MB after\n` +
+    `  received per state: ${Object.entries(r.reached)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`
   );
 }
