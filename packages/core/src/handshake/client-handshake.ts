@@ -166,7 +166,19 @@ export class ClientHandshake extends HandshakeEngine {
     this.sendFlight([m], false);
   }
 
+  /**
+   * The client has the server's keys as soon as it sends flight 5, and the server sends its
+   * ChangeCipherSpec only after receiving flight 5 (RFC 6347 4.2.4 Figure 1): one that comes
+   * earlier was never sent by this server for this handshake (an injected CCS, as in the
+   * early-CCS attacks on TLS stacks), so it must not stand in for the real one later.
+   */
+  protected override mayReceiveChangeCipherSpecBeforeKeys(): boolean {
+    return false;
+  }
+
   protected handle(m: HandshakeMessage): void {
+    // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
+    if (m.msgType === HandshakeType.hello_request && this.current !== 'established') return;
     switch (this.current) {
       case 'wait_server_hello':
         if (m.msgType === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(m);

@@ -1,4 +1,5 @@
 import { AlertDescription } from '../alert.js';
+import { constantTimeEqual } from '../bytes.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
@@ -59,8 +60,10 @@ export abstract class HandshakeEngine {
   /** message_seq of the next message we send (RFC 6347 4.2.2). */
   protected nextSendSeq = 0;
   private flight: readonly FlightMessage[] = [];
-  /** message_seq of the last message of the peer flight our current flight answers. */
-  private answeredPeerSeq = -1;
+  /** The last message of the peer flight our current flight answers, and the epoch it came in. */
+  private answeredPeer: { readonly message: HandshakeMessage; readonly epoch: number } | undefined;
+  /** The last message the state machine handled (becomes answeredPeer when we send a flight). */
+  private lastHandled: HandshakeMessage | undefined;
   private retransmittedInDatagram = false;
   private paused = false;
   private ready: (() => void) | undefined;
@@ -133,7 +136,7 @@ export abstract class HandshakeEngine {
       } catch {
         continue; // contradictory or oversized fragment: dropped, nothing allocated
       }
-      if (result === 'old') this.onPeerRetransmission(f.messageSeq);
+      if (result === 'old') this.onPeerRetransmission(f, record.epoch);
     }
   }
 
@@ -150,8 +153,8 @@ export abstract class HandshakeEngine {
    * so we send it again — once per datagram, and only for the last message of that flight,
    * so a replayed flight cannot make us send more than it costs the sender.
    */
-  private onPeerRetransmission(messageSeq: number): void {
-    if (this.retransmittedInDatagram || this.flight.length === 0 || messageSeq !== this.answeredPeerSeq) return;
+  private onPeerRetransmission(f: HandshakeFragment, epoch: number): void {
+    if (this.retransmittedInDatagram || this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, epoch)) return;
     this.retransmittedInDatagram = true;
     this.retransmit();
     // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
@@ -160,11 +163,37 @@ export abstract class HandshakeEngine {
     if (this.timer.deadline !== undefined) this.timer.start(this.host.now, false);
   }
 
+  /**
+   * Whether a fragment is a piece of the very message our flight answered: same epoch, type and
+   * length, and the same bytes. A retransmission repeats the message (RFC 6347 4.2.4); a
+   * fragment that only names its message_seq is a spoofer's (an off-path attacker sees neither
+   * the ClientHello's random and cookie nor the Finished, which only ever travels under the new
+   * keys, RFC 5246 7.4.9). Without this, 25 spoofed bytes bought a whole certificate flight 4.
+   */
+  private isRetransmissionOfAnswered(f: HandshakeFragment, epoch: number): boolean {
+    const answered = this.answeredPeer;
+    if (!answered) return false;
+    const m = answered.message;
+    if (f.messageSeq !== m.messageSeq || f.msgType !== m.msgType || f.length !== m.body.length || epoch !== answered.epoch) return false;
+    if (f.body.length === 0 && m.body.length > 0) return false;
+    return constantTimeEqual(f.body, m.body.subarray(f.fragmentOffset, f.fragmentOffset + f.body.length));
+  }
+
   onChangeCipherSpec(record: ReadRecord): void {
     if (record.payload.length !== 1 || record.payload[0] !== 1) return; // malformed: dropped
     if (record.epoch !== this.host.records.readEpoch || this.changeCipherSpecReceived) return; // a retransmission
     if (this.pendingReadKeys) this.activateReadKeys(this.pendingReadKeys);
-    else if (!this.complete) this.earlyChangeCipherSpec = true; // reordered ahead of the keys: applied when they exist
+    // Reordered ahead of the keys: applied when they exist — if the peer can have sent it yet.
+    else if (!this.complete && this.mayReceiveChangeCipherSpecBeforeKeys()) this.earlyChangeCipherSpec = true;
+  }
+
+  /**
+   * Whether a ChangeCipherSpec that arrives before we have the peer's next keys can be the
+   * peer's real one, overtaking the messages that give us the keys (RFC 6347 4.1: datagrams are
+   * reordered). If not, it is dropped (RFC 6347 4.1.2.7) rather than remembered.
+   */
+  protected mayReceiveChangeCipherSpecBeforeKeys(): boolean {
+    return true;
   }
 
   /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
@@ -184,6 +213,7 @@ export abstract class HandshakeEngine {
     while (!this.paused) {
       const m = this.reassembler.poll();
       if (!m) return;
+      this.lastHandled = m;
       this.handle(m);
     }
   }
@@ -238,7 +268,11 @@ export abstract class HandshakeEngine {
    */
   protected sendFlight(messages: readonly FlightMessage[], last: boolean): void {
     this.flight = messages;
-    this.answeredPeerSeq = this.reassembler.nextSeq - 1;
+    // The peer's messages arrive in the read epoch current when we answer them (epoch 0 up to the
+    // ChangeCipherSpec; the Finished in the next one).
+    const answered = this.lastHandled;
+    this.answeredPeer =
+      answered && answered.messageSeq === this.reassembler.nextSeq - 1 ? { message: answered, epoch: this.host.records.readEpoch } : undefined;
     this.host.transmit(serializeFlight(messages, this.sealer(), this.options.mtu));
     if (last) this.timer.stop();
     else this.timer.start(this.host.now, true);

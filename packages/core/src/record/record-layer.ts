@@ -1,4 +1,5 @@
 import { AlertDescription } from '../alert.js';
+import { bytesEqual } from '../bytes.js';
 import { DtlsError } from '../errors.js';
 import { aeadAdditionalData, explicitAeadNonce, explicitNonceFor, xorAeadNonce } from './aead-nonce.js';
 import { isKnownContentType } from './content-type.js';
@@ -269,7 +270,10 @@ export class RecordLayer {
       return;
     }
     for (const h of this.held) {
-      if (h.header.sequenceNumber === header.sequenceNumber) {
+      // Only an exact copy is a duplicate: a held record is not authenticated yet, and one that
+      // merely shares a sequence number (a forgery) must not get the genuine record dropped as a
+      // replay (RFC 6347 4.1.2.6: nothing counts as seen before it authenticates).
+      if (h.header.sequenceNumber === header.sequenceNumber && h.header.type === header.type && bytesEqual(h.fragment, fragment)) {
         this.counters.replayed++;
         return;
       }

@@ -1,0 +1,216 @@
+/**
+ * Structured fuzzing of the engine with mutated real handshakes. Each case runs a real
+ * handshake (PSK, ECDHE_PSK, PSK with CCM-8, or ECDHE_ECDSA with a client certificate) through
+ * a tap that, at chosen datagrams, delivers mutants of the datagram in flight (see
+ * mutations.ts), before or after the original or instead of it; so every state of the client
+ * (wait_server_hello ... wait_finished), of the stateless endpoint and of the accepted server
+ * connection gets hostile input that is one mutation away from what it expects. After the
+ * handshake the established connections exchange data and close_notify through the same tap.
+ * A corpus of datagrams recorded from clean handshakes of every scenario feeds the splice
+ * and replace mutations (records of another session, of another state).
+ *
+ * What must hold (FuzzPump.check): nothing escapes receive()/handle()/handleTimeout(); every
+ * connection ends established or closed with a typed DtlsError, never stuck (a handshaking
+ * connection always has a timer, and the virtual clock runs every handshake to its deadline);
+ * no data is delivered that the peer application did not send; two established peers share
+ * one session. The heap, after a full GC, ends where it started (within a few MB).
+ */
+import fc from 'fast-check';
+import { fromHex, utf8 } from '../../src/bytes.js';
+import type { ClientOptions, ServerOptions } from '../../src/config.js';
+import { clientX509, serverX509 } from '../engine/test-certificates.js';
+import { FuzzPump, type FuzzTap } from './fuzz-pump.js';
+import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
+
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa';
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa'];
+
+const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
+const IDENTITY = utf8('fuzz-client');
+
+/** Short deadlines in virtual time: every handshake the mutations stall ends within 8 s. */
+const TIMING = { handshakeTimeoutMs: 8_000, retransmit: { initialMs: 500, maxMs: 2_000 } };
+
+function options(scenario: Scenario, mtu: number): { client: ClientOptions; server: ServerOptions } {
+  const common = { ...TIMING, mtu };
+  switch (scenario) {
+    case 'psk':
+    case 'ecdhe-psk':
+    case 'psk-ccm8': {
+      const suite = { psk: 'PSK-AES128-GCM-SHA256', 'ecdhe-psk': 'ECDHE-PSK-CHACHA20-POLY1305', 'psk-ccm8': 'PSK-AES128-CCM8' }[scenario];
+      return {
+        client: { ...common, cipherSuites: suite, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
+        server: {
+          ...common,
+          // A hint makes the plain-PSK server send a ServerKeyExchange too (RFC 4279 2).
+          psk: { type: 'psk', identityHint: scenario === 'psk' ? utf8('hint') : undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) },
+        },
+      };
+    }
+    case 'ecdsa':
+      return {
+        client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },
+        server: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: serverX509('ecdsa', { requestCert: true }) },
+      };
+  }
+}
+
+/** At wire datagram `index`: mutants delivered before/after the original, or instead of it. */
+export interface Injection {
+  readonly index: number;
+  readonly mutants: readonly (readonly Mutation[])[];
+  readonly keepOriginal: boolean;
+  readonly mutantsFirst: boolean;
+}
+
+export interface FuzzCase {
+  readonly scenario: Scenario;
+  readonly mtu: number;
+  readonly injections: readonly Injection[];
+  /** Application records each way once established, then close_notify from one side. */
+  readonly appMessages: number;
+  readonly closeFrom: 'client' | 'server';
+}
+
+const injectionArbitrary: fc.Arbitrary<Injection> = fc.record({
+  index: fc.nat(20),
+  mutants: fc.array(fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }),
+  keepOriginal: fc.boolean(),
+  mutantsFirst: fc.boolean(),
+});
+
+export function fuzzCaseArbitrary(scenarios: readonly Scenario[] = SCENARIOS): fc.Arbitrary<FuzzCase> {
+  return fc.record({
+    scenario: fc.constantFrom(...scenarios),
+    mtu: fc.constantFrom(1200, 1200, 256),
+    injections: fc.array(injectionArbitrary, { minLength: 1, maxLength: 10 }),
+    appMessages: fc.nat(3),
+    closeFrom: fc.constantFrom<'client' | 'server'>('client', 'server'),
+  });
+}
+
+/** Runs one clean session of a scenario through to close_notify and returns every datagram of it. */
+function record(scenario: Scenario, mtu: number): Uint8Array[] {
+  const o = options(scenario, mtu);
+  const p = new FuzzPump(o.client, o.server, undefined);
+  p.start();
+  p.run();
+  p.send('c2s', utf8('corpus ping'));
+  p.send('s2c', utf8('corpus pong'));
+  p.step();
+  p.call('close', () => p.client.conn.close());
+  p.run();
+  if (p.failures.length > 0 || p.server?.events.every((e) => e.type !== 'handshake-complete')) {
+    throw new Error(`the clean ${scenario} session did not complete: ${p.failures.join('; ')}`);
+  }
+  return p.wire.map((w) => w.datagram);
+}
+
+let corpusCache: Uint8Array[] | undefined;
+
+/** Datagrams of clean sessions of every scenario, at both MTUs: what splice and replace draw from. */
+export function corpus(): readonly Uint8Array[] {
+  corpusCache ??= SCENARIOS.flatMap((s) => [...record(s, 1200), ...record(s, 256)]);
+  return corpusCache;
+}
+
+/** Runs one case; returns the datagrams fed to the engine and what broke (nothing, for a pass). */
+export function runCase(c: FuzzCase): { datagrams: number; failures: string[]; reached: ReadonlyMap<string, number> } {
+  const o = options(c.scenario, c.mtu);
+  const pool = corpus();
+  const byIndex = new Map<number, Injection[]>();
+  for (const inj of c.injections) byIndex.set(inj.index, [...(byIndex.get(inj.index) ?? []), inj]);
+  const tap: FuzzTap = (d, _direction, index) => {
+    const injections = byIndex.get(index);
+    if (!injections) return [d];
+    const mutants = injections.flatMap((inj) => inj.mutants.map((ms) => applyMutations(d, ms, pool)));
+    const keep = injections.some((inj) => inj.keepOriginal);
+    const first = injections[0]?.mutantsFirst ?? false;
+    if (!keep) return mutants;
+    return first ? [...mutants, d] : [d, ...mutants];
+  };
+  const p = new FuzzPump(o.client, o.server, tap);
+  p.start();
+  p.run();
+  for (let i = 0; i < c.appMessages; i++) {
+    p.send('c2s', utf8(`client ${i}`));
+    p.send('s2c', utf8(`server ${i}`));
+    p.step();
+  }
+  const closing = c.closeFrom === 'client' ? p.client : p.server;
+  if (closing) p.call('close', () => closing.conn.close());
+  p.run();
+  p.check();
+  return { datagrams: p.datagrams, failures: p.failures, reached: p.reached };
+}
+
+export interface FuzzReport {
+  cases: number;
+  datagrams: number;
+  ms: number;
+  datagramsPerSecond: number;
+  heapBeforeMB: number;
+  heapAfterMB: number;
+  /** Datagrams received per side and handshake state, summed over every case. */
+  reached: Record<string, number>;
+}
+
+function fullGc(): () => void {
+  const gc: unknown = Reflect.get(globalThis, 'gc');
+  if (typeof gc !== 'function') throw new Error('run with --expose-gc (node --expose-gc, or vitest with execArgv --expose-gc)');
+  return () => {
+    Reflect.apply(gc, undefined, []);
+  };
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Runs cases until `datagrams` datagrams have been fed to the engine, in chunks of fc.assert
+ * (each its own seed, derived from `seed`, so a failure names a seed and shrinks).
+ */
+export function fuzz(datagrams: number, seed: number, scenarios: readonly Scenario[] = SCENARIOS, chunk = 50): FuzzReport {
+  const gc = fullGc();
+  corpus(); // built (and the test PKI made) before the heap is measured
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  let fed = 0;
+  let cases = 0;
+  const reached: Record<string, number> = {};
+  for (let round = 0; fed < datagrams; round++) {
+    fc.assert(
+      fc.property(fuzzCaseArbitrary(scenarios), (c) => {
+        const r = runCase(c);
+        fed += r.datagrams;
+        cases++;
+        for (const [k, n] of r.reached) reached[k] = (reached[k] ?? 0) + n;
+        if (r.failures.length > 0) throw new Error(`${c.scenario}: ${r.failures.slice(0, 5).join('; ')}`);
+      }),
+      { numRuns: chunk, seed: (seed + round * 0x9e3779b1) | 0 },
+    );
+  }
+  const ms = performance.now() - started;
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  return {
+    cases,
+    datagrams: fed,
+    ms: Math.round(ms),
+    datagramsPerSecond: Math.round(fed / (ms / 1000)),
+    heapBeforeMB: Math.round((heapBefore / MB) * 10) / 10,
+    heapAfterMB: Math.round((heapAfter / MB) * 10) / 10,
+    reached,
+  };
+}
+
+export function formatReport(r: FuzzReport): string {
+  return (
+    `fuzz: ${r.datagrams} datagrams in ${r.cases} handshakes, ${(r.ms / 1000).toFixed(1)} s, ` +
+    `${r.datagramsPerSecond} datagrams/s, heap after full GC ${r.heapBeforeMB} MB before, ${r.heapAfterMB} MB after\n` +
+    `  received per state: ${Object.entries(r.reached)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`
+  );
+}
