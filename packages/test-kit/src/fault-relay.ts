@@ -141,6 +141,8 @@ export interface FaultRelay {
   clientStats(clientPort: number): { toServer: DirectionStats; toClient: DirectionStats } | undefined;
   /** The upstream port the server sees for a client, by the client's source port. */
   upstreamPort(clientPort: number): number | undefined;
+  /** The upstream ports the server sees, one per client so far. */
+  upstreamPorts(): number[];
   /** The faults done so far (only with options.trace). */
   readonly trace: readonly FaultEvent[];
   /** Resolves once nothing is delayed or held (or after timeoutMs, default 5000). */
@@ -456,6 +458,17 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
       } catch {
         return undefined;
       }
+    },
+    upstreamPorts: () => {
+      const ports: number[] = [];
+      for (const c of clients.values()) {
+        try {
+          ports.push(c.upstream.address().port);
+        } catch {
+          // not bound yet
+        }
+      }
+      return ports;
     },
     settled: (timeoutMs = 5000) =>
       new Promise<boolean>((resolve) => {

@@ -1,0 +1,323 @@
+/**
+ * One handshake of a loss-matrix cell, over real sockets through a fault relay, in each of the
+ * three pairings: our client and our server (the nonblocking runtime), our client and
+ * `openssl s_server`, `openssl s_client` and our server. Each handshake gets its own relay
+ * (seeded from the cell seed and its index), so the relay's counts belong to it alone, and
+ * then exchanges numbered payloads whose arrival is checked against those counts.
+ */
+import type { RetransmitOptions } from '@dtls-kit/core';
+import { connect, createServer, type DtlsServer, type DtlsSocket } from '@dtls-kit/nonblocking';
+import { spawnPeer, startFaultRelay, startOpensslServer, type DirectionStats, type FaultRelay, type PeerProcess, type PeerServer, type RandomFaults } from '@dtls-kit/test-kit';
+import { PSK_IDENTITY, PSK_KEY, clientCredentials, serverCredentials, suiteOf, type AuthKind, type Pki } from './credentials.js';
+import { newTally, payload, tallyLines, tallyMessage, type Tally } from './payloads.js';
+import { sleep, waitUntil } from './pool.js';
+
+export type Pairing = 'ours-ours' | 'ours-openssl' | 'openssl-ours';
+
+export interface CellSettings {
+  readonly tag: string;
+  readonly pairing: Pairing;
+  readonly kind: AuthKind;
+  readonly pki: Pki;
+  readonly seed: number;
+  /** Random faults, the same in both directions. */
+  readonly faults: RandomFaults;
+  /** Payloads sent per handshake. */
+  readonly messages: number;
+  /** Our side's timer (RFC 6347 4.2.4.1); OpenSSL's is fixed at 1 s initial, doubling, 60 s cap. */
+  readonly retransmit: RetransmitOptions;
+  readonly handshakeTimeoutMs: number;
+}
+
+export interface Outcome {
+  readonly index: number;
+  readonly established: boolean;
+  readonly handshakeMs: number;
+  /** Payloads sent by the sending side (K). */
+  readonly sent: number;
+  /** Exact payloads that arrived at the end of the path. */
+  readonly delivered: number;
+  /** Application records the relay dropped or corrupted on the path. */
+  readonly destroyed: number;
+  readonly duplicates: number;
+  readonly foreign: number;
+  /** delivered = sent - destroyed, hop by hop. */
+  readonly accounted: boolean;
+  /** Datagrams the relay dropped, duplicated or delayed (both directions). */
+  readonly faults: number;
+  readonly error: string | undefined;
+}
+
+const destroyedIn = (d: DirectionStats): number => d.appDropped + d.appCorrupted;
+const faultsOf = (d: DirectionStats): number => d.dropped + d.duplicated + d.delayed;
+
+function failure(index: number, started: number, error: unknown, sent: number): Outcome {
+  return {
+    index,
+    established: false,
+    handshakeMs: performance.now() - started,
+    sent,
+    delivered: 0,
+    destroyed: 0,
+    duplicates: 0,
+    foreign: 0,
+    accounted: false,
+    faults: 0,
+    error: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** A server of ours for a whole cell; connections are routed back to their handshake by the relay's upstream port. */
+export interface OurCellServer {
+  readonly server: DtlsServer;
+  readonly port: number;
+  /** Called with each established connection; returns false when no handshake claims it. */
+  claim: Map<number, (socket: DtlsSocket) => void>;
+  close(): Promise<void>;
+}
+
+export async function startOurCellServer(settings: CellSettings): Promise<OurCellServer> {
+  const claim = new Map<number, (socket: DtlsSocket) => void>();
+  const server = createServer(
+    {
+      ...serverCredentials(settings.kind, settings.pki),
+      cipherSuites: suiteOf(settings.kind),
+      retransmit: settings.retransmit,
+      handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      // Concurrent handshakes from one cell: well under the defaults, stated anyway.
+      maxHandshakes: 1000,
+    },
+    (socket) => {
+      const handler = claim.get(socket.remotePort);
+      if (handler === undefined) socket.destroy();
+      else handler(socket);
+    },
+  );
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { server, port, claim, close: () => server.close() };
+}
+
+/** Waits for the relay to have seen `expected` application records and every one to be accounted for at the far end. */
+async function settle(relay: FaultRelay, complete: () => boolean): Promise<void> {
+  await waitUntil(complete, 5000);
+  await relay.settled(2000);
+  // Late duplicates (delayed copies) get a moment to show up and be counted as such.
+  await sleep(60);
+}
+
+/** Our client, our server: the client sends K payloads, the server echoes each. */
+export async function oursWithOurs(settings: CellSettings, server: OurCellServer, index: number): Promise<Outcome> {
+  const K = settings.messages;
+  const started = performance.now();
+  const relay = await startFaultRelay({ target: server.port, seed: settings.seed * 100_003 + index, toServer: settings.faults, toClient: settings.faults });
+  const atServer = newTally();
+  let serverSocket: DtlsSocket | undefined;
+  let client: DtlsSocket | undefined;
+  try {
+    // The claim is made before connecting: the relay's upstream port is only known once it
+    // has seen the ClientHello, so match lazily.
+    const claimer = (socket: DtlsSocket): void => {
+      serverSocket = socket;
+      socket.on('message', (m: Buffer) => {
+        tallyMessage(atServer, settings.tag, index, m.toString('utf8'), K);
+        socket.send(m);
+      });
+    };
+    const register = setInterval(() => {
+      for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
+    }, 5);
+    try {
+      client = await connect({
+        host: '127.0.0.1',
+        port: relay.port,
+        ...clientCredentials(settings.kind, settings.pki),
+        cipherSuites: suiteOf(settings.kind),
+        retransmit: settings.retransmit,
+        handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      });
+    } finally {
+      clearInterval(register);
+      for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
+    }
+    const handshakeMs = performance.now() - started;
+    const atClient = newTally();
+    client.on('message', (m: Buffer) => tallyMessage(atClient, settings.tag, index, m.toString('utf8'), K));
+    for (let j = 0; j < K; j++) client.send(`${payload(settings.tag, index, j)}\n`);
+    const s = relay.stats;
+    await settle(
+      relay,
+      () =>
+        s.toServer.appRecords === K &&
+        atServer.delivered.size + atServer.foreign + destroyedIn(s.toServer) >= K &&
+        s.toClient.appRecords >= atServer.delivered.size &&
+        atClient.delivered.size + atClient.foreign + destroyedIn(s.toClient) >= s.toClient.appRecords,
+    );
+    const accounted =
+      serverSocket !== undefined &&
+      s.toServer.appRecords === K &&
+      atServer.delivered.size === K - destroyedIn(s.toServer) &&
+      s.toClient.appRecords === atServer.delivered.size &&
+      atClient.delivered.size === atServer.delivered.size - destroyedIn(s.toClient);
+    return {
+      index,
+      established: true,
+      handshakeMs,
+      sent: K,
+      delivered: atClient.delivered.size,
+      destroyed: destroyedIn(s.toServer) + destroyedIn(s.toClient),
+      duplicates: atServer.duplicates + atClient.duplicates,
+      foreign: atServer.foreign + atClient.foreign,
+      accounted,
+      faults: faultsOf(s.toServer) + faultsOf(s.toClient),
+      error: undefined,
+    };
+  } catch (error) {
+    return failure(index, started, error, K);
+  } finally {
+    client?.destroy();
+    const sock: DtlsSocket | undefined = serverSocket;
+    sock?.destroy();
+    for (const p of relay.upstreamPorts()) server.claim.delete(p);
+    await relay.close();
+  }
+}
+
+/** Our client, `openssl s_server` (one per handshake: -listen serves one client at a time). */
+export async function oursWithOpenssl(settings: CellSettings, index: number): Promise<Outcome> {
+  const K = settings.messages;
+  const started = performance.now();
+  let peer: PeerServer | undefined;
+  let relay: FaultRelay | undefined;
+  let client: DtlsSocket | undefined;
+  try {
+    peer = await startOpensslServer({
+      cipher: suiteOf(settings.kind),
+      ...(settings.kind === 'psk' ? { psk: PSK_KEY, identity: PSK_IDENTITY } : { cert: settings.pki.leafFile, key: settings.pki.keyFile }),
+      // -quiet without echo: its stdout is exactly the application data it received.
+      echo: false,
+      extraArgs: settings.kind === 'psk' ? ['-quiet'] : ['-cert_chain', settings.pki.intermediateFile, '-quiet'],
+      naccept: 1,
+      maxLifetimeMs: settings.handshakeTimeoutMs + 60_000,
+    });
+    relay = await startFaultRelay({ target: peer.port, seed: settings.seed * 100_003 + index, toServer: settings.faults, toClient: settings.faults });
+    client = await connect({
+      host: '127.0.0.1',
+      port: relay.port,
+      ...clientCredentials(settings.kind, settings.pki),
+      cipherSuites: suiteOf(settings.kind),
+      retransmit: settings.retransmit,
+      handshakeTimeoutMs: settings.handshakeTimeoutMs,
+    });
+    const handshakeMs = performance.now() - started;
+    for (let j = 0; j < K; j++) client.send(`${payload(settings.tag, index, j)}\n`);
+    const s = relay.stats;
+    const p = peer;
+    let tally: Tally = newTally();
+    await settle(relay, () => {
+      tally = tallyLines(settings.tag, index, p.stdout(), K);
+      return s.toServer.appRecords === K && tally.delivered.size + tally.foreign + destroyedIn(s.toServer) >= K;
+    });
+    tally = tallyLines(settings.tag, index, p.stdout(), K);
+    return {
+      index,
+      established: true,
+      handshakeMs,
+      sent: K,
+      delivered: tally.delivered.size,
+      destroyed: destroyedIn(s.toServer),
+      duplicates: tally.duplicates,
+      foreign: tally.foreign,
+      accounted: s.toServer.appRecords === K && tally.delivered.size === K - destroyedIn(s.toServer),
+      faults: faultsOf(s.toServer) + faultsOf(s.toClient),
+      error: undefined,
+    };
+  } catch (error) {
+    const detail = peer === undefined ? '' : `\n${peer.output().slice(-2000)}`;
+    return failure(index, started, `${error instanceof Error ? error.message : String(error)}${detail}`, K);
+  } finally {
+    client?.destroy();
+    await peer?.stop();
+    await relay?.close();
+  }
+}
+
+/** `openssl s_client -dtls1_2 -nbio`, kept running until we close its stdin. */
+function spawnOpensslClient(settings: CellSettings, port: number): PeerProcess {
+  const args = ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${port}`, '-no_ticket', '-nbio', '-cipher', suiteOf(settings.kind)];
+  if (settings.kind === 'psk') {
+    args.push('-psk', PSK_KEY, '-psk_identity', PSK_IDENTITY, '-no-CAfile', '-no-CApath', '-no-CAstore');
+  } else {
+    // The client verifies the chain to our root and the address in the certificate.
+    args.push('-CAfile', settings.pki.rootFile, '-no-CApath', '-no-CAstore', '-verify_return_error', '-verify_ip', '127.0.0.1');
+  }
+  args.push('-no_ign_eof');
+  return spawnPeer('openssl', args, { maxLifetimeMs: settings.handshakeTimeoutMs + 60_000 });
+}
+
+/** `openssl s_client`, our server: once established, the server sends K payloads; s_client prints them. */
+export async function opensslWithOurs(settings: CellSettings, server: OurCellServer, index: number): Promise<Outcome> {
+  const K = settings.messages;
+  const started = performance.now();
+  const relay = await startFaultRelay({ target: server.port, seed: settings.seed * 100_003 + index, toServer: settings.faults, toClient: settings.faults });
+  let proc: PeerProcess | undefined;
+  let serverSocket: DtlsSocket | undefined;
+  let establishedAt: number | undefined;
+  const claimer = (socket: DtlsSocket): void => {
+    serverSocket = socket;
+    establishedAt = performance.now();
+  };
+  const register = setInterval(() => {
+    for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
+  }, 5);
+  try {
+    proc = spawnOpensslClient(settings, relay.port);
+    const p = proc;
+    // Established on both sides: our server says so, and s_client printed its session summary.
+    const cipherLine = new RegExp(`Cipher is ${suiteOf(settings.kind)}`);
+    const ok = await waitUntil(() => (establishedAt !== undefined && cipherLine.test(p.stdout())) || !p.running(), settings.handshakeTimeoutMs);
+    if (!ok || establishedAt === undefined || !cipherLine.test(p.stdout())) {
+      throw new Error(`s_client did not complete (running: ${p.running()}, server established: ${establishedAt !== undefined})\n${p.output().slice(-2000)}`);
+    }
+    const handshakeMs = performance.now() - started;
+    // Sent only once s_client reports the handshake done, one record per datagram: s_client
+    // reads the socket when select() says so, and records that shared a datagram with our
+    // Finished stay in its buffer until another datagram arrives.
+    const sock: DtlsSocket | undefined = serverSocket;
+    for (let j = 0; j < K; j++) sock?.send(`${payload(settings.tag, index, j)}\n`);
+    const s = relay.stats;
+    let tally: Tally = newTally();
+    await settle(relay, () => {
+      tally = tallyLines(settings.tag, index, p.stdout(), K);
+      return s.toClient.appRecords >= K && tally.delivered.size + tally.foreign + destroyedIn(s.toClient) >= K;
+    });
+    tally = tallyLines(settings.tag, index, p.stdout(), K);
+    return {
+      index,
+      established: serverSocket !== undefined,
+      handshakeMs,
+      sent: K,
+      delivered: tally.delivered.size,
+      destroyed: destroyedIn(s.toClient),
+      duplicates: tally.duplicates,
+      foreign: tally.foreign,
+      // The server's close_notify or a late handshake retransmission may also cross later: count application records only.
+      accounted: s.toClient.appRecords === K && tally.delivered.size === K - destroyedIn(s.toClient),
+      faults: faultsOf(s.toServer) + faultsOf(s.toClient),
+      error: undefined,
+    };
+  } catch (error) {
+    return failure(index, started, error, K);
+  } finally {
+    clearInterval(register);
+    if (proc !== undefined) {
+      // EOF on stdin: s_client sends close_notify and exits; stop() bounds the wait.
+      proc.endInput();
+      const exited = await Promise.race([proc.exited.then(() => true), sleep(1500).then(() => false)]);
+      if (!exited) await proc.stop(500);
+    }
+    const sock: DtlsSocket | undefined = serverSocket;
+    sock?.destroy();
+    for (const p of relay.upstreamPorts()) server.claim.delete(p);
+    await relay.close();
+  }
+}
