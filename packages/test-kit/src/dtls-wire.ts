@@ -45,6 +45,8 @@ export interface WireRecord {
   readonly complete: boolean;
   /** For an epoch-0 handshake record: the handshake message type. */
   readonly handshakeType: number | undefined;
+  /** The whole handshake message's length (a fragment carries fragmentLength of it). */
+  readonly messageLength: number | undefined;
   readonly messageSeq: number | undefined;
   readonly fragmentOffset: number | undefined;
   readonly fragmentLength: number | undefined;
@@ -64,16 +66,18 @@ export function parseRecords(datagram: Uint8Array): WireRecord[] {
     const bodyAt = at + RECORD_HEADER_LENGTH;
     const complete = bodyAt + length <= datagram.length;
     let handshakeType: number | undefined;
+    let messageLength: number | undefined;
     let messageSeq: number | undefined;
     let fragmentOffset: number | undefined;
     let fragmentLength: number | undefined;
     if (contentType === CONTENT_TYPE.handshake && epoch === 0 && length >= HANDSHAKE_HEADER_LENGTH && bodyAt + HANDSHAKE_HEADER_LENGTH <= datagram.length) {
       handshakeType = byte(datagram, bodyAt);
+      messageLength = uint24(datagram, bodyAt + 1);
       messageSeq = (byte(datagram, bodyAt + 4) << 8) | byte(datagram, bodyAt + 5);
       fragmentOffset = uint24(datagram, bodyAt + 6);
       fragmentLength = uint24(datagram, bodyAt + 9);
     }
-    records.push({ offset: at, contentType, epoch, sequence, length, complete, handshakeType, messageSeq, fragmentOffset, fragmentLength });
+    records.push({ offset: at, contentType, epoch, sequence, length, complete, handshakeType, messageLength, messageSeq, fragmentOffset, fragmentLength });
     at = bodyAt + length;
   }
   return records;

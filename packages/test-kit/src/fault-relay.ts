@@ -33,6 +33,8 @@ export interface RecordMatch {
 }
 
 export type FaultAction =
+  /** Forward untouched (spared from random faults): a rule that only counts. */
+  | { kind: 'pass' }
   | { kind: 'drop' }
   | { kind: 'duplicate'; copies?: number }
   | { kind: 'delay'; ms: number }
@@ -92,6 +94,8 @@ export interface FaultRelayOptions {
   maxClients?: number;
   /** Keep a trace of every fault (bounded to 10 000 entries). */
   trace?: boolean;
+  /** Sees every datagram as it reaches the relay, before any fault. */
+  onDatagram?: (direction: RelayDirection, records: readonly WireRecord[], datagram: Uint8Array, clientPort: number) => void;
 }
 
 export interface DirectionStats {
@@ -312,6 +316,9 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
     const action = rule.action;
     note(client, direction, cause, action.kind, records);
     switch (action.kind) {
+      case 'pass':
+        forward(client, direction, datagram, records);
+        return;
       case 'drop':
         drop(client, direction, records);
         return;
@@ -396,6 +403,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
     const records = parseRecords(datagram);
     count(client, direction, 'datagrams');
     count(client, direction, 'appRecords', appIn(records));
+    options.onDatagram?.(direction, records, datagram, client.port);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i];
       if (rule === undefined) continue;
