@@ -67,39 +67,43 @@ function failure(index: number, started: number, error: unknown, sent: number): 
   };
 }
 
-/** A server of ours for a whole cell; connections are routed back to their handshake by the relay's upstream port. */
+/** A server of ours for a whole cell; each established connection goes to the handshake whose relay it came through. */
 export interface OurCellServer {
   readonly server: DtlsServer;
   readonly port: number;
-  /** Called with each established connection; returns false when no handshake claims it. */
-  claim: Map<number, (socket: DtlsSocket) => void>;
+  /** Handshakes in progress: their relay (whose upstream ports identify them) and what to do with the connection. */
+  readonly handshakes: Set<{ relay: FaultRelay; onConnection: (socket: DtlsSocket) => void }>;
   close(): Promise<void>;
 }
 
 export async function startOurCellServer(settings: CellSettings): Promise<OurCellServer> {
-  const claim = new Map<number, (socket: DtlsSocket) => void>();
+  const handshakes: OurCellServer['handshakes'] = new Set();
   const server = createServer(
     {
       ...serverCredentials(settings.kind, settings.pki),
       cipherSuites: suiteOf(settings.kind),
       retransmit: settings.retransmit,
       handshakeTimeoutMs: settings.handshakeTimeoutMs,
-      // Concurrent handshakes from one cell: well under the defaults, stated anyway.
-      maxHandshakes: 1000,
     },
     (socket) => {
-      const handler = claim.get(socket.remotePort);
-      if (handler === undefined) socket.destroy();
-      else handler(socket);
+      // The relay has sent from its upstream socket by now, so its port is known.
+      for (const h of handshakes) {
+        if (h.relay.upstreamPorts().includes(socket.remotePort)) {
+          h.onConnection(socket);
+          return;
+        }
+      }
+      socket.destroy();
     },
   );
   const { port } = await server.listen(0, '127.0.0.1');
-  return { server, port, claim, close: () => server.close() };
+  return { server, port, handshakes, close: () => server.close() };
 }
 
 /** Waits for the relay to have seen `expected` application records and every one to be accounted for at the far end. */
 async function settle(relay: FaultRelay, complete: () => boolean): Promise<void> {
-  await waitUntil(complete, 5000);
+  // Generous: at the start of a matrix the machine is saturated by process starts and signatures.
+  await waitUntil(complete, 15_000);
   await relay.settled(2000);
   // Late duplicates (delayed copies) get a moment to show up and be counted as such.
   await sleep(60);
@@ -113,32 +117,28 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
   const atServer = newTally();
   let serverSocket: DtlsSocket | undefined;
   let client: DtlsSocket | undefined;
+  let cleanup = (): boolean => true;
   try {
-    // The claim is made before connecting: the relay's upstream port is only known once it
-    // has seen the ClientHello, so match lazily.
-    const claimer = (socket: DtlsSocket): void => {
-      serverSocket = socket;
-      socket.on('message', (m: Buffer) => {
-        tallyMessage(atServer, settings.tag, index, m.toString('utf8'), K);
-        socket.send(m);
-      });
+    const entry = {
+      relay,
+      onConnection: (socket: DtlsSocket): void => {
+        serverSocket = socket;
+        socket.on('message', (m: Buffer) => {
+          tallyMessage(atServer, settings.tag, index, m.toString('utf8'), K);
+          socket.send(m);
+        });
+      },
     };
-    const register = setInterval(() => {
-      for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
-    }, 5);
-    try {
-      client = await connect({
-        host: '127.0.0.1',
-        port: relay.port,
-        ...clientCredentials(settings.kind, settings.pki),
-        cipherSuites: suiteOf(settings.kind),
-        retransmit: settings.retransmit,
-        handshakeTimeoutMs: settings.handshakeTimeoutMs,
-      });
-    } finally {
-      clearInterval(register);
-      for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
-    }
+    server.handshakes.add(entry);
+    cleanup = () => server.handshakes.delete(entry);
+    client = await connect({
+      host: '127.0.0.1',
+      port: relay.port,
+      ...clientCredentials(settings.kind, settings.pki),
+      cipherSuites: suiteOf(settings.kind),
+      retransmit: settings.retransmit,
+      handshakeTimeoutMs: settings.handshakeTimeoutMs,
+    });
     const handshakeMs = performance.now() - started;
     const atClient = newTally();
     client.on('message', (m: Buffer) => tallyMessage(atClient, settings.tag, index, m.toString('utf8'), K));
@@ -177,7 +177,7 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
     client?.destroy();
     const sock: DtlsSocket | undefined = serverSocket;
     sock?.destroy();
-    for (const p of relay.upstreamPorts()) server.claim.delete(p);
+    cleanup();
     await relay.close();
   }
 }
@@ -262,13 +262,14 @@ export async function opensslWithOurs(settings: CellSettings, server: OurCellSer
   let proc: PeerProcess | undefined;
   let serverSocket: DtlsSocket | undefined;
   let establishedAt: number | undefined;
-  const claimer = (socket: DtlsSocket): void => {
-    serverSocket = socket;
-    establishedAt = performance.now();
+  const entry = {
+    relay,
+    onConnection: (socket: DtlsSocket): void => {
+      serverSocket = socket;
+      establishedAt = performance.now();
+    },
   };
-  const register = setInterval(() => {
-    for (const p of relay.upstreamPorts()) server.claim.set(p, claimer);
-  }, 5);
+  server.handshakes.add(entry);
   try {
     proc = spawnOpensslClient(settings, relay.port);
     const p = proc;
@@ -308,7 +309,7 @@ export async function opensslWithOurs(settings: CellSettings, server: OurCellSer
   } catch (error) {
     return failure(index, started, error, K);
   } finally {
-    clearInterval(register);
+    server.handshakes.delete(entry);
     if (proc !== undefined) {
       // EOF on stdin: s_client sends close_notify and exits; stop() bounds the wait.
       proc.endInput();
@@ -317,7 +318,6 @@ export async function opensslWithOurs(settings: CellSettings, server: OurCellSer
     }
     const sock: DtlsSocket | undefined = serverSocket;
     sock?.destroy();
-    for (const p of relay.upstreamPorts()) server.claim.delete(p);
     await relay.close();
   }
 }
