@@ -179,3 +179,41 @@ describe.concurrent('an MTU so small that every message larger than one fragment
     );
   });
 });
+
+describe.concurrent('damaged records are dropped silently, and retransmission recovers', () => {
+  // RFC 6347 4.1.2.7: a record that fails its AEAD check is discarded without an alert; the
+  // lost Finished is then recovered as any lost flight is (4.2.4).
+  const flip: FaultRule[] = [{ name: "server's Finished, one byte flipped", direction: 'toClient', match: { contentType: CONTENT_TYPE.handshake, minEpoch: 1 }, action: { kind: 'corrupt' } }];
+  // A ClientHello cut short cannot be parsed: dropped, and the client's timer resends it.
+  const cut: FaultRule[] = [{ name: 'first ClientHello cut in half', direction: 'toServer', match: { handshakeType: HANDSHAKE_TYPE.clientHello }, action: { kind: 'truncate', length: 60 } }];
+
+  it('our client and our server: a flipped byte in the Finished', async () => {
+    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: flip, retransmitInitialMs: 200 });
+    established(r);
+    expect(r.ruleHits).toEqual([1]);
+    expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
+    expect(r.retransmissions.server).toBeGreaterThanOrEqual(1);
+  });
+
+  it('our client, openssl s_server: a flipped byte in its Finished', async () => {
+    const r = await scripted({ pairing: 'ours-openssl', kind: 'psk', pki, rules: flip, retransmitInitialMs: 200 });
+    established(r);
+    expect(r.ruleHits).toEqual([1]);
+    expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
+    expect(count(r.seen, 'toClient', finished)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('our client and our server: a truncated ClientHello', async () => {
+    const r = await scripted({ pairing: 'ours-ours', kind: 'psk', pki, rules: cut, retransmitInitialMs: 200 });
+    established(r);
+    expect(r.ruleHits).toEqual([1]);
+    expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
+  });
+
+  it('openssl s_client, our server: a truncated ClientHello', async () => {
+    const r = await scripted({ pairing: 'openssl-ours', kind: 'psk', pki, rules: cut });
+    established(r);
+    expect(r.ruleHits).toEqual([1]);
+    expect(count(r.seen, 'toServer', clientHello)).toBeGreaterThanOrEqual(3);
+  });
+});
