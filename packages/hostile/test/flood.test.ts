@@ -118,6 +118,8 @@ describe('a ClientHello flood', () => {
       let peakConnections = 0;
       let peakHandshakes = 0;
       let connecting: Promise<DtlsSocket> | undefined;
+      /** How much of the flood had been sent when the real client's handshake finished. */
+      let establishedAtSent: number | undefined;
       // Bounded in count (FLOOD) and time (FLOOD_DEADLINE_MS); batches yield to the event loop,
       // which the server shares, so the flood runs as fast as the server takes it.
       while (sent < FLOOD && performance.now() - started < FLOOD_DEADLINE_MS) {
@@ -141,11 +143,20 @@ describe('a ClientHello flood', () => {
         // The real client starts a tenth of the way in, and handshakes during the flood.
         if (connecting === undefined && sent >= FLOOD / 10) {
           connecting = connect({ host: '127.0.0.1', port, psk: clientPsk(), cipherSuites: PSK_SUITE, handshakeTimeoutMs: 30_000 });
+          connecting.then(
+            () => {
+              establishedAtSent ??= sent;
+            },
+            () => {},
+          );
         }
         await sleep(0);
       }
       const floodMs = performance.now() - started;
       expect(sent).toBe(FLOOD);
+      // The real client got in while the flood was still going.
+      expect(establishedAtSent).toBeDefined();
+      expect(establishedAtSent ?? FLOOD).toBeLessThan(FLOOD);
       if (connecting === undefined) throw new Error('the real client never started');
       client = await connecting;
       const c = client;
@@ -162,6 +173,7 @@ describe('a ClientHello flood', () => {
       const stats = server.stats;
       const figures = {
         sent,
+        clientEstablishedAfter: establishedAtSent,
         requestBytes,
         floodMs: Math.round(floodMs),
         receivedByServer: wire.datagramsIn,

@@ -94,6 +94,11 @@ export interface FaultRelayOptions {
   maxClients?: number;
   /** Keep a trace of every fault (bounded to 10 000 entries). */
   trace?: boolean;
+  /**
+   * SO_RCVBUF of the relay's sockets (default 1 MiB): a datagram the kernel drops because a
+   * busy test process did not read in time is a loss the relay cannot count.
+   */
+  recvBufferSize?: number;
   /** Sees every datagram as it reaches the relay, before any fault. */
   onDatagram?: (direction: RelayDirection, records: readonly WireRecord[], datagram: Uint8Array, clientPort: number) => void;
 }
@@ -209,7 +214,8 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
   let closed = false;
   let settleWaiters: Array<() => void> = [];
 
-  const front = dgram.createSocket('udp4');
+  const recvBufferSize = options.recvBufferSize ?? 1 << 20;
+  const front = dgram.createSocket({ type: 'udp4', recvBufferSize });
   front.on('error', () => {});
 
   const pending = (): number => {
@@ -430,7 +436,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
         stats.refusedClients++;
         return;
       }
-      const upstream = dgram.createSocket('udp4');
+      const upstream = dgram.createSocket({ type: 'udp4', recvBufferSize });
       upstream.on('error', () => {});
       // send() before the bind completes is queued by node:dgram until 'listening'.
       upstream.bind(0, '127.0.0.1');

@@ -46,6 +46,8 @@ export interface Outcome {
   /** Datagrams the relay dropped, duplicated or delayed (both directions). */
   readonly faults: number;
   readonly error: string | undefined;
+  /** Per-hop figures, for a failure message. */
+  readonly detail?: string;
 }
 
 const destroyedIn = (d: DirectionStats): number => d.appDropped + d.appCorrupted;
@@ -84,6 +86,9 @@ export async function startOurCellServer(settings: CellSettings): Promise<OurCel
       cipherSuites: suiteOf(settings.kind),
       retransmit: settings.retransmit,
       handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      // One socket takes every handshake of the cell: a kernel drop for want of buffer while the
+      // machine is saturated would be a loss the relay cannot count (4 MiB is rmem_max here).
+      recvBufferSize: 4 << 20,
     },
     (socket) => {
       // The relay has sent from its upstream socket by now, so its port is known.
@@ -170,6 +175,7 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
       accounted,
       faults: faultsOf(s.toServer) + faultsOf(s.toClient),
       error: undefined,
+      detail: `server got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
     };
   } catch (error) {
     return failure(index, started, error, K);
