@@ -50,6 +50,8 @@ const HANDSHAKE_TIMEOUT_MS = 450_000;
 const RETRANSMIT = { initialMs: 250, maxMs: 4000 };
 /** In-flight handshakes per cell: OpenSSL cells start one process per handshake. */
 const CONCURRENCY: Record<Pairing, number> = { 'ours-ours': 50, 'ours-openssl': 20, 'openssl-ours': 20 };
+/** The first wave of each cell starts over ~1 s rather than at once (2 cores, 12 cells). */
+const RAMP_MS = 25;
 
 /**
  * The kernel's count of UDP datagrams dropped for want of socket buffer (Linux), machine-wide:
@@ -105,11 +107,11 @@ const countFor = (pairing: Pairing, loss: number): number =>
   pairing === 'ours-ours' ? HANDSHAKES : pairing === 'openssl-ours' && loss > 0.2 ? OPENSSL_CLIENT_TAIL_HANDSHAKES : OPENSSL_HANDSHAKES;
 
 async function runCell(settings: CellSettings, handshakes: number): Promise<Outcome[]> {
-  if (settings.pairing === 'ours-openssl') return runPool(handshakes, CONCURRENCY['ours-openssl'], (i) => oursWithOpenssl(settings, i));
+  if (settings.pairing === 'ours-openssl') return runPool(handshakes, CONCURRENCY['ours-openssl'], (i) => oursWithOpenssl(settings, i), RAMP_MS);
   const server = await startOurCellServer(settings);
   try {
     const job = settings.pairing === 'ours-ours' ? (i: number) => oursWithOurs(settings, server, i) : (i: number) => opensslWithOurs(settings, server, i);
-    return await runPool(handshakes, CONCURRENCY[settings.pairing], job);
+    return await runPool(handshakes, CONCURRENCY[settings.pairing], job, RAMP_MS);
   } finally {
     await server.close();
   }

@@ -203,6 +203,8 @@ export async function oursWithOpenssl(settings: CellSettings, index: number): Pr
       echo: false,
       extraArgs: settings.kind === 'psk' ? ['-quiet'] : ['-cert_chain', settings.pki.intermediateFile, '-quiet'],
       naccept: 1,
+      // A saturated 2-core machine can take seconds to start a process.
+      startTimeoutMs: 30_000,
       maxLifetimeMs: settings.handshakeTimeoutMs + 60_000,
     });
     relay = await startFaultRelay({ target: peer.port, seed: settings.seed * 100_003 + index, toServer: settings.faults, toClient: settings.faults });

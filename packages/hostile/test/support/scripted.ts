@@ -110,6 +110,7 @@ export async function scripted(options: ScriptedOptions): Promise<ScriptedResult
         ...(options.kind === 'psk' ? { psk: PSK_KEY, identity: PSK_IDENTITY } : { cert: options.pki.leafFile, key: options.pki.keyFile }),
         extraArgs: [...(options.kind === 'x509' ? ['-cert_chain', options.pki.intermediateFile] : []), ...(options.opensslArgs ?? [])],
         naccept: 1,
+        startTimeoutMs: 30_000,
       });
       port = peer.port;
     }
