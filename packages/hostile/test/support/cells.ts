@@ -288,9 +288,11 @@ export async function opensslWithOurs(settings: CellSettings, server: OurCellSer
       throw new Error(`s_client did not complete (running: ${p.running()}, server established: ${establishedAt !== undefined})\n${p.output().slice(-2000)}`);
     }
     const handshakeMs = performance.now() - started;
-    // Sent only once s_client reports the handshake done, one record per datagram: s_client
-    // reads the socket when select() says so, and records that shared a datagram with our
-    // Finished stay in its buffer until another datagram arrives.
+    // Sent only once s_client reports the handshake done. Sent from our 'connection' handler,
+    // under loss some payloads never reached s_client's stdout although the relay forwarded
+    // them: when our final flight is lost, our epoch-1 records reach s_client before it has
+    // finished its handshake (it resends flight 5 and we answer later), and s_client does not
+    // show them. Without loss they all arrive (each payload is its own datagram).
     const sock: DtlsSocket | undefined = serverSocket;
     for (let j = 0; j < K; j++) sock?.send(`${payload(settings.tag, index, j)}\n`);
     const s = relay.stats;
