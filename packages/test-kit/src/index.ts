@@ -70,3 +70,27 @@ export {
   type GnutlsClientResult,
 } from './peers/gnutls.js';
 export { startLossyRelay, type LossyRelayStats } from './lossy-relay.js';
+export {
+  startFaultRelay,
+  recordMatches,
+  type DirectionStats,
+  type FaultAction,
+  type FaultEvent,
+  type FaultRelay,
+  type FaultRelayOptions,
+  type FaultRelayStats,
+  type FaultRule,
+  type RandomFaults,
+  type RecordMatch,
+  type RelayDirection,
+} from './fault-relay.js';
+export {
+  CONTENT_TYPE,
+  HANDSHAKE_TYPE,
+  HANDSHAKE_HEADER_LENGTH,
+  RECORD_HEADER_LENGTH,
+  describeRecord,
+  parseRecords,
+  recordBytes,
+  type WireRecord,
+} from './dtls-wire.js';

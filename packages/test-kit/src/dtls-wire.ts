@@ -1,0 +1,116 @@
+/**
+ * A read-only look at DTLS 1.2 datagrams as they cross the wire, for fault injection: which
+ * records a datagram holds and, for plaintext handshake records, which message. Nothing here
+ * decrypts; records of epoch > 0 are opaque (their handshake type is unknown).
+ *
+ * RFC 6347 4.1: DTLSPlaintext = type(1) version(2) epoch(2) sequence_number(6) length(2),
+ * several records may share a datagram. 4.2.2: the handshake header is msg_type(1) length(3)
+ * message_seq(2) fragment_offset(3) fragment_length(3).
+ */
+
+export const CONTENT_TYPE = {
+  changeCipherSpec: 20,
+  alert: 21,
+  handshake: 22,
+  applicationData: 23,
+} as const;
+
+export const HANDSHAKE_TYPE = {
+  helloRequest: 0,
+  clientHello: 1,
+  serverHello: 2,
+  helloVerifyRequest: 3,
+  certificate: 11,
+  serverKeyExchange: 12,
+  certificateRequest: 13,
+  serverHelloDone: 14,
+  certificateVerify: 15,
+  clientKeyExchange: 16,
+  finished: 20,
+} as const;
+
+export const RECORD_HEADER_LENGTH = 13;
+export const HANDSHAKE_HEADER_LENGTH = 12;
+
+export interface WireRecord {
+  /** Offset of the record header in the datagram. */
+  readonly offset: number;
+  readonly contentType: number;
+  readonly epoch: number;
+  /** The 48-bit sequence number (exact: it fits a double). */
+  readonly sequence: number;
+  /** The record's body length as the header says. */
+  readonly length: number;
+  /** Header and body are whole inside the datagram. */
+  readonly complete: boolean;
+  /** For an epoch-0 handshake record: the handshake message type. */
+  readonly handshakeType: number | undefined;
+  /** The whole handshake message's length (a fragment carries fragmentLength of it). */
+  readonly messageLength: number | undefined;
+  readonly messageSeq: number | undefined;
+  readonly fragmentOffset: number | undefined;
+  readonly fragmentLength: number | undefined;
+}
+
+/** The records of a datagram, in order; parsing stops at the first header that does not fit. */
+export function parseRecords(datagram: Uint8Array): WireRecord[] {
+  const records: WireRecord[] = [];
+  let at = 0;
+  // Bounded by the datagram: each step consumes at least a header.
+  while (at + RECORD_HEADER_LENGTH <= datagram.length) {
+    const contentType = byte(datagram, at);
+    const epoch = (byte(datagram, at + 3) << 8) | byte(datagram, at + 4);
+    let sequence = 0;
+    for (let i = 5; i < 11; i++) sequence = sequence * 256 + byte(datagram, at + i);
+    const length = (byte(datagram, at + 11) << 8) | byte(datagram, at + 12);
+    const bodyAt = at + RECORD_HEADER_LENGTH;
+    const complete = bodyAt + length <= datagram.length;
+    let handshakeType: number | undefined;
+    let messageLength: number | undefined;
+    let messageSeq: number | undefined;
+    let fragmentOffset: number | undefined;
+    let fragmentLength: number | undefined;
+    if (contentType === CONTENT_TYPE.handshake && epoch === 0 && length >= HANDSHAKE_HEADER_LENGTH && bodyAt + HANDSHAKE_HEADER_LENGTH <= datagram.length) {
+      handshakeType = byte(datagram, bodyAt);
+      messageLength = uint24(datagram, bodyAt + 1);
+      messageSeq = (byte(datagram, bodyAt + 4) << 8) | byte(datagram, bodyAt + 5);
+      fragmentOffset = uint24(datagram, bodyAt + 6);
+      fragmentLength = uint24(datagram, bodyAt + 9);
+    }
+    records.push({ offset: at, contentType, epoch, sequence, length, complete, handshakeType, messageLength, messageSeq, fragmentOffset, fragmentLength });
+    at = bodyAt + length;
+  }
+  return records;
+}
+
+/** The bytes of one record (header and body) of a datagram. */
+export function recordBytes(datagram: Uint8Array, record: WireRecord): Uint8Array {
+  return datagram.subarray(record.offset, Math.min(datagram.length, record.offset + RECORD_HEADER_LENGTH + record.length));
+}
+
+/** A short name for a record, for traces: "hs:ClientHello", "ccs", "app", "hs(e1)". */
+export function describeRecord(record: WireRecord): string {
+  switch (record.contentType) {
+    case CONTENT_TYPE.changeCipherSpec:
+      return 'ccs';
+    case CONTENT_TYPE.alert:
+      return record.epoch === 0 ? 'alert' : `alert(e${record.epoch})`;
+    case CONTENT_TYPE.applicationData:
+      return 'app';
+    case CONTENT_TYPE.handshake: {
+      if (record.handshakeType === undefined) return `hs(e${record.epoch})`;
+      const name = Object.entries(HANDSHAKE_TYPE).find(([, v]) => v === record.handshakeType)?.[0] ?? String(record.handshakeType);
+      return `hs:${name}`;
+    }
+    default:
+      return `type${record.contentType}`;
+  }
+}
+
+function byte(data: Uint8Array, at: number): number {
+  return data[at] ?? 0;
+}
+
+function uint24(data: Uint8Array, at: number): number {
+  return (byte(data, at) << 16) | (byte(data, at + 1) << 8) | byte(data, at + 2);
+}
