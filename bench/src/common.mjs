@@ -170,7 +170,9 @@ export function throughputClient(transport, count, seconds, state = { total: 0 }
       const t = performance.now();
       if (t > deadline) stopSending = true;
       if (t - lastProgress > STALL_MS) {
-        if (stopSending) return finish(); // what was acknowledged counts
+        // What was acknowledged counts; a server that has acknowledged nothing yet gets 5 s more.
+        if (stopSending && (acked > 0 || t > deadline + 5000)) return finish();
+        if (stopSending) return;
         resent += sent - acked;
         sent = acked; // the unacknowledged window goes again
         lastProgress = t;
@@ -210,7 +212,7 @@ export function pingPongClient(transport, count, seconds) {
     });
     const watchdog = setInterval(() => {
       const t = performance.now();
-      if (t > deadline + 2000) return finish();
+      if (t > deadline + (done > 0 ? 2000 : 5000)) return finish();
       if (t - lastProgress > STALL_MS) {
         resent++;
         lastProgress = t;

@@ -61,11 +61,12 @@ export function renderTable(t) {
   return lines.join('\n');
 }
 
-export function renderMarkdown({ info, tables, runs, quick, failures, seconds, note }) {
+export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failures, seconds, note }) {
   const loadEnd = os.loadavg();
   const out = [];
   out.push(`# dtls-kit benchmarks — ${info.date.slice(0, 10)} on ${info.host}`, '');
   if (quick) out.push('**Quick mode (BENCH_QUICK=1): tiny counts, a smoke run of the harness — not figures to quote.**', '');
+  if (parallel > 1) out.push(`**${parallel} rows ran at once (BENCH_PARALLEL): the figures disturb each other.**`, '');
   if (note) out.push(`**${note}**`, '');
   out.push(
     `- date: ${info.date}; the whole run took ${seconds.toFixed(0)} s`,

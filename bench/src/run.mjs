@@ -9,6 +9,7 @@
 //                   handshake-ecdsa, blocking, memory-1000, memory-10000)
 //   BENCH_OUT=dir   where the results go (default bench/results)
 //   BENCH_NOTE=txt  a note for the results file (e.g. "measured on a loaded machine")
+//   BENCH_PARALLEL=N  N rows at once: for the smoke test of the harness only (figures disturbed)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,30 +209,39 @@ async function runMemory(m, r) {
 const selected = measurements.filter((m) => !only || only.test(m.id));
 const samples = new Map(); // measurement id -> label -> [values]
 const failures = [];
-for (let run = 1; run <= runs; run++) {
-  for (const m of selected) {
-    for (const r of m.rows) {
-      const key = `${m.id} / ${r.label}`;
-      try {
-        const results = m.memory ? await runMemory(m, r) : await runMessages(m, r);
-        const value = m.memory ? { heap: results[0].heapPerConnection, rss: results[0].rssPerConnection, connections: results[0].connections } : m.value(results);
-        const perId = samples.get(m.id) ?? new Map();
-        samples.set(m.id, perId);
-        const list = perId.get(r.label) ?? [];
-        list.push(value);
-        perId.set(r.label, list);
-        process.stderr.write(`run ${run}/${runs} ${key}: ${m.memory ? `${Math.round(value.heap)} B heap, ${Math.round(value.rss)} B RSS per connection (${value.connections})` : `${value.toFixed(1)} ${m.unit}`}\n`);
-      } catch (e) {
-        failures.push(`${key} (run ${run}): ${e.message.split('\n')[0]}`);
-        process.stderr.write(`run ${run}/${runs} ${key}: FAILED ${e.message}\n`);
-      }
-    }
+
+async function runRow(m, r, run) {
+  const key = `${m.id} / ${r.label}`;
+  try {
+    const results = m.memory ? await runMemory(m, r) : await runMessages(m, r);
+    const value = m.memory ? { heap: results[0].heapPerConnection, rss: results[0].rssPerConnection, connections: results[0].connections } : m.value(results);
+    const perId = samples.get(m.id) ?? new Map();
+    samples.set(m.id, perId);
+    const list = perId.get(r.label) ?? [];
+    list.push(value);
+    perId.set(r.label, list);
+    process.stderr.write(`run ${run}/${runs} ${key}: ${m.memory ? `${Math.round(value.heap)} B heap, ${Math.round(value.rss)} B RSS per connection (${value.connections})` : `${value.toFixed(1)} ${m.unit}`}\n`);
+  } catch (e) {
+    failures.push(`${key} (run ${run}): ${e.message.split('\n')[0]}`);
+    process.stderr.write(`run ${run}/${runs} ${key}: FAILED ${e.message}\n`);
   }
+}
+
+// One row at a time, so that rows do not disturb each other. BENCH_PARALLEL=N (N rows at once)
+// is for the harness's smoke test only: its figures are not measurements.
+const parallel = Math.max(1, Number(process.env.BENCH_PARALLEL ?? 1));
+for (let run = 1; run <= runs; run++) {
+  const queue = selected.flatMap((m) => m.rows.map((r) => () => runRow(m, r, run)));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await task();
+    }),
+  );
 }
 
 const tables = selected.map((m) => summarize(m, samples.get(m.id) ?? new Map()));
 const info = await machine(startedAt);
-const markdown = renderMarkdown({ info, tables, runs, quick, failures, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
+const markdown = renderMarkdown({ info, tables, runs, quick, parallel, failures, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
 mkdirSync(outDir, { recursive: true });
 const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
 const file = join(outDir, `${stamp}-${info.host}.md`);
