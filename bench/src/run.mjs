@@ -11,7 +11,7 @@
 //   BENCH_NOTE=txt  a note for the results file (e.g. "measured on a loaded machine")
 //   BENCH_PARALLEL=N  N rows at once: for the smoke test of the harness only (figures disturbed)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC } from './build-c.mjs';
@@ -32,6 +32,7 @@ const N = quick
   : { tput: 100_000, tputWarm: 5000, pp: 50_000, ppWarm: 1000, hs: 5000, hsWarm: 20, sec: 2, mem: [1000, 10_000], memSec: 90, blockingClients: 4 };
 
 const startedAt = new Date();
+const loadAtStart = os.loadavg();
 const t0 = performance.now();
 const certs = await writeCertificates(join(tmpdir(), `dtls-kit-bench-certs-${process.pid}`));
 const cbin = buildC();
@@ -240,7 +241,7 @@ for (let run = 1; run <= runs; run++) {
 }
 
 const tables = selected.map((m) => summarize(m, samples.get(m.id) ?? new Map()));
-const info = await machine(startedAt);
+const info = { ...(await machine(startedAt)), loadStart: loadAtStart };
 const markdown = renderMarkdown({ info, tables, runs, quick, parallel, failures, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
 mkdirSync(outDir, { recursive: true });
 const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
