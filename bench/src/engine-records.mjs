@@ -1,4 +1,7 @@
-import { DtlsConnection, ServerEndpoint, nodeCryptoProvider } from '@dtls-kit/core';
+// The engine's record path alone, in one process, no sockets: a PSK-AES128-GCM-SHA256 pair of
+// DtlsConnections; microseconds per send (seal) and per receive (open + event) of 1200 bytes.
+// For profiling the hot path: node --cpu-prof src/engine-records.mjs (not part of pnpm bench).
+import { DtlsConnection, ServerEndpoint } from '@dtls-kit/core';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 const key = '000102030405060708090a0b0c0d0e0f';
 const endpoint = new ServerEndpoint({ psk: pskServer({ keys: { Client_identity: key } }), cipherSuites: 'PSK-AES128-GCM-SHA256' });
