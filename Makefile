@@ -3,7 +3,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls demo install build test peers clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
+.PHONY: dtls demo install build test bench peers clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
 
 dtls: build
 
@@ -44,6 +44,12 @@ dtls_x509_non_blocking: build
 test: build peers
 	$(TURBO) run test --concurrency=1
 
+# Benchmarks (bench/): dtls-kit against plain node:dgram, OpenSSL 3 in C, werift-dtls and
+# node-dtls-client on 127.0.0.1; about 10 minutes; BENCH_QUICK=1 for a smoke run. Results: bench/results/.
+bench: build
+	$(PNPM) bench
+
 clean:
 	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo \
-	  apps/*/node_modules apps/*/.turbo apps/examples/x509-non-blocking/certs
+	  apps/*/node_modules apps/*/.turbo apps/examples/x509-non-blocking/certs \
+	  bench/node_modules bench/build

@@ -39,15 +39,18 @@ export interface X509Verifier extends CertificateVerifier {
   verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): PeerVerificationResult;
 }
 
-/** Throws what no rejectUnauthorized setting can let through (see the module comment). */
-function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificationContext): void {
+/**
+ * Throws what no rejectUnauthorized setting can let through (see the module comment); returns
+ * the leaf's public key (undefined without a leaf).
+ */
+function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificationContext): KeyObject | undefined {
   const leaf = chain[0];
   if (leaf === undefined) {
     if (context.peerRole === 'server') {
       // RFC 5246 7.4.2: the server's Certificate is not optional in certificate suites.
       throw new DtlsError(AlertDescription.handshake_failure, 'the server sent no certificate');
     }
-    return;
+    return undefined;
   }
   let key: KeyObject;
   try {
@@ -59,6 +62,7 @@ function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificatio
   if (signatureSchemesForKey(key).length === 0) {
     throw new DtlsError(AlertDescription.unsupported_certificate, `the ${context.peerRole}'s certificate has a key we cannot use (${describeKey(key)})`);
   }
+  return key;
 }
 
 export function createVerifier(options: X509VerifierOptions): X509Verifier {
@@ -66,13 +70,19 @@ export function createVerifier(options: X509VerifierOptions): X509Verifier {
   const rejectUnauthorized = options.rejectUnauthorized ?? true;
   const signatureSchemes: SignatureScheme[] = restrictSchemes(SUPPORTED_SIGNATURE_SCHEMES, options.sigalgs);
   if (signatureSchemes.length === 0) throw new TypeError('sigalgs: no supported scheme listed');
+  // The key of the leaf verifyChain last decoded: verifySignature of the same handshake uses it
+  // instead of decoding the certificate once more (compared byte for byte, so a verifier shared
+  // by concurrent handshakes only ever reuses a key decoded from the very same certificate).
+  let lastLeaf: { readonly der: Buffer; readonly key: KeyObject } | undefined;
   return {
     signatureSchemes,
     authorities: trustStore.authorities,
     rejectUnauthorized,
     trustStore,
     verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): PeerVerificationResult {
-      assertUsableLeaf(chain, context);
+      const leafKey = assertUsableLeaf(chain, context);
+      const leafDer = chain[0];
+      if (leafKey !== undefined && leafDer !== undefined) lastLeaf = { der: Buffer.from(leafDer), key: leafKey };
       try {
         validateChain(chain, {
           ca: trustStore,
@@ -91,10 +101,14 @@ export function createVerifier(options: X509VerifierOptions): X509Verifier {
       // RFC 5246 7.4.1.4.1: the peer must sign with a scheme we offered.
       if (!signatureSchemes.some((s) => s === scheme)) return false;
       let key: KeyObject;
-      try {
-        key = new X509Certificate(leaf).publicKey;
-      } catch {
-        return false;
+      if (lastLeaf !== undefined && lastLeaf.der.equals(leaf)) {
+        key = lastLeaf.key;
+      } else {
+        try {
+          key = new X509Certificate(leaf).publicKey;
+        } catch {
+          return false;
+        }
       }
       return verifyWithScheme(key, scheme, data, signature);
     },

@@ -32,6 +32,25 @@ import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, Name
  */
 const own = concatBytes;
 
+/**
+ * The output of a cipher's update() as an owned Uint8Array: Node gives it an ArrayBuffer of its
+ * own, exactly its size, so the bytes are kept without a copy; anything else is copied.
+ */
+function owned(body: Buffer, rest: Buffer): Uint8Array {
+  if (rest.length === 0 && body.byteOffset === 0 && body.buffer instanceof ArrayBuffer && body.buffer.byteLength === body.length) {
+    return new Uint8Array(body.buffer);
+  }
+  return own(body, rest);
+}
+
+/** Copies body || rest || tag into out at offset (the record being built). */
+function writeSealed(out: Uint8Array, offset: number, body: Uint8Array, rest: Uint8Array, tag: Uint8Array): void {
+  if (offset + body.length + rest.length + tag.length > out.length) throw new RangeError('sealInto: the output is too small');
+  out.set(body, offset);
+  if (rest.length > 0) out.set(rest, offset + body.length);
+  out.set(tag, offset + body.length + rest.length);
+}
+
 // ---------------------------------------------------------------------------------------------
 // AEADs: GCM (RFC 5288), ChaCha20-Poly1305 (RFC 7905), CCM and CCM_8 (RFC 6655)
 // ---------------------------------------------------------------------------------------------
@@ -66,13 +85,19 @@ class NodeGcmOrChaCha implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + this.tagLength);
+    this.sealInto(nonce, plaintext, aad, out, 0);
+    return out;
+  }
+
+  sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
     checkSealNonce(this.algorithm, this.#spec, nonce);
     const c = gcmOrChaChaCipher(this.algorithm, this.#key, nonce, this.tagLength);
     // plaintextLength is only needed by CCM; the ChaCha20-Poly1305 typing asks for it anyway.
     c.setAAD(aad, { plaintextLength: plaintext.length });
     const body = c.update(plaintext);
     const rest = c.final();
-    return own(body, rest, c.getAuthTag());
+    writeSealed(out, offset, body, rest, c.getAuthTag());
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -84,7 +109,7 @@ class NodeGcmOrChaCha implements Aead {
       d.setAAD(aad, { plaintextLength: ctLength });
       const body = d.update(ciphertextAndTag.subarray(0, ctLength));
       const rest = d.final(); // throws when the tag does not verify
-      return own(body, rest);
+      return owned(body, rest);
     } catch {
       return null;
     }
@@ -106,13 +131,19 @@ class NodeCcm implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + this.tagLength);
+    this.sealInto(nonce, plaintext, aad, out, 0);
+    return out;
+  }
+
+  sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
     checkSealNonce(this.algorithm, this.#spec, nonce);
     const c = createCipheriv('aes-128-ccm', this.#key, nonce, { authTagLength: this.tagLength });
     // CCM authenticates the message length in B0, so OpenSSL needs it before the AAD.
     c.setAAD(aad, { plaintextLength: plaintext.length });
     const body = c.update(plaintext);
     const rest = c.final();
-    return own(body, rest, c.getAuthTag());
+    writeSealed(out, offset, body, rest, c.getAuthTag());
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -126,7 +157,7 @@ class NodeCcm implements Aead {
       const body = d.update(ciphertextAndTag.subarray(0, ctLength));
       const rest = d.final();
       if (body.length + rest.length !== ctLength) return null;
-      return own(body, rest);
+      return owned(body, rest);
     } catch {
       return null;
     }

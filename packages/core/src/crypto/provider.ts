@@ -20,6 +20,12 @@ export interface Aead {
   readonly tagLength: number;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Optional: writes ciphertext || tag (plaintext.length + tagLength bytes, as seal() returns
+   * them) into `out` at `offset`, so the record layer seals straight into the record it sends
+   * instead of allocating and copying the sealed bytes once more.
+   */
+  sealInto?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void;
   /** Returns the plaintext, or null when the tag does not verify (never throws on bad input). */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }

@@ -174,12 +174,15 @@ export class RecordLayer {
     } else {
       nonce = xorAeadNonce(keys.fixedIv, epoch, seq);
     }
-    const sealed = keys.aead.seal(nonce, payload, aad);
-    const length = keys.recordIvLength + sealed.length;
+    const aead = keys.aead;
+    // A provider that can seal in place writes into the record itself: one allocation, no copy.
+    const sealed = aead.sealInto === undefined ? aead.seal(nonce, payload, aad) : undefined;
+    const length = keys.recordIvLength + (sealed?.length ?? payload.length + aead.tagLength);
     const out = new Uint8Array(RECORD_HEADER_LENGTH + length);
     encodeRecordHeader({ type, version, epoch, sequenceNumber: seq, length }, out, 0);
     if (explicitNonce !== undefined) out.set(explicitNonce, RECORD_HEADER_LENGTH);
-    out.set(sealed, RECORD_HEADER_LENGTH + keys.recordIvLength);
+    if (sealed === undefined) aead.sealInto?.(nonce, payload, aad, out, RECORD_HEADER_LENGTH + keys.recordIvLength);
+    else out.set(sealed, RECORD_HEADER_LENGTH + keys.recordIvLength);
     return out;
   }
 

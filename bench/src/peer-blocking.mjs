@@ -1,0 +1,17 @@
+// dtls-kit blocking (@dtls-kit/blocking) server: --workers N Piscina workers run the handshakes
+// (the engine runs in the worker; the main thread owns the socket and the cookie exchange).
+import { createBlockingServer } from '@dtls-kit/blocking';
+import { PSK_IDENTITY, PSK_KEY_HEX, SUITES, exitWithRunner, fail, options, ready } from './common.mjs';
+
+const o = options();
+if (o.role !== 'server' || o.suite !== 'psk') fail(new Error('peer-blocking: a PSK server only'));
+const server = createBlockingServer({
+  handler: new URL('./blocking-handler.mjs', import.meta.url),
+  credentials: { psk: { keys: { [PSK_IDENTITY]: PSK_KEY_HEX } } },
+  options: { cipherSuites: SUITES.psk },
+  maxThreads: o.workers,
+  maxQueue: 256,
+});
+const { port } = await server.listen(o.port, '127.0.0.1');
+ready(port);
+exitWithRunner(() => server.close());

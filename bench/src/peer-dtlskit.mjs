@@ -1,0 +1,97 @@
+// dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto or the noble provider.
+//   server:  --role server --suite psk|ecdsa --certs DIR --provider node|noble [--connections N]
+//            (with --connections N it reports its memory once N connections are established)
+//   client:  --role client --workload throughput|pingpong|handshake|hold --port P ...
+import { nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
+import { connect, createServer } from '@dtls-kit/nonblocking';
+import { pskClient, pskServer } from '@dtls-kit/psk';
+import { x509Client, x509Server } from '@dtls-kit/x509';
+import { readCertificates } from './credentials.mjs';
+import {
+  PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
+  ready, result, sequentialHandshakes, serverHandler, settledMemory, throughputClient,
+} from './common.mjs';
+
+const o = options();
+const provider = o.provider === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
+const cipherSuites = SUITES[o.suite];
+if (!cipherSuites) fail(new Error(`unknown suite ${o.suite}`));
+
+function serverCredentials() {
+  if (o.suite === 'psk') return { psk: pskServer({ keys: { [PSK_IDENTITY]: PSK_KEY_HEX } }) };
+  const { key, cert } = readCertificates(o.certs);
+  return { x509: x509Server({ key, cert }) };
+}
+
+function clientCredentials() {
+  if (o.suite === 'psk') return { psk: pskClient({ identity: PSK_IDENTITY, key: PSK_KEY_HEX }) };
+  return { x509: x509Client({ ca: readCertificates(o.certs).ca }) }; // the chain and 127.0.0.1 are checked
+}
+
+if (o.role === 'server') {
+  const memory = o.connections > 0;
+  const before = memory ? await settledMemory() : undefined;
+  const server = createServer(
+    {
+      ...serverCredentials(),
+      cipherSuites,
+      provider,
+      maxConnections: Math.max(10_000, o.connections + 100),
+      maxHandshakes: 1000,
+      idleTimeoutMs: 600_000,
+    },
+    (socket) => {
+      socket.on('message', serverHandler((data) => socket.send(data)));
+      socket.on('error', () => {});
+    },
+  );
+  server.on('error', (e) => fail(e));
+  const { port } = await server.listen(o.port, '127.0.0.1');
+  ready(port);
+  if (memory) {
+    // Wait for every connection, then measure after GC.
+    const poll = setInterval(async () => {
+      if (server.connections().length < o.connections) return;
+      clearInterval(poll);
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await settledMemory();
+      const n = server.connections().length;
+      result({ connections: n, heapPerConnection: (after.heapUsed - before.heapUsed) / n, rssPerConnection: (after.rss - before.rss) / n, before, after });
+    }, 100);
+  }
+  exitWithRunner(() => server.close());
+} else {
+  const base = { host: '127.0.0.1', port: o.port, ...clientCredentials(), cipherSuites, provider, handshakeTimeoutMs: 10_000 };
+  try {
+    if (o.workload === 'handshake') {
+      const once = async () => {
+        const s = await connect(base);
+        await s.close();
+      };
+      for (let i = 0; i < o.warmup; i++) await once();
+      result(await sequentialHandshakes(once, o.count, o.seconds));
+    } else if (o.workload === 'hold') {
+      // Opens --connections connections (--concurrency handshakes at a time) and keeps them idle.
+      const sockets = [];
+      const r = await concurrentHandshakes(async () => sockets.push(await connect(base)), o.connections, o.seconds, o.concurrency);
+      result({ ...r, held: sockets.length });
+      exitWithRunner(() => Promise.all(sockets.map((s) => s.destroy())));
+    } else {
+      const socket = await connect(base);
+      let listener = null;
+      socket.on('message', (m) => listener?.(m));
+      const transport = { send: (m) => socket.send(m), onMessage: (cb) => (listener = cb) };
+      if (o.workload === 'throughput') {
+        const state = { total: 0 };
+        if (o.warmup > 0) await throughputClient(transport, o.warmup, o.seconds, state);
+        result(await throughputClient(transport, o.count, o.seconds, state));
+      } else if (o.workload === 'pingpong') {
+        if (o.warmup > 0) await pingPongClient(transport, o.warmup, o.seconds);
+        result(await pingPongClient(transport, o.count, o.seconds));
+      } else throw new Error(`unknown workload ${o.workload}`);
+      await socket.close();
+    }
+  } catch (e) {
+    fail(e);
+  }
+}
