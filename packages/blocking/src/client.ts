@@ -1,7 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { AlertDescription } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
-import { deserializeError } from './errors.js';
+import { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
+import { BlockingAlertError, deserializeError } from './errors.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
 import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
@@ -23,6 +25,14 @@ export interface BlockingClientOptions {
   pool?: Piscina;
 }
 
+/** The engine's own default handshake deadline, made explicit so that a NoReplyError can name it. */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
+
+/** node:dgram's 'error' for an ICMP port unreachable on a connected socket (`recvmsg ECONNREFUSED`). */
+function isRefused(error: Error): boolean {
+  return 'code' in error && error.code === 'ECONNREFUSED';
+}
+
 /**
  * A pool of client workers to share between runBlockingClient calls (`pool` option): one
  * connection per worker at a time, the rest queue. End it with `await pool.destroy()`.
@@ -35,6 +45,9 @@ export function createBlockingClientPool(options: { maxThreads?: number; idleTim
  * Connects (the handshake runs in a worker) and runs the handler there with the connection;
  * resolves with what the handler returned (structured-cloned). Rejects with the handshake's
  * error (e.g. BlockingAlertError when the server refused or the PSK is unknown) or the handler's.
+ * When no server is there it says so: ConnectionRefusedError (`ECONNREFUSED`) as soon as ICMP
+ * port unreachable comes back, NoReplyError (`ETIMEDOUT`) when nothing at all came back within
+ * the handshake deadline (`options.handshakeTimeoutMs`, default 60 000).
  * The socket stays on the main thread; the connection is closed (close_notify) when the handler returns.
  */
 export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
@@ -42,7 +55,12 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
   const link = new HostLink(opts.ringBytes ?? DEFAULT_RING_BYTES);
+  const handshakeTimeoutMs = opts.options?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  /** Anything at all came back from the server's address (the connected socket takes nothing else). */
+  let heard = false;
+  let refused: ConnectionRefusedError | undefined;
   try {
+    // Connected (connect(2)): datagrams from the server only, and ICMP errors reach the socket.
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.connect(opts.port, host, () => {
@@ -50,10 +68,20 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
         resolve();
       });
     });
-    socket.on('error', () => {
-      // ICMP port unreachable and the like: UDP semantics, the engine's timers retransmit or give up.
+    const remote = socket.remoteAddress();
+    // RFC 1122 4.1.3.3: UDP hands ICMP errors to the application; node:dgram emits them as 'error'.
+    // Port unreachable during the handshake means no server: stop the worker's handshake (its
+    // retransmissions cannot succeed) and reject with the reason. After the handshake, and for
+    // other ICMP errors, UDP semantics: the handler's recv() timeouts decide.
+    socket.on('error', (error) => {
+      if (refused !== undefined || link.established || !isRefused(error)) return;
+      refused = new ConnectionRefusedError(remote.address, remote.port, error);
+      link.stop();
     });
-    socket.on('message', (msg) => link.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength)));
+    socket.on('message', (msg) => {
+      heard = true;
+      link.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+    });
     link.watch((d) => socket.send(d));
     const c = opts.credentials;
     const task: WorkerTask = {
@@ -61,7 +89,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       sab: link.sab,
       handler: moduleHref(opts.handler),
       credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk },
-      options: opts.options ?? {},
+      options: { ...opts.options, handshakeTimeoutMs },
       args: opts.args,
       remoteAddress: host,
       remotePort: opts.port,
@@ -70,6 +98,14 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
     link.finish();
     if (!result.ok) {
       const err = deserializeError(result.error);
+      if (result.stage === 'handshake') {
+        if (refused !== undefined) throw refused;
+        // Without a datagram from the server a client handshake can only end at its deadline:
+        // that is an absent server, not a handshake_failure alert (none was sent or received).
+        if (!heard && err instanceof BlockingAlertError && err.alert === AlertDescription.handshake_failure && !err.fromPeer) {
+          throw new NoReplyError(remote.address, remote.port, handshakeTimeoutMs, err);
+        }
+      }
       err.message = `${result.stage === 'handshake' ? 'DTLS handshake failed' : result.stage === 'setup' ? 'client setup failed' : 'handler failed'}: ${err.message}`;
       throw err;
     }

@@ -153,6 +153,7 @@ export class BlockingConnection {
       switch (e.type) {
         case 'handshake-complete':
           this.established = true;
+          Atomics.store(ctrl, C.ESTABLISHED, 1);
           break;
         case 'data':
           this.queue.push(e.data);

@@ -59,6 +59,11 @@ export class HostLink extends Link {
     return Atomics.load(this.ctrl, C.STARTED) === 1;
   }
 
+  /** The worker finished the handshake. */
+  get established(): boolean {
+    return Atomics.load(this.ctrl, C.ESTABLISHED) === 1;
+  }
+
   get inDropped(): number {
     return Atomics.load(this.ctrl, C.IN_DROPPED);
   }

@@ -25,6 +25,8 @@ export const C = {
   STARTED: 11,
   /** Set by the worker when the connection is over (nothing more will be queued). */
   DONE: 12,
+  /** Set by the worker when the handshake completed (a client's ICMP errors no longer end it). */
+  ESTABLISHED: 13,
 } as const;
 
 const CONTROL_BYTES = 64;

@@ -1,11 +1,20 @@
-import { connect, DtlsError, type DtlsSocket } from '@dtls-kit/nonblocking';
+import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
 import type { ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { peerIdentity, peerName } from './server.js';
 
-/** A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`. */
+/**
+ * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
+ * A handshake deadline is not an alert: TLS 1.2 has none for it, and the engine reports
+ * handshake_failure locally and sends nothing (HandshakeTimeoutError), so it is not labelled as one.
+ */
 export function describeError(error: unknown): string {
+  if (error instanceof HandshakeTimeoutError) {
+    const prefix = `${error.alertName}: `;
+    const text = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    return `${text} (no alert was sent or received)`;
+  }
   if (error instanceof DtlsError) {
     return `${error.message} [alert ${error.alertName}${error.fromPeer ? ' from the server' : ''}]`;
   }
@@ -23,9 +32,9 @@ const PACE_MS = 250;
  * `dtls-kit client`: connects, sends each message (--message, or stdin lines) as one datagram,
  * prints every datagram received on its own line, and once as many replies as messages arrived,
  * or --timeout after the input ended, sends close_notify and exits 0 (a note on stderr when
- * replies were missing; a clean close by the server is the same). Exit 1 when the handshake
- * fails or does not finish within --timeout, or the established connection ends with an error
- * (a fatal alert).
+ * replies were missing; a clean close by the server is the same). Exit 1 when nothing listens
+ * at the address (ECONNREFUSED, at once), nothing answers within --timeout, the handshake fails or
+ * does not finish within --timeout, or the established connection ends with an error (a fatal alert).
  */
 export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const options = clientOptions(args);
@@ -34,7 +43,10 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   try {
     socket = await connect({ ...options, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
   } catch (error) {
-    io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
+    // No server there (ICMP port unreachable, or silence until --timeout): the reason alone, as
+    // node:net says `connect ECONNREFUSED 127.0.0.1:4433`; no handshake took place.
+    if (error instanceof ConnectionRefusedError || error instanceof NoReplyError) io.stderr(`dtls-kit: ${error.message}\n`);
+    else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
   io.stderr(`connected to ${target} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);

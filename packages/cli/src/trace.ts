@@ -263,7 +263,9 @@ export function startTrace(write: Write, started = performance.now()): () => voi
       const h = m as HandshakeMessage;
       const took = `${h.durationMs.toFixed(1)} ms`;
       const peer = h.role === 'server' ? peerName(h.remoteAddress, h.remotePort) : undefined;
-      ladder.note(undefined, h.error ? `${h.role}: handshake FAILED after ${took}: ${h.error.message}` : `${h.role}: handshake done in ${took}: ${h.cipher ?? '?'}`, ms(), peer);
+      // Neither an error nor a cipher: the handshake was dropped (a refused client, an abort).
+      const outcome = h.error ? `handshake FAILED after ${took}: ${h.error.message}` : h.cipher !== undefined ? `handshake done in ${took}: ${h.cipher}` : `handshake abandoned after ${took}`;
+      ladder.note(undefined, `${h.role}: ${outcome}`, ms(), peer);
     }],
     [CHANNELS.alert, (m) => {
       const a = m as AlertMessage;

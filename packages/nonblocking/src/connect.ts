@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { DtlsConnection, type ClientOptions, type DtlsError } from '@dtls-kit/core';
+import { DtlsConnection, HandshakeTimeoutError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
+import { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 import { traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
@@ -16,17 +17,50 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-async function resolveHost(host: string, type: 'udp4' | 'udp6' | undefined): Promise<{ address: string; type: 'udp4' | 'udp6' }> {
-  const family = isIP(host);
-  if (family !== 0) return { address: host, type: type ?? (family === 6 ? 'udp6' : 'udp4') };
-  const found = await lookup(host, { family: type === 'udp6' ? 6 : type === 'udp4' ? 4 : 0 });
-  return { address: found.address, type: type ?? (found.family === 6 ? 'udp6' : 'udp4') };
+/** One address the host name resolved to, and the socket type that reaches it. */
+interface Remote {
+  readonly address: string;
+  readonly type: 'udp4' | 'udp6';
 }
+
+/** Every address of `host`, in the resolver's order (an IP address is its own only address). */
+async function resolveHost(host: string, type: 'udp4' | 'udp6' | undefined): Promise<Remote[]> {
+  const family = isIP(host);
+  if (family !== 0) return [{ address: host, type: type ?? (family === 6 ? 'udp6' : 'udp4') }];
+  const found = await lookup(host, { all: true, family: type === 'udp6' ? 6 : type === 'udp4' ? 4 : 0 });
+  return found.map((f) => ({ address: f.address, type: type ?? (f.family === 6 ? 'udp6' : 'udp4') }));
+}
+
+/** node:dgram's 'error' for an ICMP port unreachable on a connected socket (`recvmsg ECONNREFUSED`). */
+function isRefused(error: Error): boolean {
+  return 'code' in error && error.code === 'ECONNREFUSED';
+}
+
+/** What the runtime settings of one connect() call are, for each address it tries. */
+interface AttemptSettings {
+  readonly port: number;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxBufferedBytes: number;
+  readonly keylog: ((line: string) => void) | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** An attempt either connects, or learns that nothing listens at that address (and may try the next). */
+type Attempt = { readonly socket: DtlsSocket } | { readonly refused: ConnectionRefusedError; readonly heard: boolean };
 
 /**
  * Connects to a DTLS server (node:tls connect): resolves with the socket once the handshake
  * is done; rejects with the DtlsError that ended it (its `alert` names the alert, e.g.
  * unknown_psk_identity), or with the signal's reason when `signal` aborts first.
+ *
+ * When no server is there, it says so instead of waiting for a handshake deadline that can only
+ * end in a timeout: an ICMP port unreachable rejects at once with a ConnectionRefusedError
+ * (`ECONNREFUSED`), and silence until handshakeTimeoutMs rejects with a NoReplyError
+ * (`ETIMEDOUT`). A host name that resolves to several addresses (`localhost`: ::1 and
+ * 127.0.0.1) is tried address after address while each refuses, as node:net does.
  *
  * `servername` defaults to `host` (sent as server_name unless it is an IP address, and the
  * name a certificate is checked against).
@@ -43,40 +77,72 @@ export async function connect(options: ConnectOptions): Promise<DtlsSocket> {
   const keylog = keylogWriter(options.keylog);
   const clientOptions: ClientOptions = engineOptions(options, handshakeTimeoutMs);
   const servername = options.servername ?? host;
+  const config: ClientOptions = { ...clientOptions, servername: servername === '' ? undefined : servername };
   // Bad options throw here, before any socket exists.
-  const connection = DtlsConnection.client({ ...clientOptions, servername: servername === '' ? undefined : servername });
+  let connection: DtlsConnection | undefined = DtlsConnection.client(config);
 
-  const remote = await resolveHost(host, options.type);
-  signal?.throwIfAborted();
+  const remotes = await resolveHost(host, options.type);
+  const settings: AttemptSettings = {
+    port,
+    handshakeTimeoutMs,
+    idleTimeoutMs,
+    maxBufferedBytes,
+    keylog,
+    localAddress: options.localAddress,
+    localPort: options.localPort,
+    signal,
+  };
+  for (let i = 0; ; i++) {
+    signal?.throwIfAborted();
+    const remote = remotes[i];
+    if (remote === undefined) throw new Error(`${host} resolved to no address`);
+    // A fresh engine per address: a handshake belongs to one peer.
+    const outcome = await attempt(connection ?? DtlsConnection.client(config), remote, settings);
+    connection = undefined;
+    if ('socket' in outcome) return outcome.socket;
+    // The next address only while nobody answered here: a server that answered and then went
+    // away was the right address.
+    if (outcome.heard || i + 1 >= remotes.length) throw outcome.refused;
+  }
+}
+
+/** Binds and connects a UDP socket to one address (connect(2): so that ICMP errors reach it). */
+async function openSocket(remote: Remote, settings: AttemptSettings): Promise<dgram.Socket> {
   const udp = dgram.createSocket({ type: remote.type });
-  // ICMP errors (port unreachable, ...) surface here: the handshake's retransmissions and
-  // deadline decide, as for any lost datagram.
-  udp.on('error', () => {});
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => reject(error);
       udp.once('error', fail);
       const connectUdp = (): void =>
-        udp.connect(port, remote.address, () => {
+        udp.connect(settings.port, remote.address, () => {
           udp.off('error', fail);
           resolve();
         });
-      if (options.localAddress !== undefined || options.localPort !== undefined) udp.bind(options.localPort ?? 0, options.localAddress, connectUdp);
+      if (settings.localAddress !== undefined || settings.localPort !== undefined) udp.bind(settings.localPort ?? 0, settings.localAddress, connectUdp);
       else connectUdp();
     });
-    signal?.throwIfAborted();
+    settings.signal?.throwIfAborted();
   } catch (error) {
     udp.close();
     throw error;
   }
+  return udp;
+}
 
-  return new Promise<DtlsSocket>((resolve, reject) => {
+/** One handshake with one address. */
+async function attempt(connection: DtlsConnection, remote: Remote, settings: AttemptSettings): Promise<Attempt> {
+  const { port, signal, keylog } = settings;
+  const udp = await openSocket(remote, settings);
+
+  return new Promise<Attempt>((resolve, reject) => {
     let settled = false;
+    /** Anything at all came back from the server's address (the connected socket takes nothing else). */
+    let heard = false;
     const onAbort = (): void => {
-      if (settled) return;
+      if (settled || signal === undefined) return;
       settled = true;
       socket.destroy();
-      reject(abortReason(signal as AbortSignal));
+      reject(abortReason(signal));
     };
     const settle = (): void => {
       settled = true;
@@ -88,8 +154,8 @@ export async function connect(options: ConnectOptions): Promise<DtlsSocket> {
       remoteAddress: remote.address,
       remotePort: port,
       timers: (clientTimers ??= new TimerQueue(now)),
-      idleTimeoutMs,
-      maxBufferedBytes,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      maxBufferedBytes: settings.maxBufferedBytes,
       now,
       transport: {
         send: (d) => {
@@ -119,17 +185,32 @@ export async function connect(options: ConnectOptions): Promise<DtlsSocket> {
         onEstablished: (s) => {
           if (settled) return;
           settle();
-          resolve(s);
+          resolve({ socket: s });
         },
         onKeylog: keylog ? (line) => keylog(line) : undefined,
         onEnd: (_s, error: DtlsError | undefined) => {
           if (settled) return;
           settle();
-          reject(error ?? new Error('the connection closed during the handshake'));
+          // Silence until the deadline is not a failed handshake but an absent server: say so,
+          // rather than name a handshake_failure alert that nobody sent.
+          if (error instanceof HandshakeTimeoutError && !heard) reject(new NoReplyError(remote.address, port, settings.handshakeTimeoutMs, error));
+          else reject(error ?? new Error('the connection closed during the handshake'));
         },
       },
     });
+    // RFC 1122 4.1.3.3: UDP hands ICMP errors to the application; on a connected socket node:dgram
+    // emits them as 'error' (port unreachable: `recvmsg ECONNREFUSED`), within milliseconds of
+    // the ClientHello, long before any retransmission. During the handshake a refusal ends the
+    // attempt (no alert: the peer's port is closed, there is nobody to tell). Afterwards ICMP
+    // errors are left to UDP semantics: the idle timeout, or the application, decides.
+    udp.on('error', (error) => {
+      if (settled || !isRefused(error)) return;
+      settle();
+      socket.destroy();
+      resolve({ refused: new ConnectionRefusedError(remote.address, port, error), heard });
+    });
     udp.on('message', (msg) => {
+      heard = true;
       const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
       traceDatagram('in', 'client', socket, remote.address, port, datagram);
       socket.receive(datagram, now());

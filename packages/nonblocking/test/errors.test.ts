@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertDescription, DtlsError, HandshakeTimeoutError, connect, createServer, type DtlsServer } from '../src/index.js';
+import { AlertDescription, DtlsError, HandshakeTimeoutError, NoReplyError, connect, createServer, type DtlsServer } from '../src/index.js';
 import { clientPsk, serverPsk, sleep } from './helpers.js';
 
 let server: DtlsServer | undefined;
@@ -54,11 +54,14 @@ describe('failed handshakes', () => {
     expect(['bad_record_mac', 'decrypt_error']).toContain(error.alertName);
   });
 
-  it('rejects with HandshakeTimeoutError when nobody answers within handshakeTimeoutMs', async () => {
+  // Silence is not a failed handshake: NoReplyError (ETIMEDOUT), the engine's HandshakeTimeoutError as its cause.
+  it('rejects with NoReplyError when nobody answers within handshakeTimeoutMs', async () => {
     const port = await blackHole();
     const started = performance.now();
     const error = await connect({ host: '127.0.0.1', port, psk: clientPsk(), handshakeTimeoutMs: 300, retransmit: { initialMs: 100 } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HandshakeTimeoutError);
+    expect(error).toBeInstanceOf(NoReplyError);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', message: `no reply from 127.0.0.1:${port} within 300 ms` });
+    expect((error as NoReplyError).cause).toBeInstanceOf(HandshakeTimeoutError);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
