@@ -1,8 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { AlertDescription } from '@dtls-kit/core';
+import { AlertDescription, ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
-import { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 import { BlockingAlertError, deserializeError } from './errors.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
 import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';

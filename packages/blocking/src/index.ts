@@ -7,6 +7,6 @@ export { BlockingServer, createBlockingServer, type BlockingServerOptions, type 
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
 export { BlockingConnection, type CipherInfo } from './connection.js';
 export { BlockingAlertError, BlockingTimeoutError } from './errors.js';
-export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
+export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
 export { workerFile } from './host.js';

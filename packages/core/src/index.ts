@@ -4,6 +4,7 @@
  */
 export { AlertDescription, AlertLevel, alertName } from './alert.js';
 export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } from './errors.js';
+export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
 export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';

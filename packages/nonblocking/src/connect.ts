@@ -1,8 +1,7 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { DtlsConnection, HandshakeTimeoutError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
-import { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
+import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
 import { traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';

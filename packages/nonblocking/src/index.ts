@@ -3,7 +3,7 @@
  * manner of node:tls. Credentials come from @dtls-kit/psk or @dtls-kit/x509.
  */
 export { connect } from './connect.js';
-export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
+export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 export { createServer, DtlsServer, type DtlsServerEvents, type DtlsServerStats } from './server.js';
 export { DtlsSocket, type CipherInfo, type DtlsSocketEvents, type SocketState } from './socket.js';
 export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';

@@ -3,8 +3,8 @@
  * sent or received (TLS has no alert for "nobody there"), so they carry node:net's error codes
  * instead, the ones a node:net user already checks (`err.code === 'ECONNREFUSED'`).
  *
- * @dtls-kit/blocking defines the same two classes (same names, codes, fields and messages):
- * the runtimes share only @dtls-kit/core, and these belong to the socket, not to the engine.
+ * The engine never raises them (it does no I/O); they live here so that both runtimes
+ * (@dtls-kit/nonblocking and @dtls-kit/blocking) throw the very same classes, and re-export them.
  */
 
 /** `address:port` as node:net writes it in its messages (`connect ECONNREFUSED ::1:4444`). */
