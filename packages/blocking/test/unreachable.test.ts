@@ -3,9 +3,7 @@
  * connect() does: ICMP port unreachable is ECONNREFUSED within milliseconds (the worker's
  * handshake is stopped), silence is "no reply from HOST:PORT within N ms" (ETIMEDOUT).
  */
-import dgram from 'node:dgram';
-import { once } from 'node:events';
-import { HANDSHAKE_TYPE, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
+import { HANDSHAKE_TYPE, closedUdpPort, silentUdpPort, startFaultRelay, type FaultRelay, type SilentUdpPort } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BlockingAlertError,
@@ -19,34 +17,20 @@ import { clientCredentials, fixture, serverCredentials, until, type RoundTripRes
 
 let server: BlockingServer | undefined;
 let relay: FaultRelay | undefined;
-const sockets: dgram.Socket[] = [];
+const silent: SilentUdpPort[] = [];
 afterEach(async () => {
   await relay?.close();
   relay = undefined;
   await server?.close();
   server = undefined;
-  for (const s of sockets.splice(0)) s.close();
+  await Promise.all(silent.splice(0).map((s) => s.close()));
 });
 
-/** A UDP port that was just free and is closed again: the kernel answers it with ICMP port unreachable. */
-async function closedPort(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1'): Promise<number> {
-  const s = dgram.createSocket(type);
-  s.bind(0, address);
-  await once(s, 'listening');
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-/** A UDP socket that takes every datagram and never answers. */
-async function silentPort(): Promise<{ port: number; received: () => number }> {
-  const s = dgram.createSocket('udp4');
-  sockets.push(s);
-  let received = 0;
-  s.on('message', () => received++);
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return { port: s.address().port, received: () => received };
+/** A UDP socket that takes every datagram and never answers, closed after the test. */
+async function silentPort(): Promise<SilentUdpPort> {
+  const s = await silentUdpPort();
+  silent.push(s);
+  return s;
 }
 
 async function failure(pending: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
@@ -63,7 +47,7 @@ const roundTrip = { handler: fixture('client-roundtrip.mjs'), credentials: clien
 describe('runBlockingClient to a closed port', () => {
   // The old client waited for the engine's 60 s handshake deadline: the 3 s test timeout tells them apart.
   it('rejects within a second with ConnectionRefusedError (ECONNREFUSED, the address, the system error)', async () => {
-    const port = await closedPort();
+    const port = await closedUdpPort();
     const { error, ms } = await failure(runBlockingClient({ ...roundTrip, host: '127.0.0.1', port }));
     console.log(`blocking: closed port 127.0.0.1:${port} refused after ${ms.toFixed(1)} ms (worker start included)`);
     expect(error).toBeInstanceOf(ConnectionRefusedError);
@@ -81,7 +65,7 @@ describe('runBlockingClient to a closed port', () => {
   }, 3000);
 
   it('does the same over IPv6 (::1)', async () => {
-    const port = await closedPort('udp6', '::1');
+    const port = await closedUdpPort('udp6', '::1');
     const { error, ms } = await failure(runBlockingClient({ ...roundTrip, host: '::1', port }));
     console.log(`blocking: closed port [::1]:${port} refused after ${ms.toFixed(1)} ms`);
     expect(error).toMatchObject({ code: 'ECONNREFUSED', address: '::1', port });
@@ -89,7 +73,7 @@ describe('runBlockingClient to a closed port', () => {
   }, 3000);
 
   it('names the resolved address when given a host name', async () => {
-    const port = await closedPort();
+    const port = await closedUdpPort();
     const { error } = await failure(runBlockingClient({ ...roundTrip, host: 'localhost', port }));
     expect(error).toMatchObject({ code: 'ECONNREFUSED', address: '127.0.0.1', port });
   }, 3000);

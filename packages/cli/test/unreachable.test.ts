@@ -2,9 +2,7 @@
  * `dtls-kit client` with no server to talk to: the reason on stderr and exit 1, at once for a
  * closed port (ICMP port unreachable), after --timeout for silence; never an alert nobody sent.
  */
-import dgram from 'node:dgram';
-import { once } from 'node:events';
-import { HANDSHAKE_TYPE, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
+import { HANDSHAKE_TYPE, closedUdpPort, silentUdpPort, startFaultRelay, type FaultRelay, type SilentUdpPort } from '@dtls-kit/test-kit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killAll, PSK, runCli, startCliServer, type CliServer } from './helpers.js';
 
@@ -12,32 +10,20 @@ afterAll(killAll);
 
 let server: CliServer | undefined;
 let relay: FaultRelay | undefined;
-const sockets: dgram.Socket[] = [];
+const silent: SilentUdpPort[] = [];
 afterEach(async () => {
   await relay?.close();
   relay = undefined;
   await server?.stop();
   server = undefined;
-  for (const s of sockets.splice(0)) s.close();
+  await Promise.all(silent.splice(0).map((s) => s.close()));
 });
 
-/** A UDP port that was just free and is closed again: the kernel answers it with ICMP port unreachable. */
-async function closedPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-/** A UDP socket that takes every datagram and never answers. */
-async function silentPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  sockets.push(s);
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return s.address().port;
+/** A UDP socket that takes every datagram and never answers, closed after the test. */
+async function silentPort(): Promise<SilentUdpPort> {
+  const s = await silentUdpPort();
+  silent.push(s);
+  return s;
 }
 
 async function timed<T>(run: Promise<T>): Promise<T & { ms: number }> {
@@ -50,7 +36,7 @@ describe('dtls-kit client without a server', () => {
   // The old client waited its --timeout (10 s by default) and blamed handshake_failure: it is
   // killed at 3 s here, so it fails this test.
   it('a closed port: "connect ECONNREFUSED" and exit 1 within a second', async () => {
-    const port = await closedPort();
+    const port = await closedUdpPort();
     const r = await timed(runCli(['client', '--host', '127.0.0.1', '--port', String(port), '--psk', PSK, '--message', 'x'], { timeoutMs: 3000 }));
     console.log(`cli: closed port 127.0.0.1:${port}: exit ${r.code} after ${r.ms.toFixed(0)} ms (node start included): ${r.stderr.trim()}`);
     expect(r.code).toBe(1);
@@ -60,7 +46,7 @@ describe('dtls-kit client without a server', () => {
   }, 5000);
 
   it('a closed port with --trace: the ladder says the handshake was abandoned, not done', async () => {
-    const port = await closedPort();
+    const port = await closedUdpPort();
     const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(port), '--psk', PSK, '--message', 'x', '--trace'], { timeoutMs: 3000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/client: handshake abandoned after/);
@@ -69,7 +55,7 @@ describe('dtls-kit client without a server', () => {
   }, 5000);
 
   it('a port where nothing answers: "no reply from HOST:PORT within N ms" after --timeout, exit 1', async () => {
-    const port = await silentPort();
+    const port = (await silentPort()).port;
     const r = await timed(runCli(['client', '--host', '127.0.0.1', '--port', String(port), '--psk', PSK, '--message', 'x', '--timeout', '0.5'], { timeoutMs: 5000 }));
     console.log(`cli: silent 127.0.0.1:${port}: exit ${r.code} after ${r.ms.toFixed(0)} ms: ${r.stderr.trim()}`);
     expect(r.code).toBe(1);

@@ -3,9 +3,7 @@
  * with an alert nobody sent: ICMP port unreachable (a closed port) is ECONNREFUSED within
  * milliseconds, silence is "no reply from HOST:PORT within N ms" (ETIMEDOUT).
  */
-import dgram from 'node:dgram';
-import { once } from 'node:events';
-import { HANDSHAKE_TYPE, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
+import { HANDSHAKE_TYPE, closedUdpPort, silentUdpPort, startFaultRelay, type FaultRelay, type SilentUdpPort } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
 import { clientPsk, echo, roundTrip, serverPsk } from './helpers.js';
@@ -28,7 +26,7 @@ vi.mock('node:dns/promises', async (importOriginal) => {
 
 let server: DtlsServer | undefined;
 let relay: FaultRelay | undefined;
-const sockets: dgram.Socket[] = [];
+const silent: SilentUdpPort[] = [];
 const clients: DtlsSocket[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -36,28 +34,14 @@ afterEach(async () => {
   server = undefined;
   await relay?.close();
   relay = undefined;
-  for (const s of sockets.splice(0)) s.close();
+  await Promise.all(silent.splice(0).map((s) => s.close()));
 });
 
-/** A UDP port that was just free and is closed again: the kernel answers it with ICMP port unreachable. */
-async function closedPort(type: 'udp4' | 'udp6' = 'udp4', address = '127.0.0.1', port = 0): Promise<number> {
-  const s = dgram.createSocket(type);
-  s.bind(port, address);
-  await once(s, 'listening');
-  const bound = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return bound;
-}
-
-/** A UDP socket that takes every datagram and never answers. */
-async function silentPort(): Promise<{ port: number; received: () => number }> {
-  const s = dgram.createSocket('udp4');
-  sockets.push(s);
-  let received = 0;
-  s.on('message', () => received++);
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return { port: s.address().port, received: () => received };
+/** A UDP socket that takes every datagram and never answers, closed after the test. */
+async function silentPort(): Promise<SilentUdpPort> {
+  const s = await silentUdpPort();
+  silent.push(s);
+  return s;
 }
 
 async function failure(pending: Promise<DtlsSocket>): Promise<{ error: unknown; ms: number }> {
@@ -75,7 +59,7 @@ async function failure(pending: Promise<DtlsSocket>): Promise<{ error: unknown; 
 describe('connect() to a closed port', () => {
   // The old client waited for its 30 s handshake deadline: the 3 s test timeout tells them apart.
   it('rejects within a second with ConnectionRefusedError (ECONNREFUSED, the address, the system error)', async () => {
-    const port = await closedPort();
+    const port = await closedUdpPort();
     const { error, ms } = await failure(connect({ host: '127.0.0.1', port, psk: clientPsk() }));
     console.log(`nonblocking: closed port 127.0.0.1:${port} refused after ${ms.toFixed(1)} ms`);
     expect(error).toBeInstanceOf(ConnectionRefusedError);
@@ -93,7 +77,7 @@ describe('connect() to a closed port', () => {
   }, 3000);
 
   it('does the same over IPv6 (::1)', async () => {
-    const port = await closedPort('udp6', '::1');
+    const port = await closedUdpPort('udp6', '::1');
     const { error, ms } = await failure(connect({ host: '::1', port, psk: clientPsk() }));
     console.log(`nonblocking: closed port [::1]:${port} refused after ${ms.toFixed(1)} ms`);
     expect(error).toMatchObject({ code: 'ECONNREFUSED', address: '::1', port, message: `connect ECONNREFUSED ::1:${port} (no DTLS server: ICMP port unreachable)` });
@@ -103,7 +87,7 @@ describe('connect() to a closed port', () => {
   it('tries the next address of a host name: localhost as ::1 then 127.0.0.1 reaches a server on 127.0.0.1', async () => {
     server = createServer({ psk: serverPsk() }, echo);
     const { port } = await server.listen(0, '127.0.0.1');
-    await closedPort('udp6', '::1', port); // nothing on [::1]:port (bind proves it is free)
+    await closedUdpPort('udp6', '::1', port); // nothing on [::1]:port (bind proves it is free)
     const started = performance.now();
     const client = await connect({ host: 'localhost', port, psk: clientPsk(), servername: '' });
     clients.push(client);
@@ -115,8 +99,8 @@ describe('connect() to a closed port', () => {
   }, 3000);
 
   it('names the last address when every address refuses', async () => {
-    const port = await closedPort('udp6', '::1');
-    await closedPort('udp4', '127.0.0.1', port);
+    const port = await closedUdpPort('udp6', '::1');
+    await closedUdpPort('udp4', '127.0.0.1', port);
     const { error, ms } = await failure(connect({ host: 'localhost', port, psk: clientPsk() }));
     console.log(`nonblocking: localhost (::1, 127.0.0.1) both refused after ${ms.toFixed(1)} ms`);
     expect(error).toMatchObject({ name: 'ConnectionRefusedError', code: 'ECONNREFUSED', address: '127.0.0.1', port });
@@ -126,7 +110,7 @@ describe('connect() to a closed port', () => {
   it("follows `type`: udp6 tries ::1 only", async () => {
     server = createServer({ psk: serverPsk() }, echo);
     const { port } = await server.listen(0, '127.0.0.1');
-    await closedPort('udp6', '::1', port);
+    await closedUdpPort('udp6', '::1', port);
     const { error } = await failure(connect({ host: 'localhost', port, psk: clientPsk(), type: 'udp6' }));
     expect(error).toMatchObject({ code: 'ECONNREFUSED', address: '::1', port });
   }, 3000);

@@ -94,3 +94,4 @@ export {
   recordBytes,
   type WireRecord,
 } from './dtls-wire.js';
+export { closedUdpPort, silentUdpPort, type SilentUdpPort } from './unreachable.js';
