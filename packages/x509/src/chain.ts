@@ -16,7 +16,8 @@
  *   RSA >= 2048 bits, ECC >= 224); every signature but the anchor's own self-signature (which
  *   carries no trust) uses a hash as strong (level 2: no MD5, no SHA-1);
  * - each issuer is a CA (basicConstraints cA, keyUsage keyCertSign when keyUsage is present,
- *   pathLenConstraint respected; a version 1 trust anchor is a CA by being trusted);
+ *   pathLenConstraint respected; a trust anchor may instead be a version 1 certificate, or
+ *   have keyCertSign without basicConstraints, as OpenSSL accepts);
  * - every certificate's extKeyUsage, when present, names the purpose: serverAuth for a server,
  *   clientAuth for a client, on the anchor too (as OpenSSL; anyExtendedKeyUsage alone does not
  *   do, as in OpenSSL, which RFC 5280 4.2.1.12 allows); the leaf's keyUsage, when present,
@@ -250,9 +251,12 @@ function allowsPurpose(cert: ParsedCertificate, purpose: string): boolean {
 /** RFC 5280 6.1.4 (k), (l), (n): what makes `cert` an acceptable issuer of the `below` certificates under it. */
 function checkIssuer(cert: ParsedCertificate, nonSelfIssuedBelow: number, isAnchor: boolean): void {
   const bc = cert.basicConstraints;
-  // A version 1 trust anchor has no extensions at all; it is a CA by being trusted (RFC 5280 6.1.1 (d)).
-  const v1Anchor = isAnchor && cert.version === 1;
-  if (!v1Anchor && bc?.ca !== true) {
+  // RFC 5280 6.1.1 (d): a trust anchor is trusted as a CA by being in `ca`; what marks it as
+  // one is ours to choose. As OpenSSL (X509_check_ca): basicConstraints cA, a version 1
+  // certificate (no extensions at all), or keyUsage keyCertSign without basicConstraints.
+  // Every other issuer needs basicConstraints cA (6.1.4 (k)).
+  const anchorMarked = isAnchor && (cert.version === 1 || (bc === undefined && cert.keyUsage?.has('keyCertSign') === true));
+  if (!anchorMarked && bc?.ca !== true) {
     fail(AlertDescription.unknown_ca, `certificate ${quoted(cert)} issued another certificate but is not a CA (basicConstraints cA is not set)`);
   }
   if (cert.keyUsage !== undefined && !cert.keyUsage.has('keyCertSign')) {
