@@ -89,6 +89,8 @@ export const MAX_PEER_CHAIN = 16;
 const MAX_SIGNATURE_CHECKS = 64;
 /** The most complete paths checked before giving up (each is checked in full). */
 const MAX_PATHS = 8;
+/** The most steps of the search (certificates put on a tentative path): a mesh of same-name certificates cannot make it exponential. */
+const MAX_SEARCH_STEPS = 1024;
 
 function quoted(cert: ParsedCertificate): string {
   return `"${cert.subject === '' ? `serial ${cert.serialNumber}` : cert.subject}"`;
@@ -128,8 +130,8 @@ function validAt(cert: ParsedCertificate, now: Date): boolean {
  * (it throws a DtlsError for a path it refuses). Each certificate's candidate issuers are
  * tried in turn, as OpenSSL orders them (trusted ones first, then those within their
  * validity dates), and only through signatures that verify; the search backtracks past a
- * refused path (RFC 4158 2.2, 3.5) until MAX_PATHS paths or MAX_SIGNATURE_CHECKS signature
- * checks are spent. Throws the first refused path's error, or says why no path was found.
+ * refused path (RFC 4158 2.2, 3.5) until MAX_PATHS paths, MAX_SIGNATURE_CHECKS signature
+ * checks or MAX_SEARCH_STEPS steps are spent. Throws the first refused path's error, or says why no path was found.
  */
 function findPath(
   leaf: ParsedCertificate,
@@ -140,6 +142,7 @@ function findPath(
   check: (path: readonly ParsedCertificate[]) => void,
 ): ParsedCertificate[] {
   let checks = 0;
+  let steps = 0;
   let paths = 0;
   let exhausted = false;
   let refused: DtlsError | undefined;
@@ -166,6 +169,10 @@ function findPath(
   const extend = (path: ParsedCertificate[]): ParsedCertificate[] | undefined => {
     const current = path[path.length - 1];
     if (current === undefined || exhausted) return undefined;
+    if (++steps > MAX_SEARCH_STEPS) {
+      exhausted = true;
+      return undefined;
+    }
     if (store.contains(current)) {
       if (++paths > MAX_PATHS) {
         exhausted = true;
@@ -220,7 +227,12 @@ function findPath(
       `the signature on certificate ${quoted(badSignature.child)} does not verify with the key of its issuer ${quoted(badSignature.issuer)}`,
     );
   }
-  if (exhausted) fail(AlertDescription.unknown_ca, `no trusted path found for ${quoted(leaf)} within ${MAX_SIGNATURE_CHECKS} signature checks`);
+  if (exhausted) {
+    fail(
+      AlertDescription.unknown_ca,
+      `no trusted path found for ${quoted(leaf)} within the search bounds (${MAX_SIGNATURE_CHECKS} signature checks, ${MAX_SEARCH_STEPS} steps, ${MAX_PATHS} paths)`,
+    );
+  }
   if (tooLong) fail(AlertDescription.unknown_ca, `no trusted CA within ${maxLength} certificates of ${quoted(leaf)}`);
   const last = deepest[deepest.length - 1] ?? leaf;
   if (isSelfIssued(last)) {
@@ -288,9 +300,13 @@ function checkStrength(cert: ParsedCertificate, isAnchor: boolean, level: number
   }
 }
 
+/** How many name × subtree comparisons one validation may still make (shared by every path it checks). */
+interface NameCheckBudget {
+  remaining: number;
+}
+
 /** RFC 5280 6.1.3 (b)/(c), 6.1.4 (g): every CA's nameConstraints over every certificate below it. */
-function checkNameConstraints(path: readonly ParsedCertificate[]): void {
-  let budget = MAX_NAME_CHECKS;
+function checkNameConstraints(path: readonly ParsedCertificate[], budget: NameCheckBudget): void {
   path.forEach((cert, i) => {
     // Self-issued certificates other than the leaf are not constrained (RFC 5280 6.1.3 (b)).
     if (i > 0 && isSelfIssued(cert)) return;
@@ -298,8 +314,8 @@ function checkNameConstraints(path: readonly ParsedCertificate[]): void {
     for (const ca of path.slice(i + 1)) {
       const constraints = ca.nameConstraints;
       if (constraints === undefined) continue;
-      budget -= names.length * (constraints.permitted.length + constraints.excluded.length);
-      if (budget < 0) {
+      budget.remaining -= names.length * (constraints.permitted.length + constraints.excluded.length);
+      if (budget.remaining < 0) {
         fail(AlertDescription.bad_certificate, `certificate ${quoted(cert)}: too many names and name constraints on the path to check`);
       }
       const violation = nameConstraintViolation(names, constraints);
@@ -311,7 +327,7 @@ function checkNameConstraints(path: readonly ParsedCertificate[]): void {
 }
 
 /** Every check of one candidate path (see the module comment); throws a DtlsError for the first failure. */
-function checkPath(path: readonly ParsedCertificate[], purpose: string, purposeName: string, level: number, now: Date): void {
+function checkPath(path: readonly ParsedCertificate[], purpose: string, purposeName: string, level: number, now: Date, budget: NameCheckBudget): void {
   let nonSelfIssuedBelow = 0;
   path.forEach((cert, i) => {
     const isAnchor = i === path.length - 1;
@@ -335,7 +351,7 @@ function checkPath(path: readonly ParsedCertificate[], purpose: string, purposeN
       fail(AlertDescription.unsupported_certificate, `certificate ${quoted(cert)} has an extKeyUsage without ${purposeName}`);
     }
   });
-  checkNameConstraints(path);
+  checkNameConstraints(path, budget);
 }
 
 /**
@@ -377,8 +393,9 @@ export function validateChain(chain: readonly Uint8Array[], options: ChainValida
 
   const purpose = role === 'server' ? id_kp_serverAuth : id_kp_clientAuth;
   const purposeName = role === 'server' ? 'serverAuth' : 'clientAuth';
+  const budget: NameCheckBudget = { remaining: MAX_NAME_CHECKS };
   const path = findPath(leaf, parsed.slice(1), store, options.maxPathLength ?? MAX_PEER_CHAIN + 1, now, (candidate) =>
-    checkPath(candidate, purpose, purposeName, level, now),
+    checkPath(candidate, purpose, purposeName, level, now, budget),
   );
   if (leaf.keyUsage !== undefined && !leaf.keyUsage.has('digitalSignature')) {
     fail(AlertDescription.unsupported_certificate, `certificate ${quoted(leaf)} has a keyUsage without digitalSignature`);

@@ -264,3 +264,33 @@ describe('path building', () => {
     expect(agreed({ leaf, chain: [...chain].reverse(), ca: [root] })).toBe('ok');
   });
 });
+
+describe('bounds on the work a hostile chain causes', () => {
+  it('a mesh of same-name certificates that all sign each other ends within the search bounds', () => {
+    pki.newKey('mesh.key');
+    const mesh = Array.from({ length: 8 }, (_, i) => pki.root(`Mesh ${i}`, { keyFile: 'mesh.key', subject: '/O=dtls-kit tests/CN=Mesh' }));
+    const leaf = leafWith('under-mesh', mesh[0] ?? root, 'DNS:localhost');
+    const started = performance.now();
+    let message = '';
+    try {
+      validateChain([leaf.der, ...mesh.map((m) => m.der)], { ca: [root.der], peerRole: 'server' });
+    } catch (err) {
+      message = err instanceof DtlsError ? `${alertName(err.alert)} ${err.message}` : String(err);
+    }
+    const ms = performance.now() - started;
+    console.log(`mesh of 8 same-name certificates: refused in ${ms.toFixed(1)} ms`);
+    expect(message).toContain('unknown_ca');
+    expect(message).toContain('search bounds');
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('too many names × name constraints: refused, as OpenSSL (NAME_CHECK_MAX)', () => {
+    const subtrees = Array.from({ length: 1100 }, (_, i) => `permitted;DNS:d${i}.example.com`).join(', ');
+    const wide = pki.issue('Wide NC CA', root, pki.section('nc_wide', `${CA}\nnameConstraints = ${subtrees}`));
+    const names = Array.from({ length: 1000 }, (_, i) => `DNS:h${i}.d${i}.example.com`).join(', ');
+    const many = leafWith('many-names', wide, names);
+    const started = performance.now();
+    expect(agreed({ leaf: many, chain: [wide], ca: [root] })).toBe('bad_certificate');
+    console.log(`1000 names under 1100 subtrees: refused in ${(performance.now() - started).toFixed(1)} ms (openssl verify included)`);
+  });
+});
