@@ -50,7 +50,7 @@ import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from './hostname.js';
 import { constrainedNamesOf, MAX_NAME_CHECKS, nameConstraintViolation } from './name-constraints.js';
 import { describeParsed, type PeerCertificate } from './peer-certificate.js';
-import { minimumSecurityBits, securityLevelOption } from './security-level.js';
+import { minimumSecurityBits, securityLevelOption, signatureAlgorithmName } from './security-level.js';
 import { describeKey, signatureSchemesForKey } from './signature.js';
 import { namesIssuer, TrustStore } from './trust-store.js';
 
@@ -295,7 +295,7 @@ function checkStrength(cert: ParsedCertificate, isAnchor: boolean, level: number
   if (!isAnchor && cert.signatureSecurityBits < minimum) {
     fail(
       AlertDescription.bad_certificate,
-      `certificate ${quoted(cert)} is signed with ${cert.signatureAlgorithm}, weaker than security level ${level} allows (${cert.signatureSecurityBits} < ${minimum} bits)`,
+      `certificate ${quoted(cert)} is signed with ${signatureAlgorithmName(cert.signatureAlgorithm)}, weaker than security level ${level} allows (${cert.signatureSecurityBits} < ${minimum} bits)`,
     );
   }
 }

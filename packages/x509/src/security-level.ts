@@ -120,33 +120,33 @@ const HASH_BITS: ReadonlyMap<string, number> = new Map([
   ['2.16.840.1.101.3.4.2.10', 256], // sha3-512
 ]);
 
-// Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410, NIST CSOR) → strength in bits.
-const SIGNATURE_BITS: ReadonlyMap<string, number> = new Map([
-  ['1.2.840.113549.1.1.2', 0], // md2WithRSAEncryption
-  ['1.2.840.113549.1.1.4', 39], // md5WithRSAEncryption
-  ['1.2.840.113549.1.1.5', 63], // sha1WithRSAEncryption
-  ['1.2.840.113549.1.1.14', 112], // sha224WithRSAEncryption
-  ['1.2.840.113549.1.1.11', 128], // sha256WithRSAEncryption
-  ['1.2.840.113549.1.1.12', 192], // sha384WithRSAEncryption
-  ['1.2.840.113549.1.1.13', 256], // sha512WithRSAEncryption
-  ['1.2.840.10045.4.1', 63], // ecdsa-with-SHA1
-  ['1.2.840.10045.4.3.1', 112], // ecdsa-with-SHA224
-  ['1.2.840.10045.4.3.2', 128], // ecdsa-with-SHA256
-  ['1.2.840.10045.4.3.3', 192], // ecdsa-with-SHA384
-  ['1.2.840.10045.4.3.4', 256], // ecdsa-with-SHA512
-  ['1.2.840.10040.4.3', 63], // dsa-with-sha1
-  ['2.16.840.1.101.3.4.3.1', 112], // dsa-with-sha224
-  ['2.16.840.1.101.3.4.3.2', 128], // dsa-with-sha256
-  ['2.16.840.1.101.3.4.3.9', 112], // ecdsa-with-sha3-224
-  ['2.16.840.1.101.3.4.3.10', 128], // ecdsa-with-sha3-256
-  ['2.16.840.1.101.3.4.3.11', 192], // ecdsa-with-sha3-384
-  ['2.16.840.1.101.3.4.3.12', 256], // ecdsa-with-sha3-512
-  ['2.16.840.1.101.3.4.3.13', 112], // rsassa-pkcs1-v1_5-with-sha3-224
-  ['2.16.840.1.101.3.4.3.14', 128], // rsassa-pkcs1-v1_5-with-sha3-256
-  ['2.16.840.1.101.3.4.3.15', 192], // rsassa-pkcs1-v1_5-with-sha3-384
-  ['2.16.840.1.101.3.4.3.16', 256], // rsassa-pkcs1-v1_5-with-sha3-512
-  ['1.3.101.112', 128], // Ed25519 (RFC 8410)
-  ['1.3.101.113', 224], // Ed448
+// Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410, NIST CSOR) → name and strength in bits.
+const SIGNATURES: ReadonlyMap<string, { readonly name: string; readonly bits: number }> = new Map([
+  ['1.2.840.113549.1.1.2', { name: 'md2WithRSAEncryption', bits: 0 }],
+  ['1.2.840.113549.1.1.4', { name: 'md5WithRSAEncryption', bits: 39 }],
+  ['1.2.840.113549.1.1.5', { name: 'sha1WithRSAEncryption', bits: 63 }],
+  ['1.2.840.113549.1.1.14', { name: 'sha224WithRSAEncryption', bits: 112 }],
+  ['1.2.840.113549.1.1.11', { name: 'sha256WithRSAEncryption', bits: 128 }],
+  ['1.2.840.113549.1.1.12', { name: 'sha384WithRSAEncryption', bits: 192 }],
+  ['1.2.840.113549.1.1.13', { name: 'sha512WithRSAEncryption', bits: 256 }],
+  ['1.2.840.10045.4.1', { name: 'ecdsa-with-SHA1', bits: 63 }],
+  ['1.2.840.10045.4.3.1', { name: 'ecdsa-with-SHA224', bits: 112 }],
+  ['1.2.840.10045.4.3.2', { name: 'ecdsa-with-SHA256', bits: 128 }],
+  ['1.2.840.10045.4.3.3', { name: 'ecdsa-with-SHA384', bits: 192 }],
+  ['1.2.840.10045.4.3.4', { name: 'ecdsa-with-SHA512', bits: 256 }],
+  ['1.2.840.10040.4.3', { name: 'dsa-with-sha1', bits: 63 }],
+  ['2.16.840.1.101.3.4.3.1', { name: 'dsa-with-sha224', bits: 112 }],
+  ['2.16.840.1.101.3.4.3.2', { name: 'dsa-with-sha256', bits: 128 }],
+  ['2.16.840.1.101.3.4.3.9', { name: 'ecdsa-with-sha3-224', bits: 112 }],
+  ['2.16.840.1.101.3.4.3.10', { name: 'ecdsa-with-sha3-256', bits: 128 }],
+  ['2.16.840.1.101.3.4.3.11', { name: 'ecdsa-with-sha3-384', bits: 192 }],
+  ['2.16.840.1.101.3.4.3.12', { name: 'ecdsa-with-sha3-512', bits: 256 }],
+  ['2.16.840.1.101.3.4.3.13', { name: 'rsassa-pkcs1-v1_5-with-sha3-224', bits: 112 }],
+  ['2.16.840.1.101.3.4.3.14', { name: 'rsassa-pkcs1-v1_5-with-sha3-256', bits: 128 }],
+  ['2.16.840.1.101.3.4.3.15', { name: 'rsassa-pkcs1-v1_5-with-sha3-384', bits: 192 }],
+  ['2.16.840.1.101.3.4.3.16', { name: 'rsassa-pkcs1-v1_5-with-sha3-512', bits: 256 }],
+  ['1.3.101.112', { name: 'Ed25519', bits: 128 }],
+  ['1.3.101.113', { name: 'Ed448', bits: 224 }],
 ]);
 
 /** RFC 4055 3.1: id-RSASSA-PSS, whose parameters name the hash. */
@@ -159,5 +159,10 @@ export const RSASSA_PSS = '1.2.840.113549.1.1.10';
  */
 export function signatureSecurityBits(algorithm: string, pssHash: string | undefined): number {
   if (algorithm === RSASSA_PSS) return HASH_BITS.get(pssHash ?? '1.3.14.3.2.26') ?? 0;
-  return SIGNATURE_BITS.get(algorithm) ?? 0;
+  return SIGNATURES.get(algorithm)?.bits ?? 0;
+}
+
+/** The usual name of a signature algorithm (`ecdsa-with-SHA256`), or its OID when we do not know it. */
+export function signatureAlgorithmName(algorithm: string): string {
+  return algorithm === RSASSA_PSS ? 'RSASSA-PSS' : (SIGNATURES.get(algorithm)?.name ?? algorithm);
 }
