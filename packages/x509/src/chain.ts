@@ -307,6 +307,7 @@ interface NameCheckBudget {
 
 /** RFC 5280 6.1.3 (b)/(c), 6.1.4 (g): every CA's nameConstraints over every certificate below it. */
 function checkNameConstraints(path: readonly ParsedCertificate[], budget: NameCheckBudget): void {
+  if (!path.some((cert) => cert.nameConstraints !== undefined)) return;
   path.forEach((cert, i) => {
     // Self-issued certificates other than the leaf are not constrained (RFC 5280 6.1.3 (b)).
     if (i > 0 && isSelfIssued(cert)) return;
