@@ -127,11 +127,12 @@ function validAt(cert: ParsedCertificate, now: Date): boolean {
 
 /**
  * Searches, depth first, for a path from `leaf` to a trusted certificate that `check` accepts
- * (it throws a DtlsError for a path it refuses). Each certificate's candidate issuers are
- * tried in turn, as OpenSSL orders them (trusted ones first, then those within their
- * validity dates), and only through signatures that verify; the search backtracks past a
- * refused path (RFC 4158 2.2, 3.5) until MAX_PATHS paths, MAX_SIGNATURE_CHECKS signature
- * checks or MAX_SEARCH_STEPS steps are spent. Throws the first refused path's error, or says why no path was found.
+ * (it throws a DtlsError for a path it refuses). Each certificate's candidate issuers (by
+ * name and key identifier) are tried in turn, those within their validity dates first and,
+ * among them, trusted ones before those the peer sent (OpenSSL's preferences), and only
+ * through signatures that verify; the search backtracks past a refused path (RFC 4158 2.2,
+ * 3.5) until MAX_PATHS paths, MAX_SIGNATURE_CHECKS signature checks or MAX_SEARCH_STEPS steps
+ * are spent. Throws the first refused path's error, or says why no path was found.
  */
 function findPath(
   leaf: ParsedCertificate,
