@@ -3,9 +3,10 @@
  * reads, decoded with @peculiar/asn1-x509, next to node's X509Certificate for the public key
  * and signature checks.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  AlgorithmIdentifier,
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
@@ -17,12 +18,16 @@ import {
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
+  id_ce_nameConstraints,
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
   type KeyUsageType,
   type Name,
 } from '@peculiar/asn1-x509';
-import { certificateNames } from './der.js';
+import { certificateNames, childrenOf, readTlv } from './der.js';
+import { decodeGeneralNames, normalizedRdns } from './general-names.js';
+import { decodeNameConstraints, type ConstrainedNames, type NameConstraints } from './name-constraints.js';
+import { keySecurityBits, RSASSA_PSS, signatureSecurityBits } from './security-level.js';
 
 /** One subjectAltName entry (RFC 5280 4.2.1.6) in the spelling node:tls uses for its types. */
 export interface SubjectAltName {
@@ -62,6 +67,19 @@ export interface ParsedCertificate {
   readonly authorityKeyId: string | undefined;
   /** OIDs of critical extensions we do not process (RFC 5280 4.2: such a certificate MUST be rejected). */
   readonly unhandledCriticalExtensions: readonly string[];
+  /** nameConstraints (RFC 5280 4.2.1.10), critical or not; undefined when absent. */
+  readonly nameConstraints: NameConstraints | undefined;
+  /** The names that the name constraints of the CAs above apply to (name-constraints.ts). */
+  readonly constrainedNames: ConstrainedNames;
+  /** The strength of the public key in bits (security-level.ts); 0 when node cannot read the key. */
+  readonly keySecurityBits: number;
+  /** The strength of the signature on this certificate in bits (security-level.ts). */
+  readonly signatureSecurityBits: number;
+  /**
+   * True for an elliptic-curve key whose parameters are not a named curve (specifiedCurve or
+   * implicitCurve), which RFC 5480 2.1.1 forbids in certificates.
+   */
+  readonly unnamedCurve: boolean;
 }
 
 // RFC 4514 3 short names (plus the common ones OpenSSL prints).
@@ -131,7 +149,32 @@ const HANDLED_EXTENSIONS = new Set([
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
   id_ce_authorityKeyIdentifier,
+  id_ce_nameConstraints,
 ]);
+
+const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const COMMON_NAME = '2.5.4.3';
+const EMAIL_ADDRESS = '1.2.840.113549.1.9.1';
+
+/** RFC 4055 3.1: the hash of RSASSA-PSS-params ([0] hashAlgorithm, SHA-1 when absent). */
+function pssHash(parameters: ArrayBuffer | null | undefined): string | undefined {
+  if (parameters === null || parameters === undefined) return undefined;
+  const der = new Uint8Array(parameters);
+  const params = readTlv(der, 0, der.length);
+  const hashField = params.tag === 0x30 ? childrenOf(der, params).find((f) => f.tag === 0xa0) : undefined;
+  if (hashField === undefined) return undefined;
+  const inner = readTlv(der, hashField.contentStart, hashField.end);
+  return AsnConvert.parse(der.subarray(hashField.contentStart, inner.end), AlgorithmIdentifier).algorithm;
+}
+
+/** node's KeyObject for the certificate's key, or undefined for a key OpenSSL cannot load. */
+function publicKeyOf(node: X509Certificate): KeyObject | undefined {
+  try {
+    return node.publicKey;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Decodes a DER certificate. Throws (a RangeError or the decoder's error) when the bytes are
@@ -146,6 +189,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   let keyUsage: Set<KeyUsageType> | undefined;
   let extendedKeyUsage: string[] | undefined;
   let subjectAltNames: SubjectAltName[] | undefined;
+  let altNames: ConstrainedNames['altNames'];
+  let nameConstraints: NameConstraints | undefined;
   let subjectKeyId: string | undefined;
   let authorityKeyId: string | undefined;
   const unhandledCriticalExtensions: string[] = [];
@@ -169,6 +214,10 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
         break;
       case id_ce_subjectAltName:
         subjectAltNames = decodeAltNames(value);
+        altNames = decodeGeneralNames(new Uint8Array(value));
+        break;
+      case id_ce_nameConstraints:
+        nameConstraints = decodeNameConstraints(new Uint8Array(value));
         break;
       case id_ce_subjectKeyIdentifier:
         subjectKeyId = hex(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
@@ -182,6 +231,10 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
         if (ext.critical && !HANDLED_EXTENSIONS.has(ext.extnID)) unhandledCriticalExtensions.push(ext.extnID);
     }
   }
+  const spki = tbs.subjectPublicKeyInfo;
+  const curveParameters = spki.algorithm.parameters;
+  const attributes = [...tbs.subject].flatMap((rdn) => [...rdn]);
+  const textOf = (type: string): string[] => attributes.filter((a) => a.type === type).map((a) => a.value.toString());
   return {
     der,
     node,
@@ -201,5 +254,22 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     subjectKeyId,
     authorityKeyId,
     unhandledCriticalExtensions,
+    nameConstraints,
+    constrainedNames: {
+      subjectRdns: normalizedRdns(tbs.subject),
+      subjectEmails: textOf(EMAIL_ADDRESS),
+      subjectCommonNames: textOf(COMMON_NAME),
+      altNames,
+    },
+    keySecurityBits: keySecurityBits(publicKeyOf(node), new Uint8Array(spki.subjectPublicKey)),
+    signatureSecurityBits: signatureSecurityBits(
+      cert.signatureAlgorithm.algorithm,
+      cert.signatureAlgorithm.algorithm === RSASSA_PSS ? pssHash(cert.signatureAlgorithm.parameters) : undefined,
+    ),
+    // RFC 5480 2.1.1: ECParameters is a namedCurve OID in PKIX; specifiedCurve (a SEQUENCE)
+    // and implicitCurve (NULL) MUST NOT be used.
+    unnamedCurve:
+      spki.algorithm.algorithm === ID_EC_PUBLIC_KEY &&
+      (curveParameters === null || curveParameters === undefined || new Uint8Array(curveParameters)[0] !== 0x06),
   };
 }

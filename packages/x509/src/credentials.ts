@@ -38,6 +38,12 @@ export interface X509ServerOptions {
   readonly rejectUnauthorized?: boolean | undefined;
   /** Restricts and orders the signature schemes (node:tls `sigalgs`). */
   readonly sigalgs?: string | undefined;
+  /**
+   * OpenSSL security level (0 to 5, default 2) for client certificate chains: every key,
+   * the trust anchor's included, and every signature hash (level 2: RSA >= 2048 bits, ECC >= 224,
+   * no MD5 or SHA-1). OpenSSL's SSL_CTX_set_security_level (`@SECLEVEL=N` in a node:tls `ciphers` string).
+   */
+  readonly securityLevel?: number | undefined;
 }
 
 export interface X509ServerCredentials extends CertificateServerCredentials {
@@ -63,6 +69,7 @@ export function x509Server(options: X509ServerOptions): X509ServerCredentials {
           ca: options.ca === undefined ? [] : parseCertificates(options.ca, 'ca'),
           rejectUnauthorized,
           sigalgs: options.sigalgs,
+          securityLevel: options.securityLevel,
         })
       : undefined;
   return { type: 'x509', signer, requestCert, rejectUnauthorized, verifier };
@@ -87,6 +94,12 @@ export interface X509ClientOptions {
   readonly checkServerIdentity?: CheckServerIdentity | undefined;
   /** Restricts and orders the signature schemes (node:tls `sigalgs`). */
   readonly sigalgs?: string | undefined;
+  /**
+   * OpenSSL security level (0 to 5, default 2) for the server's chain: every key, the trust
+   * anchor's included, and every signature hash (level 2: RSA >= 2048 bits, ECC >= 224, no MD5
+   * or SHA-1). OpenSSL's SSL_CTX_set_security_level (`@SECLEVEL=N` in a node:tls `ciphers` string).
+   */
+  readonly securityLevel?: number | undefined;
 }
 
 export interface X509ClientCredentials extends CertificateClientCredentials {
@@ -109,6 +122,7 @@ export function x509Client(options: X509ClientOptions = {}): X509ClientCredentia
     servername: options.servername,
     checkServerIdentity: options.checkServerIdentity,
     sigalgs: options.sigalgs,
+    securityLevel: options.securityLevel,
   });
   return { type: 'x509', signer, verifier };
 }

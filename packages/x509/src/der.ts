@@ -1,18 +1,20 @@
 /**
- * Just enough DER (ITU-T X.690) to cut the exact bytes of a certificate's issuer and subject
- * names out of its encoding: a CertificateRequest lists CA names as DER (RFC 5246 7.4.4), and
- * names are compared byte for byte before any normalisation (RFC 5280 7.1). Everything else
- * is decoded by @peculiar/asn1-x509.
+ * Just enough DER (ITU-T X.690) to cut exact bytes out of a certificate: the issuer and subject
+ * names (a CertificateRequest lists CA names as DER, RFC 5246 7.4.4, and names are compared
+ * byte for byte before any normalisation, RFC 5280 7.1), and the GeneralNames of the
+ * subjectAltName and nameConstraints extensions, whose iPAddress entries must be read as the
+ * exact octets (general-names.ts). Everything else is decoded by @peculiar/asn1-x509.
  */
 
 /** One tag-length-value element: where its contents start and end inside the buffer. */
-interface Tlv {
+export interface Tlv {
   readonly tag: number;
   readonly contentStart: number;
   readonly end: number;
 }
 
-function readTlv(buf: Uint8Array, offset: number, limit: number): Tlv {
+/** Reads the element at `offset`, which must end by `limit`. Throws a RangeError on bad DER. */
+export function readTlv(buf: Uint8Array, offset: number, limit: number): Tlv {
   if (offset + 2 > limit) throw new RangeError('DER: truncated header');
   const tag = buf[offset] ?? 0;
   if ((tag & 0x1f) === 0x1f) throw new RangeError('DER: high tag numbers are not used in certificates');
@@ -63,4 +65,20 @@ export function certificateNames(der: Uint8Array): { issuer: Uint8Array; subject
     issuer: der.slice(at, issuer.end),
     subject: der.slice(subjectStart, subject.end),
   };
+}
+
+/** The elements inside a constructed element, in order. Throws a RangeError on bad DER. */
+export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const child = readTlv(buf, at, parent.end);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+/** The contents octets of an element. */
+export function contentOf(buf: Uint8Array, tlv: Tlv): Uint8Array {
+  return buf.subarray(tlv.contentStart, tlv.end);
 }

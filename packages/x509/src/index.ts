@@ -9,6 +9,7 @@ export { createSigner, type X509Signer, type X509SignerOptions } from './signer.
 export { createVerifier, type X509Verifier, type X509VerifierOptions } from './verifier.js';
 export { validateChain, MAX_PEER_CHAIN, type ChainValidationOptions, type CheckServerIdentity, type ValidatedChain } from './chain.js';
 export { TrustStore } from './trust-store.js';
+export { DEFAULT_SECURITY_LEVEL } from './security-level.js';
 export { checkServerIdentity, dnsNameMatches } from './hostname.js';
 export { describeCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { SubjectAltName } from './certificate.js';

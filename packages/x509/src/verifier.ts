@@ -15,6 +15,7 @@ import { AlertDescription, DtlsError, type CertificateVerifier, type PeerVerific
 import { validateChain, type CheckServerIdentity } from './chain.js';
 import { parseCertificate } from './certificate.js';
 import { restrictSchemes } from './sigalgs.js';
+import { securityLevelOption } from './security-level.js';
 import { describeKey, SUPPORTED_SIGNATURE_SCHEMES, signatureSchemesForKey, verifyWithScheme } from './signature.js';
 import { TrustStore } from './trust-store.js';
 
@@ -31,6 +32,11 @@ export interface X509VerifierOptions {
   readonly sigalgs?: string | undefined;
   /** The clock for validity dates (default: the system clock). */
   readonly now?: (() => Date) | undefined;
+  /**
+   * OpenSSL security level (0 to 5, default 2; SSL_CTX_set_security_level, `@SECLEVEL=N`) for every
+   * key and signature of the peer's path, the trust anchor's key included (see chain.ts).
+   */
+  readonly securityLevel?: number | undefined;
 }
 
 export interface X509Verifier extends CertificateVerifier {
@@ -68,6 +74,7 @@ function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificatio
 export function createVerifier(options: X509VerifierOptions): X509Verifier {
   const trustStore = options.ca instanceof TrustStore ? options.ca : new TrustStore(options.ca);
   const rejectUnauthorized = options.rejectUnauthorized ?? true;
+  const securityLevel = securityLevelOption(options.securityLevel);
   const signatureSchemes: SignatureScheme[] = restrictSchemes(SUPPORTED_SIGNATURE_SCHEMES, options.sigalgs);
   if (signatureSchemes.length === 0) throw new TypeError('sigalgs: no supported scheme listed');
   // The key of the leaf verifyChain last decoded: verifySignature of the same handshake uses it
@@ -90,6 +97,7 @@ export function createVerifier(options: X509VerifierOptions): X509Verifier {
           hostname: context.peerRole === 'server' ? (context.servername ?? options.servername) : undefined,
           checkServerIdentity: options.checkServerIdentity,
           now: options.now?.(),
+          securityLevel,
         });
         return { authorized: true };
       } catch (err) {

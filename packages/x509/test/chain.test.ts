@@ -169,10 +169,18 @@ describe('chains made by openssl', () => {
     expect(outcome([k1.der, int.der], server_())).toBe('unsupported_certificate');
   });
 
-  it('a critical extension we do not process (nameConstraints) → unsupported_certificate', () => {
+  it('critical nameConstraints are processed: a leaf outside them → certificate_unknown (chain-policy.test.ts has the rest)', () => {
     const constrained = pki.issue('Constrained CA', root, 'int_name_constraints');
     const leaf = pki.issue('constrained-leaf', constrained, 'server');
-    expect(outcome([leaf.der, constrained.der], server_())).toBe('unsupported_certificate');
+    const err = errorOf([leaf.der, constrained.der], server_());
+    expect(err.alert).toBe(AlertDescription.certificate_unknown);
+    expect(err.message).toContain('DNS:localhost is outside the permitted subtrees');
+  });
+
+  it('a critical extension we do not process (policyConstraints) → unsupported_certificate', () => {
+    const policy = pki.issue('Policy CA', root, pki.section('int_policy_constraints', 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign\npolicyConstraints = critical, requireExplicitPolicy:0'));
+    const leaf = pki.issue('policy-leaf', policy, 'server');
+    expect(outcome([leaf.der, policy.der], server_())).toBe('unsupported_certificate');
   });
 
   it('an RSA chain made by openssl', () => {

@@ -35,6 +35,16 @@ export class Scratch {
     }
   }
 
+  /** Runs openssl with extra environment variables (for `openssl ca`'s $ENV:: configuration). */
+  opensslEnv(args: readonly string[], env: Readonly<Record<string, string>>): string {
+    try {
+      return execFileSync('openssl', args, { cwd: this.dir, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }).toString('utf8');
+    } catch (err) {
+      const stderr = err instanceof Error && 'stderr' in err ? String(err.stderr) : '';
+      throw new Error(`openssl ${args.join(' ')} failed: ${stderr}`, { cause: err });
+    }
+  }
+
   /** True when openssl exits 0. */
   opensslOk(args: readonly string[]): boolean {
     try {
