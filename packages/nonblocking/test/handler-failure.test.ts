@@ -80,7 +80,7 @@ interface EchoTally {
 
 /** `n` clients, each sending a numbered message and waiting for its echo, every ~10 ms, until `done()`. */
 async function echoClients(port: number, n: number, done: () => boolean): Promise<{ finished: Promise<EchoTally[]> }> {
-  const sockets = await Promise.all(Array.from({ length: n }, () => connect({ host: '127.0.0.1', port, psk: clientPsk() })));
+  const sockets = await Promise.all(Array.from({ length: n }, () => connect({ host: '127.0.0.1', port, psk: clientPsk(), handshakeTimeoutMs: 5000 })));
   const tallies = sockets.map((): EchoTally => ({ sent: 0, echoed: 0, missed: undefined }));
   const finished = Promise.all(
     sockets.map(async (socket, i) => {
@@ -106,7 +106,7 @@ async function echoClients(port: number, n: number, done: () => boolean): Promis
 
 /** Connects, asks the oversize handler for 100 KB, and resolves with how the connection ended. */
 async function askFor100KB(port: number): Promise<{ alert: number | undefined; fromPeer: boolean | undefined } | 'still open'> {
-  const socket = await connect({ host: '127.0.0.1', port, psk: clientPsk() });
+  const socket = await connect({ host: '127.0.0.1', port, psk: clientPsk(), handshakeTimeoutMs: 5000 });
   // Not events.once(): it listens for 'error' too, and rejects with it.
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(() => ({ alert: socket.error?.alert, fromPeer: socket.error?.fromPeer }));
   socket.send('send 100 KB');
@@ -119,7 +119,7 @@ describe("the README's server survives a failing handler (child process)", () =>
   it.each([
     ['as-written', 'a peer sends a fatal alert after its handshake (the for await throws)'],
     ['oversize', 'a peer sends a fatal alert, another makes the handler send 100 000 bytes (RangeError)'],
-  ] as const)('%s: %s; 10 clients echo throughout, every echo comes back, the process exits 0 when closed', async (mode) => {
+  ] as const)('%s: %s; 10 clients echo throughout, every echo comes back, the process exits 0 when closed', async (mode, _what) => {
     const server = await startReadmeServer(mode);
     let stop = false;
     const clients = await echoClients(server.port, 10, () => stop);
