@@ -8,10 +8,17 @@
  * such a host from locking everyone else out:
  * - one address group holds at most `maxHandshakesPerAddress` slots;
  * - when a bound is reached, the slot whose peer has gone longest without making progress gives
- *   way to the new verified ClientHello — if that peer has been silent for at least
- *   `stalledAfterMs` (the server's first retransmission timeout: RFC 6347 4.2.4.1 treats a flight
- *   unanswered for that long as lost). Peers that answer keep their slot; a fresh handshake is
- *   never pushed out by a burst of newer ones before it had a round trip's chance to answer.
+ *   way to the new verified ClientHello — if we are waiting on that peer (not on our own key
+ *   lookup or signature) and it has been silent for at least `stalledAfterMs` (the server's first
+ *   retransmission timeout: RFC 6347 4.2.4.1 treats a flight unanswered for that long as lost).
+ *   Peers that answer keep their slot; a fresh handshake is never pushed out by a burst of newer
+ *   ones before it had a round trip's chance to answer (an honest burst is refused, as before,
+ *   and gets in with its retransmission, rather than evicting itself).
+ *
+ * The price: a flood of at least `maxHandshakes / stalledAfterMs` verified ClientHellos per
+ * second, from at least `maxHandshakes / maxHandshakesPerAddress` addresses, still keeps the table
+ * full of young handshakes (1 000 per second from 16 addresses with the defaults, where 34 per
+ * second from one address used to be enough).
  *
  * "Progress" is decided by the caller (a datagram from the peer advanced the handshake): each
  * table keeps its slots in the order of their last progress, so the oldest is the first.
@@ -54,12 +61,15 @@ export class HandshakeSlots<T> {
     return this.groups.get(group)?.size ?? 0;
   }
 
-  /** Whether a new handshake from `group` fits, needs a stalled one evicted, or must be refused. */
-  admit(group: string, now: number): Admission<T> {
+  /**
+   * Whether a new handshake from `group` fits, needs a stalled one evicted, or must be refused.
+   * `waitingOnPeer` tells a handshake that waits for its peer from one that waits for us.
+   */
+  admit(group: string, now: number, waitingOnPeer: (item: T) => boolean): Admission<T> {
     const own = this.groups.get(group);
     // The address's own bound first: an address at its bound can only push out its own stalled handshakes.
-    if (own !== undefined && own.size >= this.maxHandshakesPerAddress) return this.oldest(own, 'maxHandshakesPerAddress', now);
-    if (this.slots.size >= this.maxHandshakes) return this.oldest(this.slots, 'maxHandshakes', now);
+    if (own !== undefined && own.size >= this.maxHandshakesPerAddress) return this.stalled(own, 'maxHandshakesPerAddress', now, waitingOnPeer);
+    if (this.slots.size >= this.maxHandshakes) return this.stalled(this.slots, 'maxHandshakes', now, waitingOnPeer);
     return { type: 'free' };
   }
 
@@ -90,11 +100,14 @@ export class HandshakeSlots<T> {
     return true;
   }
 
-  private oldest(table: Map<T, Slot>, bound: SlotBound, now: number): Admission<T> {
-    const first = table.entries().next();
-    if (first.done === true) return { type: 'refuse', bound };
-    const [victim, slot] = first.value;
-    const stalledMs = now - slot.since;
-    return stalledMs >= this.stalledAfterMs ? { type: 'evict', victim, bound, stalledMs } : { type: 'refuse', bound };
+  /** The least recently progressed handshake that waits on a peer silent for stalledAfterMs, if any. */
+  private stalled(table: Map<T, Slot>, bound: SlotBound, now: number, waitingOnPeer: (item: T) => boolean): Admission<T> {
+    for (const [victim, slot] of table) {
+      const stalledMs = now - slot.since;
+      // Oldest first: once one is too recent, so are all that follow.
+      if (stalledMs < this.stalledAfterMs) break;
+      if (waitingOnPeer(victim)) return { type: 'evict', victim, bound, stalledMs };
+    }
+    return { type: 'refuse', bound };
   }
 }

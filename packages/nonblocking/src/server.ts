@@ -261,7 +261,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (replacing === undefined && this.routes.size >= this.maxConnections) {
       refusal = 'maxConnections';
     } else {
-      admission = this.slots.admit(addressGroup(rinfo.address), now);
+      admission = this.slots.admit(addressGroup(rinfo.address), now, waitingOnPeer);
       if (admission.type === 'refuse') refusal = admission.bound;
     }
     if (refusal !== undefined) {
@@ -396,6 +396,16 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 }
 
 function noop(): void {}
+
+/**
+ * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange
+ * signature: both may be asynchronous), not on the peer: a slow answer of ours is not the peer's stall.
+ */
+const WAITING_ON_US = new Set(['wait_psk', 'wait_signature']);
+
+function waitingOnPeer(socket: DtlsSocket): boolean {
+  return !WAITING_ON_US.has(socket.handshakeState);
+}
 
 /**
  * Creates a DTLS server (node:tls createServer): `onConnection` listens for 'connection'. It may

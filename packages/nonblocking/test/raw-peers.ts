@@ -29,6 +29,9 @@ export async function handshakeThenFatalAlert(port: number, host = '127.0.0.1', 
   }
 }
 
+const RETRY_MS = 400;
+const RETRIES = 3;
+
 export interface StallingFlood {
   /** Sockets whose ClientHello with a cookie was sent (the server answered the cookie exchange). */
   readonly cookiesPassed: () => number;
@@ -45,10 +48,13 @@ export interface StallingFloodOptions {
   readonly localAddress: string;
   /** Sockets (ports). */
   readonly sockets: number;
-  /** New exchanges started per second, at most (the whole flood is bounded in rate). */
+  /** New exchanges started per second during the first round (one per socket), at most. */
   readonly perSecond: number;
-  /** After the first round, keep starting a fresh exchange on each port in turn until stopped. */
-  readonly keepGoing: boolean;
+  /**
+   * After the first round, a fresh exchange on each port in turn at this rate until stopped (0:
+   * none). The issue's "~67 datagrams/s keep it locked" is 34 exchanges per second.
+   */
+  readonly thenPerSecond: number;
 }
 
 /**
@@ -68,23 +74,43 @@ export async function stallingFlood(o: StallingFloodOptions): Promise<StallingFl
   }
   await Promise.all(sockets.map((udp) => new Promise<void>((resolve) => udp.bind(0, o.localAddress, resolve))));
 
+  const timers = new Set<NodeJS.Timeout>();
   const start = (udp: dgram.Socket): void => {
     if (stopped) return;
     const conn = DtlsConnection.client({ psk: clientPsk() });
     conn.connect(performance.now());
     udp.removeAllListeners('message');
-    let answered = false;
+    // Like any client, the attacker sends a datagram again when its answer does not come (the
+    // burst loses some on a busy loopback): 'hello' until the HelloVerifyRequest, 'cookie' until
+    // the server's flight. Once that arrives the peer stalls: nothing more is ever answered.
+    let phase: 'hello' | 'cookie' | 'stalled' = 'hello';
+    let last = conn.datagramsToSend();
+    let tries = 0;
+    const retry = (): void => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (stopped || phase === 'stalled' || tries >= RETRIES) return;
+        tries++;
+        for (const d of last) send(udp, d);
+        retry();
+      }, RETRY_MS);
+      timers.add(timer);
+    };
     udp.on('message', (msg) => {
-      // The first reply is the HelloVerifyRequest: answer it with the cookie, once. Whatever comes
-      // after (the server's flight, its retransmissions) is never answered: the stall.
-      if (answered || stopped) return;
-      answered = true;
+      if (stopped || phase === 'stalled') return;
+      if (phase === 'cookie') {
+        phase = 'stalled';
+        return;
+      }
+      phase = 'cookie';
+      tries = 0;
       conn.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), performance.now());
-      const out = conn.datagramsToSend();
-      if (out.length > 0) passed++;
-      for (const d of out) send(udp, d);
+      last = conn.datagramsToSend();
+      if (last.length > 0) passed++;
+      for (const d of last) send(udp, d);
     });
-    for (const d of conn.datagramsToSend()) send(udp, d);
+    for (const d of last) send(udp, d);
+    retry();
   };
   const send = (udp: dgram.Socket, d: Uint8Array): void => {
     sent++;
@@ -96,21 +122,29 @@ export async function stallingFlood(o: StallingFloodOptions): Promise<StallingFl
   };
 
   const tickMs = 10;
-  const perTick = Math.max(1, Math.round((o.perSecond * tickMs) / 1000));
   let next = 0;
   let firstRoundDone: () => void = () => {};
   const firstRound = new Promise<void>((resolve) => (firstRoundDone = resolve));
   const loop = (async (): Promise<void> => {
+    // Paced by the clock, not by the count of ticks: timers fire late under load.
+    const t0 = performance.now();
+    let roundEnd = 0;
     while (!stopped) {
-      for (let i = 0; i < perTick && !stopped; i++) {
+      const elapsed = performance.now() - t0;
+      const due =
+        next < sockets.length
+          ? Math.min(sockets.length, Math.ceil((elapsed * o.perSecond) / 1000))
+          : sockets.length + Math.floor(((elapsed - roundEnd) * o.thenPerSecond) / 1000);
+      while (next < due && !stopped) {
         const udp = sockets[next % sockets.length];
         next++;
         if (udp !== undefined) start(udp);
+        if (next === sockets.length) {
+          roundEnd = performance.now() - t0;
+          firstRoundDone();
+        }
       }
-      if (next >= sockets.length) {
-        firstRoundDone();
-        if (!o.keepGoing) return;
-      }
+      if (next >= sockets.length && o.thenPerSecond === 0) return;
       await sleep(tickMs);
     }
   })();
@@ -121,6 +155,7 @@ export async function stallingFlood(o: StallingFloodOptions): Promise<StallingFl
     stop: async () => {
       stopped = true;
       await loop;
+      for (const t of timers) clearTimeout(t);
       await Promise.all(sockets.map((udp) => new Promise<void>((resolve) => udp.close(() => resolve()))));
     },
   };
