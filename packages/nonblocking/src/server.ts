@@ -213,7 +213,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       await new Promise<void>((resolve) => socket.close(() => resolve()));
       this.socket = undefined;
     }
-    this.emit('close');
+    emitOrThrowLater(() => this.emit('close'));
   }
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
@@ -321,14 +321,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
           }
         },
         onKeylog: (line, s) => {
-          this.keylog?.(line);
-          if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
+          // The key log function and 'keylog' listeners are the user's code for this connection.
+          try {
+            this.keylog?.(line);
+            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
+          } catch (error) {
+            this.handlerFailed(s, error);
+          }
         },
         onListenerError: (s, error) => this.handlerFailed(s, error),
         onEnd: (s, error, established) => {
           this.slots.remove(s);
           if (this.routes.get(key) === s) this.routes.delete(key);
-          if (!established && error && this.listenerCount('clientError') > 0) this.emit('clientError', error, { address, port });
+          if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
         },
       },
     });
@@ -366,7 +371,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.counters.handlerErrors++;
     const error = thrown instanceof Error ? thrown : new Error(`handler threw ${String(thrown)}`, { cause: thrown });
     socket.abort(AlertDescription.internal_error, `handler failed: ${error.message}`);
-    this.emit('connectionError', error, 'handler', { address: socket.remoteAddress, port: socket.remotePort });
+    emitOrThrowLater(() => this.emit('connectionError', error, 'handler', { address: socket.remoteAddress, port: socket.remotePort }));
   }
 
   /**
@@ -396,6 +401,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 }
 
 function noop(): void {}
+
+/**
+ * Emits a server-level event from inside the runtime's bookkeeping (a connection's end, the
+ * server's close). A listener that throws is an uncaught exception, as with any EventEmitter,
+ * but only after the bookkeeping is done: it must not leave a connection half-ended or turn
+ * close()'s promise into a rejection nobody handles.
+ */
+function emitOrThrowLater(emit: () => void): void {
+  try {
+    emit();
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+}
 
 /**
  * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange

@@ -179,6 +179,30 @@ describe("a failing handler: its connection ends, 'connectionError' is emitted, 
     expect(reported).toHaveLength(2);
   });
 
+  it("a keylog function that throws is that connection's failure, not the server's", async () => {
+    let lines = 0;
+    server = createServer(
+      {
+        psk: serverPsk(),
+        keylog: () => {
+          lines++;
+          if (lines === 2) throw new Error('disk full');
+        },
+      },
+      echo,
+    );
+    const reported: string[] = [];
+    server.on('connectionError', (error, stage) => void reported.push(`${stage}: ${error.message}`));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const good = await client(port);
+    const bad = await client(port);
+    await until(() => bad.state === 'closed', 3000, 'the second connection to be aborted');
+    expect(bad.error?.alert).toBe(AlertDescription.internal_error);
+    expect(reported).toEqual(['handler: disk full']);
+    expect(await roundTrip(good, 'unaffected')).toBe('unaffected');
+    expect(server.stats.handshakes).toBe(0);
+  });
+
   it("a 'connection' listener added with server.on() that rejects is caught the same way", async () => {
     server = createServer({ psk: serverPsk() }, echo);
     const reported: string[] = [];
