@@ -285,8 +285,12 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       case 'verified':
         break;
     }
-    // Only a ClientHello whose cookie verified pushes a stalled handshake out.
-    if (admission.type === 'evict') this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
+    // Only a ClientHello whose cookie verified pushes a stalled handshake out. When the stalled
+    // one is the connection this client replaces (RFC 6347 4.2.8: same address and port), the
+    // replacement frees its slot, silently: an alert to that address would reach the new client.
+    if (admission.type === 'evict' && admission.victim !== replacing) {
+      this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
+    }
     if (replacing !== undefined) {
       this.counters.replaced++;
       replacing.destroy();

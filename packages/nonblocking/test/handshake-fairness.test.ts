@@ -4,7 +4,10 @@
  * another address (maxHandshakesPerAddress), and a full table must prefer clients that make
  * progress over handshakes that stalled (eviction).
  */
+import dgram from 'node:dgram';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { DtlsConnection } from '@dtls-kit/core';
+import { driveOverUdp } from '@dtls-kit/test-kit';
 import { pskServer } from '@dtls-kit/psk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, DEFAULTS, connect, createServer, type DtlsServer, type DtlsSocket, type EvictMessage } from '../src/index.js';
@@ -126,6 +129,43 @@ describe('a full handshake table prefers clients that make progress', () => {
     clients.push(a, b);
     expect(await roundTrip(a, 'first')).toBe('first');
     expect(await roundTrip(b, 'second')).toBe('second');
+  });
+});
+
+describe('eviction and a restarted client (RFC 6347 4.2.8)', () => {
+  it('a client that restarts on the port of its own stalled handshake replaces it without being sent the eviction alert', async () => {
+    server = createServer({ psk: serverPsk(), maxHandshakes: 1 }, echo);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    try {
+      // First life: the cookie exchange, then silence (the device rebooted).
+      const first = DtlsConnection.client({ psk: clientPsk() });
+      first.connect(performance.now());
+      let replies = 0;
+      const onFirst = (msg: Buffer): void => {
+        if (replies++ > 0) return;
+        first.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), performance.now());
+        for (const d of first.datagramsToSend()) udp.send(d, port, '127.0.0.1');
+      };
+      udp.on('message', onFirst);
+      for (const d of first.datagramsToSend()) udp.send(d, port, '127.0.0.1');
+      await until(() => server?.stats.handshakes === 1, 2000, 'the first handshake');
+      await sleep(1100); // stalled past the first retransmission timeout: evictable
+      udp.off('message', onFirst);
+
+      // Second life, same port: its verified ClientHello replaces the stalled handshake.
+      const second = DtlsConnection.client({ psk: clientPsk() });
+      second.connect(performance.now());
+      const driver = driveOverUdp(second, udp, { address: '127.0.0.1', port });
+      await until(() => second.state !== 'handshaking', 5000, 'the second handshake');
+      driver.stop();
+      expect(second.error?.message).toBeUndefined();
+      expect(second.state).toBe('established');
+      expect(server.stats).toMatchObject({ replaced: 1, evicted: 0, established: 1 });
+    } finally {
+      udp.close();
+    }
   });
 });
 
