@@ -56,6 +56,11 @@ export class HandshakeSlots<T> {
     return this.slots.size;
   }
 
+  /** Whether `item` holds a slot. */
+  has(item: T): boolean {
+    return this.slots.has(item);
+  }
+
   /** Handshakes in progress from one address group. */
   countIn(group: string): number {
     return this.groups.get(group)?.size ?? 0;

@@ -260,7 +260,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     let refusal: RefuseMessage['reason'] | undefined;
     if (replacing === undefined && this.routes.size >= this.maxConnections) {
       refusal = 'maxConnections';
-    } else {
+    } else if (replacing === undefined || !this.slots.has(replacing)) {
+      // (A client replacing its own handshake in progress reuses that slot: same address, same count.)
       admission = this.slots.admit(addressGroup(rinfo.address), now, waitingOnPeer);
       if (admission.type === 'refuse') refusal = admission.bound;
     }
@@ -285,10 +286,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       case 'verified':
         break;
     }
-    // Only a ClientHello whose cookie verified pushes a stalled handshake out. When the stalled
-    // one is the connection this client replaces (RFC 6347 4.2.8: same address and port), the
-    // replacement frees its slot, silently: an alert to that address would reach the new client.
-    if (admission.type === 'evict' && admission.victim !== replacing) {
+    // Only a ClientHello whose cookie verified pushes a stalled handshake out. (Never the one this
+    // client replaces: that one's slot is reused above, and is freed silently below, as an alert
+    // to its address would reach the new client.)
+    if (admission.type === 'evict') {
       this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
     }
     if (replacing !== undefined) {
