@@ -3,7 +3,16 @@
  * The main thread owns the UDP socket and the stateless cookie check; each connection's engine
  * and handler run in one worker, linked to the main thread by SharedArrayBuffer rings.
  */
-export { BlockingServer, createBlockingServer, type BlockingServerOptions, type BlockingServerStats } from './server.js';
+export {
+  BlockingServer,
+  createBlockingServer,
+  type BlockingServerEvents,
+  type BlockingServerOptions,
+  type BlockingServerStats,
+  type ConnectionErrorStage,
+  type RefusalReason,
+  type Remote,
+} from './server.js';
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
 export { BlockingConnection, type CipherInfo } from './connection.js';
 export { BlockingAlertError, BlockingTimeoutError } from './errors.js';

@@ -21,12 +21,49 @@ export interface BlockingServerOptions {
   maxThreads?: number;
   /** Verified connections that wait for a worker; past it new connections are refused. Default 16. */
   maxQueue?: number;
+  /**
+   * Connections (running or queued) from one IPv4 address at once; past it that address's new
+   * connections are refused as a full pool's are. A cookie proves an address, not a peer: without
+   * a bound below `maxThreads`, one host with many ports that passes the cookie exchange and then
+   * stalls can hold every worker until its handshakes time out. Default `maxThreads + maxQueue`
+   * (no bound of its own): a worker is held for a connection's whole life, so a bound also limits
+   * how many devices behind one NAT are served at once — choose it for your peers.
+   */
+  maxConnectionsPerAddress?: number;
   /** Bytes per ring direction per connection. Default 64 KiB. */
   ringBytes?: number;
   /** Cookie secret rotation, ms. Default 60000. */
   cookieRotationMs?: number;
   /** Worker idle timeout (ms) before Piscina ends a spare worker. Default 5000. */
   idleTimeoutMs?: number;
+}
+
+/** A peer's transport address. */
+export interface Remote {
+  address: string;
+  port: number;
+}
+
+/** Where a connection failed: the same names as @dtls-kit/nonblocking's 'connectionError'. */
+export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
+
+/** Why a verified ClientHello was refused. */
+export type RefusalReason = 'full' | 'maxConnectionsPerAddress';
+
+export interface BlockingServerEvents {
+  /** A verified connection got its task (it may wait in the queue for a worker). */
+  connection: [remote: Remote];
+  /** A verified connection was refused with a fatal internal_error alert. */
+  refused: [remote: Remote, reason: RefusalReason];
+  /**
+   * A connection failed: its setup in the worker, its handshake, its handler (which threw; the
+   * peer got a fatal internal_error alert), or the worker itself. The server goes on.
+   */
+  connectionError: [error: Error, stage: ConnectionErrorStage, remote: Remote];
+  /** The UDP socket failed. */
+  socketError: [error: Error];
+  /** The server is closed: every connection ended, the workers and the socket too. */
+  close: [];
 }
 
 export interface BlockingServerStats {
@@ -36,7 +73,7 @@ export interface BlockingServerStats {
   queued: number;
   /** Connections served to the end (any outcome). */
   completed: number;
-  /** Connections refused because the pool and its queue were full. */
+  /** Connections refused because the pool and its queue were full, or their address was at maxConnectionsPerAddress. */
   refused: number;
   /** Handshakes that failed in a worker. */
   handshakeFailures: number;
@@ -51,6 +88,10 @@ export interface BlockingServerStats {
 interface Entry {
   link: HostLink;
   done: Promise<void>;
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value), { cause: value });
 }
 
 /** A fatal alert record in epoch 0 (plaintext), sequence copied from the ClientHello. */
@@ -76,15 +117,19 @@ function plainAlert(recordSeq: number, description: AlertDescription): Uint8Arra
  * keeps the UDP socket and the stateless cookie check; each verified connection gets its own
  * shared-memory link and one worker for as long as it lives.
  *
- * Events: 'connection' (remote), 'refused' (remote), 'connectionError' (error, stage, remote), 'close'.
+ * Events (typed: BlockingServerEvents): 'connection' (remote), 'refused' (remote, reason),
+ * 'connectionError' (error, stage, remote), 'socketError' (error), 'close'.
  */
-export class BlockingServer extends EventEmitter {
+export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly socket: Socket;
   private readonly endpoint: ServerEndpoint;
   private readonly pool: Piscina;
   private readonly conns = new Map<string, Entry>();
   private readonly maxThreads: number;
   private readonly maxQueue: number;
+  private readonly maxPerAddress: number;
+  /** Connections (running or queued) per peer address. */
+  private readonly perAddress = new Map<string, number>();
   private readonly ringBytes: number;
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
@@ -97,6 +142,8 @@ export class BlockingServer extends EventEmitter {
     this.maxQueue = opts.maxQueue ?? 16;
     if (!Number.isInteger(this.maxThreads) || this.maxThreads < 1) throw new RangeError('maxThreads must be an integer >= 1');
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new RangeError('maxQueue must be an integer >= 0');
+    this.maxPerAddress = opts.maxConnectionsPerAddress ?? this.maxThreads + this.maxQueue;
+    if (!Number.isInteger(this.maxPerAddress) || this.maxPerAddress < 1) throw new RangeError('maxConnectionsPerAddress must be an integer >= 1');
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     this.handler = moduleHref(opts.handler);
     const c = opts.credentials;
@@ -167,11 +214,17 @@ export class BlockingServer extends EventEmitter {
       this.socket.send(result.datagram, port, address);
       return;
     }
-    if (this.conns.size >= this.maxThreads + this.maxQueue) {
-      // Every worker busy and the queue full: refused with a fatal alert, nothing kept.
+    const reason: RefusalReason | undefined =
+      this.conns.size >= this.maxThreads + this.maxQueue
+        ? 'full' // every worker busy and the queue full
+        : (this.perAddress.get(address) ?? 0) >= this.maxPerAddress
+          ? 'maxConnectionsPerAddress' // this address holds its share already
+          : undefined;
+    if (reason !== undefined) {
+      // Refused with a fatal alert (RFC 5246 7.2.2), nothing kept.
       this.counters.refused++;
       this.socket.send(plainAlert(result.hello.recordSeq, AlertDescription.internal_error), port, address);
-      this.emit('refused', { address, port });
+      this.emit('refused', { address, port }, reason);
       return;
     }
     this.start(key, address, port, result.hello);
@@ -191,26 +244,36 @@ export class BlockingServer extends EventEmitter {
       remotePort: port,
       hello,
     };
-    const done = (this.pool.run(task) as Promise<WorkerResult>).then(
-      (r) => {
-        if (!r.ok) {
+    // The events are emitted outside this promise chain: a listener that throws must not turn
+    // into an unhandled rejection of `done` (which close() awaits).
+    const report = (error: Error, stage: ConnectionErrorStage): void => {
+      process.nextTick(() => this.emit('connectionError', error, stage, { address, port }));
+    };
+    const done = (this.pool.run(task) as Promise<WorkerResult>)
+      .then(
+        (r) => {
+          if (r.ok) return;
           if (r.stage === 'handler') this.counters.handlerErrors++;
           else this.counters.handshakeFailures++;
-          this.emit('connectionError', deserializeError(r.error), r.stage, { address, port });
-        }
-      },
-      (err: unknown) => {
-        this.counters.handlerErrors++;
-        this.emit('connectionError', err, 'worker', { address, port });
-      },
-    ).finally(() => {
-      link.finish();
-      this.counters.completed++;
-      this.counters.inboundDropped += link.inDropped;
-      this.counters.outboundDropped += link.outDropped;
-      this.conns.delete(key);
-    });
+          report(deserializeError(r.error), r.stage);
+        },
+        (err: unknown) => {
+          this.counters.handlerErrors++;
+          report(asError(err), 'worker');
+        },
+      )
+      .finally(() => {
+        link.finish();
+        this.counters.completed++;
+        this.counters.inboundDropped += link.inDropped;
+        this.counters.outboundDropped += link.outDropped;
+        this.conns.delete(key);
+        const n = (this.perAddress.get(address) ?? 1) - 1;
+        if (n > 0) this.perAddress.set(address, n);
+        else this.perAddress.delete(address);
+      });
     this.conns.set(key, { link, done });
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.emit('connection', { address, port });
   }
 

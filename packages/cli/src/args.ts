@@ -15,7 +15,7 @@ export const DEFAULT_PSK_IDENTITY = 'Client_identity';
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE] [--ca FILE] [--verify] [--cipher LIST] [--mtu N]
-                  [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking]
+                  [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking] [--threads N]
   dtls-kit client --host H --port N [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE] [--ca FILE]
                   [--servername NAME] [--insecure] [--cipher LIST] [--mtu N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS]
@@ -42,6 +42,8 @@ export const USAGE = `usage:
   --runtime NAME      (server) nonblocking (default: @dtls-kit/nonblocking, one event loop) or
                       blocking (@dtls-kit/blocking: each connection echoed by a synchronous loop in
                       a worker thread); --trace and --keylog are not available with blocking
+  --threads N         (server, --runtime blocking) worker threads, i.e. connections served at
+                      once; default 4 (16 more wait in the queue, past that they are refused)
   --timeout SECONDS   (client) bound on the handshake, and on waiting for replies after the input
                       ended (then close_notify and exit 0 with a note); default 10
 `;
@@ -66,10 +68,11 @@ const OPTIONS = {
   message: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   runtime: { type: 'string' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SERVER_ONLY = ['psk-hint', 'verify', 'once'] as const;
+const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'threads'] as const;
 const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout'] as const;
 
 interface Common {
@@ -95,6 +98,8 @@ export interface ServerArgs extends Common {
   pskHint: string | undefined;
   verify: boolean;
   once: boolean;
+  /** --runtime blocking: worker threads (undefined: the library's default). */
+  threads: number | undefined;
 }
 
 export interface ClientArgs extends Common {
@@ -142,6 +147,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     // The engine runs in worker threads there: no hook for the ladder or the key log yet.
     if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
     if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
+  } else if (values.threads !== undefined && command === 'server') {
+    throw new UsageError('--threads needs --runtime blocking');
   }
 
   if (values.psk !== undefined && !/^(?:[0-9a-fA-F]{2})+$/.test(values.psk)) {
@@ -185,6 +192,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       pskHint: values['psk-hint'],
       verify: values.verify ?? false,
       once: values.once ?? false,
+      threads: integer('threads', values.threads, 1, 1024),
     };
   }
 

@@ -48,6 +48,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     credentials: credentialsOf(args),
     options,
     args: handlerArgs,
+    ...(args.threads === undefined ? {} : { maxThreads: args.threads }),
   });
 
   let stopping: Promise<void> | undefined;

@@ -55,6 +55,11 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   server.on('clientError', (error, p) => {
     io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
   });
+  // The echo listener threw (it cannot today: a reply is never larger than what came in): the
+  // library aborted that connection alone; its close line follows.
+  server.on('connectionError', (error, _stage, p) => {
+    io.stderr(`handler failed ${peerName(p.address, p.port)}: ${error.message}\n`);
+  });
   server.on('error', (error) => {
     io.stderr(`dtls-kit: socket error: ${error.message}\n`);
     stop(1);

@@ -33,6 +33,9 @@ describe.concurrent('--runtime blocking: arguments', () => {
     [['server', '--runtime', 'blocking', '--psk', PSK, '--keylog', 'k.txt'], /--keylog is not available with --runtime blocking/],
     [['client', '--runtime', 'blocking', '--host', '127.0.0.1', '--port', '1', '--psk', PSK], /--runtime blocking is only available for "server"/],
     [['server', '--runtime', 'blocking', '--cert', '/nonexistent.pem', '--key', '/nonexistent.key'], /--cert: cannot read \/nonexistent\.pem: ENOENT/],
+    [['server', '--psk', PSK, '--threads', '8'], /--threads needs --runtime blocking/],
+    [['server', '--runtime', 'blocking', '--psk', PSK, '--threads', '0'], /--threads must be 1\.\.1024, got 0/],
+    [['client', '--host', '127.0.0.1', '--port', '1', '--psk', PSK, '--threads', '2'], /--threads is not an option of "client"/],
   ])('%j exits 2 with one line', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

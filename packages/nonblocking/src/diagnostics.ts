@@ -23,8 +23,10 @@ export const CHANNELS = {
   retransmit: 'dtls-kit:retransmit',
   /** A connection ended (after its handshake or not). */
   close: 'dtls-kit:close',
-  /** A server refused a new handshake because a limit (maxConnections, maxHandshakes) was reached. */
+  /** A server refused a new handshake because a limit (maxConnections, maxHandshakes, maxHandshakesPerAddress) was reached. */
   refuse: 'dtls-kit:refuse',
+  /** A server dropped a stalled handshake to make room for a new one (a limit was reached). */
+  evict: 'dtls-kit:evict',
   /** Every datagram received or sent (the wire, for a trace: decode it with the core's codecs). */
   datagram: 'dtls-kit:datagram',
 } as const;
@@ -69,7 +71,17 @@ export interface CloseMessage extends DiagnosticsBase {
 export interface RefuseMessage {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly reason: 'maxConnections' | 'maxHandshakes';
+  readonly reason: 'maxConnections' | 'maxHandshakes' | 'maxHandshakesPerAddress';
+}
+
+/** The handshake that gave way (`socket`, its peer), and the ClientHello it gave way to. */
+export interface EvictMessage extends DiagnosticsBase {
+  /** The bound that was reached. */
+  readonly reason: 'maxHandshakes' | 'maxHandshakesPerAddress';
+  /** ms since the evicted peer last advanced its handshake (or since it began). */
+  readonly stalledMs: number;
+  /** The peer whose verified ClientHello took the slot. */
+  readonly by: { readonly address: string; readonly port: number };
 }
 
 export interface DatagramMessage {
@@ -89,6 +101,7 @@ export const channels = {
   retransmit: diagnosticsChannel.channel(CHANNELS.retransmit),
   close: diagnosticsChannel.channel(CHANNELS.close),
   refuse: diagnosticsChannel.channel(CHANNELS.refuse),
+  evict: diagnosticsChannel.channel(CHANNELS.evict),
   datagram: diagnosticsChannel.channel(CHANNELS.datagram),
 };
 

@@ -4,7 +4,7 @@
  */
 export { connect } from './connect.js';
 export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
-export { createServer, DtlsServer, type DtlsServerEvents, type DtlsServerStats } from './server.js';
+export { createServer, DtlsServer, type ConnectionErrorStage, type ConnectionHandler, type DtlsServerEvents, type DtlsServerStats } from './server.js';
 export { DtlsSocket, type CipherInfo, type DtlsSocketEvents, type SocketState } from './socket.js';
 export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';
 export type { KeylogTarget } from './keylog.js';
@@ -14,6 +14,7 @@ export {
   type CloseMessage,
   type DatagramMessage,
   type DiagnosticsBase,
+  type EvictMessage,
   type HandshakeMessage,
   type HandshakeStartMessage,
   type RefuseMessage,

@@ -7,6 +7,13 @@ export const DEFAULTS = {
   maxConnections: 10_000,
   /** Handshakes in progress (cookie verified, not yet finished) a server holds at once. */
   maxHandshakes: 1_000,
+  /**
+   * Handshakes in progress from one address (an IPv6 /64) at once. A cookie proves an address,
+   * not a peer: without this bound one host with many ports fills every handshake slot. 64 leaves
+   * room for a NAT: handshakes last a few round trips, so 64 at once is hundreds of devices behind
+   * one address starting within the same second; the rest get in with their retransmission.
+   */
+  maxHandshakesPerAddress: 64,
   /** A handshake must finish within this many ms, or the connection is dropped. */
   handshakeTimeoutMs: 30_000,
   /** A server closes a connection from which nothing was received for this long (5 minutes). */
@@ -50,8 +57,17 @@ export interface ServerRuntimeOptions extends RuntimeOptions {
   sendBufferSize?: number;
   /** Connections held at once, handshakes in progress included. Default 10 000. */
   maxConnections?: number;
-  /** Handshakes in progress held at once. Default 1 000. */
+  /**
+   * Handshakes in progress held at once. Default 1 000. When full, a new verified ClientHello
+   * takes the slot of the handshake whose peer has gone longest without progress, once that peer
+   * has been silent for the first retransmission timeout (`retransmit.initialMs`, 1 s by default).
+   */
   maxHandshakes?: number;
+  /**
+   * Handshakes in progress from one address at once (IPv4 address, or IPv6 /64 prefix); the
+   * same eviction applies within an address. Default 64.
+   */
+  maxHandshakesPerAddress?: number;
 }
 
 /** Options of createServer(): the engine's server options and the runtime's. */
@@ -94,6 +110,7 @@ const RUNTIME_KEYS = [
   'sendBufferSize',
   'maxConnections',
   'maxHandshakes',
+  'maxHandshakesPerAddress',
   'host',
   'port',
   'localAddress',

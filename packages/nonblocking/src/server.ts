@@ -1,13 +1,24 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { ServerEndpoint, type DtlsError } from '@dtls-kit/core';
-import { channels, traceDatagram } from './diagnostics.js';
+import { AlertDescription, DtlsConnection, ServerEndpoint, type DtlsError } from '@dtls-kit/core';
+import { addressGroup } from './address-group.js';
+import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
+import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
 import { randomFromKeyLog, routeKey, sniffClientHello } from './routing.js';
 import { DtlsSocket } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
+
+/**
+ * Where a connection failed, as @dtls-kit/blocking's 'connectionError' names it. This server
+ * reports 'handler' there; its handshake failures are 'clientError' (as node:tls's).
+ */
+export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
+
+/** The handler given to createServer(): may be synchronous or return a promise. */
+export type ConnectionHandler = (socket: DtlsSocket) => unknown;
 
 export interface DtlsServerEvents {
   /** The UDP socket is bound. */
@@ -16,6 +27,14 @@ export interface DtlsServerEvents {
   connection: [socket: DtlsSocket];
   /** A handshake failed (the peer is not told anything more than the alert, if any). */
   clientError: [error: DtlsError, peer: { address: string; port: number }];
+  /**
+   * A connection's handler failed: a 'connection' listener (the handler given to createServer
+   * included) threw or returned a promise that rejected, or a listener of the socket ('message',
+   * 'close', ...) did. That connection was aborted with a fatal internal_error alert (unless it had
+   * already closed); every other connection goes on. Reported once per connection. The same name
+   * and arguments as @dtls-kit/blocking's; `stage` is always 'handler' here.
+   */
+  connectionError: [error: Error, stage: ConnectionErrorStage, peer: { address: string; port: number }];
   /** A connection's SSLKEYLOGFILE line (with its newline), as node:tls 'keylog'. */
   keylog: [line: Buffer, socket: DtlsSocket];
   /** The UDP socket failed. */
@@ -38,8 +57,12 @@ export interface DtlsServerStats {
   readonly accepted: number;
   /** Handshakes finished. */
   readonly established: number;
-  /** ClientHellos dropped because maxConnections or maxHandshakes was reached. */
+  /** ClientHellos dropped because maxConnections, maxHandshakes or maxHandshakesPerAddress was reached. */
   readonly refused: number;
+  /** Stalled handshakes dropped to make room for a new verified ClientHello (a handshake bound was reached). */
+  readonly evicted: number;
+  /** Connections whose handler failed (see the 'connectionError' event). */
+  readonly handlerErrors: number;
   /** Datagrams from peers without a connection that the endpoint dropped (not a ClientHello, ...). */
   readonly dropped: number;
   /** Connections that replaced an older one from the same address (RFC 6347 4.2.8). */
@@ -60,13 +83,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly timers: TimerQueue;
   private readonly now = (): number => performance.now();
   private readonly maxConnections: number;
-  private readonly maxHandshakes: number;
+  private readonly slots: HandshakeSlots<DtlsSocket>;
   private readonly idleTimeoutMs: number;
   private readonly maxBufferedBytes: number;
   private readonly keylog: ((line: string) => void) | undefined;
   private socket: dgram.Socket | undefined;
-  private handshaking = 0;
   private closing: Promise<void> | undefined;
+  /** Connections whose handler failure was reported (once each). */
+  private readonly failed = new WeakSet<DtlsSocket>();
   private readonly counters: Counters = {
     connections: 0,
     handshakes: 0,
@@ -75,22 +99,30 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     accepted: 0,
     established: 0,
     refused: 0,
+    evicted: 0,
+    handlerErrors: 0,
     dropped: 0,
     replaced: 0,
   };
 
   constructor(
     private readonly options: DtlsServerOptions,
-    onConnection?: (socket: DtlsSocket) => void,
+    onConnection?: ConnectionHandler,
   ) {
-    super();
+    // A 'connection' listener's rejected promise reaches [captureRejectionSymbol], not nobody.
+    super({ captureRejections: true });
     this.maxConnections = positiveInt('maxConnections', options.maxConnections, DEFAULTS.maxConnections);
-    this.maxHandshakes = positiveInt('maxHandshakes', options.maxHandshakes, DEFAULTS.maxHandshakes);
+    const maxHandshakes = positiveInt('maxHandshakes', options.maxHandshakes, DEFAULTS.maxHandshakes);
+    const maxPerAddress = positiveInt('maxHandshakesPerAddress', options.maxHandshakesPerAddress, DEFAULTS.maxHandshakesPerAddress);
     this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.serverIdleTimeoutMs);
     this.maxBufferedBytes = nonNegativeInt('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes);
     const handshakeTimeoutMs = positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULTS.handshakeTimeoutMs);
     // Throws here, synchronously, for bad engine options (no credentials, unknown suites, ...).
     this.endpoint = new ServerEndpoint(engineOptions(options, handshakeTimeoutMs));
+    // RFC 6347 4.2.4.1: a flight unanswered for the first retransmission timeout is taken as lost;
+    // a handshake whose peer has been silent that long may give its slot to a new client.
+    const stalledAfterMs = this.endpoint.options.retransmit.initialMs ?? 1000;
+    this.slots = new HandshakeSlots(maxHandshakes, maxPerAddress, stalledAfterMs);
     this.keylog = keylogWriter(options.keylog);
     this.timers = new TimerQueue(this.now);
     if (onConnection) this.on('connection', onConnection);
@@ -143,7 +175,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   get stats(): DtlsServerStats {
-    return { ...this.counters, connections: this.routes.size, handshakes: this.handshaking };
+    return { ...this.counters, connections: this.routes.size, handshakes: this.slots.size };
   }
 
   /** The live connections (handshakes in progress included). */
@@ -181,7 +213,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       await new Promise<void>((resolve) => socket.close(() => resolve()));
       this.socket = undefined;
     }
-    this.emit('close');
+    emitOrThrowLater(() => this.emit('close'));
   }
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
@@ -210,18 +242,29 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       // stale once it is established.
       if (existing.state === 'established') return;
     }
+    if (existing.state !== 'handshaking') {
+      existing.receive(datagram, now);
+      return;
+    }
+    // A datagram that moves the handshake on (not a retransmitted ClientHello, not noise) shows a
+    // peer that answers: its slot is safe from eviction for another stalledAfterMs.
+    const step = existing.handshakeState;
     existing.receive(datagram, now);
+    if (existing.state === 'handshaking' && existing.handshakeState !== step) this.slots.progressed(existing, now);
   }
 
   private fromNewPeer(datagram: Uint8Array, key: string, rinfo: RemoteInfo, now: number, replacing: DtlsSocket | undefined): void {
-    // Limits first, before the endpoint spends an HMAC: at a limit a ClientHello is dropped, and
-    // the client's retransmission gets in once there is room again.
-    const refusal =
-      replacing === undefined && this.routes.size >= this.maxConnections
-        ? 'maxConnections'
-        : this.handshaking >= this.maxHandshakes
-          ? 'maxHandshakes'
-          : undefined;
+    // Limits first, before the endpoint spends an HMAC: at a limit with no stalled handshake to
+    // give way, a ClientHello is dropped, and the client's retransmission gets in once there is room.
+    let admission: Admission<DtlsSocket> = { type: 'free' };
+    let refusal: RefuseMessage['reason'] | undefined;
+    if (replacing === undefined && this.routes.size >= this.maxConnections) {
+      refusal = 'maxConnections';
+    } else if (replacing === undefined || !this.slots.has(replacing)) {
+      // (A client replacing its own handshake in progress reuses that slot: same address, same count.)
+      admission = this.slots.admit(addressGroup(rinfo.address), now, waitingOnPeer);
+      if (admission.type === 'refuse') refusal = admission.bound;
+    }
     if (refusal !== undefined) {
       if (sniffClientHello(datagram) !== undefined) {
         this.counters.refused++;
@@ -231,7 +274,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       }
       return;
     }
-    const result = this.endpoint.handle(datagram, key, now);
+    const result = this.endpoint.verify(datagram, key, now);
     switch (result.type) {
       case 'drop':
         this.counters.dropped++;
@@ -240,19 +283,24 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         this.counters.helloVerifyRequests++;
         this.sendTo(result.datagram, rinfo.port, rinfo.address, undefined);
         return;
-      case 'accept':
+      case 'verified':
         break;
+    }
+    // Only a ClientHello whose cookie verified pushes a stalled handshake out. (Never the one this
+    // client replaces: that one's slot is reused above, and is freed silently below, as an alert
+    // to its address would reach the new client.)
+    if (admission.type === 'evict') {
+      this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
     }
     if (replacing !== undefined) {
       this.counters.replaced++;
       replacing.destroy();
     }
+    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now);
     this.counters.accepted++;
-    this.handshaking++;
     const { address, port } = rinfo;
-    let counted = true; // in `handshaking`
     const socket: DtlsSocket = new DtlsSocket({
-      connection: result.connection,
+      connection,
       role: 'server',
       remoteAddress: address,
       remotePort: port,
@@ -267,28 +315,82 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       },
       hooks: {
         onEstablished: (s) => {
-          if (counted) this.handshaking--;
-          counted = false;
+          this.slots.remove(s);
           this.counters.established++;
-          s.clientRandom ??= randomFromKeyLog(result.connection.keyLogLine);
-          this.emit('connection', s);
+          s.clientRandom ??= randomFromKeyLog(connection.keyLogLine);
+          try {
+            this.emit('connection', s);
+          } catch (error) {
+            // A synchronous handler threw (an async one's rejection: see captureRejectionSymbol).
+            this.handlerFailed(s, error);
+          }
         },
         onKeylog: (line, s) => {
-          this.keylog?.(line);
-          if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
+          // The key log function and 'keylog' listeners are the user's code for this connection.
+          try {
+            this.keylog?.(line);
+            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
+          } catch (error) {
+            this.handlerFailed(s, error);
+          }
         },
+        onListenerError: (s, error) => this.handlerFailed(s, error),
         onEnd: (s, error, established) => {
-          if (counted) this.handshaking--;
-          counted = false;
+          this.slots.remove(s);
           if (this.routes.get(key) === s) this.routes.delete(key);
-          if (!established && error && this.listenerCount('clientError') > 0) this.emit('clientError', error, { address, port });
+          if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
         },
       },
     });
     socket.clientRandom = sniffClientHello(datagram)?.random;
     this.routes.set(key, socket);
+    this.slots.add(socket, addressGroup(address), now);
     // The endpoint fed the ClientHello to the connection: its first flight is waiting.
     socket.kick();
+  }
+
+  /**
+   * Drops a stalled handshake for a newcomer. Its peer is told with a fatal alert (in epoch 0, as
+   * any handshake failure: RFC 5246 7.2.2), so a slow but honest client fails at once and may try
+   * again, rather than retransmitting into nothing until its handshake timeout.
+   */
+  private evict(victim: DtlsSocket, why: Pick<EvictMessage, 'reason' | 'stalledMs' | 'by'>): void {
+    this.counters.evicted++;
+    if (channels.evict.hasSubscribers) {
+      const message: EvictMessage = { socket: victim, role: 'server', remoteAddress: victim.remoteAddress, remotePort: victim.remotePort, ...why };
+      channels.evict.publish(message);
+    }
+    const seconds = (why.stalledMs / 1000).toFixed(1);
+    victim.abort(AlertDescription.internal_error, `handshake evicted: no progress for ${seconds} s while ${why.reason} was reached`);
+    // abort() ended it synchronously (onEnd freed the slot); make sure, should it not have.
+    this.slots.remove(victim);
+  }
+
+  /**
+   * A connection's handler failed: that connection ends with internal_error (RFC 5246 7.2.2: the
+   * application cannot go on), the failure is reported once, and nothing else is touched.
+   */
+  private handlerFailed(socket: DtlsSocket, thrown: unknown): void {
+    if (this.failed.has(socket)) return;
+    this.failed.add(socket);
+    this.counters.handlerErrors++;
+    const error = thrown instanceof Error ? thrown : new Error(`handler threw ${String(thrown)}`, { cause: thrown });
+    socket.abort(AlertDescription.internal_error, `handler failed: ${error.message}`);
+    emitOrThrowLater(() => this.emit('connectionError', error, 'handler', { address: socket.remoteAddress, port: socket.remotePort }));
+  }
+
+  /**
+   * A listener returned a promise that rejected (captureRejections). A 'connection' or 'keylog'
+   * listener works for one connection: its failure stays with that connection. Any other
+   * listener's goes to 'error', as node's EventEmitter does by default.
+   */
+  override [EventEmitter.captureRejectionSymbol](error: Error, event: unknown, ...args: unknown[]): void {
+    const socket = event === 'connection' ? args[0] : event === 'keylog' ? args[1] : undefined;
+    if (socket instanceof DtlsSocket) {
+      this.handlerFailed(socket, error);
+      return;
+    }
+    this.emit('error', error);
   }
 
   private sendTo(datagram: Uint8Array, port: number, address: string, connection: DtlsSocket | undefined): void {
@@ -305,7 +407,37 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
 function noop(): void {}
 
-/** Creates a DTLS server (node:tls createServer): `onConnection` listens for 'connection'. */
-export function createServer(options: DtlsServerOptions, onConnection?: (socket: DtlsSocket) => void): DtlsServer {
+/**
+ * Emits a server-level event from inside the runtime's bookkeeping (a connection's end, the
+ * server's close). A listener that throws is an uncaught exception, as with any EventEmitter,
+ * but only after the bookkeeping is done: it must not leave a connection half-ended or turn
+ * close()'s promise into a rejection nobody handles.
+ */
+function emitOrThrowLater(emit: () => void): void {
+  try {
+    emit();
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+}
+
+/**
+ * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange
+ * signature: both may be asynchronous), not on the peer: a slow answer of ours is not the peer's stall.
+ */
+const WAITING_ON_US = new Set(['wait_psk', 'wait_signature']);
+
+function waitingOnPeer(socket: DtlsSocket): boolean {
+  return !WAITING_ON_US.has(socket.handshakeState);
+}
+
+/**
+ * Creates a DTLS server (node:tls createServer): `onConnection` listens for 'connection'. It may
+ * be async: if it throws or its promise rejects, that connection is aborted and 'connectionError'
+ * is emitted; the server and its other connections go on.
+ */
+export function createServer(options: DtlsServerOptions, onConnection?: ConnectionHandler): DtlsServer {
   return new DtlsServer(options, onConnection);
 }

@@ -20,6 +20,12 @@ export interface SocketHooks {
   onKeylog?(line: string, socket: DtlsSocket): void;
   /** Called once, before 'close' is emitted. */
   onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
+  /**
+   * A listener of this socket threw, or returned a promise that rejected. With this hook (a
+   * server's sockets) the failure stays with the connection: the owner decides (aborts it, reports
+   * it). Without it (a client) a throw propagates as any EventEmitter listener's would.
+   */
+  onListenerError?(socket: DtlsSocket, error: unknown): void;
 }
 
 /** @internal how the runtime builds a socket. */
@@ -189,7 +195,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** @internal use connect() or createServer(). */
   constructor(init: SocketInit) {
-    super();
+    // An async listener's rejection reaches [captureRejectionSymbol] rather than nobody.
+    super({ captureRejections: init.hooks.onListenerError !== undefined });
     this.conn = init.connection;
     this.transport = init.transport;
     this.timers = init.timers;
@@ -334,6 +341,17 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return done;
   }
 
+  /**
+   * Ends the connection with a fatal alert of ours (default `internal_error`, RFC 5246 7.2.2:
+   * the application cannot go on); `'close'` follows with the error. Nothing happens once closed.
+   */
+  abort(description: AlertDescription = AlertDescription.internal_error, message = 'connection aborted by the application'): void {
+    if (this.ended) return;
+    this.closingByUs = true;
+    this.conn.abort(description, message);
+    this.pump();
+  }
+
   /** Ends the connection at once without telling the peer (no close_notify). */
   destroy(error?: DtlsError): void {
     if (this.ended) return;
@@ -356,6 +374,11 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   // ---------------------------------------------------------------- the driver (internal)
+
+  /** @internal the engine's handshake step (a server tells progress from it). */
+  get handshakeState(): string {
+    return this.conn.handshakeState;
+  }
 
   /** @internal a datagram from the peer. */
   receive(datagram: Uint8Array, now: number): void {
@@ -380,7 +403,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     if (this.ended) return;
     if (this.idleCheckAt !== undefined && this.idleCheckAt <= now) {
       if (now - this.lastActivity >= this.idleTimeoutMs) {
-        this.emit('timeout');
+        this.guarded(() => this.emit('timeout'));
         if (!this.ended) void this.close();
         return;
       }
@@ -454,7 +477,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       case 'alert':
         this.lastActivity = this.now();
         this.publishAlert('received', 'warning', e.description);
-        this.emit('alert', { description: e.description, name: e.name });
+        this.guarded(() => this.emit('alert', { description: e.description, name: e.name }));
         return;
       case 'close':
         this.finish(e.error);
@@ -469,7 +492,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       return;
     }
     for (const it of this.iterators) if (!it.push(data)) this.droppedMessages++;
-    if (listening) this.emit('message', data);
+    if (listening) this.guarded(() => this.emit('message', data));
   }
 
   private park(data: Buffer): void {
@@ -491,7 +514,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       this.parkedBytes = 0;
       for (const m of parked) {
         for (const it of this.iterators) if (!it.push(m)) this.droppedMessages++;
-        this.emit('message', m);
+        this.guarded(() => this.emit('message', m));
       }
     });
   }
@@ -519,10 +542,29 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       this.closeEmitted = true;
       for (const it of this.iterators) it.end(error);
       this.iterators.clear();
-      if (error && this.listenerCount('error') > 0) this.emit('error', error);
-      this.emit('close', error !== undefined);
+      if (error && this.listenerCount('error') > 0) this.guarded(() => this.emit('error', error));
+      this.guarded(() => this.emit('close', error !== undefined));
       for (const w of this.closeWaiters.splice(0)) w();
     });
+  }
+
+  /** Runs an emit to the user's listeners; a throw goes to the owner's onListenerError when there is one. */
+  private guarded(emit: () => void): void {
+    const onListenerError = this.hooks.onListenerError;
+    if (onListenerError === undefined) {
+      emit();
+      return;
+    }
+    try {
+      emit();
+    } catch (error) {
+      onListenerError(this, error);
+    }
+  }
+
+  /** An async listener's promise rejected (captureRejections is on only with onListenerError). */
+  override [EventEmitter.captureRejectionSymbol](error: Error, ..._event: unknown[]): void {
+    this.hooks.onListenerError?.(this, error);
   }
 
   private whenClosed(): Promise<void> {
