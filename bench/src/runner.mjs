@@ -38,8 +38,10 @@ export function start(command, args, { env } = {}) {
   child.stderr.on('data', (chunk) => {
     if (stderr.length < 20_000) stderr += chunk;
   });
+  // 'close', not 'exit': 'exit' can come before the last stdout chunk is read, and a RESULT line
+  // printed just before exiting would be missed.
   const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       live.delete(child);
       resolve({ code, signal });
       for (const w of [...waiters]) w.check();
@@ -58,7 +60,7 @@ export function start(command, args, { env } = {}) {
           if (found !== undefined) {
             done();
             resolve(found.slice(prefix.length).trim());
-          } else if (exitInfo !== null || child.exitCode !== null || child.signalCode !== null) {
+          } else if (exitInfo !== null) {
             done();
             reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before "${prefix}": ${stderr.trim().slice(-2000)}`));
           }
