@@ -40,15 +40,16 @@ export interface FragmentPlan {
 export class PartialMessage {
   private arena: Uint8Array = EMPTY;
   private arenaUsed = 0;
-  /** Chunk i is body[starts[i], starts[i] + lengths[i]), stored at arena[offsets[i] ...]. Sorted by start. */
-  private readonly starts: number[] = [];
-  private readonly lengths: number[] = [];
-  private readonly offsets: number[] = [];
+  /**
+   * Chunks as flat triples (message offset, length, arena offset), sorted by message offset:
+   * one array of small integers, so a message costs a few hundred bytes of heap, not kilobytes.
+   */
+  private chunks: number[] | undefined;
   private coveredBytes = 0;
   /** Fragments that brought new bytes (each charged FRAGMENT_OVERHEAD). */
   private fragments = 0;
-  /** The records whose fragments brought new bytes, without repeats of the latest one. */
-  readonly sources: FragmentSource[] = [];
+  /** The records whose fragments brought new bytes, as flat (epoch, sequence number) pairs, without repeats of the latest one. */
+  private sourcePairs: number[] | undefined;
 
   constructor(
     readonly msgType: number,
@@ -64,20 +65,37 @@ export class PartialMessage {
     return this.arena.length + this.fragments * FRAGMENT_OVERHEAD;
   }
 
+  /** The records whose fragments brought bytes, in arrival order. */
+  get sources(): FragmentSource[] {
+    const pairs = this.sourcePairs ?? [];
+    const out: FragmentSource[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) out.push({ epoch: pairs[i] ?? 0, sequenceNumber: pairs[i + 1] ?? 0 });
+    return out;
+  }
+
+  /** Counts a record as a source of this message (an empty message's only fragment). */
+  addSource(source: FragmentSource): void {
+    const pairs = (this.sourcePairs ??= []);
+    const n = pairs.length;
+    if (n >= 2 && pairs[n - 2] === source.epoch && pairs[n - 1] === source.sequenceNumber) return;
+    pairs.push(source.epoch, source.sequenceNumber);
+  }
+
   /** What adding [offset, offset + size) would fill and cost. The caller has checked it lies within the message. */
   plan(offset: number, size: number): FragmentPlan {
     const end = offset + size;
     const gaps: number[] = [];
     let newBytes = 0;
     let at = offset;
-    for (let i = this.firstEndingAfter(offset); i < this.starts.length && at < end; i++) {
-      const start = this.starts[i] ?? 0;
+    const chunks = this.chunks ?? [];
+    for (let i = this.firstEndingAfter(offset); i < chunks.length && at < end; i += 3) {
+      const start = chunks[i] ?? 0;
       if (start >= end) break;
       if (start > at) {
         gaps.push(at, start);
         newBytes += start - at;
       }
-      at = Math.max(at, start + (this.lengths[i] ?? 0));
+      at = Math.max(at, start + (chunks[i + 1] ?? 0));
     }
     if (at < end) {
       gaps.push(at, end);
@@ -106,19 +124,17 @@ export class PartialMessage {
     }
     this.coveredBytes += plan.newBytes;
     this.fragments++;
-    if (source !== undefined) {
-      const last = this.sources[this.sources.length - 1];
-      if (last === undefined || last.epoch !== source.epoch || last.sequenceNumber !== source.sequenceNumber) this.sources.push(source);
-    }
+    if (source !== undefined) this.addSource(source);
   }
 
   /** The whole message; only once complete. */
   body(): Uint8Array {
-    if (this.starts.length === 1 && this.offsets[0] === 0 && this.arena.length === this.length) return this.arena;
+    const chunks = this.chunks ?? [];
+    if (chunks.length === 3 && chunks[2] === 0 && this.arena.length === this.length) return this.arena;
     const body = new Uint8Array(this.length);
-    for (let i = 0; i < this.starts.length; i++) {
-      const from = this.offsets[i] ?? 0;
-      body.set(this.arena.subarray(from, from + (this.lengths[i] ?? 0)), this.starts[i] ?? 0);
+    for (let i = 0; i + 2 < chunks.length; i += 3) {
+      const from = chunks[i + 2] ?? 0;
+      body.set(this.arena.subarray(from, from + (chunks[i + 1] ?? 0)), chunks[i] ?? 0);
     }
     return body;
   }
@@ -130,28 +146,35 @@ export class PartialMessage {
     return Math.min(this.length, Math.max(needed, this.arena.length * 2));
   }
 
-  /** Index of the first chunk that ends after `offset` (binary search over sorted, disjoint chunks). */
+  /** Index (in the flat array) of the first chunk that ends after `offset`: a binary search. */
   private firstEndingAfter(offset: number): number {
+    const chunks = this.chunks ?? [];
     let lo = 0;
-    let hi = this.starts.length;
+    let hi = chunks.length / 3;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.starts[mid] ?? 0) + (this.lengths[mid] ?? 0) <= offset) lo = mid + 1;
+      if ((chunks[3 * mid] ?? 0) + (chunks[3 * mid + 1] ?? 0) <= offset) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return 3 * lo;
   }
 
   private insertChunk(start: number, length: number, arenaOffset: number): void {
-    const i = this.firstEndingAfter(start);
-    const before = i - 1;
-    // In order: the new bytes continue the previous chunk both in the message and in the arena.
-    if (before >= 0 && (this.starts[before] ?? 0) + (this.lengths[before] ?? 0) === start && (this.offsets[before] ?? 0) + (this.lengths[before] ?? 0) === arenaOffset) {
-      this.lengths[before] = (this.lengths[before] ?? 0) + length;
+    const chunks = this.chunks;
+    if (chunks === undefined) {
+      this.chunks = [start, length, arenaOffset];
       return;
     }
-    this.starts.splice(i, 0, start);
-    this.lengths.splice(i, 0, length);
-    this.offsets.splice(i, 0, arenaOffset);
+    const i = this.firstEndingAfter(start);
+    const before = i - 3;
+    // In order: the new bytes continue the previous chunk both in the message and in the arena.
+    if (before >= 0) {
+      const previousLength = chunks[before + 1] ?? 0;
+      if ((chunks[before] ?? 0) + previousLength === start && (chunks[before + 2] ?? 0) + previousLength === arenaOffset) {
+        chunks[before + 1] = previousLength + length;
+        return;
+      }
+    }
+    chunks.splice(i, 0, start, length, arenaOffset);
   }
 }

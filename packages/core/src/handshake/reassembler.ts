@@ -122,7 +122,7 @@ export class HandshakeReassembler {
     if (f.body.length === 0 && f.length !== 0) return 'dropped';
     if (existing === undefined && f.length === 0) {
       const empty = new PartialMessage(f.msgType, 0);
-      if (source !== undefined) empty.sources.push(source);
+      if (source !== undefined) empty.addSource(source);
       this.partial.set(f.messageSeq, empty);
       return 'accepted';
     }
