@@ -24,8 +24,17 @@ export interface DtlsOptions {
   requireExtendedMasterSecret?: boolean;
   /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
   groups?: readonly NamedGroupName[];
-  /** Largest handshake message accepted, in bytes (bounds reassembly memory). Default 65536. */
+  /**
+   * Largest handshake message accepted, in bytes (a Certificate chain included); a longer one ends
+   * the handshake with an illegal_parameter alert (RFC 5246 7.2.2). Default 65536.
+   */
   maxHandshakeMessageLength?: number;
+  /**
+   * Bytes (headers included) of records of the next epoch held while the handshake waits for the
+   * peer's ChangeCipherSpec (a Finished may overtake it, RFC 6347 4.1); past it the oldest are
+   * dropped. Nothing is held once the handshake's keys are in place. Default 4096; 0 holds nothing.
+   */
+  maxHeldRecordBytes?: number;
   /** ALPN protocols offered (client) or accepted in preference order (server), RFC 7301. */
   ALPNProtocols?: readonly string[];
 }

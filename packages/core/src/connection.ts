@@ -52,7 +52,7 @@ export class DtlsConnection {
     recordSeq = 0,
   ) {
     this.lastNow = now;
-    this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize });
+    this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize, maxHeldBytes: options.maxHeldRecordBytes });
     // RFC 6347 4.2.1: a server's records continue from the ClientHello's record sequence number.
     if (recordSeq > 0) this.records.setNextWriteSequence(0, recordSeq);
     this.handshake = makeHandshake(this.host());
@@ -318,6 +318,7 @@ export class DtlsConnection {
   private end(error: DtlsError | undefined): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
+    this.records.stopHolding();
     this.closeError = error;
     this.events.push({ type: 'close', error });
   }

@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   readonly requireExtendedMasterSecret: boolean;
   readonly groups: readonly NamedGroupName[];
   readonly maxHandshakeMessageLength: number;
+  readonly maxHeldRecordBytes: number;
   readonly alpnProtocols: readonly string[];
 }
 
@@ -81,6 +82,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     groups,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
+    maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),
     alpnProtocols: alpn,
   };
 }

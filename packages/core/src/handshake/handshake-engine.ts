@@ -205,7 +205,11 @@ export abstract class HandshakeEngine {
   private activateReadKeys(keys: EpochKeys): void {
     this.pendingReadKeys = undefined;
     this.changeCipherSpecReceived = true;
-    this.host.deliver(this.host.records.setReadKeys(keys));
+    const released = this.host.records.setReadKeys(keys);
+    // This is the handshake's last read epoch: renegotiation is refused (RFC 5746), so no later
+    // epoch can ever become readable and records of one are dropped, not held.
+    this.host.records.stopHolding();
+    this.host.deliver(released);
   }
 
   /** Handles every complete message that is ready, unless a lookup is pending. */

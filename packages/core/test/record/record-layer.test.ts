@@ -379,6 +379,40 @@ describe('RecordLayer: epochs', () => {
     expect(r3.stats.dropped).toBe(1);
   });
 
+  it('caps held records in bytes too, dropping the oldest; a record over the cap is not held', () => {
+    const m = material('aes-128-gcm');
+    const writer = new RecordLayer();
+    writer.setWriteKeys(m.keys);
+    const reader = new RecordLayer({ maxHeldBytes: 1000 });
+    // 13 + 8 + 300 + 16 = 337 bytes each: two fit in 1000, the third evicts the first.
+    for (let i = 0; i < 3; i++) reader.open(writer.seal(23, new Uint8Array(300).fill(i)));
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([2, 674, 1]);
+    reader.open(writer.seal(23, new Uint8Array(1000)));
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([2, 674, 2]);
+    expect(reader.setReadKeys(m.keys).map((r) => r.sequenceNumber)).toEqual([1, 2]);
+    expect(reader.heldBytes).toBe(0);
+    // The default is 4 KiB.
+    const byDefault = new RecordLayer();
+    for (let i = 0; i < 20; i++) byDefault.open(writer.seal(23, new Uint8Array(1000)));
+    expect(byDefault.heldBytes).toBeLessThanOrEqual(4096);
+    expect(byDefault.heldCount).toBe(3); // 1037 bytes each
+    expect(() => new RecordLayer({ maxHeldBytes: -1 })).toThrow(RangeError);
+  });
+
+  it('stopHolding(): drops what is held (counted) and holds nothing more', () => {
+    const m = material('chacha20-poly1305');
+    const writer = new RecordLayer();
+    writer.setWriteKeys(m.keys);
+    const reader = new RecordLayer();
+    reader.open(writer.seal(23, utf8('early')));
+    expect(reader.heldCount).toBe(1);
+    reader.stopHolding();
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([0, 0, 1]);
+    reader.open(writer.seal(23, utf8('later')));
+    expect([reader.heldCount, reader.stats.dropped]).toEqual([0, 2]);
+    expect(reader.setReadKeys(m.keys)).toEqual([]);
+  });
+
   it('drops records of epochs other than previous, current and next', () => {
     const reader = new RecordLayer();
     const rec = (epoch: number): Uint8Array => encodeRecord({ type: 22, version: 0xfefd, epoch, sequenceNumber: 0 }, fromHex('00'));
