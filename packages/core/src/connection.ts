@@ -75,8 +75,9 @@ export class DtlsConnection {
   ): DtlsConnection {
     const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello.messageSeq), hello.recordSeq);
     conn.currentState = 'handshaking';
-    // The records of the datagram enter the replay window, so a duplicate of it is dropped like any replay.
-    conn.records.open(hello.datagram);
+    // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
+    // 4.1.2.6), so a duplicate of it is dropped like any replay.
+    for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
     const handshake = conn.handshake;
     if (handshake instanceof ServerHandshake) conn.run(() => handshake.receiveClientHello(hello.body, hello.messageSeq));
     return conn;

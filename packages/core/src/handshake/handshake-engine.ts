@@ -7,7 +7,7 @@ import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
 import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
-import { HandshakeReassembler } from './reassembler.js';
+import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
 import { RetransmitTimer } from './retransmit-timer.js';
 import { Transcript } from './transcript.js';
 
@@ -28,6 +28,8 @@ export interface HandshakeMessage {
   readonly msgType: number;
   readonly messageSeq: number;
   readonly body: Uint8Array;
+  /** The plaintext (epoch-0) records that brought its bytes: empty when it came wholly under keys. */
+  readonly sources: readonly FragmentSource[];
 }
 
 /** What a handshake needs from the connection that owns it. */
@@ -124,6 +126,10 @@ export abstract class HandshakeEngine {
     } catch {
       return; // RFC 6347 4.1.2.7: malformed records are dropped
     }
+    // A plaintext record is marked seen in the replay window only once its content is used
+    // (RFC 6347 4.1.2.6, see RecordLayer.unprotect): the reassembler hands its record back with
+    // the message it helped complete.
+    const source = record.authenticated ? undefined : { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
     for (const f of fragments) {
       if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch && !this.acceptsPreviousEpoch(f, record.epoch)) {
         // New messages come only in the current read epoch: a Finished sent in the clear, or
@@ -132,11 +138,11 @@ export abstract class HandshakeEngine {
       }
       let result: string;
       try {
-        result = this.reassembler.add(f);
+        result = this.reassembler.add(f, source);
       } catch {
         continue; // contradictory or oversized fragment: dropped, nothing allocated
       }
-      if (result === 'old') this.onPeerRetransmission(f, record.epoch);
+      if (result === 'old') this.onPeerRetransmission(f, record);
     }
   }
 
@@ -153,8 +159,11 @@ export abstract class HandshakeEngine {
    * so we send it again — once per datagram, and only for the last message of that flight,
    * so a replayed flight cannot make us send more than it costs the sender.
    */
-  private onPeerRetransmission(f: HandshakeFragment, epoch: number): void {
-    if (this.retransmittedInDatagram || this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, epoch)) return;
+  private onPeerRetransmission(f: HandshakeFragment, record: ReadRecord): void {
+    if (this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, record.epoch)) return;
+    // Its bytes are the peer's own: an exact copy of this record is now a replay.
+    if (!record.authenticated) this.host.records.acceptUnauthenticated(record.epoch, record.sequenceNumber);
+    if (this.retransmittedInDatagram) return;
     this.retransmittedInDatagram = true;
     this.retransmit();
     // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
@@ -219,6 +228,8 @@ export abstract class HandshakeEngine {
       if (!m) return;
       this.lastHandled = m;
       this.handle(m);
+      // The state machine took the message: the plaintext records that carried it are seen.
+      for (const s of m.sources) this.host.records.acceptUnauthenticated(s.epoch, s.sequenceNumber);
     }
   }
 
@@ -318,6 +329,15 @@ export abstract class HandshakeEngine {
       this.retransmit();
       this.timer.backoff(now);
     }
+  }
+
+  /**
+   * RFC 5246 7.4.9: the Finished comes after the ChangeCipherSpec, the first message under the
+   * new keys. One that came before the ChangeCipherSpec, or with any byte from a plaintext record
+   * (epoch 0: it may have been buffered before the read epoch moved on), was not the peer's.
+   */
+  protected checkFinishedUnderNewKeys(m: HandshakeMessage): void {
+    if (!this.changeCipherSpecReceived || m.sources.length > 0) throw this.unexpected(m);
   }
 
   /** unexpected_message for a message that does not belong in the current state. */

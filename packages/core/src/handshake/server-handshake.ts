@@ -418,7 +418,7 @@ export class ServerHandshake extends HandshakeEngine {
 
   /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
   private onFinished(m: HandshakeMessage): void {
-    if (!this.changeCipherSpecReceived) throw this.unexpected(m); // RFC 5246 7.4.9: after ChangeCipherSpec only
+    this.checkFinishedUnderNewKeys(m);
     const suite = this.requireSuite();
     const keys = this.keys;
     if (!keys) throw new DtlsError(AlertDescription.internal_error, 'Finished without keys');

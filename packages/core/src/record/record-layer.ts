@@ -38,6 +38,11 @@ export interface ReadRecord {
   epoch: number;
   sequenceNumber: number;
   payload: Uint8Array;
+  /**
+   * True when an AEAD tag proved it (it is then in the replay window already); false for a
+   * plaintext epoch-0 record, which enters the window only through acceptUnauthenticated().
+   */
+  authenticated: boolean;
 }
 
 /** Counters of what the read side discarded or held (RFC 6347 4.1.2.7: silently, but counted). */
@@ -274,6 +279,19 @@ export class RecordLayer {
     return out;
   }
 
+  /**
+   * Marks a plaintext (unauthenticated) record as seen in its epoch's replay window, once the
+   * handshake has taken its content (see unprotect). No-op for an epoch with keys (its records
+   * entered the window when they authenticated) or one no longer read.
+   */
+  acceptUnauthenticated(epoch: number, sequenceNumber: number): void {
+    let state: ReadEpochState | undefined;
+    if (epoch === this.readCurrent.epoch) state = this.readCurrent;
+    else if (this.readPrevious !== undefined && epoch === this.readPrevious.epoch) state = this.readPrevious;
+    if (state === undefined || state.keys !== null) return;
+    state.window.accept(sequenceNumber);
+  }
+
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
   discardPreviousReadEpoch(): void {
     this.readPrevious = undefined;
@@ -328,14 +346,24 @@ export class RecordLayer {
     this.counters.held++;
   }
 
-  /** Replay check, then authentication and decryption; the window moves only afterwards (RFC 6347 4.1.2.6). */
+  /**
+   * Replay check, then authentication and decryption; the window moves only afterwards.
+   *
+   * RFC 6347 4.1.2.6: the right edge of the window is "the highest validated sequence number",
+   * and "the receive window is updated only if the MAC verification succeeds". A plaintext
+   * epoch-0 record has no MAC: nothing validates it but the handshake's use of it. Marking it
+   * seen on arrival let one spoofed 14-byte record with sequence number 2^48-1 push every real
+   * epoch-0 record left of the window, stalling the handshake until its deadline. So an epoch-0
+   * record is returned unmarked (authenticated: false) and enters the window only when the
+   * handshake has taken its content (acceptUnauthenticated): a message it helped complete was
+   * handled, or it repeats the message our last flight answered byte for byte.
+   */
   private unprotect(state: ReadEpochState, header: RecordHeader, fragment: Uint8Array): ReadRecord | undefined {
     const { type, epoch, sequenceNumber, version } = header;
     if (!state.window.check(sequenceNumber)) {
       this.counters.replayed++;
       return undefined;
     }
-    let payload: Uint8Array;
     const keys = state.keys;
     if (keys === null) {
       // RFC 5246 6.2.1: DTLSPlaintext.length MUST NOT exceed 2^14.
@@ -343,33 +371,29 @@ export class RecordLayer {
         this.counters.dropped++;
         return undefined;
       }
-      payload = fragment.slice();
-    } else {
-      const ivLength = keys.recordIvLength;
-      const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
-      if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
-        this.counters.dropped++;
-        return undefined;
-      }
-      const nonce =
-        ivLength > 0
-          ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength))
-          : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
-      const aad = aeadAdditionalData(epoch, sequenceNumber, type, version, plaintextLength);
-      let opened: Uint8Array | null;
-      try {
-        opened = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
-      } catch {
-        // The Aead contract says open() never throws; a provider that does still must not crash us.
-        opened = null;
-      }
-      if (opened === null) {
-        this.counters.badMac++;
-        return undefined;
-      }
-      payload = opened;
+      return { type, epoch, sequenceNumber, payload: fragment.slice(), authenticated: false };
+    }
+    const ivLength = keys.recordIvLength;
+    const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
+    if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
+      this.counters.dropped++;
+      return undefined;
+    }
+    const nonce =
+      ivLength > 0 ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength)) : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
+    const aad = aeadAdditionalData(epoch, sequenceNumber, type, version, plaintextLength);
+    let payload: Uint8Array | null;
+    try {
+      payload = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
+    } catch {
+      // The Aead contract says open() never throws; a provider that does still must not crash us.
+      payload = null;
+    }
+    if (payload === null) {
+      this.counters.badMac++;
+      return undefined;
     }
     state.window.accept(sequenceNumber);
-    return { type, epoch, sequenceNumber, payload };
+    return { type, epoch, sequenceNumber, payload, authenticated: true };
   }
 }
