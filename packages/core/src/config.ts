@@ -53,4 +53,10 @@ export interface ServerOptions extends DtlsOptions {
   x509?: CertificateServerCredentials;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   cookieRotationMs?: number;
+  /**
+   * Longest PSK identity accepted from a client, in bytes; a longer one ends the handshake with an
+   * illegal_parameter alert and is never looked up. RFC 4279 5.3 requires identities up to 128
+   * bytes to work, so 128..65535. Default 256 (OpenSSL 3's PSK_MAX_IDENTITY_LEN).
+   */
+  maxPskIdentityLength?: number;
 }

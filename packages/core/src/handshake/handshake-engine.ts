@@ -1,6 +1,6 @@
 import { AlertDescription } from '../alert.js';
 import { constantTimeEqual } from '../bytes.js';
-import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
 import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
@@ -131,16 +131,26 @@ export abstract class HandshakeEngine {
     // the message it helped complete.
     const source = record.authenticated ? undefined : { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
     for (const f of fragments) {
-      if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch && !this.acceptsPreviousEpoch(f, record.epoch)) {
+      const current = record.epoch === this.host.records.readEpoch;
+      if (f.messageSeq >= this.reassembler.nextSeq && !current && !this.acceptsPreviousEpoch(f, record.epoch)) {
         // New messages come only in the current read epoch: a Finished sent in the clear, or
         // an old-epoch record posing as the next message, is never processed.
         continue;
+      }
+      if (current && f.length > this.options.maxHandshakeMessageLength) {
+        // A message over our limit (a Certificate chain, say) ends the handshake with a reason
+        // rather than a timeout: RFC 5246 7.2.2 illegal_parameter ("a field in the handshake was
+        // out of range"), the alert OpenSSL sends for an excessive message size. A stale record
+        // of an earlier epoch is only dropped.
+        throw new IllegalParameterError(
+          `handshake message ${f.messageSeq} (type ${f.msgType}) of ${f.length} bytes exceeds maxHandshakeMessageLength (${this.options.maxHandshakeMessageLength})`,
+        );
       }
       let result: string;
       try {
         result = this.reassembler.add(f, source);
       } catch {
-        continue; // contradictory or oversized fragment: dropped, nothing allocated
+        continue; // contradictory or malformed fragment: dropped, nothing allocated
       }
       if (result === 'old') this.onPeerRetransmission(f, record);
     }
