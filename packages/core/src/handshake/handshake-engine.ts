@@ -131,13 +131,13 @@ export abstract class HandshakeEngine {
     // the message it helped complete.
     const source = record.authenticated ? undefined : { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
     for (const f of fragments) {
-      const current = record.epoch === this.host.records.readEpoch;
-      if (f.messageSeq >= this.reassembler.nextSeq && !current && !this.acceptsPreviousEpoch(f, record.epoch)) {
+      const taken = record.epoch === this.host.records.readEpoch || this.acceptsPreviousEpoch(f, record.epoch);
+      if (f.messageSeq >= this.reassembler.nextSeq && !taken) {
         // New messages come only in the current read epoch: a Finished sent in the clear, or
         // an old-epoch record posing as the next message, is never processed.
         continue;
       }
-      if (current && f.length > this.options.maxHandshakeMessageLength) {
+      if (taken && f.length > this.options.maxHandshakeMessageLength) {
         // A message over our limit (a Certificate chain, say) ends the handshake with a reason
         // rather than a timeout: RFC 5246 7.2.2 illegal_parameter ("a field in the handshake was
         // out of range"), the alert OpenSSL sends for an excessive message size. A stale record

@@ -183,6 +183,30 @@ describe('HandshakeReassembler', () => {
     expect(r.bufferedBytes).toBe(8 * (1 + FRAGMENT_OVERHEAD) + 128 + 101 * FRAGMENT_OVERHEAD);
   });
 
+  it('charges at most twice the distinct bytes received plus 16 per accepted fragment, whatever the stream', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 400 })), { maxLength: 80 }),
+        (length, stream) => {
+          const r = new HandshakeReassembler({ maxMessageLength: 5000, window: 0 });
+          const seen = new Uint8Array(length);
+          let accepted = 0;
+          for (const [at, size] of stream) {
+            const offset = at % length;
+            const end = Math.min(length, offset + size);
+            const outcome = r.add(frag(0, length, offset, range(end - offset, offset)));
+            if (outcome === 'accepted') accepted++;
+            seen.fill(1, offset, end);
+            const distinct = seen.reduce((n, b) => n + b, 0);
+            if (distinct === length) break;
+            expect(r.bufferedBytes).toBeLessThanOrEqual(Math.min(length, 2 * distinct) + accepted * FRAGMENT_OVERHEAD);
+          }
+        },
+      ),
+    );
+  });
+
   it('holds a message sent in order as one run, allocating at most its length', () => {
     const r = new HandshakeReassembler();
     const m = range(65_536, 7);
