@@ -231,8 +231,8 @@ export class RecordLayer {
   /**
    * Holds no more next-epoch records, and drops (and counts) any held: called once no later read
    * epoch can ever become readable, e.g. when the handshake's last read epoch is set and
-   * renegotiation is refused (RFC 5746), or when the connection ends. Before this, an
-   * established connection held up to 32 records of 18 KB of an epoch that never comes.
+   * renegotiation is refused (RFC 5746), or when the connection ends. Without it an established
+   * connection would hold up to 32 records of an epoch that never becomes readable, for life.
    */
   stopHolding(): void {
     this.holding = false;
