@@ -24,8 +24,17 @@ export interface DtlsOptions {
   requireExtendedMasterSecret?: boolean;
   /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
   groups?: readonly NamedGroupName[];
-  /** Largest handshake message accepted, in bytes (bounds reassembly memory). Default 65536. */
+  /**
+   * Largest handshake message accepted, in bytes (a Certificate chain included); a longer one ends
+   * the handshake with an illegal_parameter alert (RFC 5246 7.2.2). Default 65536.
+   */
   maxHandshakeMessageLength?: number;
+  /**
+   * Bytes (headers included) of records of the next epoch held while the handshake waits for the
+   * peer's ChangeCipherSpec (a Finished may overtake it, RFC 6347 4.1); past it the oldest are
+   * dropped. Nothing is held once the handshake's keys are in place. Default 4096; 0 holds nothing.
+   */
+  maxHeldRecordBytes?: number;
   /** ALPN protocols offered (client) or accepted in preference order (server), RFC 7301. */
   ALPNProtocols?: readonly string[];
 }
@@ -44,4 +53,10 @@ export interface ServerOptions extends DtlsOptions {
   x509?: CertificateServerCredentials;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   cookieRotationMs?: number;
+  /**
+   * Longest PSK identity accepted from a client, in bytes; a longer one ends the handshake with an
+   * illegal_parameter alert and is never looked up. RFC 4279 5.3 requires identities up to 128
+   * bytes to work, so 128..65535. Default 256 (OpenSSL 3's PSK_MAX_IDENTITY_LEN).
+   */
+  maxPskIdentityLength?: number;
 }

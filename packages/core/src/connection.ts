@@ -52,7 +52,7 @@ export class DtlsConnection {
     recordSeq = 0,
   ) {
     this.lastNow = now;
-    this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize });
+    this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize, maxHeldBytes: options.maxHeldRecordBytes });
     // RFC 6347 4.2.1: a server's records continue from the ClientHello's record sequence number.
     if (recordSeq > 0) this.records.setNextWriteSequence(0, recordSeq);
     this.handshake = makeHandshake(this.host());
@@ -75,8 +75,9 @@ export class DtlsConnection {
   ): DtlsConnection {
     const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello.messageSeq), hello.recordSeq);
     conn.currentState = 'handshaking';
-    // The records of the datagram enter the replay window, so a duplicate of it is dropped like any replay.
-    conn.records.open(hello.datagram);
+    // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
+    // 4.1.2.6), so a duplicate of it is dropped like any replay.
+    for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
     const handshake = conn.handshake;
     if (handshake instanceof ServerHandshake) conn.run(() => handshake.receiveClientHello(hello.body, hello.messageSeq));
     return conn;
@@ -318,6 +319,7 @@ export class DtlsConnection {
   private end(error: DtlsError | undefined): void {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
+    this.records.stopHolding();
     this.closeError = error;
     this.events.push({ type: 'close', error });
   }

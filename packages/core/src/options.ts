@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   readonly requireExtendedMasterSecret: boolean;
   readonly groups: readonly NamedGroupName[];
   readonly maxHandshakeMessageLength: number;
+  readonly maxHeldRecordBytes: number;
   readonly alpnProtocols: readonly string[];
 }
 
@@ -31,6 +32,7 @@ export interface ResolvedServerOptions extends ResolvedOptions {
   readonly psk: PskServerCredentials | undefined;
   readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
+  readonly maxPskIdentityLength: number;
 }
 
 const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
@@ -38,6 +40,13 @@ const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp3
 function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min} (got ${String(value)})`);
+  return v;
+}
+
+/** RFC 4279 5.3: identities up to 128 bytes MUST work; psk_identity is opaque <0..2^16-1>. */
+function pskIdentityLimit(value: number | undefined): number {
+  const v = positiveInt('maxPskIdentityLength', value, 256, 128);
+  if (v > 0xffff) throw new RangeError(`maxPskIdentityLength must be at most 65535 (got ${v})`);
   return v;
 }
 
@@ -81,6 +90,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     groups,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
+    maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),
     alpnProtocols: alpn,
   };
 }
@@ -113,5 +123,6 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
+    maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
   };
 }

@@ -1,5 +1,5 @@
 import type { HandshakeFragment } from '../handshake/handshake-header.js';
-import { HandshakeReassembler } from '../handshake/reassembler.js';
+import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../handshake/reassembler.js';
 
 /** A ClientHello put back together from fragments that came in several datagrams. */
 export interface AssembledClientHello {
@@ -27,9 +27,9 @@ export interface ClientHelloFragmentsOptions {
 /**
  * The one bounded exception to the stateless endpoint: a ClientHello too large for the path
  * MTU arrives in fragments (RFC 6347 4.2.3) over several datagrams, and cannot be checked for a
- * cookie until it is whole. Parts are kept in a fixed-size table (entries × maxLength bytes at
- * most, oldest evicted, short lifetime), so spoofed fragments can only displace each other:
- * they never make the server's memory grow, and they create no connection. OpenSSL's
+ * cookie until it is whole. Parts are kept in a fixed-size table (entries × (maxLength + 2 KiB
+ * of fragment overhead) at most, counting bytes received, oldest evicted, short lifetime), so
+ * spoofed fragments can only displace each other: they never make the server's memory grow, and they create no connection. OpenSSL's
  * DTLSv1_listen drops such ClientHellos instead; clients with a small MTU then never connect.
  */
 export class ClientHelloFragments {
@@ -62,7 +62,9 @@ export class ClientHelloFragments {
         const oldest = this.partial.keys().next();
         if (!oldest.done) this.partial.delete(oldest.value);
       }
-      const reassembler = new HandshakeReassembler({ maxMessageLength: this.maxLength, window: 0, maxBufferedBytes: this.maxLength });
+      // The budget counts bytes held plus FRAGMENT_OVERHEAD per fragment: room for a ClientHello
+      // of maxLength bytes in up to 128 fragments.
+      const reassembler = new HandshakeReassembler({ maxMessageLength: this.maxLength, window: 0, maxBufferedBytes: this.maxLength + 128 * FRAGMENT_OVERHEAD });
       reassembler.reset(first.messageSeq);
       entry = { reassembler, startedAt: now, datagramBytes: 0 };
       this.partial.set(key, entry);

@@ -459,8 +459,7 @@ export class ClientHandshake extends HandshakeEngine {
   }
 
   private onFinished(m: HandshakeMessage): void {
-    // RFC 5246 7.4.9: Finished must come after ChangeCipherSpec, under the new keys.
-    if (!this.changeCipherSpecReceived) throw this.unexpected(m);
+    this.checkFinishedUnderNewKeys(m);
     const suite = this.requireSuite();
     const keys = this.keys;
     if (!keys) throw new DtlsError(AlertDescription.internal_error, 'Finished without keys');

@@ -1,13 +1,13 @@
 import { AlertDescription } from '../alert.js';
 import { constantTimeEqual } from '../bytes.js';
-import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../errors.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
 import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
 import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
-import { HandshakeReassembler } from './reassembler.js';
+import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
 import { RetransmitTimer } from './retransmit-timer.js';
 import { Transcript } from './transcript.js';
 
@@ -28,6 +28,8 @@ export interface HandshakeMessage {
   readonly msgType: number;
   readonly messageSeq: number;
   readonly body: Uint8Array;
+  /** The plaintext (epoch-0) records that brought its bytes: empty when it came wholly under keys. */
+  readonly sources: readonly FragmentSource[];
 }
 
 /** What a handshake needs from the connection that owns it. */
@@ -124,19 +126,33 @@ export abstract class HandshakeEngine {
     } catch {
       return; // RFC 6347 4.1.2.7: malformed records are dropped
     }
+    // A plaintext record is marked seen in the replay window only once its content is used
+    // (RFC 6347 4.1.2.6, see RecordLayer.unprotect): the reassembler hands its record back with
+    // the message it helped complete.
+    const source = record.authenticated ? undefined : { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
     for (const f of fragments) {
-      if (f.messageSeq >= this.reassembler.nextSeq && record.epoch !== this.host.records.readEpoch && !this.acceptsPreviousEpoch(f, record.epoch)) {
+      const taken = record.epoch === this.host.records.readEpoch || this.acceptsPreviousEpoch(f, record.epoch);
+      if (f.messageSeq >= this.reassembler.nextSeq && !taken) {
         // New messages come only in the current read epoch: a Finished sent in the clear, or
         // an old-epoch record posing as the next message, is never processed.
         continue;
       }
+      if (taken && f.length > this.options.maxHandshakeMessageLength) {
+        // A message over our limit (a Certificate chain, say) ends the handshake with a reason
+        // rather than a timeout: RFC 5246 7.2.2 illegal_parameter ("a field in the handshake was
+        // out of range"), the alert OpenSSL sends for an excessive message size. A stale record
+        // of an earlier epoch is only dropped.
+        throw new IllegalParameterError(
+          `handshake message ${f.messageSeq} (type ${f.msgType}) of ${f.length} bytes exceeds maxHandshakeMessageLength (${this.options.maxHandshakeMessageLength})`,
+        );
+      }
       let result: string;
       try {
-        result = this.reassembler.add(f);
+        result = this.reassembler.add(f, source);
       } catch {
-        continue; // contradictory or oversized fragment: dropped, nothing allocated
+        continue; // contradictory or malformed fragment: dropped, nothing allocated
       }
-      if (result === 'old') this.onPeerRetransmission(f, record.epoch);
+      if (result === 'old') this.onPeerRetransmission(f, record);
     }
   }
 
@@ -153,8 +169,11 @@ export abstract class HandshakeEngine {
    * so we send it again — once per datagram, and only for the last message of that flight,
    * so a replayed flight cannot make us send more than it costs the sender.
    */
-  private onPeerRetransmission(f: HandshakeFragment, epoch: number): void {
-    if (this.retransmittedInDatagram || this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, epoch)) return;
+  private onPeerRetransmission(f: HandshakeFragment, record: ReadRecord): void {
+    if (this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, record.epoch)) return;
+    // Its bytes are the peer's own: an exact copy of this record is now a replay.
+    if (!record.authenticated) this.host.records.acceptUnauthenticated(record.epoch, record.sequenceNumber);
+    if (this.retransmittedInDatagram) return;
     this.retransmittedInDatagram = true;
     this.retransmit();
     // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
@@ -205,7 +224,11 @@ export abstract class HandshakeEngine {
   private activateReadKeys(keys: EpochKeys): void {
     this.pendingReadKeys = undefined;
     this.changeCipherSpecReceived = true;
-    this.host.deliver(this.host.records.setReadKeys(keys));
+    const released = this.host.records.setReadKeys(keys);
+    // This is the handshake's last read epoch: renegotiation is refused (RFC 5746), so no later
+    // epoch can ever become readable and records of one are dropped, not held.
+    this.host.records.stopHolding();
+    this.host.deliver(released);
   }
 
   /** Handles every complete message that is ready, unless a lookup is pending. */
@@ -215,6 +238,8 @@ export abstract class HandshakeEngine {
       if (!m) return;
       this.lastHandled = m;
       this.handle(m);
+      // The state machine took the message: the plaintext records that carried it are seen.
+      for (const s of m.sources) this.host.records.acceptUnauthenticated(s.epoch, s.sequenceNumber);
     }
   }
 
@@ -314,6 +339,15 @@ export abstract class HandshakeEngine {
       this.retransmit();
       this.timer.backoff(now);
     }
+  }
+
+  /**
+   * RFC 5246 7.4.9: the Finished comes after the ChangeCipherSpec, the first message under the
+   * new keys. One that came before the ChangeCipherSpec, or with any byte from a plaintext record
+   * (epoch 0: it may have been buffered before the read epoch moved on), was not the peer's.
+   */
+  protected checkFinishedUnderNewKeys(m: HandshakeMessage): void {
+    if (!this.changeCipherSpecReceived || m.sources.length > 0) throw this.unexpected(m);
   }
 
   /** unexpected_message for a message that does not belong in the current state. */

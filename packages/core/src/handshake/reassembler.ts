@@ -1,5 +1,8 @@
 import { DecodeError, IllegalParameterError } from '../errors.js';
 import type { HandshakeFragment } from './handshake-header.js';
+import { type FragmentSource, PartialMessage } from './partial-message.js';
+
+export { FRAGMENT_OVERHEAD, type FragmentSource } from './partial-message.js';
 
 export interface HandshakeReassemblerOptions {
   /** Longest handshake message accepted, in bytes; a longer claimed length is an error. Default 65536. */
@@ -7,9 +10,10 @@ export interface HandshakeReassemblerOptions {
   /** How many messages past the next expected one may be buffered (message_seq up to nextSeq + window). Default 8. */
   window?: number;
   /**
-   * Budget for the bodies of messages being reassembled, in bytes (each also holds a coverage
-   * bitmap of 1/8 of its length). Must be at least maxMessageLength. Default 262144, or
-   * maxMessageLength when that is larger.
+   * Budget for the messages being reassembled, in bytes: the bytes that arrived (not the lengths
+   * their fragments claim) plus FRAGMENT_OVERHEAD (16) per fragment that brought new bytes. Must
+   * be at least maxMessageLength; leave room for the overhead of a message of that length.
+   * Default 262144, or twice maxMessageLength when that is larger.
    */
   maxBufferedBytes?: number;
 }
@@ -29,77 +33,21 @@ export interface ReassembledMessage {
   msgType: number;
   messageSeq: number;
   body: Uint8Array;
+  /** The records whose fragments brought its bytes (those add() was given a source for). */
+  sources: readonly FragmentSource[];
 }
 
 const DEFAULT_MAX_MESSAGE_LENGTH = 65536;
 const DEFAULT_WINDOW = 8;
 const DEFAULT_MAX_BUFFERED_BYTES = 262144;
 
-/** One message being put together: its bytes and exactly which of them have arrived. */
-class PartialMessage {
-  readonly body: Uint8Array;
-  /** Bit i set when byte i of the body has arrived: overlaps cannot count twice. */
-  private readonly covered: Uint8Array;
-  private coveredBytes = 0;
-
-  constructor(
-    readonly msgType: number,
-    readonly length: number,
-  ) {
-    this.body = new Uint8Array(length);
-    this.covered = new Uint8Array(Math.ceil(length / 8));
-  }
-
-  get complete(): boolean {
-    return this.coveredBytes === this.length;
-  }
-
-  /** Copies the fragment in; returns how many bytes were not held before. */
-  add(offset: number, bytes: Uint8Array): number {
-    const added = this.mark(offset, offset + bytes.length);
-    if (added > 0) this.body.set(bytes, offset);
-    return added;
-  }
-
-  private mark(start: number, end: number): number {
-    const bits = this.covered;
-    let added = 0;
-    let i = start;
-    while (i < end) {
-      const index = i >>> 3;
-      const old = bits[index] ?? 0;
-      if ((i & 7) === 0 && i + 8 <= end) {
-        if (old !== 0xff) {
-          added += 8 - popcount8(old);
-          bits[index] = 0xff;
-        }
-        i += 8;
-      } else {
-        const mask = 1 << (i & 7);
-        if ((old & mask) === 0) {
-          bits[index] = old | mask;
-          added++;
-        }
-        i++;
-      }
-    }
-    this.coveredBytes += added;
-    return added;
-  }
-}
-
-function popcount8(b: number): number {
-  let n = 0;
-  for (let v = b; v !== 0; v &= v - 1) n++;
-  return n;
-}
-
 /**
  * Bounded reassembly of handshake fragments for one handshake (RFC 6347 4.2.3): fragments may
  * arrive out of order, duplicated or overlapping; complete messages come out of poll() in
  * message_seq order. Memory is bounded by the window (how far ahead of the next expected
- * message anything is kept) and the byte budget; every claimed length is checked against
- * maxMessageLength before anything is allocated.
+ * message anything is kept) and the byte budget, which counts the bytes actually held (see
+ * PartialMessage): a claimed length only ever reserves what has arrived. Every claimed length
+ * is still checked against maxMessageLength first.
  */
 export class HandshakeReassembler {
   private readonly maxMessageLength: number;
@@ -114,7 +62,7 @@ export class HandshakeReassembler {
     this.window = nonNegativeInteger('window', options?.window ?? DEFAULT_WINDOW);
     this.maxBufferedBytes = positiveInteger(
       'maxBufferedBytes',
-      options?.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, this.maxMessageLength),
+      options?.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, 2 * this.maxMessageLength),
     );
     if (this.maxBufferedBytes < this.maxMessageLength) {
       throw new RangeError(
@@ -136,17 +84,19 @@ export class HandshakeReassembler {
     }
   }
 
-  /** Bytes of message bodies held now (for limits and tests). */
+  /** Bytes charged to the budget now: bytes held plus the per-fragment overhead (for limits and tests). */
   get bufferedBytes(): number {
     return this.used;
   }
 
   /**
-   * Takes one fragment. Throws IllegalParameterError when its length exceeds maxMessageLength
-   * or it contradicts earlier fragments of the same message_seq (another msg_type or length),
-   * DecodeError when fragment_offset + fragment_length > length.
+   * Takes one fragment; `source` names the record it came in (given back with the message, so a
+   * caller can count those records as seen once the message is used). Throws
+   * IllegalParameterError when its length exceeds maxMessageLength or it contradicts earlier
+   * fragments of the same message_seq (another msg_type or length), DecodeError when
+   * fragment_offset + fragment_length > length.
    */
-  add(f: HandshakeFragment): FragmentDisposition {
+  add(f: HandshakeFragment, source?: FragmentSource): FragmentDisposition {
     if (f.length > this.maxMessageLength) {
       throw new IllegalParameterError(
         `handshake message ${f.messageSeq}: length ${f.length} exceeds the limit of ${this.maxMessageLength}`,
@@ -160,25 +110,32 @@ export class HandshakeReassembler {
     if (f.messageSeq < this.expected) return 'old';
     if (f.messageSeq > this.expected + this.window) return 'dropped';
 
-    let m = this.partial.get(f.messageSeq);
-    if (m !== undefined && (m.msgType !== f.msgType || m.length !== f.length)) {
+    const existing = this.partial.get(f.messageSeq);
+    if (existing !== undefined && (existing.msgType !== f.msgType || existing.length !== f.length)) {
       throw new IllegalParameterError(
         `handshake message ${f.messageSeq}: fragment says type ${f.msgType} length ${f.length}, ` +
-          `earlier ones said type ${m.msgType} length ${m.length}`,
+          `earlier ones said type ${existing.msgType} length ${existing.length}`,
       );
     }
     // RFC 5246 6.2.1: no zero-length fragments of handshake data; an empty message is one
     // empty fragment (e.g. ServerHelloDone).
     if (f.body.length === 0 && f.length !== 0) return 'dropped';
-    if (m === undefined) {
-      if (!this.makeRoom(f.messageSeq, f.length)) return 'dropped';
-      m = new PartialMessage(f.msgType, f.length);
-      this.partial.set(f.messageSeq, m);
-      this.used += f.length;
-      if (f.length === 0) return 'accepted';
+    if (existing === undefined && f.length === 0) {
+      const empty = new PartialMessage(f.msgType, 0);
+      if (source !== undefined) empty.addSource(source);
+      this.partial.set(f.messageSeq, empty);
+      return 'accepted';
     }
+    const m = existing ?? new PartialMessage(f.msgType, f.length);
     if (m.complete) return 'duplicate';
-    return m.add(f.fragmentOffset, f.body) > 0 ? 'accepted' : 'duplicate';
+    const plan = m.plan(f.fragmentOffset, f.body.length);
+    if (plan.newBytes === 0) return 'duplicate';
+    if (!this.makeRoom(f.messageSeq, plan.cost)) return 'dropped';
+    if (existing === undefined) this.partial.set(f.messageSeq, m);
+    const before = m.charge;
+    m.commit(plan, f.fragmentOffset, f.body, source);
+    this.used += m.charge - before;
+    return 'accepted';
   }
 
   /** The next complete message in order, advancing nextSeq; undefined when it has not all arrived. */
@@ -188,7 +145,7 @@ export class HandshakeReassembler {
     if (m === undefined || !m.complete) return undefined;
     this.discard(seq, m);
     this.expected = seq + 1;
-    return { msgType: m.msgType, messageSeq: seq, body: m.body };
+    return { msgType: m.msgType, messageSeq: seq, body: m.body(), sources: m.sources };
   }
 
   /** Forgets everything buffered and expects `nextSeq` next. */
@@ -199,18 +156,18 @@ export class HandshakeReassembler {
   }
 
   /**
-   * Ensures `length` more bytes fit the budget, evicting messages further ahead than `seq`
+   * Ensures `cost` more bytes fit the budget, evicting messages further ahead than `seq`
    * (the furthest first: the peer retransmits them, and nearer messages are needed sooner).
    * Returns false, evicting nothing, when even that would not make room.
    */
-  private makeRoom(seq: number, length: number): boolean {
-    if (this.used + length <= this.maxBufferedBytes) return true;
+  private makeRoom(seq: number, cost: number): boolean {
+    if (this.used + cost <= this.maxBufferedBytes) return true;
     const later = [...this.partial.entries()].filter(([s]) => s > seq).sort(([a], [b]) => b - a);
     let freeable = 0;
-    for (const [, m] of later) freeable += m.length;
-    if (this.used - freeable + length > this.maxBufferedBytes) return false;
+    for (const [, m] of later) freeable += m.charge;
+    if (this.used - freeable + cost > this.maxBufferedBytes) return false;
     for (const [s, m] of later) {
-      if (this.used + length <= this.maxBufferedBytes) break;
+      if (this.used + cost <= this.maxBufferedBytes) break;
       this.discard(s, m);
     }
     return true;
@@ -218,7 +175,7 @@ export class HandshakeReassembler {
 
   private discard(seq: number, m: PartialMessage): void {
     this.partial.delete(seq);
-    this.used -= m.length;
+    this.used -= m.charge;
   }
 }
 

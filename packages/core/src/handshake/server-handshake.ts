@@ -356,6 +356,13 @@ export class ServerHandshake extends HandshakeEngine {
     } else {
       identity = decodePskClientKeyExchange(m.body).identity;
     }
+    if (identity.length > this.config.maxPskIdentityLength) {
+      // Refused with a reason, never looked up: RFC 5246 7.2.2 illegal_parameter (the field is
+      // well formed but out of the range we accept; OpenSSL says decode_error, BoringSSL this).
+      throw new IllegalParameterError(
+        `the client's PSK identity of ${identity.length} bytes exceeds maxPskIdentityLength (${this.config.maxPskIdentityLength})`,
+      );
+    }
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.clientKeyExchangeSeq = m.messageSeq;
     const psk = this.config.psk;
@@ -418,7 +425,7 @@ export class ServerHandshake extends HandshakeEngine {
 
   /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
   private onFinished(m: HandshakeMessage): void {
-    if (!this.changeCipherSpecReceived) throw this.unexpected(m); // RFC 5246 7.4.9: after ChangeCipherSpec only
+    this.checkFinishedUnderNewKeys(m);
     const suite = this.requireSuite();
     const keys = this.keys;
     if (!keys) throw new DtlsError(AlertDescription.internal_error, 'Finished without keys');

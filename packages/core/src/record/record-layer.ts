@@ -25,6 +25,11 @@ export interface RecordLayerOptions {
   replayWindowSize?: number;
   /** Records of the next epoch held until its keys exist; past the cap the oldest is dropped. Default 32. */
   maxHeldRecords?: number;
+  /**
+   * Bytes (headers included) of next-epoch records held until its keys exist; past the cap the
+   * oldest are dropped, and a record larger than the cap is not held at all. Default 4096.
+   */
+  maxHeldBytes?: number;
 }
 
 /** A record that passed every check (and authenticated, past epoch 0). */
@@ -33,11 +38,16 @@ export interface ReadRecord {
   epoch: number;
   sequenceNumber: number;
   payload: Uint8Array;
+  /**
+   * True when an AEAD tag proved it (it is then in the replay window already); false for a
+   * plaintext epoch-0 record, which enters the window only through acceptUnauthenticated().
+   */
+  authenticated: boolean;
 }
 
 /** Counters of what the read side discarded or held (RFC 6347 4.1.2.7: silently, but counted). */
 export interface RecordLayerStats {
-  /** Malformed framing, unknown version or content type, unknown epoch, oversized, or evicted from the hold. */
+  /** Malformed framing, unknown version or content type, unknown epoch, oversized, or not held / evicted from the hold. */
   dropped: number;
   /** Seen before or left of the replay window. */
   replayed: number;
@@ -72,7 +82,9 @@ function internalError(message: string): DtlsError {
  * Each direction keeps its current epoch and the one before it: the write side so the
  * engine can retransmit a flight that began in the earlier epoch, the read side so a
  * retransmitted flight of the peer is still recognised. Records of the next read epoch are
- * held (capped) until setReadKeys(), since a Finished may overtake its ChangeCipherSpec.
+ * held (capped in count and bytes) until setReadKeys(), since a Finished may overtake its
+ * ChangeCipherSpec — but only while the handshake can still need them: stopHolding() ends that
+ * for good once no later epoch can become readable (renegotiation is refused).
  */
 export class RecordLayer {
   /** ProtocolVersion written in the header of every record we seal (and in its AAD). */
@@ -80,6 +92,9 @@ export class RecordLayer {
 
   private readonly replayWindowSize: number;
   private readonly maxHeldRecords: number;
+  private readonly maxHeldBytes: number;
+  private holding = true;
+  private heldTotal = 0;
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0 };
 
   private writeCurrent: WriteEpochState = { epoch: 0, keys: null, nextSequence: 0 };
@@ -95,6 +110,11 @@ export class RecordLayer {
       throw new RangeError(`maxHeldRecords must be a non-negative integer, got ${maxHeld}`);
     }
     this.maxHeldRecords = maxHeld;
+    const maxBytes = options.maxHeldBytes ?? 4096;
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) {
+      throw new RangeError(`maxHeldBytes must be a non-negative integer, got ${maxBytes}`);
+    }
+    this.maxHeldBytes = maxBytes;
     this.replayWindowSize = options.replayWindowSize ?? 64;
     // Validates the size now rather than at the first epoch change.
     this.readCurrent = { epoch: 0, keys: null, window: new ReplayWindow(this.replayWindowSize) };
@@ -203,6 +223,24 @@ export class RecordLayer {
     return this.held.length;
   }
 
+  /** Bytes (headers included) of the records of the next epoch that wait for setReadKeys(). */
+  get heldBytes(): number {
+    return this.heldTotal;
+  }
+
+  /**
+   * Holds no more next-epoch records, and drops (and counts) any held: called once no later read
+   * epoch can ever become readable, e.g. when the handshake's last read epoch is set and
+   * renegotiation is refused (RFC 5746), or when the connection ends. Without it an established
+   * connection would hold up to 32 records of an epoch that never becomes readable, for life.
+   */
+  stopHolding(): void {
+    this.holding = false;
+    this.counters.dropped += this.held.length;
+    this.held = [];
+    this.heldTotal = 0;
+  }
+
   /**
    * Every valid record of a datagram, in order. Invalid records are dropped silently and
    * counted (RFC 6347 4.1.2.7); records of the next epoch are held. Never throws.
@@ -232,12 +270,26 @@ export class RecordLayer {
     this.readCurrent = { epoch, keys, window: new ReplayWindow(this.replayWindowSize) };
     const held = this.held;
     this.held = [];
+    this.heldTotal = 0;
     const out: ReadRecord[] = [];
     for (const raw of held) {
       const record = this.unprotect(this.readCurrent, raw.header, raw.fragment);
       if (record !== undefined) out.push(record);
     }
     return out;
+  }
+
+  /**
+   * Marks a plaintext (unauthenticated) record as seen in its epoch's replay window, once the
+   * handshake has taken its content (see unprotect). No-op for an epoch with keys (its records
+   * entered the window when they authenticated) or one no longer read.
+   */
+  acceptUnauthenticated(epoch: number, sequenceNumber: number): void {
+    let state: ReadEpochState | undefined;
+    if (epoch === this.readCurrent.epoch) state = this.readCurrent;
+    else if (this.readPrevious !== undefined && epoch === this.readPrevious.epoch) state = this.readPrevious;
+    if (state === undefined || state.keys !== null) return;
+    state.window.accept(sequenceNumber);
   }
 
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
@@ -268,7 +320,8 @@ export class RecordLayer {
   }
 
   private hold(header: RecordHeader, fragment: Uint8Array): void {
-    if (this.maxHeldRecords === 0) {
+    const size = RECORD_HEADER_LENGTH + fragment.length;
+    if (!this.holding || this.maxHeldRecords === 0 || size > this.maxHeldBytes) {
       this.counters.dropped++;
       return;
     }
@@ -281,23 +334,36 @@ export class RecordLayer {
         return;
       }
     }
-    if (this.held.length >= this.maxHeldRecords) {
-      this.held.shift();
+    // Oldest first out: a genuine record that is still needed is retransmitted with its flight.
+    while (this.held.length > 0 && (this.held.length >= this.maxHeldRecords || this.heldTotal + size > this.maxHeldBytes)) {
+      const evicted = this.held.shift();
+      if (evicted !== undefined) this.heldTotal -= RECORD_HEADER_LENGTH + evicted.fragment.length;
       this.counters.dropped++;
     }
     // Copy: the datagram's buffer may be reused by the runtime before the keys arrive.
     this.held.push({ header, fragment: fragment.slice() });
+    this.heldTotal += size;
     this.counters.held++;
   }
 
-  /** Replay check, then authentication and decryption; the window moves only afterwards (RFC 6347 4.1.2.6). */
+  /**
+   * Replay check, then authentication and decryption; the window moves only afterwards.
+   *
+   * RFC 6347 4.1.2.6: the right edge of the window is "the highest validated sequence number",
+   * and "the receive window is updated only if the MAC verification succeeds". A plaintext
+   * epoch-0 record has no MAC: nothing validates it but the handshake's use of it. Marking it
+   * seen on arrival let one spoofed 14-byte record with sequence number 2^48-1 push every real
+   * epoch-0 record left of the window, stalling the handshake until its deadline. So an epoch-0
+   * record is returned unmarked (authenticated: false) and enters the window only when the
+   * handshake has taken its content (acceptUnauthenticated): a message it helped complete was
+   * handled, or it repeats the message our last flight answered byte for byte.
+   */
   private unprotect(state: ReadEpochState, header: RecordHeader, fragment: Uint8Array): ReadRecord | undefined {
     const { type, epoch, sequenceNumber, version } = header;
     if (!state.window.check(sequenceNumber)) {
       this.counters.replayed++;
       return undefined;
     }
-    let payload: Uint8Array;
     const keys = state.keys;
     if (keys === null) {
       // RFC 5246 6.2.1: DTLSPlaintext.length MUST NOT exceed 2^14.
@@ -305,33 +371,29 @@ export class RecordLayer {
         this.counters.dropped++;
         return undefined;
       }
-      payload = fragment.slice();
-    } else {
-      const ivLength = keys.recordIvLength;
-      const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
-      if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
-        this.counters.dropped++;
-        return undefined;
-      }
-      const nonce =
-        ivLength > 0
-          ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength))
-          : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
-      const aad = aeadAdditionalData(epoch, sequenceNumber, type, version, plaintextLength);
-      let opened: Uint8Array | null;
-      try {
-        opened = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
-      } catch {
-        // The Aead contract says open() never throws; a provider that does still must not crash us.
-        opened = null;
-      }
-      if (opened === null) {
-        this.counters.badMac++;
-        return undefined;
-      }
-      payload = opened;
+      return { type, epoch, sequenceNumber, payload: fragment.slice(), authenticated: false };
+    }
+    const ivLength = keys.recordIvLength;
+    const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
+    if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
+      this.counters.dropped++;
+      return undefined;
+    }
+    const nonce =
+      ivLength > 0 ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength)) : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
+    const aad = aeadAdditionalData(epoch, sequenceNumber, type, version, plaintextLength);
+    let payload: Uint8Array | null;
+    try {
+      payload = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
+    } catch {
+      // The Aead contract says open() never throws; a provider that does still must not crash us.
+      payload = null;
+    }
+    if (payload === null) {
+      this.counters.badMac++;
+      return undefined;
     }
     state.window.accept(sequenceNumber);
-    return { type, epoch, sequenceNumber, payload };
+    return { type, epoch, sequenceNumber, payload, authenticated: true };
   }
 }

@@ -9,7 +9,8 @@ export const MAX_REPLAY_WINDOW_SIZE = 65536;
  * The right edge is the highest sequence number accepted so far; a record is fresh when it
  * is above the right edge, or inside the window and not yet seen. A record left of the
  * window is too old. The window only moves on accept(), which the record layer calls once
- * the record has authenticated, so a forged record can never advance it.
+ * the record has authenticated (a plaintext epoch-0 record: once the handshake has used it),
+ * so a forged record can never advance it.
  *
  * The bitmap is circular: sequence number s lives at bit s mod capacity (capacity = size
  * rounded up to 32 bits), so sliding the window clears bits instead of shifting words and

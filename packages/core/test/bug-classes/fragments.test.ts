@@ -1,9 +1,10 @@
 /**
  * Bug class 6: hostile handshake fragments (RFC 6347 4.2.3) reaching a live connection —
- * overlapping, zero-length, running past their message, claiming a huge length. Each is dropped
- * (RFC 6347 4.1.2.7: invalid input is discarded, not fatal) without allocating what it claims
- * (maxHandshakeMessageLength, default 64 KB, is checked before anything is allocated), and the
- * real handshake completes afterwards.
+ * overlapping, zero-length, running past their message, claiming a huge length. Malformed ones
+ * are dropped (RFC 6347 4.1.2.7: invalid input is discarded, not fatal) and the real handshake
+ * completes afterwards; one claiming more than maxHandshakeMessageLength (default 64 KB) ends the
+ * handshake with illegal_parameter (RFC 5246 7.2.2) rather than leaving it to time out. None
+ * allocates what it claims.
  *
  * The reassembler itself (overlaps counted once, contradictions, the byte budget under any
  * fragment stream) is tested in ../handshake/reassembler.test.ts; the endpoint's table of
@@ -15,7 +16,8 @@ import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { fragmentMessage } from '../../src/handshake/fragmenter.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
-import { handshakeTypes, Pair, plainRecord, records } from '../engine/harness.js';
+import { AlertDescription, AlertLevel } from '../../src/alert.js';
+import { expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, plainAlerts, plainRecord, records } from '../engine/harness.js';
 import { datagram, forgedHandshake, type ForgedFragment, forgedRecord, rawFragment, reassemblerOf, renumberPlaintext } from './inject.js';
 
 /** A pair whose server gets `forge(next)` (next = the message_seq it expects) just before flight 5. */
@@ -37,25 +39,52 @@ async function forgeBeforeFlight5(forge: (next: number) => ForgedFragment[], max
   return { p, buffered };
 }
 
+/**
+ * A pair whose server gets one forged fragment claiming more than its limit just before flight 5:
+ * it ends the handshake at once with a plaintext fatal illegal_parameter alert, which the client
+ * receives, and allocates nothing for the claim.
+ */
+async function forgeOversized(forge: (next: number) => ForgedFragment, maxHandshakeMessageLength?: number): Promise<Pair> {
+  const p = new Pair({ server: maxHandshakeMessageLength === undefined ? {} : { maxHandshakeMessageLength } });
+  let forged = false;
+  p.tap = (d, dir) => {
+    if (dir !== 'c2s' || forged || !handshakeTypes(d).includes(HandshakeType.client_key_exchange)) return [d];
+    forged = true;
+    const server = p.s;
+    server.receive(datagram(forgedHandshake(forge(reassemblerOf(server).nextSeq))), p.now);
+    expect(reassemblerOf(server).bufferedBytes).toBe(0);
+    expect(server.state).toBe('closed');
+    const answer = server.datagramsToSend();
+    expect(answer.flatMap(plainAlerts)).toEqual([[AlertLevel.fatal, AlertDescription.illegal_parameter]]);
+    for (const a of answer) p.client.receive(a, p.now);
+    return [];
+  };
+  p.start();
+  await p.run(0);
+  p.drainEvents();
+  expect(forged).toBe(true);
+  expectLocalFailure(p.s, p.serverEvents, AlertDescription.illegal_parameter);
+  expectPeerFailure(p.client, p.clientEvents, AlertDescription.illegal_parameter);
+  return p;
+}
+
 const MB16 = 16 * 1024 * 1024 - 1;
 
 describe('hostile fragments into a server mid-handshake', () => {
-  it('a claimed length of 16 MB: dropped, nothing allocated', async () => {
+  it('a claimed length of 16 MB: the handshake ends with illegal_parameter (RFC 5246 7.2.2), nothing allocated', async () => {
     const heapBefore = process.memoryUsage().arrayBuffers;
-    const { buffered } = await forgeBeforeFlight5((next) =>
-      Array.from({ length: 50 }, (_, i) => ({ msgType: HandshakeType.client_key_exchange, messageSeq: next + (i % 3), length: MB16, fragmentOffset: i * 100, body: new Uint8Array(100) })),
-    );
-    expect(buffered.every((b) => b === 0)).toBe(true);
-    // 50 × 16 MB would show; a few KB of records do not.
+    const p = await forgeOversized((next) => ({ msgType: HandshakeType.client_key_exchange, messageSeq: next, length: MB16, fragmentOffset: 100, body: new Uint8Array(100) }));
     expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(16 * 1024 * 1024);
+    expect(p.s.error?.message).toContain(`${MB16} bytes exceeds maxHandshakeMessageLength (65536)`);
   });
 
-  it('a length over maxHandshakeMessageLength (configured 4096): dropped, nothing allocated', async () => {
+  it('a length over maxHandshakeMessageLength (configured 4096): illegal_parameter; exactly 4096 is taken', async () => {
+    await forgeOversized((next) => ({ msgType: HandshakeType.client_key_exchange, messageSeq: next, length: 4097, body: new Uint8Array(200) }), 4096);
     const { buffered } = await forgeBeforeFlight5(
-      (next) => [{ msgType: HandshakeType.client_key_exchange, messageSeq: next, length: 4097, body: new Uint8Array(200) }],
+      (next) => [{ msgType: HandshakeType.certificate, messageSeq: next + 5, length: 4096, body: new Uint8Array(200) }],
       4096,
     );
-    expect(buffered).toEqual([0]);
+    expect(buffered[0]).toBeGreaterThan(0);
   });
 
   it('fragment_offset + fragment_length > length: dropped', async () => {

@@ -63,9 +63,10 @@ export function bytesOf(datagrams: readonly Uint8Array[]): number {
 
 /**
  * Gives the epoch-0 records of a real datagram fresh sequence numbers above every forgery
- * (an on-path relay can: they are not authenticated). Forged plaintext records move the epoch-0
- * replay window like any record (RFC 6347 4.1.2.6), so a test that forges first and then lets the
- * real flight through renumbers it, to test what it means to test rather than the window.
+ * (an on-path relay can: they are not authenticated). A forged plaintext record whose content the
+ * handshake takes (it completes a message that is handled) moves the epoch-0 replay window
+ * (RFC 6347 4.1.2.6), so a test that forges first and then lets the real flight through
+ * renumbers it, to test what it means to test rather than the window.
  */
 export function renumberPlaintext(d: Uint8Array): Uint8Array {
   return datagram(

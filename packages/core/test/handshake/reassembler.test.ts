@@ -4,7 +4,7 @@ import { DecodeError, DtlsError, IllegalParameterError } from '../../src/errors.
 import { fragmentMessage } from '../../src/handshake/fragmenter.js';
 import type { HandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
-import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
+import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../../src/handshake/reassembler.js';
 
 function frag(messageSeq: number, length: number, fragmentOffset: number, body: Uint8Array, msgType = 11): HandshakeFragment {
   return { msgType, length, messageSeq, fragmentOffset, body };
@@ -52,7 +52,7 @@ describe('HandshakeReassembler', () => {
   it('delivers an unfragmented message and advances nextSeq', () => {
     const r = new HandshakeReassembler();
     expect(r.add(frag(0, 5, 0, range(5)))).toBe('accepted');
-    expect(r.poll()).toEqual({ msgType: 11, messageSeq: 0, body: range(5) });
+    expect(r.poll()).toEqual({ msgType: 11, messageSeq: 0, body: range(5), sources: [] });
     expect(r.nextSeq).toBe(1);
     expect(r.poll()).toBeUndefined();
     expect(r.bufferedBytes).toBe(0);
@@ -67,7 +67,7 @@ describe('HandshakeReassembler', () => {
     expect(r.poll()).toBeUndefined();
     expect(r.add(frag(0, 4, 0, range(2)))).toBe('accepted');
     expect(r.poll()?.body).toEqual(range(4));
-    expect(r.poll()).toEqual({ msgType: HandshakeType.server_hello_done, messageSeq: 1, body: new Uint8Array(0) });
+    expect(r.poll()).toEqual({ msgType: HandshakeType.server_hello_done, messageSeq: 1, body: new Uint8Array(0), sources: [] });
     expect(r.poll()?.body).toEqual(range(3, 20));
     expect(r.nextSeq).toBe(3);
   });
@@ -151,18 +151,90 @@ describe('HandshakeReassembler', () => {
   });
 
   it('keeps within the byte budget, evicting later messages for earlier ones', () => {
-    const r = new HandshakeReassembler({ maxMessageLength: 1000, maxBufferedBytes: 2500, window: 8 });
-    expect(r.add(frag(3, 1000, 0, range(1)))).toBe('accepted');
-    expect(r.add(frag(4, 1000, 0, range(1)))).toBe('accepted');
-    expect(r.bufferedBytes).toBe(2000);
+    // The budget counts bytes held (+16 per fragment), not claimed lengths: 1000-byte fragments.
+    const r = new HandshakeReassembler({ maxMessageLength: 2000, maxBufferedBytes: 2500, window: 8 });
+    expect(r.add(frag(3, 2000, 0, range(1000)))).toBe('accepted');
+    expect(r.add(frag(4, 2000, 0, range(1000)))).toBe('accepted');
+    expect(r.bufferedBytes).toBe(2 * (1000 + FRAGMENT_OVERHEAD));
     // Message 5 does not fit, and nothing later than it can make room.
-    expect(r.add(frag(5, 1000, 0, range(1)))).toBe('dropped');
-    expect(r.bufferedBytes).toBe(2000);
+    expect(r.add(frag(5, 2000, 0, range(1000)))).toBe('dropped');
+    expect(r.bufferedBytes).toBe(2 * (1000 + FRAGMENT_OVERHEAD));
     // The next expected message gets room: the furthest-ahead message (4) goes.
-    expect(r.add(frag(0, 1000, 0, range(1)))).toBe('accepted');
-    expect(r.bufferedBytes).toBe(2000);
-    expect(r.add(frag(4, 1000, 1, range(1)))).toBe('dropped');
-    expect(r.add(frag(3, 1000, 1, range(1)))).toBe('accepted');
+    expect(r.add(frag(0, 2000, 0, range(1000)))).toBe('accepted');
+    expect(r.bufferedBytes).toBe(2 * (1000 + FRAGMENT_OVERHEAD));
+    expect(r.add(frag(4, 2000, 1000, range(1000)))).toBe('dropped');
+    // Message 3 is kept: its next fragment fits only once message 0 is delivered.
+    expect(r.add(frag(3, 2000, 1000, range(1000)))).toBe('dropped');
+    expect(r.add(frag(0, 2000, 1000, range(1000)))).toBe('accepted');
+    expect(r.poll()?.body.length).toBe(2000);
+    expect(r.add(frag(3, 2000, 1000, range(1000)))).toBe('accepted');
+  });
+
+  it('charges the bytes that arrived, not the length a fragment claims', () => {
+    // RFC 6347 4.2.3: the length field is the sender's word; allocating it on a 1-byte fragment
+    // let 0.2 MB of fragments pin 300 MB across 1,000 half-open handshakes.
+    const r = new HandshakeReassembler();
+    for (let seq = 0; seq <= 8; seq++) expect(r.add(frag(seq, 65_536, 100, range(1)))).toBe('accepted');
+    expect(r.bufferedBytes).toBe(9 * (1 + FRAGMENT_OVERHEAD));
+    // More 1-byte fragments at scattered offsets cost 17 bytes each; a repeat costs nothing.
+    for (let i = 0; i < 100; i++) r.add(frag(0, 65_536, 1000 + 2 * i, range(1)));
+    expect(r.add(frag(0, 65_536, 1000, range(1)))).toBe('duplicate');
+    // Message 0 holds 101 bytes in an arena doubled to 128.
+    expect(r.bufferedBytes).toBe(8 * (1 + FRAGMENT_OVERHEAD) + 128 + 101 * FRAGMENT_OVERHEAD);
+  });
+
+  it('charges at most twice the distinct bytes received plus 16 per accepted fragment, whatever the stream', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 400 })), { maxLength: 80 }),
+        (length, stream) => {
+          const r = new HandshakeReassembler({ maxMessageLength: 5000, window: 0 });
+          const seen = new Uint8Array(length);
+          let accepted = 0;
+          for (const [at, size] of stream) {
+            const offset = at % length;
+            const end = Math.min(length, offset + size);
+            const outcome = r.add(frag(0, length, offset, range(end - offset, offset)));
+            if (outcome === 'accepted') accepted++;
+            seen.fill(1, offset, end);
+            const distinct = seen.reduce((n, b) => n + b, 0);
+            if (distinct === length) break;
+            expect(r.bufferedBytes).toBeLessThanOrEqual(Math.min(length, 2 * distinct) + accepted * FRAGMENT_OVERHEAD);
+          }
+        },
+      ),
+    );
+  });
+
+  it('holds a message sent in order as one run, allocating at most its length', () => {
+    const r = new HandshakeReassembler();
+    const m = range(65_536, 7);
+    const fragments = fragmentMessage(11, 0, m, 1000);
+    for (const f of fragments.slice(0, -1)) expect(r.add(f)).toBe('accepted');
+    // The arena doubles up to the message length; each fragment adds 16 bytes of overhead.
+    expect(r.bufferedBytes).toBeLessThanOrEqual(65_536 + (fragments.length - 1) * FRAGMENT_OVERHEAD);
+    const last = fragments[fragments.length - 1];
+    if (last) r.add(last);
+    expect(r.poll()?.body).toEqual(m);
+    expect(r.bufferedBytes).toBe(0);
+  });
+
+  it('reassembles 1-byte fragments in reverse order (each its own run) to the right bytes', () => {
+    const r = new HandshakeReassembler({ maxMessageLength: 4096 });
+    const m = range(4096, 3);
+    for (let at = 4095; at >= 0; at--) expect(r.add(piece(m, 0, at, at + 1))).toBe('accepted');
+    expect(r.poll()?.body).toEqual(m);
+  });
+
+  it('gives back the records whose fragments brought bytes, once per record', () => {
+    const r = new HandshakeReassembler();
+    const m = range(30);
+    r.add(piece(m, 0, 0, 10), { epoch: 0, sequenceNumber: 5 });
+    r.add(piece(m, 0, 10, 20), { epoch: 0, sequenceNumber: 5 });
+    r.add(piece(m, 0, 0, 10), { epoch: 0, sequenceNumber: 6 }); // duplicate: not a source
+    r.add(piece(m, 0, 20, 30), { epoch: 0, sequenceNumber: 7 });
+    expect(r.poll()).toEqual({ msgType: 11, messageSeq: 0, body: m, sources: [{ epoch: 0, sequenceNumber: 5 }, { epoch: 0, sequenceNumber: 7 }] });
   });
 
   it('cannot be made to hold more than the budget by any fragment stream', () => {
@@ -202,7 +274,7 @@ describe('HandshakeReassembler', () => {
     r.add(frag(1, 10, 0, range(3)));
     r.add(frag(2, 1, 0, range(1)));
     r.nextSeq = 2;
-    expect(r.bufferedBytes).toBe(1);
+    expect(r.bufferedBytes).toBe(1 + FRAGMENT_OVERHEAD);
     expect(r.poll()?.messageSeq).toBe(2);
     r.add(frag(3, 10, 0, range(3)));
     r.reset(7);
@@ -215,9 +287,11 @@ describe('HandshakeReassembler', () => {
     expect(() => new HandshakeReassembler({ window: -1 })).toThrow(RangeError);
     expect(() => new HandshakeReassembler({ maxMessageLength: 0 })).toThrow(RangeError);
     expect(() => new HandshakeReassembler({ maxMessageLength: 1000, maxBufferedBytes: 999 })).toThrow(RangeError);
-    // The default budget grows to hold one message of the largest allowed length.
+    // The default budget grows to hold one message of the largest allowed length, fragmented.
     const big = new HandshakeReassembler({ maxMessageLength: 300_000 });
-    expect(big.add(frag(0, 300_000, 0, range(1)))).toBe('accepted');
+    const message = range(300_000);
+    for (const f of fragmentMessage(11, 0, message, 1000).reverse()) expect(big.add(f)).toBe('accepted');
+    expect(big.poll()?.body).toEqual(message);
   });
 
   it('reassembles any duplicated, reordered, overlapping cover of a message to the same bytes', () => {

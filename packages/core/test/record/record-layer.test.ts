@@ -221,6 +221,25 @@ describe('RecordLayer: datagrams and silent discard (RFC 6347 4.1.1, 4.1.2.7)', 
     expect(reader.open(genuine).length).toBe(1); // seq 0 is not "too old" after the forged seq 1000
   });
 
+  it('moves the epoch-0 window only when told the record was used (RFC 6347 4.1.2.6: plaintext has no MAC)', () => {
+    const reader = new RecordLayer();
+    const plain = (seq: number): Uint8Array => encodeRecord({ type: 22, version: 0xfefd, epoch: 0, sequenceNumber: seq }, fromHex('01'));
+    const [spoofed] = reader.open(plain(MAX_SEQUENCE_NUMBER));
+    expect(spoofed).toMatchObject({ epoch: 0, sequenceNumber: MAX_SEQUENCE_NUMBER, authenticated: false });
+    // Not used, so not seen: the genuine low sequence numbers still pass.
+    expect(reader.open(plain(2)).length).toBe(1);
+    reader.acceptUnauthenticated(0, 2);
+    expect(reader.open(plain(2))).toEqual([]);
+    expect(reader.open(plain(3)).length).toBe(1);
+    expect(reader.stats.replayed).toBe(1);
+    // A record with keys is in the window as soon as it authenticates; the call is then a no-op.
+    const { writer, reader: keyed } = pair();
+    const sealed = writer.seal(23, utf8('x'));
+    expect(keyed.open(sealed)[0]?.authenticated).toBe(true);
+    keyed.acceptUnauthenticated(1, 5000);
+    expect(keyed.open(writer.seal(23, utf8('y'))).length).toBe(1);
+  });
+
   it('makes a record unreadable when any single byte of it changes', () => {
     for (const algorithm of ALGORITHMS) {
       const { writer, reader } = pair(algorithm);
@@ -379,6 +398,40 @@ describe('RecordLayer: epochs', () => {
     expect(r3.stats.dropped).toBe(1);
   });
 
+  it('caps held records in bytes too, dropping the oldest; a record over the cap is not held', () => {
+    const m = material('aes-128-gcm');
+    const writer = new RecordLayer();
+    writer.setWriteKeys(m.keys);
+    const reader = new RecordLayer({ maxHeldBytes: 1000 });
+    // 13 + 8 + 300 + 16 = 337 bytes each: two fit in 1000, the third evicts the first.
+    for (let i = 0; i < 3; i++) reader.open(writer.seal(23, new Uint8Array(300).fill(i)));
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([2, 674, 1]);
+    reader.open(writer.seal(23, new Uint8Array(1000)));
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([2, 674, 2]);
+    expect(reader.setReadKeys(m.keys).map((r) => r.sequenceNumber)).toEqual([1, 2]);
+    expect(reader.heldBytes).toBe(0);
+    // The default is 4 KiB.
+    const byDefault = new RecordLayer();
+    for (let i = 0; i < 20; i++) byDefault.open(writer.seal(23, new Uint8Array(1000)));
+    expect(byDefault.heldBytes).toBeLessThanOrEqual(4096);
+    expect(byDefault.heldCount).toBe(3); // 1037 bytes each
+    expect(() => new RecordLayer({ maxHeldBytes: -1 })).toThrow(RangeError);
+  });
+
+  it('stopHolding(): drops what is held (counted) and holds nothing more', () => {
+    const m = material('chacha20-poly1305');
+    const writer = new RecordLayer();
+    writer.setWriteKeys(m.keys);
+    const reader = new RecordLayer();
+    reader.open(writer.seal(23, utf8('early')));
+    expect(reader.heldCount).toBe(1);
+    reader.stopHolding();
+    expect([reader.heldCount, reader.heldBytes, reader.stats.dropped]).toEqual([0, 0, 1]);
+    reader.open(writer.seal(23, utf8('later')));
+    expect([reader.heldCount, reader.stats.dropped]).toEqual([0, 2]);
+    expect(reader.setReadKeys(m.keys)).toEqual([]);
+  });
+
   it('drops records of epochs other than previous, current and next', () => {
     const reader = new RecordLayer();
     const rec = (epoch: number): Uint8Array => encodeRecord({ type: 22, version: 0xfefd, epoch, sequenceNumber: 0 }, fromHex('00'));
@@ -394,6 +447,9 @@ describe('RecordLayer: epochs', () => {
     const reader = new RecordLayer();
     const old0 = writer.seal(22, utf8('flight, first try'));
     expect(reader.open(old0).length).toBe(1);
+    // A plaintext record enters the window only once the handshake used it (RFC 6347 4.1.2.6).
+    expect(reader.open(old0).length).toBe(1);
+    reader.acceptUnauthenticated(0, 0);
     writer.setWriteKeys(m.keys);
     reader.setReadKeys(m.keys);
     // The peer retransmits its epoch-0 flight after we moved on.
