@@ -32,6 +32,10 @@ export interface PlainDtlsOptions {
   requireExtendedMasterSecret?: boolean;
   groups?: readonly ('x25519' | 'secp256r1' | 'secp384r1')[];
   maxHandshakeMessageLength?: number;
+  /** Bytes of next-epoch records held while the handshake waits for them (default 4096). */
+  maxHeldRecordBytes?: number;
+  /** Server only: the longest PSK identity looked up; longer ones get illegal_parameter (default 256). */
+  maxPskIdentityLength?: number;
   ALPNProtocols?: readonly string[];
   servername?: string;
 }
