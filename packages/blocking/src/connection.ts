@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
-import type { DtlsConnection } from '@dtls-kit/core';
+import { AlertDescription, type DtlsConnection } from '@dtls-kit/core';
 import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
+import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, type Link } from './ring.js';
 
 export interface CipherInfo {
@@ -15,6 +16,15 @@ const now = (): number => performance.now();
 const decoder = new TextDecoder();
 
 /**
+ * Handshake states in which the engine waits on itself (an asynchronous PSK lookup, a
+ * ServerKeyExchange signature), not on the peer: the peer's silence then is not the peer's stall.
+ * (State names of @dtls-kit/core's ServerHandshake.)
+ */
+const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature']);
+
+const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
+
+/**
  * A DTLS connection as a handler sees it, inside a worker: every call blocks this worker only
  * (Atomics.wait on the connection's inbound ring, with the engine's next timer as the timeout).
  */
@@ -22,6 +32,8 @@ export class BlockingConnection {
   private readonly queue: Uint8Array[] = [];
   private closed = false;
   private established = false;
+  /** The handshake's first step (its first flight out) was reported to the main thread. */
+  private started = false;
   private closeError: BlockingAlertError | undefined;
   /** Warning alerts the peer sent (e.g. no_renegotiation), by name. */
   readonly warnings: string[] = [];
@@ -145,15 +157,25 @@ export class BlockingConnection {
   private pump(): number {
     const { ctrl, inbound, outbound } = this.link;
     const seen = Atomics.load(ctrl, C.IN_SEQ);
-    for (let d = inbound.pop(); d; d = inbound.pop()) this.conn.receive(d, now());
+    const handshaking = !this.established && !this.closed;
+    const step = this.conn.handshakeState;
+    if (handshaking && phaseOf(Atomics.load(ctrl, C.HANDSHAKE)) === Phase.EVICTED) {
+      // The server gave this handshake's place to another client: end it with a fatal alert, still
+      // in epoch 0 (RFC 5246 7.2.2), as a refusal would. What the peer sent meanwhile is moot.
+      while (inbound.pop() !== undefined);
+      this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
+    } else {
+      for (let d = inbound.pop(); d; d = inbound.pop()) this.conn.receive(d, now());
+    }
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
     if (t !== undefined && now() >= t) this.conn.handleTimeout(now());
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       switch (e.type) {
         case 'handshake-complete':
-          this.established = true;
-          Atomics.store(ctrl, C.ESTABLISHED, 1);
+          // The main thread may have evicted the handshake in the same instant: its decision stands.
+          if (markEstablished(ctrl)) this.established = true;
+          else this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
           break;
         case 'data':
           this.queue.push(e.data);
@@ -171,6 +193,16 @@ export class BlockingConnection {
     for (const d of this.conn.datagramsToSend()) {
       if (outbound.push(d)) sent = true;
       else Atomics.add(ctrl, C.OUT_DROPPED, 1);
+    }
+    if (!this.established && !this.closed && this.conn.state === 'handshaking') {
+      // Tell the main thread when the handshake moved (its first flight went out, or it reached a
+      // new state) and whether it now waits on the peer: a handshake that waits on a silent peer
+      // for the first retransmission timeout may give its place to another client.
+      const moved = !this.started || this.conn.handshakeState !== step;
+      this.started = true;
+      reportHandshake(ctrl, moved, !WAITING_ON_US.has(this.conn.handshakeState));
+      // Wake the main thread's watcher even when nothing is sent, so that it notes the time.
+      if (moved) sent = true;
     }
     if (sent) this.link.bump(C.OUT_SEQ);
     return seen;

@@ -1,14 +1,47 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { evictIfUnchanged, Phase, phaseOf, stepsOf } from './handshake-word.js';
 import { allocateLink, C, Link } from './ring.js';
 
 /** The main thread's end of one connection's link: feeds the inbound ring, watches the outbound one. */
 export class HostLink extends Link {
   private finished = false;
+  private stepsSeen = 0;
+  private lastStep: number;
 
-  constructor(ringBytes: number) {
+  constructor(ringBytes: number, now: number = performance.now()) {
     super(allocateLink(ringBytes));
+    this.lastStep = now;
+  }
+
+  /**
+   * The handshake word (see handshake-word.ts), read now; notes the time (this thread's clock) when
+   * the worker reported a step since the last look.
+   */
+  observe(now: number = performance.now()): number {
+    const word = Atomics.load(this.ctrl, C.HANDSHAKE);
+    const steps = stepsOf(word);
+    if (steps !== this.stepsSeen) {
+      this.stepsSeen = steps;
+      this.lastStep = now;
+    }
+    return word;
+  }
+
+  /** When the handshake last moved, as far as this thread saw (its creation at first). */
+  get lastStepAt(): number {
+    return this.lastStep;
+  }
+
+  /**
+   * Evicts the handshake if its word is still `seen` (observe()'s value) and wakes the worker, which
+   * then ends it with a fatal internal_error alert. False when the handshake moved or finished since.
+   */
+  evict(seen: number): boolean {
+    if (!evictIfUnchanged(this.ctrl, seen)) return false;
+    this.bump(C.IN_SEQ);
+    return true;
   }
 
   /** Queues a datagram for the worker and wakes it; false (dropped, counted) when the ring is full. */
@@ -26,6 +59,7 @@ export class HostLink extends Link {
     const loop = (): void => {
       if (this.finished) return;
       const seen = Atomics.load(this.ctrl, C.OUT_SEQ);
+      this.observe();
       this.drain(send);
       const w = Atomics.waitAsync(this.ctrl, C.OUT_SEQ, seen);
       if (w.async) void w.value.then(loop);
@@ -61,7 +95,7 @@ export class HostLink extends Link {
 
   /** The worker finished the handshake. */
   get established(): boolean {
-    return Atomics.load(this.ctrl, C.ESTABLISHED) === 1;
+    return phaseOf(Atomics.load(this.ctrl, C.HANDSHAKE)) === Phase.ESTABLISHED;
   }
 
   get inDropped(): number {

@@ -10,6 +10,8 @@ export {
   type BlockingServerOptions,
   type BlockingServerStats,
   type ConnectionErrorStage,
+  type EvictionDetails,
+  type EvictionReason,
   type RefusalReason,
   type Remote,
 } from './server.js';

@@ -25,8 +25,12 @@ export const C = {
   STARTED: 11,
   /** Set by the worker when the connection is over (nothing more will be queued). */
   DONE: 12,
-  /** Set by the worker when the handshake completed (a client's ICMP errors no longer end it). */
-  ESTABLISHED: 13,
+  /**
+   * How the handshake stands, written by both threads with compare-and-exchange (see
+   * handshake-word.ts): its phase (handshaking, established, evicted by the main thread), whether
+   * the worker waits on the peer, and a count of the handshake's steps.
+   */
+  HANDSHAKE: 13,
 } as const;
 
 const CONTROL_BYTES = 64;

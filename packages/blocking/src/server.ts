@@ -1,10 +1,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, ServerEndpoint, type VerifiedClientHello } from '@dtls-kit/core';
+import { AlertDescription, AlertLevel, ServerEndpoint, type VerifiedClientHello } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
+import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
+import { plainAlert } from './plain-alert.js';
 import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
 
@@ -22,14 +24,23 @@ export interface BlockingServerOptions {
   /** Verified connections that wait for a worker; past it new connections are refused. Default 16. */
   maxQueue?: number;
   /**
-   * Connections (running or queued) from one IPv4 address at once; past it that address's new
-   * connections are refused as a full pool's are. A cookie proves an address, not a peer: without
-   * a bound below `maxThreads`, one host with many ports that passes the cookie exchange and then
-   * stalls can hold every worker until its handshakes time out. Default `maxThreads + maxQueue`
-   * (no bound of its own): a worker is held for a connection's whole life, so a bound also limits
-   * how many devices behind one NAT are served at once — choose it for your peers.
+   * Connections (running or queued, established or not) from one IPv4 address at once; past it
+   * that address's new connections are refused as a full pool's are, unless one of its own
+   * handshakes has stalled and gives way. Default `maxThreads + maxQueue` (no bound of its own): a
+   * worker is held for a connection's whole life, so this bound also caps how many devices behind
+   * one NAT are served at once — choose it for your peers.
    */
   maxConnectionsPerAddress?: number;
+  /**
+   * Handshakes in progress (queued or in a worker, not yet established) from one IPv4 address at
+   * once. A cookie proves an address, not a peer: without it, one host with many ports that passes
+   * the cookie exchange and then stalls can fill every worker and queue place. Past it, that
+   * address's new ClientHello is dropped without an answer (its retransmission comes back once one
+   * of the address's handshakes ended), unless one of the address's own handshakes has stalled and
+   * gives way. Established connections do not count, so devices behind one NAT are only kept from
+   * all handshaking at once. Default: half of `maxThreads + maxQueue`, rounded up.
+   */
+  maxHandshakesPerAddress?: number;
   /** Bytes per ring direction per connection. Default 64 KiB. */
   ringBytes?: number;
   /** Cookie secret rotation, ms. Default 60000. */
@@ -47,14 +58,40 @@ export interface Remote {
 /** Where a connection failed: the same names as @dtls-kit/nonblocking's 'connectionError'. */
 export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
 
-/** Why a verified ClientHello was refused. */
-export type RefusalReason = 'full' | 'maxConnectionsPerAddress';
+/**
+ * Why a verified ClientHello was refused: the pool and its queue were full, or its address was at
+ * one of its bounds. Refused with a fatal internal_error alert, except 'maxHandshakesPerAddress'
+ * (dropped without an answer: the client's retransmission tries again).
+ */
+export type RefusalReason = 'full' | 'maxConnectionsPerAddress' | 'maxHandshakesPerAddress';
+
+/**
+ * Why a stalled handshake was evicted: a bound a new verified ClientHello met (RefusalReason), or
+ * 'maxThreads': every worker was busy and a connection waited in the queue for one.
+ */
+export type EvictionReason = RefusalReason | 'maxThreads';
+
+export interface EvictionDetails {
+  /** ms the handshake had waited on its silent peer (or, with no worker yet, since the peer's last datagram). */
+  stalledMs: number;
+  /** Whether it held a worker (false: it was still queued). */
+  hadWorker: boolean;
+  /** The peer whose verified ClientHello took its place; undefined for 'maxThreads' (the queue's next connection got the worker). */
+  by: Remote | undefined;
+}
 
 export interface BlockingServerEvents {
   /** A verified connection got its task (it may wait in the queue for a worker). */
   connection: [remote: Remote];
-  /** A verified connection was refused with a fatal internal_error alert. */
+  /** A verified connection was refused (see RefusalReason for the answer it got). */
   refused: [remote: Remote, reason: RefusalReason];
+  /**
+   * A handshake whose peer made no progress for the first retransmission timeout gave its place
+   * (its worker or its queue place) to another client. Its peer got a fatal internal_error alert.
+   * The same rule as @dtls-kit/nonblocking's 'dtls-kit:evict' diagnostics channel. Not also
+   * reported as a 'connectionError'.
+   */
+  evicted: [remote: Remote, reason: EvictionReason, details: EvictionDetails];
   /**
    * A connection failed: its setup in the worker, its handshake, its handler (which threw; the
    * peer got a fatal internal_error alert), or the worker itself. The server goes on.
@@ -71,11 +108,15 @@ export interface BlockingServerStats {
   active: number;
   /** Verified connections waiting for a worker. */
   queued: number;
-  /** Connections served to the end (any outcome). */
+  /** Connections (running or queued) whose handshake has not finished yet. */
+  handshakes: number;
+  /** Connections that ended, any outcome (evicted ones included). */
   completed: number;
-  /** Connections refused because the pool and its queue were full, or their address was at maxConnectionsPerAddress. */
+  /** Verified ClientHellos refused (see RefusalReason). */
   refused: number;
-  /** Handshakes that failed in a worker. */
+  /** Stalled handshakes evicted to make room for another client (see the 'evicted' event). */
+  evicted: number;
+  /** Handshakes that failed in a worker (evictions not included). */
   handshakeFailures: number;
   /** Handlers that threw. */
   handlerErrors: number;
@@ -85,56 +126,86 @@ export interface BlockingServerStats {
   outboundDropped: number;
 }
 
+/** One verified connection, from its ClientHello to its end. */
 interface Entry {
-  link: HostLink;
-  done: Promise<void>;
+  readonly key: string;
+  readonly remote: Remote;
+  readonly link: HostLink;
+  readonly hello: VerifiedClientHello;
+  /** When the peer's last datagram arrived (this thread's clock): a queued connection's only sign of life. */
+  heardAt: number;
+  /** Datagrams from the peer since its verified ClientHello (an honest client still queued retransmits it). */
+  heard: number;
+  /** Given to the pool (it has a worker, or gets the next one Piscina starts). */
+  dispatched: boolean;
+  evicted: boolean;
+  ended: boolean;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+}
+
+/** A handshake that may give way, and the handshake word it was judged on. */
+interface Stalled {
+  entry: Entry;
+  word: number;
+  stalledMs: number;
 }
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value), { cause: value });
 }
 
-/** A fatal alert record in epoch 0 (plaintext), sequence copied from the ClientHello. */
-function plainAlert(recordSeq: number, description: AlertDescription): Uint8Array {
-  const b = new Uint8Array(15);
-  b[0] = 21; // alert
-  b[1] = 0xfe;
-  b[2] = 0xfd; // DTLS 1.2
-  // epoch 0 (bytes 3-4), 48-bit sequence number (bytes 5-10)
-  let s = recordSeq;
-  for (let i = 10; i >= 5; i--) {
-    b[i] = s % 256;
-    s = Math.floor(s / 256);
-  }
-  b[12] = 2; // length
-  b[13] = 2; // fatal
-  b[14] = description;
-  return b;
-}
+/**
+ * RFC 6347 4.2.4.1: implementations SHOULD start with a 1 s retransmission timer, doubled at each
+ * retransmission up to no less than 60 s; the engine's defaults (@dtls-kit/core's RetransmitTimer).
+ * A flight unanswered for the first timeout is taken as lost.
+ */
+const DEFAULT_RETRANSMIT_INITIAL_MS = 1000;
+const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
 
 /**
  * A DTLS server whose connections run as synchronous handlers in worker threads. The main thread
- * keeps the UDP socket and the stateless cookie check; each verified connection gets its own
- * shared-memory link and one worker for as long as it lives.
+ * keeps the UDP socket, the stateless cookie check and the queue; each verified connection gets
+ * its own shared-memory link and one worker for as long as it lives.
+ *
+ * Fair places: a handshake whose worker waits on a peer that has not moved for the first
+ * retransmission timeout (or, still queued, whose peer has been silent that long) gives its place
+ * to a new verified ClientHello that finds the pool full or its address at a bound, and a worker's
+ * stalled handshake gives the worker to the queue's next connection. Established connections are
+ * never evicted.
  *
  * Events (typed: BlockingServerEvents): 'connection' (remote), 'refused' (remote, reason),
- * 'connectionError' (error, stage, remote), 'socketError' (error), 'close'.
+ * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
+ * (error), 'close'.
  */
 export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly socket: Socket;
   private readonly endpoint: ServerEndpoint;
   private readonly pool: Piscina;
+  /** Routing: the live (not evicted, not ended) connection of each peer address and port. */
   private readonly conns = new Map<string, Entry>();
+  /** Every connection not ended yet, evicted ones that still drain included. */
+  private readonly open = new Set<Entry>();
+  /** Live connections not given to the pool yet, first come first served. */
+  private readonly queue: Entry[] = [];
+  /** Connections given to the pool and not ended (evicted ones that still drain included). */
+  private readonly running = new Set<Entry>();
+  /** Live connections per peer address. */
+  private readonly perAddress = new Map<string, Set<Entry>>();
   private readonly maxThreads: number;
   private readonly maxQueue: number;
-  private readonly maxPerAddress: number;
-  /** Connections (running or queued) per peer address. */
-  private readonly perAddress = new Map<string, number>();
+  private readonly maxConnectionsPerAddress: number;
+  private readonly maxHandshakesPerAddress: number;
+  /** A handshake that waited this long on a silent peer may give its place (the first retransmission timeout). */
+  private readonly stalledAfterMs: number;
+  /** The cap on the doubled retransmission timeout: the longest silence expected of a queued honest client. */
+  private readonly retransmitMaxMs: number;
   private readonly ringBytes: number;
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
+  private reclaimTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
-  private counters = { completed: 0, refused: 0, handshakeFailures: 0, handlerErrors: 0, inboundDropped: 0, outboundDropped: 0 };
+  private counters = { completed: 0, refused: 0, evicted: 0, handshakeFailures: 0, handlerErrors: 0, inboundDropped: 0, outboundDropped: 0 };
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();
@@ -142,8 +213,20 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     this.maxQueue = opts.maxQueue ?? 16;
     if (!Number.isInteger(this.maxThreads) || this.maxThreads < 1) throw new RangeError('maxThreads must be an integer >= 1');
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) throw new RangeError('maxQueue must be an integer >= 0');
-    this.maxPerAddress = opts.maxConnectionsPerAddress ?? this.maxThreads + this.maxQueue;
-    if (!Number.isInteger(this.maxPerAddress) || this.maxPerAddress < 1) throw new RangeError('maxConnectionsPerAddress must be an integer >= 1');
+    const places = this.maxThreads + this.maxQueue;
+    this.maxConnectionsPerAddress = opts.maxConnectionsPerAddress ?? places;
+    if (!Number.isInteger(this.maxConnectionsPerAddress) || this.maxConnectionsPerAddress < 1) {
+      throw new RangeError('maxConnectionsPerAddress must be an integer >= 1');
+    }
+    // Half the places: one address never holds more than half of them with handshakes, so the
+    // other half stays open to everyone else (see the README, "Fair places").
+    this.maxHandshakesPerAddress = opts.maxHandshakesPerAddress ?? Math.ceil(places / 2);
+    if (!Number.isInteger(this.maxHandshakesPerAddress) || this.maxHandshakesPerAddress < 1) {
+      throw new RangeError('maxHandshakesPerAddress must be an integer >= 1');
+    }
+    this.stalledAfterMs = opts.options?.retransmit?.initialMs ?? DEFAULT_RETRANSMIT_INITIAL_MS;
+    if (!(this.stalledAfterMs > 0)) throw new RangeError(`options.retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
+    this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     this.handler = moduleHref(opts.handler);
     const c = opts.credentials;
@@ -185,15 +268,22 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     let active = 0;
     let inDropped = 0;
     let outDropped = 0;
-    for (const e of this.conns.values()) {
-      if (e.link.started) active++;
+    for (const e of this.open) {
+      if (e.dispatched && e.link.started) active++;
       inDropped += e.link.inDropped;
       outDropped += e.link.outDropped;
+    }
+    let waiting = 0;
+    let handshakes = 0;
+    for (const e of this.conns.values()) {
+      if (!(e.dispatched && e.link.started)) waiting++;
+      if (!e.link.established) handshakes++;
     }
     return {
       ...this.counters,
       active,
-      queued: this.conns.size - active,
+      queued: waiting,
+      handshakes,
       inboundDropped: this.counters.inboundDropped + inDropped,
       outboundDropped: this.counters.outboundDropped + outDropped,
     };
@@ -203,56 +293,216 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (this.closing) return;
     const key = `${address}:${port}`;
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    const now = performance.now();
     const entry = this.conns.get(key);
     if (entry) {
+      entry.heardAt = now;
+      entry.heard++;
       entry.link.deliver(data);
       return;
     }
-    const result = this.endpoint.verify(data, key, performance.now());
+    const result = this.endpoint.verify(data, key, now);
     if (result.type === 'drop') return;
     if (result.type === 'reply') {
       this.socket.send(result.datagram, port, address);
       return;
     }
-    const reason: RefusalReason | undefined =
-      this.conns.size >= this.maxThreads + this.maxQueue
-        ? 'full' // every worker busy and the queue full
-        : (this.perAddress.get(address) ?? 0) >= this.maxPerAddress
-          ? 'maxConnectionsPerAddress' // this address holds its share already
-          : undefined;
-    if (reason !== undefined) {
-      // Refused with a fatal alert (RFC 5246 7.2.2), nothing kept.
-      this.counters.refused++;
-      this.socket.send(plainAlert(result.hello.recordSeq, AlertDescription.internal_error), port, address);
-      this.emit('refused', { address, port }, reason);
-      return;
-    }
-    this.start(key, address, port, result.hello);
+    this.admit(key, { address, port }, result.hello, now);
   }
 
-  private start(key: string, address: string, port: number, hello: VerifiedClientHello): void {
-    const link = new HostLink(this.ringBytes);
-    link.watch((d) => this.socket.send(d, port, address));
+  /** A verified ClientHello: a new connection, if there is a place for it or a stalled handshake gives way. */
+  private admit(key: string, remote: Remote, hello: VerifiedClientHello, now: number): void {
+    const own = this.perAddress.get(remote.address);
+    let ownHandshakes = 0;
+    if (own) for (const e of own) if (!e.link.established) ownHandshakes++;
+    const bound: RefusalReason | undefined =
+      ownHandshakes >= this.maxHandshakesPerAddress
+        ? 'maxHandshakesPerAddress'
+        : (own?.size ?? 0) >= this.maxConnectionsPerAddress
+          ? 'maxConnectionsPerAddress'
+          : undefined;
+    const full = this.conns.size >= this.maxThreads + this.maxQueue;
+    if (bound !== undefined || full) {
+      // An address at one of its bounds can only push out its own stalled handshakes (else it
+      // could grow past its bound at others' expense); otherwise the longest stalled anywhere goes.
+      const scope = bound !== undefined ? (own ?? []) : this.conns.values();
+      if (this.evictStalled(this.stalled(scope, now, false), 1, bound ?? 'full', remote) === 0) {
+        // A full pool is the answer everyone gets, whatever the address's own count.
+        this.refuse(remote, hello, full ? 'full' : (bound ?? 'full'));
+        return;
+      }
+    }
+    this.enqueue(key, remote, hello, now);
+  }
+
+  private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason): void {
+    this.counters.refused++;
+    // At its handshake bound an address waits: no answer, and the client's retransmission comes
+    // back (verified again, statelessly) once one of its handshakes ended — as a busy NAT would
+    // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
+    // (RFC 5246 7.2.2), nothing kept, so that the client fails at once instead of retrying.
+    if (reason !== 'maxHandshakesPerAddress') {
+      this.socket.send(plainAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
+    }
+    this.emit('refused', remote, reason);
+  }
+
+  /**
+   * The handshakes of `scope` that may give way, longest stalled first: one that waits in its
+   * worker on a peer that has not moved for stalledAfterMs, or (unless `inWorkerOnly`) one that
+   * has no worker yet and whose peer missed its ClientHello retransmission by a whole interval.
+   */
+  private stalled(scope: Iterable<Entry>, now: number, inWorkerOnly: boolean): Stalled[] {
+    const out: Stalled[] = [];
+    for (const entry of scope) {
+      if (entry.evicted || entry.ended) continue;
+      const word = entry.link.observe(now);
+      if (phaseOf(word) !== Phase.HANDSHAKING) continue;
+      let stalledMs: number;
+      if (entry.dispatched && entry.link.started) {
+        // Waiting on our own credential lookup or signature is not the peer's stall.
+        if (!waitsOnPeer(word)) continue;
+        stalledMs = now - entry.link.lastStepAt;
+        if (stalledMs < this.stalledAfterMs) continue;
+      } else {
+        if (inWorkerOnly) continue;
+        // No worker yet: the peer waits on us and cannot move. An honest one retransmits its
+        // ClientHello after stalledAfterMs, then after twice that, and so on (RFC 6347 4.2.4.1), plus
+        // the network's delay: it counts as silent only once it missed the next retransmission by a
+        // whole interval. A peer that never retransmitted is out after twice stalledAfterMs.
+        stalledMs = now - entry.heardAt;
+        const interval = Math.min(this.stalledAfterMs * 2 ** Math.min(entry.heard, 16), this.retransmitMaxMs);
+        if (stalledMs < 2 * interval) continue;
+      }
+      out.push({ entry, word, stalledMs });
+    }
+    return out.sort((a, b) => b.stalledMs - a.stalledMs);
+  }
+
+  /** Evicts up to `count` of `candidates` (in order); returns how many were evicted. */
+  private evictStalled(candidates: readonly Stalled[], count: number, reason: EvictionReason, by: Remote | undefined): number {
+    let evicted = 0;
+    for (const c of candidates) {
+      if (evicted >= count) break;
+      if (this.evict(c, reason, by)) evicted++;
+    }
+    return evicted;
+  }
+
+  /**
+   * Ends a stalled handshake so that another client gets its place. With a worker, the worker is
+   * told through the handshake word, which it checks before anything else (its peer gets the
+   * engine's fatal internal_error alert, still in epoch 0); false when the handshake moved or
+   * finished since it was judged. Without one, it leaves the queue and the alert is sent from here.
+   */
+  private evict(c: Stalled, reason: EvictionReason, by: Remote | undefined): boolean {
+    const e = c.entry;
+    if (!e.link.evict(c.word)) return false;
+    e.evicted = true;
+    this.counters.evicted++;
+    this.forget(e);
+    const hadWorker = e.dispatched && e.link.started;
+    if (!e.dispatched) {
+      const i = this.queue.indexOf(e);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.socket.send(plainAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.end(e);
+    }
+    this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
+    return true;
+  }
+
+  private enqueue(key: string, remote: Remote, hello: VerifiedClientHello, now: number): void {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const link = new HostLink(this.ringBytes, now);
+    link.watch((d) => this.socket.send(d, remote.port, remote.address));
+    const entry: Entry = { key, remote, link, hello, heardAt: now, heard: 0, dispatched: false, evicted: false, ended: false, done, resolve };
+    this.conns.set(key, entry);
+    this.open.add(entry);
+    let own = this.perAddress.get(remote.address);
+    if (!own) this.perAddress.set(remote.address, (own = new Set()));
+    own.add(entry);
+    this.queue.push(entry);
+    this.emit('connection', remote);
+    this.reclaim();
+  }
+
+  /**
+   * Gives free workers to the queue, first come first served, and keeps stalled handshakes from
+   * holding workers while connections wait:
+   * - a free worker goes to the longest-waiting queued connection whose peer still shows signs of
+   *   life; silent ones ahead of it (see stalled()) give way (with only silent ones left, the first
+   *   gets its chance);
+   * - while connections still wait and every worker is busy, the worker of a handshake stalled on
+   *   its peer is taken (one per waiting connection; evicted ones still draining count as free),
+   *   and a timer is armed for the next worker's handshake that may stall.
+   */
+  private reclaim(): void {
+    if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+    this.reclaimTimer = undefined;
+    if (this.closing) return;
+    const now = performance.now();
+    if (this.queue.length > 0 && this.running.size < this.maxThreads) {
+      const silent = new Map(this.stalled(this.queue, now, false).map((s) => [s.entry, s]));
+      while (this.queue.length > 0 && this.running.size < this.maxThreads) {
+        const alive = this.queue.findIndex((e) => !silent.has(e));
+        for (const e of this.queue.slice(0, Math.max(alive, 0))) {
+          const s = silent.get(e);
+          if (s) this.evict(s, 'maxThreads', undefined);
+        }
+        const next = this.queue.shift();
+        if (next) this.dispatch(next);
+      }
+    }
+    let draining = 0;
+    for (const e of this.running) if (e.evicted) draining++;
+    let need = this.queue.length - draining;
+    if (need <= 0) return;
+    need -= this.evictStalled(this.stalled(this.running, now, true), need, 'maxThreads', undefined);
+    if (need <= 0) return;
+    // When could a worker's handshake next count as stalled? Its last step plus stalledAfterMs if it
+    // waits on its peer; otherwise (still starting, or waiting on itself) look again a little later.
+    let next = Infinity;
+    for (const e of this.running) {
+      if (e.evicted) continue;
+      const word = e.link.observe(now);
+      if (phaseOf(word) !== Phase.HANDSHAKING) continue;
+      const at = e.link.started && waitsOnPeer(word) ? e.link.lastStepAt + this.stalledAfterMs : now + this.stalledAfterMs / 4;
+      next = Math.min(next, at);
+    }
+    // Every worker holds an established connection: the next one to end runs the queue.
+    if (next === Infinity) return;
+    this.reclaimTimer = setTimeout(() => this.reclaim(), Math.max(5, next - now));
+    this.reclaimTimer.unref();
+  }
+
+  private dispatch(e: Entry): void {
+    e.dispatched = true;
+    this.running.add(e);
+    const { address, port } = e.remote;
     const task: WorkerTask = {
       role: 'server',
-      sab: link.sab,
+      sab: e.link.sab,
       handler: this.handler,
       credentials: this.credentials,
       options: this.opts.options ?? {},
       args: this.opts.args,
       remoteAddress: address,
       remotePort: port,
-      hello,
+      hello: e.hello,
     };
     // The events are emitted outside this promise chain: a listener that throws must not turn
     // into an unhandled rejection of `done` (which close() awaits).
     const report = (error: Error, stage: ConnectionErrorStage): void => {
       process.nextTick(() => this.emit('connectionError', error, stage, { address, port }));
     };
-    const done = (this.pool.run(task) as Promise<WorkerResult>)
+    void (this.pool.run(task) as Promise<WorkerResult>)
       .then(
         (r) => {
           if (r.ok) return;
+          // An evicted handshake's end was reported by 'evicted'.
+          if (e.evicted && r.stage === 'handshake') return;
           if (r.stage === 'handler') this.counters.handlerErrors++;
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
@@ -263,26 +513,44 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
         },
       )
       .finally(() => {
-        link.finish();
-        this.counters.completed++;
-        this.counters.inboundDropped += link.inDropped;
-        this.counters.outboundDropped += link.outDropped;
-        this.conns.delete(key);
-        const n = (this.perAddress.get(address) ?? 1) - 1;
-        if (n > 0) this.perAddress.set(address, n);
-        else this.perAddress.delete(address);
+        this.running.delete(e);
+        this.end(e);
+        // Outside this chain too: reclaim() may emit 'evicted', whose listener may throw.
+        process.nextTick(() => this.reclaim());
       });
-    this.conns.set(key, { link, done });
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    this.emit('connection', { address, port });
+  }
+
+  /** The connection no longer counts against any bound, nor receives datagrams. */
+  private forget(e: Entry): void {
+    if (this.conns.get(e.key) === e) this.conns.delete(e.key);
+    const own = this.perAddress.get(e.remote.address);
+    own?.delete(e);
+    if (own?.size === 0) this.perAddress.delete(e.remote.address);
+  }
+
+  private end(e: Entry): void {
+    if (e.ended) return;
+    e.ended = true;
+    e.link.finish();
+    this.counters.completed++;
+    this.counters.inboundDropped += e.link.inDropped;
+    this.counters.outboundDropped += e.link.outDropped;
+    this.forget(e);
+    this.open.delete(e);
+    e.resolve();
   }
 
   /** Stops accepting, asks every open connection to close (its recv() returns null), then ends the workers. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const entries = [...this.conns.values()];
+      if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+      // Connections still queued have no worker: they get the close_notify their worker would have sent.
+      for (const e of this.queue.splice(0)) {
+        this.socket.send(plainAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        this.end(e);
+      }
+      const entries = [...this.open];
       for (const e of entries) e.link.stop();
-      // Connections still queued have no worker yet: they run, see STOP and end at once.
       await Promise.all(entries.map((e) => e.done));
       await new Promise<void>((resolve) => this.socket.close(() => resolve()));
       await this.pool.destroy();

@@ -8,7 +8,15 @@ import { createSocket, type Socket } from 'node:dgram';
 import { DtlsConnection, fromHex, utf8 } from '@dtls-kit/core';
 import { driveOverUdp } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBlockingServer, type BlockingServer, type ConnectionErrorStage, type RefusalReason, type Remote } from '../src/index.js';
+import {
+  createBlockingServer,
+  type BlockingServer,
+  type ConnectionErrorStage,
+  type EvictionDetails,
+  type EvictionReason,
+  type RefusalReason,
+  type Remote,
+} from '../src/index.js';
 import { fixture, IDENTITY, KEY, serverCredentials, sleep, until } from './helpers.js';
 
 const psk = (): { type: 'psk'; resolve: () => { identity: Uint8Array; key: Uint8Array } } => {
@@ -106,6 +114,40 @@ describe('maxConnectionsPerAddress', () => {
   it('rejects a bad value', () => {
     expect(() => createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxConnectionsPerAddress: 0 })).toThrow(
       /maxConnectionsPerAddress must be an integer >= 1/,
+    );
+  });
+});
+
+describe('maxHandshakesPerAddress', () => {
+  it('past it an address gets no answer, and its retransmission gets in once a handshake of that address stalled', async () => {
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxHandshakesPerAddress: 1 });
+    const refusals: [Remote, RefusalReason][] = [];
+    const evictions: [Remote, EvictionReason, EvictionDetails][] = [];
+    server.on('refused', (remote, reason) => void refusals.push([remote, reason]));
+    server.on('evicted', (remote, reason, details) => void evictions.push([remote, reason, details]));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const passed = await stall(port, '127.0.0.1', 1);
+    await until(() => passed() === 1 && server!.stats.handshakes === 1 && server!.stats.active === 1, 5000, 'one handshake in progress, in a worker');
+    await sleep(200); // its worker sent its flight: from then on it waits on a silent peer
+
+    const result = await echoFrom(port, '127.0.0.1');
+    console.log(`maxHandshakesPerAddress 1, one stalled handshake of 127.0.0.1: another client of 127.0.0.1 ${'ms' in result ? `was served in ${result.ms.toFixed(0)} ms` : `failed: ${result.error}`}`);
+    expect(result).toMatchObject({ echoed: 'hello from another address' });
+    // Its first ClientHello with the cookie came while the staller was young: dropped, no alert
+    // (the client did not fail); its retransmission, 1 s later, pushed the staller out.
+    expect(refusals.length).toBe(1);
+    expect(refusals[0]?.[1]).toBe('maxHandshakesPerAddress');
+    expect(evictions.length).toBe(1);
+    const [[victim, reason, details]] = evictions as [[Remote, EvictionReason, EvictionDetails]];
+    expect(reason).toBe('maxHandshakesPerAddress');
+    expect(details.by).toEqual(refusals[0]?.[0]);
+    expect(victim.port).not.toBe(details.by?.port);
+    expect('ms' in result && result.ms).toBeGreaterThan(900);
+  });
+
+  it('rejects a bad value', () => {
+    expect(() => createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxHandshakesPerAddress: 0 })).toThrow(
+      /maxHandshakesPerAddress must be an integer >= 1/,
     );
   });
 });
