@@ -7,13 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBlockingServer, type PlainDtlsOptions, type ServerCredentials } from '@dtls-kit/blocking';
+import { createBlockingServer, type PlainDtlsOptions, type RefusalReason, type ServerCredentials } from '@dtls-kit/blocking';
 import type { ServerArgs } from './args.js';
 import type { BlockingCredentialArgs } from './blocking-credentials.js';
 import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
 import { serverOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
+
+/** The stderr line's reason for each refusal of the blocking server (see RefusalReason). */
+const REFUSALS: Record<RefusalReason, string> = {
+  full: 'every worker busy and the queue full (internal_error alert)',
+  maxConnectionsPerAddress: 'too many connections from this address (internal_error alert)',
+  maxHandshakesPerAddress: 'too many handshakes in progress from this address (no answer: its retransmission tries again)',
+};
 
 /** A file built next to dist/cli.js (the ESM and CJS builds alike; dist/ when run from the sources). */
 export function distFile(name: string): string {
@@ -71,10 +78,14 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
       if (args.once) stop(0);
     }
   };
-  server.on('refused', (p: { address: string; port: number }) => {
-    io.stderr(`refused ${peerName(p.address, p.port)}: every worker busy and the queue full\n`);
+  server.on('refused', (p, reason) => {
+    io.stderr(`refused ${peerName(p.address, p.port)}: ${REFUSALS[reason]}\n`);
   });
-  server.on('connectionError', (error: Error, stage: string, p: { address: string; port: number }) => {
+  server.on('evicted', (p, reason, details) => {
+    const by = details.by === undefined ? 'the next queued connection' : peerName(details.by.address, details.by.port);
+    io.stderr(`evicted ${peerName(p.address, p.port)}: its handshake stalled for ${Math.round(details.stalledMs)} ms; its place went to ${by} (${reason})\n`);
+  });
+  server.on('connectionError', (error, stage, p) => {
     // Handler errors are reported by the handler's own close line.
     if (stage !== 'handler') io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
   });
