@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, AlertLevel, ServerEndpoint, type VerifiedClientHello } from '@dtls-kit/core';
+import { AlertDescription, AlertLevel, ServerEndpoint, addressGroup, peerKey, type VerifiedClientHello } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
@@ -190,7 +190,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly queue: Entry[] = [];
   /** Connections given to the pool and not ended (evicted ones that still drain included). */
   private readonly running = new Set<Entry>();
-  /** Live connections per peer address. */
+  /** Live connections per peer address (core's addressGroup: an IPv4 address, an IPv6 /64). */
   private readonly perAddress = new Map<string, Set<Entry>>();
   private readonly maxThreads: number;
   private readonly maxQueue: number;
@@ -291,7 +291,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
-    const key = `${address}:${port}`;
+    const key = peerKey({ address, port });
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
     const entry = this.conns.get(key);
@@ -312,7 +312,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   /** A verified ClientHello: a new connection, if there is a place for it or a stalled handshake gives way. */
   private admit(key: string, remote: Remote, hello: VerifiedClientHello, now: number): void {
-    const own = this.perAddress.get(remote.address);
+    const own = this.perAddress.get(addressGroup(remote.address));
     let ownHandshakes = 0;
     if (own) for (const e of own) if (!e.link.established) ownHandshakes++;
     const bound: RefusalReason | undefined =
@@ -420,8 +420,9 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     const entry: Entry = { key, remote, link, hello, heardAt: now, heard: 0, dispatched: false, evicted: false, ended: false, done, resolve };
     this.conns.set(key, entry);
     this.open.add(entry);
-    let own = this.perAddress.get(remote.address);
-    if (!own) this.perAddress.set(remote.address, (own = new Set()));
+    const group = addressGroup(remote.address);
+    let own = this.perAddress.get(group);
+    if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
     this.emit('connection', remote);
@@ -523,9 +524,10 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** The connection no longer counts against any bound, nor receives datagrams. */
   private forget(e: Entry): void {
     if (this.conns.get(e.key) === e) this.conns.delete(e.key);
-    const own = this.perAddress.get(e.remote.address);
+    const group = addressGroup(e.remote.address);
+    const own = this.perAddress.get(group);
     own?.delete(e);
-    if (own?.size === 0) this.perAddress.delete(e.remote.address);
+    if (own?.size === 0) this.perAddress.delete(group);
   }
 
   private end(e: Entry): void {

@@ -8,15 +8,11 @@
  * decides, and the table maps keys to connections without caring which kind a key is.
  */
 import type { RemoteInfo } from 'node:dgram';
-
-/** "address:port", with IPv6 addresses bracketed. */
-export function addressKey(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
+import { peerKey } from '@dtls-kit/core';
 
 /** The routing key of a datagram (today: its source address). */
 export function routeKey(_datagram: Uint8Array, rinfo: RemoteInfo): string {
-  return addressKey(rinfo.address, rinfo.port);
+  return peerKey(rinfo);
 }
 
 const RECORD_HEADER = 13;

@@ -1,8 +1,7 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, DtlsConnection, ServerEndpoint, type DtlsError } from '@dtls-kit/core';
-import { addressGroup } from './address-group.js';
+import { AlertDescription, DtlsConnection, ServerEndpoint, addressGroup, type DtlsError } from '@dtls-kit/core';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
