@@ -223,10 +223,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.counters.datagrams++;
     const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = this.now();
-    traceDatagram('in', 'server', this.routes.get(rinfo), rinfo.address, rinfo.port, datagram);
     // Core's table decides: the address's connection, the cookie endpoint (a new peer, or a
     // restarted client's new ClientHello, RFC 6347 4.2.8), or nothing (a stale ClientHello).
     const route = this.routes.route(datagram, rinfo);
+    traceDatagram('in', 'server', route.type === 'endpoint' ? route.replacing : route.connection, rinfo.address, rinfo.port, datagram);
     if (route.type === 'drop') return;
     if (route.type === 'endpoint') {
       this.fromNewPeer(datagram, rinfo, now, route.replacing, route.clientHello);

@@ -15,8 +15,8 @@ export type Route<T> =
    * with an epoch-0 ClientHello (what a runtime refusing new peers counts as a refusal).
    */
   | { readonly type: 'endpoint'; readonly clientHello: boolean; readonly replacing: T | undefined }
-  /** Nothing to do: a retransmission of an established connection's own ClientHello. */
-  | { readonly type: 'drop'; readonly reason: string };
+  /** Nothing to do: a retransmission of `connection`'s own ClientHello, now that it is established. */
+  | { readonly type: 'drop'; readonly reason: string; readonly connection: T };
 
 /**
  * What the table needs to know of a connection to tell a restarted client from a retransmission
@@ -83,7 +83,7 @@ export class ConnectionTable<T> {
     }
     // Our own handshake's ClientHello again: the connection's business while it handshakes (it
     // answers a retransmission), stale once it is established.
-    if (this.restarts.established(existing)) return { type: 'drop', reason: 'ClientHello of an established connection' };
+    if (this.restarts.established(existing)) return { type: 'drop', reason: 'ClientHello of an established connection', connection: existing };
     return { type: 'connection', connection: existing };
   }
 }

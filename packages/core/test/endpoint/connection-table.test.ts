@@ -70,7 +70,7 @@ describe('ConnectionTable.route', () => {
     table.insert(A, conn);
     expect(table.route(datagram, A)).toEqual({ type: 'connection', connection: conn });
     conn.established = true;
-    expect(table.route(datagram, A).type).toBe('drop');
+    expect(table.route(datagram, A)).toMatchObject({ type: 'drop', connection: conn });
     // Anything else goes to the connection.
     expect(table.route(new Uint8Array([23, 0xfe, 0xfd]), A)).toEqual({ type: 'connection', connection: conn });
   });
