@@ -165,7 +165,10 @@ export class BlockingConnection {
       while (inbound.pop() !== undefined);
       this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
     } else {
-      for (let d = inbound.pop(); d; d = inbound.pop()) this.conn.receive(d, now());
+      // The server's router sent here only what came from this peer's address (a client's socket is
+      // connected to it): that address goes with every datagram, for the engine to judge.
+      const from = { address: this.remoteAddress, port: this.remotePort };
+      for (let d = inbound.pop(); d; d = inbound.pop()) this.conn.receive(d, now(), from);
     }
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();

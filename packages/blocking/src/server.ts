@@ -1,12 +1,20 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, AlertLevel, ServerEndpoint, type VerifiedClientHello } from '@dtls-kit/core';
+import {
+  AlertDescription,
+  AlertLevel,
+  ConnectionTable,
+  ServerEndpoint,
+  addressGroup,
+  peerKey,
+  plaintextAlert,
+  type VerifiedClientHello,
+} from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
-import { plainAlert } from './plain-alert.js';
 import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
 
@@ -128,7 +136,6 @@ export interface BlockingServerStats {
 
 /** One verified connection, from its ClientHello to its end. */
 interface Entry {
-  readonly key: string;
   readonly remote: Remote;
   readonly link: HostLink;
   readonly hello: VerifiedClientHello;
@@ -182,15 +189,18 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly socket: Socket;
   private readonly endpoint: ServerEndpoint;
   private readonly pool: Piscina;
-  /** Routing: the live (not evicted, not ended) connection of each peer address and port. */
-  private readonly conns = new Map<string, Entry>();
+  /**
+   * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
+   * port. Without restart detection: every datagram from a connection's address goes to its worker.
+   */
+  private readonly conns = new ConnectionTable<Entry>();
   /** Every connection not ended yet, evicted ones that still drain included. */
   private readonly open = new Set<Entry>();
   /** Live connections not given to the pool yet, first come first served. */
   private readonly queue: Entry[] = [];
   /** Connections given to the pool and not ended (evicted ones that still drain included). */
   private readonly running = new Set<Entry>();
-  /** Live connections per peer address. */
+  /** Live connections per peer address (core's addressGroup: an IPv4 address, an IPv6 /64). */
   private readonly perAddress = new Map<string, Set<Entry>>();
   private readonly maxThreads: number;
   private readonly maxQueue: number;
@@ -291,28 +301,30 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
-    const key = `${address}:${port}`;
+    const remote = { address, port };
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
-    const entry = this.conns.get(key);
-    if (entry) {
+    const route = this.conns.route(data, remote);
+    if (route.type === 'connection') {
+      const entry = route.connection;
       entry.heardAt = now;
       entry.heard++;
       entry.link.deliver(data);
       return;
     }
-    const result = this.endpoint.verify(data, key, now);
+    if (route.type === 'drop') return;
+    const result = this.endpoint.verify(data, peerKey(remote), now);
     if (result.type === 'drop') return;
     if (result.type === 'reply') {
       this.socket.send(result.datagram, port, address);
       return;
     }
-    this.admit(key, { address, port }, result.hello, now);
+    this.admit(remote, result.hello, now);
   }
 
   /** A verified ClientHello: a new connection, if there is a place for it or a stalled handshake gives way. */
-  private admit(key: string, remote: Remote, hello: VerifiedClientHello, now: number): void {
-    const own = this.perAddress.get(remote.address);
+  private admit(remote: Remote, hello: VerifiedClientHello, now: number): void {
+    const own = this.perAddress.get(addressGroup(remote.address));
     let ownHandshakes = 0;
     if (own) for (const e of own) if (!e.link.established) ownHandshakes++;
     const bound: RefusalReason | undefined =
@@ -332,7 +344,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
         return;
       }
     }
-    this.enqueue(key, remote, hello, now);
+    this.enqueue(remote, hello, now);
   }
 
   private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason): void {
@@ -342,7 +354,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
     // (RFC 5246 7.2.2), nothing kept, so that the client fails at once instead of retrying.
     if (reason !== 'maxHandshakesPerAddress') {
-      this.socket.send(plainAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
+      this.socket.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
     }
     this.emit('refused', remote, reason);
   }
@@ -405,23 +417,24 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
-      this.socket.send(plainAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
       this.end(e);
     }
     this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
     return true;
   }
 
-  private enqueue(key: string, remote: Remote, hello: VerifiedClientHello, now: number): void {
+  private enqueue(remote: Remote, hello: VerifiedClientHello, now: number): void {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const link = new HostLink(this.ringBytes, now);
     link.watch((d) => this.socket.send(d, remote.port, remote.address));
-    const entry: Entry = { key, remote, link, hello, heardAt: now, heard: 0, dispatched: false, evicted: false, ended: false, done, resolve };
-    this.conns.set(key, entry);
+    const entry: Entry = { remote, link, hello, heardAt: now, heard: 0, dispatched: false, evicted: false, ended: false, done, resolve };
+    this.conns.insert(remote, entry);
     this.open.add(entry);
-    let own = this.perAddress.get(remote.address);
-    if (!own) this.perAddress.set(remote.address, (own = new Set()));
+    const group = addressGroup(remote.address);
+    let own = this.perAddress.get(group);
+    if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
     this.emit('connection', remote);
@@ -522,10 +535,11 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   /** The connection no longer counts against any bound, nor receives datagrams. */
   private forget(e: Entry): void {
-    if (this.conns.get(e.key) === e) this.conns.delete(e.key);
-    const own = this.perAddress.get(e.remote.address);
+    this.conns.remove(e.remote, e);
+    const group = addressGroup(e.remote.address);
+    const own = this.perAddress.get(group);
     own?.delete(e);
-    if (own?.size === 0) this.perAddress.delete(e.remote.address);
+    if (own?.size === 0) this.perAddress.delete(group);
   }
 
   private end(e: Entry): void {
@@ -546,7 +560,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
-        this.socket.send(plainAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
         this.end(e);
       }
       const entries = [...this.open];

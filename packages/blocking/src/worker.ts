@@ -70,7 +70,10 @@ async function serve(task: WorkerTask, link: Link): Promise<WorkerResult> {
     let engine: DtlsConnection;
     if (task.role === 'server') {
       if (!task.hello) throw new TypeError('server task without a ClientHello');
-      engine = DtlsConnection.acceptVerified(resolveServerOptions(options as ServerOptions), task.hello, performance.now());
+      engine = DtlsConnection.acceptVerified(resolveServerOptions(options as ServerOptions), task.hello, performance.now(), {
+        address: task.remoteAddress,
+        port: task.remotePort,
+      });
     } else {
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now());

@@ -1,4 +1,6 @@
-/** `address:port`, IPv6 addresses in brackets. */
+import { peerKey } from '@dtls-kit/core';
+
+/** `address:port`, IPv6 addresses in brackets (core's peerKey: one form everywhere). */
 export function peerName(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  return peerKey({ address, port });
 }

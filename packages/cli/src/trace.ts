@@ -16,6 +16,7 @@
  * the channels.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { peerName } from './peer.js';
 import { alertName, ContentType, decodeHandshakeFragments, HandshakeType, splitRecords, type HandshakeFragment } from '@dtls-kit/core';
 import {
   CHANNELS,
@@ -58,10 +59,6 @@ const HANDSHAKE_NAMES: Record<number, string> = {
   [HandshakeType.client_key_exchange]: 'ClientKeyExchange',
   [HandshakeType.finished]: 'Finished',
 };
-
-function peerName(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 /** Bytes an AEAD record adds to its plaintext (explicit nonce + tag), by OpenSSL suite name. */
 function aeadOverhead(cipher: string | undefined): number | undefined {

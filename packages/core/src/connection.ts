@@ -2,6 +2,7 @@ import { AlertDescription, AlertLevel, alertName } from './alert.js';
 import { toHex } from './bytes.js';
 import type { ClientOptions } from './config.js';
 import { exportKeyingMaterial } from './crypto/key-schedule.js';
+import { samePeer, type PeerAddress } from './endpoint/peer-address.js';
 import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
 import { ClientHandshake, type NegotiatedParameters } from './handshake/client-handshake.js';
 import type { HandshakeHost } from './handshake/handshake-engine.js';
@@ -42,6 +43,8 @@ export class DtlsConnection {
   private currentState: ConnectionState = 'new';
   private lastNow = 0;
   private closeError: DtlsError | undefined;
+  /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
+  private peer: PeerAddress | undefined;
   /** Set by the driver: called when an asynchronous lookup finished and the engine wants to run. */
   onWake: (() => void) | undefined;
 
@@ -72,8 +75,11 @@ export class DtlsConnection {
     options: ResolvedServerOptions,
     hello: { body: Uint8Array; messageSeq: number; recordSeq: number; datagram: Uint8Array },
     now: number,
+    from?: PeerAddress,
   ): DtlsConnection {
     const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello.messageSeq), hello.recordSeq);
+    // The cookie proved that the client receives at the ClientHello's source: its peer address.
+    if (from !== undefined) conn.observeSource(from);
     conn.currentState = 'handshaking';
     // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
     // 4.1.2.6), so a duplicate of it is dropped like any replay.
@@ -154,6 +160,21 @@ export class DtlsConnection {
     return n.masterSecret ? `CLIENT_RANDOM ${toHex(n.clientRandom)} ${toHex(n.masterSecret)}` : undefined;
   }
 
+  /**
+   * The client random of this handshake (RFC 5246 7.4.1.2), a copy: a client's from the start, a
+   * server's once it took the ClientHello; undefined before. It names the session in a key log,
+   * and tells a restarted client's new ClientHello from a retransmission of this one (RFC 6347 4.2.8).
+   */
+  get clientRandom(): Uint8Array | undefined {
+    const random = this.negotiated.clientRandom;
+    return random.length > 0 ? random.slice() : undefined;
+  }
+
+  /** The peer's transport address as the engine knows it (see receive's `from`); undefined until one was given. */
+  get peerAddress(): PeerAddress | undefined {
+    return this.peer === undefined ? undefined : { ...this.peer };
+  }
+
   /** Counters: records dropped, replayed, failed authentication; handshake retransmissions. */
   get stats(): { dropped: number; replayed: number; badMac: number; held: number; retransmissions: number } {
     return { ...this.records.stats, retransmissions: this.handshake.retransmissions };
@@ -170,10 +191,15 @@ export class DtlsConnection {
     this.run(() => this.handshake instanceof ClientHandshake && this.handshake.start());
   }
 
-  /** Feeds one datagram from the peer. Never throws for anything the peer sends. */
-  receive(datagram: Uint8Array, now: number): void {
+  /**
+   * Feeds one datagram from the peer, with its source address when the runtime knows it (the
+   * engine, not the runtime, decides whether the peer's address changes: see observeSource).
+   * Never throws for anything the peer sends.
+   */
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
+    if (from !== undefined) this.observeSource(from);
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
@@ -299,6 +325,25 @@ export class DtlsConnection {
     } catch {
       // Sequence numbers exhausted: nothing more can be sent.
     }
+  }
+
+  /**
+   * Where the peer's address may change. The first source given becomes the peer address; a
+   * datagram from another one does not move it. In DTLS 1.2 without a connection ID a connection
+   * is named by its peer's address, so a record from elsewhere is not this connection's (a router
+   * keyed by address does not send it here), and a spoofed source must not redirect our replies.
+   * RFC 9146 6: with a connection ID the address moves, but only to the source of a record that
+   * authenticated and is newer than any received — the rule issue 13 Part 2 adds here, once the
+   * record layer can say so. Until then the datagram is still processed as before: the address
+   * it came from is only not adopted.
+   */
+  private observeSource(from: PeerAddress): void {
+    if (this.peer === undefined) {
+      this.peer = { address: from.address, port: from.port };
+      return;
+    }
+    if (samePeer(this.peer, from)) return;
+    // Another address, and no connection ID: the peer address stays (see above).
   }
 
   private run(step: () => unknown): void {

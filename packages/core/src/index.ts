@@ -9,6 +9,9 @@ export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js
 export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
+export { addressGroup, peerKey, samePeer, type PeerAddress } from './endpoint/peer-address.js';
+export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
+export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/retransmit-timer.js';

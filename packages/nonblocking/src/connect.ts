@@ -208,11 +208,11 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
       socket.destroy();
       resolve({ refused: new ConnectionRefusedError(remote.address, port, error), heard });
     });
-    udp.on('message', (msg) => {
+    udp.on('message', (msg, rinfo) => {
       heard = true;
       const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
       traceDatagram('in', 'client', socket, remote.address, port, datagram);
-      socket.receive(datagram, now());
+      socket.receive(datagram, now(), rinfo);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.start(now());

@@ -1,13 +1,11 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, DtlsConnection, ServerEndpoint, type DtlsError } from '@dtls-kit/core';
-import { addressGroup } from './address-group.js';
+import { AlertDescription, ConnectionTable, DtlsConnection, ServerEndpoint, addressGroup, peerKey, type DtlsError } from '@dtls-kit/core';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { randomFromKeyLog, routeKey, sniffClientHello } from './routing.js';
 import { DtlsSocket } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -79,7 +77,11 @@ type Counters = { -readonly [K in keyof DtlsServerStats]: DtlsServerStats[K] };
  */
 export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly endpoint: ServerEndpoint;
-  private readonly routes = new Map<string, DtlsSocket>();
+  /** The connections by peer address; it decides where each datagram goes (RFC 6347 4.2.8 restarts included). */
+  private readonly routes = new ConnectionTable<DtlsSocket>({
+    clientRandom: (s) => s.clientRandom,
+    established: (s) => s.state === 'established',
+  });
   private readonly timers: TimerQueue;
   private readonly now = (): number => performance.now();
   private readonly maxConnections: number;
@@ -220,40 +222,29 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (this.closing) return;
     this.counters.datagrams++;
     const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-    const key = routeKey(datagram, rinfo);
     const now = this.now();
-    const existing = this.routes.get(key);
-    traceDatagram('in', 'server', existing, rinfo.address, rinfo.port, datagram);
-    if (existing === undefined) {
-      this.fromNewPeer(datagram, key, rinfo, now, undefined);
+    // Core's table decides: the address's connection, the cookie endpoint (a new peer, or a
+    // restarted client's new ClientHello, RFC 6347 4.2.8), or nothing (a stale ClientHello).
+    const route = this.routes.route(datagram, rinfo);
+    traceDatagram('in', 'server', route.type === 'endpoint' ? route.replacing : route.connection, rinfo.address, rinfo.port, datagram);
+    if (route.type === 'drop') return;
+    if (route.type === 'endpoint') {
+      this.fromNewPeer(datagram, rinfo, now, route.replacing, route.clientHello);
       return;
     }
-    // RFC 6347 4.2.8: a new ClientHello (epoch 0, another client random) from the address of a
-    // connection is a client that lost its state (restarted, or a NAT reused the port). It goes
-    // to the cookie endpoint; the old connection is replaced only once the cookie verifies.
-    const hello = sniffClientHello(datagram);
-    if (hello !== undefined) {
-      const known = existing.clientRandom;
-      if (hello.random !== undefined && known !== undefined && hello.random !== known) {
-        this.fromNewPeer(datagram, key, rinfo, now, existing);
-        return;
-      }
-      // Our own handshake's ClientHello again: the connection's business while it handshakes,
-      // stale once it is established.
-      if (existing.state === 'established') return;
-    }
+    const existing = route.connection;
     if (existing.state !== 'handshaking') {
-      existing.receive(datagram, now);
+      existing.receive(datagram, now, rinfo);
       return;
     }
     // A datagram that moves the handshake on (not a retransmitted ClientHello, not noise) shows a
     // peer that answers: its slot is safe from eviction for another stalledAfterMs.
     const step = existing.handshakeState;
-    existing.receive(datagram, now);
+    existing.receive(datagram, now, rinfo);
     if (existing.state === 'handshaking' && existing.handshakeState !== step) this.slots.progressed(existing, now);
   }
 
-  private fromNewPeer(datagram: Uint8Array, key: string, rinfo: RemoteInfo, now: number, replacing: DtlsSocket | undefined): void {
+  private fromNewPeer(datagram: Uint8Array, rinfo: RemoteInfo, now: number, replacing: DtlsSocket | undefined, clientHello: boolean): void {
     // Limits first, before the endpoint spends an HMAC: at a limit with no stalled handshake to
     // give way, a ClientHello is dropped, and the client's retransmission gets in once there is room.
     let admission: Admission<DtlsSocket> = { type: 'free' };
@@ -266,7 +257,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       if (admission.type === 'refuse') refusal = admission.bound;
     }
     if (refusal !== undefined) {
-      if (sniffClientHello(datagram) !== undefined) {
+      if (clientHello) {
         this.counters.refused++;
         if (channels.refuse.hasSubscribers) channels.refuse.publish({ remoteAddress: rinfo.address, remotePort: rinfo.port, reason: refusal });
       } else {
@@ -274,7 +265,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       }
       return;
     }
-    const result = this.endpoint.verify(datagram, key, now);
+    const result = this.endpoint.verify(datagram, peerKey(rinfo), now);
     switch (result.type) {
       case 'drop':
         this.counters.dropped++;
@@ -296,7 +287,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.counters.replaced++;
       replacing.destroy();
     }
-    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now);
+    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo);
     this.counters.accepted++;
     const { address, port } = rinfo;
     const socket: DtlsSocket = new DtlsSocket({
@@ -317,7 +308,6 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         onEstablished: (s) => {
           this.slots.remove(s);
           this.counters.established++;
-          s.clientRandom ??= randomFromKeyLog(connection.keyLogLine);
           try {
             this.emit('connection', s);
           } catch (error) {
@@ -337,13 +327,12 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         onListenerError: (s, error) => this.handlerFailed(s, error),
         onEnd: (s, error, established) => {
           this.slots.remove(s);
-          if (this.routes.get(key) === s) this.routes.delete(key);
+          this.routes.remove({ address, port }, s);
           if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
         },
       },
     });
-    socket.clientRandom = sniffClientHello(datagram)?.random;
-    this.routes.set(key, socket);
+    this.routes.insert({ address, port }, socket);
     this.slots.add(socket, addressGroup(address), now);
     // The endpoint fed the ClientHello to the connection: its first flight is waiting.
     socket.kick();

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { AlertDescription, HandshakeTimeoutError, alertName, type DtlsConnection, type DtlsError, type DtlsEvent } from '@dtls-kit/core';
+import { AlertDescription, HandshakeTimeoutError, alertName, type DtlsConnection, type DtlsError, type DtlsEvent, type PeerAddress } from '@dtls-kit/core';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
@@ -188,8 +188,6 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private drainScheduled = false;
   private endError: DtlsError | undefined;
   private readonly closeWaiters: Array<() => void> = [];
-  /** @internal the client random (hex) of the handshake, for RFC 6347 4.2.8 routing. */
-  clientRandom: string | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
   droppedMessages = 0;
 
@@ -380,10 +378,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.handshakeState;
   }
 
-  /** @internal a datagram from the peer. */
-  receive(datagram: Uint8Array, now: number): void {
+  /** @internal the client random of the handshake (the engine's), for RFC 6347 4.2.8 routing. */
+  get clientRandom(): Uint8Array | undefined {
+    return this.conn.clientRandom;
+  }
+
+  /** @internal a datagram from the peer, and where it came from (the engine judges the address). */
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     if (this.ended) return;
-    this.conn.receive(datagram, now);
+    this.conn.receive(datagram, now, from);
     this.pump();
   }
 

@@ -11,7 +11,6 @@ import { driveOverUdp } from '@dtls-kit/test-kit';
 import { pskServer } from '@dtls-kit/psk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, DEFAULTS, connect, createServer, type DtlsServer, type DtlsSocket, type EvictMessage } from '../src/index.js';
-import { addressGroup } from '../src/address-group.js';
 import { HandshakeSlots } from '../src/handshake-slots.js';
 import { IDENTITY, KEY, clientPsk, echo, roundTrip, serverPsk, sleep, until } from './helpers.js';
 import { stallingFlood, type StallingFlood } from './raw-peers.js';
@@ -192,20 +191,5 @@ describe('HandshakeSlots', () => {
     expect(slots.remove('a2')).toBe(false);
     expect([slots.size, slots.countIn('A'), slots.countIn('B')]).toEqual([2, 1, 1]);
     expect(slots.admit('C', 1020, onPeer)).toEqual({ type: 'free' });
-  });
-});
-
-describe('addressGroup', () => {
-  it.each([
-    ['127.0.0.1', '127.0.0.1'],
-    ['::ffff:127.0.0.1', '127.0.0.1'],
-    ['::FFFF:10.1.2.3', '10.1.2.3'],
-    ['2001:db8:0:1::5', '2001:db8:0:1::/64'],
-    ['2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd', '2001:db8:0:1::/64'],
-    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
-    ['::1', '0:0:0:0::/64'],
-    ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
-  ])('%s counts as %s', (address, group) => {
-    expect(addressGroup(address)).toBe(group);
   });
 });
