@@ -1,50 +1,51 @@
-import { AlertDescription } from '../alert.js';
-import { constantTimeEqual } from '../bytes.js';
-import { verifyData } from '../crypto/key-schedule.js';
-import type { KeyShare } from '../crypto/provider.js';
-import { pskPremasterSecret } from '../crypto/psk-premaster.js';
-import { DtlsError, IllegalParameterError } from '../errors.js';
-import type { PskIdentityKey } from '../key-exchange/psk-credentials.js';
-import type { ResolvedClientOptions } from '../options.js';
-import type { CipherSuite } from '../suites/cipher-suite.js';
-import { cipherSuiteById } from '../suites/registry.js';
-import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
-import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from './extensions/ec-point-formats.js';
-import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
-import { type Extension, findExtension } from './extensions/extension.js';
-import { ExtensionType } from './extensions/extension-type.js';
-import { namedGroupId, namedGroupName } from './extensions/named-group.js';
-import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/renegotiation-info.js';
-import { encodeServerName } from './extensions/server-name.js';
-import { encodeSupportedGroups } from './extensions/supported-groups.js';
-import type { FlightMessage } from './flight.js';
-import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
-import { HandshakeType } from './handshake-type.js';
-import { type ClientHello, encodeClientHello } from './messages/client-hello.js';
-import { encodeEcdheClientKeyExchange, encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from './messages/client-key-exchange.js';
-import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
-import { type CertificateRequest, decodeCertificateRequest } from './messages/certificate-request.js';
-import { encodeCertificateVerify } from './messages/certificate-verify.js';
-import { decodeFinished, encodeFinished } from './messages/finished.js';
-import { decodeHelloVerifyRequest } from './messages/hello-verify-request.js';
-import { decodeServerHelloDone } from './messages/server-hello-done.js';
-import { decodeServerHello } from './messages/server-hello.js';
+import { AlertDescription } from '../../alert.js';
+import { constantTimeEqual } from '../../bytes.js';
+import { verifyData } from '../../crypto/key-schedule.js';
+import type { KeyShare } from '../../crypto/provider.js';
+import { pskPremasterSecret } from '../../crypto/psk-premaster.js';
+import { DtlsError, IllegalParameterError } from '../../errors.js';
+import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
+import type { ResolvedClientOptions } from '../../options.js';
+import type { CipherSuite } from '../../suites/cipher-suite.js';
+import { cipherSuiteById } from '../../suites/registry.js';
+import { decodeAlpn, encodeAlpn } from '../extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
+import { type Extension, findExtension } from '../extensions/extension.js';
+import { ExtensionType } from '../extensions/extension-type.js';
+import { namedGroupId, namedGroupName } from '../extensions/named-group.js';
+import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
+import { encodeServerName } from '../extensions/server-name.js';
+import { encodeSupportedGroups } from '../extensions/supported-groups.js';
+import type { FlightMessage } from '../flight.js';
+import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
+import { HandshakeType } from '../handshake-type.js';
+import { type ClientHello, encodeClientHello } from '../messages/client-hello.js';
+import { encodeEcdheClientKeyExchange, encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from '../messages/client-key-exchange.js';
+import { decodeCertificate, encodeCertificate } from '../messages/certificate.js';
+import { type CertificateRequest, decodeCertificateRequest } from '../messages/certificate-request.js';
+import { encodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { decodeHelloVerifyRequest } from '../messages/hello-verify-request.js';
+import { decodeServerHelloDone } from '../messages/server-hello-done.js';
+import { decodeServerHello } from '../messages/server-hello.js';
 import {
   type EcdheParams,
   decodeEcdheServerKeyExchange,
   decodeEcdhePskServerKeyExchange,
   decodePskServerKeyExchange,
-} from './messages/server-key-exchange.js';
-import { encodeSignatureAlgorithms } from './extensions/signature-algorithms.js';
+} from '../messages/server-key-exchange.js';
+import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import {
   CERTIFICATE_TYPE_ECDSA_SIGN,
   CERTIFICATE_TYPE_RSA_SIGN,
   chooseScheme,
   schemeKeyExchange,
   signedParamsContent,
-} from './signature-selection.js';
-import { DTLS_1_0, DTLS_1_2 } from './protocol-version.js';
-import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
+} from '../signature-selection.js';
+import { DTLS_1_0, DTLS_1_2 } from '../protocol-version.js';
+import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
+import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 
 /** One state per step of the client's side of RFC 6347 4.2.4 Figure 1 (full handshake). */
 export type ClientState =
@@ -61,42 +62,8 @@ export type ClientState =
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
 
-/** What the client learned from the handshake, exposed by the connection. */
-export interface NegotiatedParameters {
-  suite: CipherSuite | undefined;
-  clientRandom: Uint8Array;
-  serverRandom: Uint8Array;
-  masterSecret: Uint8Array | undefined;
-  extendedMasterSecret: boolean;
-  pskIdentity: Uint8Array | undefined;
-  alpnProtocol: string | undefined;
-  servername: string | undefined;
-  /** The peer's certificate chain (DER, leaf first), in certificate suites. */
-  peerCertificates: readonly Uint8Array[];
-  /** Whether the peer's chain passed every check (node:tls `authorized`); false when not checked or not sent. */
-  authorized: boolean;
-  /** Why it did not (with rejectUnauthorized: false the handshake goes on regardless). */
-  authorizationError: Error | undefined;
-}
-
-/** NegotiatedParameters before anything is negotiated. */
-export function emptyNegotiation(clientRandom: Uint8Array, servername: string | undefined): NegotiatedParameters {
-  return {
-    suite: undefined,
-    clientRandom,
-    serverRandom: new Uint8Array(0),
-    masterSecret: undefined,
-    extendedMasterSecret: false,
-    pskIdentity: undefined,
-    alpnProtocol: undefined,
-    servername,
-    peerCertificates: [],
-    authorized: false,
-    authorizationError: undefined,
-  };
-}
-
 export class ClientHandshake extends HandshakeEngine {
+  readonly role = 'client';
   private current: ClientState = 'start';
   readonly negotiated: NegotiatedParameters;
   private hello: ClientHello;
@@ -152,8 +119,9 @@ export class ClientHandshake extends HandshakeEngine {
     return ext;
   }
 
-  /** Flight 1 (RFC 6347 4.2.4 Figure 1). */
-  start(): void {
+  /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
+  start(now: number): void {
+    this.startDeadline(now);
     this.sendHello();
   }
 

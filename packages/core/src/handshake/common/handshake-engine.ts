@@ -1,15 +1,17 @@
-import { AlertDescription } from '../alert.js';
-import { constantTimeEqual } from '../bytes.js';
-import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
-import type { EpochKeys } from '../record/epoch-keys.js';
-import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
-import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
-import { HandshakeType } from './handshake-type.js';
-import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
-import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
-import { RetransmitTimer } from './retransmit-timer.js';
-import { Transcript } from './transcript.js';
+import { AlertDescription } from '../../alert.js';
+import { constantTimeEqual } from '../../bytes.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
+import type { ResolvedOptions } from '../../options.js';
+import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
+import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
+import { HandshakeType } from '../handshake-type.js';
+import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from '../flight.js';
+import { type FragmentSource, HandshakeReassembler } from '../reassembler.js';
+import { RetransmitTimer } from '../retransmit-timer.js';
+import { Transcript } from '../transcript.js';
+import type { Handshake } from './handshake.js';
+import type { NegotiatedParameters } from './negotiated-parameters.js';
 
 /**
  * True when a handshake record carries (a fragment of) a message of this type, and of this
@@ -55,7 +57,9 @@ export interface HandshakeHost {
  * pausing while a credential lookup is pending. Subclasses hold one explicit state per
  * handshake step and must answer a message that does not fit the state with unexpected_message.
  */
-export abstract class HandshakeEngine {
+export abstract class HandshakeEngine implements Handshake {
+  abstract readonly role: 'client' | 'server';
+  abstract readonly negotiated: NegotiatedParameters;
   protected readonly reassembler: HandshakeReassembler;
   protected readonly transcript = new Transcript();
   protected readonly timer: RetransmitTimer;
@@ -98,6 +102,9 @@ export abstract class HandshakeEngine {
 
   /** The state name, for tracing and errors. */
   abstract get state(): string;
+
+  /** Starts the handshake (see Handshake.start). */
+  abstract start(now: number): void;
 
   /** The message by which the peer would ask to renegotiate (HelloRequest or ClientHello). */
   protected abstract readonly renegotiationRequest: HandshakeType;

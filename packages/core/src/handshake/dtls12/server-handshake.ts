@@ -1,46 +1,46 @@
-import { AlertDescription } from '../alert.js';
-import { constantTimeEqual } from '../bytes.js';
-import { verifyData } from '../crypto/key-schedule.js';
-import type { KeyShare, NamedGroupName } from '../crypto/provider.js';
-import { pskPremasterSecret } from '../crypto/psk-premaster.js';
-import { DtlsError, IllegalParameterError } from '../errors.js';
-import type { ResolvedServerOptions } from '../options.js';
-import type { ReadRecord } from '../record/record-layer.js';
-import type { CipherSuite } from '../suites/cipher-suite.js';
-import { emptyNegotiation, type NegotiatedParameters } from './client-handshake.js';
-import { decodeAlpn, encodeAlpn } from './extensions/alpn.js';
-import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from './extensions/ec-point-formats.js';
-import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from './extensions/extended-master-secret.js';
-import { type Extension, findExtension } from './extensions/extension.js';
-import { ExtensionType } from './extensions/extension-type.js';
-import { NamedGroup, namedGroupId } from './extensions/named-group.js';
-import { decodeRenegotiationInfo, encodeRenegotiationInfo } from './extensions/renegotiation-info.js';
-import { decodeServerName } from './extensions/server-name.js';
-import { decodeSupportedGroups } from './extensions/supported-groups.js';
-import type { FlightMessage } from './flight.js';
-import type { HandshakeFragment } from './handshake-header.js';
-import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEngine } from './handshake-engine.js';
+import { AlertDescription } from '../../alert.js';
+import { constantTimeEqual } from '../../bytes.js';
+import { verifyData } from '../../crypto/key-schedule.js';
+import type { KeyShare, NamedGroupName } from '../../crypto/provider.js';
+import { pskPremasterSecret } from '../../crypto/psk-premaster.js';
+import { DtlsError, IllegalParameterError } from '../../errors.js';
+import type { ResolvedServerOptions } from '../../options.js';
+import type { ReadRecord } from '../../record/record-layer.js';
+import type { CipherSuite } from '../../suites/cipher-suite.js';
+import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
+import { decodeAlpn, encodeAlpn } from '../extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
+import { type Extension, findExtension } from '../extensions/extension.js';
+import { ExtensionType } from '../extensions/extension-type.js';
+import { NamedGroup, namedGroupId } from '../extensions/named-group.js';
+import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
+import { decodeServerName } from '../extensions/server-name.js';
+import { decodeSupportedGroups } from '../extensions/supported-groups.js';
+import type { FlightMessage } from '../flight.js';
+import type { HandshakeFragment } from '../handshake-header.js';
+import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 
-import { HandshakeType } from './handshake-type.js';
-import { type ClientHello, decodeClientHello } from './messages/client-hello.js';
-import { decodeEcdheClientKeyExchange, decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from './messages/client-key-exchange.js';
-import { decodeCertificate, encodeCertificate } from './messages/certificate.js';
-import { encodeCertificateRequest } from './messages/certificate-request.js';
-import { decodeCertificateVerify } from './messages/certificate-verify.js';
-import { decodeSignatureAlgorithms } from './extensions/signature-algorithms.js';
+import { HandshakeType } from '../handshake-type.js';
+import { type ClientHello, decodeClientHello } from '../messages/client-hello.js';
+import { decodeEcdheClientKeyExchange, decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from '../messages/client-key-exchange.js';
+import { decodeCertificate, encodeCertificate } from '../messages/certificate.js';
+import { encodeCertificateRequest } from '../messages/certificate-request.js';
+import { decodeCertificateVerify } from '../messages/certificate-verify.js';
+import { decodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import {
   CERTIFICATE_TYPE_ECDSA_SIGN,
   CERTIFICATE_TYPE_RSA_SIGN,
   chooseScheme,
   schemeKeyExchange,
   signedParamsContent,
-} from './signature-selection.js';
-import { decodeFinished, encodeFinished } from './messages/finished.js';
-import { encodeServerHelloDone } from './messages/server-hello-done.js';
-import { encodeServerHello } from './messages/server-hello.js';
-import { encodeEcdheServerKeyExchange, encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from './messages/server-key-exchange.js';
-import { DTLS_1_2 } from './protocol-version.js';
-import { deriveSessionKeys, type SessionKeys } from './session-keys.js';
+} from '../signature-selection.js';
+import { decodeFinished, encodeFinished } from '../messages/finished.js';
+import { encodeServerHelloDone } from '../messages/server-hello-done.js';
+import { encodeServerHello } from '../messages/server-hello.js';
+import { encodeEcdheServerKeyExchange, encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from '../messages/server-key-exchange.js';
+import { DTLS_1_2 } from '../protocol-version.js';
+import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
 
 /** One state per step of the server's side of RFC 6347 4.2.4 Figure 1 (after the cookie exchange). */
 export type ServerState =
@@ -57,6 +57,7 @@ export type ServerState =
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
 
 export class ServerHandshake extends HandshakeEngine {
+  readonly role = 'server';
   private current: ServerState = 'wait_client_hello';
   readonly negotiated: NegotiatedParameters;
   private keyShare: KeyShare | undefined;
@@ -74,18 +75,20 @@ export class ServerHandshake extends HandshakeEngine {
     host: HandshakeHost,
     private readonly config: ResolvedServerOptions,
     now: number,
-    firstMessageSeq: number,
+    private readonly clientHello: { readonly body: Uint8Array; readonly messageSeq: number },
   ) {
     super(host, config, now);
     // RFC 6347 4.2.2: after a stateless HelloVerifyRequest both sides continue from the
     // ClientHello's message_seq (the HelloVerifyRequest used it too).
-    this.reassembler.reset(firstMessageSeq);
-    this.nextSendSeq = firstMessageSeq;
+    this.reassembler.reset(clientHello.messageSeq);
+    this.nextSendSeq = clientHello.messageSeq;
     this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
   }
 
-  /** The ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
-  receiveClientHello(body: Uint8Array, messageSeq: number): void {
+  /** Processes the ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
+  start(now: number): void {
+    this.startDeadline(now);
+    const { body, messageSeq } = this.clientHello;
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: body.length, messageSeq, fragmentOffset: 0, body });
     this.processMessages();
   }
