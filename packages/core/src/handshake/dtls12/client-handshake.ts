@@ -1,10 +1,7 @@
 import { AlertDescription } from '../../alert.js';
 import { constantTimeEqual } from '../../bytes.js';
 import { verifyData } from '../../crypto/key-schedule.js';
-import type { KeyShare } from '../../crypto/provider.js';
-import { pskPremasterSecret } from '../../crypto/psk-premaster.js';
 import { DtlsError, IllegalParameterError } from '../../errors.js';
-import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import { cipherSuiteById } from '../../suites/registry.js';
@@ -13,7 +10,7 @@ import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormat
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
 import { type Extension, findExtension } from '../extensions/extension.js';
 import { ExtensionType } from '../extensions/extension-type.js';
-import { namedGroupId, namedGroupName } from '../extensions/named-group.js';
+import { namedGroupId } from '../extensions/named-group.js';
 import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../extensions/renegotiation-info.js';
 import { encodeServerName } from '../extensions/server-name.js';
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
@@ -21,7 +18,6 @@ import type { FlightMessage } from '../flight.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 import { HandshakeType } from '../handshake-type.js';
 import { type ClientHello, encodeClientHello } from '../messages/client-hello.js';
-import { encodeEcdheClientKeyExchange, encodeEcdhePskClientKeyExchange, encodePskClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeCertificate, encodeCertificate } from '../messages/certificate.js';
 import { type CertificateRequest, decodeCertificateRequest } from '../messages/certificate-request.js';
 import { encodeCertificateVerify } from '../messages/certificate-verify.js';
@@ -29,22 +25,17 @@ import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { decodeHelloVerifyRequest } from '../messages/hello-verify-request.js';
 import { decodeServerHelloDone } from '../messages/server-hello-done.js';
 import { decodeServerHello } from '../messages/server-hello.js';
-import {
-  type EcdheParams,
-  decodeEcdheServerKeyExchange,
-  decodeEcdhePskServerKeyExchange,
-  decodePskServerKeyExchange,
-} from '../messages/server-key-exchange.js';
 import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import {
   CERTIFICATE_TYPE_ECDSA_SIGN,
   CERTIFICATE_TYPE_RSA_SIGN,
   chooseScheme,
-  schemeKeyExchange,
-  signedParamsContent,
 } from '../signature-selection.js';
 import { DTLS_1_0, DTLS_1_2 } from '../protocol-version.js';
 import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
+import type { AwaitValue, ClientKeyAgreement, ClientKeyExchange, ClientKeyExchangeContext } from '../key-exchange/key-exchange.js';
+import { keyExchangeFor } from '../key-exchange/registry.js';
+import type { CertificateSigner } from '../../key-exchange/certificate-credentials.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 
 /** One state per step of the client's side of RFC 6347 4.2.4 Figure 1 (full handshake). */
@@ -68,8 +59,8 @@ export class ClientHandshake extends HandshakeEngine {
   readonly negotiated: NegotiatedParameters;
   private hello: ClientHello;
   private helloVerifyRequests = 0;
-  private identityHint: Uint8Array | undefined;
-  private serverParams: EcdheParams | undefined;
+  /** What the ServerKeyExchange (or its absence) gave us to write the ClientKeyExchange with. */
+  private agreement: ClientKeyAgreement | undefined;
   private keys: SessionKeys | undefined;
   private certificateRequest: CertificateRequest | undefined;
 
@@ -102,12 +93,12 @@ export class ClientHandshake extends HandshakeEngine {
     if (c.servername !== undefined && !isIpLiteral(c.servername)) {
       ext.push({ type: ExtensionType.server_name, data: encodeServerName(c.servername) });
     }
-    if (c.suites.some((s) => s.keyExchange !== 'psk')) {
+    if (c.suites.some((s) => keyExchangeFor(s).ecdhe)) {
       // RFC 8422 5.1: the curves we can do ECDHE over, uncompressed points only.
       ext.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups.map(namedGroupId)) });
       ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
     }
-    if (c.x509 && c.suites.some((s) => s.keyExchange === 'ecdhe_ecdsa' || s.keyExchange === 'ecdhe_rsa')) {
+    if (c.x509 && c.suites.some((s) => keyExchangeFor(s).certificates)) {
       // RFC 5246 7.4.1.4.1: the signatures we accept, in our order of preference.
       ext.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.x509.verifier.signatureSchemes) });
     }
@@ -158,8 +149,12 @@ export class ClientHandshake extends HandshakeEngine {
       case 'wait_server_key_exchange':
         if (m.msgType === HandshakeType.server_key_exchange) return this.onServerKeyExchange(m);
         // RFC 4279 2: a plain-PSK server without a hint omits the ServerKeyExchange.
-        if (m.msgType === HandshakeType.server_hello_done && this.negotiated.suite?.keyExchange === 'psk') {
-          return this.onServerHelloDone(m);
+        if (m.msgType === HandshakeType.server_hello_done) {
+          const agreement = this.keyExchange().withoutServerKeyExchange();
+          if (agreement) {
+            this.agreement = agreement;
+            return this.onServerHelloDone(m);
+          }
         }
         throw this.unexpected(m);
       case 'wait_server_hello_done':
@@ -244,9 +239,24 @@ export class ClientHandshake extends HandshakeEngine {
   }
 
   private usesCertificates(): boolean {
-    const kx = this.negotiated.suite?.keyExchange;
-    return kx === 'ecdhe_ecdsa' || kx === 'ecdhe_rsa';
+    const suite = this.negotiated.suite;
+    return suite !== undefined && keyExchangeFor(suite).certificates;
   }
+
+  private keyExchange(): ClientKeyExchange {
+    return keyExchangeFor(this.requireSuite()).client();
+  }
+
+  private keyExchangeContext(): ClientKeyExchangeContext {
+    const n = this.negotiated;
+    return { config: this.config, suite: this.requireSuite(), clientRandom: n.clientRandom, serverRandom: n.serverRandom, serverLeaf: n.peerCertificates[0] };
+  }
+
+  /** Waits for a PSK lookup in wait_psk (RFC 4279 2: the application may answer asynchronously). */
+  private readonly waitForPsk: AwaitValue = (value, what, then) => {
+    if (value instanceof Promise) this.current = 'wait_psk';
+    this.awaitValue(value, what, then);
+  };
 
   private x509(): NonNullable<ResolvedClientOptions['x509']> {
     const x = this.config.x509;
@@ -268,136 +278,63 @@ export class ClientHandshake extends HandshakeEngine {
     });
   }
 
-  /** RFC 8422 5.4: ECDHE parameters signed by the certificate's key over both randoms. */
-  private onEcdheServerKeyExchange(m: HandshakeMessage, suite: CipherSuite): void {
-    const ske = decodeEcdheServerKeyExchange(m.body);
-    const scheme = ske.signed.scheme;
-    // RFC 5246 7.4.1.4.1: only a scheme we offered, of the kind the suite calls for.
-    if (!this.x509().verifier.signatureSchemes.includes(scheme) || schemeKeyExchange(scheme) !== suite.keyExchange) {
-      throw new IllegalParameterError(`server signed with scheme 0x${scheme.toString(16)}, which we did not offer for ${suite.name}`);
-    }
-    this.checkGroup(ske.params);
-    this.transcript.add(m.msgType, m.messageSeq, m.body);
-    const leaf = this.negotiated.peerCertificates[0];
-    if (!leaf) throw this.unexpected(m);
-    const content = signedParamsContent(this.negotiated.clientRandom, this.negotiated.serverRandom, ske.params);
-    this.awaitValue(this.x509().verifier.verifySignature(leaf, scheme, content, ske.signed.signature), 'ServerKeyExchange signature check', (ok) => {
-      if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the ServerKeyExchange signature does not verify with the server certificate');
-      this.serverParams = ske.params;
-      this.current = 'wait_server_hello_done';
-    });
-  }
-
-  private checkGroup(params: EcdheParams): void {
-    const group = namedGroupName(params.namedGroup);
-    if (group === undefined || !this.config.groups.includes(group)) {
-      throw new IllegalParameterError(`server chose group ${params.namedGroup}, which we did not offer`);
-    }
-  }
-
   /** RFC 5246 7.4.4: the server wants our certificate. */
   private onCertificateRequest(m: HandshakeMessage): void {
     this.certificateRequest = decodeCertificateRequest(m.body);
     this.transcript.add(m.msgType, m.messageSeq, m.body);
   }
 
+  /** RFC 5246 7.4.3: the key exchange reads (and, when signed, checks) the server's parameters. */
   private onServerKeyExchange(m: HandshakeMessage): void {
-    const suite = this.requireSuite();
-    if (this.usesCertificates()) return this.onEcdheServerKeyExchange(m, suite);
-    if (suite.keyExchange === 'psk') {
-      this.identityHint = decodePskServerKeyExchange(m.body).identityHint;
-    } else if (suite.keyExchange === 'ecdhe_psk') {
-      const ske = decodeEcdhePskServerKeyExchange(m.body);
-      this.checkGroup(ske.params);
-      this.identityHint = ske.identityHint;
-      this.serverParams = ske.params;
-    } else {
-      throw new DtlsError(AlertDescription.handshake_failure, `key exchange ${suite.keyExchange} needs certificate support`);
-    }
-    this.transcript.add(m.msgType, m.messageSeq, m.body);
-    this.current = 'wait_server_hello_done';
+    const record = (): void => this.transcript.add(m.msgType, m.messageSeq, m.body);
+    this.keyExchange().readServerKeyExchange(m.body, this.keyExchangeContext(), record, this.awaitValue.bind(this), (agreement) => {
+      this.agreement = agreement;
+      this.current = 'wait_server_hello_done';
+    });
   }
 
   private onServerHelloDone(m: HandshakeMessage): void {
     decodeServerHelloDone(m.body);
-    const suite = this.requireSuite();
-    if (suite.keyExchange !== 'psk' && !this.serverParams) throw this.unexpected(m);
+    const agreement = this.agreement;
+    if (!agreement) throw this.unexpected(m);
     this.transcript.add(m.msgType, m.messageSeq, m.body);
-    if (this.usesCertificates()) return this.sendCertificateFlight(suite);
-    const psk = this.config.psk;
-    if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
-    this.current = 'wait_psk';
-    const hint = this.identityHint !== undefined && this.identityHint.length > 0 ? this.identityHint : undefined;
-    this.awaitValue(psk.resolve(hint), 'PSK resolve', (idk) => this.sendKeyExchange(suite, idk));
-  }
-
-  /** Flight 5: ClientKeyExchange, ChangeCipherSpec, Finished. */
-  private sendKeyExchange(suite: CipherSuite, idk: PskIdentityKey): void {
-    if (idk.identity.length > 0xffff || idk.key.length === 0 || idk.key.length > 0xffff) {
-      throw new DtlsError(AlertDescription.internal_error, 'PSK identity or key has an invalid length');
-    }
-    const provider = this.config.provider;
-    let body: Uint8Array;
-    let otherSecret: Uint8Array | undefined;
-    if (suite.keyExchange === 'ecdhe_psk') {
-      const params = this.serverParams;
-      const group = params && namedGroupName(params.namedGroup);
-      if (!params || !group) throw new DtlsError(AlertDescription.internal_error, 'no server ECDHE parameters');
-      const share: KeyShare = provider.generateKeyShare(group);
-      otherSecret = share.deriveSecret(params.publicKey);
-      body = encodeEcdhePskClientKeyExchange({ identity: idk.identity, publicKey: share.publicKey });
-    } else {
-      body = encodePskClientKeyExchange({ identity: idk.identity });
-    }
-    this.negotiated.pskIdentity = idk.identity;
-    const cke = this.message(HandshakeType.client_key_exchange, body);
-    this.transcript.add(cke.msgType, cke.messageSeq, body);
-    this.deriveKeys(suite, pskPremasterSecret(idk.key, otherSecret));
-    this.sendFinishedFlight(suite, [cke]);
+    const suite = this.requireSuite();
+    const flight = this.usesCertificates() ? this.clientCertificate() : { messages: [], signing: undefined };
+    agreement.clientKeyExchange(this.keyExchangeContext(), this.waitForPsk, (out) => {
+      this.negotiated.pskIdentity = out.pskIdentity;
+      const cke = this.message(HandshakeType.client_key_exchange, out.body);
+      this.transcript.add(cke.msgType, cke.messageSeq, out.body);
+      const messages = [...flight.messages, cke];
+      this.deriveKeys(suite, out.premaster);
+      const signing = flight.signing;
+      if (!signing) return this.sendFinishedFlight(suite, messages);
+      // RFC 5246 7.4.8: proof that we hold the key — a signature over every message so far.
+      this.current = 'wait_signature';
+      this.awaitValue(signing.signer.sign(signing.scheme, this.transcript.bytes()), 'CertificateVerify signing', (signature) => {
+        const body = encodeCertificateVerify({ scheme: signing.scheme, signature });
+        const cv = this.message(HandshakeType.certificate_verify, body);
+        this.transcript.add(cv.msgType, cv.messageSeq, body);
+        this.sendFinishedFlight(suite, [...messages, cv]);
+      });
+    });
   }
 
   /**
-   * Flight 5 of a certificate suite: [Certificate], ClientKeyExchange, [CertificateVerify],
-   * ChangeCipherSpec, Finished (RFC 5246 7.3). A certificate is sent when the server asked and
-   * ours fits its request; otherwise an empty one (RFC 5246 7.4.6) and the server decides.
+   * The start of flight 5 in a certificate suite: a Certificate when the server asked (RFC 5246
+   * 7.3) — ours when it fits the request, otherwise an empty one (RFC 5246 7.4.6) and the server
+   * decides — and the key to sign the CertificateVerify with, when ours was sent.
    */
-  private sendCertificateFlight(suite: CipherSuite): void {
-    const provider = this.config.provider;
-    const params = this.serverParams;
-    const group = params && namedGroupName(params.namedGroup);
-    if (!params || !group) throw new DtlsError(AlertDescription.internal_error, 'no server ECDHE parameters');
-    const messages: FlightMessage[] = [];
+  private clientCertificate(): { messages: FlightMessage[]; signing: { signer: CertificateSigner; scheme: number } | undefined } {
     const request = this.certificateRequest;
-    let signer: NonNullable<ResolvedClientOptions['x509']>['signer'];
-    let scheme: number | undefined;
-    if (request) {
-      signer = this.x509().signer;
-      const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
-      scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
-      if (scheme === undefined) signer = undefined;
-      const body = encodeCertificate({ certificates: signer ? [...signer.chain] : [] });
-      const cert = this.message(HandshakeType.certificate, body);
-      this.transcript.add(cert.msgType, cert.messageSeq, body);
-      messages.push(cert);
-    }
-    // RFC 8422 5.10: the premaster secret is the ECDH shared secret itself.
-    const share: KeyShare = provider.generateKeyShare(group);
-    const premaster = share.deriveSecret(params.publicKey);
-    const ckeBody = encodeEcdheClientKeyExchange({ publicKey: share.publicKey });
-    const cke = this.message(HandshakeType.client_key_exchange, ckeBody);
-    this.transcript.add(cke.msgType, cke.messageSeq, ckeBody);
-    messages.push(cke);
-    this.deriveKeys(suite, premaster);
-    if (!signer || scheme === undefined) return this.sendFinishedFlight(suite, messages);
-    // RFC 5246 7.4.8: proof that we hold the key — a signature over every message so far.
-    const signingScheme = scheme;
-    this.current = 'wait_signature';
-    this.awaitValue(signer.sign(signingScheme, this.transcript.bytes()), 'CertificateVerify signing', (signature) => {
-      const body = encodeCertificateVerify({ scheme: signingScheme, signature });
-      const cv = this.message(HandshakeType.certificate_verify, body);
-      this.transcript.add(cv.msgType, cv.messageSeq, body);
-      this.sendFinishedFlight(suite, [...messages, cv]);
-    });
+    if (!request) return { messages: [], signing: undefined };
+    let signer = this.x509().signer;
+    const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
+    const scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
+    if (scheme === undefined) signer = undefined;
+    const body = encodeCertificate({ certificates: signer ? [...signer.chain] : [] });
+    const cert = this.message(HandshakeType.certificate, body);
+    this.transcript.add(cert.msgType, cert.messageSeq, body);
+    return { messages: [cert], signing: signer && scheme !== undefined ? { signer, scheme } : undefined };
   }
 
   /** Master secret (extended when negotiated: the session hash ends with the ClientKeyExchange) and key block. */

@@ -1,8 +1,6 @@
 import { AlertDescription } from '../../alert.js';
 import { constantTimeEqual } from '../../bytes.js';
 import { verifyData } from '../../crypto/key-schedule.js';
-import type { KeyShare, NamedGroupName } from '../../crypto/provider.js';
-import { pskPremasterSecret } from '../../crypto/psk-premaster.js';
 import { DtlsError, IllegalParameterError } from '../../errors.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import type { ReadRecord } from '../../record/record-layer.js';
@@ -23,7 +21,6 @@ import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEng
 
 import { HandshakeType } from '../handshake-type.js';
 import { type ClientHello, decodeClientHello } from '../messages/client-hello.js';
-import { decodeEcdheClientKeyExchange, decodeEcdhePskClientKeyExchange, decodePskClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeCertificate, encodeCertificate } from '../messages/certificate.js';
 import { encodeCertificateRequest } from '../messages/certificate-request.js';
 import { decodeCertificateVerify } from '../messages/certificate-verify.js';
@@ -31,16 +28,14 @@ import { decodeSignatureAlgorithms } from '../extensions/signature-algorithms.js
 import {
   CERTIFICATE_TYPE_ECDSA_SIGN,
   CERTIFICATE_TYPE_RSA_SIGN,
-  chooseScheme,
-  schemeKeyExchange,
-  signedParamsContent,
 } from '../signature-selection.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
 import { encodeServerHelloDone } from '../messages/server-hello-done.js';
 import { encodeServerHello } from '../messages/server-hello.js';
-import { encodeEcdheServerKeyExchange, encodeEcdhePskServerKeyExchange, encodePskServerKeyExchange } from '../messages/server-key-exchange.js';
 import { DTLS_1_2 } from '../protocol-version.js';
 import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
+import type { AwaitValue, ClientKeyExchangeReader, ClientOffer, ServerKeyExchanger } from '../key-exchange/key-exchange.js';
+import { keyExchangeFor } from '../key-exchange/registry.js';
 
 /** One state per step of the server's side of RFC 6347 4.2.4 Figure 1 (after the cookie exchange). */
 export type ServerState =
@@ -60,10 +55,9 @@ export class ServerHandshake extends HandshakeEngine {
   readonly role = 'server';
   private current: ServerState = 'wait_client_hello';
   readonly negotiated: NegotiatedParameters;
-  private keyShare: KeyShare | undefined;
+  /** Reads the client's ClientKeyExchange once our ServerKeyExchange is out (holds our ephemeral key, if any). */
+  private clientKeyExchangeReader: ClientKeyExchangeReader | undefined;
   private keys: SessionKeys | undefined;
-  /** The scheme we sign the ServerKeyExchange with (certificate suites). */
-  private signatureScheme: number | undefined;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
   private clientKeyExchangeSeq = -1;
   /** records.stats.badMac when the current datagram began. */
@@ -189,20 +183,25 @@ export class ServerHandshake extends HandshakeEngine {
     const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
     const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
     const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
-    const group = this.config.groups.find((g) => clientGroups.includes(namedGroupId(g)));
-    // RFC 5246 7.4.1.4.1: sign with a scheme the client lists; without the extension it
-    // would mean SHA-1, which we do not do, so certificate suites are then off.
     const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
-    const signer = this.config.x509?.signer;
-    const scheme = signer && sigAlgs ? chooseScheme(signer.signatureSchemes, decodeSignatureAlgorithms(sigAlgs.data)) : undefined;
-    const suite = this.config.suites.find((s) => {
-      if (!ch.cipherSuites.includes(s.id)) return false;
-      if (s.keyExchange === 'psk') return true;
-      if (group === undefined || !uncompressedOk) return false;
-      if (s.keyExchange === 'ecdhe_psk') return true;
-      return scheme !== undefined && schemeKeyExchange(scheme) === s.keyExchange;
-    });
-    if (!suite) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
+    const offer: ClientOffer = {
+      group: this.config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
+      uncompressedPoints: uncompressedOk,
+      signatureSchemes: sigAlgs ? decodeSignatureAlgorithms(sigAlgs.data) : undefined,
+    };
+    // RFC 5246 7.4.1.3: our first suite (our preference) that the client offers and whose key
+    // exchange this ClientHello can do.
+    let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
+    for (const s of this.config.suites) {
+      if (!ch.cipherSuites.includes(s.id)) continue;
+      const exchanger = keyExchangeFor(s).server(s, offer, this.config);
+      if (exchanger) {
+        chosen = { suite: s, exchanger };
+        break;
+      }
+    }
+    if (!chosen) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
+    const { suite, exchanger } = chosen;
     const alpnProtocol = this.chooseAlpn(ch);
 
     this.transcript.add(m.msgType, m.messageSeq, m.body);
@@ -216,7 +215,7 @@ export class ServerHandshake extends HandshakeEngine {
     const ext: Extension[] = [];
     if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
     if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-    if (suite.keyExchange !== 'psk' && formatsExt) {
+    if (keyExchangeFor(suite).ecdhe && formatsExt) {
       ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
     }
     if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
@@ -230,40 +229,24 @@ export class ServerHandshake extends HandshakeEngine {
       extensions: ext,
     });
     flight.push(this.recorded(HandshakeType.server_hello, shBody));
-    if (suite.keyExchange === 'ecdhe_ecdsa' || suite.keyExchange === 'ecdhe_rsa') {
-      this.signatureScheme = scheme;
-      return this.sendCertificateFlight(flight, group);
-    }
-    const ske = this.serverKeyExchange(suite, group);
-    if (ske) flight.push(this.recorded(HandshakeType.server_key_exchange, ske));
-    flight.push(this.recorded(HandshakeType.server_hello_done, encodeServerHelloDone()));
-    this.current = 'wait_client_key_exchange';
-    this.sendFlight(flight, false);
-  }
-
-  private x509(): NonNullable<ResolvedServerOptions['x509']> {
-    const x = this.config.x509;
-    if (!x) throw new DtlsError(AlertDescription.internal_error, 'certificate suite negotiated without x509 credentials');
-    return x;
+    this.sendServerKeyExchangeFlight(flight, exchanger);
   }
 
   /**
-   * Flight 4 of a certificate suite (RFC 5246 7.3): ServerHello, Certificate, ServerKeyExchange
-   * (ECDHE parameters signed over both randoms, RFC 8422 5.4), [CertificateRequest], ServerHelloDone.
+   * The rest of flight 4 (RFC 5246 7.3): [Certificate], [ServerKeyExchange] (signed over both
+   * randoms in certificate suites, RFC 8422 5.4), [CertificateRequest], ServerHelloDone.
    */
-  private sendCertificateFlight(flight: FlightMessage[], group: NamedGroupName | undefined): void {
-    const x509 = this.x509();
-    const scheme = this.signatureScheme;
-    if (group === undefined || scheme === undefined) throw new DtlsError(AlertDescription.internal_error, 'no group or signature scheme');
-    flight.push(this.recorded(HandshakeType.certificate, encodeCertificate({ certificates: [...x509.signer.chain] })));
-    this.keyShare = this.config.provider.generateKeyShare(group);
-    const params = { namedGroup: namedGroupId(group), publicKey: this.keyShare.publicKey };
-    const content = signedParamsContent(this.negotiated.clientRandom, this.negotiated.serverRandom, params);
-    this.current = 'wait_signature';
-    this.awaitValue(x509.signer.sign(scheme, content), 'ServerKeyExchange signing', (signature) => {
-      flight.push(this.recorded(HandshakeType.server_key_exchange, encodeEcdheServerKeyExchange({ params, signed: { scheme, signature } })));
-      const verifier = x509.verifier;
-      if (x509.requestCert && verifier) {
+  private sendServerKeyExchangeFlight(flight: FlightMessage[], exchanger: ServerKeyExchanger): void {
+    if (exchanger.certificates) {
+      flight.push(this.recorded(HandshakeType.certificate, encodeCertificate({ certificates: [...this.x509().signer.chain] })));
+    }
+    const n = this.negotiated;
+    exchanger.serverKeyExchange(n.clientRandom, n.serverRandom, this.waitForSignature, (ske, reader) => {
+      if (ske) flight.push(this.recorded(HandshakeType.server_key_exchange, ske));
+      const x509 = this.config.x509;
+      const requestCert = exchanger.certificates && x509 !== undefined && x509.requestCert;
+      const verifier = x509?.verifier;
+      if (requestCert && verifier) {
         const request = encodeCertificateRequest({
           certificateTypes: [CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN],
           signatureSchemes: [...verifier.signatureSchemes],
@@ -272,9 +255,28 @@ export class ServerHandshake extends HandshakeEngine {
         flight.push(this.recorded(HandshakeType.certificate_request, request));
       }
       flight.push(this.recorded(HandshakeType.server_hello_done, encodeServerHelloDone()));
-      this.current = x509.requestCert ? 'wait_client_certificate' : 'wait_client_key_exchange';
+      this.clientKeyExchangeReader = reader;
+      this.current = requestCert ? 'wait_client_certificate' : 'wait_client_key_exchange';
       this.sendFlight(flight, false);
     });
+  }
+
+  /** Waits for our ServerKeyExchange signature in wait_signature (the key may sign asynchronously). */
+  private readonly waitForSignature: AwaitValue = (value, what, then) => {
+    if (value instanceof Promise) this.current = 'wait_signature';
+    this.awaitValue(value, what, then);
+  };
+
+  /** Waits for a PSK lookup in wait_psk (RFC 4279 2: the application may answer asynchronously). */
+  private readonly waitForPsk: AwaitValue = (value, what, then) => {
+    if (value instanceof Promise) this.current = 'wait_psk';
+    this.awaitValue(value, what, then);
+  };
+
+  private x509(): NonNullable<ResolvedServerOptions['x509']> {
+    const x = this.config.x509;
+    if (!x) throw new DtlsError(AlertDescription.internal_error, 'certificate suite negotiated without x509 credentials');
+    return x;
   }
 
   /** RFC 5246 7.4.6: the client's chain; empty means it has none for us. */
@@ -325,78 +327,27 @@ export class ServerHandshake extends HandshakeEngine {
     return chosen;
   }
 
-  private serverKeyExchange(suite: CipherSuite, group: NamedGroupName | undefined): Uint8Array | undefined {
-    const hint = this.config.psk?.identityHint;
-    if (suite.keyExchange === 'psk') {
-      // RFC 4279 2: without a hint the ServerKeyExchange is omitted.
-      return hint === undefined ? undefined : encodePskServerKeyExchange({ identityHint: hint });
-    }
-    if (suite.keyExchange === 'ecdhe_psk' && group !== undefined) {
-      this.keyShare = this.config.provider.generateKeyShare(group);
-      return encodeEcdhePskServerKeyExchange({
-        identityHint: hint ?? new Uint8Array(0),
-        params: { namedGroup: namedGroupId(group), publicKey: this.keyShare.publicKey },
-      });
-    }
-    throw new DtlsError(AlertDescription.internal_error, `key exchange ${suite.keyExchange} is not available`);
-  }
-
   private recorded(msgType: number, body: Uint8Array): FlightMessage {
     const m = this.message(msgType, body);
     this.transcript.add(msgType, m.messageSeq, body);
     return m;
   }
 
+  /** RFC 5246 7.4.7: the key exchange reads the ClientKeyExchange; the keys follow (after a PSK lookup in PSK suites). */
   private onClientKeyExchange(m: HandshakeMessage): void {
     const suite = this.requireSuite();
-    if (suite.keyExchange === 'ecdhe_ecdsa' || suite.keyExchange === 'ecdhe_rsa') return this.onEcdheClientKeyExchange(m, suite);
-    let identity: Uint8Array;
-    let clientPublic: Uint8Array | undefined;
-    if (suite.keyExchange === 'ecdhe_psk') {
-      const cke = decodeEcdhePskClientKeyExchange(m.body);
-      identity = cke.identity;
-      clientPublic = cke.publicKey;
-    } else {
-      identity = decodePskClientKeyExchange(m.body).identity;
-    }
-    if (identity.length > this.config.maxPskIdentityLength) {
-      // Refused with a reason, never looked up: RFC 5246 7.2.2 illegal_parameter (the field is
-      // well formed but out of the range we accept; OpenSSL says decode_error, BoringSSL this).
-      throw new IllegalParameterError(
-        `the client's PSK identity of ${identity.length} bytes exceeds maxPskIdentityLength (${this.config.maxPskIdentityLength})`,
-      );
-    }
-    this.transcript.add(m.msgType, m.messageSeq, m.body);
-    this.clientKeyExchangeSeq = m.messageSeq;
-    const psk = this.config.psk;
-    if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
-    this.current = 'wait_psk';
-    this.awaitValue(psk.lookup(identity), 'PSK lookup', (key) => this.onPsk(suite, identity, key, clientPublic));
-  }
-
-  private onPsk(suite: CipherSuite, identity: Uint8Array, key: Uint8Array | undefined, clientPublic: Uint8Array | undefined): void {
-    if (key === undefined || key.length === 0) {
-      throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client sent an identity we have no key for');
-    }
-    let otherSecret: Uint8Array | undefined;
-    if (suite.keyExchange === 'ecdhe_psk') {
-      if (!this.keyShare || !clientPublic) throw new DtlsError(AlertDescription.internal_error, 'no ECDHE key share');
-      otherSecret = this.keyShare.deriveSecret(clientPublic);
-    }
-    this.negotiated.pskIdentity = identity;
-    this.deriveKeys(suite, pskPremasterSecret(key, otherSecret));
-    this.current = 'wait_finished';
-  }
-
-  /** RFC 8422 5.7: the client's ECDHE public value; the premaster secret is the shared secret (5.10). */
-  private onEcdheClientKeyExchange(m: HandshakeMessage, suite: CipherSuite): void {
-    const cke = decodeEcdheClientKeyExchange(m.body);
-    if (!this.keyShare) throw new DtlsError(AlertDescription.internal_error, 'no ECDHE key share');
-    this.transcript.add(m.msgType, m.messageSeq, m.body);
-    this.clientKeyExchangeSeq = m.messageSeq;
-    this.deriveKeys(suite, this.keyShare.deriveSecret(cke.publicKey));
-    // A client that sent a certificate must prove it holds the key before its Finished counts.
-    this.current = this.negotiated.peerCertificates.length > 0 ? 'wait_certificate_verify' : 'wait_finished';
+    const reader = this.clientKeyExchangeReader;
+    if (!reader) throw this.unexpected(m);
+    const record = (): void => {
+      this.transcript.add(m.msgType, m.messageSeq, m.body);
+      this.clientKeyExchangeSeq = m.messageSeq;
+    };
+    reader.readClientKeyExchange(m.body, record, this.waitForPsk, (agreement) => {
+      this.negotiated.pskIdentity = agreement.pskIdentity;
+      this.deriveKeys(suite, agreement.premaster);
+      // A client that sent a certificate must prove it holds the key before its Finished counts.
+      this.current = this.negotiated.peerCertificates.length > 0 ? 'wait_certificate_verify' : 'wait_finished';
+    });
   }
 
   /**
