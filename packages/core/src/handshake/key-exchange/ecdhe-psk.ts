@@ -14,13 +14,13 @@ const client: ClientKeyExchange = {
     const group = offeredGroup(ske.params, context.config.groups);
     record();
     const serverPublic = ske.params.publicKey;
-    then({
+    return then({
       clientKeyExchange(ctx, wait, done) {
-        resolveClientPsk(ctx.config, ske.identityHint, wait, (idk) => {
+        return resolveClientPsk(ctx.config, ske.identityHint, wait, (idk) => {
           const share = ctx.config.provider.generateKeyShare(group);
           // RFC 5489 2: other_secret is the ECDH shared secret, the PSK goes beside it.
           const otherSecret = share.deriveSecret(serverPublic);
-          done({
+          return done({
             body: encodeEcdhePskClientKeyExchange({ identity: idk.identity, publicKey: share.publicKey }),
             premaster: pskPremasterSecret(idk.key, otherSecret),
             pskIdentity: idk.identity,
@@ -45,12 +45,12 @@ function server(config: ResolvedServerOptions, group: NamedGroupName): ServerKey
       const reader: ClientKeyExchangeReader = {
         readClientKeyExchange(ckeBody, record, wait, done) {
           const cke = decodeEcdhePskClientKeyExchange(ckeBody);
-          lookupServerPsk(config, cke.identity, record, wait, (key) => {
-            done({ premaster: pskPremasterSecret(key, share.deriveSecret(cke.publicKey)), pskIdentity: cke.identity });
+          return lookupServerPsk(config, cke.identity, record, wait, (key) => {
+            return done({ premaster: pskPremasterSecret(key, share.deriveSecret(cke.publicKey)), pskIdentity: cke.identity });
           });
         },
       };
-      then(body, reader);
+      return then(body, reader);
     },
   };
 }

@@ -32,15 +32,15 @@ const client: ClientKeyExchange = {
     // RFC 5246 7.3: the Certificate comes first; without it there is nothing to check the signature with.
     if (!leaf) throw new DtlsError(AlertDescription.unexpected_message, 'ServerKeyExchange without a server certificate');
     const content = signedParamsContent(context.clientRandom, context.serverRandom, ske.params);
-    wait(verifier.verifySignature(leaf, scheme, content, ske.signed.signature), 'ServerKeyExchange signature check', (ok) => {
+    return wait(verifier.verifySignature(leaf, scheme, content, ske.signed.signature), 'ServerKeyExchange signature check', (ok) => {
       if (!ok) throw new DtlsError(AlertDescription.decrypt_error, 'the ServerKeyExchange signature does not verify with the server certificate');
       const serverPublic = ske.params.publicKey;
-      then({
+      return then({
         clientKeyExchange(ctx, _wait, done) {
           // RFC 8422 5.10: the premaster secret is the ECDH shared secret itself.
           const share = ctx.config.provider.generateKeyShare(group);
           const premaster = share.deriveSecret(serverPublic);
-          done({ body: encodeEcdheClientKeyExchange({ publicKey: share.publicKey }), premaster, pskIdentity: undefined });
+          return done({ body: encodeEcdheClientKeyExchange({ publicKey: share.publicKey }), premaster, pskIdentity: undefined });
         },
       });
     });
@@ -57,16 +57,16 @@ function server(provider: CryptoProvider, signer: CertificateSigner, scheme: num
       const params = { namedGroup: namedGroupId(group), publicKey: share.publicKey };
       // RFC 8422 5.4: the signature covers both randoms and the parameters.
       const content = signedParamsContent(clientRandom, serverRandom, params);
-      wait(signer.sign(scheme, content), 'ServerKeyExchange signing', (signature) => {
+      return wait(signer.sign(scheme, content), 'ServerKeyExchange signing', (signature) => {
         const reader: ClientKeyExchangeReader = {
           /** RFC 8422 5.7: the client's ECDHE public value; the premaster secret is the shared secret (5.10). */
           readClientKeyExchange(body, record, _wait, done) {
             const cke = decodeEcdheClientKeyExchange(body);
             record();
-            done({ premaster: share.deriveSecret(cke.publicKey), pskIdentity: undefined });
+            return done({ premaster: share.deriveSecret(cke.publicKey), pskIdentity: undefined });
           },
         };
-        then(encodeEcdheServerKeyExchange({ params, signed: { scheme, signature } }), reader);
+        return then(encodeEcdheServerKeyExchange({ params, signed: { scheme, signature } }), reader);
       });
     },
   };

@@ -5,9 +5,10 @@ import type { CipherSuite } from '../../suites/cipher-suite.js';
 /**
  * Runs `then` with a value that may still be pending (a credential lookup, a signature, a chain
  * check): at once for a plain value, after the Promise settles otherwise (the handshake pauses
- * meanwhile; a rejection ends it with `what failed: ...`). The handshake's awaitValue.
+ * meanwhile; a rejection ends it with `what failed: ...`). R is what a step of the handshake
+ * returns: its next state, or nothing. While the value is pending, it returns the state that waits.
  */
-export type AwaitValue = <T>(value: T | Promise<T>, what: string, then: (value: T) => void) => void;
+export type AwaitValue<R = void> = <T>(value: T | Promise<T>, what: string, then: (value: T) => R) => R;
 
 /** What a client key exchange sees of the handshake so far. */
 export interface ClientKeyExchangeContext {
@@ -33,7 +34,7 @@ export interface ClientKeyAgreement {
    * Builds the ClientKeyExchange, after a PSK lookup when the key exchange uses one (the lookup
    * goes through `wait`, so the handshake pauses while it is pending).
    */
-  clientKeyExchange(context: ClientKeyExchangeContext, wait: AwaitValue, then: (output: ClientKeyExchangeOutput) => void): void;
+  clientKeyExchange<R>(context: ClientKeyExchangeContext, wait: AwaitValue<R>, then: (output: ClientKeyExchangeOutput) => R): R;
 }
 
 /** The key exchange as the client runs it (RFC 5246 7.4.3, 7.4.7). */
@@ -43,13 +44,13 @@ export interface ClientKeyExchange {
    * message enters the transcript), then hands the agreement to `then` — after the signature
    * over it verifies, in signed key exchanges.
    */
-  readServerKeyExchange(
+  readServerKeyExchange<R>(
     body: Uint8Array,
     context: ClientKeyExchangeContext,
     record: () => void,
-    wait: AwaitValue,
-    then: (agreement: ClientKeyAgreement) => void,
-  ): void;
+    wait: AwaitValue<R>,
+    then: (agreement: ClientKeyAgreement) => R,
+  ): R;
   /** The agreement when the server sent no ServerKeyExchange, or undefined when it must send one (RFC 4279 2). */
   withoutServerKeyExchange(): ClientKeyAgreement | undefined;
 }
@@ -76,7 +77,7 @@ export interface ClientKeyExchangeReader {
    * Reads the ClientKeyExchange: checks it, calls `record` (the message enters the transcript),
    * then hands the agreement to `then` — after a PSK lookup when the key exchange uses one.
    */
-  readClientKeyExchange(body: Uint8Array, record: () => void, wait: AwaitValue, then: (agreement: ServerKeyAgreement) => void): void;
+  readClientKeyExchange<R>(body: Uint8Array, record: () => void, wait: AwaitValue<R>, then: (agreement: ServerKeyAgreement) => R): R;
 }
 
 /** The key exchange as the server runs it for one chosen suite (RFC 5246 7.4.3, 7.4.7). */
@@ -87,12 +88,12 @@ export interface ServerKeyExchanger {
    * The ServerKeyExchange body (undefined: omitted, RFC 4279 2), possibly after signing it, and
    * the reader of the ClientKeyExchange that answers it (it holds our ephemeral key, if any).
    */
-  serverKeyExchange(
+  serverKeyExchange<R>(
     clientRandom: Uint8Array,
     serverRandom: Uint8Array,
-    wait: AwaitValue,
-    then: (body: Uint8Array | undefined, reader: ClientKeyExchangeReader) => void,
-  ): void;
+    wait: AwaitValue<R>,
+    then: (body: Uint8Array | undefined, reader: ClientKeyExchangeReader) => R,
+  ): R;
 }
 
 /**

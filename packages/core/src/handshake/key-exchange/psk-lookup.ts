@@ -8,20 +8,20 @@ import type { AwaitValue } from './key-exchange.js';
  * The client's identity and key for the server's hint (RFC 4279 2: an empty hint is no hint),
  * through `wait` since the application may answer asynchronously.
  */
-export function resolveClientPsk(
+export function resolveClientPsk<R>(
   config: ResolvedClientOptions,
   hint: Uint8Array | undefined,
-  wait: AwaitValue,
-  then: (identityKey: PskIdentityKey) => void,
-): void {
+  wait: AwaitValue<R>,
+  then: (identityKey: PskIdentityKey) => R,
+): R {
   const psk = config.psk;
   if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
-  wait(psk.resolve(hint !== undefined && hint.length > 0 ? hint : undefined), 'PSK resolve', (idk) => {
+  return wait(psk.resolve(hint !== undefined && hint.length > 0 ? hint : undefined), 'PSK resolve', (idk) => {
     // RFC 4279 2: psk_identity is opaque <0..2^16-1>; a PSK of 0 or more than 2^16-1 bytes cannot be encoded.
     if (idk.identity.length > 0xffff || idk.key.length === 0 || idk.key.length > 0xffff) {
       throw new DtlsError(AlertDescription.internal_error, 'PSK identity or key has an invalid length');
     }
-    then(idk);
+    return then(idk);
   });
 }
 
@@ -29,13 +29,13 @@ export function resolveClientPsk(
  * The server's key for the client's identity: refused unread when longer than we accept,
  * otherwise `record` (the ClientKeyExchange enters the transcript) and the lookup.
  */
-export function lookupServerPsk(
+export function lookupServerPsk<R>(
   config: ResolvedServerOptions,
   identity: Uint8Array,
   record: () => void,
-  wait: AwaitValue,
-  then: (key: Uint8Array) => void,
-): void {
+  wait: AwaitValue<R>,
+  then: (key: Uint8Array) => R,
+): R {
   if (identity.length > config.maxPskIdentityLength) {
     // Refused with a reason, never looked up: RFC 5246 7.2.2 illegal_parameter (the field is
     // well formed but out of the range we accept; OpenSSL says decode_error, BoringSSL this).
@@ -46,11 +46,11 @@ export function lookupServerPsk(
   record();
   const psk = config.psk;
   if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
-  wait(psk.lookup(identity), 'PSK lookup', (key) => {
+  return wait(psk.lookup(identity), 'PSK lookup', (key) => {
     // RFC 4279 2: an identity we have no key for ends the handshake with unknown_psk_identity.
     if (key === undefined || key.length === 0) {
       throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client sent an identity we have no key for');
     }
-    then(key);
+    return then(key);
   });
 }
