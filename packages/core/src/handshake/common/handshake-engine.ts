@@ -10,6 +10,8 @@ import { type FragmentSource, HandshakeReassembler } from '../reassembler.js';
 import { Transcript } from '../transcript.js';
 import { type FlightState, FlightTransmitter } from './flight-transmitter.js';
 import type { Handshake } from './handshake.js';
+import type { StateContext } from './state-context.js';
+import type { AwaitValue } from '../key-exchange/key-exchange.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
 
 /**
@@ -270,6 +272,37 @@ export abstract class HandshakeEngine implements Handshake {
         this.host.wake();
       },
     );
+  }
+
+  /**
+   * The context a role's states run in; `advance` installs the state a pending value leads to
+   * once it arrives (the one place, with handle(), where the current state changes).
+   */
+  protected stateContext<C extends ResolvedOptions, S>(config: C, advance: (next: S) => void): StateContext<C, S> {
+    const engine = this;
+    const wait =
+      (waiting: S): AwaitValue<S> =>
+      (value, what, then) => {
+        if (!(value instanceof Promise)) return then(value);
+        this.awaitValue(value, what, (v) => advance(then(v)));
+        return waiting;
+      };
+    return {
+      config,
+      negotiated: this.negotiated,
+      transcript: this.transcript,
+      get records() {
+        return engine.host.records;
+      },
+      message: (msgType, body) => this.message(msgType, body),
+      sendFlight: (messages, last) => this.sendFlight(messages, last),
+      expectChangeCipherSpec: (keys) => this.expectChangeCipherSpec(keys),
+      checkFinishedUnderNewKeys: (m) => this.checkFinishedUnderNewKeys(m),
+      unexpected: (m) => this.unexpected(m),
+      finish: (keepFlight) => this.finish(keepFlight),
+      sendWarning: (description) => this.host.sendWarning(description),
+      wait,
+    };
   }
 
   /** Builds the next outgoing message with its message_seq. */

@@ -1,12 +1,7 @@
-import type { AlertDescription } from '../../alert.js';
-import type { DtlsError } from '../../errors.js';
 import type { ResolvedClientOptions } from '../../options.js';
-import type { EpochKeys } from '../../record/epoch-keys.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
-import type { FlightMessage } from '../flight.js';
 import { HandshakeType } from '../handshake-type.js';
-import type { AwaitValue } from '../key-exchange/key-exchange.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { DTLS_1_2 } from '../protocol-version.js';
 import { clientHelloExtensions } from './client/client-hello-extensions.js';
@@ -42,7 +37,9 @@ export class ClientHandshake extends HandshakeEngine {
       compressionMethods: [0],
       extensions: clientHelloExtensions(config),
     };
-    this.context = this.makeContext(config);
+    this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
+      this.current = next;
+    });
   }
 
   get state(): ClientStateName {
@@ -72,32 +69,5 @@ export class ClientHandshake extends HandshakeEngine {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
     this.current = this.current.handle(m, this.context);
-  }
-
-  private makeContext(config: ResolvedClientOptions): ClientContext {
-    const engine = this;
-    return {
-      config,
-      negotiated: this.negotiated,
-      transcript: this.transcript,
-      get records() {
-        return engine.host.records;
-      },
-      message: (msgType: number, body: Uint8Array) => this.message(msgType, body),
-      sendFlight: (messages: readonly FlightMessage[], last: boolean) => this.sendFlight(messages, last),
-      expectChangeCipherSpec: (keys: EpochKeys) => this.expectChangeCipherSpec(keys),
-      checkFinishedUnderNewKeys: (m: HandshakeMessage) => this.checkFinishedUnderNewKeys(m),
-      unexpected: (m: HandshakeMessage): DtlsError => this.unexpected(m),
-      finish: (keepFlight: boolean) => this.finish(keepFlight),
-      sendWarning: (description: AlertDescription) => this.host.sendWarning(description),
-      wait: (waiting: ClientState): AwaitValue<ClientState> => (value, what, then) => {
-        if (!(value instanceof Promise)) return then(value);
-        // The value arrives later (resume()): the state it leads to replaces the waiting one.
-        this.awaitValue(value, what, (v) => {
-          this.current = then(v);
-        });
-        return waiting;
-      },
-    };
   }
 }
