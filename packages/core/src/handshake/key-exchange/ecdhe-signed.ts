@@ -2,7 +2,7 @@ import { AlertDescription } from '../../alert.js';
 import type { CryptoProvider, NamedGroupName } from '../../crypto/provider.js';
 import { DtlsError, IllegalParameterError } from '../../errors.js';
 import type { CertificateSigner } from '../../key-exchange/certificate-credentials.js';
-import type { ResolvedClientOptions } from '../../options.js';
+import { x509Credentials } from '../common/x509-credentials.js';
 import { namedGroupId } from '../extensions/named-group.js';
 import { decodeEcdheClientKeyExchange, encodeEcdheClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeEcdheServerKeyExchange, encodeEcdheServerKeyExchange } from '../messages/server-key-exchange.js';
@@ -10,16 +10,10 @@ import { chooseScheme, schemeKeyExchange, signedParamsContent } from '../signatu
 import { offeredGroup } from './ecdhe-group.js';
 import type { ClientKeyExchange, ClientKeyExchangeReader, KeyExchange, ServerKeyExchanger } from './key-exchange.js';
 
-function x509(config: ResolvedClientOptions): NonNullable<ResolvedClientOptions['x509']> {
-  const x = config.x509;
-  if (!x) throw new DtlsError(AlertDescription.internal_error, 'certificate suite negotiated without x509 credentials');
-  return x;
-}
-
 const client: ClientKeyExchange = {
   /** RFC 8422 5.4: ECDHE parameters signed by the certificate's key over both randoms. */
   readServerKeyExchange(body, context, record, wait, then) {
-    const verifier = x509(context.config).verifier;
+    const verifier = x509Credentials(context.config).verifier;
     const ske = decodeEcdheServerKeyExchange(body);
     const scheme = ske.signed.scheme;
     // RFC 5246 7.4.1.4.1: only a scheme we offered, of the kind the suite calls for.

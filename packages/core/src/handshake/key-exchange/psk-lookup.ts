@@ -4,6 +4,13 @@ import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
 import type { ResolvedClientOptions, ResolvedServerOptions } from '../../options.js';
 import type { AwaitValue } from './key-exchange.js';
 
+/** The PSK credentials of a handshake in a PSK suite, offered or chosen only with them (resolve*Options): their absence is our own error. */
+function pskCredentials<C extends ResolvedClientOptions | ResolvedServerOptions>(config: C): NonNullable<C['psk']> {
+  const psk = config.psk;
+  if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
+  return psk;
+}
+
 /**
  * The client's identity and key for the server's hint (RFC 4279 2: an empty hint is no hint),
  * through `wait` since the application may answer asynchronously.
@@ -14,8 +21,7 @@ export function resolveClientPsk<R>(
   wait: AwaitValue<R>,
   then: (identityKey: PskIdentityKey) => R,
 ): R {
-  const psk = config.psk;
-  if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
+  const psk = pskCredentials(config);
   return wait(psk.resolve(hint !== undefined && hint.length > 0 ? hint : undefined), 'PSK resolve', (idk) => {
     // RFC 4279 2: psk_identity is opaque <0..2^16-1>; a PSK of 0 or more than 2^16-1 bytes cannot be encoded.
     if (idk.identity.length > 0xffff || idk.key.length === 0 || idk.key.length > 0xffff) {
@@ -44,8 +50,7 @@ export function lookupServerPsk<R>(
     );
   }
   record();
-  const psk = config.psk;
-  if (!psk) throw new DtlsError(AlertDescription.internal_error, 'PSK suite negotiated without PSK credentials');
+  const psk = pskCredentials(config);
   return wait(psk.lookup(identity), 'PSK lookup', (key) => {
     // RFC 4279 2: an identity we have no key for ends the handshake with unknown_psk_identity.
     if (key === undefined || key.length === 0) {

@@ -4,7 +4,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { decodeCertificate } from '../../messages/certificate.js';
-import { clientX509 } from './client-x509.js';
+import { x509Credentials } from '../../common/x509-credentials.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
 
@@ -22,7 +22,7 @@ export class WaitCertificate implements ClientState {
     cx.transcript.add(m.msgType, m.messageSeq, m.body);
     const n = cx.negotiated;
     n.peerCertificates = chain;
-    const verify = clientX509(cx.config).verifier.verifyChain(chain, { peerRole: 'server', servername: cx.config.servername });
+    const verify = x509Credentials(cx.config).verifier.verifyChain(chain, { peerRole: 'server', servername: cx.config.servername });
     return cx.wait(this)(verify, 'server certificate verification', (result) => {
       n.authorized = result?.authorized ?? true;
       n.authorizationError = result?.authorizationError;

@@ -11,7 +11,7 @@ import { encodeCertificateVerify } from '../../messages/certificate-verify.js';
 import { decodeServerHelloDone } from '../../messages/server-hello-done.js';
 import { deriveSessionKeys, type SessionKeys } from '../../session-keys.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN, chooseScheme } from '../../signature-selection.js';
-import { clientX509 } from './client-x509.js';
+import { x509Credentials } from '../../common/x509-credentials.js';
 import { type ClientContext, type ClientState, idle } from './client-state.js';
 import { sendFinishedFlight } from './wait-finished.js';
 import { keyExchangeContext } from './wait-server-key-exchange.js';
@@ -83,7 +83,7 @@ export class WaitServerHelloDone implements ClientState {
   private clientCertificate(cx: ClientContext): { messages: FlightMessage[]; signing: ClientSigning | undefined } {
     const request = this.certificateRequest;
     if (!request) return { messages: [], signing: undefined };
-    let signer = clientX509(cx.config).signer;
+    let signer = x509Credentials(cx.config).signer;
     const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
     const scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
     if (scheme === undefined) signer = undefined;

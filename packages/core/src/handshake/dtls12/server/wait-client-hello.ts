@@ -25,7 +25,7 @@ import { encodeServerHello } from '../../messages/server-hello.js';
 import { DTLS_1_2 } from '../../protocol-version.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN } from '../../signature-selection.js';
 import { idle, type ServerContext, type ServerState } from './server-state.js';
-import { serverX509 } from './server-x509.js';
+import { x509Credentials } from '../../common/x509-credentials.js';
 import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 
@@ -137,7 +137,7 @@ function chooseAlpn(config: ResolvedServerOptions, ch: ClientHello): string | un
  */
 function sendServerKeyExchangeFlight(cx: ServerContext, flight: FlightMessage[], exchanger: ServerKeyExchanger, suite: CipherSuite): ServerState {
   if (exchanger.certificates) {
-    flight.push(recorded(cx, HandshakeType.certificate, encodeCertificate({ certificates: [...serverX509(cx.config).signer.chain] })));
+    flight.push(recorded(cx, HandshakeType.certificate, encodeCertificate({ certificates: [...x509Credentials(cx.config).signer.chain] })));
   }
   const n = cx.negotiated;
   return exchanger.serverKeyExchange(n.clientRandom, n.serverRandom, cx.wait(WAIT_SIGNATURE), (ske, reader) => {
