@@ -4,9 +4,11 @@ import type { ClientOptions } from './config.js';
 import { exportKeyingMaterial } from './crypto/key-schedule.js';
 import { samePeer, type PeerAddress } from './endpoint/peer-address.js';
 import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
-import { ClientHandshake, type NegotiatedParameters } from './handshake/client-handshake.js';
-import type { HandshakeHost } from './handshake/handshake-engine.js';
-import { ServerHandshake } from './handshake/server-handshake.js';
+import type { Handshake } from './handshake/common/handshake.js';
+import type { HandshakeHost } from './handshake/common/handshake-engine.js';
+import type { NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
+import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
+import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
 import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
@@ -36,7 +38,7 @@ const MAX_EARLY_DATA_RECORDS = 16;
  */
 export class DtlsConnection {
   private readonly records: RecordLayer;
-  private readonly handshake: ClientHandshake | ServerHandshake;
+  private readonly handshake: Handshake;
   private readonly outgoing: Uint8Array[] = [];
   private readonly events: DtlsEvent[] = [];
   private readonly earlyData: Uint8Array[] = [];
@@ -51,7 +53,7 @@ export class DtlsConnection {
   private constructor(
     private readonly options: ResolvedOptions,
     now: number,
-    makeHandshake: (host: HandshakeHost) => ClientHandshake | ServerHandshake,
+    makeHandshake: (host: HandshakeHost) => Handshake,
     recordSeq = 0,
   ) {
     this.lastNow = now;
@@ -77,15 +79,14 @@ export class DtlsConnection {
     now: number,
     from?: PeerAddress,
   ): DtlsConnection {
-    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello.messageSeq), hello.recordSeq);
+    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello), hello.recordSeq);
     // The cookie proved that the client receives at the ClientHello's source: its peer address.
     if (from !== undefined) conn.observeSource(from);
     conn.currentState = 'handshaking';
     // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
     // 4.1.2.6), so a duplicate of it is dropped like any replay.
     for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
-    const handshake = conn.handshake;
-    if (handshake instanceof ServerHandshake) conn.run(() => handshake.receiveClientHello(hello.body, hello.messageSeq));
+    conn.run(() => conn.handshake.start(now));
     return conn;
   }
 
@@ -100,7 +101,7 @@ export class DtlsConnection {
   }
 
   get isClient(): boolean {
-    return this.handshake instanceof ClientHandshake;
+    return this.handshake.role === 'client';
   }
 
   private get negotiated(): NegotiatedParameters {
@@ -182,13 +183,12 @@ export class DtlsConnection {
 
   /** Sends flight 1 (client only). */
   connect(now: number): void {
-    if (!(this.handshake instanceof ClientHandshake) || this.currentState !== 'new') {
+    if (this.handshake.role !== 'client' || this.currentState !== 'new') {
       throw new TypeError('connect() is for a new client connection');
     }
     this.lastNow = now;
     this.currentState = 'handshaking';
-    this.handshake.startDeadline(now);
-    this.run(() => this.handshake instanceof ClientHandshake && this.handshake.start());
+    this.run(() => this.handshake.start(now));
   }
 
   /**

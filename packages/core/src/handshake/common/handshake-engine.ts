@@ -1,15 +1,18 @@
-import { AlertDescription } from '../alert.js';
-import { constantTimeEqual } from '../bytes.js';
-import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
-import type { EpochKeys } from '../record/epoch-keys.js';
-import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
-import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
-import { HandshakeType } from './handshake-type.js';
-import { type FlightHandshakeMessage, type FlightMessage, serializeFlight } from './flight.js';
-import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
-import { RetransmitTimer } from './retransmit-timer.js';
-import { Transcript } from './transcript.js';
+import { AlertDescription } from '../../alert.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
+import type { ResolvedOptions } from '../../options.js';
+import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
+import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
+import { HandshakeType } from '../handshake-type.js';
+import type { FlightHandshakeMessage, FlightMessage, FlightSealer } from '../flight.js';
+import { type FragmentSource, HandshakeReassembler } from '../reassembler.js';
+import { Transcript } from '../transcript.js';
+import { type FlightState, FlightTransmitter } from './flight-transmitter.js';
+import type { Handshake } from './handshake.js';
+import type { StateContext } from './state-context.js';
+import type { AwaitValue } from '../key-exchange/key-exchange.js';
+import type { NegotiatedParameters } from './negotiated-parameters.js';
 
 /**
  * True when a handshake record carries (a fragment of) a message of this type, and of this
@@ -55,18 +58,16 @@ export interface HandshakeHost {
  * pausing while a credential lookup is pending. Subclasses hold one explicit state per
  * handshake step and must answer a message that does not fit the state with unexpected_message.
  */
-export abstract class HandshakeEngine {
+export abstract class HandshakeEngine implements Handshake {
+  abstract readonly role: 'client' | 'server';
+  abstract readonly negotiated: NegotiatedParameters;
   protected readonly reassembler: HandshakeReassembler;
   protected readonly transcript = new Transcript();
-  protected readonly timer: RetransmitTimer;
+  private readonly transmitter: FlightTransmitter;
   /** message_seq of the next message we send (RFC 6347 4.2.2). */
   protected nextSendSeq = 0;
-  private flight: readonly FlightMessage[] = [];
-  /** The last message of the peer flight our current flight answers, and the epoch it came in. */
-  private answeredPeer: { readonly message: HandshakeMessage; readonly epoch: number } | undefined;
-  /** The last message the state machine handled (becomes answeredPeer when we send a flight). */
+  /** The last message the state machine handled (the one our next flight answers). */
   private lastHandled: HandshakeMessage | undefined;
-  private retransmittedInDatagram = false;
   private paused = false;
   private ready: (() => void) | undefined;
   private pendingReadKeys: EpochKeys | undefined;
@@ -75,8 +76,6 @@ export abstract class HandshakeEngine {
   protected changeCipherSpecReceived = false;
   private deadline: number;
   complete = false;
-  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
-  retransmissions = 0;
 
   constructor(
     protected readonly host: HandshakeHost,
@@ -84,7 +83,12 @@ export abstract class HandshakeEngine {
     startedAt: number,
   ) {
     this.reassembler = new HandshakeReassembler({ maxMessageLength: options.maxHandshakeMessageLength });
-    this.timer = new RetransmitTimer(options.retransmit);
+    const records = (): RecordLayer => this.host.records;
+    const sealer: FlightSealer = {
+      seal: (type, payload, epoch) => records().seal(type, payload, epoch),
+      expansion: (epoch) => this.host.expansion(epoch),
+    };
+    this.transmitter = new FlightTransmitter(options, { transmit: (datagrams) => this.host.transmit(datagrams), sealer });
     this.deadline = startedAt + options.handshakeTimeoutMs;
   }
 
@@ -99,15 +103,28 @@ export abstract class HandshakeEngine {
   /** The state name, for tracing and errors. */
   abstract get state(): string;
 
+  /** Starts the handshake (see Handshake.start). */
+  abstract start(now: number): void;
+
   /** The message by which the peer would ask to renegotiate (HelloRequest or ClientHello). */
   protected abstract readonly renegotiationRequest: HandshakeType;
 
   /** Handles one whole message in order; throws DtlsError to end the connection. */
   protected abstract handle(message: HandshakeMessage): void;
 
+  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
+  get retransmissions(): number {
+    return this.transmitter.retransmissions;
+  }
+
+  /** Where our side of the flight exchange is (RFC 6347 4.2.4), for tracing and tests. */
+  get flightState(): FlightState {
+    return this.transmitter.state;
+  }
+
   /** Called before each datagram: at most one peer-triggered retransmission per datagram. */
   beginDatagram(): void {
-    this.retransmittedInDatagram = false;
+    this.transmitter.beginDatagram();
   }
 
   /** A handshake record (any epoch we can read). */
@@ -166,36 +183,13 @@ export abstract class HandshakeEngine {
 
   /**
    * RFC 6347 4.2.4: a peer that retransmits the flight we already answered lost our answer,
-   * so we send it again — once per datagram, and only for the last message of that flight,
-   * so a replayed flight cannot make us send more than it costs the sender.
+   * so we send it again (only for the last message of that flight: see FlightTransmitter).
    */
   private onPeerRetransmission(f: HandshakeFragment, record: ReadRecord): void {
-    if (this.flight.length === 0 || !this.isRetransmissionOfAnswered(f, record.epoch)) return;
+    if (!this.transmitter.isRetransmissionOfAnswered(f, record.epoch)) return;
     // Its bytes are the peer's own: an exact copy of this record is now a replay.
     if (!record.authenticated) this.host.records.acceptUnauthenticated(record.epoch, record.sequenceNumber);
-    if (this.retransmittedInDatagram) return;
-    this.retransmittedInDatagram = true;
-    this.retransmit();
-    // RFC 6347 4.2.4: WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING.
-    // Re-arming (at the current value, not doubled) keeps our own timer from sending the
-    // same flight again a moment later when both sides' timers fire close together.
-    if (this.timer.deadline !== undefined) this.timer.start(this.host.now, false);
-  }
-
-  /**
-   * Whether a fragment is a piece of the very message our flight answered: same epoch, type and
-   * length, and the same bytes. A retransmission repeats the message (RFC 6347 4.2.4); a
-   * fragment that only names its message_seq is a spoofer's (an off-path attacker sees neither
-   * the ClientHello's random and cookie nor the Finished, which only ever travels under the new
-   * keys, RFC 5246 7.4.9). Without this, 25 spoofed bytes bought a whole certificate flight 4.
-   */
-  private isRetransmissionOfAnswered(f: HandshakeFragment, epoch: number): boolean {
-    const answered = this.answeredPeer;
-    if (!answered) return false;
-    const m = answered.message;
-    if (f.messageSeq !== m.messageSeq || f.msgType !== m.msgType || f.length !== m.body.length || epoch !== answered.epoch) return false;
-    if (f.body.length === 0 && m.body.length > 0) return false;
-    return constantTimeEqual(f.body, m.body.subarray(f.fragmentOffset, f.fragmentOffset + f.body.length));
+    this.transmitter.onPeerRetransmission(this.host.now);
   }
 
   onChangeCipherSpec(record: ReadRecord): void {
@@ -264,10 +258,8 @@ export abstract class HandshakeEngine {
     }
     this.paused = true;
     // The peer's flight that led here has arrived: we are PREPARING our next one (RFC 6347
-    // 4.2.4), not WAITING, so our previous flight is not retransmitted while the lookup runs
-    // (a slow database would otherwise make both sides resend flights every few seconds).
-    // The handshake deadline still applies; sendFlight arms the timer again.
-    this.timer.stop();
+    // 4.2.4), not WAITING. The handshake deadline still applies; sendFlight arms the timer again.
+    this.transmitter.prepare();
     value.then(
       (v) => {
         this.ready = () => then(v);
@@ -282,6 +274,37 @@ export abstract class HandshakeEngine {
     );
   }
 
+  /**
+   * The context a role's states run in; `advance` installs the state a pending value leads to
+   * once it arrives (the one place, with handle(), where the current state changes).
+   */
+  protected stateContext<C extends ResolvedOptions, S>(config: C, advance: (next: S) => void): StateContext<C, S> {
+    const engine = this;
+    const wait =
+      (waiting: S): AwaitValue<S> =>
+      (value, what, then) => {
+        if (!(value instanceof Promise)) return then(value);
+        this.awaitValue(value, what, (v) => advance(then(v)));
+        return waiting;
+      };
+    return {
+      config,
+      negotiated: this.negotiated,
+      transcript: this.transcript,
+      get records() {
+        return engine.host.records;
+      },
+      message: (msgType, body) => this.message(msgType, body),
+      sendFlight: (messages, last) => this.sendFlight(messages, last),
+      expectChangeCipherSpec: (keys) => this.expectChangeCipherSpec(keys),
+      checkFinishedUnderNewKeys: (m) => this.checkFinishedUnderNewKeys(m),
+      unexpected: (m) => this.unexpected(m),
+      finish: (keepFlight) => this.finish(keepFlight),
+      sendWarning: (description) => this.host.sendWarning(description),
+      wait,
+    };
+  }
+
   /** Builds the next outgoing message with its message_seq. */
   protected message(msgType: number, body: Uint8Array, epoch = this.host.records.writeEpoch): FlightHandshakeMessage {
     return { kind: 'handshake', msgType, messageSeq: this.nextSendSeq++, body, epoch };
@@ -292,42 +315,25 @@ export abstract class HandshakeEngine {
    * last flight of the handshake, keeps it only to answer retransmissions (FINISHED).
    */
   protected sendFlight(messages: readonly FlightMessage[], last: boolean): void {
-    this.flight = messages;
     // The peer's messages arrive in the read epoch current when we answer them (epoch 0 up to the
     // ChangeCipherSpec; the Finished in the next one).
     const answered = this.lastHandled;
-    this.answeredPeer =
+    const answeredPeer =
       answered && answered.messageSeq === this.reassembler.nextSeq - 1 ? { message: answered, epoch: this.host.records.readEpoch } : undefined;
-    this.host.transmit(serializeFlight(messages, this.sealer(), this.options.mtu));
-    if (last) this.timer.stop();
-    else this.timer.start(this.host.now, true);
-  }
-
-  private retransmit(): void {
-    this.retransmissions++;
-    this.host.transmit(serializeFlight(this.flight, this.sealer(), this.options.mtu));
-  }
-
-  private sealer(): { seal: (type: number, payload: Uint8Array, epoch: number) => Uint8Array; expansion: (epoch: number) => number } {
-    const records = this.host.records;
-    return {
-      seal: (type, payload, epoch) => records.seal(type, payload, epoch),
-      expansion: (epoch) => this.host.expansion(epoch),
-    };
+    this.transmitter.send(messages, last, answeredPeer, this.host.now);
   }
 
   /** The handshake is over: no more timers; the last flight stays for retransmission if we sent it. */
   protected finish(keepFlight: boolean): void {
     this.complete = true;
-    this.timer.stop();
-    if (!keepFlight) this.flight = [];
+    this.transmitter.finish(keepFlight);
     this.host.onEstablished();
   }
 
   nextTimeout(): number | undefined {
     if (this.ready) return this.host.now;
     if (this.complete) return undefined;
-    const t = this.timer.deadline;
+    const t = this.transmitter.deadline;
     return t === undefined ? this.deadline : Math.min(t, this.deadline);
   }
 
@@ -335,10 +341,7 @@ export abstract class HandshakeEngine {
   handleTimeout(now: number): void {
     if (this.complete) return;
     if (now >= this.deadline) throw new HandshakeTimeoutError(this.options.handshakeTimeoutMs);
-    if (this.timer.expired(now) && this.flight.length > 0) {
-      this.retransmit();
-      this.timer.backoff(now);
-    }
+    this.transmitter.onTimer(now);
   }
 
   /**

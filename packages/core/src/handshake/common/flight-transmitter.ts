@@ -1,0 +1,148 @@
+import { constantTimeEqual } from '../../bytes.js';
+import { type FlightMessage, type FlightSealer, serializeFlight } from '../flight.js';
+import type { HandshakeFragment } from '../handshake-header.js';
+import { type RetransmitOptions, RetransmitTimer } from '../retransmit-timer.js';
+import type { HandshakeMessage } from './handshake-engine.js';
+
+/**
+ * RFC 6347 4.2.4: "the protocol is always in one of four states: PREPARING, SENDING, WAITING,
+ * or FINISHED". SENDING lasts only while a flight is written out; the retransmission timer
+ * runs only in WAITING.
+ */
+export type FlightState = 'preparing' | 'sending' | 'waiting' | 'finished';
+
+/** The peer message our current flight answers, and the read epoch it came in. */
+export interface AnsweredMessage {
+  readonly message: HandshakeMessage;
+  readonly epoch: number;
+}
+
+/** Where the transmitter's datagrams go. */
+export interface FlightOutput {
+  transmit(datagrams: readonly Uint8Array[]): void;
+  readonly sealer: FlightSealer;
+}
+
+/**
+ * Our side of the flight exchange of RFC 6347 4.2.4: the last flight we sent, the
+ * retransmission timer (4.2.4.1) and the answer to a peer that retransmits the flight our
+ * flight answered. The flight is kept as messages, so each retransmission is sealed afresh.
+ */
+export class FlightTransmitter {
+  private current: FlightState = 'preparing';
+  private flight: readonly FlightMessage[] = [];
+  private answered: AnsweredMessage | undefined;
+  private readonly timer: RetransmitTimer;
+  private readonly mtu: number;
+  private retransmittedInDatagram = false;
+  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
+  retransmissions = 0;
+
+  constructor(
+    options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
+    private readonly output: FlightOutput,
+  ) {
+    this.timer = new RetransmitTimer(options.retransmit);
+    this.mtu = options.mtu;
+  }
+
+  get state(): FlightState {
+    return this.current;
+  }
+
+  /** When the retransmission timer fires: only while WAITING. */
+  get deadline(): number | undefined {
+    return this.current === 'waiting' ? this.timer.deadline : undefined;
+  }
+
+  /** A new datagram: at most one peer-triggered retransmission per datagram. */
+  beginDatagram(): void {
+    this.retransmittedInDatagram = false;
+  }
+
+  /**
+   * The peer's flight has arrived and ours is being computed (a credential lookup may take a
+   * while): PREPARING, with the timer stopped, so our previous flight is not retransmitted
+   * meanwhile (a slow database would otherwise make both sides resend flights every few seconds).
+   */
+  prepare(): void {
+    this.timer.stop();
+    this.current = 'preparing';
+  }
+
+  /**
+   * PREPARING → SENDING → WAITING (timer armed at its initial value), or → FINISHED for the last
+   * flight of the handshake, which is kept only to answer retransmissions.
+   */
+  send(messages: readonly FlightMessage[], last: boolean, answered: AnsweredMessage | undefined, now: number): void {
+    this.flight = messages;
+    this.answered = answered;
+    this.current = 'sending';
+    this.transmit();
+    if (last) {
+      this.timer.stop();
+      this.current = 'finished';
+    } else {
+      this.timer.start(now, true);
+      this.current = 'waiting';
+    }
+  }
+
+  /**
+   * Whether a fragment is a piece of the very message our flight answered: same epoch, type and
+   * length, and the same bytes. A retransmission repeats the message (RFC 6347 4.2.4); a
+   * fragment that only names its message_seq is a spoofer's (an off-path attacker sees neither
+   * the ClientHello's random and cookie nor the Finished, which only ever travels under the new
+   * keys, RFC 5246 7.4.9). Without this, 25 spoofed bytes bought a whole certificate flight 4.
+   */
+  isRetransmissionOfAnswered(f: HandshakeFragment, epoch: number): boolean {
+    if (this.flight.length === 0) return false;
+    const answered = this.answered;
+    if (!answered) return false;
+    const m = answered.message;
+    if (f.messageSeq !== m.messageSeq || f.msgType !== m.msgType || f.length !== m.body.length || epoch !== answered.epoch) return false;
+    if (f.body.length === 0 && m.body.length > 0) return false;
+    return constantTimeEqual(f.body, m.body.subarray(f.fragmentOffset, f.fragmentOffset + f.body.length));
+  }
+
+  /**
+   * RFC 6347 4.2.4: the peer retransmitted the flight we answered, so it lost our answer: we send
+   * it again — once per datagram, so a replayed flight cannot make us send more than it costs
+   * the sender. WAITING --read retransmit--> SENDING --set retransmit timer--> WAITING: re-armed
+   * at the current value, not doubled, which keeps our own timer from sending the same flight
+   * again a moment later when both sides' timers fire close together. In FINISHED (our last
+   * flight) and PREPARING the flight goes out and no timer is armed.
+   */
+  onPeerRetransmission(now: number): void {
+    if (this.retransmittedInDatagram) return;
+    this.retransmittedInDatagram = true;
+    this.retransmit();
+    if (this.current === 'waiting') this.timer.start(now, false);
+  }
+
+  /** RFC 6347 4.2.4.1: the timer expired in WAITING: SENDING the flight again, the timer doubled, WAITING. */
+  onTimer(now: number): void {
+    if (this.current !== 'waiting' || !this.timer.expired(now) || this.flight.length === 0) return;
+    this.retransmit();
+    this.timer.backoff(now);
+  }
+
+  /** The handshake is over: FINISHED, no timer; our last flight stays for retransmission if we sent it. */
+  finish(keepFlight: boolean): void {
+    this.timer.stop();
+    this.current = 'finished';
+    if (!keepFlight) this.flight = [];
+  }
+
+  private retransmit(): void {
+    this.retransmissions++;
+    const state = this.current;
+    this.current = 'sending';
+    this.transmit();
+    this.current = state;
+  }
+
+  private transmit(): void {
+    this.output.transmit(serializeFlight(this.flight, this.output.sealer, this.mtu));
+  }
+}

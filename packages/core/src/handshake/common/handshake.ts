@@ -1,0 +1,34 @@
+import type { ReadRecord } from '../../record/record-layer.js';
+import type { NegotiatedParameters } from './negotiated-parameters.js';
+
+/**
+ * What the connection needs from a handshake, whatever the role and (later) the protocol
+ * version: records of the handshake's content types go in, flights go out through the host,
+ * and time drives the retransmission timer. The connection never asks which role it holds
+ * beyond `role`.
+ */
+export interface Handshake {
+  readonly role: 'client' | 'server';
+  /** The state name (e.g. wait_server_hello), for tracing, tests and errors. */
+  readonly state: string;
+  readonly negotiated: NegotiatedParameters;
+  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
+  readonly retransmissions: number;
+  /**
+   * Starts the handshake at `now`: a client sends flight 1 (RFC 6347 4.2.4 Figure 1); a server
+   * processes the ClientHello whose cookie the endpoint verified (RFC 6347 4.2.1).
+   */
+  start(now: number): void;
+  /** Called before each datagram. */
+  beginDatagram(): void;
+  /** A handshake record of any epoch the record layer could open. */
+  onHandshakeRecord(record: ReadRecord): void;
+  /** A ChangeCipherSpec record (RFC 5246 7.1). */
+  onChangeCipherSpec(record: ReadRecord): void;
+  /** Handles every complete message that is ready. */
+  processMessages(): void;
+  /** Applies a finished asynchronous credential lookup, if any. */
+  resume(): void;
+  nextTimeout(): number | undefined;
+  handleTimeout(now: number): void;
+}

@@ -1,0 +1,35 @@
+import type { AlertDescription } from '../../alert.js';
+import type { DtlsError } from '../../errors.js';
+import type { ResolvedOptions } from '../../options.js';
+import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { RecordLayer } from '../../record/record-layer.js';
+import type { FlightHandshakeMessage, FlightMessage } from '../flight.js';
+import type { AwaitValue } from '../key-exchange/key-exchange.js';
+import type { Transcript } from '../transcript.js';
+import type { HandshakeMessage } from './handshake-engine.js';
+import type { NegotiatedParameters } from './negotiated-parameters.js';
+
+/** What a handshake state (of role options C, state type S) may do with the handshake that runs it. */
+export interface StateContext<C extends ResolvedOptions, S> {
+  readonly config: C;
+  /** What the connection exposes; filled in as the handshake learns it. */
+  readonly negotiated: NegotiatedParameters;
+  readonly transcript: Transcript;
+  readonly records: RecordLayer;
+  /** The next outgoing message, with its message_seq (RFC 6347 4.2.2). */
+  message(msgType: number, body: Uint8Array): FlightHandshakeMessage;
+  sendFlight(messages: readonly FlightMessage[], last: boolean): void;
+  /** The peer's keys, active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
+  expectChangeCipherSpec(keys: EpochKeys): void;
+  /** RFC 5246 7.4.9: throws unless the Finished came wholly under the new keys. */
+  checkFinishedUnderNewKeys(m: HandshakeMessage): void;
+  /** unexpected_message naming the current state. */
+  unexpected(m: HandshakeMessage): DtlsError;
+  finish(keepFlight: boolean): void;
+  sendWarning(description: AlertDescription): void;
+  /**
+   * awaitValue for a step whose next state depends on a value that may be pending: the step
+   * returns `waiting` meanwhile, and the handshake moves on when the value arrives.
+   */
+  wait(waiting: S): AwaitValue<S>;
+}

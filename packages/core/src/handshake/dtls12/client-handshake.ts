@@ -1,0 +1,73 @@
+import type { ResolvedClientOptions } from '../../options.js';
+import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
+import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
+import { HandshakeType } from '../handshake-type.js';
+import type { ClientHello } from '../messages/client-hello.js';
+import { DTLS_1_2 } from '../protocol-version.js';
+import { clientHelloExtensions } from './client/client-hello-extensions.js';
+import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
+import { sendClientHello } from './client/wait-server-hello.js';
+
+/**
+ * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
+ * state (handshake/dtls12/client/), one type per step that owns the data valid in it: each
+ * handle() returns the next state.
+ */
+export class ClientHandshake extends HandshakeEngine {
+  readonly role = 'client';
+  readonly negotiated: NegotiatedParameters;
+  private current: ClientState = idle('start');
+  private readonly firstHello: ClientHello;
+  private readonly context: ClientContext;
+
+  constructor(
+    host: HandshakeHost,
+    config: ResolvedClientOptions,
+    now: number,
+  ) {
+    super(host, config, now);
+    const clientRandom = config.provider.randomBytes(32);
+    this.negotiated = emptyNegotiation(clientRandom, config.servername);
+    this.firstHello = {
+      clientVersion: DTLS_1_2,
+      random: clientRandom,
+      sessionId: new Uint8Array(0),
+      cookie: new Uint8Array(0),
+      cipherSuites: config.suites.map((s) => s.id),
+      compressionMethods: [0],
+      extensions: clientHelloExtensions(config),
+    };
+    this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
+      this.current = next;
+    });
+  }
+
+  get state(): ClientStateName {
+    return this.current.name;
+  }
+
+  /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
+  start(now: number): void {
+    this.startDeadline(now);
+    this.current = sendClientHello(this.context, this.firstHello, 0);
+  }
+
+  /**
+   * The client has the server's keys as soon as it sends flight 5, and the server sends its
+   * ChangeCipherSpec only after receiving flight 5 (RFC 6347 4.2.4 Figure 1): one that comes
+   * earlier was never sent by this server for this handshake (an injected CCS, as in the
+   * early-CCS attacks on TLS stacks), so it must not stand in for the real one later.
+   */
+  protected override mayReceiveChangeCipherSpecBeforeKeys(): boolean {
+    return false;
+  }
+
+  /** RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. */
+  protected readonly renegotiationRequest = HandshakeType.hello_request;
+
+  protected handle(m: HandshakeMessage): void {
+    // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
+    if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
+    this.current = this.current.handle(m, this.context);
+  }
+}

@@ -1,0 +1,40 @@
+import type { ResolvedClientOptions } from '../../../options.js';
+import { encodeAlpn } from '../../extensions/alpn.js';
+import { EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
+import { encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
+import type { Extension } from '../../extensions/extension.js';
+import { ExtensionType } from '../../extensions/extension-type.js';
+import { namedGroupId } from '../../extensions/named-group.js';
+import { encodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
+import { encodeServerName } from '../../extensions/server-name.js';
+import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
+import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
+import { keyExchangeFor } from '../../key-exchange/registry.js';
+
+/** The extensions of our ClientHello, from what we offer. */
+export function clientHelloExtensions(c: ResolvedClientOptions): Extension[] {
+  const ext: Extension[] = [];
+  // RFC 6066 3: a literal IPv4 or IPv6 address is not permitted in server_name.
+  if (c.servername !== undefined && !isIpLiteral(c.servername)) {
+    ext.push({ type: ExtensionType.server_name, data: encodeServerName(c.servername) });
+  }
+  if (c.suites.some((s) => keyExchangeFor(s).ecdhe)) {
+    // RFC 8422 5.1: the curves we can do ECDHE over, uncompressed points only.
+    ext.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups.map(namedGroupId)) });
+    ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+  }
+  if (c.x509 && c.suites.some((s) => keyExchangeFor(s).certificates)) {
+    // RFC 5246 7.4.1.4.1: the signatures we accept, in our order of preference.
+    ext.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.x509.verifier.signatureSchemes) });
+  }
+  if (c.alpnProtocols.length > 0) {
+    ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
+  }
+  ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
+  ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
+  return ext;
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}

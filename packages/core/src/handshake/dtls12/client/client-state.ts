@@ -1,0 +1,37 @@
+import type { ResolvedClientOptions } from '../../../options.js';
+import type { HandshakeMessage } from '../../common/handshake-engine.js';
+import type { StateContext } from '../../common/state-context.js';
+
+/** The client's steps of RFC 6347 4.2.4 Figure 1 (full handshake), by what each waits for. */
+export type ClientStateName =
+  | 'start'
+  | 'wait_server_hello' // flight 1/3 sent: HelloVerifyRequest or ServerHello next
+  | 'wait_certificate' // certificate suites: the server's chain
+  | 'wait_server_key_exchange' // ServerKeyExchange (optional for plain PSK without a hint)
+  | 'wait_server_hello_done' // (CertificateRequest allowed first in certificate suites)
+  | 'wait_psk' // the PSK lookup for the server's hint is pending
+  | 'wait_signature' // our CertificateVerify signature is pending
+  | 'wait_finished' // flight 5 sent: ChangeCipherSpec then Finished
+  | 'established';
+
+/** What a client state may do with the handshake that runs it. */
+export type ClientContext = StateContext<ResolvedClientOptions, ClientState>;
+
+/**
+ * One state of the client: it owns exactly the data valid in it, and handle() returns the next
+ * state (or throws a DtlsError that ends the connection).
+ */
+export interface ClientState {
+  readonly name: ClientStateName;
+  handle(m: HandshakeMessage, cx: ClientContext): ClientState;
+}
+
+/** A state in which no message is expected: before the first flight, or while a lookup is pending (the engine then reads nothing). */
+export function idle(name: 'start' | 'wait_psk' | 'wait_signature'): ClientState {
+  return {
+    name,
+    handle: (m, cx) => {
+      throw cx.unexpected(m);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { AlertDescription } from '../../../alert.js';
+import { DtlsError } from '../../../errors.js';
+import type { CipherSuite } from '../../../suites/cipher-suite.js';
+import type { HandshakeMessage } from '../../common/handshake-engine.js';
+import { HandshakeType } from '../../handshake-type.js';
+import { decodeCertificate } from '../../messages/certificate.js';
+import { x509Credentials } from '../../common/x509-credentials.js';
+import type { ClientContext, ClientState } from './client-state.js';
+import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
+
+/** Certificate suites: the server's chain comes after the ServerHello (RFC 5246 7.3). */
+export class WaitCertificate implements ClientState {
+  readonly name = 'wait_certificate';
+
+  constructor(private readonly suite: CipherSuite) {}
+
+  handle(m: HandshakeMessage, cx: ClientContext): ClientState {
+    if (m.msgType !== HandshakeType.certificate) throw cx.unexpected(m);
+    // RFC 5246 7.4.2: the server's chain, checked (possibly asynchronously) before anything it signed is trusted.
+    const chain = decodeCertificate(m.body).certificates;
+    if (chain.length === 0) throw new DtlsError(AlertDescription.handshake_failure, 'server sent an empty certificate chain');
+    cx.transcript.add(m.msgType, m.messageSeq, m.body);
+    const n = cx.negotiated;
+    n.peerCertificates = chain;
+    const verify = x509Credentials(cx.config).verifier.verifyChain(chain, { peerRole: 'server', servername: cx.config.servername });
+    return cx.wait(this)(verify, 'server certificate verification', (result) => {
+      n.authorized = result?.authorized ?? true;
+      n.authorizationError = result?.authorizationError;
+      return new WaitServerKeyExchange(this.suite);
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { AlertDescription } from '../../../alert.js';
+import { DtlsError, IllegalParameterError } from '../../../errors.js';
+import { cipherSuiteById } from '../../../suites/registry.js';
+import type { HandshakeMessage } from '../../common/handshake-engine.js';
+import { decodeAlpn } from '../../extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
+import { findExtension } from '../../extensions/extension.js';
+import { ExtensionType } from '../../extensions/extension-type.js';
+import { decodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
+import { HandshakeType } from '../../handshake-type.js';
+import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { type ClientHello, encodeClientHello } from '../../messages/client-hello.js';
+import { decodeHelloVerifyRequest } from '../../messages/hello-verify-request.js';
+import { decodeServerHello } from '../../messages/server-hello.js';
+import { DTLS_1_0, DTLS_1_2 } from '../../protocol-version.js';
+import type { ClientContext, ClientState } from './client-state.js';
+import { WaitCertificate } from './wait-certificate.js';
+import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
+
+/** A server may ask for a new cookie a few times (its secret rotated), never forever. */
+const MAX_HELLO_VERIFY_REQUESTS = 4;
+
+/** Sends flight 1 (or 3, with the server's cookie: RFC 6347 4.2.1); the transcript starts with it. */
+export function sendClientHello(cx: ClientContext, hello: ClientHello, helloVerifyRequests: number): ClientState {
+  const body = encodeClientHello(hello);
+  const m = cx.message(HandshakeType.client_hello, body);
+  cx.transcript.reset();
+  cx.transcript.add(m.msgType, m.messageSeq, body);
+  cx.sendFlight([m], false);
+  return new WaitServerHello(hello, helloVerifyRequests);
+}
+
+/** Flight 1 or 3 sent: a HelloVerifyRequest or the ServerHello comes next (RFC 6347 4.2.1, 4.2.4). */
+export class WaitServerHello implements ClientState {
+  readonly name = 'wait_server_hello';
+
+  constructor(
+    private readonly hello: ClientHello,
+    private readonly helloVerifyRequests: number,
+  ) {}
+
+  handle(m: HandshakeMessage, cx: ClientContext): ClientState {
+    if (m.msgType === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(m, cx);
+    if (m.msgType === HandshakeType.server_hello) return this.onServerHello(m, cx);
+    throw cx.unexpected(m);
+  }
+
+  /** RFC 6347 4.2.1: send the ClientHello again with the server's cookie (flight 3). */
+  private onHelloVerifyRequest(m: HandshakeMessage, cx: ClientContext): ClientState {
+    const hvr = decodeHelloVerifyRequest(m.body);
+    if (hvr.serverVersion !== DTLS_1_0 && hvr.serverVersion !== DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `HelloVerifyRequest with version 0x${hvr.serverVersion.toString(16)}`);
+    }
+    const count = this.helloVerifyRequests + 1;
+    if (count > MAX_HELLO_VERIFY_REQUESTS) {
+      throw new DtlsError(AlertDescription.handshake_failure, `server sent more than ${MAX_HELLO_VERIFY_REQUESTS} HelloVerifyRequests`);
+    }
+    return sendClientHello(cx, { ...this.hello, cookie: hvr.cookie }, count);
+  }
+
+  private onServerHello(m: HandshakeMessage, cx: ClientContext): ClientState {
+    const config = cx.config;
+    const sh = decodeServerHello(m.body);
+    if (sh.serverVersion !== DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `server chose version 0x${sh.serverVersion.toString(16)}; only DTLS 1.2 is supported`);
+    }
+    const suite = cipherSuiteById(sh.cipherSuite);
+    if (!suite || !config.suites.includes(suite)) {
+      throw new IllegalParameterError(`server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which we did not offer`);
+    }
+    if (sh.compressionMethod !== 0) throw new IllegalParameterError(`server chose compression method ${sh.compressionMethod}`);
+    const offered = new Set(this.hello.extensions.map((e) => e.type));
+    for (const e of sh.extensions) {
+      // RFC 5246 7.4.1.4: a server may only answer extensions the client sent.
+      if (!offered.has(e.type)) throw new DtlsError(AlertDescription.unsupported_extension, `server sent extension ${e.type} we did not offer`);
+    }
+    const reneg = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+    if (reneg && decodeRenegotiationInfo(reneg.data).length !== 0) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake (RFC 5746 3.4)');
+    }
+    const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret);
+    if (ems) decodeExtendedMasterSecret(ems.data);
+    else if (config.requireExtendedMasterSecret) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'server does not support extended_master_secret (RFC 7627), which is required');
+    }
+    const formats = findExtension(sh.extensions, ExtensionType.ec_point_formats);
+    if (formats && !decodeEcPointFormats(formats.data).includes(EC_POINT_FORMAT_UNCOMPRESSED)) {
+      throw new IllegalParameterError('server does not accept uncompressed EC points (RFC 8422 5.2)');
+    }
+    const n = cx.negotiated;
+    const alpn = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpn) {
+      const chosen = decodeAlpn(alpn.data);
+      const first = chosen[0];
+      // RFC 7301 3.1: exactly one protocol, one that we offered.
+      if (chosen.length !== 1 || first === undefined || !config.alpnProtocols.includes(first)) {
+        throw new IllegalParameterError('server selected an ALPN protocol we did not offer');
+      }
+      n.alpnProtocol = first;
+    }
+    n.suite = suite;
+    n.serverRandom = sh.random;
+    n.extendedMasterSecret = ems !== undefined;
+    cx.transcript.add(m.msgType, m.messageSeq, m.body);
+    return keyExchangeFor(suite).certificates ? new WaitCertificate(suite) : new WaitServerKeyExchange(suite);
+  }
+}

@@ -1,0 +1,162 @@
+import { AlertDescription } from '../../../alert.js';
+import { DtlsError, IllegalParameterError } from '../../../errors.js';
+import type { ResolvedServerOptions } from '../../../options.js';
+import type { CipherSuite } from '../../../suites/cipher-suite.js';
+import type { HandshakeMessage } from '../../common/handshake-engine.js';
+import { decodeAlpn, encodeAlpn } from '../../extensions/alpn.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
+import { type Extension, findExtension } from '../../extensions/extension.js';
+import { ExtensionType } from '../../extensions/extension-type.js';
+import { NamedGroup, namedGroupId } from '../../extensions/named-group.js';
+import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
+import { decodeServerName } from '../../extensions/server-name.js';
+import { decodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
+import { decodeSupportedGroups } from '../../extensions/supported-groups.js';
+import type { FlightMessage } from '../../flight.js';
+import { HandshakeType } from '../../handshake-type.js';
+import type { ClientOffer, ServerKeyExchanger } from '../../key-exchange/key-exchange.js';
+import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { encodeCertificate } from '../../messages/certificate.js';
+import { encodeCertificateRequest } from '../../messages/certificate-request.js';
+import { type ClientHello, decodeClientHello } from '../../messages/client-hello.js';
+import { encodeServerHelloDone } from '../../messages/server-hello-done.js';
+import { encodeServerHello } from '../../messages/server-hello.js';
+import { DTLS_1_2 } from '../../protocol-version.js';
+import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN } from '../../signature-selection.js';
+import { idle, type ServerContext, type ServerState } from './server-state.js';
+import { x509Credentials } from '../../common/x509-credentials.js';
+import { WaitClientCertificate } from './wait-client-certificate.js';
+import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
+
+/** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
+const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+
+const WAIT_SIGNATURE = idle('wait_signature');
+
+/** An outgoing message, entered in the transcript. */
+export function recorded(cx: ServerContext, msgType: number, body: Uint8Array): FlightMessage {
+  const m = cx.message(msgType, body);
+  cx.transcript.add(msgType, m.messageSeq, body);
+  return m;
+}
+
+/** The ClientHello whose cookie the endpoint verified: we answer with flight 4 (RFC 6347 4.2.4 Figure 1). */
+export class WaitClientHello implements ServerState {
+  readonly name = 'wait_client_hello';
+
+  handle(m: HandshakeMessage, cx: ServerContext): ServerState {
+    if (m.msgType !== HandshakeType.client_hello) throw cx.unexpected(m);
+    const config = cx.config;
+    const ch = decodeClientHello(m.body);
+    // DTLS versions count down: 0xfefd (1.2) is newer than 0xfeff (1.0).
+    if (ch.clientVersion > DTLS_1_2) {
+      throw new DtlsError(AlertDescription.protocol_version, `client offers only version 0x${ch.clientVersion.toString(16)}; DTLS 1.2 is required`);
+    }
+    if (!ch.compressionMethods.includes(0)) throw new IllegalParameterError('client does not offer the null compression method');
+    const reneg = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+    if (reneg && decodeRenegotiationInfo(reneg.data).length !== 0) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake (RFC 5746 3.6)');
+    }
+    const secureRenegotiation = reneg !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+    const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret);
+    if (ems) decodeExtendedMasterSecret(ems.data);
+    else if (config.requireExtendedMasterSecret) {
+      throw new DtlsError(AlertDescription.handshake_failure, 'client does not offer extended_master_secret (RFC 7627), which is required');
+    }
+    const sni = findExtension(ch.extensions, ExtensionType.server_name);
+    if (sni) cx.negotiated.servername = decodeServerName(sni.data);
+    const groupsExt = findExtension(ch.extensions, ExtensionType.supported_groups);
+    // RFC 8422 4: a client that sends no supported_groups is assumed to support secp256r1.
+    const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
+    const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
+    const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
+    const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+    const offer: ClientOffer = {
+      group: config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
+      uncompressedPoints: uncompressedOk,
+      signatureSchemes: sigAlgs ? decodeSignatureAlgorithms(sigAlgs.data) : undefined,
+    };
+    // RFC 5246 7.4.1.3: our first suite (our preference) that the client offers and whose key
+    // exchange this ClientHello can do.
+    let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
+    for (const s of config.suites) {
+      if (!ch.cipherSuites.includes(s.id)) continue;
+      const exchanger = keyExchangeFor(s).server(s, offer, config);
+      if (exchanger) {
+        chosen = { suite: s, exchanger };
+        break;
+      }
+    }
+    if (!chosen) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
+    const { suite, exchanger } = chosen;
+    const alpnProtocol = chooseAlpn(config, ch);
+
+    cx.transcript.add(m.msgType, m.messageSeq, m.body);
+    const n = cx.negotiated;
+    n.suite = suite;
+    n.clientRandom = ch.random;
+    n.serverRandom = config.provider.randomBytes(32);
+    n.extendedMasterSecret = ems !== undefined;
+    n.alpnProtocol = alpnProtocol;
+
+    const ext: Extension[] = [];
+    if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
+    if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    if (keyExchangeFor(suite).ecdhe && formatsExt) {
+      ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+    }
+    if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+    const flight: FlightMessage[] = [];
+    const shBody = encodeServerHello({
+      serverVersion: DTLS_1_2,
+      random: n.serverRandom,
+      sessionId: new Uint8Array(0), // no session resumption: an empty id (RFC 5246 7.4.1.3)
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: ext,
+    });
+    flight.push(recorded(cx, HandshakeType.server_hello, shBody));
+    return sendServerKeyExchangeFlight(cx, flight, exchanger, suite);
+  }
+}
+
+/** RFC 7301 3.2: the first of our protocols the client offers; no overlap is fatal. */
+function chooseAlpn(config: ResolvedServerOptions, ch: ClientHello): string | undefined {
+  const ext = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
+  if (!ext || config.alpnProtocols.length === 0) return undefined;
+  const offered = decodeAlpn(ext.data);
+  const chosen = config.alpnProtocols.find((p) => offered.includes(p));
+  if (chosen === undefined) throw new DtlsError(AlertDescription.no_application_protocol, 'no ALPN protocol in common with the client');
+  return chosen;
+}
+
+/**
+ * The rest of flight 4 (RFC 5246 7.3): [Certificate], [ServerKeyExchange] (signed over both
+ * randoms in certificate suites, RFC 8422 5.4), [CertificateRequest], ServerHelloDone.
+ */
+function sendServerKeyExchangeFlight(cx: ServerContext, flight: FlightMessage[], exchanger: ServerKeyExchanger, suite: CipherSuite): ServerState {
+  if (exchanger.certificates) {
+    flight.push(recorded(cx, HandshakeType.certificate, encodeCertificate({ certificates: [...x509Credentials(cx.config).signer.chain] })));
+  }
+  const n = cx.negotiated;
+  return exchanger.serverKeyExchange(n.clientRandom, n.serverRandom, cx.wait(WAIT_SIGNATURE), (ske, reader) => {
+    if (ske) flight.push(recorded(cx, HandshakeType.server_key_exchange, ske));
+    const x509 = cx.config.x509;
+    // RFC 5246 7.4.4: ask for the client's certificate (requestCert comes with a verifier: resolveServerOptions).
+    const verifier = exchanger.certificates && x509 !== undefined && x509.requestCert ? x509.verifier : undefined;
+    if (x509 && verifier) {
+      const request = encodeCertificateRequest({
+        certificateTypes: [CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN],
+        signatureSchemes: [...verifier.signatureSchemes],
+        authorities: [...verifier.authorities],
+      });
+      flight.push(recorded(cx, HandshakeType.certificate_request, request));
+    }
+    flight.push(recorded(cx, HandshakeType.server_hello_done, encodeServerHelloDone()));
+    cx.sendFlight(flight, false);
+    return x509 && verifier
+      ? new WaitClientCertificate(suite, reader, verifier, x509.rejectUnauthorized)
+      : new WaitClientKeyExchange(suite, reader, undefined);
+  });
+}
