@@ -344,10 +344,8 @@ export class DtlsConnection {
       deliver: (records) => {
         for (const r of records) this.onRecord(r);
       },
-      expansion: (epoch) => {
-        const suite = this.negotiated.suite;
-        return epoch === 0 || !suite ? 0 : suite.recordIvLength + suite.tagLength;
-      },
+      // The epoch's record format and keys say how much a record adds (RFC 6347 4.1.1.1: records fit the PMTU).
+      expansion: (epoch) => this.records.overhead(epoch),
       sendWarning: (description) => this.sendAlert(AlertLevel.warning, description),
       onEstablished: () => {
         this.currentState = 'established';

@@ -40,7 +40,7 @@ export interface HandshakeHost {
   transmit(datagrams: readonly Uint8Array[]): void;
   /** Records released when a new read epoch opens, processed as if just received. */
   deliver(records: readonly ReadRecord[]): void;
-  /** Bytes an epoch's records add beyond the header (explicit nonce + tag). */
+  /** Bytes an epoch's records add around their plaintext, header included (header + explicit nonce + tag). */
   expansion(epoch: number): number;
   /** Sends a warning alert (e.g. no_renegotiation). */
   sendWarning(description: AlertDescription): void;
