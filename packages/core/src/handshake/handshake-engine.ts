@@ -3,6 +3,7 @@ import { constantTimeEqual } from '../bytes.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { EpochKeys } from '../record/epoch-keys.js';
+import { ContentType } from '../record/content-type.js';
 import type { ReadRecord, RecordLayer } from '../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from './handshake-header.js';
 import { HandshakeType } from './handshake-type.js';
@@ -42,6 +43,8 @@ export interface HandshakeHost {
   deliver(records: readonly ReadRecord[]): void;
   /** Bytes an epoch's records add around their plaintext, header included (header + explicit nonce + tag). */
   expansion(epoch: number): number;
+  /** An alert record, for the connection to act on (close_notify, fatal or warning: RFC 5246 7.2). */
+  onAlert(record: ReadRecord): void;
   /** Sends a warning alert (e.g. no_renegotiation). */
   sendWarning(description: AlertDescription): void;
   onEstablished(): void;
@@ -108,6 +111,26 @@ export abstract class HandshakeEngine {
   /** Called before each datagram: at most one peer-triggered retransmission per datagram. */
   beginDatagram(): void {
     this.retransmittedInDatagram = false;
+  }
+
+  /**
+   * Every record that is not application data: what each content type means is the protocol
+   * version's to decide. In DTLS 1.2 a ChangeCipherSpec opens the next read epoch (RFC 5246 7.1)
+   * and an alert means the same during the handshake as after it (RFC 5246 7.2), so it goes back
+   * to the connection. Any other type was dropped by the record layer (RFC 6347 4.1.2.7).
+   */
+  onRecord(record: ReadRecord): void {
+    switch (record.type) {
+      case ContentType.handshake:
+        this.onHandshakeRecord(record);
+        return;
+      case ContentType.change_cipher_spec:
+        this.onChangeCipherSpec(record);
+        return;
+      case ContentType.alert:
+        this.host.onAlert(record);
+        return;
+    }
   }
 
   /** A handshake record (any epoch we can read). */
