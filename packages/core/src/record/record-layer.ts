@@ -98,7 +98,9 @@ export class RecordLayer {
   /** The newest entry of each map, looked up first (almost every record is of it). */
   private writeCurrent: WriteEpochState;
   private readCurrent: ReadEpochState;
-  /** The distinct formats of the read epochs, newest first: they frame the records of a datagram. */
+  /** The format the next read epoch will use (see expectReadFormat). */
+  private nextReadFormat: RecordFormat = DTLS12_RECORD_FORMAT;
+  /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
   private readFormats: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
   /** Records of a future read epoch, fragments copied, in arrival order. */
   private held: RawRecord[] = [];
@@ -271,6 +273,18 @@ export class RecordLayer {
     this.counters.dropped += this.held.length;
     this.held = [];
     this.heldTotal = 0;
+    this.updateReadFormats();
+  }
+
+  /**
+   * The record format of the next read epoch, once the handshake has negotiated it and before its
+   * keys exist (e.g. a connection ID, RFC 9146 3): its records can then be framed and held when
+   * they overtake the ChangeCipherSpec, and setReadKeys() uses it unless told otherwise. Until
+   * called, the next epoch keeps the current epoch's format.
+   */
+  expectReadFormat(format: RecordFormat): void {
+    this.nextReadFormat = format;
+    this.updateReadFormats();
   }
 
   /**
@@ -295,7 +309,7 @@ export class RecordLayer {
    * current one, and returns the held records of the new epoch that now authenticate, in arrival
    * order (the others are counted and dropped).
    */
-  setReadKeys(keys: EpochKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): ReadRecord[] {
+  setReadKeys(keys: EpochKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
     assertValidEpochKeys(keys);
     const epoch = this.readCurrent.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
@@ -303,6 +317,7 @@ export class RecordLayer {
     this.readCurrent = state;
     this.readEpochs.set(epoch, state);
     this.readEpochs.delete(epoch - 2);
+    this.nextReadFormat = format;
     this.updateReadFormats();
     const held = this.held;
     this.held = [];
@@ -338,7 +353,8 @@ export class RecordLayer {
   }
 
   private updateReadFormats(): void {
-    const formats: RecordFormat[] = [];
+    // Records of the next epoch are framed only while they may be held.
+    const formats: RecordFormat[] = this.holding ? [this.nextReadFormat] : [];
     const epochs = [...this.readEpochs.values()].sort((a, b) => b.epoch - a.epoch);
     for (const e of epochs) if (!formats.includes(e.format)) formats.push(e.format);
     this.readFormats = formats;
@@ -352,7 +368,8 @@ export class RecordLayer {
     }
     const state = header.epoch === this.readCurrent.epoch ? this.readCurrent : this.readEpochs.get(header.epoch);
     if (state === undefined) {
-      if (header.epoch === this.readCurrent.epoch + 1) this.hold(raw);
+      // Only a record in the format its epoch will use can ever be read: no other is held.
+      if (header.epoch === this.readCurrent.epoch + 1 && raw.format === this.nextReadFormat) this.hold(raw);
       else this.counters.dropped++;
       return;
     }

@@ -150,7 +150,8 @@ describe('RecordLayer with a record format other than DTLS 1.2', () => {
     expect(reader.open(early)).toEqual([]);
     expect([reader.heldCount, reader.heldBytes]).toEqual([1, early.length]);
     expect(reader.heldBytes).toBe(16 + 8 + 101 + 16);
-    const released = reader.setReadKeys(gcmKeys(2), TEST_FORMAT);
+    // The next epoch keeps the current epoch's format unless told otherwise.
+    const released = reader.setReadKeys(gcmKeys(2));
     expect(released.map((r) => [r.epoch, r.type, r.payload.length])).toEqual([[2, ContentType.handshake, 100]]);
     expect(reader.heldCount).toBe(0);
   });
@@ -160,7 +161,44 @@ describe('RecordLayer with a record format other than DTLS 1.2', () => {
     writer.setWriteKeys(gcmKeys(2), TEST_FORMAT);
     reader.open(writer.seal(ContentType.handshake, fromHex('00')));
     expect(reader.heldCount).toBe(1);
-    expect(reader.setReadKeys(gcmKeys(2))).toEqual([]);
+    expect(reader.setReadKeys(gcmKeys(2), DTLS12_RECORD_FORMAT)).toEqual([]);
+    expect(reader.stats.dropped).toBe(1);
+  });
+
+  it('holds the next epoch’s records in the format expected for it (expectReadFormat), framed among epoch-0 records', () => {
+    const writer = new RecordLayer();
+    writer.setWriteKeys(gcmKeys(1), TEST_FORMAT);
+    const finished = writer.seal(ContentType.handshake, fromHex('14000000'));
+    const retransmit = writer.seal(ContentType.handshake, fromHex('0e'), 0);
+    const datagram = concatBytes(finished, retransmit);
+
+    // Not told: the DTLS 1.2 header is read where the 16-byte one is, so nothing of the datagram survives.
+    const unaware = new RecordLayer();
+    expect(unaware.open(datagram)).toEqual([]);
+    expect(unaware.heldCount).toBe(0);
+
+    const reader = new RecordLayer();
+    reader.expectReadFormat(TEST_FORMAT);
+    expect(reader.open(datagram).map((r) => [r.epoch, toHex(r.payload)])).toEqual([[0, '0e']]);
+    expect([reader.heldCount, reader.heldBytes]).toEqual([1, finished.length]);
+    // A DTLS 1.2 record of that epoch can never be read in it: dropped, not held.
+    const other = new RecordLayer();
+    other.setWriteKeys(gcmKeys(1));
+    expect(reader.open(other.seal(ContentType.handshake, fromHex('00')))).toEqual([]);
+    expect([reader.heldCount, reader.stats.dropped]).toEqual([1, 1]);
+    // setReadKeys uses the expected format.
+    const released = reader.setReadKeys(gcmKeys(1));
+    expect(released.map((r) => [r.epoch, toHex(r.payload)])).toEqual([[1, '14000000']]);
+  });
+
+  it('stops framing the next epoch’s format once nothing is held any more', () => {
+    const writer = new RecordLayer();
+    writer.setWriteKeys(gcmKeys(1), TEST_FORMAT);
+    const reader = new RecordLayer();
+    reader.expectReadFormat(TEST_FORMAT);
+    reader.stopHolding();
+    expect(reader.open(writer.seal(ContentType.handshake, fromHex('00')))).toEqual([]);
+    expect(reader.heldCount).toBe(0);
     expect(reader.stats.dropped).toBe(1);
   });
 
