@@ -17,7 +17,7 @@ export interface InnerRecord {
  * It covers what differs between those formats: the header codec and its length, whether the
  * header carries a connection ID, whether the protected plaintext is an inner plaintext (content,
  * then the real content type, then zero padding: RFC 9146 4, RFC 9147 4), and how the AEAD
- * additional data is built (RFC 5246 6.2.3.3 / RFC 9146 5 / RFC 9147 4.2.3 differ). The AEAD
+ * additional data is built (RFC 5246 6.2.3.3 / RFC 9146 5 / RFC 9147 4 differ). The AEAD
  * nonce stays with the epoch's keys (EpochKeys).
  *
  * Implementations are stateless values: one per CID, not one per record.
