@@ -334,7 +334,7 @@ export class DtlsConnection {
         for (const r of records) this.onRecord(r);
       },
       // The epoch's record format and keys say how much a record adds (RFC 6347 4.1.1.1: records fit the PMTU).
-      expansion: (epoch) => this.records.overhead(epoch),
+      recordOverhead: (epoch) => this.records.overhead(epoch),
       onAlert: (record) => this.onAlert(record),
       sendWarning: (description) => this.sendAlert(AlertLevel.warning, description),
       onEstablished: () => {

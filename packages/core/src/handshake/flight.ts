@@ -26,7 +26,7 @@ export interface FlightSealer {
    * Bytes a record of this epoch adds around its plaintext, its header included (the header,
    * explicit nonce and tag; the epoch's record format decides the header's length).
    */
-  expansion(epoch: number): number;
+  recordOverhead(epoch: number): number;
 }
 
 const CHANGE_CIPHER_SPEC = new Uint8Array([1]);
@@ -60,7 +60,7 @@ export function serializeFlight(messages: readonly FlightMessage[], sealer: Flig
       records.push(sealer.seal(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC, m.epoch));
       continue;
     }
-    const room = mtu - sealer.expansion(m.epoch) - HANDSHAKE_HEADER_LENGTH;
+    const room = mtu - sealer.recordOverhead(m.epoch) - HANDSHAKE_HEADER_LENGTH;
     if (room < 1) throw new RangeError(`MTU ${mtu} leaves no room for a handshake fragment`);
     for (const f of fragmentMessage(m.msgType, m.messageSeq, m.body, room)) {
       records.push(sealer.seal(ContentType.handshake, encodeHandshakeFragment(f), m.epoch));

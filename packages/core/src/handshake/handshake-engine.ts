@@ -42,7 +42,7 @@ export interface HandshakeHost {
   /** Records released when a new read epoch opens, processed as if just received. */
   deliver(records: readonly ReadRecord[]): void;
   /** Bytes an epoch's records add around their plaintext, header included (header + explicit nonce + tag). */
-  expansion(epoch: number): number;
+  recordOverhead(epoch: number): number;
   /** An alert record, for the connection to act on (close_notify, fatal or warning: RFC 5246 7.2). */
   onAlert(record: ReadRecord): void;
   /** Sends a warning alert (e.g. no_renegotiation). */
@@ -331,11 +331,11 @@ export abstract class HandshakeEngine {
     this.host.transmit(serializeFlight(this.flight, this.sealer(), this.options.mtu));
   }
 
-  private sealer(): { seal: (type: number, payload: Uint8Array, epoch: number) => Uint8Array; expansion: (epoch: number) => number } {
+  private sealer(): { seal: (type: number, payload: Uint8Array, epoch: number) => Uint8Array; recordOverhead: (epoch: number) => number } {
     const records = this.host.records;
     return {
       seal: (type, payload, epoch) => records.seal(type, payload, epoch),
-      expansion: (epoch) => this.host.expansion(epoch),
+      recordOverhead: (epoch) => this.host.recordOverhead(epoch),
     };
   }
 

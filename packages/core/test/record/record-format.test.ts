@@ -209,7 +209,7 @@ describe('RecordLayer with a record format other than DTLS 1.2', () => {
     const body = testBytes(1000, 7);
     const datagrams = serializeFlight(
       [{ kind: 'handshake', msgType: 11, messageSeq: 3, body, epoch: 1 }],
-      { seal: (t, p, e) => writer.seal(t, p, e), expansion: (e) => writer.overhead(e) },
+      { seal: (t, p, e) => writer.seal(t, p, e), recordOverhead: (e) => writer.overhead(e) },
       mtu,
     );
     expect(datagrams.every((d) => d.length <= mtu)).toBe(true);
