@@ -273,21 +273,10 @@ export class DtlsConnection {
     return exportKeyingMaterial(this.options.provider, n.suite.prfHash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
   }
 
+  /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
-    switch (r.type) {
-      case ContentType.handshake:
-        this.handshake.onHandshakeRecord(r);
-        return;
-      case ContentType.change_cipher_spec:
-        this.handshake.onChangeCipherSpec(r);
-        return;
-      case ContentType.alert:
-        this.onAlert(r);
-        return;
-      case ContentType.application_data:
-        this.onApplicationData(r);
-        return;
-    }
+    if (r.type === ContentType.application_data) this.onApplicationData(r);
+    else this.handshake.onRecord(r);
   }
 
   private onApplicationData(r: ReadRecord): void {
@@ -389,10 +378,9 @@ export class DtlsConnection {
       deliver: (records) => {
         for (const r of records) this.onRecord(r);
       },
-      expansion: (epoch) => {
-        const suite = this.negotiated.suite;
-        return epoch === 0 || !suite ? 0 : suite.recordIvLength + suite.tagLength;
-      },
+      // The epoch's record format and keys say how much a record adds (RFC 6347 4.1.1.1: records fit the PMTU).
+      recordOverhead: (epoch) => this.records.overhead(epoch),
+      onAlert: (record) => this.onAlert(record),
       sendWarning: (description) => this.sendAlert(AlertLevel.warning, description),
       onEstablished: () => {
         this.currentState = 'established';

@@ -34,6 +34,8 @@ export { ContentType } from './record/content-type.js';
 export { RecordLayer, type ReadRecord, type RecordLayerOptions, type RecordLayerStats } from './record/record-layer.js';
 export { ReplayWindow } from './record/replay-window.js';
 export { splitRecords, type RawRecord } from './record/datagram.js';
+export type { InnerRecord, RecordFormat } from './record/record-format.js';
+export { DTLS12_RECORD_FORMAT } from './record/dtls12-record-format.js';
 export type { EpochKeys } from './record/epoch-keys.js';
 export type { RecordHeader } from './record/record-header.js';
 

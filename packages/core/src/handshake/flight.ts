@@ -1,6 +1,5 @@
 import { concatBytes } from '../bytes.js';
 import { ContentType } from '../record/content-type.js';
-import { RECORD_HEADER_LENGTH } from '../record/record-header.js';
 import { fragmentMessage } from './fragmenter.js';
 import { encodeHandshakeFragment, HANDSHAKE_HEADER_LENGTH } from './handshake-header.js';
 
@@ -23,8 +22,11 @@ export type FlightMessage = FlightHandshakeMessage | { readonly kind: 'change_ci
 /** What the flight needs from the record layer. */
 export interface FlightSealer {
   seal(type: number, payload: Uint8Array, epoch: number): Uint8Array;
-  /** Bytes a record of this epoch adds around its plaintext beyond the 13-byte header (explicit nonce + tag). */
-  expansion(epoch: number): number;
+  /**
+   * Bytes a record of this epoch adds around its plaintext, its header included (the header,
+   * explicit nonce and tag; the epoch's record format decides the header's length).
+   */
+  recordOverhead(epoch: number): number;
 }
 
 const CHANGE_CIPHER_SPEC = new Uint8Array([1]);
@@ -58,7 +60,7 @@ export function serializeFlight(messages: readonly FlightMessage[], sealer: Flig
       records.push(sealer.seal(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC, m.epoch));
       continue;
     }
-    const room = mtu - RECORD_HEADER_LENGTH - sealer.expansion(m.epoch) - HANDSHAKE_HEADER_LENGTH;
+    const room = mtu - sealer.recordOverhead(m.epoch) - HANDSHAKE_HEADER_LENGTH;
     if (room < 1) throw new RangeError(`MTU ${mtu} leaves no room for a handshake fragment`);
     for (const f of fragmentMessage(m.msgType, m.messageSeq, m.body, room)) {
       records.push(sealer.seal(ContentType.handshake, encodeHandshakeFragment(f), m.epoch));

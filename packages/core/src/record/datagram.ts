@@ -1,4 +1,5 @@
-import { MAX_CIPHERTEXT_LENGTH, RECORD_HEADER_LENGTH, decodeRecordHeader } from './record-header.js';
+import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
+import { formatFraming, type RecordFormat } from './record-format.js';
 import type { RecordHeader } from './record-header.js';
 
 /** One record as framed in a datagram, not yet checked or decrypted. */
@@ -6,25 +7,30 @@ export interface RawRecord {
   header: RecordHeader;
   /** A view into the datagram (no copy): copy it before keeping it past the datagram's life. */
   fragment: Uint8Array;
+  /** Bytes of the header in front of the fragment, as the format that framed it read them. */
+  headerLength: number;
+  /** The format that framed it: a record is read only in an epoch of that format. */
+  format: RecordFormat;
 }
 
+const DTLS12_ONLY: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+
 /**
- * Splits a datagram into its records: a datagram may carry several (RFC 6347 4.1.1).
- * A record that is truncated or whose length exceeds 2^14 + 2048 (RFC 5246 6.2.3) ends the
- * parse: it and everything after it are discarded silently (RFC 6347 4.1.2.7). Never throws.
+ * Splits a datagram into its records: a datagram may carry several (RFC 6347 4.1.1). Each record
+ * is framed by the first of `formats` that claims its first byte (the formats of the epochs being
+ * read; by default DTLS 1.2's 13-byte header). A record that is truncated, whose length exceeds
+ * what RFC 5246 6.2.3 allows, or that no format frames ends the parse: it and everything after it
+ * are discarded silently (RFC 6347 4.1.2.7). Never throws.
  */
-export function splitRecords(datagram: Uint8Array): RawRecord[] {
+export function splitRecords(datagram: Uint8Array, formats: readonly RecordFormat[] = DTLS12_ONLY): RawRecord[] {
   const records: RawRecord[] = [];
   let offset = 0;
-  for (;;) {
-    const header = decodeRecordHeader(datagram, offset);
-    if (header === undefined) break;
-    if (header.length > MAX_CIPHERTEXT_LENGTH) break;
-    const start = offset + RECORD_HEADER_LENGTH;
-    const end = start + header.length;
-    if (end > datagram.length) break;
-    records.push({ header, fragment: datagram.subarray(start, end) });
-    offset = end;
+  while (offset < datagram.length) {
+    const format = formatFraming(formats, datagram[offset] ?? 0);
+    const raw = format?.frame(datagram, offset);
+    if (raw === undefined) break;
+    records.push(raw);
+    offset += raw.headerLength + raw.fragment.length;
   }
   return records;
 }
@@ -32,13 +38,11 @@ export function splitRecords(datagram: Uint8Array): RawRecord[] {
 /**
  * The header of the first record of a datagram, or undefined when the datagram does not
  * start with a whole record. A stateless server uses it to answer a ClientHello with the
- * same record sequence number (RFC 6347 4.2.1) without keeping any state.
+ * same record sequence number (RFC 6347 4.2.1) without keeping any state; a ClientHello is
+ * always in epoch 0, whose records have the DTLS 1.2 header.
  */
 export function firstRecordHeader(datagram: Uint8Array): RecordHeader | undefined {
-  const header = decodeRecordHeader(datagram, 0);
-  if (header === undefined || header.length > MAX_CIPHERTEXT_LENGTH) return undefined;
-  if (RECORD_HEADER_LENGTH + header.length > datagram.length) return undefined;
-  return header;
+  return DTLS12_RECORD_FORMAT.frame(datagram, 0)?.header;
 }
 
 /** The record sequence number of the first record of a datagram (see firstRecordHeader). */

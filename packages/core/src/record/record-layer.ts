@@ -1,22 +1,14 @@
 import { AlertDescription } from '../alert.js';
 import { bytesEqual } from '../bytes.js';
 import { DtlsError } from '../errors.js';
-import { aeadAdditionalData, explicitAeadNonce, explicitNonceFor, xorAeadNonce } from './aead-nonce.js';
-import { isKnownContentType } from './content-type.js';
+import { explicitAeadNonce, explicitNonceFor, xorAeadNonce } from './aead-nonce.js';
 import { splitRecords } from './datagram.js';
 import type { RawRecord } from './datagram.js';
+import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { assertValidEpochKeys } from './epoch-keys.js';
 import type { EpochKeys } from './epoch-keys.js';
-import {
-  DTLS_1_0_VERSION,
-  DTLS_1_2_VERSION,
-  MAX_EPOCH,
-  MAX_PLAINTEXT_LENGTH,
-  MAX_SEQUENCE_NUMBER,
-  RECORD_HEADER_LENGTH,
-  encodeRecord,
-  encodeRecordHeader,
-} from './record-header.js';
+import type { RecordFormat } from './record-format.js';
+import { DTLS_1_2_VERSION, MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -61,12 +53,14 @@ interface WriteEpochState {
   readonly epoch: number;
   /** null in epoch 0 (TLS_NULL_WITH_NULL_NULL: plaintext records). */
   readonly keys: EpochKeys | null;
+  readonly format: RecordFormat;
   nextSequence: number;
 }
 
 interface ReadEpochState {
   readonly epoch: number;
   readonly keys: EpochKeys | null;
+  readonly format: RecordFormat;
   readonly window: ReplayWindow;
 }
 
@@ -75,16 +69,18 @@ function internalError(message: string): DtlsError {
 }
 
 /**
- * The DTLS 1.2 record layer of one connection (RFC 6347 4.1): epochs, 48-bit sequence
- * numbers, AEAD protection (RFC 5288, 6655, 7905), the replay window (4.1.2.6) and silent
- * discard of invalid records (4.1.2.7).
+ * The record layer of one connection (RFC 6347 4.1): epochs, 48-bit sequence numbers, AEAD
+ * protection (RFC 5288, 6655, 7905), the replay window (4.1.2.6) and silent discard of invalid
+ * records (4.1.2.7). What a record looks like on the wire is its epoch's RecordFormat (DTLS 1.2's
+ * 13-byte header unless set otherwise with the epoch's keys).
  *
- * Each direction keeps its current epoch and the one before it: the write side so the
- * engine can retransmit a flight that began in the earlier epoch, the read side so a
- * retransmitted flight of the peer is still recognised. Records of the next read epoch are
- * held (capped in count and bytes) until setReadKeys(), since a Finished may overtake its
- * ChangeCipherSpec — but only while the handshake can still need them: stopHolding() ends that
- * for good once no later epoch can become readable (renegotiation is refused).
+ * Each direction keeps its epochs in a map. Two are kept: the current one and the one before
+ * it — the write side so the engine can retransmit a flight that began in the earlier epoch,
+ * the read side so a retransmitted flight of the peer is still recognised. Records of the next
+ * read epoch are held (capped in count and bytes) until setReadKeys(), since a Finished may
+ * overtake its ChangeCipherSpec — but only while the handshake can still need them:
+ * stopHolding() ends that for good once no later epoch can become readable (renegotiation is
+ * refused).
  */
 export class RecordLayer {
   /** ProtocolVersion written in the header of every record we seal (and in its AAD). */
@@ -97,11 +93,16 @@ export class RecordLayer {
   private heldTotal = 0;
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0 };
 
-  private writeCurrent: WriteEpochState = { epoch: 0, keys: null, nextSequence: 0 };
-  private writePrevious: WriteEpochState | undefined;
+  private readonly writeEpochs = new Map<number, WriteEpochState>();
+  private readonly readEpochs = new Map<number, ReadEpochState>();
+  /** The newest entry of each map, looked up first (almost every record is of it). */
+  private writeCurrent: WriteEpochState;
   private readCurrent: ReadEpochState;
-  private readPrevious: ReadEpochState | undefined;
-  /** Records of epoch readEpoch + 1, fragments copied, in arrival order. */
+  /** The format the next read epoch will use (see expectReadFormat). */
+  private nextReadFormat: RecordFormat = DTLS12_RECORD_FORMAT;
+  /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
+  private readFormats: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+  /** Records of a future read epoch, fragments copied, in arrival order. */
   private held: RawRecord[] = [];
 
   constructor(options: RecordLayerOptions = {}) {
@@ -116,8 +117,12 @@ export class RecordLayer {
     }
     this.maxHeldBytes = maxBytes;
     this.replayWindowSize = options.replayWindowSize ?? 64;
+    // Epoch 0 is plaintext in the DTLS 1.2 format (RFC 6347 4.1; RFC 9146 and RFC 9147 keep it).
+    this.writeCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, nextSequence: 0 };
+    this.writeEpochs.set(0, this.writeCurrent);
     // Validates the size now rather than at the first epoch change.
-    this.readCurrent = { epoch: 0, keys: null, window: new ReplayWindow(this.replayWindowSize) };
+    this.readCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, window: new ReplayWindow(this.replayWindowSize) };
+    this.readEpochs.set(0, this.readCurrent);
   }
 
   get stats(): Readonly<RecordLayerStats> {
@@ -135,13 +140,27 @@ export class RecordLayer {
     return this.writeState(epoch).nextSequence;
   }
 
-  /** Starts the next write epoch with these keys, sequence number 0 (RFC 6347 4.1). */
-  setWriteKeys(keys: EpochKeys): void {
+  /**
+   * Bytes a record of this write epoch adds around its payload: the header, the explicit nonce,
+   * the tag and what the inner plaintext adds. A flight leaves this much room in each datagram.
+   */
+  overhead(epoch: number = this.writeCurrent.epoch): number {
+    const { keys, format } = this.writeState(epoch);
+    if (keys === null) return format.headerLength;
+    return format.headerLength + keys.recordIvLength + keys.aead.tagLength + format.innerPlaintextExpansion;
+  }
+
+  /**
+   * Starts the next write epoch with these keys and record format, sequence number 0 (RFC 6347
+   * 4.1), and forgets the epoch before the current one.
+   */
+  setWriteKeys(keys: EpochKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): void {
     assertValidEpochKeys(keys);
     const epoch = this.writeCurrent.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
-    this.writePrevious = this.writeCurrent;
-    this.writeCurrent = { epoch, keys, nextSequence: 0 };
+    this.writeCurrent = { epoch, keys, format, nextSequence: 0 };
+    this.writeEpochs.set(epoch, this.writeCurrent);
+    this.writeEpochs.delete(epoch - 2);
   }
 
   /**
@@ -162,13 +181,14 @@ export class RecordLayer {
 
   /** Forgets the previous write epoch (once nothing of it will be retransmitted). */
   discardPreviousWriteEpoch(): void {
-    this.writePrevious = undefined;
+    for (const epoch of this.writeEpochs.keys()) if (epoch !== this.writeCurrent.epoch) this.writeEpochs.delete(epoch);
   }
 
   /**
    * Seals one record: header || payload in epoch 0; header || [explicit nonce] ||
-   * ciphertext || tag once keys are set (RFC 6347 4.1, RFC 5246 6.2.3.3). `epoch` defaults to
-   * the current write epoch; the previous one may be named to retransmit in it.
+   * ciphertext || tag once keys are set (RFC 6347 4.1, RFC 5246 6.2.3.3), the header and the
+   * additional data as the epoch's format writes them. `epoch` defaults to the current write
+   * epoch; the previous one may be named to retransmit in it.
    * Throws DtlsError(internal_error) for an epoch we do not hold, a payload over 2^14, or
    * when the epoch's 48-bit sequence numbers are exhausted (they must not wrap, RFC 6347 4.1).
    */
@@ -181,35 +201,49 @@ export class RecordLayer {
     if (seq > MAX_SEQUENCE_NUMBER) throw internalError(`sequence numbers of epoch ${epoch} exhausted`);
     state.nextSequence = seq + 1;
 
-    const version = this.version;
-    const keys = state.keys;
-    if (keys === null) return encodeRecord({ type, version, epoch, sequenceNumber: seq }, payload);
+    const { keys, format } = state;
+    const headerLength = format.headerLength;
+    if (keys === null) {
+      const out = new Uint8Array(headerLength + payload.length);
+      format.encodeHeader({ type, version: this.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
+      out.set(payload, headerLength);
+      return out;
+    }
 
-    const aad = aeadAdditionalData(epoch, seq, type, version, payload.length);
+    const plaintext = format.innerPlaintext(type, payload);
+    const aead = keys.aead;
+    const ivLength = keys.recordIvLength;
+    const header: RecordHeader = {
+      type: format.wireType(type),
+      version: this.version,
+      epoch,
+      sequenceNumber: seq,
+      length: ivLength + plaintext.length + aead.tagLength,
+    };
+    const aad = format.additionalData(header, plaintext.length);
     let explicitNonce: Uint8Array | undefined;
     let nonce: Uint8Array;
-    if (keys.recordIvLength > 0) {
+    if (ivLength > 0) {
       explicitNonce = explicitNonceFor(epoch, seq);
       nonce = explicitAeadNonce(keys.fixedIv, explicitNonce);
     } else {
       nonce = xorAeadNonce(keys.fixedIv, epoch, seq);
     }
-    const aead = keys.aead;
     // A provider that can seal in place writes into the record itself: one allocation, no copy.
-    const sealed = aead.sealInto === undefined ? aead.seal(nonce, payload, aad) : undefined;
-    const length = keys.recordIvLength + (sealed?.length ?? payload.length + aead.tagLength);
-    const out = new Uint8Array(RECORD_HEADER_LENGTH + length);
-    encodeRecordHeader({ type, version, epoch, sequenceNumber: seq, length }, out, 0);
-    if (explicitNonce !== undefined) out.set(explicitNonce, RECORD_HEADER_LENGTH);
-    if (sealed === undefined) aead.sealInto?.(nonce, payload, aad, out, RECORD_HEADER_LENGTH + keys.recordIvLength);
-    else out.set(sealed, RECORD_HEADER_LENGTH + keys.recordIvLength);
+    const sealed = aead.sealInto === undefined ? aead.seal(nonce, plaintext, aad) : undefined;
+    if (sealed !== undefined) header.length = ivLength + sealed.length;
+    const out = new Uint8Array(headerLength + header.length);
+    format.encodeHeader(header, out, 0);
+    if (explicitNonce !== undefined) out.set(explicitNonce, headerLength);
+    if (sealed === undefined) aead.sealInto?.(nonce, plaintext, aad, out, headerLength + ivLength);
+    else out.set(sealed, headerLength + ivLength);
     return out;
   }
 
   private writeState(epoch: number): WriteEpochState {
-    if (epoch === this.writeCurrent.epoch) return this.writeCurrent;
-    if (this.writePrevious !== undefined && epoch === this.writePrevious.epoch) return this.writePrevious;
-    throw internalError(`no write state for epoch ${epoch} (current ${this.writeCurrent.epoch})`);
+    const state = epoch === this.writeCurrent.epoch ? this.writeCurrent : this.writeEpochs.get(epoch);
+    if (state === undefined) throw internalError(`no write state for epoch ${epoch} (current ${this.writeCurrent.epoch})`);
+    return state;
   }
 
   // --- read side ----------------------------------------------------------------------
@@ -218,12 +252,12 @@ export class RecordLayer {
     return this.readCurrent.epoch;
   }
 
-  /** How many records of the next epoch wait for setReadKeys(). */
+  /** How many records of a future epoch wait for setReadKeys(). */
   get heldCount(): number {
     return this.held.length;
   }
 
-  /** Bytes (headers included) of the records of the next epoch that wait for setReadKeys(). */
+  /** Bytes (headers included) of the records of a future epoch that wait for setReadKeys(). */
   get heldBytes(): number {
     return this.heldTotal;
   }
@@ -239,6 +273,18 @@ export class RecordLayer {
     this.counters.dropped += this.held.length;
     this.held = [];
     this.heldTotal = 0;
+    this.updateReadFormats();
+  }
+
+  /**
+   * The record format of the next read epoch, once the handshake has negotiated it and before its
+   * keys exist (e.g. a connection ID, RFC 9146 3): its records can then be framed and held when
+   * they overtake the ChangeCipherSpec, and setReadKeys() uses it unless told otherwise. Until
+   * called, the next epoch keeps the current epoch's format.
+   */
+  expectReadFormat(format: RecordFormat): void {
+    this.nextReadFormat = format;
+    this.updateReadFormats();
   }
 
   /**
@@ -247,10 +293,10 @@ export class RecordLayer {
    */
   open(datagram: Uint8Array): ReadRecord[] {
     const out: ReadRecord[] = [];
-    const raws = splitRecords(datagram);
+    const raws = splitRecords(datagram, this.readFormats);
     let consumed = 0;
     for (const raw of raws) {
-      consumed += RECORD_HEADER_LENGTH + raw.fragment.length;
+      consumed += raw.headerLength + raw.fragment.length;
       this.openRaw(raw, out);
     }
     // Trailing bytes that do not frame a whole record.
@@ -259,21 +305,31 @@ export class RecordLayer {
   }
 
   /**
-   * Starts the next read epoch with these keys and returns the held records that now
-   * authenticate, in arrival order (the others are counted and dropped).
+   * Starts the next read epoch with these keys and record format, forgets the epoch before the
+   * current one, and returns the held records of the new epoch that now authenticate, in arrival
+   * order (the others are counted and dropped).
    */
-  setReadKeys(keys: EpochKeys): ReadRecord[] {
+  setReadKeys(keys: EpochKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
     assertValidEpochKeys(keys);
     const epoch = this.readCurrent.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
-    this.readPrevious = this.readCurrent;
-    this.readCurrent = { epoch, keys, window: new ReplayWindow(this.replayWindowSize) };
+    const state: ReadEpochState = { epoch, keys, format, window: new ReplayWindow(this.replayWindowSize) };
+    this.readCurrent = state;
+    this.readEpochs.set(epoch, state);
+    this.readEpochs.delete(epoch - 2);
+    this.nextReadFormat = format;
+    this.updateReadFormats();
     const held = this.held;
     this.held = [];
     this.heldTotal = 0;
     const out: ReadRecord[] = [];
     for (const raw of held) {
-      const record = this.unprotect(this.readCurrent, raw.header, raw.fragment);
+      // Held in another epoch's format, or for a later epoch: it cannot be read.
+      if (raw.header.epoch !== epoch || raw.format !== format) {
+        this.counters.dropped++;
+        continue;
+      }
+      const record = this.unprotect(state, raw);
       if (record !== undefined) out.push(record);
     }
     return out;
@@ -285,42 +341,50 @@ export class RecordLayer {
    * entered the window when they authenticated) or one no longer read.
    */
   acceptUnauthenticated(epoch: number, sequenceNumber: number): void {
-    let state: ReadEpochState | undefined;
-    if (epoch === this.readCurrent.epoch) state = this.readCurrent;
-    else if (this.readPrevious !== undefined && epoch === this.readPrevious.epoch) state = this.readPrevious;
+    const state = this.readEpochs.get(epoch);
     if (state === undefined || state.keys !== null) return;
     state.window.accept(sequenceNumber);
   }
 
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
   discardPreviousReadEpoch(): void {
-    this.readPrevious = undefined;
+    for (const epoch of this.readEpochs.keys()) if (epoch !== this.readCurrent.epoch) this.readEpochs.delete(epoch);
+    this.updateReadFormats();
+  }
+
+  private updateReadFormats(): void {
+    // Records of the next epoch are framed only while they may be held.
+    const formats: RecordFormat[] = this.holding ? [this.nextReadFormat] : [];
+    const epochs = [...this.readEpochs.values()].sort((a, b) => b.epoch - a.epoch);
+    for (const e of epochs) if (!formats.includes(e.format)) formats.push(e.format);
+    this.readFormats = formats;
   }
 
   private openRaw(raw: RawRecord, out: ReadRecord[]): void {
-    const { header, fragment } = raw;
-    if (header.version !== DTLS_1_2_VERSION && header.version !== DTLS_1_0_VERSION) {
+    const header = raw.header;
+    if (!raw.format.accepts(header)) {
       this.counters.dropped++;
       return;
     }
-    if (!isKnownContentType(header.type)) {
-      this.counters.dropped++;
-      return;
-    }
-    let state: ReadEpochState | undefined;
-    if (header.epoch === this.readCurrent.epoch) state = this.readCurrent;
-    else if (this.readPrevious !== undefined && header.epoch === this.readPrevious.epoch) state = this.readPrevious;
+    const state = header.epoch === this.readCurrent.epoch ? this.readCurrent : this.readEpochs.get(header.epoch);
     if (state === undefined) {
-      if (header.epoch === this.readCurrent.epoch + 1) this.hold(header, fragment);
+      // Only a record in the format its epoch will use can ever be read: no other is held.
+      if (header.epoch === this.readCurrent.epoch + 1 && raw.format === this.nextReadFormat) this.hold(raw);
       else this.counters.dropped++;
       return;
     }
-    const record = this.unprotect(state, header, fragment);
+    // A record is read only in the format of its epoch (e.g. no CID record in an epoch without CIDs).
+    if (raw.format !== state.format) {
+      this.counters.dropped++;
+      return;
+    }
+    const record = this.unprotect(state, raw);
     if (record !== undefined) out.push(record);
   }
 
-  private hold(header: RecordHeader, fragment: Uint8Array): void {
-    const size = RECORD_HEADER_LENGTH + fragment.length;
+  private hold(raw: RawRecord): void {
+    const { header, fragment } = raw;
+    const size = raw.headerLength + fragment.length;
     if (!this.holding || this.maxHeldRecords === 0 || size > this.maxHeldBytes) {
       this.counters.dropped++;
       return;
@@ -329,7 +393,13 @@ export class RecordLayer {
       // Only an exact copy is a duplicate: a held record is not authenticated yet, and one that
       // merely shares a sequence number (a forgery) must not get the genuine record dropped as a
       // replay (RFC 6347 4.1.2.6: nothing counts as seen before it authenticates).
-      if (h.header.sequenceNumber === header.sequenceNumber && h.header.type === header.type && bytesEqual(h.fragment, fragment)) {
+      if (
+        h.header.sequenceNumber === header.sequenceNumber &&
+        h.header.epoch === header.epoch &&
+        h.header.type === header.type &&
+        h.format === raw.format &&
+        bytesEqual(h.fragment, fragment)
+      ) {
         this.counters.replayed++;
         return;
       }
@@ -337,11 +407,11 @@ export class RecordLayer {
     // Oldest first out: a genuine record that is still needed is retransmitted with its flight.
     while (this.held.length > 0 && (this.held.length >= this.maxHeldRecords || this.heldTotal + size > this.maxHeldBytes)) {
       const evicted = this.held.shift();
-      if (evicted !== undefined) this.heldTotal -= RECORD_HEADER_LENGTH + evicted.fragment.length;
+      if (evicted !== undefined) this.heldTotal -= evicted.headerLength + evicted.fragment.length;
       this.counters.dropped++;
     }
     // Copy: the datagram's buffer may be reused by the runtime before the keys arrive.
-    this.held.push({ header, fragment: fragment.slice() });
+    this.held.push({ ...raw, fragment: fragment.slice() });
     this.heldTotal += size;
     this.counters.held++;
   }
@@ -358,42 +428,49 @@ export class RecordLayer {
    * handshake has taken its content (acceptUnauthenticated): a message it helped complete was
    * handled, or it repeats the message our last flight answered byte for byte.
    */
-  private unprotect(state: ReadEpochState, header: RecordHeader, fragment: Uint8Array): ReadRecord | undefined {
-    const { type, epoch, sequenceNumber, version } = header;
+  private unprotect(state: ReadEpochState, raw: RawRecord): ReadRecord | undefined {
+    const { header, fragment } = raw;
+    const { epoch, sequenceNumber } = header;
     if (!state.window.check(sequenceNumber)) {
       this.counters.replayed++;
       return undefined;
     }
-    const keys = state.keys;
+    const { keys, format } = state;
     if (keys === null) {
       // RFC 5246 6.2.1: DTLSPlaintext.length MUST NOT exceed 2^14.
       if (fragment.length > MAX_PLAINTEXT_LENGTH) {
         this.counters.dropped++;
         return undefined;
       }
-      return { type, epoch, sequenceNumber, payload: fragment.slice(), authenticated: false };
+      return { type: header.type, epoch, sequenceNumber, payload: fragment.slice(), authenticated: false };
     }
     const ivLength = keys.recordIvLength;
     const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
-    if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH) {
+    if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH + format.innerPlaintextExpansion) {
       this.counters.dropped++;
       return undefined;
     }
     const nonce =
       ivLength > 0 ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength)) : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
-    const aad = aeadAdditionalData(epoch, sequenceNumber, type, version, plaintextLength);
-    let payload: Uint8Array | null;
+    const aad = format.additionalData(header, plaintextLength);
+    let plaintext: Uint8Array | null;
     try {
-      payload = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
+      plaintext = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
-      payload = null;
+      plaintext = null;
     }
-    if (payload === null) {
+    if (plaintext === null) {
       this.counters.badMac++;
       return undefined;
     }
     state.window.accept(sequenceNumber);
-    return { type, epoch, sequenceNumber, payload, authenticated: true };
+    const inner = format.openInnerPlaintext(header.type, plaintext);
+    // RFC 5246 6.2.1: the content itself is at most 2^14 bytes, whatever wraps it.
+    if (inner === undefined || inner.payload.length > MAX_PLAINTEXT_LENGTH) {
+      this.counters.dropped++;
+      return undefined;
+    }
+    return { type: inner.type, epoch, sequenceNumber, payload: inner.payload, authenticated: true };
   }
 }

@@ -2,6 +2,7 @@ import { AlertDescription } from '../../alert.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { EpochKeys } from '../../record/epoch-keys.js';
+import { ContentType } from '../../record/content-type.js';
 import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
@@ -43,8 +44,10 @@ export interface HandshakeHost {
   transmit(datagrams: readonly Uint8Array[]): void;
   /** Records released when a new read epoch opens, processed as if just received. */
   deliver(records: readonly ReadRecord[]): void;
-  /** Bytes an epoch's records add beyond the header (explicit nonce + tag). */
-  expansion(epoch: number): number;
+  /** Bytes an epoch's records add around their plaintext, header included (header + explicit nonce + tag). */
+  recordOverhead(epoch: number): number;
+  /** An alert record, for the connection to act on (close_notify, fatal or warning: RFC 5246 7.2). */
+  onAlert(record: ReadRecord): void;
   /** Sends a warning alert (e.g. no_renegotiation). */
   sendWarning(description: AlertDescription): void;
   onEstablished(): void;
@@ -86,7 +89,7 @@ export abstract class HandshakeEngine implements Handshake {
     const records = (): RecordLayer => this.host.records;
     const sealer: FlightSealer = {
       seal: (type, payload, epoch) => records().seal(type, payload, epoch),
-      expansion: (epoch) => this.host.expansion(epoch),
+      recordOverhead: (epoch) => this.host.recordOverhead(epoch),
     };
     this.transmitter = new FlightTransmitter(options, { transmit: (datagrams) => this.host.transmit(datagrams), sealer });
     this.deadline = startedAt + options.handshakeTimeoutMs;
@@ -125,6 +128,26 @@ export abstract class HandshakeEngine implements Handshake {
   /** Called before each datagram: at most one peer-triggered retransmission per datagram. */
   beginDatagram(): void {
     this.transmitter.beginDatagram();
+  }
+
+  /**
+   * Every record that is not application data: what each content type means is the protocol
+   * version's to decide. In DTLS 1.2 a ChangeCipherSpec opens the next read epoch (RFC 5246 7.1)
+   * and an alert means the same during the handshake as after it (RFC 5246 7.2), so it goes back
+   * to the connection. Any other type was dropped by the record layer (RFC 6347 4.1.2.7).
+   */
+  onRecord(record: ReadRecord): void {
+    switch (record.type) {
+      case ContentType.handshake:
+        this.onHandshakeRecord(record);
+        return;
+      case ContentType.change_cipher_spec:
+        this.onChangeCipherSpec(record);
+        return;
+      case ContentType.alert:
+        this.host.onAlert(record);
+        return;
+    }
   }
 
   /** A handshake record (any epoch we can read). */

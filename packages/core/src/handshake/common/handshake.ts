@@ -21,10 +21,11 @@ export interface Handshake {
   start(now: number): void;
   /** Called before each datagram. */
   beginDatagram(): void;
-  /** A handshake record of any epoch the record layer could open. */
-  onHandshakeRecord(record: ReadRecord): void;
-  /** A ChangeCipherSpec record (RFC 5246 7.1). */
-  onChangeCipherSpec(record: ReadRecord): void;
+  /**
+   * Every record but application data, of any epoch the record layer could open: what a
+   * handshake record, a ChangeCipherSpec or an alert means is the protocol version's to decide.
+   */
+  onRecord(record: ReadRecord): void;
   /** Handles every complete message that is ready. */
   processMessages(): void;
   /** Applies a finished asynchronous credential lookup, if any. */
