@@ -1,27 +1,15 @@
-import { AlertDescription } from '../../../alert.js';
-import { constantTimeEqual } from '../../../bytes.js';
-import { verifyData } from '../../../crypto/key-schedule.js';
-import { DtlsError } from '../../../errors.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
+import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { FlightMessage } from '../../flight.js';
 import { HandshakeType } from '../../handshake-type.js';
-import { decodeFinished, encodeFinished } from '../../messages/finished.js';
 import type { SessionKeys } from '../../session-keys.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { ESTABLISHED } from './established.js';
 
 /** Ends flight 5 with ChangeCipherSpec and Finished under the new keys (RFC 5246 7.4.9), and sends it. */
 export function sendFinishedFlight(cx: ClientContext, suite: CipherSuite, keys: SessionKeys, messages: readonly FlightMessage[]): ClientState {
-  const provider = cx.config.provider;
-  const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: cx.records.writeEpoch };
-  cx.records.setWriteKeys(keys.client);
-  const finishedBody = encodeFinished({
-    verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'client finished', cx.transcript.hash(provider, suite.prfHash)),
-  });
-  const fin = cx.message(HandshakeType.finished, finishedBody);
-  cx.transcript.add(fin.msgType, fin.messageSeq, finishedBody);
-  cx.sendFlight([...messages, ccs, fin], false);
+  cx.sendFlight([...messages, ...changeCipherSpecAndFinished(cx, suite, keys, 'client')], false);
   cx.expectChangeCipherSpec(keys.server);
   return new WaitFinished(suite, keys);
 }
@@ -37,13 +25,7 @@ export class WaitFinished implements ClientState {
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType !== HandshakeType.finished) throw cx.unexpected(m);
-    cx.checkFinishedUnderNewKeys(m);
-    const provider = cx.config.provider;
-    const { suite, keys } = this;
-    const expected = verifyData(provider, suite.prfHash, keys.masterSecret, 'server finished', cx.transcript.hash(provider, suite.prfHash));
-    if (!constantTimeEqual(decodeFinished(m.body).verifyData, expected)) {
-      throw new DtlsError(AlertDescription.decrypt_error, 'server Finished does not verify');
-    }
+    checkPeerFinished(cx, this.suite, this.keys, m, 'server');
     cx.finish(false);
     return ESTABLISHED;
   }

@@ -1,12 +1,7 @@
-import { AlertDescription } from '../../../alert.js';
-import { constantTimeEqual } from '../../../bytes.js';
-import { verifyData } from '../../../crypto/key-schedule.js';
-import { DtlsError } from '../../../errors.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
+import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
-import type { FlightMessage } from '../../flight.js';
 import { HandshakeType } from '../../handshake-type.js';
-import { decodeFinished, encodeFinished } from '../../messages/finished.js';
 import type { SessionKeys } from '../../session-keys.js';
 import { ESTABLISHED } from './established.js';
 import type { ServerContext, ServerState } from './server-state.js';
@@ -23,21 +18,8 @@ export class WaitFinished implements ServerState {
   /** Verifies the client's Finished, then sends flight 6: ChangeCipherSpec, Finished. */
   handle(m: HandshakeMessage, cx: ServerContext): ServerState {
     if (m.msgType !== HandshakeType.finished) throw cx.unexpected(m);
-    cx.checkFinishedUnderNewKeys(m);
-    const { suite, keys } = this;
-    const provider = cx.config.provider;
-    const expected = verifyData(provider, suite.prfHash, keys.masterSecret, 'client finished', cx.transcript.hash(provider, suite.prfHash));
-    if (!constantTimeEqual(decodeFinished(m.body).verifyData, expected)) {
-      throw new DtlsError(AlertDescription.decrypt_error, 'client Finished does not verify');
-    }
-    cx.transcript.add(m.msgType, m.messageSeq, m.body);
-    const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: cx.records.writeEpoch };
-    cx.records.setWriteKeys(keys.server);
-    const body = encodeFinished({
-      verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'server finished', cx.transcript.hash(provider, suite.prfHash)),
-    });
-    const fin = cx.message(HandshakeType.finished, body);
-    cx.sendFlight([ccs, fin], true);
+    checkPeerFinished(cx, this.suite, this.keys, m, 'client');
+    cx.sendFlight(changeCipherSpecAndFinished(cx, this.suite, this.keys, 'server'), true);
     cx.finish(true);
     return ESTABLISHED;
   }
