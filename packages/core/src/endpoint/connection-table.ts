@@ -1,3 +1,4 @@
+import { bytesEqual } from '../bytes.js';
 import { peekClientHello } from './client-hello-peek.js';
 import { peerKey, type PeerAddress } from './peer-address.js';
 
@@ -78,7 +79,7 @@ export class ConnectionTable<T> {
     // connection is a client that lost its state (restarted, or a NAT reused the port). It goes to
     // the cookie check; the old connection is replaced only once the cookie verifies.
     const known = this.restarts.clientRandom(existing);
-    if (hello.random !== undefined && known !== undefined && !sameBytes(hello.random, known)) {
+    if (hello.random !== undefined && known !== undefined && !bytesEqual(hello.random, known)) {
       return { type: 'endpoint', clientHello: true, replacing: existing };
     }
     // Our own handshake's ClientHello again: the connection's business while it handshakes (it
@@ -86,10 +87,4 @@ export class ConnectionTable<T> {
     if (this.restarts.established(existing)) return { type: 'drop', reason: 'ClientHello of an established connection', connection: existing };
     return { type: 'connection', connection: existing };
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
