@@ -147,6 +147,14 @@ export class DtlsConnection {
     return this.negotiated.servername;
   }
 
+  /**
+   * The connection IDs negotiated (RFC 9146 3), undefined when not: `receive` is ours (the peer's
+   * records carry it), `send` the peer's (ours carry it); an empty one means no CID that way.
+   */
+  get connectionId(): { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined {
+    return this.negotiated.connectionId;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }

@@ -1,5 +1,6 @@
 import { bytesEqual } from '../bytes.js';
 import { writeEpochAndSequence } from './aead-nonce.js';
+import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { ContentType, isKnownContentType } from './content-type.js';
 import type { RawRecord } from './datagram.js';
 import type { InnerRecord, RecordFormat } from './record-format.js';
@@ -148,4 +149,13 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
     },
   };
   return format;
+}
+
+/**
+ * The format of the records that carry `cid` in one direction, once the handshake's keys are in
+ * use: tls12_cid for a non-empty CID; DTLS 1.2's when CIDs were not negotiated or the CID of that
+ * direction is empty ("a zero-length CID ... the peer does not wish to receive one", RFC 9146 3).
+ */
+export function recordFormatForConnectionId(cid: Uint8Array | undefined): RecordFormat {
+  return cid === undefined || cid.length === 0 ? DTLS12_RECORD_FORMAT : tls12CidRecordFormat(cid);
 }

@@ -7,6 +7,7 @@ import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { FlightMessage } from '../../flight.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { decodeFinished, encodeFinished } from '../../messages/finished.js';
+import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import type { SessionKeys } from '../../session-keys.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { ESTABLISHED } from './established.js';
@@ -15,7 +16,8 @@ import { ESTABLISHED } from './established.js';
 export function sendFinishedFlight(cx: ClientContext, suite: CipherSuite, keys: SessionKeys, messages: readonly FlightMessage[]): ClientState {
   const provider = cx.config.provider;
   const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: cx.records.writeEpoch };
-  cx.records.setWriteKeys(keys.client);
+  // RFC 9146 3: from the epoch after the ChangeCipherSpec on, our records carry the server's CID.
+  cx.records.setWriteKeys(keys.client, recordFormatForConnectionId(cx.negotiated.connectionId?.send));
   const finishedBody = encodeFinished({
     verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'client finished', cx.transcript.hash(provider, suite.prfHash)),
   });

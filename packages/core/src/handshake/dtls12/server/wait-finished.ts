@@ -7,6 +7,7 @@ import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { FlightMessage } from '../../flight.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { decodeFinished, encodeFinished } from '../../messages/finished.js';
+import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import type { SessionKeys } from '../../session-keys.js';
 import { ESTABLISHED } from './established.js';
 import type { ServerContext, ServerState } from './server-state.js';
@@ -32,7 +33,8 @@ export class WaitFinished implements ServerState {
     }
     cx.transcript.add(m.msgType, m.messageSeq, m.body);
     const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: cx.records.writeEpoch };
-    cx.records.setWriteKeys(keys.server);
+    // RFC 9146 3: from the epoch after the ChangeCipherSpec on, our records carry the client's CID.
+    cx.records.setWriteKeys(keys.server, recordFormatForConnectionId(cx.negotiated.connectionId?.send));
     const body = encodeFinished({
       verifyData: verifyData(provider, suite.prfHash, keys.masterSecret, 'server finished', cx.transcript.hash(provider, suite.prfHash)),
     });
