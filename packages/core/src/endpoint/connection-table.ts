@@ -75,13 +75,18 @@ export class ConnectionTable<T> {
   /**
    * Routes tls12_cid records that carry `cid` to `connection`, from any address (RFC 9146 6):
    * call it once the handshake negotiated a non-empty receive CID (DtlsConnection.connectionId).
-   * A CID is one connection's: binding one that another connection holds replaces it.
+   * A CID is one connection's: one that another connection holds is not taken from it (false),
+   * so that a colliding CID never redirects an existing connection's records; the new connection
+   * is then reached by its address only.
    */
-  bindConnectionId(cid: Uint8Array, connection: T): void {
-    if (cid.length === 0) return; // no CID records come to us (RFC 9146 3)
+  bindConnectionId(cid: Uint8Array, connection: T): boolean {
+    if (cid.length === 0) return false; // no CID records come to us (RFC 9146 3)
     const key = toHex(cid);
-    if (!this.byConnectionId.has(key)) this.connectionIdLengths.set(cid.length, (this.connectionIdLengths.get(cid.length) ?? 0) + 1);
+    const holder = this.byConnectionId.get(key);
+    if (holder !== undefined) return holder === connection;
+    this.connectionIdLengths.set(cid.length, (this.connectionIdLengths.get(cid.length) ?? 0) + 1);
     this.byConnectionId.set(key, connection);
+    return true;
   }
 
   /** Forgets the CID of `connection`, unless another connection holds it now. */

@@ -114,7 +114,7 @@ describe('RFC 9146 6: routing by CID and moving the peer address', () => {
     expect(server.peerAddress).toEqual(A);
   });
 
-  it('the table: unknown CIDs go by address; unbinding forgets; a CID taken by another connection is not unbound', () => {
+  it('the table: unknown CIDs go by address; a CID held by another connection is neither taken nor unbound; unbinding forgets', () => {
     interface Fake {
       name: string;
     }
@@ -130,17 +130,21 @@ describe('RFC 9146 6: routing by CID and moving the peer address', () => {
       return d;
     };
     table.insert(A, x);
-    table.bindConnectionId(cid, x);
+    expect(table.bindConnectionId(cid, x)).toBe(true);
+    expect(table.bindConnectionId(cid, x)).toBe(true); // again: still x's
     expect(table.route(record(cid), C)).toEqual({ type: 'connection', connection: x });
     expect(table.route(record(Uint8Array.of(9, 9, 9, 9)), C).type).toBe('endpoint');
     expect(table.route(record(Uint8Array.of(9, 9, 9, 9)), A)).toEqual({ type: 'connection', connection: x });
     expect(table.route(record(cid).subarray(0, 13), C).type).toBe('endpoint'); // too short to carry the CID
-    table.bindConnectionId(cid, y);
-    expect(table.unbindConnectionId(cid, x)).toBe(false);
-    expect(table.route(record(cid), C)).toEqual({ type: 'connection', connection: y });
-    expect(table.unbindConnectionId(cid, y)).toBe(true);
+    // A colliding CID does not redirect x's records to y.
+    expect(table.bindConnectionId(cid, y)).toBe(false);
+    expect(table.route(record(cid), C)).toEqual({ type: 'connection', connection: x });
+    expect(table.unbindConnectionId(cid, y)).toBe(false);
+    expect(table.unbindConnectionId(cid, x)).toBe(true);
     expect(table.route(record(cid), C).type).toBe('endpoint');
-    table.bindConnectionId(new Uint8Array(0), x); // no CID records come for an empty CID
+    expect(table.bindConnectionId(cid, y)).toBe(true);
+    expect(table.route(record(cid), C)).toEqual({ type: 'connection', connection: y });
+    expect(table.bindConnectionId(new Uint8Array(0), x)).toBe(false); // no CID records come for an empty CID
     expect(table.route(record(new Uint8Array(0)), C).type).toBe('endpoint');
   });
 });
