@@ -37,6 +37,15 @@ export interface DtlsOptions {
   maxHeldRecordBytes?: number;
   /** ALPN protocols offered (client) or accepted in preference order (server), RFC 7301. */
   ALPNProtocols?: readonly string[];
+  /**
+   * Connection IDs (RFC 9146): when set, the connection_id extension is offered (client) or
+   * answered when the client offered it (server), and once the handshake's keys are in use
+   * records carry a CID (tls12_cid records, RFC 9146 4), so the peer can find the connection
+   * whatever address they come from. `length` (0..255) is the length of the CID we ask the peer
+   * to put in the records it sends us, generated at random per connection; 0 means "we send CIDs
+   * but receive none" (RFC 9146 3). Default: off (no extension, plain DTLS 1.2 records).
+   */
+  connectionId?: { length: number };
 }
 
 export interface ClientOptions extends DtlsOptions {

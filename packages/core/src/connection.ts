@@ -47,6 +47,9 @@ export class DtlsConnection {
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
+  /** The newest (epoch, sequence number) of any record that authenticated (RFC 9146 6). */
+  private newestEpoch = -1;
+  private newestSequence = -1;
   /** Set by the driver: called when an asynchronous lookup finished and the engine wants to run. */
   onWake: (() => void) | undefined;
 
@@ -147,6 +150,14 @@ export class DtlsConnection {
     return this.negotiated.servername;
   }
 
+  /**
+   * The connection IDs negotiated (RFC 9146 3), undefined when not: `receive` is ours (the peer's
+   * records carry it), `send` the peer's (ours carry it); an empty one means no CID that way.
+   */
+  get connectionId(): { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined {
+    return this.negotiated.connectionId;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -200,15 +211,18 @@ export class DtlsConnection {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
     if (from !== undefined) this.observeSource(from);
+    let newest = false;
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
       for (const r of this.records.open(datagram)) {
+        if (r.authenticated && this.isNewest(r)) newest = true;
         if (this.currentState === 'closed') return;
         this.onRecord(r);
       }
       this.handshake.processMessages();
     });
+    if (from !== undefined && newest) this.followPeer(from);
   }
 
   /** Sends one datagram of application data (one record; at most 2^14 bytes). */
@@ -318,13 +332,12 @@ export class DtlsConnection {
 
   /**
    * Where the peer's address may change. The first source given becomes the peer address; a
-   * datagram from another one does not move it. In DTLS 1.2 without a connection ID a connection
-   * is named by its peer's address, so a record from elsewhere is not this connection's (a router
-   * keyed by address does not send it here), and a spoofed source must not redirect our replies.
-   * RFC 9146 6: with a connection ID the address moves, but only to the source of a record that
-   * authenticated and is newer than any received — the rule issue 13 Part 2 adds here, once the
-   * record layer can say so. Until then the datagram is still processed as before: the address
-   * it came from is only not adopted.
+   * datagram from another one does not move it by itself. In DTLS 1.2 without a connection ID a
+   * connection is named by its peer's address, so a record from elsewhere is not this
+   * connection's (a router keyed by address does not send it here), and a spoofed source must not
+   * redirect our replies. RFC 9146 6: with a connection ID the address moves, but only once the
+   * datagram has been read and held a record that authenticated and is newer than any received
+   * (followPeer).
    */
   private observeSource(from: PeerAddress): void {
     if (this.peer === undefined) {
@@ -332,7 +345,29 @@ export class DtlsConnection {
       return;
     }
     if (samePeer(this.peer, from)) return;
-    // Another address, and no connection ID: the peer address stays (see above).
+    // Another address: the peer address stays, unless the datagram proves the move (followPeer).
+  }
+
+  /** Whether an authenticated record is newer, in epoch then sequence number, than any before it; remembers it. */
+  private isNewest(r: ReadRecord): boolean {
+    if (r.epoch < this.newestEpoch || (r.epoch === this.newestEpoch && r.sequenceNumber <= this.newestSequence)) return false;
+    this.newestEpoch = r.epoch;
+    this.newestSequence = r.sequenceNumber;
+    return true;
+  }
+
+  /**
+   * RFC 9146 6: with a connection ID in the records the peer sends us, the peer's address moves
+   * to the source of a datagram with a record that authenticated and is newer than any received.
+   * A spoofed record fails authentication and a replayed one the replay window, so neither moves
+   * it; a genuine record that arrives late from the old address is not the newest and does not
+   * move it back. Without a CID the address never moves (see observeSource).
+   */
+  private followPeer(from: PeerAddress): void {
+    const cid = this.negotiated.connectionId;
+    if (cid === undefined || cid.receive.length === 0 || this.peer === undefined || samePeer(this.peer, from)) return;
+    if (this.currentState === 'closed') return;
+    this.peer = { address: from.address, port: from.port };
   }
 
   private run(step: () => unknown): void {

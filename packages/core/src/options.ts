@@ -20,6 +20,8 @@ export interface ResolvedOptions {
   readonly maxHandshakeMessageLength: number;
   readonly maxHeldRecordBytes: number;
   readonly alpnProtocols: readonly string[];
+  /** Length of the CID we ask to receive (RFC 9146 3); undefined when CIDs are off. */
+  readonly connectionIdLength: number | undefined;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -48,6 +50,14 @@ function pskIdentityLimit(value: number | undefined): number {
   const v = positiveInt('maxPskIdentityLength', value, 256, 128);
   if (v > 0xffff) throw new RangeError(`maxPskIdentityLength must be at most 65535 (got ${v})`);
   return v;
+}
+
+/** RFC 9146 3: opaque cid<0..2^8-1>. */
+function connectionIdLength(option: DtlsOptions['connectionId']): number | undefined {
+  if (option === undefined) return undefined;
+  const n = option.length;
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new RangeError(`connectionId.length must be an integer 0..255 (got ${String(n)})`);
+  return n;
 }
 
 function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
@@ -92,6 +102,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),
     alpnProtocols: alpn,
+    connectionIdLength: connectionIdLength(options.connectionId),
   };
 }
 

@@ -1,6 +1,10 @@
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, toHex } from '../bytes.js';
+import { ContentType } from '../record/content-type.js';
 import { peekClientHello } from './client-hello-peek.js';
 import { peerKey, type PeerAddress } from './peer-address.js';
+
+/** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence_number (RFC 9146 4). */
+const CID_OFFSET = 11;
 
 /**
  * Where a server's datagram goes (the shape of quinn-proto's endpoint: the endpoint, not the
@@ -32,14 +36,21 @@ export interface RestartDetection<T> {
 
 /**
  * A DTLS server's connections by routing key, and the decision of where each datagram goes.
- * Today a connection is named by its peer's transport address (peerKey). RFC 9146 connection IDs
- * (issue 13 Part 2) add a second key: a tls12_cid record is looked up by the CID it carries before
- * its source address, so that a peer whose NAT rebinds keeps its connection; route() is the one
- * place that decides, so runtimes never parse a record to route.
+ * A connection is named by its peer's transport address (peerKey) and, once bound, by the CID its
+ * peer writes in tls12_cid records (RFC 9146): a datagram that starts with such a record is looked
+ * up by that CID before its source address, so that a peer whose NAT rebinds keeps its connection;
+ * route() is the one place that decides, so runtimes never parse a record to route.
  * `T` is whatever the runtime keeps per connection (a socket, a worker's link).
  */
 export class ConnectionTable<T> {
   private readonly byAddress = new Map<string, T>();
+  /** Connections by the CID their peer puts in tls12_cid records (hex), RFC 9146 3. */
+  private readonly byConnectionId = new Map<string, T>();
+  /**
+   * How many bound CIDs have each length: a tls12_cid header does not carry the CID's length
+   * (RFC 9146 4), so a record is looked up with each length in use (one, for one server config).
+   */
+  private readonly connectionIdLengths = new Map<number, number>();
 
   constructor(private readonly restarts?: RestartDetection<T>) {}
 
@@ -61,6 +72,46 @@ export class ConnectionTable<T> {
     this.byAddress.set(peerKey(from), connection);
   }
 
+  /**
+   * Routes tls12_cid records that carry `cid` to `connection`, from any address (RFC 9146 6):
+   * call it once the handshake negotiated a non-empty receive CID (DtlsConnection.connectionId).
+   * A CID is one connection's: one that another connection holds is not taken from it (false),
+   * so that a colliding CID never redirects an existing connection's records; the new connection
+   * is then reached by its address only.
+   */
+  bindConnectionId(cid: Uint8Array, connection: T): boolean {
+    if (cid.length === 0) return false; // no CID records come to us (RFC 9146 3)
+    const key = toHex(cid);
+    const holder = this.byConnectionId.get(key);
+    if (holder !== undefined) return holder === connection;
+    this.connectionIdLengths.set(cid.length, (this.connectionIdLengths.get(cid.length) ?? 0) + 1);
+    this.byConnectionId.set(key, connection);
+    return true;
+  }
+
+  /** Forgets the CID of `connection`, unless another connection holds it now. */
+  unbindConnectionId(cid: Uint8Array, connection: T): boolean {
+    const key = toHex(cid);
+    if (this.byConnectionId.get(key) !== connection) return false;
+    this.byConnectionId.delete(key);
+    const left = (this.connectionIdLengths.get(cid.length) ?? 1) - 1;
+    if (left > 0) this.connectionIdLengths.set(cid.length, left);
+    else this.connectionIdLengths.delete(cid.length);
+    return true;
+  }
+
+  /** The connection a tls12_cid record at the start of `datagram` names by its CID, if any. */
+  private byCid(datagram: Uint8Array): T | undefined {
+    if (datagram[0] !== ContentType.tls12_cid) return undefined;
+    for (const length of this.connectionIdLengths.keys()) {
+      // type(1) version(2) epoch(2) sequence_number(6), then the CID (RFC 9146 4).
+      if (datagram.length < CID_OFFSET + length) continue;
+      const found = this.byConnectionId.get(toHex(datagram.subarray(CID_OFFSET, CID_OFFSET + length)));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
   /** Forgets `connection` at `from`, unless another connection has taken that address since. */
   remove(from: PeerAddress, connection: T): boolean {
     const key = peerKey(from);
@@ -70,6 +121,10 @@ export class ConnectionTable<T> {
 
   /** Decides where a datagram from `from` goes. Never throws. */
   route(datagram: Uint8Array, from: PeerAddress): Route<T> {
+    // RFC 9146 6: a record with a CID reaches its connection whatever its source address; whether
+    // that address becomes the peer's is the connection's decision (it must authenticate first).
+    const named = this.byCid(datagram);
+    if (named !== undefined) return { type: 'connection', connection: named };
     const existing = this.byAddress.get(peerKey(from));
     if (existing === undefined) return { type: 'endpoint', clientHello: peekClientHello(datagram) !== undefined, replacing: undefined };
     if (this.restarts === undefined) return { type: 'connection', connection: existing };

@@ -4,6 +4,8 @@ export enum ContentType {
   alert = 21,
   handshake = 22,
   application_data = 23,
+  /** RFC 9146 4: the outer type of a record carrying a connection ID; the real type is inside. */
+  tls12_cid = 25,
 }
 
 /** True for the four content types DTLS 1.2 defines; anything else is an invalid record (RFC 6347 4.1.2.7). */

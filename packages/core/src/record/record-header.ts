@@ -35,6 +35,8 @@ export interface RecordHeader {
   sequenceNumber: number;
   /** Length of the fragment that follows the header. */
   length: number;
+  /** The connection ID a tls12_cid header carries (RFC 9146 4); absent from a DTLS 1.2 header. */
+  connectionId?: Uint8Array;
 }
 
 /** Writes the 13-byte header at `offset` of `out` (which must have room for it). */

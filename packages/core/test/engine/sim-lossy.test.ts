@@ -177,6 +177,32 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
     }
   }, 300_000);
 
+  it('with connection IDs (RFC 9146): tls12_cid records held across reordering, every datagram within the MTU', async () => {
+    // 8-byte CIDs to the server, 3-byte ones to the client, 0 (none) in the second sweep's
+    // server-to-client direction: the CID grows each record's header, which the flights must leave room for.
+    for (const [clientCid, serverCid] of [
+      [3, 8],
+      [0, 8],
+    ] as const) {
+      const suite = 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256';
+      const label = `${suite} cid ${clientCid}/${serverCid}`;
+      const outcomes = await sweep(label, 200, {
+        ...options(suite, node, node),
+        client: { ...PATIENT, connectionId: { length: clientCid } },
+        server: { ...PATIENT, connectionId: { length: serverCid } },
+      });
+      expectAllOk(outcomes);
+    }
+    // And the records on the wire are tls12_cid ones (content type 25) after the handshake's epoch 0.
+    const pair = new SimPair({ ...options('TLS_PSK_WITH_AES_128_GCM_SHA256', node, node), seed: 7, record: true,
+      client: { ...PATIENT, connectionId: { length: 3 } }, server: { ...PATIENT, connectionId: { length: 8 } } });
+    await pair.handshake(PATIENT.handshakeTimeoutMs + 1_000);
+    expect(pair.established).toBe(true);
+    // A tls12_cid header of epoch 1 (25, DTLS 1.2, epoch 1), e.g. the Finished after the ChangeCipherSpec in its datagram.
+    const cidHeader = (d: Uint8Array): boolean => d.some((b, i) => b === 25 && d[i + 1] === 0xfe && d[i + 2] === 0xfd && d[i + 3] === 0 && d[i + 4] === 1);
+    expect(pair.sent.some((s) => cidHeader(s.datagram))).toBe(true);
+  }, 300_000);
+
   it('with the default 60 s deadline every seed completes or ends with HandshakeTimeoutError, never anything else', async () => {
     const suite = 'TLS_PSK_WITH_AES_128_GCM_SHA256';
     let timedOut = 0;

@@ -22,8 +22,9 @@ import { clientX509, serverX509 } from '../engine/test-certificates.js';
 import { FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa';
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa'];
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid';
+/** 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too. */
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid'];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -47,6 +48,11 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
         },
       };
     }
+    case 'psk-cid':
+      return {
+        client: { ...common, cipherSuites: 'PSK-AES128-GCM-SHA256', connectionId: { length: 4 }, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
+        server: { ...common, connectionId: { length: 6 }, psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
+      };
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },

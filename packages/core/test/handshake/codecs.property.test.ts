@@ -9,6 +9,7 @@ import {
   decodeExtendedMasterSecret,
   encodeExtendedMasterSecret,
 } from '../../src/handshake/extensions/extended-master-secret.js';
+import { decodeConnectionId, encodeConnectionId } from '../../src/handshake/extensions/connection-id.js';
 import { decodeExtensionBlock, encodeExtensionBlock } from '../../src/handshake/extensions/extension.js';
 import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../../src/handshake/extensions/renegotiation-info.js';
 import { decodeServerName, encodeServerName } from '../../src/handshake/extensions/server-name.js';
@@ -91,6 +92,7 @@ describe('handshake codecs round-trip (fast-check)', () => {
   roundTrip('ec_point_formats', fc.array(arb.u8, { minLength: 1, maxLength: 20 }), encodeEcPointFormats, decodeEcPointFormats);
   roundTrip('signature_algorithms', fc.array(arb.u16, { minLength: 1, maxLength: 50 }), encodeSignatureAlgorithms, decodeSignatureAlgorithms);
   roundTrip('renegotiation_info', arb.bytes(0, 255), encodeRenegotiationInfo, decodeRenegotiationInfo);
+  roundTrip('connection_id', arb.bytes(0, 255), encodeConnectionId, decodeConnectionId);
   roundTrip('extended_master_secret', fc.constant(undefined), () => encodeExtendedMasterSecret(), decodeExtendedMasterSecret);
   roundTrip('server_name', arb.hostName, encodeServerName, (b) => decodeServerName(b) ?? '');
   roundTrip('ALPN', arb.protocolNames, encodeAlpn, decodeAlpn);
@@ -134,6 +136,7 @@ const decoders: { name: string; decode: (b: Uint8Array) => unknown; sample: fc.A
   { name: 'ec_point_formats', decode: decodeEcPointFormats, sample: fc.array(arb.u8, { minLength: 1, maxLength: 8 }).map(encodeEcPointFormats) },
   { name: 'signature_algorithms', decode: decodeSignatureAlgorithms, sample: fc.array(arb.u16, { minLength: 1, maxLength: 8 }).map(encodeSignatureAlgorithms) },
   { name: 'renegotiation_info', decode: decodeRenegotiationInfo, sample: arb.bytes(0, 40).map(encodeRenegotiationInfo) },
+  { name: 'connection_id', decode: decodeConnectionId, sample: arb.bytes(0, 40).map(encodeConnectionId) },
   { name: 'extended_master_secret', decode: decodeExtendedMasterSecret, sample: fc.constant(encodeExtendedMasterSecret()) },
   { name: 'server_name', decode: decodeServerName, sample: arb.hostName.map(encodeServerName) },
   { name: 'ALPN', decode: decodeAlpn, sample: arb.protocolNames.map(encodeAlpn) },

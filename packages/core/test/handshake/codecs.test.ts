@@ -4,6 +4,7 @@ import { Reader } from '../../src/codec/reader.js';
 import { DecodeError, IllegalParameterError } from '../../src/errors.js';
 import { decodeAlpn, encodeAlpn } from '../../src/handshake/extensions/alpn.js';
 import { decodeEcPointFormats } from '../../src/handshake/extensions/ec-point-formats.js';
+import { decodeConnectionId, encodeConnectionId } from '../../src/handshake/extensions/connection-id.js';
 import { decodeExtendedMasterSecret } from '../../src/handshake/extensions/extended-master-secret.js';
 import { decodeExtensionBlock, encodeExtensionBlock, findExtension } from '../../src/handshake/extensions/extension.js';
 import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
@@ -87,6 +88,18 @@ describe('extensions', () => {
     expect(() => decodeEcPointFormats(fromHex('00'))).toThrow(DecodeError);
     expect(() => decodeSupportedGroups(fromHex('0002001d00'))).toThrow(DecodeError); // trailing byte
     expect(() => encodeSupportedGroups([])).toThrow(RangeError);
+  });
+  it('connection_id: opaque cid<0..2^8-1> (RFC 9146 3), the zero-length form included', () => {
+    // "A zero-length value indicates that the client is prepared to send using a CID but does not
+    // wish the server to use one when sending."
+    expect(toHex(encodeConnectionId(new Uint8Array(0)))).toBe('00');
+    expect(toHex(encodeConnectionId(fromHex('a1b2c3')))).toBe('03a1b2c3');
+    expect(toHex(decodeConnectionId(fromHex('03a1b2c3')))).toBe('a1b2c3');
+    expect(decodeConnectionId(fromHex('00')).length).toBe(0);
+    expect(() => encodeConnectionId(new Uint8Array(256))).toThrow(RangeError);
+    expect(() => decodeConnectionId(new Uint8Array(0))).toThrow(DecodeError);
+    expect(() => decodeConnectionId(fromHex('03a1b2'))).toThrow(DecodeError);
+    expect(() => decodeConnectionId(fromHex('01a1b2'))).toThrow(DecodeError);
   });
   it('renegotiation_info: the empty initial form (RFC 5746 3.4)', () => {
     expect(toHex(encodeRenegotiationInfo(new Uint8Array(0)))).toBe('00');

@@ -3,6 +3,7 @@ import { constantTimeEqual } from '../../bytes.js';
 import { verifyData } from '../../crypto/key-schedule.js';
 import { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
+import { recordFormatForConnectionId } from '../../record/tls12-cid-record-format.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { FlightMessage } from '../flight.js';
 import { HandshakeType } from '../handshake-type.js';
@@ -52,7 +53,9 @@ export function changeCipherSpecAndFinished<C extends ResolvedOptions, S>(
   sender: FinishedSender,
 ): FlightMessage[] {
   const ccs: FlightMessage = { kind: 'change_cipher_spec', epoch: cx.records.writeEpoch };
-  cx.records.setWriteKeys(sender === 'client' ? keys.client : keys.server);
+  // RFC 9146 3: from the epoch after the ChangeCipherSpec on, our records carry the peer's CID
+  // (plain DTLS 1.2 records when none was negotiated in that direction).
+  cx.records.setWriteKeys(sender === 'client' ? keys.client : keys.server, recordFormatForConnectionId(cx.negotiated.connectionId?.send));
   const body = encodeFinished({ verifyData: finishedVerifyData(cx, suite, keys, sender) });
   const fin = cx.message(HandshakeType.finished, body);
   cx.transcript.add(fin.msgType, fin.messageSeq, body);

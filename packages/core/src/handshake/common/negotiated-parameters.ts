@@ -16,6 +16,12 @@ export interface NegotiatedParameters {
   authorized: boolean;
   /** Why it did not (with rejectUnauthorized: false the handshake goes on regardless). */
   authorizationError: Error | undefined;
+  /**
+   * The connection IDs, when both sides negotiated the connection_id extension (RFC 9146 3):
+   * `receive` is the one we asked for (the peer's records carry it), `send` the one the peer
+   * asked for (ours carry it). An empty one means plain DTLS 1.2 records in that direction.
+   */
+  connectionId: { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -32,5 +38,6 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     peerCertificates: [],
     authorized: false,
     authorizationError: undefined,
+    connectionId: undefined,
   };
 }

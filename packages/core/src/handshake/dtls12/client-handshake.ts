@@ -7,6 +7,7 @@ import { DTLS_1_2 } from '../protocol-version.js';
 import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
+import { randomConnectionId } from '../common/connection-id.js';
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -35,7 +36,8 @@ export class ClientHandshake extends HandshakeEngine {
       cookie: new Uint8Array(0),
       cipherSuites: config.suites.map((s) => s.id),
       compressionMethods: [0],
-      extensions: clientHelloExtensions(config),
+      // The CID is chosen once: a ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
+      extensions: clientHelloExtensions(config, randomConnectionId(config)),
     };
     this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
       this.current = next;

@@ -1,5 +1,6 @@
 import type { ResolvedClientOptions } from '../../../options.js';
 import { encodeAlpn } from '../../extensions/alpn.js';
+import { encodeConnectionId } from '../../extensions/connection-id.js';
 import { EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import type { Extension } from '../../extensions/extension.js';
@@ -11,8 +12,11 @@ import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
 
-/** The extensions of our ClientHello, from what we offer. */
-export function clientHelloExtensions(c: ResolvedClientOptions): Extension[] {
+/**
+ * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
+ * the server to put in its records (RFC 9146 3), when CIDs are on.
+ */
+export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectionId?: Uint8Array): Extension[] {
   const ext: Extension[] = [];
   // RFC 6066 3: a literal IPv4 or IPv6 address is not permitted in server_name.
   if (c.servername !== undefined && !isIpLiteral(c.servername)) {
@@ -29,6 +33,9 @@ export function clientHelloExtensions(c: ResolvedClientOptions): Extension[] {
   }
   if (c.alpnProtocols.length > 0) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
+  }
+  if (receiveConnectionId !== undefined) {
+    ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveConnectionId) }); // RFC 9146 3
   }
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4

@@ -2,6 +2,8 @@ import { AlertDescription } from '../../../alert.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
 import { cipherSuiteById } from '../../../suites/registry.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
+import { decodeConnectionId } from '../../extensions/connection-id.js';
+import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import { decodeAlpn } from '../../extensions/alpn.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
@@ -98,6 +100,16 @@ export class WaitServerHello implements ClientState {
         throw new IllegalParameterError('server selected an ALPN protocol we did not offer');
       }
       n.alpnProtocol = first;
+    }
+    const cid = findExtension(sh.extensions, ExtensionType.connection_id);
+    if (cid) {
+      // RFC 9146 3: the server's extension carries the CID it wants to receive; ours, the one we
+      // offered (it answers only an offer, checked above).
+      const offeredCid = findExtension(this.hello.extensions, ExtensionType.connection_id);
+      const receive = offeredCid ? decodeConnectionId(offeredCid.data) : new Uint8Array(0);
+      n.connectionId = { receive, send: decodeConnectionId(cid.data) };
+      // The server's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
+      cx.records.expectReadFormat(recordFormatForConnectionId(receive));
     }
     n.suite = suite;
     n.serverRandom = sh.random;

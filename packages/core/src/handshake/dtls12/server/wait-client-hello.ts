@@ -4,6 +4,9 @@ import type { ResolvedServerOptions } from '../../../options.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { decodeAlpn, encodeAlpn } from '../../extensions/alpn.js';
+import { decodeConnectionId, encodeConnectionId } from '../../extensions/connection-id.js';
+import { randomConnectionId } from '../../common/connection-id.js';
+import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import { type Extension, findExtension } from '../../extensions/extension.js';
@@ -72,6 +75,8 @@ export class WaitClientHello implements ServerState {
     const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
     const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
     const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+    const cidExt = findExtension(ch.extensions, ExtensionType.connection_id);
+    const offeredCid = cidExt ? decodeConnectionId(cidExt.data) : undefined;
     const offer: ClientOffer = {
       group: config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
       uncompressedPoints: uncompressedOk,
@@ -107,6 +112,14 @@ export class WaitClientHello implements ServerState {
       ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
     }
     if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+    const receiveCid = randomConnectionId(config);
+    if (offeredCid !== undefined && receiveCid !== undefined) {
+      // RFC 9146 3: answered only when the client offered it; ours carries the CID we want to receive.
+      n.connectionId = { receive: receiveCid, send: offeredCid };
+      ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
+      // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
+      cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
+    }
     const flight: FlightMessage[] = [];
     const shBody = encodeServerHello({
       serverVersion: DTLS_1_2,
