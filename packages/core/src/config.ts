@@ -1,5 +1,5 @@
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
-import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 

@@ -14,7 +14,7 @@ export { ConnectionTable, type RestartDetection, type Route } from './endpoint/c
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
-export type { RetransmitOptions } from './handshake/retransmit-timer.js';
+export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 
 // Crypto providers and the key schedule
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
@@ -43,7 +43,7 @@ export type { RecordHeader } from './record/record-header.js';
 // Handshake codecs
 export { HandshakeType } from './handshake/handshake-type.js';
 export { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from './handshake/handshake-header.js';
-export { HandshakeReassembler } from './handshake/reassembler.js';
+export { HandshakeReassembler } from './handshake/common/reassembler.js';
 export { ExtensionType } from './handshake/extensions/extension-type.js';
 export { NamedGroup } from './handshake/extensions/named-group.js';
 export { SignatureScheme } from './handshake/extensions/signature-scheme.js';

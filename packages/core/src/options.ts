@@ -1,7 +1,7 @@
 import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
-import type { RetransmitOptions } from './handshake/retransmit-timer.js';
+import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';

@@ -1,5 +1,5 @@
 import type { HandshakeFragment } from '../handshake/handshake-header.js';
-import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../handshake/reassembler.js';
+import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../handshake/common/reassembler.js';
 
 /** A ClientHello put back together from fragments that came in several datagrams. */
 export interface AssembledClientHello {

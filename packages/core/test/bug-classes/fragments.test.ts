@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/bytes.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
-import { fragmentMessage } from '../../src/handshake/fragmenter.js';
+import { fragmentMessage } from '../../src/handshake/common/fragmenter.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { AlertDescription, AlertLevel } from '../../src/alert.js';

@@ -6,7 +6,7 @@
 import { concatBytes } from '../../src/bytes.js';
 import type { DtlsConnection } from '../../src/connection.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
-import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
+import { HandshakeReassembler } from '../../src/handshake/common/reassembler.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { encodeRecord } from '../../src/record/record-header.js';

@@ -3,7 +3,7 @@ import { fromHex, utf8 } from '../../src/bytes.js';
 import { DtlsConnection } from '../../src/connection.js';
 import { ClientHelloFragments } from '../../src/endpoint/client-hello-fragments.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-import { fragmentMessage } from '../../src/handshake/fragmenter.js';
+import { fragmentMessage } from '../../src/handshake/common/fragmenter.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import type { PskClientCredentials, PskServerCredentials } from '../../src/key-exchange/psk-credentials.js';
 

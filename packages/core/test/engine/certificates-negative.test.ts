@@ -23,7 +23,7 @@ import { encodeCertificate } from '../../src/handshake/messages/certificate.js';
 import { decodeClientHello } from '../../src/handshake/messages/client-hello.js';
 import { decodeServerHello } from '../../src/handshake/messages/server-hello.js';
 import { decodeEcdheServerKeyExchange, encodeEcdheServerKeyExchange } from '../../src/handshake/messages/server-key-exchange.js';
-import { signedParamsContent } from '../../src/handshake/signature-selection.js';
+import { signedParamsContent } from '../../src/handshake/dtls12/signature-selection.js';
 import type { CertificateSigner, CertificateVerifier } from '../../src/key-exchange/certificate-credentials.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { editHandshake, expectLocalFailure, expectPeerFailure, Pair, type Tap, recordsOf, withBody } from './harness.js';

@@ -42,7 +42,7 @@ import {
   encodeEcdheServerKeyExchange,
   encodePskServerKeyExchange,
 } from '../../src/handshake/messages/server-key-exchange.js';
-import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
+import { HandshakeReassembler } from '../../src/handshake/common/reassembler.js';
 import * as arb from './arbitraries.js';
 import { loadCapture } from './openssl-fixture.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlightTransmitter } from '../../src/handshake/common/flight-transmitter.js';
 import type { HandshakeMessage } from '../../src/handshake/common/handshake-engine.js';
-import type { FlightMessage } from '../../src/handshake/flight.js';
+import type { FlightMessage } from '../../src/handshake/common/flight.js';
 
 /** A transmitter whose records are the plaintext payload behind a 1-byte type: datagrams are counted. */
 function setup(): { tx: FlightTransmitter; sent: Uint8Array[][] } {

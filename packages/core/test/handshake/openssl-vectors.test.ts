@@ -41,8 +41,8 @@ import {
   encodeEcdheServerKeyExchange,
 } from '../../src/handshake/messages/server-key-exchange.js';
 import { DTLS_1_0, DTLS_1_2 } from '../../src/handshake/protocol-version.js';
-import { HandshakeReassembler } from '../../src/handshake/reassembler.js';
-import type { ReassembledMessage } from '../../src/handshake/reassembler.js';
+import { HandshakeReassembler } from '../../src/handshake/common/reassembler.js';
+import type { ReassembledMessage } from '../../src/handshake/common/reassembler.js';
 import { loadCapture, plaintextHandshakeRecords } from './openssl-fixture.js';
 
 /** Every fragment of the plaintext handshake records one side sent, with the record payload re-encoded from them. */

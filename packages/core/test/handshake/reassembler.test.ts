@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, DtlsError, IllegalParameterError } from '../../src/errors.js';
-import { fragmentMessage } from '../../src/handshake/fragmenter.js';
+import { fragmentMessage } from '../../src/handshake/common/fragmenter.js';
 import type { HandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
-import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../../src/handshake/reassembler.js';
+import { FRAGMENT_OVERHEAD, HandshakeReassembler } from '../../src/handshake/common/reassembler.js';
 
 function frag(messageSeq: number, length: number, fragmentOffset: number, body: Uint8Array, msgType = 11): HandshakeFragment {
   return { msgType, length, messageSeq, fragmentOffset, body };

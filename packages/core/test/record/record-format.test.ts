@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/bytes.js';
-import { serializeFlight } from '../../src/handshake/flight.js';
+import { serializeFlight } from '../../src/handshake/common/flight.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords, type RawRecord } from '../../src/record/datagram.js';

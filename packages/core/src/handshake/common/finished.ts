@@ -5,10 +5,10 @@ import { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
 import { recordFormatForConnectionId } from '../../record/tls12-cid-record-format.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
-import type { FlightMessage } from '../flight.js';
+import type { FlightMessage } from './flight.js';
 import { HandshakeType } from '../handshake-type.js';
 import { decodeFinished, encodeFinished } from '../messages/finished.js';
-import type { SessionKeys } from '../session-keys.js';
+import type { SessionKeys } from '../dtls12/session-keys.js';
 import type { HandshakeMessage } from './handshake-engine.js';
 import type { StateContext } from './state-context.js';
 

@@ -1,7 +1,7 @@
 import { constantTimeEqual } from '../../bytes.js';
-import { type FlightMessage, type FlightSealer, serializeFlight } from '../flight.js';
+import { type FlightMessage, type FlightSealer, serializeFlight } from './flight.js';
 import type { HandshakeFragment } from '../handshake-header.js';
-import { type RetransmitOptions, RetransmitTimer } from '../retransmit-timer.js';
+import { type RetransmitOptions, RetransmitTimer } from './retransmit-timer.js';
 import type { HandshakeMessage } from './handshake-engine.js';
 
 /**

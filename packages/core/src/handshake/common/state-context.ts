@@ -3,9 +3,9 @@ import type { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { EpochKeys } from '../../record/epoch-keys.js';
 import type { RecordLayer } from '../../record/record-layer.js';
-import type { FlightHandshakeMessage, FlightMessage } from '../flight.js';
+import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
 import type { AwaitValue } from '../key-exchange/key-exchange.js';
-import type { Transcript } from '../transcript.js';
+import type { Transcript } from './transcript.js';
 import type { HandshakeMessage } from './handshake-engine.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
 

@@ -6,7 +6,7 @@ import { x509Credentials } from '../common/x509-credentials.js';
 import { namedGroupId } from '../extensions/named-group.js';
 import { decodeEcdheClientKeyExchange, encodeEcdheClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeEcdheServerKeyExchange, encodeEcdheServerKeyExchange } from '../messages/server-key-exchange.js';
-import { chooseScheme, schemeKeyExchange, signedParamsContent } from '../signature-selection.js';
+import { chooseScheme, schemeKeyExchange, signedParamsContent } from '../dtls12/signature-selection.js';
 import { offeredGroup } from './ecdhe-group.js';
 import type { ClientKeyExchange, ClientKeyExchangeReader, KeyExchange, ServerKeyExchanger } from './key-exchange.js';
 

@@ -1,9 +1,9 @@
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
-import type { FlightMessage } from '../../flight.js';
+import type { FlightMessage } from '../../common/flight.js';
 import { HandshakeType } from '../../handshake-type.js';
-import type { SessionKeys } from '../../session-keys.js';
+import type { SessionKeys } from '../session-keys.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { ESTABLISHED } from './established.js';
 

@@ -5,7 +5,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { decodeCertificateVerify } from '../../messages/certificate-verify.js';
-import type { SessionKeys } from '../../session-keys.js';
+import type { SessionKeys } from '../session-keys.js';
 import type { ServerContext, ServerState } from './server-state.js';
 import { WaitFinished } from './wait-finished.js';
 

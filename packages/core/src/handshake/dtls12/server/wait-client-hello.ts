@@ -16,7 +16,7 @@ import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../../extensio
 import { decodeServerName } from '../../extensions/server-name.js';
 import { decodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { decodeSupportedGroups } from '../../extensions/supported-groups.js';
-import type { FlightMessage } from '../../flight.js';
+import type { FlightMessage } from '../../common/flight.js';
 import { HandshakeType } from '../../handshake-type.js';
 import type { ClientOffer, ServerKeyExchanger } from '../../key-exchange/key-exchange.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
@@ -26,7 +26,7 @@ import { type ClientHello, decodeClientHello } from '../../messages/client-hello
 import { encodeServerHelloDone } from '../../messages/server-hello-done.js';
 import { encodeServerHello } from '../../messages/server-hello.js';
 import { DTLS_1_2 } from '../../protocol-version.js';
-import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN } from '../../signature-selection.js';
+import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN } from '../signature-selection.js';
 import { idle, type ServerContext, type ServerState } from './server-state.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
 import { WaitClientCertificate } from './wait-client-certificate.js';

@@ -3,7 +3,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
 import type { ClientKeyExchangeReader } from '../../key-exchange/key-exchange.js';
-import { deriveSessionKeys, type SessionKeys } from '../../session-keys.js';
+import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
 import { idle, type ServerContext, type ServerState } from './server-state.js';
 import { WaitCertificateVerify } from './wait-certificate-verify.js';
 import { WaitFinished } from './wait-finished.js';

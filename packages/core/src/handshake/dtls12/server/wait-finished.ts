@@ -2,7 +2,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
-import type { SessionKeys } from '../../session-keys.js';
+import type { SessionKeys } from '../session-keys.js';
 import { ESTABLISHED } from './established.js';
 import type { ServerContext, ServerState } from './server-state.js';
 

@@ -1,5 +1,5 @@
-import { concatBytes } from '../bytes.js';
-import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
+import { concatBytes } from '../../bytes.js';
+import type { CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
 
 /**
  * The handshake transcript (RFC 5246 7.4.9 handshake_messages, as amended by RFC 6347 4.2.6):

@@ -1,5 +1,5 @@
-import { DecodeError, IllegalParameterError } from '../errors.js';
-import type { HandshakeFragment } from './handshake-header.js';
+import { DecodeError, IllegalParameterError } from '../../errors.js';
+import type { HandshakeFragment } from '../handshake-header.js';
 import { type FragmentSource, PartialMessage } from './partial-message.js';
 
 export { FRAGMENT_OVERHEAD, type FragmentSource } from './partial-message.js';

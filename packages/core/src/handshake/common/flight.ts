@@ -1,7 +1,7 @@
-import { concatBytes } from '../bytes.js';
-import { ContentType } from '../record/content-type.js';
+import { concatBytes } from '../../bytes.js';
+import { ContentType } from '../../record/content-type.js';
 import { fragmentMessage } from './fragmenter.js';
-import { encodeHandshakeFragment, HANDSHAKE_HEADER_LENGTH } from './handshake-header.js';
+import { encodeHandshakeFragment, HANDSHAKE_HEADER_LENGTH } from '../handshake-header.js';
 
 /**
  * A flight (RFC 6347 4.2.4): the messages one side sends before waiting for the other. It is

@@ -1,7 +1,7 @@
-import type { CryptoProvider } from '../crypto/provider.js';
-import { extendedMasterSecret, keyBlock, masterSecret } from '../crypto/key-schedule.js';
-import type { EpochKeys } from '../record/epoch-keys.js';
-import type { CipherSuite } from '../suites/cipher-suite.js';
+import type { CryptoProvider } from '../../crypto/provider.js';
+import { extendedMasterSecret, keyBlock, masterSecret } from '../../crypto/key-schedule.js';
+import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { CipherSuite } from '../../suites/cipher-suite.js';
 
 /** The secrets of one session, from the premaster secret on. */
 export interface SessionKeys {

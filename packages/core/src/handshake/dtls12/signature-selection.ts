@@ -1,6 +1,6 @@
-import { concatBytes } from '../bytes.js';
-import { SignatureScheme } from './extensions/signature-scheme.js';
-import { ecdheParamsBytes, type EcdheParams } from './messages/server-key-exchange.js';
+import { concatBytes } from '../../bytes.js';
+import { SignatureScheme } from '../extensions/signature-scheme.js';
+import { ecdheParamsBytes, type EcdheParams } from '../messages/server-key-exchange.js';
 
 /** Which certificate key exchange a signature scheme serves (RFC 8422 5.1.1: ECDSA and EdDSA keys sign for ECDHE_ECDSA). */
 export function schemeKeyExchange(scheme: number): 'ecdhe_ecdsa' | 'ecdhe_rsa' | undefined {

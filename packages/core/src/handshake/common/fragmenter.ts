@@ -1,5 +1,5 @@
-import type { HandshakeFragment } from './handshake-header.js';
-import { checkUint } from './vectors.js';
+import type { HandshakeFragment } from '../handshake-header.js';
+import { checkUint } from '../vectors.js';
 
 /**
  * Splits one handshake message into fragments of at most `maxFragmentBody` body bytes
