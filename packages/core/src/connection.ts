@@ -340,12 +340,8 @@ export class DtlsConnection {
    * (followPeer).
    */
   private observeSource(from: PeerAddress): void {
-    if (this.peer === undefined) {
-      this.peer = { address: from.address, port: from.port };
-      return;
-    }
-    if (samePeer(this.peer, from)) return;
-    // Another address: the peer address stays, unless the datagram proves the move (followPeer).
+    // Another address later leaves the peer address as it is, unless the datagram proves the move (followPeer).
+    this.peer ??= { address: from.address, port: from.port };
   }
 
   /** Whether an authenticated record is newer, in epoch then sequence number, than any before it; remembers it. */
