@@ -95,3 +95,4 @@ export {
   type WireRecord,
 } from './dtls-wire.js';
 export { closedUdpPort, silentUdpPort, type SilentUdpPort } from './unreachable.js';
+export { startNatRelay, type NatRelay, type NatRelayOptions, type NatRelayStats } from './nat-relay.js';
