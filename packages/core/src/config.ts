@@ -1,4 +1,5 @@
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
+import type { ConnectionIdGenerator } from './handshake/common/connection-id.js';
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
@@ -42,10 +43,16 @@ export interface DtlsOptions {
    * answered when the client offered it (server), and once the handshake's keys are in use
    * records carry a CID (tls12_cid records, RFC 9146 4), so the peer can find the connection
    * whatever address they come from. `length` (0..255) is the length of the CID we ask the peer
-   * to put in the records it sends us, generated at random per connection; 0 means "we send CIDs
-   * but receive none" (RFC 9146 3). Default: off (no extension, plain DTLS 1.2 records).
+   * to put in the records it sends us, made once per connection; 0 means "we send CIDs but
+   * receive none" (RFC 9146 3). Default: off (no extension, plain DTLS 1.2 records).
+   *
+   * The CID is `serverId` (default empty, so a load balancer can route by server) followed by
+   * random bytes up to `length`; a non-empty serverId must leave at least 4 random bytes (RFC 9146
+   * 7, 8: unguessable, unlinkable). Or `generate(length)` makes the whole CID (serverId must then
+   * be absent): it must return `length` bytes, different for every live connection, or the
+   * handshake ends with internal_error.
    */
-  connectionId?: { length: number };
+  connectionId?: { length: number; serverId?: Uint8Array; generate?: ConnectionIdGenerator };
 }
 
 export interface ClientOptions extends DtlsOptions {
