@@ -53,6 +53,13 @@ export interface DtlsOptions {
    * handshake ends with internal_error.
    */
   connectionId?: { length: number; serverId?: Uint8Array; generate?: ConnectionIdGenerator };
+  /**
+   * With connection IDs the peer's address can move (RFC 9146 6); a new address is unvalidated,
+   * and gets at most 3 times the bytes received from it (anti-amplification, RFC 9853). What does
+   * not fit waits, at most this many bytes of datagrams; past it the oldest are dropped (counted
+   * in `stats.unvalidatedDropped`). Default 65536; 0 holds nothing.
+   */
+  maxUnvalidatedHeldBytes?: number;
 }
 
 export interface ClientOptions extends DtlsOptions {

@@ -12,6 +12,7 @@ import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
 import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
+import { OutgoingDatagrams } from './outgoing-datagrams.js';
 import type { ReadRecord } from './record/record-layer.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
@@ -39,7 +40,7 @@ const MAX_EARLY_DATA_RECORDS = 16;
 export class DtlsConnection {
   private readonly records: RecordLayer;
   private readonly handshake: Handshake;
-  private readonly outgoing: Uint8Array[] = [];
+  private readonly outgoing: OutgoingDatagrams;
   private readonly events: DtlsEvent[] = [];
   private readonly earlyData: Uint8Array[] = [];
   private currentState: ConnectionState = 'new';
@@ -47,6 +48,8 @@ export class DtlsConnection {
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
+  /** The first peer address: validated (a server's by the cookie, RFC 6347 4.2.1; a client's is where it chose to connect). */
+  private home: PeerAddress | undefined;
   /** The newest (epoch, sequence number) of any record that authenticated (RFC 9146 6). */
   private newestEpoch = -1;
   private newestSequence = -1;
@@ -60,6 +63,7 @@ export class DtlsConnection {
     recordSeq = 0,
   ) {
     this.lastNow = now;
+    this.outgoing = new OutgoingDatagrams(options.maxUnvalidatedHeldBytes);
     this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize, maxHeldBytes: options.maxHeldRecordBytes });
     // RFC 6347 4.2.1: a server's records continue from the ClientHello's record sequence number.
     if (recordSeq > 0) this.records.setNextWriteSequence(0, recordSeq);
@@ -187,9 +191,26 @@ export class DtlsConnection {
     return this.peer === undefined ? undefined : { ...this.peer };
   }
 
-  /** Counters: records dropped, replayed, failed authentication; handshake retransmissions. */
-  get stats(): { dropped: number; replayed: number; badMac: number; held: number; retransmissions: number } {
-    return { ...this.records.stats, retransmissions: this.handshake.retransmissions };
+  /**
+   * Counters: records dropped, replayed, failed authentication; handshake retransmissions;
+   * outgoing bytes waiting for the anti-amplification budget of a new peer address, and the
+   * datagrams dropped because more than maxUnvalidatedHeldBytes waited (see datagramsToSend).
+   */
+  get stats(): {
+    dropped: number;
+    replayed: number;
+    badMac: number;
+    held: number;
+    retransmissions: number;
+    unvalidatedHeldBytes: number;
+    unvalidatedDropped: number;
+  } {
+    return {
+      ...this.records.stats,
+      retransmissions: this.handshake.retransmissions,
+      unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
+      unvalidatedDropped: this.outgoing.dropped,
+    };
   }
 
   /** Sends flight 1 (client only). */
@@ -210,7 +231,11 @@ export class DtlsConnection {
   receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
-    if (from !== undefined) this.observeSource(from);
+    if (from !== undefined) {
+      this.observeSource(from);
+      // RFC 9000 8.1: every datagram from the (unvalidated) peer address counts, read or dropped.
+      if (this.peer !== undefined && samePeer(this.peer, from)) this.outgoing.credit(datagram.length);
+    }
     let newest = false;
     this.run(() => {
       this.handshake.resume();
@@ -222,7 +247,7 @@ export class DtlsConnection {
       }
       this.handshake.processMessages();
     });
-    if (from !== undefined && newest) this.followPeer(from);
+    if (from !== undefined && newest) this.followPeer(from, datagram.length);
   }
 
   /** Sends one datagram of application data (one record; at most 2^14 bytes). */
@@ -254,9 +279,15 @@ export class DtlsConnection {
     this.fail(new DtlsError(description, message));
   }
 
-  /** Datagrams to hand to the socket, each at most the MTU (application data may be larger). */
+  /**
+   * Datagrams to hand to the socket, for the peer's current address (`peerAddress`), each at most
+   * the MTU (application data may be larger). After the peer moved to a new address (RFC 9146 6)
+   * that address is unvalidated: what this returns for it is at most 3 times the bytes received
+   * from it since the move; the rest waits (at most maxUnvalidatedHeldBytes, oldest dropped first)
+   * and comes out of a later call, once the peer sent more from there (RFC 9853, RFC 9000 8).
+   */
   datagramsToSend(): Uint8Array[] {
-    return this.outgoing.splice(0, this.outgoing.length);
+    return this.outgoing.take();
   }
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
@@ -341,7 +372,9 @@ export class DtlsConnection {
    */
   private observeSource(from: PeerAddress): void {
     // Another address later leaves the peer address as it is, unless the datagram proves the move (followPeer).
-    this.peer ??= { address: from.address, port: from.port };
+    if (this.peer !== undefined) return;
+    this.peer = { address: from.address, port: from.port };
+    this.home = this.peer;
   }
 
   /** Whether an authenticated record is newer, in epoch then sequence number, than any before it; remembers it. */
@@ -359,11 +392,20 @@ export class DtlsConnection {
    * it; a genuine record that arrives late from the old address is not the newest and does not
    * move it back. Without a CID the address never moves (see observeSource).
    */
-  private followPeer(from: PeerAddress): void {
+  private followPeer(from: PeerAddress, datagramBytes: number): void {
     const cid = this.negotiated.connectionId;
     if (cid === undefined || cid.receive.length === 0 || this.peer === undefined || samePeer(this.peer, from)) return;
     if (this.currentState === 'closed') return;
     this.peer = { address: from.address, port: from.port };
+    // An authenticated record proves the peer sent it, not that the peer receives at its source:
+    // an on-path attacker can race a copy of it from a victim's address (RFC 9146 6). Until the
+    // new address is validated we send there at most 3x what came from it (RFC 9853, as RFC
+    // 9000 8). DTLS 1.2 without the RFC 9853 return routability check has no way to validate
+    // it, so the bound stays and grows with what the peer sends from there. Returning to the
+    // first address, which the handshake validated, lifts it (RFC 9000 9.3 lets an endpoint skip
+    // validating an address it has seen recently).
+    if (this.home !== undefined && samePeer(this.home, from)) this.outgoing.validated();
+    else this.outgoing.moveToUnvalidated(datagramBytes);
   }
 
   private run(step: () => unknown): void {

@@ -25,6 +25,8 @@ export interface ResolvedOptions {
   readonly connectionIdLength: number | undefined;
   /** What makes that CID (the option's `generate`, or serverId + random bytes); undefined when CIDs are off. */
   readonly connectionIdGenerator: ConnectionIdGenerator | undefined;
+  /** Outgoing bytes held for an unvalidated new peer address (RFC 9146 6) past its 3x budget. */
+  readonly maxUnvalidatedHeldBytes: number;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -140,6 +142,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     alpnProtocols: alpn,
     connectionIdLength: cid.length,
     connectionIdGenerator: cid.generator,
+    maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
   };
 }
 
