@@ -231,22 +231,25 @@ export class DtlsConnection {
   receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
-    if (from !== undefined) {
-      this.observeSource(from);
-      // RFC 9000 8.1: every datagram from the (unvalidated) peer address counts, read or dropped.
-      if (this.peer !== undefined && samePeer(this.peer, from)) this.outgoing.credit(datagram.length);
-    }
+    if (from !== undefined) this.observeSource(from);
+    const fromPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
     let newest = false;
+    let read = false;
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
       for (const r of this.records.open(datagram)) {
+        if (r.authenticated) read = true;
         if (r.authenticated && this.isNewest(r)) newest = true;
         if (this.currentState === 'closed') return;
         this.onRecord(r);
       }
       this.handshake.processMessages();
     });
+    // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
+    // those [records] that have been discarded": a datagram counts when a record in it
+    // authenticated, so spoofed junk from a victim's address buys nothing.
+    if (fromPeer && read) this.outgoing.credit(datagram.length);
     if (from !== undefined && newest) this.followPeer(from, datagram.length);
   }
 
@@ -399,8 +402,8 @@ export class DtlsConnection {
     this.peer = { address: from.address, port: from.port };
     // An authenticated record proves the peer sent it, not that the peer receives at its source:
     // an on-path attacker can race a copy of it from a victim's address (RFC 9146 6). Until the
-    // new address is validated we send there at most 3x what came from it (RFC 9853, as RFC
-    // 9000 8). DTLS 1.2 without the RFC 9853 return routability check has no way to validate
+    // new address is validated we send there at most 3x what came from it (RFC 9853 5: "limit
+    // the data sent to the unvalidated address to the anti-amplification limit"). DTLS 1.2 without the RFC 9853 return routability check has no way to validate
     // it, so the bound stays and grows with what the peer sends from there. Returning to the
     // first address, which the handshake validated, lifts it (RFC 9000 9.3 lets an endpoint skip
     // validating an address it has seen recently).

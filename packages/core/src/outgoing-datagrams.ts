@@ -1,8 +1,6 @@
 /**
- * RFC 9000 8 (the limit RFC 9853 applies to DTLS): after receiving packets from an address
- * that is not yet validated, an endpoint MUST limit the data it sends there to three times the
- * data received from that address. Every datagram that reaches the connection from there counts,
- * whether its records were read or dropped (RFC 9000 8.1).
+ * RFC 9853 2: the anti-amplification limit is three times the data received from an unvalidated
+ * address, counting the records from there that were not discarded (the pattern of RFC 9000 8).
  */
 export const AMPLIFICATION_FACTOR = 3;
 
@@ -38,7 +36,7 @@ export class OutgoingDatagrams {
     this.unvalidated = undefined;
   }
 
-  /** A datagram of `bytes` arrived from the peer's current address. */
+  /** A datagram of `bytes` with a record that authenticated arrived from the peer's current address. */
   credit(bytes: number): void {
     if (this.unvalidated !== undefined) this.unvalidated.received += bytes;
   }
