@@ -51,8 +51,19 @@ export interface DtlsOptions {
    * 7, 8: unguessable, unlinkable). Or `generate(length)` makes the whole CID (serverId must then
    * be absent): it must return `length` bytes, different for every live connection, or the
    * handshake ends with internal_error.
+   * `returnRoutabilityCheck`: see below.
    */
-  connectionId?: { length: number; serverId?: Uint8Array; generate?: ConnectionIdGenerator };
+  connectionId?: {
+    length: number;
+    serverId?: Uint8Array;
+    generate?: ConnectionIdGenerator;
+    /**
+     * RFC 9853: offer (client) or accept (server) the `rrc` extension; when both sides have it, a
+     * peer that moves to a new address gets a path_challenge there, and its path_response
+     * validates the address (lifting the anti-amplification bound). Default false.
+     */
+    returnRoutabilityCheck?: boolean;
+  };
   /**
    * With connection IDs the peer's address can move (RFC 9146 6); a new address is unvalidated,
    * and gets at most 3 times the bytes received from it (anti-amplification, RFC 9853). What does

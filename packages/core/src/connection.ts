@@ -13,6 +13,7 @@ import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions 
 import { ContentType } from './record/content-type.js';
 import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
 import { OutgoingDatagrams } from './outgoing-datagrams.js';
+import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, RrcMessageType } from './return-routability-check.js';
 import type { ReadRecord } from './record/record-layer.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
@@ -48,8 +49,16 @@ export class DtlsConnection {
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
-  /** The first peer address: validated (a server's by the cookie, RFC 6347 4.2.1; a client's is where it chose to connect). */
-  private home: PeerAddress | undefined;
+  /**
+   * Addresses known to reach the peer, newest last: the first peer address (a server's validated by
+   * the cookie, RFC 6347 4.2.1; a client's is where it chose to connect) and any a return
+   * routability check validated (RFC 9853). Bounded.
+   */
+  private validatedPeers: PeerAddress[] = [];
+  /** The source of the datagram being read (for a path_challenge's answer, RFC 9853 5.4). */
+  private source: PeerAddress | undefined;
+  /** The return routability checks we start (RFC 9853 5.1). */
+  private readonly paths = new PathValidation();
   /** The newest (epoch, sequence number) of any record that authenticated (RFC 9146 6). */
   private newestEpoch = -1;
   private newestSequence = -1;
@@ -162,6 +171,11 @@ export class DtlsConnection {
     return this.negotiated.connectionId;
   }
 
+  /** Whether both sides negotiated the return routability check (RFC 9853 3). */
+  get returnRoutabilityCheck(): boolean {
+    return this.negotiated.returnRoutabilityCheck;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -204,12 +218,16 @@ export class DtlsConnection {
     retransmissions: number;
     unvalidatedHeldBytes: number;
     unvalidatedDropped: number;
+    pathChallenges: number;
+    pathValidations: number;
   } {
     return {
       ...this.records.stats,
       retransmissions: this.handshake.retransmissions,
       unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
       unvalidatedDropped: this.outgoing.dropped,
+      pathChallenges: this.paths.sent,
+      pathValidations: this.paths.validated,
     };
   }
 
@@ -235,6 +253,7 @@ export class DtlsConnection {
     const fromPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
     let newest = false;
     let read = false;
+    this.source = from;
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
@@ -251,6 +270,12 @@ export class DtlsConnection {
     // authenticated, so spoofed junk from a victim's address buys nothing.
     if (fromPeer && read) this.outgoing.credit(datagram.length);
     if (from !== undefined && newest) this.followPeer(from, datagram.length);
+    this.source = undefined;
+    // RFC 9853 5: the peer is at an unvalidated address and speaks from there: check it (again
+    // every T while it stays unanswered, RFC 9853 5.3).
+    if (read && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && this.paths.due(now)) {
+      this.sendPathChallenge(now);
+    }
   }
 
   /** Sends one datagram of application data (one record; at most 2^14 bytes). */
@@ -323,7 +348,8 @@ export class DtlsConnection {
 
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
-    if (r.type === ContentType.application_data) this.onApplicationData(r);
+    if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
+    else if (r.type === ContentType.application_data) this.onApplicationData(r);
     else this.handshake.onRecord(r);
   }
 
@@ -336,6 +362,51 @@ export class DtlsConnection {
       // The peer finished before us and its data overtook its Finished: held until ours verifies.
       this.earlyData.push(r.payload);
     }
+  }
+
+  /**
+   * RFC 9853 4-5: a return_routability_check message counts only when both sides negotiated rrc
+   * and it came protected with the current keys; anything else is dropped. A path_challenge is
+   * answered at once with a path_response carrying its cookie (5.4); a path_response with the
+   * cookie of a challenge we sent to the peer's current address validates that address and lifts
+   * the anti-amplification bound. We run the basic check only (5.1): a path_drop answers the
+   * enhanced one and, like an unknown msg_type, is ignored.
+   */
+  private onReturnRoutabilityCheck(r: ReadRecord): void {
+    if (!this.negotiated.returnRoutabilityCheck || !r.authenticated || r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
+    if (this.currentState !== 'established') return;
+    const m = decodeRrcMessage(r.payload);
+    if (m === undefined) return;
+    if (m.type === RrcMessageType.path_challenge) {
+      // 5.4: the answer goes where the challenge came from; we can only address our peer.
+      if (this.source !== undefined && this.peer !== undefined && !samePeer(this.source, this.peer)) return;
+      this.sealFront(encodeRrcMessage(RrcMessageType.path_response, m.cookie));
+    } else if (m.type === RrcMessageType.path_response) {
+      if (!this.outgoing.bounded || this.peer === undefined || !this.paths.answer(m.cookie)) return;
+      this.outgoing.validated();
+      this.rememberValidated(this.peer);
+    }
+  }
+
+  private sendPathChallenge(now: number): void {
+    const cookie = this.options.provider.randomBytes(RRC_COOKIE_LENGTH);
+    this.sealFront(this.paths.challenge(cookie, now));
+  }
+
+  /** A return_routability_check record ahead of what waits (RFC 9853 5.4: not delayed). */
+  private sealFront(message: Uint8Array): void {
+    try {
+      this.outgoing.pushFront(this.records.seal(ContentType.return_routability_check, message));
+    } catch {
+      // Sequence numbers exhausted: nothing more can be sent.
+    }
+  }
+
+  private rememberValidated(address: PeerAddress): void {
+    this.validatedPeers = this.validatedPeers.filter((a) => !samePeer(a, address));
+    this.validatedPeers.push({ address: address.address, port: address.port });
+    // The first address (the handshake's) stays; of the others, the newest few.
+    if (this.validatedPeers.length > 4) this.validatedPeers.splice(1, 1);
   }
 
   private onAlert(r: ReadRecord): void {
@@ -377,7 +448,7 @@ export class DtlsConnection {
     // Another address later leaves the peer address as it is, unless the datagram proves the move (followPeer).
     if (this.peer !== undefined) return;
     this.peer = { address: from.address, port: from.port };
-    this.home = this.peer;
+    this.validatedPeers = [this.peer];
   }
 
   /** Whether an authenticated record is newer, in epoch then sequence number, than any before it; remembers it. */
@@ -403,11 +474,14 @@ export class DtlsConnection {
     // An authenticated record proves the peer sent it, not that the peer receives at its source:
     // an on-path attacker can race a copy of it from a victim's address (RFC 9146 6). Until the
     // new address is validated we send there at most 3x what came from it (RFC 9853 5: "limit
-    // the data sent to the unvalidated address to the anti-amplification limit"). DTLS 1.2 without the RFC 9853 return routability check has no way to validate
-    // it, so the bound stays and grows with what the peer sends from there. Returning to the
-    // first address, which the handshake validated, lifts it (RFC 9000 9.3 lets an endpoint skip
-    // validating an address it has seen recently).
-    if (this.home !== undefined && samePeer(this.home, from)) this.outgoing.validated();
+    // the data sent to the unvalidated address to the anti-amplification limit"). DTLS 1.2
+    // without the RFC 9853 return routability check has no way to validate it, so the bound
+    // stays and grows with what the peer sends from there; with it (both sides negotiated rrc)
+    // a path_response validates the address (receive() sends the path_challenge). Returning to
+    // an address validated before (the handshake's first, or one a check validated) lifts it
+    // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
+    this.paths.reset();
+    if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }
 

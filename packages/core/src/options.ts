@@ -27,6 +27,8 @@ export interface ResolvedOptions {
   readonly connectionIdGenerator: ConnectionIdGenerator | undefined;
   /** Outgoing bytes held for an unvalidated new peer address (RFC 9146 6) past its 3x budget. */
   readonly maxUnvalidatedHeldBytes: number;
+  /** Offer (client) or accept (server) the RFC 9853 return routability check; only with connection IDs. */
+  readonly returnRoutabilityCheck: boolean;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -142,6 +144,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     alpnProtocols: alpn,
     connectionIdLength: cid.length,
     connectionIdGenerator: cid.generator,
+    returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
   };
 }

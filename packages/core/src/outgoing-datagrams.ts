@@ -25,6 +25,15 @@ export class OutgoingDatagrams {
     if (this.unvalidated !== undefined) this.trim();
   }
 
+  /**
+   * A datagram that goes before everything waiting (RFC 9853 5.4: a path_response is not delayed;
+   * a path_challenge should not wait behind held data). The budget still applies to it.
+   */
+  pushFront(datagram: Uint8Array): void {
+    this.queue.unshift(datagram);
+    this.queuedBytes += datagram.length;
+  }
+
   /** The peer moved to an address not validated: from now on it gets at most 3x what it sends (`received`: the moving datagram). */
   moveToUnvalidated(received: number): void {
     this.unvalidated = { received, sent: 0 };

@@ -5,6 +5,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { decodeAlpn, encodeAlpn } from '../../extensions/alpn.js';
 import { decodeConnectionId, encodeConnectionId } from '../../extensions/connection-id.js';
+import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
 import { newConnectionId } from '../../common/connection-id.js';
 import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
@@ -120,6 +121,13 @@ export class WaitClientHello implements ServerState {
       ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
       // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
       cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
+      // RFC 9853 3: rrc is answered only with connection_id, and only when we want it too.
+      const rrc = findExtension(ch.extensions, ExtensionType.rrc);
+      if (rrc) decodeRrc(rrc.data);
+      if (rrc && config.returnRoutabilityCheck) {
+        n.returnRoutabilityCheck = true;
+        ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
+      }
     }
     const flight: FlightMessage[] = [];
     const shBody = encodeServerHello({
