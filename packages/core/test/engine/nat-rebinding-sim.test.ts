@@ -6,7 +6,7 @@
  * did not drop arrives once and intact. The same run without CIDs loses the session at the
  * first rebind: the server routes by address, and the new address is nobody's.
  */
-import { SimNetwork, type SimAddress, type SimEndpoint } from '@dtls-kit/test-kit';
+import { SimNetwork, type SimAddress, type SimEndpoint, type SimTraceEvent } from '@dtls-kit/test-kit';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
@@ -97,16 +97,29 @@ class EchoServer implements SimEndpoint {
 
 const message = (i: number): string => `message ${String(i).padStart(4, '0')} ${'abcdefghij'.repeat(8)}`;
 
+/**
+ * Datagrams of application data, told from return routability check messages (RFC 9853, ~50
+ * bytes) by their size: every message and echo is over 100 bytes.
+ */
+const DATA_DATAGRAM = 100;
+
+interface Counts {
+  sent: number;
+  dropped: number;
+  unreachable: number;
+}
+
 interface Outcome {
+  /** Per direction, application-data datagrams only, from the end of the handshake. */
+  c2s: Counts;
+  s2c: Counts;
+  /** Return routability check datagrams (path_challenge / path_response) sent, each way. */
+  rrcC2s: number;
+  rrcS2c: number;
   sent: number;
   rebinds: number;
   serverGot: string[];
   echoes: string[];
-  c2sDropped: number;
-  c2sUnreachable: number;
-  s2cSent: number;
-  s2cDropped: number;
-  s2cUnreachable: number;
   server: EchoServer;
   client: DtlsConnection;
   net: SimNetwork;
@@ -118,7 +131,22 @@ async function natRun(seed: number, cid: { client?: Partial<ClientOptions>; serv
   const endpoint = new ServerEndpoint({ psk: serverPsk(), ...cid.server });
   const client = DtlsConnection.client({ psk: clientPsk(), ...cid.client });
   const server = new EchoServer(endpoint);
-  const net = new SimNetwork({ a: client, b: server, seed, link: { loss: LOSS, latency: 5 }, pump: 'microtask' });
+  let counting = false;
+  const c2s: Counts = { sent: 0, dropped: 0, unreachable: 0 };
+  const s2c: Counts = { sent: 0, dropped: 0, unreachable: 0 };
+  const rrc = { AtoB: 0, BtoA: 0 };
+  const trace = (e: SimTraceEvent): void => {
+    if (!counting || !('dir' in e)) return;
+    if (e.size < DATA_DATAGRAM) {
+      if (e.type === 'send') rrc[e.dir]++;
+      return;
+    }
+    const c = e.dir === 'AtoB' ? c2s : s2c;
+    if (e.type === 'send') c.sent++;
+    else if (e.type === 'drop') c.dropped++;
+    else if (e.type === 'unreachable') c.unreachable++;
+  };
+  const net = new SimNetwork({ a: client, b: server, seed, link: { loss: LOSS, latency: 5 }, pump: 'microtask', trace });
   const echoes: string[] = [];
   let clientHandshakes = 0;
   const drain = (): void => {
@@ -134,6 +162,7 @@ async function natRun(seed: number, cid: { client?: Partial<ClientOptions>; serv
   await net.run({ maxTime: 10_000 });
   drain();
   const before = net.getStats();
+  counting = true;
   let rebinds = 0;
   let firstRebindAt = -1;
   for (let i = 0; i < MESSAGES && client.state === 'established'; i++) {
@@ -149,15 +178,14 @@ async function natRun(seed: number, cid: { client?: Partial<ClientOptions>; serv
   drain();
   const after = net.getStats();
   return {
+    c2s,
+    s2c,
+    rrcC2s: rrc.AtoB,
+    rrcS2c: rrc.BtoA,
     sent: after.AtoB.sent - before.AtoB.sent,
     rebinds,
     serverGot: server.received,
     echoes,
-    c2sDropped: after.AtoB.dropped - before.AtoB.dropped,
-    c2sUnreachable: after.AtoB.unreachable - before.AtoB.unreachable,
-    s2cSent: after.BtoA.sent - before.BtoA.sent,
-    s2cDropped: after.BtoA.dropped - before.BtoA.dropped,
-    s2cUnreachable: after.BtoA.unreachable - before.BtoA.unreachable,
     server,
     client,
     net,
@@ -178,33 +206,51 @@ function expectIntactOnce(texts: readonly string[]): void {
 }
 
 describe('NAT rebinding on the simulated network (RFC 9146)', () => {
-  it.each([1, 2])('seed %i: 20 rebinds in 1,000 messages at 10 percent loss each way, with CIDs: one session, nothing lost beyond the network', async (seed) => {
+  const CIDS = { client: { connectionId: { length: 4 } }, server: { connectionId: { length: 8, serverId: Uint8Array.of(0x5e, 0x7e) } } };
+  const WITH_RRC = {
+    client: { connectionId: { length: 4, returnRoutabilityCheck: true } },
+    server: { connectionId: { length: 8, serverId: Uint8Array.of(0x5e, 0x7e), returnRoutabilityCheck: true } },
+  };
+  it.each([
+    ['seed 1', 1, CIDS],
+    ['seed 2', 2, CIDS],
+    ['seed 1, with the RFC 9853 return routability check', 1, WITH_RRC],
+  ] as const)('%s: 20 rebinds in 1,000 messages at 10 percent loss each way, with CIDs: one session, nothing lost beyond the network', async (name, seed, options) => {
     const started = Date.now();
-    const o = await natRun(seed, { client: { connectionId: { length: 4 } }, server: { connectionId: { length: 8, serverId: Uint8Array.of(0x5e, 0x7e) } } });
+    const o = await natRun(seed, options);
+    const conn = o.server.connection;
     console.log(
-      `seed ${seed}: ${o.sent} sent from ${o.rebinds + 1} client addresses (${o.rebinds} rebinds); client→server ${o.c2sDropped} lost, ` +
-        `${o.serverGot.length} delivered; server→client ${o.s2cSent} echoes, ${o.s2cDropped} lost, ${o.s2cUnreachable} to a stale address, ` +
-        `${o.echoes.length} delivered; ${o.server.accepted} handshake; ${Date.now() - started} ms`,
+      `${name}: ${o.c2s.sent} messages from ${o.rebinds + 1} client addresses (${o.rebinds} rebinds); client→server ${o.c2s.dropped} lost, ` +
+        `${o.serverGot.length} delivered; server→client ${o.s2c.sent} echoes, ${o.s2c.dropped} lost, ${o.s2c.unreachable} to a stale address, ` +
+        `${o.echoes.length} delivered; RRC ${o.rrcS2c} challenges / ${o.rrcC2s} responses, ${conn?.stats.pathValidations ?? 0} validations; ` +
+        `${o.server.accepted} handshake; ${Date.now() - started} ms`,
     );
     expect(o.rebinds).toBe(20);
-    expect(o.sent).toBe(MESSAGES);
+    expect(o.c2s.sent).toBe(MESSAGES);
     // One session: one handshake each side, still up, the endpoint never asked again.
     expect(o.server.accepted).toBe(1);
     expect(o.clientHandshakes).toBe(1);
     expect(o.client.state).toBe('established');
-    expect(o.server.connection?.state).toBe('established');
+    expect(conn?.state).toBe('established');
     expect(o.server.strays).toBe(0);
     // Delivered = sent − dropped by the network, each way; at most once and intact.
-    expect(o.c2sUnreachable).toBe(0);
-    expect(o.serverGot.length).toBe(o.sent - o.c2sDropped);
+    expect(o.c2s.unreachable).toBe(0);
+    expect(o.serverGot.length).toBe(o.c2s.sent - o.c2s.dropped);
     expectIntactOnce(o.serverGot);
-    expect(o.s2cSent).toBe(o.serverGot.length); // every message echoed, nothing held back
-    expect(o.echoes.length).toBe(o.s2cSent - o.s2cDropped - o.s2cUnreachable);
+    expect(o.s2c.sent).toBe(o.serverGot.length); // every message echoed, nothing held back
+    expect(o.echoes.length).toBe(o.s2c.sent - o.s2c.dropped - o.s2c.unreachable);
     expectIntactOnce(o.echoes);
-    expect(o.server.connection?.stats.unvalidatedHeldBytes).toBe(0);
+    expect(conn?.stats.unvalidatedHeldBytes).toBe(0);
     // The server follows the client to its latest address.
-    expect(o.server.connection?.peerAddress).toEqual(o.net.address('A'));
-    expect(o.c2sDropped).toBeGreaterThan(50); // the 10% loss did happen
+    expect(conn?.peerAddress).toEqual(o.net.address('A'));
+    expect(o.c2s.dropped).toBeGreaterThan(50); // the 10% loss did happen
+    if (options === WITH_RRC) {
+      expect(conn?.returnRoutabilityCheck).toBe(true);
+      expect(o.rrcS2c).toBeGreaterThanOrEqual(20); // at least one challenge per new address
+      expect(conn?.stats.pathValidations).toBeGreaterThan(10); // most new addresses validated despite the loss
+    } else {
+      expect(o.rrcS2c + o.rrcC2s).toBe(0);
+    }
   }, 60_000);
 
   it('the same run without CIDs loses the session at the first rebind', async () => {
@@ -217,7 +263,7 @@ describe('NAT rebinding on the simulated network (RFC 9146)', () => {
     expect(o.client.connectionId).toBeUndefined();
     expect(o.serverGot.length).toBeGreaterThan(0); // the session worked before
     expect(afterRebind).toEqual([]);
-    expect(o.serverGot.length).toBeLessThan(o.sent - o.c2sDropped);
+    expect(o.serverGot.length).toBeLessThan(o.c2s.sent - o.c2s.dropped);
     expect(o.server.strays).toBeGreaterThan(0);
     expect(o.server.accepted).toBe(1);
   }, 60_000);
