@@ -273,7 +273,8 @@ export class DtlsConnection {
     this.source = undefined;
     // RFC 9853 5: the peer is at an unvalidated address and speaks from there: check it (again
     // every T while it stays unanswered, RFC 9853 5.3).
-    if (read && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && this.paths.due(now)) {
+    const atPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
+    if (read && atPeer && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && this.paths.due(now)) {
       this.sendPathChallenge(now);
     }
   }

@@ -238,6 +238,21 @@ describe('RFC 9853 return routability check', () => {
     expect(x.server.stats.unvalidatedHeldBytes).toBe(0);
   });
 
+  it('a late record from the old address starts no challenge: only traffic from the address being checked does', async () => {
+    const x = await established();
+    x.p.client.send(utf8('sent at A, arrives late'));
+    const [late] = x.p.client.datagramsToSend();
+    if (late === undefined) throw new Error('no datagram');
+    clientSends(x, 'moved', B);
+    expect(x.server.stats.pathChallenges).toBe(1);
+    x.p.now += 1000;
+    deliver(x, late, A); // authenticates, not the newest: the peer stays at B
+    expect(x.server.peerAddress).toEqual(B);
+    expect(x.server.stats.pathChallenges).toBe(1);
+    clientSends(x, 'again from B', B);
+    expect(x.server.stats.pathChallenges).toBe(2);
+  });
+
   it('ignored: path_drop, an unknown msg_type, a short message, and any RRC record when rrc was not negotiated', async () => {
     const x = await established();
     const send = (payload: Uint8Array): Uint8Array[] => {
