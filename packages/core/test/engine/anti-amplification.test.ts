@@ -12,7 +12,8 @@ import { ConnectionTable } from '../../src/endpoint/connection-table.js';
 import type { PeerAddress } from '../../src/endpoint/peer-address.js';
 import { ContentType } from '../../src/record/content-type.js';
 import type { ServerOptions } from '../../src/config.js';
-import { Pair } from './harness.js';
+import { resolveServerOptions } from '../../src/options.js';
+import { Pair, serverPsk } from './harness.js';
 
 const A: PeerAddress = { address: '192.0.2.7', port: 40000 }; // the client's address in the handshake
 const B: PeerAddress = { address: '192.0.2.7', port: 51111 }; // the same client after a NAT rebinding
@@ -176,6 +177,13 @@ describe('anti-amplification after a peer address move (RFC 9146 6, RFC 9853)', 
     expect(x.server.stats.unvalidatedHeldBytes).toBeLessThanOrEqual(65_536);
     expect(x.server.stats.unvalidatedHeldBytes).toBeGreaterThan(60_000);
     expect(x.server.stats.unvalidatedDropped).toBeGreaterThan(30);
+  });
+
+  it('maxUnvalidatedHeldBytes is checked when the options are resolved', () => {
+    expect(() => resolveServerOptions({ psk: serverPsk(), maxUnvalidatedHeldBytes: -1 })).toThrow(RangeError);
+    expect(() => resolveServerOptions({ psk: serverPsk(), maxUnvalidatedHeldBytes: 1.5 })).toThrow(RangeError);
+    expect(resolveServerOptions({ psk: serverPsk() }).maxUnvalidatedHeldBytes).toBe(65_536);
+    expect(resolveServerOptions({ psk: serverPsk(), maxUnvalidatedHeldBytes: 0 }).maxUnvalidatedHeldBytes).toBe(0);
   });
 
   it('without a move nothing is held: the handshake-validated address has no bound', async () => {
