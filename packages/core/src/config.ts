@@ -1,4 +1,5 @@
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
+import type { ConnectionIdGenerator } from './handshake/common/connection-id.js';
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
@@ -42,10 +43,34 @@ export interface DtlsOptions {
    * answered when the client offered it (server), and once the handshake's keys are in use
    * records carry a CID (tls12_cid records, RFC 9146 4), so the peer can find the connection
    * whatever address they come from. `length` (0..255) is the length of the CID we ask the peer
-   * to put in the records it sends us, generated at random per connection; 0 means "we send CIDs
-   * but receive none" (RFC 9146 3). Default: off (no extension, plain DTLS 1.2 records).
+   * to put in the records it sends us, made once per connection; 0 means "we send CIDs but
+   * receive none" (RFC 9146 3). Default: off (no extension, plain DTLS 1.2 records).
+   *
+   * The CID is `serverId` (default empty, so a load balancer can route by server) followed by
+   * random bytes up to `length`; a non-empty serverId must leave at least 4 random bytes (RFC 9146
+   * 7, 8: unguessable, unlinkable). Or `generate(length)` makes the whole CID (serverId must then
+   * be absent): it must return `length` bytes, different for every live connection, or the
+   * handshake ends with internal_error.
+   * `returnRoutabilityCheck`: see below.
    */
-  connectionId?: { length: number };
+  connectionId?: {
+    length: number;
+    serverId?: Uint8Array;
+    generate?: ConnectionIdGenerator;
+    /**
+     * RFC 9853: offer (client) or accept (server) the `rrc` extension; when both sides have it, a
+     * peer that moves to a new address gets a path_challenge there, and its path_response
+     * validates the address (lifting the anti-amplification bound). Default false.
+     */
+    returnRoutabilityCheck?: boolean;
+  };
+  /**
+   * With connection IDs the peer's address can move (RFC 9146 6); a new address is unvalidated,
+   * and gets at most 3 times the bytes received from it (anti-amplification, RFC 9853). What does
+   * not fit waits, at most this many bytes of datagrams; past it the oldest are dropped (counted
+   * in `stats.unvalidatedDropped`). Default 65536; 0 holds nothing.
+   */
+  maxUnvalidatedHeldBytes?: number;
 }
 
 export interface ClientOptions extends DtlsOptions {

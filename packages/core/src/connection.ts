@@ -12,6 +12,8 @@ import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
 import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
+import { OutgoingDatagrams } from './outgoing-datagrams.js';
+import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, RrcMessageType } from './return-routability-check.js';
 import type { ReadRecord } from './record/record-layer.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
@@ -39,7 +41,7 @@ const MAX_EARLY_DATA_RECORDS = 16;
 export class DtlsConnection {
   private readonly records: RecordLayer;
   private readonly handshake: Handshake;
-  private readonly outgoing: Uint8Array[] = [];
+  private readonly outgoing: OutgoingDatagrams;
   private readonly events: DtlsEvent[] = [];
   private readonly earlyData: Uint8Array[] = [];
   private currentState: ConnectionState = 'new';
@@ -47,6 +49,16 @@ export class DtlsConnection {
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
+  /**
+   * Addresses known to reach the peer, newest last: the first peer address (a server's validated by
+   * the cookie, RFC 6347 4.2.1; a client's is where it chose to connect) and any a return
+   * routability check validated (RFC 9853). Bounded.
+   */
+  private validatedPeers: PeerAddress[] = [];
+  /** The source of the datagram being read (for a path_challenge's answer, RFC 9853 5.4). */
+  private source: PeerAddress | undefined;
+  /** The return routability checks we start (RFC 9853 5.1). */
+  private readonly paths = new PathValidation();
   /** The newest (epoch, sequence number) of any record that authenticated (RFC 9146 6). */
   private newestEpoch = -1;
   private newestSequence = -1;
@@ -60,6 +72,7 @@ export class DtlsConnection {
     recordSeq = 0,
   ) {
     this.lastNow = now;
+    this.outgoing = new OutgoingDatagrams(options.maxUnvalidatedHeldBytes);
     this.records = new RecordLayer({ replayWindowSize: options.replayWindowSize, maxHeldBytes: options.maxHeldRecordBytes });
     // RFC 6347 4.2.1: a server's records continue from the ClientHello's record sequence number.
     if (recordSeq > 0) this.records.setNextWriteSequence(0, recordSeq);
@@ -158,6 +171,11 @@ export class DtlsConnection {
     return this.negotiated.connectionId;
   }
 
+  /** Whether both sides negotiated the return routability check (RFC 9853 3). */
+  get returnRoutabilityCheck(): boolean {
+    return this.negotiated.returnRoutabilityCheck;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -187,9 +205,30 @@ export class DtlsConnection {
     return this.peer === undefined ? undefined : { ...this.peer };
   }
 
-  /** Counters: records dropped, replayed, failed authentication; handshake retransmissions. */
-  get stats(): { dropped: number; replayed: number; badMac: number; held: number; retransmissions: number } {
-    return { ...this.records.stats, retransmissions: this.handshake.retransmissions };
+  /**
+   * Counters: records dropped, replayed, failed authentication; handshake retransmissions;
+   * outgoing bytes waiting for the anti-amplification budget of a new peer address, and the
+   * datagrams dropped because more than maxUnvalidatedHeldBytes waited (see datagramsToSend).
+   */
+  get stats(): {
+    dropped: number;
+    replayed: number;
+    badMac: number;
+    held: number;
+    retransmissions: number;
+    unvalidatedHeldBytes: number;
+    unvalidatedDropped: number;
+    pathChallenges: number;
+    pathValidations: number;
+  } {
+    return {
+      ...this.records.stats,
+      retransmissions: this.handshake.retransmissions,
+      unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
+      unvalidatedDropped: this.outgoing.dropped,
+      pathChallenges: this.paths.sent,
+      pathValidations: this.paths.validated,
+    };
   }
 
   /** Sends flight 1 (client only). */
@@ -211,18 +250,33 @@ export class DtlsConnection {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
     if (from !== undefined) this.observeSource(from);
+    const fromPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
     let newest = false;
+    let read = false;
+    this.source = from;
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
       for (const r of this.records.open(datagram)) {
+        if (r.authenticated) read = true;
         if (r.authenticated && this.isNewest(r)) newest = true;
         if (this.currentState === 'closed') return;
         this.onRecord(r);
       }
       this.handshake.processMessages();
     });
-    if (from !== undefined && newest) this.followPeer(from);
+    // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
+    // those [records] that have been discarded": a datagram counts when a record in it
+    // authenticated, so spoofed junk from a victim's address buys nothing.
+    if (fromPeer && read) this.outgoing.credit(datagram.length);
+    if (from !== undefined && newest) this.followPeer(from, datagram.length);
+    this.source = undefined;
+    // RFC 9853 5: the peer is at an unvalidated address and speaks from there: check it (again
+    // every T while it stays unanswered, RFC 9853 5.3).
+    const atPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
+    if (read && atPeer && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && this.paths.due(now)) {
+      this.sendPathChallenge(now);
+    }
   }
 
   /** Sends one datagram of application data (one record; at most 2^14 bytes). */
@@ -254,9 +308,15 @@ export class DtlsConnection {
     this.fail(new DtlsError(description, message));
   }
 
-  /** Datagrams to hand to the socket, each at most the MTU (application data may be larger). */
+  /**
+   * Datagrams to hand to the socket, for the peer's current address (`peerAddress`), each at most
+   * the MTU (application data may be larger). After the peer moved to a new address (RFC 9146 6)
+   * that address is unvalidated: what this returns for it is at most 3 times the bytes received
+   * from it since the move; the rest waits (at most maxUnvalidatedHeldBytes, oldest dropped first)
+   * and comes out of a later call, once the peer sent more from there (RFC 9853, RFC 9000 8).
+   */
   datagramsToSend(): Uint8Array[] {
-    return this.outgoing.splice(0, this.outgoing.length);
+    return this.outgoing.take();
   }
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
@@ -289,7 +349,8 @@ export class DtlsConnection {
 
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
-    if (r.type === ContentType.application_data) this.onApplicationData(r);
+    if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
+    else if (r.type === ContentType.application_data) this.onApplicationData(r);
     else this.handshake.onRecord(r);
   }
 
@@ -302,6 +363,51 @@ export class DtlsConnection {
       // The peer finished before us and its data overtook its Finished: held until ours verifies.
       this.earlyData.push(r.payload);
     }
+  }
+
+  /**
+   * RFC 9853 4-5: a return_routability_check message counts only when both sides negotiated rrc
+   * and it came protected with the current keys; anything else is dropped. A path_challenge is
+   * answered at once with a path_response carrying its cookie (5.4); a path_response with the
+   * cookie of a challenge we sent to the peer's current address validates that address and lifts
+   * the anti-amplification bound. We run the basic check only (5.1): a path_drop answers the
+   * enhanced one and, like an unknown msg_type, is ignored.
+   */
+  private onReturnRoutabilityCheck(r: ReadRecord): void {
+    if (!this.negotiated.returnRoutabilityCheck || !r.authenticated || r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
+    if (this.currentState !== 'established') return;
+    const m = decodeRrcMessage(r.payload);
+    if (m === undefined) return;
+    if (m.type === RrcMessageType.path_challenge) {
+      // 5.4: the answer goes where the challenge came from; we can only address our peer.
+      if (this.source !== undefined && this.peer !== undefined && !samePeer(this.source, this.peer)) return;
+      this.sealFront(encodeRrcMessage(RrcMessageType.path_response, m.cookie));
+    } else if (m.type === RrcMessageType.path_response) {
+      if (!this.outgoing.bounded || this.peer === undefined || !this.paths.answer(m.cookie)) return;
+      this.outgoing.validated();
+      this.rememberValidated(this.peer);
+    }
+  }
+
+  private sendPathChallenge(now: number): void {
+    const cookie = this.options.provider.randomBytes(RRC_COOKIE_LENGTH);
+    this.sealFront(this.paths.challenge(cookie, now));
+  }
+
+  /** A return_routability_check record ahead of what waits (RFC 9853 5.4: not delayed). */
+  private sealFront(message: Uint8Array): void {
+    try {
+      this.outgoing.pushFront(this.records.seal(ContentType.return_routability_check, message));
+    } catch {
+      // Sequence numbers exhausted: nothing more can be sent.
+    }
+  }
+
+  private rememberValidated(address: PeerAddress): void {
+    this.validatedPeers = this.validatedPeers.filter((a) => !samePeer(a, address));
+    this.validatedPeers.push({ address: address.address, port: address.port });
+    // The first address (the handshake's) stays; of the others, the newest few.
+    if (this.validatedPeers.length > 4) this.validatedPeers.splice(1, 1);
   }
 
   private onAlert(r: ReadRecord): void {
@@ -341,7 +447,9 @@ export class DtlsConnection {
    */
   private observeSource(from: PeerAddress): void {
     // Another address later leaves the peer address as it is, unless the datagram proves the move (followPeer).
-    this.peer ??= { address: from.address, port: from.port };
+    if (this.peer !== undefined) return;
+    this.peer = { address: from.address, port: from.port };
+    this.validatedPeers = [this.peer];
   }
 
   /** Whether an authenticated record is newer, in epoch then sequence number, than any before it; remembers it. */
@@ -359,11 +467,23 @@ export class DtlsConnection {
    * it; a genuine record that arrives late from the old address is not the newest and does not
    * move it back. Without a CID the address never moves (see observeSource).
    */
-  private followPeer(from: PeerAddress): void {
+  private followPeer(from: PeerAddress, datagramBytes: number): void {
     const cid = this.negotiated.connectionId;
     if (cid === undefined || cid.receive.length === 0 || this.peer === undefined || samePeer(this.peer, from)) return;
     if (this.currentState === 'closed') return;
     this.peer = { address: from.address, port: from.port };
+    // An authenticated record proves the peer sent it, not that the peer receives at its source:
+    // an on-path attacker can race a copy of it from a victim's address (RFC 9146 6). Until the
+    // new address is validated we send there at most 3x what came from it (RFC 9853 5: "limit
+    // the data sent to the unvalidated address to the anti-amplification limit"). DTLS 1.2
+    // without the RFC 9853 return routability check has no way to validate it, so the bound
+    // stays and grows with what the peer sends from there; with it (both sides negotiated rrc)
+    // a path_response validates the address (receive() sends the path_challenge). Returning to
+    // an address validated before (the handshake's first, or one a check validated) lifts it
+    // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
+    this.paths.reset();
+    if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
+    else this.outgoing.moveToUnvalidated(datagramBytes);
   }
 
   private run(step: () => unknown): void {

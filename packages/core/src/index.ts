@@ -15,6 +15,7 @@ export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
+export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
 
 // Crypto providers and the key schedule
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';

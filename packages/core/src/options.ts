@@ -1,6 +1,7 @@
 import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
+import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
@@ -22,6 +23,12 @@ export interface ResolvedOptions {
   readonly alpnProtocols: readonly string[];
   /** Length of the CID we ask to receive (RFC 9146 3); undefined when CIDs are off. */
   readonly connectionIdLength: number | undefined;
+  /** What makes that CID (the option's `generate`, or serverId + random bytes); undefined when CIDs are off. */
+  readonly connectionIdGenerator: ConnectionIdGenerator | undefined;
+  /** Outgoing bytes held for an unvalidated new peer address (RFC 9146 6) past its 3x budget. */
+  readonly maxUnvalidatedHeldBytes: number;
+  /** Offer (client) or accept (server) the RFC 9853 return routability check; only with connection IDs. */
+  readonly returnRoutabilityCheck: boolean;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -52,12 +59,43 @@ function pskIdentityLimit(value: number | undefined): number {
   return v;
 }
 
-/** RFC 9146 3: opaque cid<0..2^8-1>. */
-function connectionIdLength(option: DtlsOptions['connectionId']): number | undefined {
-  if (option === undefined) return undefined;
+/**
+ * Random bytes a CID keeps after a non-empty server id prefix. RFC 9146 8: a CID is an identifier
+ * seen in the clear for the whole connection, and every identifier brings a risk of linkability;
+ * a CID that is mostly a fixed server id is also guessable by an off-path attacker, who can then
+ * aim forged records at live connections (RFC 9146 7). 4 random bytes (2^32 values) per
+ * connection keep CIDs of one server apart and out of reach of guessing.
+ */
+const MIN_RANDOM_CID_BYTES = 4;
+
+/** RFC 9146 3: opaque cid<0..2^8-1>; the generator, checked once, up front. */
+function connectionIdOption(
+  option: DtlsOptions['connectionId'],
+  provider: CryptoProvider,
+): { length: number | undefined; generator: ConnectionIdGenerator | undefined } {
+  if (option === undefined) return { length: undefined, generator: undefined };
   const n = option.length;
   if (!Number.isInteger(n) || n < 0 || n > 255) throw new RangeError(`connectionId.length must be an integer 0..255 (got ${String(n)})`);
-  return n;
+  const { serverId, generate } = option;
+  if (generate !== undefined) {
+    if (typeof generate !== 'function') throw new TypeError('connectionId.generate must be a function (length) => Uint8Array');
+    if (serverId !== undefined) {
+      throw new TypeError('give connectionId.serverId or connectionId.generate, not both: a custom generator makes the whole CID');
+    }
+    return { length: n, generator: generate };
+  }
+  if (serverId !== undefined && !(serverId instanceof Uint8Array)) throw new TypeError('connectionId.serverId must be a Uint8Array');
+  const prefix = serverId ?? new Uint8Array(0);
+  if (prefix.length > n) {
+    throw new RangeError(`connectionId.serverId (${prefix.length} bytes) is longer than connectionId.length (${n})`);
+  }
+  if (n > 0 && prefix.length > 0 && n - prefix.length < MIN_RANDOM_CID_BYTES) {
+    throw new RangeError(
+      `connectionId.length ${n} leaves ${n - prefix.length} random bytes after the ${prefix.length}-byte serverId; at least ` +
+        `${MIN_RANDOM_CID_BYTES} are needed so a CID cannot be guessed or linked across connections (RFC 9146 7, 8)`,
+    );
+  }
+  return { length: n, generator: defaultConnectionIdGenerator({ serverId: prefix, provider }) };
 }
 
 function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
@@ -90,8 +128,10 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     const n = new TextEncoder().encode(p).length;
     if (n < 1 || n > 255) throw new RangeError(`ALPN protocol name must be 1..255 bytes: ${JSON.stringify(p)}`);
   }
+  const provider = options.provider ?? nodeCryptoProvider;
+  const cid = connectionIdOption(options.connectionId, provider);
   return {
-    provider: options.provider ?? nodeCryptoProvider,
+    provider,
     suites,
     mtu,
     retransmit: options.retransmit ?? {},
@@ -102,7 +142,10 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),
     alpnProtocols: alpn,
-    connectionIdLength: connectionIdLength(options.connectionId),
+    connectionIdLength: cid.length,
+    connectionIdGenerator: cid.generator,
+    returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
+    maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
   };
 }
 

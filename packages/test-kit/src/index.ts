@@ -4,8 +4,9 @@
  */
 export { Rng, createRng } from './rng.js';
 export { VirtualClock } from './virtual-clock.js';
-export type { SimEndpoint } from './endpoint.js';
+export type { SimAddress, SimEndpoint } from './endpoint.js';
 export {
+  DEFAULT_SIM_ADDRESSES,
   SimNetwork,
   type Direction,
   type LinkOptions,

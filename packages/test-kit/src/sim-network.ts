@@ -6,12 +6,23 @@
  * faults ("drop the server's second flight twice"). Time is virtual: `run` jumps from one
  * event (a delivery or an endpoint timer) to the next, so a handshake that backs off for
  * a minute completes in microseconds, and the same seed always gives the same run.
+ *
+ * Each node has a transport address, given to the receiver with every datagram. A node's address
+ * can change mid-run (`rebind`, a NAT rebinding): what it sends then comes from the new address,
+ * and what is addressed to the old one (an endpoint's `peerAddress`, at send time) is lost on
+ * arrival and counted as `unreachable`.
  */
-import type { SimEndpoint } from './endpoint.js';
+import type { SimAddress, SimEndpoint } from './endpoint.js';
 import { Rng } from './rng.js';
 import { VirtualClock } from './virtual-clock.js';
 
-export type { SimEndpoint } from './endpoint.js';
+export type { SimAddress, SimEndpoint } from './endpoint.js';
+
+/** Default addresses: A (the client) and B (the server). */
+export const DEFAULT_SIM_ADDRESSES: Readonly<Record<'A' | 'B', SimAddress>> = {
+  A: { address: '192.0.2.1', port: 40000 },
+  B: { address: '192.0.2.2', port: 5684 },
+};
 
 /** A link direction: datagrams sent by A travel 'AtoB', datagrams sent by B travel 'BtoA'. */
 export type Direction = 'AtoB' | 'BtoA';
@@ -63,6 +74,8 @@ export type SimTraceEvent =
   | { type: 'drop'; time: number; dir: Direction; index: number; size: number; by: 'loss' | 'script' }
   | { type: 'duplicate'; time: number; dir: Direction; index: number; size: number }
   | { type: 'deliver'; time: number; dir: Direction; index: number; size: number }
+  | { type: 'unreachable'; time: number; dir: Direction; index: number; size: number; to: SimAddress }
+  | { type: 'rebind'; time: number; endpoint: 'A' | 'B'; from: SimAddress; to: SimAddress }
   | { type: 'timeout'; time: number; endpoint: 'A' | 'B' };
 
 export interface SimNetworkOptions {
@@ -81,6 +94,8 @@ export interface SimNetworkOptions {
   script?: ScriptHook;
   /** The clock to use (default: a new VirtualClock starting at 0). */
   clock?: VirtualClock;
+  /** The nodes' initial addresses (default DEFAULT_SIM_ADDRESSES). */
+  addresses?: { a?: SimAddress; b?: SimAddress };
   /** Receives every network event; for debugging a failing seed. */
   trace?: (event: SimTraceEvent) => void;
   /**
@@ -104,6 +119,8 @@ export interface LinkStats {
   duplicated: number;
   /** Datagrams larger than the MTU (dropped). */
   oversize: number;
+  /** Datagrams that arrived for an address the receiver no longer has (it rebound since): lost. */
+  unreachable: number;
   /** Bytes of the datagrams emitted. */
   bytesSent: number;
   /** Size of the largest datagram emitted. */
@@ -143,6 +160,14 @@ interface InFlight {
   dir: Direction;
   index: number;
   datagram: Uint8Array;
+  from: SimAddress;
+  to: SimAddress;
+}
+
+/** A datagram's source and destination, fixed when it is sent. */
+interface Route {
+  from: SimAddress;
+  to: SimAddress;
 }
 
 interface ResolvedLink {
@@ -177,7 +202,11 @@ function resolveLink(base: LinkOptions | undefined, override: LinkOptions | unde
 }
 
 function emptyStats(): LinkStats {
-  return { sent: 0, delivered: 0, dropped: 0, duplicated: 0, oversize: 0, bytesSent: 0, largest: 0 };
+  return { sent: 0, delivered: 0, dropped: 0, duplicated: 0, oversize: 0, unreachable: 0, bytesSent: 0, largest: 0 };
+}
+
+function sameAddress(x: SimAddress, y: SimAddress): boolean {
+  return x.address === y.address && x.port === y.port;
 }
 
 const setImmediatePromise = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -197,11 +226,17 @@ export class SimNetwork {
   private readonly pump: () => Promise<void>;
   private inFlight: InFlight[] = [];
   private seq = 0;
+  private readonly addresses: Record<'A' | 'B', SimAddress>;
 
   constructor(options: SimNetworkOptions) {
     this.a = options.a;
     this.b = options.b;
     this.clock = options.clock ?? new VirtualClock();
+    this.addresses = {
+      A: { ...(options.addresses?.a ?? DEFAULT_SIM_ADDRESSES.A) },
+      B: { ...(options.addresses?.b ?? DEFAULT_SIM_ADDRESSES.B) },
+    };
+    if (sameAddress(this.addresses.A, this.addresses.B)) throw new RangeError('SimNetwork: A and B need different addresses');
     this.links = {
       AtoB: resolveLink(options.link, options.aToB),
       BtoA: resolveLink(options.link, options.bToA),
@@ -224,6 +259,26 @@ export class SimNetwork {
     return { AtoB: { ...this.stats.AtoB }, BtoA: { ...this.stats.BtoA } };
   }
 
+  /** A node's current address. */
+  address(endpoint: 'A' | 'B'): SimAddress {
+    return { ...this.addresses[endpoint] };
+  }
+
+  /**
+   * Changes a node's address now, as a NAT that rebinds it: datagrams it sends from now on come
+   * from `to` (default: the same address, the next port), and datagrams in flight to its old
+   * address are lost when they arrive (`unreachable`). Returns the new address.
+   */
+  rebind(endpoint: 'A' | 'B', to?: SimAddress): SimAddress {
+    const from = this.addresses[endpoint];
+    const next: SimAddress = to ? { ...to } : { address: from.address, port: from.port >= 65535 ? 1024 : from.port + 1 };
+    const other = this.addresses[endpoint === 'A' ? 'B' : 'A'];
+    if (sameAddress(next, other) || sameAddress(next, from)) throw new RangeError(`SimNetwork: cannot rebind ${endpoint} to ${next.address}:${next.port}`);
+    this.addresses[endpoint] = next;
+    this.trace?.({ type: 'rebind', time: this.clock.now(), endpoint, from: { ...from }, to: { ...next } });
+    return { ...next };
+  }
+
   /** Datagrams currently in flight. */
   pending(): number {
     return this.inFlight.length;
@@ -231,10 +286,14 @@ export class SimNetwork {
 
   /**
    * Puts a datagram on the wire towards the receiver of `dir`, bypassing faults, the
-   * MTU, the script and the counters: an attacker's or a stray packet.
+   * MTU, the script and the counters: an attacker's or a stray packet. `from` (default: the
+   * sender's address) lets it claim any source address (spoofing).
    */
-  inject(dir: Direction, datagram: Uint8Array, delay = 0): void {
-    this.enqueue(dir, -1, datagram, this.clock.now() + delay);
+  inject(dir: Direction, datagram: Uint8Array, delay = 0, from?: SimAddress): void {
+    const sender = dir === 'AtoB' ? 'A' : 'B';
+    const receiver = dir === 'AtoB' ? 'B' : 'A';
+    const route = { from: { ...(from ?? this.addresses[sender]) }, to: { ...this.addresses[receiver] } };
+    this.enqueue(dir, -1, datagram, this.clock.now() + delay, route);
   }
 
   /** Collects what both endpoints want to send and puts it on the links. */
@@ -293,10 +352,17 @@ export class SimNetwork {
         const item = next.item;
         this.inFlight.splice(next.position, 1);
         const receiver = item.dir === 'AtoB' ? this.b : this.a;
-        // Injected datagrams (index -1) stay out of the counters.
-        if (item.index >= 0) this.stats[item.dir].delivered++;
-        this.trace?.({ type: 'deliver', time: now, dir: item.dir, index: item.index, size: item.datagram.length });
-        receiver.receive(item.datagram, now);
+        const at = this.addresses[item.dir === 'AtoB' ? 'B' : 'A'];
+        if (!sameAddress(item.to, at)) {
+          // Addressed to where the receiver was before it rebound: no one there any more.
+          if (item.index >= 0) this.stats[item.dir].unreachable++;
+          this.trace?.({ type: 'unreachable', time: now, dir: item.dir, index: item.index, size: item.datagram.length, to: item.to });
+        } else {
+          // Injected datagrams (index -1) stay out of the counters.
+          if (item.index >= 0) this.stats[item.dir].delivered++;
+          this.trace?.({ type: 'deliver', time: now, dir: item.dir, index: item.index, size: item.datagram.length });
+          receiver.receive(item.datagram, now, { ...item.from });
+        }
       } else {
         this.trace?.({ type: 'timeout', time: now, endpoint: next.endpoint === this.a ? 'A' : 'B' });
         next.endpoint.handleTimeout(now);
@@ -339,10 +405,17 @@ export class SimNetwork {
   }
 
   private collect(dir: Direction, endpoint: SimEndpoint): void {
-    for (const datagram of endpoint.datagramsToSend()) this.send(dir, datagram);
+    const datagrams = endpoint.datagramsToSend();
+    if (datagrams.length === 0) return;
+    // Where they go: the endpoint's idea of its peer's address when it has one, else the peer's address.
+    const route = {
+      from: { ...this.addresses[dir === 'AtoB' ? 'A' : 'B'] },
+      to: { ...(endpoint.peerAddress ?? this.addresses[dir === 'AtoB' ? 'B' : 'A']) },
+    };
+    for (const datagram of datagrams) this.send(dir, datagram, route);
   }
 
-  private send(dir: Direction, datagram: Uint8Array): void {
+  private send(dir: Direction, datagram: Uint8Array, route: Route): void {
     const stats = this.stats[dir];
     const link = this.links[dir];
     const index = stats.sent;
@@ -366,7 +439,7 @@ export class SimNetwork {
       return;
     }
     if (decision === 'deliver') {
-      this.transmit(dir, index, copy);
+      this.transmit(dir, index, copy, route);
       return;
     }
     if (decision.length === 0) {
@@ -374,11 +447,11 @@ export class SimNetwork {
       this.trace?.({ type: 'drop', time: now, dir, index, size: datagram.length, by: 'script' });
       return;
     }
-    for (const replacement of decision) this.transmit(dir, index, replacement.slice());
+    for (const replacement of decision) this.transmit(dir, index, replacement.slice(), route);
   }
 
   /** Applies the link's random faults to one datagram and schedules its deliveries. */
-  private transmit(dir: Direction, index: number, datagram: Uint8Array): void {
+  private transmit(dir: Direction, index: number, datagram: Uint8Array, route: Route): void {
     const link = this.links[dir];
     const rng = this.rngs[dir];
     const stats = this.stats[dir];
@@ -388,12 +461,12 @@ export class SimNetwork {
       this.trace?.({ type: 'drop', time: now, dir, index, size: datagram.length, by: 'loss' });
       return;
     }
-    this.enqueue(dir, index, datagram, now + this.delay(link, rng));
+    this.enqueue(dir, index, datagram, now + this.delay(link, rng), route);
     if (rng.chance(link.duplicate)) {
       stats.duplicated++;
       this.trace?.({ type: 'duplicate', time: now, dir, index, size: datagram.length });
       // The copy gets its own delay, so it may arrive before or long after the original.
-      this.enqueue(dir, index, datagram, now + this.delay(link, rng));
+      this.enqueue(dir, index, datagram, now + this.delay(link, rng), route);
     }
   }
 
@@ -401,7 +474,7 @@ export class SimNetwork {
     return link.latency + (rng.chance(link.reorder) ? rng.range(1, Math.floor(link.reorderDelay)) : 0);
   }
 
-  private enqueue(dir: Direction, index: number, datagram: Uint8Array, deliverAt: number): void {
-    this.inFlight.push({ deliverAt, seq: this.seq++, dir, index, datagram });
+  private enqueue(dir: Direction, index: number, datagram: Uint8Array, deliverAt: number, route: Route): void {
+    this.inFlight.push({ deliverAt, seq: this.seq++, dir, index, datagram, from: route.from, to: route.to });
   }
 }

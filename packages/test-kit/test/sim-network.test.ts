@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimNetwork, type SimNetworkOptions, type SimTraceEvent } from '../src/index.js';
+import { DEFAULT_SIM_ADDRESSES, SimNetwork, type SimAddress, type SimEndpoint, type SimNetworkOptions, type SimTraceEvent } from '../src/index.js';
 import { Pinger, Ponger, type PongerOptions } from './fake-endpoint.js';
 
 function setup(
@@ -195,5 +195,101 @@ describe('SimNetwork', () => {
   it('rejects invalid link options', () => {
     expect(() => setup(1, { link: { loss: 2 } })).toThrow(RangeError);
     expect(() => setup(1, { link: { mtu: 0 } })).toThrow(RangeError);
+  });
+});
+
+/** A node that records the source of what it receives and sends to an address of its choosing. */
+class AddressedNode implements SimEndpoint {
+  readonly got: { text: string; from: SimAddress | undefined }[] = [];
+  peerAddress: SimAddress | undefined;
+  private readonly outbox: Uint8Array[] = [];
+
+  queue(text: string): void {
+    this.outbox.push(new TextEncoder().encode(text));
+  }
+
+  receive(datagram: Uint8Array, _now: number, from?: SimAddress): void {
+    this.got.push({ text: new TextDecoder().decode(datagram), from });
+  }
+
+  datagramsToSend(): Uint8Array[] {
+    return this.outbox.splice(0);
+  }
+
+  nextTimeout(): number | undefined {
+    return undefined;
+  }
+
+  handleTimeout(): void {}
+}
+
+describe('SimNetwork addresses and NAT rebinding', () => {
+  it('gives every datagram its source address; after a rebind the peer sees the new one', async () => {
+    const a = new AddressedNode();
+    const b = new AddressedNode();
+    const net = new SimNetwork({ a, b });
+    expect(net.address('A')).toEqual(DEFAULT_SIM_ADDRESSES.A);
+    a.queue('one');
+    await net.run();
+    const moved = net.rebind('A');
+    expect(moved).toEqual({ address: DEFAULT_SIM_ADDRESSES.A.address, port: DEFAULT_SIM_ADDRESSES.A.port + 1 });
+    a.queue('two');
+    await net.run();
+    expect(b.got).toEqual([
+      { text: 'one', from: DEFAULT_SIM_ADDRESSES.A },
+      { text: 'two', from: moved },
+    ]);
+    b.queue('back');
+    await net.run();
+    expect(a.got).toEqual([{ text: 'back', from: DEFAULT_SIM_ADDRESSES.B }]);
+  });
+
+  it('loses what is addressed to the old address (the NAT mapping is gone) and counts it as unreachable', async () => {
+    const a = new AddressedNode();
+    const b = new AddressedNode();
+    const trace: SimTraceEvent[] = [];
+    const net = new SimNetwork({ a, b, trace: (e) => trace.push(e) });
+    b.peerAddress = net.address('A');
+    b.queue('before');
+    await net.run();
+    const moved = net.rebind('A', { address: '198.51.100.1', port: 61000 });
+    // B still answers the old address: lost.
+    b.queue('to the old mapping');
+    let result = await net.run();
+    expect(a.got.map((g) => g.text)).toEqual(['before']);
+    expect(result.stats.BtoA).toMatchObject({ sent: 2, delivered: 1, unreachable: 1, dropped: 0 });
+    // Once B follows the peer, it arrives.
+    b.peerAddress = moved;
+    b.queue('to the new mapping');
+    result = await net.run();
+    expect(a.got.map((g) => g.text)).toEqual(['before', 'to the new mapping']);
+    expect(result.stats.BtoA).toMatchObject({ sent: 3, delivered: 2, unreachable: 1 });
+    expect(trace.filter((e) => e.type === 'rebind')).toHaveLength(1);
+    expect(trace.filter((e) => e.type === 'unreachable')).toHaveLength(1);
+  });
+
+  it('a datagram already in flight to a node that rebinds is lost on arrival', async () => {
+    const a = new AddressedNode();
+    const b = new AddressedNode();
+    const net = new SimNetwork({ a, b, link: { latency: 50 } });
+    b.queue('in flight');
+    net.flush();
+    net.rebind('A');
+    const result = await net.run();
+    expect(a.got).toEqual([]);
+    expect(result.stats.BtoA.unreachable).toBe(1);
+  });
+
+  it('injects from a spoofed source address; refuses a rebind onto the other node or the same address', async () => {
+    const a = new AddressedNode();
+    const b = new AddressedNode();
+    const net = new SimNetwork({ a, b });
+    const spoofed = { address: '203.0.113.66', port: 4444 };
+    net.inject('AtoB', new TextEncoder().encode('forged'), 0, spoofed);
+    await net.run();
+    expect(b.got).toEqual([{ text: 'forged', from: spoofed }]);
+    expect(() => net.rebind('A', net.address('B'))).toThrow(RangeError);
+    expect(() => net.rebind('A', net.address('A'))).toThrow(RangeError);
+    expect(() => new SimNetwork({ a, b, addresses: { a: DEFAULT_SIM_ADDRESSES.B } })).toThrow(RangeError);
   });
 });

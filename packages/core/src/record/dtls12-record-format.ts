@@ -1,5 +1,5 @@
 import { aeadAdditionalData } from './aead-nonce.js';
-import { isKnownContentType } from './content-type.js';
+import { isRecordContentType } from './content-type.js';
 import type { RawRecord } from './datagram.js';
 import type { InnerRecord, RecordFormat } from './record-format.js';
 import {
@@ -47,7 +47,7 @@ export const DTLS12_RECORD_FORMAT: RecordFormat = {
   // RFC 6347 4.1: {254, 253}; a client's first ClientHello record may carry DTLS 1.0's {254, 255}.
   // RFC 6347 4.1.2.7: a record of an unknown content type is invalid.
   accepts(header: RecordHeader): boolean {
-    return (header.version === DTLS_1_2_VERSION || header.version === DTLS_1_0_VERSION) && isKnownContentType(header.type);
+    return (header.version === DTLS_1_2_VERSION || header.version === DTLS_1_0_VERSION) && isRecordContentType(header.type);
   },
 
   encodeHeader(header: RecordHeader, out: Uint8Array, offset: number): void {

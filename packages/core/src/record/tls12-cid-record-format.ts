@@ -1,7 +1,7 @@
 import { bytesEqual } from '../bytes.js';
 import { writeEpochAndSequence } from './aead-nonce.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
-import { ContentType, isKnownContentType } from './content-type.js';
+import { ContentType, isRecordContentType } from './content-type.js';
 import type { RawRecord } from './datagram.js';
 import type { InnerRecord, RecordFormat } from './record-format.js';
 import { DTLS_1_2_VERSION, MAX_CIPHERTEXT_LENGTH } from './record-header.js';
@@ -144,7 +144,7 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
       while (i >= 0 && plaintext[i] === 0) i--;
       if (i < 0) return undefined;
       const type = plaintext[i] ?? 0;
-      if (!isKnownContentType(type)) return undefined;
+      if (!isRecordContentType(type)) return undefined;
       return { type, payload: plaintext.subarray(0, i) };
     },
   };

@@ -22,6 +22,8 @@ export interface NegotiatedParameters {
    * asked for (ours carry it). An empty one means plain DTLS 1.2 records in that direction.
    */
   connectionId: { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined;
+  /** Both sides exchanged the rrc extension (RFC 9853 3): return routability checks may run. */
+  returnRoutabilityCheck: boolean;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -39,5 +41,6 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     authorized: false,
     authorizationError: undefined,
     connectionId: undefined,
+    returnRoutabilityCheck: false,
   };
 }

@@ -7,7 +7,7 @@ import { DTLS_1_2 } from '../protocol-version.js';
 import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
-import { randomConnectionId } from '../common/connection-id.js';
+import { newConnectionId } from '../common/connection-id.js';
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -18,7 +18,8 @@ export class ClientHandshake extends HandshakeEngine {
   readonly role = 'client';
   readonly negotiated: NegotiatedParameters;
   private current: ClientState = idle('start');
-  private readonly firstHello: ClientHello;
+  private readonly clientRandom: Uint8Array;
+  private readonly config: ResolvedClientOptions;
   private readonly context: ClientContext;
 
   constructor(
@@ -27,18 +28,9 @@ export class ClientHandshake extends HandshakeEngine {
     now: number,
   ) {
     super(host, config, now);
-    const clientRandom = config.provider.randomBytes(32);
-    this.negotiated = emptyNegotiation(clientRandom, config.servername);
-    this.firstHello = {
-      clientVersion: DTLS_1_2,
-      random: clientRandom,
-      sessionId: new Uint8Array(0),
-      cookie: new Uint8Array(0),
-      cipherSuites: config.suites.map((s) => s.id),
-      compressionMethods: [0],
-      // The CID is chosen once: a ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
-      extensions: clientHelloExtensions(config, randomConnectionId(config)),
-    };
+    this.clientRandom = config.provider.randomBytes(32);
+    this.config = config;
+    this.negotiated = emptyNegotiation(this.clientRandom, config.servername);
     this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
       this.current = next;
     });
@@ -51,7 +43,18 @@ export class ClientHandshake extends HandshakeEngine {
   /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
   start(now: number): void {
     this.startDeadline(now);
-    this.current = sendClientHello(this.context, this.firstHello, 0);
+    const firstHello: ClientHello = {
+      clientVersion: DTLS_1_2,
+      random: this.clientRandom,
+      sessionId: new Uint8Array(0),
+      cookie: new Uint8Array(0),
+      cipherSuites: this.config.suites.map((s) => s.id),
+      compressionMethods: [0],
+      // The CID is chosen once, here (a failing generator fails connect(), not the constructor): a
+      // ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
+      extensions: clientHelloExtensions(this.config, newConnectionId(this.config)),
+    };
+    this.current = sendClientHello(this.context, firstHello, 0);
   }
 
   /**

@@ -20,6 +20,8 @@ export enum ExtensionType {
   session_ticket = 35,
   /** RFC 9146 3 */
   connection_id = 54,
+  /** RFC 9853 3 (return routability check) */
+  rrc = 61,
   /** RFC 5746 3.2 */
   renegotiation_info = 0xff01,
 }

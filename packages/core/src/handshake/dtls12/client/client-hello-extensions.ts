@@ -7,6 +7,7 @@ import type { Extension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
 import { namedGroupId } from '../../extensions/named-group.js';
 import { encodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
+import { encodeRrc } from '../../extensions/rrc.js';
 import { encodeServerName } from '../../extensions/server-name.js';
 import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
@@ -36,6 +37,8 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
   }
   if (receiveConnectionId !== undefined) {
     ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveConnectionId) }); // RFC 9146 3
+    // RFC 9853 3: offered only with connection_id.
+    if (c.returnRoutabilityCheck) ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
   }
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4

@@ -4,6 +4,7 @@ import { cipherSuiteById } from '../../../suites/registry.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { decodeConnectionId } from '../../extensions/connection-id.js';
 import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
+import { decodeRrc } from '../../extensions/rrc.js';
 import { decodeAlpn } from '../../extensions/alpn.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
@@ -110,6 +111,13 @@ export class WaitServerHello implements ClientState {
       n.connectionId = { receive, send: decodeConnectionId(cid.data) };
       // The server's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
       cx.records.expectReadFormat(recordFormatForConnectionId(receive));
+    }
+    const rrc = findExtension(sh.extensions, ExtensionType.rrc);
+    if (rrc) {
+      decodeRrc(rrc.data);
+      // RFC 9853 3: a server MUST NOT answer rrc without connection_id.
+      if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
+      n.returnRoutabilityCheck = true;
     }
     n.suite = suite;
     n.serverRandom = sh.random;

@@ -5,7 +5,8 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { decodeAlpn, encodeAlpn } from '../../extensions/alpn.js';
 import { decodeConnectionId, encodeConnectionId } from '../../extensions/connection-id.js';
-import { randomConnectionId } from '../../common/connection-id.js';
+import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
+import { newConnectionId } from '../../common/connection-id.js';
 import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
@@ -112,13 +113,21 @@ export class WaitClientHello implements ServerState {
       ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
     }
     if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
-    const receiveCid = randomConnectionId(config);
+    // Our CID is made only for a client that offered the extension (a custom generator may keep state).
+    const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
     if (offeredCid !== undefined && receiveCid !== undefined) {
       // RFC 9146 3: answered only when the client offered it; ours carries the CID we want to receive.
       n.connectionId = { receive: receiveCid, send: offeredCid };
       ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
       // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
       cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
+      // RFC 9853 3: rrc is answered only with connection_id, and only when we want it too.
+      const rrc = findExtension(ch.extensions, ExtensionType.rrc);
+      if (rrc) decodeRrc(rrc.data);
+      if (rrc && config.returnRoutabilityCheck) {
+        n.returnRoutabilityCheck = true;
+        ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
+      }
     }
     const flight: FlightMessage[] = [];
     const shBody = encodeServerHello({
