@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBlockingServer, type BlockingServer, type RemoteAddressInfo } from '../src/index.js';
+import { EngineClient } from './engine-client.js';
+import { fixture, serverCredentials, until } from './helpers.js';
+
+let server: BlockingServer | undefined;
+let client: EngineClient | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+interface Where {
+  address: string;
+  port: number;
+  family: string;
+  changes: { current: RemoteAddressInfo; previous: RemoteAddressInfo }[];
+  cid: string | null;
+}
+
+async function start(connectionId: { length: number } | undefined): Promise<number> {
+  server = createBlockingServer({
+    handler: fixture('cid-handler.mjs'),
+    credentials: serverCredentials,
+    maxThreads: 2,
+    options: connectionId === undefined ? {} : { connectionId },
+  });
+  return (await server.listen(0, '127.0.0.1')).port;
+}
+
+describe('blocking server: connection IDs (RFC 9146) route records whatever their source', () => {
+  it('a client whose port changes keeps its session; the connection follows it and says so, on both threads', async () => {
+    const port = await start({ length: 8 });
+    const moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
+    server!.on('remoteAddressChange', (current, previous) => moves.push([current, previous]));
+    client = await EngineClient.open(port, { connectionIdLength: 4 });
+    await client.handshake();
+    const ports = [client.localPort];
+    client.send('hello');
+    expect(await client.recv()).toBe('hello');
+    for (let i = 1; i <= 3; i++) {
+      // A NAT rebinding: the same session from a new port. Its CID record reaches the connection,
+      // which authenticates it and moves the peer there; the echo comes back to the new port.
+      ports.push(await client.rebind());
+      client.send(`after rebind ${i}`);
+      expect(await client.recv()).toBe(`after rebind ${i}`);
+    }
+    client.send('where');
+    const where = JSON.parse(await client.recv()) as Where;
+    expect(where.cid).toMatch(/^[0-9a-f]{16}$/);
+    expect(where.port).toBe(ports[3]);
+    expect(where.family).toBe('IPv4');
+    expect(where.changes.map((c) => [c.previous.port, c.current.port])).toEqual([
+      [ports[0], ports[1]],
+      [ports[1], ports[2]],
+      [ports[2], ports[3]],
+    ]);
+    expect(moves.map(([c, p]) => [p.port, c.port])).toEqual([
+      [ports[0], ports[1]],
+      [ports[1], ports[2]],
+      [ports[2], ports[3]],
+    ]);
+    expect(moves[0]?.[0]).toEqual({ address: '127.0.0.1', family: 'IPv4', port: ports[1] });
+    expect(server!.stats.addressChanges).toBe(3);
+    console.log(`blocking CID: 3 rebinds followed, remote now 127.0.0.1:${where.port}, CID ${where.cid}`);
+    client.close();
+    client = undefined;
+    await until(() => server!.stats.completed === 1, 5000, 'the connection to end');
+  });
+
+  it('a CID of 0 bytes on our side (peer sends none to us) leaves routing by address only', async () => {
+    const port = await start({ length: 0 });
+    client = await EngineClient.open(port, { connectionIdLength: 4 });
+    await client.handshake();
+    client.send('where');
+    const where = JSON.parse(await client.recv()) as Where;
+    expect(where.cid).toBe('');
+    await client.rebind();
+    client.send('lost');
+    await expect(client.recv(1500)).rejects.toThrow(/timed out/);
+  });
+
+  it('without CIDs the same rebinding loses the session (the new port is a stranger)', async () => {
+    const port = await start(undefined);
+    client = await EngineClient.open(port);
+    await client.handshake();
+    client.send('hello');
+    expect(await client.recv()).toBe('hello');
+    await client.rebind();
+    client.send('lost');
+    await expect(client.recv(1500)).rejects.toThrow(/timed out/);
+    expect(server!.stats.addressChanges).toBe(0);
+  });
+});
