@@ -70,6 +70,41 @@ describe('blocking server: connection IDs (RFC 9146) route records whatever thei
     await until(() => server!.stats.completed === 1, 5000, 'the connection to end');
   });
 
+  it("a peer that moves to an address another connection holds does not take that connection's address entry", async () => {
+    const port = await start({ length: 8 });
+    const moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
+    server!.on('remoteAddressChange', (current, previous) => moves.push([current, previous]));
+    const a = await EngineClient.open(port, { connectionIdLength: 4 });
+    const b = await EngineClient.open(port, { connectionIdLength: 4 });
+    try {
+      await a.handshake();
+      await b.handshake();
+      const aPort = a.localPort;
+      const bPort = b.localPort;
+      // A's next record comes from B's address and port (a NAT reused the port): A follows it.
+      a.borrow(b.socketInUse);
+      a.send('a moved');
+      expect(await a.recv()).toBe('a moved');
+      expect(moves.map(([c, p]) => [p.port, c.port])).toEqual([[aPort, bPort]]);
+      b.send('b still here');
+      expect(await b.recv()).toBe('b still here');
+      // B's address is still B's: its own ClientHello again is stale there (had A taken the entry,
+      // it would count as a restarted client of A's and replace A once its cookie verified).
+      const hello = b.sent.filter((d) => d[0] === 22 && d[13] === 1).at(-1);
+      expect(hello).toBeDefined();
+      if (hello) b.raw(hello);
+      await until(() => server!.stats.staleClientHellos === 1, 5000, 'the ClientHello to be dropped as stale');
+      expect(server!.stats.replaced).toBe(0);
+      b.send('where');
+      const where = JSON.parse(await b.recv()) as Where;
+      expect(where.port).toBe(bPort);
+      expect(where.changes).toEqual([]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('a CID of 0 bytes on our side (peer sends none to us) leaves routing by address only', async () => {
     const port = await start({ length: 0 });
     client = await EngineClient.open(port, { connectionIdLength: 4 });

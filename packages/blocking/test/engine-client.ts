@@ -17,6 +17,8 @@ export class EngineClient {
   private readonly inbox: Uint8Array[] = [];
   private readonly events: DtlsEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Our own sockets no longer in use (closed with us). */
+  private readonly own: Socket[] = [];
   private waiter: (() => void) | undefined;
 
   private constructor(
@@ -49,6 +51,17 @@ export class EngineClient {
     old.removeAllListeners('message');
     old.close();
     return this.localPort;
+  }
+
+  /** Sends from (and also listens on) `socket`, someone else's: a NAT that gave our new mapping a port another peer had. */
+  borrow(socket: Socket): void {
+    this.own.push(this.socket);
+    this.socket = socket;
+    this.listen(socket);
+  }
+
+  get socketInUse(): Socket {
+    return this.socket;
   }
 
   private listen(socket: Socket): void {
@@ -142,7 +155,15 @@ export class EngineClient {
       for (const d of this.engine.datagramsToSend()) this.socket.send(d, this.serverPort, '127.0.0.1');
     }
     this.socket.removeAllListeners('message');
-    setTimeout(() => this.socket.close(), 50).unref();
+    for (const s of [this.socket, ...this.own]) {
+      setTimeout(() => {
+        try {
+          s.close();
+        } catch {
+          // Closed already (a borrowed socket's owner closed it).
+        }
+      }, 50).unref();
+    }
   }
 }
 
