@@ -109,6 +109,13 @@ export class EngineClient {
     }
   }
 
+  /** Sends the ClientHello and waits for `count` datagrams back (then, e.g., detach() to abandon the handshake). */
+  async start(count: number, timeoutMs = 5000): Promise<void> {
+    this.engine.connect(performance.now());
+    this.flush();
+    await this.until(() => (this.received >= count ? true : undefined), timeoutMs, `${count} datagrams from the server`);
+  }
+
   /** Sends the ClientHello; resolves once the handshake completed. */
   async handshake(timeoutMs = 10_000): Promise<void> {
     this.engine.connect(performance.now());

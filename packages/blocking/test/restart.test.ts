@@ -53,6 +53,29 @@ describe('blocking server: restart detection (RFC 6347 4.2.8)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a client that restarts in the middle of its handshake is not held up by the abandoned one', async () => {
+    const { port, errors, replaced } = await start();
+    const first = await EngineClient.open(port);
+    clients.push(first);
+    // The HelloVerifyRequest comes back, the ClientHello with the cookie goes out, the worker's
+    // flight (ServerHello ... ServerHelloDone) comes back; then the client loses its state. (Were
+    // that flight still on its way, the new client could take its ServerHello for its own: it
+    // answers the same message_seq. The old worker's next retransmission is 1 s away.)
+    await first.start(2);
+    const socket = first.detach();
+    clients.splice(0);
+    expect(server!.stats.handshakes).toBe(1);
+    const second = await EngineClient.open(port, { socket });
+    clients.push(second);
+    await second.handshake(5000);
+    second.send('fresh');
+    expect(await second.recv()).toBe('fresh');
+    expect(replaced.length).toBe(1);
+    await until(() => server!.stats.completed === 1, 5000, 'the abandoned handshake to end');
+    expect(server!.stats.evicted).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it("an established connection's own ClientHello, again, is dropped; the session goes on", async () => {
     const { port, errors, replaced } = await start();
     const c = await EngineClient.open(port);
