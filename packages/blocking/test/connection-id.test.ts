@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBlockingServer, type BlockingServer, type RemoteAddressInfo } from '../src/index.js';
+import { createBlockingServer, runBlockingClient, type BlockingServer, type RemoteAddressInfo } from '../src/index.js';
 import { EngineClient } from './engine-client.js';
-import { fixture, serverCredentials, until } from './helpers.js';
+import { clientCredentials, fixture, serverCredentials, until } from './helpers.js';
 
 let server: BlockingServer | undefined;
 let client: EngineClient | undefined;
@@ -103,6 +103,18 @@ describe('blocking server: connection IDs (RFC 9146) route records whatever thei
       a.close();
       b.close();
     }
+  });
+
+  it("the connectionId option reaches both workers' engines (blocking client and server)", async () => {
+    const port = await start({ length: 8 });
+    const r = await runBlockingClient<{ send: number | null; receive: number | null; serverCid: string | null }>({
+      handler: fixture('cid-client.mjs'),
+      port,
+      credentials: clientCredentials,
+      options: { connectionId: { length: 4 } },
+    });
+    // The client puts the server's 8-byte CID in its records and asked for 4-byte ones (RFC 9146 3).
+    expect(r).toEqual({ send: 8, receive: 4, serverCid: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 
   it('a CID of 0 bytes on our side (peer sends none to us) leaves routing by address only', async () => {
