@@ -1,8 +1,31 @@
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, type DtlsConnection } from '@dtls-kit/core';
+import { AlertDescription, samePeer, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
 import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
-import { C, type Link } from './ring.js';
+import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
+
+/** A peer's transport address, as node:net's AddressInfo names it. */
+export interface RemoteAddressInfo {
+  readonly address: string;
+  readonly family: 'IPv4' | 'IPv6';
+  readonly port: number;
+}
+
+export interface BlockingConnectionEvents {
+  /**
+   * The peer's address moved (RFC 9146 6: an authenticated record, newer than any before it,
+   * came from another address; only with a non-empty receive connection ID): remoteAddress,
+   * remotePort and remoteFamily now say `current`, and datagrams go there. Emitted from inside
+   * recv() (or send()), in the worker.
+   */
+  remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+}
+
+function remoteInfo(address: string, port: number): RemoteAddressInfo {
+  return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+}
 
 export interface CipherInfo {
   /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
@@ -28,8 +51,18 @@ const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the 
  * A DTLS connection as a handler sees it, inside a worker: every call blocks this worker only
  * (Atomics.wait on the connection's inbound ring, with the engine's next timer as the timeout).
  */
-export class BlockingConnection {
+export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   private readonly queue: Uint8Array[] = [];
+  /** The peer's address (the engine's peerAddress, as last seen). */
+  private remote: RemoteAddressInfo;
+  /** The source of the inbound datagrams being read (the main thread's SOURCE frames say when it changes). */
+  private source: PeerAddress;
+  /** Whether `source` is the peer's address: then a datagram cannot move it, and nothing is checked. */
+  private sourceIsPeer = true;
+  /** Frames for the main thread that did not fit in the outbound ring yet (sent before any datagram). */
+  private readonly controls: { kind: Frame; data: Uint8Array }[] = [];
+  /** Address moves to emit once the pump is done. */
+  private readonly moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   private closed = false;
   private established = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
@@ -44,9 +77,35 @@ export class BlockingConnection {
   constructor(
     private readonly conn: DtlsConnection,
     private readonly link: Link,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-  ) {}
+    remoteAddress: string,
+    remotePort: number,
+  ) {
+    super();
+    this.remote = remoteInfo(remoteAddress, remotePort);
+    this.source = this.remote;
+    // RFC 6347 4.2.8: the main thread tells a restarted client's new ClientHello from a
+    // retransmission of this one by its client random (a server's engine has it from the start).
+    const random = conn.clientRandom;
+    if (random !== undefined) this.controls.push({ kind: Frame.CLIENT_RANDOM, data: random });
+  }
+
+  /** The peer's address; follows the peer when it moves (see 'remoteAddressChange'). */
+  get remoteAddress(): string {
+    return this.remote.address;
+  }
+
+  get remotePort(): number {
+    return this.remote.port;
+  }
+
+  get remoteFamily(): 'IPv4' | 'IPv6' {
+    return this.remote.family;
+  }
+
+  /** The connection IDs negotiated (RFC 9146): `receive` in the records the peer sends, `send` in ours; undefined without. */
+  get connectionId(): { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined {
+    return this.conn.connectionId;
+  }
 
   get cipher(): CipherInfo | undefined {
     const suite = this.conn.cipherSuite;
@@ -159,16 +218,35 @@ export class BlockingConnection {
     const seen = Atomics.load(ctrl, C.IN_SEQ);
     const handshaking = !this.established && !this.closed;
     const step = this.conn.handshakeState;
+    if (Atomics.load(ctrl, C.STOP) === STOP_SILENT) {
+      // Replaced by the peer's new connection (RFC 6347 4.2.8: the client restarted and proved its
+      // address with a new cookie): that peer has no state for this one, so nothing more is sent.
+      while (inbound.pop() !== undefined);
+      this.closed = true;
+      return seen;
+    }
     if (handshaking && phaseOf(Atomics.load(ctrl, C.HANDSHAKE)) === Phase.EVICTED) {
       // The server gave this handshake's place to another client: end it with a fatal alert, still
       // in epoch 0 (RFC 5246 7.2.2), as a refusal would. What the peer sent meanwhile is moot.
       while (inbound.pop() !== undefined);
       this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
     } else {
-      // The server's router sent here only what came from this peer's address (a client's socket is
-      // connected to it): that address goes with every datagram, for the engine to judge.
-      const from = { address: this.remoteAddress, port: this.remotePort };
-      for (let d = inbound.pop(); d; d = inbound.pop()) this.conn.receive(d, now(), from);
+      // Every datagram goes with its source, for the engine to judge (RFC 9146 6): the peer's
+      // address unless the main thread said otherwise (a CID-routed record from elsewhere; a
+      // client's socket is connected to its server, so it never does).
+      for (let d = inbound.pop(); d; d = inbound.pop()) {
+        if (inbound.lastKind === Frame.SOURCE) {
+          const from = decodeRemote(d);
+          if (from !== undefined) {
+            this.source = from;
+            this.sourceIsPeer = samePeer(from, this.remote);
+          }
+          continue;
+        }
+        this.conn.receive(d, now(), this.source);
+        // Only a datagram from another address can move the peer: the common case checks nothing.
+        if (!this.sourceIsPeer) this.followPeer();
+      }
     }
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
@@ -177,8 +255,13 @@ export class BlockingConnection {
       switch (e.type) {
         case 'handshake-complete':
           // The main thread may have evicted the handshake in the same instant: its decision stands.
-          if (markEstablished(ctrl)) this.established = true;
-          else this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
+          if (markEstablished(ctrl)) {
+            this.established = true;
+            // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
+            // the main thread's table knows it.
+            const cid = this.conn.connectionId;
+            if (cid !== undefined && cid.receive.length > 0) this.controls.push({ kind: Frame.CONNECTION_ID, data: cid.receive });
+          } else this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
           break;
         case 'data':
           this.queue.push(e.data);
@@ -193,6 +276,13 @@ export class BlockingConnection {
       }
     }
     let sent = false;
+    // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
+    while (this.controls.length > 0) {
+      const c = this.controls[0];
+      if (c === undefined || !outbound.push(c.data, c.kind)) break;
+      this.controls.shift();
+      sent = true;
+    }
     for (const d of this.conn.datagramsToSend()) {
       if (outbound.push(d)) sent = true;
       else Atomics.add(ctrl, C.OUT_DROPPED, 1);
@@ -208,7 +298,23 @@ export class BlockingConnection {
       if (moved) sent = true;
     }
     if (sent) this.link.bump(C.OUT_SEQ);
+    // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
+    while (this.moves.length > 0) {
+      const move = this.moves.shift();
+      if (move) this.emit('remoteAddressChange', move[0], move[1]);
+    }
     return seen;
+  }
+
+  /** After a datagram from another address: whether the engine moved the peer there (RFC 9146 6). */
+  private followPeer(): void {
+    const peer = this.conn.peerAddress;
+    if (peer === undefined || samePeer(peer, this.remote)) return;
+    const previous = this.remote;
+    this.remote = remoteInfo(peer.address, peer.port);
+    this.sourceIsPeer = samePeer(this.source, this.remote);
+    this.controls.push({ kind: Frame.REMOTE, data: encodeRemote(peer.address, peer.port) });
+    this.moves.push([this.remote, previous]);
   }
 }
 

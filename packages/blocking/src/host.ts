@@ -2,17 +2,29 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evictIfUnchanged, Phase, phaseOf, stepsOf } from './handshake-word.js';
-import { allocateLink, C, Link } from './ring.js';
+import { allocateLink, C, encodeRemote, Frame, Link, STOP_CLOSE, STOP_SILENT } from './ring.js';
+
+/** What the worker tells the main thread besides datagrams (see Frame). */
+export type ControlHandler = (kind: number, data: Uint8Array) => void;
 
 /** The main thread's end of one connection's link: feeds the inbound ring, watches the outbound one. */
 export class HostLink extends Link {
   private finished = false;
   private stepsSeen = 0;
   private lastStep: number;
+  /** The source of the last datagram queued, as the worker knows it (its task's remote at first). */
+  private sourceAddress: string | undefined;
+  private sourcePort = 0;
 
   constructor(ringBytes: number, now: number = performance.now()) {
     super(allocateLink(ringBytes));
     this.lastStep = now;
+  }
+
+  /** The source the worker takes for datagrams until told otherwise (the remote of its task). */
+  setSource(address: string, port: number): void {
+    this.sourceAddress = address;
+    this.sourcePort = port;
   }
 
   /**
@@ -44,8 +56,20 @@ export class HostLink extends Link {
     return true;
   }
 
-  /** Queues a datagram for the worker and wakes it; false (dropped, counted) when the ring is full. */
-  deliver(datagram: Uint8Array): boolean {
+  /**
+   * Queues a datagram for the worker and wakes it; false (dropped, counted) when the ring is full.
+   * With `from`, the worker learns the datagram's source: a SOURCE frame goes first only when it
+   * differs from the last one's (a CID-routed record from a new address, RFC 9146 6).
+   */
+  deliver(datagram: Uint8Array, from?: { readonly address: string; readonly port: number }): boolean {
+    if (from !== undefined && (from.port !== this.sourcePort || from.address !== this.sourceAddress)) {
+      if (!this.inbound.push(encodeRemote(from.address, from.port), Frame.SOURCE)) {
+        Atomics.add(this.ctrl, C.IN_DROPPED, 1);
+        return false;
+      }
+      this.sourceAddress = from.address;
+      this.sourcePort = from.port;
+    }
     if (!this.inbound.push(datagram)) {
       Atomics.add(this.ctrl, C.IN_DROPPED, 1);
       return false;
@@ -54,8 +78,13 @@ export class HostLink extends Link {
     return true;
   }
 
-  /** Hands every datagram the worker queues to `send`, until finish(). Atomics.waitAsync, no postMessage. */
-  watch(send: (datagram: Uint8Array) => void): void {
+  /**
+   * Hands every datagram the worker queues to `send`, and every other frame to `control` (in
+   * queue order: a REMOTE frame applies to the datagrams after it), until finish().
+   * Atomics.waitAsync, no postMessage.
+   */
+  watch(send: (datagram: Uint8Array) => void, control?: ControlHandler): void {
+    this.control = control;
     const loop = (): void => {
       if (this.finished) return;
       const seen = Atomics.load(this.ctrl, C.OUT_SEQ);
@@ -70,14 +99,25 @@ export class HostLink extends Link {
   }
 
   private sendFinal: ((d: Uint8Array) => void) | undefined;
+  private control: ControlHandler | undefined;
 
   private drain(send: (datagram: Uint8Array) => void): void {
-    for (let d = this.outbound.pop(); d; d = this.outbound.pop()) send(d);
+    const out = this.outbound;
+    for (let d = out.pop(); d; d = out.pop()) {
+      if (out.lastKind === Frame.DATAGRAM) send(d);
+      else this.control?.(out.lastKind, d);
+    }
   }
 
   /** Asks the worker to close the connection (close_notify) and wakes it. */
   stop(): void {
-    Atomics.store(this.ctrl, C.STOP, 1);
+    Atomics.compareExchange(this.ctrl, C.STOP, 0, STOP_CLOSE);
+    this.bump(C.IN_SEQ);
+  }
+
+  /** Asks the worker to end the connection without a word to its peer (it was replaced) and wakes it. */
+  silence(): void {
+    Atomics.store(this.ctrl, C.STOP, STOP_SILENT);
     this.bump(C.IN_SEQ);
   }
 

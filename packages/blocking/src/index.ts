@@ -16,7 +16,7 @@ export {
   type Remote,
 } from './server.js';
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
-export { BlockingConnection, type CipherInfo } from './connection.js';
+export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type RemoteAddressInfo } from './connection.js';
 export { BlockingAlertError, BlockingTimeoutError } from './errors.js';
 export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';

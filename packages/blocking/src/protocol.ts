@@ -38,6 +38,12 @@ export interface PlainDtlsOptions {
   maxPskIdentityLength?: number;
   ALPNProtocols?: readonly string[];
   servername?: string;
+  /**
+   * RFC 9146 connection IDs: the length of the CID we ask the peer to put in its records (0..255;
+   * 0 = we send CIDs but receive none). A server then routes its peers' CID records to their
+   * connection whatever their source address, and follows a peer that moved. Default: off.
+   */
+  connectionId?: { length: number };
 }
 
 /** What the main thread hands to the worker (one Piscina task per connection). */

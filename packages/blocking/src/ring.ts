@@ -17,7 +17,7 @@ export const C = {
   IN_SEQ: 6,
   /** Bumped by the worker when it queued outbound datagrams or finished: the main thread waits on it. */
   OUT_SEQ: 7,
-  /** Set by the main thread: close the connection (server closing). */
+  /** Set by the main thread: STOP_CLOSE (close_notify; server closing) or STOP_SILENT (replaced). */
   STOP: 8,
   IN_DROPPED: 9,
   OUT_DROPPED: 10,
@@ -32,6 +32,36 @@ export const C = {
    */
   HANDSHAKE: 13,
 } as const;
+
+/** C.STOP values. */
+export const STOP_CLOSE = 1;
+/**
+ * The connection was replaced by its peer's new one (a restarted client, RFC 6347 4.2.8): end it
+ * without a word to the peer, whose address the new connection now holds.
+ */
+export const STOP_SILENT = 2;
+
+/**
+ * What a ring entry holds, besides datagrams. A frame's length word carries its kind in its top
+ * byte (a datagram is at most 64 KiB, well under 2^24).
+ * - inbound SOURCE: the source address of the datagrams that follow (encodeRemote), sent only
+ *   when it differs from the previous one's, so the common case (same address) costs nothing;
+ * - outbound REMOTE: the engine moved the peer address there (RFC 9146 6), datagrams that follow go to it;
+ * - outbound CONNECTION_ID: the non-empty CID the peer puts in the records it sends us (RFC 9146 3);
+ * - outbound CLIENT_RANDOM: this handshake's client random, for restart detection (RFC 6347 4.2.8).
+ */
+export const Frame = {
+  DATAGRAM: 0,
+  SOURCE: 1,
+  REMOTE: 2,
+  CONNECTION_ID: 3,
+  CLIENT_RANDOM: 4,
+} as const;
+export type Frame = (typeof Frame)[keyof typeof Frame];
+
+const KIND_SHIFT = 24;
+const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
+const WRAP = -1;
 
 const CONTROL_BYTES = 64;
 /** Default bytes per ring direction. */
@@ -62,8 +92,12 @@ export class Ring {
     this.view = new DataView(sab, offset, capacity);
   }
 
+  /** The kind of the entry pop() returned last (Frame). */
+  lastKind: number = Frame.DATAGRAM;
+
   /** Copies `data` in; false (nothing written) when the ring lacks room. Producer side only. */
-  push(data: Uint8Array): boolean {
+  push(data: Uint8Array, kind: Frame = Frame.DATAGRAM): boolean {
+    if (data.length > LENGTH_MASK) return false;
     const need = 4 + ((data.length + 3) & ~3);
     let w = Atomics.load(this.ctrl, this.wpos);
     const free = this.capacity - Atomics.load(this.ctrl, this.used);
@@ -71,10 +105,10 @@ export class Ring {
     const skip = tail < need ? tail : 0;
     if (need + skip > free) return false;
     if (skip) {
-      this.view.setInt32(w, -1, true); // wrap marker: the rest of the ring is padding
+      this.view.setInt32(w, WRAP, true); // wrap marker: the rest of the ring is padding
       w = 0;
     }
-    this.view.setInt32(w, data.length, true);
+    this.view.setInt32(w, data.length | (kind << KIND_SHIFT), true);
     this.bytes.set(data, w + 4);
     w += need;
     if (w === this.capacity) w = 0;
@@ -83,17 +117,19 @@ export class Ring {
     return true;
   }
 
-  /** The next datagram (a copy), or undefined when empty. Consumer side only. */
+  /** The next entry (a copy; its kind in lastKind), or undefined when empty. Consumer side only. */
   pop(): Uint8Array | undefined {
     if (Atomics.load(this.ctrl, this.used) === 0) return undefined;
     let r = Atomics.load(this.ctrl, this.rpos);
     let freed = 0;
-    let len = this.view.getInt32(r, true);
-    if (len === -1) {
+    let word = this.view.getInt32(r, true);
+    if (word === WRAP) {
       freed += this.capacity - r;
       r = 0;
-      len = this.view.getInt32(r, true);
+      word = this.view.getInt32(r, true);
     }
+    const len = word & LENGTH_MASK;
+    this.lastKind = word >>> KIND_SHIFT;
     const data = this.bytes.slice(r + 4, r + 4 + len);
     const size = 4 + ((len + 3) & ~3);
     freed += size;
@@ -103,6 +139,23 @@ export class Ring {
     Atomics.sub(this.ctrl, this.used, freed);
     return data;
   }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A transport address as a frame's bytes ("port address"); rare (only when an address changes), so text will do. */
+export function encodeRemote(address: string, port: number): Uint8Array {
+  return encoder.encode(`${port} ${address}`);
+}
+
+/** The address encodeRemote() wrote; undefined for anything else. */
+export function decodeRemote(bytes: Uint8Array): { address: string; port: number } | undefined {
+  const text = decoder.decode(bytes);
+  const space = text.indexOf(' ');
+  const port = Number(text.slice(0, space));
+  if (space < 1 || !Number.isInteger(port) || port < 0 || port > 65_535) return undefined;
+  return { address: text.slice(space + 1), port };
 }
 
 /** Both rings and the control block of one connection's shared memory. */

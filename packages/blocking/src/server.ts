@@ -9,14 +9,16 @@ import {
   addressGroup,
   peerKey,
   plaintextAlert,
+  samePeer,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
+import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
 import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
-import { DEFAULT_RING_BYTES } from './ring.js';
+import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
 export interface BlockingServerOptions {
   /** Module whose default export is `(conn: BlockingConnection, args) => void`, run in a worker per connection. */
@@ -105,6 +107,18 @@ export interface BlockingServerEvents {
    * peer got a fatal internal_error alert), or the worker itself. The server goes on.
    */
   connectionError: [error: Error, stage: ConnectionErrorStage, remote: Remote];
+  /**
+   * A connection's peer moved (RFC 9146 6: with a connection ID, an authenticated record newer
+   * than any before it came from another address): its datagrams now go to `current`. The
+   * connection itself (in its worker) emits the same event.
+   */
+  remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+  /**
+   * A client restarted (RFC 6347 4.2.8): a new ClientHello from the address of one of its
+   * connections passed the cookie check, and that old connection ended without a word (its
+   * handler's recv() returns null) to make room for the new one.
+   */
+  replaced: [remote: Remote];
   /** The UDP socket failed. */
   socketError: [error: Error];
   /** The server is closed: every connection ended, the workers and the socket too. */
@@ -132,11 +146,24 @@ export interface BlockingServerStats {
   inboundDropped: number;
   /** Outbound datagrams dropped because a connection's ring was full. */
   outboundDropped: number;
+  /** Connections replaced by their restarted client's new one (see the 'replaced' event). */
+  replaced: number;
+  /** Times a connection's peer moved to a new address (see 'remoteAddressChange'). */
+  addressChanges: number;
+  /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8). */
+  staleClientHellos: number;
 }
 
 /** One verified connection, from its ClientHello to its end. */
 interface Entry {
-  readonly remote: Remote;
+  /** The peer's address: its verified ClientHello's, then wherever the engine moved it (RFC 9146 6). */
+  remote: Remote;
+  /** This handshake's client random, as the worker reported it (RFC 6347 4.2.8). */
+  clientRandom: Uint8Array | undefined;
+  /** The CID bound to it in the table (RFC 9146 3), once established. */
+  connectionId: Uint8Array | undefined;
+  /** Replaced by its restarted client's new connection: nothing more goes to its peer. */
+  replaced: boolean;
   readonly link: HostLink;
   readonly hello: VerifiedClientHello;
   /** When the peer's last datagram arrived (this thread's clock): a queued connection's only sign of life. */
@@ -156,6 +183,10 @@ interface Stalled {
   entry: Entry;
   word: number;
   stalledMs: number;
+}
+
+function addressInfo(r: Remote): RemoteAddressInfo {
+  return { address: r.address, family: isIPv6(r.address) ? 'IPv6' : 'IPv4', port: r.port };
 }
 
 function asError(value: unknown): Error {
@@ -191,9 +222,16 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly pool: Piscina;
   /**
    * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
-   * port. Without restart detection: every datagram from a connection's address goes to its worker.
+   * port, and of each bound CID (RFC 9146); restarted clients told from retransmissions by their
+   * client random (RFC 6347 4.2.8).
    */
-  private readonly conns = new ConnectionTable<Entry>();
+  private readonly conns = new ConnectionTable<Entry>({
+    // RFC 6347 4.2.8: a ClientHello with another client random from a connection's address is a
+    // restarted client (to the cookie check); one with the same random, once established, is stale.
+    // A connection still queued has not reported its random: its address's datagrams wait for it.
+    clientRandom: (e) => e.clientRandom,
+    established: (e) => e.link.established,
+  });
   /** Every connection not ended yet, evicted ones that still drain included. */
   private readonly open = new Set<Entry>();
   /** Live connections not given to the pool yet, first come first served. */
@@ -215,7 +253,18 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
-  private counters = { completed: 0, refused: 0, evicted: 0, handshakeFailures: 0, handlerErrors: 0, inboundDropped: 0, outboundDropped: 0 };
+  private counters = {
+    completed: 0,
+    refused: 0,
+    evicted: 0,
+    handshakeFailures: 0,
+    handlerErrors: 0,
+    inboundDropped: 0,
+    outboundDropped: 0,
+    replaced: 0,
+    addressChanges: 0,
+    staleClientHellos: 0,
+  };
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();
@@ -309,17 +358,85 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       const entry = route.connection;
       entry.heardAt = now;
       entry.heard++;
-      entry.link.deliver(data);
+      // The source goes along (RFC 9146 6): a CID-routed record may come from anywhere, and only
+      // the engine, once it authenticated it, may move the peer there.
+      entry.link.deliver(data, remote);
       return;
     }
-    if (route.type === 'drop') return;
+    if (route.type === 'drop') {
+      this.counters.staleClientHellos++;
+      return;
+    }
     const result = this.endpoint.verify(data, peerKey(remote), now);
     if (result.type === 'drop') return;
     if (result.type === 'reply') {
       this.socket.send(result.datagram, port, address);
       return;
     }
+    // RFC 6347 4.2.8: the restarted client proved its address with a cookie; its old connection
+    // (whose peer has lost its state) ends silently and frees its place for the new one.
+    const old = route.replacing;
+    if (old !== undefined && !old.ended && !old.replaced && this.conns.get(remote) === old) this.replace(old);
     this.admit(remote, result.hello, now);
+  }
+
+  /** Ends `e` without a word to its peer: its client restarted and now has a new connection. */
+  private replace(e: Entry): void {
+    e.replaced = true;
+    this.counters.replaced++;
+    this.forget(e);
+    if (e.dispatched) {
+      e.link.silence();
+    } else {
+      const i = this.queue.indexOf(e);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.end(e);
+    }
+    this.emit('replaced', { address: e.remote.address, port: e.remote.port });
+  }
+
+  /** What a connection's worker tells besides datagrams (see Frame). */
+  private onControl(e: Entry, kind: number, data: Uint8Array): void {
+    if (e.ended || e.evicted || e.replaced) return;
+    switch (kind) {
+      case Frame.CLIENT_RANDOM:
+        e.clientRandom = data;
+        break;
+      case Frame.CONNECTION_ID:
+        // RFC 9146 6: its records now reach it whatever their source. A CID another connection
+        // holds is not taken from it; this one is then reached by its address only.
+        if (e.connectionId === undefined && this.conns.bindConnectionId(data, e)) e.connectionId = data;
+        break;
+      case Frame.REMOTE: {
+        const to = decodeRemote(data);
+        if (to !== undefined && !samePeer(to, e.remote)) this.move(e, to);
+        break;
+      }
+    }
+  }
+
+  /**
+   * The engine moved the peer to `to` (it authenticated a record from there newer than any
+   * before it, RFC 9146 6): the address entry follows, unless another connection holds that
+   * address (it keeps it; this one is then reached by its CID), and so do the datagrams.
+   */
+  private move(e: Entry, to: Remote): void {
+    const previous = e.remote;
+    this.conns.remove(previous, e);
+    if (this.conns.get(to) === undefined) this.conns.insert(to, e);
+    const from = addressGroup(previous.address);
+    const group = addressGroup(to.address);
+    if (from !== group) {
+      const own = this.perAddress.get(from);
+      own?.delete(e);
+      if (own?.size === 0) this.perAddress.delete(from);
+      let next = this.perAddress.get(group);
+      if (!next) this.perAddress.set(group, (next = new Set()));
+      next.add(e);
+    }
+    e.remote = { address: to.address, port: to.port };
+    this.counters.addressChanges++;
+    this.emit('remoteAddressChange', addressInfo(e.remote), addressInfo(previous));
   }
 
   /** A verified ClientHello: a new connection, if there is a place for it or a stalled handshake gives way. */
@@ -428,8 +545,29 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const link = new HostLink(this.ringBytes, now);
-    link.watch((d) => this.socket.send(d, remote.port, remote.address));
-    const entry: Entry = { remote, link, hello, heardAt: now, heard: 0, dispatched: false, evicted: false, ended: false, done, resolve };
+    link.setSource(remote.address, remote.port);
+    const entry: Entry = {
+      remote,
+      clientRandom: undefined,
+      connectionId: undefined,
+      replaced: false,
+      link,
+      hello,
+      heardAt: now,
+      heard: 0,
+      dispatched: false,
+      evicted: false,
+      ended: false,
+      done,
+      resolve,
+    };
+    // To the peer's current address (it may move, RFC 9146 6); nothing once the client restarted.
+    link.watch(
+      (d) => {
+        if (!entry.replaced) this.socket.send(d, entry.remote.port, entry.remote.address);
+      },
+      (kind, data) => this.onControl(entry, kind, data),
+    );
     this.conns.insert(remote, entry);
     this.open.add(entry);
     const group = addressGroup(remote.address);
@@ -514,8 +652,9 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       .then(
         (r) => {
           if (r.ok) return;
-          // An evicted handshake's end was reported by 'evicted'.
+          // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
           if (e.evicted && r.stage === 'handshake') return;
+          if (e.replaced) return;
           if (r.stage === 'handler') this.counters.handlerErrors++;
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
@@ -536,6 +675,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** The connection no longer counts against any bound, nor receives datagrams. */
   private forget(e: Entry): void {
     this.conns.remove(e.remote, e);
+    if (e.connectionId !== undefined) this.conns.unbindConnectionId(e.connectionId, e);
     const group = addressGroup(e.remote.address);
     const own = this.perAddress.get(group);
     own?.delete(e);

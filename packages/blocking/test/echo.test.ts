@@ -78,7 +78,9 @@ describe('blocking PSK echo: our server, our client', () => {
     server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
     const { port } = await server.listen(0, '127.0.0.1');
     const client = runBlockingClient<string[]>({ handler: fixture('client-until-close.mjs'), port, credentials: clientCredentials });
-    await until(() => server!.stats.active === 1, 5000, 'connection');
+    // Established on the server's side (its last flight sent), then a little time for that flight
+    // to reach the client: on a loaded machine 100 ms after the worker merely started was not always enough.
+    await until(() => server!.stats.active === 1 && server!.stats.handshakes === 0, 5000, 'connection');
     await new Promise((r) => setTimeout(r, 100));
     await server.close();
     server = undefined;

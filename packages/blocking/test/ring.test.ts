@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { C, Link, allocateLink } from '../src/ring.js';
+import { C, Frame, Link, allocateLink, decodeRemote, encodeRemote } from '../src/ring.js';
 import { HostLink } from '../src/host.js';
 
 describe('shared-memory rings', () => {
@@ -31,5 +31,41 @@ describe('shared-memory rings', () => {
     expect(accepted).toBe(4); // 4 x (4 + 1000) bytes fit in 4096
     expect(host.inDropped).toBe(6);
     expect(Atomics.load(host.ctrl, C.IN_SEQ)).toBe(4); // the worker was woken once per datagram queued
+  });
+
+  it("carry each datagram's source only when it changes: the common case adds nothing to the ring", () => {
+    const host = new HostLink(4096);
+    host.setSource('127.0.0.1', 1000);
+    const peer = { address: '127.0.0.1', port: 1000 };
+    const moved = { address: '127.0.0.1', port: 2000 };
+    const d = new Uint8Array([1, 2, 3]);
+    for (let i = 0; i < 3; i++) expect(host.deliver(d, peer)).toBe(true);
+    expect(Atomics.load(host.ctrl, C.IN_USED)).toBe(3 * 8); // three datagrams, no SOURCE frame
+    host.deliver(d, moved);
+    host.deliver(d, moved);
+    host.deliver(d, peer);
+    const seen: (string | number)[] = [];
+    const link = new Link(host.sab);
+    for (let e = link.inbound.pop(); e; e = link.inbound.pop()) {
+      if (link.inbound.lastKind === Frame.SOURCE) seen.push(`from ${decodeRemote(e)?.port}`);
+      else seen.push(e.length);
+    }
+    expect(seen).toEqual([3, 3, 3, 'from 2000', 3, 3, 'from 1000', 3]);
+  });
+
+  it('hand the main thread frames in queue order with the datagrams', () => {
+    const host = new HostLink(4096);
+    const link = new Link(host.sab);
+    link.outbound.push(new Uint8Array([9]));
+    link.outbound.push(encodeRemote('::1', 4433), Frame.REMOTE);
+    link.outbound.push(new Uint8Array([8]));
+    const order: string[] = [];
+    host.watch(
+      (datagram) => order.push(`datagram ${datagram[0]}`),
+      (kind, data) => order.push(kind === Frame.REMOTE ? `remote ${JSON.stringify(decodeRemote(data))}` : `kind ${kind}`),
+    );
+    host.finish();
+    expect(order).toEqual(['datagram 9', 'remote {"address":"::1","port":4433}', 'datagram 8']);
+    expect(decodeRemote(new TextEncoder().encode('garbage'))).toBeUndefined();
   });
 });
