@@ -5,12 +5,13 @@
  * and remotePort, replies to the new address), forgets the CID when the connection ends, and the
  * key log names the CIDs in a `# CONNECTION_ID` comment before the CLIENT_RANDOM line.
  */
+import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContentType, toHex } from '@dtls-kit/core';
-import { startNatRelay, type NatRelay } from '@dtls-kit/test-kit';
+import { ContentType, DtlsConnection, toHex, utf8, type DtlsEvent } from '@dtls-kit/core';
+import { driveOverUdp, startNatRelay, type NatRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket, type RemoteAddressInfo } from '../src/index.js';
 import { clientPsk, echo, roundTrip, serverPsk, until } from './helpers.js';
@@ -113,6 +114,73 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
     expect(server?.stats.connections).toBe(0);
   });
 
+  it('a peer that moves to an address another connection holds does not take it from that one', async () => {
+    const s = createServer({ psk: serverPsk(), connectionId: { length: 8 } }, echo);
+    server = s;
+    const sockets: DtlsSocket[] = [];
+    s.on('connection', (socket) => sockets.push(socket));
+    const { port } = await s.listen(0, '127.0.0.1');
+    const target = { address: '127.0.0.1', port };
+    const udp = async (): Promise<dgram.Socket> => {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      return socket;
+    };
+    const [udpA, udpB] = [await udp(), await udp()];
+    // A with CIDs (its records to the server carry the server's CID); B without, routed by address.
+    const a = DtlsConnection.client({ psk: clientPsk(), connectionId: { length: 0 } });
+    const b = DtlsConnection.client({ psk: clientPsk() });
+    const eventsOf = (conn: DtlsConnection): DtlsEvent[] => {
+      const out: DtlsEvent[] = [];
+      for (let e = conn.pollEvent(); e !== undefined; e = conn.pollEvent()) out.push(e);
+      return out;
+    };
+    const received = new Map<DtlsConnection, string[]>([[a, []], [b, []]]);
+    const drain = (conn: DtlsConnection): void => {
+      for (const e of eventsOf(conn)) if (e.type === 'data') received.get(conn)?.push(Buffer.from(e.data).toString('utf8'));
+    };
+    a.connect(performance.now());
+    b.connect(performance.now());
+    const driverA = driveOverUdp(a, udpA, target);
+    const driverB = driveOverUdp(b, udpB, target);
+    try {
+      await until(() => a.state === 'established' && b.state === 'established' && sockets.length === 2, 5000, 'both handshakes');
+      const portB = udpB.address().port;
+      const serverA = sockets.find((x) => x.remotePort === udpA.address().port);
+      const serverB = sockets.find((x) => x.remotePort === portB);
+      if (serverA === undefined || serverB === undefined) throw new Error('connections not found');
+      const moves: RemoteAddressInfo[] = [];
+      serverA.on('remoteAddressChange', (current) => moves.push(current));
+      // A's next record (genuine, newest) leaves from B's address: the engine moves A's peer there.
+      driverA.stop();
+      eventsOf(a);
+      a.send(utf8('from B’s port'));
+      for (const d of a.datagramsToSend()) udpB.send(d, port, '127.0.0.1');
+      await until(() => moves.length === 1, 3000, "A's move");
+      expect(moves[0]?.port).toBe(portB);
+      expect(serverA.remotePort).toBe(portB);
+      // B keeps its address: its datagrams still reach B, and B's echoes come back.
+      expect(s.stats.connections).toBe(2);
+      drain(b);
+      b.send(utf8('still B'));
+      driverB.pump();
+      await until(() => (drain(b), received.get(b)?.includes('still B') === true), 3000, "B's echo");
+      expect(serverB.remotePort).toBe(portB);
+      // A ends: its entry (under its old address) goes with it; B is untouched.
+      await serverA.close();
+      expect(s.stats.connections).toBe(1);
+      expect(s.connections()).toEqual([serverB]);
+      b.send(utf8('B again'));
+      driverB.pump();
+      await until(() => (drain(b), received.get(b)?.includes('B again') === true), 3000, "B's second echo");
+    } finally {
+      driverA.stop();
+      driverB.stop();
+      udpA.close();
+      udpB.close();
+    }
+  });
+
   it('writes a # CONNECTION_ID comment before each CLIENT_RANDOM line (functions, events, and a file, in order)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cid-keylog-'));
     try {
@@ -132,7 +200,7 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
       await until(() => serverLines.length === 2, 3000, "the server's key log lines");
       expect(serverLines[0]).toBe(`# CONNECTION_ID ${random} receive=${c?.send.toString('hex')} send=${c?.receive.toString('hex')}\n`);
       expect(serverLines[1]).toBe(clientLines[1]);
-      await until(() => readFileSync(file, 'utf8').split('\n').length === 3, 3000, 'the key log file');
+      await until(() => existsSync(file) && readFileSync(file, 'utf8').split('\n').length === 3, 3000, 'the key log file');
       expect(readFileSync(file, 'utf8')).toBe(serverLines.join(''));
       await client.close();
       // Without CIDs there is no comment.
