@@ -15,9 +15,9 @@ export const DEFAULT_PSK_IDENTITY = 'Client_identity';
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE] [--ca FILE] [--verify] [--cipher LIST] [--mtu N]
-                  [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking] [--threads N]
+                  [--cid LEN] [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking] [--threads N]
   dtls-kit client --host H --port N [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE] [--ca FILE]
-                  [--servername NAME] [--insecure] [--cipher LIST] [--mtu N] [--keylog FILE] [--trace]
+                  [--servername NAME] [--insecure] [--cipher LIST] [--mtu N] [--cid LEN] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS]
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
@@ -36,6 +36,9 @@ export const USAGE = `usage:
   --servername NAME   (client) server_name to send and check the certificate against (default: --host)
   --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated
   --mtu N             largest datagram sent, in bytes
+  --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
+                      peer is to put in its records (0: send CIDs, receive none); the peer must
+                      offer them too. With CIDs a server keeps a client whose address changes
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
@@ -60,6 +63,7 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   cipher: { type: 'string' },
   mtu: { type: 'string' },
+  cid: { type: 'string' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   once: { type: 'boolean' },
@@ -85,6 +89,8 @@ interface Common {
   ca: string | undefined;
   cipher: string | undefined;
   mtu: number | undefined;
+  /** --cid: the connection ID length we ask the peer to send (RFC 9146); undefined: no CIDs. */
+  cid: number | undefined;
   keylog: string | undefined;
   trace: boolean;
 }
@@ -164,6 +170,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     }
   }
   const mtu = integer('mtu', values.mtu, 128, 65_507);
+  // RFC 9146 3: the CID is an opaque cid<0..2^8-1>.
+  const cid = integer('cid', values.cid, 0, 255);
 
   const common: Common = {
     host: values.host ?? '127.0.0.1',
@@ -175,6 +183,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     ca: values.ca,
     cipher: values.cipher,
     mtu,
+    cid,
     keylog: values.keylog,
     trace: values.trace ?? false,
   };

@@ -22,7 +22,7 @@ function build<T>(what: string, make: () => T): T {
   }
 }
 
-/** The engine options of `dtls-kit server`: credentials, suites, MTU. */
+/** The engine options of `dtls-kit server`: credentials, suites, MTU, connection IDs. */
 export function serverOptions(args: ServerArgs): ServerOptions {
   const options: ServerOptions = {};
   if (args.psk !== undefined) {
@@ -37,6 +37,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.mtu !== undefined) options.mtu = args.mtu;
+  if (args.cid !== undefined) options.connectionId = { length: args.cid };
   return options;
 }
 
@@ -59,6 +60,7 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.mtu !== undefined) options.mtu = args.mtu;
+  if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.servername !== undefined) options.servername = args.servername;
   return options;
 }

@@ -42,6 +42,10 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
     const who = peerName(socket.remoteAddress, socket.remotePort);
     io.stderr(`connection ${who} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
     let messages = 0;
+    // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
+    socket.on('remoteAddressChange', (current, previous) => {
+      io.stderr(`moved ${peerName(previous.address, previous.port)} -> ${peerName(current.address, current.port)} (connection ${who})\n`);
+    });
     socket.on('message', (data) => {
       messages++;
       socket.send(data);

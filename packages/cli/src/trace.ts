@@ -17,7 +17,18 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { peerName } from './peer.js';
-import { alertName, ContentType, decodeHandshakeFragments, HandshakeType, splitRecords, type HandshakeFragment } from '@dtls-kit/core';
+import {
+  alertName,
+  ContentType,
+  decodeHandshakeFragments,
+  DTLS12_RECORD_FORMAT,
+  HandshakeType,
+  splitRecords,
+  tls12CidRecordFormat,
+  toHex,
+  type HandshakeFragment,
+  type RecordFormat,
+} from '@dtls-kit/core';
 import {
   CHANNELS,
   type AlertMessage,
@@ -26,6 +37,7 @@ import {
   type DtlsSocket,
   type HandshakeMessage,
   type RefuseMessage,
+  type RemoteAddressChangeMessage,
 } from '@dtls-kit/nonblocking';
 
 type Write = (line: string) => void;
@@ -41,6 +53,12 @@ export interface LadderDatagram {
   datagram: Uint8Array;
   /** OpenSSL name of the negotiated suite, to show application data's plaintext size. */
   cipher?: string | undefined;
+  /**
+   * The connection's CIDs (RFC 9146), when negotiated: a tls12_cid record's header does not say
+   * how long its CID is (RFC 9146 4), so it is read with the one its receiver chose — `send` in
+   * what we send, `receive` in what we receive.
+   */
+  connectionId?: { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined;
 }
 
 /** Width of the arrow column. */
@@ -67,6 +85,17 @@ function aeadOverhead(cipher: string | undefined): number | undefined {
   if (cipher.endsWith('CCM8')) return 16;
   if (cipher.includes('GCM') || cipher.endsWith('CCM')) return 24;
   return undefined;
+}
+
+/** A CID as the trace writes it: hex, or `-` for an empty one (no CID that way, RFC 9146 3). */
+export function cidText(cid: Uint8Array): string {
+  return cid.length === 0 ? '-' : toHex(cid);
+}
+
+/** The record formats a datagram may hold: tls12_cid with the CID its receiver chose, then DTLS 1.2's. */
+function formatsFor(d: LadderDatagram): RecordFormat[] {
+  const cid = d.direction === 'out' ? d.connectionId?.send : d.connectionId?.receive;
+  return cid === undefined || cid.length === 0 ? [DTLS12_RECORD_FORMAT] : [tls12CidRecordFormat(cid), DTLS12_RECORD_FORMAT];
 }
 
 /** True when a ClientHello fragment (from offset 0) carries a non-empty cookie. */
@@ -166,7 +195,13 @@ export class Ladder {
   /** One entry per handshake message (fragment) or record. */
   private decode(d: LadderDatagram, side: SideState): Entry[] {
     const out: Entry[] = [];
-    for (const { header, fragment } of splitRecords(d.datagram)) {
+    const formats = formatsFor(d);
+    // A tls12_cid record whose CID length we do not know (no connection, or none negotiated):
+    // its length field cannot be found, so it is named, not split.
+    if (d.datagram[0] === ContentType.tls12_cid && formats.length === 1) {
+      return [{ text: `tls12_cid record, CID unknown here (${d.datagram.length} bytes)`, retransmit: false, flight: false }];
+    }
+    for (const { header, fragment } of splitRecords(d.datagram, formats)) {
       switch (header.type) {
         case ContentType.handshake:
           if (header.epoch === 0) {
@@ -211,6 +246,24 @@ export class Ladder {
           out.push({ text: `ApplicationData (${size})`, retransmit: false, flight: false });
           break;
         }
+        case ContentType.tls12_cid: {
+          // RFC 9146 4: the real content type is inside the encryption. The first such record
+          // after a ChangeCipherSpec is the Finished (as for an epoch-1 handshake record above);
+          // later ones are application data or an alert.
+          const cid = `cid ${cidText(header.connectionId ?? new Uint8Array(0))}`;
+          const finished = side.encryptedHandshakes < side.changeCipherSpecs;
+          if (finished) {
+            const again = side.encryptedHandshakes > 0;
+            side.encryptedHandshakes++;
+            out.push({ text: `Finished (tls12_cid, ${cid}, encrypted)`, retransmit: again, flight: true });
+            break;
+          }
+          // The inner plaintext adds the real type byte (and no padding from us) to the AEAD's overhead.
+          const overhead = aeadOverhead(d.cipher);
+          const size = overhead === undefined ? `${fragment.length} bytes encrypted` : `${Math.max(0, fragment.length - overhead - 1)} bytes`;
+          out.push({ text: `tls12_cid (${cid}, ${size})`, retransmit: false, flight: false });
+          break;
+        }
         default:
           out.push({ text: `record type ${header.type} (${fragment.length} bytes)`, retransmit: false, flight: false });
       }
@@ -242,7 +295,7 @@ export function startTrace(write: Write, started = performance.now()): () => voi
   const handlers: Array<[string, (message: unknown) => void]> = [
     [CHANNELS.datagram, (m) => {
       const d = m as DatagramMessage;
-      ladder.datagram({ ...d, cipher: d.socket?.cipher?.name }, ms());
+      ladder.datagram({ ...d, cipher: d.socket?.cipher?.name, connectionId: d.socket?.connectionId }, ms());
       const socket = d.socket;
       if (d.direction === 'in' && socket !== undefined) {
         const before = dropped.get(socket) ?? droppedOf(socket);
@@ -263,6 +316,16 @@ export function startTrace(write: Write, started = performance.now()): () => voi
       // Neither an error nor a cipher: the handshake was dropped (a refused client, an abort).
       const outcome = h.error ? `handshake FAILED after ${took}: ${h.error.message}` : h.cipher !== undefined ? `handshake done in ${took}: ${h.cipher}` : `handshake abandoned after ${took}`;
       ladder.note(undefined, `${h.role}: ${outcome}`, ms(), peer);
+      const cid = h.error ? undefined : h.socket.connectionId;
+      if (cid !== undefined) {
+        // RFC 9146 3: `receive` is the CID the peer puts in its records to us, `send` the one in ours.
+        ladder.note(undefined, `${h.role}: connection IDs receive=${cidText(cid.receive)} send=${cidText(cid.send)}`, ms(), peer);
+      }
+    }],
+    [CHANNELS.remoteAddressChange, (m) => {
+      const c = m as RemoteAddressChangeMessage;
+      const moved = `${peerName(c.previous.address, c.previous.port)} → ${peerName(c.remoteAddress, c.remotePort)}`;
+      ladder.note(undefined, `${c.role}: the ${other(c.role)}'s address moved ${moved} (an authenticated, newer CID record came from there)`, ms());
     }],
     [CHANNELS.alert, (m) => {
       const a = m as AlertMessage;

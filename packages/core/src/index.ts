@@ -9,6 +9,7 @@ export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js
 export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
+export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, peerKey, samePeer, type PeerAddress } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
 export { plaintextAlert } from './endpoint/plaintext-alert.js';

@@ -29,6 +29,8 @@ export const CHANNELS = {
   evict: 'dtls-kit:evict',
   /** Every datagram received or sent (the wire, for a trace: decode it with the core's codecs). */
   datagram: 'dtls-kit:datagram',
+  /** A connection's peer address moved (connection IDs, RFC 9146 6): remoteAddress/remotePort are the new one. */
+  remoteAddressChange: 'dtls-kit:remote-address-change',
 } as const;
 
 /** Fields every message carries. */
@@ -68,6 +70,11 @@ export interface CloseMessage extends DiagnosticsBase {
   readonly established: boolean;
 }
 
+export interface RemoteAddressChangeMessage extends DiagnosticsBase {
+  /** Where the peer was before. */
+  readonly previous: { readonly address: string; readonly family: 'IPv4' | 'IPv6'; readonly port: number };
+}
+
 export interface RefuseMessage {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -103,6 +110,7 @@ export const channels = {
   refuse: diagnosticsChannel.channel(CHANNELS.refuse),
   evict: diagnosticsChannel.channel(CHANNELS.evict),
   datagram: diagnosticsChannel.channel(CHANNELS.datagram),
+  remoteAddressChange: diagnosticsChannel.channel(CHANNELS.remoteAddressChange),
 };
 
 /** Publishes a datagram on 'dtls-kit:datagram' if anyone listens. */

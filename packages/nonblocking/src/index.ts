@@ -5,7 +5,7 @@
 export { connect } from './connect.js';
 export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 export { createServer, DtlsServer, type ConnectionErrorStage, type ConnectionHandler, type DtlsServerEvents, type DtlsServerStats } from './server.js';
-export { DtlsSocket, type CipherInfo, type DtlsSocketEvents, type SocketState } from './socket.js';
+export { DtlsSocket, type CipherInfo, type ConnectionIdInfo, type DtlsSocketEvents, type RemoteAddressInfo, type SocketState } from './socket.js';
 export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';
 export type { KeylogTarget } from './keylog.js';
 export {
@@ -18,6 +18,7 @@ export {
   type HandshakeMessage,
   type HandshakeStartMessage,
   type RefuseMessage,
+  type RemoteAddressChangeMessage,
   type RetransmitMessage,
 } from './diagnostics.js';
 export { TimerQueue, type Timed } from './timer-queue.js';

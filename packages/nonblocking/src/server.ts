@@ -1,12 +1,12 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, ConnectionTable, DtlsConnection, ServerEndpoint, addressGroup, peerKey, type DtlsError } from '@dtls-kit/core';
+import { AlertDescription, ConnectionTable, DtlsConnection, ServerEndpoint, addressGroup, peerKey, type DtlsError, type PeerAddress } from '@dtls-kit/core';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket } from './socket.js';
+import { DtlsSocket, type RemoteAddressInfo } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -33,8 +33,16 @@ export interface DtlsServerEvents {
    * and arguments as @dtls-kit/blocking's; `stage` is always 'handler' here.
    */
   connectionError: [error: Error, stage: ConnectionErrorStage, peer: { address: string; port: number }];
-  /** A connection's SSLKEYLOGFILE line (with its newline), as node:tls 'keylog'. */
+  /**
+   * A connection's SSLKEYLOGFILE line (with its newline), as node:tls 'keylog'. With connection
+   * IDs a `# CONNECTION_ID ...` comment line comes first, in its own event.
+   */
   keylog: [line: Buffer, socket: DtlsSocket];
+  /**
+   * A connection's peer moved (connection IDs, RFC 9146 6): the socket's own
+   * 'remoteAddressChange', for whoever watches the server rather than each socket.
+   */
+  remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo, socket: DtlsSocket];
   /** The UDP socket failed. */
   error: [error: Error];
   /** The server is closed: every connection ended, the socket too. */
@@ -91,6 +99,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly keylog: ((line: string) => void) | undefined;
   private socket: dgram.Socket | undefined;
   private closing: Promise<void> | undefined;
+  /**
+   * The address under which each connection is in `routes` (its peer's, unless the peer moved to
+   * an address another connection held: see movePeer).
+   */
+  private readonly routedAt = new WeakMap<DtlsSocket, PeerAddress>();
   /** Connections whose handler failure was reported (once each). */
   private readonly failed = new WeakSet<DtlsSocket>();
   private readonly counters: Counters = {
@@ -300,7 +313,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       maxBufferedBytes: this.maxBufferedBytes,
       now: this.now,
       transport: {
-        send: (d) => this.sendTo(d, port, address, socket),
+        // To the peer's current address: with connection IDs it may move (RFC 9146 6).
+        send: (d) => this.sendTo(d, socket.remotePort, socket.remoteAddress, socket),
         release: (done) => process.nextTick(done),
         address: () => this.address() ?? undefined,
       },
@@ -308,6 +322,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         onEstablished: (s) => {
           this.slots.remove(s);
           this.counters.established++;
+          this.bindConnectionId(s);
           try {
             this.emit('connection', s);
           } catch (error) {
@@ -325,17 +340,59 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
           }
         },
         onListenerError: (s, error) => this.handlerFailed(s, error),
+        onRemoteAddressChange: (s, current, previous) => this.movePeer(s, current, previous),
         onEnd: (s, error, established) => {
           this.slots.remove(s);
-          this.routes.remove({ address, port }, s);
+          // Every way a connection ends comes here (close, fatal alert, error, eviction,
+          // replacement, the server's close): none of its routes may outlive it.
+          this.routes.remove(this.routedAt.get(s) ?? { address, port }, s);
+          const cid = s.connectionId?.receive;
+          if (cid !== undefined && cid.length > 0) this.routes.unbindConnectionId(cid, s);
           if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
         },
       },
     });
     this.routes.insert({ address, port }, socket);
+    this.routedAt.set(socket, { address, port });
     this.slots.add(socket, addressGroup(address), now);
     // The endpoint fed the ClientHello to the connection: its first flight is waiting.
     socket.kick();
+  }
+
+  /**
+   * RFC 9146 3: once the handshake has given the connection a CID of ours, the peer's records
+   * carry it, and the table finds the connection by it from any source address (a NAT that
+   * rebinds, a roaming client). An empty CID: the peer sends plain records, routed by address.
+   */
+  private bindConnectionId(socket: DtlsSocket): void {
+    const cid = socket.connectionId?.receive;
+    if (cid === undefined || cid.length === 0) return;
+    // false: another live connection holds this CID (a generator collision); this one is then
+    // reached by its address only, and no other connection's records are redirected to it.
+    this.routes.bindConnectionId(cid, socket);
+  }
+
+  /**
+   * The engine moved a connection's peer (RFC 9146 6): its datagrams from the new address are
+   * its own (a plain record from there, a ClientHello from a restarting peer, is checked against
+   * it), and the old address is free for a new client. An address another connection holds is
+   * not taken from it: the moved connection then stays filed under its old address (its CID
+   * still routes its records), so that it is still counted, listed and closed with the server.
+   */
+  private movePeer(socket: DtlsSocket, current: RemoteAddressInfo, previous: RemoteAddressInfo): void {
+    const holder = this.routes.get(current);
+    if (holder === undefined) {
+      this.routes.remove(this.routedAt.get(socket) ?? previous, socket);
+      this.routes.insert(current, socket);
+      this.routedAt.set(socket, { address: current.address, port: current.port });
+    }
+    if (this.listenerCount('remoteAddressChange') > 0) {
+      try {
+        this.emit('remoteAddressChange', current, previous, socket);
+      } catch (error) {
+        this.handlerFailed(socket, error);
+      }
+    }
   }
 
   /**
@@ -369,12 +426,12 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   /**
-   * A listener returned a promise that rejected (captureRejections). A 'connection' or 'keylog'
-   * listener works for one connection: its failure stays with that connection. Any other
+   * A listener returned a promise that rejected (captureRejections). A 'connection', 'keylog' or
+   * 'remoteAddressChange' listener works for one connection: its failure stays with that connection. Any other
    * listener's goes to 'error', as node's EventEmitter does by default.
    */
   override [EventEmitter.captureRejectionSymbol](error: Error, event: unknown, ...args: unknown[]): void {
-    const socket = event === 'connection' ? args[0] : event === 'keylog' ? args[1] : undefined;
+    const socket = event === 'connection' ? args[0] : event === 'keylog' ? args[1] : event === 'remoteAddressChange' ? args[2] : undefined;
     if (socket instanceof DtlsSocket) {
       this.handlerFailed(socket, error);
       return;

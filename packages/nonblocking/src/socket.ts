@@ -1,6 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { AlertDescription, HandshakeTimeoutError, alertName, type DtlsConnection, type DtlsError, type DtlsEvent, type PeerAddress } from '@dtls-kit/core';
+import {
+  AlertDescription,
+  HandshakeTimeoutError,
+  alertName,
+  connectionIdKeyLogComment,
+  samePeer,
+  type DtlsConnection,
+  type DtlsError,
+  type DtlsEvent,
+  type PeerAddress,
+} from '@dtls-kit/core';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
@@ -26,6 +36,26 @@ export interface SocketHooks {
    * it). Without it (a client) a throw propagates as any EventEmitter listener's would.
    */
   onListenerError?(socket: DtlsSocket, error: unknown): void;
+  /**
+   * The engine moved the peer's address (RFC 9146 6: an authenticated, newest record came from
+   * elsewhere); the socket already sends there. Called before the socket's 'remoteAddressChange'.
+   */
+  onRemoteAddressChange?(socket: DtlsSocket, current: RemoteAddressInfo, previous: RemoteAddressInfo): void;
+}
+
+/** A peer's transport address, as node:net's `socket.address()` shapes it. */
+export interface RemoteAddressInfo {
+  readonly address: string;
+  readonly family: 'IPv4' | 'IPv6';
+  readonly port: number;
+}
+
+/** The connection IDs of a connection (RFC 9146 3): see DtlsSocket.connectionId. */
+export interface ConnectionIdInfo {
+  /** Ours: the CID the peer writes in the records it sends us (empty: it sends plain records). */
+  readonly receive: Buffer;
+  /** The peer's: the CID we write in the records we send (empty: we send plain records). */
+  readonly send: Buffer;
 }
 
 /** @internal how the runtime builds a socket. */
@@ -64,6 +94,13 @@ export interface DtlsSocketEvents {
   error: [error: DtlsError];
   /** The connection is over; `hadError` as in node:net. */
   close: [hadError: boolean];
+  /**
+   * The peer's address moved (a NAT rebinding, a roaming client): with connection IDs (RFC 9146
+   * 6) a record that authenticated and is newer than any before it came from `current`;
+   * `remoteAddress`/`remotePort` are `current` now and every datagram goes there. A spoofed or
+   * replayed record from elsewhere moves nothing. Never without connection IDs.
+   */
+  remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
 }
 
 const decoder = new TextDecoder();
@@ -159,12 +196,14 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** @internal timer queue bookkeeping */
   deadline = 0;
 
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   /** Which end of the connection we are. */
   readonly role: 'client' | 'server';
 
   private readonly conn: DtlsConnection;
+  /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
+  private remote: PeerAddress;
+  /** The engine's peer address after the last datagram, to notice when it moves. */
+  private enginePeer: PeerAddress | undefined;
   private readonly transport: Transport;
   private readonly timers: TimerQueue;
   private readonly hooks: SocketHooks;
@@ -199,8 +238,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.transport = init.transport;
     this.timers = init.timers;
     this.role = init.role;
-    this.remoteAddress = init.remoteAddress;
-    this.remotePort = init.remotePort;
+    this.remote = { address: init.remoteAddress, port: init.remotePort };
+    this.enginePeer = init.connection.peerAddress;
     this.idleTimeoutMs = init.idleTimeoutMs;
     this.maxBufferedBytes = init.maxBufferedBytes;
     this.hooks = init.hooks;
@@ -228,8 +267,27 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.ended ? 'closed' : this.isEstablished ? 'established' : 'handshaking';
   }
 
+  /** The peer's address: where datagrams go. With connection IDs it follows the peer (see 'remoteAddressChange'). */
+  get remoteAddress(): string {
+    return this.remote.address;
+  }
+
+  get remotePort(): number {
+    return this.remote.port;
+  }
+
   get remoteFamily(): 'IPv4' | 'IPv6' {
-    return this.remoteAddress.includes(':') ? 'IPv6' : 'IPv4';
+    return familyOf(this.remote.address);
+  }
+
+  /**
+   * The connection IDs negotiated (RFC 9146 3; the `connectionId: { length }` option on both
+   * sides), copies; undefined when the peer did not negotiate the extension.
+   */
+  get connectionId(): ConnectionIdInfo | undefined {
+    const cid = this.conn.connectionId;
+    if (cid === undefined) return undefined;
+    return { receive: Buffer.from(cid.receive), send: Buffer.from(cid.send) };
   }
 
   /** The local address and port (dgram's address()). */
@@ -387,7 +445,34 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     if (this.ended) return;
     this.conn.receive(datagram, now, from);
+    // Before the pump: what this datagram makes us send (an echo of its data included) goes to
+    // the address it proved.
+    this.followPeer();
     this.pump();
+  }
+
+  /**
+   * The engine alone decides when the peer's address changes (RFC 9146 6: only on a record that
+   * authenticated and is newer than any before it, and only with a CID in the peer's records);
+   * the socket follows it. The first address the engine learns is the one we connected to or
+   * heard the ClientHello from: not a move.
+   */
+  private followPeer(): void {
+    const peer = this.conn.peerAddress;
+    if (peer === undefined) return;
+    const known = this.enginePeer;
+    this.enginePeer = peer;
+    if (known === undefined || samePeer(known, peer) || samePeer(this.remote, peer)) return;
+    const previous = this.remoteInfo();
+    this.remote = { address: peer.address, port: peer.port };
+    const current = this.remoteInfo();
+    this.hooks.onRemoteAddressChange?.(this, current, previous);
+    if (channels.remoteAddressChange.hasSubscribers) channels.remoteAddressChange.publish({ ...this.base(), previous });
+    this.guarded(() => this.emit('remoteAddressChange', current, previous));
+  }
+
+  private remoteInfo(): RemoteAddressInfo {
+    return { address: this.remote.address, family: familyOf(this.remote.address), port: this.remote.port };
   }
 
   /** @internal sends what the engine has ready (a new server connection's first flight). */
@@ -469,7 +554,13 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         }
         {
           const line = this.conn.keyLogLine;
-          if (line !== undefined) this.hooks.onKeylog?.(`${line}\n`, this);
+          if (line !== undefined) {
+            // A comment line naming the CIDs first (NSS key logs allow `#` comments), so that a
+            // reader of the capture knows what the tls12_cid records carry.
+            const comment = connectionIdKeyLogComment(this.conn);
+            if (comment !== undefined) this.hooks.onKeylog?.(`${comment}\n`, this);
+            this.hooks.onKeylog?.(`${line}\n`, this);
+          }
         }
         this.hooks.onEstablished?.(this);
         return;
@@ -583,4 +674,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private base(): { socket: DtlsSocket; role: 'client' | 'server'; remoteAddress: string; remotePort: number } {
     return { socket: this, role: this.role, remoteAddress: this.remoteAddress, remotePort: this.remotePort };
   }
+}
+
+/** node:net's family name for an address: IPv6 text has colons, IPv4 has none. */
+function familyOf(address: string): 'IPv4' | 'IPv6' {
+  return address.includes(':') ? 'IPv6' : 'IPv4';
 }
