@@ -22,14 +22,6 @@ const REFUSALS: Record<RefusalReason, string> = {
   maxHandshakesPerAddress: 'too many handshakes in progress from this address (no answer: its retransmission tries again)',
 };
 
-/**
- * The engine options handed to @dtls-kit/blocking's workers. `connectionId` (--cid) is plain data
- * the worker's engine takes (the worker spreads these options into the engine's); it is spelled
- * out here because PlainDtlsOptions does not name it yet: the blocking runtime's own CID support
- * (routing by CID, following the peer's address) is that package's work.
- */
-type BlockingEngineOptions = PlainDtlsOptions & { connectionId?: { length: number } };
-
 /** A file built next to dist/cli.js (the ESM and CJS builds alike; dist/ when run from the sources). */
 export function distFile(name: string): string {
   const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
@@ -53,7 +45,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   // Checks the flags, reads and validates the files here, so that mistakes are usage errors (exit 2)
   // rather than handshake failures in a worker.
   serverOptions(args);
-  const options: BlockingEngineOptions = {};
+  const options: PlainDtlsOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
@@ -93,6 +85,10 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   server.on('evicted', (p, reason, details) => {
     const by = details.by === undefined ? 'the next queued connection' : peerName(details.by.address, details.by.port);
     io.stderr(`evicted ${peerName(p.address, p.port)}: its handshake stalled for ${Math.round(details.stalledMs)} ms; its place went to ${by} (${reason})\n`);
+  });
+  // Connection IDs (--cid): a client's address may change (a NAT rebinding); the server follows it.
+  server.on('remoteAddressChange', (current, previous) => {
+    io.stderr(`moved ${peerName(previous.address, previous.port)} -> ${peerName(current.address, current.port)}\n`);
   });
   server.on('connectionError', (error, stage, p) => {
     // Handler errors are reported by the handler's own close line.

@@ -125,6 +125,25 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
     }
   });
 
+  it('--runtime blocking: the server follows a client whose NAT rebinds, a "moved" line per rebind', async () => {
+    const server = await startCliServer(['--psk', PSK, '--once', '--cid', '8', '--runtime', 'blocking', '--threads', '1']);
+    const relay = await startNatRelay({ target: server.port, rebindEvery: 6 });
+    try {
+      const messages = Array.from({ length: 12 }, (_, i) => `b${i}`);
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(relay.port), '--psk', PSK, '--cid', '0', ...messages.flatMap((m) => ['--message', m])]);
+      expect(client.code, client.stderr).toBe(0);
+      expect(client.stdout).toBe(messages.map((m) => `${m}\n`).join(''));
+      expect(await server.exited).toBe(0);
+      const moved = server.stderr().match(/^moved 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/gm) ?? [];
+      console.log(`CLI (blocking) through a NAT relay: ${relay.stats.rebinds} rebinds, ${moved.length} "moved" lines`);
+      expect(relay.stats.rebinds).toBeGreaterThanOrEqual(2);
+      expect(moved).toHaveLength(relay.stats.rebinds);
+      expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after 12 messages/);
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('--runtime blocking --cid 8: the engine in the worker negotiates CIDs and echoes', async () => {
     const server = await startCliServer(['--psk', PSK, '--once', '--cid', '8', '--runtime', 'blocking', '--threads', '1']);
     const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '4', '--trace', '--message', 'blocking']);
