@@ -9,9 +9,11 @@
  * keys derived by hand from the key log line (RFC 5246 5 PRF, 6.3 key_block) and the additional
  * data written out field by field from RFC 9146 5.3.
  *
- * The structures, quoted from RFC 9146 (final text, March 2022; the drafts' AAD — "seq_num +
- * tls12_cid + DTLSCiphertext.version + cid + cid_length + length_of_DTLSInnerPlaintext" up to
- * draft 09 — was replaced by the one below before publication):
+ * The structures, quoted from RFC 9146 (final text, March 2022, published from
+ * draft-ietf-tls-dtls-connection-id-13). The earlier drafts' AAD — "seq_num + tls12_cid +
+ * DTLSCipherText.version + cid + cid_length + length_of_DTLSInnerPlaintext", the one mbedTLS 2.28
+ * implements from draft 05 — was replaced before publication by the one of 5.3 below, which
+ * starts with 8 bytes of 0xff so that it can never equal a DTLS 1.2 AAD without a CID:
  *
  * RFC 9146 3:
  *     enum {
