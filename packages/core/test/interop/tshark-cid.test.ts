@@ -19,6 +19,8 @@
  *   DTLSInnerPlaintext is shown as dtls.record.content_type. Wireshark checks the AEAD tag over
  *   the RFC 9146 5.3 additional data: a record whose header sequence number was changed (a field
  *   only the AAD covers) is not decrypted;
+ * - after a NAT rebinding (the client at another address and port) the records still decrypt:
+ *   tshark ties them to the session by the CID (the same move without CIDs leaves them encrypted);
  * - ChaCha20-Poly1305 records are dissected but NOT decrypted — with or without CIDs: its debug
  *   log (-o tls.debug_file) shows "auth tag mismatch" with a nonce equal to the bare write IV,
  *   i.e. XORed with its own record counter (0) and not with epoch || sequence_number as RFC 7905
@@ -37,6 +39,8 @@ import { type Direction, Pair } from '../engine/harness.js';
 import { type PcapDatagram, pcapFile } from './pcap.js';
 
 const CLIENT = { address: '127.0.0.1', port: 40000 };
+/** The client after a NAT rebinding: another address and port. */
+const REBOUND = { address: '127.0.0.9', port: 40001 };
 const SERVER = { address: '127.0.0.2', port: 4433 };
 const PING = 'ping from the client';
 const PONG = 'pong from the server';
@@ -156,15 +160,25 @@ function keyLog(c: DtlsConnection): string {
 }
 
 let files = 0;
-/** Writes the session (optionally with one datagram rewritten) and its key log; returns tshark's view. */
-async function tshark(c: Captured, rewrite?: (datagram: Uint8Array, index: number) => Uint8Array): Promise<SeenFrame[]> {
+interface Rewrite {
+  /** One datagram changed on the wire. */
+  datagram?: (datagram: Uint8Array, index: number) => Uint8Array;
+  /** The client's address of datagram `index` (a NAT rebinding moves it). */
+  client?: (index: number) => { address: string; port: number };
+}
+
+/** Writes the session (optionally rewritten) and its key log; returns tshark's view. */
+async function tshark(c: Captured, rewrite: Rewrite = {}): Promise<SeenFrame[]> {
   const n = files++;
-  const datagrams: PcapDatagram[] = c.p.wire.map((w, i) => ({
-    timeMs: i,
-    from: w.direction === 'c2s' ? CLIENT : SERVER,
-    to: w.direction === 'c2s' ? SERVER : CLIENT,
-    payload: rewrite ? rewrite(w.datagram.slice(), i) : w.datagram,
-  }));
+  const datagrams: PcapDatagram[] = c.p.wire.map((w, i) => {
+    const client = rewrite.client?.(i) ?? CLIENT;
+    return {
+      timeMs: i,
+      from: w.direction === 'c2s' ? client : SERVER,
+      to: w.direction === 'c2s' ? SERVER : client,
+      payload: rewrite.datagram ? rewrite.datagram(w.datagram.slice(), i) : w.datagram,
+    };
+  });
   const pcap = join(dir, `session-${n}.pcap`);
   const keys = join(dir, `keys-${n}.log`);
   writeFileSync(pcap, pcapFile(datagrams));
@@ -225,9 +239,11 @@ describe('tshark reads dtls-kit connection ID sessions (RFC 9146)', () => {
     const c = await capture('PSK-AES128-GCM-SHA256', { client: 6, server: 4 });
     // The header's sequence_number (bytes 5..10) is covered only by the AAD; the nonce travels
     // in the explicit nonce, so the keystream stays right and only the tag check can notice.
-    const frames = await tshark(c, (d, i) => {
-      if (i === c.pingIndex) d[10] = (d[10] ?? 0) ^ 0x40;
-      return d;
+    const frames = await tshark(c, {
+      datagram: (d, i) => {
+        if (i === c.pingIndex) d[10] = (d[10] ?? 0) ^ 0x40;
+        return d;
+      },
     });
     const ping = frames[c.pingIndex]?.records ?? [];
     expect(ping.length).toBe(1);
@@ -236,6 +252,26 @@ describe('tshark reads dtls-kit connection ID sessions (RFC 9146)', () => {
     expect(ping[0]?.contentType).toBeUndefined();
     expect(dataSent(c, frames, 'c2s')).toEqual([]);
     expect(dataSent(c, frames, 's2c')).toEqual([toHex(utf8(PONG))]);
+  });
+
+  it('after a NAT rebinding (new client address and port) tshark finds the session by its CID and decrypts', async () => {
+    const c = await capture('PSK-AES128-GCM-SHA256', { client: 6, server: 4 });
+    // From the first application datagram on, the client is seen at another address and port.
+    const frames = await tshark(c, { client: (i) => (i >= c.pingIndex ? REBOUND : CLIENT) });
+    const moved = frames.slice(c.pingIndex);
+    expect(moved.length).toBeGreaterThanOrEqual(3);
+    for (const d of ['c2s', 's2c'] as const) {
+      const records = moved.flatMap((f, i) => (c.p.wire[c.pingIndex + i]?.direction === d ? f.records : []));
+      expect(records.length).toBeGreaterThan(0);
+      expect(records.every((r) => r.specialType === '25' && r.connectionId === c.cid[d] && r.contentType !== undefined)).toBe(true);
+    }
+    expect(dataSent(c, frames, 'c2s')).toEqual([toHex(utf8(PING))]);
+    expect(dataSent(c, frames, 's2c')).toEqual([toHex(utf8(PONG))]);
+    // The same move without CIDs: a new address pair is a new conversation to tshark, which then
+    // has no keys for it. So it is the CID that tied the records above to their session.
+    const plain = await capture('PSK-AES128-GCM-SHA256', undefined);
+    const plainFrames = await tshark(plain, { client: (i) => (i >= plain.pingIndex ? REBOUND : CLIENT) });
+    expect([...dataSent(plain, plainFrames, 'c2s'), ...dataSent(plain, plainFrames, 's2c')]).toEqual([]);
   });
 
   it('a zero-length CID one way: plain records that way, tls12_cid the other, both decrypted', async () => {
