@@ -222,20 +222,17 @@ export class FuzzPump {
 
   /** One probe, routed as a runtime would; whatever connection it reaches must not change. */
   private deliverProbe(d: Uint8Array, direction: Direction, from: PeerAddress): void {
-    this.datagrams++;
     let target: Side | undefined = this.client;
     if (direction === 'c2s') {
       const routed = this.checkRoute(d, from);
       this.count(`cid probe to ${routed === undefined || typeof routed === 'string' ? String(routed) : isSide(routed) ? 'connection' : 'decoy'}`);
-      if (routed === 'endpoint') {
-        this.toEndpoint(d, false, from);
-        this.datagrams--; // counted once, above
-        return;
-      }
+      // The stateless endpoint gets what no connection claims (toEndpoint counts the datagram).
+      if (routed === 'endpoint') return this.toEndpoint(d, false, from);
       target = routed !== undefined && typeof routed !== 'string' && isSide(routed) ? routed : undefined;
     } else {
       this.count('cid probe to client');
     }
+    this.datagrams++;
     if (!target) return;
     const side = target;
     this.drain();
