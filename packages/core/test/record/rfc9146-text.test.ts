@@ -343,6 +343,30 @@ describe('RFC 9146 wire format, checked against the RFC text on a real session',
     console.log(`${suite.name}: opened by hand ${seen.c2s.length} client->server and ${seen.s2c.length} server->client tls12_cid records`);
   });
 
+  it('the longest CID, 255 bytes (cid<0..2^8-1>), and the shortest, 1: extension and records at the RFC offsets', async () => {
+    const suite = SUITES[0];
+    if (!suite) throw new Error('no suite');
+    const p = await session(suite.name, 255, 1);
+    const clientCid = p.client.connectionId?.receive ?? new Uint8Array(0);
+    const ch = rawExtension(helloExtensions(helloBody(p, 'c2s', 1, 1), true), 54);
+    // extension_data is 256 bytes: the 8-bit length 0xff, then 255 bytes of CID.
+    expect(ch && toHex(ch.subarray(0, 5))).toBe('0036' + '0100' + 'ff');
+    expect(ch && toHex(ch.subarray(5))).toBe(toHex(clientCid));
+    const [, clientRandomHex, masterHex] = (p.client.keyLogLine ?? '').split(' ');
+    const keys = keyBlock(suite, fromHex(masterHex ?? ''), helloBody(p, 's2c', 2, 255).subarray(2, 34), fromHex(clientRandomHex ?? ''));
+    const lengths: Record<Direction, number> = { c2s: 1, s2c: 255 };
+    const data: string[] = [];
+    for (const w of p.wire) {
+      for (const r of cutRecords(w.datagram, lengths[w.direction])) {
+        if (r.epoch === 0) continue;
+        const opened = openByHand(r.bytes, lengths[w.direction], suite, keys[w.direction]);
+        expect(opened?.header.cid.length).toBe(2 * lengths[w.direction]);
+        if (opened?.realType === 23) data.push(new TextDecoder().decode(opened.content));
+      }
+    }
+    expect(data).toEqual(['ping', 'pong']);
+  });
+
   it('a zero-length CID in one direction: plain DTLS 1.2 records that way (RFC 9146 3), tls12_cid the other', async () => {
     const suite = SUITES[0];
     if (!suite) throw new Error('no suite');
