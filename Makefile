@@ -14,12 +14,20 @@ build: install
 	$(TURBO) run build
 
 # Real peers for the interop tests: OpenSSL is on every machine, GnuTLS is installed here.
+# tshark (Wireshark's dissector) checks the RFC 9146 CID wire format, since no Debian TLS peer
+# speaks it; wireshark-common asks whether non-root users may capture: answered "no" beforehand
+# (the test reads a pcap file, it captures nothing).
 peers:
 	@command -v openssl >/dev/null || { echo "openssl is required"; exit 1; }
 	@command -v gnutls-cli >/dev/null || { \
 	  echo "installing gnutls-bin"; \
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gnutls-bin; }
+	@command -v tshark >/dev/null || { \
+	  echo "installing tshark"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tshark; }
 
 # The demo: the four seed examples, one after the other, on 127.0.0.1.
 demo: build

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import { clientPsk, serverPsk } from '../engine/harness.js';
-import { FuzzPump } from './fuzz-pump.js';
+import { applyCidProbe } from './cid-probes.js';
+import { FuzzPump, THIRD_ADDRESS } from './fuzz-pump.js';
 
 function pump(): FuzzPump {
   return new FuzzPump({ psk: clientPsk() }, { psk: serverPsk() }, undefined);
@@ -48,5 +49,49 @@ describe('FuzzPump reports what the fuzzer looks for', () => {
     p.client.events.push({ type: 'data', data: utf8('forged') });
     p.check();
     expect(p.failures).toContain('client delivered data nobody sent');
+  });
+
+  it('CID probes: a clean run routes them and changes nothing', () => {
+    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d, n, decoy) => [
+      applyCidProbe(d, { kind: 'replay' }, n, decoy),
+      applyCidProbe(d, { kind: 'decoy-cid' }, n, decoy),
+      applyCidProbe(d, { kind: 'epoch', value: 0 }, n, decoy),
+      applyCidProbe(d, { kind: 'unknown-cid', byte: 0, xor: 1 }, n, decoy),
+    ]);
+    p.start();
+    p.run();
+    p.send('c2s', utf8('hello'));
+    p.send('s2c', utf8('hello back'));
+    p.step();
+    p.check();
+    expect(p.failures).toEqual([]);
+    for (const route of ['connection', 'decoy', 'endpoint', 'client']) expect(p.reached.get(`cid probe to ${route}`) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a CID probe that changes the connection it reaches', () => {
+    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
+    p.start();
+    p.run();
+    const server = p.server?.conn;
+    if (!server) throw new Error('no server connection');
+    // A connection that (wrongly) ends on a replayed record from another address: the pump must say so.
+    const receive = server.receive.bind(server);
+    server.receive = (d, now, from) => (from?.address === THIRD_ADDRESS.address ? server.close() : receive(d, now, from));
+    p.send('c2s', utf8('hello'));
+    p.step();
+    expect(p.failures.some((f) => f.startsWith(`a CID probe from ${THIRD_ADDRESS.address}:${THIRD_ADDRESS.port} changed the server's state`))).toBe(true);
+  });
+
+  it('a record with the server connection’s CID that the table does not route to it', () => {
+    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
+    p.start();
+    p.run();
+    const server = p.server;
+    const cid = server?.conn.connectionId?.receive;
+    if (!server || !cid) throw new Error('no CID negotiated');
+    p.table.unbindConnectionId(cid, server);
+    p.send('c2s', utf8('hello'));
+    p.step();
+    expect(p.failures.some((f) => f.includes("a record with the server's CID from 198.51.100.23:7000 was routed to endpoint"))).toBe(true);
   });
 });

@@ -19,7 +19,8 @@ import fc from 'fast-check';
 import { fromHex, utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { clientX509, serverX509 } from '../engine/test-certificates.js';
-import { FuzzPump, type FuzzTap } from './fuzz-pump.js';
+import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
+import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 
 export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid';
@@ -76,6 +77,11 @@ export interface FuzzCase {
   /** Application records each way once established, then close_notify from one side. */
   readonly appMessages: number;
   readonly closeFrom: 'client' | 'server';
+  /**
+   * 'psk-cid' only: hostile variants of every genuine tls12_cid datagram, delivered after it from
+   * a third address and from the real one through the server's ConnectionTable (cid-probes.ts).
+   */
+  readonly cidProbes: readonly CidProbe[];
 }
 
 const injectionArbitrary: fc.Arbitrary<Injection> = fc.record({
@@ -92,6 +98,7 @@ export function fuzzCaseArbitrary(scenarios: readonly Scenario[] = SCENARIOS): f
     injections: fc.array(injectionArbitrary, { minLength: 1, maxLength: 10 }),
     appMessages: fc.nat(3),
     closeFrom: fc.constantFrom<'client' | 'server'>('client', 'server'),
+    cidProbes: fc.array(cidProbeArbitrary, { maxLength: 6 }),
   });
 }
 
@@ -135,7 +142,9 @@ export function runCase(c: FuzzCase): { datagrams: number; failures: string[]; r
     if (!keep) return mutants;
     return first ? [...mutants, d] : [d, ...mutants];
   };
-  const p = new FuzzPump(o.client, o.server, tap);
+  const probes: CidProbeSource | undefined =
+    c.scenario === 'psk-cid' && c.cidProbes.length > 0 ? (d, cidLength, decoy) => c.cidProbes.map((pr) => applyCidProbe(d, pr, cidLength, decoy)) : undefined;
+  const p = new FuzzPump(o.client, o.server, tap, probes);
   p.start();
   p.run();
   for (let i = 0; i < c.appMessages; i++) {
