@@ -14,12 +14,11 @@ import { randomConnectionId } from '../common/connection-id.js';
  * state (handshake/dtls12/client/), one type per step that owns the data valid in it: each
  * handle() returns the next state.
  */
-export class ClientHandshake extends HandshakeEngine {
+export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, ClientState> implements ClientContext {
   readonly role = 'client';
   readonly negotiated: NegotiatedParameters;
   private current: ClientState = idle('start');
   private readonly firstHello: ClientHello;
-  private readonly context: ClientContext;
 
   constructor(
     host: HandshakeHost,
@@ -39,9 +38,10 @@ export class ClientHandshake extends HandshakeEngine {
       // The CID is chosen once: a ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
       extensions: clientHelloExtensions(config, randomConnectionId(config)),
     };
-    this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
-      this.current = next;
-    });
+  }
+
+  protected advance(next: ClientState): void {
+    this.current = next;
   }
 
   get state(): ClientStateName {
@@ -51,7 +51,7 @@ export class ClientHandshake extends HandshakeEngine {
   /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
   start(now: number): void {
     this.startDeadline(now);
-    this.current = sendClientHello(this.context, this.firstHello, 0);
+    this.current = sendClientHello(this, this.firstHello, 0);
   }
 
   /**
@@ -70,6 +70,6 @@ export class ClientHandshake extends HandshakeEngine {
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
-    this.current = this.current.handle(m, this.context);
+    this.current = this.current.handle(m, this);
   }
 }

@@ -14,11 +14,10 @@ import { WaitClientHello } from './server/wait-client-hello.js';
  * exchange. It runs the current state (handshake/dtls12/server/), one type per step that owns
  * the data valid in it: each handle() returns the next state.
  */
-export class ServerHandshake extends HandshakeEngine {
+export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, ServerState> implements ServerContext {
   readonly role = 'server';
   private current: ServerState = new WaitClientHello();
   readonly negotiated: NegotiatedParameters;
-  private readonly context: ServerContext;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
   private clientKeyExchangeSeq = -1;
   /** records.stats.badMac when the current datagram began. */
@@ -38,16 +37,15 @@ export class ServerHandshake extends HandshakeEngine {
     this.reassembler.reset(clientHello.messageSeq);
     this.nextSendSeq = clientHello.messageSeq;
     this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
-    const base = this.stateContext<ResolvedServerOptions, ServerState>(config, (next) => {
-      this.current = next;
-    });
-    // Added to the base context, not spread into a copy: a copy of an object with a getter and a
-    // dozen closures costs each half-open handshake a second, dictionary-mode object.
-    this.context = Object.assign(base, {
-      clientKeyExchangeAt: (messageSeq: number): void => {
-        this.clientKeyExchangeSeq = messageSeq;
-      },
-    });
+  }
+
+  protected advance(next: ServerState): void {
+    this.current = next;
+  }
+
+  /** ServerContext: the client's flight 5 begins with its ClientKeyExchange at this message_seq. */
+  clientKeyExchangeAt(messageSeq: number): void {
+    this.clientKeyExchangeSeq = messageSeq;
   }
 
   /** Processes the ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
@@ -63,7 +61,7 @@ export class ServerHandshake extends HandshakeEngine {
   }
 
   protected handle(m: HandshakeMessage): void {
-    this.current = this.current.handle(m, this.context);
+    this.current = this.current.handle(m, this);
   }
 
   /** RFC 5246 7.4.1.2: a client asks to renegotiate with a new ClientHello. */
