@@ -6,7 +6,7 @@ import { ContentType } from '../../record/content-type.js';
 import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
-import type { FlightHandshakeMessage, FlightMessage, FlightSealer } from './flight.js';
+import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
 import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
 import { Transcript } from './transcript.js';
 import { type FlightState, FlightTransmitter } from './flight-transmitter.js';
@@ -91,12 +91,7 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     startedAt: number,
   ) {
     this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageLength });
-    const records = (): RecordLayer => this.host.records;
-    const sealer: FlightSealer = {
-      seal: (type, payload, epoch) => records().seal(type, payload, epoch),
-      recordOverhead: (epoch) => this.host.recordOverhead(epoch),
-    };
-    this.transmitter = new FlightTransmitter(config, { transmit: (datagrams) => this.host.transmit(datagrams), sealer });
+    this.transmitter = new FlightTransmitter(config, host);
     this.deadline = startedAt + config.handshakeTimeoutMs;
   }
 
