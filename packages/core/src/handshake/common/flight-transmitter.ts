@@ -80,7 +80,9 @@ export class FlightTransmitter implements FlightSealer {
    * flight of the handshake, which is kept only to answer retransmissions.
    */
   send(messages: readonly FlightMessage[], last: boolean, answered: AnsweredMessage | undefined, now: number): void {
-    this.flight = messages;
+    // A copy of exactly its length: the caller's array may have grown with spare capacity, and
+    // the flight is kept for the whole wait (every half-open handshake holds one).
+    this.flight = messages.slice();
     this.answered = answered;
     this.current = 'sending';
     this.transmit();

@@ -18,6 +18,8 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
   readonly role = 'server';
   private current: ServerState = new WaitClientHello();
   readonly negotiated: NegotiatedParameters;
+  /** The verified ClientHello until start() hands it to the reassembler (then the handshake holds what it needs of it). */
+  private clientHello: { readonly body: Uint8Array; readonly messageSeq: number } | undefined;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
   private clientKeyExchangeSeq = -1;
   /** records.stats.badMac when the current datagram began. */
@@ -29,13 +31,14 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
     host: HandshakeHost,
     config: ResolvedServerOptions,
     now: number,
-    private readonly clientHello: { readonly body: Uint8Array; readonly messageSeq: number },
+    clientHello: { readonly body: Uint8Array; readonly messageSeq: number },
   ) {
     super(host, config, now);
     // RFC 6347 4.2.2: after a stateless HelloVerifyRequest both sides continue from the
     // ClientHello's message_seq (the HelloVerifyRequest used it too).
     this.reassembler.reset(clientHello.messageSeq);
     this.nextSendSeq = clientHello.messageSeq;
+    this.clientHello = clientHello;
     this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
   }
 
@@ -51,7 +54,10 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
   /** Processes the ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
   start(now: number): void {
     this.startDeadline(now);
-    const { body, messageSeq } = this.clientHello;
+    const hello = this.clientHello;
+    if (hello === undefined) return; // started already
+    this.clientHello = undefined;
+    const { body, messageSeq } = hello;
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: body.length, messageSeq, fragmentOffset: 0, body });
     this.processMessages();
   }
