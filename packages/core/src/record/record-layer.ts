@@ -8,7 +8,7 @@ import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { assertValidEpochKeys } from './epoch-keys.js';
 import type { EpochKeys } from './epoch-keys.js';
 import type { RecordFormat } from './record-format.js';
-import { DTLS_1_2_VERSION, MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
+import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -22,6 +22,12 @@ export interface RecordLayerOptions {
    * oldest are dropped, and a record larger than the cap is not held at all. Default 4096.
    */
   maxHeldBytes?: number;
+  /**
+   * The format of epoch 0 in both directions: DTLS 1.2's 13-byte DTLSPlaintext header (RFC 6347
+   * 4.1; RFC 9146 and RFC 9147 keep it there), writing {254, 253}, unless set otherwise (e.g.
+   * dtls12RecordFormat(0xfeff)). Later epochs take the format given with their keys.
+   */
+  initialFormat?: RecordFormat;
 }
 
 /** A record that passed every check (and authenticated, past epoch 0). */
@@ -84,9 +90,6 @@ function internalError(message: string): DtlsError {
  * refused).
  */
 export class RecordLayer {
-  /** ProtocolVersion written in the header of every record we seal (and in its AAD). */
-  version: number = DTLS_1_2_VERSION;
-
   private readonly replayWindowSize: number;
   private readonly maxHeldRecords: number;
   private readonly maxHeldBytes: number;
@@ -100,9 +103,9 @@ export class RecordLayer {
   private readCurrent: ReadEpochState;
   private readPrevious: ReadEpochState | undefined;
   /** The format the next read epoch will use (see expectReadFormat). */
-  private nextReadFormat: RecordFormat = DTLS12_RECORD_FORMAT;
+  private nextReadFormat: RecordFormat;
   /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
-  private readFormats: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+  private readFormats: readonly RecordFormat[];
   /** Records of a future read epoch, fragments copied, in arrival order. */
   private held: RawRecord[] = [];
 
@@ -119,9 +122,12 @@ export class RecordLayer {
     this.maxHeldBytes = maxBytes;
     this.replayWindowSize = options.replayWindowSize ?? 64;
     // Epoch 0 is plaintext in the DTLS 1.2 format (RFC 6347 4.1; RFC 9146 and RFC 9147 keep it).
-    this.writeCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, nextSequence: 0 };
+    const format = options.initialFormat ?? DTLS12_RECORD_FORMAT;
+    this.writeCurrent = { epoch: 0, keys: null, format, nextSequence: 0 };
     // Validates the size now rather than at the first epoch change.
-    this.readCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, window: new ReplayWindow(this.replayWindowSize) };
+    this.readCurrent = { epoch: 0, keys: null, format, window: new ReplayWindow(this.replayWindowSize) };
+    this.nextReadFormat = format;
+    this.readFormats = [format];
   }
 
   get stats(): Readonly<RecordLayerStats> {
@@ -203,7 +209,7 @@ export class RecordLayer {
     const headerLength = format.headerLength;
     if (keys === null) {
       const out = new Uint8Array(headerLength + payload.length);
-      format.encodeHeader({ type, version: this.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
+      format.encodeHeader({ type, version: format.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
       out.set(payload, headerLength);
       return out;
     }
@@ -213,7 +219,7 @@ export class RecordLayer {
     const ivLength = keys.recordIvLength;
     const header: RecordHeader = {
       type: format.wireType(type),
-      version: this.version,
+      version: format.version,
       epoch,
       sequenceNumber: seq,
       length: ivLength + plaintext.length + aead.tagLength,
