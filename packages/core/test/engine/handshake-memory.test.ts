@@ -9,9 +9,12 @@
  * three runs): ~4,850 before the Part 1 redesign (2c16f85), ~8,200 after it (8c40add), ~4,450
  * once the engine stopped making per-handshake closures, Maps and small arrays, ~3,400 once the
  * connection's host object did too. The bound fails 8c40add by a wide margin and leaves room for
- * noise and other V8 versions.
+ * noise and other V8 versions. The second test measures what reassembly (RFC 6347 4.2.3) adds
+ * for fragments that each claim a large message of their own: each stays held until the
+ * handshake deadline.
  */
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/bytes.js';
 import { DtlsConnection } from '../../src/connection.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { decodeHandshakeFragments, encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
@@ -27,6 +30,12 @@ const HANDSHAKES = 2_000;
 const SUITE = 'PSK-AES128-GCM-SHA256';
 /** Bytes per half-open handshake this test allows (8c40add: ~8,200; now ~3,400). */
 const MAX_BYTES_PER_HANDSHAKE = 6_000;
+const FRAGMENTS = 9;
+/**
+ * Bytes per 1-byte fragment (its own message, claiming 64 KB) held by a half-open handshake
+ * (8c40add: ~460; now ~390: a lone run and a lone source record need no arrays).
+ */
+const MAX_BYTES_PER_FRAGMENT = 430;
 
 function fullGc(): () => void {
   const gc: unknown = Reflect.get(globalThis, 'gc');
@@ -97,6 +106,34 @@ function bytesPerHandshake(round: number): number {
   return (after - before) / held.length;
 }
 
+/** Nine epoch-0 records in one datagram, each a 1-byte fragment of its own message claiming 64 KB (message_seq 2..10). */
+function claimingFragments(): Uint8Array {
+  const records: Uint8Array[] = [];
+  for (let k = 0; k < FRAGMENTS; k++) {
+    const fragment = encodeHandshakeFragment({ msgType: HandshakeType.certificate, length: 65_535, messageSeq: 2 + k, fragmentOffset: 1000 + k, body: Uint8Array.of(k) });
+    records.push(encodeRecord({ type: ContentType.handshake, version: DTLS_1_2_VERSION, epoch: 0, sequenceNumber: 100 + k }, fragment));
+  }
+  return concatBytes(...records);
+}
+
+/**
+ * Heap bytes per fragment held: the half-open handshakes of bytesPerHandshake, then each sent
+ * nine 1-byte fragments claiming 64 KB (the attack of packages/hostile/test/memory.test.ts).
+ */
+function bytesPerFragment(round: number): number {
+  const gc = fullGc();
+  const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
+  const held = halfOpen(endpoint, HANDSHAKES, round);
+  const datagram = claimingFragments();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (const c of held) c.receive(datagram, 1);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  for (const c of held) expect(c.state).toBe('handshaking');
+  return (after - before) / (held.length * FRAGMENTS);
+}
+
 describe('memory of a half-open server handshake', () => {
   it(`${HANDSHAKES} half-open handshakes through ServerEndpoint cost under ${MAX_BYTES_PER_HANDSHAKE} heap bytes each`, () => {
     const runs = [1, 2, 3].map((round) => Math.round(bytesPerHandshake(round)));
@@ -104,5 +141,13 @@ describe('memory of a half-open server handshake', () => {
     console.log(`half-open server handshake (PSK): ${runs.join(', ')} bytes of heap each (${HANDSHAKES} per run); best ${best}`);
     expect(best).toBeGreaterThan(0);
     expect(best).toBeLessThanOrEqual(MAX_BYTES_PER_HANDSHAKE);
+  });
+
+  it(`a 1-byte fragment claiming 64 KB costs a half-open handshake under ${MAX_BYTES_PER_FRAGMENT} heap bytes`, () => {
+    const runs = [4, 5, 6].map((round) => Math.round(bytesPerFragment(round)));
+    const best = Math.min(...runs);
+    console.log(`1-byte fragment claiming 64 KB, ${FRAGMENTS} per half-open handshake: ${runs.join(', ')} bytes of heap each; best ${best}`);
+    expect(best).toBeGreaterThan(0);
+    expect(best).toBeLessThanOrEqual(MAX_BYTES_PER_FRAGMENT);
   });
 });
