@@ -37,7 +37,7 @@ export { RecordLayer, type ReadRecord, type RecordLayerOptions, type RecordLayer
 export { ReplayWindow } from './record/replay-window.js';
 export { splitRecords, type RawRecord } from './record/datagram.js';
 export type { InnerRecord, RecordFormat } from './record/record-format.js';
-export { DTLS12_RECORD_FORMAT } from './record/dtls12-record-format.js';
+export { DTLS12_RECORD_FORMAT, dtls12RecordFormat } from './record/dtls12-record-format.js';
 export { recordFormatForConnectionId, tls12CidRecordFormat } from './record/tls12-cid-record-format.js';
 export type { EpochKeys } from './record/epoch-keys.js';
 export type { RecordHeader } from './record/record-header.js';

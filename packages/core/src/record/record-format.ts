@@ -20,11 +20,22 @@ export interface InnerRecord {
  * additional data is built (RFC 5246 6.2.3.3 / RFC 9146 5 / RFC 9147 4 differ). The AEAD
  * nonce stays with the epoch's keys (EpochKeys).
  *
+ * The ProtocolVersion written in a record is the format's too: each epoch's records carry their
+ * format's version, so a version change needs no setting that applies to every epoch at once (RFC
+ * 9147 4's unified header carries none at all; its epoch-0 DTLSPlaintext records keep {254, 253}).
+ *
  * Implementations are stateless values: one per CID, not one per record.
  */
 export interface RecordFormat {
   /** For errors, traces and tests: e.g. 'dtls12'. */
   readonly name: string;
+  /**
+   * The ProtocolVersion this format writes in the header of every record it seals, and in the
+   * AEAD additional data where that includes it (DTLS 1.2: {254, 253}, RFC 6347 4.1). The record
+   * layer hands it to encodeHeader and additionalData in the header; a format whose header has no
+   * version field ignores it.
+   */
+  readonly version: number;
   /** Bytes of the header of every record this format writes (DTLS 1.2: 13). */
   readonly headerLength: number;
   /**

@@ -8,7 +8,7 @@ import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { assertValidEpochKeys } from './epoch-keys.js';
 import type { EpochKeys } from './epoch-keys.js';
 import type { RecordFormat } from './record-format.js';
-import { DTLS_1_2_VERSION, MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
+import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
 import { ReplayWindow } from './replay-window.js';
 
@@ -22,6 +22,12 @@ export interface RecordLayerOptions {
    * oldest are dropped, and a record larger than the cap is not held at all. Default 4096.
    */
   maxHeldBytes?: number;
+  /**
+   * The format of epoch 0 in both directions: DTLS 1.2's 13-byte DTLSPlaintext header (RFC 6347
+   * 4.1; RFC 9146 and RFC 9147 keep it there), writing {254, 253}, unless set otherwise (e.g.
+   * dtls12RecordFormat(0xfeff)). Later epochs take the format given with their keys.
+   */
+  initialFormat?: RecordFormat;
 }
 
 /** A record that passed every check (and authenticated, past epoch 0). */
@@ -74,18 +80,16 @@ function internalError(message: string): DtlsError {
  * records (4.1.2.7). What a record looks like on the wire is its epoch's RecordFormat (DTLS 1.2's
  * 13-byte header unless set otherwise with the epoch's keys).
  *
- * Each direction keeps its epochs in a map. Two are kept: the current one and the one before
- * it — the write side so the engine can retransmit a flight that began in the earlier epoch,
- * the read side so a retransmitted flight of the peer is still recognised. Records of the next
+ * Each direction keeps two epochs: the current one and the one before it — the write side so the
+ * engine can retransmit a flight that began in the earlier epoch, the read side so a
+ * retransmitted flight of the peer is still recognised. They are two fields, not a map: a server
+ * holds a record layer for every half-open handshake, and a Map costs each of them a table. Records of the next
  * read epoch are held (capped in count and bytes) until setReadKeys(), since a Finished may
  * overtake its ChangeCipherSpec — but only while the handshake can still need them:
  * stopHolding() ends that for good once no later epoch can become readable (renegotiation is
  * refused).
  */
 export class RecordLayer {
-  /** ProtocolVersion written in the header of every record we seal (and in its AAD). */
-  version: number = DTLS_1_2_VERSION;
-
   private readonly replayWindowSize: number;
   private readonly maxHeldRecords: number;
   private readonly maxHeldBytes: number;
@@ -93,15 +97,15 @@ export class RecordLayer {
   private heldTotal = 0;
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0 };
 
-  private readonly writeEpochs = new Map<number, WriteEpochState>();
-  private readonly readEpochs = new Map<number, ReadEpochState>();
-  /** The newest entry of each map, looked up first (almost every record is of it). */
+  /** The current epoch of each direction (almost every record is of it), and the one before it until discarded. */
   private writeCurrent: WriteEpochState;
+  private writePrevious: WriteEpochState | undefined;
   private readCurrent: ReadEpochState;
+  private readPrevious: ReadEpochState | undefined;
   /** The format the next read epoch will use (see expectReadFormat). */
-  private nextReadFormat: RecordFormat = DTLS12_RECORD_FORMAT;
+  private nextReadFormat: RecordFormat;
   /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
-  private readFormats: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+  private readFormats: readonly RecordFormat[];
   /** Records of a future read epoch, fragments copied, in arrival order. */
   private held: RawRecord[] = [];
 
@@ -118,11 +122,12 @@ export class RecordLayer {
     this.maxHeldBytes = maxBytes;
     this.replayWindowSize = options.replayWindowSize ?? 64;
     // Epoch 0 is plaintext in the DTLS 1.2 format (RFC 6347 4.1; RFC 9146 and RFC 9147 keep it).
-    this.writeCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, nextSequence: 0 };
-    this.writeEpochs.set(0, this.writeCurrent);
+    const format = options.initialFormat ?? DTLS12_RECORD_FORMAT;
+    this.writeCurrent = { epoch: 0, keys: null, format, nextSequence: 0 };
     // Validates the size now rather than at the first epoch change.
-    this.readCurrent = { epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, window: new ReplayWindow(this.replayWindowSize) };
-    this.readEpochs.set(0, this.readCurrent);
+    this.readCurrent = { epoch: 0, keys: null, format, window: new ReplayWindow(this.replayWindowSize) };
+    this.nextReadFormat = format;
+    this.readFormats = [format];
   }
 
   get stats(): Readonly<RecordLayerStats> {
@@ -158,9 +163,8 @@ export class RecordLayer {
     assertValidEpochKeys(keys);
     const epoch = this.writeCurrent.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
+    this.writePrevious = this.writeCurrent;
     this.writeCurrent = { epoch, keys, format, nextSequence: 0 };
-    this.writeEpochs.set(epoch, this.writeCurrent);
-    this.writeEpochs.delete(epoch - 2);
   }
 
   /**
@@ -181,7 +185,7 @@ export class RecordLayer {
 
   /** Forgets the previous write epoch (once nothing of it will be retransmitted). */
   discardPreviousWriteEpoch(): void {
-    for (const epoch of this.writeEpochs.keys()) if (epoch !== this.writeCurrent.epoch) this.writeEpochs.delete(epoch);
+    this.writePrevious = undefined;
   }
 
   /**
@@ -205,7 +209,7 @@ export class RecordLayer {
     const headerLength = format.headerLength;
     if (keys === null) {
       const out = new Uint8Array(headerLength + payload.length);
-      format.encodeHeader({ type, version: this.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
+      format.encodeHeader({ type, version: format.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
       out.set(payload, headerLength);
       return out;
     }
@@ -215,7 +219,7 @@ export class RecordLayer {
     const ivLength = keys.recordIvLength;
     const header: RecordHeader = {
       type: format.wireType(type),
-      version: this.version,
+      version: format.version,
       epoch,
       sequenceNumber: seq,
       length: ivLength + plaintext.length + aead.tagLength,
@@ -241,7 +245,7 @@ export class RecordLayer {
   }
 
   private writeState(epoch: number): WriteEpochState {
-    const state = epoch === this.writeCurrent.epoch ? this.writeCurrent : this.writeEpochs.get(epoch);
+    const state = epoch === this.writeCurrent.epoch ? this.writeCurrent : epoch === this.writePrevious?.epoch ? this.writePrevious : undefined;
     if (state === undefined) throw internalError(`no write state for epoch ${epoch} (current ${this.writeCurrent.epoch})`);
     return state;
   }
@@ -314,9 +318,8 @@ export class RecordLayer {
     const epoch = this.readCurrent.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
     const state: ReadEpochState = { epoch, keys, format, window: new ReplayWindow(this.replayWindowSize) };
+    this.readPrevious = this.readCurrent;
     this.readCurrent = state;
-    this.readEpochs.set(epoch, state);
-    this.readEpochs.delete(epoch - 2);
     this.nextReadFormat = format;
     this.updateReadFormats();
     const held = this.held;
@@ -341,22 +344,26 @@ export class RecordLayer {
    * entered the window when they authenticated) or one no longer read.
    */
   acceptUnauthenticated(epoch: number, sequenceNumber: number): void {
-    const state = this.readEpochs.get(epoch);
+    const state = this.readState(epoch);
     if (state === undefined || state.keys !== null) return;
     state.window.accept(sequenceNumber);
   }
 
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
   discardPreviousReadEpoch(): void {
-    for (const epoch of this.readEpochs.keys()) if (epoch !== this.readCurrent.epoch) this.readEpochs.delete(epoch);
+    this.readPrevious = undefined;
     this.updateReadFormats();
+  }
+
+  private readState(epoch: number): ReadEpochState | undefined {
+    if (epoch === this.readCurrent.epoch) return this.readCurrent;
+    return epoch === this.readPrevious?.epoch ? this.readPrevious : undefined;
   }
 
   private updateReadFormats(): void {
     // Records of the next epoch are framed only while they may be held.
     const formats: RecordFormat[] = this.holding ? [this.nextReadFormat] : [];
-    const epochs = [...this.readEpochs.values()].sort((a, b) => b.epoch - a.epoch);
-    for (const e of epochs) if (!formats.includes(e.format)) formats.push(e.format);
+    for (const e of [this.readCurrent, this.readPrevious]) if (e !== undefined && !formats.includes(e.format)) formats.push(e.format);
     this.readFormats = formats;
   }
 
@@ -366,7 +373,7 @@ export class RecordLayer {
       this.counters.dropped++;
       return;
     }
-    const state = header.epoch === this.readCurrent.epoch ? this.readCurrent : this.readEpochs.get(header.epoch);
+    const state = this.readState(header.epoch);
     if (state === undefined) {
       // Only a record in the format its epoch will use can ever be read: no other is held.
       if (header.epoch === this.readCurrent.epoch + 1 && raw.format === this.nextReadFormat) this.hold(raw);

@@ -60,6 +60,8 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
   const headerLength = FIXED_HEADER_LENGTH + connectionId.length;
   const format: RecordFormat = {
     name: 'tls12_cid',
+    // RFC 9146 4: tls12_cid records are DTLSCiphertext of DTLS 1.2.
+    version: DTLS_1_2_VERSION,
     headerLength,
     connectionId,
     innerPlaintextExpansion: 1,

@@ -10,7 +10,8 @@ function setup(): { tx: FlightTransmitter; sent: Uint8Array[][] } {
     { retransmit: { initialMs: 1000, maxMs: 4000 }, mtu: 1200 },
     {
       transmit: (datagrams) => sent.push([...datagrams]),
-      sealer: { seal: (type, payload) => Uint8Array.of(type, ...payload), recordOverhead: () => 13 },
+      records: { seal: (type, payload) => Uint8Array.of(type, ...payload) },
+      recordOverhead: () => 13,
     },
   );
   return { tx, sent };

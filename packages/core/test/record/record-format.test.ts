@@ -26,6 +26,7 @@ const MARKER = 0x7f;
 const TAG = utf8('test');
 const TEST_FORMAT: RecordFormat = {
   name: 'test',
+  version: 0xfefd, // its header has no version field (as RFC 9147's unified header)
   headerLength: 16,
   connectionId: TAG,
   innerPlaintextExpansion: 1,

@@ -10,6 +10,7 @@ import { DtlsError } from '../../src/errors.js';
 import { ContentType } from '../../src/record/content-type.js';
 import type { EpochKeys } from '../../src/record/epoch-keys.js';
 import { MAX_SEQUENCE_NUMBER, encodeRecord } from '../../src/record/record-header.js';
+import { dtls12RecordFormat } from '../../src/record/dtls12-record-format.js';
 import { RecordLayer } from '../../src/record/record-layer.js';
 import { keyLengthOf, nodeEpochKeys, nodeSeal, tagLengthOf, testBytes } from './node-aead.js';
 
@@ -301,15 +302,24 @@ describe('RecordLayer: datagrams and silent discard (RFC 6347 4.1.1, 4.1.2.7)', 
     expect(reader.stats.dropped).toBe(2);
   });
 
-  it('writes the version property in the header and the additional data', () => {
-    const { writer, reader } = pair('aes-128-ccm-8');
-    writer.version = 0xfeff;
+  it("writes each epoch's format's version in the header and the additional data", () => {
+    const m = material('aes-128-ccm-8');
+    const feff = dtls12RecordFormat(0xfeff);
+    // Epoch 0 in the initial format; epoch 1 in the format given with its keys.
+    const writer = new RecordLayer({ initialFormat: feff });
+    expect(toHex(writer.seal(22, fromHex('00')).subarray(0, 3))).toBe('16feff');
+    writer.setWriteKeys(m.keys, feff);
+    const reader = new RecordLayer();
+    reader.setReadKeys(m.keys);
     const record = writer.seal(22, utf8('first hello'));
     expect(toHex(record.subarray(1, 3))).toBe('feff');
-    expect(reader.open(record).length).toBe(1);
-    const plain = new RecordLayer();
-    plain.version = 0xfeff;
-    expect(toHex(plain.seal(22, fromHex('00')).subarray(0, 3))).toBe('16feff');
+    expect(reader.open(record).length).toBe(1); // the AAD carried 0xfeff too, or it would not authenticate
+    // Back to DTLS 1.2's {254, 253} in the next epoch: the version is per epoch, not per layer.
+    writer.setWriteKeys(material('aes-128-ccm-8', 2).keys);
+    expect(toHex(writer.seal(23, utf8('data')).subarray(0, 5))).toBe('17fefd0002');
+    // By default every epoch writes {254, 253} (RFC 6347 4.1).
+    expect(toHex(new RecordLayer().seal(22, fromHex('00')).subarray(0, 3))).toBe('16fefd');
+    expect(() => dtls12RecordFormat(0x0303)).toThrow(RangeError);
   });
 
   it('enforces the 2^14 plaintext limit on both sides (RFC 5246 6.2.1)', () => {
@@ -532,7 +542,7 @@ describe('RecordLayer: options', () => {
     expect(() => new RecordLayer({ maxHeldRecords: -1 })).toThrow(RangeError);
     const layer = new RecordLayer({ replayWindowSize: 1024 });
     expect(layer.stats).toEqual({ dropped: 0, replayed: 0, badMac: 0, held: 0 });
-    expect([layer.readEpoch, layer.writeEpoch, layer.version]).toEqual([0, 0, 0xfefd]);
+    expect([layer.readEpoch, layer.writeEpoch]).toEqual([0, 0]);
   });
 
   it('uses the configured replay window size', () => {

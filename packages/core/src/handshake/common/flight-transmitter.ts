@@ -17,10 +17,15 @@ export interface AnsweredMessage {
   readonly epoch: number;
 }
 
-/** Where the transmitter's datagrams go. */
+/**
+ * Where the transmitter's datagrams go and what seals their records: the handshake's host (the
+ * connection) fits as it is, so no adapter object is made per handshake.
+ */
 export interface FlightOutput {
   transmit(datagrams: readonly Uint8Array[]): void;
-  readonly sealer: FlightSealer;
+  /** See FlightSealer.recordOverhead. */
+  recordOverhead(epoch: number): number;
+  readonly records: { seal(type: number, payload: Uint8Array, epoch: number): Uint8Array };
 }
 
 /**
@@ -28,7 +33,7 @@ export interface FlightOutput {
  * retransmission timer (4.2.4.1) and the answer to a peer that retransmits the flight our
  * flight answered. The flight is kept as messages, so each retransmission is sealed afresh.
  */
-export class FlightTransmitter {
+export class FlightTransmitter implements FlightSealer {
   private current: FlightState = 'preparing';
   private flight: readonly FlightMessage[] = [];
   private answered: AnsweredMessage | undefined;
@@ -75,7 +80,9 @@ export class FlightTransmitter {
    * flight of the handshake, which is kept only to answer retransmissions.
    */
   send(messages: readonly FlightMessage[], last: boolean, answered: AnsweredMessage | undefined, now: number): void {
-    this.flight = messages;
+    // A copy of exactly its length: the caller's array may have grown with spare capacity, and
+    // the flight is kept for the whole wait (every half-open handshake holds one).
+    this.flight = messages.slice();
     this.answered = answered;
     this.current = 'sending';
     this.transmit();
@@ -143,6 +150,16 @@ export class FlightTransmitter {
   }
 
   private transmit(): void {
-    this.output.transmit(serializeFlight(this.flight, this.output.sealer, this.mtu));
+    this.output.transmit(serializeFlight(this.flight, this, this.mtu));
+  }
+
+  /** FlightSealer: a record of the flight, sealed by the output's record layer. */
+  seal(type: number, payload: Uint8Array, epoch: number): Uint8Array {
+    return this.output.records.seal(type, payload, epoch);
+  }
+
+  /** FlightSealer: what the output's record format and keys add to a record of this epoch. */
+  recordOverhead(epoch: number): number {
+    return this.output.recordOverhead(epoch);
   }
 }

@@ -6,7 +6,7 @@ import { ContentType } from '../../record/content-type.js';
 import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
-import type { FlightHandshakeMessage, FlightMessage, FlightSealer } from './flight.js';
+import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
 import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
 import { Transcript } from './transcript.js';
 import { type FlightState, FlightTransmitter } from './flight-transmitter.js';
@@ -60,12 +60,17 @@ export interface HandshakeHost {
  * machine of RFC 6347 4.2.4, the ChangeCipherSpec that opens the next read epoch, and
  * pausing while a credential lookup is pending. Subclasses hold one explicit state per
  * handshake step and must answer a message that does not fit the state with unexpected_message.
+ *
+ * The engine is itself the StateContext its states run in (C: the role's options, S: its state
+ * type): a half-open server handshake is what an attacker can make us hold by the thousand, and a
+ * separate context object of a dozen closures cost each one about a kilobyte and a half; methods
+ * on the prototype cost nothing per handshake.
  */
-export abstract class HandshakeEngine implements Handshake {
+export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOptions, S = unknown> implements Handshake, StateContext<C, S> {
   abstract readonly role: 'client' | 'server';
   abstract readonly negotiated: NegotiatedParameters;
   protected readonly reassembler: HandshakeReassembler;
-  protected readonly transcript = new Transcript();
+  readonly transcript = new Transcript();
   private readonly transmitter: FlightTransmitter;
   /** message_seq of the next message we send (RFC 6347 4.2.2). */
   protected nextSendSeq = 0;
@@ -82,17 +87,12 @@ export abstract class HandshakeEngine implements Handshake {
 
   constructor(
     protected readonly host: HandshakeHost,
-    protected readonly options: ResolvedOptions,
+    readonly config: C,
     startedAt: number,
   ) {
-    this.reassembler = new HandshakeReassembler({ maxMessageLength: options.maxHandshakeMessageLength });
-    const records = (): RecordLayer => this.host.records;
-    const sealer: FlightSealer = {
-      seal: (type, payload, epoch) => records().seal(type, payload, epoch),
-      recordOverhead: (epoch) => this.host.recordOverhead(epoch),
-    };
-    this.transmitter = new FlightTransmitter(options, { transmit: (datagrams) => this.host.transmit(datagrams), sealer });
-    this.deadline = startedAt + options.handshakeTimeoutMs;
+    this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageLength });
+    this.transmitter = new FlightTransmitter(config, host);
+    this.deadline = startedAt + config.handshakeTimeoutMs;
   }
 
   /**
@@ -100,7 +100,7 @@ export abstract class HandshakeEngine implements Handshake {
    * may come long after the connection object was made, on any clock origin.
    */
   startDeadline(now: number): void {
-    this.deadline = now + this.options.handshakeTimeoutMs;
+    this.deadline = now + this.config.handshakeTimeoutMs;
   }
 
   /** The state name, for tracing and errors. */
@@ -177,13 +177,13 @@ export abstract class HandshakeEngine implements Handshake {
         // an old-epoch record posing as the next message, is never processed.
         continue;
       }
-      if (taken && f.length > this.options.maxHandshakeMessageLength) {
+      if (taken && f.length > this.config.maxHandshakeMessageLength) {
         // A message over our limit (a Certificate chain, say) ends the handshake with a reason
         // rather than a timeout: RFC 5246 7.2.2 illegal_parameter ("a field in the handshake was
         // out of range"), the alert OpenSSL sends for an excessive message size. A stale record
         // of an earlier epoch is only dropped.
         throw new IllegalParameterError(
-          `handshake message ${f.messageSeq} (type ${f.msgType}) of ${f.length} bytes exceeds maxHandshakeMessageLength (${this.options.maxHandshakeMessageLength})`,
+          `handshake message ${f.messageSeq} (type ${f.msgType}) of ${f.length} bytes exceeds maxHandshakeMessageLength (${this.config.maxHandshakeMessageLength})`,
         );
       }
       let result: string;
@@ -233,7 +233,7 @@ export abstract class HandshakeEngine implements Handshake {
   }
 
   /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
-  protected expectChangeCipherSpec(keys: EpochKeys): void {
+  expectChangeCipherSpec(keys: EpochKeys): void {
     this.pendingReadKeys = keys;
     if (this.earlyChangeCipherSpec) this.activateReadKeys(keys);
   }
@@ -297,39 +297,33 @@ export abstract class HandshakeEngine implements Handshake {
     );
   }
 
+  /** The record layer of the connection (StateContext). */
+  get records(): RecordLayer {
+    return this.host.records;
+  }
+
   /**
-   * The context a role's states run in; `advance` installs the state a pending value leads to
-   * once it arrives (the one place, with handle(), where the current state changes).
+   * Installs the state a pending value leads to once it arrives (the one place, with handle(),
+   * where the current state changes).
    */
-  protected stateContext<C extends ResolvedOptions, S>(config: C, advance: (next: S) => void): StateContext<C, S> {
-    const engine = this;
-    const wait =
-      (waiting: S): AwaitValue<S> =>
-      (value, what, then) => {
-        if (!(value instanceof Promise)) return then(value);
-        this.awaitValue(value, what, (v) => advance(then(v)));
-        return waiting;
-      };
-    return {
-      config,
-      negotiated: this.negotiated,
-      transcript: this.transcript,
-      get records() {
-        return engine.host.records;
-      },
-      message: (msgType, body) => this.message(msgType, body),
-      sendFlight: (messages, last) => this.sendFlight(messages, last),
-      expectChangeCipherSpec: (keys) => this.expectChangeCipherSpec(keys),
-      checkFinishedUnderNewKeys: (m) => this.checkFinishedUnderNewKeys(m),
-      unexpected: (m) => this.unexpected(m),
-      finish: (keepFlight) => this.finish(keepFlight),
-      sendWarning: (description) => this.host.sendWarning(description),
-      wait,
+  protected abstract advance(next: S): void;
+
+  /** StateContext.wait: the step returns `waiting` while the value is pending. */
+  wait(waiting: S): AwaitValue<S> {
+    return (value, what, then) => {
+      if (!(value instanceof Promise)) return then(value);
+      this.awaitValue(value, what, (v) => this.advance(then(v)));
+      return waiting;
     };
   }
 
+  /** Sends a warning alert (StateContext). */
+  sendWarning(description: AlertDescription): void {
+    this.host.sendWarning(description);
+  }
+
   /** Builds the next outgoing message with its message_seq. */
-  protected message(msgType: number, body: Uint8Array, epoch = this.host.records.writeEpoch): FlightHandshakeMessage {
+  message(msgType: number, body: Uint8Array, epoch = this.host.records.writeEpoch): FlightHandshakeMessage {
     return { kind: 'handshake', msgType, messageSeq: this.nextSendSeq++, body, epoch };
   }
 
@@ -337,7 +331,7 @@ export abstract class HandshakeEngine implements Handshake {
    * Sends a new flight and arms the timer (RFC 6347 4.2.4 SENDING → WAITING), or, for the
    * last flight of the handshake, keeps it only to answer retransmissions (FINISHED).
    */
-  protected sendFlight(messages: readonly FlightMessage[], last: boolean): void {
+  sendFlight(messages: readonly FlightMessage[], last: boolean): void {
     // The peer's messages arrive in the read epoch current when we answer them (epoch 0 up to the
     // ChangeCipherSpec; the Finished in the next one).
     const answered = this.lastHandled;
@@ -347,7 +341,7 @@ export abstract class HandshakeEngine implements Handshake {
   }
 
   /** The handshake is over: no more timers; the last flight stays for retransmission if we sent it. */
-  protected finish(keepFlight: boolean): void {
+  finish(keepFlight: boolean): void {
     this.complete = true;
     this.transmitter.finish(keepFlight);
     this.host.onEstablished();
@@ -363,7 +357,7 @@ export abstract class HandshakeEngine implements Handshake {
   /** Fires the retransmission timer (RFC 6347 4.2.4.1) or the handshake deadline. */
   handleTimeout(now: number): void {
     if (this.complete) return;
-    if (now >= this.deadline) throw new HandshakeTimeoutError(this.options.handshakeTimeoutMs);
+    if (now >= this.deadline) throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs);
     this.transmitter.onTimer(now);
   }
 
@@ -372,12 +366,12 @@ export abstract class HandshakeEngine implements Handshake {
    * new keys. One that came before the ChangeCipherSpec, or with any byte from a plaintext record
    * (epoch 0: it may have been buffered before the read epoch moved on), was not the peer's.
    */
-  protected checkFinishedUnderNewKeys(m: HandshakeMessage): void {
+  checkFinishedUnderNewKeys(m: HandshakeMessage): void {
     if (!this.changeCipherSpecReceived || m.sources.length > 0) throw this.unexpected(m);
   }
 
   /** unexpected_message for a message that does not belong in the current state. */
-  protected unexpected(m: HandshakeMessage): DtlsError {
+  unexpected(m: HandshakeMessage): DtlsError {
     return new DtlsError(AlertDescription.unexpected_message, `handshake message type ${m.msgType} not expected in state ${this.state}`);
   }
 }

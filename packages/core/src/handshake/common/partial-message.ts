@@ -43,13 +43,24 @@ export class PartialMessage {
   /**
    * Chunks as flat triples (message offset, length, arena offset), sorted by message offset:
    * one array of small integers, so a message costs a few hundred bytes of heap, not kilobytes.
+   * Undefined while the bytes held are one run (the arena in order, from message offset
+   * runStart): a message sent in order, and a lone fragment — each of an attacker's 1-byte
+   * fragments claiming a message of its own — then needs no array at all.
    */
   private chunks: number[] | undefined;
+  /** Where the single run starts in the message, while chunks is undefined. */
+  private runStart = 0;
   private coveredBytes = 0;
   /** Fragments that brought new bytes (each charged FRAGMENT_OVERHEAD). */
   private fragments = 0;
-  /** The records whose fragments brought new bytes, as flat (epoch, sequence number) pairs, without repeats of the latest one. */
-  private sourcePairs: number[] | undefined;
+  /**
+   * The records whose fragments brought new bytes, without repeats of the latest one: the first
+   * in two fields (-1: none yet; most messages have one), the others as flat (epoch, sequence
+   * number) pairs.
+   */
+  private firstSourceEpoch = -1;
+  private firstSourceSequence = 0;
+  private moreSources: number[] | undefined;
 
   constructor(
     readonly msgType: number,
@@ -67,23 +78,28 @@ export class PartialMessage {
 
   /** The records whose fragments brought bytes, in arrival order. */
   get sources(): FragmentSource[] {
-    const pairs = this.sourcePairs ?? [];
     const out: FragmentSource[] = [];
+    if (this.firstSourceEpoch < 0) return out;
+    out.push({ epoch: this.firstSourceEpoch, sequenceNumber: this.firstSourceSequence });
+    const pairs = this.moreSources ?? [];
     for (let i = 0; i + 1 < pairs.length; i += 2) out.push({ epoch: pairs[i] ?? 0, sequenceNumber: pairs[i + 1] ?? 0 });
     return out;
   }
 
   /** Counts a record as a source of this message (an empty message's only fragment). */
   addSource(source: FragmentSource): void {
-    const pairs = this.sourcePairs;
-    if (pairs === undefined) {
-      // An exact-size literal: most messages of an attack, and many real ones, have one source.
-      this.sourcePairs = [source.epoch, source.sequenceNumber];
+    if (this.firstSourceEpoch < 0) {
+      this.firstSourceEpoch = source.epoch;
+      this.firstSourceSequence = source.sequenceNumber;
       return;
     }
-    const n = pairs.length;
-    if (n >= 2 && pairs[n - 2] === source.epoch && pairs[n - 1] === source.sequenceNumber) return;
-    pairs.push(source.epoch, source.sequenceNumber);
+    const pairs = this.moreSources;
+    const n = pairs?.length ?? 0;
+    const latestEpoch = pairs === undefined ? this.firstSourceEpoch : pairs[n - 2];
+    const latestSequence = pairs === undefined ? this.firstSourceSequence : pairs[n - 1];
+    if (latestEpoch === source.epoch && latestSequence === source.sequenceNumber) return;
+    if (pairs === undefined) this.moreSources = [source.epoch, source.sequenceNumber];
+    else pairs.push(source.epoch, source.sequenceNumber);
   }
 
   /** What adding [offset, offset + size) would fill and cost. The caller has checked it lies within the message. */
@@ -92,7 +108,7 @@ export class PartialMessage {
     const gaps: number[] = [];
     let newBytes = 0;
     let at = offset;
-    const chunks = this.chunks ?? [];
+    const chunks = this.chunkList();
     for (let i = this.firstEndingAfter(offset); i < chunks.length && at < end; i += 3) {
       const start = chunks[i] ?? 0;
       if (start >= end) break;
@@ -134,7 +150,7 @@ export class PartialMessage {
 
   /** The whole message; only once complete. */
   body(): Uint8Array {
-    const chunks = this.chunks ?? [];
+    const chunks = this.chunkList();
     if (chunks.length === 3 && chunks[2] === 0 && this.arena.length === this.length) return this.arena;
     const body = new Uint8Array(this.length);
     for (let i = 0; i + 2 < chunks.length; i += 3) {
@@ -151,9 +167,15 @@ export class PartialMessage {
     return Math.min(this.length, Math.max(needed, this.arena.length * 2));
   }
 
+  /** The chunks as flat triples: the array, or the single run as one (a new array, for reading). */
+  private chunkList(): number[] {
+    if (this.chunks !== undefined) return this.chunks;
+    return this.arenaUsed === 0 ? [] : [this.runStart, this.arenaUsed, 0];
+  }
+
   /** Index (in the flat array) of the first chunk that ends after `offset`: a binary search. */
   private firstEndingAfter(offset: number): number {
-    const chunks = this.chunks ?? [];
+    const chunks = this.chunkList();
     let lo = 0;
     let hi = chunks.length / 3;
     while (lo < hi) {
@@ -165,11 +187,17 @@ export class PartialMessage {
   }
 
   private insertChunk(start: number, length: number, arenaOffset: number): void {
-    const chunks = this.chunks;
-    if (chunks === undefined) {
-      this.chunks = [start, length, arenaOffset];
-      return;
+    if (this.chunks === undefined) {
+      // Still one run: the first bytes start it; bytes that continue it in the message and in the
+      // arena extend it (arenaOffset is arenaUsed, the run's length so far).
+      if (this.arenaUsed === 0) {
+        this.runStart = start;
+        return;
+      }
+      if (start === this.runStart + this.arenaUsed && arenaOffset === this.arenaUsed) return;
+      this.chunks = this.chunkList();
     }
+    const chunks = this.chunks;
     const i = this.firstEndingAfter(start);
     const before = i - 3;
     // In order: the new bytes continue the previous chunk both in the message and in the arena.

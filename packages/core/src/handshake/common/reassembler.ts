@@ -53,7 +53,12 @@ export class HandshakeReassembler {
   private readonly maxMessageLength: number;
   private readonly window: number;
   private readonly maxBufferedBytes: number;
-  private readonly partial = new Map<number, PartialMessage>();
+  /**
+   * Messages being reassembled, by message_seq; none while nothing is buffered. Made when needed
+   * and dropped when empty: a handshake waiting for the peer's next flight holds no message, and
+   * a Map keeps its table once used (each half-open server handshake would hold one).
+   */
+  private partial: Map<number, PartialMessage> | undefined;
   private expected = 0;
   private used = 0;
 
@@ -79,6 +84,7 @@ export class HandshakeReassembler {
   /** Moves the expected message_seq (a server starts at its ClientHello's), discarding what falls outside the window. */
   set nextSeq(value: number) {
     this.expected = nonNegativeInteger('nextSeq', value);
+    if (this.partial === undefined) return;
     for (const [seq, m] of this.partial) {
       if (seq < value || seq > value + this.window) this.discard(seq, m);
     }
@@ -110,7 +116,7 @@ export class HandshakeReassembler {
     if (f.messageSeq < this.expected) return 'old';
     if (f.messageSeq > this.expected + this.window) return 'dropped';
 
-    const existing = this.partial.get(f.messageSeq);
+    const existing = this.partial?.get(f.messageSeq);
     if (existing !== undefined && (existing.msgType !== f.msgType || existing.length !== f.length)) {
       throw new IllegalParameterError(
         `handshake message ${f.messageSeq}: fragment says type ${f.msgType} length ${f.length}, ` +
@@ -123,7 +129,7 @@ export class HandshakeReassembler {
     if (existing === undefined && f.length === 0) {
       const empty = new PartialMessage(f.msgType, 0);
       if (source !== undefined) empty.addSource(source);
-      this.partial.set(f.messageSeq, empty);
+      (this.partial ??= new Map()).set(f.messageSeq, empty);
       return 'accepted';
     }
     const m = existing ?? new PartialMessage(f.msgType, f.length);
@@ -131,7 +137,7 @@ export class HandshakeReassembler {
     const plan = m.plan(f.fragmentOffset, f.body.length);
     if (plan.newBytes === 0) return 'duplicate';
     if (!this.makeRoom(f.messageSeq, plan.cost)) return 'dropped';
-    if (existing === undefined) this.partial.set(f.messageSeq, m);
+    if (existing === undefined) (this.partial ??= new Map()).set(f.messageSeq, m);
     const before = m.charge;
     m.commit(plan, f.fragmentOffset, f.body, source);
     this.used += m.charge - before;
@@ -141,7 +147,7 @@ export class HandshakeReassembler {
   /** The next complete message in order, advancing nextSeq; undefined when it has not all arrived. */
   poll(): ReassembledMessage | undefined {
     const seq = this.expected;
-    const m = this.partial.get(seq);
+    const m = this.partial?.get(seq);
     if (m === undefined || !m.complete) return undefined;
     this.discard(seq, m);
     this.expected = seq + 1;
@@ -150,7 +156,7 @@ export class HandshakeReassembler {
 
   /** Forgets everything buffered and expects `nextSeq` next. */
   reset(nextSeq: number): void {
-    this.partial.clear();
+    this.partial = undefined;
     this.used = 0;
     this.expected = nonNegativeInteger('nextSeq', nextSeq);
   }
@@ -162,7 +168,7 @@ export class HandshakeReassembler {
    */
   private makeRoom(seq: number, cost: number): boolean {
     if (this.used + cost <= this.maxBufferedBytes) return true;
-    const later = [...this.partial.entries()].filter(([s]) => s > seq).sort(([a], [b]) => b - a);
+    const later = [...(this.partial?.entries() ?? [])].filter(([s]) => s > seq).sort(([a], [b]) => b - a);
     let freeable = 0;
     for (const [, m] of later) freeable += m.charge;
     if (this.used - freeable + cost > this.maxBufferedBytes) return false;
@@ -174,7 +180,10 @@ export class HandshakeReassembler {
   }
 
   private discard(seq: number, m: PartialMessage): void {
-    this.partial.delete(seq);
+    const partial = this.partial;
+    if (partial === undefined) return;
+    partial.delete(seq);
+    if (partial.size === 0) this.partial = undefined;
     this.used -= m.charge;
   }
 }

@@ -1,4 +1,3 @@
-import { concatBytes } from '../../bytes.js';
 import type { CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
 
 /**
@@ -10,37 +9,64 @@ import type { CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
  * The PRF hash is not known until the ServerHello, and a handshake is a few kilobytes, so the
  * messages are kept and hashed on demand rather than fed to a running hash.
  */
+/** The DTLS handshake header each message is hashed with (RFC 6347 4.2.2). */
+const HEADER_LENGTH = 12;
+/** The first allocation: a PSK server's ClientHello, ServerHello and ServerHelloDone fit. */
+const MIN_CAPACITY = 256;
+const EMPTY = new Uint8Array(0);
+
 export class Transcript {
-  private readonly messages: Uint8Array[] = [];
+  /**
+   * The messages, back to back, in one buffer that grows by doubling. One buffer rather than a
+   * header and a body per message: a typed array costs ~180 bytes of heap before its first byte,
+   * and a server holds a transcript for every half-open handshake.
+   */
+  private buffer: Uint8Array = EMPTY;
+  private length = 0;
 
   /** Appends one whole message: msg_type, length, message_seq, offset 0, fragment_length = length, body. */
   add(msgType: number, messageSeq: number, body: Uint8Array): void {
-    const header = new Uint8Array(12);
     const len = body.length;
-    header[0] = msgType;
-    header[1] = (len >>> 16) & 0xff;
-    header[2] = (len >>> 8) & 0xff;
-    header[3] = len & 0xff;
-    header[4] = (messageSeq >>> 8) & 0xff;
-    header[5] = messageSeq & 0xff;
-    // fragment_offset = 0 (bytes 6..8), fragment_length = length
-    header[9] = header[1];
-    header[10] = header[2];
-    header[11] = header[3];
-    this.messages.push(header, body);
+    const at = this.reserve(HEADER_LENGTH + len);
+    const b = this.buffer;
+    b[at] = msgType;
+    b[at + 1] = b[at + 9] = (len >>> 16) & 0xff;
+    b[at + 2] = b[at + 10] = (len >>> 8) & 0xff;
+    b[at + 3] = b[at + 11] = len & 0xff;
+    b[at + 4] = (messageSeq >>> 8) & 0xff;
+    b[at + 5] = messageSeq & 0xff;
+    // fragment_offset = 0 (bytes 6..8); fragment_length = length (bytes 9..11, above)
+    b[at + 6] = b[at + 7] = b[at + 8] = 0;
+    b.set(body, at + HEADER_LENGTH);
   }
 
   /** Forgets everything (RFC 6347 4.2.6: after a HelloVerifyRequest the transcript starts over). */
   reset(): void {
-    this.messages.length = 0;
+    this.length = 0;
   }
 
   hash(provider: CryptoProvider, algorithm: HashAlgorithm): Uint8Array {
-    return provider.hash(algorithm, this.bytes());
+    return provider.hash(algorithm, this.buffer.subarray(0, this.length));
   }
 
-  /** The messages so far, concatenated: what a CertificateVerify signs (RFC 5246 7.4.8). */
+  /**
+   * The messages so far, concatenated: what a CertificateVerify signs (RFC 5246 7.4.8). A copy,
+   * since a signer may keep it while the handshake goes on.
+   */
   bytes(): Uint8Array {
-    return concatBytes(...this.messages);
+    return this.buffer.slice(0, this.length);
+  }
+
+  /** Makes room for `n` more bytes; returns where they start. */
+  private reserve(n: number): number {
+    const at = this.length;
+    const needed = at + n;
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.buffer.length, MIN_CAPACITY));
+      grown.set(this.buffer.subarray(0, at));
+      this.buffer = grown;
+    }
+    this.length = needed;
+    return at;
   }
 }

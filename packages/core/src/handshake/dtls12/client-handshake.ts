@@ -14,13 +14,11 @@ import { newConnectionId } from '../common/connection-id.js';
  * state (handshake/dtls12/client/), one type per step that owns the data valid in it: each
  * handle() returns the next state.
  */
-export class ClientHandshake extends HandshakeEngine {
+export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, ClientState> implements ClientContext {
   readonly role = 'client';
   readonly negotiated: NegotiatedParameters;
   private current: ClientState = idle('start');
   private readonly clientRandom: Uint8Array;
-  private readonly config: ResolvedClientOptions;
-  private readonly context: ClientContext;
 
   constructor(
     host: HandshakeHost,
@@ -29,11 +27,11 @@ export class ClientHandshake extends HandshakeEngine {
   ) {
     super(host, config, now);
     this.clientRandom = config.provider.randomBytes(32);
-    this.config = config;
     this.negotiated = emptyNegotiation(this.clientRandom, config.servername);
-    this.context = this.stateContext<ResolvedClientOptions, ClientState>(config, (next) => {
-      this.current = next;
-    });
+  }
+
+  protected advance(next: ClientState): void {
+    this.current = next;
   }
 
   get state(): ClientStateName {
@@ -54,7 +52,7 @@ export class ClientHandshake extends HandshakeEngine {
       // ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
       extensions: clientHelloExtensions(this.config, newConnectionId(this.config)),
     };
-    this.current = sendClientHello(this.context, firstHello, 0);
+    this.current = sendClientHello(this, firstHello, 0);
   }
 
   /**
@@ -73,6 +71,6 @@ export class ClientHandshake extends HandshakeEngine {
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
-    this.current = this.current.handle(m, this.context);
+    this.current = this.current.handle(m, this);
   }
 }

@@ -14,11 +14,12 @@ import { WaitClientHello } from './server/wait-client-hello.js';
  * exchange. It runs the current state (handshake/dtls12/server/), one type per step that owns
  * the data valid in it: each handle() returns the next state.
  */
-export class ServerHandshake extends HandshakeEngine {
+export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, ServerState> implements ServerContext {
   readonly role = 'server';
   private current: ServerState = new WaitClientHello();
   readonly negotiated: NegotiatedParameters;
-  private readonly context: ServerContext;
+  /** The verified ClientHello until start() hands it to the reassembler (then the handshake holds what it needs of it). */
+  private clientHello: { readonly body: Uint8Array; readonly messageSeq: number } | undefined;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */
   private clientKeyExchangeSeq = -1;
   /** records.stats.badMac when the current datagram began. */
@@ -30,30 +31,33 @@ export class ServerHandshake extends HandshakeEngine {
     host: HandshakeHost,
     config: ResolvedServerOptions,
     now: number,
-    private readonly clientHello: { readonly body: Uint8Array; readonly messageSeq: number },
+    clientHello: { readonly body: Uint8Array; readonly messageSeq: number },
   ) {
     super(host, config, now);
     // RFC 6347 4.2.2: after a stateless HelloVerifyRequest both sides continue from the
     // ClientHello's message_seq (the HelloVerifyRequest used it too).
     this.reassembler.reset(clientHello.messageSeq);
     this.nextSendSeq = clientHello.messageSeq;
+    this.clientHello = clientHello;
     this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
-    const base = this.stateContext<ResolvedServerOptions, ServerState>(config, (next) => {
-      this.current = next;
-    });
-    // Added to the base context, not spread into a copy: a copy of an object with a getter and a
-    // dozen closures costs each half-open handshake a second, dictionary-mode object.
-    this.context = Object.assign(base, {
-      clientKeyExchangeAt: (messageSeq: number): void => {
-        this.clientKeyExchangeSeq = messageSeq;
-      },
-    });
+  }
+
+  protected advance(next: ServerState): void {
+    this.current = next;
+  }
+
+  /** ServerContext: the client's flight 5 begins with its ClientKeyExchange at this message_seq. */
+  clientKeyExchangeAt(messageSeq: number): void {
+    this.clientKeyExchangeSeq = messageSeq;
   }
 
   /** Processes the ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */
   start(now: number): void {
     this.startDeadline(now);
-    const { body, messageSeq } = this.clientHello;
+    const hello = this.clientHello;
+    if (hello === undefined) return; // started already
+    this.clientHello = undefined;
+    const { body, messageSeq } = hello;
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: body.length, messageSeq, fragmentOffset: 0, body });
     this.processMessages();
   }
@@ -63,7 +67,7 @@ export class ServerHandshake extends HandshakeEngine {
   }
 
   protected handle(m: HandshakeMessage): void {
-    this.current = this.current.handle(m, this.context);
+    this.current = this.current.handle(m, this);
   }
 
   /** RFC 5246 7.4.1.2: a client asks to renegotiate with a new ClientHello. */

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/bytes.js';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { Transcript } from '../../src/handshake/common/transcript.js';
+import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
+
+/** RFC 6347 4.2.6: each message as if sent in one fragment, header included. */
+function entry(msgType: number, messageSeq: number, body: Uint8Array): Uint8Array {
+  return encodeHandshakeFragment({ msgType, length: body.length, messageSeq, fragmentOffset: 0, body });
+}
+
+function body(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
+describe('Transcript', () => {
+  it('is every message with its unfragmented DTLS header, back to back, as it grows past its first buffer', () => {
+    const t = new Transcript();
+    const messages = [
+      { type: 1, seq: 1, body: body(150, 1) },
+      { type: 2, seq: 1, body: body(70, 2) },
+      { type: 14, seq: 2, body: new Uint8Array(0) },
+      { type: 11, seq: 2, body: body(70_000, 3) }, // a length over 2^16 uses the third length byte
+      { type: 16, seq: 3, body: body(33, 4) },
+    ];
+    const expected: Uint8Array[] = [];
+    for (const m of messages) {
+      t.add(m.type, m.seq, m.body);
+      expected.push(entry(m.type, m.seq, m.body));
+      expect(t.bytes()).toEqual(concatBytes(...expected));
+      expect(t.hash(nodeCryptoProvider, 'sha256')).toEqual(nodeCryptoProvider.hash('sha256', concatBytes(...expected)));
+    }
+  });
+
+  it('bytes() is a copy that later messages and a reset do not change; a reset starts over (RFC 6347 4.2.6)', () => {
+    const t = new Transcript();
+    t.add(1, 0, body(20, 5));
+    const first = t.bytes();
+    const copy = first.slice();
+    t.reset();
+    t.add(1, 1, body(20, 6));
+    expect(first).toEqual(copy);
+    expect(t.bytes()).toEqual(entry(1, 1, body(20, 6)));
+  });
+});
