@@ -10,6 +10,7 @@ import type { EpochKeys } from './epoch-keys.js';
 import type { RecordFormat } from './record-format.js';
 import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
+import { EpochMap } from './epoch-map.js';
 import { ReplayWindow } from './replay-window.js';
 
 export interface RecordLayerOptions {
@@ -80,10 +81,9 @@ function internalError(message: string): DtlsError {
  * records (4.1.2.7). What a record looks like on the wire is its epoch's RecordFormat (DTLS 1.2's
  * 13-byte header unless set otherwise with the epoch's keys).
  *
- * Each direction keeps two epochs: the current one and the one before it — the write side so the
- * engine can retransmit a flight that began in the earlier epoch, the read side so a
- * retransmitted flight of the peer is still recognised. They are two fields, not a map: a server
- * holds a record layer for every half-open handshake, and a Map costs each of them a table. Records of the next
+ * Each direction keeps its epochs in an EpochMap; DTLS 1.2 holds two in each, the current one and
+ * the one before it — the write side so the engine can retransmit a flight that began in the
+ * earlier epoch, the read side so a retransmitted flight of the peer is still recognised. Records of the next
  * read epoch are held (capped in count and bytes) until setReadKeys(), since a Finished may
  * overtake its ChangeCipherSpec — but only while the handshake can still need them:
  * stopHolding() ends that for good once no later epoch can become readable (renegotiation is
@@ -97,11 +97,9 @@ export class RecordLayer {
   private heldTotal = 0;
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0 };
 
-  /** The current epoch of each direction (almost every record is of it), and the one before it until discarded. */
-  private writeCurrent: WriteEpochState;
-  private writePrevious: WriteEpochState | undefined;
-  private readCurrent: ReadEpochState;
-  private readPrevious: ReadEpochState | undefined;
+  /** The epochs of each direction: the current one (almost every record is of it), and the one before it until discarded. */
+  private readonly writeEpochs: EpochMap<WriteEpochState>;
+  private readonly readEpochs: EpochMap<ReadEpochState>;
   /** The format the next read epoch will use (see expectReadFormat). */
   private nextReadFormat: RecordFormat;
   /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
@@ -123,9 +121,9 @@ export class RecordLayer {
     this.replayWindowSize = options.replayWindowSize ?? 64;
     // Epoch 0 is plaintext in the DTLS 1.2 format (RFC 6347 4.1; RFC 9146 and RFC 9147 keep it).
     const format = options.initialFormat ?? DTLS12_RECORD_FORMAT;
-    this.writeCurrent = { epoch: 0, keys: null, format, nextSequence: 0 };
+    this.writeEpochs = new EpochMap<WriteEpochState>({ epoch: 0, keys: null, format, nextSequence: 0 });
     // Validates the size now rather than at the first epoch change.
-    this.readCurrent = { epoch: 0, keys: null, format, window: new ReplayWindow(this.replayWindowSize) };
+    this.readEpochs = new EpochMap<ReadEpochState>({ epoch: 0, keys: null, format, window: new ReplayWindow(this.replayWindowSize) });
     this.nextReadFormat = format;
     this.readFormats = [format];
   }
@@ -137,11 +135,11 @@ export class RecordLayer {
   // --- write side ---------------------------------------------------------------------
 
   get writeEpoch(): number {
-    return this.writeCurrent.epoch;
+    return this.writeEpochs.current.epoch;
   }
 
   /** The sequence number the next record sealed in `epoch` will carry. */
-  nextWriteSequence(epoch: number = this.writeCurrent.epoch): number {
+  nextWriteSequence(epoch: number = this.writeEpochs.current.epoch): number {
     return this.writeState(epoch).nextSequence;
   }
 
@@ -149,7 +147,7 @@ export class RecordLayer {
    * Bytes a record of this write epoch adds around its payload: the header, the explicit nonce,
    * the tag and what the inner plaintext adds. A flight leaves this much room in each datagram.
    */
-  overhead(epoch: number = this.writeCurrent.epoch): number {
+  overhead(epoch: number = this.writeEpochs.current.epoch): number {
     const { keys, format } = this.writeState(epoch);
     if (keys === null) return format.headerLength;
     return format.headerLength + keys.recordIvLength + keys.aead.tagLength + format.innerPlaintextExpansion;
@@ -161,10 +159,10 @@ export class RecordLayer {
    */
   setWriteKeys(keys: EpochKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): void {
     assertValidEpochKeys(keys);
-    const epoch = this.writeCurrent.epoch + 1;
+    const epoch = this.writeEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
-    this.writePrevious = this.writeCurrent;
-    this.writeCurrent = { epoch, keys, format, nextSequence: 0 };
+    this.writeEpochs.add({ epoch, keys, format, nextSequence: 0 });
+    this.writeEpochs.forgetBefore(epoch - 1);
   }
 
   /**
@@ -185,7 +183,7 @@ export class RecordLayer {
 
   /** Forgets the previous write epoch (once nothing of it will be retransmitted). */
   discardPreviousWriteEpoch(): void {
-    this.writePrevious = undefined;
+    this.writeEpochs.forgetBefore(this.writeEpochs.current.epoch);
   }
 
   /**
@@ -196,7 +194,7 @@ export class RecordLayer {
    * Throws DtlsError(internal_error) for an epoch we do not hold, a payload over 2^14, or
    * when the epoch's 48-bit sequence numbers are exhausted (they must not wrap, RFC 6347 4.1).
    */
-  seal(type: number, payload: Uint8Array, epoch: number = this.writeCurrent.epoch): Uint8Array {
+  seal(type: number, payload: Uint8Array, epoch: number = this.writeEpochs.current.epoch): Uint8Array {
     const state = this.writeState(epoch);
     if (payload.length > MAX_PLAINTEXT_LENGTH) {
       throw internalError(`record payload of ${payload.length} bytes exceeds 2^14`);
@@ -245,15 +243,15 @@ export class RecordLayer {
   }
 
   private writeState(epoch: number): WriteEpochState {
-    const state = epoch === this.writeCurrent.epoch ? this.writeCurrent : epoch === this.writePrevious?.epoch ? this.writePrevious : undefined;
-    if (state === undefined) throw internalError(`no write state for epoch ${epoch} (current ${this.writeCurrent.epoch})`);
+    const state = this.writeEpochs.get(epoch);
+    if (state === undefined) throw internalError(`no write state for epoch ${epoch} (current ${this.writeEpochs.current.epoch})`);
     return state;
   }
 
   // --- read side ----------------------------------------------------------------------
 
   get readEpoch(): number {
-    return this.readCurrent.epoch;
+    return this.readEpochs.current.epoch;
   }
 
   /** How many records of a future epoch wait for setReadKeys(). */
@@ -315,11 +313,11 @@ export class RecordLayer {
    */
   setReadKeys(keys: EpochKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
     assertValidEpochKeys(keys);
-    const epoch = this.readCurrent.epoch + 1;
+    const epoch = this.readEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
     const state: ReadEpochState = { epoch, keys, format, window: new ReplayWindow(this.replayWindowSize) };
-    this.readPrevious = this.readCurrent;
-    this.readCurrent = state;
+    this.readEpochs.add(state);
+    this.readEpochs.forgetBefore(epoch - 1);
     this.nextReadFormat = format;
     this.updateReadFormats();
     const held = this.held;
@@ -351,19 +349,18 @@ export class RecordLayer {
 
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
   discardPreviousReadEpoch(): void {
-    this.readPrevious = undefined;
+    this.readEpochs.forgetBefore(this.readEpochs.current.epoch);
     this.updateReadFormats();
   }
 
   private readState(epoch: number): ReadEpochState | undefined {
-    if (epoch === this.readCurrent.epoch) return this.readCurrent;
-    return epoch === this.readPrevious?.epoch ? this.readPrevious : undefined;
+    return this.readEpochs.get(epoch);
   }
 
   private updateReadFormats(): void {
     // Records of the next epoch are framed only while they may be held.
     const formats: RecordFormat[] = this.holding ? [this.nextReadFormat] : [];
-    for (const e of [this.readCurrent, this.readPrevious]) if (e !== undefined && !formats.includes(e.format)) formats.push(e.format);
+    for (const e of this.readEpochs.newestFirst()) if (!formats.includes(e.format)) formats.push(e.format);
     this.readFormats = formats;
   }
 
@@ -376,7 +373,7 @@ export class RecordLayer {
     const state = this.readState(header.epoch);
     if (state === undefined) {
       // Only a record in the format its epoch will use can ever be read: no other is held.
-      if (header.epoch === this.readCurrent.epoch + 1 && raw.format === this.nextReadFormat) this.hold(raw);
+      if (header.epoch === this.readEpochs.current.epoch + 1 && raw.format === this.nextReadFormat) this.hold(raw);
       else this.counters.dropped++;
       return;
     }
