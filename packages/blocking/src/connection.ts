@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, samePeer, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
+import { AlertDescription, samePeer, type CipherInfo, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
 import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
@@ -27,13 +27,8 @@ function remoteInfo(address: string, port: number): RemoteAddressInfo {
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
 
-export interface CipherInfo {
-  /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
-  readonly name: string;
-  /** The IANA name, e.g. `TLS_PSK_WITH_AES_128_CCM_8`. */
-  readonly standardName: string;
-  readonly version: string;
-}
+/** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
+export type { CipherInfo };
 
 const now = (): number => performance.now();
 const decoder = new TextDecoder();
@@ -108,9 +103,7 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   }
 
   get cipher(): CipherInfo | undefined {
-    const suite = this.conn.cipherSuite;
-    if (!suite) return undefined;
-    return { name: suite.opensslName, standardName: suite.name, version: this.conn.protocol ?? 'DTLSv1.2' };
+    return this.conn.getCipher();
   }
 
   get protocol(): string | undefined {
@@ -123,7 +116,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return id ? decoder.decode(id) : undefined;
   }
 
-  get alpnProtocol(): string | undefined {
+  /** node:tls `alpnProtocol`: the protocol ALPN chose, false when none was. */
+  get alpnProtocol(): string | false {
     return this.conn.alpnProtocol;
   }
 

@@ -1,3 +1,4 @@
+import { cipherInfo, type CipherInfo } from './cipher-info.js';
 import { AlertDescription, AlertLevel, alertName } from './alert.js';
 import { toHex } from './bytes.js';
 import type { ClientOptions } from './config.js';
@@ -134,13 +135,20 @@ export class DtlsConnection {
     return this.negotiated.suite ? 'DTLSv1.2' : undefined;
   }
 
+  /** node:tls `getCipher()`: the negotiated suite's names and version; undefined before the ServerHello. */
+  getCipher(): CipherInfo | undefined {
+    const suite = this.negotiated.suite;
+    return suite === undefined ? undefined : cipherInfo(suite, 'DTLSv1.2');
+  }
+
   /** The PSK identity used (client) or accepted (server). */
   get pskIdentity(): Uint8Array | undefined {
     return this.negotiated.pskIdentity;
   }
 
-  get alpnProtocol(): string | undefined {
-    return this.negotiated.alpnProtocol;
+  /** node:tls `alpnProtocol`: the protocol ALPN chose (RFC 7301), false when none was. */
+  get alpnProtocol(): string | false {
+    return this.negotiated.alpnProtocol ?? false;
   }
 
   /** The peer's certificate chain (DER, leaf first) in certificate suites; empty otherwise. */

@@ -6,6 +6,7 @@ export { AlertDescription, AlertLevel, alertName } from './alert.js';
 export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } from './errors.js';
 export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
+export { cipherInfo, type CipherInfo } from './cipher-info.js';
 export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';

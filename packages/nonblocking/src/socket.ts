@@ -10,6 +10,7 @@ import {
   type DtlsError,
   type DtlsEvent,
   type PeerAddress,
+  type CipherInfo,
 } from '@dtls-kit/core';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
@@ -72,14 +73,8 @@ export interface SocketInit {
   readonly now: () => number;
 }
 
-/** node:tls getCipher(): OpenSSL name, IANA name, protocol version. */
-export interface CipherInfo {
-  /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
-  readonly name: string;
-  /** The IANA name, e.g. `TLS_PSK_WITH_AES_128_CCM_8`. */
-  readonly standardName: string;
-  readonly version: string;
-}
+/** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
+export type { CipherInfo };
 
 export type SocketState = 'handshaking' | 'established' | 'closed';
 
@@ -302,9 +297,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** As node:tls getCipher(). */
   get cipher(): CipherInfo | undefined {
-    const suite = this.conn.cipherSuite;
-    if (!suite) return undefined;
-    return { name: suite.opensslName, standardName: suite.name, version: this.conn.protocol ?? 'DTLSv1.2' };
+    return this.conn.getCipher();
   }
 
   getCipher(): CipherInfo | undefined {
@@ -348,7 +341,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   get alpnProtocol(): string | false {
-    return this.conn.alpnProtocol ?? false;
+    return this.conn.alpnProtocol;
   }
 
   /** server_name the client asked for (server side) or sent (client side). */
