@@ -47,7 +47,10 @@ describe('blocking server: connection IDs (RFC 9146) route records whatever thei
       client.send(`after rebind ${i}`);
       expect(await client.recv()).toBe(`after rebind ${i}`);
     }
-    client.send('where');
+    // The peer's new address is unvalidated (no return routability check here): the server may send
+    // it at most 3x what it received from it (RFC 9853 anti-amplification), so the request is
+    // padded to buy the ~300-byte report.
+    client.send(`where${' '.repeat(200)}`);
     const where = JSON.parse(await client.recv()) as Where;
     expect(where.cid).toMatch(/^[0-9a-f]{16}$/);
     expect(where.port).toBe(ports[3]);
