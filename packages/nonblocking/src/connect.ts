@@ -5,7 +5,7 @@ import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyE
 import { traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
-import { DtlsSocket } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** Every client of this process shares one timer queue (one Node timer). */
@@ -48,7 +48,7 @@ interface AttemptSettings {
 }
 
 /** An attempt either connects, or learns that nothing listens at that address (and may try the next). */
-type Attempt = { readonly socket: DtlsSocket } | { readonly refused: ConnectionRefusedError; readonly heard: boolean };
+type Attempt = { readonly socket: EstablishedDtlsSocket } | { readonly refused: ConnectionRefusedError; readonly heard: boolean };
 
 /**
  * Connects to a DTLS server (node:tls connect): resolves with the socket once the handshake
@@ -64,7 +64,7 @@ type Attempt = { readonly socket: DtlsSocket } | { readonly refused: ConnectionR
  * `servername` defaults to `host` (sent as server_name unless it is an IP address, and the
  * name a certificate is checked against).
  */
-export async function connect(options: ConnectOptions): Promise<DtlsSocket> {
+export async function connect(options: ConnectOptions): Promise<EstablishedDtlsSocket> {
   const signal = options.signal;
   signal?.throwIfAborted();
   const port = options.port;
@@ -177,6 +177,15 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
             return udp.address();
           } catch {
             return undefined;
+          }
+        },
+        // The client's timers never hold the process (TimerQueue unrefs its one timer): its UDP socket does.
+        setRef: (ref) => {
+          try {
+            if (ref) udp.ref();
+            else udp.unref();
+          } catch {
+            // closed already: nothing holds the process
           }
         },
       },

@@ -6,7 +6,7 @@ import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from '
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket, type RemoteAddressInfo } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -16,13 +16,13 @@ import { TimerQueue } from './timer-queue.js';
 export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
 
 /** The handler given to createServer(): may be synchronous or return a promise. */
-export type ConnectionHandler = (socket: DtlsSocket) => unknown;
+export type ConnectionHandler = (socket: EstablishedDtlsSocket) => unknown;
 
 export interface DtlsServerEvents {
   /** The UDP socket is bound. */
   listening: [];
   /** A handshake finished: a new connection (node:tls 'secureConnection'). */
-  connection: [socket: DtlsSocket];
+  connection: [socket: EstablishedDtlsSocket];
   /** A handshake failed (the peer is not told anything more than the alert, if any). */
   clientError: [error: DtlsError, peer: { address: string; port: number }];
   /**
