@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
 import { traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
+import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
@@ -63,8 +64,13 @@ type Attempt = { readonly socket: EstablishedDtlsSocket } | { readonly refused: 
  *
  * `servername` defaults to `host` (sent as server_name unless it is an IP address, and the
  * name a certificate is checked against).
+ *
+ * An option connect() does not take rejects with a TypeError that says where it belongs (a server
+ * option, or one of `x509Client()`/`pskClient()` such as `ca`).
  */
 export async function connect(options: ConnectOptions): Promise<EstablishedDtlsSocket> {
+  // A misplaced option (a server's, or `ca` next to `x509`) rejects before anything is sent.
+  checkOptionPlaces(options, 'client');
   const signal = options.signal;
   signal?.throwIfAborted();
   const port = options.port;
