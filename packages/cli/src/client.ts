@@ -49,7 +49,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
-  io.stderr(`connected to ${target} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+  io.stderr(`connected to ${target} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}\n`);
 
   const queue: string[] = [];
   let sent = 0;

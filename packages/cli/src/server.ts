@@ -12,7 +12,7 @@ export { peerName };
 export function peerIdentity(socket: DtlsSocket): string {
   const identity = socket.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
-  const der = socket.getPeerCertificate();
+  const der = socket.getPeerCertificateChain()[0];
   if (der !== undefined) {
     try {
       return `subject=${JSON.stringify(describeCertificate(der).subject)}${socket.authorized ? '' : ' (not authorized)'}`;
@@ -40,7 +40,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}\n`);
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {

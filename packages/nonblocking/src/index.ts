@@ -5,7 +5,19 @@
 export { connect } from './connect.js';
 export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
 export { createServer, DtlsServer, type ConnectionErrorStage, type ConnectionHandler, type DtlsServerEvents, type DtlsServerStats } from './server.js';
-export { DtlsSocket, type CipherInfo, type ConnectionIdInfo, type DtlsSocketEvents, type RemoteAddressInfo, type SocketState } from './socket.js';
+export {
+  DtlsSocket,
+  isEstablished,
+  type CipherInfo,
+  type ConnectionIdInfo,
+  type DetailedPeerCertificate,
+  type DtlsSocketEvents,
+  type EstablishedDtlsSocket,
+  type NoPeerCertificate,
+  type PeerCertificate,
+  type RemoteAddressInfo,
+  type SocketState,
+} from './socket.js';
 export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';
 export type { KeylogTarget } from './keylog.js';
 export {

@@ -1,5 +1,6 @@
 import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
 import type { KeylogTarget } from './keylog.js';
+import { RUNTIME_KEYS } from './option-places.js';
 
 /** Defaults of the runtime limits (see README: Limits). */
 export const DEFAULTS = {
@@ -99,24 +100,6 @@ export function positiveInt(name: string, value: number | undefined, fallback: n
   return v;
 }
 
-const RUNTIME_KEYS = [
-  'handshakeTimeoutMs',
-  'idleTimeoutMs',
-  'maxBufferedBytes',
-  'keylog',
-  'type',
-  'ipv6Only',
-  'recvBufferSize',
-  'sendBufferSize',
-  'maxConnections',
-  'maxHandshakes',
-  'maxHandshakesPerAddress',
-  'host',
-  'port',
-  'localAddress',
-  'localPort',
-  'signal',
-] as const;
 
 /** The engine's options: everything but the runtime's own, with the runtime's handshake deadline. */
 export function engineOptions<T extends object>(options: T, handshakeTimeoutMs: number): T {

@@ -5,8 +5,9 @@ import { AlertDescription, ConnectionTable, DtlsConnection, ServerEndpoint, addr
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
+import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket, type RemoteAddressInfo } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -16,13 +17,13 @@ import { TimerQueue } from './timer-queue.js';
 export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
 
 /** The handler given to createServer(): may be synchronous or return a promise. */
-export type ConnectionHandler = (socket: DtlsSocket) => unknown;
+export type ConnectionHandler = (socket: EstablishedDtlsSocket) => unknown;
 
 export interface DtlsServerEvents {
   /** The UDP socket is bound. */
   listening: [];
   /** A handshake finished: a new connection (node:tls 'secureConnection'). */
-  connection: [socket: DtlsSocket];
+  connection: [socket: EstablishedDtlsSocket];
   /** A handshake failed (the peer is not told anything more than the alert, if any). */
   clientError: [error: DtlsError, peer: { address: string; port: number }];
   /**
@@ -126,6 +127,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   ) {
     // A 'connection' listener's rejected promise reaches [captureRejectionSymbol], not nobody.
     super({ captureRejections: true });
+    checkOptionPlaces(options, 'server');
     this.maxConnections = positiveInt('maxConnections', options.maxConnections, DEFAULTS.maxConnections);
     const maxHandshakes = positiveInt('maxHandshakes', options.maxHandshakes, DEFAULTS.maxHandshakes);
     const maxPerAddress = positiveInt('maxHandshakesPerAddress', options.maxHandshakesPerAddress, DEFAULTS.maxHandshakesPerAddress);
@@ -482,7 +484,8 @@ function waitingOnPeer(socket: DtlsSocket): boolean {
 /**
  * Creates a DTLS server (node:tls createServer): `onConnection` listens for 'connection'. It may
  * be async: if it throws or its promise rejects, that connection is aborted and 'connectionError'
- * is emitted; the server and its other connections go on.
+ * is emitted; the server and its other connections go on. An option createServer() does not take
+ * throws a TypeError that says where it belongs (a client option, or one of `x509Server()`/`pskServer()`).
  */
 export function createServer(options: DtlsServerOptions, onConnection?: ConnectionHandler): DtlsServer {
   return new DtlsServer(options, onConnection);
