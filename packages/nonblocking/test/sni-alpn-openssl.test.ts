@@ -7,8 +7,8 @@
 import { createCA, createCertificate, x509Server } from '@dtls-kit/x509';
 import { runOpensslClient } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type DtlsError, type DtlsServer, type DtlsSocket, type ServerCredentials } from '../src/index.js';
-import { echo } from './helpers.js';
+import { connect, createServer, type DtlsError, type DtlsServer, type DtlsSocket, type ServerCredentials } from '../src/index.js';
+import { clientPsk, echo, serverPsk, sleep } from './helpers.js';
 
 type Generated = Awaited<ReturnType<typeof createCA>>;
 const certificates = new Map<string, Generated>();
@@ -120,5 +120,29 @@ describe('openssl s_client -servername -alpn to our server (SNICallback, ALPNCal
     expect(r.echoed).toBe(false);
     expect(r.stdout + r.stderr).toMatch(/no application protocol|alert number 120/);
     expect(seen.errors[0]?.alertName).toBe('no_application_protocol');
+  });
+});
+
+describe('a slow SNICallback is the server waiting on itself, not a stalled peer', () => {
+  it('with every handshake place taken, a handshake in wait_sni past the first retransmission timeout is not evicted', async () => {
+    // maxHandshakes 1: B arrives while A waits 1.5 s for its credentials, past the 1 s after which
+    // a handshake waiting on a silent peer gives way (handshake-slots.ts). A must not give way:
+    // B is refused until A is done, and gets in with its own retransmission.
+    server = createServer({
+      maxHandshakes: 1,
+      SNICallback: async () => {
+        await sleep(1_500);
+        return { psk: serverPsk() };
+      },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const a = connect({ host: '127.0.0.1', port, servername: 'a.example', psk: clientPsk() });
+    await sleep(1_200);
+    const b = connect({ host: '127.0.0.1', port, servername: 'b.example', psk: clientPsk() });
+    const [sa, sb] = await Promise.all([a, b]);
+    expect(sa.servername).toBe('a.example');
+    expect(sb.servername).toBe('b.example');
+    expect(server.stats.evicted).toBe(0);
+    await Promise.all([sa.close(), sb.close()]);
   });
 });
