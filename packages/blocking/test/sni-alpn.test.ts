@@ -29,15 +29,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(): Promise<number> {
+async function start(delayMs = 20, maxQueue?: number): Promise<number> {
   server = createBlockingServer({
     handler: fixture('echo-handler.mjs'),
     credentials: {
       module: fixture('sni-credentials.mjs'),
       export: 'server',
-      args: { sites, fallback: { key: fallback.key, cert: fallback.cert }, delayMs: 20 },
+      args: { sites, fallback: { key: fallback.key, cert: fallback.cert }, delayMs },
     },
     maxThreads: 1,
+    maxQueue,
   });
   const { port } = await server.listen(0, '127.0.0.1');
   return port;
@@ -67,6 +68,24 @@ describe('SNICallback and ALPNCallback from a credentials module (blocking runti
     const refused = await runOpensslClient({ port, cipher: CIPHER, messages: ['hello'], extraArgs: ['-servername', 'nobody.example'] });
     expect(refused.echoed).toBe(false);
     expect(refused.stdout + refused.stderr).toMatch(/alert unrecognized name|alert number 112/);
+  });
+});
+
+describe('a slow SNICallback is the worker waiting on itself, not a stalled peer', () => {
+  it('with the only place taken, a handshake in wait_sni past the first retransmission timeout is not evicted', async () => {
+    // One worker, no queue. A's SNICallback takes 3 s; B arrives 2.2 s after A (a worker starts
+    // in well under 1.2 s), so A has waited in wait_sni past the 1 s after which a handshake
+    // waiting on a silent peer gives way. A keeps its worker; B is refused (a full pool's answer),
+    // where a stalled A would have been evicted for it.
+    const port = await start(3_000, 0);
+    const a = runOpensslClient({ port, cipher: CIPHER, messages: ['from a'], extraArgs: ['-servername', 'alpha.example'], timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const b = runOpensslClient({ port, cipher: CIPHER, messages: ['from b'], extraArgs: ['-servername', 'beta.example'], timeoutMs: 15_000 });
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.echoed, ra.stdout + ra.stderr).toBe(true);
+    expect(rb.echoed).toBe(false);
+    expect(server?.stats.evicted).toBe(0);
+    expect(server?.stats.refused).toBeGreaterThanOrEqual(1);
   });
 });
 
