@@ -84,9 +84,11 @@ describe('openssl s_client -servername -alpn to our server (SNICallback, ALPNCal
     ['beta.example', 'coap,mqtt', 'coap'],
   ])('-servername %s -alpn %s: that certificate, and protocol %s', async (name, offer, chosen) => {
     const { port, seen } = await startServer();
-    const r = await runOpensslClient({ port, cipher: CIPHER, messages: ['hello'], extraArgs: ['-servername', name, '-alpn', offer] });
+    const r = await runOpensslClient({ port, cipher: CIPHER, messages: ['hello'], extraArgs: ['-servername', name, '-alpn', offer, '-tlsextdebug'] });
     expect(r.echoed, r.stdout + r.stderr).toBe(true);
     expect(subject(r.stdout)).toBe(`CN = ${name}`);
+    // RFC 6066 3: the name chose the certificate, so the ServerHello carries an empty server_name.
+    expect(r.stdout).toMatch(/TLS server extension "server name" \(id=0\), len=0/);
     expect(alpn(r.stdout)).toBe(chosen);
     expect(seen.sni).toEqual([name]);
     expect(seen.alpn).toEqual([{ servername: name, protocols: offer.split(',') }]);
@@ -96,8 +98,10 @@ describe('openssl s_client -servername -alpn to our server (SNICallback, ALPNCal
 
   it('-noservername: SNICallback is not asked, the default certificate serves', async () => {
     const { port, seen } = await startServer();
-    const r = await runOpensslClient({ port, cipher: CIPHER, messages: ['hello'], extraArgs: ['-noservername', '-alpn', 'x'] });
+    const r = await runOpensslClient({ port, cipher: CIPHER, messages: ['hello'], extraArgs: ['-noservername', '-alpn', 'x', '-tlsextdebug'] });
     expect(r.echoed, r.stdout + r.stderr).toBe(true);
+    expect(r.stdout).toMatch(/TLS server extension "application layer protocol negotiation"/);
+    expect(r.stdout).not.toMatch(/TLS server extension "server name"/);
     expect(subject(r.stdout)).toBe('CN = default.example');
     expect(alpn(r.stdout)).toBe('x');
     expect(seen.sni).toEqual([]);

@@ -11,6 +11,12 @@ import { fromHex } from '../../src/bytes.js';
 import type { ServerCredentials, SNICallback } from '../../src/config.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { DtlsError, HandshakeTimeoutError } from '../../src/errors.js';
+import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
+import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
+import { HandshakeType } from '../../src/handshake/handshake-type.js';
+import { decodeServerHello } from '../../src/handshake/messages/server-hello.js';
+import { ContentType } from '../../src/record/content-type.js';
+import { splitRecords } from '../../src/record/datagram.js';
 import { clientPsk, expectLocalFailure, expectPeerFailure, Pair, serverPsk, type PairOptions } from './harness.js';
 import { clientX509, serverX509 } from './test-certificates.js';
 
@@ -33,6 +39,21 @@ function untilWaitingForSni(p: Pair): void {
   p.start();
   for (let i = 0; i < 10 && p.server?.handshakeState !== 'wait_sni'; i++) p.step();
   expect(p.server?.handshakeState).toBe('wait_sni');
+}
+
+/** The server_name extension of the ServerHello the server sent (undefined: none), read off the wire. */
+function serverHelloServerName(p: Pair): Uint8Array | undefined {
+  for (const w of p.wire) {
+    if (w.direction !== 's2c') continue;
+    for (const r of splitRecords(w.datagram)) {
+      if (r.header.type !== ContentType.handshake || r.header.epoch !== 0) continue;
+      for (const f of decodeHandshakeFragments(r.fragment)) {
+        if (f.msgType !== HandshakeType.server_hello) continue;
+        return decodeServerHello(f.body).extensions.find((e) => e.type === ExtensionType.server_name)?.data;
+      }
+    }
+  }
+  throw new Error('no ServerHello on the wire');
 }
 
 /** A callback whose answer the test gives by hand. */
@@ -67,6 +88,19 @@ describe('SNICallback', () => {
       expect(calls).toEqual([name]);
       expect(p.s.servername).toBe(name);
     }
+  });
+
+  it('the ServerHello acknowledges a name that chose the credentials with an empty server_name (RFC 6066 3), and only then', async () => {
+    const chose = sniPair((n, cb) => cb(null, PER_NAME[n]), { client: { servername: 'a.example', psk: clientPsk(KEY_A) } });
+    await chose.handshake();
+    expect(serverHelloServerName(chose)).toEqual(new Uint8Array(0));
+    // No credentials for the name: the defaults serve, and the name is not acknowledged.
+    const defaults = new Pair({ server: { SNICallback: (_n, cb) => cb(null) }, client: { servername: 'other.example' } });
+    await defaults.handshake();
+    expect(serverHelloServerName(defaults)).toBeUndefined();
+    const without = new Pair({ client: { servername: 'a.example' } });
+    await without.handshake();
+    expect(serverHelloServerName(without)).toBeUndefined();
   });
 
   it('the credentials of another name do not do: the client with key B asking for a.example fails', async () => {

@@ -75,14 +75,13 @@ export class WaitClientHello implements ServerState {
     cx.negotiated.servername = servername;
     const sniCallback = config.sniCallback;
     // node:tls asks SNICallback only when the client sent a name; otherwise the defaults serve.
-    if (sniCallback === undefined || servername === undefined) return answerClientHello(m, ch, cx);
+    if (sniCallback === undefined || servername === undefined) return answerClientHello(m, ch, cx, false);
     // The server_name picks the credentials, and the credentials the suites we can choose: the
     // rest of the ClientHello waits for the answer (a retransmitted ClientHello is a message
     // already taken, so it cannot ask again).
-    return cx.wait(WAIT_SNI)(askSni(sniCallback, servername), 'SNICallback', (answer) => {
-      useSniAnswer(cx, answer, servername);
-      return answerClientHello(m, ch, cx);
-    });
+    return cx.wait(WAIT_SNI)(askSni(sniCallback, servername), 'SNICallback', (answer) =>
+      answerClientHello(m, ch, cx, useSniAnswer(cx, answer, servername)),
+    );
   }
 }
 
@@ -91,8 +90,9 @@ export class WaitClientHello implements ServerState {
  * the handshake with a fatal unrecognized_name alert; we do when the application says so (an
  * error; a DtlsError keeps its own alert) or has no credentials for the name and we have no
  * defaults. No credentials with defaults: the defaults serve (node:tls keeps its default context).
+ * Returns whether the name chose the credentials (the ServerHello then acknowledges it).
  */
-function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string): void {
+function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string): boolean {
   if (!answer.ok) {
     const err = answer.error;
     if (err instanceof DtlsError) throw err;
@@ -102,15 +102,19 @@ function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string):
   const credentials = answer.credentials;
   if (credentials !== undefined && (credentials.psk !== undefined || credentials.x509 !== undefined)) {
     cx.useCredentials(credentials);
-    return;
+    return true;
   }
   if (cx.config.psk === undefined && cx.config.x509 === undefined) {
     throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback has no credentials for ${JSON.stringify(servername)}, and there are no default ones`);
   }
+  return false;
 }
 
-/** The rest of the ClientHello, with the credentials in force: the suite, the extensions, flight 4. */
-function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerContext): ServerState {
+/**
+ * The rest of the ClientHello, with the credentials in force: the suite, the extensions, flight 4.
+ * `sniUsed`: the client's server_name chose the credentials.
+ */
+function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, sniUsed: boolean): ServerState {
   const config = cx.config;
   if (config.psk === undefined && config.x509 === undefined) {
     // Only with SNICallback (resolveServerOptions): a client that sent no server_name.
@@ -156,6 +160,10 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
   n.alpnProtocol = alpnProtocol;
 
   const ext: Extension[] = [];
+  // RFC 6066 3: a server that used the server_name to choose its certificate (its credentials)
+  // SHALL include an empty server_name extension in its ServerHello (OpenSSL does when its
+  // servername callback acknowledges the name; node's SNICallback answering a context does).
+  if (sniUsed) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
   if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
   if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
   if (keyExchangeFor(suite).ecdhe && formatsExt) {
