@@ -132,9 +132,11 @@ describe('a slow SNICallback is the server waiting on itself, not a stalled peer
     // maxHandshakes 1: B arrives while A waits 1.5 s for its credentials, past the 1 s after which
     // a handshake waiting on a silent peer gives way (handshake-slots.ts). A must not give way:
     // B is refused until A is done, and gets in with its own retransmission.
+    const asked: string[] = [];
     server = createServer({
       maxHandshakes: 1,
-      SNICallback: async () => {
+      SNICallback: async (servername) => {
+        asked.push(servername);
         await sleep(1_500);
         return { psk: serverPsk() };
       },
@@ -147,6 +149,8 @@ describe('a slow SNICallback is the server waiting on itself, not a stalled peer
     expect(sa.servername).toBe('a.example');
     expect(sb.servername).toBe('b.example');
     expect(server.stats.evicted).toBe(0);
+    // A's client retransmitted its ClientHello during the wait (at 1 s): one lookup per handshake.
+    expect(asked).toEqual(['a.example', 'b.example']);
     await Promise.all([sa.close(), sb.close()]);
   });
 });
