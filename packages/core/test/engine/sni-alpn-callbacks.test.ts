@@ -201,6 +201,21 @@ describe('SNICallback', () => {
     });
   });
 
+  it('an answer that is not our credentials (a node:tls SecureContext, its options): internal_error saying so, not the defaults', async () => {
+    const notCredentials: unknown[] = [{ context: {} }, { cert: 'PEM', key: 'PEM' }, { x509: { cert: 'PEM' } }, 'alpha'];
+    for (const answer of notCredentials) {
+      const p = new Pair({
+        // As plain JavaScript would call it (the types would refuse these answers).
+        server: { SNICallback: (_n, cb) => void Reflect.apply(cb, undefined, [null, answer]) },
+        client: { servername: 'a.example' },
+      });
+      p.start();
+      await p.run(10_000);
+      expectLocalFailure(p.s, p.serverEvents, AlertDescription.internal_error);
+      expect(p.s.error?.message).toMatch(/not \{ psk\?, x509\? \} credentials/);
+    }
+  });
+
   it('a DtlsError keeps its own alert', async () => {
     const p = sniPair((_n, cb) => cb(new DtlsError(AlertDescription.access_denied, 'not for you')), {
       client: { servername: 'a.example', psk: clientPsk(KEY_A) },
@@ -262,7 +277,8 @@ describe('SNICallback', () => {
   });
 
   it('must be a function', () => {
-    expect(() => new ServerEndpoint({ psk: serverPsk(), SNICallback: 'x' as unknown as SNICallback })).toThrow(TypeError);
+    // As plain JavaScript would pass it (the types would refuse it).
+    expect(() => Reflect.construct(ServerEndpoint, [{ psk: serverPsk(), SNICallback: 'x' }])).toThrow(/SNICallback must be a function/);
   });
 });
 

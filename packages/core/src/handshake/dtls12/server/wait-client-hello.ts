@@ -1,5 +1,6 @@
 import { AlertDescription } from '../../../alert.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
+import type { ServerCredentials } from '../../../config.js';
 import { credentialsRun } from '../../../options.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -100,6 +101,7 @@ function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string):
     throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback refused ${JSON.stringify(servername)}: ${detail}`, { cause: err });
   }
   const credentials = answer.credentials;
+  checkSniCredentials(credentials);
   if (credentials !== undefined && (credentials.psk !== undefined || credentials.x509 !== undefined)) {
     cx.useCredentials(credentials);
     return true;
@@ -108,6 +110,26 @@ function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string):
     throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback has no credentials for ${JSON.stringify(servername)}, and there are no default ones`);
   }
   return false;
+}
+
+/**
+ * SNICallback's credentials are `{ psk?, x509? }` as pskServer() and x509Server() make them. A
+ * code port from node:tls may answer with a SecureContext or the options of one: that would
+ * otherwise read as "no credentials" and silently serve the defaults. Our own error: internal_error.
+ */
+function checkSniCredentials(credentials: ServerCredentials | undefined): void {
+  if (credentials === undefined) return;
+  const wrong =
+    typeof credentials !== 'object' ||
+    Object.keys(credentials).some((k) => k !== 'psk' && k !== 'x509') ||
+    (credentials.psk !== undefined && credentials.psk.type !== 'psk') ||
+    (credentials.x509 !== undefined && credentials.x509.type !== 'x509');
+  if (wrong) {
+    throw new DtlsError(
+      AlertDescription.internal_error,
+      'SNICallback answered something that is not { psk?, x509? } credentials from pskServer()/x509Server() (a node:tls SecureContext is not one)',
+    );
+  }
 }
 
 /**
