@@ -38,7 +38,7 @@ const decoder = new TextDecoder();
  * ServerKeyExchange signature), not on the peer: the peer's silence then is not the peer's stall.
  * (State names of @dtls-kit/core's ServerHandshake.)
  */
-const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature']);
+const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
 
 const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
 

@@ -288,6 +288,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     this.handler = moduleHref(opts.handler);
+    refuseCallbacksOutsideWorkers(opts);
     const c = opts.credentials;
     this.credentials = 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk };
     // The main thread only checks cookies: the credentials it is given here are never used.
@@ -716,4 +717,19 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
 export function createBlockingServer(options: BlockingServerOptions): BlockingServer {
   return new BlockingServer(options);
+}
+
+/**
+ * SNICallback and ALPNCallback are functions, and a function cannot cross into a worker: here they
+ * would be silently ignored, so they are refused with where they belong (the credentials module,
+ * whose options the worker's engine runs with).
+ */
+function refuseCallbacksOutsideWorkers(opts: BlockingServerOptions): void {
+  for (const name of ['SNICallback', 'ALPNCallback'] as const) {
+    if (name in opts || (opts.options !== undefined && name in opts.options)) {
+      throw new TypeError(
+        `${name} is a function, and functions cannot cross into a worker: return it from the credentials module ({ module, export?, args? }) with the credentials`,
+      );
+    }
+  }
 }

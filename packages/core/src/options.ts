@@ -1,4 +1,4 @@
-import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
+import type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerOptions, SNICallback } from './config.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
@@ -42,7 +42,14 @@ export interface ResolvedServerOptions extends ResolvedOptions {
   readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
   readonly maxPskIdentityLength: number;
+  /** Credentials per server name (node:tls SNICallback); with it, psk and x509 are only the defaults. */
+  readonly sniCallback: SNICallback | undefined;
+  /** The protocol for the client's ALPN offer (node:tls ALPNCallback); never given with alpnProtocols. */
+  readonly alpnCallback: ((info: ALPNCallbackInfo) => string | undefined) | undefined;
 }
+
+/** Every key exchange: what a server whose credentials SNICallback picks per handshake may run. */
+const ANY_KEY_EXCHANGE: readonly KeyExchangeAlgorithm[] = ['psk', 'ecdhe_psk', 'ecdhe_ecdsa', 'ecdhe_rsa'];
 
 const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
 
@@ -172,11 +179,32 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   const x509 = options.x509;
   if (x509?.requestCert && !x509.verifier) throw new TypeError('requestCert needs a verifier (pass ca to x509Server)');
+  const sniCallback = options.SNICallback;
+  if (sniCallback !== undefined && typeof sniCallback !== 'function') throw new TypeError('SNICallback must be a function (servername, cb) => void');
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') throw new TypeError('ALPNCallback must be a function ({ servername, protocols }) => string | undefined');
+    // node:tls ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS: one or the other decides.
+    if (options.ALPNProtocols !== undefined) throw new TypeError('give ALPNProtocols or ALPNCallback, not both: the callback chooses the protocol');
+  }
+  // With SNICallback the credentials of a handshake are known only once it answers: every
+  // requested suite stays, and the handshake keeps those its credentials can run (WaitClientHello).
+  const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
   return {
-    ...resolveCommon(options, usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : [])),
+    ...resolveCommon(options, usable),
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
     maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
+    sniCallback,
+    alpnCallback,
   };
+}
+
+/**
+ * Whether the credentials in force for a handshake can run `keyExchange`: the certificate key
+ * exchanges are further matched to the key by the key exchange itself (ECDHE_SIGNED.server).
+ */
+export function credentialsRun(config: ResolvedServerOptions, keyExchange: KeyExchangeAlgorithm): boolean {
+  return keyExchange === 'psk' || keyExchange === 'ecdhe_psk' ? config.psk !== undefined : config.x509 !== undefined;
 }

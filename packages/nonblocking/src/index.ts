@@ -36,3 +36,5 @@ export {
 export { TimerQueue, type Timed } from './timer-queue.js';
 // The error type every failure carries (its `alert` names the RFC alert).
 export { DtlsError, AlertDescription, HandshakeTimeoutError } from '@dtls-kit/core';
+/** SNICallback's answer and ALPNCallback's argument (options of createServer, as node:tls's). */
+export type { ALPNCallbackInfo, ServerCredentials, SNICallback } from '@dtls-kit/core';

@@ -85,14 +85,32 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   private deadline: number;
   complete = false;
 
+  /** The options this handshake runs with (see `config`). */
+  private options: C;
+
   constructor(
     protected readonly host: HandshakeHost,
-    readonly config: C,
+    config: C,
     startedAt: number,
   ) {
+    this.options = config;
     this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageLength });
     this.transmitter = new FlightTransmitter(config, host);
     this.deadline = startedAt + config.handshakeTimeoutMs;
+  }
+
+  /** The options of this handshake (StateContext): the connection's, or those withCredentials() made. */
+  get config(): C {
+    return this.options;
+  }
+
+  /**
+   * Runs the rest of the handshake with other options: a server whose SNICallback picked the
+   * credentials for the client's server_name (RFC 6066 3). Only credentials change; the limits,
+   * timers and suites are the connection's.
+   */
+  protected replaceConfig(config: C): void {
+    this.options = config;
   }
 
   /**
