@@ -53,6 +53,8 @@ const ENGINE_SERVER = {
   x509: true,
   cookieRotationMs: true,
   maxPskIdentityLength: true,
+  SNICallback: true,
+  ALPNCallback: true,
 } as const satisfies KeyTable<ServerOptions>;
 
 /** This runtime's own connect() options (not passed to the engine). */
@@ -90,8 +92,8 @@ const SERVER_KEYS: ReadonlySet<string> = new Set([...Object.keys(ENGINE_SERVER),
 
 /**
  * Options that belong to something other than connect()/createServer() themselves: the credential
- * helpers' options (node:tls takes them flat; here they go inside `x509:`/`psk:`), node:tls's names
- * for ours, and server-only node:tls options not offered here yet. `client`/`server`: the advice
+ * helpers' options (node:tls takes them flat; here they go inside `x509:`/`psk:`) and node:tls's names
+ * for ours. `client`/`server`: the advice
  * for connect() and for createServer().
  */
 const ELSEWHERE: ReadonlyMap<string, { readonly client: string; readonly server: string }> = new Map(Object.entries({
@@ -113,8 +115,6 @@ const ELSEWHERE: ReadonlyMap<string, { readonly client: string; readonly server:
   hint: { client: 'a PSK identity hint is a server option, `pskIdentityHint` of `pskServer()`', server: 'a PSK identity hint is `pskIdentityHint`, an option of `pskServer()`' },
   pskCallback: { client: '`pskCallback` is an option of `pskClient()`: connect({ psk: pskClient({ pskCallback }) })', server: '`pskCallback` is an option of `pskServer()`: createServer({ psk: pskServer({ pskCallback }) })' },
   ciphers: { client: 'node:tls `ciphers` is `cipherSuites` here', server: 'node:tls `ciphers` is `cipherSuites` here' },
-  SNICallback: { client: '`SNICallback` is a server option (createServer()), not an option of connect()', server: '`SNICallback` is not supported by this version of createServer()' },
-  ALPNCallback: { client: '`ALPNCallback` is a server option (createServer()), not an option of connect()', server: '`ALPNCallback` is not supported by this version of createServer()' },
 }));
 
 /**
