@@ -1,8 +1,8 @@
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
-import type { ClientArgs } from './args.js';
+import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
-import { peerIdentity, peerName } from './server.js';
+import { alpnNote, peerIdentity, peerName } from './server.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -49,7 +49,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
-  io.stderr(`connected to ${target} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+  io.stderr(`connected to ${target} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
 
   const queue: string[] = [];
   let sent = 0;
@@ -114,8 +114,16 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   } else {
     void (async () => {
       try {
+        let n = 0;
         for await (const line of io.stdinLines()) {
           if (result !== undefined) return;
+          n++;
+          const size = Buffer.byteLength(line);
+          if (size > args.maxMessageBytes) {
+            // A usage error, found only now: the lines before it went out.
+            end(2, messageTooLarge(`stdin line ${n}`, size, args.maxMessageBytes, args.mtu));
+            return;
+          }
           queue.push(line);
           pump();
         }

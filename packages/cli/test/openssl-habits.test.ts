@@ -1,0 +1,143 @@
+/**
+ * The CLI's openssl habits (issue 14): --version, --alpn, --pass, --idle-timeout, the client's
+ * default port 4433, "did you mean" for openssl spellings, usage errors before anything is sent.
+ */
+import { spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCA, createCertificate } from '@dtls-kit/x509';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, killAll, PSK, runCli, startCliServer } from './helpers.js';
+
+afterAll(killAll);
+
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dtls-kit-habits-'));
+  const ca = await createCA({ commonName: 'habits CA' });
+  const server = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server' });
+  writeFileSync(join(dir, 'ca.crt'), ca.cert);
+  writeFileSync(join(dir, 'server.crt'), server.cert);
+  writeFileSync(join(dir, 'server.key'), server.key);
+  // The same key, encrypted (PKCS#8 with AES-256-CBC), as `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it.
+  const encrypted = createPrivateKey(server.key).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'open sesame' });
+  writeFileSync(join(dir, 'server-enc.key'), encrypted);
+  writeFileSync(join(dir, 'pass.txt'), 'open sesame\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A UDP socket that counts what arrives: proof that a command sent nothing (or something). */
+async function listener(address = '127.0.0.1', port = 0): Promise<{ socket: Socket; port: number; received: () => number }> {
+  const socket = createSocket('udp4');
+  let count = 0;
+  socket.on('message', () => count++);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, resolve);
+  });
+  return { socket, port: socket.address().port, received: () => count };
+}
+
+describe.concurrent('--version, --alpn, --pass, --idle-timeout, the default port', () => {
+  it('--version prints the package version and exits 0', async () => {
+    const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`dtls-kit ${String(version)}\n`);
+  });
+
+  it('--alpn: the client offers, the server accepts in its order; both name the protocol chosen', async () => {
+    const server = await startCliServer(['--psk', PSK, '--alpn', 'coap,h2', '--once']);
+    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--alpn', 'h2,coap', '--message', 'hi']);
+    expect(client.code, client.stderr).toBe(0);
+    expect(client.stderr).toMatch(/connected to .* identity="Client_identity" alpn="coap"/);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/connection .* identity="Client_identity" alpn="coap"/);
+  });
+
+  it('--alpn with no protocol in common fails the handshake (no_application_protocol)', async () => {
+    const server = await startCliServer(['--psk', PSK, '--alpn', 'coap']);
+    try {
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--alpn', 'h2', '--message', 'hi', '--timeout', '5']);
+      expect(client.code).toBe(1);
+      expect(client.stderr).toMatch(/no_application_protocol/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--pass: an encrypted --key without it says so and exits 2; a wrong one too; pass:/env:/file: decrypt it', async () => {
+    const cert = join(dir, 'server.crt');
+    const key = join(dir, 'server-enc.key');
+    const missing = await runCli(['server', '--cert', cert, '--key', key]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`dtls-kit: --key ${key} is encrypted: give its passphrase with --pass (pass:TEXT, env:VAR or file:PATH) (see dtls-kit --help)\n`);
+    const wrong = await runCli(['server', '--cert', cert, '--key', key, '--pass', 'pass:nope']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--pass: the passphrase does not decrypt --key/);
+    const plain = await runCli(['server', '--cert', cert, '--key', key, '--pass', 'open sesame']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--pass takes pass:TEXT, env:VAR or file:PATH/);
+
+    for (const pass of ['pass:open sesame', `file:${join(dir, 'pass.txt')}`]) {
+      const server = await startCliServer(['--cert', cert, '--key', key, '--pass', pass, '--once']);
+      const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'), '--message', pass]);
+      expect(client.code, client.stderr).toBe(0);
+      expect(client.stdout).toBe(`${pass}\n`);
+      expect(await server.exited).toBe(0);
+    }
+    const env = await runCli(['server', '--cert', cert, '--key', key, '--pass', 'env:DTLS_KIT_TEST_NO_SUCH_VAR']);
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/--pass env:DTLS_KIT_TEST_NO_SUCH_VAR: no such environment variable/);
+  });
+
+  it('--once with a client that vanished: the server exits after --idle-timeout', async () => {
+    const server = await startCliServer(['--psk', PSK, '--once', '--idle-timeout', '400']);
+    // A client that connects, then dies without close_notify (SIGKILL).
+    const client = spawn(process.execPath, [CLI, 'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let clientErr = '';
+    client.stderr.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`client did not connect: ${clientErr}`)), 10_000);
+      client.stderr.on('data', (d: string) => {
+        clientErr += d;
+        if (clientErr.includes('connected to')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    client.kill('SIGKILL');
+    const killedAt = performance.now();
+    const code = await Promise.race([server.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+    const ms = performance.now() - killedAt;
+    console.log(`server exited ${ms.toFixed(0)} ms after its client vanished (--idle-timeout 400)`);
+    expect(code).toBe(0);
+    expect(server.stderr()).toMatch(/idle 127\.0\.0\.1:\d+: nothing received for 400 ms \(--idle-timeout\); closing/);
+    expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after 0 messages/);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('--help documents the --idle-timeout default', async () => {
+    const r = await runCli(['--help']);
+    expect(r.stdout).toMatch(/--idle-timeout MS[\s\S]*default 300000 \(5 minutes\)/);
+  });
+
+  it('the client port defaults to 4433, as openssl s_client', async () => {
+    // An address of our own in 127/8, so that no other test's server on 4433 is in the way.
+    const target = await listener('127.0.14.33', 4433);
+    try {
+      const r = await runCli(['client', '--host', '127.0.14.33', '--psk', PSK, '--message', 'x', '--timeout', '1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no reply from 127\.0\.14\.33:4433/);
+      expect(target.received()).toBeGreaterThan(0);
+    } finally {
+      target.socket.close();
+    }
+  });
+});
