@@ -141,3 +141,48 @@ describe.concurrent('--version, --alpn, --pass, --idle-timeout, the default port
     }
   });
 });
+
+describe.concurrent('openssl spellings get a "did you mean"', () => {
+  it.each([
+    [['client', '-connect', '127.0.0.1:4433'], '"-connect" is openssl\'s spelling: did you mean --host 127.0.0.1 --port 4433?'],
+    [['client', '-connect', '[::1]:5684'], 'did you mean --host ::1 --port 5684?'],
+    [['client', '-connect'], 'did you mean --host H --port P?'],
+    [['server', '-accept', '4433'], '"-accept" is openssl\'s spelling: did you mean --port 4433?'],
+    [['server', '-port', '4433'], 'did you mean --port?'],
+    [['client', '--host', 'h', '-psk', '00'], '"-psk" is openssl\'s spelling: did you mean --psk?'],
+    [['client', '-psk_identity', 'x'], 'did you mean --psk-identity?'],
+    [['client', '-cipher', 'PSK-AES128-CCM8'], 'did you mean --cipher?'],
+    [['client', '-CAfile', 'ca.crt'], 'did you mean --ca?'],
+    [['server', '-cert', 'a.crt'], 'did you mean --cert?'],
+    [['server', '-key', 'a.key'], 'did you mean --key?'],
+    [['server', '-mtu', '500'], 'did you mean --mtu?'],
+    [['server', '-keylogfile', 'k'], 'did you mean --keylog?'],
+    [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS 1.2 only'],
+    [['server', '-dtls1_2'], 'dtls-kit speaks DTLS 1.2 only'],
+    [['server', '-listen'], 'always does the HelloVerifyRequest cookie exchange'],
+    [['server', '-once'], 'unknown option "-once": options take two dashes, did you mean --once?'],
+    [['server', '-frobnicate'], 'unknown option "-frobnicate" (options take two dashes)'],
+  ])('%j', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/Unknown option '-.'/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a value that starts with a dash is a value, not an option', async () => {
+    for (const args of [['--psk-identity', '-connect'], ['--psk-identity=-connect']]) {
+      const r = await runCli(['client', '--host', '127.0.0.1', ...args, '--message', 'x']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/openssl/);
+    }
+    const r = await runCli(['client', '--host', '127.0.0.1', '--psk-identity=-connect', '--message', 'x']);
+    expect(r.stderr).toMatch(/--psk-identity needs --psk/);
+  });
+
+  it('--cipher BOGUS lists the valid names', async () => {
+    const r = await runCli(['server', '--psk', PSK, '--cipher', 'BOGUS']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--cipher: unknown cipher suite: BOGUS; valid names: ECDHE-ECDSA-AES128-GCM-SHA256, .*PSK-AES128-CCM8 \(or their IANA names/);
+  });
+});
