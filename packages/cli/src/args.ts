@@ -348,8 +348,9 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
 }
 
 /** The message of a message that cannot fit one datagram (see maxMessageBytes). */
-export function messageTooLarge(what: string, size: number, limit: number, mtu: number | undefined): string {
-  return `${what} is ${size} bytes: the largest that fits one datagram at ${mtu === undefined ? `the default MTU (${DEFAULT_MTU})` : `--mtu ${mtu}`} is ${limit} bytes (raise --mtu, or split the message)`;
+export function messageTooLarge(what: string, size: number, limit: number, mtu: number | undefined, suite?: string): string {
+  const at = `${mtu === undefined ? `the default MTU (${DEFAULT_MTU})` : `--mtu ${mtu}`}${suite === undefined ? '' : ` with ${suite}`}`;
+  return `${what} is ${size} bytes: the largest that fits one datagram at ${at} is ${limit} bytes (raise --mtu, or split the message)`;
 }
 
 /**

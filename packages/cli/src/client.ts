@@ -1,5 +1,7 @@
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
+import { cipherSuiteByName } from '@dtls-kit/core';
 import { messageTooLarge, type ClientArgs } from './args.js';
+import { DEFAULT_MTU, maxMessageBytes } from './message-limit.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
@@ -50,6 +52,15 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     return 1;
   }
   io.stderr(`connected to ${target} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+
+  // The suite is known now: its nonce and tag fix the largest message (the parser could only
+  // check against the best suite offered).
+  const suite = cipherSuiteByName(socket.getCipher()?.name ?? '');
+  const limit = suite === undefined ? args.maxMessageBytes : maxMessageBytes(args.mtu ?? DEFAULT_MTU, [suite]);
+  const tooLarge = (what: string, text: string): string | undefined => {
+    const size = Buffer.byteLength(text);
+    return size > limit ? messageTooLarge(what, size, limit, args.mtu, suite?.opensslName) : undefined;
+  };
 
   const queue: string[] = [];
   let sent = 0;
@@ -107,6 +118,12 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   });
 
   if (args.messages !== undefined) {
+    const error = args.messages.map((m, i) => tooLarge(`--message ${i + 1}`, m)).find((e) => e !== undefined);
+    if (error !== undefined) {
+      // Nothing but the handshake went out: close_notify, exit 2.
+      end(2, error);
+      return finished;
+    }
     queue.push(...args.messages);
     inputDone = true;
     startDeadline();
@@ -118,10 +135,10 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
         for await (const line of io.stdinLines()) {
           if (result !== undefined) return;
           n++;
-          const size = Buffer.byteLength(line);
-          if (size > args.maxMessageBytes) {
+          const error = tooLarge(`stdin line ${n}`, line);
+          if (error !== undefined) {
             // A usage error, found only now: the lines before it went out.
-            end(2, messageTooLarge(`stdin line ${n}`, size, args.maxMessageBytes, args.mtu));
+            end(2, error);
             return;
           }
           queue.push(line);

@@ -186,3 +186,74 @@ describe.concurrent('openssl spellings get a "did you mean"', () => {
     expect(r.stderr).toMatch(/--cipher: unknown cipher suite: BOGUS; valid names: ECDHE-ECDSA-AES128-GCM-SHA256, .*PSK-AES128-CCM8 \(or their IANA names/);
   });
 });
+
+describe.concurrent('usage errors exit 2 before anything is sent', () => {
+  const big = 'x'.repeat(1172); // one byte past the default MTU's 1200 - 29
+  it.each([
+    ['--psk, certificate suites only', ['--psk', PSK, '--cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'], /--psk needs a PSK suite, but --cipher lists certificate suites only \(ECDHE-ECDSA-AES128-GCM-SHA256\)/],
+    ['no --psk, PSK suites only', ['--cipher', 'PSK-AES128-CCM8'], /without --psk the client uses certificates, but --cipher lists PSK suites only \(PSK-AES128-CCM8\).*or give --psk/],
+    ['--insecure, PSK suites only', ['--psk', PSK, '--insecure', '--cipher', 'PSK-AES128-CCM8'], /--insecure needs a certificate suite, but --cipher lists PSK suites only/],
+    ['a 1172-byte --message at the default MTU', ['--psk', PSK, '--message', 'ok', '--message', big], /--message 2 is 1172 bytes: the largest that fits one datagram at the default MTU \(1200\) is 1171 bytes/],
+    ['a 164-byte --message at --mtu 200 with AES-GCM', ['--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-GCM-SHA256', '--message', 'y'.repeat(164)], /--message 1 is 164 bytes: the largest that fits one datagram at --mtu 200 is 163 bytes/],
+  ])('client: %s', async (_title, args, message) => {
+    const target = await listener();
+    try {
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(target.port), ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(target.received()).toBe(0);
+    } finally {
+      target.socket.close();
+    }
+  });
+
+  it.each([
+    [['--psk', PSK, '--cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256'], /--psk needs a PSK suite, but --cipher lists certificate suites only/],
+    [['--cert', 'c.crt', '--key', 'c.key', '--cipher', 'PSK-AES128-CCM8,PSK-CHACHA20-POLY1305'], /--cert\/--key needs a certificate suite, but --cipher lists PSK suites only \(PSK-AES128-CCM8, PSK-CHACHA20-POLY1305\)/],
+  ])('server %j', async (args, message) => {
+    const r = await runCli(['server', '--port', '0', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('a message of exactly the limit goes through; one byte more, found for the suite negotiated, is exit 2 after the handshake alone', async ({ expect }) => {
+    // PSK-AES128-CCM8: 13 (header) + 8 (explicit nonce) + 8 (tag) = 29 bytes around 171 at MTU 200.
+    const server = await startCliServer(['--psk', PSK, '--mtu', '200']);
+    try {
+      const port = String(server.port);
+      const fits = await runCli(['client', '--host', '127.0.0.1', '--port', port, '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8', '--message', 'z'.repeat(171)]);
+      expect(fits.code, fits.stderr).toBe(0);
+      expect(fits.stdout).toBe(`${'z'.repeat(171)}\n`);
+      // Offered CCM8 and GCM: 171 fits CCM8, so the parser lets it through; the server picks GCM (37 bytes around).
+      const serverPicksGcm = await startCliServer(['--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-GCM-SHA256']);
+      try {
+        const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(serverPicksGcm.port), '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8:PSK-AES128-GCM-SHA256', '--message', 'z'.repeat(171)]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--message 1 is 171 bytes: the largest that fits one datagram at --mtu 200 with PSK-AES128-GCM-SHA256 is 163 bytes/);
+        expect(r.stdout).toBe('');
+        // The server saw a connection that closed without a message.
+        await expect.poll(() => serverPicksGcm.stderr(), { timeout: 5000 }).toMatch(/close 127\.0\.0\.1:\d+ after 0 messages/);
+      } finally {
+        await serverPicksGcm.stop();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a stdin line too long ends the client with exit 2 and is not sent, nor the lines after it', async () => {
+    const server = await startCliServer(['--psk', PSK]);
+    try {
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cipher', 'PSK-AES128-CCM8'], {
+        input: `short\n${'w'.repeat(1172)}\nnever\n`,
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/stdin line 2 is 1172 bytes: the largest that fits one datagram at the default MTU \(1200\) with PSK-AES128-CCM8 is 1171 bytes/);
+      expect(r.stdout).not.toContain('never');
+    } finally {
+      await server.stop();
+    }
+  });
+});
