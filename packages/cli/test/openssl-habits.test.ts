@@ -84,8 +84,16 @@ describe.concurrent('--version, --alpn, --pass, --idle-timeout, the default port
     expect(plain.code).toBe(2);
     expect(plain.stderr).toMatch(/--pass takes pass:TEXT, env:VAR or file:PATH/);
 
-    for (const pass of ['pass:open sesame', `file:${join(dir, 'pass.txt')}`]) {
-      const server = await startCliServer(['--cert', cert, '--key', key, '--pass', pass, '--once']);
+    // --runtime blocking: the passphrase travels to the workers, which read the key themselves.
+    // The spawned commands inherit this process's environment.
+    process.env['DTLS_KIT_TEST_KEY_PASS'] = 'open sesame';
+    for (const [pass, runtime] of [
+      ['pass:open sesame', 'nonblocking'],
+      [`file:${join(dir, 'pass.txt')}`, 'nonblocking'],
+      ['env:DTLS_KIT_TEST_KEY_PASS', 'nonblocking'],
+      ['pass:open sesame', 'blocking'],
+    ] as const) {
+      const server = await startCliServer(['--runtime', runtime, '--cert', cert, '--key', key, '--pass', pass, '--once']);
       const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'), '--message', pass]);
       expect(client.code, client.stderr).toBe(0);
       expect(client.stdout).toBe(`${pass}\n`);
