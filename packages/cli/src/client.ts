@@ -1,8 +1,10 @@
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
-import type { ClientArgs } from './args.js';
+import { cipherSuiteByName } from '@dtls-kit/core';
+import { messageTooLarge, type ClientArgs } from './args.js';
+import { DEFAULT_MTU, maxMessageBytes } from './message-limit.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
-import { peerIdentity, peerName } from './server.js';
+import { alpnNote, peerIdentity, peerName } from './server.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -49,7 +51,16 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
-  io.stderr(`connected to ${target} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}\n`);
+  io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+
+  // The suite is known now: its nonce and tag fix the largest message (the parser could only
+  // check against the best suite offered).
+  const suite = cipherSuiteByName(socket.getCipher().name);
+  const limit = suite === undefined ? args.maxMessageBytes : maxMessageBytes(args.mtu ?? DEFAULT_MTU, [suite]);
+  const tooLarge = (what: string, text: string): string | undefined => {
+    const size = Buffer.byteLength(text);
+    return size > limit ? messageTooLarge(what, size, limit, args.mtu, suite?.opensslName) : undefined;
+  };
 
   const queue: string[] = [];
   let sent = 0;
@@ -107,6 +118,12 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   });
 
   if (args.messages !== undefined) {
+    const error = args.messages.map((m, i) => tooLarge(`--message ${i + 1}`, m)).find((e) => e !== undefined);
+    if (error !== undefined) {
+      // Nothing but the handshake went out: close_notify, exit 2.
+      end(2, error);
+      return finished;
+    }
     queue.push(...args.messages);
     inputDone = true;
     startDeadline();
@@ -114,8 +131,16 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   } else {
     void (async () => {
       try {
+        let n = 0;
         for await (const line of io.stdinLines()) {
           if (result !== undefined) return;
+          n++;
+          const error = tooLarge(`stdin line ${n}`, line);
+          if (error !== undefined) {
+            // A usage error, found only now: the lines before it went out.
+            end(2, error);
+            return;
+          }
           queue.push(line);
           pump();
         }

@@ -37,7 +37,14 @@ function credentialsOf(args: ServerArgs): ServerCredentials {
     if (psk === undefined) throw new Error('no credentials');
     return { psk };
   }
-  const moduleArgs: BlockingCredentialArgs = { cert: args.cert, key: args.key, ca: args.ca, verify: args.verify, psk };
+  const moduleArgs: BlockingCredentialArgs = {
+    cert: args.cert,
+    key: args.key,
+    ...(args.passphrase === undefined ? {} : { passphrase: args.passphrase }),
+    ca: args.ca,
+    verify: args.verify,
+    psk,
+  };
   return { module: distFile('blocking-credentials.js'), args: moduleArgs };
 }
 
@@ -47,6 +54,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   serverOptions(args);
   const options: PlainDtlsOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   const channelName = `dtls-kit-cli-${randomUUID()}`;

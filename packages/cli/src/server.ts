@@ -23,6 +23,12 @@ export function peerIdentity(socket: DtlsSocket): string {
   return 'anonymous';
 }
 
+/** ` alpn="coap"` when ALPN chose a protocol (RFC 7301), else nothing. */
+export function alpnNote(socket: DtlsSocket): string {
+  const protocol = socket.alpnProtocol;
+  return protocol === false ? '' : ` alpn=${JSON.stringify(protocol)}`;
+}
+
 /**
  * `dtls-kit server`: an echo server. Resolves with the exit code once it stopped (SIGINT/SIGTERM,
  * or with --once after the first connection closed). `--runtime blocking`: see server-blocking.ts.
@@ -30,7 +36,7 @@ export function peerIdentity(socket: DtlsSocket): string {
 export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
-  const server = createServer({ ...options, keylog: args.keylog });
+  const server = createServer({ ...options, keylog: args.keylog, idleTimeoutMs: args.idleTimeoutMs });
   let stopping: Promise<void> | undefined;
   let done!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));
@@ -40,11 +46,15 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.getProtocol() ?? 'DTLSv1.2'} ${socket.getCipher()?.name ?? '?'} ${peerIdentity(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {
       io.stderr(`moved ${peerName(previous.address, previous.port)} -> ${peerName(current.address, current.port)} (connection ${who})\n`);
+    });
+    // --idle-timeout: a peer that vanished without close_notify; the close line follows.
+    socket.on('timeout', () => {
+      io.stderr(`idle ${who}: nothing received for ${args.idleTimeoutMs} ms (--idle-timeout); closing\n`);
     });
     socket.on('message', (data) => {
       messages++;

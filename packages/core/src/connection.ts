@@ -430,7 +430,9 @@ export class DtlsConnection {
       return;
     }
     if (level === AlertLevel.fatal) {
-      this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}`, { fromPeer: true }));
+      // During the handshake the step we are at says what the alert most likely means.
+      const hint = this.currentState === 'handshaking' ? this.handshake.peerAlertHint?.(description) : undefined;
+      this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}${hint === undefined ? '' : `: ${hint}`}`, { fromPeer: true }));
       return;
     }
     this.events.push({ type: 'alert', description, name: alertName(description) });

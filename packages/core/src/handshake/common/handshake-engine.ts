@@ -375,8 +375,13 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   /** Fires the retransmission timer (RFC 6347 4.2.4.1) or the handshake deadline. */
   handleTimeout(now: number): void {
     if (this.complete) return;
-    if (now >= this.deadline) throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs);
+    if (now >= this.deadline) throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs, this.timeoutHint());
     this.transmitter.onTimer(now);
+  }
+
+  /** What the step the deadline found us in suggests about the peer's silence, if anything. */
+  protected timeoutHint(): string | undefined {
+    return undefined;
   }
 
   /**
