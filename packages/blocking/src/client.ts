@@ -1,8 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { AlertDescription, ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
+import { AlertDescription, ConnectionRefusedError, DtlsError, NoReplyError } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
-import { BlockingAlertError, deserializeError } from './errors.js';
+import { deserializeError } from './errors.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
 import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
@@ -43,7 +43,7 @@ export function createBlockingClientPool(options: { maxThreads?: number; idleTim
 /**
  * Connects (the handshake runs in a worker) and runs the handler there with the connection;
  * resolves with what the handler returned (structured-cloned). Rejects with the handshake's
- * error (e.g. BlockingAlertError when the server refused or the PSK is unknown) or the handler's.
+ * error (a DtlsError, e.g. when the server refused or the PSK is unknown) or the handler's.
  * When no server is there it says so: ConnectionRefusedError (`ECONNREFUSED`) as soon as ICMP
  * port unreachable comes back, NoReplyError (`ETIMEDOUT`) when nothing at all came back within
  * the handshake deadline (`options.handshakeTimeoutMs`, default 60 000).
@@ -101,7 +101,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
         if (refused !== undefined) throw refused;
         // Without a datagram from the server a client handshake can only end at its deadline:
         // that is an absent server, not a handshake_failure alert (none was sent or received).
-        if (!heard && err instanceof BlockingAlertError && err.alert === AlertDescription.handshake_failure && !err.fromPeer) {
+        if (!heard && err instanceof DtlsError && err.alert === AlertDescription.handshake_failure && !err.fromPeer) {
           throw new NoReplyError(remote.address, remote.port, handshakeTimeoutMs, err);
         }
       }

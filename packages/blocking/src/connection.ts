@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, samePeer, type CipherInfo, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
-import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
+import { AlertDescription, samePeer, type CipherInfo, type DtlsConnection, type DtlsError, type PeerAddress } from '@dtls-kit/core';
+import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
 
@@ -62,7 +62,7 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   private established = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
   private started = false;
-  private closeError: BlockingAlertError | undefined;
+  private closeError: DtlsError | undefined;
   /** Warning alerts the peer sent (e.g. no_renegotiation), by name. */
   readonly warnings: string[] = [];
   /** The worker thread this connection runs in (never the main thread). */
@@ -138,8 +138,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /**
    * The next message (one datagram of application data, boundaries kept); `null` when the peer
    * closed (close_notify) or the server is shutting down. Throws BlockingTimeoutError after
-   * `timeoutMs` without a message (the connection stays open), BlockingAlertError when the
-   * connection ended with a fatal alert.
+   * `timeoutMs` without a message (the connection stays open), DtlsError (`alert`, `alertName`,
+   * `fromPeer`) when the connection ended with a fatal alert.
    */
   recv(timeoutMs?: number): Uint8Array | null {
     const deadline = timeoutMs === undefined ? Infinity : now() + timeoutMs;
@@ -245,12 +245,15 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
     if (t !== undefined && now() >= t) this.conn.handleTimeout(now());
+    let sent = false;
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       switch (e.type) {
         case 'handshake-complete':
           // The main thread may have evicted the handshake in the same instant: its decision stands.
           if (markEstablished(ctrl)) {
             this.established = true;
+            // Wake the main thread's watcher: the server's 'connection' event waits for this.
+            sent = true;
             // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
             // the main thread's table knows it.
             const cid = this.conn.connectionId;
@@ -265,11 +268,10 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
           break;
         case 'close':
           this.closed = true;
-          if (e.error) this.closeError = new BlockingAlertError(e.error.message, e.error.alert, e.error.fromPeer);
+          if (e.error) this.closeError = e.error;
           break;
       }
     }
-    let sent = false;
     // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
     while (this.controls.length > 0) {
       const c = this.controls[0];

@@ -17,7 +17,7 @@ export {
 } from './server.js';
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
 export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type RemoteAddressInfo } from './connection.js';
-export { BlockingAlertError, BlockingTimeoutError } from './errors.js';
-export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
+export { BlockingTimeoutError } from './errors.js';
+export { ConnectionRefusedError, DtlsError, NoReplyError } from '@dtls-kit/core';
 export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
 export { workerFile } from './host.js';

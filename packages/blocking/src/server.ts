@@ -91,7 +91,11 @@ export interface EvictionDetails {
 }
 
 export interface BlockingServerEvents {
-  /** A verified connection got its task (it may wait in the queue for a worker). */
+  /**
+   * A connection's handshake finished (in its worker): as @dtls-kit/nonblocking's 'connection',
+   * only for an established connection. A handshake that failed is a 'connectionError' (stage
+   * 'handshake'), an evicted one an 'evicted', and neither is ever a 'connection'.
+   */
   connection: [remote: Remote];
   /** A verified connection was refused (see RefusalReason for the answer it got). */
   refused: [remote: Remote, reason: RefusalReason];
@@ -567,6 +571,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
         if (!entry.replaced) this.socket.send(d, entry.remote.port, entry.remote.address);
       },
       (kind, data) => this.onControl(entry, kind, data),
+      () => this.established(entry),
     );
     this.conns.insert(remote, entry);
     this.open.add(entry);
@@ -575,8 +580,20 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
-    this.emit('connection', remote);
     this.reclaim();
+  }
+
+  /**
+   * The worker finished the handshake: now, and only now, it is a connection (as
+   * @dtls-kit/nonblocking's 'connection'). A handshake that failed never gets here: it is a
+   * 'connectionError' (stage 'handshake').
+   */
+  private established(e: Entry): void {
+    if (e.evicted || e.replaced) return;
+    const remote = { address: e.remote.address, port: e.remote.port };
+    // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
+    // an unhandled rejection.
+    process.nextTick(() => this.emit('connection', remote));
   }
 
   /**

@@ -1,0 +1,49 @@
+/**
+ * The server's events at the moments @dtls-kit/nonblocking has them: 'connection' once the
+ * handshake is done, and a failed handshake is a 'connectionError', never a connection.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertDescription, DtlsError } from '@dtls-kit/core';
+import { createBlockingServer, runBlockingClient, type BlockingServer, type ConnectionErrorStage, type Remote } from '../src/index.js';
+import { clientCredentials, fixture, serverCredentials, until, type RoundTripResult } from './helpers.js';
+
+let server: BlockingServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe("blocking server: 'connection' after the handshake", () => {
+  it("fires once the handshake is done, for an established connection only", async () => {
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 2 });
+    const seen: { remote: Remote; handshakes: number; active: number }[] = [];
+    server.on('connection', (remote) => seen.push({ remote, handshakes: server!.stats.handshakes, active: server!.stats.active }));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const r = await runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, args: { messages: ['hi'] } });
+    expect(r.replies).toEqual(['hi']);
+    await until(() => seen.length === 1, 5000, "'connection'");
+    // When it fired, no handshake was in progress any more: the one connection was established.
+    expect(seen[0]?.handshakes).toBe(0);
+    expect(seen[0]?.active).toBe(1);
+    expect(seen[0]?.remote.address).toBe('127.0.0.1');
+  });
+
+  it("a client with the wrong key is a 'connectionError' (stage 'handshake', a DtlsError), not a 'connection'", async () => {
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 2 });
+    let connections = 0;
+    const errors: { error: Error; stage: ConnectionErrorStage }[] = [];
+    server.on('connection', () => connections++);
+    server.on('connectionError', (error, stage) => errors.push({ error, stage }));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const bad = runBlockingClient({ handler: fixture('client-roundtrip.mjs'), port, credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } } });
+    await expect(bad).rejects.toBeInstanceOf(DtlsError);
+    await until(() => errors.length === 1 && server!.stats.completed === 1, 5000, "'connectionError'");
+    expect(errors[0]?.stage).toBe('handshake');
+    const error = errors[0]?.error;
+    expect(error).toBeInstanceOf(DtlsError);
+    // The server could not verify the client's Finished: bad_record_mac (RFC 5246 7.4.9).
+    expect(error instanceof DtlsError && error.alertName).toBe('bad_record_mac');
+    expect(error instanceof DtlsError && error.alert).toBe(AlertDescription.bad_record_mac);
+    expect(connections).toBe(0);
+  });
+});
