@@ -7,6 +7,7 @@ export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } 
 export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
 export { cipherInfo, type CipherInfo } from './cipher-info.js';
+export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
