@@ -1,7 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, samePeer, type CipherInfo, type DtlsConnection, type DtlsError, type PeerAddress } from '@dtls-kit/core';
+import type { X509Certificate } from 'node:crypto';
+import {
+  AlertDescription,
+  peerCertificate,
+  peerX509Certificate,
+  samePeer,
+  type CipherInfo,
+  type DetailedPeerCertificate,
+  type DtlsConnection,
+  type DtlsError,
+  type PeerAddress,
+} from '@dtls-kit/core';
 import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
@@ -102,12 +113,31 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return this.conn.connectionId;
   }
 
-  get cipher(): CipherInfo | undefined {
-    return this.conn.getCipher();
+  /**
+   * node:tls `getCipher()`: `{ name, standardName, version }` of the negotiated suite (core's
+   * CipherInfo). A handler only ever sees an established connection, so it is always there.
+   */
+  getCipher(): CipherInfo {
+    const cipher = this.conn.getCipher();
+    if (cipher === undefined) throw new Error('getCipher: no cipher suite negotiated yet (the handshake has not reached the ServerHello)');
+    return cipher;
   }
 
-  get protocol(): string | undefined {
-    return this.conn.protocol;
+  /** node:tls `getProtocol()`: the negotiated protocol version, `'DTLSv1.2'`. */
+  getProtocol(): string {
+    const protocol = this.conn.protocol;
+    if (protocol === undefined) throw new Error('getProtocol: no protocol negotiated yet (the handshake has not reached the ServerHello)');
+    return protocol;
+  }
+
+  /**
+   * node:tls `exportKeyingMaterial(length, label[, context])`: RFC 5705 keying material (e.g. for
+   * DTLS-SRTP, RFC 5764 4.2), the same on both ends of the connection. Throws a DtlsError before
+   * the handshake is done.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const bytes = this.conn.exportKeyingMaterial(length, label, context);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The PSK identity used (client) or accepted (server), as text. */
@@ -121,9 +151,20 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return this.conn.alpnProtocol;
   }
 
-  /** The peer's certificate chain (DER, leaf first) in certificate suites. */
-  get peerCertificates(): readonly Uint8Array[] {
-    return this.conn.peerCertificates;
+  /**
+   * node:tls `getPeerCertificate(detailed?)`: the peer's certificate as node:tls's object
+   * (`subject`, `issuer`, `subjectaltname`, `valid_from`, `valid_to`, `fingerprint256`,
+   * `serialNumber`, `raw` (DER), ...); with `detailed`, `issuerCertificate` links each one to its
+   * issuer's in the chain the peer sent. Undefined when the peer sent none (PSK suites, a client
+   * that was not asked for one), where node:tls gives `{}`: strict TypeScript then sees it.
+   */
+  getPeerCertificate(detailed = false): DetailedPeerCertificate | undefined {
+    return peerCertificate(this.conn.peerCertificates, detailed);
+  }
+
+  /** node:tls `getPeerX509Certificate()`: the peer's certificate as node:crypto's X509Certificate; undefined without one. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return peerX509Certificate(this.conn.peerCertificates);
   }
 
   get authorized(): boolean {

@@ -18,6 +18,6 @@ export {
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
 export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type RemoteAddressInfo } from './connection.js';
 export { BlockingTimeoutError } from './errors.js';
-export { ConnectionRefusedError, DtlsError, NoReplyError } from '@dtls-kit/core';
+export { ConnectionRefusedError, DtlsError, NoReplyError, type DetailedPeerCertificate, type PeerCertificate } from '@dtls-kit/core';
 export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
 export { workerFile } from './host.js';
