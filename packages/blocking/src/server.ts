@@ -34,7 +34,8 @@ export interface BlockingServerOptions {
   /** Verified connections that wait for a worker; past it new connections are refused. Default 16. */
   maxQueue?: number;
   /**
-   * Connections (running or queued, established or not) from one IPv4 address at once; past it
+   * Connections (running or queued, established or not) from one address (an IPv4 address, an
+   * IPv6 /64: core's addressGroup) at once; past it
    * that address's new connections are refused as a full pool's are, unless one of its own
    * handshakes has stalled and gives way. Default `maxThreads + maxQueue` (no bound of its own): a
    * worker is held for a connection's whole life, so this bound also caps how many devices behind
@@ -42,8 +43,8 @@ export interface BlockingServerOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
-   * Handshakes in progress (queued or in a worker, not yet established) from one IPv4 address at
-   * once. A cookie proves an address, not a peer: without it, one host with many ports that passes
+   * Handshakes in progress (queued or in a worker, not yet established) from one address (an IPv4
+   * address, an IPv6 /64) at once. A cookie proves an address, not a peer: without it, one host with many ports that passes
    * the cookie exchange and then stalls can fill every worker and queue place. Past it, that
    * address's new ClientHello is dropped without an answer (its retransmission comes back once one
    * of the address's handshakes ended), unless one of the address's own handshakes has stalled and
@@ -221,7 +222,8 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * (error), 'close'.
  */
 export class BlockingServer extends EventEmitter<BlockingServerEvents> {
-  private readonly socket: Socket;
+  /** Made by listen(): udp4 or udp6 after the address it binds. */
+  private socket: Socket | undefined;
   private readonly endpoint: ServerEndpoint;
   private readonly pool: Piscina;
   /**
@@ -305,26 +307,44 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       maxThreads: this.maxThreads,
       idleTimeout: opts.idleTimeoutMs ?? 5000,
     });
-    this.socket = createSocket({ type: 'udp4' });
   }
 
-  /** Binds the socket; resolves with its address. */
+  /**
+   * Binds the socket (udp6 for an IPv6 address such as '::1', udp4 otherwise); resolves with its
+   * address.
+   */
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    if (isIPv6(host)) throw new Error('IPv6 is not supported yet by @dtls-kit/blocking');
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind(port, host, () => {
-        this.socket.off('error', reject);
-        resolve();
+    if (this.socket !== undefined) throw new Error('listen: the server is already listening');
+    if (this.closing) throw new Error('listen: the server is closed');
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
-    });
-    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-    this.socket.on('error', (err) => this.emit('socketError', err));
+    } catch (error) {
+      this.socket = undefined;
+      socket.close();
+      throw error;
+    }
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    socket.on('error', (err) => this.emit('socketError', err));
+    return socket.address();
+  }
+
+  /** The bound address, as node:dgram's socket.address(); throws before listen(). */
+  address(): AddressInfo {
+    if (this.socket === undefined) throw new Error('address: the server is not listening (call listen() first)');
     return this.socket.address();
   }
 
-  address(): AddressInfo {
-    return this.socket.address();
+  /** A datagram to a peer (the socket exists: only a datagram that came in leads here). */
+  private send(datagram: Uint8Array, port: number, address: string): void {
+    this.socket?.send(datagram, port, address);
   }
 
   get stats(): BlockingServerStats {
@@ -374,7 +394,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     const result = this.endpoint.verify(data, peerKey(remote), now);
     if (result.type === 'drop') return;
     if (result.type === 'reply') {
-      this.socket.send(result.datagram, port, address);
+      this.send(result.datagram, port, address);
       return;
     }
     // RFC 6347 4.2.8: the restarted client proved its address with a cookie; its old connection
@@ -475,7 +495,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
     // (RFC 5246 7.2.2), nothing kept, so that the client fails at once instead of retrying.
     if (reason !== 'maxHandshakesPerAddress') {
-      this.socket.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
+      this.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
     }
     this.emit('refused', remote, reason);
   }
@@ -538,7 +558,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
-      this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
       this.end(e);
     }
     this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
@@ -568,7 +588,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // To the peer's current address (it may move, RFC 9146 6); nothing once the client restarted.
     link.watch(
       (d) => {
-        if (!entry.replaced) this.socket.send(d, entry.remote.port, entry.remote.address);
+        if (!entry.replaced) this.send(d, entry.remote.port, entry.remote.address);
       },
       (kind, data) => this.onControl(entry, kind, data),
       () => this.established(entry),
@@ -717,13 +737,14 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
-        this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
         this.end(e);
       }
       const entries = [...this.open];
       for (const e of entries) e.link.stop();
       await Promise.all(entries.map((e) => e.done));
-      await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+      const socket = this.socket;
+      if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
       await this.pool.destroy();
       this.emit('close');
     })();
