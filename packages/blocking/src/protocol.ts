@@ -59,4 +59,17 @@ export interface WorkerTask {
   hello?: VerifiedClientHello;
 }
 
+/**
+ * Run once at listen(): the worker loads the handler module and the credentials module (without
+ * calling its export), so that a missing or broken module rejects listen() instead of failing
+ * every connection.
+ */
+export interface ProbeTask {
+  probe: true;
+  handler: string;
+  credentials: WorkerTask['credentials'];
+}
+
+export type ProbeResult = { ok: true } | { ok: false; error: import('./errors.js').SerializedError };
+
 export type WorkerResult = { ok: true; value: unknown } | { ok: false; stage: 'setup' | 'handshake' | 'handler'; error: import('./errors.js').SerializedError };

@@ -17,7 +17,7 @@ import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
-import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
+import type { PlainDtlsOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
 export interface BlockingServerOptions {
@@ -316,6 +316,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
     if (this.socket !== undefined) throw new Error('listen: the server is already listening');
     if (this.closing) throw new Error('listen: the server is closed');
+    await this.probe();
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
     this.socket = socket;
     try {
@@ -334,6 +335,21 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
     socket.on('error', (err) => this.emit('socketError', err));
     return socket.address();
+  }
+
+  /**
+   * Loads the handler module and the credentials module in a worker, as each connection will:
+   * a path that does not exist, a module that does not load or a handler that is not a function
+   * rejects listen() here, rather than failing every client's handshake later.
+   */
+  private async probe(): Promise<void> {
+    const task: ProbeTask = { probe: true, handler: this.handler, credentials: this.credentials };
+    const result: ProbeResult = await this.pool.run(task);
+    if (!result.ok) {
+      const error = deserializeError(result.error);
+      error.message = `listen: ${error.message}`;
+      throw error;
+    }
   }
 
   /** The bound address, as node:dgram's socket.address(); throws before listen(). */
@@ -692,6 +708,12 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
           // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
           if (e.evicted && r.stage === 'handshake') return;
           if (e.replaced) return;
+          // The connection could not be set up in its worker (its credentials failed, say): no
+          // engine ever answered, so the client is told now with a fatal alert (RFC 5246 7.2.2)
+          // instead of retransmitting until its handshake timeout.
+          if (r.stage === 'setup') {
+            this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+          }
           if (r.stage === 'handler') this.counters.handlerErrors++;
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
