@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { AlertDescription, ConnectionRefusedError, DtlsError, NoReplyError } from '@dtls-kit/core';
+import { AlertDescription, ConnectionRefusedError, DEFAULT_HANDSHAKE_TIMEOUT_MS, DtlsError, NoReplyError } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { HostLink, moduleHref, workerFile } from './host.js';
@@ -23,9 +23,6 @@ export interface BlockingClientOptions {
   /** Run in this pool (filename must be workerFile()) instead of a one-worker pool made for this call. */
   pool?: Piscina;
 }
-
-/** The engine's own default handshake deadline, made explicit so that a NoReplyError can name it. */
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** node:dgram's 'error' for an ICMP port unreachable on a connected socket (`recvmsg ECONNREFUSED`). */
 function isRefused(error: Error): boolean {
@@ -87,7 +84,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       role: 'client',
       sab: link.sab,
       handler: moduleHref(opts.handler),
-      credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk },
+      credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { pskClient: { identity: c.psk.identity, key: c.psk.key } },
       options: { ...opts.options, handshakeTimeoutMs },
       args: opts.args,
       remoteAddress: host,

@@ -19,5 +19,5 @@ export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions
 export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type RemoteAddressInfo } from './connection.js';
 export { BlockingTimeoutError } from './errors.js';
 export { ConnectionRefusedError, DtlsError, NoReplyError, type DetailedPeerCertificate, type PeerCertificate } from '@dtls-kit/core';
-export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
+export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, PskClientData, PskServerData, ServerCredentials } from './protocol.js';
 export { workerFile } from './host.js';

@@ -5,13 +5,14 @@ import {
   AlertDescription,
   AlertLevel,
   ConnectionTable,
-  ServerEndpoint,
+  CookieCheck,
   addressGroup,
   peerKey,
   plaintextAlert,
   samePeer,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
+import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
@@ -224,7 +225,8 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
 export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** Made by listen(): udp4 or udp6 after the address it binds. */
   private socket: Socket | undefined;
-  private readonly endpoint: ServerEndpoint;
+  /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
+  private readonly cookies: CookieCheck;
   private readonly pool: Piscina;
   /**
    * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
@@ -295,12 +297,13 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     this.handler = moduleHref(opts.handler);
     const c = opts.credentials;
-    this.credentials = 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk };
-    // The main thread only checks cookies: the credentials it is given here are never used.
-    this.endpoint = new ServerEndpoint({
-      psk: { type: 'psk', identityHint: undefined, lookup: () => undefined },
-      cookieRotationMs: opts.cookieRotationMs,
-    });
+    if ('module' in c) this.credentials = { module: moduleHref(c.module), export: c.export, args: c.args };
+    else {
+      // Checked here, once (hex keys, lengths), so that a typo fails at startup, not in each worker.
+      pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
+      this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
+    }
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs });
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: 0,
@@ -407,7 +410,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       this.counters.staleClientHellos++;
       return;
     }
-    const result = this.endpoint.verify(data, peerKey(remote), now);
+    const result = this.cookies.verify(data, peerKey(remote), now);
     if (result.type === 'drop') return;
     if (result.type === 'reply') {
       this.send(result.datagram, port, address);

@@ -2,7 +2,8 @@
  * The Piscina task: one connection per task. Runs the engine (handshake included) in this
  * worker, then the user's synchronous handler; the socket stays with the main thread.
  */
-import { fromHex, utf8, DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { pskClient, pskServer } from '@dtls-kit/psk';
 import { BlockingConnection } from './connection.js';
 import { serializeError } from './errors.js';
 import type { ProbeResult, ProbeTask, WorkerResult, WorkerTask } from './protocol.js';
@@ -48,17 +49,9 @@ async function credentialOptions(task: WorkerTask): Promise<AnyOptions> {
     if (!out || typeof out !== 'object') throw new TypeError(`credentials module ${c.module}: export ${c.export ?? 'default'} gave no options object`);
     return out as AnyOptions;
   }
-  if (task.role === 'server') {
-    const { keys, hint } = c.psk as { keys: Record<string, string>; hint?: string };
-    const table = new Map(Object.entries(keys).map(([id, key]) => [id, fromHex(key)]));
-    const decoder = new TextDecoder();
-    return {
-      psk: { type: 'psk', identityHint: hint === undefined ? undefined : utf8(hint), lookup: (id: Uint8Array) => table.get(decoder.decode(id)) },
-    };
-  }
-  const { identity, key } = c.psk as { identity: string; key: string };
-  const pair = { identity: utf8(identity), key: fromHex(key) };
-  return { psk: { type: 'psk', resolve: () => pair } };
+  // The same credentials as @dtls-kit/psk's, built from plain data on this side of the thread boundary.
+  if ('pskServer' in c) return { psk: pskServer({ keys: c.pskServer.keys, pskIdentityHint: c.pskServer.pskIdentityHint }) };
+  return { psk: pskClient({ identity: c.pskClient.identity, key: c.pskClient.key }) };
 }
 
 /** listen()'s check: both modules load, the handler is a function, the credentials export exists. */
