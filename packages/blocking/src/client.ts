@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import { AlertDescription, ConnectionRefusedError, DEFAULT_HANDSHAKE_TIMEOUT_MS, DtlsError, NoReplyError } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
-import { HostLink, moduleHref, workerFile } from './host.js';
+import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
 import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
 
@@ -18,6 +18,12 @@ export interface BlockingClientOptions {
   options?: PlainDtlsOptions;
   /** Passed to the handler as its second argument (structured-cloned). */
   args?: unknown;
+  /**
+   * Close the connection when nothing authenticated (application data, an alert) has arrived from
+   * the server for this many ms (close_notify; the handler's recv() returns null and the connection
+   * emits 'timeout'); 0 turns it off. As @dtls-kit/nonblocking's connect(). Default 0.
+   */
+  idleTimeoutMs?: number;
   /** Bytes per ring direction. Default 64 KiB. */
   ringBytes?: number;
   /** Run in this pool (filename must be workerFile()) instead of a one-worker pool made for this call. */
@@ -33,8 +39,13 @@ function isRefused(error: Error): boolean {
  * A pool of client workers to share between runBlockingClient calls (`pool` option): one
  * connection per worker at a time, the rest queue. End it with `await pool.destroy()`.
  */
-export function createBlockingClientPool(options: { maxThreads?: number; idleTimeoutMs?: number } = {}): Piscina {
-  return new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: options.maxThreads ?? 4, idleTimeout: options.idleTimeoutMs ?? 5000 });
+export function createBlockingClientPool(options: { maxThreads?: number; workerIdleTimeoutMs?: number } = {}): Piscina {
+  return new Piscina({
+    filename: workerFile(),
+    minThreads: 0,
+    maxThreads: options.maxThreads ?? 4,
+    idleTimeout: nonNegativeInt('workerIdleTimeoutMs', options.workerIdleTimeoutMs, 5000),
+  });
 }
 
 /**
@@ -48,6 +59,8 @@ export function createBlockingClientPool(options: { maxThreads?: number; idleTim
  */
 export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
   const host = opts.host ?? '127.0.0.1';
+  // Checked before anything is opened.
+  const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, 0);
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
   const link = new HostLink(opts.ringBytes ?? DEFAULT_RING_BYTES);
@@ -89,6 +102,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       args: opts.args,
       remoteAddress: host,
       remotePort: opts.port,
+      idleTimeoutMs,
     };
     const result = (await pool.run(task)) as WorkerResult;
     link.finish();

@@ -32,6 +32,12 @@ export interface BlockingConnectionEvents {
    * recv() (or send()), in the worker.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+  /**
+   * Nothing authenticated (application data, an alert) came from the peer for `idleTimeoutMs`:
+   * the connection is being closed (close_notify), and recv() returns null. As
+   * @dtls-kit/nonblocking's 'timeout'. Emitted from inside recv() (or send()), in the worker.
+   */
+  timeout: [];
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
@@ -71,6 +77,11 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   private readonly moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   private closed = false;
   private established = false;
+  /** When the peer last sent something authenticated (application data, an alert), or the handshake ended. */
+  private lastActivity = 0;
+  /** Closed for idleTimeoutMs without a word from the peer; 'timeout' was emitted once reported. */
+  private idled = false;
+  private idleReported = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
   private started = false;
   private closeError: DtlsError | undefined;
@@ -85,6 +96,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     private readonly link: Link,
     remoteAddress: string,
     remotePort: number,
+    /** Close once nothing authenticated came from the peer for this long (ms); 0: never. */
+    private readonly idleTimeoutMs = 0,
   ) {
     super();
     this.remote = remoteInfo(remoteAddress, remotePort);
@@ -239,7 +252,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /** Blocks until an inbound datagram, the engine's next timer, or `deadline`. */
   private wait(seen: number, deadline: number): void {
     const t = this.conn.nextTimeout() ?? Infinity;
-    const until = Math.min(t, deadline);
+    const idle = this.idleTimeoutMs > 0 && this.established && !this.closed ? this.lastActivity + this.idleTimeoutMs : Infinity;
+    const until = Math.min(t, deadline, idle);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
     Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
   }
@@ -293,6 +307,7 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
           // The main thread may have evicted the handshake in the same instant: its decision stands.
           if (markEstablished(ctrl)) {
             this.established = true;
+            this.lastActivity = now();
             // Wake the main thread's watcher: the server's 'connection' event waits for this.
             sent = true;
             // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
@@ -303,15 +318,24 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
           break;
         case 'data':
           this.queue.push(e.data);
+          this.lastActivity = now();
           break;
         case 'alert':
           this.warnings.push(e.name);
+          this.lastActivity = now();
           break;
         case 'close':
           this.closed = true;
           if (e.error) this.closeError = e.error;
           break;
       }
+    }
+    if (this.idleTimeoutMs > 0 && this.established && !this.closed && now() - this.lastActivity >= this.idleTimeoutMs) {
+      // Only the peer's traffic shows it is still there (UDP): close it, politely (close_notify).
+      this.idled = true;
+      this.conn.close();
+      for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) if (e.type === 'data') this.queue.push(e.data);
+      this.closed = true;
     }
     // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
     while (this.controls.length > 0) {
@@ -339,6 +363,10 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     while (this.moves.length > 0) {
       const move = this.moves.shift();
       if (move) this.emit('remoteAddressChange', move[0], move[1]);
+    }
+    if (this.idled && !this.idleReported) {
+      this.idleReported = true;
+      this.emit('timeout');
     }
     return seen;
   }

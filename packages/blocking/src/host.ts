@@ -164,6 +164,13 @@ export class HostLink extends Link {
   }
 }
 
+/** An option that must be an integer >= 0 (undefined: `fallback`); a RangeError names it otherwise. */
+export function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be an integer >= 0 (got ${String(value)})`);
+  return v;
+}
+
 /** A module reference as an import()-able URL string. */
 export function moduleHref(ref: URL | string): string {
   if (ref instanceof URL) return ref.href;

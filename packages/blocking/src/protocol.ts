@@ -68,6 +68,8 @@ export interface WorkerTask {
   args: unknown;
   remoteAddress: string;
   remotePort: number;
+  /** The connection's idle timeout (ms; 0: none). */
+  idleTimeoutMs: number;
   hello?: VerifiedClientHello;
 }
 

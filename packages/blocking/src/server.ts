@@ -17,7 +17,7 @@ import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
-import { HostLink, moduleHref, workerFile } from './host.js';
+import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
 import type { PlainDtlsOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
@@ -57,8 +57,14 @@ export interface BlockingServerOptions {
   ringBytes?: number;
   /** Cookie secret rotation, ms. Default 60000. */
   cookieRotationMs?: number;
-  /** Worker idle timeout (ms) before Piscina ends a spare worker. Default 5000. */
+  /**
+   * Close a connection when nothing authenticated (application data, an alert) has arrived from
+   * its peer for this many ms (close_notify; the handler's recv() returns null and the connection
+   * emits 'timeout'); 0 turns it off. As @dtls-kit/nonblocking's server. Default 300 000 (5 min).
+   */
   idleTimeoutMs?: number;
+  /** How long a spare worker stays idle (ms) before Piscina ends it. Default 5000. */
+  workerIdleTimeoutMs?: number;
 }
 
 /** A peer's transport address. */
@@ -205,6 +211,9 @@ function asError(value: unknown): Error {
  * A flight unanswered for the first timeout is taken as lost.
  */
 const DEFAULT_RETRANSMIT_INITIAL_MS = 1000;
+/** A server closes a connection from which nothing authenticated came for this long (as @dtls-kit/nonblocking's). */
+const DEFAULT_SERVER_IDLE_TIMEOUT_MS = 300_000;
+const DEFAULT_WORKER_IDLE_TIMEOUT_MS = 5000;
 const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
 
 /**
@@ -257,6 +266,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** The cap on the doubled retransmission timeout: the longest silence expected of a queued honest client. */
   private readonly retransmitMaxMs: number;
   private readonly ringBytes: number;
+  private readonly idleTimeoutMs: number;
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
@@ -295,6 +305,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!(this.stalledAfterMs > 0)) throw new RangeError(`options.retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
     this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
+    this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULT_SERVER_IDLE_TIMEOUT_MS);
     this.handler = moduleHref(opts.handler);
     const c = opts.credentials;
     if ('module' in c) this.credentials = { module: moduleHref(c.module), export: c.export, args: c.args };
@@ -308,7 +319,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       filename: workerFile(),
       minThreads: 0,
       maxThreads: this.maxThreads,
-      idleTimeout: opts.idleTimeoutMs ?? 5000,
+      idleTimeout: nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS),
     });
   }
 
@@ -697,6 +708,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       args: this.opts.args,
       remoteAddress: address,
       remotePort: port,
+      idleTimeoutMs: this.idleTimeoutMs,
       hello: e.hello,
     };
     // The events are emitted outside this promise chain: a listener that throws must not turn

@@ -101,7 +101,7 @@ async function serve(task: WorkerTask, link: Link): Promise<WorkerResult> {
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now());
     }
-    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort);
+    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort, task.idleTimeoutMs);
   } catch (err) {
     return { ok: false, stage: 'setup', error: serializeError(err) };
   }
