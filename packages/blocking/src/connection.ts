@@ -10,6 +10,7 @@ import {
   type CipherInfo,
   type DetailedPeerCertificate,
   type DtlsConnection,
+  type PeerCertificate,
   type DtlsError,
   type PeerAddress,
 } from '@dtls-kit/core';
@@ -43,6 +44,12 @@ export interface BlockingConnectionEvents {
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
+
+/**
+ * What getPeerCertificate() returns when the peer sent no certificate: node:tls's empty object
+ * `{}` (the same type as @dtls-kit/nonblocking's). Test with `if (cert.raw)`.
+ */
+export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
 
 /** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
 export type { CipherInfo };
@@ -168,11 +175,13 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
    * node:tls `getPeerCertificate(detailed?)`: the peer's certificate as node:tls's object
    * (`subject`, `issuer`, `subjectaltname`, `valid_from`, `valid_to`, `fingerprint256`,
    * `serialNumber`, `raw` (DER), ...); with `detailed`, `issuerCertificate` links each one to its
-   * issuer's in the chain the peer sent. Undefined when the peer sent none (PSK suites, a client
-   * that was not asked for one), where node:tls gives `{}`: strict TypeScript then sees it.
+   * issuer's in the chain the peer sent. `{}` when the peer sent none (PSK suites, a client that
+   * was not asked for one), as node:tls and @dtls-kit/nonblocking: test with `if (cert.raw)`.
    */
-  getPeerCertificate(detailed = false): DetailedPeerCertificate | undefined {
-    return peerCertificate(this.conn.peerCertificates, detailed);
+  getPeerCertificate(detailed: true): DetailedPeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed = false): DetailedPeerCertificate | NoPeerCertificate {
+    return peerCertificate(this.conn.peerCertificates, detailed) ?? {};
   }
 
   /** node:tls `getPeerX509Certificate()`: the peer's certificate as node:crypto's X509Certificate; undefined without one. */
