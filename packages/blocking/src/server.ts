@@ -231,7 +231,8 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
  * (error), 'close'.
  */
-export class BlockingServer extends EventEmitter<BlockingServerEvents> {
+// The base is node's untyped EventEmitter; the methods below take only BlockingServerEvents.
+export class BlockingServer extends EventEmitter {
   /** Made by listen(): udp4 or udp6 after the address it binds. */
   private socket: Socket | undefined;
   /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
@@ -283,6 +284,39 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     addressChanges: 0,
     staleClientHellos: 0,
   };
+
+  /**
+   * Only BlockingServerEvents' names, with their listeners' arguments: node's typed
+   * EventEmitter<T> also accepts any other name (with `any` arguments), so a misspelt event
+   * would compile there.
+   */
+  override on<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override addListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.addListener(event, listener);
+  }
+
+  override removeListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.removeListener(event, listener);
+  }
+
+  override prependListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.prependListener(event, listener);
+  }
+
+  override emit<K extends keyof BlockingServerEvents>(event: K, ...args: BlockingServerEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();

@@ -46,4 +46,20 @@ describe("blocking server: 'connection' after the handshake", () => {
     expect(error instanceof DtlsError && error.alert).toBe(AlertDescription.bad_record_mac);
     expect(connections).toBe(0);
   });
+
+  it('events are typed: names outside BlockingServerEvents and wrong listener arguments do not compile', async () => {
+    const s = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
+    const seen: string[] = [];
+    // Checked by tsc (the package's test script runs it over test/): each line below must fail to compile.
+    // @ts-expect-error 'conection' is not an event of BlockingServer
+    s.on('conection', () => seen.push('misspelt'));
+    // @ts-expect-error a 'connectionError' stage is a ConnectionErrorStage, not a number
+    s.on('connectionError', (_error: Error, stage: number) => seen.push(String(stage)));
+    // @ts-expect-error 'connection' gives a Remote, not a string
+    s.once('connection', (remote: string) => seen.push(remote));
+    s.on('connection', (remote) => seen.push(remote.address));
+    s.on('close', () => seen.push('close'));
+    await s.close();
+    expect(seen).toEqual(['close']);
+  });
 });
