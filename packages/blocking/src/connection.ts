@@ -70,7 +70,8 @@ const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the 
  * A DTLS connection as a handler sees it, inside a worker: every call blocks this worker only
  * (Atomics.wait on the connection's inbound ring, with the engine's next timer as the timeout).
  */
-export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
+// The base is node's untyped EventEmitter; the methods below take only BlockingConnectionEvents.
+export class BlockingConnection extends EventEmitter {
   private readonly queue: Uint8Array[] = [];
   /** The peer's address (the engine's peerAddress, as last seen). */
   private remote: RemoteAddressInfo;
@@ -96,6 +97,23 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   readonly warnings: string[] = [];
   /** The worker thread this connection runs in (never the main thread). */
   readonly threadId = threadId;
+
+  /** Only BlockingConnectionEvents' names and listener arguments (see BlockingServer.on). */
+  override on<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override emit<K extends keyof BlockingConnectionEvents>(event: K, ...args: BlockingConnectionEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   /** @internal built by the worker */
   constructor(

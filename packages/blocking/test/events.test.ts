@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertDescription, DtlsError } from '@dtls-kit/core';
-import { createBlockingServer, runBlockingClient, type BlockingServer, type ConnectionErrorStage, type Remote } from '../src/index.js';
+import { createBlockingServer, runBlockingClient, type BlockingConnection, type BlockingServer, type ConnectionErrorStage, type Remote } from '../src/index.js';
 import { clientCredentials, fixture, serverCredentials, until, type RoundTripResult } from './helpers.js';
 
 let server: BlockingServer | undefined;
@@ -59,6 +59,14 @@ describe("blocking server: 'connection' after the handshake", () => {
     s.once('connection', (remote: string) => seen.push(remote));
     s.on('connection', (remote) => seen.push(remote.address));
     s.on('close', () => seen.push('close'));
+    // The same for a handler's connection (only compiled here: a connection exists in a worker).
+    const typedHandler = (conn: BlockingConnection): void => {
+      // @ts-expect-error 'timout' is not an event of BlockingConnection
+      conn.on('timout', () => undefined);
+      conn.on('timeout', () => undefined);
+      conn.on('remoteAddressChange', (current) => current.family);
+    };
+    expect(typeof typedHandler).toBe('function');
     await s.close();
     expect(seen).toEqual(['close']);
   });
