@@ -164,6 +164,19 @@ export interface BlockingServerStats {
   addressChanges: number;
   /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8). */
   staleClientHellos: number;
+  // The counters below have @dtls-kit/nonblocking's names and meanings (its DtlsServerStats).
+  /** Connections held now (queued or in a worker, handshakes in progress included; not evicted ones still draining). */
+  connections: number;
+  /** Datagrams received on the socket. */
+  datagrams: number;
+  /** HelloVerifyRequests (and version alerts) sent by the stateless cookie check. */
+  helloVerifyRequests: number;
+  /** ClientHellos whose cookie verified and that got a place: connections created. */
+  accepted: number;
+  /** Handshakes finished (each also a 'connection' event). */
+  established: number;
+  /** Datagrams from peers without a connection that the cookie check dropped (not a ClientHello, ...). */
+  dropped: number;
 }
 
 /** One verified connection, from its ClientHello to its end. */
@@ -283,6 +296,11 @@ export class BlockingServer extends EventEmitter {
     replaced: 0,
     addressChanges: 0,
     staleClientHellos: 0,
+    datagrams: 0,
+    helloVerifyRequests: 0,
+    accepted: 0,
+    established: 0,
+    dropped: 0,
   };
 
   /**
@@ -431,6 +449,7 @@ export class BlockingServer extends EventEmitter {
       active,
       queued: waiting,
       handshakes,
+      connections: this.conns.size,
       inboundDropped: this.counters.inboundDropped + inDropped,
       outboundDropped: this.counters.outboundDropped + outDropped,
     };
@@ -438,6 +457,7 @@ export class BlockingServer extends EventEmitter {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
+    this.counters.datagrams++;
     const remote = { address, port };
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
@@ -456,8 +476,12 @@ export class BlockingServer extends EventEmitter {
       return;
     }
     const result = this.cookies.verify(data, peerKey(remote), now);
-    if (result.type === 'drop') return;
+    if (result.type === 'drop') {
+      this.counters.dropped++;
+      return;
+    }
     if (result.type === 'reply') {
+      this.counters.helloVerifyRequests++;
       this.send(result.datagram, port, address);
       return;
     }
@@ -664,6 +688,7 @@ export class BlockingServer extends EventEmitter {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
+    this.counters.accepted++;
     this.reclaim();
   }
 
@@ -677,6 +702,7 @@ export class BlockingServer extends EventEmitter {
     const remote = { address: e.remote.address, port: e.remote.port };
     // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
     // an unhandled rejection.
+    this.counters.established++;
     process.nextTick(() => this.emit('connection', remote));
   }
 

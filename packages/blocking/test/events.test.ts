@@ -70,4 +70,30 @@ describe("blocking server: 'connection' after the handshake", () => {
     await s.close();
     expect(seen).toEqual(['close']);
   });
+
+  it("stats has @dtls-kit/nonblocking's counters too: datagrams, helloVerifyRequests, accepted, established, dropped, connections", async () => {
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 2 });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const ok = await runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, args: { messages: ['one'] } });
+    expect(ok.replies).toEqual(['one']);
+    await expect(
+      runBlockingClient({ handler: fixture('client-roundtrip.mjs'), port, credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } } }),
+    ).rejects.toBeInstanceOf(DtlsError);
+    // Not a DTLS record: the cookie check drops it.
+    const { createSocket } = await import('node:dgram');
+    const junk = createSocket('udp4');
+    await new Promise<void>((resolve) => junk.send(Buffer.from('not dtls'), port, '127.0.0.1', () => resolve()));
+    junk.close();
+    await until(() => server!.stats.completed === 2 && server!.stats.dropped === 1, 5000, 'both connections to end');
+    const stats = server.stats;
+    console.log(`blocking stats: ${JSON.stringify(stats)}`);
+    expect(stats.helloVerifyRequests).toBe(2);
+    expect(stats.accepted).toBe(2);
+    expect(stats.established).toBe(1);
+    expect(stats.handshakeFailures).toBe(1);
+    expect(stats.connections).toBe(0);
+    expect(stats.dropped).toBe(1);
+    // Two ClientHellos each, the handshakes' later flights, the echo, the close_notify, the junk.
+    expect(stats.datagrams).toBeGreaterThanOrEqual(2 * 2 + 3);
+  });
 });
