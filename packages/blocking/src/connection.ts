@@ -1,8 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, samePeer, type CipherInfo, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
-import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
+import type { X509Certificate } from 'node:crypto';
+import {
+  AlertDescription,
+  peerCertificate,
+  peerX509Certificate,
+  samePeer,
+  type CipherInfo,
+  type DetailedPeerCertificate,
+  type DtlsConnection,
+  type PeerCertificate,
+  type DtlsError,
+  type PeerAddress,
+} from '@dtls-kit/core';
+import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
 
@@ -21,11 +33,23 @@ export interface BlockingConnectionEvents {
    * recv() (or send()), in the worker.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+  /**
+   * Nothing authenticated (application data, an alert) came from the peer for `idleTimeoutMs`:
+   * the connection is being closed (close_notify), and recv() returns null. As
+   * @dtls-kit/nonblocking's 'timeout'. Emitted from inside recv() (or send()), in the worker.
+   */
+  timeout: [];
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
+
+/**
+ * What getPeerCertificate() returns when the peer sent no certificate: node:tls's empty object
+ * `{}` (the same type as @dtls-kit/nonblocking's). Test with `if (cert.raw)`.
+ */
+export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
 
 /** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
 export type { CipherInfo };
@@ -46,7 +70,8 @@ const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the 
  * A DTLS connection as a handler sees it, inside a worker: every call blocks this worker only
  * (Atomics.wait on the connection's inbound ring, with the engine's next timer as the timeout).
  */
-export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
+// The base is node's untyped EventEmitter; the methods below take only BlockingConnectionEvents.
+export class BlockingConnection extends EventEmitter {
   private readonly queue: Uint8Array[] = [];
   /** The peer's address (the engine's peerAddress, as last seen). */
   private remote: RemoteAddressInfo;
@@ -60,13 +85,35 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   private readonly moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   private closed = false;
   private established = false;
+  /** When the peer last sent something authenticated (application data, an alert), or the handshake ended. */
+  private lastActivity = 0;
+  /** Closed for idleTimeoutMs without a word from the peer; 'timeout' was emitted once reported. */
+  private idled = false;
+  private idleReported = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
   private started = false;
-  private closeError: BlockingAlertError | undefined;
+  private closeError: DtlsError | undefined;
   /** Warning alerts the peer sent (e.g. no_renegotiation), by name. */
   readonly warnings: string[] = [];
   /** The worker thread this connection runs in (never the main thread). */
   readonly threadId = threadId;
+
+  /** Only BlockingConnectionEvents' names and listener arguments (see BlockingServer.on). */
+  override on<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override emit<K extends keyof BlockingConnectionEvents>(event: K, ...args: BlockingConnectionEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   /** @internal built by the worker */
   constructor(
@@ -74,6 +121,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     private readonly link: Link,
     remoteAddress: string,
     remotePort: number,
+    /** Close once nothing authenticated came from the peer for this long (ms); 0: never. */
+    private readonly idleTimeoutMs = 0,
   ) {
     super();
     this.remote = remoteInfo(remoteAddress, remotePort);
@@ -102,12 +151,31 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return this.conn.connectionId;
   }
 
-  get cipher(): CipherInfo | undefined {
-    return this.conn.getCipher();
+  /**
+   * node:tls `getCipher()`: `{ name, standardName, version }` of the negotiated suite (core's
+   * CipherInfo). A handler only ever sees an established connection, so it is always there.
+   */
+  getCipher(): CipherInfo {
+    const cipher = this.conn.getCipher();
+    if (cipher === undefined) throw new Error('getCipher: no cipher suite negotiated yet (the handshake has not reached the ServerHello)');
+    return cipher;
   }
 
-  get protocol(): string | undefined {
-    return this.conn.protocol;
+  /** node:tls `getProtocol()`: the negotiated protocol version, `'DTLSv1.2'`. */
+  getProtocol(): string {
+    const protocol = this.conn.protocol;
+    if (protocol === undefined) throw new Error('getProtocol: no protocol negotiated yet (the handshake has not reached the ServerHello)');
+    return protocol;
+  }
+
+  /**
+   * node:tls `exportKeyingMaterial(length, label[, context])`: RFC 5705 keying material (e.g. for
+   * DTLS-SRTP, RFC 5764 4.2), the same on both ends of the connection. Throws a DtlsError before
+   * the handshake is done.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const bytes = this.conn.exportKeyingMaterial(length, label, context);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The PSK identity used (client) or accepted (server), as text. */
@@ -121,9 +189,22 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return this.conn.alpnProtocol;
   }
 
-  /** The peer's certificate chain (DER, leaf first) in certificate suites. */
-  get peerCertificates(): readonly Uint8Array[] {
-    return this.conn.peerCertificates;
+  /**
+   * node:tls `getPeerCertificate(detailed?)`: the peer's certificate as node:tls's object
+   * (`subject`, `issuer`, `subjectaltname`, `valid_from`, `valid_to`, `fingerprint256`,
+   * `serialNumber`, `raw` (DER), ...); with `detailed`, `issuerCertificate` links each one to its
+   * issuer's in the chain the peer sent. `{}` when the peer sent none (PSK suites, a client that
+   * was not asked for one), as node:tls and @dtls-kit/nonblocking: test with `if (cert.raw)`.
+   */
+  getPeerCertificate(detailed: true): DetailedPeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed = false): DetailedPeerCertificate | NoPeerCertificate {
+    return peerCertificate(this.conn.peerCertificates, detailed) ?? {};
+  }
+
+  /** node:tls `getPeerX509Certificate()`: the peer's certificate as node:crypto's X509Certificate; undefined without one. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return peerX509Certificate(this.conn.peerCertificates);
   }
 
   get authorized(): boolean {
@@ -138,8 +219,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /**
    * The next message (one datagram of application data, boundaries kept); `null` when the peer
    * closed (close_notify) or the server is shutting down. Throws BlockingTimeoutError after
-   * `timeoutMs` without a message (the connection stays open), BlockingAlertError when the
-   * connection ended with a fatal alert.
+   * `timeoutMs` without a message (the connection stays open), DtlsError (`alert`, `alertName`,
+   * `fromPeer`) when the connection ended with a fatal alert.
    */
   recv(timeoutMs?: number): Uint8Array | null {
     const deadline = timeoutMs === undefined ? Infinity : now() + timeoutMs;
@@ -198,7 +279,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /** Blocks until an inbound datagram, the engine's next timer, or `deadline`. */
   private wait(seen: number, deadline: number): void {
     const t = this.conn.nextTimeout() ?? Infinity;
-    const until = Math.min(t, deadline);
+    const idle = this.idleTimeoutMs > 0 && this.established && !this.closed ? this.lastActivity + this.idleTimeoutMs : Infinity;
+    const until = Math.min(t, deadline, idle);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
     Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
   }
@@ -245,12 +327,16 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
     if (t !== undefined && now() >= t) this.conn.handleTimeout(now());
+    let sent = false;
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       switch (e.type) {
         case 'handshake-complete':
           // The main thread may have evicted the handshake in the same instant: its decision stands.
           if (markEstablished(ctrl)) {
             this.established = true;
+            this.lastActivity = now();
+            // Wake the main thread's watcher: the server's 'connection' event waits for this.
+            sent = true;
             // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
             // the main thread's table knows it.
             const cid = this.conn.connectionId;
@@ -259,17 +345,25 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
           break;
         case 'data':
           this.queue.push(e.data);
+          this.lastActivity = now();
           break;
         case 'alert':
           this.warnings.push(e.name);
+          this.lastActivity = now();
           break;
         case 'close':
           this.closed = true;
-          if (e.error) this.closeError = new BlockingAlertError(e.error.message, e.error.alert, e.error.fromPeer);
+          if (e.error) this.closeError = e.error;
           break;
       }
     }
-    let sent = false;
+    if (this.idleTimeoutMs > 0 && this.established && !this.closed && now() - this.lastActivity >= this.idleTimeoutMs) {
+      // Only the peer's traffic shows it is still there (UDP): close it, politely (close_notify).
+      this.idled = true;
+      this.conn.close();
+      for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) if (e.type === 'data') this.queue.push(e.data);
+      this.closed = true;
+    }
     // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
     while (this.controls.length > 0) {
       const c = this.controls[0];
@@ -296,6 +390,10 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     while (this.moves.length > 0) {
       const move = this.moves.shift();
       if (move) this.emit('remoteAddressChange', move[0], move[1]);
+    }
+    if (this.idled && !this.idleReported) {
+      this.idleReported = true;
+      this.emit('timeout');
     }
     return seen;
   }

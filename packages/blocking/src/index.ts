@@ -16,8 +16,8 @@ export {
   type Remote,
 } from './server.js';
 export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
-export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type RemoteAddressInfo } from './connection.js';
-export { BlockingAlertError, BlockingTimeoutError } from './errors.js';
-export { ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
-export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, ServerCredentials } from './protocol.js';
+export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type NoPeerCertificate, type RemoteAddressInfo } from './connection.js';
+export { BlockingTimeoutError } from './errors.js';
+export { ConnectionRefusedError, DtlsError, NoReplyError, type DetailedPeerCertificate, type PeerCertificate } from '@dtls-kit/core';
+export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, PskClientData, PskServerData, ServerCredentials } from './protocol.js';
 export { workerFile } from './host.js';

@@ -5,19 +5,20 @@ import {
   AlertDescription,
   AlertLevel,
   ConnectionTable,
-  ServerEndpoint,
+  CookieCheck,
   addressGroup,
   peerKey,
   plaintextAlert,
   samePeer,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
+import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
-import { HostLink, moduleHref, workerFile } from './host.js';
-import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
+import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
+import type { PlainDtlsOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
 export interface BlockingServerOptions {
@@ -34,7 +35,8 @@ export interface BlockingServerOptions {
   /** Verified connections that wait for a worker; past it new connections are refused. Default 16. */
   maxQueue?: number;
   /**
-   * Connections (running or queued, established or not) from one IPv4 address at once; past it
+   * Connections (running or queued, established or not) from one address (an IPv4 address, an
+   * IPv6 /64: core's addressGroup) at once; past it
    * that address's new connections are refused as a full pool's are, unless one of its own
    * handshakes has stalled and gives way. Default `maxThreads + maxQueue` (no bound of its own): a
    * worker is held for a connection's whole life, so this bound also caps how many devices behind
@@ -42,8 +44,8 @@ export interface BlockingServerOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
-   * Handshakes in progress (queued or in a worker, not yet established) from one IPv4 address at
-   * once. A cookie proves an address, not a peer: without it, one host with many ports that passes
+   * Handshakes in progress (queued or in a worker, not yet established) from one address (an IPv4
+   * address, an IPv6 /64) at once. A cookie proves an address, not a peer: without it, one host with many ports that passes
    * the cookie exchange and then stalls can fill every worker and queue place. Past it, that
    * address's new ClientHello is dropped without an answer (its retransmission comes back once one
    * of the address's handshakes ended), unless one of the address's own handshakes has stalled and
@@ -55,8 +57,14 @@ export interface BlockingServerOptions {
   ringBytes?: number;
   /** Cookie secret rotation, ms. Default 60000. */
   cookieRotationMs?: number;
-  /** Worker idle timeout (ms) before Piscina ends a spare worker. Default 5000. */
+  /**
+   * Close a connection when nothing authenticated (application data, an alert) has arrived from
+   * its peer for this many ms (close_notify; the handler's recv() returns null and the connection
+   * emits 'timeout'); 0 turns it off. As @dtls-kit/nonblocking's server. Default 300 000 (5 min).
+   */
   idleTimeoutMs?: number;
+  /** How long a spare worker stays idle (ms) before Piscina ends it. Default 5000. */
+  workerIdleTimeoutMs?: number;
 }
 
 /** A peer's transport address. */
@@ -91,7 +99,11 @@ export interface EvictionDetails {
 }
 
 export interface BlockingServerEvents {
-  /** A verified connection got its task (it may wait in the queue for a worker). */
+  /**
+   * A connection's handshake finished (in its worker): as @dtls-kit/nonblocking's 'connection',
+   * only for an established connection. A handshake that failed is a 'connectionError' (stage
+   * 'handshake'), an evicted one an 'evicted', and neither is ever a 'connection'.
+   */
   connection: [remote: Remote];
   /** A verified connection was refused (see RefusalReason for the answer it got). */
   refused: [remote: Remote, reason: RefusalReason];
@@ -152,6 +164,19 @@ export interface BlockingServerStats {
   addressChanges: number;
   /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8). */
   staleClientHellos: number;
+  // The counters below have @dtls-kit/nonblocking's names and meanings (its DtlsServerStats).
+  /** Connections held now (queued or in a worker, handshakes in progress included; not evicted ones still draining). */
+  connections: number;
+  /** Datagrams received on the socket. */
+  datagrams: number;
+  /** HelloVerifyRequests (and version alerts) sent by the stateless cookie check. */
+  helloVerifyRequests: number;
+  /** ClientHellos whose cookie verified and that got a place: connections created. */
+  accepted: number;
+  /** Handshakes finished (each also a 'connection' event). */
+  established: number;
+  /** Datagrams from peers without a connection that the cookie check dropped (not a ClientHello, ...). */
+  dropped: number;
 }
 
 /** One verified connection, from its ClientHello to its end. */
@@ -199,6 +224,9 @@ function asError(value: unknown): Error {
  * A flight unanswered for the first timeout is taken as lost.
  */
 const DEFAULT_RETRANSMIT_INITIAL_MS = 1000;
+/** A server closes a connection from which nothing authenticated came for this long (as @dtls-kit/nonblocking's). */
+const DEFAULT_SERVER_IDLE_TIMEOUT_MS = 300_000;
+const DEFAULT_WORKER_IDLE_TIMEOUT_MS = 5000;
 const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
 
 /**
@@ -216,9 +244,12 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
  * (error), 'close'.
  */
-export class BlockingServer extends EventEmitter<BlockingServerEvents> {
-  private readonly socket: Socket;
-  private readonly endpoint: ServerEndpoint;
+// The base is node's untyped EventEmitter; the methods below take only BlockingServerEvents.
+export class BlockingServer extends EventEmitter {
+  /** Made by listen(): udp4 or udp6 after the address it binds. */
+  private socket: Socket | undefined;
+  /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
+  private readonly cookies: CookieCheck;
   private readonly pool: Piscina;
   /**
    * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
@@ -249,6 +280,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** The cap on the doubled retransmission timeout: the longest silence expected of a queued honest client. */
   private readonly retransmitMaxMs: number;
   private readonly ringBytes: number;
+  private readonly idleTimeoutMs: number;
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
@@ -264,7 +296,45 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     replaced: 0,
     addressChanges: 0,
     staleClientHellos: 0,
+    datagrams: 0,
+    helloVerifyRequests: 0,
+    accepted: 0,
+    established: 0,
+    dropped: 0,
   };
+
+  /**
+   * Only BlockingServerEvents' names, with their listeners' arguments: node's typed
+   * EventEmitter<T> also accepts any other name (with `any` arguments), so a misspelt event
+   * would compile there.
+   */
+  override on<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override addListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.addListener(event, listener);
+  }
+
+  override removeListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.removeListener(event, listener);
+  }
+
+  override prependListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.prependListener(event, listener);
+  }
+
+  override emit<K extends keyof BlockingServerEvents>(event: K, ...args: BlockingServerEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();
@@ -287,41 +357,77 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!(this.stalledAfterMs > 0)) throw new RangeError(`options.retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
     this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
+    this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULT_SERVER_IDLE_TIMEOUT_MS);
     this.handler = moduleHref(opts.handler);
     refuseCallbacksOutsideWorkers(opts);
     const c = opts.credentials;
-    this.credentials = 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk };
-    // The main thread only checks cookies: the credentials it is given here are never used.
-    this.endpoint = new ServerEndpoint({
-      psk: { type: 'psk', identityHint: undefined, lookup: () => undefined },
-      cookieRotationMs: opts.cookieRotationMs,
-    });
+    if ('module' in c) this.credentials = { module: moduleHref(c.module), export: c.export, args: c.args };
+    else {
+      // Checked here, once (hex keys, lengths), so that a typo fails at startup, not in each worker.
+      pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
+      this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
+    }
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs });
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: 0,
       maxThreads: this.maxThreads,
-      idleTimeout: opts.idleTimeoutMs ?? 5000,
+      idleTimeout: nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS),
     });
-    this.socket = createSocket({ type: 'udp4' });
   }
 
-  /** Binds the socket; resolves with its address. */
+  /**
+   * Binds the socket (udp6 for an IPv6 address such as '::1', udp4 otherwise); resolves with its
+   * address.
+   */
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    if (isIPv6(host)) throw new Error('IPv6 is not supported yet by @dtls-kit/blocking');
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind(port, host, () => {
-        this.socket.off('error', reject);
-        resolve();
+    if (this.socket !== undefined) throw new Error('listen: the server is already listening');
+    if (this.closing) throw new Error('listen: the server is closed');
+    await this.probe();
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
-    });
-    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-    this.socket.on('error', (err) => this.emit('socketError', err));
+    } catch (error) {
+      this.socket = undefined;
+      socket.close();
+      throw error;
+    }
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    socket.on('error', (err) => this.emit('socketError', err));
+    return socket.address();
+  }
+
+  /**
+   * Loads the handler module and the credentials module in a worker, as each connection will:
+   * a path that does not exist, a module that does not load or a handler that is not a function
+   * rejects listen() here, rather than failing every client's handshake later.
+   */
+  private async probe(): Promise<void> {
+    const task: ProbeTask = { probe: true, handler: this.handler, credentials: this.credentials };
+    const result: ProbeResult = await this.pool.run(task);
+    if (!result.ok) {
+      const error = deserializeError(result.error);
+      error.message = `listen: ${error.message}`;
+      throw error;
+    }
+  }
+
+  /** The bound address, as node:dgram's socket.address(); throws before listen(). */
+  address(): AddressInfo {
+    if (this.socket === undefined) throw new Error('address: the server is not listening (call listen() first)');
     return this.socket.address();
   }
 
-  address(): AddressInfo {
-    return this.socket.address();
+  /** A datagram to a peer (the socket exists: only a datagram that came in leads here). */
+  private send(datagram: Uint8Array, port: number, address: string): void {
+    this.socket?.send(datagram, port, address);
   }
 
   get stats(): BlockingServerStats {
@@ -344,6 +450,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       active,
       queued: waiting,
       handshakes,
+      connections: this.conns.size,
       inboundDropped: this.counters.inboundDropped + inDropped,
       outboundDropped: this.counters.outboundDropped + outDropped,
     };
@@ -351,6 +458,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
+    this.counters.datagrams++;
     const remote = { address, port };
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
@@ -368,10 +476,14 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       this.counters.staleClientHellos++;
       return;
     }
-    const result = this.endpoint.verify(data, peerKey(remote), now);
-    if (result.type === 'drop') return;
+    const result = this.cookies.verify(data, peerKey(remote), now);
+    if (result.type === 'drop') {
+      this.counters.dropped++;
+      return;
+    }
     if (result.type === 'reply') {
-      this.socket.send(result.datagram, port, address);
+      this.counters.helloVerifyRequests++;
+      this.send(result.datagram, port, address);
       return;
     }
     // RFC 6347 4.2.8: the restarted client proved its address with a cookie; its old connection
@@ -472,7 +584,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
     // (RFC 5246 7.2.2), nothing kept, so that the client fails at once instead of retrying.
     if (reason !== 'maxHandshakesPerAddress') {
-      this.socket.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
+      this.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
     }
     this.emit('refused', remote, reason);
   }
@@ -535,7 +647,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
-      this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
       this.end(e);
     }
     this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
@@ -565,9 +677,10 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // To the peer's current address (it may move, RFC 9146 6); nothing once the client restarted.
     link.watch(
       (d) => {
-        if (!entry.replaced) this.socket.send(d, entry.remote.port, entry.remote.address);
+        if (!entry.replaced) this.send(d, entry.remote.port, entry.remote.address);
       },
       (kind, data) => this.onControl(entry, kind, data),
+      () => this.established(entry),
     );
     this.conns.insert(remote, entry);
     this.open.add(entry);
@@ -576,8 +689,22 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
-    this.emit('connection', remote);
+    this.counters.accepted++;
     this.reclaim();
+  }
+
+  /**
+   * The worker finished the handshake: now, and only now, it is a connection (as
+   * @dtls-kit/nonblocking's 'connection'). A handshake that failed never gets here: it is a
+   * 'connectionError' (stage 'handshake').
+   */
+  private established(e: Entry): void {
+    if (e.evicted || e.replaced) return;
+    const remote = { address: e.remote.address, port: e.remote.port };
+    // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
+    // an unhandled rejection.
+    this.counters.established++;
+    process.nextTick(() => this.emit('connection', remote));
   }
 
   /**
@@ -642,6 +769,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       args: this.opts.args,
       remoteAddress: address,
       remotePort: port,
+      idleTimeoutMs: this.idleTimeoutMs,
       hello: e.hello,
     };
     // The events are emitted outside this promise chain: a listener that throws must not turn
@@ -656,6 +784,12 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
           // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
           if (e.evicted && r.stage === 'handshake') return;
           if (e.replaced) return;
+          // The connection could not be set up in its worker (its credentials failed, say): no
+          // engine ever answered, so the client is told now with a fatal alert (RFC 5246 7.2.2)
+          // instead of retransmitting until its handshake timeout.
+          if (r.stage === 'setup') {
+            this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+          }
           if (r.stage === 'handler') this.counters.handlerErrors++;
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
@@ -701,13 +835,14 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
-        this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
         this.end(e);
       }
       const entries = [...this.open];
       for (const e of entries) e.link.stop();
       await Promise.all(entries.map((e) => e.done));
-      await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+      const socket = this.socket;
+      if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
       await this.pool.destroy();
       this.emit('close');
     })();

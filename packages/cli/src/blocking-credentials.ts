@@ -17,7 +17,7 @@ export interface BlockingCredentialArgs {
   ca?: string;
   verify: boolean;
   /** PSK next to the certificate: { identity: hexKey }. */
-  psk?: { keys: Record<string, string>; hint?: string };
+  psk?: { keys: Record<string, string>; pskIdentityHint?: string };
 }
 
 export default function credentials(args: BlockingCredentialArgs): ServerOptions {
@@ -31,6 +31,6 @@ export default function credentials(args: BlockingCredentialArgs): ServerOptions
       rejectUnauthorized: args.verify,
     }),
   };
-  if (args.psk !== undefined) options.psk = pskServer({ keys: args.psk.keys, pskIdentityHint: args.psk.hint });
+  if (args.psk !== undefined) options.psk = pskServer({ keys: args.psk.keys, pskIdentityHint: args.psk.pskIdentityHint });
   return options;
 }

@@ -22,7 +22,7 @@ export type EchoReport =
 function identityOf(conn: BlockingConnection): string {
   const identity = conn.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
-  const der = conn.peerCertificates[0];
+  const der = conn.getPeerCertificate()?.raw;
   if (der !== undefined) {
     try {
       return `subject=${JSON.stringify(describeCertificate(der).subject)}${conn.authorized ? '' : ' (not authorized)'}`;
@@ -41,8 +41,8 @@ export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): v
     channel.postMessage({
       type: 'connection',
       ...peer,
-      protocol: conn.protocol ?? 'DTLSv1.2',
-      cipher: conn.cipher?.name ?? '?',
+      protocol: conn.getProtocol(),
+      cipher: conn.getCipher().name,
       identity: identityOf(conn),
     } satisfies EchoReport);
     for (let message; (message = conn.recv()) !== null; ) {

@@ -32,7 +32,7 @@ export function distFile(name: string): string {
 }
 
 function credentialsOf(args: ServerArgs): ServerCredentials {
-  const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { hint: args.pskHint }) };
+  const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { pskIdentityHint: args.pskHint }) };
   if (args.cert === undefined || args.key === undefined) {
     if (psk === undefined) throw new Error('no credentials');
     return { psk };

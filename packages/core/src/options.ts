@@ -8,6 +8,13 @@ import type { PskClientCredentials, PskServerCredentials } from './key-exchange/
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 
+/**
+ * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
+ * engine and in both runtimes: the figure RFC 6347 4.2.4.1 caps the doubled retransmission timer
+ * at (from 1 s "up to no less than ... 60 seconds").
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
+
 /** Options with every default filled in and every value checked once, up front. */
 export interface ResolvedOptions {
   readonly provider: CryptoProvider;
@@ -142,7 +149,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     suites,
     mtu,
     retransmit: options.retransmit ?? {},
-    handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, 60_000),
+    handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
     replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     groups,

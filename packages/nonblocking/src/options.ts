@@ -1,4 +1,4 @@
-import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
 import type { KeylogTarget } from './keylog.js';
 import { RUNTIME_KEYS } from './option-places.js';
 
@@ -15,8 +15,8 @@ export const DEFAULTS = {
    * one address starting within the same second; the rest get in with their retransmission.
    */
   maxHandshakesPerAddress: 64,
-  /** A handshake must finish within this many ms, or the connection is dropped. */
-  handshakeTimeoutMs: 30_000,
+  /** A handshake must finish within this many ms, or the connection is dropped: core's default, as in @dtls-kit/blocking. */
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
   /** A server closes a connection from which nothing was received for this long (5 minutes). */
   serverIdleTimeoutMs: 300_000,
   /** Clients have no idle timeout unless asked. */
@@ -29,7 +29,7 @@ export const DEFAULTS = {
 export interface RuntimeOptions {
   /**
    * The whole handshake must finish within this many ms (the engine's deadline), else it fails
-   * and its state is freed. Default 30 000.
+   * and its state is freed. Default 60 000 (core's DEFAULT_HANDSHAKE_TIMEOUT_MS, in both runtimes).
    */
   handshakeTimeoutMs?: number;
   /**
