@@ -1,4 +1,4 @@
-import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
+import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type EstablishedDtlsSocket } from '@dtls-kit/nonblocking';
 import { cipherSuiteByName } from '@dtls-kit/core';
 import { messageTooLarge, type ClientArgs } from './args.js';
 import { DEFAULT_MTU, maxMessageBytes } from './message-limit.js';
@@ -41,7 +41,7 @@ const PACE_MS = 250;
 export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const options = clientOptions(args);
   const target = peerName(args.host, args.port);
-  let socket: DtlsSocket;
+  let socket: EstablishedDtlsSocket;
   try {
     socket = await connect({ ...options, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
   } catch (error) {
