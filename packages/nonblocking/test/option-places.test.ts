@@ -118,7 +118,7 @@ describe('createServer() rejects misplaced options', () => {
   }
 
   it('an unknown option (a typo) lists what createServer() takes', () => {
-    expect(serverError({ maxConnection: 5 })).toMatch(/^createServer\(\): unknown option `maxConnection`; createServer\(\) takes ALPNProtocols, .*maxConnections, .*x509$/);
+    expect(serverError({ maxConnection: 5 })).toMatch(/^createServer\(\): unknown option `maxConnection`; createServer\(\) takes ALPNCallback, ALPNProtocols, .*maxConnections, .*x509$/);
   });
 
   it('every option it documents is still accepted', async () => {
