@@ -104,7 +104,11 @@ export class DtlsConnection {
     conn.currentState = 'handshaking';
     // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
     // 4.1.2.6), so a duplicate of it is dropped like any replay.
-    for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+    // They are the first records this connection read (stats.recordsIn).
+    for (const r of conn.records.open(hello.datagram)) {
+      conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+      conn.traffic.recordsIn++;
+    }
     conn.run(() => conn.handshake.start(now));
     return conn;
   }
