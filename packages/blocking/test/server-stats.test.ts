@@ -38,7 +38,7 @@ describe('server.stats', () => {
         client: (key) =>
           key === 'right'
             ? DtlsConnection.client({ psk: pskClient({ identity: IDENTITY, key: KEY }), retransmit })
-            : DtlsConnection.client({ psk: pskClient({ identity: IDENTITY, key: 'ff'.repeat(16) }), retransmit: { initialMs: 300, maxMs: 300 } }),
+            : DtlsConnection.client({ psk: pskClient({ identity: IDENTITY, key: 'ff'.repeat(16) }), retransmit: { initialMs: 1000, maxMs: 1000 } }),
       });
       const s = server;
       await until(() => s.stats.connections === 0 && s.stats.completed === 5 && s.stats.datagrams === script.datagramsIn, 10_000, 'every connection to end');
