@@ -385,6 +385,8 @@ export class BlockingConnection extends EventEmitter {
       // Wake the main thread's watcher even when nothing is sent, so that it notes the time.
       if (moved) sent = true;
     }
+    // The engine's counters for the server's stats (records, application data, records dropped).
+    this.link.writeCounters(this.conn.stats);
     if (sent) this.link.bump(C.OUT_SEQ);
     // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
     while (this.moves.length > 0) {

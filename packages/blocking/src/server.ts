@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
 import {
@@ -6,10 +7,14 @@ import {
   AlertLevel,
   ConnectionTable,
   CookieCheck,
+  SERVER_STATS_CHANNEL,
+  ServerStatsCounter,
   addressGroup,
   peerKey,
   plaintextAlert,
   samePeer,
+  type ServerStats,
+  type StatsChange,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
 import { pskServer } from '@dtls-kit/psk';
@@ -137,47 +142,44 @@ export interface BlockingServerEvents {
   close: [];
 }
 
-export interface BlockingServerStats {
+/**
+ * A server's counters: @dtls-kit/core's ServerStats, the same shape and meaning as
+ * @dtls-kit/nonblocking's server.stats (see the README's "Stats"), and this runtime's own.
+ */
+export interface BlockingServerStats extends ServerStats {
   /** Connections running in a worker. */
-  active: number;
+  readonly active: number;
   /** Verified connections waiting for a worker. */
-  queued: number;
-  /** Connections (running or queued) whose handshake has not finished yet. */
-  handshakes: number;
+  readonly queued: number;
   /** Connections that ended, any outcome (evicted ones included). */
-  completed: number;
-  /** Verified ClientHellos refused (see RefusalReason). */
-  refused: number;
-  /** Stalled handshakes evicted to make room for another client (see the 'evicted' event). */
-  evicted: number;
-  /** Handshakes that failed in a worker (evictions not included). */
-  handshakeFailures: number;
-  /** Handlers that threw. */
-  handlerErrors: number;
+  readonly completed: number;
+  /**
+   * Handshakes that failed in a worker (its setup or its handshake; evictions not included): kept
+   * from before handshakesFailed, which tells them by alert.
+   */
+  readonly handshakeFailures: number;
   /** Inbound datagrams dropped because a connection's ring was full. */
-  inboundDropped: number;
+  readonly inboundDropped: number;
   /** Outbound datagrams dropped because a connection's ring was full. */
-  outboundDropped: number;
-  /** Connections replaced by their restarted client's new one (see the 'replaced' event). */
-  replaced: number;
+  readonly outboundDropped: number;
   /** Times a connection's peer moved to a new address (see 'remoteAddressChange'). */
-  addressChanges: number;
-  /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8). */
-  staleClientHellos: number;
-  // The counters below have @dtls-kit/nonblocking's names and meanings (its DtlsServerStats).
-  /** Connections held now (queued or in a worker, handshakes in progress included; not evicted ones still draining). */
-  connections: number;
-  /** Datagrams received on the socket. */
-  datagrams: number;
-  /** HelloVerifyRequests (and version alerts) sent by the stateless cookie check. */
-  helloVerifyRequests: number;
-  /** ClientHellos whose cookie verified and that got a place: connections created. */
-  accepted: number;
-  /** Handshakes finished (each also a 'connection' event). */
-  established: number;
-  /** Datagrams from peers without a connection that the cookie check dropped (not a ClientHello, ...). */
-  dropped: number;
+  readonly addressChanges: number;
+  /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8): `dropped.staleClientHello`. */
+  readonly staleClientHellos: number;
 }
+
+/**
+ * One change of a server's counters, on diagnostics_channel 'dtls-kit:stats' (the same channel
+ * and shape as @dtls-kit/nonblocking's StatsMessage): `change` names the counter, `stats` is
+ * server.stats, computed when read.
+ */
+export interface BlockingStatsMessage {
+  readonly server: BlockingServer;
+  readonly change: StatsChange;
+  readonly stats: BlockingServerStats;
+}
+
+const statsChannel = diagnosticsChannel.channel(SERVER_STATS_CHANNEL);
 
 /** One verified connection, from its ClientHello to its end. */
 interface Entry {
@@ -285,23 +287,28 @@ export class BlockingServer extends EventEmitter {
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  /** This runtime's own counters (the shared ones are `stats`'s). */
   private counters = {
     completed: 0,
-    refused: 0,
-    evicted: 0,
     handshakeFailures: 0,
-    handlerErrors: 0,
     inboundDropped: 0,
     outboundDropped: 0,
-    replaced: 0,
     addressChanges: 0,
     staleClientHellos: 0,
-    datagrams: 0,
-    helloVerifyRequests: 0,
-    accepted: 0,
-    established: 0,
-    dropped: 0,
   };
+  private readonly shared = new ServerStatsCounter((change) => {
+    if (!statsChannel.hasSubscribers) return;
+    const server = this;
+    const message: BlockingStatsMessage = {
+      server,
+      change,
+      get stats(): BlockingServerStats {
+        return server.stats;
+      },
+    };
+    statsChannel.publish(message);
+  });
+
 
   /**
    * Only BlockingServerEvents' names, with their listeners' arguments: node's typed
@@ -427,7 +434,9 @@ export class BlockingServer extends EventEmitter {
 
   /** A datagram to a peer (the socket exists: only a datagram that came in leads here). */
   private send(datagram: Uint8Array, port: number, address: string): void {
-    this.socket?.send(datagram, port, address);
+    if (this.socket === undefined) return;
+    this.shared.datagramOut(datagram.length);
+    this.socket.send(datagram, port, address);
   }
 
   get stats(): BlockingServerStats {
@@ -445,12 +454,12 @@ export class BlockingServer extends EventEmitter {
       if (!(e.dispatched && e.link.started)) waiting++;
       if (!e.link.established) handshakes++;
     }
+    const live = [...this.open].map((e) => e.link.readCounters());
     return {
+      ...this.shared.snapshot({ connections: this.conns.size, handshakes }, live),
       ...this.counters,
       active,
       queued: waiting,
-      handshakes,
-      connections: this.conns.size,
       inboundDropped: this.counters.inboundDropped + inDropped,
       outboundDropped: this.counters.outboundDropped + outDropped,
     };
@@ -458,7 +467,7 @@ export class BlockingServer extends EventEmitter {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
-    this.counters.datagrams++;
+    this.shared.datagramIn(msg.length);
     const remote = { address, port };
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
@@ -474,15 +483,16 @@ export class BlockingServer extends EventEmitter {
     }
     if (route.type === 'drop') {
       this.counters.staleClientHellos++;
+      this.shared.drop('staleClientHello');
       return;
     }
     const result = this.cookies.verify(data, peerKey(remote), now);
     if (result.type === 'drop') {
-      this.counters.dropped++;
+      this.shared.drop(result.code);
       return;
     }
     if (result.type === 'reply') {
-      this.counters.helloVerifyRequests++;
+      this.shared.count('helloVerifyRequests');
       this.send(result.datagram, port, address);
       return;
     }
@@ -496,7 +506,7 @@ export class BlockingServer extends EventEmitter {
   /** Ends `e` without a word to its peer: its client restarted and now has a new connection. */
   private replace(e: Entry): void {
     e.replaced = true;
-    this.counters.replaced++;
+    this.shared.count('replaced');
     this.forget(e);
     if (e.dispatched) {
       e.link.silence();
@@ -578,7 +588,8 @@ export class BlockingServer extends EventEmitter {
   }
 
   private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason): void {
-    this.counters.refused++;
+    this.shared.count('refused');
+    this.shared.drop('limit');
     // At its handshake bound an address waits: no answer, and the client's retransmission comes
     // back (verified again, statelessly) once one of its handshakes ended — as a busy NAT would
     // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
@@ -641,13 +652,15 @@ export class BlockingServer extends EventEmitter {
     const e = c.entry;
     if (!e.link.evict(c.word)) return false;
     e.evicted = true;
-    this.counters.evicted++;
+    this.shared.count('evicted');
     this.forget(e);
     const hadWorker = e.dispatched && e.link.started;
     if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
       this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      // A failed handshake, as one evicted from its worker is (its worker's engine sends the same alert).
+      this.shared.handshakeFailed(AlertDescription.internal_error, false);
       this.end(e);
     }
     this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
@@ -689,7 +702,7 @@ export class BlockingServer extends EventEmitter {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
-    this.counters.accepted++;
+    this.shared.count('accepted');
     this.reclaim();
   }
 
@@ -703,7 +716,7 @@ export class BlockingServer extends EventEmitter {
     const remote = { address: e.remote.address, port: e.remote.port };
     // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
     // an unhandled rejection.
-    this.counters.established++;
+    this.shared.count('established');
     process.nextTick(() => this.emit('connection', remote));
   }
 
@@ -781,6 +794,11 @@ export class BlockingServer extends EventEmitter {
       .then(
         (r) => {
           if (r.ok) return;
+          // A handshake that ended with an alert (ours or the peer's) or timed out, evicted ones
+          // included; not one replaced by its restarted client (ended without a word).
+          if (r.stage === 'handshake' && !e.replaced) {
+            this.shared.handshakeFailed(r.error.name === 'HandshakeTimeoutError' ? undefined : r.error.alert, r.error.fromPeer ?? false);
+          }
           // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
           if (e.evicted && r.stage === 'handshake') return;
           if (e.replaced) return;
@@ -789,13 +807,14 @@ export class BlockingServer extends EventEmitter {
           // instead of retransmitting until its handshake timeout.
           if (r.stage === 'setup') {
             this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+            this.shared.handshakeFailed(AlertDescription.internal_error, false);
           }
-          if (r.stage === 'handler') this.counters.handlerErrors++;
+          if (r.stage === 'handler') this.shared.count('handlerErrors');
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
         },
         (err: unknown) => {
-          this.counters.handlerErrors++;
+          this.shared.count('handlerErrors');
           report(asError(err), 'worker');
         },
       )
@@ -822,6 +841,7 @@ export class BlockingServer extends EventEmitter {
     e.ended = true;
     e.link.finish();
     this.counters.completed++;
+    this.shared.connectionEnded(e.link.readCounters());
     this.counters.inboundDropped += e.link.inDropped;
     this.counters.outboundDropped += e.link.outDropped;
     this.forget(e);

@@ -45,6 +45,8 @@ export class DtlsConnection {
   private readonly outgoing: OutgoingDatagrams;
   private readonly events: DtlsEvent[] = [];
   private readonly earlyData: Uint8Array[] = [];
+  /** Records read (every content type), application data records and bytes each way: see stats. */
+  private readonly traffic = { recordsIn: 0, applicationRecordsIn: 0, applicationBytesIn: 0, applicationRecordsOut: 0, applicationBytesOut: 0 };
   private currentState: ConnectionState = 'new';
   private lastNow = 0;
   private closeError: DtlsError | undefined;
@@ -102,7 +104,11 @@ export class DtlsConnection {
     conn.currentState = 'handshaking';
     // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
     // 4.1.2.6), so a duplicate of it is dropped like any replay.
-    for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+    // They are the first records this connection read (stats.recordsIn).
+    for (const r of conn.records.open(hello.datagram)) {
+      conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+      conn.traffic.recordsIn++;
+    }
     conn.run(() => conn.handshake.start(now));
     return conn;
   }
@@ -228,6 +234,12 @@ export class DtlsConnection {
     unvalidatedDropped: number;
     pathChallenges: number;
     pathValidations: number;
+    recordsIn: number;
+    recordsOut: number;
+    applicationRecordsIn: number;
+    applicationBytesIn: number;
+    applicationRecordsOut: number;
+    applicationBytesOut: number;
   } {
     return {
       ...this.records.stats,
@@ -236,6 +248,8 @@ export class DtlsConnection {
       unvalidatedDropped: this.outgoing.dropped,
       pathChallenges: this.paths.sent,
       pathValidations: this.paths.validated,
+      ...this.traffic,
+      recordsOut: this.records.stats.sealed,
     };
   }
 
@@ -294,6 +308,15 @@ export class DtlsConnection {
     }
     if (data.length > MAX_PLAINTEXT_LENGTH) throw new RangeError(`a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (got ${data.length})`);
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
+    this.traffic.applicationRecordsOut++;
+    this.traffic.applicationBytesOut += data.length;
+  }
+
+  /** One record of application data for the user (counted: see stats). */
+  private deliverData(data: Uint8Array): void {
+    this.traffic.applicationRecordsIn++;
+    this.traffic.applicationBytesIn += data.length;
+    this.events.push({ type: 'data', data });
   }
 
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
@@ -357,6 +380,7 @@ export class DtlsConnection {
 
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
+    this.traffic.recordsIn++;
     if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
     else if (r.type === ContentType.application_data) this.onApplicationData(r);
     else this.handshake.onRecord(r);
@@ -366,7 +390,7 @@ export class DtlsConnection {
     // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
     if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
     if (this.currentState === 'established') {
-      this.events.push({ type: 'data', data: r.payload });
+      this.deliverData(r.payload);
     } else if (this.earlyData.length < MAX_EARLY_DATA_RECORDS) {
       // The peer finished before us and its data overtook its Finished: held until ours verifies.
       this.earlyData.push(r.payload);
@@ -569,7 +593,7 @@ export class DtlsConnection {
       const conn = this.conn;
       conn.currentState = 'established';
       conn.events.push({ type: 'handshake-complete' });
-      for (const d of conn.earlyData.splice(0)) conn.events.push({ type: 'data', data: d });
+      for (const d of conn.earlyData.splice(0)) conn.deliverData(d);
     }
 
     wake(): void {

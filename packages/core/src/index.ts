@@ -7,6 +7,19 @@ export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } 
 export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
 export { cipherInfo, type CipherInfo } from './cipher-info.js';
+export {
+  CONNECTION_COUNTER_FIELDS,
+  DROP_REASONS,
+  SERVER_STATS_CHANNEL,
+  ServerStatsCounter,
+  type AlertCounts,
+  type ConnectionCounters,
+  type DropCounts,
+  type DropReason,
+  type HandshakeFailureCounts,
+  type ServerStats,
+  type StatsChange,
+} from './server-stats.js';
 export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';

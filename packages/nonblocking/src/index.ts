@@ -32,9 +32,12 @@ export {
   type RefuseMessage,
   type RemoteAddressChangeMessage,
   type RetransmitMessage,
+  type StatsMessage,
 } from './diagnostics.js';
 export { TimerQueue, type Timed } from './timer-queue.js';
 // The error type every failure carries (its `alert` names the RFC alert).
 export { DtlsError, AlertDescription, HandshakeTimeoutError } from '@dtls-kit/core';
 /** SNICallback's answer and ALPNCallback's argument (options of createServer, as node:tls's). */
 export type { ALPNCallbackInfo, ServerCredentials, SNICallback } from '@dtls-kit/core';
+/** server.stats' parts (the same type as @dtls-kit/blocking's). */
+export type { AlertCounts, DropCounts, DropReason, HandshakeFailureCounts, ServerStats, StatsChange } from '@dtls-kit/core';

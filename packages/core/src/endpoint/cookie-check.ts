@@ -1,3 +1,4 @@
+import type { DropReason } from '../server-stats.js';
 import { AlertDescription, AlertLevel } from '../alert.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -22,7 +23,7 @@ export interface VerifiedClientHello {
 
 /** What ServerEndpoint.verify decided: like EndpointResult, but no connection is built. */
 export type VerifyResult =
-  | { readonly type: 'drop'; readonly reason: string }
+  | { readonly type: 'drop'; readonly reason: string; readonly code: DropReason }
   | { readonly type: 'reply'; readonly datagram: Uint8Array }
   | { readonly type: 'verified'; readonly hello: VerifiedClientHello };
 
@@ -62,28 +63,28 @@ export class CookieCheck {
     const cookies = (this.cookies ??= new CookieJar(this.provider, this.rotationMs, now));
     const records = splitRecords(datagram);
     const first = records[0];
-    if (!first) return { type: 'drop', reason: 'no record' };
+    if (!first) return { type: 'drop', reason: 'no record', code: 'notClientHello' };
     // Every record must be something the connection's record layer would accept (RFC 6347 4.1,
     // RFC 5246 6.2.1): epoch 0 handshake, DTLS 1.0/1.2 version, at most 2^14 bytes.
     const fragments: HandshakeFragment[] = [];
     let lastSequence = first.header.sequenceNumber;
     for (const record of records) {
       const h = record.header;
-      if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record' };
-      if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record' };
-      if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14' };
+      if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record', code: 'notClientHello' };
+      if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record', code: 'notClientHello' };
+      if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14', code: 'malformed' };
       try {
         for (const f of decodeHandshakeFragments(record.fragment)) {
-          if (f.msgType !== HandshakeType.client_hello) return { type: 'drop', reason: 'not a ClientHello' };
+          if (f.msgType !== HandshakeType.client_hello) return { type: 'drop', reason: 'not a ClientHello', code: 'notClientHello' };
           fragments.push(f);
         }
       } catch {
-        return { type: 'drop', reason: 'malformed ClientHello' };
+        return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
       }
       lastSequence = h.sequenceNumber;
     }
     const head = fragments[0];
-    if (!head) return { type: 'drop', reason: 'not a ClientHello' };
+    if (!head) return { type: 'drop', reason: 'not a ClientHello', code: 'notClientHello' };
     let body: Uint8Array;
     let messageSeq = head.messageSeq;
     let budget = datagram.length;
@@ -92,7 +93,7 @@ export class CookieCheck {
     } else {
       // RFC 6347 4.2.3: a ClientHello larger than the client's MTU comes in fragments.
       const whole = this.fragments.add(peer, fragments, datagram.length, now);
-      if (!whole) return { type: 'drop', reason: 'ClientHello fragment held until the rest arrives' };
+      if (!whole) return { type: 'drop', reason: 'ClientHello fragment held until the rest arrives', code: 'fragment' };
       body = whole.body;
       messageSeq = whole.messageSeq;
       budget = whole.datagramBytes;
@@ -101,7 +102,7 @@ export class CookieCheck {
     try {
       hello = decodeClientHello(body);
     } catch {
-      return { type: 'drop', reason: 'malformed ClientHello' };
+      return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
     }
     if (hello.clientVersion > DTLS_1_2) {
       // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).
@@ -124,7 +125,7 @@ export class CookieCheck {
           body,
         }),
       );
-      if (reply.length > budget) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello' };
+      if (reply.length > budget) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello', code: 'amplification' };
       return { type: 'reply', datagram: reply };
     }
     return { type: 'verified', hello: { body, messageSeq, recordSeq: lastSequence, datagram } };

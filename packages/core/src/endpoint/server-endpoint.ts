@@ -1,3 +1,4 @@
+import type { DropReason } from '../server-stats.js';
 import type { ServerOptions } from '../config.js';
 import { DtlsConnection } from '../connection.js';
 import { resolveServerOptions, type ResolvedServerOptions } from '../options.js';
@@ -8,7 +9,7 @@ export type { VerifiedClientHello, VerifyResult };
 /** What the endpoint decided about a datagram from a peer that has no connection yet. */
 export type EndpointResult =
   /** Nothing to do: not a ClientHello, malformed, or otherwise not worth an answer. */
-  | { readonly type: 'drop'; readonly reason: string }
+  | { readonly type: 'drop'; readonly reason: string; readonly code: DropReason }
   /** Send this datagram back (a HelloVerifyRequest or an alert) and forget the peer. */
   | { readonly type: 'reply'; readonly datagram: Uint8Array }
   /** The cookie verified: a new connection that has already consumed the datagram. */
