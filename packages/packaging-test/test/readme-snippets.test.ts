@@ -4,22 +4,24 @@
 // block also compiles under `tsc --strict --noUncheckedIndexedAccess` with checkJs against the
 // installed packages' types (issue 14), all blocks in one tsc run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { exec, root } from './exec.js';
+import { exec, fixtures, root } from './exec.js';
 import { parseReadme, type Snippet } from './readme-snippets.js';
 import { STRICT_COMPILER_OPTIONS, parseTscOutput, readmeLocation, snippetFileName, type TscOutput } from './readme-typecheck.js';
 
 const READMES = ['README.md', ...['core', 'psk', 'x509', 'nonblocking', 'blocking', 'cli'].map((p) => `packages/${p}/README.md`)];
 const app = inject('app');
+/** The packaging test's own user scripts (copied into the user's project): checked in the same run. */
+const FIXTURES = readdirSync(fixtures).filter((f) => /\.[cm]?js$/.test(f));
 
 /** Every README's ```js blocks, written into the user's project and checked by one tsc run. */
 let checked: Promise<{ dirs: Map<string, string>; result: TscOutput }> | undefined;
 function typecheck(): Promise<{ dirs: Map<string, string>; result: TscOutput }> {
   checked ??= (async () => {
     const dirs = new Map<string, string>();
-    const files: string[] = [];
+    const files: string[] = FIXTURES.map((f) => join(app, f));
     for (const readme of READMES) {
       const dir = join(app, 'typecheck', readme.replace(/\W+/g, '-'));
       mkdirSync(dir, { recursive: true });
@@ -44,11 +46,18 @@ function typecheck(): Promise<{ dirs: Map<string, string>; result: TscOutput }> 
 }
 
 describe('tsc --strict --noUncheckedIndexedAccess over every README block', () => {
-  it('reports nothing outside the blocks (options, the packages\' own .d.ts files)', async () => {
+  it('reports nothing outside the blocks and fixtures (options, the packages\' own .d.ts files)', async () => {
     const { dirs, result } = await typecheck();
     const inBlocks = [...dirs.values()];
-    const outside = result.diagnostics.filter((d) => !inBlocks.some((dir) => d.file.startsWith(`${dir}/`)));
+    const fixtureFiles = FIXTURES.map((f) => join(app, f));
+    const outside = result.diagnostics.filter((d) => !inBlocks.some((dir) => d.file.startsWith(`${dir}/`)) && !fixtureFiles.includes(d.file));
     expect([...result.other, ...outside.map((d) => `${d.file}(${d.line},${d.column}): ${d.message}`)].join('\n')).toBe('');
+  }, 150_000);
+
+  it.each(FIXTURES)('fixture %s compiles too', async (fixture) => {
+    const { result } = await typecheck();
+    const errors = result.diagnostics.filter((d) => d.file === join(app, fixture)).map((d) => `fixtures/${fixture}:${d.line}:${d.column} ${d.message}`);
+    expect(errors.join('\n')).toBe('');
   }, 150_000);
 });
 
