@@ -10,6 +10,7 @@ export { cipherInfo, type CipherInfo } from './cipher-info.js';
 export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, peerKey, samePeer, type PeerAddress } from './endpoint/peer-address.js';
