@@ -6,14 +6,17 @@
  */
 import { once } from 'node:events';
 import { MIN_MTU } from '@dtls-kit/core';
-import { startFaultRelay, CONTENT_TYPE, type FaultRelay } from '@dtls-kit/test-kit';
+import { startFaultRelay, startOpensslServer, CONTENT_TYPE, type FaultRelay, type PeerServer } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type EstablishedDtlsSocket } from '../src/index.js';
-import { clientPsk, echo, serverPsk, until } from './helpers.js';
+import { IDENTITY, KEY, clientPsk, echo, serverPsk, until } from './helpers.js';
 
 let server: DtlsServer | undefined;
 let relay: FaultRelay | undefined;
+let openssl: PeerServer | undefined;
 afterEach(async () => {
+  await openssl?.stop();
+  openssl = undefined;
   await relay?.close();
   relay = undefined;
   await server?.close();
@@ -127,4 +130,35 @@ describe('socket.maxPayload and the RangeError past it (node:dgram runtime)', ()
     expect(back.length).toBe(MIN_MTU - 29);
     expect(w.appDatagrams.toServer).toEqual([MIN_MTU]);
   });
+});
+
+describe('with OpenSSL: our client at mtu 600, openssl s_server -mtu 600', () => {
+  it.each([['PSK-AES128-GCM-SHA256', 563], ['PSK-CHACHA20-POLY1305', 571]])(
+    '%s: maxPayload (%i) bytes leave in one 600-byte datagram and s_server receives them whole',
+    async (cipher, expected) => {
+      // s_server's -mtu is the link MTU (its own datagrams are 28 bytes smaller); what it receives
+      // is bounded by its read buffer, not by it. No echo; with -quiet its stdout is exactly what it received.
+      openssl = await startOpensslServer({ cipher, psk: KEY, identity: IDENTITY, mtu: 600, echo: false, extraArgs: ['-quiet'] });
+      const sizes: number[] = [];
+      relay = await startFaultRelay({
+        target: openssl.port,
+        seed: 1,
+        onDatagram: (direction, records, datagram) => {
+          if (direction === 'toServer' && records.some((r) => r.contentType === CONTENT_TYPE.applicationData)) sizes.push(datagram.length);
+        },
+      });
+      const client = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk(), cipherSuites: cipher, mtu: 600 });
+      expect(client.getCipher().name).toBe(cipher);
+      expect(client.maxPayload).toBe(expected);
+      // Printable and not periodic, so a cut or a reordering would show.
+      const message = Array.from({ length: client.maxPayload }, (_, i) => String.fromCharCode(33 + ((i * 7) % 94))).join('');
+      expect(() => client.send(`${message}!`)).toThrow(RangeError);
+      client.send(message);
+      await until(() => (openssl?.stdout().length ?? 0) >= message.length, 5000, 's_server to print the message');
+      expect(openssl.stdout()).toBe(message);
+      expect(sizes).toEqual([600]);
+      console.log(`openssl s_server -mtu 600 received ${openssl.stdout().length} bytes with ${cipher} in one ${sizes[0]}-byte datagram`);
+      await client.close();
+    },
+  );
 });
