@@ -147,3 +147,16 @@ describe(`the MTU option: ${MIN_MTU}..${MAX_MTU}, default ${DEFAULT_MTU}`, () =>
     expect(received(p)).toEqual([max]);
   });
 });
+
+describe('a peer connection ID too long for our MTU', () => {
+  it('fails the handshake with a message that says why (RFC 9146 4: the CID is in every record of ours)', async () => {
+    // The client asks the server to put a 32-byte CID in its records: at mtu 64 the server's
+    // epoch-1 records add 13 + 32 + 1 + 8 + 16 = 70 bytes, more than the datagram.
+    const p = new Pair({ client: { cipherSuites: GCM, connectionId: { length: 32 } }, server: { mtu: MIN_MTU, connectionId: { length: 4 } } }).start();
+    await p.run(10_000);
+    expect(p.s.state).toBe('closed');
+    const message = p.s.error?.message ?? '';
+    console.log(`server at mtu ${MIN_MTU}, client's 32-byte CID: ${message}`);
+    expect(message).toMatch(/mtu 64 leaves no room for a handshake fragment in epoch 1: its records add 70 bytes \(a connection ID the peer asked for included\)/);
+  });
+});
