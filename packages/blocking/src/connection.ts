@@ -237,7 +237,25 @@ export class BlockingConnection extends EventEmitter {
     }
   }
 
-  /** Sends one datagram of application data; returns once it is handed to the main thread's socket. */
+  /**
+   * The largest send(), in bytes: one message is one record in one datagram of at most `mtu`
+   * bytes (RFC 6347 4.1.1), so it is the MTU less the record overhead of the negotiated suite
+   * (13-byte header, explicit nonce, AEAD tag: 29 bytes with ChaCha20-Poly1305 and AES-CCM-8, 37
+   * with AES-GCM and AES-CCM; with a connection ID in our records, its length + 1 more), at most
+   * 16384. The same as @dtls-kit/nonblocking's socket.maxPayload; node:tls has no equivalent.
+   * A handler only ever sees an established connection, so it is always there.
+   */
+  get maxPayload(): number {
+    const max = this.conn.maxPayload;
+    if (max === undefined) throw new Error('maxPayload: the handshake is not done');
+    return max;
+  }
+
+  /**
+   * Sends one datagram of application data (a string as UTF-8); returns once it is handed to the
+   * main thread's socket. A message longer than maxPayload throws a RangeError that names the
+   * limit and where it comes from, and nothing is sent (split it, or raise `mtu`).
+   */
   send(data: Uint8Array | string): void {
     if (this.closed) {
       if (this.closeError) throw this.closeError;

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CIPHER_SUITES, parseCipherList, type CipherSuite } from '@dtls-kit/core';
-import { DEFAULT_MTU, maxMessageBytes } from './message-limit.js';
+import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, parseCipherList, type CipherSuite } from '@dtls-kit/core';
+import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
 
 export class UsageError extends Error {
@@ -48,8 +48,9 @@ export const USAGE = `usage:
                       credentials given (PSK suites for --psk, certificate suites for --cert/--ca)
   --alpn LIST         ALPN protocols (RFC 7301), comma-separated: the client offers them, the server
                       accepts them in its order of preference; the one chosen is shown on the connection line
-  --mtu N             largest datagram sent, in bytes (128..65507; default ${DEFAULT_MTU}); a message must fit
-                      one datagram: at most N - 29 bytes (N - 37 with AES-GCM or AES-CCM suites only)
+  --mtu N             largest datagram sent, in bytes (${MIN_MTU}..${MAX_MTU}; default ${DEFAULT_MTU}); a message must fit
+                      one datagram: at most N - 29 bytes with ChaCha20-Poly1305 or AES-CCM-8, N - 37 with
+                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; 16384 at most
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
@@ -146,8 +147,6 @@ export interface ClientArgs extends Common {
   /** undefined: read stdin lines. */
   messages: string[] | undefined;
   timeoutMs: number;
-  /** The largest message that fits one datagram at --mtu with the suites offered (see maxMessageBytes). */
-  maxMessageBytes: number;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
@@ -269,7 +268,9 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     const bad = alpn.find((p) => p.length === 0 || Buffer.byteLength(p) > 255);
     if (bad !== undefined) throw new UsageError(`--alpn: each protocol name is 1..255 bytes, got ${JSON.stringify(bad)} in "${values.alpn}"`);
   }
-  const mtu = integer('mtu', values.mtu, 128, 65_507);
+  // Core's bounds (MIN_MTU: the smallest MTU that carries every suite's handshake; MAX_MTU: the
+  // largest UDP payload), so the CLI refuses exactly what connect() and createServer() would.
+  const mtu = integer('mtu', values.mtu, MIN_MTU, MAX_MTU);
   // RFC 9146 3: the CID is an opaque cid<0..2^8-1>.
   const cid = integer('cid', values.cid, 0, 255);
 
@@ -343,13 +344,16 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     insecure: values.insecure ?? false,
     messages,
     timeoutMs,
-    maxMessageBytes: maxMessageBytes(mtu ?? DEFAULT_MTU, offered),
   };
 }
 
-/** The message of a message that cannot fit one datagram (see maxMessageBytes). */
-export function messageTooLarge(what: string, size: number, limit: number, mtu: number | undefined, suite?: string): string {
-  const at = `${mtu === undefined ? `the default MTU (${DEFAULT_MTU})` : `--mtu ${mtu}`}${suite === undefined ? '' : ` with ${suite}`}`;
+/**
+ * The message of a message that cannot fit one datagram (see maxMessageBytes; after the handshake
+ * the socket's maxPayload, with the suite and the server's connection ID length, if any).
+ */
+export function messageTooLarge(what: string, size: number, limit: number, mtu: number | undefined, suite?: string, serverCid = 0): string {
+  const cid = serverCid > 0 ? ` and the server's ${serverCid}-byte connection ID` : '';
+  const at = `${mtuSource(mtu)}${suite === undefined ? '' : ` with ${suite}${cid}`}`;
   return `${what} is ${size} bytes: the largest that fits one datagram at ${at} is ${limit} bytes (raise --mtu, or split the message)`;
 }
 

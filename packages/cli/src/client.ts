@@ -1,7 +1,5 @@
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type EstablishedDtlsSocket } from '@dtls-kit/nonblocking';
-import { cipherSuiteByName } from '@dtls-kit/core';
 import { messageTooLarge, type ClientArgs } from './args.js';
-import { DEFAULT_MTU, maxMessageBytes } from './message-limit.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
@@ -53,13 +51,13 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   }
   io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
 
-  // The suite is known now: its nonce and tag fix the largest message (the parser could only
-  // check against the best suite offered).
-  const suite = cipherSuiteByName(socket.getCipher().name);
-  const limit = suite === undefined ? args.maxMessageBytes : maxMessageBytes(args.mtu ?? DEFAULT_MTU, [suite]);
+  // The suite is known now, and the server's connection ID our records carry: the socket's
+  // maxPayload is the exact limit (the parser could only check against the best suite offered).
+  const limit = socket.maxPayload;
+  const serverCid = socket.connectionId?.send.length ?? 0;
   const tooLarge = (what: string, text: string): string | undefined => {
     const size = Buffer.byteLength(text);
-    return size > limit ? messageTooLarge(what, size, limit, args.mtu, suite?.opensslName) : undefined;
+    return size > limit ? messageTooLarge(what, size, limit, args.mtu, socket.getCipher().name, serverCid) : undefined;
   };
 
   const queue: string[] = [];

@@ -1,22 +1,28 @@
-import { CIPHER_SUITES, type CipherSuite } from '@dtls-kit/core';
-
-/** Core's default MTU (ClientOptions.mtu): the largest datagram sent when --mtu is not given. */
-export const DEFAULT_MTU = 1200;
-
-/** RFC 6347 4.1: the DTLS 1.2 record header (type, version, epoch, sequence_number, length). */
-const RECORD_HEADER_LENGTH = 13;
-
-/** RFC 6347 4.1.1 / RFC 5246 6.2.1: a record's plaintext is at most 2^14 bytes. */
-const MAX_PLAINTEXT_LENGTH = 16_384;
+import { CIPHER_SUITES, DEFAULT_MTU, maxPayloadFor, recordOverhead, type CipherSuite } from '@dtls-kit/core';
 
 /**
- * The largest message that fits one datagram of `mtu` bytes with the best of `suites`: one
- * record (RFC 6347 4.1.1: a record is never split across datagrams) of the header, the explicit
- * nonce and the AEAD tag around the plaintext. With connection IDs (RFC 9146 4) a record also
- * carries the peer's CID and an inner content type byte: `cidOverhead` counts what is known.
+ * The largest message that can fit one datagram of `mtu` bytes with the best of `suites`, before
+ * the handshake: core's maxPayload for the suite with the least record overhead (RFC 6347 4.1.1:
+ * a record is never split across datagrams). A message above it cannot fit whatever the server
+ * picks, so it is a usage error before anything is sent. After the handshake the client checks
+ * against its socket's maxPayload, which also counts the suite chosen and the server's connection
+ * ID in our records (RFC 9146 4).
  */
-export function maxMessageBytes(mtu: number, suites: readonly CipherSuite[], cidOverhead = 0): number {
+export function maxMessageBytes(mtu: number, suites: readonly CipherSuite[]): number {
   const candidates = suites.length > 0 ? suites : CIPHER_SUITES;
-  const least = Math.min(...candidates.map((s) => s.recordIvLength + s.tagLength));
-  return Math.max(0, Math.min(MAX_PLAINTEXT_LENGTH, mtu - RECORD_HEADER_LENGTH - least - cidOverhead));
+  return Math.max(...candidates.map((s) => maxPayloadFor(mtu, recordOverhead(s))));
+}
+
+/** Where the limit comes from, for the usage error: `--mtu N` or the default MTU (core's DEFAULT_MTU). */
+export function mtuSource(mtu: number | undefined): string {
+  return mtu === undefined ? `the default MTU (${DEFAULT_MTU})` : `--mtu ${mtu}`;
+}
+
+/**
+ * The server's line for a message it cannot echo: the client's MTU (or the connection IDs each way)
+ * let it send more than fits one of the server's datagrams, and the echo would throw (core's
+ * RangeError past maxPayload). The connection carries on.
+ */
+export function echoTooLarge(who: string, size: number, maxPayload: number, mtu: number | undefined, cipher: string): string {
+  return `not echoed to ${who}: the message is ${size} bytes, and at most ${maxPayload} fit one datagram at the server's ${mtuSource(mtu)} with ${cipher}`;
 }

@@ -12,6 +12,7 @@ import type { ServerArgs } from './args.js';
 import type { BlockingCredentialArgs } from './blocking-credentials.js';
 import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
 import { serverOptions } from './credentials.js';
+import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 
@@ -81,6 +82,8 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     const who = peerName(report.address, report.port);
     if (report.type === 'connection') {
       io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}\n`);
+    } else if (report.type === 'not-echoed') {
+      io.stderr(`${echoTooLarge(who, report.size, report.maxPayload, args.mtu, report.cipher)}\n`);
     } else {
       const n = report.messages;
       io.stderr(`close ${who} after ${n} message${n === 1 ? '' : 's'}${report.error ? `: ${report.error}` : ''}\n`);

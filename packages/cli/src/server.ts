@@ -2,6 +2,7 @@ import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { describeCertificate } from '@dtls-kit/x509';
 import type { ServerArgs } from './args.js';
 import { serverOptions } from './credentials.js';
+import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 import { runBlockingServer } from './server-blocking.js';
@@ -58,7 +59,10 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
     });
     socket.on('message', (data) => {
       messages++;
-      socket.send(data);
+      // The client's MTU may be larger than ours (or its CID in our records longer than ours in its):
+      // a reply that cannot fit one of our datagrams is not sent (RFC 6347 4.1.1), and said so.
+      if (data.length > socket.maxPayload) io.stderr(`${echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
+      else socket.send(data);
     });
     socket.on('close', () => {
       const error = socket.error;
@@ -69,7 +73,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   server.on('clientError', (error, p) => {
     io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
   });
-  // The echo listener threw (it cannot today: a reply is never larger than what came in): the
+  // The echo listener threw (it cannot today: a reply larger than maxPayload is not sent): the
   // library aborted that connection alone; its close line follows.
   server.on('connectionError', (error, _stage, p) => {
     io.stderr(`handler failed ${peerName(p.address, p.port)}: ${error.message}\n`);

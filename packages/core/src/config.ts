@@ -13,7 +13,11 @@ export interface DtlsOptions {
    * separated string. Defaults to every suite the given credentials can run.
    */
   cipherSuites?: string | readonly (string | number)[];
-  /** Largest datagram we send, in bytes (handshake messages are fragmented to fit). Default 1200. */
+  /**
+   * Largest datagram we send (UDP payload), in bytes: handshake messages are fragmented to fit,
+   * and one send() must fit one datagram (see DtlsConnection.maxPayload). 64..65507, default 1200
+   * (MIN_MTU, MAX_MTU, DEFAULT_MTU).
+   */
   mtu?: number;
   /** Retransmission timer (RFC 6347 4.2.4.1): initial 1000 ms, cap 60000 ms by default. */
   retransmit?: RetransmitOptions;

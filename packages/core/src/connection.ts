@@ -12,7 +12,7 @@ import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
-import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
+import { maxPayloadFor, payloadTooLarge, type PayloadLimit } from './mtu.js';
 import { OutgoingDatagrams } from './outgoing-datagrams.js';
 import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, RrcMessageType } from './return-routability-check.js';
 import type { ReadRecord } from './record/record-layer.js';
@@ -48,6 +48,8 @@ export class DtlsConnection {
   /** Records read (every content type), application data records and bytes each way: see stats. */
   private readonly traffic = { recordsIn: 0, applicationRecordsIn: 0, applicationBytesIn: 0, applicationRecordsOut: 0, applicationBytesOut: 0 };
   private currentState: ConnectionState = 'new';
+  /** The handshake completed once (what was negotiated stays known after the close). */
+  private wasEstablished = false;
   private lastNow = 0;
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
@@ -301,12 +303,41 @@ export class DtlsConnection {
     }
   }
 
-  /** Sends one datagram of application data (one record; at most 2^14 bytes). */
+  /**
+   * The largest send(): what fits one datagram of `mtu` bytes around the record overhead of the
+   * current write epoch (header, with the peer's connection ID when it asked for one; explicit
+   * nonce; AEAD tag; inner content type), at most 2^14. RFC 6347 4.1.1.1: applications can learn
+   * "the maximum application datagram size, which is the PMTU minus the DTLS per-record
+   * overhead". Undefined until the handshake completes; it stays known after the close.
+   */
+  get maxPayload(): number | undefined {
+    const limit = this.payloadLimit();
+    return limit === undefined ? undefined : maxPayloadFor(limit.mtu, limit.overhead);
+  }
+
+  private payloadLimit(): PayloadLimit | undefined {
+    const suite = this.negotiated.suite;
+    if (!this.wasEstablished || suite === undefined) return undefined;
+    return {
+      mtu: this.options.mtu,
+      suite: suite.name,
+      overhead: this.records.overhead(),
+      connectionIdLength: this.negotiated.connectionId?.send.length ?? 0,
+    };
+  }
+
+  /**
+   * Sends one datagram of application data: one record, in one datagram of at most `mtu` bytes
+   * (RFC 6347 4.1.1). A message longer than maxPayload gets a RangeError that says the limit and
+   * where it comes from, instead of leaving as a datagram the path would fragment or drop
+   * (RFC 6347 4.1.1.1: the implementation "SHOULD generate an error").
+   */
   send(data: Uint8Array): void {
-    if (this.currentState !== 'established') {
+    const limit = this.payloadLimit();
+    if (this.currentState !== 'established' || limit === undefined) {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
-    if (data.length > MAX_PLAINTEXT_LENGTH) throw new RangeError(`a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (got ${data.length})`);
+    if (data.length > maxPayloadFor(limit.mtu, limit.overhead)) throw payloadTooLarge(data.length, limit);
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
@@ -592,6 +623,7 @@ export class DtlsConnection {
     onEstablished(): void {
       const conn = this.conn;
       conn.currentState = 'established';
+      conn.wasEstablished = true;
       conn.events.push({ type: 'handshake-complete' });
       for (const d of conn.earlyData.splice(0)) conn.deliverData(d);
     }

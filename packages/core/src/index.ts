@@ -23,6 +23,7 @@ export {
 export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, peerKey, samePeer, type PeerAddress } from './endpoint/peer-address.js';

@@ -7,6 +7,7 @@ import type { CertificateClientCredentials, CertificateServerCredentials } from 
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -133,8 +134,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
         : `none of the requested cipher suites can run with the given credentials (${[...usable].join(', ')})`,
     );
   }
-  const mtu = positiveInt('mtu', options.mtu, 1200, 64);
-  if (mtu > 65_507) throw new RangeError(`mtu ${mtu} exceeds the largest UDP payload`);
+  const mtu = positiveInt('mtu', options.mtu, DEFAULT_MTU, MIN_MTU);
+  if (mtu > MAX_MTU) throw new RangeError(`mtu must be at most ${MAX_MTU}, the largest UDP payload (got ${mtu})`);
   const groups = options.groups ?? DEFAULT_GROUPS;
   if (groups.length === 0) throw new TypeError('groups must not be empty');
   const alpn = options.ALPNProtocols ?? [];

@@ -104,11 +104,13 @@ export interface EstablishedDtlsSocket extends DtlsSocket {
   getCipher(): CipherInfo;
   /** As node:tls getProtocol(): 'DTLSv1.2'. */
   getProtocol(): string;
+  /** The largest send(), in bytes (see DtlsSocket.maxPayload). */
+  readonly maxPayload: number;
 }
 
 /** True once the handshake has negotiated a suite and a version (see EstablishedDtlsSocket). */
 export function isEstablished(socket: DtlsSocket): socket is EstablishedDtlsSocket {
-  return socket.getCipher() !== undefined && socket.getProtocol() !== undefined;
+  return socket.getCipher() !== undefined && socket.getProtocol() !== undefined && socket.maxPayload !== undefined;
 }
 
 export type SocketState = 'handshaking' | 'established' | 'closed';
@@ -414,9 +416,23 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   // ---------------------------------------------------------------- sending and closing
 
   /**
+   * The largest send(), in bytes: one message is one record in one datagram of at most `mtu`
+   * bytes (RFC 6347 4.1.1), so it is the MTU less the record overhead of the negotiated suite
+   * (13-byte header, explicit nonce, AEAD tag: 29 bytes with ChaCha20-Poly1305 and AES-CCM-8, 37
+   * with AES-GCM and AES-CCM; with a connection ID in our records, its length + 1 more), at most
+   * 16384. node:tls has no equivalent (TLS splits a write into records of any size); it is what
+   * RFC 6347 4.1.1.1 calls "the maximum application datagram size". Undefined until the
+   * handshake is done (an EstablishedDtlsSocket always has it).
+   */
+  get maxPayload(): number | undefined {
+    return this.conn.maxPayload;
+  }
+
+  /**
    * Sends one datagram of application data (a string is sent as UTF-8). Returns false, sending
-   * nothing, once the connection is closed or closing (as UDP would lose it); throws a
-   * RangeError past 2^14 bytes.
+   * nothing, once the connection is closed or closing (as UDP would lose it); throws a RangeError
+   * that names the limit and where it comes from for a message longer than maxPayload (nothing
+   * is sent: split the message, or raise `mtu` if the path carries larger datagrams).
    */
   send(data: Uint8Array | string): boolean {
     if (this.ended || this.conn.state !== 'established') return false;
