@@ -8,7 +8,7 @@ import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
 import { readCertificates } from './credentials.mjs';
 import {
-  PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
+  DTLS_KIT_MTU, PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
   ready, result, sequentialHandshakes, serverHandler, settledMemory, throughputClient,
 } from './common.mjs';
 
@@ -36,6 +36,7 @@ if (o.role === 'server') {
       ...serverCredentials(),
       cipherSuites,
       provider,
+      mtu: DTLS_KIT_MTU,
       maxConnections: Math.max(10_000, o.connections + 100),
       maxHandshakes: 1000,
       idleTimeoutMs: 600_000,
@@ -61,7 +62,7 @@ if (o.role === 'server') {
   }
   exitWithRunner(() => server.close());
 } else {
-  const base = { host: '127.0.0.1', port: o.port, ...clientCredentials(), cipherSuites, provider, handshakeTimeoutMs: 10_000 };
+  const base = { host: '127.0.0.1', port: o.port, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
   try {
     if (o.workload === 'handshake') {
       const once = async () => {

@@ -9,7 +9,7 @@ const psk = pskClient({ identity: 'Client_identity', key: '000102030405060708090
 
 // connect() resolves once the handshake is complete (and rejects with the alert if it fails).
 const socket = await connect({ host: '127.0.0.1', port, psk });
-console.log(`client: connected with ${socket.protocol} ${socket.cipher.name}`);
+console.log(`client: connected with ${socket.getProtocol()} ${socket.getCipher().name}`);
 
 for (const text of ['hello', 'from', 'dtls-kit']) {
   socket.send(text); // one datagram, encrypted and authenticated

@@ -11,7 +11,7 @@ const psk = pskServer({ keys: { Client_identity: '000102030405060708090a0b0c0d0e
 
 const server = createServer({ psk }, async (socket) => {
   // The handshake is done: the cookie exchange, the key exchange and the Finished checks.
-  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected as "${socket.pskIdentity}" with ${socket.cipher.name}`);
+  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected as "${socket.pskIdentity}" with ${socket.getCipher().name}`);
   // One message per datagram; the loop ends when the client sends close_notify.
   for await (const message of socket) {
     console.log(`server: received "${message}", echoing it`);

@@ -2,9 +2,9 @@
 import { describeCertificate } from '@dtls-kit/x509';
 
 export function echo(conn) {
-  const [leaf] = conn.peerCertificates;
+  const leaf = conn.getPeerCertificate()?.raw;
   const subject = leaf ? describeCertificate(leaf).subject : '(none)';
-  console.log(`server: ${conn.remoteAddress}:${conn.remotePort} connected with ${conn.cipher.name}, client certificate "${subject}" (worker thread ${conn.threadId})`);
+  console.log(`server: ${conn.remoteAddress}:${conn.remotePort} connected with ${conn.getCipher().name}, client certificate "${subject}" (worker thread ${conn.threadId})`);
   for (let message; (message = conn.recv()) !== null; ) {
     console.log(`server: received "${new TextDecoder().decode(message)}", echoing it`);
     conn.send(message);
@@ -13,8 +13,8 @@ export function echo(conn) {
 }
 
 export function talk(conn, words) {
-  const [leaf] = conn.peerCertificates;
-  console.log(`client: connected with ${conn.protocol} ${conn.cipher.name} to "${leaf ? describeCertificate(leaf).subject : '?'}" (authorized: ${conn.authorized})`);
+  const leaf = conn.getPeerCertificate()?.raw;
+  console.log(`client: connected with ${conn.getProtocol()} ${conn.getCipher().name} to "${leaf ? describeCertificate(leaf).subject : '?'}" (authorized: ${conn.authorized})`);
   for (const word of words) {
     conn.send(word);
     console.log(`client: sent "${word}", got back "${new TextDecoder().decode(conn.recv(5000))}"`);

@@ -10,8 +10,8 @@ const certs = await exampleCertificates();
 const x509 = x509Client({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
 // servername is what the server's certificate must name (checked against subjectAltName).
 const socket = await connect({ host: '127.0.0.1', port, x509, servername: 'localhost' });
-const server = describeCertificate(socket.getPeerCertificate());
-console.log(`client: connected with ${socket.protocol} ${socket.cipher.name} to "${server.subject}" (authorized: ${socket.authorized})`);
+const server = describeCertificate(socket.getPeerCertificate().raw);
+console.log(`client: connected with ${socket.getProtocol()} ${socket.getCipher().name} to "${server.subject}" (authorized: ${socket.authorized})`);
 
 for (const text of ['hello', 'from', 'dtls-kit']) {
   socket.send(text);

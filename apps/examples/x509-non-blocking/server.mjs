@@ -11,8 +11,8 @@ const certs = await exampleCertificates();
 const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true });
 
 const server = createServer({ x509 }, async (socket) => {
-  const peer = describeCertificate(socket.getPeerCertificate());
-  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected with ${socket.cipher.name}, client certificate "${peer.subject}"`);
+  const peer = describeCertificate(socket.getPeerCertificate().raw);
+  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected with ${socket.getCipher().name}, client certificate "${peer.subject}"`);
   for await (const message of socket) {
     console.log(`server: received "${message}", echoing it`);
     socket.send(message);

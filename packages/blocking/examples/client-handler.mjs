@@ -1,6 +1,6 @@
 // Runs in a worker thread once the handshake is done; what it returns goes back to the main thread.
 export default function talk(conn, words) {
-  console.log(`client: ${conn.protocol} ${conn.cipher.standardName}`);
+  console.log(`client: ${conn.getProtocol()} ${conn.getCipher().standardName}`);
   const echoed = [];
   for (const word of words) {
     conn.send(word);

@@ -1,9 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { AlertDescription, ConnectionRefusedError, NoReplyError } from '@dtls-kit/core';
+import { AlertDescription, ConnectionRefusedError, DEFAULT_HANDSHAKE_TIMEOUT_MS, DtlsError, NoReplyError } from '@dtls-kit/core';
 import { Piscina } from 'piscina';
-import { BlockingAlertError, deserializeError } from './errors.js';
-import { HostLink, moduleHref, workerFile } from './host.js';
+import { deserializeError } from './errors.js';
+import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
 import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
 
@@ -18,14 +18,17 @@ export interface BlockingClientOptions {
   options?: PlainDtlsOptions;
   /** Passed to the handler as its second argument (structured-cloned). */
   args?: unknown;
+  /**
+   * Close the connection when nothing authenticated (application data, an alert) has arrived from
+   * the server for this many ms (close_notify; the handler's recv() returns null and the connection
+   * emits 'timeout'); 0 turns it off. As @dtls-kit/nonblocking's connect(). Default 0.
+   */
+  idleTimeoutMs?: number;
   /** Bytes per ring direction. Default 64 KiB. */
   ringBytes?: number;
   /** Run in this pool (filename must be workerFile()) instead of a one-worker pool made for this call. */
   pool?: Piscina;
 }
-
-/** The engine's own default handshake deadline, made explicit so that a NoReplyError can name it. */
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** node:dgram's 'error' for an ICMP port unreachable on a connected socket (`recvmsg ECONNREFUSED`). */
 function isRefused(error: Error): boolean {
@@ -36,14 +39,19 @@ function isRefused(error: Error): boolean {
  * A pool of client workers to share between runBlockingClient calls (`pool` option): one
  * connection per worker at a time, the rest queue. End it with `await pool.destroy()`.
  */
-export function createBlockingClientPool(options: { maxThreads?: number; idleTimeoutMs?: number } = {}): Piscina {
-  return new Piscina({ filename: workerFile(), minThreads: 0, maxThreads: options.maxThreads ?? 4, idleTimeout: options.idleTimeoutMs ?? 5000 });
+export function createBlockingClientPool(options: { maxThreads?: number; workerIdleTimeoutMs?: number } = {}): Piscina {
+  return new Piscina({
+    filename: workerFile(),
+    minThreads: 0,
+    maxThreads: options.maxThreads ?? 4,
+    idleTimeout: nonNegativeInt('workerIdleTimeoutMs', options.workerIdleTimeoutMs, 5000),
+  });
 }
 
 /**
  * Connects (the handshake runs in a worker) and runs the handler there with the connection;
  * resolves with what the handler returned (structured-cloned). Rejects with the handshake's
- * error (e.g. BlockingAlertError when the server refused or the PSK is unknown) or the handler's.
+ * error (a DtlsError, e.g. when the server refused or the PSK is unknown) or the handler's.
  * When no server is there it says so: ConnectionRefusedError (`ECONNREFUSED`) as soon as ICMP
  * port unreachable comes back, NoReplyError (`ETIMEDOUT`) when nothing at all came back within
  * the handshake deadline (`options.handshakeTimeoutMs`, default 60 000).
@@ -51,6 +59,8 @@ export function createBlockingClientPool(options: { maxThreads?: number; idleTim
  */
 export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
   const host = opts.host ?? '127.0.0.1';
+  // Checked before anything is opened.
+  const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, 0);
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
   const link = new HostLink(opts.ringBytes ?? DEFAULT_RING_BYTES);
@@ -87,11 +97,12 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       role: 'client',
       sab: link.sab,
       handler: moduleHref(opts.handler),
-      credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk },
+      credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { pskClient: { identity: c.psk.identity, key: c.psk.key } },
       options: { ...opts.options, handshakeTimeoutMs },
       args: opts.args,
       remoteAddress: host,
       remotePort: opts.port,
+      idleTimeoutMs,
     };
     const result = (await pool.run(task)) as WorkerResult;
     link.finish();
@@ -101,7 +112,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
         if (refused !== undefined) throw refused;
         // Without a datagram from the server a client handshake can only end at its deadline:
         // that is an absent server, not a handshake_failure alert (none was sent or received).
-        if (!heard && err instanceof BlockingAlertError && err.alert === AlertDescription.handshake_failure && !err.fromPeer) {
+        if (!heard && err instanceof DtlsError && err.alert === AlertDescription.handshake_failure && !err.fromPeer) {
           throw new NoReplyError(remote.address, remote.port, handshakeTimeoutMs, err);
         }
       }

@@ -1,8 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
-import { AlertDescription, samePeer, type DtlsConnection, type PeerAddress } from '@dtls-kit/core';
-import { BlockingAlertError, BlockingTimeoutError } from './errors.js';
+import type { X509Certificate } from 'node:crypto';
+import {
+  AlertDescription,
+  peerCertificate,
+  peerX509Certificate,
+  samePeer,
+  type CipherInfo,
+  type DetailedPeerCertificate,
+  type DtlsConnection,
+  type PeerCertificate,
+  type DtlsError,
+  type PeerAddress,
+} from '@dtls-kit/core';
+import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
 
@@ -21,19 +33,26 @@ export interface BlockingConnectionEvents {
    * recv() (or send()), in the worker.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+  /**
+   * Nothing authenticated (application data, an alert) came from the peer for `idleTimeoutMs`:
+   * the connection is being closed (close_notify), and recv() returns null. As
+   * @dtls-kit/nonblocking's 'timeout'. Emitted from inside recv() (or send()), in the worker.
+   */
+  timeout: [];
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
 
-export interface CipherInfo {
-  /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
-  readonly name: string;
-  /** The IANA name, e.g. `TLS_PSK_WITH_AES_128_CCM_8`. */
-  readonly standardName: string;
-  readonly version: string;
-}
+/**
+ * What getPeerCertificate() returns when the peer sent no certificate: node:tls's empty object
+ * `{}` (the same type as @dtls-kit/nonblocking's). Test with `if (cert.raw)`.
+ */
+export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
+
+/** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
+export type { CipherInfo };
 
 const now = (): number => performance.now();
 const decoder = new TextDecoder();
@@ -43,7 +62,7 @@ const decoder = new TextDecoder();
  * ServerKeyExchange signature), not on the peer: the peer's silence then is not the peer's stall.
  * (State names of @dtls-kit/core's ServerHandshake.)
  */
-const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature']);
+const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
 
 const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
 
@@ -51,7 +70,8 @@ const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the 
  * A DTLS connection as a handler sees it, inside a worker: every call blocks this worker only
  * (Atomics.wait on the connection's inbound ring, with the engine's next timer as the timeout).
  */
-export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
+// The base is node's untyped EventEmitter; the methods below take only BlockingConnectionEvents.
+export class BlockingConnection extends EventEmitter {
   private readonly queue: Uint8Array[] = [];
   /** The peer's address (the engine's peerAddress, as last seen). */
   private remote: RemoteAddressInfo;
@@ -65,13 +85,35 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   private readonly moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   private closed = false;
   private established = false;
+  /** When the peer last sent something authenticated (application data, an alert), or the handshake ended. */
+  private lastActivity = 0;
+  /** Closed for idleTimeoutMs without a word from the peer; 'timeout' was emitted once reported. */
+  private idled = false;
+  private idleReported = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
   private started = false;
-  private closeError: BlockingAlertError | undefined;
+  private closeError: DtlsError | undefined;
   /** Warning alerts the peer sent (e.g. no_renegotiation), by name. */
   readonly warnings: string[] = [];
   /** The worker thread this connection runs in (never the main thread). */
   readonly threadId = threadId;
+
+  /** Only BlockingConnectionEvents' names and listener arguments (see BlockingServer.on). */
+  override on<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingConnectionEvents>(event: K, listener: (...args: BlockingConnectionEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override emit<K extends keyof BlockingConnectionEvents>(event: K, ...args: BlockingConnectionEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   /** @internal built by the worker */
   constructor(
@@ -79,6 +121,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     private readonly link: Link,
     remoteAddress: string,
     remotePort: number,
+    /** Close once nothing authenticated came from the peer for this long (ms); 0: never. */
+    private readonly idleTimeoutMs = 0,
   ) {
     super();
     this.remote = remoteInfo(remoteAddress, remotePort);
@@ -107,14 +151,31 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return this.conn.connectionId;
   }
 
-  get cipher(): CipherInfo | undefined {
-    const suite = this.conn.cipherSuite;
-    if (!suite) return undefined;
-    return { name: suite.opensslName, standardName: suite.name, version: this.conn.protocol ?? 'DTLSv1.2' };
+  /**
+   * node:tls `getCipher()`: `{ name, standardName, version }` of the negotiated suite (core's
+   * CipherInfo). A handler only ever sees an established connection, so it is always there.
+   */
+  getCipher(): CipherInfo {
+    const cipher = this.conn.getCipher();
+    if (cipher === undefined) throw new Error('getCipher: no cipher suite negotiated yet (the handshake has not reached the ServerHello)');
+    return cipher;
   }
 
-  get protocol(): string | undefined {
-    return this.conn.protocol;
+  /** node:tls `getProtocol()`: the negotiated protocol version, `'DTLSv1.2'`. */
+  getProtocol(): string {
+    const protocol = this.conn.protocol;
+    if (protocol === undefined) throw new Error('getProtocol: no protocol negotiated yet (the handshake has not reached the ServerHello)');
+    return protocol;
+  }
+
+  /**
+   * node:tls `exportKeyingMaterial(length, label[, context])`: RFC 5705 keying material (e.g. for
+   * DTLS-SRTP, RFC 5764 4.2), the same on both ends of the connection. Throws a DtlsError before
+   * the handshake is done.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const bytes = this.conn.exportKeyingMaterial(length, label, context);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The PSK identity used (client) or accepted (server), as text. */
@@ -123,13 +184,27 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     return id ? decoder.decode(id) : undefined;
   }
 
-  get alpnProtocol(): string | undefined {
+  /** node:tls `alpnProtocol`: the protocol ALPN chose, false when none was. */
+  get alpnProtocol(): string | false {
     return this.conn.alpnProtocol;
   }
 
-  /** The peer's certificate chain (DER, leaf first) in certificate suites. */
-  get peerCertificates(): readonly Uint8Array[] {
-    return this.conn.peerCertificates;
+  /**
+   * node:tls `getPeerCertificate(detailed?)`: the peer's certificate as node:tls's object
+   * (`subject`, `issuer`, `subjectaltname`, `valid_from`, `valid_to`, `fingerprint256`,
+   * `serialNumber`, `raw` (DER), ...); with `detailed`, `issuerCertificate` links each one to its
+   * issuer's in the chain the peer sent. `{}` when the peer sent none (PSK suites, a client that
+   * was not asked for one), as node:tls and @dtls-kit/nonblocking: test with `if (cert.raw)`.
+   */
+  getPeerCertificate(detailed: true): DetailedPeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed = false): DetailedPeerCertificate | NoPeerCertificate {
+    return peerCertificate(this.conn.peerCertificates, detailed) ?? {};
+  }
+
+  /** node:tls `getPeerX509Certificate()`: the peer's certificate as node:crypto's X509Certificate; undefined without one. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return peerX509Certificate(this.conn.peerCertificates);
   }
 
   get authorized(): boolean {
@@ -144,8 +219,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /**
    * The next message (one datagram of application data, boundaries kept); `null` when the peer
    * closed (close_notify) or the server is shutting down. Throws BlockingTimeoutError after
-   * `timeoutMs` without a message (the connection stays open), BlockingAlertError when the
-   * connection ended with a fatal alert.
+   * `timeoutMs` without a message (the connection stays open), DtlsError (`alert`, `alertName`,
+   * `fromPeer`) when the connection ended with a fatal alert.
    */
   recv(timeoutMs?: number): Uint8Array | null {
     const deadline = timeoutMs === undefined ? Infinity : now() + timeoutMs;
@@ -162,7 +237,25 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     }
   }
 
-  /** Sends one datagram of application data; returns once it is handed to the main thread's socket. */
+  /**
+   * The largest send(), in bytes: one message is one record in one datagram of at most `mtu`
+   * bytes (RFC 6347 4.1.1), so it is the MTU less the record overhead of the negotiated suite
+   * (13-byte header, explicit nonce, AEAD tag: 29 bytes with ChaCha20-Poly1305 and AES-CCM-8, 37
+   * with AES-GCM and AES-CCM; with a connection ID in our records, its length + 1 more), at most
+   * 16384. The same as @dtls-kit/nonblocking's socket.maxPayload; node:tls has no equivalent.
+   * A handler only ever sees an established connection, so it is always there.
+   */
+  get maxPayload(): number {
+    const max = this.conn.maxPayload;
+    if (max === undefined) throw new Error('maxPayload: the handshake is not done');
+    return max;
+  }
+
+  /**
+   * Sends one datagram of application data (a string as UTF-8); returns once it is handed to the
+   * main thread's socket. A message longer than maxPayload throws a RangeError that names the
+   * limit and where it comes from, and nothing is sent (split it, or raise `mtu`).
+   */
   send(data: Uint8Array | string): void {
     if (this.closed) {
       if (this.closeError) throw this.closeError;
@@ -204,7 +297,8 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
   /** Blocks until an inbound datagram, the engine's next timer, or `deadline`. */
   private wait(seen: number, deadline: number): void {
     const t = this.conn.nextTimeout() ?? Infinity;
-    const until = Math.min(t, deadline);
+    const idle = this.idleTimeoutMs > 0 && this.established && !this.closed ? this.lastActivity + this.idleTimeoutMs : Infinity;
+    const until = Math.min(t, deadline, idle);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
     Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
   }
@@ -251,12 +345,16 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
     if (t !== undefined && now() >= t) this.conn.handleTimeout(now());
+    let sent = false;
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       switch (e.type) {
         case 'handshake-complete':
           // The main thread may have evicted the handshake in the same instant: its decision stands.
           if (markEstablished(ctrl)) {
             this.established = true;
+            this.lastActivity = now();
+            // Wake the main thread's watcher: the server's 'connection' event waits for this.
+            sent = true;
             // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
             // the main thread's table knows it.
             const cid = this.conn.connectionId;
@@ -265,17 +363,25 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
           break;
         case 'data':
           this.queue.push(e.data);
+          this.lastActivity = now();
           break;
         case 'alert':
           this.warnings.push(e.name);
+          this.lastActivity = now();
           break;
         case 'close':
           this.closed = true;
-          if (e.error) this.closeError = new BlockingAlertError(e.error.message, e.error.alert, e.error.fromPeer);
+          if (e.error) this.closeError = e.error;
           break;
       }
     }
-    let sent = false;
+    if (this.idleTimeoutMs > 0 && this.established && !this.closed && now() - this.lastActivity >= this.idleTimeoutMs) {
+      // Only the peer's traffic shows it is still there (UDP): close it, politely (close_notify).
+      this.idled = true;
+      this.conn.close();
+      for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) if (e.type === 'data') this.queue.push(e.data);
+      this.closed = true;
+    }
     // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
     while (this.controls.length > 0) {
       const c = this.controls[0];
@@ -297,11 +403,17 @@ export class BlockingConnection extends EventEmitter<BlockingConnectionEvents> {
       // Wake the main thread's watcher even when nothing is sent, so that it notes the time.
       if (moved) sent = true;
     }
+    // The engine's counters for the server's stats (records, application data, records dropped).
+    this.link.writeCounters(this.conn.stats);
     if (sent) this.link.bump(C.OUT_SEQ);
     // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
     while (this.moves.length > 0) {
       const move = this.moves.shift();
       if (move) this.emit('remoteAddressChange', move[0], move[1]);
+    }
+    if (this.idled && !this.idleReported) {
+      this.idleReported = true;
+      this.emit('timeout');
     }
     return seen;
   }

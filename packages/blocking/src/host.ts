@@ -10,6 +10,8 @@ export type ControlHandler = (kind: number, data: Uint8Array) => void;
 /** The main thread's end of one connection's link: feeds the inbound ring, watches the outbound one. */
 export class HostLink extends Link {
   private finished = false;
+  /** The established() callback ran (once per link). */
+  private announced = false;
   private stepsSeen = 0;
   private lastStep: number;
   /** The source of the last datagram queued, as the worker knows it (its task's remote at first). */
@@ -80,15 +82,18 @@ export class HostLink extends Link {
 
   /**
    * Hands every datagram the worker queues to `send`, and every other frame to `control` (in
-   * queue order: a REMOTE frame applies to the datagrams after it), until finish().
-   * Atomics.waitAsync, no postMessage.
+   * queue order: a REMOTE frame applies to the datagrams after it), until finish(); calls
+   * `established` once, as soon as this thread sees the worker's handshake finished (before the
+   * datagrams of that wake-up go out). Atomics.waitAsync, no postMessage.
    */
-  watch(send: (datagram: Uint8Array) => void, control?: ControlHandler): void {
+  watch(send: (datagram: Uint8Array) => void, control?: ControlHandler, established?: () => void): void {
     this.control = control;
+    this.onEstablished = established;
     const loop = (): void => {
       if (this.finished) return;
       const seen = Atomics.load(this.ctrl, C.OUT_SEQ);
       this.observe();
+      this.announce();
       this.drain(send);
       const w = Atomics.waitAsync(this.ctrl, C.OUT_SEQ, seen);
       if (w.async) void w.value.then(loop);
@@ -100,6 +105,17 @@ export class HostLink extends Link {
 
   private sendFinal: ((d: Uint8Array) => void) | undefined;
   private control: ControlHandler | undefined;
+  private onEstablished: (() => void) | undefined;
+
+  /**
+   * Runs the established callback if the handshake is done and it has not run yet. Also called
+   * when the task ends: a handler that returned at once may end before the watcher woke.
+   */
+  announce(): void {
+    if (this.announced || !this.established) return;
+    this.announced = true;
+    this.onEstablished?.();
+  }
 
   private drain(send: (datagram: Uint8Array) => void): void {
     const out = this.outbound;
@@ -124,6 +140,7 @@ export class HostLink extends Link {
   /** The task ended: send what is left and release the watcher. */
   finish(): void {
     if (this.finished) return;
+    this.announce();
     if (this.sendFinal) this.drain(this.sendFinal);
     this.finished = true;
     this.bump(C.OUT_SEQ);
@@ -145,6 +162,13 @@ export class HostLink extends Link {
   get outDropped(): number {
     return Atomics.load(this.ctrl, C.OUT_DROPPED);
   }
+}
+
+/** An option that must be an integer >= 0 (undefined: `fallback`); a RangeError names it otherwise. */
+export function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be an integer >= 0 (got ${String(value)})`);
+  return v;
 }
 
 /** A module reference as an import()-able URL string. */

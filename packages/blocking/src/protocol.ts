@@ -3,16 +3,28 @@ import type { VerifiedClientHello } from '@dtls-kit/core';
 /**
  * Credentials for a worker. Functions cannot cross threads, so credentials are plain data
  * (PSK tables and keys as hex) or a module that the worker imports:
- * - `{ psk: { keys: { identity: hexKey }, hint? } }` (server) / `{ psk: { identity, key } }` (client);
+ * - `{ psk: { keys: { identity: hexKey }, pskIdentityHint? } }` (server) / `{ psk: { identity, key } }`
+ *   (client): given to @dtls-kit/psk's pskServer()/pskClient() in the worker;
  * - `{ module, export?, args? }`: the module's export (default: `default`) is an object of engine
  *   options (`{ psk }`, `{ x509 }`, cipherSuites, ...) or a function `(args) => options` (may be async),
  *   e.g. a module that returns `{ psk: pskServer({...}) }` from @dtls-kit/psk or `{ x509: x509Server({...}) }`.
  */
-export type ServerCredentials =
-  | { readonly psk: { readonly keys: Readonly<Record<string, string>>; readonly hint?: string } }
-  | ModuleCredentials;
+export type ServerCredentials = { readonly psk: PskServerData } | ModuleCredentials;
 
-export type ClientCredentials = { readonly psk: { readonly identity: string; readonly key: string } } | ModuleCredentials;
+export type ClientCredentials = { readonly psk: PskClientData } | ModuleCredentials;
+
+/** @dtls-kit/psk's pskServer() options, as plain data: identity -> key (hex), and the hint. */
+export interface PskServerData {
+  readonly keys: Readonly<Record<string, string>>;
+  /** RFC 4279 2: sent to clients to help them pick an identity (as @dtls-kit/psk's `pskIdentityHint`). */
+  readonly pskIdentityHint?: string;
+}
+
+/** @dtls-kit/psk's pskClient() options, as plain data: the identity and its key (hex). */
+export interface PskClientData {
+  readonly identity: string;
+  readonly key: string;
+}
 
 export interface ModuleCredentials {
   /** A file URL, a URL string, or a path (resolved from the current directory). */
@@ -51,12 +63,27 @@ export interface WorkerTask {
   role: 'server' | 'client';
   sab: SharedArrayBuffer;
   handler: string;
-  credentials: { psk: unknown } | { module: string; export?: string; args?: unknown };
+  credentials: { pskServer: PskServerData } | { pskClient: PskClientData } | { module: string; export?: string; args?: unknown };
   options: PlainDtlsOptions;
   args: unknown;
   remoteAddress: string;
   remotePort: number;
+  /** The connection's idle timeout (ms; 0: none). */
+  idleTimeoutMs: number;
   hello?: VerifiedClientHello;
 }
+
+/**
+ * Run once at listen(): the worker loads the handler module and the credentials module (without
+ * calling its export), so that a missing or broken module rejects listen() instead of failing
+ * every connection.
+ */
+export interface ProbeTask {
+  probe: true;
+  handler: string;
+  credentials: WorkerTask['credentials'];
+}
+
+export type ProbeResult = { ok: true } | { ok: false; error: import('./errors.js').SerializedError };
 
 export type WorkerResult = { ok: true; value: unknown } | { ok: false; stage: 'setup' | 'handshake' | 'handler'; error: import('./errors.js').SerializedError };

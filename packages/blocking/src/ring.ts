@@ -5,6 +5,8 @@
  * No postMessage per datagram: the producer bumps a sequence word and Atomics.notify()s it.
  */
 
+import { CONNECTION_COUNTER_FIELDS, type ConnectionCounters } from '@dtls-kit/core';
+
 /** Indices into the Int32Array control block. */
 export const C = {
   IN_WPOS: 0,
@@ -64,6 +66,13 @@ const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
 const WRAP = -1;
 
 const CONTROL_BYTES = 64;
+/**
+ * After the control block: the engine's counters (core's CONNECTION_COUNTER_FIELDS, as 64-bit
+ * integers: byte counts outgrow 2^31), written by the worker after each pump and read by the main
+ * thread for server.stats.
+ */
+const COUNTER_BYTES = 8 * CONNECTION_COUNTER_FIELDS.length;
+const HEADER_BYTES = CONTROL_BYTES + COUNTER_BYTES;
 /** Default bytes per ring direction. */
 export const DEFAULT_RING_BYTES = 64 * 1024;
 
@@ -71,7 +80,7 @@ export function allocateLink(ringBytes: number): SharedArrayBuffer {
   if (!Number.isInteger(ringBytes) || ringBytes < 4096 || ringBytes % 4 !== 0) {
     throw new RangeError(`ringBytes must be a multiple of 4, at least 4096 (got ${ringBytes})`);
   }
-  return new SharedArrayBuffer(CONTROL_BYTES + 2 * ringBytes);
+  return new SharedArrayBuffer(HEADER_BYTES + 2 * ringBytes);
 }
 
 /** One direction of the link: a byte ring of [int32 length][bytes, padded to 4] entries. */
@@ -161,14 +170,44 @@ export function decodeRemote(bytes: Uint8Array): { address: string; port: number
 /** Both rings and the control block of one connection's shared memory. */
 export class Link {
   readonly ctrl: Int32Array;
+  /** The engine's counters (see COUNTER_BYTES). */
+  private readonly counters: BigInt64Array;
   readonly inbound: Ring;
   readonly outbound: Ring;
 
   constructor(readonly sab: SharedArrayBuffer) {
-    const ringBytes = (sab.byteLength - CONTROL_BYTES) / 2;
+    const ringBytes = (sab.byteLength - HEADER_BYTES) / 2;
     this.ctrl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
-    this.inbound = new Ring(this.ctrl, sab, CONTROL_BYTES, ringBytes, C.IN_WPOS, C.IN_RPOS, C.IN_USED);
-    this.outbound = new Ring(this.ctrl, sab, CONTROL_BYTES + ringBytes, ringBytes, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED);
+    this.counters = new BigInt64Array(sab, CONTROL_BYTES, CONNECTION_COUNTER_FIELDS.length);
+    this.inbound = new Ring(this.ctrl, sab, HEADER_BYTES, ringBytes, C.IN_WPOS, C.IN_RPOS, C.IN_USED);
+    this.outbound = new Ring(this.ctrl, sab, HEADER_BYTES + ringBytes, ringBytes, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED);
+  }
+
+  /** Worker side: the engine's counters now (only values that changed are written). */
+  writeCounters(stats: ConnectionCounters): void {
+    CONNECTION_COUNTER_FIELDS.forEach((field, i) => {
+      const value = BigInt(stats[field]);
+      if (Atomics.load(this.counters, i) !== value) Atomics.store(this.counters, i, value);
+    });
+  }
+
+  /** Main thread side: the engine's counters as the worker last wrote them. */
+  readCounters(): ConnectionCounters {
+    const out: Record<keyof ConnectionCounters, number> = {
+      recordsIn: 0,
+      recordsOut: 0,
+      applicationRecordsIn: 0,
+      applicationBytesIn: 0,
+      applicationRecordsOut: 0,
+      applicationBytesOut: 0,
+      replayed: 0,
+      badMac: 0,
+      dropped: 0,
+    };
+    CONNECTION_COUNTER_FIELDS.forEach((field, i) => {
+      out[field] = Number(Atomics.load(this.counters, i));
+    });
+    return out;
   }
 
   bump(index: number): void {

@@ -1,23 +1,29 @@
 import { createSocket, type Socket } from 'node:dgram';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
   AlertLevel,
   ConnectionTable,
-  ServerEndpoint,
+  CookieCheck,
+  SERVER_STATS_CHANNEL,
+  ServerStatsCounter,
   addressGroup,
   peerKey,
   plaintextAlert,
   samePeer,
+  type ServerStats,
+  type StatsChange,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
+import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
-import { HostLink, moduleHref, workerFile } from './host.js';
-import type { PlainDtlsOptions, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
+import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
+import type { PlainDtlsOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
 export interface BlockingServerOptions {
@@ -34,7 +40,8 @@ export interface BlockingServerOptions {
   /** Verified connections that wait for a worker; past it new connections are refused. Default 16. */
   maxQueue?: number;
   /**
-   * Connections (running or queued, established or not) from one IPv4 address at once; past it
+   * Connections (running or queued, established or not) from one address (an IPv4 address, an
+   * IPv6 /64: core's addressGroup) at once; past it
    * that address's new connections are refused as a full pool's are, unless one of its own
    * handshakes has stalled and gives way. Default `maxThreads + maxQueue` (no bound of its own): a
    * worker is held for a connection's whole life, so this bound also caps how many devices behind
@@ -42,8 +49,8 @@ export interface BlockingServerOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
-   * Handshakes in progress (queued or in a worker, not yet established) from one IPv4 address at
-   * once. A cookie proves an address, not a peer: without it, one host with many ports that passes
+   * Handshakes in progress (queued or in a worker, not yet established) from one address (an IPv4
+   * address, an IPv6 /64) at once. A cookie proves an address, not a peer: without it, one host with many ports that passes
    * the cookie exchange and then stalls can fill every worker and queue place. Past it, that
    * address's new ClientHello is dropped without an answer (its retransmission comes back once one
    * of the address's handshakes ended), unless one of the address's own handshakes has stalled and
@@ -55,8 +62,14 @@ export interface BlockingServerOptions {
   ringBytes?: number;
   /** Cookie secret rotation, ms. Default 60000. */
   cookieRotationMs?: number;
-  /** Worker idle timeout (ms) before Piscina ends a spare worker. Default 5000. */
+  /**
+   * Close a connection when nothing authenticated (application data, an alert) has arrived from
+   * its peer for this many ms (close_notify; the handler's recv() returns null and the connection
+   * emits 'timeout'); 0 turns it off. As @dtls-kit/nonblocking's server. Default 300 000 (5 min).
+   */
   idleTimeoutMs?: number;
+  /** How long a spare worker stays idle (ms) before Piscina ends it. Default 5000. */
+  workerIdleTimeoutMs?: number;
 }
 
 /** A peer's transport address. */
@@ -91,7 +104,11 @@ export interface EvictionDetails {
 }
 
 export interface BlockingServerEvents {
-  /** A verified connection got its task (it may wait in the queue for a worker). */
+  /**
+   * A connection's handshake finished (in its worker): as @dtls-kit/nonblocking's 'connection',
+   * only for an established connection. A handshake that failed is a 'connectionError' (stage
+   * 'handshake'), an evicted one an 'evicted', and neither is ever a 'connection'.
+   */
   connection: [remote: Remote];
   /** A verified connection was refused (see RefusalReason for the answer it got). */
   refused: [remote: Remote, reason: RefusalReason];
@@ -125,34 +142,44 @@ export interface BlockingServerEvents {
   close: [];
 }
 
-export interface BlockingServerStats {
+/**
+ * A server's counters: @dtls-kit/core's ServerStats, the same shape and meaning as
+ * @dtls-kit/nonblocking's server.stats (see the README's "Stats"), and this runtime's own.
+ */
+export interface BlockingServerStats extends ServerStats {
   /** Connections running in a worker. */
-  active: number;
+  readonly active: number;
   /** Verified connections waiting for a worker. */
-  queued: number;
-  /** Connections (running or queued) whose handshake has not finished yet. */
-  handshakes: number;
+  readonly queued: number;
   /** Connections that ended, any outcome (evicted ones included). */
-  completed: number;
-  /** Verified ClientHellos refused (see RefusalReason). */
-  refused: number;
-  /** Stalled handshakes evicted to make room for another client (see the 'evicted' event). */
-  evicted: number;
-  /** Handshakes that failed in a worker (evictions not included). */
-  handshakeFailures: number;
-  /** Handlers that threw. */
-  handlerErrors: number;
+  readonly completed: number;
+  /**
+   * Handshakes that failed in a worker (its setup or its handshake; evictions not included): kept
+   * from before handshakesFailed, which tells them by alert.
+   */
+  readonly handshakeFailures: number;
   /** Inbound datagrams dropped because a connection's ring was full. */
-  inboundDropped: number;
+  readonly inboundDropped: number;
   /** Outbound datagrams dropped because a connection's ring was full. */
-  outboundDropped: number;
-  /** Connections replaced by their restarted client's new one (see the 'replaced' event). */
-  replaced: number;
+  readonly outboundDropped: number;
   /** Times a connection's peer moved to a new address (see 'remoteAddressChange'). */
-  addressChanges: number;
-  /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8). */
-  staleClientHellos: number;
+  readonly addressChanges: number;
+  /** ClientHellos dropped because they repeat an established connection's own (RFC 6347 4.2.8): `dropped.staleClientHello`. */
+  readonly staleClientHellos: number;
 }
+
+/**
+ * One change of a server's counters, on diagnostics_channel 'dtls-kit:stats' (the same channel
+ * and shape as @dtls-kit/nonblocking's StatsMessage): `change` names the counter, `stats` is
+ * server.stats, computed when read.
+ */
+export interface BlockingStatsMessage {
+  readonly server: BlockingServer;
+  readonly change: StatsChange;
+  readonly stats: BlockingServerStats;
+}
+
+const statsChannel = diagnosticsChannel.channel(SERVER_STATS_CHANNEL);
 
 /** One verified connection, from its ClientHello to its end. */
 interface Entry {
@@ -199,6 +226,9 @@ function asError(value: unknown): Error {
  * A flight unanswered for the first timeout is taken as lost.
  */
 const DEFAULT_RETRANSMIT_INITIAL_MS = 1000;
+/** A server closes a connection from which nothing authenticated came for this long (as @dtls-kit/nonblocking's). */
+const DEFAULT_SERVER_IDLE_TIMEOUT_MS = 300_000;
+const DEFAULT_WORKER_IDLE_TIMEOUT_MS = 5000;
 const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
 
 /**
@@ -216,9 +246,12 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
  * (error), 'close'.
  */
-export class BlockingServer extends EventEmitter<BlockingServerEvents> {
-  private readonly socket: Socket;
-  private readonly endpoint: ServerEndpoint;
+// The base is node's untyped EventEmitter; the methods below take only BlockingServerEvents.
+export class BlockingServer extends EventEmitter {
+  /** Made by listen(): udp4 or udp6 after the address it binds. */
+  private socket: Socket | undefined;
+  /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
+  private readonly cookies: CookieCheck;
   private readonly pool: Piscina;
   /**
    * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
@@ -249,22 +282,66 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** The cap on the doubled retransmission timeout: the longest silence expected of a queued honest client. */
   private readonly retransmitMaxMs: number;
   private readonly ringBytes: number;
+  private readonly idleTimeoutMs: number;
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  /** This runtime's own counters (the shared ones are `stats`'s). */
   private counters = {
     completed: 0,
-    refused: 0,
-    evicted: 0,
     handshakeFailures: 0,
-    handlerErrors: 0,
     inboundDropped: 0,
     outboundDropped: 0,
-    replaced: 0,
     addressChanges: 0,
     staleClientHellos: 0,
   };
+  private readonly shared = new ServerStatsCounter((change) => {
+    if (!statsChannel.hasSubscribers) return;
+    const server = this;
+    const message: BlockingStatsMessage = {
+      server,
+      change,
+      get stats(): BlockingServerStats {
+        return server.stats;
+      },
+    };
+    statsChannel.publish(message);
+  });
+
+
+  /**
+   * Only BlockingServerEvents' names, with their listeners' arguments: node's typed
+   * EventEmitter<T> also accepts any other name (with `any` arguments), so a misspelt event
+   * would compile there.
+   */
+  override on<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.once(event, listener);
+  }
+
+  override off<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.off(event, listener);
+  }
+
+  override addListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.addListener(event, listener);
+  }
+
+  override removeListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.removeListener(event, listener);
+  }
+
+  override prependListener<K extends keyof BlockingServerEvents>(event: K, listener: (...args: BlockingServerEvents[K]) => void): this {
+    return super.prependListener(event, listener);
+  }
+
+  override emit<K extends keyof BlockingServerEvents>(event: K, ...args: BlockingServerEvents[K]): boolean {
+    return super.emit(event, ...args);
+  }
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();
@@ -287,40 +364,79 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!(this.stalledAfterMs > 0)) throw new RangeError(`options.retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
     this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
+    this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULT_SERVER_IDLE_TIMEOUT_MS);
     this.handler = moduleHref(opts.handler);
+    refuseCallbacksOutsideWorkers(opts);
     const c = opts.credentials;
-    this.credentials = 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { psk: c.psk };
-    // The main thread only checks cookies: the credentials it is given here are never used.
-    this.endpoint = new ServerEndpoint({
-      psk: { type: 'psk', identityHint: undefined, lookup: () => undefined },
-      cookieRotationMs: opts.cookieRotationMs,
-    });
+    if ('module' in c) this.credentials = { module: moduleHref(c.module), export: c.export, args: c.args };
+    else {
+      // Checked here, once (hex keys, lengths), so that a typo fails at startup, not in each worker.
+      pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
+      this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
+    }
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs });
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: 0,
       maxThreads: this.maxThreads,
-      idleTimeout: opts.idleTimeoutMs ?? 5000,
+      idleTimeout: nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS),
     });
-    this.socket = createSocket({ type: 'udp4' });
   }
 
-  /** Binds the socket; resolves with its address. */
+  /**
+   * Binds the socket (udp6 for an IPv6 address such as '::1', udp4 otherwise); resolves with its
+   * address.
+   */
   async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
-    if (isIPv6(host)) throw new Error('IPv6 is not supported yet by @dtls-kit/blocking');
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
-      this.socket.bind(port, host, () => {
-        this.socket.off('error', reject);
-        resolve();
+    if (this.socket !== undefined) throw new Error('listen: the server is already listening');
+    if (this.closing) throw new Error('listen: the server is closed');
+    await this.probe();
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(port, host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
-    });
-    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-    this.socket.on('error', (err) => this.emit('socketError', err));
+    } catch (error) {
+      this.socket = undefined;
+      socket.close();
+      throw error;
+    }
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    socket.on('error', (err) => this.emit('socketError', err));
+    return socket.address();
+  }
+
+  /**
+   * Loads the handler module and the credentials module in a worker, as each connection will:
+   * a path that does not exist, a module that does not load or a handler that is not a function
+   * rejects listen() here, rather than failing every client's handshake later.
+   */
+  private async probe(): Promise<void> {
+    const task: ProbeTask = { probe: true, handler: this.handler, credentials: this.credentials };
+    const result: ProbeResult = await this.pool.run(task);
+    if (!result.ok) {
+      const error = deserializeError(result.error);
+      error.message = `listen: ${error.message}`;
+      throw error;
+    }
+  }
+
+  /** The bound address, as node:dgram's socket.address(); throws before listen(). */
+  address(): AddressInfo {
+    if (this.socket === undefined) throw new Error('address: the server is not listening (call listen() first)');
     return this.socket.address();
   }
 
-  address(): AddressInfo {
-    return this.socket.address();
+  /** A datagram to a peer (the socket exists: only a datagram that came in leads here). */
+  private send(datagram: Uint8Array, port: number, address: string): void {
+    if (this.socket === undefined) return;
+    this.shared.datagramOut(datagram.length);
+    this.socket.send(datagram, port, address);
   }
 
   get stats(): BlockingServerStats {
@@ -338,11 +454,12 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       if (!(e.dispatched && e.link.started)) waiting++;
       if (!e.link.established) handshakes++;
     }
+    const live = [...this.open].map((e) => e.link.readCounters());
     return {
+      ...this.shared.snapshot({ connections: this.conns.size, handshakes }, live),
       ...this.counters,
       active,
       queued: waiting,
-      handshakes,
       inboundDropped: this.counters.inboundDropped + inDropped,
       outboundDropped: this.counters.outboundDropped + outDropped,
     };
@@ -350,6 +467,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
+    this.shared.datagramIn(msg.length);
     const remote = { address, port };
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = performance.now();
@@ -365,12 +483,17 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     }
     if (route.type === 'drop') {
       this.counters.staleClientHellos++;
+      this.shared.drop('staleClientHello');
       return;
     }
-    const result = this.endpoint.verify(data, peerKey(remote), now);
-    if (result.type === 'drop') return;
+    const result = this.cookies.verify(data, peerKey(remote), now);
+    if (result.type === 'drop') {
+      this.shared.drop(result.code);
+      return;
+    }
     if (result.type === 'reply') {
-      this.socket.send(result.datagram, port, address);
+      this.shared.count('helloVerifyRequests');
+      this.send(result.datagram, port, address);
       return;
     }
     // RFC 6347 4.2.8: the restarted client proved its address with a cookie; its old connection
@@ -383,7 +506,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   /** Ends `e` without a word to its peer: its client restarted and now has a new connection. */
   private replace(e: Entry): void {
     e.replaced = true;
-    this.counters.replaced++;
+    this.shared.count('replaced');
     this.forget(e);
     if (e.dispatched) {
       e.link.silence();
@@ -465,13 +588,14 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
   }
 
   private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason): void {
-    this.counters.refused++;
+    this.shared.count('refused');
+    this.shared.drop('limit');
     // At its handshake bound an address waits: no answer, and the client's retransmission comes
     // back (verified again, statelessly) once one of its handshakes ended — as a busy NAT would
     // wish. A full pool (or an address at its connection bound) is refused with a fatal alert
     // (RFC 5246 7.2.2), nothing kept, so that the client fails at once instead of retrying.
     if (reason !== 'maxHandshakesPerAddress') {
-      this.socket.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
+      this.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
     }
     this.emit('refused', remote, reason);
   }
@@ -528,13 +652,15 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     const e = c.entry;
     if (!e.link.evict(c.word)) return false;
     e.evicted = true;
-    this.counters.evicted++;
+    this.shared.count('evicted');
     this.forget(e);
     const hadWorker = e.dispatched && e.link.started;
     if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
-      this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      // A failed handshake, as one evicted from its worker is (its worker's engine sends the same alert).
+      this.shared.handshakeFailed(AlertDescription.internal_error, false);
       this.end(e);
     }
     this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
@@ -564,9 +690,10 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     // To the peer's current address (it may move, RFC 9146 6); nothing once the client restarted.
     link.watch(
       (d) => {
-        if (!entry.replaced) this.socket.send(d, entry.remote.port, entry.remote.address);
+        if (!entry.replaced) this.send(d, entry.remote.port, entry.remote.address);
       },
       (kind, data) => this.onControl(entry, kind, data),
+      () => this.established(entry),
     );
     this.conns.insert(remote, entry);
     this.open.add(entry);
@@ -575,8 +702,22 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.queue.push(entry);
-    this.emit('connection', remote);
+    this.shared.count('accepted');
     this.reclaim();
+  }
+
+  /**
+   * The worker finished the handshake: now, and only now, it is a connection (as
+   * @dtls-kit/nonblocking's 'connection'). A handshake that failed never gets here: it is a
+   * 'connectionError' (stage 'handshake').
+   */
+  private established(e: Entry): void {
+    if (e.evicted || e.replaced) return;
+    const remote = { address: e.remote.address, port: e.remote.port };
+    // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
+    // an unhandled rejection.
+    this.shared.count('established');
+    process.nextTick(() => this.emit('connection', remote));
   }
 
   /**
@@ -641,6 +782,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       args: this.opts.args,
       remoteAddress: address,
       remotePort: port,
+      idleTimeoutMs: this.idleTimeoutMs,
       hello: e.hello,
     };
     // The events are emitted outside this promise chain: a listener that throws must not turn
@@ -652,15 +794,27 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       .then(
         (r) => {
           if (r.ok) return;
+          // A handshake that ended with an alert (ours or the peer's) or timed out, evicted ones
+          // included; not one replaced by its restarted client (ended without a word).
+          if (r.stage === 'handshake' && !e.replaced) {
+            this.shared.handshakeFailed(r.error.name === 'HandshakeTimeoutError' ? undefined : r.error.alert, r.error.fromPeer ?? false);
+          }
           // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
           if (e.evicted && r.stage === 'handshake') return;
           if (e.replaced) return;
-          if (r.stage === 'handler') this.counters.handlerErrors++;
+          // The connection could not be set up in its worker (its credentials failed, say): no
+          // engine ever answered, so the client is told now with a fatal alert (RFC 5246 7.2.2)
+          // instead of retransmitting until its handshake timeout.
+          if (r.stage === 'setup') {
+            this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+            this.shared.handshakeFailed(AlertDescription.internal_error, false);
+          }
+          if (r.stage === 'handler') this.shared.count('handlerErrors');
           else this.counters.handshakeFailures++;
           report(deserializeError(r.error), r.stage);
         },
         (err: unknown) => {
-          this.counters.handlerErrors++;
+          this.shared.count('handlerErrors');
           report(asError(err), 'worker');
         },
       )
@@ -687,6 +841,7 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
     e.ended = true;
     e.link.finish();
     this.counters.completed++;
+    this.shared.connectionEnded(e.link.readCounters());
     this.counters.inboundDropped += e.link.inDropped;
     this.counters.outboundDropped += e.link.outDropped;
     this.forget(e);
@@ -700,13 +855,14 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
-        this.socket.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
         this.end(e);
       }
       const entries = [...this.open];
       for (const e of entries) e.link.stop();
       await Promise.all(entries.map((e) => e.done));
-      await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+      const socket = this.socket;
+      if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
       await this.pool.destroy();
       this.emit('close');
     })();
@@ -716,4 +872,19 @@ export class BlockingServer extends EventEmitter<BlockingServerEvents> {
 
 export function createBlockingServer(options: BlockingServerOptions): BlockingServer {
   return new BlockingServer(options);
+}
+
+/**
+ * SNICallback and ALPNCallback are functions, and a function cannot cross into a worker: here they
+ * would be silently ignored, so they are refused with where they belong (the credentials module,
+ * whose options the worker's engine runs with).
+ */
+function refuseCallbacksOutsideWorkers(opts: BlockingServerOptions): void {
+  for (const name of ['SNICallback', 'ALPNCallback'] as const) {
+    if (name in opts || (opts.options !== undefined && name in opts.options)) {
+      throw new TypeError(
+        `${name} is a function, and functions cannot cross into a worker: return it from the credentials module ({ module, export?, args? }) with the credentials`,
+      );
+    }
+  }
 }

@@ -2,10 +2,11 @@
  * The Piscina task: one connection per task. Runs the engine (handshake included) in this
  * worker, then the user's synchronous handler; the socket stays with the main thread.
  */
-import { fromHex, utf8, DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { pskClient, pskServer } from '@dtls-kit/psk';
 import { BlockingConnection } from './connection.js';
 import { serializeError } from './errors.js';
-import type { WorkerResult, WorkerTask } from './protocol.js';
+import type { ProbeResult, ProbeTask, WorkerResult, WorkerTask } from './protocol.js';
 import { C, Link } from './ring.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -17,8 +18,19 @@ const load = (href: string): Promise<Record<string, unknown>> => {
 
 type Handler = (conn: BlockingConnection, args: unknown) => unknown;
 
+/** import() of a module the user named, with the name in the error. */
+async function loadModule(href: string, what: string): Promise<Record<string, unknown>> {
+  try {
+    return await load(href);
+  } catch (err) {
+    // A failed import is not retried from the cache: the file may be fixed and tried again.
+    modules.delete(href);
+    throw new Error(`${what} ${href} could not be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 async function loadHandler(href: string): Promise<Handler> {
-  const mod = await load(href);
+  const mod = await loadModule(href, 'handler module');
   const fn = (mod.default ?? mod.handler) as unknown;
   // A CommonJS module imported as ESM nests its export under default.
   const h = typeof fn === 'function' ? fn : (fn as { default?: unknown } | undefined)?.default;
@@ -31,26 +43,37 @@ type AnyOptions = Partial<Omit<ServerOptions, 'psk'> & Omit<ClientOptions, 'psk'
 async function credentialOptions(task: WorkerTask): Promise<AnyOptions> {
   const c = task.credentials;
   if ('module' in c) {
-    const mod = await load(c.module);
+    const mod = await loadModule(c.module, 'credentials module');
     const value = mod[c.export ?? 'default'] as unknown;
     const out = typeof value === 'function' ? await (value as (a: unknown) => unknown)(c.args) : value;
     if (!out || typeof out !== 'object') throw new TypeError(`credentials module ${c.module}: export ${c.export ?? 'default'} gave no options object`);
     return out as AnyOptions;
   }
-  if (task.role === 'server') {
-    const { keys, hint } = c.psk as { keys: Record<string, string>; hint?: string };
-    const table = new Map(Object.entries(keys).map(([id, key]) => [id, fromHex(key)]));
-    const decoder = new TextDecoder();
-    return {
-      psk: { type: 'psk', identityHint: hint === undefined ? undefined : utf8(hint), lookup: (id: Uint8Array) => table.get(decoder.decode(id)) },
-    };
-  }
-  const { identity, key } = c.psk as { identity: string; key: string };
-  const pair = { identity: utf8(identity), key: fromHex(key) };
-  return { psk: { type: 'psk', resolve: () => pair } };
+  // The same credentials as @dtls-kit/psk's, built from plain data on this side of the thread boundary.
+  if ('pskServer' in c) return { psk: pskServer({ keys: c.pskServer.keys, pskIdentityHint: c.pskServer.pskIdentityHint }) };
+  return { psk: pskClient({ identity: c.pskClient.identity, key: c.pskClient.key }) };
 }
 
-export default async function run(task: WorkerTask): Promise<WorkerResult> {
+/** listen()'s check: both modules load, the handler is a function, the credentials export exists. */
+async function probe(task: ProbeTask): Promise<ProbeResult> {
+  try {
+    await loadHandler(task.handler);
+    const c = task.credentials;
+    if ('module' in c) {
+      const name = c.export ?? 'default';
+      const value = (await loadModule(c.module, 'credentials module'))[name];
+      if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) {
+        throw new TypeError(`credentials module ${c.module} has no export ${JSON.stringify(name)} (an options object or a function returning one)`);
+      }
+    }
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  }
+}
+
+export default async function run(task: WorkerTask | ProbeTask): Promise<WorkerResult | ProbeResult> {
+  if ('probe' in task) return probe(task);
   const link = new Link(task.sab);
   Atomics.store(link.ctrl, C.STARTED, 1);
   try {
@@ -78,7 +101,7 @@ async function serve(task: WorkerTask, link: Link): Promise<WorkerResult> {
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now());
     }
-    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort);
+    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort, task.idleTimeoutMs);
   } catch (err) {
     return { ok: false, stage: 'setup', error: serializeError(err) };
   }

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertDescription } from '@dtls-kit/core';
-import { BlockingAlertError, createBlockingServer, runBlockingClient, type BlockingServer } from '../src/index.js';
+import { DtlsError, createBlockingServer, runBlockingClient, type BlockingServer } from '../src/index.js';
 import { KEY, fixture, type RoundTripResult } from './helpers.js';
 
 let server: BlockingServer | undefined;
@@ -39,7 +39,7 @@ describe('blocking server: engine limits given as options', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(refused).toBeInstanceOf(BlockingAlertError);
-    expect(refused instanceof BlockingAlertError && refused.alert).toBe(AlertDescription.illegal_parameter);
+    expect(refused).toBeInstanceOf(DtlsError);
+    expect(refused instanceof DtlsError && refused.alert).toBe(AlertDescription.illegal_parameter);
   });
 });

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlockingAlertError, createBlockingClientPool, createBlockingServer, runBlockingClient, type BlockingServer } from '../src/index.js';
+import { DtlsError, createBlockingClientPool, createBlockingServer, runBlockingClient, type BlockingServer } from '../src/index.js';
 import { clientCredentials, fixture, serverCredentials, until, type RoundTripResult } from './helpers.js';
 
 let server: BlockingServer | undefined;
@@ -59,7 +59,7 @@ describe('one connection per worker, a bounded queue', () => {
     const second = client(port, gate);
     await until(() => server!.stats.active === 1 && server!.stats.queued === 1, 5000, 'one active, one queued');
     const third = client(port);
-    await expect(third).rejects.toBeInstanceOf(BlockingAlertError);
+    await expect(third).rejects.toBeInstanceOf(DtlsError);
     await expect(third).rejects.toThrow(/DTLS handshake failed: .*peer sent fatal alert internal_error/);
     expect(server.stats.refused).toBe(1);
     openGate(gate);

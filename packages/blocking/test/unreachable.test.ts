@@ -6,7 +6,7 @@
 import { HANDSHAKE_TYPE, closedUdpPort, silentUdpPort, startFaultRelay, type FaultRelay, type SilentUdpPort } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BlockingAlertError,
+  DtlsError,
   ConnectionRefusedError,
   NoReplyError,
   createBlockingServer,
@@ -51,7 +51,7 @@ describe('runBlockingClient to a closed port', () => {
     const { error, ms } = await failure(runBlockingClient({ ...roundTrip, host: '127.0.0.1', port }));
     console.log(`blocking: closed port 127.0.0.1:${port} refused after ${ms.toFixed(1)} ms (worker start included)`);
     expect(error).toBeInstanceOf(ConnectionRefusedError);
-    expect(error).not.toBeInstanceOf(BlockingAlertError); // no alert was sent or received
+    expect(error).not.toBeInstanceOf(DtlsError); // no alert was sent or received
     expect(error).toMatchObject({
       name: 'ConnectionRefusedError',
       code: 'ECONNREFUSED',
@@ -90,7 +90,7 @@ describe('runBlockingClient when nothing answers', () => {
     expect(error).toMatchObject({ name: 'NoReplyError', code: 'ETIMEDOUT', address: '127.0.0.1', port: silent.port, timeoutMs: 500 });
     expect((error as Error).message).toBe(`no reply from 127.0.0.1:${silent.port} within 500 ms`);
     // What ended the worker's handshake, kept as the cause: the engine's deadline.
-    expect((error as Error).cause).toBeInstanceOf(BlockingAlertError);
+    expect((error as Error).cause).toBeInstanceOf(DtlsError);
     expect((error as Error).cause).toMatchObject({ fromPeer: false, message: expect.stringMatching(/did not complete within 500 ms/) });
     expect(silent.received()).toBeGreaterThanOrEqual(2);
     expect(ms).toBeLessThan(3000);
@@ -109,8 +109,8 @@ describe('runBlockingClient when nothing answers', () => {
       runBlockingClient({ ...roundTrip, host: '127.0.0.1', port: relay.port, options: { handshakeTimeoutMs: 500, retransmit: { initialMs: 100 } } }),
     );
     console.log(`blocking: stalled after the HelloVerifyRequest: ${(error as Error).message}`);
-    expect(error).toBeInstanceOf(BlockingAlertError);
-    expect((error as BlockingAlertError).fromPeer).toBe(false);
+    expect(error).toBeInstanceOf(DtlsError);
+    expect((error as DtlsError).fromPeer).toBe(false);
     expect((error as Error).message).toMatch(/^DTLS handshake failed: .*did not complete within 500 ms$/);
     expect((error as Error).message).not.toMatch(/peer|received|from the server/);
   });

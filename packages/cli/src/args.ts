@@ -2,8 +2,11 @@
  * Command-line parsing (node:util parseArgs). Every mistake is a UsageError: one line on stderr
  * and exit code 2.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseCipherList } from '@dtls-kit/core';
+import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, parseCipherList, type CipherSuite } from '@dtls-kit/core';
+import { maxMessageBytes, mtuSource } from './message-limit.js';
+import { opensslSpelling } from './openssl-spellings.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -12,13 +15,18 @@ export class UsageError extends Error {
 /** OpenSSL's default PSK identity (s_client sends it, s_server expects it, without -psk_identity). */
 export const DEFAULT_PSK_IDENTITY = 'Client_identity';
 
+/** The server's --idle-timeout default: @dtls-kit/nonblocking's server idleTimeoutMs (5 minutes). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
-                  [--cert FILE --key FILE] [--ca FILE] [--verify] [--cipher LIST] [--mtu N]
-                  [--cid LEN] [--keylog FILE] [--trace] [--once] [--runtime nonblocking|blocking] [--threads N]
-  dtls-kit client --host H --port N [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE] [--ca FILE]
-                  [--servername NAME] [--insecure] [--cipher LIST] [--mtu N] [--cid LEN] [--keylog FILE] [--trace]
-                  [--message TEXT]... [--timeout SECONDS]
+                  [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
+                  [--mtu N] [--cid LEN] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--runtime nonblocking|blocking] [--threads N]
+  dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
+                  [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
+                  [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
+  dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
   client   sends each --message (or each stdin line) as one datagram, prints each reply on stdout,
@@ -29,19 +37,29 @@ export const USAGE = `usage:
   --psk-identity ID   PSK identity; default "${DEFAULT_PSK_IDENTITY}" (OpenSSL's default) on both sides
   --psk-hint HINT     (server) PSK identity hint sent to clients
   --cert/--key FILE   PEM certificate (chain) and private key
+  --pass SOURCE       passphrase of an encrypted --key, as openssl -pass: pass:TEXT, env:VAR or file:PATH
+                      (its first line)
   --ca FILE           PEM CA certificates: the client checks the server against them (default: node's
                       bundled roots); the server checks client certificates against them
   --verify            (server) require a client certificate signed by --ca
   --insecure          (client) do not check the server's certificate
   --servername NAME   (client) server_name to send and check the certificate against (default: --host)
-  --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated
-  --mtu N             largest datagram sent, in bytes
+  --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated; they must suit the
+                      credentials given (PSK suites for --psk, certificate suites for --cert/--ca)
+  --alpn LIST         ALPN protocols (RFC 7301), comma-separated: the client offers them, the server
+                      accepts them in its order of preference; the one chosen is shown on the connection line
+  --mtu N             largest datagram sent, in bytes (${MIN_MTU}..${MAX_MTU}; default ${DEFAULT_MTU}); a message must fit
+                      one datagram: at most N - 29 bytes with ChaCha20-Poly1305 or AES-CCM-8, N - 37 with
+                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; 16384 at most
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
+  --idle-timeout MS   (server) close a connection nothing arrived on for MS milliseconds (a peer that
+                      vanished without close_notify; with --once, the server then exits);
+                      default ${DEFAULT_IDLE_TIMEOUT_MS} (5 minutes); 0: never
   --runtime NAME      (server) nonblocking (default: @dtls-kit/nonblocking, one event loop) or
                       blocking (@dtls-kit/blocking: each connection echoed by a synchronous loop in
                       a worker thread); --trace and --keylog are not available with blocking
@@ -49,6 +67,10 @@ export const USAGE = `usage:
                       once; default 4 (16 more wait in the queue, past that they are refused)
   --timeout SECONDS   (client) bound on the handshake, and on waiting for replies after the input
                       ended (then close_notify and exit 0 with a note); default 10
+  --port N            (client) default 4433, as openssl s_client
+  --version           print the version of @dtls-kit/cli and exit
+
+  openssl spellings (-connect host:port, -psk, -CAfile, ...) are answered with the flag to use.
 `;
 
 const OPTIONS = {
@@ -61,12 +83,15 @@ const OPTIONS = {
   key: { type: 'string' },
   ca: { type: 'string' },
   verify: { type: 'boolean' },
+  pass: { type: 'string' },
   cipher: { type: 'string' },
+  alpn: { type: 'string' },
   mtu: { type: 'string' },
   cid: { type: 'string' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   once: { type: 'boolean' },
+  'idle-timeout': { type: 'string' },
   servername: { type: 'string' },
   insecure: { type: 'boolean' },
   message: { type: 'string', multiple: true },
@@ -74,9 +99,10 @@ const OPTIONS = {
   runtime: { type: 'string' },
   threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
-const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'threads'] as const;
+const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
 const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout'] as const;
 
 interface Common {
@@ -86,8 +112,12 @@ interface Common {
   pskIdentity: string;
   cert: string | undefined;
   key: string | undefined;
+  /** --pass: the passphrase itself (read from its source). */
+  passphrase: string | undefined;
   ca: string | undefined;
   cipher: string | undefined;
+  /** --alpn: ALPN protocol names (RFC 7301); undefined: none. */
+  alpn: string[] | undefined;
   mtu: number | undefined;
   /** --cid: the connection ID length we ask the peer to send (RFC 9146); undefined: no CIDs. */
   cid: number | undefined;
@@ -104,6 +134,8 @@ export interface ServerArgs extends Common {
   pskHint: string | undefined;
   verify: boolean;
   once: boolean;
+  /** --idle-timeout: ms without a datagram from a peer before its connection closes (0: never). */
+  idleTimeoutMs: number;
   /** --runtime blocking: worker threads (undefined: the library's default). */
   threads: number | undefined;
 }
@@ -117,7 +149,7 @@ export interface ClientArgs extends Common {
   timeoutMs: number;
 }
 
-export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' };
+export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
 
 function integer(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
@@ -127,8 +159,70 @@ function integer(name: string, text: string | undefined, min: number, max: numbe
   return n;
 }
 
+/** Options that take a value: the word after them is that value, not an option. */
+const TAKES_VALUE = new Set(Object.entries(OPTIONS).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`));
+
+/**
+ * openssl's spellings (`-connect host:port`, `-CAfile`, ...) and other single-dash words get a
+ * "did you mean" rather than parseArgs' "Unknown option '-c'" (it reads `-connect` as `-c -o ...`).
+ */
+function rejectSingleDashWords(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return;
+    if (TAKES_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (!/^-[^-]./.test(arg)) continue;
+    const word = arg.slice(1);
+    const hint = opensslSpelling(word, argv[i + 1]);
+    if (hint !== undefined) throw new UsageError(hint);
+    if (word in OPTIONS) throw new UsageError(`unknown option "${arg}": options take two dashes, did you mean --${word}?`);
+    throw new UsageError(`unknown option "${arg}" (options take two dashes)`);
+  }
+}
+
+function cipherSuites(list: string): CipherSuite[] {
+  let suites: CipherSuite[];
+  try {
+    suites = parseCipherList(list);
+  } catch (error) {
+    const valid = CIPHER_SUITES.map((s) => s.opensslName).join(', ');
+    throw new UsageError(`--cipher: ${error instanceof Error ? error.message : String(error)}; valid names: ${valid} (or their IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)`);
+  }
+  if (suites.length === 0) throw new UsageError('--cipher: empty cipher list');
+  return suites;
+}
+
+const isPskSuite = (s: CipherSuite): boolean => s.keyExchange === 'psk' || s.keyExchange === 'ecdhe_psk';
+
+/** `--pass` as openssl -pass takes it (openssl passphrase-options(1)): pass:, env:, file:. */
+function passphrase(source: string | undefined, env: NodeJS.ProcessEnv, readFirstLine: (path: string) => string): string | undefined {
+  if (source === undefined) return undefined;
+  const colon = source.indexOf(':');
+  const kind = colon < 0 ? source : source.slice(0, colon);
+  const rest = source.slice(colon + 1);
+  if (kind === 'pass' && colon >= 0) return rest;
+  if (kind === 'env' && colon >= 0) {
+    const value = env[rest];
+    if (value === undefined) throw new UsageError(`--pass env:${rest}: no such environment variable`);
+    return value;
+  }
+  if (kind === 'file' && colon >= 0) return readFirstLine(rest);
+  throw new UsageError(`--pass takes pass:TEXT, env:VAR or file:PATH (as openssl -pass), got "${source}"`);
+}
+
+/** Where parseCommandLine reads what --pass names (the process by default; tests may pass their own). */
+export interface ArgsEnvironment {
+  env: NodeJS.ProcessEnv;
+  /** The first line of a file (--pass file:PATH), without its line end; throws UsageError. */
+  readFirstLine(path: string): string;
+}
+
 /** Parses `argv` (without node and the script). Throws UsageError. */
-export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvironment): ParsedArgs {
+  rejectSingleDashWords(argv);
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -137,6 +231,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals[0] === 'help') return { command: 'help' };
+  if (values.version || positionals[0] === 'version') return { command: 'version' };
   const command = positionals[0];
   if (command === undefined) throw new UsageError('missing command: server or client');
   if (command !== 'server' && command !== 'client') throw new UsageError(`unknown command "${command}" (expected server or client)`);
@@ -153,6 +248,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     // The engine runs in worker threads there: no hook for the ladder or the key log yet.
     if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
     if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
+    // @dtls-kit/blocking's own idleTimeoutMs is its workers' idle time, not a connection's.
+    if (values['idle-timeout'] !== undefined) throw new UsageError('--idle-timeout is not available with --runtime blocking (its connections are ended by their handler)');
   } else if (values.threads !== undefined && command === 'server') {
     throw new UsageError('--threads needs --runtime blocking');
   }
@@ -162,17 +259,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   if (values.psk === undefined && values['psk-identity'] !== undefined) throw new UsageError('--psk-identity needs --psk');
   if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
-  if (values.cipher !== undefined) {
-    try {
-      if (parseCipherList(values.cipher).length === 0) throw new TypeError('empty cipher list');
-    } catch (error) {
-      throw new UsageError(`--cipher: ${(error as Error).message}`);
-    }
+  if (values.pass !== undefined && values.key === undefined) throw new UsageError('--pass needs --key (it decrypts the key)');
+  const suites = values.cipher === undefined ? undefined : cipherSuites(values.cipher);
+  let alpn: string[] | undefined;
+  if (values.alpn !== undefined) {
+    alpn = values.alpn.split(',').map((p) => p.trim());
+    // RFC 7301 3.1: ProtocolName is opaque<1..2^8-1>.
+    const bad = alpn.find((p) => p.length === 0 || Buffer.byteLength(p) > 255);
+    if (bad !== undefined) throw new UsageError(`--alpn: each protocol name is 1..255 bytes, got ${JSON.stringify(bad)} in "${values.alpn}"`);
   }
-  const mtu = integer('mtu', values.mtu, 128, 65_507);
+  // Core's bounds (MIN_MTU: the smallest MTU that carries every suite's handshake; MAX_MTU: the
+  // largest UDP payload), so the CLI refuses exactly what connect() and createServer() would.
+  const mtu = integer('mtu', values.mtu, MIN_MTU, MAX_MTU);
   // RFC 9146 3: the CID is an opaque cid<0..2^8-1>.
   const cid = integer('cid', values.cid, 0, 255);
 
+  const environmentOrDefault: ArgsEnvironment = environment ?? { env: process.env, readFirstLine: readFirstLineOf };
   const common: Common = {
     host: values.host ?? '127.0.0.1',
     port: 0,
@@ -180,8 +282,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     pskIdentity: values['psk-identity'] ?? DEFAULT_PSK_IDENTITY,
     cert: values.cert,
     key: values.key,
+    passphrase: passphrase(values.pass, environmentOrDefault.env, environmentOrDefault.readFirstLine),
     ca: values.ca,
     cipher: values.cipher,
+    alpn,
     mtu,
     cid,
     keylog: values.keylog,
@@ -193,6 +297,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (values.psk === undefined && values['psk-hint'] !== undefined) throw new UsageError('--psk-hint needs --psk');
     if (values.verify && values.ca === undefined) throw new UsageError('--verify needs --ca FILE (the CA client certificates must chain to)');
     if (values.verify && values.cert === undefined) throw new UsageError('--verify needs --cert and --key (client certificates are asked for in certificate suites)');
+    if (suites !== undefined) {
+      checkSuitesFit(suites, { psk: values.psk !== undefined, certificate: values.cert !== undefined, certificateFlags: '--cert/--key' });
+    }
     return {
       ...common,
       command,
@@ -201,25 +308,81 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       pskHint: values['psk-hint'],
       verify: values.verify ?? false,
       once: values.once ?? false,
+      idleTimeoutMs: integer('idle-timeout', values['idle-timeout'], 0, 2_147_483_647) ?? DEFAULT_IDLE_TIMEOUT_MS,
       threads: integer('threads', values.threads, 1, 1024),
     };
   }
 
   if (values.host === undefined) throw new UsageError('client needs --host');
-  if (values.port === undefined) throw new UsageError('client needs --port');
   let timeoutMs = 10_000;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (values.timeout.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
     timeoutMs = Math.ceil(seconds * 1000);
   }
+  // The client offers certificate suites without --psk, or with any certificate flag (clientOptions).
+  const certificateFlags = [values.ca === undefined ? '' : '--ca', values.cert === undefined ? '' : '--cert', values.insecure ? '--insecure' : ''].filter((f) => f !== '');
+  const certificate = values.psk === undefined || certificateFlags.length > 0;
+  if (suites !== undefined) {
+    checkSuitesFit(suites, { psk: values.psk !== undefined, certificate, certificateFlags: certificateFlags.join(', ') });
+  }
+  const offered = suites ?? CIPHER_SUITES.filter((s) => (isPskSuite(s) ? values.psk !== undefined : certificate));
+  const messages = values.message;
+  if (messages !== undefined) {
+    const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered);
+    messages.forEach((m, i) => {
+      const size = Buffer.byteLength(m);
+      if (size > limit) throw new UsageError(messageTooLarge(`--message ${i + 1}`, size, limit, mtu));
+    });
+  }
   return {
     ...common,
     command,
-    port: integer('port', values.port, 1, 65_535) as number,
+    // openssl s_client's default port.
+    port: integer('port', values.port, 1, 65_535) ?? 4433,
     servername: values.servername,
     insecure: values.insecure ?? false,
-    messages: values.message,
+    messages,
     timeoutMs,
   };
+}
+
+/**
+ * The message of a message that cannot fit one datagram (see maxMessageBytes; after the handshake
+ * the socket's maxPayload, with the suite and the server's connection ID length, if any).
+ */
+export function messageTooLarge(what: string, size: number, limit: number, mtu: number | undefined, suite?: string, serverCid = 0): string {
+  const cid = serverCid > 0 ? ` and the server's ${serverCid}-byte connection ID` : '';
+  const at = `${mtuSource(mtu)}${suite === undefined ? '' : ` with ${suite}${cid}`}`;
+  return `${what} is ${size} bytes: the largest that fits one datagram at ${at} is ${limit} bytes (raise --mtu, or split the message)`;
+}
+
+/**
+ * A credential no listed suite can use is a mistake (the handshake would fail, or the
+ * credential be ignored): `--psk` with certificate suites only, `--cert` with PSK suites only.
+ */
+function checkSuitesFit(suites: readonly CipherSuite[], given: { psk: boolean; certificate: boolean; certificateFlags: string }): void {
+  const psk = suites.filter(isPskSuite);
+  const certificate = suites.filter((s) => !isPskSuite(s));
+  if (given.psk && psk.length === 0) {
+    throw new UsageError(`--psk needs a PSK suite, but --cipher lists certificate suites only (${certificate.map((s) => s.opensslName).join(', ')}); add e.g. PSK-AES128-CCM8 or ECDHE-PSK-CHACHA20-POLY1305`);
+  }
+  if (given.certificate && certificate.length === 0) {
+    const what = given.certificateFlags === '' ? 'without --psk the client uses certificates, but' : `${given.certificateFlags} needs a certificate suite, but`;
+    throw new UsageError(`${what} --cipher lists PSK suites only (${psk.map((s) => s.opensslName).join(', ')}); add e.g. ECDHE-ECDSA-AES128-GCM-SHA256${given.certificateFlags === '' ? ', or give --psk' : ''}`);
+  }
+}
+
+function readFirstLineOf(path: string): string {
+  try {
+    return (readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '');
+  } catch (error) {
+    throw new UsageError(`--pass file:${path}: cannot read it: ${errorCode(error)}`);
+  }
+}
+
+/** `ENOENT` for a file error, else the message. */
+function errorCode(error: unknown): string {
+  if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? error.code : error.message;
+  return String(error);
 }

@@ -12,10 +12,12 @@ import { x509Server } from '@dtls-kit/x509';
 export interface BlockingCredentialArgs {
   cert: string;
   key: string;
+  /** --pass: the passphrase of an encrypted key. */
+  passphrase?: string;
   ca?: string;
   verify: boolean;
   /** PSK next to the certificate: { identity: hexKey }. */
-  psk?: { keys: Record<string, string>; hint?: string };
+  psk?: { keys: Record<string, string>; pskIdentityHint?: string };
 }
 
 export default function credentials(args: BlockingCredentialArgs): ServerOptions {
@@ -23,11 +25,12 @@ export default function credentials(args: BlockingCredentialArgs): ServerOptions
     x509: x509Server({
       cert: readFileSync(args.cert, 'utf8'),
       key: readFileSync(args.key, 'utf8'),
+      passphrase: args.passphrase,
       ca: args.ca === undefined ? undefined : readFileSync(args.ca, 'utf8'),
       requestCert: args.verify,
       rejectUnauthorized: args.verify,
     }),
   };
-  if (args.psk !== undefined) options.psk = pskServer({ keys: args.psk.keys, pskIdentityHint: args.psk.hint });
+  if (args.psk !== undefined) options.psk = pskServer({ keys: args.psk.keys, pskIdentityHint: args.psk.pskIdentityHint });
   return options;
 }

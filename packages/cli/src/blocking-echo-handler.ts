@@ -17,12 +17,14 @@ export interface EchoHandlerArgs {
 /** What the handler posts on the channel. */
 export type EchoReport =
   | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string }
-  | { type: 'close'; address: string; port: number; messages: number; error?: string };
+  | { type: 'close'; address: string; port: number; messages: number; error?: string }
+  /** A message larger than one of the server's datagrams carries (conn.maxPayload): not echoed. */
+  | { type: 'not-echoed'; address: string; port: number; size: number; maxPayload: number; cipher: string };
 
 function identityOf(conn: BlockingConnection): string {
   const identity = conn.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
-  const der = conn.peerCertificates[0];
+  const der = conn.getPeerCertificate()?.raw;
   if (der !== undefined) {
     try {
       return `subject=${JSON.stringify(describeCertificate(der).subject)}${conn.authorized ? '' : ' (not authorized)'}`;
@@ -41,13 +43,16 @@ export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): v
     channel.postMessage({
       type: 'connection',
       ...peer,
-      protocol: conn.protocol ?? 'DTLSv1.2',
-      cipher: conn.cipher?.name ?? '?',
+      protocol: conn.getProtocol(),
+      cipher: conn.getCipher().name,
       identity: identityOf(conn),
     } satisfies EchoReport);
     for (let message; (message = conn.recv()) !== null; ) {
       messages++;
-      conn.send(message);
+      // As the non-blocking server: a reply that cannot fit one of our datagrams is not sent (RFC 6347 4.1.1).
+      if (message.length > conn.maxPayload) {
+        channel.postMessage({ type: 'not-echoed', ...peer, size: message.length, maxPayload: conn.maxPayload, cipher: conn.getCipher().name } satisfies EchoReport);
+      } else conn.send(message);
     }
     channel.postMessage({ type: 'close', ...peer, messages } satisfies EchoReport);
   } catch (error) {

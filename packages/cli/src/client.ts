@@ -1,8 +1,8 @@
-import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type DtlsSocket } from '@dtls-kit/nonblocking';
-import type { ClientArgs } from './args.js';
+import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type EstablishedDtlsSocket } from '@dtls-kit/nonblocking';
+import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
-import { peerIdentity, peerName } from './server.js';
+import { alpnNote, peerIdentity, peerName } from './server.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -39,7 +39,7 @@ const PACE_MS = 250;
 export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const options = clientOptions(args);
   const target = peerName(args.host, args.port);
-  let socket: DtlsSocket;
+  let socket: EstablishedDtlsSocket;
   try {
     socket = await connect({ ...options, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
   } catch (error) {
@@ -49,7 +49,16 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
-  io.stderr(`connected to ${target} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+  io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+
+  // The suite is known now, and the server's connection ID our records carry: the socket's
+  // maxPayload is the exact limit (the parser could only check against the best suite offered).
+  const limit = socket.maxPayload;
+  const serverCid = socket.connectionId?.send.length ?? 0;
+  const tooLarge = (what: string, text: string): string | undefined => {
+    const size = Buffer.byteLength(text);
+    return size > limit ? messageTooLarge(what, size, limit, args.mtu, socket.getCipher().name, serverCid) : undefined;
+  };
 
   const queue: string[] = [];
   let sent = 0;
@@ -107,6 +116,12 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   });
 
   if (args.messages !== undefined) {
+    const error = args.messages.map((m, i) => tooLarge(`--message ${i + 1}`, m)).find((e) => e !== undefined);
+    if (error !== undefined) {
+      // Nothing but the handshake went out: close_notify, exit 2.
+      end(2, error);
+      return finished;
+    }
     queue.push(...args.messages);
     inputDone = true;
     startDeadline();
@@ -114,8 +129,16 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   } else {
     void (async () => {
       try {
+        let n = 0;
         for await (const line of io.stdinLines()) {
           if (result !== undefined) return;
+          n++;
+          const error = tooLarge(`stdin line ${n}`, line);
+          if (error !== undefined) {
+            // A usage error, found only now: the lines before it went out.
+            end(2, error);
+            return;
+          }
           queue.push(line);
           pump();
         }

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
@@ -10,6 +11,25 @@ function readPem(flag: string, file: string): string {
   } catch (error) {
     throw new UsageError(`--${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/**
+ * The --key PEM text, checked for encryption: an encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY",
+ * or a legacy "Proc-Type: 4,ENCRYPTED" block) needs --pass; OpenSSL's own message for it,
+ * "interrupted or cancelled", does not say so.
+ */
+function readKey(file: string, passphrase: string | undefined): string {
+  const key = readPem('key', file);
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,\s*ENCRYPTED/.test(key);
+  if (encrypted && passphrase === undefined) throw new UsageError(`--key ${file} is encrypted: give its passphrase with --pass (pass:TEXT, env:VAR or file:PATH)`);
+  if (encrypted && passphrase !== undefined) {
+    try {
+      createPrivateKey({ key, format: 'pem', passphrase });
+    } catch {
+      throw new UsageError(`--pass: the passphrase does not decrypt --key ${file}`);
+    }
+  }
+  return key;
 }
 
 /** Turns a library's TypeError (bad key, key not matching the certificate, ...) into a usage error. */
@@ -31,11 +51,14 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   }
   if (args.cert !== undefined && args.key !== undefined) {
     const cert = readPem('cert', args.cert);
-    const key = readPem('key', args.key);
+    const key = readKey(args.key, args.passphrase);
     const ca = args.ca === undefined ? undefined : readPem('ca', args.ca);
-    options.x509 = build('--cert/--key', () => x509Server({ key, cert, ca, requestCert: args.verify, rejectUnauthorized: args.verify }));
+    options.x509 = build('--cert/--key', () =>
+      x509Server({ key, cert, passphrase: args.passphrase, ca, requestCert: args.verify, rejectUnauthorized: args.verify }),
+    );
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   return options;
@@ -55,10 +78,11 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.psk === undefined || args.ca !== undefined || args.cert !== undefined || args.insecure) {
     const ca = args.ca === undefined ? undefined : readPem('ca', args.ca);
     const cert = args.cert === undefined ? undefined : readPem('cert', args.cert);
-    const key = args.key === undefined ? undefined : readPem('key', args.key);
-    options.x509 = build('certificate options', () => x509Client({ ca, cert, key, rejectUnauthorized: !args.insecure }));
+    const key = args.key === undefined ? undefined : readKey(args.key, args.passphrase);
+    options.x509 = build('certificate options', () => x509Client({ ca, cert, key, passphrase: args.passphrase, rejectUnauthorized: !args.insecure }));
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.servername !== undefined) options.servername = args.servername;

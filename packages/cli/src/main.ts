@@ -4,6 +4,7 @@ import { runClient } from './client.js';
 import type { Io } from './io.js';
 import { runServer } from './server.js';
 import { startTrace } from './trace.js';
+import { packageVersion } from './version.js';
 
 /** The process's stdin, stdout and stderr. */
 export const processIo: Io = {
@@ -22,6 +23,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const args = parseCommandLine(argv);
     if (args.command === 'help') {
       io.stdout(USAGE);
+      return 0;
+    }
+    if (args.command === 'version') {
+      io.stdout(`dtls-kit ${packageVersion()}\n`);
       return 0;
     }
     if (args.trace) stopTrace = startTrace(io.stderr);

@@ -12,6 +12,7 @@ import type { ServerArgs } from './args.js';
 import type { BlockingCredentialArgs } from './blocking-credentials.js';
 import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
 import { serverOptions } from './credentials.js';
+import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 
@@ -32,12 +33,19 @@ export function distFile(name: string): string {
 }
 
 function credentialsOf(args: ServerArgs): ServerCredentials {
-  const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { hint: args.pskHint }) };
+  const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { pskIdentityHint: args.pskHint }) };
   if (args.cert === undefined || args.key === undefined) {
     if (psk === undefined) throw new Error('no credentials');
     return { psk };
   }
-  const moduleArgs: BlockingCredentialArgs = { cert: args.cert, key: args.key, ca: args.ca, verify: args.verify, psk };
+  const moduleArgs: BlockingCredentialArgs = {
+    cert: args.cert,
+    key: args.key,
+    ...(args.passphrase === undefined ? {} : { passphrase: args.passphrase }),
+    ca: args.ca,
+    verify: args.verify,
+    psk,
+  };
   return { module: distFile('blocking-credentials.js'), args: moduleArgs };
 }
 
@@ -47,6 +55,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   serverOptions(args);
   const options: PlainDtlsOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   const channelName = `dtls-kit-cli-${randomUUID()}`;
@@ -73,6 +82,8 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     const who = peerName(report.address, report.port);
     if (report.type === 'connection') {
       io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}\n`);
+    } else if (report.type === 'not-echoed') {
+      io.stderr(`${echoTooLarge(who, report.size, report.maxPayload, args.mtu, report.cipher)}\n`);
     } else {
       const n = report.messages;
       io.stderr(`close ${who} after ${n} message${n === 1 ? '' : 's'}${report.error ? `: ${report.error}` : ''}\n`);

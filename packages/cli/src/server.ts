@@ -2,6 +2,7 @@ import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { describeCertificate } from '@dtls-kit/x509';
 import type { ServerArgs } from './args.js';
 import { serverOptions } from './credentials.js';
+import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 import { runBlockingServer } from './server-blocking.js';
@@ -12,7 +13,7 @@ export { peerName };
 export function peerIdentity(socket: DtlsSocket): string {
   const identity = socket.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
-  const der = socket.getPeerCertificate();
+  const der = socket.getPeerCertificateChain()[0];
   if (der !== undefined) {
     try {
       return `subject=${JSON.stringify(describeCertificate(der).subject)}${socket.authorized ? '' : ' (not authorized)'}`;
@@ -23,6 +24,12 @@ export function peerIdentity(socket: DtlsSocket): string {
   return 'anonymous';
 }
 
+/** ` alpn="coap"` when ALPN chose a protocol (RFC 7301), else nothing. */
+export function alpnNote(socket: DtlsSocket): string {
+  const protocol = socket.alpnProtocol;
+  return protocol === false ? '' : ` alpn=${JSON.stringify(protocol)}`;
+}
+
 /**
  * `dtls-kit server`: an echo server. Resolves with the exit code once it stopped (SIGINT/SIGTERM,
  * or with --once after the first connection closed). `--runtime blocking`: see server-blocking.ts.
@@ -30,7 +37,7 @@ export function peerIdentity(socket: DtlsSocket): string {
 export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
-  const server = createServer({ ...options, keylog: args.keylog });
+  const server = createServer({ ...options, keylog: args.keylog, idleTimeoutMs: args.idleTimeoutMs });
   let stopping: Promise<void> | undefined;
   let done!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));
@@ -40,15 +47,22 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.protocol ?? 'DTLSv1.2'} ${socket.cipher?.name ?? '?'} ${peerIdentity(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {
       io.stderr(`moved ${peerName(previous.address, previous.port)} -> ${peerName(current.address, current.port)} (connection ${who})\n`);
     });
+    // --idle-timeout: a peer that vanished without close_notify; the close line follows.
+    socket.on('timeout', () => {
+      io.stderr(`idle ${who}: nothing received for ${args.idleTimeoutMs} ms (--idle-timeout); closing\n`);
+    });
     socket.on('message', (data) => {
       messages++;
-      socket.send(data);
+      // The client's MTU may be larger than ours (or its CID in our records longer than ours in its):
+      // a reply that cannot fit one of our datagrams is not sent (RFC 6347 4.1.1), and said so.
+      if (data.length > socket.maxPayload) io.stderr(`${echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
+      else socket.send(data);
     });
     socket.on('close', () => {
       const error = socket.error;
@@ -59,7 +73,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   server.on('clientError', (error, p) => {
     io.stderr(`handshake failed ${peerName(p.address, p.port)}: ${error.message}\n`);
   });
-  // The echo listener threw (it cannot today: a reply is never larger than what came in): the
+  // The echo listener threw (it cannot today: a reply larger than maxPayload is not sent): the
   // library aborted that connection alone; its close line follows.
   server.on('connectionError', (error, _stage, p) => {
     io.stderr(`handler failed ${peerName(p.address, p.port)}: ${error.message}\n`);

@@ -295,7 +295,7 @@ export function startTrace(write: Write, started = performance.now()): () => voi
   const handlers: Array<[string, (message: unknown) => void]> = [
     [CHANNELS.datagram, (m) => {
       const d = m as DatagramMessage;
-      ladder.datagram({ ...d, cipher: d.socket?.cipher?.name, connectionId: d.socket?.connectionId }, ms());
+      ladder.datagram({ ...d, cipher: d.socket?.getCipher()?.name, connectionId: d.socket?.connectionId }, ms());
       const socket = d.socket;
       if (d.direction === 'in' && socket !== undefined) {
         const before = dropped.get(socket) ?? droppedOf(socket);

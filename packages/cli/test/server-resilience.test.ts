@@ -62,7 +62,9 @@ interface Tally {
 describe.each([['nonblocking'], ['blocking']])('dtls-kit server --runtime %s', (runtime) => {
   it('a fatal alert and a 2^14-byte message from two peers while 10 clients echo: every echo comes back, exit 0 on SIGTERM', async () => {
     // The blocking runtime serves one connection per worker: enough threads for 10 + 2 peers.
-    const server = await startCliServer(['--runtime', runtime, '--psk', PSK, ...(runtime === 'blocking' ? ['--threads', '16'] : [])]);
+    // A 2^14-byte message is one record in one datagram (RFC 6347 4.1.1): both ends need an MTU
+    // that carries it (2^14 + 37 bytes at most), or send() throws a RangeError (maxPayload).
+    const server = await startCliServer(['--runtime', runtime, '--psk', PSK, '--mtu', '16500', ...(runtime === 'blocking' ? ['--threads', '16'] : [])]);
     let stop = false;
     const clients = await Promise.all(Array.from({ length: 10 }, () => connect({ host: '127.0.0.1', port: server.port, psk: psk(), handshakeTimeoutMs: 5000 })));
     const tallies = clients.map((): Tally => ({ sent: 0, echoed: 0, missed: undefined }));
@@ -87,7 +89,8 @@ describe.each([['nonblocking'], ['blocking']])('dtls-kit server --runtime %s', (
     await sleep(300);
 
     expect(await handshakeThenFatalAlert(server.port)).toBe(true);
-    const big = await connect({ host: '127.0.0.1', port: server.port, psk: psk(), handshakeTimeoutMs: 5000 });
+    const big = await connect({ host: '127.0.0.1', port: server.port, psk: psk(), handshakeTimeoutMs: 5000, mtu: 16_500 });
+    expect(big.maxPayload).toBe(2 ** 14);
     const largest = Buffer.alloc(2 ** 14, 0x62);
     const bigReply = nextMessage(big, 3000);
     big.send(largest);

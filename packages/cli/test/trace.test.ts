@@ -25,7 +25,7 @@ async function captureHandshake(): Promise<LadderDatagram[]> {
   const captured: LadderDatagram[] = [];
   const onDatagram = (m: unknown): void => {
     const d = m as DatagramMessage;
-    if (d.role === 'client') captured.push({ ...d, datagram: Uint8Array.from(d.datagram), cipher: d.socket?.cipher?.name });
+    if (d.role === 'client') captured.push({ ...d, datagram: Uint8Array.from(d.datagram), cipher: d.socket?.getCipher()?.name });
   };
   diagnosticsChannel.subscribe(CHANNELS.datagram, onDatagram);
   try {

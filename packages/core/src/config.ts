@@ -13,7 +13,11 @@ export interface DtlsOptions {
    * separated string. Defaults to every suite the given credentials can run.
    */
   cipherSuites?: string | readonly (string | number)[];
-  /** Largest datagram we send, in bytes (handshake messages are fragmented to fit). Default 1200. */
+  /**
+   * Largest datagram we send (UDP payload), in bytes: handshake messages are fragmented to fit,
+   * and one send() must fit one datagram (see DtlsConnection.maxPayload). 64..65507, default 1200
+   * (MIN_MTU, MAX_MTU, DEFAULT_MTU).
+   */
   mtu?: number;
   /** Retransmission timer (RFC 6347 4.2.4.1): initial 1000 ms, cap 60000 ms by default. */
   retransmit?: RetransmitOptions;
@@ -81,10 +85,56 @@ export interface ClientOptions extends DtlsOptions {
   servername?: string;
 }
 
+/**
+ * The credentials a server presents: what `psk` and `x509` of ServerOptions hold. SNICallback
+ * answers with one such object per server name (node:tls answers with a SecureContext; ours are
+ * the same credentials objects @dtls-kit/psk and @dtls-kit/x509 make).
+ */
+export interface ServerCredentials {
+  psk?: PskServerCredentials;
+  x509?: CertificateServerCredentials;
+}
+
+/**
+ * node:tls's SNICallback: called once per handshake with the server_name the client sent (RFC
+ * 6066 3; never called when it sent none), after the cookie exchange. Answer through `cb(err,
+ * credentials)` as in node:tls, or return a Promise of the credentials (use one or the other: the
+ * first answer counts). The handshake waits for the answer (retransmitted ClientHellos do not
+ * ask again; handshakeTimeoutMs still applies).
+ *
+ * The credentials answered replace the server's `psk` and `x509` for that handshake (as node's
+ * SecureContext replaces the default one): give both if both are wanted. `undefined` (or no
+ * credentials) keeps the default ones (node:tls does the same); with no default credentials the
+ * handshake ends with an unrecognized_name alert. An error (passed to cb, thrown or rejected) ends
+ * it with unrecognized_name too (RFC 6066 3), or with the alert of a DtlsError.
+ */
+export type SNICallback = (
+  servername: string,
+  cb: (err: Error | null, credentials?: ServerCredentials) => void,
+) => void | Promise<ServerCredentials | undefined>;
+
+/** What ALPNCallback sees (node:tls's shape): the client's server_name, if it sent one, and the protocols it offers. */
+export interface ALPNCallbackInfo {
+  servername: string | undefined;
+  protocols: string[];
+}
+
 export interface ServerOptions extends DtlsOptions {
   psk?: PskServerCredentials;
   /** Certificate credentials from @dtls-kit/x509 (`x509Server`): our certificate and key, and client-certificate checks. */
   x509?: CertificateServerCredentials;
+  /**
+   * Picks the credentials for the server name the client asks for (node:tls's SNICallback; see
+   * the type). With it, `psk` and `x509` are the default credentials and may be absent.
+   */
+  SNICallback?: SNICallback;
+  /**
+   * node:tls's ALPNCallback: called when the client offers ALPN (RFC 7301), after SNICallback;
+   * returns the protocol to use, which must be one the client offered, or undefined to refuse
+   * the connection. Either way but a protocol of the client's, the handshake ends with a
+   * no_application_protocol alert (RFC 7301 3.2). Cannot be given with ALPNProtocols (TypeError).
+   */
+  ALPNCallback?: (info: ALPNCallbackInfo) => string | undefined;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   cookieRotationMs?: number;
   /**

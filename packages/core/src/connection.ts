@@ -1,3 +1,4 @@
+import { cipherInfo, type CipherInfo } from './cipher-info.js';
 import { AlertDescription, AlertLevel, alertName } from './alert.js';
 import { toHex } from './bytes.js';
 import type { ClientOptions } from './config.js';
@@ -11,7 +12,7 @@ import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
-import { MAX_PLAINTEXT_LENGTH } from './record/record-header.js';
+import { maxPayloadFor, payloadTooLarge, type PayloadLimit } from './mtu.js';
 import { OutgoingDatagrams } from './outgoing-datagrams.js';
 import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, RrcMessageType } from './return-routability-check.js';
 import type { ReadRecord } from './record/record-layer.js';
@@ -44,7 +45,11 @@ export class DtlsConnection {
   private readonly outgoing: OutgoingDatagrams;
   private readonly events: DtlsEvent[] = [];
   private readonly earlyData: Uint8Array[] = [];
+  /** Records read (every content type), application data records and bytes each way: see stats. */
+  private readonly traffic = { recordsIn: 0, applicationRecordsIn: 0, applicationBytesIn: 0, applicationRecordsOut: 0, applicationBytesOut: 0 };
   private currentState: ConnectionState = 'new';
+  /** The handshake completed once (what was negotiated stays known after the close). */
+  private wasEstablished = false;
   private lastNow = 0;
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
@@ -101,7 +106,11 @@ export class DtlsConnection {
     conn.currentState = 'handshaking';
     // The records of the datagram enter the replay window (the cookie validated them: RFC 6347
     // 4.1.2.6), so a duplicate of it is dropped like any replay.
-    for (const r of conn.records.open(hello.datagram)) conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+    // They are the first records this connection read (stats.recordsIn).
+    for (const r of conn.records.open(hello.datagram)) {
+      conn.records.acceptUnauthenticated(r.epoch, r.sequenceNumber);
+      conn.traffic.recordsIn++;
+    }
     conn.run(() => conn.handshake.start(now));
     return conn;
   }
@@ -134,13 +143,20 @@ export class DtlsConnection {
     return this.negotiated.suite ? 'DTLSv1.2' : undefined;
   }
 
+  /** node:tls `getCipher()`: the negotiated suite's names and version; undefined before the ServerHello. */
+  getCipher(): CipherInfo | undefined {
+    const suite = this.negotiated.suite;
+    return suite === undefined ? undefined : cipherInfo(suite, 'DTLSv1.2');
+  }
+
   /** The PSK identity used (client) or accepted (server). */
   get pskIdentity(): Uint8Array | undefined {
     return this.negotiated.pskIdentity;
   }
 
-  get alpnProtocol(): string | undefined {
-    return this.negotiated.alpnProtocol;
+  /** node:tls `alpnProtocol`: the protocol ALPN chose (RFC 7301), false when none was. */
+  get alpnProtocol(): string | false {
+    return this.negotiated.alpnProtocol ?? false;
   }
 
   /** The peer's certificate chain (DER, leaf first) in certificate suites; empty otherwise. */
@@ -220,6 +236,12 @@ export class DtlsConnection {
     unvalidatedDropped: number;
     pathChallenges: number;
     pathValidations: number;
+    recordsIn: number;
+    recordsOut: number;
+    applicationRecordsIn: number;
+    applicationBytesIn: number;
+    applicationRecordsOut: number;
+    applicationBytesOut: number;
   } {
     return {
       ...this.records.stats,
@@ -228,6 +250,8 @@ export class DtlsConnection {
       unvalidatedDropped: this.outgoing.dropped,
       pathChallenges: this.paths.sent,
       pathValidations: this.paths.validated,
+      ...this.traffic,
+      recordsOut: this.records.stats.sealed,
     };
   }
 
@@ -279,13 +303,51 @@ export class DtlsConnection {
     }
   }
 
-  /** Sends one datagram of application data (one record; at most 2^14 bytes). */
+  /**
+   * The largest send(): what fits one datagram of `mtu` bytes around the record overhead of the
+   * current write epoch (header, with the peer's connection ID when it asked for one; explicit
+   * nonce; AEAD tag; inner content type), at most 2^14. RFC 6347 4.1.1.1: applications can learn
+   * "the maximum application datagram size, which is the PMTU minus the DTLS per-record
+   * overhead". Undefined until the handshake completes; it stays known after the close.
+   */
+  get maxPayload(): number | undefined {
+    const limit = this.payloadLimit();
+    return limit === undefined ? undefined : maxPayloadFor(limit.mtu, limit.overhead);
+  }
+
+  private payloadLimit(): PayloadLimit | undefined {
+    const suite = this.negotiated.suite;
+    if (!this.wasEstablished || suite === undefined) return undefined;
+    return {
+      mtu: this.options.mtu,
+      suite: suite.name,
+      overhead: this.records.overhead(),
+      connectionIdLength: this.negotiated.connectionId?.send.length ?? 0,
+    };
+  }
+
+  /**
+   * Sends one datagram of application data: one record, in one datagram of at most `mtu` bytes
+   * (RFC 6347 4.1.1). A message longer than maxPayload gets a RangeError that says the limit and
+   * where it comes from, instead of leaving as a datagram the path would fragment or drop
+   * (RFC 6347 4.1.1.1: the implementation "SHOULD generate an error").
+   */
   send(data: Uint8Array): void {
-    if (this.currentState !== 'established') {
+    const limit = this.payloadLimit();
+    if (this.currentState !== 'established' || limit === undefined) {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
-    if (data.length > MAX_PLAINTEXT_LENGTH) throw new RangeError(`a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (got ${data.length})`);
+    if (data.length > maxPayloadFor(limit.mtu, limit.overhead)) throw payloadTooLarge(data.length, limit);
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
+    this.traffic.applicationRecordsOut++;
+    this.traffic.applicationBytesOut += data.length;
+  }
+
+  /** One record of application data for the user (counted: see stats). */
+  private deliverData(data: Uint8Array): void {
+    this.traffic.applicationRecordsIn++;
+    this.traffic.applicationBytesIn += data.length;
+    this.events.push({ type: 'data', data });
   }
 
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
@@ -349,6 +411,7 @@ export class DtlsConnection {
 
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
+    this.traffic.recordsIn++;
     if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
     else if (r.type === ContentType.application_data) this.onApplicationData(r);
     else this.handshake.onRecord(r);
@@ -358,7 +421,7 @@ export class DtlsConnection {
     // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
     if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
     if (this.currentState === 'established') {
-      this.events.push({ type: 'data', data: r.payload });
+      this.deliverData(r.payload);
     } else if (this.earlyData.length < MAX_EARLY_DATA_RECORDS) {
       // The peer finished before us and its data overtook its Finished: held until ours verifies.
       this.earlyData.push(r.payload);
@@ -422,7 +485,9 @@ export class DtlsConnection {
       return;
     }
     if (level === AlertLevel.fatal) {
-      this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}`, { fromPeer: true }));
+      // During the handshake the step we are at says what the alert most likely means.
+      const hint = this.currentState === 'handshaking' ? this.handshake.peerAlertHint?.(description) : undefined;
+      this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}${hint === undefined ? '' : `: ${hint}`}`, { fromPeer: true }));
       return;
     }
     this.events.push({ type: 'alert', description, name: alertName(description) });
@@ -558,8 +623,9 @@ export class DtlsConnection {
     onEstablished(): void {
       const conn = this.conn;
       conn.currentState = 'established';
+      conn.wasEstablished = true;
       conn.events.push({ type: 'handshake-complete' });
-      for (const d of conn.earlyData.splice(0)) conn.events.push({ type: 'data', data: d });
+      for (const d of conn.earlyData.splice(0)) conn.deliverData(d);
     }
 
     wake(): void {

@@ -45,8 +45,9 @@ export class IllegalParameterError extends DtlsError {
  */
 export class HandshakeTimeoutError extends DtlsError {
   override readonly name: string = 'HandshakeTimeoutError';
-  constructor(ms: number) {
-    super(AlertDescription.handshake_failure, `handshake did not complete within ${ms} ms`);
+  /** `hint`: what the handshake's last step suggests about the silence (e.g. a different PSK). */
+  constructor(ms: number, hint?: string) {
+    super(AlertDescription.handshake_failure, `handshake did not complete within ${ms} ms${hint === undefined ? '' : `: ${hint}`}`);
   }
 }
 

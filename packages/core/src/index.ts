@@ -6,14 +6,31 @@ export { AlertDescription, AlertLevel, alertName } from './alert.js';
 export { DtlsError, DecodeError, IllegalParameterError, HandshakeTimeoutError } from './errors.js';
 export { ConnectionRefusedError, NoReplyError } from './connect-errors.js';
 export { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from './bytes.js';
-export type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
-export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { cipherInfo, type CipherInfo } from './cipher-info.js';
+export {
+  CONNECTION_COUNTER_FIELDS,
+  DROP_REASONS,
+  SERVER_STATS_CHANNEL,
+  ServerStatsCounter,
+  type AlertCounts,
+  type ConnectionCounters,
+  type DropCounts,
+  type DropReason,
+  type HandshakeFailureCounts,
+  type ServerStats,
+  type StatsChange,
+} from './server-stats.js';
+export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
+export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, peerKey, samePeer, type PeerAddress } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
+export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';

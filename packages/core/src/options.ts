@@ -1,4 +1,4 @@
-import type { ClientOptions, DtlsOptions, ServerOptions } from './config.js';
+import type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerOptions, SNICallback } from './config.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
@@ -7,6 +7,14 @@ import type { CertificateClientCredentials, CertificateServerCredentials } from 
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
+
+/**
+ * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
+ * engine and in both runtimes: the figure RFC 6347 4.2.4.1 caps the doubled retransmission timer
+ * at (from 1 s "up to no less than ... 60 seconds").
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** Options with every default filled in and every value checked once, up front. */
 export interface ResolvedOptions {
@@ -42,7 +50,14 @@ export interface ResolvedServerOptions extends ResolvedOptions {
   readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
   readonly maxPskIdentityLength: number;
+  /** Credentials per server name (node:tls SNICallback); with it, psk and x509 are only the defaults. */
+  readonly sniCallback: SNICallback | undefined;
+  /** The protocol for the client's ALPN offer (node:tls ALPNCallback); never given with alpnProtocols. */
+  readonly alpnCallback: ((info: ALPNCallbackInfo) => string | undefined) | undefined;
 }
+
+/** Every key exchange: what a server whose credentials SNICallback picks per handshake may run. */
+const ANY_KEY_EXCHANGE: readonly KeyExchangeAlgorithm[] = ['psk', 'ecdhe_psk', 'ecdhe_ecdsa', 'ecdhe_rsa'];
 
 const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
 
@@ -119,8 +134,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
         : `none of the requested cipher suites can run with the given credentials (${[...usable].join(', ')})`,
     );
   }
-  const mtu = positiveInt('mtu', options.mtu, 1200, 64);
-  if (mtu > 65_507) throw new RangeError(`mtu ${mtu} exceeds the largest UDP payload`);
+  const mtu = positiveInt('mtu', options.mtu, DEFAULT_MTU, MIN_MTU);
+  if (mtu > MAX_MTU) throw new RangeError(`mtu must be at most ${MAX_MTU}, the largest UDP payload (got ${mtu})`);
   const groups = options.groups ?? DEFAULT_GROUPS;
   if (groups.length === 0) throw new TypeError('groups must not be empty');
   const alpn = options.ALPNProtocols ?? [];
@@ -135,7 +150,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     suites,
     mtu,
     retransmit: options.retransmit ?? {},
-    handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, 60_000),
+    handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
     replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     groups,
@@ -172,11 +187,32 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   const x509 = options.x509;
   if (x509?.requestCert && !x509.verifier) throw new TypeError('requestCert needs a verifier (pass ca to x509Server)');
+  const sniCallback = options.SNICallback;
+  if (sniCallback !== undefined && typeof sniCallback !== 'function') throw new TypeError('SNICallback must be a function (servername, cb) => void');
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') throw new TypeError('ALPNCallback must be a function ({ servername, protocols }) => string | undefined');
+    // node:tls ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS: one or the other decides.
+    if (options.ALPNProtocols !== undefined) throw new TypeError('give ALPNProtocols or ALPNCallback, not both: the callback chooses the protocol');
+  }
+  // With SNICallback the credentials of a handshake are known only once it answers: every
+  // requested suite stays, and the handshake keeps those its credentials can run (WaitClientHello).
+  const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
   return {
-    ...resolveCommon(options, usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : [])),
+    ...resolveCommon(options, usable),
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
     maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
+    sniCallback,
+    alpnCallback,
   };
+}
+
+/**
+ * Whether the credentials in force for a handshake can run `keyExchange`: the certificate key
+ * exchanges are further matched to the key by the key exchange itself (ECDHE_SIGNED.server).
+ */
+export function credentialsRun(config: ResolvedServerOptions, keyExchange: KeyExchangeAlgorithm): boolean {
+  return keyExchange === 'psk' || keyExchange === 'ecdhe_psk' ? config.psk !== undefined : config.x509 !== undefined;
 }

@@ -8,7 +8,7 @@ const key = '000102030405060708090a0b0c0d0e0f'; // OpenSSL's example key: never 
 
 // Server: one UDP socket for every peer; each connection echoes what it receives.
 const server = createServer({ psk: pskServer({ keys: { Client_identity: key } }), cipherSuites: cipher }, async (socket) => {
-  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected as ${socket.pskIdentity} (${socket.cipher.name})`);
+  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected as ${socket.pskIdentity} (${socket.getCipher().name})`);
   for await (const message of socket) socket.send(message); // ends when the client closes
   console.log('server: client closed');
 });
@@ -16,7 +16,7 @@ const { port } = await server.listen(0, '127.0.0.1');
 
 // Client: resolves once the handshake is done (rejects with a DtlsError naming the alert).
 const client = await connect({ host: '127.0.0.1', port, psk: pskClient({ identity: 'Client_identity', key }), cipherSuites: cipher });
-console.log(`client: ${client.protocol} ${client.cipher.standardName}`);
+console.log(`client: ${client.getProtocol()} ${client.getCipher().standardName}`);
 for (const text of ['hello', 'over', 'DTLS']) {
   client.send(text);
   const [reply] = await new Promise((resolve) => client.once('message', (...args) => resolve(args)));

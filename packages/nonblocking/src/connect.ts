@@ -4,8 +4,9 @@ import { isIP } from 'node:net';
 import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
 import { traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
+import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
-import { DtlsSocket } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** Every client of this process shares one timer queue (one Node timer). */
@@ -48,7 +49,7 @@ interface AttemptSettings {
 }
 
 /** An attempt either connects, or learns that nothing listens at that address (and may try the next). */
-type Attempt = { readonly socket: DtlsSocket } | { readonly refused: ConnectionRefusedError; readonly heard: boolean };
+type Attempt = { readonly socket: EstablishedDtlsSocket } | { readonly refused: ConnectionRefusedError; readonly heard: boolean };
 
 /**
  * Connects to a DTLS server (node:tls connect): resolves with the socket once the handshake
@@ -63,8 +64,13 @@ type Attempt = { readonly socket: DtlsSocket } | { readonly refused: ConnectionR
  *
  * `servername` defaults to `host` (sent as server_name unless it is an IP address, and the
  * name a certificate is checked against).
+ *
+ * An option connect() does not take rejects with a TypeError that says where it belongs (a server
+ * option, or one of `x509Client()`/`pskClient()` such as `ca`).
  */
-export async function connect(options: ConnectOptions): Promise<DtlsSocket> {
+export async function connect(options: ConnectOptions): Promise<EstablishedDtlsSocket> {
+  // A misplaced option (a server's, or `ca` next to `x509`) rejects before anything is sent.
+  checkOptionPlaces(options, 'client');
   const signal = options.signal;
   signal?.throwIfAborted();
   const port = options.port;
@@ -177,6 +183,15 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
             return udp.address();
           } catch {
             return undefined;
+          }
+        },
+        // The client's timers never hold the process (TimerQueue unrefs its one timer): its UDP socket does.
+        setRef: (ref) => {
+          try {
+            if (ref) udp.ref();
+            else udp.unref();
+          } catch {
+            // closed already: nothing holds the process
           }
         },
       },

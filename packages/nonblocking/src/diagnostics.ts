@@ -8,7 +8,8 @@
  * ```
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { DtlsError } from '@dtls-kit/core';
+import { SERVER_STATS_CHANNEL, type DtlsError, type ServerStats, type StatsChange } from '@dtls-kit/core';
+import type { DtlsServer } from './server.js';
 import type { DtlsSocket } from './socket.js';
 
 /** The names of the channels this package publishes on. */
@@ -31,6 +32,11 @@ export const CHANNELS = {
   datagram: 'dtls-kit:datagram',
   /** A connection's peer address moved (connection IDs, RFC 9146 6): remoteAddress/remotePort are the new one. */
   remoteAddressChange: 'dtls-kit:remote-address-change',
+  /**
+   * A server counter changed (server.stats): one message per change, naming it. The same channel
+   * and message shape in @dtls-kit/blocking.
+   */
+  stats: SERVER_STATS_CHANNEL,
 } as const;
 
 /** Fields every message carries. */
@@ -101,6 +107,17 @@ export interface DatagramMessage {
   readonly datagram: Uint8Array;
 }
 
+/**
+ * One change of a server's counters. `change` names it: an event counter (`established`,
+ * `datagrams`, `accepted`, ...), `handshakesFailed.sent.<alert>` / `handshakesFailed.received.<alert>`
+ * / `handshakesFailed.timedOut`, or `dropped.<reason>`. `stats` is server.stats, computed when read.
+ */
+export interface StatsMessage {
+  readonly server: DtlsServer;
+  readonly change: StatsChange;
+  readonly stats: ServerStats;
+}
+
 export const channels = {
   handshakeStart: diagnosticsChannel.channel(CHANNELS.handshakeStart),
   handshake: diagnosticsChannel.channel(CHANNELS.handshake),
@@ -111,6 +128,7 @@ export const channels = {
   evict: diagnosticsChannel.channel(CHANNELS.evict),
   datagram: diagnosticsChannel.channel(CHANNELS.datagram),
   remoteAddressChange: diagnosticsChannel.channel(CHANNELS.remoteAddressChange),
+  stats: diagnosticsChannel.channel(CHANNELS.stats),
 };
 
 /** Publishes a datagram on 'dtls-kit:datagram' if anyone listens. */

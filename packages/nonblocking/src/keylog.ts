@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 
 /**
  * Where to write SSLKEYLOGFILE lines (NSS key log format, which Wireshark reads to decrypt a
@@ -12,38 +12,25 @@ export type KeylogTarget = string | { write(chunk: string): unknown } | ((line: 
 export function keylogWriter(target: KeylogTarget | undefined): ((line: string) => void) | undefined {
   if (target === undefined || target === '') return undefined;
   if (typeof target === 'function') return target;
-  if (typeof target === 'string') return orderedAppender(target);
+  if (typeof target === 'string') return fileAppender(target);
   return (line) => {
     target.write(line);
   };
 }
 
 /**
- * Appends lines to a file in the order they were given. Two appendFile calls in flight at once
- * may land in either order, and a connection writes two lines in a row (its `# CONNECTION_ID`
- * comment, then the CLIENT_RANDOM line it describes): lines given while a write is in flight
- * wait, and go together in the next one.
+ * Appends each line to the file at once, synchronously. A key log is a debugging aid written once
+ * per handshake (two lines with a connection ID: its `# CONNECTION_ID` comment, then the
+ * CLIENT_RANDOM line it describes): a synchronous append keeps the lines in order, lets no other
+ * writer of the same file come between the two, and loses nothing when the process exits right
+ * after the handshake (an asynchronous append still in flight at process.exit() is lost).
  */
-function orderedAppender(path: string): (line: string) => void {
-  let pending = '';
-  let writing = false;
-  const flush = (): void => {
-    if (pending === '') {
-      writing = false;
-      return;
-    }
-    const chunk = pending;
-    pending = '';
-    writing = true;
-    // A failed write loses that chunk (a key log is a debugging aid), never the process.
-    appendFile(path, chunk, { mode: 0o600 }, flush);
-  };
+function fileAppender(path: string): (line: string) => void {
   return (line) => {
-    pending += line;
-    if (writing) return;
-    // On the next microtask: lines given together (a comment and its line) go in one write, so
-    // that another writer of the same file (a client in the same process) cannot come between.
-    writing = true;
-    queueMicrotask(flush);
+    try {
+      appendFileSync(path, line, { mode: 0o600 });
+    } catch {
+      // A failed write loses that line (a key log is a debugging aid), never the process.
+    }
   };
 }

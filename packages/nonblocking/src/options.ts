@@ -1,5 +1,6 @@
-import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
 import type { KeylogTarget } from './keylog.js';
+import { RUNTIME_KEYS } from './option-places.js';
 
 /** Defaults of the runtime limits (see README: Limits). */
 export const DEFAULTS = {
@@ -14,8 +15,8 @@ export const DEFAULTS = {
    * one address starting within the same second; the rest get in with their retransmission.
    */
   maxHandshakesPerAddress: 64,
-  /** A handshake must finish within this many ms, or the connection is dropped. */
-  handshakeTimeoutMs: 30_000,
+  /** A handshake must finish within this many ms, or the connection is dropped: core's default, as in @dtls-kit/blocking. */
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
   /** A server closes a connection from which nothing was received for this long (5 minutes). */
   serverIdleTimeoutMs: 300_000,
   /** Clients have no idle timeout unless asked. */
@@ -28,7 +29,7 @@ export const DEFAULTS = {
 export interface RuntimeOptions {
   /**
    * The whole handshake must finish within this many ms (the engine's deadline), else it fails
-   * and its state is freed. Default 30 000.
+   * and its state is freed. Default 60 000 (core's DEFAULT_HANDSHAKE_TIMEOUT_MS, in both runtimes).
    */
   handshakeTimeoutMs?: number;
   /**
@@ -99,24 +100,6 @@ export function positiveInt(name: string, value: number | undefined, fallback: n
   return v;
 }
 
-const RUNTIME_KEYS = [
-  'handshakeTimeoutMs',
-  'idleTimeoutMs',
-  'maxBufferedBytes',
-  'keylog',
-  'type',
-  'ipv6Only',
-  'recvBufferSize',
-  'sendBufferSize',
-  'maxConnections',
-  'maxHandshakes',
-  'maxHandshakesPerAddress',
-  'host',
-  'port',
-  'localAddress',
-  'localPort',
-  'signal',
-] as const;
 
 /** The engine's options: everything but the runtime's own, with the runtime's handshake deadline. */
 export function engineOptions<T extends object>(options: T, handshakeTimeoutMs: number): T {

@@ -1,12 +1,25 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
-import { AlertDescription, ConnectionTable, DtlsConnection, ServerEndpoint, addressGroup, peerKey, type DtlsError, type PeerAddress } from '@dtls-kit/core';
-import { channels, traceDatagram, type EvictMessage, type RefuseMessage } from './diagnostics.js';
+import {
+  AlertDescription,
+  ConnectionTable,
+  DtlsConnection,
+  HandshakeTimeoutError,
+  ServerEndpoint,
+  ServerStatsCounter,
+  addressGroup,
+  peerKey,
+  type DtlsError,
+  type PeerAddress,
+  type ServerStats,
+} from '@dtls-kit/core';
+import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
+import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket, type RemoteAddressInfo } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -16,13 +29,13 @@ import { TimerQueue } from './timer-queue.js';
 export type ConnectionErrorStage = 'setup' | 'handshake' | 'handler' | 'worker';
 
 /** The handler given to createServer(): may be synchronous or return a promise. */
-export type ConnectionHandler = (socket: DtlsSocket) => unknown;
+export type ConnectionHandler = (socket: EstablishedDtlsSocket) => unknown;
 
 export interface DtlsServerEvents {
   /** The UDP socket is bound. */
   listening: [];
   /** A handshake finished: a new connection (node:tls 'secureConnection'). */
-  connection: [socket: DtlsSocket];
+  connection: [socket: EstablishedDtlsSocket];
   /** A handshake failed (the peer is not told anything more than the alert, if any). */
   clientError: [error: DtlsError, peer: { address: string; port: number }];
   /**
@@ -49,33 +62,13 @@ export interface DtlsServerEvents {
   close: [];
 }
 
-/** Counters of a server, for monitoring and tests. */
-export interface DtlsServerStats {
-  /** Connections held now, handshakes in progress included. */
-  readonly connections: number;
-  /** Handshakes in progress now. */
-  readonly handshakes: number;
-  /** Datagrams received on the socket. */
-  readonly datagrams: number;
-  /** HelloVerifyRequests (and version alerts) sent by the stateless endpoint. */
-  readonly helloVerifyRequests: number;
-  /** ClientHellos whose cookie verified: connections created. */
-  readonly accepted: number;
-  /** Handshakes finished. */
-  readonly established: number;
-  /** ClientHellos dropped because maxConnections, maxHandshakes or maxHandshakesPerAddress was reached. */
-  readonly refused: number;
-  /** Stalled handshakes dropped to make room for a new verified ClientHello (a handshake bound was reached). */
-  readonly evicted: number;
-  /** Connections whose handler failed (see the 'connectionError' event). */
-  readonly handlerErrors: number;
-  /** Datagrams from peers without a connection that the endpoint dropped (not a ClientHello, ...). */
-  readonly dropped: number;
-  /** Connections that replaced an older one from the same address (RFC 6347 4.2.8). */
-  readonly replaced: number;
-}
+/**
+ * A server's counters: @dtls-kit/core's ServerStats, the same shape and meaning as
+ * @dtls-kit/blocking's (see the README's "Stats"). Also published on diagnostics_channel
+ * 'dtls-kit:stats' (see StatsMessage).
+ */
+export type DtlsServerStats = ServerStats;
 
-type Counters = { -readonly [K in keyof DtlsServerStats]: DtlsServerStats[K] };
 
 /**
  * A DTLS server on one UDP socket, in the manner of node:tls's Server: every peer shares the
@@ -106,19 +99,20 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly routedAt = new WeakMap<DtlsSocket, PeerAddress>();
   /** Connections whose handler failure was reported (once each). */
   private readonly failed = new WeakSet<DtlsSocket>();
-  private readonly counters: Counters = {
-    connections: 0,
-    handshakes: 0,
-    datagrams: 0,
-    helloVerifyRequests: 0,
-    accepted: 0,
-    established: 0,
-    refused: 0,
-    evicted: 0,
-    handlerErrors: 0,
-    dropped: 0,
-    replaced: 0,
-  };
+  private readonly counters = new ServerStatsCounter((change) => {
+    if (!channels.stats.hasSubscribers) return;
+    const server = this;
+    const message: StatsMessage = {
+      server,
+      change,
+      // Computed when read: a subscriber that only counts changes pays nothing for it.
+      get stats(): DtlsServerStats {
+        return server.stats;
+      },
+    };
+    channels.stats.publish(message);
+  });
+
 
   constructor(
     private readonly options: DtlsServerOptions,
@@ -126,6 +120,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   ) {
     // A 'connection' listener's rejected promise reaches [captureRejectionSymbol], not nobody.
     super({ captureRejections: true });
+    checkOptionPlaces(options, 'server');
     this.maxConnections = positiveInt('maxConnections', options.maxConnections, DEFAULTS.maxConnections);
     const maxHandshakes = positiveInt('maxHandshakes', options.maxHandshakes, DEFAULTS.maxHandshakes);
     const maxPerAddress = positiveInt('maxHandshakesPerAddress', options.maxHandshakesPerAddress, DEFAULTS.maxHandshakesPerAddress);
@@ -190,7 +185,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   get stats(): DtlsServerStats {
-    return { ...this.counters, connections: this.routes.size, handshakes: this.slots.size };
+    const live = [...this.routes.values()].map((s) => s.stats);
+    return this.counters.snapshot({ connections: this.routes.size, handshakes: this.slots.size }, live);
   }
 
   /** The live connections (handshakes in progress included). */
@@ -233,14 +229,18 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return;
-    this.counters.datagrams++;
+    this.counters.datagramIn(msg.length);
     const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const now = this.now();
     // Core's table decides: the address's connection, the cookie endpoint (a new peer, or a
     // restarted client's new ClientHello, RFC 6347 4.2.8), or nothing (a stale ClientHello).
     const route = this.routes.route(datagram, rinfo);
     traceDatagram('in', 'server', route.type === 'endpoint' ? route.replacing : route.connection, rinfo.address, rinfo.port, datagram);
-    if (route.type === 'drop') return;
+    if (route.type === 'drop') {
+      // RFC 6347 4.2.8: a ClientHello that repeats an established connection's own.
+      this.counters.drop('staleClientHello');
+      return;
+    }
     if (route.type === 'endpoint') {
       this.fromNewPeer(datagram, rinfo, now, route.replacing, route.clientHello);
       return;
@@ -271,20 +271,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     }
     if (refusal !== undefined) {
       if (clientHello) {
-        this.counters.refused++;
+        this.counters.count('refused');
+        this.counters.drop('limit');
         if (channels.refuse.hasSubscribers) channels.refuse.publish({ remoteAddress: rinfo.address, remotePort: rinfo.port, reason: refusal });
       } else {
-        this.counters.dropped++;
+        // Not a ClientHello: the cookie check (which the blocking runtime runs first) would drop it as such.
+        this.counters.drop('notClientHello');
       }
       return;
     }
     const result = this.endpoint.verify(datagram, peerKey(rinfo), now);
     switch (result.type) {
       case 'drop':
-        this.counters.dropped++;
+        this.counters.drop(result.code);
         return;
       case 'reply':
-        this.counters.helloVerifyRequests++;
+        this.counters.count('helloVerifyRequests');
         this.sendTo(result.datagram, rinfo.port, rinfo.address, undefined);
         return;
       case 'verified':
@@ -297,11 +299,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
     }
     if (replacing !== undefined) {
-      this.counters.replaced++;
+      this.counters.count('replaced');
       replacing.destroy();
     }
     const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo);
-    this.counters.accepted++;
+    this.counters.count('accepted');
     const { address, port } = rinfo;
     const socket: DtlsSocket = new DtlsSocket({
       connection,
@@ -321,7 +323,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       hooks: {
         onEstablished: (s) => {
           this.slots.remove(s);
-          this.counters.established++;
+          this.counters.count('established');
           this.bindConnectionId(s);
           try {
             this.emit('connection', s);
@@ -348,6 +350,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
           this.routes.remove(this.routedAt.get(s) ?? { address, port }, s);
           const cid = s.connectionId?.receive;
           if (cid !== undefined && cid.length > 0) this.routes.unbindConnectionId(cid, s);
+          this.counters.connectionEnded(s.stats);
+          // A handshake that ended with an alert (ours or the peer's) or timed out. (One replaced
+          // by its restarted client, or closed with the server, ended without an error.)
+          if (!established && error) this.counters.handshakeFailed(error instanceof HandshakeTimeoutError ? undefined : error.alert, error.fromPeer);
           if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
         },
       },
@@ -401,7 +407,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
    * again, rather than retransmitting into nothing until its handshake timeout.
    */
   private evict(victim: DtlsSocket, why: Pick<EvictMessage, 'reason' | 'stalledMs' | 'by'>): void {
-    this.counters.evicted++;
+    this.counters.count('evicted');
     if (channels.evict.hasSubscribers) {
       const message: EvictMessage = { socket: victim, role: 'server', remoteAddress: victim.remoteAddress, remotePort: victim.remotePort, ...why };
       channels.evict.publish(message);
@@ -419,7 +425,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private handlerFailed(socket: DtlsSocket, thrown: unknown): void {
     if (this.failed.has(socket)) return;
     this.failed.add(socket);
-    this.counters.handlerErrors++;
+    this.counters.count('handlerErrors');
     const error = thrown instanceof Error ? thrown : new Error(`handler threw ${String(thrown)}`, { cause: thrown });
     socket.abort(AlertDescription.internal_error, `handler failed: ${error.message}`);
     emitOrThrowLater(() => this.emit('connectionError', error, 'handler', { address: socket.remoteAddress, port: socket.remotePort }));
@@ -443,6 +449,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const socket = this.socket;
     if (!socket) return;
     traceDatagram('out', 'server', connection, address, port, datagram);
+    this.counters.datagramOut(datagram.length);
     try {
       socket.send(datagram, port, address, noop);
     } catch {
@@ -473,7 +480,7 @@ function emitOrThrowLater(emit: () => void): void {
  * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange
  * signature: both may be asynchronous), not on the peer: a slow answer of ours is not the peer's stall.
  */
-const WAITING_ON_US = new Set(['wait_psk', 'wait_signature']);
+const WAITING_ON_US = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
 
 function waitingOnPeer(socket: DtlsSocket): boolean {
   return !WAITING_ON_US.has(socket.handshakeState);
@@ -482,7 +489,8 @@ function waitingOnPeer(socket: DtlsSocket): boolean {
 /**
  * Creates a DTLS server (node:tls createServer): `onConnection` listens for 'connection'. It may
  * be async: if it throws or its promise rejects, that connection is aborted and 'connectionError'
- * is emitted; the server and its other connections go on.
+ * is emitted; the server and its other connections go on. An option createServer() does not take
+ * throws a TypeError that says where it belongs (a client option, or one of `x509Server()`/`pskServer()`).
  */
 export function createServer(options: DtlsServerOptions, onConnection?: ConnectionHandler): DtlsServer {
   return new DtlsServer(options, onConnection);

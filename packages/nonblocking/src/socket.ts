@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
@@ -5,11 +6,16 @@ import {
   HandshakeTimeoutError,
   alertName,
   connectionIdKeyLogComment,
+  peerCertificate,
+  peerX509Certificate,
   samePeer,
+  type DetailedPeerCertificate,
+  type PeerCertificate,
   type DtlsConnection,
   type DtlsError,
   type DtlsEvent,
   type PeerAddress,
+  type CipherInfo,
 } from '@dtls-kit/core';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
@@ -22,11 +28,16 @@ export interface Transport {
   release(done: () => void): void;
   /** The local address the datagrams leave from. */
   address(): AddressInfo | undefined;
+  /**
+   * Lets the process exit while this connection is open (false) or not (true): a client's own UDP
+   * socket. Absent on a server's connections, which share the server's socket (server.unref()).
+   */
+  setRef?(ref: boolean): void;
 }
 
 /** What the owner of a socket hears about it (server bookkeeping, connect()'s promise). */
 export interface SocketHooks {
-  onEstablished?(socket: DtlsSocket): void;
+  onEstablished?(socket: EstablishedDtlsSocket): void;
   onKeylog?(line: string, socket: DtlsSocket): void;
   /** Called once, before 'close' is emitted. */
   onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
@@ -72,13 +83,34 @@ export interface SocketInit {
   readonly now: () => number;
 }
 
-/** node:tls getCipher(): OpenSSL name, IANA name, protocol version. */
-export interface CipherInfo {
-  /** OpenSSL's name, e.g. `PSK-AES128-CCM8`. */
-  readonly name: string;
-  /** The IANA name, e.g. `TLS_PSK_WITH_AES_128_CCM_8`. */
-  readonly standardName: string;
-  readonly version: string;
+/** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
+export type { CipherInfo };
+/** node:tls getPeerCertificate()'s object, built by @dtls-kit/core from the peer's DER chain. */
+export type { DetailedPeerCertificate, PeerCertificate };
+
+/**
+ * What getPeerCertificate() returns when the peer sent no certificate (PSK suites, a client the
+ * server did not ask for one): node:tls's empty object `{}`. Test with `if (cert.raw)`.
+ */
+export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
+
+/**
+ * A socket whose handshake is done: what connect() resolves to and what a server's 'connection'
+ * listeners get. What was negotiated is known, so its type says so (`getCipher().name` compiles
+ * under strict TypeScript). It stays known after the connection closes.
+ */
+export interface EstablishedDtlsSocket extends DtlsSocket {
+  /** As node:tls getCipher(): `{ name, standardName, version }`. */
+  getCipher(): CipherInfo;
+  /** As node:tls getProtocol(): 'DTLSv1.2'. */
+  getProtocol(): string;
+  /** The largest send(), in bytes (see DtlsSocket.maxPayload). */
+  readonly maxPayload: number;
+}
+
+/** True once the handshake has negotiated a suite and a version (see EstablishedDtlsSocket). */
+export function isEstablished(socket: DtlsSocket): socket is EstablishedDtlsSocket {
+  return socket.getCipher() !== undefined && socket.getProtocol() !== undefined && socket.maxPayload !== undefined;
 }
 
 export type SocketState = 'handshaking' | 'established' | 'closed';
@@ -88,7 +120,11 @@ export interface DtlsSocketEvents {
   message: [data: Buffer];
   /** A warning alert from the peer (fatal ones and close_notify end the connection: see 'close'). */
   alert: [alert: { description: number; name: string }];
-  /** Nothing arrived from the peer for idleTimeoutMs: the connection is being closed. */
+  /**
+   * Either the socket was idle for the time given to setTimeout() (no datagram from the peer, no
+   * send(); as node:net, nothing else happens: close or abort it if you wish), or nothing arrived
+   * from the peer for idleTimeoutMs (then the connection is closed right after).
+   */
   timeout: [];
   /** The connection ended with an error (emitted only when someone listens; 'close' follows). */
   error: [error: DtlsError];
@@ -220,6 +256,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private lastActivity: number;
   private idleCheckAt: number | undefined;
   private retransmissions = 0;
+  /** setTimeout(): 0 = off; the last activity (a datagram in, a send()); whether the timer is armed. */
+  private userTimeoutMs = 0;
+  private lastIo: number;
+  private userTimeoutAt: number | undefined;
   private readonly iterators = new Set<MessageIterator>();
   /** Messages that arrived while nobody listened: handed to the first reader. */
   private parked: Buffer[] = [];
@@ -246,6 +286,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.now = init.now;
     this.startedAt = init.now();
     this.lastActivity = this.startedAt;
+    this.lastIo = this.startedAt;
     this.conn.onWake = () => {
       // The engine may call this from inside receive(): run on a clean stack.
       queueMicrotask(() => {
@@ -295,24 +336,14 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.transport.address();
   }
 
-  /** 'DTLSv1.2' once negotiated. */
-  get protocol(): string | undefined {
-    return this.conn.protocol;
-  }
-
-  /** As node:tls getCipher(). */
-  get cipher(): CipherInfo | undefined {
-    const suite = this.conn.cipherSuite;
-    if (!suite) return undefined;
-    return { name: suite.opensslName, standardName: suite.name, version: this.conn.protocol ?? 'DTLSv1.2' };
-  }
-
+  /** As node:tls getCipher(): `{ name, standardName, version }`; undefined until negotiated (see EstablishedDtlsSocket). */
   getCipher(): CipherInfo | undefined {
-    return this.cipher;
+    return this.conn.getCipher();
   }
 
+  /** As node:tls getProtocol(): 'DTLSv1.2' once negotiated. */
   getProtocol(): string | undefined {
-    return this.protocol;
+    return this.conn.protocol;
   }
 
   /** The PSK identity used (client) or accepted (server), as UTF-8 text. */
@@ -326,10 +357,21 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.pskIdentity;
   }
 
-  /** The peer's certificate (DER) in certificate suites. `describeCertificate` of @dtls-kit/x509 reads it. */
-  getPeerCertificate(): Buffer | undefined {
-    const leaf = this.conn.peerCertificates[0];
-    return leaf === undefined ? undefined : toBuffer(leaf);
+  /**
+   * As node:tls getPeerCertificate(): the peer's certificate as an object (`subject`, `issuer`,
+   * `subjectaltname`, `valid_from`, `valid_to`, `fingerprint256`, `serialNumber`, `raw`, ...);
+   * with `detailed`, each links its issuer's as `issuerCertificate` (among the certificates the
+   * peer sent). `{}` when the peer sent none. Unlike node:tls, still there after the close.
+   */
+  getPeerCertificate(detailed: true): DetailedPeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed?: boolean): PeerCertificate | NoPeerCertificate;
+  getPeerCertificate(detailed = false): DetailedPeerCertificate | NoPeerCertificate {
+    return peerCertificate(this.conn.peerCertificates, detailed) ?? {};
+  }
+
+  /** As node:tls getPeerX509Certificate(): the peer's certificate as node's X509Certificate; undefined when it sent none. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    return peerX509Certificate(this.conn.peerCertificates);
   }
 
   /** The peer's certificate chain (DER, leaf first) as it sent it. */
@@ -348,7 +390,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   get alpnProtocol(): string | false {
-    return this.conn.alpnProtocol ?? false;
+    return this.conn.alpnProtocol;
   }
 
   /** server_name the client asked for (server side) or sent (client side). */
@@ -374,16 +416,72 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   // ---------------------------------------------------------------- sending and closing
 
   /**
+   * The largest send(), in bytes: one message is one record in one datagram of at most `mtu`
+   * bytes (RFC 6347 4.1.1), so it is the MTU less the record overhead of the negotiated suite
+   * (13-byte header, explicit nonce, AEAD tag: 29 bytes with ChaCha20-Poly1305 and AES-CCM-8, 37
+   * with AES-GCM and AES-CCM; with a connection ID in our records, its length + 1 more), at most
+   * 16384. node:tls has no equivalent (TLS splits a write into records of any size); it is what
+   * RFC 6347 4.1.1.1 calls "the maximum application datagram size". Undefined until the
+   * handshake is done (an EstablishedDtlsSocket always has it).
+   */
+  get maxPayload(): number | undefined {
+    return this.conn.maxPayload;
+  }
+
+  /**
    * Sends one datagram of application data (a string is sent as UTF-8). Returns false, sending
-   * nothing, once the connection is closed or closing (as UDP would lose it); throws a
-   * RangeError past 2^14 bytes.
+   * nothing, once the connection is closed or closing (as UDP would lose it); throws a RangeError
+   * that names the limit and where it comes from for a message longer than maxPayload (nothing
+   * is sent: split the message, or raise `mtu` if the path carries larger datagrams).
    */
   send(data: Uint8Array | string): boolean {
     if (this.ended || this.conn.state !== 'established') return false;
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.conn.send(bytes);
     this.flush();
+    this.touch();
     return true;
+  }
+
+  /**
+   * As node:net setTimeout(): after `ms` without activity (a datagram from the peer, a send())
+   * emit 'timeout' once, and again after the next activity and `ms` of quiet; `callback` is added
+   * as a one-time 'timeout' listener. Nothing is closed (that is idleTimeoutMs' job). 0 turns it off.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: ms must be a finite number >= 0 (got ${String(ms)})`);
+    if (callback !== undefined) {
+      if (ms === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.userTimeoutMs = ms;
+    this.userTimeoutAt = ms > 0 && !this.ended ? this.lastIo + ms : undefined;
+    this.reschedule();
+    return this;
+  }
+
+  /** As node:net ref(): a client connection keeps the process alive (the default). No effect on a server's connections. */
+  ref(): this {
+    this.transport.setRef?.(true);
+    return this;
+  }
+
+  /**
+   * As node:net unref(): an open client connection no longer keeps the process alive. A server's
+   * connections share the server's UDP socket: use server.unref() there.
+   */
+  unref(): this {
+    this.transport.setRef?.(false);
+    return this;
+  }
+
+  /** Activity for setTimeout(): re-arms it if it had fired. */
+  private touch(): void {
+    this.lastIo = this.now();
+    if (this.userTimeoutMs > 0 && this.userTimeoutAt === undefined && !this.ended) {
+      this.userTimeoutAt = this.lastIo + this.userTimeoutMs;
+      this.reschedule();
+    }
   }
 
   /** Sends close_notify and ends the connection; resolves after the 'close' event. */
@@ -444,6 +542,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** @internal a datagram from the peer, and where it came from (the engine judges the address). */
   receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
     if (this.ended) return;
+    this.touch();
     this.conn.receive(datagram, now, from);
     // Before the pump: what this datagram makes us send (an echo of its data included) goes to
     // the address it proved.
@@ -489,6 +588,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** @internal the timer queue: a retransmission, the handshake deadline, the idle check. */
   onTimer(now: number): void {
     if (this.ended) return;
+    if (this.userTimeoutAt !== undefined && this.userTimeoutAt <= now) {
+      if (now - this.lastIo >= this.userTimeoutMs) {
+        // Once per quiet spell, as node:net: touch() re-arms it.
+        this.userTimeoutAt = undefined;
+        this.guarded(() => this.emit('timeout'));
+        if (this.ended) return;
+      } else {
+        this.userTimeoutAt = this.lastIo + this.userTimeoutMs;
+      }
+    }
     if (this.idleCheckAt !== undefined && this.idleCheckAt <= now) {
       if (now - this.lastActivity >= this.idleTimeoutMs) {
         this.guarded(() => this.emit('timeout'));
@@ -533,6 +642,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       this.idleCheckAt ??= this.lastActivity + this.idleTimeoutMs;
       deadline = deadline === undefined ? this.idleCheckAt : Math.min(deadline, this.idleCheckAt);
     }
+    if (this.userTimeoutAt !== undefined) deadline = deadline === undefined ? this.userTimeoutAt : Math.min(deadline, this.userTimeoutAt);
     this.timers.schedule(this, deadline);
   }
 
@@ -550,7 +660,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         this.isEstablished = true;
         this.lastActivity = this.now();
         if (channels.handshake.hasSubscribers) {
-          channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.cipher?.name, error: undefined });
+          channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.getCipher()?.name, error: undefined });
         }
         {
           const line = this.conn.keyLogLine;
@@ -562,7 +672,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
             this.hooks.onKeylog?.(`${line}\n`, this);
           }
         }
-        this.hooks.onEstablished?.(this);
+        if (isEstablished(this)) this.hooks.onEstablished?.(this);
+        else this.abort(AlertDescription.internal_error, 'the handshake completed without a negotiated suite');
         return;
       case 'data':
         this.lastActivity = this.now();

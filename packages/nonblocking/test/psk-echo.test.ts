@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNELS, connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { CHANNELS, connect, createServer, type DtlsServer, type EstablishedDtlsSocket } from '../src/index.js';
 import { IDENTITY, clientPsk, echo, roundTrip, serverPsk, text } from './helpers.js';
 
 let server: DtlsServer | undefined;
@@ -14,7 +14,7 @@ describe.each([
   ['udp6', '::1'],
 ] as const)('PSK echo over %s', (type, host) => {
   it('connects, echoes datagrams with their boundaries, tells what was negotiated, closes', async () => {
-    const accepted: DtlsSocket[] = [];
+    const accepted: EstablishedDtlsSocket[] = [];
     server = createServer({ psk: serverPsk(), cipherSuites: 'PSK-AES128-CCM8' }, (socket) => {
       accepted.push(socket);
       echo(socket);
@@ -24,8 +24,8 @@ describe.each([
 
     const client = await connect({ host, port, psk: clientPsk() });
     expect(client.state).toBe('established');
-    expect(client.protocol).toBe('DTLSv1.2');
-    expect(client.cipher).toEqual({ name: 'PSK-AES128-CCM8', standardName: 'TLS_PSK_WITH_AES_128_CCM_8', version: 'DTLSv1.2' });
+    expect(client.getProtocol()).toBe('DTLSv1.2');
+    expect(client.getCipher()).toEqual({ name: 'PSK-AES128-CCM8', standardName: 'TLS_PSK_WITH_AES_128_CCM_8', version: 'DTLSv1.2' });
     expect(client.pskIdentity).toBe(IDENTITY);
     expect(client.remoteAddress).toBe(host);
     expect(client.remotePort).toBe(port);
@@ -46,8 +46,14 @@ describe.each([
     expect(got.sort()).toEqual(['a', 'bb', 'c'.repeat(1000)]);
 
     expect(accepted).toHaveLength(1);
-    const peer = accepted[0] as DtlsSocket;
+    const peer = accepted[0] as EstablishedDtlsSocket;
     expect(peer.pskIdentity).toBe(IDENTITY);
+    // The negotiated results are not optional on an established socket (this line compiles under strict).
+    expect(peer.getCipher().name).toBe('PSK-AES128-CCM8');
+    // PSK: no certificate; node:tls's {} and undefined.
+    expect(peer.getPeerCertificate()).toEqual({});
+    expect(client.getPeerCertificate(true).raw).toBeUndefined();
+    expect(client.getPeerX509Certificate()).toBeUndefined();
     expect(peer.remotePort).toBe(client.address()?.port);
     expect(peer.exportKeyingMaterial(32, 'EXTRACTOR-test')).toEqual(client.exportKeyingMaterial(32, 'EXTRACTOR-test'));
     expect(server.stats).toMatchObject({ connections: 1, handshakes: 0, accepted: 1, established: 1, helloVerifyRequests: 1 });

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createCA, createCertificate, x509Client, x509Server } from '@dtls-kit/x509';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createServer, type DtlsError, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { connect, createServer, type DtlsError, type DtlsServer, type EstablishedDtlsSocket } from '../src/index.js';
 import { echo, roundTrip } from './helpers.js';
 
 type Generated = Awaited<ReturnType<typeof createCA>>;
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 describe('certificates (x509)', () => {
   it('echoes with a generated CA, checks the name, and shows both certificates', async () => {
-    const accepted: DtlsSocket[] = [];
+    const accepted: EstablishedDtlsSocket[] = [];
     server = createServer(
       { x509: x509Server({ key: serverCert.key, cert: serverCert.cert, ca: ca.cert, requestCert: true }), ALPNProtocols: ['coap'] },
       (s) => {
@@ -41,16 +41,29 @@ describe('certificates (x509)', () => {
       cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256',
       ALPNProtocols: ['coap'],
     });
-    expect(client.cipher?.standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    expect(client.getCipher().standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
     expect(client.authorized).toBe(true);
     expect(client.alpnProtocol).toBe('coap');
-    expect(new X509Certificate(client.getPeerCertificate() as Buffer).subject).toContain('CN=localhost');
+    // node:tls's object: the fields as node's own X509Certificate gives them.
+    const serverSeen = client.getPeerCertificate();
+    const serverX509 = new X509Certificate(serverCert.cert);
+    expect(serverSeen.subject?.CN).toBe('localhost');
+    expect(serverSeen.issuer?.CN).toBe('nonblocking test CA');
+    expect(serverSeen.subjectaltname).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(serverSeen.fingerprint256).toBe(serverX509.fingerprint256);
+    expect(serverSeen.serialNumber).toBe(serverX509.serialNumber);
+    expect(serverSeen.valid_to).toBe(serverX509.validTo);
+    expect(serverSeen.raw?.equals(serverX509.raw)).toBe(true);
+    expect(client.getPeerX509Certificate()?.fingerprint256).toBe(serverX509.fingerprint256);
+    // The server sent its leaf only: the detailed chain ends there, without a link (as node:tls).
+    expect(client.getPeerCertificate(true).issuerCertificate).toBeUndefined();
     expect(client.getPeerCertificateChain()).toHaveLength(1);
     expect(await roundTrip(client, 'signed and sealed')).toBe('signed and sealed');
 
-    const peer = accepted[0] as DtlsSocket;
+    const peer = accepted[0] as EstablishedDtlsSocket;
     expect(peer.authorized).toBe(true);
-    expect(new X509Certificate(peer.getPeerCertificate() as Buffer).subject).toContain('CN=device-42');
+    expect(peer.getPeerCertificate().subject?.CN).toBe('device-42');
+    expect(peer.getPeerX509Certificate()?.subject).toContain('CN=device-42');
     expect(peer.pskIdentity).toBeUndefined();
     await client.close();
   });

@@ -2,7 +2,7 @@
 // publishable package, then `npm install` the tarballs into an empty folder outside the workspace.
 // The test files get the folder and the tarballs through `inject`. Nothing is built here: turbo
 // runs every package's build before this test (turbo.json: ^build).
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -15,6 +15,15 @@ declare module 'vitest' {
     /** Package name (without scope) → its tarball. */
     tarballs: Record<string, string>;
   }
+}
+
+/** The @types/node range this package is developed against. */
+function nodeTypesRange(): string {
+  const pkg: unknown = JSON.parse(readFileSync(join(root, 'packages', 'packaging-test', 'package.json'), 'utf8'));
+  const deps: unknown = typeof pkg === 'object' && pkg !== null ? Reflect.get(pkg, 'devDependencies') : undefined;
+  const range: unknown = typeof deps === 'object' && deps !== null ? Reflect.get(deps, '@types/node') : undefined;
+  if (typeof range !== 'string') throw new Error('packages/packaging-test/package.json names no @types/node');
+  return range;
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -34,11 +43,12 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   // An empty project, outside the workspace, installing every tarball in one npm install (the
   // siblings' ranges are met by the tarballs; third-party dependencies come from the registry).
+  // A TypeScript user adds Node's types: the README blocks are type-checked against them.
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'dtls-kit-packaging-app', version: '1.0.0', private: true }, null, 2));
   for (const f of readdirSync(fixtures)) copyFileSync(join(fixtures, f), join(app, f));
   must(
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...Object.values(tarballs)], app, 110_000),
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...Object.values(tarballs), `@types/node@${nodeTypesRange()}`], app, 110_000),
     'npm install of the tarballs',
   );
   project.provide('app', app);

@@ -1,15 +1,65 @@
 // Every README's code runs (issue 6: "a test runs every README snippet, so the docs cannot rot"),
 // in the user's project made by the global setup: the packages come from their tarballs, the
-// `dtls-kit` command from node_modules/.bin, the peer from the machine's `openssl`.
+// `dtls-kit` command from node_modules/.bin, the peer from the machine's `openssl`. Every ```js
+// block also compiles under `tsc --strict --noUncheckedIndexedAccess` with checkJs against the
+// installed packages' types (issue 14), all blocks in one tsc run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { root } from './exec.js';
+import { exec, fixtures, root } from './exec.js';
 import { parseReadme, type Snippet } from './readme-snippets.js';
+import { STRICT_COMPILER_OPTIONS, parseTscOutput, readmeLocation, snippetFileName, type TscOutput } from './readme-typecheck.js';
 
 const READMES = ['README.md', ...['core', 'psk', 'x509', 'nonblocking', 'blocking', 'cli'].map((p) => `packages/${p}/README.md`)];
 const app = inject('app');
+/** The packaging test's own user scripts (copied into the user's project): checked in the same run. */
+const FIXTURES = readdirSync(fixtures).filter((f) => /\.[cm]?js$/.test(f));
+
+/** Every README's ```js blocks, written into the user's project and checked by one tsc run. */
+let checked: Promise<{ dirs: Map<string, string>; result: TscOutput }> | undefined;
+function typecheck(): Promise<{ dirs: Map<string, string>; result: TscOutput }> {
+  checked ??= (async () => {
+    const dirs = new Map<string, string>();
+    const files: string[] = FIXTURES.map((f) => join(app, f));
+    for (const readme of READMES) {
+      const dir = join(app, 'typecheck', readme.replace(/\W+/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      dirs.set(readme, dir);
+      for (const s of parseReadme(readFileSync(join(root, readme), 'utf8')).snippets) {
+        if (s.lang !== 'js') continue;
+        writeFileSync(join(dir, snippetFileName(s)), s.code);
+        files.push(join(dir, snippetFileName(s)));
+      }
+    }
+    const config = join(app, 'tsconfig.typecheck.json');
+    writeFileSync(config, JSON.stringify({ compilerOptions: STRICT_COMPILER_OPTIONS, files }, null, 2));
+    const tsc = join(root, 'packages', 'packaging-test', 'node_modules', 'typescript', 'bin', 'tsc');
+    const ran = await exec(process.execPath, [tsc, '-p', config, '--pretty', 'false'], app, 120_000);
+    // tsc names files relative to its working directory.
+    const parsed = parseTscOutput(ran.stdout);
+    const result = { ...parsed, diagnostics: parsed.diagnostics.map((d) => ({ ...d, file: resolve(app, d.file) })) };
+    // A failed run says why (exit code, stderr) even when it printed no diagnostic.
+    return { dirs, result: ran.code !== 0 && result.diagnostics.length === 0 && result.other.length === 0 ? { diagnostics: [], other: [ran.stderr] } : result };
+  })();
+  return checked;
+}
+
+describe('tsc --strict --noUncheckedIndexedAccess over every README block', () => {
+  it('reports nothing outside the blocks and fixtures (options, the packages\' own .d.ts files)', async () => {
+    const { dirs, result } = await typecheck();
+    const inBlocks = [...dirs.values()];
+    const fixtureFiles = FIXTURES.map((f) => join(app, f));
+    const outside = result.diagnostics.filter((d) => !inBlocks.some((dir) => d.file.startsWith(`${dir}/`)) && !fixtureFiles.includes(d.file));
+    expect([...result.other, ...outside.map((d) => `${d.file}(${d.line},${d.column}): ${d.message}`)].join('\n')).toBe('');
+  }, 150_000);
+
+  it.each(FIXTURES)('fixture %s compiles too', async (fixture) => {
+    const { result } = await typecheck();
+    const errors = result.diagnostics.filter((d) => d.file === join(app, fixture)).map((d) => `fixtures/${fixture}:${d.line}:${d.column} ${d.message}`);
+    expect(errors.join('\n')).toBe('');
+  }, 150_000);
+});
 
 interface Ran {
   code: number | null;
@@ -58,6 +108,14 @@ describe.each(READMES)('%s', (readme) => {
     expect(unrunnable).toEqual([]);
     expect(programs.length).toBeGreaterThan(0);
   });
+
+  const jsBlocks = snippets.filter((s) => s.lang === 'js');
+  it.each(jsBlocks.map((s) => [`js block at line ${s.line}`, s] as const))('%s compiles under strict TypeScript', async (_title, snippet) => {
+    const { dirs, result } = await typecheck();
+    const file = join(dirs.get(readme) ?? '', snippetFileName(snippet));
+    const errors = result.diagnostics.filter((d) => d.file === file).map((d) => readmeLocation(readme, snippet, d));
+    expect(errors.join('\n')).toBe('');
+  }, 150_000);
 
   it.each(programs.map((s) => [`${s.lang} block at line ${s.line}`, s] as const))('%s runs and prints what it says', async (_title, snippet) => {
     mkdirSync(dir, { recursive: true });

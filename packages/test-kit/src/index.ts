@@ -97,3 +97,4 @@ export {
 } from './dtls-wire.js';
 export { closedUdpPort, silentUdpPort, type SilentUdpPort } from './unreachable.js';
 export { startNatRelay, type NatRelay, type NatRelayOptions, type NatRelayStats } from './nat-relay.js';
+export { runStatsScript, type ScriptClient, type StatsScriptOptions, type StatsScriptResult } from './stats-script.js';

@@ -29,6 +29,8 @@ export interface ServedConnection extends SimEndpoint {
   pollEvent(): ServedEvent | undefined;
   send(data: Uint8Array): void;
   close(): void;
+  /** The most one send() carries in one datagram at the MTU (DtlsConnection.maxPayload); no limit when absent. */
+  readonly maxPayload?: number | undefined;
 }
 
 /** What the stateless endpoint decides about a datagram from a peer without a connection. */
@@ -187,7 +189,10 @@ export function serveOverUdp<C extends ServedConnection>(
     for (const event of events) {
       options.onEvent?.(connection, event as EventOf<C>, peer);
       if (event.type === 'data' && options.echo && !closed && event.data !== undefined) {
-        connection.send(event.data);
+        // A peer with a larger MTU than ours may send more than one of our datagrams carries
+        // (RFC 6347 4.1.1.1): the echo goes back in pieces that fit.
+        const step = connection.maxPayload ?? event.data.length;
+        for (let at = 0; at < event.data.length; at += Math.max(1, step)) connection.send(event.data.subarray(at, at + Math.max(1, step)));
         stats.echoed++;
       }
     }

@@ -140,6 +140,7 @@ function findPath(
   store: TrustStore,
   maxLength: number,
   now: Date,
+  role: 'server' | 'client',
   check: (path: readonly ParsedCertificate[]) => void,
 ): ParsedCertificate[] {
   let checks = 0;
@@ -239,7 +240,14 @@ function findPath(
   if (isSelfIssued(last)) {
     fail(AlertDescription.unknown_ca, `certificate ${quoted(last)} is self-signed and not trusted`);
   }
-  fail(AlertDescription.unknown_ca, `certificate ${quoted(last)} was issued by "${last.issuer}", which is not a trusted CA`);
+  // No candidate issuer at all: not among the trusted CAs, and the peer did not send it either.
+  // The usual cause is a peer configured with its leaf alone, without the intermediate that
+  // links it to the root (RFC 5246 7.4.2: the sender's chain follows its certificate).
+  fail(
+    AlertDescription.unknown_ca,
+    `certificate ${quoted(last)} was issued by "${last.issuer}", which is not a trusted CA, and the ${role} did not send it: ` +
+      `if it is an intermediate CA, the intermediate was not sent (the ${role}'s chain lacks it)`,
+  );
 }
 
 function checkDates(cert: ParsedCertificate, now: Date): void {
@@ -396,7 +404,7 @@ export function validateChain(chain: readonly Uint8Array[], options: ChainValida
   const purpose = role === 'server' ? id_kp_serverAuth : id_kp_clientAuth;
   const purposeName = role === 'server' ? 'serverAuth' : 'clientAuth';
   const budget: NameCheckBudget = { remaining: MAX_NAME_CHECKS };
-  const path = findPath(leaf, parsed.slice(1), store, options.maxPathLength ?? MAX_PEER_CHAIN + 1, now, (candidate) =>
+  const path = findPath(leaf, parsed.slice(1), store, options.maxPathLength ?? MAX_PEER_CHAIN + 1, now, role, (candidate) =>
     checkPath(candidate, purpose, purposeName, level, now, budget),
   );
   if (leaf.keyUsage !== undefined && !leaf.keyUsage.has('digitalSignature')) {

@@ -61,6 +61,12 @@ describe('chains made by openssl', () => {
 
   it('unknown CA: missing intermediate, another root, untrusted self-signed → unknown_ca', () => {
     expect(outcome([server.der], server_())).toBe('unknown_ca');
+    // The message says the intermediate was not sent (issue 14), naming the peer's role.
+    expect(errorOf([server.der], server_()).message).toBe(
+      'unknown_ca: certificate "CN=server, O=dtls-kit tests" was issued by "CN=Intermediate CA, O=dtls-kit tests", which is not a trusted CA, ' +
+        "and the server did not send it: if it is an intermediate CA, the intermediate was not sent (the server's chain lacks it)",
+    );
+    expect(errorOf([server.der], server_({ peerRole: 'client' })).message).toMatch(/the client did not send it: .*\(the client's chain lacks it\)$/);
     expect(outcome([server.der, int.der], server_({ ca: [otherRoot.der] }))).toBe('unknown_ca');
     expect(outcome([server.der, int.der], server_({ ca: [] }))).toBe('unknown_ca');
     const selfSigned = errorOf([otherRoot.der], server_());

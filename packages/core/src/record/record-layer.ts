@@ -54,6 +54,8 @@ export interface RecordLayerStats {
   badMac: number;
   /** Records of the next epoch put on hold (cumulative). */
   held: number;
+  /** Records sealed (every content type, retransmissions included): the records sent. */
+  sealed: number;
 }
 
 interface WriteEpochState {
@@ -95,7 +97,7 @@ export class RecordLayer {
   private readonly maxHeldBytes: number;
   private holding = true;
   private heldTotal = 0;
-  private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0 };
+  private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0, sealed: 0 };
 
   /** The epochs of each direction: the current one (almost every record is of it), and the one before it until discarded. */
   private readonly writeEpochs: EpochMap<WriteEpochState>;
@@ -201,6 +203,7 @@ export class RecordLayer {
     }
     const seq = state.nextSequence;
     if (seq > MAX_SEQUENCE_NUMBER) throw internalError(`sequence numbers of epoch ${epoch} exhausted`);
+    this.counters.sealed++;
     state.nextSequence = seq + 1;
 
     const { keys, format } = state;

@@ -98,6 +98,10 @@ describe('PSK identity and key', () => {
       expectLocalFailure(p.s, p.serverEvents, AlertDescription.bad_record_mac);
       expect(p.s.stats.badMac).toBe(2);
       expectPeerFailure(p.client, p.clientEvents, AlertDescription.bad_record_mac);
+      // The client's error says what the alert means at this step (issue 14).
+      expect(closeEvent(p.clientEvents)?.error?.message).toBe(
+        'bad_record_mac: peer sent fatal alert bad_record_mac: the server could not verify our Finished: it derived other keys (a different pre-shared key?)',
+      );
     },
   );
 
@@ -151,6 +155,7 @@ describe('PSK identity and key', () => {
     expectLocalFailure(p.s, p.serverEvents, AlertDescription.decrypt_error);
     expect(p.s.stats.badMac).toBe(0);
     expectPeerFailure(p.client, p.clientEvents, AlertDescription.decrypt_error);
+    expect(closeEvent(p.clientEvents)?.error?.message).toMatch(/: the server could not verify our Finished: its record of the handshake differs from ours/);
   });
 });
 

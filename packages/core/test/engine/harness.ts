@@ -139,7 +139,7 @@ export class Pair {
       }
       if (ran || this.woken) continue;
       // A lookup still pending (it may take real time, e.g. a timer in the test's callback).
-      if (this.conns().some((c) => c.state === 'handshaking' && c.handshakeState === 'wait_psk')) {
+      if (this.conns().some((c) => c.state === 'handshaking' && (c.handshakeState === 'wait_psk' || c.handshakeState === 'wait_sni'))) {
         await new Promise((r) => setTimeout(r, 1));
         continue;
       }

@@ -314,6 +314,20 @@ describe('ALPN (RFC 7301)', () => {
     expect(p.client.alpnProtocol).toBe('h2');
     expect(p.s.alpnProtocol).toBe('h2');
   });
+
+  it('without ALPN, alpnProtocol is false on both sides (node:tls)', async () => {
+    const p = await new Pair({ client: { cipherSuites: SUITE } }).handshake();
+    expect(p.client.alpnProtocol).toBe(false);
+    expect(p.s.alpnProtocol).toBe(false);
+  });
+
+  it('getCipher() has node:tls getCipher()\'s shape: OpenSSL name, IANA name, version', async () => {
+    const p = await new Pair({ client: { cipherSuites: SUITE } }).handshake();
+    const suite = p.client.cipherSuite;
+    expect(suite).toBeDefined();
+    expect(p.client.getCipher()).toEqual({ name: suite?.opensslName, standardName: suite?.name, version: 'DTLSv1.2' });
+    expect(p.s.getCipher()).toEqual(p.client.getCipher());
+  });
 });
 
 // --- garbage at every state -------------------------------------------------------------------

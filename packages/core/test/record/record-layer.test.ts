@@ -541,7 +541,7 @@ describe('RecordLayer: options', () => {
     expect(() => new RecordLayer({ replayWindowSize: 0 })).toThrow(RangeError);
     expect(() => new RecordLayer({ maxHeldRecords: -1 })).toThrow(RangeError);
     const layer = new RecordLayer({ replayWindowSize: 1024 });
-    expect(layer.stats).toEqual({ dropped: 0, replayed: 0, badMac: 0, held: 0 });
+    expect(layer.stats).toEqual({ dropped: 0, replayed: 0, badMac: 0, held: 0, sealed: 0 });
     expect([layer.readEpoch, layer.writeEpoch]).toEqual([0, 0]);
   });
 

@@ -60,8 +60,15 @@ export function serializeFlight(messages: readonly FlightMessage[], sealer: Flig
       records.push(sealer.seal(ContentType.change_cipher_spec, CHANGE_CIPHER_SPEC, m.epoch));
       continue;
     }
-    const room = mtu - sealer.recordOverhead(m.epoch) - HANDSHAKE_HEADER_LENGTH;
-    if (room < 1) throw new RangeError(`MTU ${mtu} leaves no room for a handshake fragment`);
+    const overhead = sealer.recordOverhead(m.epoch);
+    const room = mtu - overhead - HANDSHAKE_HEADER_LENGTH;
+    if (room < 1) {
+      // Only a connection ID the peer asked for (RFC 9146 4) makes a record this heavy at MIN_MTU or above.
+      throw new RangeError(
+        `mtu ${mtu} leaves no room for a handshake fragment in epoch ${m.epoch}: its records add ${overhead} bytes ` +
+          `(a connection ID the peer asked for included) and a fragment header ${HANDSHAKE_HEADER_LENGTH}; raise mtu, or have the peer ask for a shorter connection ID`,
+      );
+    }
     for (const f of fragmentMessage(m.msgType, m.messageSeq, m.body, room)) {
       records.push(sealer.seal(ContentType.handshake, encodeHandshakeFragment(f), m.epoch));
     }

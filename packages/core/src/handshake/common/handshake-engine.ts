@@ -85,14 +85,32 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   private deadline: number;
   complete = false;
 
+  /** The options this handshake runs with (see `config`). */
+  private options: C;
+
   constructor(
     protected readonly host: HandshakeHost,
-    readonly config: C,
+    config: C,
     startedAt: number,
   ) {
+    this.options = config;
     this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageLength });
     this.transmitter = new FlightTransmitter(config, host);
     this.deadline = startedAt + config.handshakeTimeoutMs;
+  }
+
+  /** The options of this handshake (StateContext): the connection's, or those withCredentials() made. */
+  get config(): C {
+    return this.options;
+  }
+
+  /**
+   * Runs the rest of the handshake with other options: a server whose SNICallback picked the
+   * credentials for the client's server_name (RFC 6066 3). Only credentials change; the limits,
+   * timers and suites are the connection's.
+   */
+  protected replaceConfig(config: C): void {
+    this.options = config;
   }
 
   /**
@@ -357,8 +375,13 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   /** Fires the retransmission timer (RFC 6347 4.2.4.1) or the handshake deadline. */
   handleTimeout(now: number): void {
     if (this.complete) return;
-    if (now >= this.deadline) throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs);
+    if (now >= this.deadline) throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs, this.timeoutHint());
     this.transmitter.onTimer(now);
+  }
+
+  /** What the step the deadline found us in suggests about the peer's silence, if anything. */
+  protected timeoutHint(): string | undefined {
+    return undefined;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { AlertDescription } from '../../alert.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
 
@@ -31,5 +32,10 @@ export interface Handshake {
   /** Applies a finished asynchronous credential lookup, if any. */
   resume(): void;
   nextTimeout(): number | undefined;
+  /**
+   * What a fatal alert from the peer most likely means at this step of the handshake (e.g. the
+   * server could not verify our Finished: a different PSK?), to follow the alert's name.
+   */
+  peerAlertHint?(description: AlertDescription): string | undefined;
   handleTimeout(now: number): void;
 }

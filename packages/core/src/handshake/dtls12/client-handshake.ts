@@ -1,3 +1,4 @@
+import type { AlertDescription } from '../../alert.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
@@ -67,6 +68,14 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
 
   /** RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. */
   protected readonly renegotiationRequest = HandshakeType.hello_request;
+
+  peerAlertHint(description: AlertDescription): string | undefined {
+    return this.current.peerAlertHint?.(description);
+  }
+
+  protected override timeoutHint(): string | undefined {
+    return this.current.timeoutHint?.();
+  }
 
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).

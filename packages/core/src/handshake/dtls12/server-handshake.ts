@@ -1,5 +1,6 @@
 import { AlertDescription } from '../../alert.js';
 import { DtlsError } from '../../errors.js';
+import type { ServerCredentials } from '../../config.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import { carriesMessage, type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
@@ -49,6 +50,19 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
   /** ServerContext: the client's flight 5 begins with its ClientKeyExchange at this message_seq. */
   clientKeyExchangeAt(messageSeq: number): void {
     this.clientKeyExchangeSeq = messageSeq;
+  }
+
+  /**
+   * ServerContext: SNICallback's credentials replace the default ones for the rest of this
+   * handshake (as node:tls's SecureContext does). Checked as resolveServerOptions checks the
+   * defaults: a certificate request needs a verifier; the fault is ours, not the client's.
+   */
+  useCredentials(credentials: ServerCredentials): void {
+    const { psk, x509 } = credentials;
+    if (x509?.requestCert && !x509.verifier) {
+      throw new DtlsError(AlertDescription.internal_error, 'SNICallback credentials: requestCert needs a verifier (pass ca to x509Server)');
+    }
+    this.replaceConfig({ ...this.config, psk, x509 });
   }
 
   /** Processes the ClientHello whose cookie the endpoint verified (possibly reassembled there from fragments). */

@@ -1,3 +1,4 @@
+import type { AlertDescription } from '../../../alert.js';
 import type { ResolvedClientOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { StateContext } from '../../common/state-context.js';
@@ -24,6 +25,10 @@ export type ClientContext = StateContext<ResolvedClientOptions, ClientState>;
 export interface ClientState {
   readonly name: ClientStateName;
   handle(m: HandshakeMessage, cx: ClientContext): ClientState;
+  /** What a fatal alert from the server means in this state (see Handshake.peerAlertHint). */
+  peerAlertHint?(description: AlertDescription): string | undefined;
+  /** What the server's silence until the handshake deadline means in this state. */
+  timeoutHint?(): string | undefined;
 }
 
 /** A state in which no message is expected: before the first flight, or while a lookup is pending (the engine then reads nothing). */

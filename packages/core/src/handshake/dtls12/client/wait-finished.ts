@@ -1,3 +1,4 @@
+import { AlertDescription } from '../../../alert.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -7,11 +8,35 @@ import type { SessionKeys } from '../session-keys.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { ESTABLISHED } from './established.js';
 
+/**
+ * What flight 5 answered to a CertificateRequest (RFC 5246 7.4.4, 7.4.6): nothing was asked; our
+ * certificate went out; or an empty Certificate, because we have none or ours does not fit the
+ * request's certificate types and signature schemes.
+ */
+export type ClientCertificateOutcome = 'not-requested' | 'sent' | 'none' | 'unsuitable';
+
+/** Alerts a server sends about a client certificate it does not accept (RFC 5246 7.2.2). */
+const CERTIFICATE_ALERTS: ReadonlySet<AlertDescription> = new Set([
+  AlertDescription.bad_certificate,
+  AlertDescription.unsupported_certificate,
+  AlertDescription.certificate_revoked,
+  AlertDescription.certificate_expired,
+  AlertDescription.certificate_unknown,
+  AlertDescription.unknown_ca,
+  AlertDescription.access_denied,
+]);
+
 /** Ends flight 5 with ChangeCipherSpec and Finished under the new keys (RFC 5246 7.4.9), and sends it. */
-export function sendFinishedFlight(cx: ClientContext, suite: CipherSuite, keys: SessionKeys, messages: readonly FlightMessage[]): ClientState {
+export function sendFinishedFlight(
+  cx: ClientContext,
+  suite: CipherSuite,
+  keys: SessionKeys,
+  messages: readonly FlightMessage[],
+  certificate: ClientCertificateOutcome = 'not-requested',
+): ClientState {
   cx.sendFlight([...messages, ...changeCipherSpecAndFinished(cx, suite, keys, 'client')], false);
   cx.expectChangeCipherSpec(keys.server);
-  return new WaitFinished(suite, keys);
+  return new WaitFinished(suite, keys, certificate);
 }
 
 /** Flight 5 sent: the server's ChangeCipherSpec, then its Finished under the new keys (flight 6). */
@@ -21,7 +46,47 @@ export class WaitFinished implements ClientState {
   constructor(
     private readonly suite: CipherSuite,
     private readonly keys: SessionKeys,
+    private readonly certificate: ClientCertificateOutcome,
   ) {}
+
+  /**
+   * The server answered flight 5 with a fatal alert. What it objects to is in flight 5: our
+   * certificate (or its absence), or our Finished. A server that derived other keys (another
+   * PSK) cannot authenticate our Finished record: bad_record_mac (RFC 6347 4.1.2.7 lets it drop
+   * the record; ours, once the retransmission fails too); decrypt_error means the record
+   * authenticated (same keys) but the verify_data differs: the transcripts differ (RFC 5246 7.4.9).
+   */
+  peerAlertHint(description: AlertDescription): string | undefined {
+    if (this.certificate === 'none' || this.certificate === 'unsuitable') {
+      if (description === AlertDescription.handshake_failure || CERTIFICATE_ALERTS.has(description)) {
+        return this.certificate === 'none'
+          ? 'the server asked for a client certificate (CertificateRequest) and we have none to send: an empty Certificate went out'
+          : 'the server asked for a client certificate (CertificateRequest) of a type or signature scheme ours cannot make: an empty Certificate went out';
+      }
+    }
+    if (this.certificate === 'sent' && CERTIFICATE_ALERTS.has(description)) return 'the server did not accept our client certificate';
+    if (description === AlertDescription.bad_record_mac) {
+      return isPsk(this.suite)
+        ? 'the server could not verify our Finished: it derived other keys (a different pre-shared key?)'
+        : 'the server could not verify our Finished: it derived other keys';
+    }
+    // The record authenticated, so the keys agree: the transcripts differ (RFC 5246 7.4.9).
+    if (description === AlertDescription.decrypt_error) {
+      return 'the server could not verify our Finished: its record of the handshake differs from ours (a message altered on the way?)';
+    }
+    return undefined;
+  }
+
+  /**
+   * The server answered every flight up to flight 5, then nothing until the deadline. With a PSK
+   * this is what a server that derived other keys does when it drops records it cannot
+   * authenticate (RFC 6347 4.1.2.7), as OpenSSL does, and sends no alert.
+   */
+  timeoutHint(): string | undefined {
+    return isPsk(this.suite)
+      ? 'the server answered until our Finished, then went silent: it may have derived other keys (a different pre-shared key?) and dropped our Finished unread'
+      : 'the server answered until our Finished, then went silent';
+  }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType !== HandshakeType.finished) throw cx.unexpected(m);
@@ -29,4 +94,8 @@ export class WaitFinished implements ClientState {
     cx.finish(false);
     return ESTABLISHED;
   }
+}
+
+function isPsk(suite: CipherSuite): boolean {
+  return suite.keyExchange === 'psk' || suite.keyExchange === 'ecdhe_psk';
 }

@@ -13,7 +13,7 @@ import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN, chooseScheme } from '../signature-selection.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
 import { type ClientContext, type ClientState, idle } from './client-state.js';
-import { sendFinishedFlight } from './wait-finished.js';
+import { type ClientCertificateOutcome, sendFinishedFlight } from './wait-finished.js';
 import { keyExchangeContext } from './wait-server-key-exchange.js';
 
 const WAIT_PSK = idle('wait_psk');
@@ -56,7 +56,7 @@ export class WaitServerHelloDone implements ClientState {
     decodeServerHelloDone(m.body);
     cx.transcript.add(m.msgType, m.messageSeq, m.body);
     const suite = this.suite;
-    const start = keyExchangeFor(suite).certificates ? this.clientCertificate(cx) : { messages: [], signing: undefined };
+    const start = keyExchangeFor(suite).certificates ? this.clientCertificate(cx) : { messages: [], signing: undefined, outcome: 'not-requested' as const };
     return this.agreement.clientKeyExchange(keyExchangeContext(cx, suite), cx.wait(WAIT_PSK), (out) => {
       cx.negotiated.pskIdentity = out.pskIdentity;
       const cke = cx.message(HandshakeType.client_key_exchange, out.body);
@@ -64,13 +64,13 @@ export class WaitServerHelloDone implements ClientState {
       const messages = [...start.messages, cke];
       const keys = deriveKeys(cx, suite, out.premaster);
       const signing = start.signing;
-      if (!signing) return sendFinishedFlight(cx, suite, keys, messages);
+      if (!signing) return sendFinishedFlight(cx, suite, keys, messages, start.outcome);
       // RFC 5246 7.4.8: proof that we hold the key — a signature over every message so far.
       return cx.wait(WAIT_SIGNATURE)(signing.signer.sign(signing.scheme, cx.transcript.bytes()), 'CertificateVerify signing', (signature) => {
         const body = encodeCertificateVerify({ scheme: signing.scheme, signature });
         const cv = cx.message(HandshakeType.certificate_verify, body);
         cx.transcript.add(cv.msgType, cv.messageSeq, body);
-        return sendFinishedFlight(cx, suite, keys, [...messages, cv]);
+        return sendFinishedFlight(cx, suite, keys, [...messages, cv], 'sent');
       });
     });
   }
@@ -80,17 +80,19 @@ export class WaitServerHelloDone implements ClientState {
    * when it fits the request, otherwise an empty one (RFC 5246 7.4.6) and the server decides —
    * and the key to sign the CertificateVerify with, when ours was sent.
    */
-  private clientCertificate(cx: ClientContext): { messages: FlightMessage[]; signing: ClientSigning | undefined } {
+  private clientCertificate(cx: ClientContext): { messages: FlightMessage[]; signing: ClientSigning | undefined; outcome: ClientCertificateOutcome } {
     const request = this.certificateRequest;
-    if (!request) return { messages: [], signing: undefined };
+    if (!request) return { messages: [], signing: undefined, outcome: 'not-requested' };
     let signer = x509Credentials(cx.config).signer;
+    const had = signer !== undefined;
     const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
     const scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
     if (scheme === undefined) signer = undefined;
     const body = encodeCertificate({ certificates: signer ? [...signer.chain] : [] });
     const cert = cx.message(HandshakeType.certificate, body);
     cx.transcript.add(cert.msgType, cert.messageSeq, body);
-    return { messages: [cert], signing: signer && scheme !== undefined ? { signer, scheme } : undefined };
+    const signing = signer && scheme !== undefined ? { signer, scheme } : undefined;
+    return { messages: [cert], signing, outcome: signing ? 'sent' : had ? 'unsuitable' : 'none' };
   }
 }
 

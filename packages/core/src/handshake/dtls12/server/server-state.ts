@@ -1,3 +1,4 @@
+import type { ServerCredentials } from '../../../config.js';
 import type { ResolvedServerOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { StateContext } from '../../common/state-context.js';
@@ -5,6 +6,7 @@ import type { StateContext } from '../../common/state-context.js';
 /** The server's steps of RFC 6347 4.2.4 Figure 1 (after the cookie exchange), by what each waits for. */
 export type ServerStateName =
   | 'wait_client_hello' // the ClientHello that carried a valid cookie
+  | 'wait_sni' // SNICallback has not yet answered with the credentials for the client's server_name
   | 'wait_signature' // our ServerKeyExchange signature is pending (certificate suites)
   | 'wait_client_certificate' // flight 4 sent with a CertificateRequest
   | 'wait_client_key_exchange' // flight 4 sent
@@ -17,6 +19,8 @@ export type ServerStateName =
 export interface ServerContext extends StateContext<ResolvedServerOptions, ServerState> {
   /** The client's ClientKeyExchange (the first message of its flight 5) had this message_seq. */
   clientKeyExchangeAt(messageSeq: number): void;
+  /** The rest of the handshake runs with these credentials (SNICallback's answer) instead of the defaults. */
+  useCredentials(credentials: ServerCredentials): void;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface ServerState {
 }
 
 /** A state in which no message is expected: a lookup or a signature is pending (the engine then reads nothing). */
-export function idle(name: 'wait_psk' | 'wait_signature'): ServerState {
+export function idle(name: 'wait_sni' | 'wait_psk' | 'wait_signature'): ServerState {
   return {
     name,
     handle: (m, cx) => {

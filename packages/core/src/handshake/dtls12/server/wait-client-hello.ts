@@ -1,9 +1,10 @@
 import { AlertDescription } from '../../../alert.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
-import type { ResolvedServerOptions } from '../../../options.js';
+import type { ServerCredentials } from '../../../config.js';
+import { credentialsRun } from '../../../options.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
-import { decodeAlpn, encodeAlpn } from '../../extensions/alpn.js';
+import { encodeAlpn } from '../../extensions/alpn.js';
 import { decodeConnectionId, encodeConnectionId } from '../../extensions/connection-id.js';
 import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
 import { newConnectionId } from '../../common/connection-id.js';
@@ -32,11 +33,14 @@ import { idle, type ServerContext, type ServerState } from './server-state.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
 import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
+import { chooseAlpn } from './choose-alpn.js';
+import { askSni, type SniAnswer } from './sni-answer.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
 
 const WAIT_SIGNATURE = idle('wait_signature');
+const WAIT_SNI = idle('wait_sni');
 
 /** An outgoing message, entered in the transcript. */
 export function recorded(cx: ServerContext, msgType: number, body: Uint8Array): FlightMessage {
@@ -62,95 +66,159 @@ export class WaitClientHello implements ServerState {
     if (reneg && decodeRenegotiationInfo(reneg.data).length !== 0) {
       throw new DtlsError(AlertDescription.handshake_failure, 'renegotiation_info not empty in an initial handshake (RFC 5746 3.6)');
     }
-    const secureRenegotiation = reneg !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
     const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret);
     if (ems) decodeExtendedMasterSecret(ems.data);
     else if (config.requireExtendedMasterSecret) {
       throw new DtlsError(AlertDescription.handshake_failure, 'client does not offer extended_master_secret (RFC 7627), which is required');
     }
     const sni = findExtension(ch.extensions, ExtensionType.server_name);
-    if (sni) cx.negotiated.servername = decodeServerName(sni.data);
-    const groupsExt = findExtension(ch.extensions, ExtensionType.supported_groups);
-    // RFC 8422 4: a client that sends no supported_groups is assumed to support secp256r1.
-    const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
-    const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
-    const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
-    const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
-    const cidExt = findExtension(ch.extensions, ExtensionType.connection_id);
-    const offeredCid = cidExt ? decodeConnectionId(cidExt.data) : undefined;
-    const offer: ClientOffer = {
-      group: config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
-      uncompressedPoints: uncompressedOk,
-      signatureSchemes: sigAlgs ? decodeSignatureAlgorithms(sigAlgs.data) : undefined,
-    };
-    // RFC 5246 7.4.1.3: our first suite (our preference) that the client offers and whose key
-    // exchange this ClientHello can do.
-    let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
-    for (const s of config.suites) {
-      if (!ch.cipherSuites.includes(s.id)) continue;
-      const exchanger = keyExchangeFor(s).server(s, offer, config);
-      if (exchanger) {
-        chosen = { suite: s, exchanger };
-        break;
-      }
-    }
-    if (!chosen) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
-    const { suite, exchanger } = chosen;
-    const alpnProtocol = chooseAlpn(config, ch);
-
-    cx.transcript.add(m.msgType, m.messageSeq, m.body);
-    const n = cx.negotiated;
-    n.suite = suite;
-    n.clientRandom = ch.random;
-    n.serverRandom = config.provider.randomBytes(32);
-    n.extendedMasterSecret = ems !== undefined;
-    n.alpnProtocol = alpnProtocol;
-
-    const ext: Extension[] = [];
-    if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
-    if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-    if (keyExchangeFor(suite).ecdhe && formatsExt) {
-      ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
-    }
-    if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
-    // Our CID is made only for a client that offered the extension (a custom generator may keep state).
-    const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
-    if (offeredCid !== undefined && receiveCid !== undefined) {
-      // RFC 9146 3: answered only when the client offered it; ours carries the CID we want to receive.
-      n.connectionId = { receive: receiveCid, send: offeredCid };
-      ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
-      // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
-      cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
-      // RFC 9853 3: rrc is answered only with connection_id, and only when we want it too.
-      const rrc = findExtension(ch.extensions, ExtensionType.rrc);
-      if (rrc) decodeRrc(rrc.data);
-      if (rrc && config.returnRoutabilityCheck) {
-        n.returnRoutabilityCheck = true;
-        ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
-      }
-    }
-    const flight: FlightMessage[] = [];
-    const shBody = encodeServerHello({
-      serverVersion: DTLS_1_2,
-      random: n.serverRandom,
-      sessionId: new Uint8Array(0), // no session resumption: an empty id (RFC 5246 7.4.1.3)
-      cipherSuite: suite.id,
-      compressionMethod: 0,
-      extensions: ext,
-    });
-    flight.push(recorded(cx, HandshakeType.server_hello, shBody));
-    return sendServerKeyExchangeFlight(cx, flight, exchanger, suite);
+    const servername = sni ? decodeServerName(sni.data) : undefined;
+    cx.negotiated.servername = servername;
+    const sniCallback = config.sniCallback;
+    // node:tls asks SNICallback only when the client sent a name; otherwise the defaults serve.
+    if (sniCallback === undefined || servername === undefined) return answerClientHello(m, ch, cx, false);
+    // The server_name picks the credentials, and the credentials the suites we can choose: the
+    // rest of the ClientHello waits for the answer (a retransmitted ClientHello is a message
+    // already taken, so it cannot ask again).
+    return cx.wait(WAIT_SNI)(askSni(sniCallback, servername), 'SNICallback', (answer) =>
+      answerClientHello(m, ch, cx, useSniAnswer(cx, answer, servername)),
+    );
   }
 }
 
-/** RFC 7301 3.2: the first of our protocols the client offers; no overlap is fatal. */
-function chooseAlpn(config: ResolvedServerOptions, ch: ClientHello): string | undefined {
-  const ext = findExtension(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
-  if (!ext || config.alpnProtocols.length === 0) return undefined;
-  const offered = decodeAlpn(ext.data);
-  const chosen = config.alpnProtocols.find((p) => offered.includes(p));
-  if (chosen === undefined) throw new DtlsError(AlertDescription.no_application_protocol, 'no ALPN protocol in common with the client');
-  return chosen;
+/**
+ * Applies SNICallback's answer. RFC 6066 3: a server that does not recognize the name may end
+ * the handshake with a fatal unrecognized_name alert; we do when the application says so (an
+ * error; a DtlsError keeps its own alert) or has no credentials for the name and we have no
+ * defaults. No credentials with defaults: the defaults serve (node:tls keeps its default context).
+ * Returns whether the name chose the credentials (the ServerHello then acknowledges it).
+ */
+function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string): boolean {
+  if (!answer.ok) {
+    const err = answer.error;
+    if (err instanceof DtlsError) throw err;
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback refused ${JSON.stringify(servername)}: ${detail}`, { cause: err });
+  }
+  const credentials = answer.credentials;
+  checkSniCredentials(credentials);
+  if (credentials !== undefined && (credentials.psk !== undefined || credentials.x509 !== undefined)) {
+    cx.useCredentials(credentials);
+    return true;
+  }
+  if (cx.config.psk === undefined && cx.config.x509 === undefined) {
+    throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback has no credentials for ${JSON.stringify(servername)}, and there are no default ones`);
+  }
+  return false;
+}
+
+/**
+ * SNICallback's credentials are `{ psk?, x509? }` as pskServer() and x509Server() make them. A
+ * code port from node:tls may answer with a SecureContext or the options of one: that would
+ * otherwise read as "no credentials" and silently serve the defaults. Our own error: internal_error.
+ */
+function checkSniCredentials(credentials: ServerCredentials | undefined): void {
+  if (credentials === undefined) return;
+  const wrong =
+    typeof credentials !== 'object' ||
+    Object.keys(credentials).some((k) => k !== 'psk' && k !== 'x509') ||
+    (credentials.psk !== undefined && credentials.psk.type !== 'psk') ||
+    (credentials.x509 !== undefined && credentials.x509.type !== 'x509');
+  if (wrong) {
+    throw new DtlsError(
+      AlertDescription.internal_error,
+      'SNICallback answered something that is not { psk?, x509? } credentials from pskServer()/x509Server() (a node:tls SecureContext is not one)',
+    );
+  }
+}
+
+/**
+ * The rest of the ClientHello, with the credentials in force: the suite, the extensions, flight 4.
+ * `sniUsed`: the client's server_name chose the credentials.
+ */
+function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, sniUsed: boolean): ServerState {
+  const config = cx.config;
+  if (config.psk === undefined && config.x509 === undefined) {
+    // Only with SNICallback (resolveServerOptions): a client that sent no server_name.
+    throw new DtlsError(AlertDescription.handshake_failure, 'the client sent no server_name, and there are no default credentials (SNICallback is asked only for a name)');
+  }
+  const reneg = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+  const secureRenegotiation = reneg !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+  const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret);
+  const groupsExt = findExtension(ch.extensions, ExtensionType.supported_groups);
+  // RFC 8422 4: a client that sends no supported_groups is assumed to support secp256r1.
+  const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
+  const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
+  const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
+  const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+  const cidExt = findExtension(ch.extensions, ExtensionType.connection_id);
+  const offeredCid = cidExt ? decodeConnectionId(cidExt.data) : undefined;
+  const offer: ClientOffer = {
+    group: config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
+    uncompressedPoints: uncompressedOk,
+    signatureSchemes: sigAlgs ? decodeSignatureAlgorithms(sigAlgs.data) : undefined,
+  };
+  // RFC 5246 7.4.1.3: our first suite (our preference) that the client offers and whose key
+  // exchange this ClientHello and our credentials can do.
+  let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
+  for (const s of config.suites) {
+    if (!ch.cipherSuites.includes(s.id) || !credentialsRun(config, s.keyExchange)) continue;
+    const exchanger = keyExchangeFor(s).server(s, offer, config);
+    if (exchanger) {
+      chosen = { suite: s, exchanger };
+      break;
+    }
+  }
+  if (!chosen) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
+  const { suite, exchanger } = chosen;
+  const alpnProtocol = chooseAlpn(config, ch, cx.negotiated.servername);
+
+  cx.transcript.add(m.msgType, m.messageSeq, m.body);
+  const n = cx.negotiated;
+  n.suite = suite;
+  n.clientRandom = ch.random;
+  n.serverRandom = config.provider.randomBytes(32);
+  n.extendedMasterSecret = ems !== undefined;
+  n.alpnProtocol = alpnProtocol;
+
+  const ext: Extension[] = [];
+  // RFC 6066 3: a server that used the server_name to choose its certificate (its credentials)
+  // SHALL include an empty server_name extension in its ServerHello (OpenSSL does when its
+  // servername callback acknowledges the name; node's SNICallback answering a context does).
+  if (sniUsed) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+  if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
+  if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+  if (keyExchangeFor(suite).ecdhe && formatsExt) {
+    ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
+  }
+  if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+  // Our CID is made only for a client that offered the extension (a custom generator may keep state).
+  const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
+  if (offeredCid !== undefined && receiveCid !== undefined) {
+    // RFC 9146 3: answered only when the client offered it; ours carries the CID we want to receive.
+    n.connectionId = { receive: receiveCid, send: offeredCid };
+    ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
+    // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
+    cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
+    // RFC 9853 3: rrc is answered only with connection_id, and only when we want it too.
+    const rrc = findExtension(ch.extensions, ExtensionType.rrc);
+    if (rrc) decodeRrc(rrc.data);
+    if (rrc && config.returnRoutabilityCheck) {
+      n.returnRoutabilityCheck = true;
+      ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
+    }
+  }
+  const flight: FlightMessage[] = [];
+  const shBody = encodeServerHello({
+    serverVersion: DTLS_1_2,
+    random: n.serverRandom,
+    sessionId: new Uint8Array(0), // no session resumption: an empty id (RFC 5246 7.4.1.3)
+    cipherSuite: suite.id,
+    compressionMethod: 0,
+    extensions: ext,
+  });
+  flight.push(recorded(cx, HandshakeType.server_hello, shBody));
+  return sendServerKeyExchangeFlight(cx, flight, exchanger, suite);
 }
 
 /**

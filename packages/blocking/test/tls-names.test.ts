@@ -1,0 +1,104 @@
+/**
+ * node:tls names with node:tls meanings on the blocking connection: getCipher(), getProtocol(),
+ * alpnProtocol (string | false), getPeerCertificate(detailed?), getPeerX509Certificate(),
+ * exportKeyingMaterial(length, label, context); the old property spellings are gone.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { createCA, createCertificate } from '@dtls-kit/x509';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBlockingServer, runBlockingClient, type BlockingServer, type CipherInfo } from '../src/index.js';
+import { clientCredentials, fixture, serverCredentials } from './helpers.js';
+
+type Generated = Awaited<ReturnType<typeof createCA>>;
+let ca: Generated;
+let serverCert: Generated;
+beforeAll(async () => {
+  ca = await createCA({ commonName: 'blocking names CA' });
+  serverCert = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost'], usage: 'server' });
+});
+
+let server: BlockingServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+interface Names {
+  server: { cipher: CipherInfo; protocol: string; alpnProtocol: string | false; peerCertificate: string | number; ekm: string };
+  cipher: CipherInfo;
+  protocol: string;
+  alpnProtocol: string | false;
+  oldNames: string[];
+  peerCertificate: {
+    subject: Record<string, string>;
+    issuer: Record<string, string>;
+    subjectaltname: string;
+    fingerprint256: string;
+    rawIsBuffer: boolean;
+    issuerCertificate: boolean;
+    detailedIssuer: string | null;
+  } | number;
+  x509: { subject: string; fingerprint256: string } | null;
+  ekm: string;
+  ekmOther: string;
+}
+
+describe('blocking connection: node:tls names', () => {
+  it('certificates: getCipher(), getProtocol(), alpnProtocol, getPeerCertificate(detailed), getPeerX509Certificate(), exportKeyingMaterial()', async () => {
+    const credentials = fixture('x509-credentials.mjs');
+    server = createBlockingServer({
+      handler: fixture('tls-names-handler.mjs'),
+      // The chain goes with the leaf, so that the detailed object can link the issuer.
+      credentials: { module: credentials, export: 'server', args: { key: serverCert.key, cert: serverCert.cert + ca.cert } },
+      options: { ALPNProtocols: ['coap', 'h2'] },
+      maxThreads: 1,
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const r = await runBlockingClient<Names>({
+      handler: fixture('tls-names-client.mjs'),
+      port,
+      credentials: { module: credentials, export: 'client', args: { ca: ca.cert } },
+      options: { ALPNProtocols: ['coap'], cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] },
+      args: { context: 'session-1' },
+    });
+    expect(r.cipher).toEqual({ name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' });
+    expect(r.server.cipher).toEqual(r.cipher);
+    expect(r.protocol).toBe('DTLSv1.2');
+    expect(r.server.protocol).toBe('DTLSv1.2');
+    expect(r.alpnProtocol).toBe('coap');
+    expect(r.server.alpnProtocol).toBe('coap');
+    expect(r.oldNames).toEqual([]);
+    // The server's certificate, as node:tls describes it.
+    const leaf = new X509Certificate(serverCert.cert);
+    expect(r.peerCertificate).toEqual({
+      subject: { CN: 'localhost' },
+      issuer: { CN: 'blocking names CA' },
+      subjectaltname: 'DNS:localhost',
+      fingerprint256: leaf.fingerprint256,
+      rawIsBuffer: true,
+      issuerCertificate: false,
+      detailedIssuer: 'blocking names CA',
+    });
+    expect(r.x509).toEqual({ subject: leaf.subject, fingerprint256: leaf.fingerprint256 });
+    expect(r.server.peerCertificate).toBe(0); // the client sent none (not asked): {}, as node:tls
+    // RFC 5705: both ends derive the same bytes for the same label and context; another context, others.
+    expect(r.ekm).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.server.ekm).toBe(r.ekm);
+    expect(r.ekmOther).not.toBe(r.ekm);
+    console.log(`blocking names: ${r.cipher.name}, ALPN ${String(r.alpnProtocol)}, EKM ${createHash('sha256').update(r.ekm).digest('hex').slice(0, 8)}…`);
+  });
+
+  it('PSK: no ALPN is false, no certificate is {} (as node:tls)', async () => {
+    server = createBlockingServer({ handler: fixture('tls-names-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, args: { context: 'psk' } });
+    expect(r.alpnProtocol).toBe(false);
+    expect(r.server.alpnProtocol).toBe(false);
+    // No certificate: node:tls's {} (no keys), and no X509Certificate.
+    expect(r.peerCertificate).toBe(0);
+    expect(r.x509).toBeNull();
+    expect(r.server.peerCertificate).toBe(0);
+    expect(r.cipher.version).toBe('DTLSv1.2');
+    expect(r.server.ekm).toBe(r.ekm);
+  });
+});

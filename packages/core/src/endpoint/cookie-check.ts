@@ -1,0 +1,133 @@
+import type { DropReason } from '../server-stats.js';
+import { AlertDescription, AlertLevel } from '../alert.js';
+import { nodeCryptoProvider } from '../crypto/node-provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from '../handshake/handshake-header.js';
+import { HandshakeType } from '../handshake/handshake-type.js';
+import { decodeClientHello } from '../handshake/messages/client-hello.js';
+import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
+import { DTLS_1_0, DTLS_1_2 } from '../handshake/protocol-version.js';
+import { ContentType } from '../record/content-type.js';
+import { splitRecords } from '../record/datagram.js';
+import { encodeRecord, MAX_PLAINTEXT_LENGTH } from '../record/record-header.js';
+import { ClientHelloFragments } from './client-hello-fragments.js';
+import { CookieJar } from './cookie.js';
+
+/** A ClientHello whose cookie verified: what DtlsConnection.acceptVerified needs (structured-clonable). */
+export interface VerifiedClientHello {
+  readonly body: Uint8Array;
+  readonly messageSeq: number;
+  readonly recordSeq: number;
+  readonly datagram: Uint8Array;
+}
+
+/** What ServerEndpoint.verify decided: like EndpointResult, but no connection is built. */
+export type VerifyResult =
+  | { readonly type: 'drop'; readonly reason: string; readonly code: DropReason }
+  | { readonly type: 'reply'; readonly datagram: Uint8Array }
+  | { readonly type: 'verified'; readonly hello: VerifiedClientHello };
+
+/** What the cookie check needs: no credentials, only the secret's source and its rotation. */
+export interface CookieCheckOptions {
+  /** Randomness for the cookie secret. Default: node:crypto's provider. */
+  readonly provider?: CryptoProvider;
+  /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
+  readonly cookieRotationMs?: number;
+}
+
+/**
+ * The cookie exchange of RFC 6347 4.2.1, alone: it needs a secret, not the server's credentials,
+ * so a runtime that builds its connections elsewhere (e.g. in worker threads, with their own
+ * credentials) runs it without any. ServerEndpoint uses one.
+ */
+export class CookieCheck {
+  private readonly provider: CryptoProvider;
+  private readonly rotationMs: number;
+  private cookies: CookieJar | undefined;
+  private readonly fragments = new ClientHelloFragments();
+
+  constructor(options: CookieCheckOptions = {}) {
+    this.provider = options.provider ?? nodeCryptoProvider;
+    const rotation = options.cookieRotationMs ?? 60_000;
+    if (!Number.isInteger(rotation) || rotation < 1) throw new RangeError(`cookieRotationMs must be an integer >= 1 (got ${String(options.cookieRotationMs)})`);
+    this.rotationMs = rotation;
+  }
+
+  /**
+   * A datagram from `peer` (any stable text naming the address and port, e.g. core's peerKey) for
+   * which no connection exists: dropped, answered (a HelloVerifyRequest, or an alert), or, when
+   * its cookie verifies, what DtlsConnection.acceptVerified needs to build the connection (e.g. in
+   * a worker thread, with its own options and credentials).
+   */
+  verify(datagram: Uint8Array, peer: string, now: number): VerifyResult {
+    const cookies = (this.cookies ??= new CookieJar(this.provider, this.rotationMs, now));
+    const records = splitRecords(datagram);
+    const first = records[0];
+    if (!first) return { type: 'drop', reason: 'no record', code: 'notClientHello' };
+    // Every record must be something the connection's record layer would accept (RFC 6347 4.1,
+    // RFC 5246 6.2.1): epoch 0 handshake, DTLS 1.0/1.2 version, at most 2^14 bytes.
+    const fragments: HandshakeFragment[] = [];
+    let lastSequence = first.header.sequenceNumber;
+    for (const record of records) {
+      const h = record.header;
+      if (h.type !== ContentType.handshake || h.epoch !== 0) return { type: 'drop', reason: 'not an epoch-0 handshake record', code: 'notClientHello' };
+      if (h.version !== DTLS_1_0 && h.version !== DTLS_1_2) return { type: 'drop', reason: 'not a DTLS 1.0/1.2 record', code: 'notClientHello' };
+      if (record.fragment.length > MAX_PLAINTEXT_LENGTH) return { type: 'drop', reason: 'record longer than 2^14', code: 'malformed' };
+      try {
+        for (const f of decodeHandshakeFragments(record.fragment)) {
+          if (f.msgType !== HandshakeType.client_hello) return { type: 'drop', reason: 'not a ClientHello', code: 'notClientHello' };
+          fragments.push(f);
+        }
+      } catch {
+        return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
+      }
+      lastSequence = h.sequenceNumber;
+    }
+    const head = fragments[0];
+    if (!head) return { type: 'drop', reason: 'not a ClientHello', code: 'notClientHello' };
+    let body: Uint8Array;
+    let messageSeq = head.messageSeq;
+    let budget = datagram.length;
+    if (head.fragmentOffset === 0 && head.body.length === head.length) {
+      body = head.body;
+    } else {
+      // RFC 6347 4.2.3: a ClientHello larger than the client's MTU comes in fragments.
+      const whole = this.fragments.add(peer, fragments, datagram.length, now);
+      if (!whole) return { type: 'drop', reason: 'ClientHello fragment held until the rest arrives', code: 'fragment' };
+      body = whole.body;
+      messageSeq = whole.messageSeq;
+      budget = whole.datagramBytes;
+    }
+    let hello;
+    try {
+      hello = decodeClientHello(body);
+    } catch {
+      return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
+    }
+    if (hello.clientVersion > DTLS_1_2) {
+      // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).
+      const alert = encodeRecord(
+        { type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },
+        new Uint8Array([AlertLevel.fatal, AlertDescription.protocol_version]),
+      );
+      return { type: 'reply', datagram: alert };
+    }
+    if (!cookies.verify(peer, hello, now)) {
+      const body = encodeHelloVerifyRequest({ serverVersion: DTLS_1_0, cookie: cookies.make(peer, hello, now) });
+      // RFC 6347 4.2.1: HelloVerifyRequest version DTLS 1.0; record and message sequence copied from the ClientHello.
+      const reply = encodeRecord(
+        { type: ContentType.handshake, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },
+        encodeHandshakeFragment({
+          msgType: HandshakeType.hello_verify_request,
+          length: body.length,
+          messageSeq,
+          fragmentOffset: 0,
+          body,
+        }),
+      );
+      if (reply.length > budget) return { type: 'drop', reason: 'HelloVerifyRequest would be larger than the ClientHello', code: 'amplification' };
+      return { type: 'reply', datagram: reply };
+    }
+    return { type: 'verified', hello: { body, messageSeq, recordSeq: lastSequence, datagram } };
+  }
+}
