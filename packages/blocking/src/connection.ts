@@ -9,6 +9,7 @@ import {
   samePeer,
   type CipherInfo,
   type DetailedPeerCertificate,
+  type NoPeerCertificate,
   type DtlsConnection,
   type PeerCertificate,
   type DtlsError,
@@ -45,11 +46,8 @@ function remoteInfo(address: string, port: number): RemoteAddressInfo {
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
 
-/**
- * What getPeerCertificate() returns when the peer sent no certificate: node:tls's empty object
- * `{}` (the same type as @dtls-kit/nonblocking's). Test with `if (cert.raw)`.
- */
-export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
+/** node:tls's `{}` for a peer that sent no certificate, defined once in @dtls-kit/core. */
+export type { NoPeerCertificate };
 
 /** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
 export type { CipherInfo };

@@ -5,7 +5,7 @@
  * No postMessage per datagram: the producer bumps a sequence word and Atomics.notify()s it.
  */
 
-import { CONNECTION_COUNTER_FIELDS, type ConnectionCounters } from '@dtls-kit/core';
+import { CONNECTION_COUNTER_FIELDS, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core';
 
 /** Indices into the Int32Array control block. */
 export const C = {
@@ -193,17 +193,7 @@ export class Link {
 
   /** Main thread side: the engine's counters as the worker last wrote them. */
   readCounters(): ConnectionCounters {
-    const out: Record<keyof ConnectionCounters, number> = {
-      recordsIn: 0,
-      recordsOut: 0,
-      applicationRecordsIn: 0,
-      applicationBytesIn: 0,
-      applicationRecordsOut: 0,
-      applicationBytesOut: 0,
-      replayed: 0,
-      badMac: 0,
-      dropped: 0,
-    };
+    const out: Record<keyof ConnectionCounters, number> = { ...ZERO_CONNECTION_COUNTERS };
     CONNECTION_COUNTER_FIELDS.forEach((field, i) => {
       out[field] = Number(Atomics.load(this.counters, i));
     });

@@ -14,13 +14,14 @@ export {
   ServerStatsCounter,
   type AlertCounts,
   type ConnectionCounters,
+  ZERO_CONNECTION_COUNTERS,
   type DropCounts,
   type DropReason,
   type HandshakeFailureCounts,
   type ServerStats,
   type StatsChange,
 } from './server-stats.js';
-export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type PeerCertificate } from './peer-certificate.js';
+export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type NoPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';

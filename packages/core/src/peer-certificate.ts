@@ -21,6 +21,12 @@ export type PeerCertificate = NodePeerCertificate;
  * because node leaves it out when the issuer is unknown (a chain that stops at an intermediate);
  * a self-signed certificate at the end links to itself, as in node:tls.
  */
+/**
+ * What getPeerCertificate() returns when the peer sent no certificate (PSK suites, a client the
+ * server did not ask for one): node:tls's empty object `{}`. Test with `if (cert.raw)`.
+ */
+export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
+
 export interface DetailedPeerCertificate extends PeerCertificate {
   issuerCertificate?: DetailedPeerCertificate;
 }

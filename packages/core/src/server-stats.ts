@@ -122,7 +122,8 @@ type EventCounter = 'datagrams' | 'datagramsOut' | 'bytesIn' | 'bytesOut' | 'hel
 /** What changed, as the stats channel names it: a counter, an alert (`handshakesFailed.sent.<name>`), a drop reason (`dropped.<reason>`). */
 export type StatsChange = EventCounter | 'handshakesFailed.timedOut' | `handshakesFailed.${'sent' | 'received'}.${string}` | `dropped.${DropReason}`;
 
-const TRAFFIC_ZERO: ConnectionCounters = {
+/** A connection's counters before anything was counted. */
+export const ZERO_CONNECTION_COUNTERS: Readonly<ConnectionCounters> = {
   recordsIn: 0,
   recordsOut: 0,
   applicationRecordsIn: 0,
@@ -167,7 +168,7 @@ export class ServerStatsCounter {
     badMac: 0,
     invalidRecord: 0,
   };
-  private ended: ConnectionCounters = TRAFFIC_ZERO;
+  private ended: ConnectionCounters = ZERO_CONNECTION_COUNTERS;
 
   constructor(private readonly onChange?: (change: StatsChange) => void) {}
 

@@ -8,14 +8,14 @@
  * The tables of accepted keys are typed as exactly the keys of the option types, so adding an
  * option to a type without adding it here (or the reverse) does not compile: they cannot drift.
  */
-import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
+import type { ClientOptions, DtlsOptions, ServerOptions } from '@dtls-kit/core';
 import type { ConnectOptions, ServerRuntimeOptions } from './options.js';
 
 /** Every key of T, each exactly once. */
 type KeyTable<T> = { readonly [K in keyof Required<T>]: true };
 
-/** The engine's client options (@dtls-kit/core ClientOptions). */
-const ENGINE_CLIENT = {
+/** The engine's options of both sides (@dtls-kit/core DtlsOptions). */
+const ENGINE_COMMON = {
   provider: true,
   cipherSuites: true,
   mtu: true,
@@ -29,6 +29,11 @@ const ENGINE_CLIENT = {
   ALPNProtocols: true,
   connectionId: true,
   maxUnvalidatedHeldBytes: true,
+} as const satisfies KeyTable<DtlsOptions>;
+
+/** The engine's client options (@dtls-kit/core ClientOptions). */
+const ENGINE_CLIENT = {
+  ...ENGINE_COMMON,
   psk: true,
   x509: true,
   servername: true,
@@ -36,19 +41,7 @@ const ENGINE_CLIENT = {
 
 /** The engine's server options (@dtls-kit/core ServerOptions). */
 const ENGINE_SERVER = {
-  provider: true,
-  cipherSuites: true,
-  mtu: true,
-  retransmit: true,
-  handshakeTimeoutMs: true,
-  replayWindowSize: true,
-  requireExtendedMasterSecret: true,
-  groups: true,
-  maxHandshakeMessageLength: true,
-  maxHeldRecordBytes: true,
-  ALPNProtocols: true,
-  connectionId: true,
-  maxUnvalidatedHeldBytes: true,
+  ...ENGINE_COMMON,
   psk: true,
   x509: true,
   cookieRotationMs: true,

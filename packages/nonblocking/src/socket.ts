@@ -10,6 +10,7 @@ import {
   peerX509Certificate,
   samePeer,
   type DetailedPeerCertificate,
+  type NoPeerCertificate,
   type PeerCertificate,
   type DtlsConnection,
   type DtlsError,
@@ -86,13 +87,7 @@ export interface SocketInit {
 /** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
 export type { CipherInfo };
 /** node:tls getPeerCertificate()'s object, built by @dtls-kit/core from the peer's DER chain. */
-export type { DetailedPeerCertificate, PeerCertificate };
-
-/**
- * What getPeerCertificate() returns when the peer sent no certificate (PSK suites, a client the
- * server did not ask for one): node:tls's empty object `{}`. Test with `if (cert.raw)`.
- */
-export type NoPeerCertificate = { readonly [K in keyof DetailedPeerCertificate]?: undefined };
+export type { DetailedPeerCertificate, NoPeerCertificate, PeerCertificate };
 
 /**
  * A socket whose handshake is done: what connect() resolves to and what a server's 'connection'
