@@ -388,7 +388,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.alpnProtocol;
   }
 
-  /** server_name the client asked for (server side) or sent (client side). */
+  /** server_name the client asked for (server side) or sent (client side): undefined for an IP address, never sent (RFC 6066 3). */
   get servername(): string | undefined {
     return this.conn.servername;
   }
