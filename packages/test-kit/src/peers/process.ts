@@ -369,3 +369,13 @@ export function serverHandle(proc: PeerProcess, port: number, cleanup: () => Pro
     exited: proc.exited,
   };
 }
+
+/** A peer server's command line and output, for failure messages. */
+export function describePeerServer(server: PeerServer): string {
+  return `peer: ${server.commandLine}\n${server.output()}`;
+}
+
+/** How a peer client ended and what it printed, for failure messages. */
+export function describePeerClient(client: ClientResult): string {
+  return [`peer client: code=${client.code} signal=${client.signal} timedOut=${client.timedOut} echoed=${client.echoed}`, client.stdout, client.stderr].join('\n');
+}

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   gnutlsPriorityForSuite,
-  requireBinary,
+  requireInteropPeers,
   runGnutlsClient,
   runOpensslClient,
   startGnutlsServer,
@@ -17,7 +17,7 @@ import {
 } from '@dtls-kit/test-kit';
 import { AlertDescription } from '@dtls-kit/core';
 import { x509Client, x509Server } from '../../src/index.js';
-import { connectOurClient, startOurServer, type OurClient } from './harness.js';
+import { connectOurClient, startOurServer, type OurClient } from './our-side.js';
 import { makeInteropPki, type InteropPki } from './pki.js';
 
 const SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
@@ -25,7 +25,7 @@ const SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
 let pki: InteropPki;
 
 beforeAll(async () => {
-  for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) requireBinary(binary);
+  requireInteropPeers();
   pki = await makeInteropPki();
 }, 60_000);
 
