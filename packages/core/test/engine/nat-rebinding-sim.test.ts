@@ -14,7 +14,7 @@ import { DtlsConnection } from '../../src/connection.js';
 import { ConnectionTable } from '../../src/endpoint/connection-table.js';
 import { peerKey, samePeer } from '../../src/endpoint/peer-address.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-import { clientPsk, serverPsk } from './sim-harness.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 
 const MESSAGES = 1000;
 const REBIND_EVERY = 50;
