@@ -3,6 +3,7 @@
  * TypeScript source by other packages' vitest tests (no build step).
  */
 export { Rng, createRng } from './rng.js';
+export { sleep, until, waitUntil } from './wait.js';
 export { VirtualClock } from './virtual-clock.js';
 export type { SimAddress, SimEndpoint } from './endpoint.js';
 export {

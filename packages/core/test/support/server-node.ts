@@ -16,7 +16,8 @@ export class ServerNode implements SimEndpoint {
   /** What the endpoint decided for each datagram it saw (before acceptance). */
   readonly endpointResults: EndpointResult['type'][] = [];
   onWake: (() => void) | undefined;
-  private readonly replies: Uint8Array[] = [];
+  /** Stateless replies waiting for datagramsToSend(). */
+  protected readonly replies: Uint8Array[] = [];
 
   /** `onReply` takes the endpoint's stateless replies; without it they wait in datagramsToSend(). */
   constructor(

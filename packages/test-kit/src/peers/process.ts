@@ -9,6 +9,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { sleep } from '../wait.js';
 
 /** Where to get each binary, for the error a missing one raises. */
 const INSTALL_HINTS: Record<string, string> = {
@@ -274,8 +275,6 @@ export interface ClientResult {
   /** Wall-clock ms from spawn to exit. */
   durationMs: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Feeds messages (one stdin line each) to a client process that prints what it receives

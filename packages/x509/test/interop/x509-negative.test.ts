@@ -13,6 +13,7 @@ import {
   runOpensslClient,
   startGnutlsServer,
   startOpensslServer,
+  waitUntil,
   type PeerServer,
 } from '@dtls-kit/test-kit';
 import { AlertDescription } from '@dtls-kit/core';
@@ -32,13 +33,8 @@ beforeAll(async () => {
 afterAll(() => pki?.remove());
 
 /** Waits until the peer's output matches (its log line may come a moment after our alert). */
-async function outputMatches(peer: { output(): string }, pattern: RegExp, timeoutMs = 3000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!pattern.test(peer.output())) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
+function outputMatches(peer: { output(): string }, pattern: RegExp): Promise<boolean> {
+  return waitUntil(() => pattern.test(peer.output()), 3000, 20);
 }
 
 /** Our client, trusting the ECDSA root, against a peer server; returns once it failed or connected. */
