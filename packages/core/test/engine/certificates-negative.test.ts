@@ -38,7 +38,7 @@ import {
   serverX509,
   type ServerX509Options,
   testPki,
-} from './test-certificates.js';
+} from '../support/test-certificates.js';
 
 const SUITE: Record<KeyKind, string> = { ecdsa: 'ECDHE-ECDSA-AES128-GCM-SHA256', rsa: 'ECDHE-RSA-AES128-GCM-SHA256' };
 const KINDS: KeyKind[] = ['ecdsa', 'rsa'];
