@@ -24,7 +24,10 @@
  *   has digitalSignature (every suite we have signs with it: ECDHE, CertificateVerify);
  * - every CA's nameConstraints, critical or not, hold for every certificate below it
  *   (name-constraints.ts).
- * Revocation (CRL, OCSP) is not checked.
+ * Revocation (CRL, OCSP) is not checked. Certificates are decoded once per validation, through a
+ * memo (parsed-certificates.ts), and signatures verified before are remembered
+ * (verified-signatures.ts); both answer only for the very same bytes, and every check above runs
+ * on every validation.
  *
  * Alerts (RFC 5246 7.2.2), chosen as OpenSSL's ssl_x509err2alert maps the same failures where
  * the RFC leaves a choice:
