@@ -53,11 +53,11 @@ import { sameBytes } from './bytes.js';
 import type { ParsedCertificate } from './certificate.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from './hostname.js';
 import { constrainedNamesOf, MAX_NAME_CHECKS, nameConstraintViolation } from './name-constraints.js';
+import { parsedCertificate } from './parsed-certificates.js';
 import { describeParsed, type PeerCertificate } from './peer-certificate.js';
 import { minimumSecurityBits, securityLevelOption, signatureAlgorithmName } from './security-level.js';
 import { describeKey, signatureSchemesForKey } from './signature.js';
 import { namesIssuer, TrustStore } from './trust-store.js';
-import { parsedCertificate } from './parsed-certificates.js';
 import { signatureVerifies } from './verified-signatures.js';
 
 /** node:tls-shaped hook: undefined when `cert` is acceptable for `hostname`, else the reason. */
