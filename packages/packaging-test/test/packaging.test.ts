@@ -39,6 +39,11 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     if (script.includes('blocking')) expect(r.stdout).toMatch(/authorized true, worker [1-9]\d*\)/);
   });
 
+  it.each(['core-entries.mjs', 'core-entries.cjs'])('@dtls-kit/core keeps its internals on @dtls-kit/core/internal (%s)', async (script) => {
+    const r = must(await exec(process.execPath, [script], app), script);
+    expect(JSON.parse(r.stdout)).toEqual({ internalsOnMain: [], internalsMissing: [], publicMissing: [], sharedDtlsError: true });
+  });
+
   it('the dtls-kit binary runs and @dtls-kit/cli loads with import and require', async () => {
     must(await exec(process.execPath, ['-e', "require('@dtls-kit/cli'); import('@dtls-kit/cli').then(() => {})"], app), 'load @dtls-kit/cli');
     const r = must(await exec(join(app, 'node_modules', '.bin', 'dtls-kit'), ['--help'], app), 'dtls-kit --help');

@@ -7,15 +7,13 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import {
-  ContentType,
   DtlsConnection,
   ServerEndpoint,
-  decodeHandshakeFragments,
   nobleCryptoProvider,
   nodeCryptoProvider,
-  splitRecords,
   type DtlsEvent,
 } from '@dtls-kit/core';
+import { ContentType, decodeHandshakeFragments, splitRecords } from '@dtls-kit/core/internal';
 import { driveOverUdp, serveOverUdp, type SimEndpoint, type UdpServer } from '@dtls-kit/test-kit';
 import { pskClient, pskServer } from '../../src/index.js';
 

@@ -12,16 +12,14 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import {
-  ContentType,
   DtlsConnection,
   ServerEndpoint,
-  decodeHandshakeFragments,
   nobleCryptoProvider,
   nodeCryptoProvider,
-  splitRecords,
   type DtlsError,
   type DtlsEvent,
 } from '@dtls-kit/core';
+import { ContentType, decodeHandshakeFragments, splitRecords } from '@dtls-kit/core/internal';
 import { driveOverUdp, serveOverUdp, type SimEndpoint, type UdpDriver, type UdpServer } from '@dtls-kit/test-kit';
 import type { X509ClientCredentials, X509ServerCredentials } from '../../src/index.js';
 import type { KeyKind } from './pki.js';
