@@ -6,7 +6,6 @@ import {
   AlertDescription,
   peerCertificate,
   peerX509Certificate,
-  samePeer,
   type CipherInfo,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
@@ -15,6 +14,7 @@ import {
   type DtlsError,
   type PeerAddress,
 } from '@dtls-kit/core';
+import { samePeer } from '@dtls-kit/core/internal';
 import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';

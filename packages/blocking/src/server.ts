@@ -5,18 +5,20 @@ import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
   AlertLevel,
-  ConnectionTable,
-  CookieCheck,
   SERVER_STATS_CHANNEL,
-  ServerStatsCounter,
-  addressGroup,
   peerKey,
-  plaintextAlert,
-  samePeer,
   type ServerStats,
   type StatsChange,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
+import {
+  ConnectionTable,
+  CookieCheck,
+  ServerStatsCounter,
+  addressGroup,
+  plaintextAlert,
+  samePeer,
+} from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';

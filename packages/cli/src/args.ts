@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, parseCipherList, type CipherSuite } from '@dtls-kit/core';
+import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '@dtls-kit/core';
+import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
 

@@ -3,17 +3,15 @@ import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
-  ConnectionTable,
   DtlsConnection,
   HandshakeTimeoutError,
   ServerEndpoint,
-  ServerStatsCounter,
-  addressGroup,
   peerKey,
   type DtlsError,
   type PeerAddress,
   type ServerStats,
 } from '@dtls-kit/core';
+import { ConnectionTable, ServerStatsCounter, addressGroup } from '@dtls-kit/core/internal';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';

@@ -5,10 +5,8 @@ import {
   AlertDescription,
   HandshakeTimeoutError,
   alertName,
-  connectionIdKeyLogComment,
   peerCertificate,
   peerX509Certificate,
-  samePeer,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
   type PeerCertificate,
@@ -18,6 +16,7 @@ import {
   type PeerAddress,
   type CipherInfo,
 } from '@dtls-kit/core';
+import { connectionIdKeyLogComment, samePeer } from '@dtls-kit/core/internal';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
