@@ -63,8 +63,8 @@ export function dtls12RecordFormat(version: number): RecordFormat {
       encodeRecordHeader(header, out, offset);
     },
 
-    additionalData(header: RecordHeader, plaintextLength: number): Uint8Array {
-      return aeadAdditionalData(header.epoch, header.sequenceNumber, header.type, header.version, plaintextLength);
+    additionalData(header: RecordHeader, plaintextLength: number, scratch?: Uint8Array): Uint8Array {
+      return aeadAdditionalData(header.epoch, header.sequenceNumber, header.type, header.version, plaintextLength, scratch);
     },
 
     wireType(type: number): number {
