@@ -1,5 +1,5 @@
 import { AlertDescription } from '../alert.js';
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, viewOf } from '../bytes.js';
 import { DtlsError } from '../errors.js';
 import { explicitAeadNonce, writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
 import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, innerPlaintextScratch } from './aead-scratch.js';
@@ -468,12 +468,12 @@ export class RecordLayer {
     // Nonce and additional data in scratch space: both are used up before open returns.
     const nonce =
       ivLength > 0
-        ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength), NONCE_SCRATCH)
+        ? explicitAeadNonce(keys.fixedIv, viewOf(fragment, 0, ivLength), NONCE_SCRATCH)
         : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
     const aad = format.additionalData(header, plaintextLength, ADDITIONAL_DATA_SCRATCH);
     let plaintext: Uint8Array | null;
     try {
-      plaintext = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
+      plaintext = keys.aead.open(nonce, viewOf(fragment, ivLength), aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
       plaintext = null;

@@ -1,4 +1,4 @@
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, viewOf } from '../bytes.js';
 import { writeEpochAndSequence } from './aead-nonce.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { ContentType, isRecordContentType } from './content-type.js';
@@ -88,7 +88,7 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
         length,
         connectionId: datagram.slice(offset + 11, cidEnd),
       };
-      return { header, fragment: datagram.subarray(start, end), headerLength, format };
+      return { header, fragment: viewOf(datagram, start, end), headerLength, format };
     },
 
     // RFC 9146 4: tls12_cid records are DTLS 1.2 ciphertext; one that carries another CID is
