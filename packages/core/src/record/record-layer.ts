@@ -197,6 +197,8 @@ export class RecordLayer {
    * epoch; the previous one may be named to retransmit in it.
    * Throws DtlsError(internal_error) for an epoch we do not hold, a payload over 2^14, or
    * when the epoch's 48-bit sequence numbers are exhausted (they must not wrap, RFC 6347 4.1).
+   * The record is a view into a slab shared with other records (SEALED_RECORDS), never written
+   * again; `payload` is read, never kept or changed.
    */
   seal(type: number, payload: Uint8Array, epoch: number = this.writeEpochs.current.epoch): Uint8Array {
     const state = this.writeState(epoch);
