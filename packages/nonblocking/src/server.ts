@@ -449,14 +449,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     traceDatagram('out', 'server', connection, address, port, datagram);
     this.counters.datagramOut(datagram.length);
     try {
-      socket.send(datagram, port, address, noop);
+      // No callback (see connect.ts): no process.nextTick per datagram; a failed send is lost as UDP may lose it.
+      socket.send(datagram, port, address);
     } catch {
       // The socket closed under us: UDP loses the datagram, as it might anyway.
     }
   }
 }
 
-function noop(): void {}
 
 /**
  * Emits a server-level event from inside the runtime's bookkeeping (a connection's end, the
