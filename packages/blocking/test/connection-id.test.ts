@@ -25,7 +25,7 @@ async function start(connectionId: { length: number } | undefined): Promise<numb
     handler: fixture('cid-handler.mjs'),
     credentials: serverCredentials,
     maxThreads: 2,
-    options: connectionId === undefined ? {} : { connectionId },
+    ...(connectionId === undefined ? {} : { connectionId }),
   });
   return (await server.listen(0, '127.0.0.1')).port;
 }
@@ -114,7 +114,7 @@ describe('blocking server: connection IDs (RFC 9146) route records whatever thei
       handler: fixture('cid-client.mjs'),
       port,
       credentials: clientCredentials,
-      options: { connectionId: { length: 4 } },
+      connectionId: { length: 4 },
     });
     // The client puts the server's 8-byte CID in its records and asked for 4-byte ones (RFC 9146 3).
     expect(r).toEqual({ send: 8, receive: 4, serverCid: expect.stringMatching(/^[0-9a-f]{16}$/) });

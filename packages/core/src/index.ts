@@ -24,6 +24,14 @@ export {
 export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type NoPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export {
+  checkOptionPlaces,
+  ENGINE_CLIENT_OPTION_KEYS,
+  ENGINE_SERVER_OPTION_KEYS,
+  type OptionKeyTable,
+  type OptionPlaces,
+  type OtherOptionPlace,
+} from './option-places.js';
 export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';
