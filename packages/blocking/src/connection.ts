@@ -7,6 +7,7 @@ import {
   peerCertificate,
   peerX509Certificate,
   samePeer,
+  setSocketTimeout,
   type CipherInfo,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
@@ -248,12 +249,7 @@ export class BlockingConnection extends EventEmitter {
    * close() (a recv() waiting for a message wakes for it, then goes on waiting).
    */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: ms must be a finite number >= 0 (got ${String(ms)})`);
-    if (callback !== undefined) {
-      if (ms === 0) this.off('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.userTimeoutMs = ms;
+    this.userTimeoutMs = setSocketTimeout(this, ms, callback);
     this.userTimeoutArmed = ms > 0 && !this.closed;
     return this;
   }

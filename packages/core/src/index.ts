@@ -32,6 +32,7 @@ export {
   type OptionPlaces,
   type OtherOptionPlace,
 } from './option-places.js';
+export { setSocketTimeout, type TimeoutListeners } from './socket-timeout.js';
 export { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from './mtu.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';

@@ -9,6 +9,7 @@ import {
   peerCertificate,
   peerX509Certificate,
   samePeer,
+  setSocketTimeout,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
   type PeerCertificate,
@@ -444,12 +445,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    * as a one-time 'timeout' listener. Nothing is closed (that is idleTimeoutMs' job). 0 turns it off.
    */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: ms must be a finite number >= 0 (got ${String(ms)})`);
-    if (callback !== undefined) {
-      if (ms === 0) this.off('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.userTimeoutMs = ms;
+    this.userTimeoutMs = setSocketTimeout(this, ms, callback);
     this.userTimeoutAt = ms > 0 && !this.ended ? this.lastIo + ms : undefined;
     this.reschedule();
     return this;
