@@ -249,8 +249,6 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     // The engine runs in worker threads there: no hook for the ladder or the key log yet.
     if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
     if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
-    // @dtls-kit/blocking's own idleTimeoutMs is its workers' idle time, not a connection's.
-    if (values['idle-timeout'] !== undefined) throw new UsageError('--idle-timeout is not available with --runtime blocking (its connections are ended by their handler)');
   } else if (values.threads !== undefined && command === 'server') {
     throw new UsageError('--threads needs --runtime blocking');
   }

@@ -8,6 +8,15 @@ export { concatBytes, constantTimeEqual, utf8 } from './bytes.js';
 export { CONNECTION_COUNTER_FIELDS, ServerStatsCounter, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from './server-stats.js';
 export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
 export { maxPayloadFor, recordOverhead } from './mtu.js';
+export {
+  checkOptionPlaces,
+  ENGINE_CLIENT_OPTION_KEYS,
+  ENGINE_SERVER_OPTION_KEYS,
+  type OptionKeyTable,
+  type OptionPlaces,
+  type OtherOptionPlace,
+} from './option-places.js';
+export { setSocketTimeout, type TimeoutListeners } from './socket-timeout.js';
 export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, samePeer } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';

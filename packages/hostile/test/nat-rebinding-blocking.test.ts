@@ -58,7 +58,8 @@ async function setUp(cids: boolean, onToServer?: (d: Uint8Array) => void): Promi
     handler: new URL('./support/nat-rebinding-blocking-handler.mjs', import.meta.url),
     credentials: { psk: { keys: { Client_identity: KEY } } },
     maxThreads: 1,
-    options: { retransmit: RETRANSMIT, ...(cids ? { connectionId: { length: CID_LENGTH } } : {}) },
+    retransmit: RETRANSMIT,
+    ...(cids ? { connectionId: { length: CID_LENGTH } } : {}),
   });
   const events: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   server.on('remoteAddressChange', (current, previous) => events.push([current, previous]));
