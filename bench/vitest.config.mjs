@@ -1,9 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineProject } from 'vitest/config';
+import { packageTests } from '../vitest.base.ts';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.mjs'],
-    testTimeout: 120_000,
-    pool: 'forks',
-  },
-});
+export default defineProject(packageTests('bench', { include: ['test/**/*.test.mjs'], testTimeout: 120_000 }));

@@ -8,7 +8,7 @@ if (o.role !== 'server' || o.suite !== 'psk') fail(new Error('peer-blocking: a P
 const server = createBlockingServer({
   handler: new URL('./blocking-handler.mjs', import.meta.url),
   credentials: { psk: { keys: { [PSK_IDENTITY]: PSK_KEY_HEX } } },
-  options: { cipherSuites: SUITES.psk },
+  cipherSuites: SUITES.psk,
   maxThreads: o.workers,
   maxQueue: 256,
 });

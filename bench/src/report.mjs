@@ -1,5 +1,6 @@
 // Medians, min/max and ratios; the markdown of a results file.
 import os from 'node:os';
+import { evaluateTargets, renderTargets } from './targets.mjs';
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -42,7 +43,8 @@ export function summarize(m, samples) {
 }
 
 const fmt = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2)) : 'n/a');
-const ratio = (v) => (Number.isFinite(v) ? `×${v.toFixed(2)}` : 'n/a');
+// Two decimals; two significant digits below 0.1 (a loaded smoke run can give ×0.004, not ×0.00).
+const ratio = (v) => (Number.isFinite(v) ? `×${v >= 0.1 || v === 0 ? v.toFixed(2) : v.toPrecision(2)}` : 'n/a');
 const short = (b) => b.replace(/ \(.*\)$/, '').replace('plain node:dgram', 'dgram');
 
 export function renderTable(t) {
@@ -77,6 +79,7 @@ export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failur
     `- method: loopback (127.0.0.1), server and client in separate processes, ${runs} run(s) per row, the rows of a run interleaved; median with min and max; each ratio is to a baseline of the same run. Every load loop is bounded in count and in seconds.`,
     '',
   );
+  out.push('## Targets (issue 15): each ratio from rows of this run', '', renderTargets(evaluateTargets(tables)), '');
   for (const t of tables) out.push(`## ${t.title}`, '', renderTable(t), '');
   if (failures.length) out.push('## Failures', '', ...failures.map((f) => `- ${f}`), '');
   return out.join('\n');

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { median, summarize, renderTable } from '../src/report.mjs';
+import { summarizeProfile } from '../src/profile-summary.mjs';
+import { TARGETS, evaluateTargets, renderTargets } from '../src/targets.mjs';
 
 const run = fileURLToPath(new URL('../src/run.mjs', import.meta.url));
+const profile = fileURLToPath(new URL('../src/profile.mjs', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'dtls-kit-bench-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -62,8 +65,62 @@ describe('bench harness (BENCH_QUICK=1)', () => {
         for (const i of [1, 2, 3, ...ratioColumns]) expect(number(r[i]), `${title} / ${r[0]} / ${t.header[i]}`).toBeGreaterThan(0);
       }
     }
+    const targets = table(markdown, 'Targets');
+    expect(targets.body.map((r) => r[0])).toEqual(TARGETS.map((t) => t.what));
+    // every target but the 10,000-connection memory one (not in a quick run) has its figure
+    expect(targets.body.filter((r) => r[2] === 'not measured').map((r) => r[0])).toEqual(['memory per idle connection, 10,000 connections (heap bytes)']);
+    for (const r of targets.body.filter((r) => r[2] !== 'not measured')) expect(['yes', 'not yet']).toContain(r[4]);
     const tput = table(markdown, 'One-way throughput');
     expect(tput.header).toEqual(expect.arrayContaining(['records/s median', 'MB/s median', '÷ dgram', '÷ OpenSSL 3', '÷ werift-dtls']));
+  });
+
+  it('bench:profile writes a CPU profile of each Node process of one row and lists its functions', async () => {
+    const dir = join(out, 'profiles');
+    const { stdout } = await new Promise((resolve, reject) =>
+      execFile(process.execPath, [profile, 'handshake-psk', 'node:crypto'], { env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: dir, BENCH_TOP: '5' }, timeout: 60_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+      ),
+    );
+    expect(stdout).toMatch(/^handshake-psk \/ dtls-kit non-blocking, node:crypto: [\d.]+ handshakes\/s/);
+    const profiles = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.cpuprofile')).map(String);
+    expect(profiles.some((f) => f.startsWith('peer-dtlskit-server-'))).toBe(true);
+    expect(profiles.some((f) => f.startsWith('peer-dtlskit-client-'))).toBe(true);
+    expect(stdout.match(/ms sampled/g)?.length).toBe(profiles.length);
+  });
+
+  it('profile summary: self time per function, from the samples and their time deltas', () => {
+    const frame = (functionName, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
+    const p = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('seal', 'file:///x/packages/core/dist/index.js', 9) },
+        { id: 3, callFrame: frame('open', 'file:///x/packages/core/dist/index.js', 19) },
+      ],
+      samples: [2, 3, 2, 2],
+      timeDeltas: [1000, 500, 1000, 500],
+    };
+    const s = summarizeProfile(p, 1);
+    expect(s.totalMs).toBe(3);
+    expect(s.functions).toEqual([{ name: 'seal packages/core/dist/index.js:10', selfMs: 2.5, percent: (100 * 2.5) / 3 }]);
+  });
+
+  it('targets: each a ratio of two rows of the run (or a bound), met or not, or not measured', () => {
+    const t = (id, rows) => ({ id, rows: rows.map(([label, median]) => ({ label, median, runs: 1 })) });
+    const tables = [
+      t('throughput', [['plain node:dgram (no crypto)', 100], ['dtls-kit non-blocking, node:crypto', 50], ['dtls-kit non-blocking, noble', 85]]),
+      t('blocking', [['dtls-kit blocking, 1 worker', 40], ['dtls-kit blocking, 2 workers', 90], ['dtls-kit non-blocking, node:crypto', 100]]),
+      t('memory-10000', [['dtls-kit non-blocking, node:crypto', 8000]]),
+    ];
+    const r = Object.fromEntries(evaluateTargets(tables).map((x) => [x.what, x]));
+    expect(r['one-way 1,200-byte records/s, default provider (node:crypto)']).toMatchObject({ value: 0.5, met: false });
+    expect(r['one-way records/s, fastest provider available']).toMatchObject({ value: 0.85, met: true });
+    expect(r['blocking server handshakes/s (its best worker count) vs the non-blocking server, same clients']).toMatchObject({ value: 0.9, met: true });
+    expect(r['memory per idle connection, 10,000 connections (heap bytes)']).toMatchObject({ value: 8000, met: true });
+    expect(r['ping-pong round trips/s']).toMatchObject({ value: undefined, met: undefined });
+    const md = renderTargets(evaluateTargets(tables));
+    expect(md).toContain('| one-way 1,200-byte records/s, default provider (node:crypto) | plain node:dgram | ×0.50 | ≥ ×0.6 | not yet |');
+    expect(md).toContain('| 8,000 B | ≤ 8,192 B | yes |');
+    expect(md).toContain('| ping-pong round trips/s | plain node:dgram | not measured | ≥ ×0.9 | – |');
   });
 
   it('summarizes samples as medians with min, max and ratios', () => {

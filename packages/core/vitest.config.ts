@@ -1,11 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { defineProject } from 'vitest/config';
+import { packageTests } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    pool: 'forks',
-    // The fuzz slice measures the heap after a full GC (test/fuzz).
-    execArgv: ['--expose-gc'],
-  },
-});
+// The fuzz slice measures the heap after a full GC (test/fuzz).
+export default defineProject(packageTests('core', { execArgv: ['--expose-gc'] }));

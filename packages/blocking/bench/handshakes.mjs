@@ -11,7 +11,7 @@ async function run(maxThreads) {
   const server = createBlockingServer({ handler, credentials: { psk: { keys: { Client_identity: key } } }, maxThreads, maxQueue: count });
   const { port } = await server.listen(0, '127.0.0.1');
   const pool = createBlockingClientPool({ maxThreads: 4 });
-  const one = () => runBlockingClient({ handler, port, pool, credentials: { psk: { identity: 'Client_identity', key } }, options: { cipherSuites: cipher } });
+  const one = () => runBlockingClient({ handler, port, pool, credentials: { psk: { identity: 'Client_identity', key } }, cipherSuites: cipher });
   await Promise.all(Array.from({ length: 8 }, one)); // warm up: workers started, modules loaded
   const start = performance.now();
   await Promise.all(Array.from({ length: count }, one));

@@ -4,18 +4,24 @@ import { AlertDescription, ConnectionRefusedError, DEFAULT_HANDSHAKE_TIMEOUT_MS,
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
-import type { ClientCredentials, PlainDtlsOptions, WorkerResult, WorkerTask } from './protocol.js';
+import { checkClientOptionPlaces, checkPoolOptionPlaces, clientEngineOptions } from './option-places.js';
+import type { ClientCredentials, PlainClientOptions, WorkerResult, WorkerTask } from './protocol.js';
 import { DEFAULT_RING_BYTES } from './ring.js';
 
-export interface BlockingClientOptions {
+/**
+ * runBlockingClient()'s options: the engine's options that are plain data, top-level with the
+ * names and meanings of @dtls-kit/nonblocking's connect() (cipherSuites, mtu, retransmit,
+ * handshakeTimeoutMs, servername, ALPNProtocols, connectionId, ...), and this runtime's own. An
+ * option it does not take is a TypeError (a rejection) that says where it belongs.
+ */
+export interface BlockingClientOptions extends PlainClientOptions {
   /** Module whose default export is `(conn: BlockingConnection, args) => result`; runs in a worker once connected. */
   handler: URL | string;
+  /** The server's address. Default '127.0.0.1'. */
   host?: string;
   port: number;
   /** Plain data or a module (functions cannot cross threads): see ClientCredentials. */
   credentials: ClientCredentials;
-  /** Engine options that are plain data (cipher suites, MTU, timers, servername, ...). */
-  options?: PlainDtlsOptions;
   /** Passed to the handler as its second argument (structured-cloned). */
   args?: unknown;
   /**
@@ -35,11 +41,20 @@ function isRefused(error: Error): boolean {
   return 'code' in error && error.code === 'ECONNREFUSED';
 }
 
+/** createBlockingClientPool()'s options. */
+export interface BlockingClientPoolOptions {
+  /** Connections run at once (one per worker). Default 4. */
+  maxThreads?: number;
+  /** How long a spare worker stays idle (ms) before Piscina ends it. Default 5000. */
+  workerIdleTimeoutMs?: number;
+}
+
 /**
  * A pool of client workers to share between runBlockingClient calls (`pool` option): one
  * connection per worker at a time, the rest queue. End it with `await pool.destroy()`.
  */
-export function createBlockingClientPool(options: { maxThreads?: number; workerIdleTimeoutMs?: number } = {}): Piscina {
+export function createBlockingClientPool(options: BlockingClientPoolOptions = {}): Piscina {
+  checkPoolOptionPlaces(options);
   return new Piscina({
     filename: workerFile(),
     minThreads: 0,
@@ -54,17 +69,18 @@ export function createBlockingClientPool(options: { maxThreads?: number; workerI
  * error (a DtlsError, e.g. when the server refused or the PSK is unknown) or the handler's.
  * When no server is there it says so: ConnectionRefusedError (`ECONNREFUSED`) as soon as ICMP
  * port unreachable comes back, NoReplyError (`ETIMEDOUT`) when nothing at all came back within
- * the handshake deadline (`options.handshakeTimeoutMs`, default 60 000).
+ * the handshake deadline (`handshakeTimeoutMs`, default 60 000).
  * The socket stays on the main thread; the connection is closed (close_notify) when the handler returns.
  */
 export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
-  const host = opts.host ?? '127.0.0.1';
   // Checked before anything is opened.
+  checkClientOptionPlaces(opts);
+  const host = opts.host ?? '127.0.0.1';
   const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, 0);
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
   const link = new HostLink(opts.ringBytes ?? DEFAULT_RING_BYTES);
-  const handshakeTimeoutMs = opts.options?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   /** Anything at all came back from the server's address (the connected socket takes nothing else). */
   let heard = false;
   let refused: ConnectionRefusedError | undefined;
@@ -98,7 +114,7 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       sab: link.sab,
       handler: moduleHref(opts.handler),
       credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { pskClient: { identity: c.psk.identity, key: c.psk.key } },
-      options: { ...opts.options, handshakeTimeoutMs },
+      options: { ...clientEngineOptions(opts), handshakeTimeoutMs },
       args: opts.args,
       remoteAddress: host,
       remotePort: opts.port,

@@ -6,7 +6,6 @@ import {
   AlertDescription,
   peerCertificate,
   peerX509Certificate,
-  samePeer,
   type CipherInfo,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
@@ -15,6 +14,7 @@ import {
   type DtlsError,
   type PeerAddress,
 } from '@dtls-kit/core';
+import { samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
 import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
 import { C, decodeRemote, encodeRemote, Frame, STOP_SILENT, type Link } from './ring.js';
@@ -35,11 +35,25 @@ export interface BlockingConnectionEvents {
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
   /**
-   * Nothing authenticated (application data, an alert) came from the peer for `idleTimeoutMs`:
-   * the connection is being closed (close_notify), and recv() returns null. As
-   * @dtls-kit/nonblocking's 'timeout'. Emitted from inside recv() (or send()), in the worker.
+   * As @dtls-kit/nonblocking's 'timeout': either the connection was idle for the time given to
+   * setTimeout() (no datagram from the peer, no send(); as node:net, nothing else happens: close
+   * it if you wish), or nothing authenticated (application data, an alert) came from the peer for
+   * `idleTimeoutMs` (then the connection is closed with close_notify right after, and recv()
+   * returns null). Emitted from inside recv() (or send()), in the worker.
    */
   timeout: [];
+  /**
+   * The connection ended with an error (a fatal alert, ours or the peer's): emitted only when
+   * someone listens, and 'close' follows. recv() and send() throw the same error.
+   */
+  error: [error: DtlsError];
+  /**
+   * The connection is over, whoever ended it; `hadError` as in node:net: true when it ended with
+   * an error (a fatal alert, ours or the peer's: see 'error'), false after close_notify (either
+   * way), an idle timeout or the server's close(). As @dtls-kit/nonblocking's 'close'. Emitted
+   * from inside the call that saw the end (recv(), send(), close()), in the worker.
+   */
+  close: [hadError: boolean];
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
@@ -88,6 +102,12 @@ export class BlockingConnection extends EventEmitter {
   /** Closed for idleTimeoutMs without a word from the peer; 'timeout' was emitted once reported. */
   private idled = false;
   private idleReported = false;
+  /** setTimeout(): its time (0: off), the last activity (a datagram from the peer, a send()), and whether 'timeout' is due once more. */
+  private userTimeoutMs = 0;
+  private lastIo = now();
+  private userTimeoutArmed = false;
+  /** 'close' (and 'error') were emitted. */
+  private closeReported = false;
   /** The handshake's first step (its first flight out) was reported to the main thread. */
   private started = false;
   private closeError: DtlsError | undefined;
@@ -214,6 +234,31 @@ export class BlockingConnection extends EventEmitter {
     return this.closed;
   }
 
+  /** The error the connection ended with (a fatal alert, ours or the peer's); undefined otherwise. As @dtls-kit/nonblocking's socket.error. */
+  get error(): DtlsError | undefined {
+    return this.closeError;
+  }
+
+  /**
+   * As node:net setTimeout() and @dtls-kit/nonblocking's: after `ms` without activity (a datagram
+   * from the peer, a send()) emit 'timeout' once, and again after the next activity and `ms` of
+   * quiet; `callback` is added as a one-time 'timeout' listener (removed again by `setTimeout(0,
+   * callback)`). Nothing is closed (that is idleTimeoutMs' job). 0 turns it off. Returns this.
+   * The handler's thread is the connection's: 'timeout' is emitted from inside recv(), send() or
+   * close() (a recv() waiting for a message wakes for it, then goes on waiting).
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.userTimeoutMs = setSocketTimeout(this, ms, callback);
+    this.userTimeoutArmed = ms > 0 && !this.closed;
+    return this;
+  }
+
+  /** Activity for setTimeout(): re-arms it if it had fired. */
+  private touch(): void {
+    this.lastIo = now();
+    this.userTimeoutArmed = this.userTimeoutMs > 0 && !this.closed;
+  }
+
   /**
    * The next message (one datagram of application data, boundaries kept); `null` when the peer
    * closed (close_notify) or the server is shutting down. Throws BlockingTimeoutError after
@@ -260,6 +305,7 @@ export class BlockingConnection extends EventEmitter {
       throw new Error('send: the connection is closed');
     }
     this.conn.send(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.touch();
     this.pump();
   }
 
@@ -296,7 +342,8 @@ export class BlockingConnection extends EventEmitter {
   private wait(seen: number, deadline: number): void {
     const t = this.conn.nextTimeout() ?? Infinity;
     const idle = this.idleTimeoutMs > 0 && this.established && !this.closed ? this.lastActivity + this.idleTimeoutMs : Infinity;
-    const until = Math.min(t, deadline, idle);
+    const quiet = this.userTimeoutArmed ? this.lastIo + this.userTimeoutMs : Infinity;
+    const until = Math.min(t, deadline, idle, quiet);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
     Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
   }
@@ -315,6 +362,7 @@ export class BlockingConnection extends EventEmitter {
       // address with a new cookie): that peer has no state for this one, so nothing more is sent.
       while (inbound.pop() !== undefined);
       this.closed = true;
+      this.reportClose();
       return seen;
     }
     if (handshaking && phaseOf(Atomics.load(ctrl, C.HANDSHAKE)) === Phase.EVICTED) {
@@ -335,6 +383,7 @@ export class BlockingConnection extends EventEmitter {
           }
           continue;
         }
+        this.touch();
         this.conn.receive(d, now(), this.source);
         // Only a datagram from another address can move the peer: the common case checks nothing.
         if (!this.sourceIsPeer) this.followPeer();
@@ -409,11 +458,27 @@ export class BlockingConnection extends EventEmitter {
       const move = this.moves.shift();
       if (move) this.emit('remoteAddressChange', move[0], move[1]);
     }
+    if (this.userTimeoutArmed && !this.closed && now() - this.lastIo >= this.userTimeoutMs) {
+      // Once per quiet spell, as node:net: touch() re-arms it.
+      this.userTimeoutArmed = false;
+      this.emit('timeout');
+    }
     if (this.idled && !this.idleReported) {
       this.idleReported = true;
       this.emit('timeout');
     }
+    this.reportClose();
     return seen;
+  }
+
+  /** Once the connection is over: 'error' (only to a listener) and 'close' with hadError, as @dtls-kit/nonblocking's socket. */
+  private reportClose(): void {
+    if (!this.closed || this.closeReported) return;
+    this.closeReported = true;
+    this.userTimeoutArmed = false;
+    const error = this.closeError;
+    if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
+    this.emit('close', error !== undefined);
   }
 
   /** After a datagram from another address: whether the engine moved the peer there (RFC 9146 6). */

@@ -16,11 +16,22 @@ export {
   type RefusalReason,
   type Remote,
 } from './server.js';
-export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions } from './client.js';
+export { createBlockingClientPool, runBlockingClient, type BlockingClientOptions, type BlockingClientPoolOptions } from './client.js';
 export { BlockingConnection, type BlockingConnectionEvents, type CipherInfo, type NoPeerCertificate, type RemoteAddressInfo } from './connection.js';
 export { BlockingTimeoutError } from './errors.js';
 export { ConnectionRefusedError, DtlsError, NoReplyError, type DetailedPeerCertificate, type PeerCertificate } from '@dtls-kit/core';
-export type { ClientCredentials, ModuleCredentials, PlainDtlsOptions, PskClientData, PskServerData, ServerCredentials } from './protocol.js';
+export type {
+  ClientCredentials,
+  ModuleCredentials,
+  PlainClientOptions,
+  PlainConnectionIdOptions,
+  PlainDtlsOptions,
+  PlainServerOptions,
+  PskClientData,
+  PskServerData,
+  ServerCredentials,
+} from './protocol.js';
 export { workerFile } from './host.js';
+export { subscribe, type BlockingChannelMessages } from './subscribe.js';
 /** server.stats' parts (the same type as @dtls-kit/nonblocking's), and the diagnostics_channel it is published on. */
 export { SERVER_STATS_CHANNEL, type AlertCounts, type DropCounts, type DropReason, type HandshakeFailureCounts, type ServerStats, type StatsChange } from '@dtls-kit/core';

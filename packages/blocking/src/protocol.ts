@@ -1,4 +1,4 @@
-import type { VerifiedClientHello } from '@dtls-kit/core';
+import type { ClientOptions, DtlsOptions, ServerOptions, VerifiedClientHello } from '@dtls-kit/core';
 
 /**
  * Credentials for a worker. Functions cannot cross threads, so credentials are plain data
@@ -34,29 +34,37 @@ export interface ModuleCredentials {
   readonly args?: unknown;
 }
 
-/** Plain (structured-clonable) engine options: everything in DtlsOptions that is not a function or credentials. */
-export interface PlainDtlsOptions {
-  cipherSuites?: string | readonly (string | number)[];
-  mtu?: number;
-  retransmit?: { initialMs?: number; maxMs?: number };
-  handshakeTimeoutMs?: number;
-  replayWindowSize?: number;
-  requireExtendedMasterSecret?: boolean;
-  groups?: readonly ('x25519' | 'secp256r1' | 'secp384r1')[];
-  maxHandshakeMessageLength?: number;
-  /** Bytes of next-epoch records held while the handshake waits for them (default 4096). */
-  maxHeldRecordBytes?: number;
-  /** Server only: the longest PSK identity looked up; longer ones get illegal_parameter (default 256). */
-  maxPskIdentityLength?: number;
-  ALPNProtocols?: readonly string[];
-  servername?: string;
+/**
+ * The engine options that are not plain data: functions and objects of functions cannot cross
+ * into a worker (structured clone). Credentials go in `credentials`; a crypto provider, SNICallback,
+ * ALPNCallback and a CID generator come from a credentials module, which runs in the worker.
+ */
+type NotPlain = 'provider' | 'psk' | 'x509' | 'connectionId' | 'SNICallback' | 'ALPNCallback';
+
+/** @dtls-kit/core's connectionId option without `generate` (a function). */
+export type PlainConnectionIdOptions = Omit<NonNullable<DtlsOptions['connectionId']>, 'generate'>;
+
+/**
+ * The engine options both sides take that are plain data (structured-clonable): every option of
+ * @dtls-kit/core's DtlsOptions but the crypto provider, with the same names and meanings as
+ * @dtls-kit/nonblocking's connect() and createServer(), and given in the same place (top-level).
+ */
+export interface PlainDtlsOptions extends Omit<DtlsOptions, NotPlain> {
   /**
    * RFC 9146 connection IDs: the length of the CID we ask the peer to put in its records (0..255;
-   * 0 = we send CIDs but receive none). A server then routes its peers' CID records to their
-   * connection whatever their source address, and follows a peer that moved. Default: off.
+   * 0 = we send CIDs but receive none), and core's `serverId`/`returnRoutabilityCheck`. A server
+   * then routes its peers' CID records to their connection whatever their source address, and
+   * follows a peer that moved. Default: off. (A custom `generate` is a function: return it from the
+   * credentials module.)
    */
-  connectionId?: { length: number };
+  connectionId?: PlainConnectionIdOptions;
 }
+
+/** createBlockingServer()'s engine options: the plain ones of @dtls-kit/core's ServerOptions. */
+export interface PlainServerOptions extends PlainDtlsOptions, Omit<ServerOptions, NotPlain | keyof DtlsOptions> {}
+
+/** runBlockingClient()'s engine options: the plain ones of @dtls-kit/core's ClientOptions. */
+export interface PlainClientOptions extends PlainDtlsOptions, Omit<ClientOptions, NotPlain | keyof DtlsOptions> {}
 
 /** What the main thread hands to the worker (one Piscina task per connection). */
 export interface WorkerTask {
@@ -64,7 +72,7 @@ export interface WorkerTask {
   sab: SharedArrayBuffer;
   handler: string;
   credentials: { pskServer: PskServerData } | { pskClient: PskClientData } | { module: string; export?: string; args?: unknown };
-  options: PlainDtlsOptions;
+  options: PlainServerOptions | PlainClientOptions;
   args: unknown;
   remoteAddress: string;
   remotePort: number;

@@ -5,7 +5,7 @@
  * No postMessage per datagram: the producer bumps a sequence word and Atomics.notify()s it.
  */
 
-import { CONNECTION_COUNTER_FIELDS, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core';
+import { CONNECTION_COUNTER_FIELDS, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core/internal';
 
 /** Indices into the Int32Array control block. */
 export const C = {

@@ -5,34 +5,41 @@ import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
   AlertLevel,
-  ConnectionTable,
-  CookieCheck,
   SERVER_STATS_CHANNEL,
-  ServerStatsCounter,
-  addressGroup,
   peerKey,
-  plaintextAlert,
-  samePeer,
   type ServerStats,
   type StatsChange,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
+import {
+  ConnectionTable,
+  CookieCheck,
+  ServerStatsCounter,
+  addressGroup,
+  plaintextAlert,
+  samePeer,
+} from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
-import type { PlainDtlsOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
+import { checkServerOptionPlaces, serverEngineOptions } from './option-places.js';
+import type { PlainServerOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
 import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
 
-export interface BlockingServerOptions {
+/**
+ * createBlockingServer()'s options: the engine's options that are plain data, top-level with the
+ * names and meanings of @dtls-kit/nonblocking's createServer() (cipherSuites, mtu, retransmit,
+ * handshakeTimeoutMs, ALPNProtocols, connectionId, cookieRotationMs, ...), and this runtime's own.
+ * An option it does not take is a TypeError that says where it belongs.
+ */
+export interface BlockingServerOptions extends PlainServerOptions {
   /** Module whose default export is `(conn: BlockingConnection, args) => void`, run in a worker per connection. */
   handler: URL | string;
   /** Plain data or a module (functions cannot cross threads): see ServerCredentials. */
   credentials: ServerCredentials;
-  /** Engine options that are plain data (cipher suites, MTU, timers, ...). */
-  options?: PlainDtlsOptions;
   /** Passed to the handler as its second argument (structured-cloned). */
   args?: unknown;
   /** Workers, i.e. connections served at once. Default 4. */
@@ -60,8 +67,6 @@ export interface BlockingServerOptions {
   maxHandshakesPerAddress?: number;
   /** Bytes per ring direction per connection. Default 64 KiB. */
   ringBytes?: number;
-  /** Cookie secret rotation, ms. Default 60000. */
-  cookieRotationMs?: number;
   /**
    * Close a connection when nothing authenticated (application data, an alert) has arrived from
    * its peer for this many ms (close_notify; the handler's recv() returns null and the connection
@@ -273,6 +278,8 @@ export class BlockingServer extends EventEmitter {
   private readonly running = new Set<Entry>();
   /** Live connections per peer address (core's addressGroup: an IPv4 address, an IPv6 /64). */
   private readonly perAddress = new Map<string, Set<Entry>>();
+  /** The engine options each worker's engine runs with (the credentials' are added there). */
+  private readonly engineOptions: PlainServerOptions;
   private readonly maxThreads: number;
   private readonly maxQueue: number;
   private readonly maxConnectionsPerAddress: number;
@@ -345,6 +352,8 @@ export class BlockingServer extends EventEmitter {
 
   constructor(private readonly opts: BlockingServerOptions) {
     super();
+    checkServerOptionPlaces(opts);
+    this.engineOptions = serverEngineOptions(opts);
     this.maxThreads = opts.maxThreads ?? 4;
     this.maxQueue = opts.maxQueue ?? 16;
     if (!Number.isInteger(this.maxThreads) || this.maxThreads < 1) throw new RangeError('maxThreads must be an integer >= 1');
@@ -360,13 +369,12 @@ export class BlockingServer extends EventEmitter {
     if (!Number.isInteger(this.maxHandshakesPerAddress) || this.maxHandshakesPerAddress < 1) {
       throw new RangeError('maxHandshakesPerAddress must be an integer >= 1');
     }
-    this.stalledAfterMs = opts.options?.retransmit?.initialMs ?? DEFAULT_RETRANSMIT_INITIAL_MS;
-    if (!(this.stalledAfterMs > 0)) throw new RangeError(`options.retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
-    this.retransmitMaxMs = Math.max(opts.options?.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
+    this.stalledAfterMs = opts.retransmit?.initialMs ?? DEFAULT_RETRANSMIT_INITIAL_MS;
+    if (!(this.stalledAfterMs > 0)) throw new RangeError(`retransmit.initialMs must be > 0 (got ${this.stalledAfterMs})`);
+    this.retransmitMaxMs = Math.max(opts.retransmit?.maxMs ?? DEFAULT_RETRANSMIT_MAX_MS, this.stalledAfterMs);
     this.ringBytes = opts.ringBytes ?? DEFAULT_RING_BYTES;
     this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULT_SERVER_IDLE_TIMEOUT_MS);
     this.handler = moduleHref(opts.handler);
-    refuseCallbacksOutsideWorkers(opts);
     const c = opts.credentials;
     if ('module' in c) this.credentials = { module: moduleHref(c.module), export: c.export, args: c.args };
     else {
@@ -778,7 +786,7 @@ export class BlockingServer extends EventEmitter {
       sab: e.link.sab,
       handler: this.handler,
       credentials: this.credentials,
-      options: this.opts.options ?? {},
+      options: this.engineOptions,
       args: this.opts.args,
       remoteAddress: address,
       remotePort: port,
@@ -872,19 +880,4 @@ export class BlockingServer extends EventEmitter {
 
 export function createBlockingServer(options: BlockingServerOptions): BlockingServer {
   return new BlockingServer(options);
-}
-
-/**
- * SNICallback and ALPNCallback are functions, and a function cannot cross into a worker: here they
- * would be silently ignored, so they are refused with where they belong (the credentials module,
- * whose options the worker's engine runs with).
- */
-function refuseCallbacksOutsideWorkers(opts: BlockingServerOptions): void {
-  for (const name of ['SNICallback', 'ALPNCallback'] as const) {
-    if (name in opts || (opts.options !== undefined && name in opts.options)) {
-      throw new TypeError(
-        `${name} is a function, and functions cannot cross into a worker: return it from the credentials module ({ module, export?, args? }) with the credentials`,
-      );
-    }
-  }
 }

@@ -2,7 +2,8 @@
  * The Piscina task: one connection per task. Runs the engine (handshake included) in this
  * worker, then the user's synchronous handler; the socket stays with the main thread.
  */
-import { DtlsConnection, resolveServerOptions, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { DtlsConnection, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { resolveServerOptions } from '@dtls-kit/core/internal';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { BlockingConnection } from './connection.js';
 import { serializeError } from './errors.js';

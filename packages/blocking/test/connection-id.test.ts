@@ -20,12 +20,12 @@ interface Where {
   cid: string | null;
 }
 
-async function start(connectionId: { length: number } | undefined): Promise<number> {
+async function start(connectionId: { length: number; serverId?: Uint8Array } | undefined): Promise<number> {
   server = createBlockingServer({
     handler: fixture('cid-handler.mjs'),
     credentials: serverCredentials,
     maxThreads: 2,
-    options: connectionId === undefined ? {} : { connectionId },
+    ...(connectionId === undefined ? {} : { connectionId }),
   });
   return (await server.listen(0, '127.0.0.1')).port;
 }
@@ -114,10 +114,20 @@ describe('blocking server: connection IDs (RFC 9146) route records whatever thei
       handler: fixture('cid-client.mjs'),
       port,
       credentials: clientCredentials,
-      options: { connectionId: { length: 4 } },
+      connectionId: { length: 4 },
     });
     // The client puts the server's 8-byte CID in its records and asked for 4-byte ones (RFC 9146 3).
     expect(r).toEqual({ send: 8, receive: 4, serverCid: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  });
+
+  it("core's connectionId.serverId crosses into the worker: the server's CIDs start with it, as @dtls-kit/nonblocking's", async () => {
+    const port = await start({ length: 8, serverId: Uint8Array.of(0xab, 0xcd, 0xef) });
+    client = await EngineClient.open(port, { connectionIdLength: 4 });
+    await client.handshake();
+    client.send('where');
+    const where = JSON.parse(await client.recv()) as Where;
+    // RFC 9146 3: the CID the server asks for, its routing prefix first, random bytes after it.
+    expect(where.cid).toMatch(/^abcdef[0-9a-f]{10}$/);
   });
 
   it('a CID of 0 bytes on our side (peer sends none to us) leaves routing by address only', async () => {

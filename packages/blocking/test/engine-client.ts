@@ -5,7 +5,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { DtlsConnection, fromHex, utf8, type DtlsEvent } from '@dtls-kit/core';
+import { DtlsConnection, fromHex, type DtlsEvent } from '@dtls-kit/core';
+import { utf8 } from '@dtls-kit/core/internal';
 import { IDENTITY, KEY } from './helpers.js';
 
 export class EngineClient {

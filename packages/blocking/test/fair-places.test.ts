@@ -8,7 +8,8 @@
  * a queued one, and honest clients, slow ones and established connections included, keep theirs.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { DtlsConnection, fromHex, utf8 } from '@dtls-kit/core';
+import { DtlsConnection, fromHex } from '@dtls-kit/core';
+import { utf8 } from '@dtls-kit/core/internal';
 import { CONTENT_TYPE, parseRecords, RECORD_HEADER_LENGTH, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBlockingServer, runBlockingClient, type BlockingServer, type EvictionDetails, type EvictionReason, type RefusalReason, type Remote } from '../src/index.js';

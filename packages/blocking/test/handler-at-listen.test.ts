@@ -52,7 +52,7 @@ describe('blocking server: the handler is loaded at listen()', () => {
       handler: fixture('client-roundtrip.mjs'),
       port,
       credentials: clientCredentials,
-      options: { handshakeTimeoutMs: 20_000 },
+      handshakeTimeoutMs: 20_000,
     }).then(
       () => undefined,
       (e: unknown) => e,

@@ -20,7 +20,7 @@ describe('blocking server: engine limits given as options', () => {
     server = createBlockingServer({
       handler: fixture('echo-handler.mjs'),
       credentials: { psk: { keys: { [atLimit]: KEY, [over]: KEY } } },
-      options: { maxPskIdentityLength: 128 },
+      maxPskIdentityLength: 128,
       maxThreads: 2,
     });
     const { port } = await server.listen(0, '127.0.0.1');

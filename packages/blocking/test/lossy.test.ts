@@ -9,7 +9,7 @@ describe('a lossy network', () => {
     const server = createBlockingServer({
       handler: fixture('lossy-server.mjs'),
       credentials: serverCredentials,
-      options,
+      ...options,
       args: { firstMs: 20_000, idleMs: 500 },
       maxThreads: 16,
       maxQueue: 64,
@@ -20,7 +20,7 @@ describe('a lossy network', () => {
     try {
       const results = await Promise.all(
         Array.from({ length: 50 }, () =>
-          runBlockingClient<string>({ handler: fixture('lossy-client.mjs'), port: relay.port, pool, credentials: clientCredentials, options }),
+          runBlockingClient<string>({ handler: fixture('lossy-client.mjs'), port: relay.port, pool, credentials: clientCredentials, ...options }),
         ),
       );
       // The client handler runs only once its handshake completed; most pings come back too.

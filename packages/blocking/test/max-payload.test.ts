@@ -29,7 +29,7 @@ interface MaxPayloadResult {
 }
 
 async function run(mtu: number, cipherSuites: string): Promise<{ r: MaxPayloadResult; toServer: number[]; toClient: number[] }> {
-  server = createBlockingServer({ handler: fixture('max-payload-handler.mjs'), credentials: serverCredentials, maxThreads: 1, options: { mtu } });
+  server = createBlockingServer({ handler: fixture('max-payload-handler.mjs'), credentials: serverCredentials, maxThreads: 1, mtu });
   const { port } = await server.listen(0, '127.0.0.1');
   const sizes = { toServer: [] as number[], toClient: [] as number[] };
   relay = await startFaultRelay({
@@ -43,7 +43,8 @@ async function run(mtu: number, cipherSuites: string): Promise<{ r: MaxPayloadRe
     handler: fixture('max-payload-client.mjs'),
     port: relay.port,
     credentials: clientCredentials,
-    options: { mtu, cipherSuites },
+    mtu,
+    cipherSuites,
   });
   return { r, ...sizes };
 }
@@ -74,7 +75,7 @@ describe('conn.maxPayload and the RangeError past it (blocking runtime)', () => 
     expect(r.echoed).toBe(MIN_MTU - 29);
     expect(Math.max(...toServer)).toBe(MIN_MTU);
     await expect(
-      runBlockingClient({ handler: fixture('max-payload-client.mjs'), port: 9, credentials: clientCredentials, options: { mtu: MIN_MTU - 1 } }),
+      runBlockingClient({ handler: fixture('max-payload-client.mjs'), port: 9, credentials: clientCredentials, mtu: MIN_MTU - 1 }),
     ).rejects.toThrow(`mtu must be an integer >= ${MIN_MTU} (got ${MIN_MTU - 1})`);
   });
 });

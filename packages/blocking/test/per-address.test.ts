@@ -5,7 +5,8 @@
  * client from another address is then served at once. Also: the events are typed.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { DtlsConnection, fromHex, utf8 } from '@dtls-kit/core';
+import { DtlsConnection, fromHex } from '@dtls-kit/core';
+import { utf8 } from '@dtls-kit/core/internal';
 import { driveOverUdp } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -82,7 +82,7 @@ describe('one connection per worker, a bounded queue', () => {
           pool,
           credentials: clientCredentials,
           // ECDHE_PSK: a key exchange with real public-key work in each handshake.
-          options: { cipherSuites: 'ECDHE-PSK-CHACHA20-POLY1305' },
+          cipherSuites: 'ECDHE-PSK-CHACHA20-POLY1305',
           args: { messages: ['whoami'] },
         }),
       ),

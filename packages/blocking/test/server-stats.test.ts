@@ -26,7 +26,7 @@ describe('server.stats', () => {
     };
     diagnosticsChannel.subscribe(SERVER_STATS_CHANNEL, onStats);
     try {
-      server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, options: { retransmit }, maxThreads: 2 });
+      server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, retransmit, maxThreads: 2 });
       const { port } = await server.listen(0, '127.0.0.1');
       const script = await runStatsScript({
         port,

@@ -50,7 +50,7 @@ describe('blocking connection: node:tls names', () => {
       handler: fixture('tls-names-handler.mjs'),
       // The chain goes with the leaf, so that the detailed object can link the issuer.
       credentials: { module: credentials, export: 'server', args: { key: serverCert.key, cert: serverCert.cert + ca.cert } },
-      options: { ALPNProtocols: ['coap', 'h2'] },
+      ALPNProtocols: ['coap', 'h2'],
       maxThreads: 1,
     });
     const { port } = await server.listen(0, '127.0.0.1');
@@ -58,7 +58,8 @@ describe('blocking connection: node:tls names', () => {
       handler: fixture('tls-names-client.mjs'),
       port,
       credentials: { module: credentials, export: 'client', args: { ca: ca.cert } },
-      options: { ALPNProtocols: ['coap'], cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] },
+      ALPNProtocols: ['coap'],
+      cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
       args: { context: 'session-1' },
     });
     expect(r.cipher).toEqual({ name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' });

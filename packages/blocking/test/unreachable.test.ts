@@ -83,7 +83,7 @@ describe('runBlockingClient when nothing answers', () => {
   it('rejects after handshakeTimeoutMs with NoReplyError: "no reply from HOST:PORT within N ms", ETIMEDOUT', async () => {
     const silent = await silentPort();
     const { error, ms } = await failure(
-      runBlockingClient({ ...roundTrip, host: '127.0.0.1', port: silent.port, options: { handshakeTimeoutMs: 500, retransmit: { initialMs: 100 } } }),
+      runBlockingClient({ ...roundTrip, host: '127.0.0.1', port: silent.port, handshakeTimeoutMs: 500, retransmit: { initialMs: 100 } }),
     );
     console.log(`blocking: silent 127.0.0.1:${silent.port}: ${(error as Error).message} (after ${ms.toFixed(1)} ms, ${silent.received()} ClientHellos sent)`);
     expect(error).toBeInstanceOf(NoReplyError);
@@ -106,7 +106,7 @@ describe('runBlockingClient when nothing answers', () => {
       rules: [{ direction: 'toServer', match: { handshakeType: HANDSHAKE_TYPE.clientHello }, skip: 1, times: Infinity, action: { kind: 'drop' } }],
     });
     const { error } = await failure(
-      runBlockingClient({ ...roundTrip, host: '127.0.0.1', port: relay.port, options: { handshakeTimeoutMs: 500, retransmit: { initialMs: 100 } } }),
+      runBlockingClient({ ...roundTrip, host: '127.0.0.1', port: relay.port, handshakeTimeoutMs: 500, retransmit: { initialMs: 100 } }),
     );
     console.log(`blocking: stalled after the HelloVerifyRequest: ${(error as Error).message}`);
     expect(error).toBeInstanceOf(DtlsError);

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, parseCipherList, type CipherSuite } from '@dtls-kit/core';
+import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '@dtls-kit/core';
+import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
 
@@ -248,8 +249,6 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     // The engine runs in worker threads there: no hook for the ladder or the key log yet.
     if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
     if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
-    // @dtls-kit/blocking's own idleTimeoutMs is its workers' idle time, not a connection's.
-    if (values['idle-timeout'] !== undefined) throw new UsageError('--idle-timeout is not available with --runtime blocking (its connections are ended by their handler)');
   } else if (values.threads !== undefined && command === 'server') {
     throw new UsageError('--threads needs --runtime blocking');
   }

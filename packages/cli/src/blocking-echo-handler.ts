@@ -18,6 +18,8 @@ export interface EchoHandlerArgs {
 export type EchoReport =
   | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string }
   | { type: 'close'; address: string; port: number; messages: number; error?: string }
+  /** Nothing came from the peer for the server's idleTimeoutMs (--idle-timeout): the connection is being closed. */
+  | { type: 'idle'; address: string; port: number }
   /** A message larger than one of the server's datagrams carries (conn.maxPayload): not echoed. */
   | { type: 'not-echoed'; address: string; port: number; size: number; maxPayload: number; cipher: string };
 
@@ -39,6 +41,8 @@ export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): v
   const channel = new BroadcastChannel(args.channel);
   const peer = { address: conn.remoteAddress, port: conn.remotePort };
   let messages = 0;
+  // The connection's idle timeout (the server's idleTimeoutMs): its recv() returns null right after.
+  conn.on('timeout', () => channel.postMessage({ type: 'idle', ...peer } satisfies EchoReport));
   try {
     channel.postMessage({
       type: 'connection',

@@ -1,4 +1,5 @@
-import { CIPHER_SUITES, DEFAULT_MTU, maxPayloadFor, recordOverhead, type CipherSuite } from '@dtls-kit/core';
+import { CIPHER_SUITES, DEFAULT_MTU, type CipherSuite } from '@dtls-kit/core';
+import { maxPayloadFor, recordOverhead } from '@dtls-kit/core/internal';
 
 /**
  * The largest message that can fit one datagram of `mtu` bytes with the best of `suites`, before

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBlockingServer, type PlainDtlsOptions, type RefusalReason, type ServerCredentials } from '@dtls-kit/blocking';
+import { createBlockingServer, type PlainServerOptions, type RefusalReason, type ServerCredentials } from '@dtls-kit/blocking';
 import type { ServerArgs } from './args.js';
 import type { BlockingCredentialArgs } from './blocking-credentials.js';
 import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
@@ -53,7 +53,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   // Checks the flags, reads and validates the files here, so that mistakes are usage errors (exit 2)
   // rather than handshake failures in a worker.
   serverOptions(args);
-  const options: PlainDtlsOptions = {};
+  const options: PlainServerOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
@@ -63,7 +63,9 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   const server = createBlockingServer({
     handler: distFile('blocking-echo-handler.js'),
     credentials: credentialsOf(args),
-    options,
+    ...options,
+    // --idle-timeout: a connection's idle time, as with the non-blocking runtime.
+    idleTimeoutMs: args.idleTimeoutMs,
     args: handlerArgs,
     ...(args.threads === undefined ? {} : { maxThreads: args.threads }),
   });
@@ -82,6 +84,9 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     const who = peerName(report.address, report.port);
     if (report.type === 'connection') {
       io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}\n`);
+    } else if (report.type === 'idle') {
+      // --idle-timeout: a peer that vanished without close_notify; the close line follows.
+      io.stderr(`idle ${who}: nothing received for ${args.idleTimeoutMs} ms (--idle-timeout); closing\n`);
     } else if (report.type === 'not-echoed') {
       io.stderr(`${echoTooLarge(who, report.size, report.maxPayload, args.mtu, report.cipher)}\n`);
     } else {

@@ -17,18 +17,17 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { peerName } from './peer.js';
+import { alertName, toHex } from '@dtls-kit/core';
 import {
-  alertName,
   ContentType,
   decodeHandshakeFragments,
   DTLS12_RECORD_FORMAT,
   HandshakeType,
   splitRecords,
   tls12CidRecordFormat,
-  toHex,
   type HandshakeFragment,
   type RecordFormat,
-} from '@dtls-kit/core';
+} from '@dtls-kit/core/internal';
 import {
   CHANNELS,
   type AlertMessage,

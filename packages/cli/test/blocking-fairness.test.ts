@@ -7,12 +7,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { DtlsConnection } from '@dtls-kit/core';
 import { pskClient } from '@dtls-kit/psk';
+import { waitUntil } from '@dtls-kit/test-kit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killAll, PSK, startCliServer, type CliServer } from './helpers.js';
 
 afterAll(killAll);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const sockets: Socket[] = [];
 let server: CliServer | undefined;
 afterEach(async () => {
@@ -44,15 +44,6 @@ async function stallAfterCookie(port: number): Promise<number> {
   return udp.address().port;
 }
 
-async function until(predicate: () => boolean, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (!predicate()) {
-    if (performance.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
 describe('dtls-kit server --runtime blocking: refusals and evictions on stderr', () => {
   it('past the per-address bound a port is refused with the reason; a stalled one gives its worker to the queue', async () => {
     // 1 worker + 16 queued = 17 places, at most 9 handshakes of one address.
@@ -62,11 +53,11 @@ describe('dtls-kit server --runtime blocking: refusals and evictions on stderr',
     for (let i = 0; i < 9; i++) stalled.push(await stallAfterCookie(port));
     const tenth = await stallAfterCookie(port);
     const refusedLine = `refused 127.0.0.1:${tenth}: too many handshakes in progress from this address`;
-    expect(await until(() => server!.stderr().includes(refusedLine), 3000), server.stderr()).toBe(true);
+    expect(await waitUntil(() => server!.stderr().includes(refusedLine), 3000, 20), server.stderr()).toBe(true);
     // The handshake in the only worker stalls after the first retransmission timeout (1 s): the
     // worker goes to the next queued connection, and the stalled peer is told why on stderr.
     const evicted = /evicted 127\.0\.0\.1:(\d+): its handshake stalled for \d+ ms; its place went to the next queued connection \(maxThreads\)/;
-    expect(await until(() => evicted.test(server!.stderr()), 4000), server.stderr()).toBe(true);
+    expect(await waitUntil(() => evicted.test(server!.stderr()), 4000, 20), server.stderr()).toBe(true);
     expect(stalled).toContain(Number(evicted.exec(server.stderr())?.[1]));
     console.log(server.stderr().split('\n').filter((l) => l.startsWith('refused') || l.startsWith('evicted')).join('\n'));
   }, 20_000);

@@ -4,7 +4,8 @@
  * handshake for the best suite offered, after it the socket's: the suite chosen and the server's
  * connection ID). A server never echoes more than fits one of its datagrams.
  */
-import { DEFAULT_MTU, MAX_MTU, MIN_MTU, cipherSuiteByName, maxPayloadFor, recordOverhead } from '@dtls-kit/core';
+import { DEFAULT_MTU, MAX_MTU, MIN_MTU, cipherSuiteByName } from '@dtls-kit/core';
+import { maxPayloadFor, recordOverhead } from '@dtls-kit/core/internal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, PSK, runCli, startCliServer } from './helpers.js';
 

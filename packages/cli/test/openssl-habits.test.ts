@@ -104,8 +104,9 @@ describe.concurrent('--version, --alpn, --pass, --idle-timeout, the default port
     expect(env.stderr).toMatch(/--pass env:DTLS_KIT_TEST_NO_SUCH_VAR: no such environment variable/);
   });
 
-  it('--once with a client that vanished: the server exits after --idle-timeout', async () => {
-    const server = await startCliServer(['--psk', PSK, '--once', '--idle-timeout', '400']);
+  // Both runtimes: idleTimeoutMs is a connection's idle time in @dtls-kit/blocking too.
+  it.each(['nonblocking', 'blocking'])('--once with a client that vanished: the server exits after --idle-timeout (--runtime %s)', async (runtime) => {
+    const server = await startCliServer(['--runtime', runtime, '--psk', PSK, '--once', '--idle-timeout', '400']);
     // A client that connects, then dies without close_notify (SIGKILL).
     const client = spawn(process.execPath, [CLI, 'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK], { stdio: ['pipe', 'pipe', 'pipe'] });
     let clientErr = '';
@@ -124,7 +125,7 @@ describe.concurrent('--version, --alpn, --pass, --idle-timeout, the default port
     const killedAt = performance.now();
     const code = await Promise.race([server.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
     const ms = performance.now() - killedAt;
-    console.log(`server exited ${ms.toFixed(0)} ms after its client vanished (--idle-timeout 400)`);
+    console.log(`--runtime ${runtime}: server exited ${ms.toFixed(0)} ms after its client vanished (--idle-timeout 400)`);
     expect(code).toBe(0);
     expect(server.stderr()).toMatch(/idle 127\.0\.0\.1:\d+: nothing received for 400 ms \(--idle-timeout\); closing/);
     expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after 0 messages/);

@@ -8,13 +8,12 @@ import { createSocket } from 'node:dgram';
 import { AlertDescription, DtlsConnection } from '@dtls-kit/core';
 import { connect, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
-import { driveOverUdp } from '@dtls-kit/test-kit';
+import { driveOverUdp, sleep } from '@dtls-kit/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, PSK, startCliServer } from './helpers.js';
 
 afterAll(killAll);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const psk = (): ReturnType<typeof pskClient> => pskClient({ identity: 'Client_identity', key: PSK });
 
 /** A bare engine client over UDP: handshake, then a fatal alert of its own (RFC 5246 7.2.2). */

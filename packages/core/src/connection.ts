@@ -376,6 +376,10 @@ export class DtlsConnection {
    * that address is unvalidated: what this returns for it is at most 3 times the bytes received
    * from it since the move; the rest waits (at most maxUnvalidatedHeldBytes, oldest dropped first)
    * and comes out of a later call, once the peer sent more from there (RFC 9853, RFC 9000 8).
+   *
+   * A datagram's bytes never change after it is returned, so it may wait in a socket's send queue
+   * as long as need be; but a record-sized datagram is a view into a slab shared with other
+   * records (see RecordSlab): slice() one to keep it long, or it keeps its whole slab alive.
    */
   datagramsToSend(): Uint8Array[] {
     return this.outgoing.take();

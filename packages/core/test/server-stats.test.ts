@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlertDescription, CookieCheck, ServerStatsCounter, type StatsChange } from '../src/index.js';
+import { AlertDescription, type StatsChange } from '../src/index.js';
+import { CookieCheck, ServerStatsCounter } from '../src/internal.js';
 
 const zero = { recordsIn: 0, recordsOut: 0, applicationRecordsIn: 0, applicationBytesIn: 0, applicationRecordsOut: 0, applicationBytesOut: 0, replayed: 0, badMac: 0, dropped: 0 };
 

@@ -13,7 +13,7 @@
 import { connect, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { createBlockingServer, type BlockingServer, type RemoteAddressInfo } from '@dtls-kit/blocking';
 import { pskClient } from '@dtls-kit/psk';
-import { startNatRelay, type NatRelay, type NatRelayStats } from '@dtls-kit/test-kit';
+import { sleep, startNatRelay, type NatRelay, type NatRelayStats } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
@@ -29,7 +29,6 @@ const CID_LENGTH = 8;
 const HEADER = 11 + CID_LENGTH + 2;
 
 const PAYLOAD = (i: number): string => `m${i}:${'abcdefghijklmnopqrstuvwxyz'.repeat(1 + (i % 4)).slice(0, 20 + (i % 60))}`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Report {
   delivered: number;
@@ -59,7 +58,8 @@ async function setUp(cids: boolean, onToServer?: (d: Uint8Array) => void): Promi
     handler: new URL('./support/nat-rebinding-blocking-handler.mjs', import.meta.url),
     credentials: { psk: { keys: { Client_identity: KEY } } },
     maxThreads: 1,
-    options: { retransmit: RETRANSMIT, ...(cids ? { connectionId: { length: CID_LENGTH } } : {}) },
+    retransmit: RETRANSMIT,
+    ...(cids ? { connectionId: { length: CID_LENGTH } } : {}),
   });
   const events: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   server.on('remoteAddressChange', (current, previous) => events.push([current, previous]));

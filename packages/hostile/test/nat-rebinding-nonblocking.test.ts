@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { ContentType } from '@dtls-kit/core';
+import { ContentType } from '@dtls-kit/core/internal';
 import { connect, createServer, type DtlsServer, type DtlsSocket, type RemoteAddressInfo } from '@dtls-kit/nonblocking';
 import { startNatRelay, type NatRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';

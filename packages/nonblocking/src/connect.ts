@@ -166,7 +166,10 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
         send: (d) => {
           traceDatagram('out', 'client', socket, remote.address, port, d);
           try {
-            udp.send(d, noop);
+            // No callback: node:dgram then spends no process.nextTick per datagram, and a failed send
+            // is lost silently, as UDP may lose any datagram. The record layer never writes a
+            // sealed record's bytes again, so `d` needs no callback to tell when it is free.
+            udp.send(d);
           } catch {
             // closed under us
           }
@@ -234,4 +237,3 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
   });
 }
 
-function noop(): void {}

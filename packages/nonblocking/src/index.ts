@@ -34,6 +34,7 @@ export {
   type RetransmitMessage,
   type StatsMessage,
 } from './diagnostics.js';
+export { subscribe, type ChannelMessages, type ChannelName } from './subscribe.js';
 export { TimerQueue, type Timed } from './timer-queue.js';
 // The error type every failure carries (its `alert` names the RFC alert).
 export { DtlsError, AlertDescription, HandshakeTimeoutError } from '@dtls-kit/core';

@@ -1,54 +1,11 @@
 /**
- * Where each option belongs. connect() and createServer() take one options object, as node:tls
- * does; an option given in the wrong place (a server option to connect(), a credential helper's
- * option such as `ca` next to `x509`) used to be ignored without a word, leaving a server that
- * does not check what its author thinks it checks. Every key is looked up here and a misplaced or
- * unknown one is a TypeError that says where it goes.
- *
- * The tables of accepted keys are typed as exactly the keys of the option types, so adding an
- * option to a type without adding it here (or the reverse) does not compile: they cannot drift.
+ * Where each option of connect() and createServer() belongs (issue 14): the engine's keys and the
+ * check itself are @dtls-kit/core's (the same as @dtls-kit/blocking's); this runtime adds its own
+ * keys, typed against its option types so that the tables cannot drift, and its advice.
  */
-import type { ClientOptions, DtlsOptions, ServerOptions } from '@dtls-kit/core';
+import { type ClientOptions, type ServerOptions } from '@dtls-kit/core';
+import { checkOptionPlaces as check, ENGINE_CLIENT_OPTION_KEYS, ENGINE_SERVER_OPTION_KEYS, type OptionKeyTable, type OptionPlaces } from '@dtls-kit/core/internal';
 import type { ConnectOptions, ServerRuntimeOptions } from './options.js';
-
-/** Every key of T, each exactly once. */
-type KeyTable<T> = { readonly [K in keyof Required<T>]: true };
-
-/** The engine's options of both sides (@dtls-kit/core DtlsOptions). */
-const ENGINE_COMMON = {
-  provider: true,
-  cipherSuites: true,
-  mtu: true,
-  retransmit: true,
-  handshakeTimeoutMs: true,
-  replayWindowSize: true,
-  requireExtendedMasterSecret: true,
-  groups: true,
-  maxHandshakeMessageLength: true,
-  maxHeldRecordBytes: true,
-  ALPNProtocols: true,
-  connectionId: true,
-  maxUnvalidatedHeldBytes: true,
-} as const satisfies KeyTable<DtlsOptions>;
-
-/** The engine's client options (@dtls-kit/core ClientOptions). */
-const ENGINE_CLIENT = {
-  ...ENGINE_COMMON,
-  psk: true,
-  x509: true,
-  servername: true,
-} as const satisfies KeyTable<ClientOptions>;
-
-/** The engine's server options (@dtls-kit/core ServerOptions). */
-const ENGINE_SERVER = {
-  ...ENGINE_COMMON,
-  psk: true,
-  x509: true,
-  cookieRotationMs: true,
-  maxPskIdentityLength: true,
-  SNICallback: true,
-  ALPNCallback: true,
-} as const satisfies KeyTable<ServerOptions>;
 
 /** This runtime's own connect() options (not passed to the engine). */
 const RUNTIME_CLIENT = {
@@ -61,7 +18,7 @@ const RUNTIME_CLIENT = {
   localAddress: true,
   localPort: true,
   signal: true,
-} as const satisfies KeyTable<Omit<ConnectOptions, keyof ClientOptions>>;
+} as const satisfies OptionKeyTable<Omit<ConnectOptions, keyof ClientOptions>>;
 
 /** This runtime's own createServer() options (not passed to the engine). */
 const RUNTIME_SERVER = {
@@ -75,13 +32,13 @@ const RUNTIME_SERVER = {
   maxConnections: true,
   maxHandshakes: true,
   maxHandshakesPerAddress: true,
-} as const satisfies KeyTable<Omit<ServerRuntimeOptions, keyof ServerOptions>>;
+} as const satisfies OptionKeyTable<Omit<ServerRuntimeOptions, keyof ServerOptions>>;
 
 /** Keys the runtime consumes itself and keeps from the engine (see engineOptions). */
 export const RUNTIME_KEYS: readonly string[] = [...new Set([...Object.keys(RUNTIME_CLIENT), ...Object.keys(RUNTIME_SERVER)])];
 
-const CONNECT_KEYS: ReadonlySet<string> = new Set([...Object.keys(ENGINE_CLIENT), ...Object.keys(RUNTIME_CLIENT)]);
-const SERVER_KEYS: ReadonlySet<string> = new Set([...Object.keys(ENGINE_SERVER), ...Object.keys(RUNTIME_SERVER)]);
+const CONNECT_KEYS: ReadonlySet<string> = new Set([...Object.keys(ENGINE_CLIENT_OPTION_KEYS), ...Object.keys(RUNTIME_CLIENT)]);
+const SERVER_KEYS: ReadonlySet<string> = new Set([...Object.keys(ENGINE_SERVER_OPTION_KEYS), ...Object.keys(RUNTIME_SERVER)]);
 
 /**
  * Options that belong to something other than connect()/createServer() themselves: the credential
@@ -110,26 +67,30 @@ const ELSEWHERE: ReadonlyMap<string, { readonly client: string; readonly server:
   ciphers: { client: 'node:tls `ciphers` is `cipherSuites` here', server: 'node:tls `ciphers` is `cipherSuites` here' },
 }));
 
+/** A server's address is listen()'s, not an option. */
+const LISTEN_ADDRESS = ' (a server takes its address in listen(port, host))';
+
+const CONNECT_PLACES: OptionPlaces = {
+  fn: 'connect()',
+  accepted: CONNECT_KEYS,
+  elsewhere: (key) => ELSEWHERE.get(key)?.client,
+  others: [{ fn: 'createServer()', described: 'a server option', accepted: SERVER_KEYS }],
+};
+
+const SERVER_PLACES: OptionPlaces = {
+  fn: 'createServer()',
+  accepted: SERVER_KEYS,
+  elsewhere: (key) =>
+    key === 'host' || key === 'port'
+      ? `\`${key}\` is a client option: give it to connect(), not createServer()${LISTEN_ADDRESS}`
+      : ELSEWHERE.get(key)?.server,
+  others: [{ fn: 'connect()', described: 'a client option', accepted: CONNECT_KEYS }],
+};
+
 /**
  * Throws a TypeError for the first key of `options` that connect() (`side` 'client') or
- * createServer() ('server') does not take, saying where it belongs. Keys whose value is undefined
- * are let through: they set nothing (a spread of optional settings).
+ * createServer() ('server') does not take, saying where it belongs (core's checkOptionPlaces).
  */
 export function checkOptionPlaces(options: object, side: 'client' | 'server'): void {
-  const own = side === 'client' ? CONNECT_KEYS : SERVER_KEYS;
-  const other = side === 'client' ? SERVER_KEYS : CONNECT_KEYS;
-  const fn = side === 'client' ? 'connect()' : 'createServer()';
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || own.has(key)) continue;
-    if (other.has(key)) {
-      throw new TypeError(
-        side === 'client'
-          ? `${fn}: \`${key}\` is a server option: give it to createServer(), not connect()`
-          : `${fn}: \`${key}\` is a client option: give it to connect(), not createServer()${key === 'host' || key === 'port' ? ' (a server takes its address in listen(port, host))' : ''}`,
-      );
-    }
-    const elsewhere = ELSEWHERE.get(key);
-    if (elsewhere !== undefined) throw new TypeError(`${fn}: ${elsewhere[side]}`);
-    throw new TypeError(`${fn}: unknown option \`${key}\`; ${fn} takes ${[...own].sort().join(', ')}`);
-  }
+  check(options, side === 'client' ? CONNECT_PLACES : SERVER_PLACES);
 }

@@ -3,17 +3,15 @@ import { EventEmitter } from 'node:events';
 import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
-  ConnectionTable,
   DtlsConnection,
   HandshakeTimeoutError,
   ServerEndpoint,
-  ServerStatsCounter,
-  addressGroup,
   peerKey,
   type DtlsError,
   type PeerAddress,
   type ServerStats,
 } from '@dtls-kit/core';
+import { ConnectionTable, ServerStatsCounter, addressGroup } from '@dtls-kit/core/internal';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
@@ -451,14 +449,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     traceDatagram('out', 'server', connection, address, port, datagram);
     this.counters.datagramOut(datagram.length);
     try {
-      socket.send(datagram, port, address, noop);
+      // No callback (see connect.ts): no process.nextTick per datagram; a failed send is lost as UDP may lose it.
+      socket.send(datagram, port, address);
     } catch {
       // The socket closed under us: UDP loses the datagram, as it might anyway.
     }
   }
 }
 
-function noop(): void {}
 
 /**
  * Emits a server-level event from inside the runtime's bookkeeping (a connection's end, the

@@ -5,10 +5,8 @@ import {
   AlertDescription,
   HandshakeTimeoutError,
   alertName,
-  connectionIdKeyLogComment,
   peerCertificate,
   peerX509Certificate,
-  samePeer,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
   type PeerCertificate,
@@ -18,6 +16,7 @@ import {
   type PeerAddress,
   type CipherInfo,
 } from '@dtls-kit/core';
+import { connectionIdKeyLogComment, samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
@@ -388,7 +387,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.alpnProtocol;
   }
 
-  /** server_name the client asked for (server side) or sent (client side). */
+  /** server_name the client asked for (server side) or sent (client side): undefined for an IP address, never sent (RFC 6066 3). */
   get servername(): string | undefined {
     return this.conn.servername;
   }
@@ -444,12 +443,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    * as a one-time 'timeout' listener. Nothing is closed (that is idleTimeoutMs' job). 0 turns it off.
    */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`setTimeout: ms must be a finite number >= 0 (got ${String(ms)})`);
-    if (callback !== undefined) {
-      if (ms === 0) this.off('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.userTimeoutMs = ms;
+    this.userTimeoutMs = setSocketTimeout(this, ms, callback);
     this.userTimeoutAt = ms > 0 && !this.ended ? this.lastIo + ms : undefined;
     this.reschedule();
     return this;

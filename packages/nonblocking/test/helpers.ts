@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import type { DtlsSocket } from '../src/index.js';
 
+export { sleep, until } from '@dtls-kit/test-kit';
+
 export const KEY = '000102030405060708090a0b0c0d0e0f';
 export const IDENTITY = 'Client_identity';
 
@@ -9,7 +11,6 @@ export const serverPsk = (): ReturnType<typeof pskServer> => pskServer({ keys: {
 export const clientPsk = (identity = IDENTITY): ReturnType<typeof pskClient> => pskClient({ identity, key: KEY });
 
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Echoes every message back on a server-side socket. */
 export function echo(socket: DtlsSocket): void {
@@ -22,13 +23,4 @@ export async function roundTrip(socket: DtlsSocket, message: string): Promise<st
   socket.send(message);
   const [data] = await reply;
   return text(data);
-}
-
-/** Resolves once `predicate` holds (polled), or throws after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }

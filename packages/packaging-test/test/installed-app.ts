@@ -17,13 +17,15 @@ declare module 'vitest' {
   }
 }
 
-/** The @types/node range this package is developed against. */
-function nodeTypesRange(): string {
-  const pkg: unknown = JSON.parse(readFileSync(join(root, 'packages', 'packaging-test', 'package.json'), 'utf8'));
-  const deps: unknown = typeof pkg === 'object' && pkg !== null ? Reflect.get(pkg, 'devDependencies') : undefined;
-  const range: unknown = typeof deps === 'object' && deps !== null ? Reflect.get(deps, '@types/node') : undefined;
-  if (typeof range !== 'string') throw new Error('packages/packaging-test/package.json names no @types/node');
-  return range;
+/**
+ * The @types/node this package is developed against: the version the workspace installed (its
+ * package.json says `catalog:`, a pnpm protocol npm does not know).
+ */
+function nodeTypesVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(join(root, 'packages', 'packaging-test', 'node_modules', '@types', 'node', 'package.json'), 'utf8'));
+  const version: unknown = typeof pkg === 'object' && pkg !== null ? Reflect.get(pkg, 'version') : undefined;
+  if (typeof version !== 'string') throw new Error('packages/packaging-test has no @types/node installed');
+  return version;
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -48,7 +50,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'dtls-kit-packaging-app', version: '1.0.0', private: true }, null, 2));
   for (const f of readdirSync(fixtures)) copyFileSync(join(fixtures, f), join(app, f));
   must(
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...Object.values(tarballs), `@types/node@${nodeTypesRange()}`], app, 110_000),
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...Object.values(tarballs), `@types/node@${nodeTypesVersion()}`], app, 110_000),
     'npm install of the tarballs',
   );
   project.provide('app', app);

@@ -12,13 +12,16 @@ const tarballs = inject('tarballs');
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
 
 describe('the packed packages, installed with npm outside the workspace', () => {
-  it('packs every publishable package with semver ranges for its siblings and a LICENSE', async () => {
+  it('packs every publishable package with semver ranges for its siblings and tools, and a LICENSE', async () => {
     expect(Object.keys(tarballs).sort()).toEqual([...PUBLISHABLE].sort());
     for (const name of PUBLISHABLE) {
-      const manifest = JSON.parse(readFileSync(join(app, 'node_modules', '@dtls-kit', name, 'package.json'), 'utf8')) as {
-        dependencies?: Record<string, string>;
-      };
-      for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) expect(range, `${name} → ${dep}`).not.toMatch(/^workspace:/);
+      const text = readFileSync(join(app, 'node_modules', '@dtls-kit', name, 'package.json'), 'utf8');
+      const manifest = JSON.parse(text) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...manifest.devDependencies })) {
+        expect(range, `${name} → ${dep}`).toMatch(/^[\^~]?\d/);
+      }
+      // pnpm pack replaces its own protocols (pnpm-workspace.yaml's catalog, the workspace siblings).
+      expect(text, name).not.toMatch(/catalog:|workspace:/);
       expect(existsSync(join(app, 'node_modules', '@dtls-kit', name, 'LICENSE')), `${name} ships its LICENSE`).toBe(true);
     }
   });
@@ -34,6 +37,11 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(r.stdout).toContain(`: ${expected}`);
     // The blocking echoes report from the client's worker: chain verified, loop off the main thread.
     if (script.includes('blocking')) expect(r.stdout).toMatch(/authorized true, worker [1-9]\d*\)/);
+  });
+
+  it.each(['core-entries.mjs', 'core-entries.cjs'])('@dtls-kit/core keeps its internals on @dtls-kit/core/internal (%s)', async (script) => {
+    const r = must(await exec(process.execPath, [script], app), script);
+    expect(JSON.parse(r.stdout)).toEqual({ internalsOnMain: [], internalsMissing: [], publicMissing: [], sharedDtlsError: true });
   });
 
   it('the dtls-kit binary runs and @dtls-kit/cli loads with import and require', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DtlsConnection, ServerEndpoint, AlertDescription, toHex, utf8 } from '@dtls-kit/core';
+import { DtlsConnection, ServerEndpoint, AlertDescription, toHex } from '@dtls-kit/core';
+import { utf8 } from '@dtls-kit/core/internal';
 import { PSK_CIPHER_SUITES, pskClient, pskServer } from '../src/index.js';
 
 const KEY = '000102030405060708090a0b0c0d0e0f';

@@ -83,6 +83,42 @@ export function parseRecords(datagram: Uint8Array): WireRecord[] {
   return records;
 }
 
+/** One handshake fragment's header (RFC 6347 4.2.2), as read from a plaintext record. */
+export interface WireHandshakeFragment {
+  readonly msgType: number;
+  /** The whole message's length. */
+  readonly length: number;
+  readonly messageSeq: number;
+  readonly fragmentOffset: number;
+  readonly fragmentLength: number;
+}
+
+/**
+ * Every handshake fragment of the epoch-0 handshake records of a datagram, in order: a record
+ * may carry several (RFC 6347 4.2.3). Reading a record stops at a fragment that does not fit.
+ */
+export function handshakeFragments(datagram: Uint8Array): WireHandshakeFragment[] {
+  const fragments: WireHandshakeFragment[] = [];
+  for (const record of parseRecords(datagram)) {
+    if (record.contentType !== CONTENT_TYPE.handshake || record.epoch !== 0 || !record.complete) continue;
+    const end = record.offset + RECORD_HEADER_LENGTH + record.length;
+    let at = record.offset + RECORD_HEADER_LENGTH;
+    while (at + HANDSHAKE_HEADER_LENGTH <= end) {
+      const fragmentLength = uint24(datagram, at + 9);
+      if (at + HANDSHAKE_HEADER_LENGTH + fragmentLength > end) break;
+      fragments.push({
+        msgType: byte(datagram, at),
+        length: uint24(datagram, at + 1),
+        messageSeq: (byte(datagram, at + 4) << 8) | byte(datagram, at + 5),
+        fragmentOffset: uint24(datagram, at + 6),
+        fragmentLength,
+      });
+      at += HANDSHAKE_HEADER_LENGTH + fragmentLength;
+    }
+  }
+  return fragments;
+}
+
 /** The bytes of one record (header and body) of a datagram. */
 export function recordBytes(datagram: Uint8Array, record: WireRecord): Uint8Array {
   return datagram.subarray(record.offset, Math.min(datagram.length, record.offset + RECORD_HEADER_LENGTH + record.length));

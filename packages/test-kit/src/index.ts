@@ -3,6 +3,7 @@
  * TypeScript source by other packages' vitest tests (no build step).
  */
 export { Rng, createRng } from './rng.js';
+export { sleep, until, waitUntil } from './wait.js';
 export { VirtualClock } from './virtual-clock.js';
 export type { SimAddress, SimEndpoint } from './endpoint.js';
 export {
@@ -40,6 +41,8 @@ export {
 } from './udp-server.js';
 export { freeUdpPort, waitForUdpBind, type FreeUdpPortOptions, type WaitForUdpBindOptions } from './peers/ports.js';
 export {
+  describePeerClient,
+  describePeerServer,
   findBinary,
   requireBinary,
   spawnPeer,
@@ -91,10 +94,37 @@ export {
   HANDSHAKE_HEADER_LENGTH,
   RECORD_HEADER_LENGTH,
   describeRecord,
+  handshakeFragments,
   parseRecords,
   recordBytes,
+  type WireHandshakeFragment,
   type WireRecord,
 } from './dtls-wire.js';
 export { closedUdpPort, silentUdpPort, type SilentUdpPort } from './unreachable.js';
 export { startNatRelay, type NatRelay, type NatRelayOptions, type NatRelayStats } from './nat-relay.js';
 export { runStatsScript, type ScriptClient, type StatsScriptOptions, type StatsScriptResult } from './stats-script.js';
+export { bindLoopback, closeSocket } from './interop/loopback.js';
+export { FragmentTap, type TapDirection } from './interop/fragment-tap.js';
+export {
+  describeEvents,
+  type InteropClientConnection,
+  type InteropConnection,
+  type InteropEvent,
+} from './interop/interop-connection.js';
+export { connectInteropClient, type InteropClient, type InteropClientOptions } from './interop/interop-client.js';
+export {
+  startInteropServer,
+  type InteropServer,
+  type InteropServerOptions,
+  type InteropSession,
+  type InteropSessionBase,
+} from './interop/interop-server.js';
+export {
+  INTEROP_CELLS,
+  INTEROP_PEERS,
+  OPENSSL_PSK_SUITES,
+  interopMessages,
+  requireInteropPeers,
+  type InteropCell,
+  type OpensslPskSuite,
+} from './interop/interop-matrix.js';

@@ -10,6 +10,7 @@
 import dgram, { type Socket } from 'node:dgram';
 import type { SimEndpoint } from './endpoint.js';
 import { parseRecords } from './dtls-wire.js';
+import { sleep, until } from './wait.js';
 
 /** The engine's client as the script drives it (@dtls-kit/core's DtlsConnection fits). */
 export interface ScriptClient extends SimEndpoint {
@@ -49,15 +50,7 @@ export interface StatsScriptResult {
 }
 
 const HANDSHAKE_FAILURE = 40;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`stats script: timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const WAIT_MS = 5000;
 
 interface Tally {
   datagramsIn: number;
@@ -153,7 +146,7 @@ export async function runStatsScript(options: StatsScriptOptions): Promise<Stats
       const peer = await open();
       const engine = options.client('right');
       const sent = peer.drive(engine);
-      await until(() => engine.state === 'established', `handshake ${i}`);
+      await until(() => engine.state === 'established', WAIT_MS, `handshake ${i}`);
       let echoed = 0;
       let appDatagram: Uint8Array | undefined;
       for (let j = 0; j < options.messages; j++) {
@@ -170,7 +163,7 @@ export async function runStatsScript(options: StatsScriptOptions): Promise<Stats
         await until(() => {
           for (let e = engine.pollEvent(); e !== undefined; e = engine.pollEvent()) if (e.type === 'data') echoed++;
           return echoed === j + 1;
-        }, `echo ${i}.${j}`);
+        }, WAIT_MS, `echo ${i}.${j}`);
       }
       if (i === 0 && appDatagram !== undefined) {
         // The same record again (RFC 6347 4.1.2.6: replayed), then one with a later sequence number
@@ -189,7 +182,7 @@ export async function runStatsScript(options: StatsScriptOptions): Promise<Stats
       const peer = await open();
       const engine = options.client('wrong');
       peer.drive(engine);
-      await until(() => engine.state === 'closed', 'the wrong-key client to be told');
+      await until(() => engine.state === 'closed', WAIT_MS, 'the wrong-key client to be told');
     }
     // A client that gives up when the server's flight arrives: its fatal alert, in epoch 0.
     {
@@ -211,7 +204,7 @@ export async function runStatsScript(options: StatsScriptOptions): Promise<Stats
       };
       engine.connect(performance.now());
       flush();
-      await until(() => engine.state === 'closed', 'the giving-up client to send its alert');
+      await until(() => engine.state === 'closed', WAIT_MS, 'the giving-up client to send its alert');
     }
     // Junk: not DTLS records (each dropped as not a ClientHello), and a ClientHello that does not decode.
     {

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_TYPE, HANDSHAKE_TYPE, describeRecord, parseRecords, startFaultRelay, type FaultRelay, type FaultRelayOptions } from '../src/index.js';
+import { CONTENT_TYPE, HANDSHAKE_TYPE, describeRecord, parseRecords, startFaultRelay, type FaultRelay, type FaultRelayOptions, until } from '../src/index.js';
 
 /** A DTLS 1.2 record: header (RFC 6347 4.1) and body. */
 function record(contentType: number, epoch: number, sequence: number, body: Uint8Array): Buffer {
@@ -77,14 +77,6 @@ async function harness(options: Omit<FaultRelayOptions, 'target'>): Promise<Harn
 
 const send = (h: Harness, datagram: Buffer): void => h.client.send(datagram, h.relay.port, '127.0.0.1');
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('parseRecords', () => {
   it('reads every record of a datagram, and the handshake type of epoch-0 handshake records only', () => {
     const datagram = Buffer.concat([handshake(HANDSHAKE_TYPE.serverHello, 1), record(CONTENT_TYPE.changeCipherSpec, 0, 2, Buffer.from([1])), record(CONTENT_TYPE.handshake, 1, 0, Buffer.alloc(40))]);
@@ -106,11 +98,11 @@ describe('startFaultRelay', () => {
       rules: [{ name: 'second HVR, twice', direction: 'toClient', match: { handshakeType: HANDSHAKE_TYPE.helloVerifyRequest }, action: { kind: 'drop' }, skip: 1, times: 2 }],
     });
     send(h, handshake(HANDSHAKE_TYPE.clientHello, 0));
-    await until(() => h.atServer.length === 1, 'the ClientHello');
+    await until(() => h.atServer.length === 1, 3000, 'the ClientHello');
     for (let i = 0; i < 5; i++) h.reply(handshake(HANDSHAKE_TYPE.helloVerifyRequest, 0));
     h.reply(handshake(HANDSHAKE_TYPE.serverHello, 1));
     // First HVR passes, second and third dropped, fourth and fifth pass, ServerHello passes.
-    await until(() => h.atClient.length === 4, 'four datagrams');
+    await until(() => h.atClient.length === 4, 3000, 'four datagrams');
     expect(h.relay.stats.ruleHits).toEqual([2]);
     expect(h.relay.stats.toClient.dropped).toBe(2);
     expect(h.relay.stats.toClient.forwarded).toBe(4);
@@ -123,10 +115,10 @@ describe('startFaultRelay', () => {
       rules: [{ direction: 'toServer', match: { contentType: CONTENT_TYPE.changeCipherSpec }, action: { kind: 'hold', until: { contentType: CONTENT_TYPE.handshake, minEpoch: 1 } } }],
     });
     send(h, Buffer.concat([handshake(HANDSHAKE_TYPE.clientKeyExchange, 2), record(CONTENT_TYPE.changeCipherSpec, 0, 3, Buffer.from([1]))]));
-    await until(() => h.atServer.length === 1, 'the ClientKeyExchange');
+    await until(() => h.atServer.length === 1, 3000, 'the ClientKeyExchange');
     expect(parseRecords(h.atServer[0] ?? Buffer.alloc(0)).map(describeRecord)).toEqual(['hs:clientKeyExchange']);
     send(h, record(CONTENT_TYPE.handshake, 1, 0, Buffer.alloc(40)));
-    await until(() => h.atServer.length === 3, 'the Finished and the held ChangeCipherSpec');
+    await until(() => h.atServer.length === 3, 3000, 'the Finished and the held ChangeCipherSpec');
     expect(h.atServer.slice(1).map((d) => parseRecords(d).map(describeRecord))).toEqual([['hs(e1)'], ['ccs']]);
     expect(h.relay.stats.toServer.held).toBe(1);
     expect(await h.relay.settled(100)).toBe(true);
@@ -144,7 +136,7 @@ describe('startFaultRelay', () => {
     send(h, certificate);
     const data = app(1, 'payload payload');
     send(h, data);
-    await until(() => h.atServer.length === 2, 'both datagrams');
+    await until(() => h.atServer.length === 2, 3000, 'both datagrams');
     const [cut, flipped] = h.atServer;
     expect(cut).toEqual(certificate.subarray(0, 30));
     expect(flipped?.length).toBe(data.length);
@@ -166,9 +158,9 @@ describe('startFaultRelay', () => {
       if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
     }
     const stats = h.relay.stats.toServer;
-    await until(() => stats.datagrams === 400, 'all datagrams at the relay');
+    await until(() => stats.datagrams === 400, 3000, 'all datagrams at the relay');
     expect(await h.relay.settled(2000)).toBe(true);
-    await until(() => h.atServer.length === stats.forwarded, 'all forwarded datagrams');
+    await until(() => h.atServer.length === stats.forwarded, 3000, 'all forwarded datagrams');
     // What the receiver would accept: whole, unmodified records, each once (the replay window).
     const intact = new Set<string>();
     for (const d of h.atServer) {

@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  OPENSSL_PSK_SUITES,
   gnutlsPriorityForSuite,
   runGnutlsClient,
   runOpensslClient,
@@ -19,14 +20,7 @@ import {
 const PSK = '000102030405060708090a0b0c0d0e0f';
 const IDENTITY = 'Client_identity';
 
-const SUITES = [
-  'PSK-AES128-GCM-SHA256',
-  'PSK-AES256-GCM-SHA384',
-  'PSK-AES128-CCM',
-  'PSK-AES128-CCM8',
-  'PSK-CHACHA20-POLY1305',
-  'ECDHE-PSK-CHACHA20-POLY1305',
-] as const;
+const SUITES = OPENSSL_PSK_SUITES;
 
 // gnutls-cli 3.7.9 segfaults right after a successful ECDHE-PSK handshake (peers.md).
 const GNUTLS_CLIENT_BROKEN = new Set<string>(['ECDHE-PSK-CHACHA20-POLY1305']);

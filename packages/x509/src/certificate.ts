@@ -3,7 +3,7 @@
  * reads, decoded with @peculiar/asn1-x509, next to node's X509Certificate for the public key
  * and signature checks.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
@@ -38,6 +38,8 @@ export interface SubjectAltName {
 export interface ParsedCertificate {
   /** The certificate as received. */
   readonly der: Uint8Array;
+  /** SHA-256 of `der` (base64): the key of the caches (parsed-certificates.ts, verified-signatures.ts), which compare `der` itself too. */
+  readonly sha256: string;
   /** node:crypto's view of it: public key, signature checks, fingerprints. */
   readonly node: X509Certificate;
   /** 1, 2 or 3 (the encoded value + 1). */
@@ -176,11 +178,17 @@ function publicKeyOf(node: X509Certificate): KeyObject | undefined {
   }
 }
 
+/** SHA-256 of a certificate's DER, base64 (ParsedCertificate.sha256). */
+export function sha256Of(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64');
+}
+
 /**
  * Decodes a DER certificate. Throws (a RangeError or the decoder's error) when the bytes are
- * not a well-formed certificate; callers turn that into bad_certificate.
+ * not a well-formed certificate; callers turn that into bad_certificate. `sha256` is that of
+ * `der`, for a caller that has it already (parsed-certificates.ts).
  */
-export function parseCertificate(der: Uint8Array): ParsedCertificate {
+export function parseCertificate(der: Uint8Array, sha256: string = sha256Of(der)): ParsedCertificate {
   const node = new X509Certificate(der);
   const cert = AsnConvert.parse(der, Certificate);
   const tbs = cert.tbsCertificate;
@@ -237,6 +245,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const textOf = (type: string): string[] => attributes.filter((a) => a.type === type).map((a) => a.value.toString());
   return {
     der,
+    sha256,
     node,
     version: tbs.version + 1,
     subject: formatName(tbs.subject),

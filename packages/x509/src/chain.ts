@@ -24,7 +24,10 @@
  *   has digitalSignature (every suite we have signs with it: ECDHE, CertificateVerify);
  * - every CA's nameConstraints, critical or not, hold for every certificate below it
  *   (name-constraints.ts).
- * Revocation (CRL, OCSP) is not checked.
+ * Revocation (CRL, OCSP) is not checked. Certificates are decoded once per validation, through a
+ * memo (parsed-certificates.ts), and signatures verified before are remembered
+ * (verified-signatures.ts); both answer only for the very same bytes, and every check above runs
+ * on every validation.
  *
  * Alerts (RFC 5246 7.2.2), chosen as OpenSSL's ssl_x509err2alert maps the same failures where
  * the RFC leaves a choice:
@@ -46,13 +49,16 @@
  */
 import { AlertDescription, DtlsError } from '@dtls-kit/core';
 import { id_kp_clientAuth, id_kp_serverAuth } from '@peculiar/asn1-x509';
-import { parseCertificate, type ParsedCertificate } from './certificate.js';
+import { sameBytes } from './bytes.js';
+import type { ParsedCertificate } from './certificate.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from './hostname.js';
 import { constrainedNamesOf, MAX_NAME_CHECKS, nameConstraintViolation } from './name-constraints.js';
+import { parsedCertificate } from './parsed-certificates.js';
 import { describeParsed, type PeerCertificate } from './peer-certificate.js';
 import { minimumSecurityBits, securityLevelOption, signatureAlgorithmName } from './security-level.js';
 import { describeKey, signatureSchemesForKey } from './signature.js';
 import { namesIssuer, TrustStore } from './trust-store.js';
+import { signatureVerifies } from './verified-signatures.js';
 
 /** node:tls-shaped hook: undefined when `cert` is acceptable for `hostname`, else the reason. */
 export type CheckServerIdentity = (hostname: string, cert: PeerCertificate) => Error | undefined;
@@ -100,18 +106,6 @@ function fail(alert: AlertDescription, message: string): never {
   throw new DtlsError(alert, message);
 }
 
-const derKeys = new WeakMap<ParsedCertificate, string>();
-
-/** A key for the certificate's exact bytes (its SHA-256), computed once. */
-function derKey(cert: ParsedCertificate): string {
-  let key = derKeys.get(cert);
-  if (key === undefined) {
-    key = cert.node.fingerprint256;
-    derKeys.set(cert, key);
-  }
-  return key;
-}
-
 /** `ec prime256v1`, `rsa 2048`, ..., or `unreadable` for a key node cannot load. */
 function keyOf(cert: ParsedCertificate): string {
   try {
@@ -154,16 +148,13 @@ function findPath(
   const signatures = new Map<string, boolean>();
 
   const signedBy = (child: ParsedCertificate, issuer: ParsedCertificate): boolean | undefined => {
-    const key = `${derKey(child)} ${derKey(issuer)}`;
+    const key = child.sha256 + issuer.sha256;
     const known = signatures.get(key);
     if (known !== undefined) return known;
+    // A signature remembered from an earlier validation counts too: the search explores the
+    // same paths, and fails the same way, whatever the cache holds.
     if (++checks > MAX_SIGNATURE_CHECKS) return undefined;
-    let signed = false;
-    try {
-      signed = child.node.verify(issuer.node.publicKey);
-    } catch {
-      signed = false;
-    }
+    const signed = signatureVerifies(child, issuer);
     signatures.set(key, signed);
     return signed;
   };
@@ -195,11 +186,11 @@ function findPath(
       return undefined;
     }
     // A certificate the peer sent that is also in `ca` is the trusted one; duplicates count once.
-    const seen = new Set(path.map(derKey));
+    const seen = new Set(path.map((c) => c.sha256));
     const candidates: ParsedCertificate[] = [];
     for (const c of [...store.issuersOf(current), ...pool.filter((p) => namesIssuer(current, p))]) {
-      if (seen.has(derKey(c))) continue;
-      seen.add(derKey(c));
+      if (seen.has(c.sha256)) continue;
+      seen.add(c.sha256);
       candidates.push(c);
     }
     const ordered = [...candidates.filter((c) => validAt(c, now)), ...candidates.filter((c) => !validAt(c, now))];
@@ -370,6 +361,16 @@ function checkPath(path: readonly ParsedCertificate[], purpose: string, purposeN
  * and a message that names the certificate at fault.
  */
 export function validateChain(chain: readonly Uint8Array[], options: ChainValidationOptions): ValidatedChain {
+  return { path: checkChain(chain, options).map(describeParsed) };
+}
+
+/**
+ * validateChain, returning the path decoded (verifier.ts). `decoded` holds the first
+ * certificates of `chain` that the caller decoded already, in order (the verifier's leaf), so
+ * that each certificate is decoded once per validation; the others come from the memo of
+ * parsed-certificates.ts, or are decoded now.
+ */
+export function checkChain(chain: readonly Uint8Array[], options: ChainValidationOptions, decoded: readonly ParsedCertificate[] = []): ParsedCertificate[] {
   const role = options.peerRole;
   const level = securityLevelOption(options.securityLevel);
   if (chain.length === 0) {
@@ -381,8 +382,10 @@ export function validateChain(chain: readonly Uint8Array[], options: ChainValida
     fail(AlertDescription.bad_certificate, `the ${role} sent ${chain.length} certificates, more than the ${MAX_PEER_CHAIN} accepted`);
   }
   const parsed = chain.map((der, i) => {
+    const known = decoded[i];
+    if (known !== undefined) return known;
     try {
-      return parseCertificate(der);
+      return parsedCertificate(der);
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       throw new DtlsError(AlertDescription.bad_certificate, `certificate ${i} of the ${role}'s chain cannot be decoded: ${detail}`, { cause: err });
@@ -411,13 +414,11 @@ export function validateChain(chain: readonly Uint8Array[], options: ChainValida
     fail(AlertDescription.unsupported_certificate, `certificate ${quoted(leaf)} has a keyUsage without digitalSignature`);
   }
 
-  const described = path.map(describeParsed);
-  const leafDescription = described[0];
-  if (options.hostname !== undefined && options.hostname !== '' && leafDescription !== undefined) {
+  if (options.hostname !== undefined && options.hostname !== '') {
     const check = options.checkServerIdentity ?? defaultCheckServerIdentity;
     let error: Error | undefined;
     try {
-      error = check(options.hostname, leafDescription);
+      error = check(options.hostname, describeParsed(leaf));
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
     }
@@ -427,10 +428,10 @@ export function validateChain(chain: readonly Uint8Array[], options: ChainValida
       });
     }
   }
-  return { path: described };
+  return path;
 }
 
 /** RFC 5280 6.1: a certificate is self-issued when its subject and issuer are the same name. */
 function isSelfIssued(cert: ParsedCertificate): boolean {
-  return Buffer.from(cert.subjectDer).equals(Buffer.from(cert.issuerDer));
+  return sameBytes(cert.subjectDer, cert.issuerDer);
 }

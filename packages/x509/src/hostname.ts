@@ -14,6 +14,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { sameBytes } from './bytes.js';
 import type { SubjectAltName } from './certificate.js';
 import type { PeerCertificate } from './peer-certificate.js';
 
@@ -42,10 +43,6 @@ export function ipAddressBytes(text: string): Uint8Array | undefined {
     bytes[2 * i + 1] = v & 0xff;
   });
   return bytes;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function normalizeDns(name: string): string {

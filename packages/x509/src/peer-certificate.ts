@@ -3,7 +3,8 @@
  * `getPeerCertificate()`, flattened): names, validity, fingerprint and the DER itself.
  */
 import { AlertDescription, DtlsError } from '@dtls-kit/core';
-import { parseCertificate, type ParsedCertificate, type SubjectAltName } from './certificate.js';
+import type { ParsedCertificate, SubjectAltName } from './certificate.js';
+import { parsedCertificate } from './parsed-certificates.js';
 import { describeKey } from './signature.js';
 
 export interface PeerCertificate {
@@ -25,18 +26,22 @@ export interface PeerCertificate {
   readonly raw: Uint8Array;
 }
 
-/** Describes an already decoded certificate. */
+/**
+ * Describes an already decoded certificate. What can be changed in place (the dates, the names,
+ * the bytes) is a copy: `cert` may be remembered (parsed-certificates.ts) and checked again by
+ * later handshakes, whatever the application or a checkServerIdentity hook does with this.
+ */
 export function describeParsed(cert: ParsedCertificate): PeerCertificate {
   return {
     subject: cert.subject,
     issuer: cert.issuer,
-    subjectAltNames: cert.subjectAltNames ?? [],
-    validFrom: cert.notBefore,
-    validTo: cert.notAfter,
+    subjectAltNames: (cert.subjectAltNames ?? []).map((name) => ({ ...name })),
+    validFrom: new Date(cert.notBefore.getTime()),
+    validTo: new Date(cert.notAfter.getTime()),
     fingerprint256: cert.node.fingerprint256,
     serialNumber: cert.serialNumber,
     publicKeyType: describeKey(cert.node.publicKey),
-    raw: cert.der,
+    raw: Uint8Array.from(cert.der),
   };
 }
 
@@ -47,7 +52,7 @@ export function describeParsed(cert: ParsedCertificate): PeerCertificate {
 export function describeCertificate(der: Uint8Array): PeerCertificate {
   let parsed: ParsedCertificate;
   try {
-    parsed = parseCertificate(der);
+    parsed = parsedCertificate(der);
   } catch (err) {
     throw new DtlsError(AlertDescription.bad_certificate, 'cannot decode the certificate', { cause: err });
   }

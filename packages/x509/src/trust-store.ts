@@ -2,6 +2,7 @@
  * The trusted CA certificates (node:tls `ca`), decoded once and indexed by subject, so that
  * every handshake finds an issuer without decoding them again.
  */
+import { sameBytes } from './bytes.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 
 /** RFC 5280 7.1 compares names after normalisation; we fold case and runs of spaces of the RFC 4514 form. */
@@ -9,14 +10,10 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function bytesKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64');
-}
-
 /** True when `issuer` may have issued `child`: its subject is child's issuer and the key ids agree. */
 export function namesIssuer(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
   const sameName =
-    Buffer.from(child.issuerDer).equals(Buffer.from(issuer.subjectDer)) || normalizeName(child.issuer) === normalizeName(issuer.subject);
+    sameBytes(child.issuerDer, issuer.subjectDer) || normalizeName(child.issuer) === normalizeName(issuer.subject);
   if (!sameName) return false;
   // RFC 5280 4.2.1.1: authorityKeyIdentifier names the issuer's subjectKeyIdentifier, which
   // tells apart two CA certificates with the same name (a key rollover).
@@ -26,19 +23,21 @@ export function namesIssuer(child: ParsedCertificate, issuer: ParsedCertificate)
 export class TrustStore {
   /** The trusted certificates, decoded, in the order given. */
   readonly certificates: readonly ParsedCertificate[];
-  private readonly byDer: ReadonlySet<string>;
+  /** By SHA-256 of the DER (ParsedCertificate.sha256). */
+  private readonly byDigest: ReadonlyMap<string, ParsedCertificate>;
   private readonly bySubject: ReadonlyMap<string, readonly ParsedCertificate[]>;
 
   /** Throws a TypeError naming the entry when one of `ders` is not a certificate. */
   constructor(ders: readonly Uint8Array[]) {
     this.certificates = ders.map((der, i) => {
       try {
-        return parseCertificate(der);
+        // Our own copy: what the caller does with its buffers later changes nothing here.
+        return parseCertificate(Uint8Array.from(der));
       } catch (err) {
         throw new TypeError(`ca: entry ${i} is not a valid X.509 certificate`, { cause: err });
       }
     });
-    this.byDer = new Set(this.certificates.map((c) => bytesKey(c.der)));
+    this.byDigest = new Map(this.certificates.map((c) => [c.sha256, c]));
     const bySubject = new Map<string, ParsedCertificate[]>();
     for (const cert of this.certificates) {
       const key = normalizeName(cert.subject);
@@ -49,7 +48,8 @@ export class TrustStore {
 
   /** True when this exact certificate is one of the trusted ones. */
   contains(cert: ParsedCertificate): boolean {
-    return this.byDer.has(bytesKey(cert.der));
+    const trusted = this.byDigest.get(cert.sha256);
+    return trusted !== undefined && sameBytes(trusted.der, cert.der);
   }
 
   /** Trusted certificates that may have issued `child` (by name and key identifier). */

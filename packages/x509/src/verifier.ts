@@ -10,10 +10,11 @@
  * (unsupported_certificate), and a server that sent no certificate (handshake_failure).
  * Signatures are always verified: rejectUnauthorized never skips verifySignature.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { AlertDescription, DtlsError, type CertificateVerifier, type PeerVerificationContext, type PeerVerificationResult, type SignatureScheme } from '@dtls-kit/core';
-import { validateChain, type CheckServerIdentity } from './chain.js';
-import { parseCertificate } from './certificate.js';
+import { checkChain, type CheckServerIdentity } from './chain.js';
+import type { ParsedCertificate } from './certificate.js';
+import { parsedCertificate } from './parsed-certificates.js';
 import { restrictSchemes } from './sigalgs.js';
 import { securityLevelOption } from './security-level.js';
 import { describeKey, SUPPORTED_SIGNATURE_SCHEMES, signatureSchemesForKey, verifyWithScheme } from './signature.js';
@@ -47,9 +48,9 @@ export interface X509Verifier extends CertificateVerifier {
 
 /**
  * Throws what no rejectUnauthorized setting can let through (see the module comment); returns
- * the leaf's public key (undefined without a leaf).
+ * the decoded leaf (undefined without a leaf).
  */
-function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificationContext): KeyObject | undefined {
+function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificationContext): ParsedCertificate | undefined {
   const leaf = chain[0];
   if (leaf === undefined) {
     if (context.peerRole === 'server') {
@@ -58,9 +59,11 @@ function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificatio
     }
     return undefined;
   }
+  let parsed: ParsedCertificate;
   let key: KeyObject;
   try {
-    key = parseCertificate(leaf).node.publicKey;
+    parsed = parsedCertificate(leaf);
+    key = parsed.node.publicKey;
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new DtlsError(AlertDescription.bad_certificate, `the ${context.peerRole}'s certificate cannot be decoded: ${detail}`, { cause: err });
@@ -68,7 +71,7 @@ function assertUsableLeaf(chain: readonly Uint8Array[], context: PeerVerificatio
   if (signatureSchemesForKey(key).length === 0) {
     throw new DtlsError(AlertDescription.unsupported_certificate, `the ${context.peerRole}'s certificate has a key we cannot use (${describeKey(key)})`);
   }
-  return key;
+  return parsed;
 }
 
 export function createVerifier(options: X509VerifierOptions): X509Verifier {
@@ -77,28 +80,22 @@ export function createVerifier(options: X509VerifierOptions): X509Verifier {
   const securityLevel = securityLevelOption(options.securityLevel);
   const signatureSchemes: SignatureScheme[] = restrictSchemes(SUPPORTED_SIGNATURE_SCHEMES, options.sigalgs);
   if (signatureSchemes.length === 0) throw new TypeError('sigalgs: no supported scheme listed');
-  // The key of the leaf verifyChain last decoded: verifySignature of the same handshake uses it
-  // instead of decoding the certificate once more (compared byte for byte, so a verifier shared
-  // by concurrent handshakes only ever reuses a key decoded from the very same certificate).
-  let lastLeaf: { readonly der: Buffer; readonly key: KeyObject } | undefined;
   return {
     signatureSchemes,
     authorities: trustStore.authorities,
     rejectUnauthorized,
     trustStore,
     verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): PeerVerificationResult {
-      const leafKey = assertUsableLeaf(chain, context);
-      const leafDer = chain[0];
-      if (leafKey !== undefined && leafDer !== undefined) lastLeaf = { der: Buffer.from(leafDer), key: leafKey };
+      const leaf = assertUsableLeaf(chain, context);
       try {
-        validateChain(chain, {
+        checkChain(chain, {
           ca: trustStore,
           peerRole: context.peerRole,
           hostname: context.peerRole === 'server' ? (context.servername ?? options.servername) : undefined,
           checkServerIdentity: options.checkServerIdentity,
           now: options.now?.(),
           securityLevel,
-        });
+        }, leaf === undefined ? [] : [leaf]);
         return { authorized: true };
       } catch (err) {
         if (rejectUnauthorized || !(err instanceof DtlsError)) throw err;
@@ -108,15 +105,12 @@ export function createVerifier(options: X509VerifierOptions): X509Verifier {
     verifySignature(leaf: Uint8Array, scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
       // RFC 5246 7.4.1.4.1: the peer must sign with a scheme we offered.
       if (!signatureSchemes.some((s) => s === scheme)) return false;
+      // verifyChain of the same handshake decoded this leaf: the memo has it (parsed-certificates.ts).
       let key: KeyObject;
-      if (lastLeaf !== undefined && lastLeaf.der.equals(leaf)) {
-        key = lastLeaf.key;
-      } else {
-        try {
-          key = new X509Certificate(leaf).publicKey;
-        } catch {
-          return false;
-        }
+      try {
+        key = parsedCertificate(leaf).node.publicKey;
+      } catch {
+        return false;
       }
       return verifyWithScheme(key, scheme, data, signature);
     },

@@ -8,7 +8,7 @@
 import { AlertDescription, DtlsError } from '@dtls-kit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, createCertificate, x509Client, x509Server, type X509ClientOptions, type X509ServerCredentials } from '../src/index.js';
-import { connectOurClient, startOurServer, type OurClient, type OurServer, type OurSession } from './interop/harness.js';
+import { connectOurClient, startOurServer, type OurClient, type OurServer, type OurSession } from './interop/our-side.js';
 import { makeInteropPki, type InteropPki } from './interop/pki.js';
 
 let pki: InteropPki;

@@ -21,7 +21,7 @@ import {
   type DecipherGCM,
   type KeyObject,
 } from 'node:crypto';
-import { concatBytes } from '../bytes.js';
+import { concatBytes, viewOf } from '../bytes.js';
 import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './provider.js';
@@ -105,9 +105,9 @@ class NodeGcmOrChaCha implements Aead {
     const ctLength = ciphertextAndTag.length - this.tagLength;
     try {
       const d = gcmOrChaChaDecipher(this.algorithm, this.#key, nonce, this.tagLength);
-      d.setAuthTag(ciphertextAndTag.subarray(ctLength));
+      d.setAuthTag(viewOf(ciphertextAndTag, ctLength));
       d.setAAD(aad, { plaintextLength: ctLength });
-      const body = d.update(ciphertextAndTag.subarray(0, ctLength));
+      const body = d.update(viewOf(ciphertextAndTag, 0, ctLength));
       const rest = d.final(); // throws when the tag does not verify
       return owned(body, rest);
     } catch {
@@ -151,10 +151,10 @@ class NodeCcm implements Aead {
     const ctLength = ciphertextAndTag.length - this.tagLength;
     try {
       const d = createDecipheriv('aes-128-ccm', this.#key, nonce, { authTagLength: this.tagLength });
-      d.setAuthTag(ciphertextAndTag.subarray(ctLength));
+      d.setAuthTag(viewOf(ciphertextAndTag, ctLength));
       d.setAAD(aad, { plaintextLength: ctLength });
       // With a bad tag, update() yields nothing and final() throws.
-      const body = d.update(ciphertextAndTag.subarray(0, ctLength));
+      const body = d.update(viewOf(ciphertextAndTag, 0, ctLength));
       const rest = d.final();
       if (body.length + rest.length !== ctLength) return null;
       return owned(body, rest);

@@ -13,7 +13,11 @@ export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' 
 /** RFC 8422 5.1.1 / RFC 7919 NamedGroup names we run ECDHE over. */
 export type NamedGroupName = 'x25519' | 'secp256r1' | 'secp384r1';
 
-/** An AEAD keyed once per epoch and direction; reused for every record. */
+/**
+ * An AEAD keyed once per epoch and direction; reused for every record. The nonce, the additional
+ * data and (for a tls12_cid record) the plaintext given to seal/sealInto/open are scratch memory
+ * the record layer reuses for the next record: use them within the call, never keep them.
+ */
 export interface Aead {
   readonly algorithm: AeadAlgorithm;
   /** Length in bytes of the authentication tag appended by seal(). */

@@ -41,37 +41,52 @@ export function explicitNonceFor(epoch: number, sequenceNumber: number): Uint8Ar
   return out;
 }
 
-/** AES-GCM / AES-CCM nonce: fixed_iv (salt, 4 bytes) || explicit nonce (8 bytes) (RFC 5288 3, RFC 6655 3). */
-export function explicitAeadNonce(fixedIv: Uint8Array, explicitNonce: Uint8Array): Uint8Array {
-  const out = new Uint8Array(fixedIv.length + explicitNonce.length);
+/**
+ * AES-GCM / AES-CCM nonce: fixed_iv (salt, 4 bytes) || explicit nonce (8 bytes) (RFC 5288 3, RFC 6655 3),
+ * written into `out` (the record layer passes a scratch buffer it reuses for every record).
+ */
+export function explicitAeadNonce(
+  fixedIv: Uint8Array,
+  explicitNonce: Uint8Array,
+  out: Uint8Array = new Uint8Array(fixedIv.length + explicitNonce.length),
+): Uint8Array {
   out.set(fixedIv, 0);
   out.set(explicitNonce, fixedIv.length);
   return out;
 }
 
-/** ChaCha20-Poly1305 nonce: write_IV XOR (0^32 || epoch || sequence_number) (RFC 7905 2). */
-export function xorAeadNonce(writeIv: Uint8Array, epoch: number, sequenceNumber: number): Uint8Array {
-  const out = new Uint8Array(writeIv.length);
+/** ChaCha20-Poly1305 nonce: write_IV XOR (0^32 || epoch || sequence_number) (RFC 7905 2), written into `out`. */
+export function xorAeadNonce(
+  writeIv: Uint8Array,
+  epoch: number,
+  sequenceNumber: number,
+  out: Uint8Array = new Uint8Array(writeIv.length),
+): Uint8Array {
   const at = writeIv.length - EXPLICIT_NONCE_LENGTH;
+  // `out` may hold the last record's nonce: every byte is written.
+  out.fill(0, 0, at);
   writeEpochAndSequence(epoch, sequenceNumber, out, at);
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) ^ (writeIv[i] ?? 0);
+  for (let i = 0; i < writeIv.length; i++) out[i] = (out[i] ?? 0) ^ (writeIv[i] ?? 0);
   return out;
 }
 
-/** additional_data = epoch || sequence_number || type || version || length (RFC 6347 4.1.2.1, RFC 5246 6.2.3.3). */
+/**
+ * additional_data = epoch || sequence_number || type || version || length (RFC 6347 4.1.2.1,
+ * RFC 5246 6.2.3.3), written at the start of `out`; returns the 13 bytes.
+ */
 export function aeadAdditionalData(
   epoch: number,
   sequenceNumber: number,
   type: number,
   version: number,
   plaintextLength: number,
+  out: Uint8Array = new Uint8Array(AEAD_ADDITIONAL_DATA_LENGTH),
 ): Uint8Array {
-  const out = new Uint8Array(AEAD_ADDITIONAL_DATA_LENGTH);
   writeEpochAndSequence(epoch, sequenceNumber, out, 0);
   out[8] = type & 0xff;
   out[9] = (version >>> 8) & 0xff;
   out[10] = version & 0xff;
   out[11] = (plaintextLength >>> 8) & 0xff;
   out[12] = plaintextLength & 0xff;
-  return out;
+  return out.length === AEAD_ADDITIONAL_DATA_LENGTH ? out : out.subarray(0, AEAD_ADDITIONAL_DATA_LENGTH);
 }

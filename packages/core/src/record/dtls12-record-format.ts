@@ -1,3 +1,4 @@
+import { viewOf } from '../bytes.js';
 import { aeadAdditionalData } from './aead-nonce.js';
 import { isRecordContentType } from './content-type.js';
 import type { RawRecord } from './datagram.js';
@@ -50,7 +51,7 @@ export function dtls12RecordFormat(version: number): RecordFormat {
       const start = offset + RECORD_HEADER_LENGTH;
       const end = start + header.length;
       if (end > datagram.length) return undefined;
-      return { header, fragment: datagram.subarray(start, end), headerLength: RECORD_HEADER_LENGTH, format };
+      return { header, fragment: viewOf(datagram, start, end), headerLength: RECORD_HEADER_LENGTH, format };
     },
 
     // RFC 6347 4.1: {254, 253}; a client's first ClientHello record may carry DTLS 1.0's {254, 255}.
@@ -63,8 +64,8 @@ export function dtls12RecordFormat(version: number): RecordFormat {
       encodeRecordHeader(header, out, offset);
     },
 
-    additionalData(header: RecordHeader, plaintextLength: number): Uint8Array {
-      return aeadAdditionalData(header.epoch, header.sequenceNumber, header.type, header.version, plaintextLength);
+    additionalData(header: RecordHeader, plaintextLength: number, scratch?: Uint8Array): Uint8Array {
+      return aeadAdditionalData(header.epoch, header.sequenceNumber, header.type, header.version, plaintextLength, scratch);
     },
 
     wireType(type: number): number {

@@ -65,15 +65,33 @@ export interface RecordFormat {
   accepts(header: RecordHeader): boolean;
   /** Writes the header (headerLength bytes) of a record at `offset` of `out`. */
   encodeHeader(header: RecordHeader, out: Uint8Array, offset: number): void;
-  /** The AEAD additional data of a protected record with this header whose AEAD plaintext is `plaintextLength` bytes. */
-  additionalData(header: RecordHeader, plaintextLength: number): Uint8Array;
+  /**
+   * The AEAD additional data of a protected record with this header whose AEAD plaintext is
+   * `plaintextLength` bytes. Given `scratch` (at least MAX_ADDITIONAL_DATA_LENGTH bytes), a format
+   * may write the bytes at its start and return a view of them rather than allocate: the record
+   * layer passes one scratch buffer for every record, since a fresh small array per record is
+   * what node:crypto then copies off the V8 heap (a malloc and a free per record). Such a view is
+   * valid only until the scratch is written again.
+   */
+  additionalData(header: RecordHeader, plaintextLength: number, scratch?: Uint8Array): Uint8Array;
   /** The content type written in the header of a protected record of this content type. */
   wireType(type: number): number;
-  /** The bytes the AEAD protects for a record of this content type (the payload itself, or an inner plaintext). */
-  innerPlaintext(type: number, payload: Uint8Array): Uint8Array;
+  /**
+   * The bytes the AEAD protects for a record of this content type (the payload itself, or an
+   * inner plaintext). Given `scratch` (room for the payload and innerPlaintextExpansion), a format
+   * may build the inner plaintext at its start and return a view of it rather than allocate; the
+   * record layer seals it at once and clears the scratch.
+   */
+  innerPlaintext(type: number, payload: Uint8Array, scratch?: Uint8Array): Uint8Array;
   /** The content and its content type from a decrypted record; undefined when it is malformed (dropped). */
   openInnerPlaintext(wireType: number, plaintext: Uint8Array): InnerRecord | undefined;
 }
+
+/**
+ * The longest additional data of a format we implement: tls12_cid's 23 bytes around a CID of
+ * at most 255 (RFC 9146 5.3); DTLS 1.2's is 13 (RFC 6347 4.1.2.1).
+ */
+export const MAX_ADDITIONAL_DATA_LENGTH = 23 + 255;
 
 /**
  * The format that frames a record starting with `firstByte`: the first of `formats` that claims

@@ -1,7 +1,8 @@
 import { AlertDescription } from '../alert.js';
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, viewOf } from '../bytes.js';
 import { DtlsError } from '../errors.js';
-import { explicitAeadNonce, explicitNonceFor, xorAeadNonce } from './aead-nonce.js';
+import { explicitAeadNonce, writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
+import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, innerPlaintextScratch } from './aead-scratch.js';
 import { splitRecords } from './datagram.js';
 import type { RawRecord } from './datagram.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
@@ -12,6 +13,7 @@ import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-h
 import type { RecordHeader } from './record-header.js';
 import { EpochMap } from './epoch-map.js';
 import { ReplayWindow } from './replay-window.js';
+import { SEALED_RECORDS } from './record-slab.js';
 
 export interface RecordLayerOptions {
   /** Size of the anti-replay window of each epoch (RFC 6347 4.1.2.6). Default 64. */
@@ -195,6 +197,8 @@ export class RecordLayer {
    * epoch; the previous one may be named to retransmit in it.
    * Throws DtlsError(internal_error) for an epoch we do not hold, a payload over 2^14, or
    * when the epoch's 48-bit sequence numbers are exhausted (they must not wrap, RFC 6347 4.1).
+   * The record is a view into a slab shared with other records (SEALED_RECORDS), never written
+   * again; `payload` is read, never kept or changed.
    */
   seal(type: number, payload: Uint8Array, epoch: number = this.writeEpochs.current.epoch): Uint8Array {
     const state = this.writeState(epoch);
@@ -209,13 +213,15 @@ export class RecordLayer {
     const { keys, format } = state;
     const headerLength = format.headerLength;
     if (keys === null) {
-      const out = new Uint8Array(headerLength + payload.length);
+      const out = SEALED_RECORDS.take(headerLength + payload.length);
       format.encodeHeader({ type, version: format.version, epoch, sequenceNumber: seq, length: payload.length }, out, 0);
       out.set(payload, headerLength);
       return out;
     }
 
-    const plaintext = format.innerPlaintext(type, payload);
+    // Only a format that wraps the payload (an inner plaintext, RFC 9146 4) builds a plaintext of its own.
+    const scratch = format.innerPlaintextExpansion > 0 ? innerPlaintextScratch(payload.length + format.innerPlaintextExpansion) : undefined;
+    const plaintext = format.innerPlaintext(type, payload, scratch);
     const aead = keys.aead;
     const ivLength = keys.recordIvLength;
     const header: RecordHeader = {
@@ -225,23 +231,27 @@ export class RecordLayer {
       sequenceNumber: seq,
       length: ivLength + plaintext.length + aead.tagLength,
     };
-    const aad = format.additionalData(header, plaintext.length);
-    let explicitNonce: Uint8Array | undefined;
+    // Nonce and additional data in scratch space: both are used up before seal returns.
+    const aad = format.additionalData(header, plaintext.length, ADDITIONAL_DATA_SCRATCH);
     let nonce: Uint8Array;
     if (ivLength > 0) {
-      explicitNonce = explicitNonceFor(epoch, seq);
-      nonce = explicitAeadNonce(keys.fixedIv, explicitNonce);
+      // RFC 5288 3: salt || nonce_explicit, and we send epoch || sequence_number as nonce_explicit.
+      nonce = NONCE_SCRATCH;
+      nonce.set(keys.fixedIv, 0);
+      writeEpochAndSequence(epoch, seq, nonce, keys.fixedIv.length);
     } else {
-      nonce = xorAeadNonce(keys.fixedIv, epoch, seq);
+      nonce = xorAeadNonce(keys.fixedIv, epoch, seq, NONCE_SCRATCH);
     }
-    // A provider that can seal in place writes into the record itself: one allocation, no copy.
+    // A provider that can seal in place writes into the record itself: no copy of the sealed bytes.
     const sealed = aead.sealInto === undefined ? aead.seal(nonce, plaintext, aad) : undefined;
     if (sealed !== undefined) header.length = ivLength + sealed.length;
-    const out = new Uint8Array(headerLength + header.length);
+    const out = SEALED_RECORDS.take(headerLength + header.length);
     format.encodeHeader(header, out, 0);
-    if (explicitNonce !== undefined) out.set(explicitNonce, headerLength);
+    if (ivLength > 0) writeEpochAndSequence(epoch, seq, out, headerLength);
     if (sealed === undefined) aead.sealInto?.(nonce, plaintext, aad, out, headerLength + ivLength);
     else out.set(sealed, headerLength + ivLength);
+    // No copy of the application's payload stays behind in the scratch.
+    if (scratch !== undefined && plaintext.buffer === scratch.buffer) scratch.fill(0, 0, plaintext.length);
     return out;
   }
 
@@ -457,12 +467,15 @@ export class RecordLayer {
       this.counters.dropped++;
       return undefined;
     }
+    // Nonce and additional data in scratch space: both are used up before open returns.
     const nonce =
-      ivLength > 0 ? explicitAeadNonce(keys.fixedIv, fragment.subarray(0, ivLength)) : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber);
-    const aad = format.additionalData(header, plaintextLength);
+      ivLength > 0
+        ? explicitAeadNonce(keys.fixedIv, viewOf(fragment, 0, ivLength), NONCE_SCRATCH)
+        : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
+    const aad = format.additionalData(header, plaintextLength, ADDITIONAL_DATA_SCRATCH);
     let plaintext: Uint8Array | null;
     try {
-      plaintext = keys.aead.open(nonce, fragment.subarray(ivLength), aad);
+      plaintext = keys.aead.open(nonce, viewOf(fragment, ivLength), aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
       plaintext = null;

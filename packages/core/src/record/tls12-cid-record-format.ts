@@ -1,4 +1,4 @@
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, viewOf } from '../bytes.js';
 import { writeEpochAndSequence } from './aead-nonce.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { ContentType, isRecordContentType } from './content-type.js';
@@ -88,7 +88,7 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
         length,
         connectionId: datagram.slice(offset + 11, cidEnd),
       };
-      return { header, fragment: datagram.subarray(start, end), headerLength, format };
+      return { header, fragment: viewOf(datagram, start, end), headerLength, format };
     },
 
     // RFC 9146 4: tls12_cid records are DTLS 1.2 ciphertext; one that carries another CID is
@@ -112,8 +112,9 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
       out[offset + 12 + connectionId.length] = header.length & 0xff;
     },
 
-    additionalData(header: RecordHeader, plaintextLength: number): Uint8Array {
-      const out = new Uint8Array(FIXED_AAD_LENGTH + connectionId.length);
+    additionalData(header: RecordHeader, plaintextLength: number, scratch?: Uint8Array): Uint8Array {
+      const length = FIXED_AAD_LENGTH + connectionId.length;
+      const out = scratch === undefined ? new Uint8Array(length) : scratch.subarray(0, length);
       out.fill(0xff, 0, 8); // seq_num_placeholder
       out[8] = ContentType.tls12_cid;
       out[9] = connectionId.length; // cid_length
@@ -131,8 +132,8 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
       return ContentType.tls12_cid;
     },
 
-    innerPlaintext(type: number, payload: Uint8Array): Uint8Array {
-      const out = new Uint8Array(payload.length + 1);
+    innerPlaintext(type: number, payload: Uint8Array, scratch?: Uint8Array): Uint8Array {
+      const out = scratch === undefined ? new Uint8Array(payload.length + 1) : scratch.subarray(0, payload.length + 1);
       out.set(payload, 0);
       out[payload.length] = type;
       return out;

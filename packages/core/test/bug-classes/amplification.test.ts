@@ -20,8 +20,10 @@ import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { encodeClientHello } from '../../src/handshake/messages/client-hello.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
-import { handshakeTypes, Pair, plainRecord, records, serverPsk } from '../engine/harness.js';
-import { clientX509, serverX509 } from '../engine/test-certificates.js';
+import { Pair, plainRecord } from '../engine/harness.js';
+import { serverPsk } from '../support/psk.js';
+import { handshakeTypes, records } from '../support/wire.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { bytesOf, datagram, forgedHandshake } from './inject.js';
 
 const CERT_SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';

@@ -20,9 +20,10 @@ import { utf8 } from '../../src/bytes.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import type { HandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
-import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, recordsOf, records, type Tap } from '../engine/harness.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, Pair, recordsOf, type Tap } from '../engine/harness.js';
+import { handshakeTypes, records } from '../support/wire.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { clientX509, serverX509 } from '../engine/test-certificates.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { datagram, forgedHandshake, reassemblerOf, tamperProtectedHandshake } from './inject.js';
 
 const PSK = 'PSK-AES128-GCM-SHA256';

@@ -17,8 +17,9 @@ import type { HandshakeFragment } from '../../src/handshake/handshake-header.js'
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { encodeCertificate } from '../../src/handshake/messages/certificate.js';
 import { ClientCertificateType, decodeCertificateRequest, encodeCertificateRequest } from '../../src/handshake/messages/certificate-request.js';
-import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, type Tap, withBody } from '../engine/harness.js';
-import { certificateVerifier, clientX509, type KeyKind, serverX509, testPki } from '../engine/test-certificates.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, Pair, type Tap, withBody } from '../engine/harness.js';
+import { handshakeTypes } from '../support/wire.js';
+import { certificateVerifier, clientX509, type KeyKind, serverX509, testPki } from '../support/test-certificates.js';
 
 const MTU = { mtu: 9000 }; // whole flights in one datagram, for the rewriting taps
 

@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { decodeHelloVerifyRequest } from '../../src/handshake/messages/hello-verify-request.js';
-import { handshakeTypes, Pair, records } from '../engine/harness.js';
+import { Pair } from '../engine/harness.js';
+import { handshakeTypes, records } from '../support/wire.js';
 
 /** The ClientHello with a cookie (message_seq 1) of a real handshake, as it went on the wire. */
 async function realCookieHello(): Promise<{ p: Pair; datagram: Uint8Array }> {

@@ -17,7 +17,8 @@ import { fragmentMessage } from '../../src/handshake/common/fragmenter.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { AlertDescription, AlertLevel } from '../../src/alert.js';
-import { expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, plainAlerts, plainRecord, records } from '../engine/harness.js';
+import { expectLocalFailure, expectPeerFailure, Pair, plainRecord } from '../engine/harness.js';
+import { handshakeTypes, plainAlerts, records } from '../support/wire.js';
 import { datagram, forgedHandshake, type ForgedFragment, forgedRecord, rawFragment, reassemblerOf, renumberPlaintext } from './inject.js';
 
 /** A pair whose server gets `forge(next)` (next = the message_seq it expects) just before flight 5. */

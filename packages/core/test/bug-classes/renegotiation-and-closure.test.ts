@@ -17,7 +17,8 @@ import { DtlsError } from '../../src/errors.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { encodeClientHello } from '../../src/handshake/messages/client-hello.js';
 import { ContentType } from '../../src/record/content-type.js';
-import { handshakeFragment, handshakeTypes, Pair, recordsOf } from '../engine/harness.js';
+import { handshakeFragment, Pair, recordsOf } from '../engine/harness.js';
+import { handshakeTypes } from '../support/wire.js';
 import { bytesOf } from './inject.js';
 
 const HELLO = encodeClientHello({

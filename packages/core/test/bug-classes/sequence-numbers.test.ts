@@ -12,7 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
-import { handshakeTypes, Pair } from '../engine/harness.js';
+import { Pair } from '../engine/harness.js';
+import { handshakeTypes } from '../support/wire.js';
 import { bytesOf, datagram, forgedHandshake, reassemblerOf, renumberPlaintext } from './inject.js';
 
 describe('message_seq outside the window', () => {

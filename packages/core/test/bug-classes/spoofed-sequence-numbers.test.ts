@@ -15,7 +15,8 @@ import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { MAX_SEQUENCE_NUMBER } from '../../src/record/record-header.js';
-import { handshakeFragment, handshakeTypes, Pair, plainRecord } from '../engine/harness.js';
+import { handshakeFragment, Pair, plainRecord } from '../engine/harness.js';
+import { handshakeTypes } from '../support/wire.js';
 import { reassemblerOf } from './inject.js';
 
 /** 13-byte header + 1 byte: a ChangeCipherSpec with the last sequence number there is. */

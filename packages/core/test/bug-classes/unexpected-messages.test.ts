@@ -21,8 +21,10 @@ import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodeRecord } from '../../src/record/record-header.js';
 import { utf8 } from '../../src/bytes.js';
-import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, Pair, plainAlerts, records, serverPsk, type Tap } from '../engine/harness.js';
-import { clientX509, serverX509 } from '../engine/test-certificates.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, Pair, type Tap } from '../engine/harness.js';
+import { serverPsk } from '../support/psk.js';
+import { handshakeTypes, plainAlerts, records } from '../support/wire.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { datagram, forgedChangeCipherSpec, forgedHandshake, reassemblerOf, recordsOfConn } from './inject.js';
 
 const ALL_TYPES: readonly [string, number][] = [

@@ -17,7 +17,8 @@ import type { DtlsConnection } from '../../src/connection.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { handshakeFragment, handshakeTypes, Pair, records } from '../engine/harness.js';
+import { handshakeFragment, Pair } from '../engine/harness.js';
+import { handshakeTypes, records } from '../support/wire.js';
 import { recordsOfConn } from './inject.js';
 
 /** A record of any epoch with a body that cannot authenticate (random bytes where ciphertext should be). */

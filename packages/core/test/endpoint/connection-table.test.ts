@@ -8,7 +8,7 @@ import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { clientPsk } from '../engine/harness.js';
+import { clientPsk } from '../support/psk.js';
 
 /** A real client's first ClientHello datagram and its random. */
 function clientHello(): { datagram: Uint8Array; random: Uint8Array } {

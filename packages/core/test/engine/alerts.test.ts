@@ -13,21 +13,10 @@ import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { decodeClientHello, encodeClientHello } from '../../src/handshake/messages/client-hello.js';
 import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
 import { DTLS_1_0 } from '../../src/handshake/protocol-version.js';
-import {
-  clientPsk,
-  closeEvent,
-  editHandshake,
-  expectLocalFailure,
-  expectPeerFailure,
-  handshakeFragment,
-  Pair,
-  plainAlerts,
-  plainRecord,
-  records,
-  recordsOf,
-  serverPsk,
-  withBody,
-} from './harness.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeFragment, Pair, plainRecord, recordsOf, withBody } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
+import { plainAlerts, records } from '../support/wire.js';
 
 const SUITE = 'PSK-AES128-GCM-SHA256';
 

@@ -13,7 +13,8 @@ import type { PeerAddress } from '../../src/endpoint/peer-address.js';
 import { ContentType } from '../../src/record/content-type.js';
 import type { ServerOptions } from '../../src/config.js';
 import { resolveServerOptions } from '../../src/options.js';
-import { Pair, serverPsk } from './harness.js';
+import { Pair } from './harness.js';
+import { serverPsk } from '../support/psk.js';
 
 const A: PeerAddress = { address: '192.0.2.7', port: 40000 }; // the client's address in the handshake
 const B: PeerAddress = { address: '192.0.2.7', port: 51111 }; // the same client after a NAT rebinding

@@ -38,7 +38,7 @@ import {
   serverX509,
   type ServerX509Options,
   testPki,
-} from './test-certificates.js';
+} from '../support/test-certificates.js';
 
 const SUITE: Record<KeyKind, string> = { ecdsa: 'ECDHE-ECDSA-AES128-GCM-SHA256', rsa: 'ECDHE-RSA-AES128-GCM-SHA256' };
 const KINDS: KeyKind[] = ['ecdsa', 'rsa'];
@@ -207,6 +207,16 @@ describe('server certificate', () => {
   it('the certificate matches the IP literal 127.0.0.1 (subjectAltName IP)', async () => {
     const p = await certPair({ clientOptions: { servername: '127.0.0.1' } }).handshake();
     expect(p.client.peerCertificates).toEqual(testPki().ecdsa.serverChain);
+    // servername says what was sent, as node:tls: nothing for an address (RFC 6066 3), on both sides.
+    expect(p.client.servername).toBeUndefined();
+    expect(p.server?.state).toBe('established');
+    expect(p.server?.servername).toBeUndefined();
+  });
+
+  it('a host name is sent and is the servername of both sides', async () => {
+    const p = await certPair({ clientOptions: { servername: 'localhost' } }).handshake();
+    expect(p.client.servername).toBe('localhost');
+    expect(p.server?.servername).toBe('localhost');
   });
 });
 

@@ -12,7 +12,9 @@ import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { defaultConnectionIdGenerator } from '../../src/handshake/common/connection-id.js';
 import { resolveServerOptions } from '../../src/options.js';
 import * as core from '../../src/index.js';
-import { clientPsk, closeEvent, expectLocalFailure, Pair, serverPsk } from './harness.js';
+import { expectLocalFailure, Pair } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 
 const SERVER_ID = fromHex('5e7e');
 

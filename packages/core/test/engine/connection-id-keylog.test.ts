@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../../src/bytes.js';
 import { connectionIdKeyLogComment } from '../../src/connection-id-keylog.js';
-import { connectionIdKeyLogComment as exported } from '../../src/index.js';
+import { connectionIdKeyLogComment as exported } from '../../src/internal.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { Pair } from './harness.js';
 

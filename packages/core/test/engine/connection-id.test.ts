@@ -16,7 +16,8 @@ import { decodeServerHello } from '../../src/handshake/messages/server-hello.js'
 import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
 import { findExtension } from '../../src/handshake/extensions/extension.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
-import { closeEvent, type Direction, Pair } from './harness.js';
+import { type Direction, Pair } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
 
 const SUITES = ['PSK-AES128-GCM-SHA256', 'ECDHE-PSK-CHACHA20-POLY1305', 'PSK-AES128-CCM8'];
 

@@ -17,7 +17,10 @@ import { DTLS_1_0, DTLS_1_2 } from '../../src/handshake/protocol-version.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { DTLS_1_0_VERSION } from '../../src/record/record-header.js';
 import { clientHello as clientHelloArb } from '../handshake/arbitraries.js';
-import { closeEvent, handshakeFragment, Pair, plainRecord, records, serverPsk } from './harness.js';
+import { handshakeFragment, Pair, plainRecord } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
+import { serverPsk } from '../support/psk.js';
+import { records } from '../support/wire.js';
 
 const PEER_A = '203.0.113.5:5684';
 const PEER_B = '203.0.113.6:5684';

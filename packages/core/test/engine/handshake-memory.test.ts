@@ -24,7 +24,7 @@ import { decodeHelloVerifyRequest } from '../../src/handshake/messages/hello-ver
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { DTLS_1_2_VERSION, encodeRecord } from '../../src/record/record-header.js';
-import { clientPsk, serverPsk } from './harness.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 
 const HANDSHAKES = 2_000;
 const SUITE = 'PSK-AES128-GCM-SHA256';

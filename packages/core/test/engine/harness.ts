@@ -6,29 +6,21 @@
  * timer is due. Asynchronous credential lookups settle between rounds (setImmediate).
  */
 import { expect } from 'vitest';
-import { concatBytes, fromHex, utf8 } from '../../src/bytes.js';
+import { concatBytes } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { DtlsError } from '../../src/errors.js';
 import { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from '../../src/handshake/handshake-header.js';
-import type { PskClientCredentials, PskServerCredentials } from '../../src/key-exchange/psk-credentials.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
-import { DTLS_1_2_VERSION, encodeRecord, type RecordHeader } from '../../src/record/record-header.js';
+import { DTLS_1_2_VERSION, encodeRecord } from '../../src/record/record-header.js';
 import type { RecordLayer } from '../../src/record/record-layer.js';
+import { closeEvent, EventLog } from '../support/event-log.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
+import { ServerNode } from '../support/server-node.js';
 
-export const KEY = fromHex('000102030405060708090a0b0c0d0e0f');
-export const IDENTITY = utf8('Client_identity');
 export const PEER = '192.0.2.7:40000';
-
-export function clientPsk(key: Uint8Array = KEY, identity: Uint8Array = IDENTITY): PskClientCredentials {
-  return { type: 'psk', resolve: () => ({ identity, key }) };
-}
-
-export function serverPsk(lookup: PskServerCredentials['lookup'] = () => KEY, identityHint?: Uint8Array): PskServerCredentials {
-  return { type: 'psk', identityHint, lookup };
-}
 
 export type Direction = 'c2s' | 's2c';
 
@@ -45,16 +37,18 @@ export interface PairOptions {
 export class Pair {
   readonly endpoint: ServerEndpoint;
   readonly client: DtlsConnection;
-  server: DtlsConnection | undefined;
   now = 0;
-  peer: string;
+  readonly peer: string;
   tap: Tap | undefined;
   /** Every datagram that crossed the tap, in order (before the tap changed it). */
   readonly wire: { direction: Direction; datagram: Uint8Array }[] = [];
-  readonly clientEvents: DtlsEvent[] = [];
-  readonly serverEvents: DtlsEvent[] = [];
   /** Datagrams the endpoint answered statelessly (HelloVerifyRequests, alerts). */
   readonly endpointReplies: Uint8Array[] = [];
+  private readonly clientLog = new EventLog();
+  private readonly serverLog = new EventLog();
+  readonly clientEvents: DtlsEvent[] = this.clientLog.events;
+  readonly serverEvents: DtlsEvent[] = this.serverLog.events;
+  private readonly node: ServerNode;
   private woken = false;
 
   constructor(options: PairOptions = {}) {
@@ -63,6 +57,17 @@ export class Pair {
     this.client.onWake = () => (this.woken = true);
     this.peer = options.peer ?? PEER;
     this.tap = options.tap;
+    // Endpoint replies reach the client at once, through the tap.
+    this.node = new ServerNode(this.endpoint, this.peer, (reply) => {
+      this.endpointReplies.push(reply);
+      for (const d of this.filter(reply, 's2c')) this.client.receive(d, this.now);
+    });
+    this.node.onWake = () => (this.woken = true);
+  }
+
+  /** The connection the endpoint accepted, once it verified a cookie. */
+  get server(): DtlsConnection | undefined {
+    return this.node.connection;
   }
 
   start(): this {
@@ -78,18 +83,7 @@ export class Pair {
 
   /** Hands a datagram to the server side as the network would (endpoint until a connection exists). */
   toServer(datagram: Uint8Array): void {
-    if (this.server) {
-      this.server.receive(datagram, this.now);
-      return;
-    }
-    const r = this.endpoint.handle(datagram, this.peer, this.now);
-    if (r.type === 'reply') {
-      this.endpointReplies.push(r.datagram);
-      for (const d of this.filter(r.datagram, 's2c')) this.client.receive(d, this.now);
-    } else if (r.type === 'accept') {
-      this.server = r.connection;
-      this.server.onWake = () => (this.woken = true);
-    }
+    this.node.receive(datagram, this.now);
   }
 
   /** Moves every pending datagram once in each direction; returns how many crossed. */
@@ -110,8 +104,8 @@ export class Pair {
   }
 
   drainEvents(): void {
-    for (let e; (e = this.client.pollEvent()); ) this.clientEvents.push(e);
-    if (this.server) for (let e; (e = this.server.pollEvent()); ) this.serverEvents.push(e);
+    this.clientLog.drain(this.client, this.now);
+    this.serverLog.drain(this.server, this.now);
   }
 
   private conns(): DtlsConnection[] {
@@ -174,11 +168,6 @@ export class Pair {
   }
 }
 
-/** The close event of a list, if any. */
-export function closeEvent(events: readonly DtlsEvent[]): Extract<DtlsEvent, { type: 'close' }> | undefined {
-  return events.find((e): e is Extract<DtlsEvent, { type: 'close' }> => e.type === 'close');
-}
-
 /** Asserts the side that found the problem ended with `alert` (its own), and told nothing else. */
 export function expectLocalFailure(conn: DtlsConnection, events: readonly DtlsEvent[], alert: number): void {
   expect(conn.state).toBe('closed');
@@ -213,11 +202,6 @@ export function handshakeFragment(msgType: number, messageSeq: number, body: Uin
   return encodeHandshakeFragment({ msgType, length: body.length, messageSeq, fragmentOffset: 0, body });
 }
 
-/** The records of a datagram with their headers, plaintext fragments as-is. */
-export function records(datagram: Uint8Array): { header: RecordHeader; fragment: Uint8Array }[] {
-  return splitRecords(datagram);
-}
-
 /**
  * Rewrites the epoch-0 handshake fragments of a datagram (an on-path attacker: plaintext is
  * all it can touch). `edit` returns the fragments to put in place of one (none drops it);
@@ -240,22 +224,4 @@ export function editHandshake(datagram: Uint8Array, edit: (f: HandshakeFragment)
 /** A whole-message fragment with a new body (length fields follow). */
 export function withBody(f: HandshakeFragment, body: Uint8Array): HandshakeFragment {
   return { ...f, length: body.length, fragmentOffset: 0, body };
-}
-
-/** The handshake message types (epoch 0) a datagram carries, in order. */
-export function handshakeTypes(datagram: Uint8Array): number[] {
-  const types: number[] = [];
-  for (const r of splitRecords(datagram)) {
-    if (r.header.type === ContentType.handshake && r.header.epoch === 0) {
-      for (const f of decodeHandshakeFragments(r.fragment)) types.push(f.msgType);
-    }
-  }
-  return types;
-}
-
-/** Alert records (level, description) of epoch 0 in a datagram (protected ones cannot be read here). */
-export function plainAlerts(datagram: Uint8Array): [number, number][] {
-  return splitRecords(datagram)
-    .filter((r) => r.header.type === ContentType.alert && r.header.epoch === 0 && r.fragment.length === 2)
-    .map((r) => [r.fragment[0] ?? -1, r.fragment[1] ?? -1]);
 }

@@ -12,7 +12,8 @@ import type { DtlsConnection } from '../../src/connection.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { handshakeTypes, Pair, records, recordsOf } from './harness.js';
+import { Pair, recordsOf } from './harness.js';
+import { handshakeTypes, records } from '../support/wire.js';
 
 /** A record of `epoch` whose body cannot authenticate (what a peer can send of any epoch). */
 function junk(epoch: number, sequenceNumber: number, length: number, type: number = ContentType.application_data): Uint8Array {

@@ -15,8 +15,9 @@
 import { describe, expect, it } from 'vitest';
 import { AlertDescription } from '../../src/alert.js';
 import { utf8 } from '../../src/bytes.js';
-import { expectLocalFailure, expectPeerFailure, KEY, Pair, clientPsk, serverPsk } from './harness.js';
-import { clientX509, serverX509 } from './test-certificates.js';
+import { expectLocalFailure, expectPeerFailure, Pair } from './harness.js';
+import { clientPsk, PSK_KEY, serverPsk } from '../support/psk.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 
 const identity = (n: number): Uint8Array => utf8('i'.repeat(n));
 
@@ -24,11 +25,11 @@ const identity = (n: number): Uint8Array => utf8('i'.repeat(n));
 async function pskWithIdentity(length: number, maxPskIdentityLength?: number): Promise<{ p: Pair; lookups: number }> {
   let lookups = 0;
   const p = new Pair({
-    client: { psk: clientPsk(KEY, identity(length)) },
+    client: { psk: clientPsk(PSK_KEY, identity(length)) },
     server: {
       psk: serverPsk((id) => {
         lookups++;
-        return id.length === length ? KEY : undefined;
+        return id.length === length ? PSK_KEY : undefined;
       }),
       ...(maxPskIdentityLength === undefined ? {} : { maxPskIdentityLength }),
     },

@@ -9,7 +9,8 @@ import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { DtlsConnection } from '../../src/connection.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU, maxPayloadFor, recordOverhead } from '../../src/mtu.js';
 import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { clientPsk, Pair } from './harness.js';
+import { Pair } from './harness.js';
+import { clientPsk } from '../support/psk.js';
 import { PSK_SUITES } from './sim-harness.js';
 
 /** Bytes a record adds with each AEAD: 13 of header + explicit nonce + tag (RFC 5246 6.2.3.3). */

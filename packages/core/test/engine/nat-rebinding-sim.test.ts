@@ -6,7 +6,7 @@
  * did not drop arrives once and intact. The same run without CIDs loses the session at the
  * first rebind: the server routes by address, and the new address is nobody's.
  */
-import { SimNetwork, type SimAddress, type SimEndpoint, type SimTraceEvent } from '@dtls-kit/test-kit';
+import { SimNetwork, type SimAddress, type SimTraceEvent } from '@dtls-kit/test-kit';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
@@ -14,7 +14,8 @@ import { DtlsConnection } from '../../src/connection.js';
 import { ConnectionTable } from '../../src/endpoint/connection-table.js';
 import { peerKey, samePeer } from '../../src/endpoint/peer-address.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-import { clientPsk, serverPsk } from './sim-harness.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
+import { ServerNode } from '../support/server-node.js';
 
 const MESSAGES = 1000;
 const REBIND_EVERY = 50;
@@ -27,23 +28,19 @@ const LOSS = 0.1;
  * address) to its connection or to the stateless ServerEndpoint; the application echoes every
  * message; the table follows the connection's peer address when it moves.
  */
-class EchoServer implements SimEndpoint {
+class EchoServer extends ServerNode {
   readonly table = new ConnectionTable<DtlsConnection>();
-  connection: DtlsConnection | undefined;
   accepted = 0;
   /** Datagrams that reached the endpoint once a connection existed (no connection for their address). */
   strays = 0;
   readonly received: string[] = [];
-  private readonly replies: Uint8Array[] = [];
   private at: SimAddress | undefined;
-
-  constructor(private readonly endpoint: ServerEndpoint) {}
 
   get peerAddress(): SimAddress | undefined {
     return this.connection?.peerAddress;
   }
 
-  receive(datagram: Uint8Array, now: number, from?: SimAddress): void {
+  override receive(datagram: Uint8Array, now: number, from?: SimAddress): void {
     if (from === undefined) throw new Error('the simulator gives every datagram its source');
     const route = this.table.route(datagram, from);
     if (route.type === 'connection') {
@@ -80,19 +77,6 @@ class EchoServer implements SimEndpoint {
     }
   }
 
-  datagramsToSend(): Uint8Array[] {
-    const out = this.replies.splice(0);
-    if (this.connection) out.push(...this.connection.datagramsToSend());
-    return out;
-  }
-
-  nextTimeout(): number | undefined {
-    return this.connection?.nextTimeout();
-  }
-
-  handleTimeout(now: number): void {
-    this.connection?.handleTimeout(now);
-  }
 }
 
 const message = (i: number): string => `message ${String(i).padStart(4, '0')} ${'abcdefghij'.repeat(8)}`;

@@ -9,7 +9,8 @@ import { utf8 } from '../../src/bytes.js';
 import { HandshakeEngine } from '../../src/handshake/common/handshake-engine.js';
 import { ContentType } from '../../src/record/content-type.js';
 import type { ReadRecord } from '../../src/record/record-layer.js';
-import { closeEvent, Pair, plainRecord } from './harness.js';
+import { Pair, plainRecord } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -8,7 +8,8 @@ import { bytesEqual, concatBytes, utf8 } from '../../src/bytes.js';
 import { DtlsError } from '../../src/errors.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { encodeRecord } from '../../src/record/record-header.js';
-import { Pair, plainRecord, records } from './harness.js';
+import { Pair, plainRecord } from './harness.js';
+import { records } from '../support/wire.js';
 
 const SUITE = 'PSK-AES128-GCM-SHA256';
 

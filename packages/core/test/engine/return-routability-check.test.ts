@@ -21,7 +21,8 @@ import { decodeServerHello } from '../../src/handshake/messages/server-hello.js'
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { encodeRrcMessage, RrcMessageType } from '../../src/return-routability-check.js';
-import { closeEvent, editHandshake, Pair, recordsOf } from './harness.js';
+import { editHandshake, Pair, recordsOf } from './harness.js';
+import { closeEvent } from '../support/event-log.js';
 
 const A: PeerAddress = { address: '192.0.2.7', port: 40000 };
 const B: PeerAddress = { address: '192.0.2.7', port: 51111 };

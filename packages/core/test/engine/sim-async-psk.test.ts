@@ -9,7 +9,9 @@ import { VirtualClock } from '@dtls-kit/test-kit';
 import { AlertDescription } from '../../src/alert.js';
 import { DtlsError, HandshakeTimeoutError } from '../../src/errors.js';
 import type { PskClientCredentials, PskServerCredentials } from '../../src/key-exchange/psk-credentials.js';
-import { PSK_IDENTITY, PSK_KEY, SimPair, VirtualDelays, hasChangeCipherSpec, summarize, type PairOptions, type SentDatagram } from './sim-harness.js';
+import { SimPair, VirtualDelays, summarize, type PairOptions, type SentDatagram } from './sim-harness.js';
+import { PSK_IDENTITY, PSK_KEY } from '../support/psk.js';
+import { hasChangeCipherSpec } from '../support/wire.js';
 
 const REPORT = process.env.SIM_REPORT === '1';
 

@@ -21,8 +21,10 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { PROVIDERS, SimPair, records, summarize, type PairOptions } from './sim-harness.js';
-import { clientX509, type KeyKind, serverX509, testPki } from './test-certificates.js';
+import { PROVIDERS, SimPair, summarize, type PairOptions } from './sim-harness.js';
+import { expectFaultsBit, expectSeedsOk, runSeed, sweep, type SeedOutcome } from './sim-sweep.js';
+import { recordViews } from '../support/wire.js';
+import { clientX509, type KeyKind, serverX509, testPki } from '../support/test-certificates.js';
 
 const CERTIFICATE_SUITES = [
   'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
@@ -106,7 +108,7 @@ describe('every certificate suite on a clean simulated network', () => {
     expect(pair.client.stats.retransmissions).toBe(0);
     expect(pair.serverConn?.stats.retransmissions).toBe(0);
     // The client's flight 5 carries Certificate and CertificateVerify exactly when asked.
-    const fromClient = pair.sent.filter((s) => s.dir === 'AtoB').flatMap((s) => records(s.datagram).map((r) => r.msgType));
+    const fromClient = pair.sent.filter((s) => s.dir === 'AtoB').flatMap((s) => recordViews(s.datagram).map((r) => r.msgType));
     expect(fromClient.includes(HandshakeType.certificate)).toBe(clientCert !== undefined);
     expect(fromClient.includes(HandshakeType.certificate_verify)).toBe(clientCert !== undefined);
 
@@ -126,11 +128,11 @@ describe('every certificate suite on a clean simulated network', () => {
     });
     await pair.handshake();
     expect(pair.established).toBe(true);
-    const hellos = pair.sent.filter((s) => s.dir === 'AtoB' && records(s.datagram).some((r) => r.msgType === HandshakeType.client_hello));
+    const hellos = pair.sent.filter((s) => s.dir === 'AtoB' && recordViews(s.datagram).some((r) => r.msgType === HandshakeType.client_hello));
     expect(hellos).toHaveLength(2); // without, then with the cookie
     for (const h of hellos) {
       expect(h.datagram.length).toBeLessThanOrEqual(MTU);
-      expect(records(h.datagram).some((r) => r.fragmented)).toBe(false);
+      expect(recordViews(h.datagram).some((r) => r.fragmented)).toBe(false);
     }
     if (REPORT) console.log(`ClientHello datagrams: ${hellos.map((h) => h.datagram.length).join(', ')} bytes`);
     expect(pair.server.endpointResults).toEqual(['reply', 'accept']);
@@ -151,7 +153,7 @@ describe('scripted reordering', () => {
       mtu: MTU,
       script: (dir, _index, datagram) => {
         if (dir !== 'AtoB' || swapped > 0) return undefined;
-        const rs = records(datagram);
+        const rs = recordViews(datagram);
         const ccs = rs.some((r) => r.type === ContentType.change_cipher_spec);
         if (!held && !ccs && rs.some((r) => r.msgType === HandshakeType.certificate_verify)) {
           held = datagram.slice();
@@ -176,117 +178,49 @@ describe('scripted reordering', () => {
   });
 });
 
-interface Outcome {
-  seed: number;
+interface Outcome extends SeedOutcome {
   clientCert: boolean;
-  ok: boolean;
-  why: string;
-  time: number;
-  retransmissions: number;
-  largest: number;
-  oversize: number;
   /** Fragmented Certificate records sent by the server / by the client. */
   serverCertFragments: number;
   clientCertFragments: number;
   fragmentedHellos: number;
 }
 
-async function runSeed(seed: number, cell: CellOptions): Promise<Outcome> {
+function runCertificateSeed(seed: number, cell: CellOptions): Promise<Outcome> {
   const pair = new SimPair({ ...pairOptions(cell), seed, mtu: MTU, link: HOSTILE });
-  const hs = await pair.handshake(PATIENT.handshakeTimeoutMs + 1_000);
-  const stats = pair.net.getStats();
-  const certFragments = (dir: 'AtoB' | 'BtoA'): number =>
-    pair.sent.filter((s) => s.dir === dir).reduce((n, s) => n + records(s.datagram).filter((r) => r.msgType === HandshakeType.certificate && r.fragmented).length, 0);
-  const outcome: Outcome = {
-    seed,
-    clientCert: cell.clientCert !== undefined,
-    ok: false,
-    why: '',
-    time: hs.time,
-    retransmissions: pair.client.stats.retransmissions + (pair.serverConn?.stats.retransmissions ?? 0),
-    largest: Math.max(stats.AtoB.largest, stats.BtoA.largest),
-    oversize: stats.AtoB.oversize + stats.BtoA.oversize,
-    serverCertFragments: certFragments('BtoA'),
-    clientCertFragments: certFragments('AtoB'),
-    fragmentedHellos: pair.sent.reduce((n, s) => n + records(s.datagram).filter((r) => r.msgType === HandshakeType.client_hello && r.fragmented).length, 0),
-  };
-  if (!pair.established) {
-    outcome.why = `handshake: ${hs.reason} at ${hs.time}; client ${pair.client.handshakeState} ${pair.client.error?.message ?? ''}; server ${pair.serverConn?.handshakeState ?? 'none'} ${pair.serverConn?.error?.message ?? ''}`;
-    return outcome;
-  }
-  const suite = cipherSuiteByName(cell.suite);
-  if (pair.client.cipherSuite !== suite || pair.serverConn?.cipherSuite !== suite) {
-    outcome.why = `negotiated ${pair.client.cipherSuite?.name} / ${pair.serverConn?.cipherSuite?.name}`;
-    return outcome;
-  }
-  try {
-    expectPeerChains(pair, cell.suite, cell.clientCert);
-  } catch (err) {
-    outcome.why = `peer certificates: ${(err as Error).message}`;
-    return outcome;
-  }
-  // Application data is not retransmitted by DTLS: the "application" resends until it gets through.
-  const server = pair.serverConn;
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const serverHas = pair.serverLog.data.length > 0;
-    const clientHas = pair.clientLog.data.length > 0;
-    if (serverHas && clientHas) break;
-    if (!serverHas) pair.client.send(new TextEncoder().encode(`c${seed}`));
-    if (!clientHas && server) server.send(new TextEncoder().encode(`s${seed}`));
-    await pair.runUntil(() => (pair.serverLog.data.length > 0 && pair.clientLog.data.length > 0) || pair.anyClosed, 300);
-  }
-  if (pair.anyClosed) {
-    outcome.why = `closed after handshake: ${pair.client.error?.message ?? ''} ${pair.serverConn?.error?.message ?? ''}`;
-  } else if (!pair.serverLog.data.every((d) => d === `c${seed}`) || !pair.clientLog.data.every((d) => d === `s${seed}`)) {
-    outcome.why = `wrong data: ${pair.serverLog.data} / ${pair.clientLog.data}`;
-  } else if (pair.serverLog.data.length === 0 || pair.clientLog.data.length === 0) {
-    outcome.why = 'application data never got through';
-  } else {
-    outcome.ok = true;
-  }
-  return outcome;
-}
-
-/** Each sweep gets its own seed range, derived from its label (a failing seed replays alone with -t). */
-function seedBase(label: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
-  return 1 + (h % 100_000) * 1_000;
+  const fragments = (dir: 'AtoB' | 'BtoA' | undefined, msgType: number): number =>
+    pair.sent.filter((s) => dir === undefined || s.dir === dir).reduce((n, s) => n + recordViews(s.datagram).filter((r) => r.msgType === msgType && r.fragmented).length, 0);
+  return runSeed(pair, seed, {
+    budgetMs: PATIENT.handshakeTimeoutMs + 1_000,
+    measure: () => ({
+      clientCert: cell.clientCert !== undefined,
+      serverCertFragments: fragments('BtoA', HandshakeType.certificate),
+      clientCertFragments: fragments('AtoB', HandshakeType.certificate),
+      fragmentedHellos: fragments(undefined, HandshakeType.client_hello),
+    }),
+    check: { what: 'peer certificates', run: () => expectPeerChains(pair, cell.suite, cell.clientCert) },
+  });
 }
 
 /** Even seeds with a client certificate (requestCert), odd seeds without. */
-async function sweep(label: string, seeds: number, cell: Omit<CellOptions, 'clientCert'>): Promise<Outcome[]> {
-  const started = performance.now();
-  const outcomes: Outcome[] = [];
-  const base = seedBase(label);
-  for (let seed = base; seed < base + seeds; seed++) {
-    outcomes.push(await runSeed(seed, { ...cell, clientCert: seed % 2 === 0 ? kindOf(cell.suite) : undefined }));
-  }
-  if (REPORT) {
-    const ok = outcomes.filter((o) => o.ok);
-    console.log(
-      `${label}: ${ok.length}/${outcomes.length} ok in ${Math.round(performance.now() - started)} ms wall;` +
-        ` completion ms ${JSON.stringify(summarize(ok.map((o) => o.time)))};` +
-        ` retransmissions ${JSON.stringify(summarize(ok.map((o) => o.retransmissions)))};` +
-        ` >60s: ${ok.filter((o) => o.time > 60_000).length}; largest datagram ${Math.max(...outcomes.map((o) => o.largest))};` +
-        ` Certificate fragments per seed ${JSON.stringify(summarize(outcomes.map((o) => o.serverCertFragments + o.clientCertFragments)))}`,
-    );
-  }
-  return outcomes;
+function certificateSweep(label: string, seeds: number, cell: Omit<CellOptions, 'clientCert'>): Promise<Outcome[]> {
+  return sweep(
+    label,
+    seeds,
+    (seed) => runCertificateSeed(seed, { ...cell, clientCert: seed % 2 === 0 ? kindOf(cell.suite) : undefined }),
+    (outcomes) => `Certificate fragments per seed ${JSON.stringify(summarize(outcomes.map((o) => o.serverCertFragments + o.clientCertFragments)))}`,
+  );
 }
 
 function expectAllOk(outcomes: readonly Outcome[]): void {
-  const failed = outcomes.filter((o) => !o.ok).map((o) => `seed ${o.seed}${o.clientCert ? ' (client certificate)' : ''}: ${o.why}`);
-  expect(failed).toEqual([]);
-  expect(outcomes.reduce((n, o) => n + o.oversize, 0)).toBe(0);
-  expect(Math.max(...outcomes.map((o) => o.largest))).toBeLessThanOrEqual(MTU);
+  expectSeedsOk(outcomes, MTU, (o) => `seed ${o.seed}${o.clientCert ? ' (client certificate)' : ''}`);
   // The chains really were fragmented, in both directions when the client had a certificate...
   expect(outcomes.every((o) => o.serverCertFragments >= 2)).toBe(true);
   expect(outcomes.every((o) => (o.clientCertFragments >= 2) === o.clientCert)).toBe(true);
   // ... the ClientHello never was (it fits: the cookie exchange stays one datagram each way) ...
   expect(outcomes.reduce((n, o) => n + o.fragmentedHellos, 0)).toBe(0);
-  // ... and the faults really bit: most seeds needed retransmissions.
-  expect(outcomes.filter((o) => o.retransmissions > 0).length).toBeGreaterThan(outcomes.length / 2);
+  // ... and the faults really bit.
+  expectFaultsBit(outcomes);
 }
 
 function lossy(suite: string, client: CryptoProvider, server: CryptoProvider): Omit<CellOptions, 'clientCert'> {
@@ -297,15 +231,15 @@ describe(`certificate suites under 25% loss, duplication, reordering, MTU ${MTU}
   const { node, noble } = PROVIDERS;
 
   it.each(CERTIFICATE_SUITES)(`%s, node:crypto, ${SEEDS} seeds`, async (suite) => {
-    expectAllOk(await sweep(`${suite} node`, SEEDS, lossy(suite, node, node)));
+    expectAllOk(await certificateSweep(`${suite} node`, SEEDS, lossy(suite, node, node)));
   }, 300_000);
 
   it.each(CERTIFICATE_SUITES)(`%s, noble, ${NOBLE_SEEDS} seeds`, async (suite) => {
-    expectAllOk(await sweep(`${suite} noble`, NOBLE_SEEDS, lossy(suite, noble, noble)));
+    expectAllOk(await certificateSweep(`${suite} noble`, NOBLE_SEEDS, lossy(suite, noble, noble)));
   }, 300_000);
 
   it(`mixed providers (node client, noble server), ${NOBLE_SEEDS} seeds`, async () => {
     const suite = 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
-    expectAllOk(await sweep(`${suite} node->noble`, NOBLE_SEEDS, lossy(suite, node, noble)));
+    expectAllOk(await certificateSweep(`${suite} node->noble`, NOBLE_SEEDS, lossy(suite, node, noble)));
   }, 300_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Helpers for running the engine on the simulated network: a PSK client and a server
- * (ServerEndpoint then DtlsConnection, see ServerNode) joined by a SimNetwork, event logs
- * that drain pollEvent(), and a way to look inside datagrams for scripted faults.
+ * (ServerEndpoint then DtlsConnection, see ServerNode) joined by a SimNetwork, with event
+ * logs that drain pollEvent(). What it shares with the in-memory Pair (harness.ts) is in
+ * ../support: the PSK credentials, ServerNode, EventLog, and the datagram readers (wire.ts).
  */
 import {
   SimNetwork,
@@ -12,17 +13,16 @@ import {
   type SimEndpoint,
   type SimTraceEvent,
 } from '@dtls-kit/test-kit';
-import { fromHex, utf8 } from '../../src/bytes.js';
+import { utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
-import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
+import { DtlsConnection } from '../../src/connection.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
-import type { PskClientCredentials, PskServerCredentials } from '../../src/key-exchange/psk-credentials.js';
-import { ContentType } from '../../src/record/content-type.js';
-import { RECORD_HEADER_LENGTH } from '../../src/record/record-header.js';
-import { ServerNode } from './server-node.js';
+import { EventLog } from '../support/event-log.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
+import { ServerNode } from '../support/server-node.js';
 
 export const PSK_SUITES = [
   'TLS_PSK_WITH_AES_128_GCM_SHA256',
@@ -35,47 +35,6 @@ export const PSK_SUITES = [
 ] as const;
 
 export const PROVIDERS: Record<'node' | 'noble', CryptoProvider> = { node: nodeCryptoProvider, noble: nobleCryptoProvider };
-
-export const PSK_KEY = fromHex('00112233445566778899aabbccddeeff');
-export const PSK_IDENTITY = utf8('Client_identity');
-
-export const clientPsk = (identity = PSK_IDENTITY, key = PSK_KEY): PskClientCredentials => ({
-  type: 'psk',
-  resolve: () => ({ identity, key }),
-});
-
-export const serverPsk = (identityHint?: Uint8Array, key = PSK_KEY): PskServerCredentials => ({
-  type: 'psk',
-  identityHint,
-  lookup: () => key,
-});
-
-/** Drains a connection's events as they happen, so `until` conditions can look at them. */
-export class EventLog {
-  readonly events: DtlsEvent[] = [];
-  /** Virtual time at which handshake-complete was seen. */
-  completedAt: number | undefined;
-
-  drain(conn: DtlsConnection | undefined, now: number): void {
-    if (!conn) return;
-    for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
-      if (e.type === 'handshake-complete') this.completedAt ??= now;
-      this.events.push(e);
-    }
-  }
-
-  get data(): string[] {
-    return this.events.flatMap((e) => (e.type === 'data' ? [new TextDecoder().decode(e.data)] : []));
-  }
-
-  get closed(): Extract<DtlsEvent, { type: 'close' }> | undefined {
-    return this.events.find((e): e is Extract<DtlsEvent, { type: 'close' }> => e.type === 'close');
-  }
-
-  types(): string[] {
-    return this.events.map((e) => e.type);
-  }
-}
 
 export interface PairOptions {
   suite?: string;
@@ -245,66 +204,6 @@ export class SimPair {
     server.send(utf8(fromServer));
     return this.runUntil(() => (this.serverLog.data.length > c0 && this.clientLog.data.length > s0) || this.anyClosed, maxTime);
   }
-}
-
-/** One record of a datagram, as bytes, with what can be read without keys. */
-export interface RecordView {
-  bytes: Uint8Array;
-  type: number;
-  epoch: number;
-  seq: number;
-  /** msg_type of the (first) handshake fragment of an epoch-0 handshake record. */
-  msgType: number | undefined;
-  messageSeq: number | undefined;
-  /** An epoch-0 handshake record that carries only part of its message (RFC 6347 4.2.3). */
-  fragmented: boolean;
-}
-
-/** Splits a datagram into its records (RFC 6347 4.1.1), unchecked. */
-export function records(datagram: Uint8Array): RecordView[] {
-  const out: RecordView[] = [];
-  let offset = 0;
-  while (offset + RECORD_HEADER_LENGTH <= datagram.length) {
-    const d = datagram;
-    const type = d[offset] ?? 0;
-    const epoch = ((d[offset + 3] ?? 0) << 8) | (d[offset + 4] ?? 0);
-    let seq = 0;
-    for (let i = 5; i < 11; i++) seq = seq * 256 + (d[offset + i] ?? 0);
-    const length = ((d[offset + 11] ?? 0) << 8) | (d[offset + 12] ?? 0);
-    const end = offset + RECORD_HEADER_LENGTH + length;
-    if (end > d.length) break;
-    const body = d.subarray(offset + RECORD_HEADER_LENGTH, end);
-    const plainHandshake = type === ContentType.handshake && epoch === 0 && body.length >= 12;
-    out.push({
-      bytes: d.subarray(offset, end),
-      type,
-      epoch,
-      seq,
-      msgType: plainHandshake ? body[0] : undefined,
-      messageSeq: plainHandshake ? ((body[4] ?? 0) << 8) | (body[5] ?? 0) : undefined,
-      fragmented: plainHandshake && uint24(body, 1) !== uint24(body, 9),
-    });
-    offset = end;
-  }
-  return out;
-}
-
-function uint24(b: Uint8Array, at: number): number {
-  return ((b[at] ?? 0) << 16) | ((b[at + 1] ?? 0) << 8) | (b[at + 2] ?? 0);
-}
-
-/** True when the datagram carries a ChangeCipherSpec record (flight 5 from a client, flight 6 from a server). */
-export function hasChangeCipherSpec(datagram: Uint8Array): boolean {
-  return records(datagram).some((r) => r.type === ContentType.change_cipher_spec);
-}
-
-/** True when the datagram carries an epoch-1 handshake record (a Finished). */
-export function hasFinished(datagram: Uint8Array): boolean {
-  return records(datagram).some((r) => r.type === ContentType.handshake && r.epoch > 0);
-}
-
-export function hasHandshake(datagram: Uint8Array, msgType: number): boolean {
-  return records(datagram).some((r) => r.msgType === msgType);
 }
 
 /** Percentiles of a list of numbers (nearest rank). */

@@ -21,8 +21,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
-import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { PROVIDERS, PSK_SUITES, SimPair, records, summarize, type PairOptions } from './sim-harness.js';
+import { PROVIDERS, PSK_SUITES, SimPair, type PairOptions } from './sim-harness.js';
+import { expectFaultsBit, expectSeedsOk, runSeed, sweep, type SeedOutcome } from './sim-sweep.js';
+import { recordViews } from '../support/wire.js';
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 500);
 const NOBLE_SEEDS = Number(process.env.SIM_NOBLE_SEEDS ?? 500);
@@ -32,97 +33,26 @@ const MTU = 200;
 const HOSTILE = { loss: 0.25, duplicate: 0.1, reorder: 0.25, reorderDelay: 80 } as const;
 const PATIENT = { handshakeTimeoutMs: 3_600_000 } as const;
 
-interface Outcome {
-  seed: number;
-  ok: boolean;
-  why: string;
-  time: number;
-  retransmissions: number;
-  largest: number;
-  oversize: number;
+interface Outcome extends SeedOutcome {
+  /** Handshake records sent in fragments. */
   fragmented: number;
 }
 
-async function runSeed(seed: number, options: PairOptions): Promise<Outcome> {
+function runPskSeed(seed: number, options: PairOptions): Promise<Outcome> {
   const pair = new SimPair({ ...options, seed, record: true });
-  const hs = await pair.handshake(PATIENT.handshakeTimeoutMs + 1_000);
-  const stats = pair.net.getStats();
-  const outcome: Outcome = {
-    seed,
-    ok: false,
-    why: '',
-    time: hs.time,
-    retransmissions: pair.client.stats.retransmissions + (pair.serverConn?.stats.retransmissions ?? 0),
-    largest: Math.max(stats.AtoB.largest, stats.BtoA.largest),
-    oversize: stats.AtoB.oversize + stats.BtoA.oversize,
-    fragmented: pair.sent.reduce((n, s) => n + records(s.datagram).filter((r) => r.fragmented).length, 0),
-  };
-  if (!pair.established) {
-    outcome.why = `handshake: ${hs.reason} at ${hs.time}; client ${pair.client.handshakeState} ${pair.client.error?.message ?? ''}; server ${pair.serverConn?.handshakeState ?? 'none'} ${pair.serverConn?.error?.message ?? ''}`;
-    return outcome;
-  }
-  const suite = cipherSuiteByName(options.suite ?? '');
-  if (pair.client.cipherSuite !== suite || pair.serverConn?.cipherSuite !== suite) {
-    outcome.why = `negotiated ${pair.client.cipherSuite?.name} / ${pair.serverConn?.cipherSuite?.name}`;
-    return outcome;
-  }
-  // Application data is not retransmitted by DTLS: the "application" resends until it gets through.
-  const server = pair.serverConn;
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const serverHas = pair.serverLog.data.length > 0;
-    const clientHas = pair.clientLog.data.length > 0;
-    if (serverHas && clientHas) break;
-    if (!serverHas) pair.client.send(new TextEncoder().encode(`c${seed}`));
-    if (!clientHas && server) server.send(new TextEncoder().encode(`s${seed}`));
-    await pair.runUntil(() => (pair.serverLog.data.length > 0 && pair.clientLog.data.length > 0) || pair.anyClosed, 300);
-  }
-  if (pair.anyClosed) {
-    outcome.why = `closed after handshake: ${pair.client.error?.message ?? ''} ${pair.serverConn?.error?.message ?? ''}`;
-  } else if (!pair.serverLog.data.every((d) => d === `c${seed}`) || !pair.clientLog.data.every((d) => d === `s${seed}`)) {
-    outcome.why = `wrong data: ${pair.serverLog.data} / ${pair.clientLog.data}`;
-  } else if (pair.serverLog.data.length === 0 || pair.clientLog.data.length === 0) {
-    outcome.why = 'application data never got through';
-  } else {
-    outcome.ok = true;
-  }
-  return outcome;
+  return runSeed(pair, seed, {
+    budgetMs: PATIENT.handshakeTimeoutMs + 1_000,
+    measure: () => ({ fragmented: pair.sent.reduce((n, s) => n + recordViews(s.datagram).filter((r) => r.fragmented).length, 0) }),
+  });
 }
 
-/**
- * Each sweep gets its own seed range, derived from its label (so a failing seed replays alone
- * with -t): suites whose flights have the same number of datagrams would otherwise lose
- * exactly the same datagrams.
- */
-function seedBase(label: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
-  return 1 + (h % 100_000) * 1_000;
-}
-
-async function sweep(label: string, seeds: number, options: PairOptions): Promise<Outcome[]> {
-  const started = performance.now();
-  const outcomes: Outcome[] = [];
-  const base = seedBase(label);
-  for (let seed = base; seed < base + seeds; seed++) outcomes.push(await runSeed(seed, options));
-  if (REPORT) {
-    const ok = outcomes.filter((o) => o.ok);
-    console.log(
-      `${label}: ${ok.length}/${outcomes.length} ok in ${Math.round(performance.now() - started)} ms wall;` +
-        ` completion ms ${JSON.stringify(summarize(ok.map((o) => o.time)))};` +
-        ` retransmissions ${JSON.stringify(summarize(ok.map((o) => o.retransmissions)))};` +
-        ` >60s: ${ok.filter((o) => o.time > 60_000).length}; largest datagram ${Math.max(...outcomes.map((o) => o.largest))}`,
-    );
-  }
-  return outcomes;
+function pskSweep(label: string, seeds: number, options: PairOptions): Promise<Outcome[]> {
+  return sweep(label, seeds, (seed) => runPskSeed(seed, options));
 }
 
 function expectAllOk(outcomes: readonly Outcome[]): void {
-  const failed = outcomes.filter((o) => !o.ok).map((o) => `seed ${o.seed}: ${o.why}`);
-  expect(failed).toEqual([]);
-  expect(outcomes.reduce((n, o) => n + o.oversize, 0)).toBe(0);
-  expect(Math.max(...outcomes.map((o) => o.largest))).toBeLessThanOrEqual(MTU);
-  // The faults really bit: most seeds needed retransmissions.
-  expect(outcomes.filter((o) => o.retransmissions > 0).length).toBeGreaterThan(outcomes.length / 2);
+  expectSeedsOk(outcomes, MTU);
+  expectFaultsBit(outcomes);
 }
 
 function options(suite: string, client: CryptoProvider, server: CryptoProvider, extra: Partial<PairOptions> = {}): PairOptions {
@@ -142,16 +72,16 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
   const { node, noble } = PROVIDERS;
 
   it.each(PSK_SUITES)(`%s, node:crypto, ${SEEDS} seeds`, async (suite) => {
-    expectAllOk(await sweep(`${suite} node`, SEEDS, options(suite, node, node)));
+    expectAllOk(await pskSweep(`${suite} node`, SEEDS, options(suite, node, node)));
   }, 300_000);
 
   it.each(PSK_SUITES)(`%s, noble, ${NOBLE_SEEDS} seeds`, async (suite) => {
-    expectAllOk(await sweep(`${suite} noble`, NOBLE_SEEDS, options(suite, noble, noble)));
+    expectAllOk(await pskSweep(`${suite} noble`, NOBLE_SEEDS, options(suite, noble, noble)));
   }, 300_000);
 
   it(`mixed providers (node client, noble server), ${NOBLE_SEEDS} seeds`, async () => {
     const suite = 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256';
-    expectAllOk(await sweep(`${suite} node->noble`, NOBLE_SEEDS, options(suite, node, noble)));
+    expectAllOk(await pskSweep(`${suite} node->noble`, NOBLE_SEEDS, options(suite, node, noble)));
   }, 300_000);
 
   it('fragmented handshake messages (128-byte identity and hint, MTU 150) under the same faults', async () => {
@@ -161,17 +91,14 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
     const hint = new TextEncoder().encode('h'.repeat(128));
     const key = new Uint8Array(32).fill(7);
     for (const suite of ['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', 'TLS_PSK_WITH_AES_128_CCM_8']) {
-      const outcomes = await sweep(`${suite} fragmented`, 200, {
+      const outcomes = await pskSweep(`${suite} fragmented`, 200, {
         suite,
         mtu: 150,
         link: HOSTILE,
         client: { ...PATIENT, psk: { type: 'psk', resolve: () => ({ identity, key }) } },
         server: { ...PATIENT, psk: { type: 'psk', identityHint: hint, lookup: () => key } },
       });
-      const failed = outcomes.filter((o) => !o.ok).map((o) => `seed ${o.seed}: ${o.why}`);
-      expect(failed).toEqual([]);
-      expect(outcomes.reduce((n, o) => n + o.oversize, 0)).toBe(0);
-      expect(Math.max(...outcomes.map((o) => o.largest))).toBeLessThanOrEqual(150);
+      expectSeedsOk(outcomes, 150);
       // Every run carried fragments (a fragmented ServerKeyExchange at least).
       expect(outcomes.every((o) => o.fragmented >= 2)).toBe(true);
     }
@@ -186,7 +113,7 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
     ] as const) {
       const suite = 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256';
       const label = `${suite} cid ${clientCid}/${serverCid}`;
-      const outcomes = await sweep(label, 200, {
+      const outcomes = await pskSweep(label, 200, {
         ...options(suite, node, node),
         client: { ...PATIENT, connectionId: { length: clientCid } },
         server: { ...PATIENT, connectionId: { length: serverCid } },

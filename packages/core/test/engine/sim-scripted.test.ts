@@ -11,7 +11,8 @@ import type { ScriptHook } from '@dtls-kit/test-kit';
 import { HandshakeTimeoutError } from '../../src/errors.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
-import { hasChangeCipherSpec, hasHandshake, records, SimPair, type PairOptions, type SentDatagram } from './sim-harness.js';
+import { SimPair, type PairOptions, type SentDatagram } from './sim-harness.js';
+import { hasChangeCipherSpec, hasHandshake, recordViews } from '../support/wire.js';
 
 const isFlight4 = (d: Uint8Array): boolean => hasHandshake(d, HandshakeType.server_hello);
 const isHello = (d: Uint8Array): boolean => hasHandshake(d, HandshakeType.client_hello);
@@ -141,7 +142,7 @@ describe('reordering: ChangeCipherSpec after Finished', () => {
     return (d, _i, datagram) => {
       if (d !== dir || done || !hasChangeCipherSpec(datagram)) return 'deliver';
       done = true;
-      const recs = records(datagram);
+      const recs = recordViews(datagram);
       const names = recs.map((r) => (r.type === ContentType.change_cipher_spec ? 'CCS' : r.epoch > 0 ? 'Finished' : 'ClientKeyExchange'));
       return order(names).map((i) => recs[i]?.bytes ?? new Uint8Array(0));
     };

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { PROVIDERS, PSK_IDENTITY, PSK_SUITES, SimPair } from './sim-harness.js';
+import { PROVIDERS, PSK_SUITES, SimPair } from './sim-harness.js';
+import { PSK_IDENTITY } from '../support/psk.js';
 
 type Cell = [suite: string, client: 'node' | 'noble', server: 'node' | 'noble'];
 

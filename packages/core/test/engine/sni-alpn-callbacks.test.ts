@@ -17,8 +17,9 @@ import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { decodeServerHello } from '../../src/handshake/messages/server-hello.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
-import { clientPsk, expectLocalFailure, expectPeerFailure, Pair, serverPsk, type PairOptions } from './harness.js';
-import { clientX509, serverX509 } from './test-certificates.js';
+import { expectLocalFailure, expectPeerFailure, Pair, type PairOptions } from './harness.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 
 const KEY_A = fromHex('0a'.repeat(16));
 const KEY_B = fromHex('0b'.repeat(16));

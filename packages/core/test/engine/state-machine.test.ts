@@ -22,7 +22,9 @@ import { decodeEcdhePskClientKeyExchange, encodeEcdhePskClientKeyExchange } from
 import { NamedGroup } from '../../src/handshake/extensions/named-group.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { DTLS_1_0_VERSION, DTLS_1_2_VERSION, encodeRecord } from '../../src/record/record-header.js';
-import { editHandshake, expectLocalFailure, expectPeerFailure, handshakeTypes, KEY, Pair, plainRecord, records, serverPsk, withBody } from './harness.js';
+import { editHandshake, expectLocalFailure, expectPeerFailure, Pair, plainRecord, withBody } from './harness.js';
+import { PSK_KEY, serverPsk } from '../support/psk.js';
+import { handshakeTypes, records } from '../support/wire.js';
 import type { HandshakeFragment } from '../../src/handshake/handshake-header.js';
 
 const SUITE = 'PSK-AES128-GCM-SHA256';
@@ -391,7 +393,7 @@ describe('hostile garbage never throws, never hangs', () => {
         async (at, where, junk, suite, asyncLookup) => {
           const p = new Pair({
             client: { cipherSuites: suite, handshakeTimeoutMs: 20_000 },
-            server: { handshakeTimeoutMs: 20_000, psk: serverPsk(asyncLookup ? () => Promise.resolve(KEY) : () => KEY) },
+            server: { handshakeTimeoutMs: 20_000, psk: serverPsk(asyncLookup ? () => Promise.resolve(PSK_KEY) : () => PSK_KEY) },
             tap: (d, dir, index) => (index === at && dir === where ? [...junk, d] : [d]),
           }).start();
           // Through the handshake (timers included: it must end one way or the other)...

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/bytes.js';
-import { clientPsk, serverPsk } from '../engine/harness.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 import { applyCidProbe } from './cid-probes.js';
 import { FuzzPump, THIRD_ADDRESS } from './fuzz-pump.js';
 

@@ -18,7 +18,7 @@
 import fc from 'fast-check';
 import { fromHex, utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
-import { clientX509, serverX509 } from '../engine/test-certificates.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';

@@ -3,8 +3,8 @@ import { keyExchangeFor } from '../../src/handshake/key-exchange/registry.js';
 import type { ClientOffer } from '../../src/handshake/key-exchange/key-exchange.js';
 import { resolveServerOptions } from '../../src/options.js';
 import { CIPHER_SUITES, cipherSuiteByName } from '../../src/suites/registry.js';
-import { serverPsk } from '../engine/harness.js';
-import { SIGNER_SCHEMES, serverX509 } from '../engine/test-certificates.js';
+import { serverPsk } from '../support/psk.js';
+import { SIGNER_SCHEMES, serverX509 } from '../support/test-certificates.js';
 
 const OFFER: ClientOffer = { group: 'x25519', uncompressedPoints: true, signatureSchemes: [...SIGNER_SCHEMES.ecdsa] };
 

@@ -1,3 +1,7 @@
+import { sleep } from '@dtls-kit/test-kit';
+
+export { sleep, waitUntil } from '@dtls-kit/test-kit';
+
 /**
  * Runs `count` jobs with at most `concurrency` in flight; results in job order. The workers
  * start `rampMs` apart, so the first wave of process starts does not all land at once.
@@ -17,14 +21,3 @@ export async function runPool<T>(count: number, concurrency: number, job: (index
   return results;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `predicate` every 10 ms until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (predicate()) return true;
-    if (performance.now() >= deadline) return false;
-    await sleep(10);
-  }
-}

@@ -13,23 +13,26 @@
  *
  * A missing peer binary fails these tests: it never skips them.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type ExpectStatic } from 'vitest';
 import {
   GNUTLS_SUITES,
+  INTEROP_CELLS as ALL,
+  OPENSSL_PSK_SUITES as SUITES,
+  describePeerClient,
+  describePeerServer,
   gnutlsPriorityForSuite,
-  requireBinary,
+  interopMessages,
+  requireInteropPeers,
   runGnutlsClient,
   runOpensslClient,
   startGnutlsServer,
   startOpensslServer,
   type ClientResult,
   type PeerServer,
+  type InteropCell as Cell,
+  type OpensslPskSuite as Suite,
 } from '@dtls-kit/test-kit';
-import { IDENTITY, PSK, SUITES, runOurClient, startOurServer, type OurServer, type ProviderName, type Suite } from './harness.js';
-
-type Cell = 'openssl-server' | 'openssl-client' | 'gnutls-server' | 'gnutls-client';
-
-const ALL: readonly Cell[] = ['openssl-server', 'openssl-client', 'gnutls-server', 'gnutls-client'];
+import { IDENTITY, PSK, runOurClient, startOurServer, type OurServer, type ProviderName } from './our-side.js';
 
 interface Variation {
   /** Cells where the server (ours or the peer's) sends a PSK identity hint. */
@@ -55,6 +58,17 @@ const VARIATIONS: Record<Suite, Variation> = {
   },
 };
 
+interface Settings {
+  fragment: boolean;
+  provider: ProviderName;
+  identity: string;
+  hint: string | undefined;
+  ourMtu: number | undefined;
+  peerMtu: number | undefined;
+  expectFragmentsOut: boolean;
+  expectFragmentsIn: boolean;
+}
+
 const HINT = 'dtls-kit interop hint';
 // Fragmentation needs a handshake message larger than the MTU; PSK messages are small, so
 // long identities and hints make ClientKeyExchange and ServerKeyExchange big. Limits:
@@ -75,7 +89,7 @@ function longName(prefix: string, length: number): string {
 }
 
 /** What each cell uses: identity, hint, MTUs, and which fragmented directions to expect. */
-function settings(suite: Suite, cell: Cell) {
+function settings(suite: Suite, cell: Cell): Settings {
   const v = VARIATIONS[suite];
   const fragment = v.fragment.includes(cell);
   const peer = cell.startsWith('openssl') ? 'openssl' : 'gnutls';
@@ -99,24 +113,32 @@ function settings(suite: Suite, cell: Cell) {
   };
 }
 
-function messagesFor(suite: string, cell: Cell): string[] {
-  // Each fits one record within GNUTLS_PEER_MTU: gnutls-serv refuses (EMSGSIZE) to send
-  // application data larger than its MTU allows.
-  return [`hello ${suite} ${cell}`, `second message ${'x'.repeat(40)}`, `third ${suite}`];
-}
-
-function describePeerServer(server: PeerServer): string {
-  return `peer: ${server.commandLine}\n${server.output()}`;
-}
-
 function describeOurServer(ours: OurServer, client: ClientResult): string {
-  return [
-    `our server: sessions ${JSON.stringify(ours.sessions)} errors ${ours.server.errors.map((e) => e.error.message).join('; ')}`,
-    `stats ${JSON.stringify(ours.server.stats)} fragments ${ours.fragments.fragments.join(', ')}`,
-    `peer client: code=${client.code} signal=${client.signal} timedOut=${client.timedOut} echoed=${client.echoed}`,
-    client.stdout,
-    client.stderr,
-  ].join('\n');
+  return `${ours.describe()}\n${describePeerClient(client)}`;
+}
+
+/** Our client against a peer server (already started); the checks common to both peers. */
+async function ourClientAgainst(server: PeerServer, suite: Suite, s: Settings, messages: readonly string[], expect: ExpectStatic): Promise<void> {
+  const result = await runOurClient({
+    port: server.port,
+    suite,
+    provider: s.provider,
+    identity: s.identity,
+    mtu: s.ourMtu,
+    messages,
+  }).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${describePeerServer(server)}`);
+  });
+  const why = `${JSON.stringify({ ...result, fragments: result.fragments.fragments })}\n${describePeerServer(server)}`;
+  expect(result.suite, why).toBe(suite);
+  // The cookie exchange: ClientHello, HelloVerifyRequest, ClientHello with the cookie
+  // (more of each only if a timer fired on a slow machine).
+  expect(result.fragments.cookieExchange.helloVerifyRequests, why).toBeGreaterThanOrEqual(1);
+  expect(result.fragments.cookieExchange.clientHellos, why).toBeGreaterThanOrEqual(2);
+  expect(result.received, why).toBe(messages.join(''));
+  expect(result.hint ?? null, why).toBe(s.hint ?? null);
+  expect(result.fragments.fragmented('out'), why).toBe(s.expectFragmentsOut);
+  expect(result.fragments.fragmented('in'), why).toBe(s.expectFragmentsIn);
 }
 
 /** Our server's view of the one connection a peer client made. */
@@ -137,7 +159,7 @@ function expectOneCleanSession(ours: OurServer, suite: Suite, identity: string, 
 
 describe('peer binaries', () => {
   it('openssl, gnutls-serv and gnutls-cli are installed (interop never skips)', () => {
-    for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) expect(requireBinary(binary)).toMatch(/\//);
+    for (const path of requireInteropPeers()) expect(path).toMatch(/\//);
   });
 });
 
@@ -154,28 +176,9 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
           mtu: s.peerMtu,
         });
         try {
-          const messages = messagesFor(suite, 'openssl-server').map((m) => `${m}\n`);
-          const result = await runOurClient({
-            port: server.port,
-            suite,
-            provider: s.provider,
-            identity: s.identity,
-            mtu: s.ourMtu,
-            messages,
-          }).catch((error: unknown) => {
-            throw new Error(`${String(error)}\n${describePeerServer(server)}`);
-          });
-          const why = `${JSON.stringify({ ...result, fragments: result.fragments.fragments })}\n${describePeerServer(server)}`;
-          expect(result.suite, why).toBe(suite);
-          // The cookie exchange: ClientHello, HelloVerifyRequest, ClientHello with the cookie
-          // (more of each only if a timer fired on a slow machine).
-          expect(result.fragments.cookieExchange.helloVerifyRequests, why).toBeGreaterThanOrEqual(1);
-          expect(result.fragments.cookieExchange.clientHellos, why).toBeGreaterThanOrEqual(2);
-          expect(result.received, why).toBe(messages.join(''));
-          expect(result.hint ?? null, why).toBe(s.hint ?? null);
-          expect(server.stdout(), why).toContain(messages.at(-1));
-          expect(result.fragments.sawOut, why).toBe(s.expectFragmentsOut);
-          expect(result.fragments.sawIn, why).toBe(s.expectFragmentsIn);
+          const messages = interopMessages(suite, 'openssl-server').map((m) => `${m}\n`);
+          await ourClientAgainst(server, suite, s, messages, expect);
+          expect(server.stdout(), describePeerServer(server)).toContain(messages.at(-1));
         } finally {
           await server.stop();
         }
@@ -185,7 +188,7 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
         const s = settings(suite, 'openssl-client');
         const ours = await startOurServer({ suite, hint: s.hint, mtu: s.ourMtu, provider: s.provider, identities: [s.identity] });
         try {
-          const messages = messagesFor(suite, 'openssl-client');
+          const messages = interopMessages(suite, 'openssl-client');
           const client = await runOpensslClient({
             port: ours.port,
             cipher: suite,
@@ -200,8 +203,8 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
           expect(client.cipher, why).toBe(suite);
           expect(client.stdout, why).toContain(`PSK identity hint: ${s.hint ?? 'None'}`);
           expectOneCleanSession(ours, suite, s.identity, messages, why);
-          expect(ours.fragments.sawOut, why).toBe(s.expectFragmentsOut);
-          expect(ours.fragments.sawIn, why).toBe(s.expectFragmentsIn);
+          expect(ours.fragments.fragmented('out'), why).toBe(s.expectFragmentsOut);
+          expect(ours.fragments.fragmented('in'), why).toBe(s.expectFragmentsIn);
         } finally {
           await ours.stop();
         }
@@ -217,27 +220,8 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
           mtu: s.peerMtu,
         });
         try {
-          const messages = messagesFor(suite, 'gnutls-server');
-          const result = await runOurClient({
-            port: server.port,
-            suite,
-            provider: s.provider,
-            identity: s.identity,
-            mtu: s.ourMtu,
-            messages,
-          }).catch((error: unknown) => {
-            throw new Error(`${String(error)}\n${describePeerServer(server)}`);
-          });
-          const why = `${JSON.stringify({ ...result, fragments: result.fragments.fragments })}\n${describePeerServer(server)}`;
-          expect(result.suite, why).toBe(suite);
-          // The cookie exchange: ClientHello, HelloVerifyRequest, ClientHello with the cookie
-          // (more of each only if a timer fired on a slow machine).
-          expect(result.fragments.cookieExchange.helloVerifyRequests, why).toBeGreaterThanOrEqual(1);
-          expect(result.fragments.cookieExchange.clientHellos, why).toBeGreaterThanOrEqual(2);
-          expect(result.received, why).toBe(messages.join(''));
-          expect(result.hint ?? null, why).toBe(s.hint ?? null);
-          expect(result.fragments.sawOut, why).toBe(s.expectFragmentsOut);
-          expect(result.fragments.sawIn, why).toBe(s.expectFragmentsIn);
+          const messages = interopMessages(suite, 'gnutls-server');
+          await ourClientAgainst(server, suite, s, messages, expect);
         } finally {
           await server.stop();
         }
@@ -251,7 +235,7 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
           const s = settings(suite, 'gnutls-client');
           const ours = await startOurServer({ suite, hint: s.hint, mtu: s.ourMtu, provider: s.provider, identities: [s.identity] });
           try {
-            const messages = messagesFor(suite, 'gnutls-client');
+            const messages = interopMessages(suite, 'gnutls-client');
             const client = await runGnutlsClient({
               port: ours.port,
               priority: gnutlsPriorityForSuite(suite),
@@ -268,8 +252,8 @@ describe.concurrent('DTLS 1.2 PSK interop over UDP', () => {
             if (s.hint !== undefined) expect(client.stdout, why).toContain(`PSK hint '${s.hint}'`);
             else expect(client.stdout, why).not.toContain('PSK hint');
             expectOneCleanSession(ours, suite, s.identity, messages, why);
-            expect(ours.fragments.sawOut, why).toBe(s.expectFragmentsOut);
-            expect(ours.fragments.sawIn, why).toBe(s.expectFragmentsIn);
+            expect(ours.fragments.fragmented('out'), why).toBe(s.expectFragmentsOut);
+            expect(ours.fragments.fragmented('in'), why).toBe(s.expectFragmentsIn);
           } finally {
             await ours.stop();
           }

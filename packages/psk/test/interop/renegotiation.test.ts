@@ -11,7 +11,7 @@
  */
 import { describe, it } from 'vitest';
 import { freeUdpPort, runOpensslClient, spawnPeer, waitForUdpBind } from '@dtls-kit/test-kit';
-import { IDENTITY, PSK, runOurClient, startOurServer } from './harness.js';
+import { IDENTITY, PSK, runOurClient, startOurServer } from './our-side.js';
 
 const SUITE = 'PSK-AES128-CCM8';
 

@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
+import { sleep } from '../wait.js';
 
 export interface FreeUdpPortOptions {
   /**
@@ -95,11 +96,11 @@ export async function waitForUdpBind(port: number, options: WaitForUdpBindOption
     if (!alive()) return false;
     const bound = await isUdpPortBound(port);
     if (bound === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       return alive();
     }
     if (bound) return alive();
     if (performance.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }

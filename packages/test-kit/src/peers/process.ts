@@ -9,6 +9,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { sleep } from '../wait.js';
 
 /** Where to get each binary, for the error a missing one raises. */
 const INSTALL_HINTS: Record<string, string> = {
@@ -275,8 +276,6 @@ export interface ClientResult {
   durationMs: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Feeds messages (one stdin line each) to a client process that prints what it receives
  * on stdout, then closes stdin so the client sends close_notify and exits.
@@ -368,4 +367,14 @@ export function serverHandle(proc: PeerProcess, port: number, cleanup: () => Pro
     },
     exited: proc.exited,
   };
+}
+
+/** A peer server's command line and output, for failure messages. */
+export function describePeerServer(server: PeerServer): string {
+  return `peer: ${server.commandLine}\n${server.output()}`;
+}
+
+/** How a peer client ended and what it printed, for failure messages. */
+export function describePeerClient(client: ClientResult): string {
+  return [`peer client: code=${client.code} signal=${client.signal} timedOut=${client.timedOut} echoed=${client.echoed}`, client.stdout, client.stderr].join('\n');
 }

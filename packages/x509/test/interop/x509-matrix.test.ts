@@ -21,20 +21,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GNUTLS_SUITES,
+  INTEROP_CELLS as ALL,
+  describePeerClient,
+  describePeerServer,
   gnutlsPriorityForSuite,
-  requireBinary,
+  interopMessages,
+  requireInteropPeers,
   runGnutlsClient,
   runOpensslClient,
   startGnutlsServer,
   startOpensslServer,
+  type InteropCell as Cell,
   type PeerServer,
 } from '@dtls-kit/test-kit';
 import { describeCertificate, x509Client, x509Server } from '../../src/index.js';
-import { SUITES, connectOurClient, startOurServer, type OurServer, type ProviderName, type Suite } from './harness.js';
+import { SUITES, connectOurClient, startOurServer, type OurServer, type ProviderName, type Suite } from './our-side.js';
 import { makeInteropPki, type Hierarchy, type Identity, type InteropPki } from './pki.js';
-
-type Cell = 'openssl-server' | 'openssl-client' | 'gnutls-server' | 'gnutls-client';
-const ALL: readonly Cell[] = ['openssl-server', 'openssl-client', 'gnutls-server', 'gnutls-client'];
 
 interface Variation {
   /** Crypto provider on our side (ECDHE and the AEAD; signatures are the x509 package's). */
@@ -70,10 +72,6 @@ const CERTIFICATE = 11;
 /** Handshake type of CertificateRequest. */
 const CERTIFICATE_REQUEST = 13;
 
-function messagesFor(suite: string, cell: string): string[] {
-  return [`hello ${suite} ${cell}`, `second message ${'x'.repeat(40)}`, `third ${suite}`];
-}
-
 function commonName(identity: Identity): string {
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(identity.subject)?.[1];
   if (cn === undefined) throw new Error(`no CN in ${identity.subject}`);
@@ -107,14 +105,10 @@ function certChainArgs(identity: Identity): string[] {
   return identity.intermediatesFile === undefined ? [] : ['-cert_chain', identity.intermediatesFile];
 }
 
-function describePeer(server: PeerServer): string {
-  return `peer: ${server.commandLine}\n${server.output()}`;
-}
-
 let pki: InteropPki;
 
 beforeAll(async () => {
-  for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) requireBinary(binary);
+  requireInteropPeers();
   pki = await makeInteropPki();
 }, 60_000);
 
@@ -122,7 +116,7 @@ afterAll(() => pki?.remove());
 
 describe('peer binaries', () => {
   it('openssl, gnutls-serv and gnutls-cli are installed (interop never skips)', () => {
-    for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) expect(requireBinary(binary)).toMatch(/\//);
+    for (const path of requireInteropPeers()) expect(path).toMatch(/\//);
   });
 });
 
@@ -149,10 +143,10 @@ async function ourClientAgainst(server: PeerServer, c: CellContext, messages: re
       ? x509Client({ ca: c.h.caPem, key: c.h.client.keyPem, cert: c.h.client.chainPem })
       : x509Client({ ca: c.h.caPem }),
   }).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${describePeer(server)}`);
+    throw new Error(`${String(error)}\n${describePeerServer(server)}`);
   });
   try {
-    const why = () => `${c.label}: events ${client.describeEvents()} fragments ${client.tap.fragments.join(', ')}\n${describePeer(server)}`;
+    const why = () => `${c.label}: events ${client.describeEvents()} fragments ${client.tap.fragments.join(', ')}\n${describePeerServer(server)}`;
     expect(client.established, why()).toBe(true);
     const { connection } = client;
     expect(connection.cipherSuite?.opensslName, why()).toBe(c.suite);
@@ -247,9 +241,9 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
               extraArgs: [...certChainArgs(c.h.server), ...(c.optionalRequest ? ['-verify', '1', '-CAfile', c.h.caFile] : [])],
             });
             try {
-              const messages = messagesFor(suite, 'openssl-server').map((m) => `${m}\n`);
+              const messages = interopMessages(suite, 'openssl-server').map((m) => `${m}\n`);
               await ourClientAgainst(server, c, messages);
-              expect(server.stdout(), describePeer(server)).toContain(messages.at(-1));
+              expect(server.stdout(), describePeerServer(server)).toContain(messages.at(-1));
             } finally {
               await server.stop();
             }
@@ -261,7 +255,7 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
             const c = context('openssl-client');
             const ours = await ourServerFor(c);
             try {
-              const messages = messagesFor(suite, 'openssl-client');
+              const messages = interopMessages(suite, 'openssl-client');
               const client = await runOpensslClient({
                 port: ours.port,
                 cipher: suite,
@@ -273,7 +267,7 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
                 messages,
                 extraArgs: ['-servername', 'localhost', ...(clientAuth ? certChainArgs(c.h.client) : [])],
               });
-              const why = `${c.label}\n${ours.describe()}\npeer client: code=${client.code} signal=${client.signal} timedOut=${client.timedOut}\n${client.stdout}\n${client.stderr}`;
+              const why = `${c.label}\n${ours.describe()}\n${describePeerClient(client)}`;
               expect(client.echoed, why).toBe(true);
               expect(client.code, why).toBe(0);
               expect(client.cipher, why).toBe(suite);
@@ -302,7 +296,7 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
                   : ['--disable-client-cert'],
             });
             try {
-              await ourClientAgainst(server, c, messagesFor(suite, 'gnutls-server'));
+              await ourClientAgainst(server, c, interopMessages(suite, 'gnutls-server'));
             } finally {
               await server.stop();
             }
@@ -314,7 +308,7 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
             const c = context('gnutls-client');
             const ours = await ourServerFor(c);
             try {
-              const messages = messagesFor(suite, 'gnutls-client');
+              const messages = interopMessages(suite, 'gnutls-client');
               // No small MTU on gnutls-cli: it would fragment its ClientHello, which a
               // stateless server does not reassemble before the cookie check.
               const client = await runGnutlsClient({
@@ -326,7 +320,7 @@ describe.concurrent('DTLS 1.2 certificate interop over UDP', () => {
                 key: clientAuth ? c.h.client.keyFile : undefined,
                 messages,
               });
-              const why = `${c.label}\n${ours.describe()}\npeer client: code=${client.code} signal=${client.signal} timedOut=${client.timedOut}\n${client.stdout}\n${client.stderr}`;
+              const why = `${c.label}\n${ours.describe()}\n${describePeerClient(client)}`;
               expect(client.echoed, why).toBe(true);
               expect(client.code, why).toBe(0);
               const { cipher } = GNUTLS_SUITES[suite];

@@ -8,16 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   gnutlsPriorityForSuite,
-  requireBinary,
+  requireInteropPeers,
   runGnutlsClient,
   runOpensslClient,
   startGnutlsServer,
   startOpensslServer,
+  waitUntil,
   type PeerServer,
 } from '@dtls-kit/test-kit';
 import { AlertDescription } from '@dtls-kit/core';
 import { x509Client, x509Server } from '../../src/index.js';
-import { connectOurClient, startOurServer, type OurClient } from './harness.js';
+import { connectOurClient, startOurServer, type OurClient } from './our-side.js';
 import { makeInteropPki, type InteropPki } from './pki.js';
 
 const SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
@@ -25,20 +26,15 @@ const SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
 let pki: InteropPki;
 
 beforeAll(async () => {
-  for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) requireBinary(binary);
+  requireInteropPeers();
   pki = await makeInteropPki();
 }, 60_000);
 
 afterAll(() => pki?.remove());
 
 /** Waits until the peer's output matches (its log line may come a moment after our alert). */
-async function outputMatches(peer: { output(): string }, pattern: RegExp, timeoutMs = 3000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!pattern.test(peer.output())) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
+function outputMatches(peer: { output(): string }, pattern: RegExp): Promise<boolean> {
+  return waitUntil(() => pattern.test(peer.output()), 3000, 20);
 }
 
 /** Our client, trusting the ECDSA root, against a peer server; returns once it failed or connected. */

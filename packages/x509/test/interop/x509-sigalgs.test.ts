@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   gnutlsPriorityForSuite,
-  requireBinary,
+  requireInteropPeers,
   runGnutlsClient,
   runOpensslClient,
   startGnutlsServer,
@@ -19,7 +19,7 @@ import {
 } from '@dtls-kit/test-kit';
 import { createCA, createCertificate, describeCertificate, x509Client, x509Server, type GeneratedCertificate } from '../../src/index.js';
 import { Scratch } from '../openssl.js';
-import { connectOurClient, startOurServer } from './harness.js';
+import { connectOurClient, startOurServer } from './our-side.js';
 import { makeInteropPki, type InteropPki } from './pki.js';
 
 /** How s_client prints a scheme in its "Requested Signature Algorithms" line. */
@@ -36,7 +36,7 @@ let rootFile: string;
 const servers: Record<'p384' | 'ed25519', GeneratedCertificate & { certFile: string; keyFile: string }> = {} as never;
 
 beforeAll(async () => {
-  for (const binary of ['openssl', 'gnutls-serv', 'gnutls-cli']) requireBinary(binary);
+  requireInteropPeers();
   pki = await makeInteropPki();
   scratch = new Scratch();
   root = await createCA({ commonName: 'dtls-kit sigalgs root' });

@@ -9,6 +9,7 @@ import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
 import { newConnectionId } from '../common/connection-id.js';
+import { serverNameToSend } from '../extensions/server-name.js';
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -28,7 +29,9 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   ) {
     super(host, config, now);
     this.clientRandom = config.provider.randomBytes(32);
-    this.negotiated = emptyNegotiation(this.clientRandom, config.servername);
+    // servername is what was sent (node:tls): nothing for an IP address. The certificate check
+    // still matches config.servername, the address included (RFC 6125 / the iPAddress SAN).
+    this.negotiated = emptyNegotiation(this.clientRandom, serverNameToSend(config.servername));
   }
 
   protected advance(next: ClientState): void {

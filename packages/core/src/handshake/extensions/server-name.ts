@@ -18,6 +18,20 @@ import { checkLength } from '../vectors.js';
  * A server that accepts the name answers with an empty extension_data.
  */
 
+/**
+ * The name a client puts in server_name for `servername`: RFC 6066 3, "Literal IPv4 and IPv6
+ * addresses are not permitted in HostName", so an address sends nothing (undefined), as node:tls
+ * does; the connection's `servername` is then undefined too: it says what was sent.
+ */
+export function serverNameToSend(servername: string | undefined): string | undefined {
+  if (servername === undefined || isIpLiteral(servername)) return undefined;
+  return servername;
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}
+
 /** NameType host_name (RFC 6066 3). */
 export const SERVER_NAME_TYPE_HOST_NAME = 0;
 

@@ -8,7 +8,7 @@ import { ExtensionType } from '../../extensions/extension-type.js';
 import { namedGroupId } from '../../extensions/named-group.js';
 import { encodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
 import { encodeRrc } from '../../extensions/rrc.js';
-import { encodeServerName } from '../../extensions/server-name.js';
+import { encodeServerName, serverNameToSend } from '../../extensions/server-name.js';
 import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
@@ -19,10 +19,8 @@ import { keyExchangeFor } from '../../key-exchange/registry.js';
  */
 export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectionId?: Uint8Array): Extension[] {
   const ext: Extension[] = [];
-  // RFC 6066 3: a literal IPv4 or IPv6 address is not permitted in server_name.
-  if (c.servername !== undefined && !isIpLiteral(c.servername)) {
-    ext.push({ type: ExtensionType.server_name, data: encodeServerName(c.servername) });
-  }
+  const servername = serverNameToSend(c.servername);
+  if (servername !== undefined) ext.push({ type: ExtensionType.server_name, data: encodeServerName(servername) });
   if (c.suites.some((s) => keyExchangeFor(s).ecdhe)) {
     // RFC 8422 5.1: the curves we can do ECDHE over, uncompressed points only.
     ext.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups.map(namedGroupId)) });
@@ -43,8 +41,4 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
   return ext;
-}
-
-function isIpLiteral(name: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }

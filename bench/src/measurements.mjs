@@ -1,0 +1,195 @@
+// The measurements of `pnpm bench` (and of `pnpm bench:profile`): for each, its rows (a server and
+// its clients as command lines) and how one run of a row is measured.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { result, start } from './runner.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Counts: every load loop is bounded by a count and by seconds. */
+export const counts = (quick) =>
+  quick
+    ? { tput: 1000, tputWarm: 100, pp: 200, ppWarm: 20, hs: 10, hsWarm: 1, sec: 0.3, mem: [20], memSec: 20, blockingClients: 2 }
+    : { tput: 100_000, tputWarm: 5000, pp: 50_000, ppWarm: 1000, hs: 5000, hsWarm: 20, sec: 2, mem: [1000, 10_000], memSec: 90, blockingClients: 4 };
+
+/**
+ * Every measurement. `nodeFlags(script, args)` gives flags to put before the script of every Node
+ * peer (e.g. --cpu-prof for bench:profile); `cbin` is the OpenSSL C peer, `certs` the folder of
+ * test certificates.
+ */
+export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
+  const node = (file, ...args) => [process.execPath, [...nodeFlags(file, args), join(here, file), ...args]];
+  const nodeGc = (file, ...args) => [process.execPath, [...nodeFlags(file, args), '--expose-gc', join(here, file), ...args]];
+  const c = (...args) => [cbin, args.map(String)];
+
+  // ---------------------------------------------------------------- servers and clients
+
+  const servers = {
+    dgram: () => node('peer-dgram.mjs', '--role', 'server'),
+    kit: (suite, provider = 'node') => node('peer-dtlskit.mjs', '--role', 'server', '--suite', suite, '--provider', provider, '--certs', certs),
+    openssl: (suite) => c('server', suite, 0, certs),
+    werift: () => node('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs),
+    blocking: (workers) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers)),
+  };
+
+  const loadArgs = (workload, count, warmup, seconds) => ['--workload', workload, '--count', String(count), '--warmup', String(warmup), '--seconds', String(seconds)];
+  const clients = {
+    dgram: (port, w, n, warm, s) => node('peer-dgram.mjs', '--role', 'client', '--port', String(port), ...loadArgs(w, n, warm, s)),
+    kit: (suite, provider = 'node') => (port, w, n, warm, s) =>
+      node('peer-dtlskit.mjs', '--role', 'client', '--suite', suite, '--provider', provider, '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
+    openssl: (suite) => (port, w, n, warm, s) => c('client', w, suite, port, n, warm, s, certs),
+    werift: (port, w, n, warm, s) => node('peer-werift.mjs', '--role', 'client', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
+    ndc: (port, w, n, warm, s) => node('peer-ndc.mjs', '--role', 'client', '--suite', 'psk', '--port', String(port), ...loadArgs(w, n, warm, s)),
+  };
+
+  /** One row of a message/handshake measurement: a server and one or more clients. */
+  const row = (label, server, client, { clientsCount = 1, note } = {}) => ({ label, server, client, clientsCount, note });
+
+  const rate = (key) => (rs) => rs.reduce((a, r) => a + r[key], 0) / Math.max(...rs.map((r) => r.seconds));
+
+  const measurements = [
+    {
+      id: 'throughput',
+      title: 'One-way throughput, 1200-byte messages (window 64, an ack every 16)',
+      workload: ['throughput', N.tput, N.tputWarm, N.sec],
+      unit: 'records/s',
+      extra: { unit: 'MB/s', of: (v) => (v * 1200) / 1e6 },
+      value: rate('records'),
+      rows: [
+        row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
+        row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
+        row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
+        row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
+        row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
+      ],
+      baselines: ['plain node:dgram (no crypto)', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)'],
+    },
+    {
+      id: 'pingpong',
+      title: 'Ping-pong, 1200-byte messages (one in flight)',
+      workload: ['pingpong', N.pp, N.ppWarm, N.sec],
+      unit: 'round trips/s',
+      value: rate('roundTrips'),
+      rows: [
+        row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
+        row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
+        row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
+        row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
+        row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
+      ],
+      baselines: ['plain node:dgram (no crypto)', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)'],
+    },
+    {
+      id: 'handshake-psk',
+      title: 'Sequential full handshakes, PSK-AES128-GCM-SHA256, cookie exchange on',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
+        row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
+        row('OpenSSL client → dtls-kit server', servers.kit('psk'), clients.openssl('psk')),
+        row('dtls-kit client → OpenSSL server', servers.openssl('psk'), clients.kit('psk')),
+        row('node-dtls-client → dtls-kit server', servers.kit('psk'), clients.ndc),
+        row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
+      ],
+      baselines: ['OpenSSL 3 (C)'],
+    },
+    {
+      id: 'handshake-ecdsa',
+      title: 'Sequential full handshakes, ECDHE-ECDSA-AES128-GCM-SHA256 (P-256 certificate), cookie exchange on',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('dtls-kit non-blocking, node:crypto', servers.kit('ecdsa'), clients.kit('ecdsa')),
+        row('dtls-kit non-blocking, noble', servers.kit('ecdsa', 'noble'), clients.kit('ecdsa', 'noble')),
+        row('OpenSSL 3 (C)', servers.openssl('ecdsa'), clients.openssl('ecdsa')),
+        row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift, { note: 'client checks no chain' }),
+        row('OpenSSL client → dtls-kit server', servers.kit('ecdsa'), clients.openssl('ecdsa')),
+        row('dtls-kit client → OpenSSL server', servers.openssl('ecdsa'), clients.kit('ecdsa')),
+      ],
+      baselines: ['OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)'],
+    },
+    {
+      id: 'blocking',
+      title: `Blocking runtime, handshakes/s with 1 and 2 server workers (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('dtls-kit blocking, 1 worker', servers.blocking(1), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, 2 workers', servers.blocking(2), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients, note: 'one client at a time: serialises the clients' }),
+      ],
+      baselines: ['dtls-kit blocking, 1 worker', 'OpenSSL 3 (C)'],
+    },
+  ];
+
+  // Memory per idle established connection: the server reports heap/RSS after GC, before and with N.
+  const memoryServers = {
+    'dtls-kit non-blocking, node:crypto': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--connections', String(n)),
+    'dtls-kit non-blocking, noble': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--provider', 'noble', '--connections', String(n)),
+    'werift-dtls (ECDHE-ECDSA)': (n) => nodeGc('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs, '--connections', String(n)),
+  };
+  const memoryClients = {
+    'dtls-kit non-blocking, node:crypto': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+    'dtls-kit non-blocking, noble': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+    'werift-dtls (ECDHE-ECDSA)': (port, n) => node('peer-werift.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+  };
+  for (const n of N.mem) {
+    const labels = n >= 10_000 ? ['dtls-kit non-blocking, node:crypto'] : Object.keys(memoryServers);
+    measurements.push({
+      id: `memory-${n}`,
+      title: `Memory per idle established connection, ${n} connections on one server (PSK for dtls-kit; heap and RSS growth after GC ÷ connections; clients in ${Math.ceil(n / 2500)} separate process(es))`,
+      memory: n,
+      unit: 'bytes/connection',
+      rows: labels.map((label) => ({ label, server: memoryServers[label](n), hold: memoryClients[label] })),
+      baselines: ['werift-dtls (ECDHE-ECDSA)'].filter((b) => labels.includes(b)),
+    });
+  }
+  return measurements;
+}
+
+/** One run of one row: the server, its clients, their RESULT lines (every process stopped after). */
+export async function runRow(m, r, N) {
+  return m.memory ? runMemory(m, r, N) : runMessages(m, r);
+}
+
+async function runMessages(m, r) {
+  const server = start(...r.server);
+  try {
+    const port = Number(await server.line('READY', 20_000));
+    const [w, n, warm, s] = m.workload;
+    const procs = Array.from({ length: r.clientsCount }, () => start(...r.client(port, w, n, warm, s)));
+    try {
+      const deadline = (s + 30) * 1000 + warm * 200;
+      return await Promise.all(procs.map((p) => result(p, deadline)));
+    } finally {
+      await Promise.all(procs.map((p) => p.stop()));
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runMemory(m, r, N) {
+  const n = m.memory;
+  const server = start(...r.server);
+  const holders = [];
+  try {
+    const port = Number(await server.line('READY', 20_000));
+    const per = Math.ceil(n / Math.ceil(n / 2500));
+    for (let left = n; left > 0; left -= per) holders.push(start(...r.hold(port, Math.min(per, left))));
+    const memory = await result(server, (N.memSec + 30) * 1000);
+    return [memory];
+  } finally {
+    await Promise.all(holders.map((p) => p.stop()));
+    await server.stop();
+  }
+}
+

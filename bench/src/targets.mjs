@@ -1,0 +1,90 @@
+// Issue 15's targets, each a ratio of two rows of the same run (or, for memory, a bound in bytes):
+// the results file opens with this table so that every run says how far each target is.
+
+const KIT = 'dtls-kit non-blocking, node:crypto';
+
+/** What each target compares. `of` picks the value from the run's tables (undefined: not measured). */
+export const TARGETS = [
+  {
+    what: 'ECDHE-ECDSA handshakes/s, ours on both sides, chain verified',
+    against: 'OpenSSL 3 (C)',
+    of: (t) => ratio(t, 'handshake-ecdsa', KIT, 'OpenSSL 3 (C)'),
+    target: 0.5,
+  },
+  {
+    what: 'PSK-AES128-GCM handshakes/s, ours on both sides',
+    against: 'OpenSSL 3 (C)',
+    of: (t) => ratio(t, 'handshake-psk', KIT, 'OpenSSL 3 (C)'),
+    target: 0.5,
+  },
+  {
+    what: 'one-way 1,200-byte records/s, default provider (node:crypto)',
+    against: 'plain node:dgram',
+    of: (t) => ratio(t, 'throughput', KIT, 'plain node:dgram (no crypto)'),
+    target: 0.6,
+  },
+  {
+    what: 'one-way records/s, fastest provider available',
+    against: 'plain node:dgram',
+    of: (t) => best(t, 'throughput', (label) => label.startsWith('dtls-kit non-blocking'), 'plain node:dgram (no crypto)'),
+    target: 0.8,
+  },
+  {
+    what: 'ping-pong round trips/s',
+    against: 'plain node:dgram',
+    of: (t) => ratio(t, 'pingpong', KIT, 'plain node:dgram (no crypto)'),
+    target: 0.9,
+  },
+  {
+    what: 'blocking server handshakes/s (its best worker count) vs the non-blocking server, same clients',
+    against: 'dtls-kit non-blocking server',
+    of: (t) => best(t, 'blocking', (label) => label.startsWith('dtls-kit blocking'), KIT),
+    target: 0.8,
+  },
+  {
+    what: 'memory per idle connection, 10,000 connections (heap bytes)',
+    against: 'at most 8,192 bytes',
+    of: (t) => rowOf(t, 'memory-10000', KIT)?.median,
+    target: 8192,
+    atMost: true,
+  },
+];
+
+function rowOf(tables, id, label) {
+  const row = tables.find((t) => t.id === id)?.rows.find((r) => r.label === label);
+  return row && row.runs > 0 ? row : undefined;
+}
+
+function ratio(tables, id, label, baseline) {
+  const a = rowOf(tables, id, label);
+  const b = rowOf(tables, id, baseline);
+  return a && b ? a.median / b.median : undefined;
+}
+
+/** The best of the rows whose label passes `pick`, against `baseline`. */
+function best(tables, id, pick, baseline) {
+  const table = tables.find((t) => t.id === id);
+  const b = rowOf(tables, id, baseline);
+  const values = (table?.rows ?? []).filter((r) => pick(r.label) && r.label !== baseline && r.runs > 0).map((r) => r.median);
+  return b && values.length ? Math.max(...values) / b.median : undefined;
+}
+
+/** Each target with its value in this run and whether it is met (undefined when not measured). */
+export function evaluateTargets(tables) {
+  return TARGETS.map((t) => {
+    const value = t.of(tables);
+    const met = value === undefined ? undefined : t.atMost ? value <= t.target : value >= t.target;
+    return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, met };
+  });
+}
+
+export function renderTargets(results) {
+  const lines = ['| measurement | against | this run | target | met |', '| --- | --- | --- | --- | --- |'];
+  for (const r of results) {
+    const value = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
+    const target = r.atMost ? `≤ ${r.target.toLocaleString('en-US')} B` : `≥ ×${r.target.toFixed(1)}`;
+    const met = r.met === undefined ? '–' : r.met ? 'yes' : 'not yet';
+    lines.push(`| ${r.what} | ${r.against} | ${value} | ${target} | ${met} |`);
+  }
+  return lines.join('\n');
+}

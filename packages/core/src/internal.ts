@@ -1,0 +1,53 @@
+/**
+ * @dtls-kit/core/internal — the engine's parts that dtls-kit's own packages are built from: the
+ * record layer, the handshake codecs, the key schedule, the server's connection table and stats
+ * counter, option resolution. Internal: no semver promise, any release may change it. What a
+ * user of the engine needs is on the main entry (./index.ts).
+ */
+export { concatBytes, constantTimeEqual, utf8 } from './bytes.js';
+export { CONNECTION_COUNTER_FIELDS, ServerStatsCounter, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from './server-stats.js';
+export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { maxPayloadFor, recordOverhead } from './mtu.js';
+export {
+  checkOptionPlaces,
+  ENGINE_CLIENT_OPTION_KEYS,
+  ENGINE_SERVER_OPTION_KEYS,
+  type OptionKeyTable,
+  type OptionPlaces,
+  type OtherOptionPlace,
+} from './option-places.js';
+export { setSocketTimeout, type TimeoutListeners } from './socket-timeout.js';
+export { connectionIdKeyLogComment } from './connection-id-keylog.js';
+export { addressGroup, samePeer } from './endpoint/peer-address.js';
+export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
+export { plaintextAlert } from './endpoint/plaintext-alert.js';
+export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
+
+// The key schedule and the primitives under the providers
+export { ccmOpen, ccmSeal, type BlockEncrypt } from './crypto/aes-ccm.js';
+export { prf } from './crypto/prf.js';
+export { exportKeyingMaterial, extendedMasterSecret, keyBlock, masterSecret, verifyData, type TrafficKeys } from './crypto/key-schedule.js';
+export { pskPremasterSecret } from './crypto/psk-premaster.js';
+
+// OpenSSL-style cipher lists ("A:B"), as the CLI takes them
+export { parseCipherList } from './suites/registry.js';
+
+// Record layer
+export { ContentType } from './record/content-type.js';
+export { RecordLayer, type ReadRecord, type RecordLayerOptions, type RecordLayerStats } from './record/record-layer.js';
+export { ReplayWindow } from './record/replay-window.js';
+export { splitRecords, type RawRecord } from './record/datagram.js';
+export type { InnerRecord, RecordFormat } from './record/record-format.js';
+export { DTLS12_RECORD_FORMAT, dtls12RecordFormat } from './record/dtls12-record-format.js';
+export { recordFormatForConnectionId, tls12CidRecordFormat } from './record/tls12-cid-record-format.js';
+export type { EpochKeys } from './record/epoch-keys.js';
+export type { RecordHeader } from './record/record-header.js';
+
+// Handshake codecs
+export { HandshakeType } from './handshake/handshake-type.js';
+export { decodeHandshakeFragments, encodeHandshakeFragment, type HandshakeFragment } from './handshake/handshake-header.js';
+export { HandshakeReassembler } from './handshake/common/reassembler.js';
+export { ExtensionType } from './handshake/extensions/extension-type.js';
+export { NamedGroup } from './handshake/extensions/named-group.js';
+export { decodeClientHello, encodeClientHello, type ClientHello } from './handshake/messages/client-hello.js';
+export { decodeServerHello, encodeServerHello, type ServerHello } from './handshake/messages/server-hello.js';

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Every package's tests as one vitest project each (named after the package: core, x509, psk,
+// blocking, nonblocking, hostile, cli, test-kit, packaging, examples, bench), so `npx vitest run
+// --project core` runs one package from here. `make test` runs them package by package (turbo),
+// each with its own vitest.config.ts, after the builds their tests load.
+export default defineConfig({
+  test: {
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'bench/vitest.config.mjs'],
+  },
+});
