@@ -17,7 +17,7 @@ import { DEFAULT_RING_BYTES } from './ring.js';
 export interface BlockingClientOptions extends PlainClientOptions {
   /** Module whose default export is `(conn: BlockingConnection, args) => result`; runs in a worker once connected. */
   handler: URL | string;
-  /** The server's address. Default '127.0.0.1'. */
+  /** The server's host name or address. Default 'localhost', as @dtls-kit/nonblocking's connect(). */
   host?: string;
   port: number;
   /** Plain data or a module (functions cannot cross threads): see ClientCredentials. */
@@ -75,7 +75,11 @@ export function createBlockingClientPool(options: BlockingClientPoolOptions = {}
 export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions): Promise<T> {
   // Checked before anything is opened.
   checkClientOptionPlaces(opts);
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? 'localhost';
+  // As connect() of @dtls-kit/nonblocking (and node:tls): servername defaults to host, sent as
+  // server_name unless it is an IP address (RFC 6066 3) and checked against the server's
+  // certificate; '' sends none and checks the chain only.
+  const servername = opts.servername ?? host;
   const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', opts.idleTimeoutMs, 0);
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   const pool = opts.pool ?? new Piscina({ filename: workerFile(), minThreads: 1, maxThreads: 1 });
@@ -114,9 +118,9 @@ export async function runBlockingClient<T = unknown>(opts: BlockingClientOptions
       sab: link.sab,
       handler: moduleHref(opts.handler),
       credentials: 'module' in c ? { module: moduleHref(c.module), export: c.export, args: c.args } : { pskClient: { identity: c.psk.identity, key: c.psk.key } },
-      options: { ...clientEngineOptions(opts), handshakeTimeoutMs },
+      options: { ...clientEngineOptions(opts), servername: servername === '' ? undefined : servername, handshakeTimeoutMs },
       args: opts.args,
-      remoteAddress: host,
+      remoteAddress: remote.address,
       remotePort: opts.port,
       idleTimeoutMs,
     };

@@ -202,6 +202,14 @@ export class BlockingConnection extends EventEmitter {
     return id ? decoder.decode(id) : undefined;
   }
 
+  /**
+   * node:tls `servername`: the server_name the client sent (client side) or asked for (server
+   * side); undefined for an IP address, which is never sent (RFC 6066 3).
+   */
+  get servername(): string | undefined {
+    return this.conn.servername;
+  }
+
   /** node:tls `alpnProtocol`: the protocol ALPN chose, false when none was. */
   get alpnProtocol(): string | false {
     return this.conn.alpnProtocol;

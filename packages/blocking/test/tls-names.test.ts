@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { createCA, createCertificate } from '@dtls-kit/x509';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createBlockingServer, runBlockingClient, type BlockingServer, type CipherInfo } from '../src/index.js';
+import { DtlsError, createBlockingServer, runBlockingClient, type BlockingServer, type CipherInfo } from '../src/index.js';
 import { clientCredentials, fixture, serverCredentials } from './helpers.js';
 
 type Generated = Awaited<ReturnType<typeof createCA>>;
@@ -24,7 +24,8 @@ afterEach(async () => {
 });
 
 interface Names {
-  server: { cipher: CipherInfo; protocol: string; alpnProtocol: string | false; peerCertificate: string | number; ekm: string };
+  server: { cipher: CipherInfo; protocol: string; alpnProtocol: string | false; servername: string | null; peerCertificate: string | number; ekm: string };
+  servername: string | null;
   cipher: CipherInfo;
   protocol: string;
   alpnProtocol: string | false;
@@ -68,6 +69,10 @@ describe('blocking connection: node:tls names', () => {
     expect(r.server.protocol).toBe('DTLSv1.2');
     expect(r.alpnProtocol).toBe('coap');
     expect(r.server.alpnProtocol).toBe('coap');
+    // No host, no servername: host is 'localhost' and servername defaults to it (as connect() of
+    // @dtls-kit/nonblocking), so it is sent and the certificate is checked against it.
+    expect(r.servername).toBe('localhost');
+    expect(r.server.servername).toBe('localhost');
     expect(r.oldNames).toEqual([]);
     // The server's certificate, as node:tls describes it.
     const leaf = new X509Certificate(serverCert.cert);
@@ -101,5 +106,33 @@ describe('blocking connection: node:tls names', () => {
     expect(r.server.peerCertificate).toBe(0);
     expect(r.cipher.version).toBe('DTLSv1.2');
     expect(r.server.ekm).toBe(r.ekm);
+  });
+
+  it("servername is what was sent: nothing for an IP address as host; a host name, '' or another servername", async () => {
+    server = createBlockingServer({ handler: fixture('tls-names-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const names = async (more: { host?: string; servername?: string }): Promise<[string | null, string | null]> => {
+      const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, args: { context: 'sni' }, ...more });
+      return [r.servername, r.server.servername];
+    };
+    expect(await names({ host: '127.0.0.1' })).toEqual([null, null]);
+    expect(await names({ host: 'localhost' })).toEqual(['localhost', 'localhost']);
+    expect(await names({ host: 'localhost', servername: '' })).toEqual([null, null]);
+    expect(await names({ host: '127.0.0.1', servername: 'device.example' })).toEqual(['device.example', 'device.example']);
+  });
+
+  it('the certificate is checked against host when no servername is given (an IP address the certificate lacks is refused)', async () => {
+    const credentials = fixture('x509-credentials.mjs');
+    server = createBlockingServer({
+      handler: fixture('tls-names-handler.mjs'),
+      credentials: { module: credentials, export: 'server', args: { key: serverCert.key, cert: serverCert.cert } },
+      maxThreads: 1,
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    // The certificate names localhost only.
+    const error = await runBlockingClient({ handler: fixture('tls-names-client.mjs'), host: '127.0.0.1', port, credentials: { module: credentials, export: 'client', args: { ca: ca.cert } }, args: { context: 'ip' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DtlsError);
+    expect(error instanceof DtlsError ? error.alertName : undefined).toBe('bad_certificate');
+    expect(String(error)).toContain('127.0.0.1');
   });
 });

@@ -1,4 +1,4 @@
-import { startOpensslServer, type PeerServer } from '@dtls-kit/test-kit';
+import { startOpensslServer, until, type PeerServer } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/index.js';
 import { IDENTITY, KEY, clientPsk } from './helpers.js';
@@ -16,6 +16,11 @@ async function sentExtensions(options: { host: string; servername?: string }): P
   const socket = await connect({ ...options, port: peer.port, psk: clientPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256' });
   const servername = socket.servername;
   await socket.close();
+  // s_server's stdout is a pipe, so its lines may come after the handshake: wait for the line of
+  // the extension our ClientHello carries last (RFC 5746's renegotiation_info), then every line
+  // of that ClientHello is in.
+  const p = peer;
+  await until(() => p.output().includes('TLS client extension "renegotiation info"'), 5000, "s_server's -tlsextdebug lines");
   return { servername, output: peer.output() };
 }
 
