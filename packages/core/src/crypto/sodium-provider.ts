@@ -13,7 +13,7 @@
  */
 
 import { createRequire } from 'node:module';
-import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
+import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
 import { nodeCryptoProvider } from './node-provider.js';
 import { ProviderUnavailableError } from './provider-unavailable-error.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from './provider.js';
@@ -63,9 +63,7 @@ class SodiumChaCha20Poly1305 implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    this.sealInto(nonce, plaintext, aad, out, 0);
-    return out;
+    return sealToNewArray(this, nonce, plaintext, aad);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
