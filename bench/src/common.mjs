@@ -23,6 +23,8 @@ export const PSK_IDENTITY = 'Client_identity';
 export const PSK_KEY_HEX = '000102030405060708090a0b0c0d0e0f';
 export const SUITES = {
   psk: 'PSK-AES128-GCM-SHA256',
+  // The suite of the native (sodium-native) provider's rows: libsodium has ChaCha20-Poly1305, not AES-128-GCM.
+  'psk-chacha': 'PSK-CHACHA20-POLY1305',
   ecdsa: 'ECDHE-ECDSA-AES128-GCM-SHA256',
 };
 /** A stalled exchange (a datagram lost on loopback) is noticed after this. */

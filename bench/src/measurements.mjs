@@ -45,6 +45,9 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   /** One row of a message/handshake measurement: a server and one or more clients. */
   const row = (label, server, client, { clientsCount = 1, note } = {}) => ({ label, server, client, clientsCount, note });
 
+  /** The rows of other suites than PSK-AES128-GCM-SHA256 say which. */
+  const CHACHA = 'PSK-CHACHA20-POLY1305';
+
   const rate = (key) => (rs) => rs.reduce((a, r) => a + r[key], 0) / Math.max(...rs.map((r) => r.seconds));
 
   const measurements = [
@@ -59,6 +62,9 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
         row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        // The native provider seals ChaCha20-Poly1305 only; node:crypto on the same suite is its A/B.
+        row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
+        row('dtls-kit non-blocking, node:crypto, ChaCha20', servers.kit('psk-chacha'), clients.kit('psk-chacha'), { note: CHACHA }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
@@ -75,6 +81,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
         row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),

@@ -22,7 +22,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { concatBytes, viewOf } from '../bytes.js';
-import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
+import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './provider.js';
 
@@ -85,9 +85,7 @@ class NodeGcmOrChaCha implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    this.sealInto(nonce, plaintext, aad, out, 0);
-    return out;
+    return sealToNewArray(this, nonce, plaintext, aad);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
@@ -131,9 +129,7 @@ class NodeCcm implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    this.sealInto(nonce, plaintext, aad, out, 0);
-    return out;
+    return sealToNewArray(this, nonce, plaintext, aad);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
