@@ -79,8 +79,12 @@ export class Writer {
     return this.u24(b.length).bytes(b);
   }
 
-  /** The bytes written so far (a copy trimmed to length). */
+  /**
+   * The bytes written so far, trimmed to length. A writer sized exactly (most encoders know the
+   * length up front) hands over its buffer as it is, without a copy: every later write moves to
+   * a new buffer (ensure() grows a full one), so the bytes returned never change.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.offset);
+    return this.offset === this.buf.length ? this.buf : this.buf.slice(0, this.offset);
   }
 }

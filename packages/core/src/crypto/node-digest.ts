@@ -26,12 +26,15 @@ const OPAD = 0x5c;
 const SCRATCH_MESSAGE_LIMIT = 1024;
 
 /**
- * (K ^ ipad) || message, and (K ^ opad) || inner digest. Safe to share: the engine calls these
- * synchronously, and nothing in hmac() can re-enter it. The key-dependent pads are wiped after
- * each use, so no key material stays behind in them.
+ * (K ^ ipad) || message, and (K ^ opad) || inner digest (one per hash, sized exactly, so that
+ * it is hashed whole). Safe to share: the engine calls these synchronously, and nothing in
+ * nodeHmac() can re-enter it. Both are wiped after each use, so no key material stays in them.
  */
 const innerScratch = new Uint8Array(128 + SCRATCH_MESSAGE_LIMIT);
-const outerScratch = new Uint8Array(128 + 48);
+const outerScratch: Readonly<Record<HashAlgorithm, Uint8Array>> = {
+  sha256: new Uint8Array(BLOCK_LENGTH.sha256 + DIGEST_LENGTH.sha256),
+  sha384: new Uint8Array(BLOCK_LENGTH.sha384 + DIGEST_LENGTH.sha384),
+};
 
 /** Writes the digest of `data` into `out` at `offset`. */
 function digestInto(algorithm: HashAlgorithm, data: Uint8Array, out: Uint8Array, offset: number): void {
@@ -54,20 +57,23 @@ export function nodeHmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8A
   // RFC 2104 3: a key longer than the block is replaced by its hash.
   const k = key.length > b ? nodeHash(algorithm, key) : key;
   const inner = data.length <= SCRATCH_MESSAGE_LIMIT ? innerScratch : new Uint8Array(b + data.length);
-  const outer = outerScratch;
-  for (let i = 0; i < b; i++) {
-    const byte = i < k.length ? (k[i] ?? 0) : 0;
+  const outer = outerScratch[algorithm];
+  for (let i = 0; i < k.length; i++) {
+    const byte = k[i] ?? 0;
     inner[i] = byte ^ IPAD;
     outer[i] = byte ^ OPAD;
   }
+  // K's zero padding, XORed with the pads.
+  inner.fill(IPAD, k.length, b);
+  outer.fill(OPAD, k.length, b);
   inner.set(data, b);
   const out = new Uint8Array(l);
   try {
     digestInto(algorithm, inner.subarray(0, b + data.length), outer, b);
-    digestInto(algorithm, outer.subarray(0, b + l), out, 0);
+    digestInto(algorithm, outer, out, 0);
   } finally {
     inner.fill(0, 0, b + data.length);
-    outer.fill(0, 0, b + l);
+    outer.fill(0);
   }
   return out;
 }
