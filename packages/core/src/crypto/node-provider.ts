@@ -12,7 +12,6 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
-  randomFillSync,
   type CipherChaCha20Poly1305,
   type CipherGCM,
   type DecipherChaCha20Poly1305,
@@ -22,6 +21,7 @@ import {
 import { concatBytes } from '../bytes.js';
 import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
 import { nodeHash, nodeHmac } from './node-digest.js';
+import { nodeRandomBytes } from './node-random.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, KeyShare, NamedGroupName } from './provider.js';
 
@@ -300,9 +300,7 @@ function nodeGenerateKeyShare(group: NamedGroupName): KeyShare {
 
 export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   name: 'node:crypto',
-  randomBytes(length: number): Uint8Array {
-    return randomFillSync(new Uint8Array(length));
-  },
+  randomBytes: nodeRandomBytes,
   hash: nodeHash,
   hmac: nodeHmac,
   aead: nodeAead,

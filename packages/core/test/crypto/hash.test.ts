@@ -104,3 +104,29 @@ describe('node provider hash and HMAC against node:crypto streams', () => {
     expect(first.buffer.byteLength).toBe(32);
   });
 });
+
+describe('node provider randomBytes', () => {
+  it('short requests across several pool refills: each its own buffer, none handed out twice or wiped', () => {
+    const seen = new Set<string>();
+    // 3,000 x 33 bytes: ~24 refills of a 4 KiB pool, with requests straddling every boundary.
+    for (let i = 0; i < 3000; i++) {
+      const r = nodeCryptoProvider.randomBytes(33);
+      expect(r.length).toBe(33);
+      expect(Object.getPrototypeOf(r)).toBe(Uint8Array.prototype);
+      expect(r.buffer.byteLength).toBe(33);
+      // 33 zero bytes by chance: 2^-264. A wiped pool region handed out would look like this.
+      expect(r.some((b) => b !== 0)).toBe(true);
+      seen.add(toHex(r));
+    }
+    expect(seen.size).toBe(3000);
+  });
+
+  it('every length from 0 to 70 and long ones; bad lengths are RangeErrors', () => {
+    for (let n = 0; n <= 70; n++) expect(nodeCryptoProvider.randomBytes(n).length).toBe(n);
+    const long = nodeCryptoProvider.randomBytes(5000);
+    expect(long.length).toBe(5000);
+    expect(new Set(long).size).toBeGreaterThan(200);
+    expect(() => nodeCryptoProvider.randomBytes(-1)).toThrow(RangeError);
+    expect(() => nodeCryptoProvider.randomBytes(1.5)).toThrow(RangeError);
+  });
+});
