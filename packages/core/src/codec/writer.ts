@@ -3,7 +3,12 @@ export class Writer {
   private buf: Uint8Array;
   private offset = 0;
 
-  constructor(initialSize = 256) {
+  /**
+   * The default suits small messages and extension blocks. V8 keeps typed arrays of up to 64
+   * bytes on its heap; a larger one gets an off-heap backing store, several times dearer to
+   * allocate and to free, so a writer starts small and grows only when it must.
+   */
+  constructor(initialSize = 64) {
     this.buf = new Uint8Array(initialSize);
   }
 
