@@ -43,6 +43,7 @@ export function options() {
       connections: { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '32' },
       workers: { type: 'string', default: '1' },
+      'local-address': { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -59,6 +60,8 @@ export function options() {
     connections: Number(values.connections),
     concurrency: Number(values.concurrency),
     workers: Number(values.workers),
+    /** A client's local address (e.g. 127.0.0.7): one address has only ~28,000 ephemeral ports. */
+    localAddress: values['local-address'] || undefined,
   };
 }
 

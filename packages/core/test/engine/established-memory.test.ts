@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { DtlsConnection } from '../../src/connection.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { ServerHandshake } from '../../src/handshake/dtls12/server-handshake.js';
+import { fullGc } from '../support/full-gc.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
 import { ServerNode } from '../support/server-node.js';
 
@@ -23,15 +24,6 @@ const CONNECTIONS = 2_000;
 /** Bytes of heap per idle established server connection this test allows (48950c0: ~6,500; now ~5,050). */
 const MAX_BYTES_PER_CONNECTION = 5_800;
 
-function fullGc(): () => void {
-  const gc: unknown = Reflect.get(globalThis, 'gc');
-  if (typeof gc !== 'function') throw new Error('run with --expose-gc (vitest.config.ts execArgv)');
-  return () => {
-    Reflect.apply(gc, undefined, []);
-    Reflect.apply(gc, undefined, []);
-  };
-}
-
 /** The server handshake inside a connection (private: reached the way bug-classes/inject.ts does). */
 function serverHandshakeOf(conn: DtlsConnection): ServerHandshake {
   const handshake: unknown = Reflect.get(conn, 'handshake');
@@ -39,7 +31,7 @@ function serverHandshakeOf(conn: DtlsConnection): ServerHandshake {
   return handshake;
 }
 
-/** A client and the connection `endpoint` accepts for it, at `peer`; datagrams go through `tap` (default: all delivered). */
+/** A client and the connection `endpoint` accepts for it, at `peer`; the test carries the datagrams. */
 class Link {
   readonly client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE });
   readonly node: ServerNode;
