@@ -1,7 +1,7 @@
 // dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble or the sodium-native provider.
 //   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium [--connections N]
 //            (with --connections N it reports its memory once N connections are established)
-//   client:  --role client --workload throughput|pingpong|handshake|hold --port P ...
+//   client:  --role client --workload throughput|pingpong|handshake|hold --port P [--local-address A] ...
 import { loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
 import { connect, createServer } from '@dtls-kit/nonblocking';
 import { pskClient, pskServer } from '@dtls-kit/psk';
@@ -69,7 +69,7 @@ if (o.role === 'server') {
   }
   exitWithRunner(() => server.close());
 } else {
-  const base = { host: '127.0.0.1', port: o.port, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
+  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
   try {
     if (o.workload === 'handshake') {
       const once = async () => {
