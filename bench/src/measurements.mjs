@@ -9,8 +9,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 /** Counts: every load loop is bounded by a count and by seconds. */
 export const counts = (quick) =>
   quick
-    ? { tput: 1000, tputWarm: 100, pp: 200, ppWarm: 20, hs: 10, hsWarm: 1, sec: 0.3, mem: [20], memSec: 20, blockingClients: 2 }
-    : { tput: 100_000, tputWarm: 5000, pp: 50_000, ppWarm: 1000, hs: 5000, hsWarm: 20, sec: 2, mem: [1000, 10_000], memSec: 90, blockingClients: 4 };
+    ? { tput: 1000, tputWarm: 100, pp: 200, ppWarm: 20, hs: 10, hsWarm: 1, sec: 0.3, mem: [20], memSec: 20, memBig: { connections: 200, processes: 2, seconds: 30 }, blockingClients: 2 }
+    : { tput: 100_000, tputWarm: 5000, pp: 50_000, ppWarm: 1000, hs: 5000, hsWarm: 20, sec: 2, mem: [1000, 10_000], memSec: 90, memBig: { connections: 100_000, processes: 10, seconds: 300 }, blockingClients: 4 };
 
 /**
  * Every measurement. `nodeFlags(script, args)` gives flags to put before the script of every Node
@@ -45,6 +45,9 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   /** One row of a message/handshake measurement: a server and one or more clients. */
   const row = (label, server, client, { clientsCount = 1, note } = {}) => ({ label, server, client, clientsCount, note });
 
+  /** The rows of other suites than PSK-AES128-GCM-SHA256 say which. */
+  const CHACHA = 'PSK-CHACHA20-POLY1305';
+
   const rate = (key) => (rs) => rs.reduce((a, r) => a + r[key], 0) / Math.max(...rs.map((r) => r.seconds));
 
   const measurements = [
@@ -59,6 +62,9 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
         row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        // The native provider seals ChaCha20-Poly1305 only; node:crypto on the same suite is its A/B.
+        row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
+        row('dtls-kit non-blocking, node:crypto, ChaCha20', servers.kit('psk-chacha'), clients.kit('psk-chacha'), { note: CHACHA }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
@@ -75,6 +81,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('plain node:dgram (no crypto)', servers.dgram(), clients.dgram),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
         row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
+        row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
@@ -137,7 +144,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     'werift-dtls (ECDHE-ECDSA)': (n) => nodeGc('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs, '--connections', String(n)),
   };
   const memoryClients = {
-    'dtls-kit non-blocking, node:crypto': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+    'dtls-kit non-blocking, node:crypto': (port, n, seconds = N.memSec, local = []) =>
+      node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(seconds), ...local),
     'dtls-kit non-blocking, noble': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
     'werift-dtls (ECDHE-ECDSA)': (port, n) => node('peer-werift.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
   };
@@ -148,10 +156,32 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       title: `Memory per idle established connection, ${n} connections on one server (PSK for dtls-kit; heap and RSS growth after GC ÷ connections; clients in ${Math.ceil(n / 2500)} separate process(es))`,
       memory: n,
       unit: 'bytes/connection',
-      rows: labels.map((label) => ({ label, server: memoryServers[label](n), hold: memoryClients[label] })),
+      rows: labels.map((label) => ({ label, server: memoryServers[label](n), hold: (port, count) => memoryClients[label](port, count) })),
       baselines: ['werift-dtls (ECDHE-ECDSA)'].filter((b) => labels.includes(b)),
     });
   }
+  // 100,000 idle connections on one server (one process, one UDP socket), opt-in: it takes a few
+  // minutes. 10 client processes of 10,000 connections (each within `ulimit -n`), each from its own
+  // loopback address (127.0.0.10 ...): one address has only the ~28,000 ports of
+  // ip_local_port_range, and each DTLS connection is its own 5-tuple.
+  const big = N.memBig;
+  measurements.push({
+    id: `memory-${big.connections}`,
+    optIn: true,
+    title: `Memory per idle established connection, ${big.connections} connections on one server (PSK; heap and RSS growth after GC ÷ connections; clients in ${big.processes} separate processes, one loopback address each)`,
+    memory: big.connections,
+    perProcess: Math.ceil(big.connections / big.processes),
+    seconds: big.seconds,
+    unit: 'bytes/connection',
+    rows: [
+      {
+        label: 'dtls-kit non-blocking, node:crypto',
+        server: memoryServers['dtls-kit non-blocking, node:crypto'](big.connections),
+        hold: (port, n, i) => memoryClients['dtls-kit non-blocking, node:crypto'](port, n, big.seconds, ['--local-address', `127.0.0.${10 + i}`]),
+      },
+    ],
+    baselines: [],
+  });
   return measurements;
 }
 
@@ -183,9 +213,9 @@ async function runMemory(m, r, N) {
   const holders = [];
   try {
     const port = Number(await server.line('READY', 20_000));
-    const per = Math.ceil(n / Math.ceil(n / 2500));
-    for (let left = n; left > 0; left -= per) holders.push(start(...r.hold(port, Math.min(per, left))));
-    const memory = await result(server, (N.memSec + 30) * 1000);
+    const per = m.perProcess ?? Math.ceil(n / Math.ceil(n / 2500));
+    for (let left = n; left > 0; left -= per) holders.push(start(...r.hold(port, Math.min(per, left), holders.length)));
+    const memory = await result(server, ((m.seconds ?? N.memSec) + 30) * 1000);
     return [memory];
   } finally {
     await Promise.all(holders.map((p) => p.stop()));

@@ -1,8 +1,8 @@
-// dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto or the noble provider.
-//   server:  --role server --suite psk|ecdsa --certs DIR --provider node|noble [--connections N]
+// dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble or the sodium-native provider.
+//   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium [--connections N]
 //            (with --connections N it reports its memory once N connections are established)
-//   client:  --role client --workload throughput|pingpong|handshake|hold --port P ...
-import { nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
+//   client:  --role client --workload throughput|pingpong|handshake|hold --port P [--local-address A] ...
+import { loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
 import { connect, createServer } from '@dtls-kit/nonblocking';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
@@ -13,18 +13,25 @@ import {
 } from './common.mjs';
 
 const o = options();
-const provider = o.provider === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
+const PROVIDERS = {
+  node: () => nodeCryptoProvider,
+  noble: () => nobleCryptoProvider,
+  // Throws (and the row fails, saying why) when sodium-native is not installed here.
+  sodium: () => loadSodiumCryptoProvider(),
+};
+if (!(o.provider in PROVIDERS)) fail(new Error(`unknown provider ${o.provider}`));
+const provider = PROVIDERS[o.provider]();
 const cipherSuites = SUITES[o.suite];
 if (!cipherSuites) fail(new Error(`unknown suite ${o.suite}`));
 
 function serverCredentials() {
-  if (o.suite === 'psk') return { psk: pskServer({ keys: { [PSK_IDENTITY]: PSK_KEY_HEX } }) };
+  if (o.suite.startsWith('psk')) return { psk: pskServer({ keys: { [PSK_IDENTITY]: PSK_KEY_HEX } }) };
   const { key, cert } = readCertificates(o.certs);
   return { x509: x509Server({ key, cert }) };
 }
 
 function clientCredentials() {
-  if (o.suite === 'psk') return { psk: pskClient({ identity: PSK_IDENTITY, key: PSK_KEY_HEX }) };
+  if (o.suite.startsWith('psk')) return { psk: pskClient({ identity: PSK_IDENTITY, key: PSK_KEY_HEX }) };
   return { x509: x509Client({ ca: readCertificates(o.certs).ca }) }; // the chain and 127.0.0.1 are checked
 }
 
@@ -62,7 +69,7 @@ if (o.role === 'server') {
   }
   exitWithRunner(() => server.close());
 } else {
-  const base = { host: '127.0.0.1', port: o.port, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
+  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
   try {
     if (o.workload === 'handshake') {
       const once = async () => {

@@ -17,8 +17,19 @@ const out = mkdtempSync(join(tmpdir(), 'dtls-kit-bench-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const TABLES = {
-  'One-way throughput': ['plain node:dgram (no crypto)', 'dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)', 'node-dtls-client → OpenSSL server'],
-  'Ping-pong': ['plain node:dgram (no crypto)', 'dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)', 'node-dtls-client → OpenSSL server'],
+  'One-way throughput': [
+    'plain node:dgram (no crypto)',
+    'dtls-kit non-blocking, node:crypto',
+    'dtls-kit non-blocking, noble',
+    'dtls-kit non-blocking, sodium-native (PSK-CHACHA20-POLY1305)',
+    'dtls-kit non-blocking, node:crypto, ChaCha20 (PSK-CHACHA20-POLY1305)',
+    'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)', 'node-dtls-client → OpenSSL server'],
+  'Ping-pong': [
+    'plain node:dgram (no crypto)',
+    'dtls-kit non-blocking, node:crypto',
+    'dtls-kit non-blocking, noble',
+    'dtls-kit non-blocking, sodium-native (PSK-CHACHA20-POLY1305)',
+    'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)', 'node-dtls-client → OpenSSL server'],
   'Sequential full handshakes, PSK': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server', 'node-dtls-client → dtls-kit server', 'node-dtls-client → OpenSSL server'],
   'Sequential full handshakes, ECDHE-ECDSA': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA) (client checks no chain)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server'],
   'Blocking runtime': ['dtls-kit blocking, 1 worker', 'dtls-kit blocking, 2 workers', 'dtls-kit non-blocking, node:crypto', 'OpenSSL 3 (C) (one client at a time: serialises the clients)'],
@@ -107,7 +118,7 @@ describe('bench harness (BENCH_QUICK=1)', () => {
   it('targets: each a ratio of two rows of the run (or a bound), met or not, or not measured', () => {
     const t = (id, rows) => ({ id, rows: rows.map(([label, median]) => ({ label, median, runs: 1 })) });
     const tables = [
-      t('throughput', [['plain node:dgram (no crypto)', 100], ['dtls-kit non-blocking, node:crypto', 50], ['dtls-kit non-blocking, noble', 85]]),
+      t('throughput', [['plain node:dgram (no crypto)', 100], ['dtls-kit non-blocking, node:crypto', 50], ['dtls-kit non-blocking, noble', 70], ['dtls-kit non-blocking, sodium-native', 85]]),
       t('blocking', [['dtls-kit blocking, 1 worker', 40], ['dtls-kit blocking, 2 workers', 90], ['dtls-kit non-blocking, node:crypto', 100]]),
       t('memory-10000', [['dtls-kit non-blocking, node:crypto', 8000]]),
     ];

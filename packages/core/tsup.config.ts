@@ -8,5 +8,7 @@ export default defineConfig(
     // entry loaded it, and instanceof holds across them.
     entry: ['src/index.ts', 'src/internal.ts'],
     splitting: true,
+    // import.meta.url in the CJS build too: the sodium provider resolves its optional dependency from it.
+    shims: true,
   }),
 );

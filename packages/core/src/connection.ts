@@ -31,6 +31,9 @@ export type DtlsEvent =
   /** The connection is over: cleanly (close_notify, no error) or with the error that ended it. */
   | { readonly type: 'close'; readonly error: DtlsError | undefined };
 
+/** The event queue of every connection with no event waiting: never written to (see queueEvent). */
+const NO_EVENTS: DtlsEvent[] = [];
+
 /** Application data records that arrive before our Finished is verified wait here (reordering). */
 const MAX_EARLY_DATA_RECORDS = 16;
 
@@ -43,8 +46,14 @@ export class DtlsConnection {
   private readonly records: RecordLayer;
   private readonly handshake: Handshake;
   private readonly outgoing: OutgoingDatagrams;
-  private readonly events: DtlsEvent[] = [];
-  private readonly earlyData: Uint8Array[] = [];
+  /**
+   * Events not yet polled; NO_EVENTS (shared) when none. An array that once queued a few events
+   * keeps room for more after they are polled, for the connection's life: a drained queue gives
+   * its array up (see pollEvent).
+   */
+  private events: DtlsEvent[] = NO_EVENTS;
+  /** Made only when the peer's data overtakes its Finished (see onApplicationData). */
+  private earlyData: Uint8Array[] | undefined;
   /** Records read (every content type), application data records and bytes each way: see stats. */
   private readonly traffic = { recordsIn: 0, applicationRecordsIn: 0, applicationBytesIn: 0, applicationRecordsOut: 0, applicationBytesOut: 0 };
   private currentState: ConnectionState = 'new';
@@ -62,8 +71,8 @@ export class DtlsConnection {
   private validatedPeers: PeerAddress[] = [];
   /** The source of the datagram being read (for a path_challenge's answer, RFC 9853 5.4). */
   private source: PeerAddress | undefined;
-  /** The return routability checks we start (RFC 9853 5.1). */
-  private readonly paths = new PathValidation();
+  /** The return routability checks we start (RFC 9853 5.1); made with the first one. */
+  private paths: PathValidation | undefined;
   /** The newest (epoch, sequence number) of any record that authenticated (RFC 9146 6). */
   private newestEpoch = -1;
   private newestSequence = -1;
@@ -248,8 +257,8 @@ export class DtlsConnection {
       retransmissions: this.handshake.retransmissions,
       unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
       unvalidatedDropped: this.outgoing.dropped,
-      pathChallenges: this.paths.sent,
-      pathValidations: this.paths.validated,
+      pathChallenges: this.paths?.sent ?? 0,
+      pathValidations: this.paths?.validated ?? 0,
       ...this.traffic,
       recordsOut: this.records.stats.sealed,
     };
@@ -298,7 +307,7 @@ export class DtlsConnection {
     // RFC 9853 5: the peer is at an unvalidated address and speaks from there: check it (again
     // every T while it stays unanswered, RFC 9853 5.3).
     const atPeer = from !== undefined && this.peer !== undefined && samePeer(this.peer, from);
-    if (read && atPeer && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && this.paths.due(now)) {
+    if (read && atPeer && this.outgoing.bounded && this.negotiated.returnRoutabilityCheck && this.currentState === 'established' && (this.paths?.due(now) ?? true)) {
       this.sendPathChallenge(now);
     }
   }
@@ -347,7 +356,7 @@ export class DtlsConnection {
   private deliverData(data: Uint8Array): void {
     this.traffic.applicationRecordsIn++;
     this.traffic.applicationBytesIn += data.length;
-    this.events.push({ type: 'data', data });
+    this.queueEvent({ type: 'data', data });
   }
 
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
@@ -401,7 +410,9 @@ export class DtlsConnection {
   }
 
   pollEvent(): DtlsEvent | undefined {
-    return this.events.shift();
+    const e = this.events.shift();
+    if (this.events.length === 0) this.events = NO_EVENTS;
+    return e;
   }
 
   /** RFC 5705 keying material exporter (e.g. for DTLS-SRTP), after the handshake. */
@@ -416,6 +427,11 @@ export class DtlsConnection {
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
     this.traffic.recordsIn++;
+    // RFC 6347 4.2.4: the peer sends application data (or an alert, or a return routability
+    // check) under the new keys only once it has our last flight: no need to keep it any longer.
+    if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && this.currentState === 'established' && r.epoch === this.records.readEpoch) {
+      this.handshake.peerConfirmed();
+    }
     if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
     else if (r.type === ContentType.application_data) this.onApplicationData(r);
     else this.handshake.onRecord(r);
@@ -426,9 +442,9 @@ export class DtlsConnection {
     if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
     if (this.currentState === 'established') {
       this.deliverData(r.payload);
-    } else if (this.earlyData.length < MAX_EARLY_DATA_RECORDS) {
+    } else if ((this.earlyData?.length ?? 0) < MAX_EARLY_DATA_RECORDS) {
       // The peer finished before us and its data overtook its Finished: held until ours verifies.
-      this.earlyData.push(r.payload);
+      (this.earlyData ??= []).push(r.payload);
     }
   }
 
@@ -450,7 +466,7 @@ export class DtlsConnection {
       if (this.source !== undefined && this.peer !== undefined && !samePeer(this.source, this.peer)) return;
       this.sealFront(encodeRrcMessage(RrcMessageType.path_response, m.cookie));
     } else if (m.type === RrcMessageType.path_response) {
-      if (!this.outgoing.bounded || this.peer === undefined || !this.paths.answer(m.cookie)) return;
+      if (!this.outgoing.bounded || this.peer === undefined || !this.paths?.answer(m.cookie)) return;
       this.outgoing.validated();
       this.rememberValidated(this.peer);
     }
@@ -458,7 +474,7 @@ export class DtlsConnection {
 
   private sendPathChallenge(now: number): void {
     const cookie = this.options.provider.randomBytes(RRC_COOKIE_LENGTH);
-    this.sealFront(this.paths.challenge(cookie, now));
+    this.sealFront((this.paths ??= new PathValidation()).challenge(cookie, now));
   }
 
   /** A return_routability_check record ahead of what waits (RFC 9853 5.4: not delayed). */
@@ -494,7 +510,7 @@ export class DtlsConnection {
       this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}${hint === undefined ? '' : `: ${hint}`}`, { fromPeer: true }));
       return;
     }
-    this.events.push({ type: 'alert', description, name: alertName(description) });
+    this.queueEvent({ type: 'alert', description, name: alertName(description) });
   }
 
   private sendAlert(level: AlertLevel, description: AlertDescription): void {
@@ -550,7 +566,7 @@ export class DtlsConnection {
     // a path_response validates the address (receive() sends the path_challenge). Returning to
     // an address validated before (the handshake's first, or one a check validated) lifts it
     // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
-    this.paths.reset();
+    this.paths?.reset();
     if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }
@@ -575,7 +591,12 @@ export class DtlsConnection {
     this.currentState = 'closed';
     this.records.stopHolding();
     this.closeError = error;
-    this.events.push({ type: 'close', error });
+    this.queueEvent({ type: 'close', error });
+  }
+
+  private queueEvent(e: DtlsEvent): void {
+    if (this.events === NO_EVENTS) this.events = [e];
+    else this.events.push(e);
   }
 
   /** The error that ended the connection, if it ended with one. */
@@ -628,8 +649,10 @@ export class DtlsConnection {
       const conn = this.conn;
       conn.currentState = 'established';
       conn.wasEstablished = true;
-      conn.events.push({ type: 'handshake-complete' });
-      for (const d of conn.earlyData.splice(0)) conn.deliverData(d);
+      conn.queueEvent({ type: 'handshake-complete' });
+      const early = conn.earlyData;
+      conn.earlyData = undefined;
+      if (early !== undefined) for (const d of early) conn.deliverData(d);
     }
 
     wake(): void {

@@ -37,6 +37,8 @@ export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './hand
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export { nobleCryptoProvider } from './crypto/noble-provider.js';
+export { loadSodiumCryptoProvider, sodiumCryptoProvider, type ModuleLoader, type SodiumProviderOptions } from './crypto/sodium-provider.js';
+export { ProviderUnavailableError } from './crypto/provider-unavailable-error.js';
 
 // Cipher suites
 export type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';

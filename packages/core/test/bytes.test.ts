@@ -22,6 +22,18 @@ describe('bytes and codec primitives', () => {
     expect(toHex(r.vector16('b'))).toBe('bbcc');
     r.end();
   });
+  it('finish() of a writer filled to its size gives bytes that later writes do not change', () => {
+    const w = new Writer(3).u8(1).u16(0x0203);
+    const exact = w.finish();
+    expect(toHex(exact)).toBe('010203');
+    w.u8(4).bytes(fromHex('0506'));
+    expect(toHex(exact)).toBe('010203');
+    expect(toHex(w.finish())).toBe('010203040506');
+    const roomy = new Writer(16).u8(9);
+    const trimmed = roomy.finish();
+    roomy.u8(8);
+    expect(toHex(trimmed)).toBe('09');
+  });
   it('rejects a lying length with DecodeError before slicing', () => {
     const r = new Reader(fromHex('ffff00'), 'test');
     expect(() => r.vector16('field')).toThrow(DecodeError);

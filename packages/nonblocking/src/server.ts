@@ -17,7 +17,7 @@ import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo, type SocketHooks, type Transport } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -111,6 +111,60 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     channels.stats.publish(message);
   });
 
+
+  /**
+   * Every connection's transport: the server's UDP socket, to the peer's current address (with
+   * connection IDs it may move, RFC 9146 6). One object for all: a server may hold 100,000
+   * idle connections, and closures per connection cost each one about 600 bytes of heap.
+   */
+  private readonly transport: Transport = {
+    send: (d, s) => this.sendTo(d, s.remotePort, s.remoteAddress, s),
+    release: (done) => process.nextTick(done),
+    address: () => this.address() ?? undefined,
+  };
+
+  /** Every connection's hooks (one object for all, as `transport`). */
+  private readonly hooks: SocketHooks = {
+    onEstablished: (s) => {
+      this.slots.remove(s);
+      this.counters.count('established');
+      this.bindConnectionId(s);
+      try {
+        this.emit('connection', s);
+      } catch (error) {
+        // A synchronous handler threw (an async one's rejection: see captureRejectionSymbol).
+        this.handlerFailed(s, error);
+      }
+    },
+    onKeylog: (line, s) => {
+      // The key log function and 'keylog' listeners are the user's code for this connection.
+      try {
+        this.keylog?.(line);
+        if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
+      } catch (error) {
+        this.handlerFailed(s, error);
+      }
+    },
+    onListenerError: (s, error) => this.handlerFailed(s, error),
+    onRemoteAddressChange: (s, current, previous) => this.movePeer(s, current, previous),
+    onEnd: (s, error, established) => {
+      this.slots.remove(s);
+      // Every way a connection ends comes here (close, fatal alert, error, eviction,
+      // replacement, the server's close): none of its routes may outlive it.
+      this.routes.remove(this.routedAt.get(s) ?? s.origin, s);
+      const cid = s.connectionId?.receive;
+      if (cid !== undefined && cid.length > 0) this.routes.unbindConnectionId(cid, s);
+      this.counters.connectionEnded(s.stats);
+      // A handshake that ended with an alert (ours or the peer's) or timed out. (One replaced
+      // by its restarted client, or closed with the server, ended without an error.)
+      if (!established && error) this.counters.handshakeFailed(error instanceof HandshakeTimeoutError ? undefined : error.alert, error.fromPeer);
+      if (!established && error && this.listenerCount('clientError') > 0) {
+        // Where the handshake came from, as node:tls names the peer of a failed one.
+        const peer = { address: s.origin.address, port: s.origin.port };
+        emitOrThrowLater(() => this.emit('clientError', error, peer));
+      }
+    },
+  };
 
   constructor(
     private readonly options: DtlsServerOptions,
@@ -303,7 +357,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo);
     this.counters.count('accepted');
     const { address, port } = rinfo;
-    const socket: DtlsSocket = new DtlsSocket({
+    const socket = new DtlsSocket({
       connection,
       role: 'server',
       remoteAddress: address,
@@ -312,52 +366,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       idleTimeoutMs: this.idleTimeoutMs,
       maxBufferedBytes: this.maxBufferedBytes,
       now: this.now,
-      transport: {
-        // To the peer's current address: with connection IDs it may move (RFC 9146 6).
-        send: (d) => this.sendTo(d, socket.remotePort, socket.remoteAddress, socket),
-        release: (done) => process.nextTick(done),
-        address: () => this.address() ?? undefined,
-      },
-      hooks: {
-        onEstablished: (s) => {
-          this.slots.remove(s);
-          this.counters.count('established');
-          this.bindConnectionId(s);
-          try {
-            this.emit('connection', s);
-          } catch (error) {
-            // A synchronous handler threw (an async one's rejection: see captureRejectionSymbol).
-            this.handlerFailed(s, error);
-          }
-        },
-        onKeylog: (line, s) => {
-          // The key log function and 'keylog' listeners are the user's code for this connection.
-          try {
-            this.keylog?.(line);
-            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line, 'latin1'), s);
-          } catch (error) {
-            this.handlerFailed(s, error);
-          }
-        },
-        onListenerError: (s, error) => this.handlerFailed(s, error),
-        onRemoteAddressChange: (s, current, previous) => this.movePeer(s, current, previous),
-        onEnd: (s, error, established) => {
-          this.slots.remove(s);
-          // Every way a connection ends comes here (close, fatal alert, error, eviction,
-          // replacement, the server's close): none of its routes may outlive it.
-          this.routes.remove(this.routedAt.get(s) ?? { address, port }, s);
-          const cid = s.connectionId?.receive;
-          if (cid !== undefined && cid.length > 0) this.routes.unbindConnectionId(cid, s);
-          this.counters.connectionEnded(s.stats);
-          // A handshake that ended with an alert (ours or the peer's) or timed out. (One replaced
-          // by its restarted client, or closed with the server, ended without an error.)
-          if (!established && error) this.counters.handshakeFailed(error instanceof HandshakeTimeoutError ? undefined : error.alert, error.fromPeer);
-          if (!established && error && this.listenerCount('clientError') > 0) emitOrThrowLater(() => this.emit('clientError', error, { address, port }));
-        },
-      },
+      transport: this.transport,
+      hooks: this.hooks,
     });
-    this.routes.insert({ address, port }, socket);
-    this.routedAt.set(socket, { address, port });
+    this.routes.insert(socket.origin, socket);
+    this.routedAt.set(socket, socket.origin);
     this.slots.add(socket, addressGroup(address), now);
     // The endpoint fed the ClientHello to the connection: its first flight is waiting.
     socket.kick();

@@ -20,12 +20,15 @@ import { connectionIdKeyLogComment, samePeer, setSocketTimeout } from '@dtls-kit
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
-/** What a connection needs from whoever owns the UDP socket. */
+/**
+ * What a connection needs from whoever owns the UDP socket. Each call names the socket it is
+ * for, so a server passes one transport to all its connections (no closures per connection).
+ */
 export interface Transport {
   /** Sends one datagram to the peer. Errors (ICMP unreachable, ...) are ignored: UDP may lose it anyway. */
-  send(datagram: Uint8Array): void;
+  send(datagram: Uint8Array, socket: DtlsSocket): void;
   /** The connection has ended: free the route (server) or the socket (client); then call `done`. */
-  release(done: () => void): void;
+  release(done: () => void, socket: DtlsSocket): void;
   /** The local address the datagrams leave from. */
   address(): AddressInfo | undefined;
   /**
@@ -35,7 +38,10 @@ export interface Transport {
   setRef?(ref: boolean): void;
 }
 
-/** What the owner of a socket hears about it (server bookkeeping, connect()'s promise). */
+/**
+ * What the owner of a socket hears about it (server bookkeeping, connect()'s promise). Every
+ * hook names the socket, so a server passes one hooks object to all its connections.
+ */
 export interface SocketHooks {
   onEstablished?(socket: EstablishedDtlsSocket): void;
   onKeylog?(line: string, socket: DtlsSocket): void;
@@ -228,6 +234,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** Which end of the connection we are. */
   readonly role: 'client' | 'server';
+  /** @internal the peer's address when the connection began (where a server's handshake came from). */
+  readonly origin: PeerAddress;
 
   private readonly conn: DtlsConnection;
   /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
@@ -254,13 +262,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private userTimeoutMs = 0;
   private lastIo: number;
   private userTimeoutAt: number | undefined;
-  private readonly iterators = new Set<MessageIterator>();
-  /** Messages that arrived while nobody listened: handed to the first reader. */
-  private parked: Buffer[] = [];
+  /** The `for await` readers; made with the first (an idle connection with none holds no Set). */
+  private iterators: Set<MessageIterator> | undefined;
+  /** Messages that arrived while nobody listened: handed to the first reader (see park()). */
+  private parked: Buffer[] | undefined;
   private parkedBytes = 0;
   private drainScheduled = false;
   private endError: DtlsError | undefined;
-  private readonly closeWaiters: Array<() => void> = [];
+  /** close()'s promises, waiting for 'close'; made with the first. */
+  private closeWaiters: Array<() => void> | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
   droppedMessages = 0;
 
@@ -273,7 +283,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.timers = init.timers;
     this.role = init.role;
     this.remote = { address: init.remoteAddress, port: init.remotePort };
-    this.enginePeer = init.connection.peerAddress;
+    this.origin = this.remote;
+    // The engine's copy of the same address is not kept twice.
+    const enginePeer = init.connection.peerAddress;
+    this.enginePeer = enginePeer !== undefined && samePeer(enginePeer, this.remote) ? this.remote : enginePeer;
     this.idleTimeoutMs = init.idleTimeoutMs;
     this.maxBufferedBytes = init.maxBufferedBytes;
     this.hooks = init.hooks;
@@ -281,6 +294,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.startedAt = init.now();
     this.lastActivity = this.startedAt;
     this.lastIo = this.startedAt;
+    // Only a handshake waits on lookups; the 'handshake-complete' event drops it (see onEvent).
     this.conn.onWake = () => {
       // The engine may call this from inside receive(): run on a clean stack.
       queueMicrotask(() => {
@@ -289,10 +303,6 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         this.pump();
       });
     };
-    // A late 'message' listener gets what arrived before it (see park()).
-    (this as EventEmitter).on('newListener', (event: string | symbol) => {
-      if (event === 'message' && this.parked.length > 0) this.scheduleDrain();
-    });
     if (channels.handshakeStart.hasSubscribers) channels.handshakeStart.publish(this.base());
   }
 
@@ -507,12 +517,11 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** Messages as they arrive; the loop ends when the connection closes (throws if it ended with an error). */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    const it = new MessageIterator(this, this.maxBufferedBytes, (i) => this.iterators.delete(i));
+    const it = new MessageIterator(this, this.maxBufferedBytes, (i) => this.iterators?.delete(i));
     // Messages that arrived before anyone read are the first ones this reader sees.
-    for (const m of this.parked.splice(0)) it.push(m);
-    this.parkedBytes = 0;
+    for (const m of this.unpark()) it.push(m);
     if (this.closeEmitted) it.end(undefined);
-    else this.iterators.add(it); // ended with the connection, when 'close' is emitted
+    else (this.iterators ??= new Set()).add(it); // ended with the connection, when 'close' is emitted
     return it;
   }
 
@@ -549,8 +558,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     const peer = this.conn.peerAddress;
     if (peer === undefined) return;
     const known = this.enginePeer;
+    // Unchanged (every datagram but a move): the address object we have stays.
+    if (known !== undefined && samePeer(known, peer)) return;
     this.enginePeer = peer;
-    if (known === undefined || samePeer(known, peer) || samePeer(this.remote, peer)) return;
+    if (known === undefined || samePeer(this.remote, peer)) return;
     const previous = this.remoteInfo();
     this.remote = { address: peer.address, port: peer.port };
     const current = this.remoteInfo();
@@ -617,7 +628,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private flush(): void {
     const datagrams = this.conn.datagramsToSend();
     if (this.muted) return;
-    for (const d of datagrams) this.transport.send(d);
+    for (const d of datagrams) this.transport.send(d, this);
   }
 
   private reschedule(): void {
@@ -647,6 +658,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     switch (e.type) {
       case 'handshake-complete':
         this.isEstablished = true;
+        // No lookup can be pending any more: the engine never wakes an established connection.
+        this.conn.onWake = undefined;
         this.lastActivity = this.now();
         if (channels.handshake.hasSubscribers) {
           channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.getCipher()?.name, error: undefined });
@@ -681,21 +694,46 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   private deliver(data: Buffer): void {
     const listening = this.listenerCount('message') > 0;
-    if (!listening && this.iterators.size === 0) {
+    const iterators = this.iterators;
+    if (!listening && (iterators === undefined || iterators.size === 0)) {
       this.park(data);
       return;
     }
-    for (const it of this.iterators) if (!it.push(data)) this.droppedMessages++;
+    if (iterators !== undefined) for (const it of iterators) if (!it.push(data)) this.droppedMessages++;
     if (listening) this.guarded(() => this.emit('message', data));
   }
 
+  /**
+   * Keeps a message that arrived while nobody listened. While any is parked, a 'newListener'
+   * listener watches for the first 'message' listener, which gets them (scheduleDrain); it is
+   * there only then, so a connection that never parks carries no listener of its own.
+   */
   private park(data: Buffer): void {
     if (this.parkedBytes + data.length > this.maxBufferedBytes) {
       this.droppedMessages++;
       return;
     }
+    if (this.parked === undefined) {
+      this.parked = [];
+      (this as EventEmitter).on('newListener', DtlsSocket.onNewListener);
+    }
     this.parked.push(data);
     this.parkedBytes += data.length;
+  }
+
+  /** The parked messages, oldest first; none are parked afterwards. */
+  private unpark(): Buffer[] {
+    const parked = this.parked;
+    if (parked === undefined) return [];
+    this.parked = undefined;
+    this.parkedBytes = 0;
+    (this as EventEmitter).off('newListener', DtlsSocket.onNewListener);
+    return parked;
+  }
+
+  /** A listener is being added (EventEmitter calls this with the socket as `this`): a 'message' one gets the parked messages. */
+  private static onNewListener(this: DtlsSocket, event: string | symbol): void {
+    if (event === 'message' && this.parked !== undefined) this.scheduleDrain();
   }
 
   private scheduleDrain(): void {
@@ -704,10 +742,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     queueMicrotask(() => {
       this.drainScheduled = false;
       if (this.listenerCount('message') === 0) return;
-      const parked = this.parked.splice(0);
-      this.parkedBytes = 0;
-      for (const m of parked) {
-        for (const it of this.iterators) if (!it.push(m)) this.droppedMessages++;
+      for (const m of this.unpark()) {
+        if (this.iterators !== undefined) for (const it of this.iterators) if (!it.push(m)) this.droppedMessages++;
         this.guarded(() => this.emit('message', m));
       }
     });
@@ -734,12 +770,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.flush();
     this.transport.release(() => {
       this.closeEmitted = true;
-      for (const it of this.iterators) it.end(error);
-      this.iterators.clear();
+      const iterators = this.iterators;
+      this.iterators = undefined;
+      if (iterators !== undefined) for (const it of iterators) it.end(error);
       if (error && this.listenerCount('error') > 0) this.guarded(() => this.emit('error', error));
       this.guarded(() => this.emit('close', error !== undefined));
-      for (const w of this.closeWaiters.splice(0)) w();
-    });
+      const waiters = this.closeWaiters;
+      this.closeWaiters = undefined;
+      if (waiters !== undefined) for (const w of waiters) w();
+    }, this);
   }
 
   /** Runs an emit to the user's listeners; a throw goes to the owner's onListenerError when there is one. */
@@ -763,7 +802,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   private whenClosed(): Promise<void> {
     if (this.closeEmitted) return Promise.resolve();
-    return new Promise((resolve) => this.closeWaiters.push(resolve));
+    return new Promise((resolve) => (this.closeWaiters ??= []).push(resolve));
   }
 
   private publishAlert(direction: 'received' | 'sent', level: 'warning' | 'fatal', description: number): void {

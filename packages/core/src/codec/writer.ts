@@ -3,7 +3,12 @@ export class Writer {
   private buf: Uint8Array;
   private offset = 0;
 
-  constructor(initialSize = 256) {
+  /**
+   * The default suits small messages and extension blocks. V8 keeps typed arrays of up to 64
+   * bytes on its heap; a larger one gets an off-heap backing store, several times dearer to
+   * allocate and to free, so a writer starts small and grows only when it must.
+   */
+  constructor(initialSize = 64) {
     this.buf = new Uint8Array(initialSize);
   }
 
@@ -79,8 +84,12 @@ export class Writer {
     return this.u24(b.length).bytes(b);
   }
 
-  /** The bytes written so far (a copy trimmed to length). */
+  /**
+   * The bytes written so far, trimmed to length. A writer sized exactly (most encoders know the
+   * length up front) hands over its buffer as it is, without a copy: every later write moves to
+   * a new buffer (ensure() grows a full one), so the bytes returned never change.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.offset);
+    return this.offset === this.buf.length ? this.buf : this.buf.slice(0, this.offset);
   }
 }

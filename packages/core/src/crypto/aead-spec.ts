@@ -1,4 +1,4 @@
-import type { AeadAlgorithm } from './provider.js';
+import type { Aead, AeadAlgorithm } from './provider.js';
 
 /** Key, nonce and tag lengths of each AEAD as TLS 1.2 uses it. */
 export interface AeadSpec {
@@ -32,4 +32,11 @@ export function checkSealNonce(algorithm: AeadAlgorithm, spec: AeadSpec, nonce: 
   if (nonce.length !== spec.nonceLength) {
     throw new RangeError(`${algorithm} needs a ${spec.nonceLength}-byte nonce, got ${nonce.length}`);
   }
+}
+
+/** seal() of an AEAD that seals in place: ciphertext || tag sealed into an array of their exact size. */
+export function sealToNewArray(aead: Required<Pick<Aead, 'tagLength' | 'sealInto'>>, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + aead.tagLength);
+  aead.sealInto(nonce, plaintext, aad, out, 0);
+  return out;
 }

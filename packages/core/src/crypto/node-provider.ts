@@ -8,13 +8,10 @@ import {
   createCipheriv,
   createDecipheriv,
   createECDH,
-  createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
-  randomFillSync,
   type CipherChaCha20Poly1305,
   type CipherGCM,
   type DecipherChaCha20Poly1305,
@@ -22,9 +19,11 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { concatBytes, viewOf } from '../bytes.js';
-import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
+import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
+import { nodeHash, nodeHmac } from './node-digest.js';
+import { nodeRandomBytes } from './node-random.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
-import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './provider.js';
+import type { Aead, AeadAlgorithm, CryptoProvider, KeyShare, NamedGroupName } from './provider.js';
 
 /**
  * Copies Node output into a fresh, exactly-sized Uint8Array: not a Buffer, and never a view
@@ -85,9 +84,7 @@ class NodeGcmOrChaCha implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    this.sealInto(nonce, plaintext, aad, out, 0);
-    return out;
+    return sealToNewArray(this, nonce, plaintext, aad);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
@@ -131,9 +128,7 @@ class NodeCcm implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    this.sealInto(nonce, plaintext, aad, out, 0);
-    return out;
+    return sealToNewArray(this, nonce, plaintext, aad);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
@@ -218,17 +213,42 @@ function nistKeyShare(group: 'secp256r1' | 'secp384r1', privateKey: Uint8Array |
   };
 }
 
+/**
+ * generateKeyPairSync() with the public half encoded as a JWK inside the generation job. The
+ * overloads of @types/node 20 do not list this combination (JWK public key, KeyObject private
+ * key), so the function is given the type of what Node returns for it; the JWK is checked at
+ * run time in x25519PublicFromJwk().
+ */
+const generateX25519WithJwkPublicKey: (type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' } }) => { publicKey: unknown; privateKey: KeyObject } =
+  generateKeyPairSync;
+
+/** The 32 raw bytes of an X25519 public key from its JWK (RFC 8037 2: x is base64url). */
+function x25519PublicFromJwk(jwk: unknown): Uint8Array {
+  const x = typeof jwk === 'object' && jwk !== null && 'x' in jwk ? jwk.x : undefined;
+  if (typeof x !== 'string') throw new Error('node:crypto did not export an X25519 public key');
+  const raw = base64urlToBytes(x);
+  if (raw.length !== 32) throw new Error(`node:crypto exported a ${raw.length}-byte X25519 public key`);
+  return raw;
+}
+
 function x25519KeyShare(privateKey: Uint8Array | undefined): KeyShare {
   let priv: KeyObject;
+  let publicKey: Uint8Array;
   if (privateKey === undefined) {
-    priv = generateKeyPairSync('x25519').privateKey;
+    // The public key leaves the generation job already encoded. Exporting a KeyObject that
+    // generateKeyPairSync() made (`.export({ format: 'jwk' })`, on either half) deadlocks Node 20
+    // when a garbage collection during the export finalizes that generation job: the job's
+    // destructor takes the key's mutex, which the export holds (seen on 20.20 within a few
+    // thousand handshakes with a small young generation).
+    const pair = generateX25519WithJwkPublicKey('x25519', { publicKeyEncoding: { format: 'jwk' } });
+    priv = pair.privateKey;
+    publicKey = x25519PublicFromJwk(pair.publicKey);
   } else {
     if (privateKey.length !== 32) throw new RangeError('an X25519 private key is 32 bytes');
+    // Test vectors only (see _nodeKeyShareFromPrivate): no generation job, so the export is safe.
     priv = createPrivateKey({ key: Buffer.from(own(X25519_PKCS8_PREFIX, privateKey)), format: 'der', type: 'pkcs8' });
+    publicKey = x25519PublicFromJwk(createPublicKey(priv).export({ format: 'jwk' }));
   }
-  const jwk = createPublicKey(priv).export({ format: 'jwk' });
-  if (typeof jwk.x !== 'string') throw new Error('node:crypto did not export an X25519 public key');
-  const publicKey = base64urlToBytes(jwk.x);
   return {
     group: 'x25519',
     publicKey,
@@ -236,6 +256,8 @@ function x25519KeyShare(privateKey: Uint8Array | undefined): KeyShare {
       checkPeerPublicKey('x25519', peerPublicKey);
       let secret: Buffer;
       try {
+        // A JWK is node's raw-key import for X25519 (EVP_PKEY_new_raw_public_key): ~10x cheaper
+        // than the same key as DER SPKI, which goes through OpenSSL 3's decoder framework.
         const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: bytesToBase64url(peerPublicKey) }, format: 'jwk' });
         secret = diffieHellman({ privateKey: priv, publicKey: peer });
       } catch (cause) {
@@ -274,15 +296,9 @@ function nodeGenerateKeyShare(group: NamedGroupName): KeyShare {
 
 export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   name: 'node:crypto',
-  randomBytes(length: number): Uint8Array {
-    return randomFillSync(new Uint8Array(length));
-  },
-  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
-    return own(createHash(algorithm).update(data).digest());
-  },
-  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return own(createHmac(algorithm, key).update(data).digest());
-  },
+  randomBytes: nodeRandomBytes,
+  hash: nodeHash,
+  hmac: nodeHmac,
   aead: nodeAead,
   generateKeyShare: nodeGenerateKeyShare,
 });

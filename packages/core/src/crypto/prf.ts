@@ -10,15 +10,19 @@
 
 import type { CryptoProvider, HashAlgorithm } from './provider.js';
 
-/** Encodes a label as TLS does: ASCII bytes, no length, no terminating NUL (RFC 5246 5). */
-export function asciiLabel(label: string): Uint8Array {
-  const out = new Uint8Array(label.length);
+/** Output length of each hash, in bytes: the length of A(i) and of each P_hash block. */
+const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48 };
+
+/**
+ * Writes a label as TLS encodes it (ASCII bytes, no length, no terminating NUL: RFC 5246 5)
+ * into `out` at `offset`. Throws TypeError for a non-ASCII label.
+ */
+function writeAsciiLabel(label: string, out: Uint8Array, offset: number): void {
   for (let i = 0; i < label.length; i++) {
     const c = label.charCodeAt(i);
     if (c > 0x7f) throw new TypeError(`PRF label must be ASCII: ${JSON.stringify(label)}`);
-    out[i] = c;
+    out[offset + i] = c;
   }
-  return out;
 }
 
 export function prf(
@@ -30,22 +34,20 @@ export function prf(
   length: number,
 ): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`PRF output length must be a non-negative integer, got ${length}`);
-  const labelBytes = asciiLabel(label);
-  const labelAndSeed = new Uint8Array(labelBytes.length + seed.length);
-  labelAndSeed.set(labelBytes);
-  labelAndSeed.set(seed, labelBytes.length);
+  const hashLength = HASH_LENGTH[hash];
+  // One buffer for every HMAC input: A(i) || label || seed. The label and seed are written once;
+  // each round overwrites A(i) in front of them. A(0) = label + seed is the tail on its own.
+  const input = new Uint8Array(hashLength + label.length + seed.length);
+  writeAsciiLabel(label, input, hashLength);
+  input.set(seed, hashLength + label.length);
 
   const out = new Uint8Array(length);
-  let a: Uint8Array = labelAndSeed; // A(0)
+  let a: Uint8Array = input.subarray(hashLength); // A(0)
   let filled = 0;
-  let input: Uint8Array | undefined;
   while (filled < length) {
     a = provider.hmac(hash, secret, a); // A(i)
-    // A(i) + seed, in one buffer reused across iterations (A(i) has the hash's fixed length).
-    if (input === undefined || input.length !== a.length + labelAndSeed.length) input = new Uint8Array(a.length + labelAndSeed.length);
     input.set(a);
-    input.set(labelAndSeed, a.length);
-    const block = provider.hmac(hash, secret, input);
+    const block = provider.hmac(hash, secret, input); // HMAC(secret, A(i) + label + seed)
     const take = Math.min(block.length, length - filled);
     out.set(take === block.length ? block : block.subarray(0, take), filled);
     filled += take;

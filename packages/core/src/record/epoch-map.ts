@@ -33,7 +33,9 @@ export class EpochMap<T extends { readonly epoch: number }> {
   /** Adds an epoch newer than every one held; it becomes the current one. */
   add(state: T): void {
     if (state.epoch <= this.newest.epoch) throw new RangeError(`epoch ${state.epoch} is not newer than the current epoch ${this.newest.epoch}`);
-    this.states.push(state);
+    // A new array of exactly the epochs held: push() (or a spread) would give a one-epoch array
+    // room for nineteen, kept for the connection's life; concat() allocates what it returns.
+    this.states = this.states.concat([state]);
     this.newest = state;
   }
 

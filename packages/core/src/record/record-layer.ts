@@ -75,6 +75,15 @@ interface ReadEpochState {
   readonly window: ReplayWindow;
 }
 
+/**
+ * The held records of every record layer that holds none: never written to (hold() makes an
+ * array of its own), so a connection that never holds a record has no array of its own.
+ */
+const NONE_HELD: RawRecord[] = [];
+
+/** The read formats of a connection whose every epoch is in DTLS 1.2's format (see updateReadFormats). */
+const ONLY_DTLS12_FORMAT: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+
 function internalError(message: string): DtlsError {
   return new DtlsError(AlertDescription.internal_error, message);
 }
@@ -108,8 +117,8 @@ export class RecordLayer {
   private nextReadFormat: RecordFormat;
   /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
   private readFormats: readonly RecordFormat[];
-  /** Records of a future read epoch, fragments copied, in arrival order. */
-  private held: RawRecord[] = [];
+  /** Records of a future read epoch, fragments copied, in arrival order (NONE_HELD, shared, when none). */
+  private held: RawRecord[] = NONE_HELD;
 
   constructor(options: RecordLayerOptions = {}) {
     const maxHeld = options.maxHeldRecords ?? 32;
@@ -286,7 +295,7 @@ export class RecordLayer {
   stopHolding(): void {
     this.holding = false;
     this.counters.dropped += this.held.length;
-    this.held = [];
+    this.held = NONE_HELD;
     this.heldTotal = 0;
     this.updateReadFormats();
   }
@@ -334,7 +343,7 @@ export class RecordLayer {
     this.nextReadFormat = format;
     this.updateReadFormats();
     const held = this.held;
-    this.held = [];
+    this.held = NONE_HELD;
     this.heldTotal = 0;
     const out: ReadRecord[] = [];
     for (const raw of held) {
@@ -374,7 +383,9 @@ export class RecordLayer {
     // Records of the next epoch are framed only while they may be held.
     const formats: RecordFormat[] = this.holding ? [this.nextReadFormat] : [];
     for (const e of this.readEpochs.newestFirst()) if (!formats.includes(e.format)) formats.push(e.format);
-    this.readFormats = formats;
+    // Kept for the connection's life: an array of exactly its length (push() leaves spare room),
+    // and almost always the one format of epoch 0, shared.
+    this.readFormats = formats.length === 1 && formats[0] === DTLS12_RECORD_FORMAT ? ONLY_DTLS12_FORMAT : formats.slice();
   }
 
   private openRaw(raw: RawRecord, out: ReadRecord[]): void {
@@ -428,6 +439,7 @@ export class RecordLayer {
       this.counters.dropped++;
     }
     // Copy: the datagram's buffer may be reused by the runtime before the keys arrive.
+    if (this.held === NONE_HELD) this.held = [];
     this.held.push({ ...raw, fragment: fragment.slice() });
     this.heldTotal += size;
     this.counters.held++;

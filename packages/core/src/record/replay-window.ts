@@ -14,11 +14,15 @@ export const MAX_REPLAY_WINDOW_SIZE = 65536;
  *
  * The bitmap is circular: sequence number s lives at bit s mod capacity (capacity = size
  * rounded up to 32 bits), so sliding the window clears bits instead of shifting words and
- * nothing is allocated per record.
+ * nothing is allocated per record. Its words are a plain array of 32-bit integers, which V8
+ * keeps as small integers in the array itself: a typed array would cost a view, an ArrayBuffer
+ * and a backing store (~200 bytes of heap for the default 64-bit window), and every connection
+ * holds a window per epoch it reads.
  */
 export class ReplayWindow {
   readonly size: number;
-  private readonly bits: Uint32Array;
+  /** Words of 32 bits, as signed 32-bit integers (what `|` and `&` give). */
+  private readonly bits: number[];
   private readonly capacity: number;
   /** Highest accepted sequence number; -1 until the first accept. */
   private top = -1;
@@ -28,7 +32,8 @@ export class ReplayWindow {
       throw new RangeError(`replay window size must be an integer in 1..${MAX_REPLAY_WINDOW_SIZE}, got ${size}`);
     }
     this.size = size;
-    this.bits = new Uint32Array(Math.ceil(size / 32));
+    // Array.from, not new Array(n): a packed array of small integers, no holes.
+    this.bits = Array.from({ length: Math.ceil(size / 32) }, () => 0);
     this.capacity = this.bits.length * 32;
   }
 

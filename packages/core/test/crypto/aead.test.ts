@@ -5,7 +5,8 @@
  *    and 16 (AES-256), the vectors NIST SP 800-38D points to.
  *  - ChaCha20-Poly1305: RFC 8439 section 2.8.2.
  *  - AES-CCM_8 with a TLS-shaped 12-byte nonce: NIST SP 800-38C Appendix C, Example 3.
- * Then cross-provider agreement on random inputs (fast-check), and tampering.
+ * Then cross-provider agreement on random inputs (fast-check), and tampering; on every provider,
+ * the optional sodium-native one included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +14,8 @@ import { fromHex, toHex, utf8 } from '../../src/bytes.js';
 import { AEAD_SPECS } from '../../src/crypto/aead-spec.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import type { AeadAlgorithm } from '../../src/crypto/provider.js';
-import { PROVIDERS } from './providers.js';
+import type { AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js';
+import { PROVIDERS, sodiumCryptoProvider } from './providers.js';
 
 interface AeadVector {
   readonly name: string;
@@ -165,8 +166,16 @@ describe.each(PROVIDERS)('AEAD misuse and tampering: $name provider', ({ provide
   });
 });
 
-describe('AEAD cross-provider agreement (node:crypto vs noble)', () => {
-  it.each(ALGORITHMS)('%s: both seal to the same bytes and each opens what the other sealed', (algorithm) => {
+/** Pairs of independent implementations, and the algorithms where they differ. */
+const AGREEMENT: readonly [name: string, a: CryptoProvider, b: CryptoProvider, algorithms: readonly AeadAlgorithm[]][] = [
+  ['node:crypto vs noble', nodeCryptoProvider, nobleCryptoProvider, ALGORITHMS],
+  // The sodium provider's own AEAD is ChaCha20-Poly1305 (the rest is node:crypto's).
+  ['sodium-native vs node:crypto', sodiumCryptoProvider, nodeCryptoProvider, ['chacha20-poly1305']],
+  ['sodium-native vs noble', sodiumCryptoProvider, nobleCryptoProvider, ['chacha20-poly1305']],
+];
+
+describe.each(AGREEMENT)('AEAD cross-provider agreement (%s)', (_name, providerA, providerB, algorithms) => {
+  it.each(algorithms)('%s: both seal to the same bytes and each opens what the other sealed', (algorithm) => {
     const spec = AEAD_SPECS[algorithm];
     fc.assert(
       fc.property(
@@ -175,8 +184,8 @@ describe('AEAD cross-provider agreement (node:crypto vs noble)', () => {
         fc.uint8Array({ maxLength: 300 }),
         fc.uint8Array({ maxLength: 40 }),
         (key, nonce, plaintext, aad) => {
-          const a = nodeCryptoProvider.aead(algorithm, key);
-          const b = nobleCryptoProvider.aead(algorithm, key);
+          const a = providerA.aead(algorithm, key);
+          const b = providerB.aead(algorithm, key);
           const sealedA = a.seal(nonce, plaintext, aad);
           const sealedB = b.seal(nonce, plaintext, aad);
           expect(toHex(sealedB)).toBe(toHex(sealedA));

@@ -1,8 +1,10 @@
 /**
  * Hash and HMAC on both providers. Known answers: FIPS 180-2 Appendix B.1 / D.1 ("abc") and
  * RFC 4231 test cases 2 and 6 (HMAC-SHA-256/384, the latter with a key longer than a block).
- * Then cross-provider agreement on random inputs.
+ * Then cross-provider agreement on random inputs, and the node provider's own RFC 2104 HMAC
+ * against node:crypto's createHmac at its block and scratch-buffer boundaries.
  */
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../../src/bytes.js';
@@ -54,5 +56,77 @@ describe('hash and HMAC cross-provider agreement', () => {
         expect(toHex(nobleCryptoProvider.hmac(algorithm, key, data))).toBe(toHex(nodeCryptoProvider.hmac(algorithm, key, data)));
       }),
     );
+  });
+});
+
+describe('node provider hash and HMAC against node:crypto streams', () => {
+  const algorithms: readonly HashAlgorithm[] = ['sha256', 'sha384'];
+  /** Around both block sizes (64, 128) and the hashed-key case. */
+  const keyLengths = [0, 1, 32, 63, 64, 65, 127, 128, 129, 300];
+  /** Around the 1,024-byte message scratch, and far above it. */
+  const messageLengths = [0, 1, 1023, 1024, 1025, 70_000];
+  const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+  it.each(algorithms)('%s: HMAC for key and message lengths at every boundary', (algorithm) => {
+    for (const kl of keyLengths) {
+      for (const ml of messageLengths) {
+        const key = bytes(kl, 7);
+        const data = bytes(ml, 11);
+        const expected = createHmac(algorithm, key).update(data).digest('hex');
+        expect(toHex(nodeCryptoProvider.hmac(algorithm, key, data)), `key ${kl}, message ${ml}`).toBe(expected);
+      }
+    }
+  });
+
+  it.each(algorithms)('%s: hash of long and empty inputs', (algorithm) => {
+    for (const ml of messageLengths) {
+      const data = bytes(ml, 3);
+      expect(toHex(nodeCryptoProvider.hash(algorithm, data))).toBe(createHash(algorithm).update(data).digest('hex'));
+    }
+  });
+
+  it('each output is a plain Uint8Array of its own: later calls and input changes leave it alone', () => {
+    const key = bytes(48, 1);
+    const data = bytes(100, 2);
+    const first = nodeCryptoProvider.hmac('sha256', key, data);
+    const firstHex = toHex(first);
+    const hashed = nodeCryptoProvider.hash('sha384', data);
+    const hashedHex = toHex(hashed);
+    nodeCryptoProvider.hmac('sha256', bytes(48, 9), bytes(900, 4));
+    nodeCryptoProvider.hmac('sha384', bytes(200, 9), bytes(2000, 4));
+    nodeCryptoProvider.hash('sha384', bytes(10, 5));
+    key.fill(0);
+    data.fill(0);
+    expect(toHex(first)).toBe(firstHex);
+    expect(toHex(hashed)).toBe(hashedHex);
+    expect(Object.getPrototypeOf(first)).toBe(Uint8Array.prototype);
+    expect(first.byteOffset).toBe(0);
+    expect(first.buffer.byteLength).toBe(32);
+  });
+});
+
+describe('node provider randomBytes', () => {
+  it('short requests across several pool refills: each its own buffer, none handed out twice or wiped', () => {
+    const seen = new Set<string>();
+    // 3,000 x 33 bytes: ~24 refills of a 4 KiB pool, with requests straddling every boundary.
+    for (let i = 0; i < 3000; i++) {
+      const r = nodeCryptoProvider.randomBytes(33);
+      expect(r.length).toBe(33);
+      expect(Object.getPrototypeOf(r)).toBe(Uint8Array.prototype);
+      expect(r.buffer.byteLength).toBe(33);
+      // 33 zero bytes by chance: 2^-264. A wiped pool region handed out would look like this.
+      expect(r.some((b) => b !== 0)).toBe(true);
+      seen.add(toHex(r));
+    }
+    expect(seen.size).toBe(3000);
+  });
+
+  it('every length from 0 to 70 and long ones; bad lengths are RangeErrors', () => {
+    for (let n = 0; n <= 70; n++) expect(nodeCryptoProvider.randomBytes(n).length).toBe(n);
+    const long = nodeCryptoProvider.randomBytes(5000);
+    expect(long.length).toBe(5000);
+    expect(new Set(long).size).toBeGreaterThan(200);
+    expect(() => nodeCryptoProvider.randomBytes(-1)).toThrow(RangeError);
+    expect(() => nodeCryptoProvider.randomBytes(1.5)).toThrow(RangeError);
   });
 });

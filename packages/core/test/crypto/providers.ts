@@ -2,10 +2,17 @@ import { createCipheriv } from 'node:crypto';
 import { nobleCryptoProvider, _nobleKeyShareFromPrivate } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider, _nodeKeyShareFromPrivate } from '../../src/crypto/node-provider.js';
 import type { CryptoProvider, KeyShare, NamedGroupName } from '../../src/crypto/provider.js';
+import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
 import type { BlockEncrypt } from '../../src/crypto/aes-ccm.js';
 import { unsafe } from '@noble/ciphers/aes.js';
 
-/** Both providers, each with its test-only "key share from a fixed private key". */
+/**
+ * The sodium-native provider: loaded, never skipped (sodium-native is core's optional dependency,
+ * installed here; a failure to load fails the tests that use it).
+ */
+export const sodiumCryptoProvider: CryptoProvider = loadSodiumCryptoProvider();
+
+/** Every provider, each with its test-only "key share from a fixed private key". */
 export interface ProviderUnderTest {
   readonly name: string;
   readonly provider: CryptoProvider;
@@ -15,6 +22,8 @@ export interface ProviderUnderTest {
 export const PROVIDERS: readonly ProviderUnderTest[] = [
   { name: 'node', provider: nodeCryptoProvider, keyShareFromPrivate: _nodeKeyShareFromPrivate },
   { name: 'noble', provider: nobleCryptoProvider, keyShareFromPrivate: _nobleKeyShareFromPrivate },
+  // Its key shares are node:crypto's (it delegates everything but ChaCha20-Poly1305).
+  { name: 'sodium', provider: sodiumCryptoProvider, keyShareFromPrivate: _nodeKeyShareFromPrivate },
 ];
 
 /** Two independent AES block functions for the generic CCM code: OpenSSL's ECB and noble's. */

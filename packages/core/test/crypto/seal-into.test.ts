@@ -42,3 +42,8 @@ it('the node provider seals in place', () => {
   const node = PROVIDERS.find((p) => p.name === 'node');
   expect(node?.provider.aead('aes-128-gcm', new Uint8Array(16)).sealInto).toBeTypeOf('function');
 });
+
+it('the sodium provider seals ChaCha20-Poly1305 in place', () => {
+  const sodium = PROVIDERS.find((p) => p.name === 'sodium');
+  expect(sodium?.provider.aead('chacha20-poly1305', new Uint8Array(32)).sealInto).toBeTypeOf('function');
+});

@@ -24,6 +24,7 @@ import { decodeHelloVerifyRequest } from '../../src/handshake/messages/hello-ver
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { DTLS_1_2_VERSION, encodeRecord } from '../../src/record/record-header.js';
+import { fullGc } from '../support/full-gc.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
 
 const HANDSHAKES = 2_000;
@@ -36,16 +37,6 @@ const FRAGMENTS = 9;
  * (8c40add: ~460; now ~390: a lone run and a lone source record need no arrays).
  */
 const MAX_BYTES_PER_FRAGMENT = 430;
-
-function fullGc(): () => void {
-  const gc: unknown = Reflect.get(globalThis, 'gc');
-  if (typeof gc !== 'function') throw new Error('run with --expose-gc (vitest.config.ts execArgv)');
-  return () => {
-    // Twice: the first pass may only queue weak callbacks and finalizers.
-    Reflect.apply(gc, undefined, []);
-    Reflect.apply(gc, undefined, []);
-  };
-}
 
 /** The only handshake message in a one-record datagram. */
 function onlyMessage(datagram: Uint8Array): { msgType: number; messageSeq: number; body: Uint8Array; recordSeq: number } {

@@ -21,7 +21,7 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { PROVIDERS, SimPair, summarize, type PairOptions } from './sim-harness.js';
+import { PROVIDERS, SimPair, summarize, type PairOptions, type ProviderName } from './sim-harness.js';
 import { expectFaultsBit, expectSeedsOk, runSeed, sweep, type SeedOutcome } from './sim-sweep.js';
 import { recordViews } from '../support/wire.js';
 import { clientX509, type KeyKind, serverX509, testPki } from '../support/test-certificates.js';
@@ -76,7 +76,7 @@ function expectPeerChains(pair: SimPair, suite: string, clientCert: KeyKind | un
   expect(pair.serverConn?.peerCertificates).toEqual(clientCert ? pki[clientCert].clientChain : []);
 }
 
-type Cell = [suite: string, client: 'node' | 'noble', server: 'node' | 'noble', clientCert: KeyKind | undefined];
+type Cell = [suite: string, client: ProviderName, server: ProviderName, clientCert: KeyKind | undefined];
 
 const CLEAN: Cell[] = CERTIFICATE_SUITES.flatMap((suite): Cell[] => [
   [suite, 'node', 'node', undefined],
@@ -87,6 +87,9 @@ const CLEAN: Cell[] = CERTIFICATE_SUITES.flatMap((suite): Cell[] => [
 // Mixed providers, and a client certificate of the other kind (CertificateRequest lists both types).
 CLEAN.push(['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'node', 'noble', 'rsa']);
 CLEAN.push(['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'noble', 'node', 'ecdsa']);
+// The native provider's ChaCha20-Poly1305 under certificate suites, against the other two.
+CLEAN.push(['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'node', 'ecdsa']);
+CLEAN.push(['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'sodium', undefined]);
 
 describe('every certificate suite on a clean simulated network', () => {
   it.each(CLEAN)('%s (client %s, server %s, client certificate: %s)', async (suite, client, server, clientCert) => {

@@ -19,6 +19,7 @@ import { DtlsConnection } from '../../src/connection.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { EventLog } from '../support/event-log.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
@@ -34,7 +35,14 @@ export const PSK_SUITES = [
   'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256',
 ] as const;
 
-export const PROVIDERS: Record<'node' | 'noble', CryptoProvider> = { node: nodeCryptoProvider, noble: nobleCryptoProvider };
+export type ProviderName = 'node' | 'noble' | 'sodium';
+
+/** The providers by name; sodium-native's is loaded (core's optional dependency, installed here: never skipped). */
+export const PROVIDERS: Record<ProviderName, CryptoProvider> = {
+  node: nodeCryptoProvider,
+  noble: nobleCryptoProvider,
+  sodium: loadSodiumCryptoProvider(),
+};
 
 export interface PairOptions {
   suite?: string;

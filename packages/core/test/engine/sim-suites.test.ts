@@ -1,14 +1,15 @@
 /**
- * Every PSK suite with both crypto providers (and with one provider on each side), on a
+ * Every PSK suite with both crypto providers (and with one provider on each side; the native
+ * sodium-native one on its ChaCha20-Poly1305 suites against each of the others), on a
  * clean simulated network: the handshake completes, the negotiated suite is the one asked
  * for on both ends, and application data goes both ways.
  */
 import { describe, expect, it } from 'vitest';
 import { cipherSuiteByName } from '../../src/suites/registry.js';
-import { PROVIDERS, PSK_SUITES, SimPair } from './sim-harness.js';
+import { PROVIDERS, PSK_SUITES, SimPair, type ProviderName } from './sim-harness.js';
 import { PSK_IDENTITY } from '../support/psk.js';
 
-type Cell = [suite: string, client: 'node' | 'noble', server: 'node' | 'noble'];
+type Cell = [suite: string, client: ProviderName, server: ProviderName];
 
 const CELLS: Cell[] = PSK_SUITES.flatMap((suite): Cell[] => [
   [suite, 'node', 'node'],
@@ -18,6 +19,13 @@ const CELLS: Cell[] = PSK_SUITES.flatMap((suite): Cell[] => [
 CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'node', 'noble']);
 CELLS.push(['TLS_PSK_WITH_AES_128_CCM_8', 'noble', 'node']);
 CELLS.push(['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', 'noble', 'node']);
+// The native provider (libsodium's ChaCha20-Poly1305) against itself and against each of the others,
+// and on an AES suite, which it hands to node:crypto.
+CELLS.push(['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'sodium']);
+CELLS.push(['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'node']);
+CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'sodium']);
+CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'noble']);
+CELLS.push(['TLS_PSK_WITH_AES_128_GCM_SHA256', 'sodium', 'noble']);
 
 describe('every PSK suite on a clean simulated network', () => {
   it.each(CELLS)('%s (client %s, server %s)', async (suite, clientProvider, serverProvider) => {

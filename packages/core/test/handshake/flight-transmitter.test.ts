@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FlightTransmitter } from '../../src/handshake/common/flight-transmitter.js';
-import type { HandshakeMessage } from '../../src/handshake/common/handshake-engine.js';
 import type { FlightMessage } from '../../src/handshake/common/flight.js';
 
 /** A transmitter whose records are the plaintext payload behind a 1-byte type: datagrams are counted. */
@@ -18,7 +17,7 @@ function setup(): { tx: FlightTransmitter; sent: Uint8Array[][] } {
 }
 
 const flight: FlightMessage[] = [{ kind: 'handshake', msgType: 2, messageSeq: 1, body: new Uint8Array([1, 2, 3]), epoch: 0 }];
-const answered: HandshakeMessage = { msgType: 1, messageSeq: 0, body: new Uint8Array([9, 8, 7]), sources: [] };
+const answered = { msgType: 1, messageSeq: 0, body: new Uint8Array([9, 8, 7]) };
 const answeredFragment = { msgType: 1, length: 3, messageSeq: 0, fragmentOffset: 0, body: new Uint8Array([9, 8, 7]) };
 
 describe('FlightTransmitter: the RFC 6347 4.2.4 states', () => {
@@ -26,7 +25,7 @@ describe('FlightTransmitter: the RFC 6347 4.2.4 states', () => {
     const { tx, sent } = setup();
     expect(tx.state).toBe('preparing');
     expect(tx.deadline).toBeUndefined();
-    tx.send(flight, false, { message: answered, epoch: 0 }, 100);
+    tx.send(flight, false, { ...answered, epoch: 0 }, 100);
     expect(tx.state).toBe('waiting');
     expect(tx.deadline).toBe(1100);
     expect(sent).toHaveLength(1);
@@ -50,7 +49,7 @@ describe('FlightTransmitter: the RFC 6347 4.2.4 states', () => {
 
   it('WAITING --read retransmit--> SENDING --> WAITING: once per datagram, the timer re-armed at its current value', () => {
     const { tx, sent } = setup();
-    tx.send(flight, false, { message: answered, epoch: 0 }, 0);
+    tx.send(flight, false, { ...answered, epoch: 0 }, 0);
     expect(tx.isRetransmissionOfAnswered(answeredFragment, 0)).toBe(true);
     expect(tx.isRetransmissionOfAnswered(answeredFragment, 1)).toBe(false);
     expect(tx.isRetransmissionOfAnswered({ ...answeredFragment, body: new Uint8Array([9, 8, 6]) }, 0)).toBe(false);
@@ -74,7 +73,7 @@ describe('FlightTransmitter: the RFC 6347 4.2.4 states', () => {
 
   it('the last flight leaves it FINISHED: no timer, but a peer retransmission is still answered; finish(false) forgets the flight', () => {
     const { tx, sent } = setup();
-    tx.send(flight, true, { message: answered, epoch: 0 }, 0);
+    tx.send(flight, true, { ...answered, epoch: 0 }, 0);
     expect(tx.state).toBe('finished');
     expect(tx.deadline).toBeUndefined();
     tx.beginDatagram();

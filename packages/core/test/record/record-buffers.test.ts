@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesEqual, utf8 } from '../../src/bytes.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js';
 import { innerPlaintextScratch } from '../../src/record/aead-scratch.js';
 import { ContentType } from '../../src/record/content-type.js';
@@ -17,7 +18,9 @@ import { RecordLayer } from '../../src/record/record-layer.js';
 import { tls12CidRecordFormat } from '../../src/record/tls12-cid-record-format.js';
 import { keyLengthOf, testBytes } from './node-aead.js';
 
-const PROVIDERS: readonly CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider];
+// sodium-native's seals ChaCha20-Poly1305 straight into the slab (and hands the rest to node:crypto).
+const sodiumCryptoProvider = loadSodiumCryptoProvider();
+const PROVIDERS: readonly CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider, sodiumCryptoProvider];
 const ALGORITHMS: readonly AeadAlgorithm[] = ['aes-128-gcm', 'chacha20-poly1305', 'aes-128-ccm-8'];
 
 function keysFor(provider: CryptoProvider, algorithm: AeadAlgorithm, aead?: Aead): EpochKeys {
@@ -174,6 +177,8 @@ describe('opened payloads belong to the application', () => {
     { name: 'dtls12, node:crypto AES-GCM', provider: nodeCryptoProvider, algorithm: 'aes-128-gcm' },
     { name: 'dtls12, node:crypto ChaCha20-Poly1305', provider: nodeCryptoProvider, algorithm: 'chacha20-poly1305' },
     { name: 'dtls12, noble AES-CCM_8', provider: nobleCryptoProvider, algorithm: 'aes-128-ccm-8' },
+    { name: 'dtls12, sodium-native ChaCha20-Poly1305', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305' },
+    { name: 'tls12_cid, sodium-native ChaCha20-Poly1305', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305', format: tls12CidRecordFormat(utf8('c1')) },
     { name: 'tls12_cid, node:crypto AES-GCM', provider: nodeCryptoProvider, algorithm: 'aes-128-gcm', format: tls12CidRecordFormat(utf8('c1')) },
   ];
   for (const c of cases) {

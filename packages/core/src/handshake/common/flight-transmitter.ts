@@ -2,7 +2,6 @@ import { constantTimeEqual } from '../../bytes.js';
 import { type FlightMessage, type FlightSealer, serializeFlight } from './flight.js';
 import type { HandshakeFragment } from '../handshake-header.js';
 import { type RetransmitOptions, RetransmitTimer } from './retransmit-timer.js';
-import type { HandshakeMessage } from './handshake-engine.js';
 
 /**
  * RFC 6347 4.2.4: "the protocol is always in one of four states: PREPARING, SENDING, WAITING,
@@ -11,11 +10,19 @@ import type { HandshakeMessage } from './handshake-engine.js';
  */
 export type FlightState = 'preparing' | 'sending' | 'waiting' | 'finished';
 
-/** The peer message our current flight answers, and the read epoch it came in. */
+/**
+ * The peer message our current flight answers (its type, message_seq and body: what a
+ * retransmission of it repeats), and the read epoch it came in. One flat object: the server keeps
+ * it with its last flight for as long as the connection may need to answer the client's Finished.
+ */
 export interface AnsweredMessage {
-  readonly message: HandshakeMessage;
+  readonly msgType: number;
+  readonly messageSeq: number;
+  readonly body: Uint8Array;
   readonly epoch: number;
 }
+
+const NO_FLIGHT: readonly FlightMessage[] = [];
 
 /**
  * Where the transmitter's datagrams go and what seals their records: the handshake's host (the
@@ -35,7 +42,7 @@ export interface FlightOutput {
  */
 export class FlightTransmitter implements FlightSealer {
   private current: FlightState = 'preparing';
-  private flight: readonly FlightMessage[] = [];
+  private flight: readonly FlightMessage[] = NO_FLIGHT;
   private answered: AnsweredMessage | undefined;
   private readonly timer: RetransmitTimer;
   private readonly mtu: number;
@@ -106,7 +113,7 @@ export class FlightTransmitter implements FlightSealer {
     if (this.flight.length === 0) return false;
     const answered = this.answered;
     if (!answered) return false;
-    const m = answered.message;
+    const m = answered;
     if (f.messageSeq !== m.messageSeq || f.msgType !== m.msgType || f.length !== m.body.length || epoch !== answered.epoch) return false;
     if (f.body.length === 0 && m.body.length > 0) return false;
     return constantTimeEqual(f.body, m.body.subarray(f.fragmentOffset, f.fragmentOffset + f.body.length));
@@ -138,7 +145,18 @@ export class FlightTransmitter implements FlightSealer {
   finish(keepFlight: boolean): void {
     this.timer.stop();
     this.current = 'finished';
-    if (!keepFlight) this.flight = [];
+    if (!keepFlight) this.release();
+  }
+
+  /** Whether a flight is kept for retransmission. */
+  get holdsFlight(): boolean {
+    return this.flight.length > 0;
+  }
+
+  /** Forgets the flight and the message it answered: nothing will be retransmitted any more. */
+  release(): void {
+    this.flight = NO_FLIGHT;
+    this.answered = undefined;
   }
 
   private retransmit(): void {

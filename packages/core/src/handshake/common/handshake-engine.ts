@@ -354,15 +354,40 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     // ChangeCipherSpec; the Finished in the next one).
     const answered = this.lastHandled;
     const answeredPeer =
-      answered && answered.messageSeq === this.reassembler.nextSeq - 1 ? { message: answered, epoch: this.host.records.readEpoch } : undefined;
+      answered && answered.messageSeq === this.reassembler.nextSeq - 1
+        ? { msgType: answered.msgType, messageSeq: answered.messageSeq, body: answered.body, epoch: this.host.records.readEpoch }
+        : undefined;
     this.transmitter.send(messages, last, answeredPeer, this.host.now);
   }
 
-  /** The handshake is over: no more timers; the last flight stays for retransmission if we sent it. */
+  /**
+   * The handshake is over: no more timers; the last flight stays for retransmission if we sent it
+   * (RFC 6347 4.2.4: the side that sent the last flight answers a retransmission of the peer's
+   * with it). Nothing else of the handshake is needed again (renegotiation is refused), so the
+   * transcript and the message last handled are freed: an idle connection keeps only its keys,
+   * what was negotiated and, until the peer shows it has it, its last flight.
+   */
   finish(keepFlight: boolean): void {
     this.complete = true;
+    this.lastHandled = undefined;
+    this.transcript.release();
     this.transmitter.finish(keepFlight);
     this.host.onEstablished();
+  }
+
+  /** See Handshake.peerConfirmed. */
+  peerConfirmed(): void {
+    if (!this.complete || !this.transmitter.holdsFlight) return;
+    this.transmitter.release();
+    // Nothing goes out or comes in for epoch 0 any more: no flight of ours to retransmit in it,
+    // and the peer has moved on (RFC 6347 4.1: records of earlier epochs SHOULD be discarded).
+    this.host.records.discardPreviousWriteEpoch();
+    this.host.records.discardPreviousReadEpoch();
+  }
+
+  /** Whether our last flight is kept to answer the peer's retransmissions (RFC 6347 4.2.4), for tests. */
+  get holdsLastFlight(): boolean {
+    return this.transmitter.holdsFlight;
   }
 
   nextTimeout(): number | undefined {

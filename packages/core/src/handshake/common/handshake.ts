@@ -38,4 +38,11 @@ export interface Handshake {
    */
   peerAlertHint?(description: AlertDescription): string | undefined;
   handleTimeout(now: number): void;
+  /**
+   * The peer sent, under the handshake's final keys, something other than a handshake message
+   * (application data, an alert) after the handshake completed: it has our last flight (RFC 6347
+   * 4.2.4: a peer only goes on once it has the flight it waited for). The flight kept to answer
+   * its retransmissions, and the epoch-0 states kept for them, are freed.
+   */
+  peerConfirmed(): void;
 }

@@ -45,6 +45,21 @@ export class Transcript {
     this.length = 0;
   }
 
+  /**
+   * Forgets everything and frees the buffer: the handshake is over, both Finished messages are
+   * computed, and nothing hashes or signs the transcript again (renegotiation is refused), so an
+   * established connection does not carry its handshake's messages for life.
+   */
+  release(): void {
+    this.buffer = EMPTY;
+    this.length = 0;
+  }
+
+  /** Bytes the transcript keeps allocated (its buffer's capacity): 0 once released. */
+  get retainedBytes(): number {
+    return this.buffer.byteLength;
+  }
+
   hash(provider: CryptoProvider, algorithm: HashAlgorithm): Uint8Array {
     return provider.hash(algorithm, this.buffer.subarray(0, this.length));
   }

@@ -31,7 +31,8 @@ export interface ServerHello {
 
 /** The extension block is left out when `extensions` is empty. */
 export function encodeServerHello(m: ServerHello): Uint8Array {
-  const w = new Writer(128);
+  // 38 bytes and a few extensions: 64, the most V8 allocates on its heap (writer.ts), usually fits.
+  const w = new Writer(64);
   w.u16(checkUint('server_version', m.serverVersion, 0xffff));
   checkLength('random', m.random.length, RANDOM_LENGTH, RANDOM_LENGTH);
   w.bytes(m.random);

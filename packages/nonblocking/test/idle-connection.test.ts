@@ -1,0 +1,40 @@
+/**
+ * What an idle established connection carries in the runtime: a server may hold 100,000 of
+ * them, so a socket adds no listener of its own to itself unless it has to (see park()), and its
+ * messages that arrive before anyone listens still reach the first 'message' listener.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, createServer, type DtlsServer, type EstablishedDtlsSocket } from '../src/index.js';
+import { clientPsk, serverPsk, text } from './helpers.js';
+
+let server: DtlsServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('an idle connection', () => {
+  it('has no listener of its own until a message waits for a reader, and none once it was read', async () => {
+    let accepted: EstablishedDtlsSocket | undefined;
+    server = createServer({ psk: serverPsk() }, (socket) => {
+      accepted = socket;
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (accepted === undefined) throw new Error('no connection accepted');
+    const socket = accepted;
+    expect(socket.eventNames()).toEqual([]);
+
+    // A message nobody listens for yet: kept, and watched for a 'message' listener.
+    client.send('early');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(socket.listenerCount('newListener')).toBe(1);
+
+    const got = new Promise<string>((resolve) => socket.on('message', (m) => resolve(text(m))));
+    expect(await got).toBe('early');
+    expect(socket.listenerCount('newListener')).toBe(0);
+    expect(socket.eventNames()).toEqual(['message']);
+    await client.close();
+  });
+});
