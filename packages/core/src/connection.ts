@@ -278,8 +278,14 @@ export class DtlsConnection {
    * Feeds one datagram from the peer, with its source address when the runtime knows it (the
    * engine, not the runtime, decides whether the peer's address changes: see observeSource).
    * Never throws for anything the peer sends.
+   *
+   * `handOver`: true when the caller gives the datagram up (a runtime's freshly received datagram
+   * that nobody else holds or will write). Its records may then be decrypted in place (with a
+   * provider that can: Aead.openInPlace), and the 'data' events carry views of it instead of
+   * memory of their own; its bytes change, and must never be written again. Default false: the
+   * datagram is only read.
    */
-  receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress, handOver = false): void {
     this.lastNow = now;
     if (this.currentState === 'closed' || this.currentState === 'new') return;
     if (from !== undefined) this.observeSource(from);
@@ -290,7 +296,7 @@ export class DtlsConnection {
     this.run(() => {
       this.handshake.resume();
       this.handshake.beginDatagram();
-      for (const r of this.records.open(datagram)) {
+      for (const r of this.records.open(datagram, handOver)) {
         if (r.authenticated) read = true;
         if (r.authenticated && this.isNewest(r)) newest = true;
         if (this.currentState === 'closed') return;

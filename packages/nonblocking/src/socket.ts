@@ -475,8 +475,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   /** Activity for setTimeout(): re-arms it if it had fired. */
-  private touch(): void {
-    this.lastIo = this.now();
+  private touch(now: number = this.now()): void {
+    this.lastIo = now;
     if (this.userTimeoutMs > 0 && this.userTimeoutAt === undefined && !this.ended) {
       this.userTimeoutAt = this.lastIo + this.userTimeoutMs;
       this.reschedule();
@@ -537,11 +537,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.clientRandom;
   }
 
-  /** @internal a datagram from the peer, and where it came from (the engine judges the address). */
-  receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
+  /**
+   * @internal a datagram from the peer, and where it came from (the engine judges the address).
+   * `handOver`: nobody else holds the datagram (see DtlsConnection.receive): its records are
+   * decrypted in place and the messages are views of it.
+   */
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress, handOver = false): void {
     if (this.ended) return;
-    this.touch();
-    this.conn.receive(datagram, now, from);
+    this.touch(now);
+    this.conn.receive(datagram, now, from, handOver);
     // Before the pump: what this datagram makes us send (an echo of its data included) goes to
     // the address it proved.
     this.followPeer();
