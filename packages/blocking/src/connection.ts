@@ -340,8 +340,9 @@ export class BlockingConnection extends EventEmitter {
       const woken = new Promise<void>((resolve) => {
         this.conn.onWake = resolve;
       });
-      const w = Atomics.waitAsync(this.link.ctrl, C.IN_SEQ, seen, timeout);
+      const w = this.link.sleepAsync(C.IN_SEQ, seen, timeout);
       if (w.async) await Promise.race([w.value, woken]);
+      this.link.awake(C.IN_SEQ);
       this.conn.onWake = undefined;
     }
   }
@@ -353,7 +354,7 @@ export class BlockingConnection extends EventEmitter {
     const quiet = this.userTimeoutArmed ? this.lastIo + this.userTimeoutMs : Infinity;
     const until = Math.min(t, deadline, idle, quiet);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
-    Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
+    this.link.sleep(C.IN_SEQ, seen, timeout);
   }
 
   /**
@@ -460,7 +461,7 @@ export class BlockingConnection extends EventEmitter {
     }
     // The engine's counters for the server's stats (records, application data, records dropped).
     this.link.writeCounters(this.conn.stats);
-    if (sent) this.link.bump(C.OUT_SEQ);
+    if (sent) this.link.wake(C.OUT_SEQ);
     // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
     while (this.moves.length > 0) {
       const move = this.moves.shift();
