@@ -1,7 +1,7 @@
 import { ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core/internal';
 import { evictIfUnchangedWord, Phase } from './handshake-word.js';
 import type { ControlHandler, HostLink } from './host.js';
-import { encodeRemote, Frame, STOP_CLOSE, STOP_SILENT } from './ring.js';
+import { C, encodeRemote, Frame, STOP_CLOSE, STOP_SILENT } from './ring.js';
 import { encodeStart } from './start-frame.js';
 import type { VerifiedClientHello } from '@dtls-kit/core';
 
@@ -84,6 +84,8 @@ export class ServerLink {
     this.pendingBytes = 0;
     if (this.stopKind === STOP_SILENT) host.silence();
     else if (this.stopKind === STOP_CLOSE) host.stop();
+    // The worker sleeps on its link's sequence word between connections.
+    host.wake(C.IN_SEQ);
   }
 
   /** The connection ended: what its link says is kept, and the link is left for the next one. */
