@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
 import type { X509Certificate } from 'node:crypto';
 import {
@@ -57,7 +56,9 @@ export interface BlockingConnectionEvents {
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
-  return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+  // An address from the socket is a literal: only an IPv6 one has a colon (cheaper than isIPv6's
+  // regular expression, once per connection).
+  return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port };
 }
 
 /** node:tls's `{}` for a peer that sent no certificate, defined once in @dtls-kit/core. */

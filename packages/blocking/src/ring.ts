@@ -153,11 +153,6 @@ export class Ring {
     return true;
   }
 
-  /** Zeroes the ring's bytes (Link.reset(): no one reads or writes it meanwhile). */
-  clear(): void {
-    this.bytes.fill(0);
-  }
-
   /** The next entry (a copy; its kind in lastKind), or undefined when empty. Consumer side only. */
   pop(): Uint8Array | undefined {
     if (Atomics.load(this.ctrl, this.used) === 0) return undefined;
@@ -215,12 +210,25 @@ export class Link {
     this.outbound = new Ring(this.ctrl, sab, HEADER_BYTES + ringBytes, ringBytes, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED);
   }
 
+  /** What this side last wrote (worker side), so that a pump that changed nothing costs no BigInt. */
+  private readonly written: number[] = CONNECTION_COUNTER_FIELDS.map(() => 0);
+
   /** Worker side: the engine's counters now (only values that changed are written). */
   writeCounters(stats: ConnectionCounters): void {
-    CONNECTION_COUNTER_FIELDS.forEach((field, i) => {
-      const value = BigInt(stats[field]);
-      if (Atomics.load(this.counters, i) !== value) Atomics.store(this.counters, i, value);
-    });
+    const written = this.written;
+    for (let i = 0; i < CONNECTION_COUNTER_FIELDS.length; i++) {
+      const field = CONNECTION_COUNTER_FIELDS[i];
+      if (field === undefined) continue;
+      const value = stats[field];
+      if (written[i] === value) continue;
+      written[i] = value;
+      Atomics.store(this.counters, i, BigInt(value));
+    }
+  }
+
+  /** Worker side, when its link is given a new connection (the main thread zeroed the shared counters). */
+  forgetWritten(): void {
+    this.written.fill(0);
   }
 
   /** Main thread side: the engine's counters as the worker last wrote them. */
@@ -281,10 +289,8 @@ export class Link {
     for (const i of [C.IN_WPOS, C.IN_RPOS, C.IN_USED, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED, C.STOP, C.IN_DROPPED, C.OUT_DROPPED, C.STARTED, C.DONE, C.HANDSHAKE]) {
       Atomics.store(this.ctrl, i, 0);
     }
+    // The bytes themselves stay: a consumer reads only what its producer wrote since (the positions
+    // and the used count are zero), and zeroing 2 x ringBytes per connection would cost more than the rest.
     for (let i = 0; i < CONNECTION_COUNTER_FIELDS.length; i++) Atomics.store(this.counters, i, 0n);
-    // The bytes themselves are never read past the positions; zeroed all the same, so that even a
-    // bug in the ring code could not hand one connection's bytes to the next.
-    this.inbound.clear();
-    this.outbound.clear();
   }
 }

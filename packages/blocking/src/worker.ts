@@ -135,6 +135,7 @@ async function loop(task: LoopTask): Promise<void> {
       }
     }
     Atomics.store(ctrl, C.STARTED, 1);
+    link.forgetWritten();
     const connection: WorkerTask = {
       role: 'server',
       sab: task.sab,
