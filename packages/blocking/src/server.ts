@@ -955,6 +955,9 @@ export class BlockingServer extends EventEmitter {
       const entries = [...this.open];
       for (const e of entries) e.link.stop();
       await Promise.all(entries.map((e) => e.done));
+      // The last datagrams (close_notify) were handed to the socket with their connection's RESULT:
+      // node:dgram sends to an address one tick later, so let them go before the socket closes.
+      await new Promise((resolve) => setImmediate(resolve));
       const socket = this.socket;
       if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
       // Every worker waits for a connection now: tell each to leave, then end the threads.
