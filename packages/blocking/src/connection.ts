@@ -367,6 +367,7 @@ export class BlockingConnection extends EventEmitter {
     const seen = Atomics.load(ctrl, C.IN_SEQ);
     const handshaking = !this.established && !this.closed;
     const step = this.conn.handshakeState;
+    let received = false;
     if (Atomics.load(ctrl, C.STOP) === STOP_SILENT) {
       // Replaced by the peer's new connection (RFC 6347 4.2.8: the client restarted and proved its
       // address with a new cookie): that peer has no state for this one, so nothing more is sent.
@@ -394,6 +395,7 @@ export class BlockingConnection extends EventEmitter {
           continue;
         }
         this.touch();
+        received = true;
         this.conn.receive(d, now(), this.source);
         // Only a datagram from another address can move the peer: the common case checks nothing.
         if (!this.sourceIsPeer) this.followPeer();
@@ -460,8 +462,9 @@ export class BlockingConnection extends EventEmitter {
       // Wake the main thread's watcher even when nothing is sent, so that it notes the time.
       if (moved) sent = true;
     }
-    // The engine's counters for the server's stats (records, application data, records dropped).
-    this.link.writeCounters(this.conn.stats);
+    // The engine's counters for the server's stats (records, application data, records dropped):
+    // they change only with traffic, and reading them builds an object, so only then.
+    if (received || sent || this.closed) this.link.writeCounters(this.conn.stats);
     if (sent) this.link.wake(C.OUT_SEQ);
     // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
     while (this.moves.length > 0) {
