@@ -77,6 +77,9 @@ const decoder = new TextDecoder();
  */
 const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
 
+/** The longest a server's handshake blocks its worker before letting the worker's event loop run (ms). */
+const HANDSHAKE_SLICE_MS = 50;
+
 const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
 
 /**
@@ -336,6 +339,16 @@ export class BlockingConnection extends EventEmitter {
       const seen = this.pump();
       if (this.established) return;
       if (this.closed) throw this.closeError ?? new Error('connection closed during the handshake');
+      if (!this.conn.isClient && !WAITING_ON_US.has(this.conn.handshakeState)) {
+        // A server waiting on its peer: only a datagram or a timer moves the handshake, so this
+        // worker blocks on its ring as recv() does, without an event-loop turn (and the main thread
+        // without an asynchronous notify) per flight. In slices: should the engine wait on a
+        // promise in a state not listed in WAITING_ON_US after all, it settles between two.
+        const sliceEnd = now() + HANDSHAKE_SLICE_MS;
+        this.wait(seen, sliceEnd);
+        if (now() >= sliceEnd) await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       const t = this.conn.nextTimeout();
       const timeout = t === undefined ? undefined : Math.max(0, t - now());
       const woken = new Promise<void>((resolve) => {
