@@ -84,7 +84,10 @@ export interface LoopTask {
   workerIdleTimeoutMs: number;
 }
 
-/** What the main thread hands to the worker for a client connection (one Piscina task per connection). */
+/**
+ * One connection for the worker to serve: a client's (one Piscina task per connection), or a
+ * server's, which its long-lived worker builds from a START frame and its LoopTask.
+ */
 export interface WorkerTask {
   role: 'server' | 'client';
   sab: SharedArrayBuffer;

@@ -850,7 +850,8 @@ export class BlockingServer extends EventEmitter {
       idleTimeoutMs: this.idleTimeoutMs,
       workerIdleTimeoutMs: this.workerIdleTimeoutMs,
     };
-    slot.task = (this.pool.run(task) as Promise<void>).then(
+    const running: Promise<void> = this.pool.run(task);
+    slot.task = running.then(
       () => this.dropSlot(slot),
       (err: unknown) => {
         // The worker died (its handler ended the thread, say): its connection with it.
