@@ -53,6 +53,12 @@ export const SLOT_ASSIGNED = 1;
 export const SLOT_RETIRED = 2;
 export const SLOT_EXIT = 3;
 
+/**
+ * What Atomics.waitAsync returns (spelt out: the published .d.ts must compile for users whose
+ * TypeScript `lib` predates es2024, where Atomics.waitAsync is declared).
+ */
+export type AsyncWait = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+
 /** The waiting flag of each sequence word a thread sleeps on. */
 const WAITING_OF: Readonly<Record<number, number>> = { [C.IN_SEQ]: C.IN_WAITING, [C.OUT_SEQ]: C.OUT_WAITING };
 
@@ -267,7 +273,7 @@ export class Link {
   }
 
   /** Consumer side, without blocking the thread: sleep()'s protocol with Atomics.waitAsync (call awake() after). */
-  sleepAsync(index: number, seen: number, timeoutMs?: number): ReturnType<typeof Atomics.waitAsync> {
+  sleepAsync(index: number, seen: number, timeoutMs?: number): AsyncWait {
     const flag = WAITING_OF[index];
     if (flag !== undefined) Atomics.store(this.ctrl, flag, 1);
     return Atomics.waitAsync(this.ctrl, index, seen, timeoutMs);

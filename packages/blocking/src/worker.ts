@@ -100,8 +100,13 @@ async function loop(task: LoopTask): Promise<void> {
   // Plain PSK data builds the same options for every connection: resolved once per worker.
   let resolved: ResolvedServerOptions | undefined;
   if ('pskServer' in task.credentials) {
-    const psk = pskServer({ keys: task.credentials.pskServer.keys, pskIdentityHint: task.credentials.pskServer.pskIdentityHint });
-    resolved = resolveServerOptions({ ...task.options, psk } as ServerOptions);
+    try {
+      const psk = pskServer({ keys: task.credentials.pskServer.keys, pskIdentityHint: task.credentials.pskServer.pskIdentityHint });
+      resolved = resolveServerOptions({ ...task.options, psk } as ServerOptions);
+    } catch {
+      // Each connection then tries again in serve(), and fails at its setup with this error.
+      resolved = undefined;
+    }
   }
   for (;;) {
     // Idle: only C.SLOT and the sequence word are touched until the main thread assigns a connection.
