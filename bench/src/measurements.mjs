@@ -123,13 +123,14 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     },
     {
       id: 'blocking',
-      title: `Blocking runtime, handshakes/s with 1 and 2 server workers (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
+      title: `Blocking runtime, handshakes/s with 1, 2 and 4 server workers (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
       workload: ['handshake', N.hs, N.hsWarm, N.sec],
       unit: 'handshakes/s',
       value: rate('handshakes'),
       rows: [
         row('dtls-kit blocking, 1 worker', servers.blocking(1), clients.openssl('psk'), { clientsCount: N.blockingClients }),
         row('dtls-kit blocking, 2 workers', servers.blocking(2), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, 4 workers', servers.blocking(4), clients.openssl('psk'), { clientsCount: N.blockingClients }),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients, note: 'one client at a time: serialises the clients' }),
       ],
