@@ -275,6 +275,26 @@ export class DtlsConnection {
   }
 
   /**
+   * Whether prepare() has work to do now: an ECDHE suite is offered, the handshake waits for
+   * the peer with a flight of ours still to come, and no key pair is ready yet.
+   */
+  get canPrepare(): boolean {
+    const reserve = this.options.keyShares;
+    return reserve !== undefined && !reserve.held && this.currentState === 'handshaking' && this.handshake.keyShareAhead;
+  }
+
+  /**
+   * Spare time: makes now what a coming flight of ours needs whatever the peer answers (an
+   * ephemeral ECDHE key pair: KeyShareReserve), so that it is not made while the peer waits.
+   * A runtime calls it after sending a flight, before it waits for the answer; nothing happens
+   * when canPrepare is false. A pair made here is used by one handshake only (this one on a
+   * client, the server's next one on a server) and a client's is dropped when it ends.
+   */
+  prepare(): void {
+    if (this.canPrepare) this.options.keyShares?.fill();
+  }
+
+  /**
    * Feeds one datagram from the peer, with its source address when the runtime knows it (the
    * engine, not the runtime, decides whether the peer's address changes: see observeSource).
    * Never throws for anything the peer sends.
@@ -590,6 +610,9 @@ export class DtlsConnection {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
     this.records.stopHolding();
+    // A client's reserve is its own (its options are resolved per connection): a key pair made
+    // ahead and not used goes with the handshake. A server's serves its next handshakes.
+    if (this.handshake.role === 'client') this.options.keyShares?.clear();
     this.closeError = error;
     this.queueEvent({ type: 'close', error });
   }

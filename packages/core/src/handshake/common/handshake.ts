@@ -13,6 +13,13 @@ export interface Handshake {
   /** The state name (e.g. wait_server_hello), for tracing, tests and errors. */
   readonly state: string;
   readonly negotiated: NegotiatedParameters;
+  /**
+   * Whether an ephemeral key pair made now would serve a flight of ours still to come and not
+   * depend on the peer's answer: a client waiting for the server's hello (its ClientKeyExchange
+   * follows), a server whose flight 4 is out (the next handshake's ServerKeyExchange). See
+   * DtlsConnection.prepare.
+   */
+  readonly keyShareAhead: boolean;
   /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
   readonly retransmissions: number;
   /**
