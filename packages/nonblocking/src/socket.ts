@@ -45,6 +45,8 @@ export interface Transport {
 export interface SocketHooks {
   onEstablished?(socket: EstablishedDtlsSocket): void;
   onKeylog?(line: string, socket: DtlsSocket): void;
+  /** Whether onKeylog does anything now (a server without a keylog option or listener does not). */
+  wantsKeylog?(): boolean;
   /** Called once, before 'close' is emitted. */
   onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
   /**
@@ -680,7 +682,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         if (channels.handshake.hasSubscribers) {
           channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.getCipher()?.name, error: undefined });
         }
-        {
+        // The key log line (hex of the client random and master secret) is built only for
+        // someone who takes it: nothing per handshake otherwise.
+        if (this.hooks.onKeylog !== undefined && (this.hooks.wantsKeylog?.() ?? true)) {
           const line = this.conn.keyLogLine;
           if (line !== undefined) {
             // A comment line naming the CIDs first (NSS key logs allow `#` comments), so that a
