@@ -5,22 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
 import { KeyShareReserve, ephemeralKeyShare } from '../../src/crypto/key-share-reserve.js';
-import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import type { CryptoProvider, KeyShare, NamedGroupName } from '../../src/crypto/provider.js';
-
-/** node:crypto, with every key pair it makes recorded. */
-function recordingProvider(): { provider: CryptoProvider; made: KeyShare[] } {
-  const made: KeyShare[] = [];
-  const provider: CryptoProvider = {
-    ...nodeCryptoProvider,
-    generateKeyShare(group: NamedGroupName): KeyShare {
-      const share = nodeCryptoProvider.generateKeyShare(group);
-      made.push(share);
-      return share;
-    },
-  };
-  return { provider, made };
-}
+import { recordingProvider } from '../support/recording-provider.js';
 
 describe('KeyShareReserve', () => {
   it('hands out the pair made ahead once; the next take() makes a new one', () => {

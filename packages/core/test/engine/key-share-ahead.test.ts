@@ -8,8 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
 import { DtlsConnection } from '../../src/connection.js';
-import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
-import type { CryptoProvider, KeyShare, NamedGroupName } from '../../src/crypto/provider.js';
+import { recordingProvider } from '../support/recording-provider.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
@@ -22,20 +21,6 @@ import { clientPsk, serverPsk } from '../support/psk.js';
 
 const SUITE = 'ECDHE-PSK-AES128-GCM-SHA256';
 const PEER = '192.0.2.7:40000';
-
-/** node:crypto, with every key pair it makes recorded (and watched, to see it collected). */
-function recordingProvider(): { provider: CryptoProvider; made: KeyShare[] } {
-  const made: KeyShare[] = [];
-  const provider: CryptoProvider = {
-    ...nodeCryptoProvider,
-    generateKeyShare(group: NamedGroupName): KeyShare {
-      const share = nodeCryptoProvider.generateKeyShare(group);
-      made.push(share);
-      return share;
-    },
-  };
-  return { provider, made };
-}
 
 /** The ECDHE public values of the plaintext (epoch 0) ServerKeyExchange and ClientKeyExchange in a datagram. */
 function ecdhePublicValues(datagram: Uint8Array): { server: string[]; client: string[] } {
@@ -54,8 +39,8 @@ interface Run {
   client: DtlsConnection;
   server: DtlsConnection | undefined;
   /** ServerKeyExchange and ClientKeyExchange public values, as they crossed. */
-  server_values: string[];
-  client_values: string[];
+  serverKx: string[];
+  clientKx: string[];
 }
 
 /**
@@ -63,11 +48,11 @@ interface Run {
  * after it sent a flight, before the other side reads it (where a runtime calls prepare()).
  */
 function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (conn: DtlsConnection) => void): Run {
-  const run: Run = { client, server: undefined, server_values: [], client_values: [] };
+  const run: Run = { client, server: undefined, serverKx: [], clientKx: [] };
   const watch = (d: Uint8Array): void => {
     const v = ecdhePublicValues(d);
-    run.server_values.push(...v.server);
-    run.client_values.push(...v.client);
+    run.serverKx.push(...v.server);
+    run.clientKx.push(...v.client);
   };
   client.connect(0);
   for (let round = 0; round < 20; round++) {
@@ -113,7 +98,7 @@ describe('ECDHE key pairs made ahead', () => {
     // Made once, while it waited (after the first ClientHello); the ClientKeyExchange took it.
     expect(prepared).toBe(1);
     expect(made).toHaveLength(1);
-    expect(run.client_values).toEqual([toHex(made[0]?.publicKey ?? new Uint8Array(0))]);
+    expect(run.clientKx).toEqual([toHex(made[0]?.publicKey ?? new Uint8Array(0))]);
     // Nothing more to make once the ClientKeyExchange is out.
     expect(client.canPrepare).toBe(false);
   });
@@ -132,12 +117,12 @@ describe('ECDHE key pairs made ahead', () => {
         prepared++;
         conn.prepare();
       });
-      expect(run.server_values).toHaveLength(1);
-      serverValues.push(...run.server_values);
-      clientValues.push(...run.client_values);
+      expect(run.serverKx).toHaveLength(1);
+      serverValues.push(...run.serverKx);
+      clientValues.push(...run.clientKx);
       if (i > 0) {
         // This handshake's ServerKeyExchange used the pair the previous one made after its flight 4.
-        expect(run.server_values[0]).toBe(toHex(made[before - 1]?.publicKey ?? new Uint8Array(0)));
+        expect(run.serverKx[0]).toBe(toHex(made[before - 1]?.publicKey ?? new Uint8Array(0)));
       }
     }
     // One pair per handshake, made in spare time (the first handshake had none ready: 7 made).
