@@ -602,6 +602,15 @@ export class DtlsConnection {
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }
 
+  /**
+   * A client's reserve is its own (its options are resolved per connection): a key pair made
+   * ahead and not used (the server chose a suite without ECDHE, or the connection ended first)
+   * goes when the handshake does. A server's reserve serves its next handshakes.
+   */
+  private dropOwnKeyShare(): void {
+    if (this.handshake.role === 'client') this.options.keyShares?.clear();
+  }
+
   private run(step: () => unknown): void {
     try {
       step();
@@ -621,9 +630,7 @@ export class DtlsConnection {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
     this.records.stopHolding();
-    // A client's reserve is its own (its options are resolved per connection): a key pair made
-    // ahead and not used goes with the handshake. A server's serves its next handshakes.
-    if (this.handshake.role === 'client') this.options.keyShares?.clear();
+    this.dropOwnKeyShare();
     this.closeError = error;
     this.queueEvent({ type: 'close', error });
   }
@@ -683,6 +690,7 @@ export class DtlsConnection {
       const conn = this.conn;
       conn.currentState = 'established';
       conn.wasEstablished = true;
+      conn.dropOwnKeyShare();
       conn.queueEvent({ type: 'handshake-complete' });
       const early = conn.earlyData;
       conn.earlyData = undefined;

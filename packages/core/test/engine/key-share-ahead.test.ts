@@ -46,10 +46,12 @@ interface Run {
 /**
  * One handshake against `endpoint`, datagrams delivered at once; `spare` is called on each side
  * after it sent a flight, before the other side reads it (where a runtime calls prepare()).
+ * `ecdhe`: the suite is ECDHE_PSK, whose key exchange messages are read as they cross.
  */
-function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (conn: DtlsConnection) => void): Run {
+function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (conn: DtlsConnection) => void, ecdhe = true): Run {
   const run: Run = { client, server: undefined, serverKx: [], clientKx: [] };
   const watch = (d: Uint8Array): void => {
+    if (!ecdhe) return;
     const v = ecdhePublicValues(d);
     run.serverKx.push(...v.server);
     run.clientKx.push(...v.client);
@@ -139,6 +141,31 @@ describe('ECDHE key pairs made ahead', () => {
     expect(client.canPrepare).toBe(false);
     client.prepare();
     expect(made).toHaveLength(0);
+  });
+
+  it('a client whose server chose a suite without ECDHE keeps no pair once established', async () => {
+    const gc = fullGc();
+    const { provider, made } = recordingProvider();
+    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256' });
+    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: `${SUITE}:PSK-AES128-GCM-SHA256`, provider });
+    handshake(
+      endpoint,
+      client,
+      (conn) => {
+        if (conn === client && conn.canPrepare) conn.prepare();
+      },
+      false,
+    );
+    expect(client.cipherSuite?.name).toBe('TLS_PSK_WITH_AES_128_GCM_SHA256');
+    expect(made).toHaveLength(1);
+    const pair = new WeakRef(made.pop() ?? {});
+    // Established and still open: the pair made ahead for a ClientKeyExchange that never came is gone.
+    for (let i = 0; i < 5 && pair.deref() !== undefined; i++) {
+      await new Promise((r) => setImmediate(r));
+      gc();
+    }
+    expect(pair.deref()).toBeUndefined();
+    expect(client.state).toBe('established');
   });
 
   it('a client that ends before the server answers keeps no pair: it is collected', async () => {
