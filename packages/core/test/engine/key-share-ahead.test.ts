@@ -97,7 +97,7 @@ describe('ECDHE key pairs made ahead', () => {
       prepared++;
       conn.prepare();
     });
-    // Made once, while it waited (after the first ClientHello); the ClientKeyExchange took it.
+    // Made once, while it waited (after the ClientHello with the cookie); the ClientKeyExchange took it.
     expect(prepared).toBe(1);
     expect(made).toHaveLength(1);
     expect(run.clientKx).toEqual([toHex(made[0]?.publicKey ?? new Uint8Array(0))]);
@@ -168,11 +168,32 @@ describe('ECDHE key pairs made ahead', () => {
     expect(client.state).toBe('established');
   });
 
+  it('a client makes its pair after flight 3 (with the cookie), not after flight 1', () => {
+    const { provider, made } = recordingProvider();
+    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
+    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE, provider });
+    client.connect(0);
+    const [hello] = client.datagramsToSend();
+    // A HelloVerifyRequest comes back at once: nothing to make while waiting for it.
+    expect(client.canPrepare).toBe(false);
+    const hvr = endpoint.handle(hello ?? new Uint8Array(0), PEER, 0);
+    expect(hvr.type).toBe('reply');
+    if (hvr.type === 'reply') client.receive(hvr.datagram, 0);
+    expect(client.datagramsToSend()).toHaveLength(1);
+    expect(client.canPrepare).toBe(true);
+    client.prepare();
+    expect(made).toHaveLength(1);
+    expect(client.canPrepare).toBe(false);
+  });
+
   it('a client that ends before the server answers keeps no pair: it is collected', async () => {
     const gc = fullGc();
     const { provider, made } = recordingProvider();
+    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
     const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE, provider });
     client.connect(0);
+    const hvr = endpoint.handle(client.datagramsToSend()[0] ?? new Uint8Array(0), PEER, 0);
+    if (hvr.type === 'reply') client.receive(hvr.datagram, 0);
     client.datagramsToSend();
     expect(client.canPrepare).toBe(true);
     client.prepare();

@@ -15,8 +15,9 @@ export interface Handshake {
   readonly negotiated: NegotiatedParameters;
   /**
    * Whether an ephemeral key pair made now would serve a flight of ours still to come and not
-   * depend on the peer's answer: a client waiting for the server's hello (its ClientKeyExchange
-   * follows), a server whose flight 4 is out (the next handshake's ServerKeyExchange). See
+   * depend on the peer's answer, in time the peer spends working: a client whose flight 3 (the
+   * ClientHello with the cookie) is out (its ClientKeyExchange follows the server's flight 4), a
+   * server whose flight 4 is out (for the next handshake's ServerKeyExchange). See
    * DtlsConnection.prepare.
    */
   readonly keyShareAhead: boolean;

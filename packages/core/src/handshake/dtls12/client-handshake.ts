@@ -42,9 +42,9 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     return this.current.name;
   }
 
-  /** Flight 1 or 3 is out: the ServerKeyExchange, then our ClientKeyExchange, come next. */
+  /** Flight 3 is out: the ServerKeyExchange, then our ClientKeyExchange, come next (WaitServerHello). */
   get keyShareAhead(): boolean {
-    return this.current.name === 'wait_server_hello';
+    return this.current.keyShareAhead === true;
   }
 
   /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
