@@ -1,4 +1,5 @@
 import type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerOptions, SNICallback } from './config.js';
+import { KeyShareReserve } from './crypto/key-share-reserve.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
@@ -37,6 +38,12 @@ export interface ResolvedOptions {
   readonly maxUnvalidatedHeldBytes: number;
   /** Offer (client) or accept (server) the RFC 9853 return routability check; only with connection IDs. */
   readonly returnRoutabilityCheck: boolean;
+  /**
+   * Ephemeral key pairs made ahead of need (DtlsConnection.prepare); undefined when no suite
+   * has an ECDHE key exchange. A client's options (resolved per connection) hold its own; a
+   * server's are shared by its handshakes.
+   */
+  readonly keyShares: KeyShareReserve | undefined;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -145,6 +152,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   }
   const provider = options.provider ?? nodeCryptoProvider;
   const cid = connectionIdOption(options.connectionId, provider);
+  // RFC 8422 / RFC 5489: the ECDHE key exchanges are the ones whose names say so.
+  const ecdhe = suites.some((s) => s.keyExchange.startsWith('ecdhe'));
   return {
     provider,
     suites,
@@ -161,6 +170,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     connectionIdGenerator: cid.generator,
     returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
+    keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
   };
 }
 

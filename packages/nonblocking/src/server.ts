@@ -136,6 +136,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         this.handlerFailed(s, error);
       }
     },
+    wantsKeylog: () => this.keylog !== undefined || this.listenerCount('keylog') > 0,
     onKeylog: (line, s) => {
       // The key log function and 'keylog' listeners are the user's code for this connection.
       try {

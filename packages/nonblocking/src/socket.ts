@@ -45,6 +45,8 @@ export interface Transport {
 export interface SocketHooks {
   onEstablished?(socket: EstablishedDtlsSocket): void;
   onKeylog?(line: string, socket: DtlsSocket): void;
+  /** Whether onKeylog does anything now (a server without a keylog option or listener does not). */
+  wantsKeylog?(): boolean;
   /** Called once, before 'close' is emitted. */
   onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
   /**
@@ -269,6 +271,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private parkedBytes = 0;
   private drainScheduled = false;
   private endError: DtlsError | undefined;
+  /** The pending prepare() of spare time (see prepareSoon); cleared when the connection ends. */
+  private prepareImmediate: NodeJS.Immediate | undefined;
   /** close()'s promises, waiting for 'close'; made with the first. */
   private closeWaiters: Array<() => void> | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
@@ -626,7 +630,21 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       this.flush();
       this.checkRetransmissions();
       this.reschedule();
+      this.prepareSoon();
     }
+  }
+
+  /**
+   * Once our flight is out, the engine makes ahead what its next flight needs (an ephemeral key
+   * pair: DtlsConnection.prepare) while the peer works on its answer, instead of on the round
+   * trip. setImmediate: after the datagrams of this turn of the event loop have left.
+   */
+  private prepareSoon(): void {
+    if (this.prepareImmediate !== undefined || this.ended || !this.conn.canPrepare) return;
+    this.prepareImmediate = setImmediate(() => {
+      this.prepareImmediate = undefined;
+      if (!this.ended) this.conn.prepare();
+    });
   }
 
   private flush(): void {
@@ -668,7 +686,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         if (channels.handshake.hasSubscribers) {
           channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.getCipher()?.name, error: undefined });
         }
-        {
+        // The key log line (hex of the client random and master secret) is built only for
+        // someone who takes it: nothing per handshake otherwise.
+        if (this.hooks.onKeylog !== undefined && (this.hooks.wantsKeylog?.() ?? true)) {
           const line = this.conn.keyLogLine;
           if (line !== undefined) {
             // A comment line naming the CIDs first (NSS key logs allow `#` comments), so that a
@@ -759,6 +779,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     error ??= this.endError;
     this.endError = error;
     this.timers.remove(this);
+    if (this.prepareImmediate !== undefined) {
+      clearImmediate(this.prepareImmediate);
+      this.prepareImmediate = undefined;
+    }
     this.conn.onWake = undefined;
     if (error) {
       if (!(error instanceof HandshakeTimeoutError)) this.publishAlert(error.fromPeer ? 'received' : 'sent', 'fatal', error.alert);
