@@ -48,7 +48,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
    */
   const row = (label, server, client, { clientsCount = 1, note, workload } = {}) => ({ label, server, client, clientsCount, note, workload });
   const cold = ['handshake', N.hs, N.hsColdWarm, N.sec];
-  const COLD = `fresh client and server processes, ${N.hsColdWarm} warm-up handshakes`;
+  const COLD = `fresh client and server processes, warm-up handshakes: ${N.hsColdWarm}`;
 
   /** The rows of other suites than PSK-AES128-GCM-SHA256 say which. */
   const CHACHA = 'PSK-CHACHA20-POLY1305';
