@@ -80,9 +80,10 @@ export async function connect(options: ConnectOptions): Promise<EstablishedDtlsS
   const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.clientIdleTimeoutMs);
   const maxBufferedBytes = nonNegativeInt('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes);
   const keylog = keylogWriter(options.keylog);
-  const clientOptions: ClientOptions = engineOptions(options, handshakeTimeoutMs);
   const servername = options.servername ?? host;
-  const config: ClientOptions = { ...clientOptions, servername: servername === '' ? undefined : servername };
+  // engineOptions() made this object for this call alone: servername goes into it, no second copy.
+  const config: ClientOptions = engineOptions(options, handshakeTimeoutMs);
+  config.servername = servername === '' ? undefined : servername;
   // Bad options throw here, before any socket exists.
   let connection: DtlsConnection | undefined = DtlsConnection.client(config);
 
