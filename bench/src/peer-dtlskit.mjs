@@ -9,7 +9,7 @@ import { x509Client, x509Server } from '@dtls-kit/x509';
 import { readCertificates } from './credentials.mjs';
 import {
   DTLS_KIT_MTU, PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
-  ready, result, sequentialHandshakes, serverHandler, settledMemory, throughputClient,
+  ready, result, sequentialHandshakes, warmUpHandshakes, serverHandler, settledMemory, throughputClient,
 } from './common.mjs';
 
 const o = options();
@@ -76,7 +76,7 @@ if (o.role === 'server') {
         const s = await connect(base);
         await s.close();
       };
-      for (let i = 0; i < o.warmup; i++) await once();
+      await warmUpHandshakes(once, o.warmup, o.seconds);
       result(await sequentialHandshakes(once, o.count, o.seconds));
     } else if (o.workload === 'hold') {
       // Opens --connections connections (--concurrency handshakes at a time) and keeps them idle.

@@ -1,7 +1,7 @@
 // node-dtls-client 2.0.3: a client only, PSK suites only. It is paired with a server of another
 // implementation (the runner uses dtls-kit's and OpenSSL's): --role client only.
 import { dtls } from 'node-dtls-client';
-import { PSK_IDENTITY, PSK_KEY_HEX, fail, options, pingPongClient, result, sequentialHandshakes, throughputClient } from './common.mjs';
+import { PSK_IDENTITY, PSK_KEY_HEX, fail, options, pingPongClient, result, sequentialHandshakes, warmUpHandshakes, throughputClient } from './common.mjs';
 
 const o = options();
 if (o.role !== 'client' || o.suite !== 'psk') fail(new Error('node-dtls-client is a PSK client only'));
@@ -26,7 +26,7 @@ const close = (socket) => new Promise((resolve) => socket.close(resolve)); // cl
 try {
   if (o.workload === 'handshake') {
     const once = async () => close(await open());
-    for (let i = 0; i < o.warmup; i++) await once();
+    await warmUpHandshakes(once, o.warmup, o.seconds);
     result(await sequentialHandshakes(once, o.count, o.seconds));
   } else {
     const socket = await open();

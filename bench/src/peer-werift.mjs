@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { readCertificates } from './credentials.mjs';
-import { concurrentHandshakes, exitWithRunner, fail, options, pingPongClient, ready, result, sequentialHandshakes, serverHandler, settledMemory, throughputClient } from './common.mjs';
+import { concurrentHandshakes, exitWithRunner, fail, options, pingPongClient, ready, result, sequentialHandshakes, warmUpHandshakes, serverHandler, settledMemory, throughputClient } from './common.mjs';
 
 // werift-dtls 0.5.8 names lib/index.js as its main, which it does not ship: load its entry directly.
 const { DtlsClient, DtlsServer } = createRequire(import.meta.url)('werift-dtls/lib/dtls/src/index.js');
@@ -85,7 +85,7 @@ if (o.role === 'server') {
   try {
     if (o.workload === 'handshake') {
       const once = async () => closeOne(await open());
-      for (let i = 0; i < o.warmup; i++) await once();
+      await warmUpHandshakes(once, o.warmup, o.seconds);
       result(await sequentialHandshakes(once, o.count, o.seconds));
     } else if (o.workload === 'hold') {
       // Opens --connections connections (--concurrency at a time) and keeps them idle.

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { isIPv6 } from 'node:net';
 import { threadId } from 'node:worker_threads';
 import type { X509Certificate } from 'node:crypto';
 import {
@@ -57,7 +56,9 @@ export interface BlockingConnectionEvents {
 }
 
 function remoteInfo(address: string, port: number): RemoteAddressInfo {
-  return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+  // An address from the socket is a literal: only an IPv6 one has a colon (cheaper than isIPv6's
+  // regular expression, once per connection).
+  return { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port };
 }
 
 /** node:tls's `{}` for a peer that sent no certificate, defined once in @dtls-kit/core. */
@@ -75,6 +76,9 @@ const decoder = new TextDecoder();
  * (State names of @dtls-kit/core's ServerHandshake.)
  */
 const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
+
+/** The longest a server's handshake blocks its worker before letting the worker's event loop run (ms). */
+const HANDSHAKE_SLICE_MS = 50;
 
 const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
 
@@ -335,13 +339,24 @@ export class BlockingConnection extends EventEmitter {
       const seen = this.pump();
       if (this.established) return;
       if (this.closed) throw this.closeError ?? new Error('connection closed during the handshake');
+      if (!this.conn.isClient && !WAITING_ON_US.has(this.conn.handshakeState)) {
+        // A server waiting on its peer: only a datagram or a timer moves the handshake, so this
+        // worker blocks on its ring as recv() does, without an event-loop turn (and the main thread
+        // without an asynchronous notify) per flight. In slices: should the engine wait on a
+        // promise in a state not listed in WAITING_ON_US after all, it settles between two.
+        const sliceEnd = now() + HANDSHAKE_SLICE_MS;
+        this.wait(seen, sliceEnd);
+        if (now() >= sliceEnd) await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       const t = this.conn.nextTimeout();
       const timeout = t === undefined ? undefined : Math.max(0, t - now());
       const woken = new Promise<void>((resolve) => {
         this.conn.onWake = resolve;
       });
-      const w = Atomics.waitAsync(this.link.ctrl, C.IN_SEQ, seen, timeout);
+      const w = this.link.sleepAsync(C.IN_SEQ, seen, timeout);
       if (w.async) await Promise.race([w.value, woken]);
+      this.link.awake(C.IN_SEQ);
       this.conn.onWake = undefined;
     }
   }
@@ -353,7 +368,7 @@ export class BlockingConnection extends EventEmitter {
     const quiet = this.userTimeoutArmed ? this.lastIo + this.userTimeoutMs : Infinity;
     const until = Math.min(t, deadline, idle, quiet);
     const timeout = until === Infinity ? undefined : Math.max(0, until - now());
-    Atomics.wait(this.link.ctrl, C.IN_SEQ, seen, timeout);
+    this.link.sleep(C.IN_SEQ, seen, timeout);
   }
 
   /**
@@ -365,6 +380,7 @@ export class BlockingConnection extends EventEmitter {
     const seen = Atomics.load(ctrl, C.IN_SEQ);
     const handshaking = !this.established && !this.closed;
     const step = this.conn.handshakeState;
+    let received = false;
     if (Atomics.load(ctrl, C.STOP) === STOP_SILENT) {
       // Replaced by the peer's new connection (RFC 6347 4.2.8: the client restarted and proved its
       // address with a new cookie): that peer has no state for this one, so nothing more is sent.
@@ -392,6 +408,7 @@ export class BlockingConnection extends EventEmitter {
           continue;
         }
         this.touch();
+        received = true;
         this.conn.receive(d, now(), this.source);
         // Only a datagram from another address can move the peer: the common case checks nothing.
         if (!this.sourceIsPeer) this.followPeer();
@@ -458,9 +475,10 @@ export class BlockingConnection extends EventEmitter {
       // Wake the main thread's watcher even when nothing is sent, so that it notes the time.
       if (moved) sent = true;
     }
-    // The engine's counters for the server's stats (records, application data, records dropped).
-    this.link.writeCounters(this.conn.stats);
-    if (sent) this.link.bump(C.OUT_SEQ);
+    // The engine's counters for the server's stats (records, application data, records dropped):
+    // they change only with traffic, and reading them builds an object, so only then.
+    if (received || sent || this.closed) this.link.writeCounters(this.conn.stats);
+    if (sent) this.link.wake(C.OUT_SEQ);
     // Last, when the connection's state is consistent: a listener may call send() (which pumps again).
     while (this.moves.length > 0) {
       const move = this.moves.shift();

@@ -71,7 +71,15 @@ export function markEstablished(ctrl: Int32Array): boolean {
  * the main thread judged it stalled). True when it did.
  */
 export function evictIfUnchanged(ctrl: Int32Array, seen: number): boolean {
-  if (phaseOf(seen) !== Phase.HANDSHAKING) return false;
-  const next = (seen & ~PHASE_BITS) | Phase.EVICTED;
-  return Atomics.compareExchange(ctrl, C.HANDSHAKE, seen, next) === seen;
+  const next = evictIfUnchangedWord(seen, seen);
+  return next !== undefined && Atomics.compareExchange(ctrl, C.HANDSHAKE, seen, next) === seen;
+}
+
+/**
+ * The word after an eviction, if `word` is still `seen` and handshaking; undefined otherwise. For a
+ * connection still queued (no worker yet), whose word only the main thread keeps.
+ */
+export function evictIfUnchangedWord(word: number, seen: number): number | undefined {
+  if (word !== seen || phaseOf(seen) !== Phase.HANDSHAKING) return undefined;
+  return (seen & ~PHASE_BITS) | Phase.EVICTED;
 }

@@ -7,6 +7,24 @@ import { allocateLink, C, encodeRemote, Frame, Link, STOP_CLOSE, STOP_SILENT } f
 /** What the worker tells the main thread besides datagrams (see Frame). */
 export type ControlHandler = (kind: number, data: Uint8Array) => void;
 
+/** Links given datagrams in this turn of the event loop, whose workers are woken once it is over. */
+const due = new Set<Link>();
+
+function wakeDue(): void {
+  for (const link of due) link.wake(C.IN_SEQ);
+  due.clear();
+}
+
+/**
+ * Wakes `link`'s worker once the datagrams that arrived together are all queued: node:dgram reads
+ * what the socket holds in one poll phase (a peer's flight often comes as several datagrams), and
+ * setImmediate runs right after it, so a flight costs one wake-up instead of one per datagram.
+ */
+function wakeSoon(link: Link): void {
+  if (due.size === 0) setImmediate(wakeDue);
+  due.add(link);
+}
+
 /** The main thread's end of one connection's link: feeds the inbound ring, watches the outbound one. */
 export class HostLink extends Link {
   private finished = false;
@@ -21,6 +39,20 @@ export class HostLink extends Link {
   constructor(ringBytes: number, now: number = performance.now()) {
     super(allocateLink(ringBytes));
     this.lastStep = now;
+  }
+
+  /**
+   * A long-lived worker's link takes its next connection (the worker is idle: it touches neither
+   * ring until it sees the START frame): the shared memory reset (Link.reset) and this thread's
+   * view of the previous connection forgotten.
+   */
+  begin(now: number = performance.now()): void {
+    this.reset();
+    this.announced = false;
+    this.stepsSeen = 0;
+    this.lastStep = now;
+    this.sourceAddress = undefined;
+    this.sourcePort = 0;
   }
 
   /** The source the worker takes for datagrams until told otherwise (the remote of its task). */
@@ -54,12 +86,13 @@ export class HostLink extends Link {
    */
   evict(seen: number): boolean {
     if (!evictIfUnchanged(this.ctrl, seen)) return false;
-    this.bump(C.IN_SEQ);
+    this.wake(C.IN_SEQ);
     return true;
   }
 
   /**
-   * Queues a datagram for the worker and wakes it; false (dropped, counted) when the ring is full.
+   * Queues a datagram for the worker and wakes it (once the datagrams that arrived with it are
+   * queued too); false (dropped, counted) when the ring is full.
    * With `from`, the worker learns the datagram's source: a SOURCE frame goes first only when it
    * differs from the last one's (a CID-routed record from a new address, RFC 9146 6).
    */
@@ -76,7 +109,7 @@ export class HostLink extends Link {
       Atomics.add(this.ctrl, C.IN_DROPPED, 1);
       return false;
     }
-    this.bump(C.IN_SEQ);
+    wakeSoon(this);
     return true;
   }
 
@@ -84,20 +117,25 @@ export class HostLink extends Link {
    * Hands every datagram the worker queues to `send`, and every other frame to `control` (in
    * queue order: a REMOTE frame applies to the datagrams after it), until finish(); calls
    * `established` once, as soon as this thread sees the worker's handshake finished (before the
-   * datagrams of that wake-up go out). Atomics.waitAsync, no postMessage.
+   * datagrams of that wake-up go out). Atomics.waitAsync, no postMessage. The worker wakes this
+   * thread only when it waits (Link.wake), so the frames of one pump cost one wake-up.
    */
   watch(send: (datagram: Uint8Array) => void, control?: ControlHandler, established?: () => void): void {
     this.control = control;
     this.onEstablished = established;
+    const woken = (): void => {
+      this.awake(C.OUT_SEQ);
+      loop();
+    };
     const loop = (): void => {
       if (this.finished) return;
       const seen = Atomics.load(this.ctrl, C.OUT_SEQ);
       this.observe();
       this.announce();
       this.drain(send);
-      const w = Atomics.waitAsync(this.ctrl, C.OUT_SEQ, seen);
-      if (w.async) void w.value.then(loop);
-      else setImmediate(loop);
+      const w = this.sleepAsync(C.OUT_SEQ, seen);
+      if (w.async) void w.value.then(woken);
+      else setImmediate(woken);
     };
     loop();
     this.sendFinal = send;
@@ -122,19 +160,21 @@ export class HostLink extends Link {
     for (let d = out.pop(); d; d = out.pop()) {
       if (out.lastKind === Frame.DATAGRAM) send(d);
       else this.control?.(out.lastKind, d);
+      // A RESULT frame is a connection's last: the link may be begun again for the next one.
+      if (out.lastKind === Frame.RESULT) return;
     }
   }
 
   /** Asks the worker to close the connection (close_notify) and wakes it. */
   stop(): void {
     Atomics.compareExchange(this.ctrl, C.STOP, 0, STOP_CLOSE);
-    this.bump(C.IN_SEQ);
+    this.wake(C.IN_SEQ);
   }
 
   /** Asks the worker to end the connection without a word to its peer (it was replaced) and wakes it. */
   silence(): void {
     Atomics.store(this.ctrl, C.STOP, STOP_SILENT);
-    this.bump(C.IN_SEQ);
+    this.wake(C.IN_SEQ);
   }
 
   /** The task ended: send what is left and release the watcher. */
@@ -143,7 +183,7 @@ export class HostLink extends Link {
     this.announce();
     if (this.sendFinal) this.drain(this.sendFinal);
     this.finished = true;
-    this.bump(C.OUT_SEQ);
+    this.wake(C.OUT_SEQ);
   }
 
   get started(): boolean {

@@ -66,7 +66,28 @@ export interface PlainServerOptions extends PlainDtlsOptions, Omit<ServerOptions
 /** runBlockingClient()'s engine options: the plain ones of @dtls-kit/core's ClientOptions. */
 export interface PlainClientOptions extends PlainDtlsOptions, Omit<ClientOptions, NotPlain | keyof DtlsOptions> {}
 
-/** What the main thread hands to the worker (one Piscina task per connection). */
+/**
+ * A server's long-lived worker (one Piscina task for as long as the worker serves): it takes one
+ * connection after another from its link (a START frame each, see ring.ts), with the server's
+ * handler, credentials and options given here once, and answers each with a RESULT frame.
+ */
+export interface LoopTask {
+  loop: true;
+  sab: SharedArrayBuffer;
+  handler: string;
+  credentials: WorkerTask['credentials'];
+  options: PlainServerOptions;
+  args: unknown;
+  /** Each connection's idle timeout (ms; 0: none). */
+  idleTimeoutMs: number;
+  /** The worker leaves after this long without a connection (ms), and Piscina may end its thread. */
+  workerIdleTimeoutMs: number;
+}
+
+/**
+ * One connection for the worker to serve: a client's (one Piscina task per connection), or a
+ * server's, which its long-lived worker builds from a START frame and its LoopTask.
+ */
 export interface WorkerTask {
   role: 'server' | 'client';
   sab: SharedArrayBuffer;
@@ -94,4 +115,9 @@ export interface ProbeTask {
 
 export type ProbeResult = { ok: true } | { ok: false; error: import('./errors.js').SerializedError };
 
-export type WorkerResult = { ok: true; value: unknown } | { ok: false; stage: 'setup' | 'handshake' | 'handler'; error: import('./errors.js').SerializedError };
+export type WorkerResult = { ok: true; value: unknown } | FailedResult;
+
+export type FailedResult = { ok: false; stage: 'setup' | 'handshake' | 'handler'; error: import('./errors.js').SerializedError };
+
+/** A server connection's outcome, in its RESULT frame (the handler's value is not used on a server). */
+export type ServerResult = { ok: true } | FailedResult;

@@ -2,7 +2,9 @@
  * The memory one connection shares between the main thread (socket side) and its worker
  * (engine side): a control block and two single-producer/single-consumer byte rings of
  * length-prefixed datagrams. Inbound: main thread -> worker; outbound: worker -> main thread.
- * No postMessage per datagram: the producer bumps a sequence word and Atomics.notify()s it.
+ * No postMessage per datagram: the producer bumps a sequence word, and Atomics.notify()s it only
+ * when the consumer said it sleeps on it (a waiting flag, cleared by the producer that wakes it), so
+ * a burst of datagrams costs one wake-up and a busy consumer none (see Link.wake and Link.sleep).
  */
 
 import { CONNECTION_COUNTER_FIELDS, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core/internal';
@@ -33,7 +35,32 @@ export const C = {
    * the worker waits on the peer, and a count of the handshake's steps.
    */
   HANDSHAKE: 13,
+  /** 1 while the worker sleeps (or is about to) on IN_SEQ: a producer that finds it set notifies. */
+  IN_WAITING: 14,
+  /** 1 while the main thread waits on OUT_SEQ: a producer that finds it set notifies. */
+  OUT_WAITING: 15,
+  /**
+   * A long-lived server worker's state (see slot.ts): SLOT_IDLE (waits for a connection),
+   * SLOT_ASSIGNED (the main thread queued one: a START frame), SLOT_RETIRED (the worker left after
+   * being idle), SLOT_EXIT (the server closes: leave).
+   */
+  SLOT: 16,
 } as const;
+
+/** C.SLOT values. */
+export const SLOT_IDLE = 0;
+export const SLOT_ASSIGNED = 1;
+export const SLOT_RETIRED = 2;
+export const SLOT_EXIT = 3;
+
+/**
+ * What Atomics.waitAsync returns (spelt out: the published .d.ts must compile for users whose
+ * TypeScript `lib` predates es2024, where Atomics.waitAsync is declared).
+ */
+export type AsyncWait = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+
+/** The waiting flag of each sequence word a thread sleeps on. */
+const WAITING_OF: Readonly<Record<number, number>> = { [C.IN_SEQ]: C.IN_WAITING, [C.OUT_SEQ]: C.OUT_WAITING };
 
 /** C.STOP values. */
 export const STOP_CLOSE = 1;
@@ -50,7 +77,11 @@ export const STOP_SILENT = 2;
  *   when it differs from the previous one's, so the common case (same address) costs nothing;
  * - outbound REMOTE: the engine moved the peer address there (RFC 9146 6), datagrams that follow go to it;
  * - outbound CONNECTION_ID: the non-empty CID the peer puts in the records it sends us (RFC 9146 3);
- * - outbound CLIENT_RANDOM: this handshake's client random, for restart detection (RFC 6347 4.2.8).
+ * - outbound CLIENT_RANDOM: this handshake's client random, for restart detection (RFC 6347 4.2.8);
+ * - inbound START: a new connection for a long-lived server worker (encodeStart), after the SOURCE
+ *   frame of its peer; the ring was reset for it, so nothing of the previous connection is left;
+ * - outbound RESULT: the connection is over, its outcome as JSON (a WorkerResult); the last frame
+ *   the worker writes for it.
  */
 export const Frame = {
   DATAGRAM: 0,
@@ -58,6 +89,8 @@ export const Frame = {
   REMOTE: 2,
   CONNECTION_ID: 3,
   CLIENT_RANDOM: 4,
+  START: 5,
+  RESULT: 6,
 } as const;
 export type Frame = (typeof Frame)[keyof typeof Frame];
 
@@ -65,7 +98,7 @@ const KIND_SHIFT = 24;
 const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
 const WRAP = -1;
 
-const CONTROL_BYTES = 64;
+const CONTROL_BYTES = 128;
 /**
  * After the control block: the engine's counters (core's CONNECTION_COUNTER_FIELDS, as 64-bit
  * integers: byte counts outgrow 2^31), written by the worker after each pump and read by the main
@@ -92,7 +125,7 @@ export class Ring {
     private readonly ctrl: Int32Array,
     sab: SharedArrayBuffer,
     offset: number,
-    private readonly capacity: number,
+    readonly capacity: number,
     private readonly wpos: number,
     private readonly rpos: number,
     private readonly used: number,
@@ -183,12 +216,25 @@ export class Link {
     this.outbound = new Ring(this.ctrl, sab, HEADER_BYTES + ringBytes, ringBytes, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED);
   }
 
+  /** What this side last wrote (worker side), so that a pump that changed nothing costs no BigInt. */
+  private readonly written: number[] = CONNECTION_COUNTER_FIELDS.map(() => 0);
+
   /** Worker side: the engine's counters now (only values that changed are written). */
   writeCounters(stats: ConnectionCounters): void {
-    CONNECTION_COUNTER_FIELDS.forEach((field, i) => {
-      const value = BigInt(stats[field]);
-      if (Atomics.load(this.counters, i) !== value) Atomics.store(this.counters, i, value);
-    });
+    const written = this.written;
+    for (let i = 0; i < CONNECTION_COUNTER_FIELDS.length; i++) {
+      const field = CONNECTION_COUNTER_FIELDS[i];
+      if (field === undefined) continue;
+      const value = stats[field];
+      if (written[i] === value) continue;
+      written[i] = value;
+      Atomics.store(this.counters, i, BigInt(value));
+    }
+  }
+
+  /** Worker side, when its link is given a new connection (the main thread zeroed the shared counters). */
+  forgetWritten(): void {
+    this.written.fill(0);
   }
 
   /** Main thread side: the engine's counters as the worker last wrote them. */
@@ -200,8 +246,57 @@ export class Link {
     return out;
   }
 
-  bump(index: number): void {
+  /**
+   * Producer side: bumps the sequence word `index` (C.IN_SEQ or C.OUT_SEQ) and wakes its consumer
+   * only if it sleeps. The futex protocol: the consumer sets the waiting flag, then waits on the
+   * sequence word it read before looking at the ring; the producer bumps the word, then takes the
+   * flag. With sequentially consistent atomics either the producer sees the flag (and notifies a
+   * consumer that sleeps or is about to find the word changed), or the consumer's flag came after
+   * the bump, so its wait finds the word changed and returns at once: no wake-up is lost. The flag
+   * is cleared by the waker, so the rest of a burst costs no notify until the consumer sleeps again.
+   */
+  wake(index: number): void {
     Atomics.add(this.ctrl, index, 1);
-    Atomics.notify(this.ctrl, index);
+    const flag = WAITING_OF[index];
+    if (flag === undefined || Atomics.exchange(this.ctrl, flag, 0) !== 0) Atomics.notify(this.ctrl, index);
+  }
+
+  /**
+   * Consumer side (a worker): blocks until the sequence word `index` is no longer `seen` (a
+   * producer's wake()) or `timeoutMs` passed (undefined: no limit).
+   */
+  sleep(index: number, seen: number, timeoutMs?: number): void {
+    const flag = WAITING_OF[index];
+    if (flag !== undefined) Atomics.store(this.ctrl, flag, 1);
+    Atomics.wait(this.ctrl, index, seen, timeoutMs);
+    if (flag !== undefined) Atomics.store(this.ctrl, flag, 0);
+  }
+
+  /** Consumer side, without blocking the thread: sleep()'s protocol with Atomics.waitAsync (call awake() after). */
+  sleepAsync(index: number, seen: number, timeoutMs?: number): AsyncWait {
+    const flag = WAITING_OF[index];
+    if (flag !== undefined) Atomics.store(this.ctrl, flag, 1);
+    return Atomics.waitAsync(this.ctrl, index, seen, timeoutMs);
+  }
+
+  /** After sleepAsync() resolved: wake-ups are needed no more. */
+  awake(index: number): void {
+    const flag = WAITING_OF[index];
+    if (flag !== undefined) Atomics.store(this.ctrl, flag, 0);
+  }
+
+  /**
+   * Main thread side, between two connections of a long-lived worker (it wrote the previous one's
+   * RESULT and touches only the sequence words, their flags and C.SLOT until the next START): both
+   * rings empty, every per-connection word and counter back to zero, so that nothing of one
+   * connection (its unread datagrams, its handshake word, its counters) reaches the next.
+   */
+  reset(): void {
+    for (const i of [C.IN_WPOS, C.IN_RPOS, C.IN_USED, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED, C.STOP, C.IN_DROPPED, C.OUT_DROPPED, C.STARTED, C.DONE, C.HANDSHAKE]) {
+      Atomics.store(this.ctrl, i, 0);
+    }
+    // The bytes themselves stay: a consumer reads only what its producer wrote since (the positions
+    // and the used count are zero), and zeroing 2 x ringBytes per connection would cost more than the rest.
+    for (let i = 0; i < CONNECTION_COUNTER_FIELDS.length; i++) Atomics.store(this.counters, i, 0n);
   }
 }

@@ -26,8 +26,9 @@ import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
 import { checkServerOptionPlaces, serverEngineOptions } from './option-places.js';
-import type { PlainServerOptions, ProbeResult, ProbeTask, ServerCredentials, WorkerResult, WorkerTask } from './protocol.js';
-import { decodeRemote, DEFAULT_RING_BYTES, Frame } from './ring.js';
+import type { LoopTask, PlainServerOptions, ProbeResult, ProbeTask, ServerCredentials, ServerResult, WorkerTask } from './protocol.js';
+import { C, decodeRemote, DEFAULT_RING_BYTES, Frame, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE } from './ring.js';
+import { ServerLink } from './server-link.js';
 
 /**
  * createBlockingServer()'s options: the engine's options that are plain data, top-level with the
@@ -196,7 +197,7 @@ interface Entry {
   connectionId: Uint8Array | undefined;
   /** Replaced by its restarted client's new connection: nothing more goes to its peer. */
   replaced: boolean;
-  readonly link: HostLink;
+  readonly link: ServerLink;
   readonly hello: VerifiedClientHello;
   /** When the peer's last datagram arrived (this thread's clock): a queued connection's only sign of life. */
   heardAt: number;
@@ -209,6 +210,22 @@ interface Entry {
   readonly done: Promise<void>;
   readonly resolve: () => void;
 }
+
+/**
+ * A long-lived worker and its link, made once (see worker.ts's loop): it serves one connection
+ * at a time, taken from the queue without a task message or a new SharedArrayBuffer.
+ */
+interface Slot {
+  readonly host: HostLink;
+  /** The connection it serves; undefined while it waits for one. */
+  entry: Entry | undefined;
+  /** The worker left (idle for workerIdleTimeoutMs, or the server closed) or died: nothing more goes to it. */
+  gone: boolean;
+  /** The Piscina task of its loop, settled when the worker leaves or dies. */
+  task: Promise<void> | undefined;
+}
+
+const decoder = new TextDecoder();
 
 /** A handshake that may give way, and the handshake word it was judged on. */
 interface Stalled {
@@ -276,6 +293,9 @@ export class BlockingServer extends EventEmitter {
   private readonly queue: Entry[] = [];
   /** Connections given to the pool and not ended (evicted ones that still drain included). */
   private readonly running = new Set<Entry>();
+  /** The long-lived workers, busy or waiting for a connection (at most maxThreads). */
+  private readonly slots = new Set<Slot>();
+  private readonly workerIdleTimeoutMs: number;
   /** Live connections per peer address (core's addressGroup: an IPv4 address, an IPv6 /64). */
   private readonly perAddress = new Map<string, Set<Entry>>();
   /** The engine options each worker's engine runs with (the credentials' are added there). */
@@ -383,11 +403,12 @@ export class BlockingServer extends EventEmitter {
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
     this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs });
+    this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
       filename: workerFile(),
       minThreads: 0,
       maxThreads: this.maxThreads,
-      idleTimeout: nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS),
+      idleTimeout: this.workerIdleTimeoutMs,
     });
   }
 
@@ -678,8 +699,7 @@ export class BlockingServer extends EventEmitter {
   private enqueue(remote: Remote, hello: VerifiedClientHello, now: number): void {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const link = new HostLink(this.ringBytes, now);
-    link.setSource(remote.address, remote.port);
+    const link = new ServerLink(this.ringBytes, remote, now);
     const entry: Entry = {
       remote,
       clientRandom: undefined,
@@ -777,61 +797,128 @@ export class BlockingServer extends EventEmitter {
     this.reclaimTimer.unref();
   }
 
+  /**
+   * Gives `e` to a waiting long-lived worker, or to a new one (the caller keeps running.size below
+   * maxThreads, so there is room for one): no task message, no new shared memory per connection.
+   */
   private dispatch(e: Entry): void {
     e.dispatched = true;
     this.running.add(e);
-    const { address, port } = e.remote;
-    const task: WorkerTask = {
-      role: 'server',
-      sab: e.link.sab,
+    const now = performance.now();
+    let slot: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.entry === undefined && !s.gone && this.claim(s, now)) {
+        slot = s;
+        break;
+      }
+    }
+    slot ??= this.startSlot(now);
+    slot.entry = e;
+    e.link.attach(slot.host, e.hello, now);
+  }
+
+  /**
+   * Takes a waiting worker's link for a new connection: begun again while the worker only looks at
+   * its slot word, then claimed by compare-and-exchange (the worker may have just left, idle).
+   */
+  private claim(s: Slot, now: number): boolean {
+    s.host.begin(now);
+    if (Atomics.compareExchange(s.host.ctrl, C.SLOT, SLOT_IDLE, SLOT_ASSIGNED) === SLOT_IDLE) return true;
+    this.dropSlot(s);
+    return false;
+  }
+
+  /** A new long-lived worker (Piscina starts or reuses a thread for its loop), already claimed. */
+  private startSlot(now: number): Slot {
+    const host = new HostLink(this.ringBytes, now);
+    Atomics.store(host.ctrl, C.SLOT, SLOT_ASSIGNED);
+    const slot: Slot = { host, entry: undefined, gone: false, task: undefined };
+    // To the peer's current address (it may move, RFC 9146 6), through the connection it serves.
+    host.watch(
+      (d) => slot.entry?.link.sendOut(d),
+      (kind, data) => (kind === Frame.RESULT ? this.onResult(slot, data) : slot.entry?.link.controlIn(kind, data)),
+      () => slot.entry?.link.announceEstablished(),
+    );
+    this.slots.add(slot);
+    const task: LoopTask = {
+      loop: true,
+      sab: host.sab,
       handler: this.handler,
       credentials: this.credentials,
       options: this.engineOptions,
       args: this.opts.args,
-      remoteAddress: address,
-      remotePort: port,
       idleTimeoutMs: this.idleTimeoutMs,
-      hello: e.hello,
+      workerIdleTimeoutMs: this.workerIdleTimeoutMs,
     };
-    // The events are emitted outside this promise chain: a listener that throws must not turn
-    // into an unhandled rejection of `done` (which close() awaits).
+    const running: Promise<void> = this.pool.run(task);
+    slot.task = running.then(
+      () => this.dropSlot(slot),
+      (err: unknown) => {
+        // The worker died (its handler ended the thread, say): its connection with it.
+        const e = slot.entry;
+        this.dropSlot(slot);
+        slot.entry = undefined;
+        if (e === undefined) return;
+        this.shared.count('handlerErrors');
+        const remote = { address: e.remote.address, port: e.remote.port };
+        process.nextTick(() => this.emit('connectionError', asError(err), 'worker', remote));
+        this.settled(e);
+      },
+    );
+    return slot;
+  }
+
+  /** The worker is gone: no connection goes to it, and its watcher stops after sending what is left. */
+  private dropSlot(s: Slot): void {
+    if (s.gone) return;
+    s.gone = true;
+    this.slots.delete(s);
+    s.host.finish();
+  }
+
+  /** A connection's RESULT frame: its outcome, as the worker reported it; its worker waits for the next. */
+  private onResult(slot: Slot, data: Uint8Array): void {
+    const e = slot.entry;
+    if (e === undefined) return;
+    const r: ServerResult = JSON.parse(decoder.decode(data));
+    const { address, port } = e.remote;
+    // The events are emitted outside the watcher: a listener that throws must not break it.
     const report = (error: Error, stage: ConnectionErrorStage): void => {
       process.nextTick(() => this.emit('connectionError', error, stage, { address, port }));
     };
-    void (this.pool.run(task) as Promise<WorkerResult>)
-      .then(
-        (r) => {
-          if (r.ok) return;
-          // A handshake that ended with an alert (ours or the peer's) or timed out, evicted ones
-          // included; not one replaced by its restarted client (ended without a word).
-          if (r.stage === 'handshake' && !e.replaced) {
-            this.shared.handshakeFailed(r.error.name === 'HandshakeTimeoutError' ? undefined : r.error.alert, r.error.fromPeer ?? false);
-          }
-          // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
-          if (e.evicted && r.stage === 'handshake') return;
-          if (e.replaced) return;
-          // The connection could not be set up in its worker (its credentials failed, say): no
-          // engine ever answered, so the client is told now with a fatal alert (RFC 5246 7.2.2)
-          // instead of retransmitting until its handshake timeout.
-          if (r.stage === 'setup') {
-            this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
-            this.shared.handshakeFailed(AlertDescription.internal_error, false);
-          }
-          if (r.stage === 'handler') this.shared.count('handlerErrors');
-          else this.counters.handshakeFailures++;
-          report(deserializeError(r.error), r.stage);
-        },
-        (err: unknown) => {
-          this.shared.count('handlerErrors');
-          report(asError(err), 'worker');
-        },
-      )
-      .finally(() => {
-        this.running.delete(e);
-        this.end(e);
-        // Outside this chain too: reclaim() may emit 'evicted', whose listener may throw.
-        process.nextTick(() => this.reclaim());
-      });
+    if (!r.ok) this.failed(e, r, report);
+    this.settled(e);
+    slot.entry = undefined;
+  }
+
+  /** What a failed connection's RESULT means for the counters, the peer and the events. */
+  private failed(e: Entry, r: Extract<ServerResult, { ok: false }>, report: (error: Error, stage: ConnectionErrorStage) => void): void {
+    // A handshake that ended with an alert (ours or the peer's) or timed out, evicted ones
+    // included; not one replaced by its restarted client (ended without a word).
+    if (r.stage === 'handshake' && !e.replaced) {
+      this.shared.handshakeFailed(r.error.name === 'HandshakeTimeoutError' ? undefined : r.error.alert, r.error.fromPeer ?? false);
+    }
+    // An evicted handshake's end was reported by 'evicted', a replaced one's by 'replaced'.
+    if (e.evicted && r.stage === 'handshake') return;
+    if (e.replaced) return;
+    // The connection could not be set up in its worker (its credentials failed, say): no
+    // engine ever answered, so the client is told now with a fatal alert (RFC 5246 7.2.2)
+    // instead of retransmitting until its handshake timeout.
+    if (r.stage === 'setup') {
+      this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
+      this.shared.handshakeFailed(AlertDescription.internal_error, false);
+    }
+    if (r.stage === 'handler') this.shared.count('handlerErrors');
+    else this.counters.handshakeFailures++;
+    report(deserializeError(r.error), r.stage);
+  }
+
+  /** A dispatched connection is over: its worker is free, and the queue may move. */
+  private settled(e: Entry): void {
+    this.running.delete(e);
+    this.end(e);
+    // Outside the watcher too: reclaim() may emit 'evicted', whose listener may throw.
+    process.nextTick(() => this.reclaim());
   }
 
   /** The connection no longer counts against any bound, nor receives datagrams. */
@@ -869,8 +956,20 @@ export class BlockingServer extends EventEmitter {
       const entries = [...this.open];
       for (const e of entries) e.link.stop();
       await Promise.all(entries.map((e) => e.done));
+      // The last datagrams (close_notify) were handed to the socket with their connection's RESULT:
+      // node:dgram sends to an address one tick later, so let them go before the socket closes.
+      await new Promise((resolve) => setImmediate(resolve));
       const socket = this.socket;
       if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+      // Every worker waits for a connection now: tell each to leave, then end the threads.
+      const tasks: Promise<void>[] = [];
+      for (const s of [...this.slots]) {
+        Atomics.store(s.host.ctrl, C.SLOT, SLOT_EXIT);
+        s.host.wake(C.IN_SEQ);
+        if (s.task !== undefined) tasks.push(s.task);
+        this.dropSlot(s);
+      }
+      await Promise.all(tasks);
       await this.pool.destroy();
       this.emit('close');
     })();

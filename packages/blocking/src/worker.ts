@@ -1,14 +1,16 @@
 /**
- * The Piscina task: one connection per task. Runs the engine (handshake included) in this
+ * The Piscina tasks: a client's connection (one task), or a server's long-lived worker loop that
+ * serves one connection after another from its link. Runs the engine (handshake included) in this
  * worker, then the user's synchronous handler; the socket stays with the main thread.
  */
 import { DtlsConnection, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
-import { resolveServerOptions } from '@dtls-kit/core/internal';
+import { resolveServerOptions, type ResolvedServerOptions } from '@dtls-kit/core/internal';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { BlockingConnection } from './connection.js';
 import { serializeError } from './errors.js';
-import type { ProbeResult, ProbeTask, WorkerResult, WorkerTask } from './protocol.js';
-import { C, Link } from './ring.js';
+import type { LoopTask, ProbeResult, ProbeTask, ServerResult, WorkerResult, WorkerTask } from './protocol.js';
+import { C, decodeRemote, Frame, Link, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE, SLOT_RETIRED } from './ring.js';
+import { decodeStart } from './start-frame.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const load = (href: string): Promise<Record<string, unknown>> => {
@@ -73,32 +75,125 @@ async function probe(task: ProbeTask): Promise<ProbeResult> {
   }
 }
 
-export default async function run(task: WorkerTask | ProbeTask): Promise<WorkerResult | ProbeResult> {
+export default async function run(task: WorkerTask | ProbeTask | LoopTask): Promise<WorkerResult | ProbeResult | void> {
   if ('probe' in task) return probe(task);
+  if ('loop' in task) return loop(task);
   const link = new Link(task.sab);
   Atomics.store(link.ctrl, C.STARTED, 1);
   try {
     return await serve(task, link);
   } finally {
     Atomics.store(link.ctrl, C.DONE, 1);
-    link.bump(C.OUT_SEQ);
+    link.wake(C.OUT_SEQ);
   }
 }
 
-async function serve(task: WorkerTask, link: Link): Promise<WorkerResult> {
+/**
+ * A server's worker: waits (Atomics.wait, no task message) for the main thread to give it a
+ * connection on its link, serves it, answers with a RESULT frame, and waits for the next; leaves
+ * after workerIdleTimeoutMs without one (unless the main thread gave it one in that instant: the
+ * slot word is changed by compare-and-exchange on both sides) or when the server closes.
+ */
+async function loop(task: LoopTask): Promise<void> {
+  const link = new Link(task.sab);
+  const { ctrl } = link;
+  // Plain PSK data builds the same options for every connection: resolved once per worker.
+  let resolved: ResolvedServerOptions | undefined;
+  if ('pskServer' in task.credentials) {
+    try {
+      const psk = pskServer({ keys: task.credentials.pskServer.keys, pskIdentityHint: task.credentials.pskServer.pskIdentityHint });
+      resolved = resolveServerOptions({ ...task.options, psk } as ServerOptions);
+    } catch {
+      // Each connection then tries again in serve(), and fails at its setup with this error.
+      resolved = undefined;
+    }
+  }
+  for (;;) {
+    // Idle: only C.SLOT and the sequence word are touched until the main thread assigns a connection.
+    const idleUntil = performance.now() + task.workerIdleTimeoutMs;
+    for (;;) {
+      const seen = Atomics.load(ctrl, C.IN_SEQ);
+      const state = Atomics.load(ctrl, C.SLOT);
+      if (state === SLOT_ASSIGNED) break;
+      if (state === SLOT_EXIT) return;
+      const left = idleUntil - performance.now();
+      if (left <= 0) {
+        if (Atomics.compareExchange(ctrl, C.SLOT, SLOT_IDLE, SLOT_RETIRED) === SLOT_IDLE) return;
+        continue;
+      }
+      link.sleep(C.IN_SEQ, seen, left);
+    }
+    // The main thread reset the link, then queues the peer's address and the START frame.
+    let remote: { address: string; port: number } | undefined;
+    let hello: WorkerTask['hello'];
+    for (let started = false; !started; ) {
+      const seen = Atomics.load(ctrl, C.IN_SEQ);
+      const frame = link.inbound.pop();
+      if (frame === undefined) {
+        if (Atomics.load(ctrl, C.SLOT) === SLOT_EXIT) return;
+        link.sleep(C.IN_SEQ, seen);
+      } else if (link.inbound.lastKind === Frame.SOURCE) remote = decodeRemote(frame);
+      else if (link.inbound.lastKind === Frame.START) {
+        // A START that does not decode is a setup error of this connection (serve() says so).
+        hello = decodeStart(frame);
+        started = true;
+      }
+    }
+    Atomics.store(ctrl, C.STARTED, 1);
+    link.forgetWritten();
+    const connection: WorkerTask = {
+      role: 'server',
+      sab: task.sab,
+      handler: task.handler,
+      credentials: task.credentials,
+      options: task.options,
+      args: task.args,
+      remoteAddress: remote?.address ?? '',
+      remotePort: remote?.port ?? 0,
+      idleTimeoutMs: task.idleTimeoutMs,
+      hello,
+    };
+    const result = await serve(connection, link, resolved);
+    // Back to idle before the RESULT frame: once the main thread reads it, it may assign the next.
+    Atomics.store(ctrl, C.SLOT, SLOT_IDLE);
+    const frame = resultFrame(result.ok ? { ok: true } : result, link.outbound.capacity);
+    // The RESULT frame must go, and last: wait for room while the main thread sends what is queued.
+    while (!link.outbound.push(frame, Frame.RESULT)) {
+      link.wake(C.OUT_SEQ);
+      Atomics.wait(ctrl, C.SLOT, SLOT_IDLE, 1);
+    }
+    link.wake(C.OUT_SEQ);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** A ServerResult as a RESULT frame's bytes; a long error loses its stack, then its message's tail, to fit the ring. */
+function resultFrame(result: ServerResult, capacity: number): Uint8Array {
+  const limit = Math.min(capacity / 4, 8192);
+  let bytes = encoder.encode(JSON.stringify(result));
+  if (bytes.length <= limit || result.ok) return bytes;
+  const error = { ...result.error, stack: undefined };
+  bytes = encoder.encode(JSON.stringify({ ...result, error }));
+  if (bytes.length <= limit) return bytes;
+  return encoder.encode(JSON.stringify({ ...result, error: { ...error, message: `${error.message.slice(0, limit / 8)}...` } }));
+}
+
+async function serve(task: WorkerTask, link: Link, resolved?: ResolvedServerOptions): Promise<WorkerResult> {
   let conn: BlockingConnection;
   let handler: Handler;
   try {
     handler = await loadHandler(task.handler);
-    const options = { ...task.options, ...(await credentialOptions(task)) };
     let engine: DtlsConnection;
     if (task.role === 'server') {
       if (!task.hello) throw new TypeError('server task without a ClientHello');
-      engine = DtlsConnection.acceptVerified(resolveServerOptions(options as ServerOptions), task.hello, performance.now(), {
+      const serverOptions = resolved ?? resolveServerOptions({ ...task.options, ...(await credentialOptions(task)) } as ServerOptions);
+      engine = DtlsConnection.acceptVerified(serverOptions, task.hello, performance.now(), {
         address: task.remoteAddress,
         port: task.remotePort,
       });
     } else {
+      const options = { ...task.options, ...(await credentialOptions(task)) };
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now());
     }

@@ -1,4 +1,5 @@
 import type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerOptions, SNICallback } from './config.js';
+import { KeyShareReserve } from './crypto/key-share-reserve.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
@@ -37,6 +38,12 @@ export interface ResolvedOptions {
   readonly maxUnvalidatedHeldBytes: number;
   /** Offer (client) or accept (server) the RFC 9853 return routability check; only with connection IDs. */
   readonly returnRoutabilityCheck: boolean;
+  /**
+   * Ephemeral key pairs made ahead of need (DtlsConnection.prepare); undefined when no suite
+   * has an ECDHE key exchange. A client's options (resolved per connection) hold its own; a
+   * server's are shared by its handshakes.
+   */
+  readonly keyShares: KeyShareReserve | undefined;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
@@ -145,6 +152,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   }
   const provider = options.provider ?? nodeCryptoProvider;
   const cid = connectionIdOption(options.connectionId, provider);
+  // RFC 8422 / RFC 5489: the ECDHE key exchanges are the ones whose names say so.
+  const ecdhe = suites.some((s) => s.keyExchange.startsWith('ecdhe'));
   return {
     provider,
     suites,
@@ -161,6 +170,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     connectionIdGenerator: cid.generator,
     returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
+    keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
   };
 }
 
@@ -176,12 +186,14 @@ function usableKeyExchanges(psk: unknown, certificates: readonly KeyExchangeAlgo
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   // A client with trusted CAs can run either certificate key exchange: the server's key decides.
   const certificates: KeyExchangeAlgorithm[] = options.x509 ? ['ecdhe_ecdsa', 'ecdhe_rsa'] : [];
-  return {
-    ...resolveCommon(options, usableKeyExchanges(options.psk, certificates)),
+  // Object.assign onto the common object, not `{ ...common, psk, ... }`: V8 (Node 20) gives every
+  // object spread and then extended in optimized code a hidden class of its own, a slow copy and,
+  // with one resolved options object per client connection, megamorphic reads of each option.
+  return Object.assign(resolveCommon(options, usableKeyExchanges(options.psk, certificates)), {
     psk: options.psk,
     x509: options.x509,
     servername: options.servername,
-  };
+  });
 }
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
@@ -198,15 +210,15 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   // With SNICallback the credentials of a handshake are known only once it answers: every
   // requested suite stays, and the handshake keeps those its credentials can run (WaitClientHello).
   const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
-  return {
-    ...resolveCommon(options, usable),
+  // Object.assign, not a spread: see resolveClientOptions.
+  return Object.assign(resolveCommon(options, usable), {
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
     maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
     sniCallback,
     alpnCallback,
-  };
+  });
 }
 
 /**

@@ -54,6 +54,8 @@ export class OutgoingDatagrams {
   take(): Uint8Array[] {
     const u = this.unvalidated;
     if (u === undefined) {
+      // Asked after every datagram received, mostly with nothing to send: no splice() call then.
+      if (this.queue.length === 0) return [];
       this.queuedBytes = 0;
       return this.queue.splice(0, this.queue.length);
     }

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
-import { traceDatagram } from './diagnostics.js';
+import { channels, traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
@@ -80,9 +80,10 @@ export async function connect(options: ConnectOptions): Promise<EstablishedDtlsS
   const idleTimeoutMs = nonNegativeInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.clientIdleTimeoutMs);
   const maxBufferedBytes = nonNegativeInt('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes);
   const keylog = keylogWriter(options.keylog);
-  const clientOptions: ClientOptions = engineOptions(options, handshakeTimeoutMs);
   const servername = options.servername ?? host;
-  const config: ClientOptions = { ...clientOptions, servername: servername === '' ? undefined : servername };
+  // engineOptions() made this object for this call alone: servername goes into it, no second copy.
+  const config: ClientOptions = engineOptions(options, handshakeTimeoutMs);
+  config.servername = servername === '' ? undefined : servername;
   // Bad options throw here, before any socket exists.
   let connection: DtlsConnection | undefined = DtlsConnection.client(config);
 
@@ -230,7 +231,8 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
       heard = true;
       const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
       traceDatagram('in', 'client', socket, remote.address, port, datagram);
-      socket.receive(datagram, now(), rinfo);
+      // Handed over unless a trace subscriber was shown it (see the server's onMessage).
+      socket.receive(datagram, now(), rinfo, !channels.datagram.hasSubscribers);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.start(now());

@@ -101,10 +101,15 @@ export function positiveInt(name: string, value: number | undefined, fallback: n
 }
 
 
+const RUNTIME_KEY_SET: ReadonlySet<string> = new Set(RUNTIME_KEYS);
+
 /** The engine's options: everything but the runtime's own, with the runtime's handshake deadline. */
 export function engineOptions<T extends object>(options: T, handshakeTimeoutMs: number): T {
-  const out = { ...options } as Record<string, unknown>;
-  for (const key of RUNTIME_KEYS) delete out[key];
+  // Built key by key, never copied whole and then deleted from: in V8 an object that lost
+  // properties turns into a slow dictionary, and the engine reads every option of it once per
+  // connection (connect() makes one of these per call).
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (!RUNTIME_KEY_SET.has(key)) out[key] = value;
   out['handshakeTimeoutMs'] = handshakeTimeoutMs;
   return out as T;
 }

@@ -136,6 +136,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         this.handlerFailed(s, error);
       }
     },
+    wantsKeylog: () => this.keylog !== undefined || this.listenerCount('keylog') > 0,
     onKeylog: (line, s) => {
       // The key log function and 'keylog' listeners are the user's code for this connection.
       try {
@@ -299,7 +300,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     }
     const existing = route.connection;
     if (existing.state !== 'handshaking') {
-      existing.receive(datagram, now, rinfo);
+      // node:dgram gives each datagram memory of its own, and nobody else has it unless a trace
+      // subscriber was shown it (it may keep it as it came): it is handed over to the connection.
+      existing.receive(datagram, now, rinfo, !channels.datagram.hasSubscribers);
       return;
     }
     // A datagram that moves the handshake on (not a retransmitted ClientHello, not noise) shows a

@@ -45,6 +45,8 @@ export interface Transport {
 export interface SocketHooks {
   onEstablished?(socket: EstablishedDtlsSocket): void;
   onKeylog?(line: string, socket: DtlsSocket): void;
+  /** Whether onKeylog does anything now (a server without a keylog option or listener does not). */
+  wantsKeylog?(): boolean;
   /** Called once, before 'close' is emitted. */
   onEnd?(socket: DtlsSocket, error: DtlsError | undefined, established: boolean): void;
   /**
@@ -269,6 +271,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private parkedBytes = 0;
   private drainScheduled = false;
   private endError: DtlsError | undefined;
+  /** The pending prepare() of spare time (see prepareSoon); cleared when the connection ends. */
+  private prepareImmediate: NodeJS.Immediate | undefined;
   /** close()'s promises, waiting for 'close'; made with the first. */
   private closeWaiters: Array<() => void> | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
@@ -475,8 +479,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   /** Activity for setTimeout(): re-arms it if it had fired. */
-  private touch(): void {
-    this.lastIo = this.now();
+  private touch(now: number = this.now()): void {
+    this.lastIo = now;
     if (this.userTimeoutMs > 0 && this.userTimeoutAt === undefined && !this.ended) {
       this.userTimeoutAt = this.lastIo + this.userTimeoutMs;
       this.reschedule();
@@ -537,11 +541,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.clientRandom;
   }
 
-  /** @internal a datagram from the peer, and where it came from (the engine judges the address). */
-  receive(datagram: Uint8Array, now: number, from?: PeerAddress): void {
+  /**
+   * @internal a datagram from the peer, and where it came from (the engine judges the address).
+   * `handOver`: nobody else holds the datagram (see DtlsConnection.receive): its records are
+   * decrypted in place and the messages are views of it.
+   */
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress, handOver = false): void {
     if (this.ended) return;
-    this.touch();
-    this.conn.receive(datagram, now, from);
+    this.touch(now);
+    this.conn.receive(datagram, now, from, handOver);
     // Before the pump: what this datagram makes us send (an echo of its data included) goes to
     // the address it proved.
     this.followPeer();
@@ -622,7 +630,21 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       this.flush();
       this.checkRetransmissions();
       this.reschedule();
+      this.prepareSoon();
     }
+  }
+
+  /**
+   * Once our flight is out, the engine makes ahead what its next flight needs (an ephemeral key
+   * pair: DtlsConnection.prepare) while the peer works on its answer, instead of on the round
+   * trip. setImmediate: after the datagrams of this turn of the event loop have left.
+   */
+  private prepareSoon(): void {
+    if (this.prepareImmediate !== undefined || this.ended || !this.conn.canPrepare) return;
+    this.prepareImmediate = setImmediate(() => {
+      this.prepareImmediate = undefined;
+      if (!this.ended) this.conn.prepare();
+    });
   }
 
   private flush(): void {
@@ -664,7 +686,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         if (channels.handshake.hasSubscribers) {
           channels.handshake.publish({ ...this.base(), durationMs: this.lastActivity - this.startedAt, cipher: this.getCipher()?.name, error: undefined });
         }
-        {
+        // The key log line (hex of the client random and master secret) is built only for
+        // someone who takes it: nothing per handshake otherwise.
+        if (this.hooks.onKeylog !== undefined && (this.hooks.wantsKeylog?.() ?? true)) {
           const line = this.conn.keyLogLine;
           if (line !== undefined) {
             // A comment line naming the CIDs first (NSS key logs allow `#` comments), so that a
@@ -755,6 +779,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     error ??= this.endError;
     this.endError = error;
     this.timers.remove(this);
+    if (this.prepareImmediate !== undefined) {
+      clearImmediate(this.prepareImmediate);
+      this.prepareImmediate = undefined;
+    }
     this.conn.onWake = undefined;
     if (error) {
       if (!(error instanceof HandshakeTimeoutError)) this.publishAlert(error.fromPeer ? 'received' : 'sent', 'fatal', error.alert);

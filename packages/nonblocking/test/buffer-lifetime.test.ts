@@ -4,6 +4,8 @@
  * again, however many records arrive after it, and a burst of sends (sealed one after the other
  * into the same slab, some still in node:dgram's queue) arrives as it was sent.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { loadSodiumCryptoProvider } from '@dtls-kit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer } from '../src/index.js';
 import { clientPsk, serverPsk, until } from './helpers.js';
@@ -44,5 +46,48 @@ describe('buffer lifetimes through the non-blocking runtime', () => {
       seen.add(i);
       expect(m.equals(message(i))).toBe(true);
     }
+  });
+
+  it('hands a datagram to the engine to be opened in place (sodium-native): a message is a view of it, never written again; not while a trace subscriber is shown datagrams', async () => {
+    const provider = loadSodiumCryptoProvider();
+    const cipherSuites = 'PSK-CHACHA20-POLY1305';
+    const kept: Buffer[] = [];
+    server = createServer({ psk: serverPsk(), mtu: 1400, provider, cipherSuites }, (socket) => {
+      socket.on('message', (m) => kept.push(m));
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites });
+    for (let i = 0; i < 60; i++) {
+      client.send(message(i));
+      if (i % 10 === 9) await until(() => kept.length >= i - 5, 5000, `message ${i}`);
+    }
+    await until(() => kept.length >= 55, 5000, 'most of the 60 messages');
+    // Opened where it arrived: the memory around a message is its datagram's (13-byte header
+    // before it, the 16-byte tag after it), not an allocation of its own.
+    for (const m of kept) {
+      expect(m.byteOffset).toBe(13);
+      expect(m.buffer.byteLength).toBe(13 + m.length + 16);
+    }
+    for (const m of kept) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
+
+    // A trace subscriber may keep the datagrams it is shown: those are then only read.
+    const shown: { datagram: Uint8Array; bytes: Uint8Array }[] = [];
+    const onDatagram = (published: unknown): void => {
+      const d: unknown = typeof published === 'object' && published !== null ? Reflect.get(published, 'datagram') : undefined;
+      const direction: unknown = typeof published === 'object' && published !== null ? Reflect.get(published, 'direction') : undefined;
+      if (d instanceof Uint8Array && direction === 'in') shown.push({ datagram: d, bytes: d.slice() });
+    };
+    diagnosticsChannel.subscribe('dtls-kit:datagram', onDatagram);
+    try {
+      const before = kept.length;
+      for (let i = 100; i < 105; i++) client.send(message(i));
+      await until(() => kept.length >= before + 4, 5000, 'the traced messages');
+      expect(shown.length).toBeGreaterThanOrEqual(4);
+      for (const s of shown) expect(Buffer.from(s.datagram).equals(Buffer.from(s.bytes))).toBe(true);
+      for (const m of kept.slice(before)) expect(m.buffer.byteLength).toBe(m.length);
+    } finally {
+      diagnosticsChannel.unsubscribe('dtls-kit:datagram', onDatagram);
+    }
+    await client.close();
   });
 });

@@ -32,6 +32,14 @@ export interface Aead {
   sealInto?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void;
   /** Returns the plaintext, or null when the tag does not verify (never throws on bad input). */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
+  /**
+   * Optional: open() without memory of its own. Verifies the tag, then writes the plaintext over
+   * the ciphertext at the start of `ciphertextAndTag` and returns a view of it there; null when
+   * the tag does not verify (the bytes may then be anything). The record layer calls it only on
+   * a datagram its caller handed over (see RecordLayer.open): a received record then costs no
+   * allocation, and the plaintext handed on is the datagram's memory, never written again.
+   */
+  openInPlace?(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }
 
 /** An ephemeral (EC)DH key pair for one handshake. */

@@ -19,6 +19,24 @@ export const NONCE_SCRATCH = new Uint8Array(AEAD_NONCE_LENGTH);
 /** The additional data of the record being sealed or opened (see RecordFormat.additionalData). */
 export const ADDITIONAL_DATA_SCRATCH = new Uint8Array(MAX_ADDITIONAL_DATA_LENGTH);
 
+/** Views of the first n bytes of ADDITIONAL_DATA_SCRATCH, made once per n and shared by every connection. */
+const additionalDataViews = new Map<number, Uint8Array>();
+
+/**
+ * The additional-data scratch cut to exactly `length` bytes, the length of an epoch's additional
+ * data (13 in DTLS 1.2, RFC 6347 4.1.2.1): a format given it writes it whole and returns it as it
+ * is, where the longer scratch would cost a view (subarray) per record.
+ */
+export function additionalDataScratch(length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > MAX_ADDITIONAL_DATA_LENGTH) return ADDITIONAL_DATA_SCRATCH;
+  let view = additionalDataViews.get(length);
+  if (view === undefined) {
+    view = new Uint8Array(ADDITIONAL_DATA_SCRATCH.buffer, 0, length);
+    additionalDataViews.set(length, view);
+  }
+  return view;
+}
+
 /** Bytes of the inner-plaintext scratch: a payload of up to 2^14 bytes (RFC 5246 6.2.1) and what its format adds. */
 const INNER_PLAINTEXT_ROOM = MAX_PLAINTEXT_LENGTH + 256;
 

@@ -67,8 +67,9 @@ export interface RecordFormat {
   encodeHeader(header: RecordHeader, out: Uint8Array, offset: number): void;
   /**
    * The AEAD additional data of a protected record with this header whose AEAD plaintext is
-   * `plaintextLength` bytes. Given `scratch` (at least MAX_ADDITIONAL_DATA_LENGTH bytes), a format
-   * may write the bytes at its start and return a view of them rather than allocate: the record
+   * `plaintextLength` bytes. Given `scratch` (MAX_ADDITIONAL_DATA_LENGTH bytes, or exactly the
+   * additional data's length), a format may write the bytes at its start and return them (the
+   * scratch itself when it is exactly their length, else a view) rather than allocate: the record
    * layer passes one scratch buffer for every record, since a fresh small array per record is
    * what node:crypto then copies off the V8 heap (a malloc and a free per record). Such a view is
    * valid only until the scratch is written again.

@@ -1,8 +1,8 @@
 import { AlertDescription } from '../alert.js';
 import { bytesEqual, viewOf } from '../bytes.js';
 import { DtlsError } from '../errors.js';
-import { explicitAeadNonce, writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
-import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, innerPlaintextScratch } from './aead-scratch.js';
+import { writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
+import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, additionalDataScratch, innerPlaintextScratch } from './aead-scratch.js';
 import { splitRecords } from './datagram.js';
 import type { RawRecord } from './datagram.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
@@ -65,6 +65,8 @@ interface WriteEpochState {
   /** null in epoch 0 (TLS_NULL_WITH_NULL_NULL: plaintext records). */
   readonly keys: EpochKeys | null;
   readonly format: RecordFormat;
+  /** Scratch for the additional data of this epoch's records, exactly its length (shared: see additionalDataScratch). */
+  readonly aad: Uint8Array;
   nextSequence: number;
 }
 
@@ -72,7 +74,14 @@ interface ReadEpochState {
   readonly epoch: number;
   readonly keys: EpochKeys | null;
   readonly format: RecordFormat;
+  readonly aad: Uint8Array;
   readonly window: ReplayWindow;
+}
+
+/** The additional-data scratch of exactly the length a format writes (it depends on the format and its CID only). */
+function additionalDataScratchFor(format: RecordFormat): Uint8Array {
+  const probe: RecordHeader = { type: 0, version: format.version, epoch: 0, sequenceNumber: 0, length: 0 };
+  return additionalDataScratch(format.additionalData(probe, 0, ADDITIONAL_DATA_SCRATCH).length);
 }
 
 /**
@@ -134,9 +143,10 @@ export class RecordLayer {
     this.replayWindowSize = options.replayWindowSize ?? 64;
     // Epoch 0 is plaintext in the DTLS 1.2 format (RFC 6347 4.1; RFC 9146 and RFC 9147 keep it).
     const format = options.initialFormat ?? DTLS12_RECORD_FORMAT;
-    this.writeEpochs = new EpochMap<WriteEpochState>({ epoch: 0, keys: null, format, nextSequence: 0 });
+    // Epoch 0 has no AEAD: its records have no additional data.
+    this.writeEpochs = new EpochMap<WriteEpochState>({ epoch: 0, keys: null, format, aad: ADDITIONAL_DATA_SCRATCH, nextSequence: 0 });
     // Validates the size now rather than at the first epoch change.
-    this.readEpochs = new EpochMap<ReadEpochState>({ epoch: 0, keys: null, format, window: new ReplayWindow(this.replayWindowSize) });
+    this.readEpochs = new EpochMap<ReadEpochState>({ epoch: 0, keys: null, format, aad: ADDITIONAL_DATA_SCRATCH, window: new ReplayWindow(this.replayWindowSize) });
     this.nextReadFormat = format;
     this.readFormats = [format];
   }
@@ -174,7 +184,7 @@ export class RecordLayer {
     assertValidEpochKeys(keys);
     const epoch = this.writeEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
-    this.writeEpochs.add({ epoch, keys, format, nextSequence: 0 });
+    this.writeEpochs.add({ epoch, keys, format, aad: additionalDataScratchFor(format), nextSequence: 0 });
     this.writeEpochs.forgetBefore(epoch - 1);
   }
 
@@ -241,7 +251,7 @@ export class RecordLayer {
       length: ivLength + plaintext.length + aead.tagLength,
     };
     // Nonce and additional data in scratch space: both are used up before seal returns.
-    const aad = format.additionalData(header, plaintext.length, ADDITIONAL_DATA_SCRATCH);
+    const aad = format.additionalData(header, plaintext.length, state.aad);
     let nonce: Uint8Array;
     if (ivLength > 0) {
       // RFC 5288 3: salt || nonce_explicit, and we send epoch || sequence_number as nonce_explicit.
@@ -314,14 +324,20 @@ export class RecordLayer {
   /**
    * Every valid record of a datagram, in order. Invalid records are dropped silently and
    * counted (RFC 6347 4.1.2.7); records of the next epoch are held. Never throws.
+   *
+   * `inPlace`: the caller hands the datagram over (a runtime's freshly received datagram that
+   * nobody else holds). A provider that can (Aead.openInPlace) then decrypts each record over its
+   * own ciphertext, and a record's payload is a view of the datagram: no allocation per record.
+   * The datagram's bytes are then changed, and must never be written again by anyone, since the
+   * payloads go on to the application. Without it (the default) the datagram is only read.
    */
-  open(datagram: Uint8Array): ReadRecord[] {
+  open(datagram: Uint8Array, inPlace = false): ReadRecord[] {
     const out: ReadRecord[] = [];
     const raws = splitRecords(datagram, this.readFormats);
     let consumed = 0;
     for (const raw of raws) {
       consumed += raw.headerLength + raw.fragment.length;
-      this.openRaw(raw, out);
+      this.openRaw(raw, out, inPlace);
     }
     // Trailing bytes that do not frame a whole record.
     if (consumed < datagram.length) this.counters.dropped++;
@@ -337,7 +353,7 @@ export class RecordLayer {
     assertValidEpochKeys(keys);
     const epoch = this.readEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
-    const state: ReadEpochState = { epoch, keys, format, window: new ReplayWindow(this.replayWindowSize) };
+    const state: ReadEpochState = { epoch, keys, format, aad: additionalDataScratchFor(format), window: new ReplayWindow(this.replayWindowSize) };
     this.readEpochs.add(state);
     this.readEpochs.forgetBefore(epoch - 1);
     this.nextReadFormat = format;
@@ -352,7 +368,8 @@ export class RecordLayer {
         this.counters.dropped++;
         continue;
       }
-      const record = this.unprotect(state, raw);
+      // A held record is our copy (see hold): it may be opened in place.
+      const record = this.unprotect(state, raw, true);
       if (record !== undefined) out.push(record);
     }
     return out;
@@ -388,7 +405,7 @@ export class RecordLayer {
     this.readFormats = formats.length === 1 && formats[0] === DTLS12_RECORD_FORMAT ? ONLY_DTLS12_FORMAT : formats.slice();
   }
 
-  private openRaw(raw: RawRecord, out: ReadRecord[]): void {
+  private openRaw(raw: RawRecord, out: ReadRecord[], inPlace: boolean): void {
     const header = raw.header;
     if (!raw.format.accepts(header)) {
       this.counters.dropped++;
@@ -406,7 +423,7 @@ export class RecordLayer {
       this.counters.dropped++;
       return;
     }
-    const record = this.unprotect(state, raw);
+    const record = this.unprotect(state, raw, inPlace);
     if (record !== undefined) out.push(record);
   }
 
@@ -457,7 +474,7 @@ export class RecordLayer {
    * handshake has taken its content (acceptUnauthenticated): a message it helped complete was
    * handled, or it repeats the message our last flight answered byte for byte.
    */
-  private unprotect(state: ReadEpochState, raw: RawRecord): ReadRecord | undefined {
+  private unprotect(state: ReadEpochState, raw: RawRecord, inPlace: boolean): ReadRecord | undefined {
     const { header, fragment } = raw;
     const { epoch, sequenceNumber } = header;
     if (!state.window.check(sequenceNumber)) {
@@ -480,14 +497,22 @@ export class RecordLayer {
       return undefined;
     }
     // Nonce and additional data in scratch space: both are used up before open returns.
-    const nonce =
-      ivLength > 0
-        ? explicitAeadNonce(keys.fixedIv, viewOf(fragment, 0, ivLength), NONCE_SCRATCH)
-        : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
-    const aad = format.additionalData(header, plaintextLength, ADDITIONAL_DATA_SCRATCH);
+    let nonce: Uint8Array;
+    if (ivLength > 0) {
+      // RFC 5288 3: salt || nonce_explicit, the explicit part as the record carries it.
+      nonce = NONCE_SCRATCH;
+      const salt = keys.fixedIv;
+      nonce.set(salt, 0);
+      for (let i = 0; i < ivLength; i++) nonce[salt.length + i] = fragment[i] ?? 0;
+    } else {
+      nonce = xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
+    }
+    const aad = format.additionalData(header, plaintextLength, state.aad);
+    const aead = keys.aead;
+    const sealed = viewOf(fragment, ivLength);
     let plaintext: Uint8Array | null;
     try {
-      plaintext = keys.aead.open(nonce, viewOf(fragment, ivLength), aad);
+      plaintext = inPlace && aead.openInPlace !== undefined ? aead.openInPlace(nonce, sealed, aad) : aead.open(nonce, sealed, aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
       plaintext = null;
@@ -497,6 +522,14 @@ export class RecordLayer {
       return undefined;
     }
     state.window.accept(sequenceNumber);
+    // A format without an inner plaintext protects the payload as it is (RecordFormat.innerPlaintextExpansion).
+    if (format.innerPlaintextExpansion === 0) {
+      if (plaintext.length > MAX_PLAINTEXT_LENGTH) {
+        this.counters.dropped++;
+        return undefined;
+      }
+      return { type: header.type, epoch, sequenceNumber, payload: plaintext, authenticated: true };
+    }
     const inner = format.openInnerPlaintext(header.type, plaintext);
     // RFC 5246 6.2.1: the content itself is at most 2^14 bytes, whatever wraps it.
     if (inner === undefined || inner.payload.length > MAX_PLAINTEXT_LENGTH) {

@@ -114,7 +114,7 @@ export function tls12CidRecordFormat(cid: Uint8Array): RecordFormat {
 
     additionalData(header: RecordHeader, plaintextLength: number, scratch?: Uint8Array): Uint8Array {
       const length = FIXED_AAD_LENGTH + connectionId.length;
-      const out = scratch === undefined ? new Uint8Array(length) : scratch.subarray(0, length);
+      const out = scratch === undefined ? new Uint8Array(length) : scratch.length === length ? scratch : scratch.subarray(0, length);
       out.fill(0xff, 0, 8); // seq_num_placeholder
       out[8] = ContentType.tls12_cid;
       out[9] = connectionId.length; // cid_length

@@ -117,6 +117,43 @@ describe('sodium-native provider', () => {
     expect(() => aead.sealInto?.(new Uint8Array(8), plaintext, new Uint8Array(0), record, 0)).toThrow(RangeError);
   });
 
+  it('opens in place: the plaintext over the ciphertext, in the same memory; a forgery or a bad nonce is null', () => {
+    const aead = loadSodiumCryptoProvider().aead('chacha20-poly1305', new Uint8Array(32).fill(2));
+    const nonce = new Uint8Array(12).fill(9);
+    const aad = new Uint8Array(13).fill(4);
+    const plaintext = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const sealed = aead.seal(nonce, plaintext, aad);
+    // The sealed bytes at an offset of a larger datagram, as a record's are.
+    const datagram = new Uint8Array(21 + sealed.length + 5).fill(0xee);
+    datagram.set(sealed, 21);
+    const opened = aead.openInPlace?.(nonce, new Uint8Array(datagram.buffer, 21, sealed.length), aad);
+    expect(opened).toBeInstanceOf(Uint8Array);
+    expect(opened?.buffer).toBe(datagram.buffer);
+    expect(opened?.byteOffset).toBe(21);
+    expect(toHex(opened ?? new Uint8Array(0))).toBe(toHex(plaintext));
+    // Nothing outside the record was written; its tag is still there.
+    expect(datagram.subarray(0, 21).every((b) => b === 0xee)).toBe(true);
+    expect(toHex(datagram.subarray(21 + plaintext.length, 21 + sealed.length))).toBe(toHex(sealed.subarray(plaintext.length)));
+    expect(datagram.subarray(21 + sealed.length).every((b) => b === 0xee)).toBe(true);
+    const forged = sealed.slice();
+    forged[0] = (forged[0] ?? 0) ^ 1;
+    expect(aead.openInPlace?.(nonce, forged, aad)).toBeNull();
+    expect(aead.openInPlace?.(new Uint8Array(8), sealed.slice(), aad)).toBeNull();
+    expect(aead.openInPlace?.(nonce, new Uint8Array(15), aad)).toBeNull();
+  });
+
+  it('refuses a binding that cannot decrypt in place (the load-time check)', () => {
+    const encrypt = realFunction(ENCRYPT);
+    const decrypt = realFunction(DECRYPT);
+    // Clears its output before it reads its input: right when they are apart, wrong in place.
+    const clobbering = (...args: unknown[]): unknown => {
+      const m = args[0];
+      if (m instanceof Uint8Array) m.fill(0);
+      return decrypt(...args);
+    };
+    expectUnavailable(fakeSodium(encrypt, clobbering).load, /self-check: does not open in place what it sealed/);
+  });
+
   it('says so when sodium-native is not installed', () => {
     const missing: ModuleLoader = (id) => {
       throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });

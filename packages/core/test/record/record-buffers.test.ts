@@ -202,3 +202,70 @@ describe('opened payloads belong to the application', () => {
     kept.forEach((p, i) => expect(bytesEqual(p, message(i))).toBe(true));
   });
 });
+
+describe('a datagram handed over is opened in place (issue 15)', () => {
+  /** `count` records of `writer` in one datagram, as a runtime receives them: memory of its own. */
+  function datagramOf(writer: RecordLayer, first: number, count: number): Uint8Array {
+    const records = Array.from({ length: count }, (_, k) => writer.seal(ContentType.application_data, message(first + k)));
+    const datagram = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
+    let at = 0;
+    for (const r of records) {
+      datagram.set(r, at);
+      at += r.length;
+    }
+    return datagram;
+  }
+
+  const cases: { name: string; format?: RecordFormat }[] = [{ name: 'dtls12' }, { name: 'tls12_cid', format: tls12CidRecordFormat(utf8('c1')) }];
+  for (const c of cases) {
+    it(`decrypts a handed-over datagram's records over their ciphertext, and leaves the payloads as they were: sodium-native, ${c.name}`, () => {
+      const { writer, reader } = pair(sodiumCryptoProvider, 'chacha20-poly1305', c.format);
+      const kept: { payload: Uint8Array; i: number }[] = [];
+      for (let d = 0; d < 10; d++) {
+        const datagram = datagramOf(writer, d * 3, 3);
+        const records = reader.open(datagram, true);
+        expect(records).toHaveLength(3);
+        records.forEach((r, k) => {
+          // No memory of its own: a view of the datagram, where its ciphertext was.
+          expect(r.payload.buffer).toBe(datagram.buffer);
+          kept.push({ payload: r.payload, i: d * 3 + k });
+        });
+      }
+      // Later datagrams never wrote an earlier payload.
+      for (const { payload, i } of kept) expect(bytesEqual(payload, message(i))).toBe(true);
+    });
+  }
+
+  it('only reads a datagram that is not handed over; in a handed-over one a forged record costs only itself, and a copy is a replay', () => {
+    const { writer, reader } = pair(sodiumCryptoProvider, 'chacha20-poly1305');
+    const datagram = datagramOf(writer, 0, 2);
+    const before = datagram.slice();
+    const read = reader.open(datagram);
+    expect(read.map((r) => bytesEqual(r.payload, message(r.sequenceNumber)))).toEqual([true, true]);
+    expect(read.every((r) => r.payload.buffer !== datagram.buffer)).toBe(true);
+    expect(bytesEqual(datagram, before)).toBe(true);
+
+    // Three records, the middle one's tag broken: it is dropped (its bytes are then anyone's), the
+    // two around it open in place, intact.
+    const forged = datagramOf(writer, 2, 3);
+    const secondTagEnd = (forged.length / 3) * 2 - 1;
+    forged[secondTagEnd] = (forged[secondTagEnd] ?? 0) ^ 1;
+    const copy = forged.slice();
+    const opened = reader.open(forged, true);
+    expect(opened.map((r) => r.sequenceNumber)).toEqual([2, 4]);
+    expect(opened.map((r) => bytesEqual(r.payload, message(r.sequenceNumber)))).toEqual([true, true]);
+    expect(opened.every((r) => r.payload.buffer === forged.buffer)).toBe(true);
+    expect(reader.stats.badMac).toBe(1);
+    // The same datagram again: its good records are replays (refused before any decryption), the forged one fails again.
+    expect(reader.open(copy, true)).toHaveLength(0);
+    expect(reader.stats.replayed).toBe(2);
+    expect(reader.stats.badMac).toBe(2);
+
+    // A provider that cannot open in place (node:crypto) opens a handed-over datagram as usual.
+    const aes = pair(nodeCryptoProvider, 'aes-128-gcm');
+    const plain = datagramOf(aes.writer, 0, 2);
+    const sent = plain.slice();
+    expect(aes.reader.open(plain, true).map((r) => bytesEqual(r.payload, message(r.sequenceNumber)))).toEqual([true, true]);
+    expect(bytesEqual(plain, sent)).toBe(true);
+  });
+});

@@ -124,6 +124,9 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   /** The state name, for tracing and errors. */
   abstract get state(): string;
 
+  /** See Handshake.keyShareAhead. */
+  abstract get keyShareAhead(): boolean;
+
   /** Starts the handshake (see Handshake.start). */
   abstract start(now: number): void;
 

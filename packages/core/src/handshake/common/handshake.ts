@@ -13,6 +13,14 @@ export interface Handshake {
   /** The state name (e.g. wait_server_hello), for tracing, tests and errors. */
   readonly state: string;
   readonly negotiated: NegotiatedParameters;
+  /**
+   * Whether an ephemeral key pair made now would serve a flight of ours still to come and not
+   * depend on the peer's answer, in time the peer spends working: a client whose flight 3 (the
+   * ClientHello with the cookie) is out (its ClientKeyExchange follows the server's flight 4), a
+   * server whose flight 4 is out (for the next handshake's ServerKeyExchange). See
+   * DtlsConnection.prepare.
+   */
+  readonly keyShareAhead: boolean;
   /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
   readonly retransmissions: number;
   /**

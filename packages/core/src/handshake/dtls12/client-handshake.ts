@@ -42,6 +42,11 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     return this.current.name;
   }
 
+  /** Flight 3 is out: the ServerKeyExchange, then our ClientKeyExchange, come next (WaitServerHello). */
+  get keyShareAhead(): boolean {
+    return this.current.keyShareAhead === true;
+  }
+
   /** Flight 1 (RFC 6347 4.2.4 Figure 1); the handshake deadline counts from here. */
   start(now: number): void {
     this.startDeadline(now);

@@ -80,6 +80,12 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
     return this.current.name;
   }
 
+  /** Flight 4 is out and the client's flight is awaited: spare time for the next handshake's key. */
+  get keyShareAhead(): boolean {
+    const name = this.current.name;
+    return name === 'wait_client_key_exchange' || name === 'wait_client_certificate';
+  }
+
   protected handle(m: HandshakeMessage): void {
     this.current = this.current.handle(m, this);
   }

@@ -1,3 +1,4 @@
+import { ephemeralKeyShare } from '../../crypto/key-share-reserve.js';
 import type { NamedGroupName } from '../../crypto/provider.js';
 import { pskPremasterSecret } from '../../crypto/psk-premaster.js';
 import type { ResolvedServerOptions } from '../../options.js';
@@ -17,7 +18,7 @@ const client: ClientKeyExchange = {
     return then({
       clientKeyExchange(ctx, wait, done) {
         return resolveClientPsk(ctx.config, ske.identityHint, wait, (idk) => {
-          const share = ctx.config.provider.generateKeyShare(group);
+          const share = ephemeralKeyShare(ctx.config, group);
           // RFC 5489 2: other_secret is the ECDH shared secret, the PSK goes beside it.
           const otherSecret = share.deriveSecret(serverPublic);
           return done({
@@ -37,7 +38,7 @@ function server(config: ResolvedServerOptions, group: NamedGroupName): ServerKey
   return {
     certificates: false,
     serverKeyExchange(_clientRandom, _serverRandom, _wait, then) {
-      const share = config.provider.generateKeyShare(group);
+      const share = ephemeralKeyShare(config, group);
       const body = encodeEcdhePskServerKeyExchange({
         identityHint: config.psk?.identityHint ?? new Uint8Array(0),
         params: { namedGroup: namedGroupId(group), publicKey: share.publicKey },

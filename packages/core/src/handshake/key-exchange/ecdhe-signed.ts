@@ -1,7 +1,9 @@
 import { AlertDescription } from '../../alert.js';
-import type { CryptoProvider, NamedGroupName } from '../../crypto/provider.js';
+import { ephemeralKeyShare } from '../../crypto/key-share-reserve.js';
+import type { NamedGroupName } from '../../crypto/provider.js';
 import { DtlsError, IllegalParameterError } from '../../errors.js';
 import type { CertificateSigner } from '../../key-exchange/certificate-credentials.js';
+import type { ResolvedServerOptions } from '../../options.js';
 import { x509Credentials } from '../common/x509-credentials.js';
 import { namedGroupId } from '../extensions/named-group.js';
 import { decodeEcdheClientKeyExchange, encodeEcdheClientKeyExchange } from '../messages/client-key-exchange.js';
@@ -32,7 +34,7 @@ const client: ClientKeyExchange = {
       return then({
         clientKeyExchange(ctx, _wait, done) {
           // RFC 8422 5.10: the premaster secret is the ECDH shared secret itself.
-          const share = ctx.config.provider.generateKeyShare(group);
+          const share = ephemeralKeyShare(ctx.config, group);
           const premaster = share.deriveSecret(serverPublic);
           return done({ body: encodeEcdheClientKeyExchange({ publicKey: share.publicKey }), premaster, pskIdentity: undefined });
         },
@@ -43,11 +45,11 @@ const client: ClientKeyExchange = {
   withoutServerKeyExchange: () => undefined,
 };
 
-function server(provider: CryptoProvider, signer: CertificateSigner, scheme: number, group: NamedGroupName): ServerKeyExchanger {
+function server(config: ResolvedServerOptions, signer: CertificateSigner, scheme: number, group: NamedGroupName): ServerKeyExchanger {
   return {
     certificates: true,
     serverKeyExchange(clientRandom, serverRandom, wait, then) {
-      const share = provider.generateKeyShare(group);
+      const share = ephemeralKeyShare(config, group);
       const params = { namedGroup: namedGroupId(group), publicKey: share.publicKey };
       // RFC 8422 5.4: the signature covers both randoms and the parameters.
       const content = signedParamsContent(clientRandom, serverRandom, params);
@@ -80,6 +82,6 @@ export const ECDHE_SIGNED: KeyExchange = {
     // RFC 8422 5.1: a group both sides support, uncompressed points, and a key of the suite's kind.
     if (!signer || scheme === undefined || offer.group === undefined || !offer.uncompressedPoints) return undefined;
     if (schemeKeyExchange(scheme) !== suite.keyExchange) return undefined;
-    return server(config.provider, signer, scheme, offer.group);
+    return server(config, signer, scheme, offer.group);
   },
 };

@@ -29,6 +29,8 @@ export interface ClientState {
   peerAlertHint?(description: AlertDescription): string | undefined;
   /** What the server's silence until the handshake deadline means in this state. */
   timeoutHint?(): string | undefined;
+  /** See Handshake.keyShareAhead (absent: false). */
+  readonly keyShareAhead?: boolean;
 }
 
 /** A state in which no message is expected: before the first flight, or while a lookup is pending (the engine then reads nothing). */

@@ -43,6 +43,16 @@ export class WaitServerHello implements ClientState {
     private readonly helloVerifyRequests: number,
   ) {}
 
+  /**
+   * Flight 3 (the ClientHello with the server's cookie) is out: the server's flight 4 takes it a
+   * while (its key pair, its signature), the spare time to make the key pair of our
+   * ClientKeyExchange. Not after flight 1: a HelloVerifyRequest (RFC 6347 4.2.1) comes back at
+   * once, and making a key pair then would only hold up our answer to it.
+   */
+  get keyShareAhead(): boolean {
+    return this.hello.cookie.length > 0;
+  }
+
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType === HandshakeType.hello_verify_request) return this.onHelloVerifyRequest(m, cx);
     if (m.msgType === HandshakeType.server_hello) return this.onServerHello(m, cx);
