@@ -43,15 +43,18 @@ export function explicitNonceFor(epoch: number, sequenceNumber: number): Uint8Ar
 
 /**
  * AES-GCM / AES-CCM nonce: fixed_iv (salt, 4 bytes) || explicit nonce (8 bytes) (RFC 5288 3, RFC 6655 3),
- * written into `out` (the record layer passes a scratch buffer it reuses for every record).
+ * written into `out` (the record layer passes a scratch buffer it reuses for every record). The
+ * explicit nonce is the first `length` bytes of `explicitNonce`: the record layer passes the
+ * record's fragment as it came, which starts with it, rather than a view per record.
  */
 export function explicitAeadNonce(
   fixedIv: Uint8Array,
   explicitNonce: Uint8Array,
   out: Uint8Array = new Uint8Array(fixedIv.length + explicitNonce.length),
+  length: number = explicitNonce.length,
 ): Uint8Array {
   out.set(fixedIv, 0);
-  out.set(explicitNonce, fixedIv.length);
+  for (let i = 0; i < length; i++) out[fixedIv.length + i] = explicitNonce[i] ?? 0;
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { AlertDescription } from '../alert.js';
 import { bytesEqual, viewOf } from '../bytes.js';
 import { DtlsError } from '../errors.js';
-import { writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
+import { explicitAeadNonce, writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
 import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, additionalDataScratch, innerPlaintextScratch } from './aead-scratch.js';
 import { splitRecords } from './datagram.js';
 import type { RawRecord } from './datagram.js';
@@ -497,16 +497,11 @@ export class RecordLayer {
       return undefined;
     }
     // Nonce and additional data in scratch space: both are used up before open returns.
-    let nonce: Uint8Array;
-    if (ivLength > 0) {
-      // RFC 5288 3: salt || nonce_explicit, the explicit part as the record carries it.
-      nonce = NONCE_SCRATCH;
-      const salt = keys.fixedIv;
-      nonce.set(salt, 0);
-      for (let i = 0; i < ivLength; i++) nonce[salt.length + i] = fragment[i] ?? 0;
-    } else {
-      nonce = xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
-    }
+    // RFC 5288 3: salt || nonce_explicit, the explicit part as the record carries it.
+    const nonce =
+      ivLength > 0
+        ? explicitAeadNonce(keys.fixedIv, fragment, NONCE_SCRATCH, ivLength)
+        : xorAeadNonce(keys.fixedIv, epoch, sequenceNumber, NONCE_SCRATCH);
     const aad = format.additionalData(header, plaintextLength, state.aad);
     const aead = keys.aead;
     const sealed = viewOf(fragment, ivLength);
