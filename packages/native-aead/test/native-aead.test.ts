@@ -141,7 +141,7 @@ describe('native-aead known answers', () => {
         const plaintext = randomBytes(i * 37);
         // Narrowed per family: node's typings take GCM and ChaCha20-Poly1305 through separate overloads.
         const cipher = algorithm === 'chacha20-poly1305' ? createCipheriv(algorithm, key, nonce, { authTagLength: 16 }) : createCipheriv(algorithm, key, nonce);
-        cipher.setAAD(aad);
+        cipher.setAAD(aad, { plaintextLength: plaintext.length });
         const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
         const sealed = new Uint8Array(plaintext.length + 16);
         addon.seal(sealing, nonce, aad, plaintext, sealed, 0);
