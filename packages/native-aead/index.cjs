@@ -8,4 +8,11 @@ try {
   const detail = cause instanceof Error ? cause.message : String(cause);
   throw new Error(`@dtls-kit/native-aead: the addon is not built or does not load here (${detail}); rebuild it with \`node scripts/build-addon.mjs\``, { cause });
 }
-module.exports = binding;
+// Named one by one (not `module.exports = binding`): Node's ESM loader sees CommonJS named exports
+// only in assignments it can read statically, so `import { seal } from '@dtls-kit/native-aead'` works.
+exports.createContext = binding.createContext;
+exports.seal = binding.seal;
+exports.open = binding.open;
+exports.openssl = binding.openssl;
+exports.TAG_LENGTH = binding.TAG_LENGTH;
+exports.NONCE_LENGTH = binding.NONCE_LENGTH;

@@ -30,3 +30,6 @@ export function open(context: NativeAeadContext, nonce: Uint8Array, aad: Uint8Ar
 export const openssl: string;
 export const TAG_LENGTH: 16;
 export const NONCE_LENGTH: 12;
+
+// Only what is declared `export` above is exported (nativeAeadContext is a type-only brand).
+export {};
