@@ -3,7 +3,10 @@
  * test cases 2-4 and 16, the vectors NIST SP 800-38D points to), a wrong tag, nonce or AAD
  * refused, decryption in place, misuse refused with typed errors, and dropped contexts freed.
  */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type * as NativeAead from '../index.cjs';
 
@@ -150,6 +153,27 @@ describe('native-aead known answers', () => {
         expect(addon.open(opening, nonce, aad, expected, opened)).toBe(true);
         expect(toHex(opened)).toBe(plaintext.toString('hex'));
       }
+    }
+  });
+});
+
+describe('native-aead not built', () => {
+  it('its load throws, saying the addon is not built and how to build it (what core turns into ProviderUnavailableError)', () => {
+    // The package as an install whose build failed left it: index.cjs without build/.
+    const dir = mkdtempSync(join(tmpdir(), 'native-aead-unbuilt-'));
+    try {
+      copyFileSync(new URL('../index.cjs', import.meta.url), join(dir, 'index.cjs'));
+      let error: unknown;
+      try {
+        createRequire(join(dir, 'index.cjs'))('./index.cjs');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(Error);
+      expect(String(error)).toMatch(/@dtls-kit\/native-aead: the addon is not built or does not load here \(Cannot find module '\.\/build\/Release\/native_aead\.node'.*node scripts\/build-addon\.mjs/s);
+      expect(error instanceof Error ? error.cause : undefined).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
