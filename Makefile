@@ -60,4 +60,4 @@ bench: build
 clean:
 	rm -rf node_modules packages/*/node_modules packages/*/dist .turbo packages/*/.turbo \
 	  apps/*/node_modules apps/*/.turbo apps/examples/x509-non-blocking/certs \
-	  bench/node_modules bench/build
+	  bench/node_modules bench/build packages/native-aead/build

@@ -70,6 +70,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         // The native provider seals ChaCha20-Poly1305 only; node:crypto on the same suite is its A/B.
         row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
         row('dtls-kit non-blocking, node:crypto, ChaCha20', servers.kit('psk-chacha'), clients.kit('psk-chacha'), { note: CHACHA }),
+        // OpenSSL EVP through @dtls-kit/native-aead, on the default suite: node:crypto's row is its A/B.
+        row('dtls-kit non-blocking, native-aead', servers.kit('psk', 'native'), clients.kit('psk', 'native')),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),
@@ -87,6 +89,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.kit('psk')),
         row('dtls-kit non-blocking, noble', servers.kit('psk', 'noble'), clients.kit('psk', 'noble')),
         row('dtls-kit non-blocking, sodium-native', servers.kit('psk-chacha', 'sodium'), clients.kit('psk-chacha', 'sodium'), { note: CHACHA }),
+        row('dtls-kit non-blocking, native-aead', servers.kit('psk', 'native'), clients.kit('psk', 'native')),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk')),
         row('werift-dtls (ECDHE-ECDSA)', servers.werift(), clients.werift),
         row('node-dtls-client → OpenSSL server', servers.openssl('psk'), clients.ndc),

@@ -1,8 +1,8 @@
-// dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble or the sodium-native provider.
-//   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium [--connections N]
+// dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble, the sodium-native or the native-aead provider.
+//   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium|native [--connections N]
 //            (with --connections N it reports its memory once N connections are established)
 //   client:  --role client --workload throughput|pingpong|handshake|hold --port P [--local-address A] ...
-import { loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
+import { loadNativeCryptoProvider, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
 import { connect, createServer } from '@dtls-kit/nonblocking';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
@@ -18,6 +18,8 @@ const PROVIDERS = {
   noble: () => nobleCryptoProvider,
   // Throws (and the row fails, saying why) when sodium-native is not installed here.
   sodium: () => loadSodiumCryptoProvider(),
+  // Likewise when @dtls-kit/native-aead is not installed or its addon was not built.
+  native: () => loadNativeCryptoProvider(),
 };
 if (!(o.provider in PROVIDERS)) fail(new Error(`unknown provider ${o.provider}`));
 const provider = PROVIDERS[o.provider]();

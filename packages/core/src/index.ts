@@ -37,7 +37,9 @@ export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './hand
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export { nobleCryptoProvider } from './crypto/noble-provider.js';
-export { loadSodiumCryptoProvider, sodiumCryptoProvider, type ModuleLoader, type SodiumProviderOptions } from './crypto/sodium-provider.js';
+export { loadSodiumCryptoProvider, sodiumCryptoProvider, type SodiumProviderOptions } from './crypto/sodium-provider.js';
+export { loadNativeCryptoProvider, nativeCryptoProvider, type NativeProviderOptions } from './crypto/native-provider.js';
+export type { ModuleLoader } from './crypto/optional-module.js';
 export { ProviderUnavailableError } from './crypto/provider-unavailable-error.js';
 
 // Cipher suites

@@ -5,7 +5,7 @@
  * into the same slab, some still in node:dgram's queue) arrives as it was sent.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { loadSodiumCryptoProvider } from '@dtls-kit/core';
+import { loadNativeCryptoProvider, loadSodiumCryptoProvider } from '@dtls-kit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer } from '../src/index.js';
 import { clientPsk, serverPsk, until } from './helpers.js';
@@ -88,6 +88,30 @@ describe('buffer lifetimes through the non-blocking runtime', () => {
     } finally {
       diagnosticsChannel.unsubscribe('dtls-kit:datagram', onDatagram);
     }
+    await client.close();
+  });
+
+  it('opens AES-GCM records in place with the native-aead provider (OpenSSL EVP): a message is a view of its datagram, never written again', async () => {
+    const provider = loadNativeCryptoProvider();
+    const cipherSuites = 'PSK-AES128-GCM-SHA256';
+    const kept: Buffer[] = [];
+    server = createServer({ psk: serverPsk(), mtu: 1400, provider, cipherSuites }, (socket) => {
+      socket.on('message', (m) => kept.push(m));
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites });
+    for (let i = 0; i < 60; i++) {
+      client.send(message(i));
+      if (i % 10 === 9) await until(() => kept.length >= i - 5, 5000, `message ${i}`);
+    }
+    await until(() => kept.length >= 55, 5000, 'most of the 60 messages');
+    // RFC 5288 3: the 13-byte header and the 8-byte explicit nonce before the plaintext, the
+    // 16-byte tag after it, all in the datagram's memory.
+    for (const m of kept) {
+      expect(m.byteOffset).toBe(13 + 8);
+      expect(m.buffer.byteLength).toBe(13 + 8 + m.length + 16);
+    }
+    for (const m of kept) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
     await client.close();
   });
 });

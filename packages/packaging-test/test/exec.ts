@@ -12,7 +12,7 @@ export const root: string = resolve(here, '../../..');
 /** Scripts copied into the user's project. */
 export const fixtures: string = join(here, '..', 'fixtures');
 /** The packages users install: every one must pass on its own. */
-export const PUBLISHABLE = ['core', 'psk', 'x509', 'nonblocking', 'blocking', 'cli'] as const;
+export const PUBLISHABLE = ['core', 'psk', 'x509', 'nonblocking', 'blocking', 'cli', 'native-aead'] as const;
 
 export interface Result {
   code: number;

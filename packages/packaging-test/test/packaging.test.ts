@@ -33,12 +33,14 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     ['certificate echo (blocking, workers), import (ESM)', 'x509-blocking-echo.mjs', 'blocking and certified'],
     ['certificate echo (blocking, workers), require (CJS)', 'x509-blocking-echo.cjs', 'required and certified'],
     ["ChaCha20-Poly1305 echo on the sodium-native provider (core's optional dependency), require (CJS)", 'sodium-echo.cjs', 'natively sealed'],
+    ["AES-128-GCM echo on the native-aead provider (core's optional dependency, its addon built by npm install), require (CJS)", 'native-echo.cjs', 'sealed by OpenSSL EVP'],
   ])('%s', async (_title, script, expected) => {
     const r = must(await exec(process.execPath, [script], app, 30_000), script);
     expect(r.stdout).toContain(`: ${expected}`);
     // The blocking echoes report from the client's worker: chain verified, loop off the main thread.
     if (script.includes('blocking')) expect(r.stdout).toMatch(/authorized true, worker [1-9]\d*\)/);
     if (script.includes('sodium')) expect(r.stdout).toContain('(PSK-CHACHA20-POLY1305, sodium-native)');
+    if (script.includes('native-echo')) expect(r.stdout).toContain('(PSK-AES128-GCM-SHA256, native-aead, addon built at install)');
   });
 
   it.each(['core-entries.mjs', 'core-entries.cjs'])('@dtls-kit/core keeps its internals on @dtls-kit/core/internal (%s)', async (script) => {

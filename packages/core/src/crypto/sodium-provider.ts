@@ -12,19 +12,17 @@
  * node:crypto stays the default: this provider is used only when asked for.
  */
 
-import { createRequire } from 'node:module';
+import { aeadSelfCheck } from './aead-self-check.js';
 import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
 import { nodeCryptoProvider } from './node-provider.js';
+import { loadOptionalModule, optionalProvider, type OptionalModuleOptions } from './optional-module.js';
 import { ProviderUnavailableError } from './provider-unavailable-error.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from './provider.js';
 
-/** Loads a module by name as `require()` does, throwing when it cannot (the loader is injectable for bundlers and tests). */
-export type ModuleLoader = (id: string) => unknown;
+export type { ModuleLoader } from './optional-module.js';
 
-export interface SodiumProviderOptions {
-  /** How `sodium-native` is loaded. Default: `require` from @dtls-kit/core's own location. */
-  load?: ModuleLoader;
-}
+/** `load`: how `sodium-native` is loaded. Default: `require` from @dtls-kit/core's own location. */
+export type SodiumProviderOptions = OptionalModuleOptions;
 
 /** The two sodium-native functions this provider calls (its RFC 8439 "IETF" AEAD, 12-byte nonce). */
 interface SodiumChaChaBinding {
@@ -112,63 +110,24 @@ class SodiumChaCha20Poly1305 implements Aead {
 }
 
 /**
- * Refuses a binding that does not compute RFC 8439's AEAD as OpenSSL does: a record it sealed
- * would be refused by every peer, and a wrong open() could let a forgery through. Checked once at
- * load, against node:crypto: same sealed bytes, opens, and a flipped tag bit does not open.
- */
-function selfCheck(aead: Aead, reference: Aead): string | undefined {
-  const nonce = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
-  const aad = Uint8Array.from({ length: 13 }, (_, i) => i);
-  const plaintext = Uint8Array.from({ length: 67 }, (_, i) => (i * 7) & 0xff);
-  let sealed: Uint8Array;
-  try {
-    sealed = aead.seal(nonce, plaintext, aad);
-  } catch (cause) {
-    return `seal failed (${String(cause)})`;
-  }
-  const expected = reference.seal(nonce, plaintext, aad);
-  if (sealed.length !== expected.length || sealed.some((b, i) => b !== expected[i])) return 'sealed bytes differ from node:crypto';
-  const opened = aead.open(nonce, sealed, aad);
-  if (opened === null || opened.length !== plaintext.length || opened.some((b, i) => b !== plaintext[i])) return 'does not open what it sealed';
-  const forged = sealed.slice();
-  forged[forged.length - 1] = (forged[forged.length - 1] ?? 0) ^ 1;
-  if (aead.open(nonce, forged, aad) !== null) return 'opens a record with a wrong tag';
-  if (aead.openInPlace !== undefined) {
-    const inPlace = aead.openInPlace(nonce, sealed.slice(), aad);
-    if (inPlace === null || inPlace.length !== plaintext.length || inPlace.some((b, i) => b !== plaintext[i])) return 'does not open in place what it sealed';
-    if (aead.openInPlace(nonce, forged, aad) !== null) return 'opens in place a record with a wrong tag';
-  }
-  return undefined;
-}
-
-function defaultLoader(): ModuleLoader {
-  // Resolved from this package's location, where the optional dependency is installed.
-  return createRequire(import.meta.url);
-}
-
-/**
  * The sodium-native provider, or a ProviderUnavailableError that says why not: sodium-native is
  * not installed (it is an optional dependency: a platform without a prebuilt binary skips it),
  * does not load, lacks the ChaCha20-Poly1305 functions, or fails the known-answer check against
  * node:crypto run here once.
  */
 export function loadSodiumCryptoProvider(options: SodiumProviderOptions = {}): CryptoProvider {
-  let module: unknown;
-  try {
-    module = (options.load ?? defaultLoader())('sodium-native');
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new ProviderUnavailableError(
-      `sodium-native could not be loaded (${detail}); it is an optional dependency of @dtls-kit/core: install it, or use nodeCryptoProvider`,
-      { cause },
-    );
-  }
+  const module = loadOptionalModule('sodium-native', options);
   if (!isSodiumChaChaBinding(module)) {
     throw new ProviderUnavailableError(`the loaded sodium-native has no ${ENCRYPT} / ${DECRYPT}: use sodium-native 5 or later`);
   }
   const sodium = module;
+  // Checked once at load against node:crypto (OpenSSL): same sealed bytes, opens, refuses a forgery.
   const key = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i);
-  const failure = selfCheck(new SodiumChaCha20Poly1305(sodium, key), nodeCryptoProvider.aead('chacha20-poly1305', key));
+  const nonce = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
+  const aad = Uint8Array.from({ length: 13 }, (_, i) => i);
+  const plaintext = Uint8Array.from({ length: 67 }, (_, i) => (i * 7) & 0xff);
+  const sealed = nodeCryptoProvider.aead('chacha20-poly1305', key).seal(nonce, plaintext, aad);
+  const failure = aeadSelfCheck(new SodiumChaCha20Poly1305(sodium, key), { nonce, aad, plaintext, sealed, source: 'node:crypto' });
   if (failure !== undefined) throw new ProviderUnavailableError(`sodium-native failed its ChaCha20-Poly1305 self-check: ${failure}`);
 
   return Object.freeze({
@@ -183,23 +142,9 @@ export function loadSodiumCryptoProvider(options: SodiumProviderOptions = {}): C
   });
 }
 
-/** The default load's outcome, kept: loading and checking again would give the same answer. */
-let loaded: { provider: CryptoProvider | undefined } | undefined;
-
 /**
  * The sodium-native provider when it can be used here, else undefined — so that
  * `sodiumCryptoProvider() ?? nodeCryptoProvider` falls back cleanly. loadSodiumCryptoProvider()
  * says why it is unavailable.
  */
-export function sodiumCryptoProvider(options?: SodiumProviderOptions): CryptoProvider | undefined {
-  if (options?.load === undefined && loaded !== undefined) return loaded.provider;
-  let provider: CryptoProvider | undefined;
-  try {
-    provider = loadSodiumCryptoProvider(options);
-  } catch (error) {
-    if (!(error instanceof ProviderUnavailableError)) throw error;
-    provider = undefined;
-  }
-  if (options?.load === undefined) loaded = { provider };
-  return provider;
-}
+export const sodiumCryptoProvider: (options?: SodiumProviderOptions) => CryptoProvider | undefined = optionalProvider(loadSodiumCryptoProvider);

@@ -6,7 +6,7 @@
  *  - ChaCha20-Poly1305: RFC 8439 section 2.8.2.
  *  - AES-CCM_8 with a TLS-shaped 12-byte nonce: NIST SP 800-38C Appendix C, Example 3.
  * Then cross-provider agreement on random inputs (fast-check), and tampering; on every provider,
- * the optional sodium-native one included.
+ * the optional sodium-native and native-aead ones included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { AEAD_SPECS } from '../../src/crypto/aead-spec.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import type { AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js';
-import { PROVIDERS, sodiumCryptoProvider } from './providers.js';
+import { nativeCryptoProvider, PROVIDERS, sodiumCryptoProvider } from './providers.js';
 
 interface AeadVector {
   readonly name: string;
@@ -172,6 +172,9 @@ const AGREEMENT: readonly [name: string, a: CryptoProvider, b: CryptoProvider, a
   // The sodium provider's own AEAD is ChaCha20-Poly1305 (the rest is node:crypto's).
   ['sodium-native vs node:crypto', sodiumCryptoProvider, nodeCryptoProvider, ['chacha20-poly1305']],
   ['sodium-native vs noble', sodiumCryptoProvider, nobleCryptoProvider, ['chacha20-poly1305']],
+  // The native-aead provider's own AEADs are AES-GCM and ChaCha20-Poly1305 (CCM is node:crypto's).
+  ['native-aead vs noble', nativeCryptoProvider, nobleCryptoProvider, ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305']],
+  ['native-aead vs sodium-native', nativeCryptoProvider, sodiumCryptoProvider, ['chacha20-poly1305']],
 ];
 
 describe.each(AGREEMENT)('AEAD cross-provider agreement (%s)', (_name, providerA, providerB, algorithms) => {

@@ -3,6 +3,7 @@ import { nobleCryptoProvider, _nobleKeyShareFromPrivate } from '../../src/crypto
 import { nodeCryptoProvider, _nodeKeyShareFromPrivate } from '../../src/crypto/node-provider.js';
 import type { CryptoProvider, KeyShare, NamedGroupName } from '../../src/crypto/provider.js';
 import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
+import { loadNativeCryptoProvider } from '../../src/crypto/native-provider.js';
 import type { BlockEncrypt } from '../../src/crypto/aes-ccm.js';
 import { unsafe } from '@noble/ciphers/aes.js';
 
@@ -11,6 +12,12 @@ import { unsafe } from '@noble/ciphers/aes.js';
  * installed here; a failure to load fails the tests that use it).
  */
 export const sodiumCryptoProvider: CryptoProvider = loadSodiumCryptoProvider();
+
+/**
+ * The native-aead provider (OpenSSL EVP through @dtls-kit/native-aead): loaded, never skipped (core's
+ * optional dependency, built at install here; a failure to load fails the tests that use it).
+ */
+export const nativeCryptoProvider: CryptoProvider = loadNativeCryptoProvider();
 
 /** Every provider, each with its test-only "key share from a fixed private key". */
 export interface ProviderUnderTest {
@@ -24,6 +31,8 @@ export const PROVIDERS: readonly ProviderUnderTest[] = [
   { name: 'noble', provider: nobleCryptoProvider, keyShareFromPrivate: _nobleKeyShareFromPrivate },
   // Its key shares are node:crypto's (it delegates everything but ChaCha20-Poly1305).
   { name: 'sodium', provider: sodiumCryptoProvider, keyShareFromPrivate: _nodeKeyShareFromPrivate },
+  // Likewise node:crypto's key shares (it delegates everything but AES-GCM and ChaCha20-Poly1305).
+  { name: 'native', provider: nativeCryptoProvider, keyShareFromPrivate: _nodeKeyShareFromPrivate },
 ];
 
 /** Two independent AES block functions for the generic CCM code: OpenSSL's ECB and noble's. */

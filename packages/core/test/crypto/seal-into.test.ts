@@ -43,6 +43,15 @@ it('the node provider seals in place', () => {
   expect(node?.provider.aead('aes-128-gcm', new Uint8Array(16)).sealInto).toBeTypeOf('function');
 });
 
+it('the native-aead provider seals AES-GCM and ChaCha20-Poly1305 in place and opens them in place', () => {
+  const native = PROVIDERS.find((p) => p.name === 'native');
+  for (const [algorithm, keyLength] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
+    const aead = native?.provider.aead(algorithm, new Uint8Array(keyLength));
+    expect(aead?.sealInto, algorithm).toBeTypeOf('function');
+    expect(aead?.openInPlace, algorithm).toBeTypeOf('function');
+  }
+});
+
 it('the sodium provider seals ChaCha20-Poly1305 in place', () => {
   const sodium = PROVIDERS.find((p) => p.name === 'sodium');
   expect(sodium?.provider.aead('chacha20-poly1305', new Uint8Array(32)).sealInto).toBeTypeOf('function');

@@ -90,6 +90,9 @@ CLEAN.push(['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'noble', 'node', 'ecdsa']);
 // The native provider's ChaCha20-Poly1305 under certificate suites, against the other two.
 CLEAN.push(['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'node', 'ecdsa']);
 CLEAN.push(['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'sodium', undefined]);
+// The native-aead provider's AES-256-GCM (SHA-384 suite) and ChaCha20-Poly1305 against the pure-JS one.
+CLEAN.push(['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'native', 'noble', 'ecdsa']);
+CLEAN.push(['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'native', undefined]);
 
 describe('every certificate suite on a clean simulated network', () => {
   it.each(CLEAN)('%s (client %s, server %s, client certificate: %s)', async (suite, client, server, clientCert) => {

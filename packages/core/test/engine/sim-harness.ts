@@ -20,6 +20,7 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
+import { loadNativeCryptoProvider } from '../../src/crypto/native-provider.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { EventLog } from '../support/event-log.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
@@ -35,13 +36,15 @@ export const PSK_SUITES = [
   'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256',
 ] as const;
 
-export type ProviderName = 'node' | 'noble' | 'sodium';
+export type ProviderName = 'node' | 'noble' | 'sodium' | 'native';
 
 /** The providers by name; sodium-native's is loaded (core's optional dependency, installed here: never skipped). */
 export const PROVIDERS: Record<ProviderName, CryptoProvider> = {
   node: nodeCryptoProvider,
   noble: nobleCryptoProvider,
   sodium: loadSodiumCryptoProvider(),
+  // @dtls-kit/native-aead's (OpenSSL EVP): core's optional dependency, built here: never skipped.
+  native: loadNativeCryptoProvider(),
 };
 
 export interface PairOptions {

@@ -26,6 +26,14 @@ CELLS.push(['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'node']);
 CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'sodium']);
 CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'sodium', 'noble']);
 CELLS.push(['TLS_PSK_WITH_AES_128_GCM_SHA256', 'sodium', 'noble']);
+// The native-aead provider (OpenSSL EVP: AES-GCM and ChaCha20-Poly1305) against itself and the
+// pure-JS one, on its three AEADs, and on a CCM suite, which it hands to node:crypto.
+CELLS.push(['TLS_PSK_WITH_AES_128_GCM_SHA256', 'native', 'native']);
+CELLS.push(['TLS_PSK_WITH_AES_128_GCM_SHA256', 'native', 'noble']);
+CELLS.push(['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', 'noble', 'native']);
+CELLS.push(['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'native', 'sodium']);
+CELLS.push(['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'noble', 'native']);
+CELLS.push(['TLS_PSK_WITH_AES_128_CCM_8', 'native', 'noble']);
 
 describe('every PSK suite on a clean simulated network', () => {
   it.each(CELLS)('%s (client %s, server %s)', async (suite, clientProvider, serverProvider) => {

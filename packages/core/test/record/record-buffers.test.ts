@@ -9,6 +9,7 @@ import { bytesEqual, utf8 } from '../../src/bytes.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { loadSodiumCryptoProvider } from '../../src/crypto/sodium-provider.js';
+import { loadNativeCryptoProvider } from '../../src/crypto/native-provider.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js';
 import { innerPlaintextScratch } from '../../src/record/aead-scratch.js';
 import { ContentType } from '../../src/record/content-type.js';
@@ -20,7 +21,9 @@ import { keyLengthOf, testBytes } from './node-aead.js';
 
 // sodium-native's seals ChaCha20-Poly1305 straight into the slab (and hands the rest to node:crypto).
 const sodiumCryptoProvider = loadSodiumCryptoProvider();
-const PROVIDERS: readonly CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider, sodiumCryptoProvider];
+// native-aead's seals AES-GCM and ChaCha20-Poly1305 into the slab through OpenSSL EVP (CCM: node:crypto).
+const nativeCryptoProvider = loadNativeCryptoProvider();
+const PROVIDERS: readonly CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider, sodiumCryptoProvider, nativeCryptoProvider];
 const ALGORITHMS: readonly AeadAlgorithm[] = ['aes-128-gcm', 'chacha20-poly1305', 'aes-128-ccm-8'];
 
 function keysFor(provider: CryptoProvider, algorithm: AeadAlgorithm, aead?: Aead): EpochKeys {
@@ -180,6 +183,8 @@ describe('opened payloads belong to the application', () => {
     { name: 'dtls12, sodium-native ChaCha20-Poly1305', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305' },
     { name: 'tls12_cid, sodium-native ChaCha20-Poly1305', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305', format: tls12CidRecordFormat(utf8('c1')) },
     { name: 'tls12_cid, node:crypto AES-GCM', provider: nodeCryptoProvider, algorithm: 'aes-128-gcm', format: tls12CidRecordFormat(utf8('c1')) },
+    { name: 'dtls12, native-aead AES-GCM', provider: nativeCryptoProvider, algorithm: 'aes-128-gcm' },
+    { name: 'tls12_cid, native-aead ChaCha20-Poly1305', provider: nativeCryptoProvider, algorithm: 'chacha20-poly1305', format: tls12CidRecordFormat(utf8('c1')) },
   ];
   for (const c of cases) {
     it(`does not change a payload it returned when it opens later records: ${c.name}`, () => {
@@ -216,10 +221,17 @@ describe('a datagram handed over is opened in place (issue 15)', () => {
     return datagram;
   }
 
-  const cases: { name: string; format?: RecordFormat }[] = [{ name: 'dtls12' }, { name: 'tls12_cid', format: tls12CidRecordFormat(utf8('c1')) }];
+  // The providers that open in place: sodium-native (ChaCha20-Poly1305), native-aead (OpenSSL EVP, AES-GCM and ChaCha20-Poly1305).
+  const cases: { name: string; format?: RecordFormat; provider: CryptoProvider; algorithm: AeadAlgorithm }[] = [
+    { name: 'sodium-native, dtls12', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305' },
+    { name: 'sodium-native, tls12_cid', format: tls12CidRecordFormat(utf8('c1')), provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305' },
+    { name: 'native-aead AES-GCM, dtls12', provider: nativeCryptoProvider, algorithm: 'aes-128-gcm' },
+    { name: 'native-aead AES-GCM, tls12_cid', format: tls12CidRecordFormat(utf8('c1')), provider: nativeCryptoProvider, algorithm: 'aes-128-gcm' },
+    { name: 'native-aead ChaCha20-Poly1305, dtls12', provider: nativeCryptoProvider, algorithm: 'chacha20-poly1305' },
+  ];
   for (const c of cases) {
-    it(`decrypts a handed-over datagram's records over their ciphertext, and leaves the payloads as they were: sodium-native, ${c.name}`, () => {
-      const { writer, reader } = pair(sodiumCryptoProvider, 'chacha20-poly1305', c.format);
+    it(`decrypts a handed-over datagram's records over their ciphertext, and leaves the payloads as they were: ${c.name}`, () => {
+      const { writer, reader } = pair(c.provider, c.algorithm, c.format);
       const kept: { payload: Uint8Array; i: number }[] = [];
       for (let d = 0; d < 10; d++) {
         const datagram = datagramOf(writer, d * 3, 3);
@@ -236,8 +248,12 @@ describe('a datagram handed over is opened in place (issue 15)', () => {
     });
   }
 
-  it('only reads a datagram that is not handed over; in a handed-over one a forged record costs only itself, and a copy is a replay', () => {
-    const { writer, reader } = pair(sodiumCryptoProvider, 'chacha20-poly1305');
+  const inPlaceProviders: { name: string; provider: CryptoProvider; algorithm: AeadAlgorithm }[] = [
+    { name: 'sodium-native ChaCha20-Poly1305', provider: sodiumCryptoProvider, algorithm: 'chacha20-poly1305' },
+    { name: 'native-aead AES-GCM', provider: nativeCryptoProvider, algorithm: 'aes-128-gcm' },
+  ];
+  it.each(inPlaceProviders)('only reads a datagram that is not handed over; in a handed-over one a forged record costs only itself, and a copy is a replay: $name', ({ provider, algorithm }) => {
+    const { writer, reader } = pair(provider, algorithm);
     const datagram = datagramOf(writer, 0, 2);
     const before = datagram.slice();
     const read = reader.open(datagram);

@@ -5,16 +5,17 @@
  *   back, then close_notify.
  * - startOurServer: our server in echo mode, recording each connection's PSK identity.
  */
-import { DtlsConnection, ServerEndpoint, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider, type DtlsError } from '@dtls-kit/core';
+import { DtlsConnection, ServerEndpoint, loadNativeCryptoProvider, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider, type DtlsError } from '@dtls-kit/core';
 import { connectInteropClient, startInteropServer, type FragmentTap, type InteropServer, type OpensslPskSuite } from '@dtls-kit/test-kit';
 import { pskClient, pskServer } from '../../src/index.js';
 
 export const PSK = '000102030405060708090a0b0c0d0e0f';
 export const IDENTITY = 'Client_identity';
 
-export type ProviderName = 'node' | 'noble' | 'sodium';
-// sodium-native is core's optional dependency, installed here: failing to load it fails the tests.
-const PROVIDERS = { node: nodeCryptoProvider, noble: nobleCryptoProvider, sodium: loadSodiumCryptoProvider() } as const;
+export type ProviderName = 'node' | 'noble' | 'sodium' | 'native';
+// sodium-native and @dtls-kit/native-aead are core's optional dependencies, installed (and built)
+// here: failing to load either fails the tests.
+const PROVIDERS = { node: nodeCryptoProvider, noble: nobleCryptoProvider, sodium: loadSodiumCryptoProvider(), native: loadNativeCryptoProvider() } as const;
 
 const decoder = new TextDecoder();
 
