@@ -24,6 +24,8 @@ export type ConnectionState = 'new' | 'handshaking' | 'established' | 'closed';
 /** What a connection reports, in order, through pollEvent(). */
 export type DtlsEvent =
   | { readonly type: 'handshake-complete' }
+  /** Client: a new session to resume with (node:tls 'session'): getSession()'s bytes, after 'handshake-complete'. */
+  | { readonly type: 'session'; readonly session: Uint8Array }
   /** One record of application data: datagram boundaries are kept. */
   | { readonly type: 'data'; readonly data: Uint8Array }
   /** A warning alert from the peer (fatal alerts and close_notify end the connection: see 'close'). */
@@ -60,6 +62,8 @@ export class DtlsConnection {
   /** The handshake completed once (what was negotiated stays known after the close). */
   private wasEstablished = false;
   private lastNow = 0;
+  /** Wall-clock ms (ms since 1970) given to connect()/acceptVerified(): session ages (see HandshakeHost.wallNow). */
+  private wallNow = 0;
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
@@ -108,8 +112,10 @@ export class DtlsConnection {
     hello: { body: Uint8Array; messageSeq: number; recordSeq: number; datagram: Uint8Array },
     now: number,
     from?: PeerAddress,
+    wallNow: number = now,
   ): DtlsConnection {
     const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello), hello.recordSeq);
+    conn.wallNow = wallNow;
     // The cookie proved that the client receives at the ClientHello's source: its peer address.
     if (from !== undefined) conn.observeSource(from);
     conn.currentState = 'handshaking';
@@ -201,6 +207,20 @@ export class DtlsConnection {
     return this.negotiated.returnRoutabilityCheck;
   }
 
+  /** node:tls `isSessionReused()`: this handshake resumed a session (RFC 5246 7.3, abbreviated). */
+  isSessionReused(): boolean {
+    return this.negotiated.sessionReused;
+  }
+
+  /**
+   * node:tls `getSession()` (client): the session to resume with (`session` option of a later
+   * connection), opaque bytes; undefined until the handshake completes, or when the session cannot
+   * be resumed (the server gave neither an ID nor a ticket, or no extended master secret).
+   */
+  getSession(): Uint8Array | undefined {
+    return this.negotiated.session;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -275,12 +295,16 @@ export class DtlsConnection {
     };
   }
 
-  /** Sends flight 1 (client only). */
-  connect(now: number): void {
+  /**
+   * Sends flight 1 (client only). `wallNow`: the wall-clock time (Date.now()) when `now` is a
+   * monotonic clock; sessions are dated by it (default `now`).
+   */
+  connect(now: number, wallNow: number = now): void {
     if (this.handshake.role !== 'client' || this.currentState !== 'new') {
       throw new TypeError('connect() is for a new client connection');
     }
     this.lastNow = now;
+    this.wallNow = wallNow;
     this.currentState = 'handshaking';
     this.run(() => this.handshake.start(now));
   }
@@ -671,6 +695,10 @@ export class DtlsConnection {
       return this.conn.lastNow;
     }
 
+    get wallNow(): number {
+      return this.conn.wallNow;
+    }
+
     transmit(datagrams: readonly Uint8Array[]): void {
       for (const d of datagrams) this.conn.outgoing.push(d);
     }
@@ -698,6 +726,9 @@ export class DtlsConnection {
       conn.wasEstablished = true;
       conn.dropOwnKeyShare();
       conn.queueEvent({ type: 'handshake-complete' });
+      // node:tls emits 'session' for a new session only: a resumed one is the session offered.
+      const session = conn.negotiated.session;
+      if (session !== undefined && !conn.negotiated.sessionReused) conn.queueEvent({ type: 'session', session });
       const early = conn.earlyData;
       conn.earlyData = undefined;
       if (early !== undefined) for (const d of early) conn.deliverData(d);

@@ -20,6 +20,7 @@ import { DTLS_1_0, DTLS_1_2 } from '../../protocol-version.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
+import { resumeClientSession } from './resumed.js';
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
@@ -129,6 +130,9 @@ export class WaitServerHello implements ClientState {
       if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
       n.returnRoutabilityCheck = true;
     }
+    // RFC 5246 7.3: the server echoed our session ID, so it resumes the session: abbreviated handshake.
+    const session = cx.resumption.offered;
+    if (cx.resumption.onServerHello(sh) && session !== undefined) return resumeClientSession(m, sh, cx, session, suite);
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;
