@@ -24,8 +24,6 @@ export type ConnectionState = 'new' | 'handshaking' | 'established' | 'closed';
 /** What a connection reports, in order, through pollEvent(). */
 export type DtlsEvent =
   | { readonly type: 'handshake-complete' }
-  /** Client: a new session to resume with (node:tls 'session'): getSession()'s bytes, after 'handshake-complete'. */
-  | { readonly type: 'session'; readonly session: Uint8Array }
   /** One record of application data: datagram boundaries are kept. */
   | { readonly type: 'data'; readonly data: Uint8Array }
   /** A warning alert from the peer (fatal alerts and close_notify end the connection: see 'close'). */
@@ -215,7 +213,9 @@ export class DtlsConnection {
   /**
    * node:tls `getSession()` (client): the session to resume with (`session` option of a later
    * connection), opaque bytes; undefined until the handshake completes, or when the session cannot
-   * be resumed (the server gave neither an ID nor a ticket, or no extended master secret).
+   * be resumed (the server gave neither an ID nor a ticket, or no extended master secret). A
+   * runtime emits node:tls's 'session' event with it at 'handshake-complete' when
+   * isSessionReused() is false (in DTLS 1.2 a session or ticket arrives only within the handshake).
    */
   getSession(): Uint8Array | undefined {
     return this.negotiated.session;
@@ -726,9 +726,6 @@ export class DtlsConnection {
       conn.wasEstablished = true;
       conn.dropOwnKeyShare();
       conn.queueEvent({ type: 'handshake-complete' });
-      // node:tls emits 'session' for a new session only: a resumed one is the session offered.
-      const session = conn.negotiated.session;
-      if (session !== undefined && !conn.negotiated.sessionReused) conn.queueEvent({ type: 'session', session });
       const early = conn.earlyData;
       conn.earlyData = undefined;
       if (early !== undefined) for (const d of early) conn.deliverData(d);

@@ -57,6 +57,8 @@ export function sessionStateOf(n: NegotiatedParameters, wallNow: number): Sessio
 export function issueSession(cx: ServerContext): FlightMessage[] {
   const plan = cx.sessionIssue;
   if (plan === undefined) return [];
+  // Used once: an established connection keeps nothing of it (idle connections are counted in bytes).
+  cx.sessionIssue = undefined;
   const config = cx.config;
   const state = sessionStateOf(cx.negotiated, cx.wallNow);
   if (!plan.ticket) {
