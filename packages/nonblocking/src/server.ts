@@ -225,6 +225,17 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   /** The bound address, or null before listen() (as node:net). */
+  /**
+   * node:tls `setTicketKeys()`: replaces the keys that seal and open session tickets (48 bytes
+   * each, newest first; a single Buffer is a list of one). Tickets sealed with a key no longer in
+   * the list lead to full handshakes. TypeError when tickets are off (`sessionTickets: false`).
+   */
+  setTicketKeys(keys: Uint8Array | readonly Uint8Array[]): void {
+    const set = this.endpoint.options.ticketKeys;
+    if (set === undefined) throw new TypeError('setTicketKeys(): session tickets are off (sessionTickets: false)');
+    set.setKeys(keys instanceof Uint8Array ? [keys] : keys);
+  }
+
   address(): AddressInfo | null {
     try {
       return this.socket?.address() ?? null;
@@ -357,7 +368,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.counters.count('replaced');
       replacing.destroy();
     }
-    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo);
+    // Sessions are dated by the wall clock (tickets outlive this process): Date.now(), not performance.now().
+    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo, Date.now());
     this.counters.count('accepted');
     const { address, port } = rinfo;
     const socket = new DtlsSocket({
