@@ -30,6 +30,11 @@ export interface OpensslServerOptions {
   naccept?: number;
   /** Issue session tickets (RFC 5077): leaves out -no_ticket. Default false. */
   tickets?: boolean;
+  /**
+   * -listen (the cookie exchange). Default true. OpenSSL 3.0's s_server -listen never resumes a
+   * session (each connection's is new, IDs and tickets alike): resumption tests turn it off.
+   */
+  listen?: boolean;
   /** Write an NSS key log (-keylogfile), for decrypting a capture. */
   keylogFile?: string;
   /** Appended to the command line (e.g. ['-msg'], ['-trace']). */
@@ -62,7 +67,8 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   let lastError = '';
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = options.port ?? (await freeUdpPort());
-    const args = ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-listen'];
+    const args = ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`];
+    if (options.listen !== false) args.push('-listen');
     if (options.tickets !== true) args.push('-no_ticket');
     args.push('-cipher', options.cipher);
     if (options.psk !== undefined && options.identity !== undefined) {
