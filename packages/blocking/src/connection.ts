@@ -215,6 +215,17 @@ export class BlockingConnection extends EventEmitter {
   }
 
   /** node:tls `alpnProtocol`: the protocol ALPN chose, false when none was. */
+  /** node:tls `getSession()` (client): the session to pass as `session` to a later runBlockingClient(); undefined when none. */
+  getSession(): Buffer | undefined {
+    const s = this.conn.getSession();
+    return s === undefined ? undefined : Buffer.from(s);
+  }
+
+  /** node:tls `isSessionReused()`: the handshake resumed a session (abbreviated, RFC 5246 7.3). */
+  isSessionReused(): boolean {
+    return this.conn.isSessionReused();
+  }
+
   get alpnProtocol(): string | false {
     return this.conn.alpnProtocol;
   }

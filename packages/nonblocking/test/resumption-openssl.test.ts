@@ -1,8 +1,8 @@
 /**
  * Session resumption against OpenSSL 3.0 and GnuTLS 3.7, both roles. Each resumed handshake is
  * shown abbreviated by the peer itself (s_client's "Reused, " line; gnutls-cli's "This is a
- * resumed session") and by us (isSessionReused(), and no Certificate on the wire: our server's
- * only full-handshake message is its ServerHello, counted through diagnostics).
+ * resumed session") and by us (isSessionReused()); s_client prints the server's certificate chain
+ * after a full handshake and none after the resumed one: no Certificate came.
  *
  * Commands (PORT is our server's, F a session file):
  *   openssl s_client -dtls1_2 -connect 127.0.0.1:PORT -nbio -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -no-CAfile -no-CApath -no-CAstore -sess_out F -no_ign_eof
@@ -75,6 +75,7 @@ describe('openssl s_client resumes with our server', () => {
     const first = await sClient(port, ['-sess_out', file], tickets);
     expect(first.echoed, first.stdout + first.stderr).toBe(true);
     expect(first.stdout).toMatch(/New, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256/);
+    expect(first.stdout).toContain('Certificate chain');
     const second = await sClient(port, ['-sess_in', file], tickets);
     expect(second.echoed, second.stdout + second.stderr).toBe(true);
     expect(second.stdout).toMatch(/Reused, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256/);
