@@ -48,10 +48,12 @@ export class WaitServerHello implements ClientState {
    * Flight 3 (the ClientHello with the server's cookie) is out: the server's flight 4 takes it a
    * while (its key pair, its signature), the spare time to make the key pair of our
    * ClientKeyExchange. Not after flight 1: a HelloVerifyRequest (RFC 6347 4.2.1) comes back at
-   * once, and making a key pair then would only hold up our answer to it.
+   * once, and making a key pair then would only hold up our answer to it. Nor when we offer a
+   * session to resume: the server's answer then needs no key pair.
    */
   get keyShareAhead(): boolean {
-    return this.hello.cookie.length > 0;
+    // Offering a session (RFC 5246 7.3), the answer is most likely the abbreviated handshake: no key exchange.
+    return this.hello.cookie.length > 0 && this.hello.sessionId.length === 0;
   }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
