@@ -8,6 +8,7 @@ import { utf8 } from '../../src/bytes.js';
 import type { ServerOptions } from '../../src/config.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { decodeClientHello, encodeClientHello } from '../../src/handshake/messages/client-hello.js';
+import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
 import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
@@ -159,5 +160,51 @@ describe('session resumption (engine)', () => {
     const { session } = await first({ endpoint: ep, client: { servername: 'a.example' } });
     const p = await new Pair({ endpoint: ep, client: { session, servername: 'b.example' } }).handshake();
     expect(p.client.isSessionReused()).toBe(false);
+  });
+
+  /** A resumed handshake whose ServerHello the tap rewrites (an on-path attacker, or a broken server). */
+  async function resumedWithServerHello(edit: (sh: ReturnType<typeof decodeServerHello>) => ReturnType<typeof decodeServerHello>): Promise<Pair> {
+    const ep = endpoint();
+    const { session } = await first({ endpoint: ep });
+    const p = new Pair({
+      endpoint: ep,
+      client: { session },
+      tap: (d, dir) =>
+        dir === 's2c'
+          ? [editHandshake(d, (f) => (f.msgType === HandshakeType.server_hello ? [withBody(f, encodeServerHello(edit(decodeServerHello(f.body))))] : [f]))]
+          : [d],
+    });
+    p.start();
+    await p.run();
+    return p;
+  }
+
+  it('RFC 7627 5.3 (client): a resumed ServerHello without extended_master_secret is refused with handshake_failure', async () => {
+    const p = await resumedWithServerHello((sh) => ({ ...sh, extensions: sh.extensions.filter((e) => e.type !== ExtensionType.extended_master_secret) }));
+    expect(p.client.error?.alert).toBe(AlertDescription.handshake_failure);
+    expect(p.client.error?.message).toMatch(/RFC 7627 5.3/);
+  });
+
+  it("RFC 5246 7.4.1.3: a resumed ServerHello with another suite than the session's → illegal_parameter", async () => {
+    const p = await resumedWithServerHello((sh) => ({ ...sh, cipherSuite: 0x00a8 /* TLS_PSK_WITH_AES_128_GCM_SHA256 */ === sh.cipherSuite ? 0xccab : 0x00a8 }));
+    expect(p.client.error?.alert).toBe(AlertDescription.illegal_parameter);
+  });
+
+  it('a full-handshake message where the resumed Finished is due → unexpected_message (both sides)', async () => {
+    const ep = endpoint();
+    const { session } = await first({ endpoint: ep });
+    const p = new Pair({
+      endpoint: ep,
+      client: { session },
+      // The server's flight: a ServerHelloDone (epoch 0, right after the ServerHello) before its Finished.
+      tap: (d, dir) =>
+        dir === 's2c'
+          ? [editHandshake(d, (f) => (f.msgType === HandshakeType.server_hello ? [f, { msgType: HandshakeType.server_hello_done, length: 0, messageSeq: f.messageSeq + 1, fragmentOffset: 0, body: new Uint8Array(0) }] : [f]))]
+          : [d],
+    });
+    p.start();
+    await p.run();
+    expect(p.client.error?.alert).toBe(AlertDescription.unexpected_message);
+    expect(p.client.error?.message).toMatch(/wait_resumed_finished/);
   });
 });
