@@ -10,13 +10,14 @@
  *   openssl s_client ... -no_ticket -reconnect
  *   openssl s_server -dtls1_2 -accept 127.0.0.1:PORT [-no_ticket] -cert c.pem -key k.pem -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -quiet
  *     (no -listen: OpenSSL 3.0's s_server -listen never resumes a session, its own s_client's neither)
- *   gnutls-cli --udp -p PORT --priority NORMAL:-VERS-ALL:+VERS-DTLS1.2 --insecure --resume 127.0.0.1
+ *   gnutls-cli --udp -p PORT --priority NORMAL:-VERS-ALL:+VERS-DTLS1.2:... --insecure --resume 127.0.0.1
+ *   gnutls-serv --udp -p PORT [--noticket] -a --echo --x509certfile c.pem --x509keyfile k.pem --priority NORMAL:-VERS-ALL:+VERS-DTLS1.2
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCA, createCertificate, x509Client, x509Server } from '@dtls-kit/x509';
-import { runGnutlsClient, runOpensslClient, startOpensslServer, type PeerServer } from '@dtls-kit/test-kit';
+import { runGnutlsClient, runOpensslClient, startGnutlsServer, startOpensslServer, type PeerServer } from '@dtls-kit/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRefusedError } from '@dtls-kit/core';
 import { connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
@@ -147,4 +148,24 @@ describe('gnutls-cli --resume with our server', () => {
     expect(r.echoed).toBe(true);
     expect(accepted.map((s) => s.isSessionReused())).toEqual([false, true]);
   }, 40_000);
+});
+
+describe('our client resumes with gnutls-serv', () => {
+  it.each([
+    ['a ticket', true],
+    ['a session ID (--noticket)', false],
+  ])('by %s', async (_what, tickets) => {
+    // gnutls-serv --udp -p PORT [--noticket] --echo --x509certfile c.pem --x509keyfile k.pem --priority NORMAL:-VERS-ALL:+VERS-DTLS1.2
+    peer = await startGnutlsServer({ priority: 'NORMAL:-VERS-ALL:+VERS-DTLS1.2', cert: certFile, key: keyFile, tickets });
+    const ca = x509Client({ ca: caCert });
+    const first = await connect({ host: '127.0.0.1', port: peer.port, x509: ca });
+    expect(await roundTrip(first, 'one')).toBe('one');
+    const session = first.getSession();
+    expect(session).toBeDefined();
+    await first.close();
+    const second = await connect({ host: '127.0.0.1', port: peer.port, x509: ca, session });
+    expect(second.isSessionReused()).toBe(true);
+    expect(await roundTrip(second, 'two')).toBe('two');
+    await second.close();
+  }, 30_000);
 });
