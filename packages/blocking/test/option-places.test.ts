@@ -188,6 +188,12 @@ describe('createBlockingServer() rejects misplaced options', () => {
   });
 });
 
+describe('createBlockingServer(): session stores do not cross into workers', () => {
+  it.each(['sessionStore', 'sessionCacheSize'])('%s says the server resumes by ticket under shared ticketKeys', (key) => {
+    expect(serverError({ [key]: key === 'sessionStore' ? false : 10 })).toMatch(new RegExp(`^createBlockingServer\\(\\): \`${key}\`: a blocking server resumes by ticket only, under ticket keys every worker shares`));
+  });
+});
+
 describe('runBlockingClient() rejects misplaced options, before anything is sent', () => {
   const messages: Array<[string, unknown, string]> = [
     ['psk', {}, '`psk` goes in `credentials`: runBlockingClient({ credentials: { psk: { identity, key } } })'],
