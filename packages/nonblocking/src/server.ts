@@ -503,10 +503,10 @@ function emitOrThrowLater(emit: () => void): void {
 }
 
 /**
- * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange
+ * Handshake steps in which the server waits on itself (its SNICallback, its session store, its PSK lookup, its ServerKeyExchange
  * signature: both may be asynchronous), not on the peer: a slow answer of ours is not the peer's stall.
  */
-const WAITING_ON_US = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
+const WAITING_ON_US = new Set(['wait_sni', 'wait_session', 'wait_psk', 'wait_signature']);
 
 function waitingOnPeer(socket: DtlsSocket): boolean {
   return !WAITING_ON_US.has(socket.handshakeState);
