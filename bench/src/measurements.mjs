@@ -132,6 +132,20 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       baselines: ['OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)'],
     },
     {
+      // Next to the ECDSA row: what resuming (RFC 5246 7.3, a session ticket) saves over a full
+      // handshake, as the ÷ full column: no certificate, no signature, no ECDHE.
+      id: 'handshake-resumed',
+      title: 'Sequential resumed handshakes (abbreviated, session ticket) vs full ones, ECDHE-ECDSA-AES128-GCM-SHA256, cookie exchange on',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('dtls-kit non-blocking, node:crypto, full', servers.kit('ecdsa'), clients.kit('ecdsa')),
+        row('dtls-kit non-blocking, node:crypto, resumed', servers.kit('ecdsa'), clients.kit('ecdsa'), { workload: ['handshake-resumed', N.hs, N.hsWarm, N.sec] }),
+      ],
+      baselines: ['dtls-kit non-blocking, node:crypto, full'],
+    },
+    {
       id: 'blocking',
       title: `Blocking runtime, handshakes/s with 1, 2 and 4 server workers (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
       workload: ['handshake', N.hs, N.hsWarm, N.sec],

@@ -1,7 +1,8 @@
 // dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble, the sodium-native or the native-aead provider.
 //   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium|native [--connections N]
 //            (with --connections N it reports its memory once N connections are established)
-//   client:  --role client --workload throughput|pingpong|handshake|hold --port P [--local-address A] ...
+//   client:  --role client --workload throughput|pingpong|handshake|handshake-resumed|hold --port P [--local-address A] ...
+//            (handshake-resumed: one full handshake, then every measured one resumes its session)
 import { loadNativeCryptoProvider, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
 import { connect, createServer } from '@dtls-kit/nonblocking';
 import { pskClient, pskServer } from '@dtls-kit/psk';
@@ -77,6 +78,20 @@ if (o.role === 'server') {
       const once = async () => {
         const s = await connect(base);
         await s.close();
+      };
+      await warmUpHandshakes(once, o.warmup, o.seconds);
+      result(await sequentialHandshakes(once, o.count, o.seconds));
+    } else if (o.workload === 'handshake-resumed') {
+      // The abbreviated handshake (RFC 5246 7.3): the session of one full handshake, resumed each time.
+      const first = await connect(base);
+      const session = first.getSession();
+      await first.close();
+      if (session === undefined) throw new Error('the server gave no session to resume');
+      const once = async () => {
+        const s = await connect({ ...base, session });
+        const reused = s.isSessionReused();
+        await s.close();
+        if (!reused) throw new Error('a handshake was not resumed');
       };
       await warmUpHandshakes(once, o.warmup, o.seconds);
       result(await sequentialHandshakes(once, o.count, o.seconds));

@@ -6,7 +6,7 @@
 //   BENCH_QUICK=1   tiny counts, one run: a smoke run of the harness (seconds)
 //   BENCH_RUNS=N    runs per row (default 5)
 //   BENCH_ONLY=re   only the measurements whose id matches (throughput, pingpong, handshake-psk,
-//                   handshake-ecdsa, blocking, memory-1000, memory-10000; and memory-100000,
+//                   handshake-ecdsa, handshake-resumed, blocking, memory-1000, memory-10000; and memory-100000,
 //                   which runs only when named here: 100,000 connections take a few minutes)
 //   BENCH_OUT=dir   where the results go (default bench/results)
 //   BENCH_NOTE=txt  a note for the results file (e.g. "measured on a loaded machine")

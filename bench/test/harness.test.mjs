@@ -34,6 +34,7 @@ const TABLES = {
     'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA)', 'node-dtls-client → OpenSSL server'],
   'Sequential full handshakes, PSK': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, node:crypto, cold (fresh client and server processes, warm-up handshakes: 1)', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server', 'node-dtls-client → dtls-kit server', 'node-dtls-client → OpenSSL server'],
   'Sequential full handshakes, ECDHE-ECDSA': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, node:crypto, cold (fresh client and server processes, warm-up handshakes: 1)', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA) (client checks no chain)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server'],
+  'Sequential resumed handshakes': ['dtls-kit non-blocking, node:crypto, full', 'dtls-kit non-blocking, node:crypto, resumed'],
   'Blocking runtime': ['dtls-kit blocking, 1 worker', 'dtls-kit blocking, 2 workers', 'dtls-kit blocking, 4 workers', 'dtls-kit non-blocking, node:crypto', 'OpenSSL 3 (C) (one client at a time: serialises the clients)'],
   'Memory per idle established connection': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'werift-dtls (ECDHE-ECDSA)'],
 };

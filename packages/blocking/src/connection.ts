@@ -75,7 +75,7 @@ const decoder = new TextDecoder();
  * ServerKeyExchange signature), not on the peer: the peer's silence then is not the peer's stall.
  * (State names of @dtls-kit/core's ServerHandshake.)
  */
-const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
+const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_session', 'wait_psk', 'wait_signature']);
 
 /** The longest a server's handshake blocks its worker before letting the worker's event loop run (ms). */
 const HANDSHAKE_SLICE_MS = 50;
@@ -215,6 +215,17 @@ export class BlockingConnection extends EventEmitter {
   }
 
   /** node:tls `alpnProtocol`: the protocol ALPN chose, false when none was. */
+  /** node:tls `getSession()` (client): the session to pass as `session` to a later runBlockingClient(); undefined when none. */
+  getSession(): Buffer | undefined {
+    const s = this.conn.getSession();
+    return s === undefined ? undefined : Buffer.from(s);
+  }
+
+  /** node:tls `isSessionReused()`: the handshake resumed a session (abbreviated, RFC 5246 7.3). */
+  isSessionReused(): boolean {
+    return this.conn.isSessionReused();
+  }
+
   get alpnProtocol(): string | false {
     return this.conn.alpnProtocol;
   }

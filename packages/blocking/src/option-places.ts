@@ -14,7 +14,7 @@ import type { PlainClientOptions, PlainServerOptions } from './protocol.js';
 import type { BlockingServerOptions } from './server.js';
 
 // The engine's keys less those that are not plain data (see protocol.ts): they are advised below.
-const { provider: _p1, psk: _k1, x509: _x1, SNICallback: _s, ALPNCallback: _a, ...PLAIN_SERVER } = ENGINE_SERVER_OPTION_KEYS;
+const { provider: _p1, psk: _k1, x509: _x1, SNICallback: _s, ALPNCallback: _a, sessionStore: _ss, sessionCacheSize: _sc, ...PLAIN_SERVER } = ENGINE_SERVER_OPTION_KEYS;
 const { provider: _p2, psk: _k2, x509: _x2, ...PLAIN_CLIENT } = ENGINE_CLIENT_OPTION_KEYS;
 
 const SERVER_TABLE = {
@@ -104,6 +104,9 @@ function elsewhere(side: Side, key: string, value: unknown): string | undefined 
   if (key === 'provider' || key === 'SNICallback' || key === 'ALPNCallback' || key === 'pskCallback') {
     const advice = key === 'pskCallback' ? fromModule(`{ psk: ${PSK_HELPER[side]}({ pskCallback }) }`) : `${fromModule('it')}, next to the credentials: { ${key}, psk, x509 }`;
     return `\`${key}\` is a function (or holds functions), and functions cannot cross into a worker: ${advice}`;
+  }
+  if (side === 'server' && (key === 'sessionStore' || key === 'sessionCacheSize')) {
+    return `\`${key}\`: a blocking server resumes by ticket only, under ticket keys every worker shares (\`ticketKeys\`); a store shared by the workers (one in a database) can come from ${fromModule('{ sessionStore, psk, x509 }')}`;
   }
   const x509 = X509_OPTIONS.get(key);
   if (x509 !== undefined) {

@@ -38,8 +38,10 @@ export interface ModuleCredentials {
  * The engine options that are not plain data: functions and objects of functions cannot cross
  * into a worker (structured clone). Credentials go in `credentials`; a crypto provider, SNICallback,
  * ALPNCallback and a CID generator come from a credentials module, which runs in the worker.
+ * A session store by ID is not offered: each connection runs in whichever worker is free, so a
+ * blocking server resumes by ticket only, under ticket keys every worker shares (session-tickets.ts).
  */
-type NotPlain = 'provider' | 'psk' | 'x509' | 'connectionId' | 'SNICallback' | 'ALPNCallback';
+type NotPlain = 'provider' | 'psk' | 'x509' | 'connectionId' | 'SNICallback' | 'ALPNCallback' | 'sessionStore' | 'sessionCacheSize';
 
 /** @dtls-kit/core's connectionId option without `generate` (a function). */
 export type PlainConnectionIdOptions = Omit<NonNullable<DtlsOptions['connectionId']>, 'generate'>;

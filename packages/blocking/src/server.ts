@@ -22,6 +22,7 @@ import {
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
+import { withSharedTicketKeys } from './session-tickets.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
@@ -373,7 +374,7 @@ export class BlockingServer extends EventEmitter {
   constructor(private readonly opts: BlockingServerOptions) {
     super();
     checkServerOptionPlaces(opts);
-    this.engineOptions = serverEngineOptions(opts);
+    this.engineOptions = withSharedTicketKeys(serverEngineOptions(opts));
     this.maxThreads = opts.maxThreads ?? 4;
     this.maxQueue = opts.maxQueue ?? 16;
     if (!Number.isInteger(this.maxThreads) || this.maxThreads < 1) throw new RangeError('maxThreads must be an integer >= 1');

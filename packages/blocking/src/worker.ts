@@ -102,7 +102,8 @@ async function loop(task: LoopTask): Promise<void> {
   if ('pskServer' in task.credentials) {
     try {
       const psk = pskServer({ keys: task.credentials.pskServer.keys, pskIdentityHint: task.credentials.pskServer.pskIdentityHint });
-      resolved = resolveServerOptions({ ...task.options, psk } as ServerOptions);
+      // sessionStore: false: tickets only, under the keys the main thread gave every worker (session-tickets.ts).
+      resolved = resolveServerOptions({ ...task.options, psk, sessionStore: false } as ServerOptions);
     } catch {
       // Each connection then tries again in serve(), and fails at its setup with this error.
       resolved = undefined;
@@ -187,15 +188,20 @@ async function serve(task: WorkerTask, link: Link, resolved?: ResolvedServerOpti
     let engine: DtlsConnection;
     if (task.role === 'server') {
       if (!task.hello) throw new TypeError('server task without a ClientHello');
-      const serverOptions = resolved ?? resolveServerOptions({ ...task.options, ...(await credentialOptions(task)) } as ServerOptions);
-      engine = DtlsConnection.acceptVerified(serverOptions, task.hello, performance.now(), {
-        address: task.remoteAddress,
-        port: task.remotePort,
-      });
+      // Tickets only unless the credentials module gives a store the workers share (session-tickets.ts).
+      const serverOptions = resolved ?? resolveServerOptions({ ...task.options, sessionStore: false, ...(await credentialOptions(task)) } as ServerOptions);
+      // Sessions are dated by the wall clock (Date.now()): a ticket outlives this worker and process.
+      engine = DtlsConnection.acceptVerified(
+        serverOptions,
+        task.hello,
+        performance.now(),
+        { address: task.remoteAddress, port: task.remotePort },
+        Date.now(),
+      );
     } else {
       const options = { ...task.options, ...(await credentialOptions(task)) };
       engine = DtlsConnection.client(options as ClientOptions);
-      engine.connect(performance.now());
+      engine.connect(performance.now(), Date.now());
     }
     conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort, task.idleTimeoutMs);
   } catch (err) {

@@ -188,6 +188,12 @@ describe('createBlockingServer() rejects misplaced options', () => {
   });
 });
 
+describe('createBlockingServer(): session stores do not cross into workers', () => {
+  it.each(['sessionStore', 'sessionCacheSize'])('%s says the server resumes by ticket under shared ticketKeys', (key) => {
+    expect(serverError({ [key]: key === 'sessionStore' ? false : 10 })).toMatch(new RegExp(`^createBlockingServer\\(\\): \`${key}\`: a blocking server resumes by ticket only, under ticket keys every worker shares`));
+  });
+});
+
 describe('runBlockingClient() rejects misplaced options, before anything is sent', () => {
   const messages: Array<[string, unknown, string]> = [
     ['psk', {}, '`psk` goes in `credentials`: runBlockingClient({ credentials: { psk: { identity, key } } })'],
@@ -216,7 +222,7 @@ describe('runBlockingClient() rejects misplaced options, before anything is sent
   }
 
   it('an unknown option (a typo) lists what runBlockingClient() takes', async () => {
-    expect(await clientError({ idleTimeoutMS: 5 })).toMatch(/^runBlockingClient\(\): unknown option `idleTimeoutMS`; runBlockingClient\(\) takes ALPNProtocols, args, .*idleTimeoutMs, .*servername$/);
+    expect(await clientError({ idleTimeoutMS: 5 })).toMatch(/^runBlockingClient\(\): unknown option `idleTimeoutMS`; runBlockingClient\(\) takes ALPNProtocols, args, .*idleTimeoutMs, .*servername, session, sessionTickets$/);
   });
 });
 

@@ -23,10 +23,11 @@ export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
                   [--mtu N] [--cid LEN] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
-                  [--runtime nonblocking|blocking] [--threads N]
+                  [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
                   [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
+                  [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
@@ -69,6 +70,13 @@ export const USAGE = `usage:
   --timeout SECONDS   (client) bound on the handshake, and on waiting for replies after the input
                       ended (then close_notify and exit 0 with a note); default 10
   --port N            (client) default 4433, as openssl s_client
+  --sess-out FILE     (client) write the session after the handshake, to resume it later (--sess-in)
+  --sess-in FILE      (client) resume the session in FILE (as openssl -sess_in); the connection line
+                      ends with "resumed" when the server resumed it (an abbreviated handshake)
+  --reconnect         (client) as openssl -reconnect: connect, then 5 times more resuming the session
+                      (one connection line each), and run the messages on the last connection
+  --no-ticket         no session tickets (RFC 5077): the client asks for none, the server issues
+                      none; sessions are then resumed by session ID (the server keeps them in memory)
   --version           print the version of @dtls-kit/cli and exit
 
   openssl spellings (-connect host:port, -psk, -CAfile, ...) are answered with the flag to use.
@@ -99,12 +107,16 @@ const OPTIONS = {
   timeout: { type: 'string' },
   runtime: { type: 'string' },
   threads: { type: 'string' },
+  'sess-out': { type: 'string' },
+  'sess-in': { type: 'string' },
+  reconnect: { type: 'boolean' },
+  'no-ticket': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect'] as const;
 
 interface Common {
   host: string;
@@ -124,6 +136,8 @@ interface Common {
   cid: number | undefined;
   keylog: string | undefined;
   trace: boolean;
+  /** --no-ticket: no session tickets (RFC 5077) asked for or issued. */
+  noTicket: boolean;
 }
 
 /** Which library runs `dtls-kit server`. */
@@ -148,6 +162,10 @@ export interface ClientArgs extends Common {
   /** undefined: read stdin lines. */
   messages: string[] | undefined;
   timeoutMs: number;
+  /** --sess-out / --sess-in: session files; --reconnect: resume 5 more times (openssl s_client's). */
+  sessOut: string | undefined;
+  sessIn: string | undefined;
+  reconnect: boolean;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
@@ -289,6 +307,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     cid,
     keylog: values.keylog,
     trace: values.trace ?? false,
+    noTicket: values['no-ticket'] ?? false,
   };
 
   if (command === 'server') {
@@ -343,6 +362,9 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     insecure: values.insecure ?? false,
     messages,
     timeoutMs,
+    sessOut: values['sess-out'],
+    sessIn: values['sess-in'],
+    reconnect: values.reconnect ?? false,
   };
 }
 

@@ -16,7 +16,7 @@ export interface EchoHandlerArgs {
 
 /** What the handler posts on the channel. */
 export type EchoReport =
-  | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string }
+  | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string; reused: boolean }
   | { type: 'close'; address: string; port: number; messages: number; error?: string }
   /** Nothing came from the peer for the server's idleTimeoutMs (--idle-timeout): the connection is being closed. */
   | { type: 'idle'; address: string; port: number }
@@ -48,6 +48,7 @@ export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): v
       type: 'connection',
       ...peer,
       protocol: conn.getProtocol(),
+      reused: conn.isSessionReused(),
       cipher: conn.getCipher().name,
       identity: identityOf(conn),
     } satisfies EchoReport);

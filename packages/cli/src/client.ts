@@ -3,6 +3,7 @@ import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
+import { readSessionFile, RECONNECTS, resumedNote, writeSessionFile } from './session-files.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -39,17 +40,41 @@ const PACE_MS = 250;
 export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const options = clientOptions(args);
   const target = peerName(args.host, args.port);
-  let socket: EstablishedDtlsSocket;
-  try {
-    socket = await connect({ ...options, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
-  } catch (error) {
-    // No server there (ICMP port unreachable, or silence until --timeout): the reason alone, as
-    // node:net says `connect ECONNREFUSED 127.0.0.1:4433`; no handshake took place.
-    if (error instanceof ConnectionRefusedError || error instanceof NoReplyError) io.stderr(`dtls-kit: ${error.message}\n`);
-    else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
-    return 1;
+  let session: Buffer | undefined;
+  if (args.sessIn !== undefined) {
+    try {
+      session = readSessionFile(args.sessIn);
+    } catch (error) {
+      io.stderr(`dtls-kit: ${(error as Error).message}\n`);
+      return 2;
+    }
   }
-  io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+  const open = async (): Promise<EstablishedDtlsSocket | undefined> => {
+    try {
+      const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
+      io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}\n`);
+      // The session to resume the next connection with (--sess-out, --reconnect).
+      session = s.getSession() ?? session;
+      return s;
+    } catch (error) {
+      // No server there (ICMP port unreachable, or silence until --timeout): the reason alone, as
+      // node:net says `connect ECONNREFUSED 127.0.0.1:4433`; no handshake took place.
+      if (error instanceof ConnectionRefusedError || error instanceof NoReplyError) io.stderr(`dtls-kit: ${error.message}\n`);
+      else if (error instanceof TypeError && session !== undefined) io.stderr(`dtls-kit: --sess-in ${args.sessIn}: ${error.message}\n`);
+      else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
+      return undefined;
+    }
+  };
+  let opened = await open();
+  // openssl s_client -reconnect: drop the connection and make it again with the same session.
+  for (let i = 0; args.reconnect && i < RECONNECTS && opened !== undefined; i++) {
+    await opened.close();
+    opened = await open();
+  }
+  if (opened === undefined) return 1;
+  const socket: EstablishedDtlsSocket = opened;
+  if (args.sessOut !== undefined && session !== undefined) writeSessionFile(args.sessOut, session);
+  else if (args.sessOut !== undefined) io.stderr(`dtls-kit: note: the server gave no session to resume (--sess-out ${args.sessOut} not written)\n`);
 
   // The suite is known now, and the server's connection ID our records carry: the socket's
   // maxPayload is the exact limit (the parser could only check against the best suite offered).

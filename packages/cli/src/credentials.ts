@@ -61,6 +61,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.noTicket) options.sessionTickets = false;
   return options;
 }
 
@@ -86,5 +87,6 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.servername !== undefined) options.servername = args.servername;
+  if (args.noTicket) options.sessionTickets = false;
   return options;
 }

@@ -31,6 +31,10 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   verify_return_error: 'nothing: a dtls-kit client fails on a certificate it cannot verify (--insecure skips the check)',
   naccept: '--once (one connection, then exit)',
   timeout: '--timeout SECONDS (client) or --idle-timeout MS (server)',
+  sess_out: '--sess-out FILE',
+  sess_in: '--sess-in FILE',
+  reconnect: '--reconnect',
+  no_ticket: '--no-ticket',
   help: '--help',
   version: '--version',
 };
@@ -42,7 +46,6 @@ const NOT_NEEDED: Readonly<Record<string, string>> = {
   dtls1: 'dtls-kit speaks DTLS 1.2 only (DTLS 1.0 is not supported)',
   listen: 'dtls-kit server always does the HelloVerifyRequest cookie exchange',
   nbio: 'dtls-kit never blocks on the socket',
-  no_ticket: 'dtls-kit sends no session tickets',
   no_ign_eof: 'the client closes (close_notify) once stdin ends and the replies are in',
   quiet: 'the server prints one line per connection on stderr and nothing on stdout',
   nocert: 'give --psk without --cert',

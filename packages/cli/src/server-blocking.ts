@@ -58,6 +58,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.noTicket) options.sessionTickets = false;
   const channelName = `dtls-kit-cli-${randomUUID()}`;
   const handlerArgs: EchoHandlerArgs = { channel: channelName };
   const server = createBlockingServer({
@@ -83,7 +84,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     const report = (event as { data: EchoReport }).data;
     const who = peerName(report.address, report.port);
     if (report.type === 'connection') {
-      io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}\n`);
+      io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}${report.reused ? ' resumed' : ''}\n`);
     } else if (report.type === 'idle') {
       // --idle-timeout: a peer that vanished without close_notify; the close line follows.
       io.stderr(`idle ${who}: nothing received for ${args.idleTimeoutMs} ms (--idle-timeout); closing\n`);

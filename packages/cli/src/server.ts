@@ -1,3 +1,4 @@
+import { resumedNote } from './session-files.js';
 import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { describeCertificate } from '@dtls-kit/x509';
 import type { ServerArgs } from './args.js';
@@ -47,7 +48,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${resumedNote(socket)}\n`);
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {

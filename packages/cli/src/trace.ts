@@ -68,6 +68,7 @@ const HANDSHAKE_NAMES: Record<number, string> = {
   [HandshakeType.client_hello]: 'ClientHello',
   [HandshakeType.server_hello]: 'ServerHello',
   [HandshakeType.hello_verify_request]: 'HelloVerifyRequest',
+  [HandshakeType.new_session_ticket]: 'NewSessionTicket',
   [HandshakeType.certificate]: 'Certificate',
   [HandshakeType.server_key_exchange]: 'ServerKeyExchange',
   [HandshakeType.certificate_request]: 'CertificateRequest',

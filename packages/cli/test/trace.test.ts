@@ -99,14 +99,16 @@ describe('--trace ladder', () => {
       'ClientKeyExchange →',
       'ChangeCipherSpec →',
       'Finished (encrypted) →',
+      // RFC 5077 3.3: the ticket the client asked for (session tickets are on by default).
+      '← NewSessionTicket',
       '← ChangeCipherSpec',
       '← Finished (encrypted)',
       'ApplicationData (5 bytes) →',
       '← ApplicationData (5 bytes)',
       'Alert (encrypted) →',
-      ...(messages.length > 14 ? ['← Alert (encrypted)'] : []),
+      ...(messages.length > 15 ? ['← Alert (encrypted)'] : []),
     ]);
-    // Flights: CH | HVR | CH | SH SKE SHD | CKE CCS Fin | CCS Fin.
+    // Flights: CH | HVR | CH | SH SKE SHD | CKE CCS Fin | NST CCS Fin.
     expect(text.match(/┄┄ flight \d+ ┄┄/g)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `┄┄ flight ${n} ┄┄`));
     expect(text).not.toContain('retransmit');
     // Times in ms, increasing.

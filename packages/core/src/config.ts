@@ -3,6 +3,7 @@ import type { ConnectionIdGenerator } from './handshake/common/connection-id.js'
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
+import type { SessionStore } from './session/session-store.js';
 
 /** Options shared by clients and servers; every limit has a safe default. */
 export interface DtlsOptions {
@@ -75,6 +76,11 @@ export interface DtlsOptions {
    * in `stats.unvalidatedDropped`). Default 65536; 0 holds nothing.
    */
   maxUnvalidatedHeldBytes?: number;
+  /**
+   * Session tickets (RFC 5077): a client asks for one (an empty session_ticket extension) and
+   * offers it to resume; a server issues them and resumes from them. Default true (node:tls, OpenSSL).
+   */
+  sessionTickets?: boolean;
 }
 
 export interface ClientOptions extends DtlsOptions {
@@ -83,6 +89,12 @@ export interface ClientOptions extends DtlsOptions {
   x509?: CertificateClientCredentials;
   /** server_name (RFC 6066 3); not sent for IP literals. */
   servername?: string;
+  /**
+   * A session to resume (node:tls): what `getSession()` of an earlier connection returned. The
+   * server decides; a resumed handshake is abbreviated (RFC 5246 7.3, see `isSessionReused()`).
+   * Sessions without extended_master_secret are never offered (RFC 7627 5.3).
+   */
+  session?: Uint8Array;
 }
 
 /**
@@ -143,4 +155,21 @@ export interface ServerOptions extends DtlsOptions {
    * bytes to work, so 128..65535. Default 256 (OpenSSL 3's PSK_MAX_IDENTITY_LEN).
    */
   maxPskIdentityLength?: number;
+  /**
+   * Where sessions by ID are kept (RFC 5246 7.4.1.2) for clients to resume: any object with
+   * get/set/delete (values or Promises), e.g. one shared by processes. Default: an in-memory store
+   * of `sessionCacheSize` sessions, least recently used out first. false: no sessions by ID.
+   */
+  sessionStore?: SessionStore | false;
+  /** Sessions the default in-memory store holds. Default 10000. */
+  sessionCacheSize?: number;
+  /** node:tls `sessionTimeout`: seconds after its full handshake during which a session (ID or ticket) may be resumed. Default 300. */
+  sessionTimeout?: number;
+  /**
+   * node:tls `ticketKeys`: the keys that encrypt and authenticate session tickets (RFC 5077 4),
+   * 48 bytes each (a 16-byte key name, 32 bytes of secret), newest first; the newest seals, all
+   * open. Give the same list to several servers or processes and a ticket from one resumes at any.
+   * Default: one random key per server.
+   */
+  ticketKeys?: Uint8Array | readonly Uint8Array[];
 }

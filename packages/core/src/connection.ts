@@ -60,6 +60,8 @@ export class DtlsConnection {
   /** The handshake completed once (what was negotiated stays known after the close). */
   private wasEstablished = false;
   private lastNow = 0;
+  /** Wall-clock ms (ms since 1970) given to connect()/acceptVerified(): session ages (see HandshakeHost.wallNow). */
+  private wallNow = 0;
   private closeError: DtlsError | undefined;
   /** Where the peer is: the source of the first datagram that came with one (see observeSource). */
   private peer: PeerAddress | undefined;
@@ -108,8 +110,10 @@ export class DtlsConnection {
     hello: { body: Uint8Array; messageSeq: number; recordSeq: number; datagram: Uint8Array },
     now: number,
     from?: PeerAddress,
+    wallNow: number = now,
   ): DtlsConnection {
     const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello), hello.recordSeq);
+    conn.wallNow = wallNow;
     // The cookie proved that the client receives at the ClientHello's source: its peer address.
     if (from !== undefined) conn.observeSource(from);
     conn.currentState = 'handshaking';
@@ -201,6 +205,22 @@ export class DtlsConnection {
     return this.negotiated.returnRoutabilityCheck;
   }
 
+  /** node:tls `isSessionReused()`: this handshake resumed a session (RFC 5246 7.3, abbreviated). */
+  isSessionReused(): boolean {
+    return this.negotiated.sessionReused;
+  }
+
+  /**
+   * node:tls `getSession()` (client): the session to resume with (`session` option of a later
+   * connection), opaque bytes; undefined until the handshake completes, or when the session cannot
+   * be resumed (the server gave neither an ID nor a ticket, or no extended master secret). A
+   * runtime emits node:tls's 'session' event with it at 'handshake-complete' when
+   * isSessionReused() is false (in DTLS 1.2 a session or ticket arrives only within the handshake).
+   */
+  getSession(): Uint8Array | undefined {
+    return this.negotiated.session;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -275,12 +295,16 @@ export class DtlsConnection {
     };
   }
 
-  /** Sends flight 1 (client only). */
-  connect(now: number): void {
+  /**
+   * Sends flight 1 (client only). `wallNow`: the wall-clock time (Date.now()) when `now` is a
+   * monotonic clock; sessions are dated by it (default `now`).
+   */
+  connect(now: number, wallNow: number = now): void {
     if (this.handshake.role !== 'client' || this.currentState !== 'new') {
       throw new TypeError('connect() is for a new client connection');
     }
     this.lastNow = now;
+    this.wallNow = wallNow;
     this.currentState = 'handshaking';
     this.run(() => this.handshake.start(now));
   }
@@ -669,6 +693,10 @@ export class DtlsConnection {
 
     get now(): number {
       return this.conn.lastNow;
+    }
+
+    get wallNow(): number {
+      return this.conn.wallNow;
     }
 
     transmit(datagrams: readonly Uint8Array[]): void {

@@ -32,6 +32,9 @@ export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type Ver
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
+export { MemorySessionStore, DEFAULT_SESSION_CACHE_SIZE, type SessionStore } from './session/session-store.js';
+export { TICKET_KEY_LENGTH } from './session/ticket-keys.js';
+export { DEFAULT_SESSION_TIMEOUT_S } from './session/session-options.js';
 
 // Crypto providers
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';

@@ -31,6 +31,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   ALPNProtocols: true,
   connectionId: true,
   maxUnvalidatedHeldBytes: true,
+  sessionTickets: true,
 } as const satisfies OptionKeyTable<DtlsOptions>;
 
 /** The engine's client options (ClientOptions). */
@@ -39,6 +40,7 @@ export const ENGINE_CLIENT_OPTION_KEYS = {
   psk: true,
   x509: true,
   servername: true,
+  session: true,
 } as const satisfies OptionKeyTable<ClientOptions>;
 
 /** The engine's server options (ServerOptions). */
@@ -50,6 +52,10 @@ export const ENGINE_SERVER_OPTION_KEYS = {
   maxPskIdentityLength: true,
   SNICallback: true,
   ALPNCallback: true,
+  sessionStore: true,
+  sessionCacheSize: true,
+  sessionTimeout: true,
+  ticketKeys: true,
 } as const satisfies OptionKeyTable<ServerOptions>;
 
 /** Another entry point whose options are told apart from this one's ("a server option"). */

@@ -9,6 +9,7 @@ import type { PskClientCredentials, PskServerCredentials } from './key-exchange/
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
+import { resolveClientSessionOptions, resolveServerSessionOptions, type ResolvedClientSessionOptions, type ResolvedServerSessionOptions } from './session/session-options.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -46,13 +47,13 @@ export interface ResolvedOptions {
   readonly keyShares: KeyShareReserve | undefined;
 }
 
-export interface ResolvedClientOptions extends ResolvedOptions {
+export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSessionOptions {
   readonly psk: PskClientCredentials | undefined;
   readonly x509: CertificateClientCredentials | undefined;
   readonly servername: string | undefined;
 }
 
-export interface ResolvedServerOptions extends ResolvedOptions {
+export interface ResolvedServerOptions extends ResolvedOptions, ResolvedServerSessionOptions {
   readonly psk: PskServerCredentials | undefined;
   readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
@@ -189,10 +190,13 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   // Object.assign onto the common object, not `{ ...common, psk, ... }`: V8 (Node 20) gives every
   // object spread and then extended in optimized code a hidden class of its own, a slow copy and,
   // with one resolved options object per client connection, megamorphic reads of each option.
+  const resumption = resolveClientSessionOptions(options);
   return Object.assign(resolveCommon(options, usableKeyExchanges(options.psk, certificates)), {
     psk: options.psk,
     x509: options.x509,
     servername: options.servername,
+    session: resumption.session,
+    sessionTickets: resumption.sessionTickets,
   });
 }
 
@@ -210,6 +214,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   // With SNICallback the credentials of a handshake are known only once it answers: every
   // requested suite stays, and the handshake keeps those its credentials can run (WaitClientHello).
   const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
+  const resumption = resolveServerSessionOptions(options, options.provider ?? nodeCryptoProvider);
   // Object.assign, not a spread: see resolveClientOptions.
   return Object.assign(resolveCommon(options, usable), {
     psk: options.psk,
@@ -218,6 +223,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
     sniCallback,
     alpnCallback,
+    sessionStore: resumption.sessionStore,
+    ticketKeys: resumption.ticketKeys,
+    sessionLifetimeMs: resumption.sessionLifetimeMs,
   });
 }
 

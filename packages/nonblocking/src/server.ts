@@ -225,6 +225,17 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   }
 
   /** The bound address, or null before listen() (as node:net). */
+  /**
+   * node:tls `setTicketKeys()`: replaces the keys that seal and open session tickets (48 bytes
+   * each, newest first; a single Buffer is a list of one). Tickets sealed with a key no longer in
+   * the list lead to full handshakes. TypeError when tickets are off (`sessionTickets: false`).
+   */
+  setTicketKeys(keys: Uint8Array | readonly Uint8Array[]): void {
+    const set = this.endpoint.options.ticketKeys;
+    if (set === undefined) throw new TypeError('setTicketKeys(): session tickets are off (sessionTickets: false)');
+    set.setKeys(keys instanceof Uint8Array ? [keys] : keys);
+  }
+
   address(): AddressInfo | null {
     try {
       return this.socket?.address() ?? null;
@@ -357,7 +368,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.counters.count('replaced');
       replacing.destroy();
     }
-    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo);
+    // Sessions are dated by the wall clock (tickets outlive this process): Date.now(), not performance.now().
+    const connection = DtlsConnection.acceptVerified(this.endpoint.options, result.hello, now, rinfo, Date.now());
     this.counters.count('accepted');
     const { address, port } = rinfo;
     const socket = new DtlsSocket({
@@ -491,10 +503,10 @@ function emitOrThrowLater(emit: () => void): void {
 }
 
 /**
- * Handshake steps in which the server waits on itself (its PSK lookup, its ServerKeyExchange
+ * Handshake steps in which the server waits on itself (its SNICallback, its session store, its PSK lookup, its ServerKeyExchange
  * signature: both may be asynchronous), not on the peer: a slow answer of ours is not the peer's stall.
  */
-const WAITING_ON_US = new Set(['wait_sni', 'wait_psk', 'wait_signature']);
+const WAITING_ON_US = new Set(['wait_sni', 'wait_session', 'wait_psk', 'wait_signature']);
 
 function waitingOnPeer(socket: DtlsSocket): boolean {
   return !WAITING_ON_US.has(socket.handshakeState);

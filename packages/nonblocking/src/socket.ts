@@ -139,6 +139,11 @@ export interface DtlsSocketEvents {
    * replayed record from elsewhere moves nothing. Never without connection IDs.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo];
+  /**
+   * node:tls 'session' (client): a new session to resume with (`connect({ session })`), after the
+   * handshake, once connect() has resolved; not for a resumed session (getSession() still has it).
+   */
+  session: [session: Buffer];
 }
 
 const decoder = new TextDecoder();
@@ -401,6 +406,17 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.conn.alpnProtocol;
   }
 
+  /** node:tls `getSession()` (client): the session to pass as `session` to a later connect(); undefined when there is none. */
+  getSession(): Buffer | undefined {
+    const s = this.conn.getSession();
+    return s === undefined ? undefined : Buffer.from(s);
+  }
+
+  /** node:tls `isSessionReused()`: the handshake resumed a session (abbreviated, RFC 5246 7.3). */
+  isSessionReused(): boolean {
+    return this.conn.isSessionReused();
+  }
+
   /** server_name the client asked for (server side) or sent (client side): undefined for an IP address, never sent (RFC 6066 3). */
   get servername(): string | undefined {
     return this.conn.servername;
@@ -582,6 +598,19 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return { address: this.remote.address, family: familyOf(this.remote.address), port: this.remote.port };
   }
 
+  /**
+   * node:tls 'session': a client's new session, on the next turn of the event loop so that the
+   * code awaiting connect() can listen for it.
+   */
+  private announceSession(): void {
+    if (!this.conn.isClient || this.conn.isSessionReused()) return;
+    const s = this.conn.getSession();
+    if (s === undefined) return;
+    setImmediate(() => {
+      if (this.listenerCount('session') > 0) this.guarded(() => this.emit('session', Buffer.from(s)));
+    });
+  }
+
   /** @internal sends what the engine has ready (a new server connection's first flight). */
   kick(): void {
     this.pump();
@@ -589,7 +618,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** @internal the engine's first flight (client). */
   start(now: number): void {
-    this.conn.connect(now);
+    // Sessions are dated by the wall clock (a ticket outlives this process): Date.now(), not performance.now().
+    this.conn.connect(now, Date.now());
     this.pump();
   }
 
@@ -680,6 +710,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     switch (e.type) {
       case 'handshake-complete':
         this.isEstablished = true;
+        this.announceSession();
         // No lookup can be pending any more: the engine never wakes an established connection.
         this.conn.onWake = undefined;
         this.lastActivity = this.now();

@@ -281,14 +281,22 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
     records.filter((r) => r.contentType === CONTENT_TYPE.applicationData && r.offset >= from).length;
 
   /** Flips one byte; counts the application-data records it can have destroyed. */
-  const corrupt = (client: Client, direction: RelayDirection, datagram: Uint8Array, records: readonly WireRecord[], offset: number | undefined): Uint8Array => {
+  const corrupt = (
+    client: Client,
+    direction: RelayDirection,
+    datagram: Uint8Array,
+    records: readonly WireRecord[],
+    offset: number | undefined,
+    targets: readonly WireRecord[] = records,
+  ): Uint8Array => {
     const rng = rngs[direction];
     const out = Uint8Array.from(datagram);
     let at = offset;
     if (at === undefined) {
       // A body byte: the record is then rejected by its MAC/AEAD check (or its handshake
-      // transcript), and only that record: the framing of the others is untouched.
-      const withBody = records.filter((r) => r.complete && r.length > 0);
+      // transcript), and only that record: the framing of the others is untouched. A rule's
+      // corruption hits a record the rule matched (its Finished, not a plaintext message beside it).
+      const withBody = targets.filter((r) => r.complete && r.length > 0);
       const target = withBody.length > 0 ? withBody[rng.int(withBody.length)] : undefined;
       at = target === undefined ? rng.int(Math.max(1, out.length)) : target.offset + RECORD_HEADER_LENGTH + rng.int(target.length);
     }
@@ -342,7 +350,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
         forward(client, direction, truncate(client, direction, datagram, records, action.length), records);
         return;
       case 'corrupt':
-        forward(client, direction, corrupt(client, direction, datagram, records, action.offset), records);
+        forward(client, direction, corrupt(client, direction, datagram, records, action.offset, records.filter((r) => recordMatches(r, rule.match))), records);
         return;
       case 'hold': {
         const matched = records.filter((r) => recordMatches(r, rule.match));

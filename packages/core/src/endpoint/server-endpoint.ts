@@ -32,12 +32,13 @@ export class ServerEndpoint {
 
   /**
    * Handles a datagram from `peer` (any stable text naming the address and port, such as
-   * "127.0.0.1:5684") for which no connection exists.
+   * "127.0.0.1:5684") for which no connection exists. `wallNow`: Date.now() when `now` is a
+   * monotonic clock (session ages are wall-clock).
    */
-  handle(datagram: Uint8Array, peer: string, now: number): EndpointResult {
+  handle(datagram: Uint8Array, peer: string, now: number, wallNow: number = now): EndpointResult {
     const result = this.verify(datagram, peer, now);
     if (result.type !== 'verified') return result;
-    return { type: 'accept', connection: DtlsConnection.acceptVerified(this.options, result.hello, now) };
+    return { type: 'accept', connection: DtlsConnection.acceptVerified(this.options, result.hello, now, undefined, wallNow) };
   }
 
   /**

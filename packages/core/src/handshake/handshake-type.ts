@@ -4,6 +4,8 @@ export enum HandshakeType {
   client_hello = 1,
   server_hello = 2,
   hello_verify_request = 3,
+  /** RFC 5077 3.3 */
+  new_session_ticket = 4,
   certificate = 11,
   server_key_exchange = 12,
   certificate_request = 13,

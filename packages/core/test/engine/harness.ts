@@ -32,6 +32,8 @@ export interface PairOptions {
   server?: Partial<ServerOptions>;
   peer?: string;
   tap?: Tap;
+  /** A server endpoint shared with another pair (session resumption); default a new one from `server`. */
+  endpoint?: ServerEndpoint;
 }
 
 export class Pair {
@@ -52,7 +54,7 @@ export class Pair {
   private woken = false;
 
   constructor(options: PairOptions = {}) {
-    this.endpoint = new ServerEndpoint({ psk: serverPsk(), ...options.server });
+    this.endpoint = options.endpoint ?? new ServerEndpoint({ psk: serverPsk(), ...options.server });
     this.client = DtlsConnection.client({ psk: clientPsk(), ...options.client });
     this.client.onWake = () => (this.woken = true);
     this.peer = options.peer ?? PEER;
@@ -133,7 +135,7 @@ export class Pair {
       }
       if (ran || this.woken) continue;
       // A lookup still pending (it may take real time, e.g. a timer in the test's callback).
-      if (this.conns().some((c) => c.state === 'handshaking' && (c.handshakeState === 'wait_psk' || c.handshakeState === 'wait_sni'))) {
+      if (this.conns().some((c) => c.state === 'handshaking' && (c.handshakeState === 'wait_psk' || c.handshakeState === 'wait_sni' || c.handshakeState === 'wait_session'))) {
         await new Promise((r) => setTimeout(r, 1));
         continue;
       }

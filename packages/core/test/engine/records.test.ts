@@ -55,7 +55,8 @@ describe('application data that overtakes the server Finished (reordering)', () 
   async function withFlight6Held(): Promise<{ p: Pair; flight6: Uint8Array }> {
     let flight6: Uint8Array | undefined;
     const p = new Pair({
-      client: { cipherSuites: SUITE },
+      // No ticket asked: flight 6 is exactly ChangeCipherSpec, Finished (no NewSessionTicket, RFC 5077 3.3).
+      client: { cipherSuites: SUITE, sessionTickets: false },
       tap: (d, dir) => {
         if (dir === 's2c' && records(d).some((r) => r.header.type === ContentType.change_cipher_spec)) {
           flight6 = d;

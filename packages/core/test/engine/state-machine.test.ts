@@ -71,7 +71,7 @@ describe('client: unexpected and malformed server messages', () => {
   });
 
   it.each([
-    ['session_ticket', ExtensionType.session_ticket],
+    ['use_srtp', ExtensionType.use_srtp],
     ['an unknown type', 0x7a7a],
     ['connection_id', ExtensionType.connection_id],
   ])('an extension the client did not offer (%s) in the ServerHello → unsupported_extension', async (_name, type) => {

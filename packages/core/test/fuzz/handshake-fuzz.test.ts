@@ -22,5 +22,8 @@ describe('structured fuzz (fixed-seed slice)', () => {
       expect(report.reached[`server ${state}`] ?? 0).toBeGreaterThan(100);
     }
     expect(report.reached.endpoint ?? 0).toBeGreaterThan(1000);
+    // The resumed (abbreviated) handshakes' own states, both sides (resumed-scenarios.ts).
+    expect(report.reached['client wait_resumed_finished'] ?? 0).toBeGreaterThan(100);
+    expect(report.reached['server wait_resumed_finished'] ?? 0).toBeGreaterThan(100);
   }, 180_000);
 });

@@ -22,10 +22,14 @@ import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
+import { withResumption } from './resumed-scenarios.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid';
-/** 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too. */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid'];
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed';
+/**
+ * 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too.
+ * 'psk-resumed', 'ecdsa-resumed': abbreviated handshakes resuming a session by ticket and by session ID (resumed-scenarios.ts).
+ */
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed'];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -54,6 +58,10 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
         client: { ...common, cipherSuites: 'PSK-AES128-GCM-SHA256', connectionId: { length: 4 }, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
         server: { ...common, connectionId: { length: 6 }, psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
       };
+    case 'psk-resumed':
+      return withResumption('ticket', options('psk', mtu), `psk ${mtu}`);
+    case 'ecdsa-resumed':
+      return withResumption('id', options('ecdsa', mtu), `ecdsa ${mtu}`);
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },

@@ -91,6 +91,8 @@ export interface GnutlsServerOptions {
   echo?: boolean;
   /** Sets SSLKEYLOGFILE for the server. */
   keylogFile?: string;
+  /** Issue session tickets (RFC 5077): leaves out --noticket. Default false. */
+  tickets?: boolean;
   extraArgs?: readonly string[];
   startTimeoutMs?: number;
   maxLifetimeMs?: number;
@@ -126,7 +128,8 @@ export async function startGnutlsServer(options: GnutlsServerOptions): Promise<P
     for (let attempt = 0; attempt < attempts; attempt++) {
       const port = options.port ?? (await freeUdpPort({ wildcard: true }));
       // -a: do not ask for a client certificate (PSK tests have none).
-      const args = ['--udp', '-p', String(port), '--noticket', '--priority', options.priority];
+      const args = ['--udp', '-p', String(port), '--priority', options.priority];
+      if (options.tickets !== true) args.push('--noticket');
       if (options.cert === undefined) args.push('-a');
       if (options.echo ?? true) args.push('--echo');
       if (pskFile !== undefined) args.push('--pskpasswd', pskFile);

@@ -28,6 +28,13 @@ export interface OpensslServerOptions {
   echo?: boolean;
   /** Exit after this many connections (-naccept). */
   naccept?: number;
+  /** Issue session tickets (RFC 5077): leaves out -no_ticket. Default false. */
+  tickets?: boolean;
+  /**
+   * -listen (the cookie exchange). Default true. OpenSSL 3.0's s_server -listen never resumes a
+   * session (each connection's is new, IDs and tickets alike): resumption tests turn it off.
+   */
+  listen?: boolean;
   /** Write an NSS key log (-keylogfile), for decrypting a capture. */
   keylogFile?: string;
   /** Appended to the command line (e.g. ['-msg'], ['-trace']). */
@@ -60,7 +67,9 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   let lastError = '';
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = options.port ?? (await freeUdpPort());
-    const args = ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-listen', '-no_ticket'];
+    const args = ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`];
+    if (options.listen !== false) args.push('-listen');
+    if (options.tickets !== true) args.push('-no_ticket');
     args.push('-cipher', options.cipher);
     if (options.psk !== undefined && options.identity !== undefined) {
       args.push('-psk', options.psk, '-psk_identity', options.identity);
@@ -118,6 +127,8 @@ export interface OpensslClientOptions {
   expectEcho?: boolean;
   lingerMs?: number;
   keylogFile?: string;
+  /** Ask for a session ticket (RFC 5077): leaves out -no_ticket. Default false. */
+  tickets?: boolean;
   extraArgs?: readonly string[];
 }
 
@@ -136,7 +147,8 @@ export async function runOpensslClient(options: OpensslClientOptions): Promise<P
   const host = options.host ?? '127.0.0.1';
   // -nbio: with blocking I/O s_client can stall in a read after a duplicated record.
   // -no_ign_eof: stdin EOF sends close_notify and exits (it must come after any -quiet).
-  const args = ['s_client', '-dtls1_2', '-connect', `${host}:${options.port}`, '-no_ticket', '-nbio'];
+  const args = ['s_client', '-dtls1_2', '-connect', `${host}:${options.port}`, '-nbio'];
+  if (options.tickets !== true) args.push('-no_ticket');
   args.push('-cipher', options.cipher);
   if (options.psk !== undefined && options.identity !== undefined) {
     args.push('-psk', options.psk, '-psk_identity', options.identity);

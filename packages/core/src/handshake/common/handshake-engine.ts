@@ -41,6 +41,11 @@ export interface HandshakeHost {
   readonly records: RecordLayer;
   /** The time passed in by the current call into the engine. */
   readonly now: number;
+  /**
+   * Wall-clock time (ms since 1970) handed in by the runtime with connect()/acceptVerified(): what
+   * session ages are counted in (a monotonic `now` means nothing in another process).
+   */
+  readonly wallNow: number;
   transmit(datagrams: readonly Uint8Array[]): void;
   /** Records released when a new read epoch opens, processed as if just received. */
   deliver(records: readonly ReadRecord[]): void;
@@ -253,6 +258,11 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     return true;
   }
 
+  /** A ChangeCipherSpec remembered as early turned out not to be the peer's (see mayReceiveChangeCipherSpecBeforeKeys). */
+  protected forgetEarlyChangeCipherSpec(): void {
+    this.earlyChangeCipherSpec = false;
+  }
+
   /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
   expectChangeCipherSpec(keys: EpochKeys): void {
     this.pendingReadKeys = keys;
@@ -316,6 +326,11 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
         this.host.wake();
       },
     );
+  }
+
+  /** Wall-clock ms of this handshake (StateContext; see HandshakeHost.wallNow). */
+  get wallNow(): number {
+    return this.host.wallNow;
   }
 
   /** The record layer of the connection (StateContext). */

@@ -24,6 +24,10 @@ export interface NegotiatedParameters {
   connectionId: { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined;
   /** Both sides exchanged the rrc extension (RFC 9853 3): return routability checks may run. */
   returnRoutabilityCheck: boolean;
+  /** This handshake resumed a session (the abbreviated handshake of RFC 5246 7.3). */
+  sessionReused: boolean;
+  /** Client: the session to resume this one with (getSession(): a ClientSession, encoded), once there is one. */
+  session: Uint8Array | undefined;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -42,5 +46,7 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     authorizationError: undefined,
     connectionId: undefined,
     returnRoutabilityCheck: false,
+    sessionReused: false,
+    session: undefined,
   };
 }

@@ -16,6 +16,8 @@ export interface StateContext<C extends ResolvedOptions, S> {
   readonly negotiated: NegotiatedParameters;
   readonly transcript: Transcript;
   readonly records: RecordLayer;
+  /** Wall-clock ms since 1970 (from the runtime), for session ages. */
+  readonly wallNow: number;
   /** The next outgoing message, with its message_seq (RFC 6347 4.2.2). */
   message(msgType: number, body: Uint8Array): FlightHandshakeMessage;
   sendFlight(messages: readonly FlightMessage[], last: boolean): void;

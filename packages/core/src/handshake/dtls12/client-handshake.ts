@@ -10,6 +10,8 @@ import { type ClientContext, type ClientState, type ClientStateName, idle } from
 import { sendClientHello } from './client/wait-server-hello.js';
 import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
+import type { HandshakeFragment } from '../handshake-header.js';
+import { ClientResumption } from '../../session/client-resumption.js';
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -21,6 +23,8 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   readonly negotiated: NegotiatedParameters;
   private current: ClientState = idle('start');
   private readonly clientRandom: Uint8Array;
+  /** ClientContext: the session we offer and what becomes of it. */
+  readonly resumption: ClientResumption;
 
   constructor(
     host: HandshakeHost,
@@ -29,6 +33,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   ) {
     super(host, config, now);
     this.clientRandom = config.provider.randomBytes(32);
+    this.resumption = new ClientResumption(config);
     // servername is what was sent (node:tls): nothing for an IP address. The certificate check
     // still matches config.servername, the address included (RFC 6125 / the iPAddress SAN).
     this.negotiated = emptyNegotiation(this.clientRandom, serverNameToSend(config.servername));
@@ -53,7 +58,8 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     const firstHello: ClientHello = {
       clientVersion: DTLS_1_2,
       random: this.clientRandom,
-      sessionId: new Uint8Array(0),
+      // RFC 5246 7.4.1.2: the session to resume, if any (ClientResumption).
+      sessionId: this.resumption.sessionId,
       cookie: new Uint8Array(0),
       cipherSuites: this.config.suites.map((s) => s.id),
       compressionMethods: [0],
@@ -65,13 +71,25 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   }
 
   /**
-   * The client has the server's keys as soon as it sends flight 5, and the server sends its
+   * In a full handshake the client has the server's keys as soon as it sends flight 5, and the server sends its
    * ChangeCipherSpec only after receiving flight 5 (RFC 6347 4.2.4 Figure 1): one that comes
    * earlier was never sent by this server for this handshake (an injected CCS, as in the
    * early-CCS attacks on TLS stacks), so it must not stand in for the real one later.
    */
   protected override mayReceiveChangeCipherSpecBeforeKeys(): boolean {
-    return false;
+    // RFC 5246 7.3 Figure 2: resuming, the server's ChangeCipherSpec follows its ServerHello in the
+    // same flight, often the same datagram, before the ServerHello is processed (forgotten in
+    // handle() if the server does not resume).
+    return this.current.name === 'wait_server_hello' && this.resumption.offered !== undefined;
+  }
+
+  /**
+   * RFC 5077 3.3: a NewSessionTicket comes before the server's ChangeCipherSpec, so in epoch 0; the
+   * ChangeCipherSpec can overtake its records (reordering), which must still count.
+   */
+  protected override acceptsPreviousEpoch(f: HandshakeFragment, epoch: number): boolean {
+    const state = this.current.name;
+    return epoch === 0 && f.msgType === HandshakeType.new_session_ticket && (state === 'wait_finished' || state === 'wait_resumed_finished');
   }
 
   /** RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. */
@@ -88,6 +106,9 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
+    const before = this.current.name;
     this.current = this.current.handle(m, this);
+    // A full handshake after all: a ChangeCipherSpec that came before the ServerHello was not the server's.
+    if (before === 'wait_server_hello' && this.current.name !== 'wait_resumed_finished') this.forgetEarlyChangeCipherSpec();
   }
 }

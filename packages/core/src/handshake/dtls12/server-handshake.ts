@@ -9,6 +9,7 @@ import type { HandshakeFragment } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
 import type { ServerContext, ServerState, ServerStateName } from './server/server-state.js';
 import { WaitClientHello } from './server/wait-client-hello.js';
+import type { SessionIssue } from '../../session/session-issue.js';
 
 /**
  * The server's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1), after the cookie
@@ -19,6 +20,8 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
   readonly role = 'server';
   private current: ServerState = new WaitClientHello();
   readonly negotiated: NegotiatedParameters;
+  /** ServerContext: how this full handshake's session will be kept (session ID or ticket), if at all. */
+  sessionIssue: SessionIssue | undefined = undefined;
   /** The verified ClientHello until start() hands it to the reassembler (then the handshake holds what it needs of it). */
   private clientHello: { readonly body: Uint8Array; readonly messageSeq: number } | undefined;
   /** message_seq of the client's ClientKeyExchange, the first message of its flight 5. */

@@ -29,6 +29,21 @@ export function deriveSessionKeys(
     sessionHash === undefined
       ? masterSecret(provider, suite.prfHash, premaster, clientRandom, serverRandom)
       : extendedMasterSecret(provider, suite.prfHash, premaster, sessionHash);
+  return sessionKeysFromMaster(provider, suite, master, clientRandom, serverRandom);
+}
+
+/**
+ * The key block of RFC 5246 6.3 from a master secret: a full handshake's, or a resumed session's
+ * with the new handshake's randoms (RFC 5246 7.3: "the new connection's keys" come from the
+ * session's master secret and the new hello randoms).
+ */
+export function sessionKeysFromMaster(
+  provider: CryptoProvider,
+  suite: CipherSuite,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): SessionKeys {
   const kb = keyBlock(provider, suite, master, clientRandom, serverRandom);
   return {
     masterSecret: master,

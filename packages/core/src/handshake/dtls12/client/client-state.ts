@@ -2,6 +2,7 @@ import type { AlertDescription } from '../../../alert.js';
 import type { ResolvedClientOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import type { StateContext } from '../../common/state-context.js';
+import type { ClientResumption } from '../../../session/client-resumption.js';
 
 /** The client's steps of RFC 6347 4.2.4 Figure 1 (full handshake), by what each waits for. */
 export type ClientStateName =
@@ -12,11 +13,15 @@ export type ClientStateName =
   | 'wait_server_hello_done' // (CertificateRequest allowed first in certificate suites)
   | 'wait_psk' // the PSK lookup for the server's hint is pending
   | 'wait_signature' // our CertificateVerify signature is pending
-  | 'wait_finished' // flight 5 sent: ChangeCipherSpec then Finished
+  | 'wait_finished' // flight 5 sent: [NewSessionTicket], ChangeCipherSpec then Finished
+  | 'wait_resumed_finished' // abbreviated handshake (RFC 5246 7.3): the server resumed; [NewSessionTicket], its ChangeCipherSpec and Finished
   | 'established';
 
 /** What a client state may do with the handshake that runs it. */
-export type ClientContext = StateContext<ResolvedClientOptions, ClientState>;
+export interface ClientContext extends StateContext<ResolvedClientOptions, ClientState> {
+  /** The session offered, the server's answer to it, and the session this handshake leaves. */
+  readonly resumption: ClientResumption;
+}
 
 /**
  * One state of the client: it owns exactly the data valid in it, and handle() returns the next

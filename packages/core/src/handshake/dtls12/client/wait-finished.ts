@@ -89,8 +89,15 @@ export class WaitFinished implements ClientState {
   }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
-    if (m.msgType !== HandshakeType.finished) throw cx.unexpected(m);
+    // RFC 5077 3.3: the ticket the server promised in its ServerHello comes before its ChangeCipherSpec.
+    if (m.msgType === HandshakeType.new_session_ticket && cx.resumption.ticketDue) {
+      cx.resumption.onNewSessionTicket(m.body);
+      cx.transcript.add(m.msgType, m.messageSeq, m.body);
+      return this;
+    }
+    if (m.msgType !== HandshakeType.finished || cx.resumption.ticketDue) throw cx.unexpected(m);
     checkPeerFinished(cx, this.suite, this.keys, m, 'server');
+    cx.negotiated.session = cx.resumption.sessionAfter(cx.negotiated, cx.wallNow);
     cx.finish(false);
     return ESTABLISHED;
   }

@@ -20,6 +20,7 @@ import { DTLS_1_0, DTLS_1_2 } from '../../protocol-version.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
+import { resumeClientSession } from './resumed.js';
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
@@ -47,10 +48,12 @@ export class WaitServerHello implements ClientState {
    * Flight 3 (the ClientHello with the server's cookie) is out: the server's flight 4 takes it a
    * while (its key pair, its signature), the spare time to make the key pair of our
    * ClientKeyExchange. Not after flight 1: a HelloVerifyRequest (RFC 6347 4.2.1) comes back at
-   * once, and making a key pair then would only hold up our answer to it.
+   * once, and making a key pair then would only hold up our answer to it. Nor when we offer a
+   * session to resume: the server's answer then needs no key pair.
    */
   get keyShareAhead(): boolean {
-    return this.hello.cookie.length > 0;
+    // Offering a session (RFC 5246 7.3), the answer is most likely the abbreviated handshake: no key exchange.
+    return this.hello.cookie.length > 0 && this.hello.sessionId.length === 0;
   }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
@@ -129,6 +132,9 @@ export class WaitServerHello implements ClientState {
       if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
       n.returnRoutabilityCheck = true;
     }
+    // RFC 5246 7.3: the server echoed our session ID, so it resumes the session: abbreviated handshake.
+    const session = cx.resumption.offered;
+    if (cx.resumption.onServerHello(sh) && session !== undefined) return resumeClientSession(m, sh, cx, session, suite);
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;

@@ -4,17 +4,12 @@ import type { ServerCredentials } from '../../../config.js';
 import { credentialsRun } from '../../../options.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
-import { encodeAlpn } from '../../extensions/alpn.js';
-import { decodeConnectionId, encodeConnectionId } from '../../extensions/connection-id.js';
-import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
-import { newConnectionId } from '../../common/connection-id.js';
-import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
-import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
-import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
-import { type Extension, findExtension } from '../../extensions/extension.js';
+import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
+import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
+import { findExtension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
 import { NamedGroup, namedGroupId } from '../../extensions/named-group.js';
-import { decodeRenegotiationInfo, encodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
+import { decodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
 import { decodeServerName } from '../../extensions/server-name.js';
 import { decodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { decodeSupportedGroups } from '../../extensions/supported-groups.js';
@@ -35,12 +30,14 @@ import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 import { chooseAlpn } from './choose-alpn.js';
 import { askSni, type SniAnswer } from './sni-answer.js';
-
-/** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
-const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+import { answerServerHelloExtensions } from './server-hello-extensions.js';
+import { findSession, resumableSuite } from './session-lookup.js';
+import { resumeSession } from './resume-session.js';
+import { planSessionIssue } from '../../../session/session-issue.js';
 
 const WAIT_SIGNATURE = idle('wait_signature');
 const WAIT_SNI = idle('wait_sni');
+const WAIT_SESSION = idle('wait_session');
 
 /** An outgoing message, entered in the transcript. */
 export function recorded(cx: ServerContext, msgType: number, body: Uint8Array): FlightMessage {
@@ -133,7 +130,8 @@ function checkSniCredentials(credentials: ServerCredentials | undefined): void {
 }
 
 /**
- * The rest of the ClientHello, with the credentials in force: the suite, the extensions, flight 4.
+ * The rest of the ClientHello, with the credentials in force: a session to resume (the
+ * abbreviated handshake, RFC 5246 7.3), otherwise the suite, the extensions, flight 4.
  * `sniUsed`: the client's server_name chose the credentials.
  */
 function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, sniUsed: boolean): ServerState {
@@ -142,8 +140,18 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
     // Only with SNICallback (resolveServerOptions): a client that sent no server_name.
     throw new DtlsError(AlertDescription.handshake_failure, 'the client sent no server_name, and there are no default credentials (SNICallback is asked only for a name)');
   }
-  const reneg = findExtension(ch.extensions, ExtensionType.renegotiation_info);
-  const secureRenegotiation = reneg !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+  const alpnProtocol = chooseAlpn(config, ch, cx.negotiated.servername);
+  // The session store may answer later: the ClientHello waits for it (WAIT_SESSION).
+  return cx.wait(WAIT_SESSION)(findSession(ch, cx), 'session store', (found) => {
+    const suite = found === undefined ? undefined : resumableSuite(found, ch, cx, alpnProtocol);
+    if (found !== undefined && suite !== undefined) return resumeSession(m, ch, cx, found, suite, sniUsed);
+    return fullHandshake(m, ch, cx, sniUsed, alpnProtocol);
+  });
+}
+
+/** A full handshake (RFC 6347 4.2.4 Figure 1): our suite, the extensions, flight 4. */
+function fullHandshake(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, sniUsed: boolean, alpnProtocol: string | undefined): ServerState {
+  const config = cx.config;
   const ems = findExtension(ch.extensions, ExtensionType.extended_master_secret);
   const groupsExt = findExtension(ch.extensions, ExtensionType.supported_groups);
   // RFC 8422 4: a client that sends no supported_groups is assumed to support secp256r1.
@@ -151,8 +159,6 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
   const formatsExt = findExtension(ch.extensions, ExtensionType.ec_point_formats);
   const uncompressedOk = !formatsExt || decodeEcPointFormats(formatsExt.data).includes(EC_POINT_FORMAT_UNCOMPRESSED);
   const sigAlgs = findExtension(ch.extensions, ExtensionType.signature_algorithms);
-  const cidExt = findExtension(ch.extensions, ExtensionType.connection_id);
-  const offeredCid = cidExt ? decodeConnectionId(cidExt.data) : undefined;
   const offer: ClientOffer = {
     group: config.groups.find((g) => clientGroups.includes(namedGroupId(g))),
     uncompressedPoints: uncompressedOk,
@@ -171,7 +177,6 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
   }
   if (!chosen) throw new DtlsError(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
   const { suite, exchanger } = chosen;
-  const alpnProtocol = chooseAlpn(config, ch, cx.negotiated.servername);
 
   cx.transcript.add(m.msgType, m.messageSeq, m.body);
   const n = cx.negotiated;
@@ -181,38 +186,16 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
   n.extendedMasterSecret = ems !== undefined;
   n.alpnProtocol = alpnProtocol;
 
-  const ext: Extension[] = [];
-  // RFC 6066 3: a server that used the server_name to choose its certificate (its credentials)
-  // SHALL include an empty server_name extension in its ServerHello (OpenSSL does when its
-  // servername callback acknowledges the name; node's SNICallback answering a context does).
-  if (sniUsed) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-  if (secureRenegotiation) ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) });
-  if (ems) ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-  if (keyExchangeFor(suite).ecdhe && formatsExt) {
-    ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
-  }
-  if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
-  // Our CID is made only for a client that offered the extension (a custom generator may keep state).
-  const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
-  if (offeredCid !== undefined && receiveCid !== undefined) {
-    // RFC 9146 3: answered only when the client offered it; ours carries the CID we want to receive.
-    n.connectionId = { receive: receiveCid, send: offeredCid };
-    ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveCid) });
-    // The client's epoch-1 records carry our CID: frame them so, even when they overtake its ChangeCipherSpec.
-    cx.records.expectReadFormat(recordFormatForConnectionId(receiveCid));
-    // RFC 9853 3: rrc is answered only with connection_id, and only when we want it too.
-    const rrc = findExtension(ch.extensions, ExtensionType.rrc);
-    if (rrc) decodeRrc(rrc.data);
-    if (rrc && config.returnRoutabilityCheck) {
-      n.returnRoutabilityCheck = true;
-      ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
-    }
-  }
+  const ext = answerServerHelloExtensions(ch, cx, { suite, sniUsed, alpnProtocol, resumed: false });
+  // How this session will be resumed: by a ticket we promised, or by the session ID we give now.
+  const issue = planSessionIssue(config, ext);
+  cx.sessionIssue = issue;
   const flight: FlightMessage[] = [];
   const shBody = encodeServerHello({
     serverVersion: DTLS_1_2,
     random: n.serverRandom,
-    sessionId: new Uint8Array(0), // no session resumption: an empty id (RFC 5246 7.4.1.3)
+    // RFC 5246 7.4.1.3: empty when the session will not be resumed by ID.
+    sessionId: issue?.sessionId ?? new Uint8Array(0),
     cipherSuite: suite.id,
     compressionMethod: 0,
     extensions: ext,
