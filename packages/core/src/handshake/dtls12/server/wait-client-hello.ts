@@ -35,6 +35,7 @@ import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 import { chooseAlpn } from './choose-alpn.js';
 import { askSni, type SniAnswer } from './sni-answer.js';
+import { answerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
@@ -192,6 +193,8 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
     ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
   }
   if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+  const useSrtp = answerUseSrtp(ch.extensions, config, n); // RFC 5764 4.1.1
+  if (useSrtp !== undefined) ext.push(useSrtp);
   // Our CID is made only for a client that offered the extension (a custom generator may keep state).
   const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
   if (offeredCid !== undefined && receiveCid !== undefined) {
