@@ -13,7 +13,7 @@
 import { runOpensslClient, startOpensslServer, until, type PeerServer } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket, type SrtpKeyingMaterial } from '../src/index.js';
-import { IDENTITY, KEY, clientPsk, echo, serverPsk } from './helpers.js';
+import { IDENTITY, KEY, clientPsk, echo, roundTrip, serverPsk } from './helpers.js';
 
 const CIPHER = 'PSK-AES128-GCM-SHA256';
 const LABEL = 'EXTRACTOR-dtls_srtp';
@@ -94,6 +94,21 @@ describe('DTLS-SRTP with OpenSSL s_server (our client)', () => {
       expect(Buffer.from(km?.clientKey ?? []).toString('hex') + Buffer.from(km?.serverKey ?? []).toString('hex')).toBe(
         opensslKeyingMaterial(p.stdout())?.slice(0, 4 * (km?.profile.keyLength ?? 0)),
       );
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('DTLS-SRTP MKI with OpenSSL (it has none)', () => {
+  it('our client offers an srtp_mki; s_server answers without one, so the connection has no MKI', async () => {
+    peer = await startOpensslServer({ cipher: CIPHER, psk: KEY, identity: IDENTITY, extraArgs: ['-use_srtp', 'SRTP_AEAD_AES_128_GCM'] });
+    const client = await connect({ host: '127.0.0.1', port: peer.port, psk: clientPsk(), srtpProfiles: 'SRTP_AEAD_AES_128_GCM', srtpMki: Uint8Array.of(7) });
+    try {
+      expect(client.srtpProfile?.name).toBe('SRTP_AEAD_AES_128_GCM');
+      expect(client.srtpMki).toBeUndefined();
+      expect(client.getSrtpKeyingMaterial()?.mki.length).toBe(0);
+      expect(await roundTrip(client, 'no mki')).toBe('no mki');
     } finally {
       await client.close();
     }
