@@ -1,3 +1,4 @@
+import { srtpReport } from './srtp-report.js';
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type EstablishedDtlsSocket } from '@dtls-kit/nonblocking';
 import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
@@ -50,6 +51,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     return 1;
   }
   io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+  if (args.srtp !== undefined) io.stderr(srtpReport(socket)); // --srtp: as openssl -keymatexport
 
   // The suite is known now, and the server's connection ID our records carry: the socket's
   // maxPayload is the exact limit (the parser could only check against the best suite offered).
