@@ -1,18 +1,24 @@
 /**
  * The long structured fuzz run: `pnpm fuzz` (at the repository root) or
  * `pnpm --filter @dtls-kit/core fuzz`. FUZZ_DATAGRAMS (default 1,000,000) datagrams,
- * FUZZ_SEED (default random, printed) for a new exploration each run.
+ * FUZZ_SEED (default random, printed) for a new exploration each run; FUZZ_SCENARIOS (default
+ * all, comma-separated, e.g. psk-srtp) to aim the run at some scenarios.
  */
 import { expect, it } from 'vitest';
-import { formatReport, fuzz } from './handshake-fuzz.js';
+import { formatReport, fuzz, SCENARIOS, type Scenario } from './handshake-fuzz.js';
 
 const datagrams = Number(process.env.FUZZ_DATAGRAMS ?? 1_000_000);
 const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const scenarios: Scenario[] = (process.env.FUZZ_SCENARIOS?.split(',') ?? [...SCENARIOS]).map((name) => {
+  const known = SCENARIOS.find((s) => s === name.trim());
+  if (known === undefined) throw new Error(`FUZZ_SCENARIOS: unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.join(', ')}`);
+  return known;
+});
 
 it(`fuzz: ${datagrams} datagrams (FUZZ_DATAGRAMS), seed ${seed} (FUZZ_SEED)`, () => {
   expect(Number.isSafeInteger(datagrams) && datagrams > 0).toBe(true);
-  console.log(`fuzz: seed ${seed}`);
-  const report = fuzz(datagrams, seed);
+  console.log(`fuzz: seed ${seed}, scenarios ${scenarios.join(', ')}`);
+  const report = fuzz(datagrams, seed, scenarios);
   console.log(formatReport(report));
   expect(report.datagrams).toBeGreaterThanOrEqual(datagrams);
   expect(report.heapAfterMB - report.heapBeforeMB).toBeLessThan(8);
