@@ -207,8 +207,9 @@ export class BlockingConnection extends EventEmitter {
   }
 
   /** The SRTP MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
-  get srtpMki(): Uint8Array | undefined {
-    return this.conn.srtpMki;
+  get srtpMki(): Buffer | undefined {
+    const mki = this.conn.srtpMki;
+    return mki === undefined ? undefined : Buffer.from(mki.buffer, mki.byteOffset, mki.byteLength);
   }
 
   /**
