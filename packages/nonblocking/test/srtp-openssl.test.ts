@@ -11,6 +11,7 @@
  *     -use_srtp PROFILE -keymatexport EXTRACTOR-dtls_srtp -keymatexportlen N -no_ign_eof
  */
 import { runOpensslClient, startOpensslServer, until, type PeerServer } from '@dtls-kit/test-kit';
+import { createCA, createCertificate, x509Server } from '@dtls-kit/x509';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket, type SrtpKeyingMaterial } from '../src/index.js';
 import { IDENTITY, KEY, clientPsk, echo, roundTrip, serverPsk } from './helpers.js';
@@ -112,5 +113,29 @@ describe('DTLS-SRTP MKI with OpenSSL (it has none)', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('DTLS-SRTP with certificates, as WebRTC runs it (ECDHE_ECDSA)', () => {
+  it('our server, openssl s_client -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -use_srtp SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80', async () => {
+    const ca = await createCA({ commonName: 'srtp test CA' });
+    const leaf = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server' });
+    const seen: (SrtpKeyingMaterial | undefined)[] = [];
+    server = createServer({ x509: x509Server({ key: leaf.key, cert: leaf.cert }), srtpProfiles: 'SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM' }, (s) => {
+      seen.push(s.getSrtpKeyingMaterial());
+      echo(s);
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const result = await runOpensslClient({
+      port,
+      cipher: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+      messages: ['media'],
+      extraArgs: ['-use_srtp', 'SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80', '-keymatexport', LABEL, '-keymatexportlen', '60'],
+    });
+    const out = result.stdout + result.stderr;
+    expect(result.echoed, out).toBe(true);
+    // Our preference decides among the client's profiles.
+    expect(out).toContain('SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80');
+    expect(Buffer.from(seen[0]?.material ?? []).toString('hex'), out).toBe(opensslKeyingMaterial(out));
   });
 });
