@@ -13,6 +13,7 @@ import {
   type DtlsError,
   type PeerAddress,
 } from '@dtls-kit/core';
+import type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 import { samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
 import { BlockingTimeoutError } from './errors.js';
 import { markEstablished, Phase, phaseOf, reportHandshake } from './handshake-word.js';
@@ -198,6 +199,26 @@ export class BlockingConnection extends EventEmitter {
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
     const bytes = this.conn.exportKeyingMaterial(length, label, context);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The DTLS-SRTP profile negotiated (RFC 5764 4.1.1: IANA id and name, OpenSSL's name); undefined when none. */
+  get srtpProfile(): SrtpProfile | undefined {
+    return this.conn.srtpProfile;
+  }
+
+  /** The SRTP MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
+  get srtpMki(): Buffer | undefined {
+    const mki = this.conn.srtpMki;
+    return mki === undefined ? undefined : Buffer.from(mki.buffer, mki.byteOffset, mki.byteLength);
+  }
+
+  /**
+   * The SRTP master keys and salts (RFC 5764 4.2, exporter label EXTRACTOR-dtls_srtp): `material`
+   * is what `openssl -keymatexport` prints, cut into clientKey, serverKey, clientSalt, serverSalt.
+   * Undefined when no profile was negotiated; a DtlsError before the handshake is done.
+   */
+  getSrtpKeyingMaterial(): SrtpKeyingMaterial | undefined {
+    return this.conn.getSrtpKeyingMaterial();
   }
 
   /** The PSK identity used (client) or accepted (server), as text. */

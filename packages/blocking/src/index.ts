@@ -35,3 +35,4 @@ export { workerFile } from './host.js';
 export { subscribe, type BlockingChannelMessages } from './subscribe.js';
 /** server.stats' parts (the same type as @dtls-kit/nonblocking's), and the diagnostics_channel it is published on. */
 export { SERVER_STATS_CHANNEL, type AlertCounts, type DropCounts, type DropReason, type HandshakeFailureCounts, type ServerStats, type StatsChange } from '@dtls-kit/core';
+export type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';

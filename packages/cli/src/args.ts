@@ -8,6 +8,7 @@ import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '
 import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
+import { srtpList, srtpMkiOf } from './srtp-args.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -22,11 +23,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
-                  [--mtu N] [--cid LEN] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--mtu N] [--cid LEN] [--srtp LIST] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
-                  [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
+                  [--srtp LIST [--srtp-mki HEX]] [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
                   [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
 
@@ -56,6 +57,13 @@ export const USAGE = `usage:
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
+  --srtp LIST         DTLS-SRTP (RFC 5764): SRTP protection profiles, colon-separated, OpenSSL's or IANA
+                      names (SRTP_AES128_CM_SHA1_80, SRTP_AES128_CM_SHA1_32, SRTP_AEAD_AES_128_GCM,
+                      SRTP_AEAD_AES_256_GCM), as openssl -use_srtp: the client offers them, the server
+                      accepts them in its order of preference; the profile chosen and the SRTP keying
+                      material (EXTRACTOR-dtls_srtp) are printed on stderr as openssl -keymatexport does
+  --srtp-mki HEX      (client, with --srtp) the SRTP MKI to offer (1..255 bytes); printed when the server
+                      echoes it
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
@@ -95,6 +103,8 @@ const OPTIONS = {
   pass: { type: 'string' },
   cipher: { type: 'string' },
   alpn: { type: 'string' },
+  srtp: { type: 'string' },
+  'srtp-mki': { type: 'string' },
   mtu: { type: 'string' },
   cid: { type: 'string' },
   keylog: { type: 'string' },
@@ -116,7 +126,7 @@ const OPTIONS = {
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki'] as const;
 
 interface Common {
   host: string;
@@ -131,6 +141,8 @@ interface Common {
   cipher: string | undefined;
   /** --alpn: ALPN protocol names (RFC 7301); undefined: none. */
   alpn: string[] | undefined;
+  /** --srtp: DTLS-SRTP profiles (RFC 5764), checked, colon-separated; undefined: no use_srtp. */
+  srtp: string | undefined;
   mtu: number | undefined;
   /** --cid: the connection ID length we ask the peer to send (RFC 9146); undefined: no CIDs. */
   cid: number | undefined;
@@ -159,6 +171,8 @@ export interface ClientArgs extends Common {
   command: 'client';
   servername: string | undefined;
   insecure: boolean;
+  /** --srtp-mki: the SRTP MKI offered (RFC 5764 4.1.1); undefined: none. */
+  srtpMki: Uint8Array | undefined;
   /** undefined: read stdin lines. */
   messages: string[] | undefined;
   timeoutMs: number;
@@ -285,6 +299,8 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     const bad = alpn.find((p) => p.length === 0 || Buffer.byteLength(p) > 255);
     if (bad !== undefined) throw new UsageError(`--alpn: each protocol name is 1..255 bytes, got ${JSON.stringify(bad)} in "${values.alpn}"`);
   }
+  const srtp = srtpList(values.srtp);
+  const srtpMki = srtpMkiOf(values['srtp-mki'], srtp);
   // Core's bounds (MIN_MTU: the smallest MTU that carries every suite's handshake; MAX_MTU: the
   // largest UDP payload), so the CLI refuses exactly what connect() and createServer() would.
   const mtu = integer('mtu', values.mtu, MIN_MTU, MAX_MTU);
@@ -303,6 +319,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     ca: values.ca,
     cipher: values.cipher,
     alpn,
+    srtp,
     mtu,
     cid,
     keylog: values.keylog,
@@ -360,6 +377,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     port: integer('port', values.port, 1, 65_535) ?? 4433,
     servername: values.servername,
     insecure: values.insecure ?? false,
+    srtpMki,
     messages,
     timeoutMs,
     sessOut: values['sess-out'],

@@ -7,16 +7,19 @@
  */
 import type { BlockingConnection } from '@dtls-kit/blocking';
 import { describeCertificate } from '@dtls-kit/x509';
+import { srtpReport } from './srtp-report.js';
 
 /** Passed as the server's `args`. */
 export interface EchoHandlerArgs {
   /** BroadcastChannel name the main thread listens on. */
   channel: string;
+  /** --srtp: report the SRTP profile and keying material (RFC 5764 4.2) with the connection. */
+  srtp?: boolean;
 }
 
 /** What the handler posts on the channel. */
 export type EchoReport =
-  | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string; reused: boolean }
+  | { type: 'connection'; address: string; port: number; protocol: string; cipher: string; identity: string; reused: boolean; srtp?: string }
   | { type: 'close'; address: string; port: number; messages: number; error?: string }
   /** Nothing came from the peer for the server's idleTimeoutMs (--idle-timeout): the connection is being closed. */
   | { type: 'idle'; address: string; port: number }
@@ -51,6 +54,7 @@ export default function echo(conn: BlockingConnection, args: EchoHandlerArgs): v
       reused: conn.isSessionReused(),
       cipher: conn.getCipher().name,
       identity: identityOf(conn),
+      ...(args.srtp === true ? { srtp: srtpReport(conn) } : {}),
     } satisfies EchoReport);
     for (let message; (message = conn.recv()) !== null; ) {
       messages++;

@@ -1,3 +1,4 @@
+import { srtpReport } from './srtp-report.js';
 import { connect, ConnectionRefusedError, DtlsError, HandshakeTimeoutError, NoReplyError, type EstablishedDtlsSocket } from '@dtls-kit/nonblocking';
 import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
@@ -53,6 +54,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     try {
       const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
       io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}\n`);
+      if (args.srtp !== undefined) io.stderr(srtpReport(s)); // --srtp: as openssl -keymatexport
       // The session to resume the next connection with (--sess-out, --reconnect).
       session = s.getSession() ?? session;
       return s;

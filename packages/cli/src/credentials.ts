@@ -59,6 +59,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
+  if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.noTicket) options.sessionTickets = false;
@@ -84,6 +85,8 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
+  if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
+  if (args.srtpMki !== undefined) options.srtpMki = args.srtpMki;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.servername !== undefined) options.servername = args.servername;

@@ -56,11 +56,12 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   const options: PlainServerOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
+  if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.noTicket) options.sessionTickets = false;
   const channelName = `dtls-kit-cli-${randomUUID()}`;
-  const handlerArgs: EchoHandlerArgs = { channel: channelName };
+  const handlerArgs: EchoHandlerArgs = { channel: channelName, srtp: args.srtp !== undefined };
   const server = createBlockingServer({
     handler: distFile('blocking-echo-handler.js'),
     credentials: credentialsOf(args),
@@ -85,6 +86,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
     const who = peerName(report.address, report.port);
     if (report.type === 'connection') {
       io.stderr(`connection ${who} ${report.protocol} ${report.cipher} ${report.identity}${report.reused ? ' resumed' : ''}\n`);
+      if (report.srtp !== undefined) io.stderr(report.srtp); // --srtp: as openssl -keymatexport
     } else if (report.type === 'idle') {
       // --idle-timeout: a peer that vanished without close_notify; the close line follows.
       io.stderr(`idle ${who}: nothing received for ${args.idleTimeoutMs} ms (--idle-timeout); closing\n`);

@@ -1,4 +1,5 @@
 import { resumedNote } from './session-files.js';
+import { srtpReport } from './srtp-report.js';
 import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { describeCertificate } from '@dtls-kit/x509';
 import type { ServerArgs } from './args.js';
@@ -49,6 +50,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
     io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${resumedNote(socket)}\n`);
+    if (args.srtp !== undefined) io.stderr(srtpReport(socket)); // --srtp: as openssl -keymatexport
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {

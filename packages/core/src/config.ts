@@ -81,6 +81,16 @@ export interface DtlsOptions {
    * offers it to resume; a server issues them and resumes from them. Default true (node:tls, OpenSSL).
    */
   sessionTickets?: boolean;
+  /**
+   * DTLS-SRTP (RFC 5764): the SRTP protection profiles offered (client) or accepted in preference
+   * order (server), by IANA or OpenSSL name (SRTP_AES128_CM_HMAC_SHA1_80 or SRTP_AES128_CM_SHA1_80,
+   * SRTP_AES128_CM_HMAC_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM) or id, as an array
+   * or one colon-separated string as OpenSSL's `-use_srtp` takes it. When set, the use_srtp
+   * extension is offered (client) or answered (server); a server with no profile in common answers
+   * without it and the handshake goes on (RFC 5764 4.1.1). Default: off.
+   * After the handshake, `getSrtpKeyingMaterial()` gives the SRTP master keys and salts (4.2).
+   */
+  srtpProfiles?: string | readonly (string | number)[];
 }
 
 export interface ClientOptions extends DtlsOptions {
@@ -95,6 +105,12 @@ export interface ClientOptions extends DtlsOptions {
    * Sessions without extended_master_secret are never offered (RFC 7627 5.3).
    */
   session?: Uint8Array;
+  /**
+   * The SRTP Master Key Identifier offered in use_srtp (RFC 5764 4.1.1, srtp_mki, 1..255 bytes);
+   * only with srtpProfiles. A server that answers with another non-empty MKI is refused
+   * (illegal_parameter); one that answers with none leaves the connection without an MKI.
+   */
+  srtpMki?: Uint8Array;
 }
 
 /**

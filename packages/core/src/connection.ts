@@ -1,3 +1,5 @@
+import type { SrtpProfile } from './srtp/srtp-profile.js';
+import { SRTP_EXPORTER_LABEL, splitSrtpKeyingMaterial, srtpKeyingMaterialLength, type SrtpKeyingMaterial } from './srtp/srtp-keying-material.js';
 import { cipherInfo, type CipherInfo } from './cipher-info.js';
 import { AlertDescription, AlertLevel, alertName } from './alert.js';
 import { toHex } from './bytes.js';
@@ -483,6 +485,28 @@ export class DtlsConnection {
       throw new DtlsError(AlertDescription.internal_error, 'keying material is available only after the handshake');
     }
     return exportKeyingMaterial(this.options.provider, n.suite.prfHash, n.masterSecret, n.clientRandom, n.serverRandom, label, context, length);
+  }
+
+  /** The DTLS-SRTP profile both sides chose (RFC 5764 4.1.1), undefined when none was. */
+  get srtpProfile(): SrtpProfile | undefined {
+    return this.negotiated.srtp?.profile;
+  }
+
+  /** The SRTP MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
+  get srtpMki(): Uint8Array | undefined {
+    const mki = this.negotiated.srtp?.mki;
+    return mki === undefined || mki.length === 0 ? undefined : mki;
+  }
+
+  /**
+   * The SRTP master keys and salts (RFC 5764 4.2), from the exporter with label
+   * EXTRACTOR-dtls_srtp; undefined when no SRTP profile was negotiated. After the handshake.
+   */
+  getSrtpKeyingMaterial(): SrtpKeyingMaterial | undefined {
+    const srtp = this.negotiated.srtp;
+    if (srtp === undefined) return undefined;
+    const material = this.exportKeyingMaterial(srtpKeyingMaterialLength(srtp.profile), SRTP_EXPORTER_LABEL);
+    return splitSrtpKeyingMaterial(srtp.profile, srtp.mki, material);
   }
 
   /** Application data is the connection's; every other content type is the handshake's to interpret. */

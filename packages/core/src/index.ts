@@ -48,6 +48,9 @@ export { ProviderUnavailableError } from './crypto/provider-unavailable-error.js
 // Cipher suites
 export type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 export { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName } from './suites/registry.js';
+// DTLS-SRTP (RFC 5764): the protection profiles, and the keying material a connection exports.
+export { SRTP_PROFILES, srtpProfileById, srtpProfileByName, type SrtpProfile } from './srtp/srtp-profile.js';
+export { SRTP_EXPORTER_LABEL, srtpKeyingMaterialLength, type SrtpKeyingMaterial } from './srtp/srtp-keying-material.js';
 
 // Certificate credentials (what @dtls-kit/x509 implements; the schemes a signer and a verifier name)
 export { SignatureScheme } from './handshake/extensions/signature-scheme.js';

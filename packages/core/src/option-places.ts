@@ -32,6 +32,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   connectionId: true,
   maxUnvalidatedHeldBytes: true,
   sessionTickets: true,
+  srtpProfiles: true,
 } as const satisfies OptionKeyTable<DtlsOptions>;
 
 /** The engine's client options (ClientOptions). */
@@ -41,6 +42,7 @@ export const ENGINE_CLIENT_OPTION_KEYS = {
   x509: true,
   servername: true,
   session: true,
+  srtpMki: true,
 } as const satisfies OptionKeyTable<ClientOptions>;
 
 /** The engine's server options (ServerOptions). */

@@ -10,6 +10,8 @@ import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 import { resolveClientSessionOptions, resolveServerSessionOptions, type ResolvedClientSessionOptions, type ResolvedServerSessionOptions } from './session/session-options.js';
+import type { SrtpProfile } from './srtp/srtp-profile.js';
+import { resolveSrtpMki, resolveSrtpProfiles } from './srtp/srtp-options.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -45,12 +47,16 @@ export interface ResolvedOptions {
    * server's are shared by its handshakes.
    */
   readonly keyShares: KeyShareReserve | undefined;
+  /** DTLS-SRTP profiles offered or accepted, in preference order (RFC 5764 4.1.1); empty: off. */
+  readonly srtpProfiles: readonly SrtpProfile[];
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSessionOptions {
   readonly psk: PskClientCredentials | undefined;
   readonly x509: CertificateClientCredentials | undefined;
   readonly servername: string | undefined;
+  /** srtp_mki we offer (RFC 5764 4.1.1); empty: none. */
+  readonly srtpMki: Uint8Array;
 }
 
 export interface ResolvedServerOptions extends ResolvedOptions, ResolvedServerSessionOptions {
@@ -172,6 +178,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
     keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
+    srtpProfiles: resolveSrtpProfiles(options.srtpProfiles),
   };
 }
 
@@ -197,6 +204,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     servername: options.servername,
     session: resumption.session,
     sessionTickets: resumption.sessionTickets,
+    srtpMki: resolveSrtpMki(options.srtpMki, options.srtpProfiles),
   });
 }
 

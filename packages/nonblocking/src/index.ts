@@ -40,5 +40,6 @@ export { TimerQueue, type Timed } from './timer-queue.js';
 export { DtlsError, AlertDescription, HandshakeTimeoutError } from '@dtls-kit/core';
 /** SNICallback's answer and ALPNCallback's argument (options of createServer, as node:tls's). */
 export type { ALPNCallbackInfo, ServerCredentials, SNICallback } from '@dtls-kit/core';
+export type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 /** server.stats' parts (the same type as @dtls-kit/blocking's). */
 export type { AlertCounts, DropCounts, DropReason, HandshakeFailureCounts, ServerStats, StatsChange } from '@dtls-kit/core';

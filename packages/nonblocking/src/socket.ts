@@ -16,6 +16,7 @@ import {
   type PeerAddress,
   type CipherInfo,
 } from '@dtls-kit/core';
+import type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 import { connectionIdKeyLogComment, samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
@@ -425,6 +426,26 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** RFC 5705 keying material (e.g. for DTLS-SRTP), as node:tls exportKeyingMaterial(). */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
     return toBuffer(this.conn.exportKeyingMaterial(length, label, context));
+  }
+
+  /** The DTLS-SRTP profile negotiated (RFC 5764 4.1.1: IANA id and name, OpenSSL's name); undefined when none. */
+  get srtpProfile(): SrtpProfile | undefined {
+    return this.conn.srtpProfile;
+  }
+
+  /** The SRTP MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
+  get srtpMki(): Buffer | undefined {
+    const mki = this.conn.srtpMki;
+    return mki === undefined ? undefined : toBuffer(mki);
+  }
+
+  /**
+   * The SRTP master keys and salts (RFC 5764 4.2, exporter label EXTRACTOR-dtls_srtp): `material`
+   * is what `openssl -keymatexport` prints, cut into clientKey, serverKey, clientSalt, serverSalt.
+   * Undefined when no profile was negotiated; a DtlsError before the handshake is done.
+   */
+  getSrtpKeyingMaterial(): SrtpKeyingMaterial | undefined {
+    return this.conn.getSrtpKeyingMaterial();
   }
 
   /** The error that ended the connection, if it ended with one. */

@@ -23,13 +23,15 @@ import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 import { withResumption } from './resumed-scenarios.js';
+import { checkSrtpAgreement } from './srtp-agreement.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed';
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp';
 /**
  * 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too.
  * 'psk-resumed', 'ecdsa-resumed': abbreviated handshakes resuming a session by ticket and by session ID (resumed-scenarios.ts).
+ * 'psk-srtp': PSK with use_srtp (RFC 5764) and an MKI, so the mutations reach both use_srtp extensions.
  */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed'];
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp'];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -62,6 +64,17 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
       return withResumption('ticket', options('psk', mtu), `psk ${mtu}`);
     case 'ecdsa-resumed':
       return withResumption('id', options('ecdsa', mtu), `ecdsa ${mtu}`);
+    case 'psk-srtp':
+      return {
+        client: {
+          ...common,
+          cipherSuites: 'PSK-AES128-GCM-SHA256',
+          srtpProfiles: 'SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_256_GCM',
+          srtpMki: Uint8Array.of(0x5a, 0xa5),
+          psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) },
+        },
+        server: { ...common, srtpProfiles: 'SRTP_AEAD_AES_256_GCM:SRTP_AES128_CM_SHA1_32', psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
+      };
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },
@@ -155,6 +168,7 @@ export function runCase(c: FuzzCase): { datagrams: number; failures: string[]; r
   const p = new FuzzPump(o.client, o.server, tap, probes);
   p.start();
   p.run();
+  if (c.scenario === 'psk-srtp') checkSrtpAgreement(p);
   for (let i = 0; i < c.appMessages; i++) {
     p.send('c2s', utf8(`client ${i}`));
     p.send('s2c', utf8(`server ${i}`));

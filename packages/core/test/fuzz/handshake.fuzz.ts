@@ -10,6 +10,11 @@ import { formatReport, fuzz, SCENARIOS, type Scenario } from './handshake-fuzz.j
 const datagrams = Number(process.env.FUZZ_DATAGRAMS ?? 1_000_000);
 const scenarios = SCENARIOS.filter((s: Scenario) => (process.env.FUZZ_SCENARIOS?.split(',') ?? SCENARIOS).includes(s));
 const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const scenarios: Scenario[] = (process.env.FUZZ_SCENARIOS?.split(',') ?? [...SCENARIOS]).map((name) => {
+  const known = SCENARIOS.find((s) => s === name.trim());
+  if (known === undefined) throw new Error(`FUZZ_SCENARIOS: unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.join(', ')}`);
+  return known;
+});
 
 it(`fuzz: ${datagrams} datagrams (FUZZ_DATAGRAMS), seed ${seed} (FUZZ_SEED)`, () => {
   expect(Number.isSafeInteger(datagrams) && datagrams > 0).toBe(true);

@@ -1,4 +1,5 @@
 import type { CipherSuite } from '../../suites/cipher-suite.js';
+import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
 
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
@@ -28,6 +29,8 @@ export interface NegotiatedParameters {
   sessionReused: boolean;
   /** Client: the session to resume this one with (getSession(): a ClientSession, encoded), once there is one. */
   session: Uint8Array | undefined;
+  /** The DTLS-SRTP profile and MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
+  srtp: NegotiatedSrtp | undefined;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -48,5 +51,6 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     returnRoutabilityCheck: false,
     sessionReused: false,
     session: undefined,
+    srtp: undefined,
   };
 }

@@ -13,6 +13,7 @@ import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
 import { sessionTicketToOffer } from '../../../session/client-resumption.js';
+import { offerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 
 /**
  * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
@@ -34,6 +35,8 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
   if (c.alpnProtocols.length > 0) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
   }
+  const useSrtp = offerUseSrtp(c); // RFC 5764 4.1.1
+  if (useSrtp !== undefined) ext.push(useSrtp);
   if (receiveConnectionId !== undefined) {
     ext.push({ type: ExtensionType.connection_id, data: encodeConnectionId(receiveConnectionId) }); // RFC 9146 3
     // RFC 9853 3: offered only with connection_id.

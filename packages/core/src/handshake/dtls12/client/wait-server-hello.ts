@@ -21,6 +21,7 @@ import type { ClientContext, ClientState } from './client-state.js';
 import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
 import { resumeClientSession } from './resumed.js';
+import { checkUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
@@ -115,6 +116,7 @@ export class WaitServerHello implements ClientState {
       }
       n.alpnProtocol = first;
     }
+    checkUseSrtp(sh.extensions, config, n); // RFC 5764 4.1.1
     const cid = findExtension(sh.extensions, ExtensionType.connection_id);
     if (cid) {
       // RFC 9146 3: the server's extension carries the CID it wants to receive; ours, the one we

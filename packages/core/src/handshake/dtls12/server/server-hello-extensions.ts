@@ -12,6 +12,7 @@ import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
 import type { ClientHello } from '../../messages/client-hello.js';
 import { answerSessionTicket } from '../../../session/session-ticket-answer.js';
+import { answerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 import type { ServerContext } from './server-state.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
@@ -54,6 +55,9 @@ export function answerServerHelloExtensions(ch: ClientHello, cx: ServerContext, 
   if (choices.alpnProtocol !== undefined) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([choices.alpnProtocol]) });
   }
+  // RFC 5764 4.1.1: use_srtp is negotiated in every handshake, resumed ones included (keys are new).
+  const useSrtp = answerUseSrtp(ch.extensions, cx.config, cx.negotiated);
+  if (useSrtp !== undefined) ext.push(useSrtp);
   answerConnectionId(ch, cx, ext);
   const ticket = answerSessionTicket(ch, cx.config, choices.resumed);
   if (ticket !== undefined) ext.push(ticket);
