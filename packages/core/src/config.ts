@@ -75,6 +75,13 @@ export interface DtlsOptions {
    * in `stats.unvalidatedDropped`). Default 65536; 0 holds nothing.
    */
   maxUnvalidatedHeldBytes?: number;
+  /**
+   * RFC 8449 record_size_limit: the largest record plaintext we accept, 64..16384 (RFC 8449 4,
+   * DTLS 1.2). A client offers it; a server answers a client's offer with it (16384 when not
+   * set). A record over it from the peer ends the connection with record_overflow. The peer's own
+   * limit bounds what we send (with the MTU: `maxPayload`). Default: not offered by a client.
+   */
+  recordSizeLimit?: number;
 }
 
 export interface ClientOptions extends DtlsOptions {
@@ -83,6 +90,12 @@ export interface ClientOptions extends DtlsOptions {
   x509?: CertificateClientCredentials;
   /** server_name (RFC 6066 3); not sent for IP literals. */
   servername?: string;
+  /**
+   * RFC 6066 4 max_fragment_length: ask the server to bound records both ways to 512, 1024, 2048
+   * or 4096 bytes of plaintext (for servers without record_size_limit, such as OpenSSL 3.0). A
+   * server always honours a client's request. Default: not asked.
+   */
+  maxFragmentLength?: 512 | 1024 | 2048 | 4096;
 }
 
 /**

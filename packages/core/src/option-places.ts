@@ -31,6 +31,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   ALPNProtocols: true,
   connectionId: true,
   maxUnvalidatedHeldBytes: true,
+  recordSizeLimit: true,
 } as const satisfies OptionKeyTable<DtlsOptions>;
 
 /** The engine's client options (ClientOptions). */
@@ -39,6 +40,7 @@ export const ENGINE_CLIENT_OPTION_KEYS = {
   psk: true,
   x509: true,
   servername: true,
+  maxFragmentLength: true,
 } as const satisfies OptionKeyTable<ClientOptions>;
 
 /** The engine's server options (ServerOptions). */

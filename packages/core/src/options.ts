@@ -9,6 +9,8 @@ import type { PskClientCredentials, PskServerCredentials } from './key-exchange/
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
 import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
+import type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
+import { maxFragmentLengthOption, recordSizeLimitOption } from './handshake/common/record-size-negotiation.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -44,12 +46,16 @@ export interface ResolvedOptions {
    * server's are shared by its handshakes.
    */
   readonly keyShares: KeyShareReserve | undefined;
+  /** Our record_size_limit (RFC 8449 4), 64..2^14; undefined when not set. */
+  readonly recordSizeLimit: number | undefined;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions {
   readonly psk: PskClientCredentials | undefined;
   readonly x509: CertificateClientCredentials | undefined;
   readonly servername: string | undefined;
+  /** The max_fragment_length we ask for (RFC 6066 4); undefined when not. */
+  readonly maxFragmentLength: MaxFragmentLength | undefined;
 }
 
 export interface ResolvedServerOptions extends ResolvedOptions {
@@ -171,6 +177,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     returnRoutabilityCheck: options.connectionId?.returnRoutabilityCheck === true,
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
     keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
+    recordSizeLimit: recordSizeLimitOption(options.recordSizeLimit),
   };
 }
 
@@ -193,6 +200,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     psk: options.psk,
     x509: options.x509,
     servername: options.servername,
+    maxFragmentLength: maxFragmentLengthOption(options.maxFragmentLength),
   });
 }
 

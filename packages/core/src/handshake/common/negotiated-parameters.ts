@@ -1,4 +1,5 @@
 import type { CipherSuite } from '../../suites/cipher-suite.js';
+import type { RecordSizeLimit } from './record-size-negotiation.js';
 
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
@@ -24,6 +25,8 @@ export interface NegotiatedParameters {
   connectionId: { readonly receive: Uint8Array; readonly send: Uint8Array } | undefined;
   /** Both sides exchanged the rrc extension (RFC 9853 3): return routability checks may run. */
   returnRoutabilityCheck: boolean;
+  /** Record size limits from record_size_limit (RFC 8449) or max_fragment_length (RFC 6066 4); undefined when neither was negotiated. */
+  recordSizeLimit: RecordSizeLimit | undefined;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -42,5 +45,6 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     authorizationError: undefined,
     connectionId: undefined,
     returnRoutabilityCheck: false,
+    recordSizeLimit: undefined,
   };
 }

@@ -12,6 +12,7 @@ import { encodeServerName, serverNameToSend } from '../../extensions/server-name
 import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { recordSizeLimitOffer } from '../../common/record-size-negotiation.js';
 
 /**
  * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
@@ -38,6 +39,7 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
     // RFC 9853 3: offered only with connection_id.
     if (c.returnRoutabilityCheck) ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
   }
+  ext.push(...recordSizeLimitOffer(c)); // RFC 8449 4, RFC 6066 4: only when asked for
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
   return ext;

@@ -13,6 +13,7 @@ import { ExtensionType } from '../../extensions/extension-type.js';
 import { decodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { acceptRecordSizeLimit } from '../../common/record-size-negotiation.js';
 import { type ClientHello, encodeClientHello } from '../../messages/client-hello.js';
 import { decodeHelloVerifyRequest } from '../../messages/hello-verify-request.js';
 import { decodeServerHello } from '../../messages/server-hello.js';
@@ -129,6 +130,7 @@ export class WaitServerHello implements ClientState {
       if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
       n.returnRoutabilityCheck = true;
     }
+    acceptRecordSizeLimit(sh.extensions, config, n, cx.records); // RFC 8449, RFC 6066 4
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;

@@ -35,6 +35,7 @@ import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 import { chooseAlpn } from './choose-alpn.js';
 import { askSni, type SniAnswer } from './sni-answer.js';
+import { answerRecordSizeLimit } from '../../common/record-size-negotiation.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
 const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
@@ -208,6 +209,8 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
       ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
     }
   }
+  const recordSizeLimit = answerRecordSizeLimit(ch.extensions, config.recordSizeLimit, n, cx.records); // RFC 8449, RFC 6066 4
+  if (recordSizeLimit) ext.push(recordSizeLimit);
   const flight: FlightMessage[] = [];
   const shBody = encodeServerHello({
     serverVersion: DTLS_1_2,
