@@ -8,6 +8,7 @@ import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '
 import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
+import { maxFragLenFlag, recordSizeFlag } from './record-limit.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -22,11 +23,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
-                  [--mtu N] [--cid LEN] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--mtu N] [--cid LEN] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
-                  [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
+                  [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
@@ -55,6 +56,13 @@ export const USAGE = `usage:
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
+  --recordsize N      record_size_limit (RFC 8449): the largest record plaintext we accept, 64..16384
+                      (as gnutls --recordsize); the client offers it, the server answers a client's offer
+                      with it (16384 without the flag). A larger record from the peer: record_overflow.
+                      The peer's limit bounds what we send, with --mtu; both show on the connection line
+  --maxfraglen N      (client) max_fragment_length (RFC 6066): ask for records of at most N bytes both
+                      ways, N = 512, 1024, 2048 or 4096 (as openssl s_client -maxfraglen); for servers
+                      without record_size_limit (OpenSSL). A server always honours a client's request
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
@@ -89,6 +97,8 @@ const OPTIONS = {
   alpn: { type: 'string' },
   mtu: { type: 'string' },
   cid: { type: 'string' },
+  recordsize: { type: 'string' },
+  maxfraglen: { type: 'string' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   once: { type: 'boolean' },
@@ -104,7 +114,7 @@ const OPTIONS = {
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'maxfraglen'] as const;
 
 interface Common {
   host: string;
@@ -122,6 +132,8 @@ interface Common {
   mtu: number | undefined;
   /** --cid: the connection ID length we ask the peer to send (RFC 9146); undefined: no CIDs. */
   cid: number | undefined;
+  /** --recordsize: our record_size_limit (RFC 8449); undefined: none offered (a server answers with 16384). */
+  recordSize: number | undefined;
   keylog: string | undefined;
   trace: boolean;
 }
@@ -148,6 +160,8 @@ export interface ClientArgs extends Common {
   /** undefined: read stdin lines. */
   messages: string[] | undefined;
   timeoutMs: number;
+  /** --maxfraglen: the max_fragment_length we ask for (RFC 6066 4); undefined: not asked. */
+  maxFragLen: 512 | 1024 | 2048 | 4096 | undefined;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
@@ -287,6 +301,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     alpn,
     mtu,
     cid,
+    recordSize: recordSizeFlag(values.recordsize, (m) => new UsageError(m)),
     keylog: values.keylog,
     trace: values.trace ?? false,
   };
@@ -343,6 +358,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     insecure: values.insecure ?? false,
     messages,
     timeoutMs,
+    maxFragLen: maxFragLenFlag(values.maxfraglen, (m) => new UsageError(m)),
   };
 }
 

@@ -3,6 +3,7 @@ import { messageTooLarge, type ClientArgs } from './args.js';
 import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
+import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -49,7 +50,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
     else io.stderr(`dtls-kit: handshake with ${target} failed: ${describeError(error)}\n`);
     return 1;
   }
-  io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+  io.stderr(`connected to ${target} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${recordLimitNote(socket.recordSizeLimit)}\n`);
 
   // The suite is known now, and the server's connection ID our records carry: the socket's
   // maxPayload is the exact limit (the parser could only check against the best suite offered).
@@ -57,6 +58,8 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const serverCid = socket.connectionId?.send.length ?? 0;
   const tooLarge = (what: string, text: string): string | undefined => {
     const size = Buffer.byteLength(text);
+    const overPeer = overPeerRecordLimit(what, size, limit, socket.recordSizeLimit);
+    if (overPeer !== undefined) return overPeer;
     return size > limit ? messageTooLarge(what, size, limit, args.mtu, socket.getCipher().name, serverCid) : undefined;
   };
 

@@ -61,6 +61,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   return options;
 }
 
@@ -85,6 +86,8 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
+  if (args.maxFragLen !== undefined) options.maxFragmentLength = args.maxFragLen;
   if (args.servername !== undefined) options.servername = args.servername;
   return options;
 }

@@ -22,6 +22,7 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   servername: '--servername',
   alpn: '--alpn',
   mtu: '--mtu',
+  maxfraglen: '--maxfraglen (client)',
   keylogfile: '--keylog',
   trace: '--trace',
   msg: '--trace',

@@ -58,6 +58,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   const channelName = `dtls-kit-cli-${randomUUID()}`;
   const handlerArgs: EchoHandlerArgs = { channel: channelName };
   const server = createBlockingServer({

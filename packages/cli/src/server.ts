@@ -6,6 +6,7 @@ import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 import { runBlockingServer } from './server-blocking.js';
+import { recordLimitNote } from './record-limit.js';
 
 export { peerName };
 
@@ -47,7 +48,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${recordLimitNote(socket.recordSizeLimit)}\n`);
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
     socket.on('remoteAddressChange', (current, previous) => {
