@@ -22,10 +22,11 @@ import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
+import { RECORD_LIMIT_SCENARIOS, recordLimitOptions, type RecordLimitScenario } from './record-limit-scenarios.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid';
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | RecordLimitScenario;
 /** 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too. */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid'];
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', ...RECORD_LIMIT_SCENARIOS];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -54,6 +55,9 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
         client: { ...common, cipherSuites: 'PSK-AES128-GCM-SHA256', connectionId: { length: 4 }, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
         server: { ...common, connectionId: { length: 6 }, psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
       };
+    case 'ecdsa-rsl':
+    case 'psk-mfl':
+      return recordLimitOptions(scenario, common, { key: KEY, identity: IDENTITY });
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },
