@@ -6,7 +6,7 @@ import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 import { runBlockingServer } from './server-blocking.js';
-import { recordLimitNote } from './record-limit.js';
+import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 
 export { peerName };
 
@@ -62,8 +62,11 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
       messages++;
       // The client's MTU may be larger than ours (or its CID in our records longer than ours in its):
       // a reply that cannot fit one of our datagrams is not sent (RFC 6347 4.1.1), and said so.
-      if (data.length > socket.maxPayload) io.stderr(`${echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
-      else socket.send(data);
+      if (data.length > socket.maxPayload) {
+        // The client's record size limit may be the bound rather than our MTU (RFC 8449, RFC 6066 4).
+        const overLimit = overPeerRecordLimit(`not echoed to ${who}: the message`, data.length, socket.maxPayload, socket.recordSizeLimit);
+        io.stderr(`${overLimit ?? echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
+      } else socket.send(data);
     });
     socket.on('close', () => {
       const error = socket.error;

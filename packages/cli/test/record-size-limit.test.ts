@@ -31,6 +31,22 @@ describe.concurrent('--recordsize and --maxfraglen arguments', () => {
   });
 });
 
+describe('dtls-kit server ↔ dtls-kit client', () => {
+  it('client --recordsize 256: the server shows the limits, echoes 256 bytes and says why it does not echo 300', async () => {
+    const server = await startCliServer(['--psk', PSK, '--once', '--recordsize', '1000']);
+    const client = await runCli([
+      'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--recordsize', '256',
+      '--message', 'x'.repeat(256), '--message', 'y'.repeat(300), '--timeout', '1',
+    ]);
+    expect(client.code, client.stderr).toBe(0);
+    expect(client.stderr).toMatch(/^connected to 127\.0\.0\.1:\d+ .* record_size_limit=1000\/256$/m);
+    expect(client.stdout).toBe(`${'x'.repeat(256)}\n`);
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/^connection 127\.0\.0\.1:\d+ .* record_size_limit=256\/1000$/m);
+    expect(server.stderr()).toMatch(/not echoed to 127\.0\.0\.1:\d+: the message is 300 bytes: the peer accepts records of at most 256 bytes \(its record_size_limit\)/);
+  });
+});
+
 describe('against OpenSSL and GnuTLS', () => {
   it('dtls-kit client --maxfraglen 512 to openssl s_server: 512 bytes echoed, 513 refused before sending', async () => {
     // openssl s_server -dtls1_2 -accept 127.0.0.1:PORT -listen -no_ticket -nocert -psk 0001..0f
