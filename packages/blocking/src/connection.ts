@@ -12,6 +12,7 @@ import {
   type PeerCertificate,
   type DtlsError,
   type PeerAddress,
+  type RecordSizeLimit,
 } from '@dtls-kit/core';
 import type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 import { samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
@@ -336,6 +337,15 @@ export class BlockingConnection extends EventEmitter {
     const max = this.conn.maxPayload;
     if (max === undefined) throw new Error('maxPayload: the handshake is not done');
     return max;
+  }
+
+  /**
+   * The record size limits negotiated (record_size_limit, RFC 8449; max_fragment_length, RFC 6066
+   * 4): `{ extension, send, receive }` as @dtls-kit/nonblocking's socket.recordSizeLimit;
+   * undefined when neither was negotiated.
+   */
+  get recordSizeLimit(): RecordSizeLimit | undefined {
+    return this.conn.recordSizeLimit;
   }
 
   /**

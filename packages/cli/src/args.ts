@@ -9,6 +9,7 @@ import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
 import { srtpList, srtpMkiOf } from './srtp-args.js';
+import { maxFragLenFlag, recordSizeFlag } from './record-limit.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -23,12 +24,12 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
-                  [--mtu N] [--cid LEN] [--srtp LIST] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--mtu N] [--cid LEN] [--srtp LIST] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
-                  [--srtp LIST [--srtp-mki HEX]] [--keylog FILE] [--trace] [--message TEXT]... [--timeout SECONDS]
-                  [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
+                  [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
+                  [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
@@ -64,6 +65,13 @@ export const USAGE = `usage:
                       material (EXTRACTOR-dtls_srtp) are printed on stderr as openssl -keymatexport does
   --srtp-mki HEX      (client, with --srtp) the SRTP MKI to offer (1..255 bytes); printed when the server
                       echoes it
+  --recordsize N      record_size_limit (RFC 8449): the largest record plaintext we accept, 64..16384
+                      (as gnutls --recordsize); the client offers it, the server answers a client's offer
+                      with it (16384 without the flag). A larger record from the peer: record_overflow.
+                      The peer's limit bounds what we send, with --mtu; both show on the connection line
+  --maxfraglen N      (client) max_fragment_length (RFC 6066): ask for records of at most N bytes both
+                      ways, N = 512, 1024, 2048 or 4096 (as openssl s_client -maxfraglen); for servers
+                      without record_size_limit (OpenSSL). A server always honours a client's request
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
@@ -107,6 +115,8 @@ const OPTIONS = {
   'srtp-mki': { type: 'string' },
   mtu: { type: 'string' },
   cid: { type: 'string' },
+  recordsize: { type: 'string' },
+  maxfraglen: { type: 'string' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   once: { type: 'boolean' },
@@ -126,7 +136,7 @@ const OPTIONS = {
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen'] as const;
 
 interface Common {
   host: string;
@@ -146,6 +156,8 @@ interface Common {
   mtu: number | undefined;
   /** --cid: the connection ID length we ask the peer to send (RFC 9146); undefined: no CIDs. */
   cid: number | undefined;
+  /** --recordsize: our record_size_limit (RFC 8449); undefined: none offered (a server answers with 16384). */
+  recordSize: number | undefined;
   keylog: string | undefined;
   trace: boolean;
   /** --no-ticket: no session tickets (RFC 5077) asked for or issued. */
@@ -180,6 +192,8 @@ export interface ClientArgs extends Common {
   sessOut: string | undefined;
   sessIn: string | undefined;
   reconnect: boolean;
+  /** --maxfraglen: the max_fragment_length we ask for (RFC 6066 4); undefined: not asked. */
+  maxFragLen: 512 | 1024 | 2048 | 4096 | undefined;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
@@ -322,6 +336,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     srtp,
     mtu,
     cid,
+    recordSize: recordSizeFlag(values.recordsize, (m) => new UsageError(m)),
     keylog: values.keylog,
     trace: values.trace ?? false,
     noTicket: values['no-ticket'] ?? false,
@@ -383,6 +398,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     sessOut: values['sess-out'],
     sessIn: values['sess-in'],
     reconnect: values.reconnect ?? false,
+    maxFragLen: maxFragLenFlag(values.maxfraglen, (m) => new UsageError(m)),
   };
 }
 

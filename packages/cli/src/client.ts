@@ -5,6 +5,7 @@ import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
 import { readSessionFile, RECONNECTS, resumedNote, writeSessionFile } from './session-files.js';
+import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -53,7 +54,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const open = async (): Promise<EstablishedDtlsSocket | undefined> => {
     try {
       const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
-      io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}\n`);
+      io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}${recordLimitNote(s.recordSizeLimit)}\n`);
       if (args.srtp !== undefined) io.stderr(srtpReport(s)); // --srtp: as openssl -keymatexport
       // The session to resume the next connection with (--sess-out, --reconnect).
       session = s.getSession() ?? session;
@@ -84,6 +85,8 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   const serverCid = socket.connectionId?.send.length ?? 0;
   const tooLarge = (what: string, text: string): string | undefined => {
     const size = Buffer.byteLength(text);
+    const overPeer = overPeerRecordLimit(what, size, limit, socket.recordSizeLimit);
+    if (overPeer !== undefined) return overPeer;
     return size > limit ? messageTooLarge(what, size, limit, args.mtu, socket.getCipher().name, serverCid) : undefined;
   };
 

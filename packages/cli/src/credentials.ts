@@ -63,6 +63,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.noTicket) options.sessionTickets = false;
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   return options;
 }
 
@@ -89,6 +90,8 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.srtpMki !== undefined) options.srtpMki = args.srtpMki;
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
+  if (args.maxFragLen !== undefined) options.maxFragmentLength = args.maxFragLen;
   if (args.servername !== undefined) options.servername = args.servername;
   if (args.noTicket) options.sessionTickets = false;
   return options;

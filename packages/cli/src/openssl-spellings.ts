@@ -23,6 +23,7 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   alpn: '--alpn',
   use_srtp: '--srtp LIST',
   mtu: '--mtu',
+  maxfraglen: '--maxfraglen (client)',
   keylogfile: '--keylog',
   trace: '--trace',
   msg: '--trace',

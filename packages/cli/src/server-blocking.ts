@@ -60,6 +60,7 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   if (args.mtu !== undefined) options.mtu = args.mtu;
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.noTicket) options.sessionTickets = false;
+  if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   const channelName = `dtls-kit-cli-${randomUUID()}`;
   const handlerArgs: EchoHandlerArgs = { channel: channelName, srtp: args.srtp !== undefined };
   const server = createBlockingServer({

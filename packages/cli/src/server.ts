@@ -8,6 +8,7 @@ import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
 import { runBlockingServer } from './server-blocking.js';
+import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 
 export { peerName };
 
@@ -49,7 +50,7 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
 
   server.on('connection', (socket) => {
     const who = peerName(socket.remoteAddress, socket.remotePort);
-    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${resumedNote(socket)}\n`);
+    io.stderr(`connection ${who} ${socket.getProtocol()} ${socket.getCipher().name} ${peerIdentity(socket)}${alpnNote(socket)}${resumedNote(socket)}${recordLimitNote(socket.recordSizeLimit)}\n`);
     if (args.srtp !== undefined) io.stderr(srtpReport(socket)); // --srtp: as openssl -keymatexport
     let messages = 0;
     // Connection IDs (--cid): the client's address may change (a NAT rebinding); the echo follows it.
@@ -64,8 +65,11 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
       messages++;
       // The client's MTU may be larger than ours (or its CID in our records longer than ours in its):
       // a reply that cannot fit one of our datagrams is not sent (RFC 6347 4.1.1), and said so.
-      if (data.length > socket.maxPayload) io.stderr(`${echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
-      else socket.send(data);
+      if (data.length > socket.maxPayload) {
+        // The client's record size limit may be the bound rather than our MTU (RFC 8449, RFC 6066 4).
+        const overLimit = overPeerRecordLimit(`not echoed to ${who}: the message`, data.length, socket.maxPayload, socket.recordSizeLimit);
+        io.stderr(`${overLimit ?? echoTooLarge(who, data.length, socket.maxPayload, args.mtu, socket.getCipher().name)}\n`);
+      } else socket.send(data);
     });
     socket.on('close', () => {
       const error = socket.error;

@@ -91,6 +91,13 @@ export interface DtlsOptions {
    * After the handshake, `getSrtpKeyingMaterial()` gives the SRTP master keys and salts (4.2).
    */
   srtpProfiles?: string | readonly (string | number)[];
+  /**
+   * RFC 8449 record_size_limit: the largest record plaintext we accept, 64..16384 (RFC 8449 4,
+   * DTLS 1.2). A client offers it; a server answers a client's offer with it (16384 when not
+   * set). A record over it from the peer ends the connection with record_overflow. The peer's own
+   * limit bounds what we send (with the MTU: `maxPayload`). Default: not offered by a client.
+   */
+  recordSizeLimit?: number;
 }
 
 export interface ClientOptions extends DtlsOptions {
@@ -111,6 +118,12 @@ export interface ClientOptions extends DtlsOptions {
    * (illegal_parameter); one that answers with none leaves the connection without an MKI.
    */
   srtpMki?: Uint8Array;
+  /**
+   * RFC 6066 4 max_fragment_length: ask the server to bound records both ways to 512, 1024, 2048
+   * or 4096 bytes of plaintext (for servers without record_size_limit, such as OpenSSL 3.0). A
+   * server always honours a client's request. Default: not asked.
+   */
+  maxFragmentLength?: 512 | 1024 | 2048 | 4096;
 }
 
 /**

@@ -20,6 +20,7 @@ import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, 
 import type { ReadRecord } from './record/record-layer.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
+import { checkRecordSize, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
 
 export type ConnectionState = 'new' | 'handshaking' | 'established' | 'closed';
 
@@ -223,6 +224,16 @@ export class DtlsConnection {
     return this.negotiated.session;
   }
 
+  /**
+   * The record size limits negotiated (record_size_limit, RFC 8449; or max_fragment_length, RFC
+   * 6066 4), undefined when neither was: `send` is the peer's (the largest plaintext of a record
+   * we send, so maxPayload is at most it), `receive` ours (a larger record from the peer ends
+   * the connection with record_overflow).
+   */
+  get recordSizeLimit(): RecordSizeLimit | undefined {
+    return this.negotiated.recordSizeLimit;
+  }
+
   get extendedMasterSecret(): boolean {
     return this.negotiated.extendedMasterSecret;
   }
@@ -384,7 +395,7 @@ export class DtlsConnection {
    */
   get maxPayload(): number | undefined {
     const limit = this.payloadLimit();
-    return limit === undefined ? undefined : maxPayloadFor(limit.mtu, limit.overhead);
+    return limit === undefined ? undefined : maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send);
   }
 
   private payloadLimit(): PayloadLimit | undefined {
@@ -395,6 +406,7 @@ export class DtlsConnection {
       suite: suite.name,
       overhead: this.records.overhead(),
       connectionIdLength: this.negotiated.connectionId?.send.length ?? 0,
+      recordLimit: this.negotiated.recordSizeLimit,
     };
   }
 
@@ -409,7 +421,7 @@ export class DtlsConnection {
     if (this.currentState !== 'established' || limit === undefined) {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
-    if (data.length > maxPayloadFor(limit.mtu, limit.overhead)) throw payloadTooLarge(data.length, limit);
+    if (data.length > maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send)) throw payloadTooLarge(data.length, limit);
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
@@ -512,6 +524,7 @@ export class DtlsConnection {
   /** Application data is the connection's; every other content type is the handshake's to interpret. */
   private onRecord(r: ReadRecord): void {
     this.traffic.recordsIn++;
+    checkRecordSize(r, this.negotiated.recordSizeLimit); // RFC 8449 4, RFC 6066 4: record_overflow
     // RFC 6347 4.2.4: the peer sends application data (or an alert, or a return routability
     // check) under the new keys only once it has our last flight: no need to keep it any longer.
     if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && this.currentState === 'established' && r.epoch === this.records.readEpoch) {

@@ -26,6 +26,8 @@ export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, typ
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './options.js';
 export { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
+export { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
+export type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
 export { peerKey, type PeerAddress } from './endpoint/peer-address.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';

@@ -49,10 +49,11 @@ export function recordOverhead(suite: CipherSuite, connectionIdLength = 0): numb
 
 /**
  * The largest application message that fits one datagram of `mtu` bytes when a record adds
- * `overhead` bytes: at most 2^14 (RFC 5246 6.2.1, a record's plaintext), at least 0.
+ * `overhead` bytes: at most 2^14 (RFC 5246 6.2.1, a record's plaintext), or the peer's record
+ * size limit `recordLimit` when smaller (RFC 8449 4, RFC 6066 4), at least 0.
  */
-export function maxPayloadFor(mtu: number, overhead: number): number {
-  return Math.max(0, Math.min(MAX_PLAINTEXT_LENGTH, mtu - overhead));
+export function maxPayloadFor(mtu: number, overhead: number, recordLimit: number = MAX_PLAINTEXT_LENGTH): number {
+  return Math.max(0, Math.min(MAX_PLAINTEXT_LENGTH, recordLimit, mtu - overhead));
 }
 
 /** Where a connection's payload limit comes from, to say so when a send() is too large. */
@@ -64,11 +65,20 @@ export interface PayloadLimit {
   readonly overhead: number;
   /** The length of the peer's connection ID our records carry (0: none). */
   readonly connectionIdLength: number;
+  /** The peer's record size limit and the extension that set it, when one was negotiated. */
+  readonly recordLimit?: { readonly send: number; readonly extension: string };
 }
 
 /** The RangeError of a send() of `size` bytes past the limit: the limit, and where it comes from. */
 export function payloadTooLarge(size: number, limit: PayloadLimit): RangeError {
-  const max = maxPayloadFor(limit.mtu, limit.overhead);
+  const recordLimit = limit.recordLimit;
+  const max = maxPayloadFor(limit.mtu, limit.overhead, recordLimit?.send);
+  if (recordLimit !== undefined && max === recordLimit.send) {
+    return new RangeError(
+      `send() of ${size} bytes: the peer accepts records of at most ${max} bytes (its ${recordLimit.extension}, ` +
+        `${recordLimit.extension === 'record_size_limit' ? 'RFC 8449 4' : 'RFC 6066 4'}); split the message`,
+    );
+  }
   if (max === MAX_PLAINTEXT_LENGTH) {
     return new RangeError(`send() of ${size} bytes: a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (RFC 5246 6.2.1); split the message`);
   }

@@ -33,6 +33,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   maxUnvalidatedHeldBytes: true,
   sessionTickets: true,
   srtpProfiles: true,
+  recordSizeLimit: true,
 } as const satisfies OptionKeyTable<DtlsOptions>;
 
 /** The engine's client options (ClientOptions). */
@@ -43,6 +44,7 @@ export const ENGINE_CLIENT_OPTION_KEYS = {
   servername: true,
   session: true,
   srtpMki: true,
+  maxFragmentLength: true,
 } as const satisfies OptionKeyTable<ClientOptions>;
 
 /** The engine's server options (ServerOptions). */

@@ -12,6 +12,8 @@ import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 import { resolveClientSessionOptions, resolveServerSessionOptions, type ResolvedClientSessionOptions, type ResolvedServerSessionOptions } from './session/session-options.js';
 import type { SrtpProfile } from './srtp/srtp-profile.js';
 import { resolveSrtpMki, resolveSrtpProfiles } from './srtp/srtp-options.js';
+import type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
+import { maxFragmentLengthOption, recordSizeLimitOption } from './handshake/common/record-size-negotiation.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -49,6 +51,8 @@ export interface ResolvedOptions {
   readonly keyShares: KeyShareReserve | undefined;
   /** DTLS-SRTP profiles offered or accepted, in preference order (RFC 5764 4.1.1); empty: off. */
   readonly srtpProfiles: readonly SrtpProfile[];
+  /** Our record_size_limit (RFC 8449 4), 64..2^14; undefined when not set. */
+  readonly recordSizeLimit: number | undefined;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSessionOptions {
@@ -57,6 +61,8 @@ export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSe
   readonly servername: string | undefined;
   /** srtp_mki we offer (RFC 5764 4.1.1); empty: none. */
   readonly srtpMki: Uint8Array;
+  /** The max_fragment_length we ask for (RFC 6066 4); undefined when not. */
+  readonly maxFragmentLength: MaxFragmentLength | undefined;
 }
 
 export interface ResolvedServerOptions extends ResolvedOptions, ResolvedServerSessionOptions {
@@ -179,6 +185,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     maxUnvalidatedHeldBytes: positiveInt('maxUnvalidatedHeldBytes', options.maxUnvalidatedHeldBytes, 65_536, 0),
     keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
     srtpProfiles: resolveSrtpProfiles(options.srtpProfiles),
+    recordSizeLimit: recordSizeLimitOption(options.recordSizeLimit),
   };
 }
 
@@ -205,6 +212,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     session: resumption.session,
     sessionTickets: resumption.sessionTickets,
     srtpMki: resolveSrtpMki(options.srtpMki, options.srtpProfiles),
+    maxFragmentLength: maxFragmentLengthOption(options.maxFragmentLength),
   });
 }
 

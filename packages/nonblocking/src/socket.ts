@@ -15,6 +15,7 @@ import {
   type DtlsEvent,
   type PeerAddress,
   type CipherInfo,
+  type RecordSizeLimit,
 } from '@dtls-kit/core';
 import type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 import { connectionIdKeyLogComment, samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
@@ -471,6 +472,16 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    */
   get maxPayload(): number | undefined {
     return this.conn.maxPayload;
+  }
+
+  /**
+   * The record size limits negotiated with record_size_limit (RFC 8449; option `recordSizeLimit`)
+   * or max_fragment_length (RFC 6066 4; client option `maxFragmentLength`): `{ extension, send,
+   * receive }`, `send` the peer's limit (maxPayload is at most it), `receive` ours (a larger
+   * record ends the connection with record_overflow). Undefined when neither was negotiated.
+   */
+  get recordSizeLimit(): RecordSizeLimit | undefined {
+    return this.conn.recordSizeLimit;
   }
 
   /**

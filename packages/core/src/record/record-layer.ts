@@ -116,6 +116,11 @@ export class RecordLayer {
   private readonly maxHeldRecords: number;
   private readonly maxHeldBytes: number;
   private holding = true;
+  /**
+   * The largest payload seal() takes: 2^14 (RFC 5246 6.2.1) unless the peer negotiated a smaller
+   * one (record_size_limit, RFC 8449 4; max_fragment_length, RFC 6066 4: record-size-negotiation.ts).
+   */
+  sendPlaintextLimit = MAX_PLAINTEXT_LENGTH;
   private heldTotal = 0;
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0, sealed: 0 };
 
@@ -223,6 +228,9 @@ export class RecordLayer {
     const state = this.writeState(epoch);
     if (payload.length > MAX_PLAINTEXT_LENGTH) {
       throw internalError(`record payload of ${payload.length} bytes exceeds 2^14`);
+    }
+    if (payload.length > this.sendPlaintextLimit) {
+      throw internalError(`record payload of ${payload.length} bytes exceeds the peer's record size limit ${this.sendPlaintextLimit}`);
     }
     const seq = state.nextSequence;
     if (seq > MAX_SEQUENCE_NUMBER) throw internalError(`sequence numbers of epoch ${epoch} exhausted`);

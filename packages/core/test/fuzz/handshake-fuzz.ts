@@ -24,14 +24,15 @@ import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 import { withResumption } from './resumed-scenarios.js';
 import { checkSrtpAgreement } from './srtp-agreement.js';
+import { RECORD_LIMIT_SCENARIOS, recordLimitOptions, type RecordLimitScenario } from './record-limit-scenarios.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp';
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario;
 /**
  * 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too.
  * 'psk-resumed', 'ecdsa-resumed': abbreviated handshakes resuming a session by ticket and by session ID (resumed-scenarios.ts).
  * 'psk-srtp': PSK with use_srtp (RFC 5764) and an MKI, so the mutations reach both use_srtp extensions.
  */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp'];
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -75,6 +76,9 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
         },
         server: { ...common, srtpProfiles: 'SRTP_AEAD_AES_256_GCM:SRTP_AES128_CM_SHA1_32', psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
       };
+    case 'ecdsa-rsl':
+    case 'psk-mfl':
+      return recordLimitOptions(scenario, common, { key: KEY, identity: IDENTITY });
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },

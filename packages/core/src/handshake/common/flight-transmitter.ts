@@ -32,7 +32,7 @@ export interface FlightOutput {
   transmit(datagrams: readonly Uint8Array[]): void;
   /** See FlightSealer.recordOverhead. */
   recordOverhead(epoch: number): number;
-  readonly records: { seal(type: number, payload: Uint8Array, epoch: number): Uint8Array };
+  readonly records: { seal(type: number, payload: Uint8Array, epoch: number): Uint8Array; readonly sendPlaintextLimit?: number };
 }
 
 /**
@@ -168,7 +168,7 @@ export class FlightTransmitter implements FlightSealer {
   }
 
   private transmit(): void {
-    this.output.transmit(serializeFlight(this.flight, this, this.mtu));
+    this.output.transmit(serializeFlight(this.flight, this, this.mtu, this.output.records.sendPlaintextLimit));
   }
 
   /** FlightSealer: a record of the flight, sealed by the output's record layer. */

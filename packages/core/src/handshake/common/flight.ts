@@ -2,6 +2,7 @@ import { concatBytes } from '../../bytes.js';
 import { ContentType } from '../../record/content-type.js';
 import { fragmentMessage } from './fragmenter.js';
 import { encodeHandshakeFragment, HANDSHAKE_HEADER_LENGTH } from '../handshake-header.js';
+import { MAX_PLAINTEXT_LENGTH } from '../../record/record-header.js';
 
 /**
  * A flight (RFC 6347 4.2.4): the messages one side sends before waiting for the other. It is
@@ -52,8 +53,9 @@ export function packRecords(records: readonly Uint8Array[], mtu: number): Uint8A
 /**
  * Seals every message of a flight into records no larger than the MTU allows (handshake
  * messages fragmented as RFC 6347 4.2.3 describes) and packs them into datagrams.
+ * `maxPlaintext`: the peer's record size limit (RFC 8449 4, RFC 6066 4), when smaller than what the MTU leaves.
  */
-export function serializeFlight(messages: readonly FlightMessage[], sealer: FlightSealer, mtu: number): Uint8Array[] {
+export function serializeFlight(messages: readonly FlightMessage[], sealer: FlightSealer, mtu: number, maxPlaintext = MAX_PLAINTEXT_LENGTH): Uint8Array[] {
   const records: Uint8Array[] = [];
   for (const m of messages) {
     if (m.kind === 'change_cipher_spec') {
@@ -61,7 +63,7 @@ export function serializeFlight(messages: readonly FlightMessage[], sealer: Flig
       continue;
     }
     const overhead = sealer.recordOverhead(m.epoch);
-    const room = mtu - overhead - HANDSHAKE_HEADER_LENGTH;
+    const room = Math.min(mtu - overhead, maxPlaintext) - HANDSHAKE_HEADER_LENGTH;
     if (room < 1) {
       // Only a connection ID the peer asked for (RFC 9146 4) makes a record this heavy at MIN_MTU or above.
       throw new RangeError(

@@ -1,5 +1,6 @@
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
+import type { RecordSizeLimit } from './record-size-negotiation.js';
 
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
@@ -31,6 +32,8 @@ export interface NegotiatedParameters {
   session: Uint8Array | undefined;
   /** The DTLS-SRTP profile and MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
   srtp: NegotiatedSrtp | undefined;
+  /** Record size limits from record_size_limit (RFC 8449) or max_fragment_length (RFC 6066 4); undefined when neither was negotiated. */
+  recordSizeLimit: RecordSizeLimit | undefined;
 }
 
 /** NegotiatedParameters before anything is negotiated. */
@@ -52,5 +55,6 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     sessionReused: false,
     session: undefined,
     srtp: undefined,
+    recordSizeLimit: undefined,
   };
 }

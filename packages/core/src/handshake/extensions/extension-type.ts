@@ -2,6 +2,8 @@
 export enum ExtensionType {
   /** RFC 6066 3 */
   server_name = 0,
+  /** RFC 6066 4 */
+  max_fragment_length = 1,
   /** RFC 8422 5.1.1 (formerly elliptic_curves) */
   supported_groups = 10,
   /** RFC 8422 5.1.2 */
@@ -16,6 +18,8 @@ export enum ExtensionType {
   encrypt_then_mac = 22,
   /** RFC 7627 5.1 */
   extended_master_secret = 23,
+  /** RFC 8449 4 */
+  record_size_limit = 28,
   /** RFC 5077 3.2 */
   session_ticket = 35,
   /** RFC 9146 3 */

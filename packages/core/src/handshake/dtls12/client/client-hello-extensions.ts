@@ -14,6 +14,7 @@ import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
 import { sessionTicketToOffer } from '../../../session/client-resumption.js';
 import { offerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
+import { recordSizeLimitOffer } from '../../common/record-size-negotiation.js';
 
 /**
  * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
@@ -44,6 +45,7 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
   }
   const ticket = sessionTicketToOffer(c); // RFC 5077 3.2
   if (ticket !== undefined) ext.push(ticket);
+  ext.push(...recordSizeLimitOffer(c)); // RFC 8449 4, RFC 6066 4: only when asked for
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
   return ext;

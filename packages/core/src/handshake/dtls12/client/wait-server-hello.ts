@@ -13,6 +13,7 @@ import { ExtensionType } from '../../extensions/extension-type.js';
 import { decodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
 import { HandshakeType } from '../../handshake-type.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { acceptRecordSizeLimit } from '../../common/record-size-negotiation.js';
 import { type ClientHello, encodeClientHello } from '../../messages/client-hello.js';
 import { decodeHelloVerifyRequest } from '../../messages/hello-verify-request.js';
 import { decodeServerHello } from '../../messages/server-hello.js';
@@ -134,6 +135,7 @@ export class WaitServerHello implements ClientState {
       if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
       n.returnRoutabilityCheck = true;
     }
+    acceptRecordSizeLimit(sh.extensions, config, n, cx.records); // RFC 8449, RFC 6066 4
     // RFC 5246 7.3: the server echoed our session ID, so it resumes the session: abbreviated handshake.
     const session = cx.resumption.offered;
     if (cx.resumption.onServerHello(sh) && session !== undefined) return resumeClientSession(m, sh, cx, session, suite);

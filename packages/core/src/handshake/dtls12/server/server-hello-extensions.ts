@@ -13,6 +13,7 @@ import { keyExchangeFor } from '../../key-exchange/registry.js';
 import type { ClientHello } from '../../messages/client-hello.js';
 import { answerSessionTicket } from '../../../session/session-ticket-answer.js';
 import { answerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
+import { answerRecordSizeLimit } from '../../common/record-size-negotiation.js';
 import type { ServerContext } from './server-state.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
@@ -59,6 +60,9 @@ export function answerServerHelloExtensions(ch: ClientHello, cx: ServerContext, 
   const useSrtp = answerUseSrtp(ch.extensions, cx.config, cx.negotiated);
   if (useSrtp !== undefined) ext.push(useSrtp);
   answerConnectionId(ch, cx, ext);
+  // RFC 8449 4 / RFC 6066 4: the record limits hold for this connection, negotiated in each handshake.
+  const recordSizeLimit = answerRecordSizeLimit(ch.extensions, cx.config.recordSizeLimit, cx.negotiated, cx.records);
+  if (recordSizeLimit !== undefined) ext.push(recordSizeLimit);
   const ticket = answerSessionTicket(ch, cx.config, choices.resumed);
   if (ticket !== undefined) ext.push(ticket);
   return ext;
