@@ -34,15 +34,15 @@ export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
 
 // Crypto providers
-export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
+export type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export { nobleCryptoProvider } from './crypto/noble-provider.js';
 export { loadSodiumCryptoProvider, sodiumCryptoProvider, type ModuleLoader, type SodiumProviderOptions } from './crypto/sodium-provider.js';
 export { ProviderUnavailableError } from './crypto/provider-unavailable-error.js';
 
 // Cipher suites
-export type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
-export { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName } from './suites/registry.js';
+export type { CbcProtection, CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
+export { CIPHER_SUITES, DEFAULT_CIPHER_SUITES, cipherSuiteById, cipherSuiteByName } from './suites/registry.js';
 
 // Certificate credentials (what @dtls-kit/x509 implements; the schemes a signer and a verifier name)
 export { SignatureScheme } from './handshake/extensions/signature-scheme.js';

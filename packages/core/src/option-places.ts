@@ -25,6 +25,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   handshakeTimeoutMs: true,
   replayWindowSize: true,
   requireExtendedMasterSecret: true,
+  requireEncryptThenMac: true,
   groups: true,
   maxHandshakeMessageLength: true,
   maxHeldRecordBytes: true,

@@ -7,7 +7,7 @@ import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
-import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+import { DEFAULT_CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 
 /**
@@ -26,6 +26,8 @@ export interface ResolvedOptions {
   readonly handshakeTimeoutMs: number;
   readonly replayWindowSize: number;
   readonly requireExtendedMasterSecret: boolean;
+  /** With a CBC suite, refuse a peer without encrypt_then_mac (RFC 7366). */
+  readonly requireEncryptThenMac: boolean;
   readonly groups: readonly NamedGroupName[];
   readonly maxHandshakeMessageLength: number;
   readonly maxHeldRecordBytes: number;
@@ -121,7 +123,7 @@ function connectionIdOption(
 }
 
 function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
-  if (list === undefined) return [...CIPHER_SUITES];
+  if (list === undefined) return [...DEFAULT_CIPHER_SUITES];
   if (typeof list === 'string') return parseCipherList(list);
   const out: CipherSuite[] = [];
   for (const entry of list) {
@@ -162,6 +164,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
     replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    requireEncryptThenMac: options.requireEncryptThenMac ?? false,
     groups,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),

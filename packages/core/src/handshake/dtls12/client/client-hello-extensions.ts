@@ -2,6 +2,7 @@ import type { ResolvedClientOptions } from '../../../options.js';
 import { encodeAlpn } from '../../extensions/alpn.js';
 import { encodeConnectionId } from '../../extensions/connection-id.js';
 import { EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
+import { offerEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import { encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import type { Extension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
@@ -38,6 +39,8 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
     // RFC 9853 3: offered only with connection_id.
     if (c.returnRoutabilityCheck) ext.push({ type: ExtensionType.rrc, data: encodeRrc() });
   }
+  const etm = offerEncryptThenMac(c); // RFC 7366 2: only with CBC suites offered
+  if (etm) ext.push(etm);
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
   return ext;

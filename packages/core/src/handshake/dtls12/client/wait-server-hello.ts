@@ -7,6 +7,7 @@ import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-fo
 import { decodeRrc } from '../../extensions/rrc.js';
 import { decodeAlpn } from '../../extensions/alpn.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
+import { acceptEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import { findExtension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
@@ -132,6 +133,7 @@ export class WaitServerHello implements ClientState {
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;
+    n.encryptThenMac = acceptEncryptThenMac(sh.extensions, suite, config); // RFC 7366 3
     cx.transcript.add(m.msgType, m.messageSeq, m.body);
     return keyExchangeFor(suite).certificates ? new WaitCertificate(suite) : new WaitServerKeyExchange(suite);
   }

@@ -10,6 +10,7 @@ import { decodeRrc, encodeRrc } from '../../extensions/rrc.js';
 import { newConnectionId } from '../../common/connection-id.js';
 import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-format.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
+import { answerEncryptThenMac, encryptThenMacAllows } from '../../extensions/encrypt-then-mac.js';
 import { decodeExtendedMasterSecret, encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import { type Extension, findExtension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
@@ -163,6 +164,7 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
   let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
   for (const s of config.suites) {
     if (!ch.cipherSuites.includes(s.id) || !credentialsRun(config, s.keyExchange)) continue;
+    if (!encryptThenMacAllows(ch.extensions, s, config)) continue; // RFC 7366: requireEncryptThenMac
     const exchanger = keyExchangeFor(s).server(s, offer, config);
     if (exchanger) {
       chosen = { suite: s, exchanger };
@@ -192,6 +194,9 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
     ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
   }
   if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
+  const etm = answerEncryptThenMac(ch.extensions, suite); // RFC 7366 3
+  if (etm) ext.push(etm);
+  n.encryptThenMac = etm !== undefined;
   // Our CID is made only for a client that offered the extension (a custom generator may keep state).
   const receiveCid = offeredCid === undefined ? undefined : newConnectionId(config);
   if (offeredCid !== undefined && receiveCid !== undefined) {
