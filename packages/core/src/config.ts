@@ -35,6 +35,11 @@ export interface DtlsOptions {
    * (server) whenever a CBC suite is, and used when the peer has it. No effect on AEAD suites.
    */
   requireEncryptThenMac?: boolean;
+  /**
+   * Offer (client) and accept (server) encrypt_then_mac (RFC 7366) with CBC suites. Default true;
+   * false talks MAC-then-encrypt only, as OpenSSL's -no_etm does (e.g. to test a peer's).
+   */
+  encryptThenMac?: boolean;
   /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
   groups?: readonly NamedGroupName[];
   /**

@@ -26,6 +26,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   replayWindowSize: true,
   requireExtendedMasterSecret: true,
   requireEncryptThenMac: true,
+  encryptThenMac: true,
   groups: true,
   maxHandshakeMessageLength: true,
   maxHeldRecordBytes: true,

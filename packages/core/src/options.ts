@@ -28,6 +28,8 @@ export interface ResolvedOptions {
   readonly requireExtendedMasterSecret: boolean;
   /** With a CBC suite, refuse a peer without encrypt_then_mac (RFC 7366). */
   readonly requireEncryptThenMac: boolean;
+  /** Offer (client) and accept (server) encrypt_then_mac (RFC 7366) with CBC suites. */
+  readonly encryptThenMac: boolean;
   readonly groups: readonly NamedGroupName[];
   readonly maxHandshakeMessageLength: number;
   readonly maxHeldRecordBytes: number;
@@ -122,6 +124,13 @@ function connectionIdOption(
   return { length: n, generator: defaultConnectionIdGenerator({ serverId: prefix, provider }) };
 }
 
+/** RFC 7366: encrypt-then-MAC is on unless turned off, and cannot be both off and required. */
+function encryptThenMacOption(options: DtlsOptions): boolean {
+  const on = options.encryptThenMac ?? true;
+  if (!on && options.requireEncryptThenMac === true) throw new TypeError('encryptThenMac: false contradicts requireEncryptThenMac: true');
+  return on;
+}
+
 function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
   if (list === undefined) return [...DEFAULT_CIPHER_SUITES];
   if (typeof list === 'string') return parseCipherList(list);
@@ -165,6 +174,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
     requireEncryptThenMac: options.requireEncryptThenMac ?? false,
+    encryptThenMac: encryptThenMacOption(options),
     groups,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),

@@ -13,6 +13,8 @@ import { ExtensionType } from './extension-type.js';
 /** What decides our side of encrypt_then_mac: the suites we offer and whether MAC-then-encrypt is refused. */
 export interface EncryptThenMacPolicy {
   readonly suites: readonly CipherSuite[];
+  /** Offer (client) and accept (server) encrypt_then_mac; false only to talk MAC-then-encrypt (OpenSSL's -no_etm). */
+  readonly encryptThenMac: boolean;
   /** RFC 7366 5 leaves it to policy: refuse CBC without encrypt-then-MAC. */
   readonly requireEncryptThenMac: boolean;
 }
@@ -23,7 +25,7 @@ function decodeEncryptThenMac(data: Uint8Array): void {
 
 /** The extension a client offers: only when it offers a CBC suite (it means nothing to an AEAD one). */
 export function offerEncryptThenMac(policy: EncryptThenMacPolicy): Extension | undefined {
-  return policy.suites.some((s) => s.cbc !== undefined) ? { type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) } : undefined;
+  return policy.encryptThenMac && policy.suites.some((s) => s.cbc !== undefined) ? { type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) } : undefined;
 }
 
 /**
@@ -36,13 +38,13 @@ export function encryptThenMacAllows(clientHelloExtensions: readonly Extension[]
 
 /**
  * The server's answer to the ClientHello's extensions once `suite` is chosen: the extension when the
- * client offered it and the suite is CBC (RFC 7366 3: never with an AEAD or stream suite), else
- * undefined.
+ * client offered it, the suite is CBC (RFC 7366 3: never with an AEAD or stream suite) and we
+ * have not turned encrypt-then-MAC off; else undefined.
  */
-export function answerEncryptThenMac(clientHelloExtensions: readonly Extension[], suite: CipherSuite): Extension | undefined {
+export function answerEncryptThenMac(clientHelloExtensions: readonly Extension[], suite: CipherSuite, policy: EncryptThenMacPolicy): Extension | undefined {
   const offered = findExtension(clientHelloExtensions, ExtensionType.encrypt_then_mac);
   if (offered) decodeEncryptThenMac(offered.data);
-  if (suite.cbc === undefined || !offered) return undefined;
+  if (suite.cbc === undefined || !offered || !policy.encryptThenMac) return undefined;
   return { type: ExtensionType.encrypt_then_mac, data: new Uint8Array(0) };
 }
 

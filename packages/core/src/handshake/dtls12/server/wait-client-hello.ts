@@ -194,7 +194,7 @@ function answerClientHello(m: HandshakeMessage, ch: ClientHello, cx: ServerConte
     ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });
   }
   if (alpnProtocol !== undefined) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([alpnProtocol]) });
-  const etm = answerEncryptThenMac(ch.extensions, suite); // RFC 7366 3
+  const etm = answerEncryptThenMac(ch.extensions, suite, config); // RFC 7366 3
   if (etm) ext.push(etm);
   n.encryptThenMac = etm !== undefined;
   // Our CID is made only for a client that offered the extension (a custom generator may keep state).

@@ -1,0 +1,99 @@
+/**
+ * The CBC suites (RFC 5246 6.2.3.2) between two of our engines on a simulated network, with and
+ * without encrypt-then-MAC (RFC 7366), with each crypto provider and mixed providers (one seals,
+ * the other opens), on a clean and on a lossy network; and the encrypt_then_mac negotiation rules.
+ */
+import { describe, expect, it } from 'vitest';
+import { cipherSuiteByName } from '../../src/suites/registry.js';
+import { PROVIDERS, SimPair, type ProviderName } from './sim-harness.js';
+
+const CBC_PSK_SUITES = ['TLS_PSK_WITH_AES_128_CBC_SHA256', 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256'] as const;
+
+type Cell = [suite: string, client: ProviderName, server: ProviderName, etm: boolean];
+const CELLS: Cell[] = CBC_PSK_SUITES.flatMap((suite): Cell[] => [
+  [suite, 'node', 'node', true],
+  [suite, 'node', 'node', false],
+  [suite, 'noble', 'noble', true],
+  [suite, 'noble', 'noble', false],
+  [suite, 'noble', 'node', true],
+  [suite, 'node', 'noble', false],
+  [suite, 'sodium', 'noble', true],
+]);
+
+describe('CBC suites on a simulated network', () => {
+  it.each(CELLS)('%s (client %s, server %s, encrypt-then-MAC %s)', async (suite, clientProvider, serverProvider, etm) => {
+    const pair = new SimPair({
+      suite,
+      clientProvider: PROVIDERS[clientProvider],
+      serverProvider: PROVIDERS[serverProvider],
+      record: true,
+      client: { encryptThenMac: etm },
+    });
+    const hs = await pair.handshake();
+    expect(pair.client.error).toBeUndefined();
+    expect(pair.serverConn?.error).toBeUndefined();
+    expect(pair.established).toBe(true);
+    expect(hs.time).toBe(60);
+    expect(pair.client.cipherSuite).toBe(cipherSuiteByName(suite));
+    expect(pair.client.encryptThenMac).toBe(etm);
+    expect(pair.serverConn?.encryptThenMac).toBe(etm);
+    const data = await pair.exchange('ping from client', 'pong from server');
+    expect(data.reason).toBe('until');
+    expect(pair.serverLog.data).toEqual(['ping from client']);
+    expect(pair.clientLog.data).toEqual(['pong from server']);
+    const wire = pair.sent.map((s) => Buffer.from(s.datagram).toString('latin1')).join('');
+    expect(wire).not.toContain('ping from client');
+    expect(pair.client.stats.badMac + (pair.serverConn?.stats.badMac ?? 0)).toBe(0);
+  });
+
+  it.each([true, false])('completes under 20%% loss, duplication and reordering (encrypt-then-MAC %s)', async (etm) => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const pair = new SimPair({
+        suite: 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256',
+        seed,
+        link: { loss: 0.2, duplicate: 0.1, reorder: 0.2 },
+        client: { encryptThenMac: etm },
+      });
+      await pair.handshake();
+      expect(pair.established, `seed ${seed}`).toBe(true);
+      expect(pair.client.encryptThenMac).toBe(etm);
+    }
+  });
+
+  it('offers encrypt_then_mac only with a CBC suite, and the server answers it only for one', async () => {
+    const aead = new SimPair({ suite: 'TLS_PSK_WITH_AES_128_GCM_SHA256', client: { cipherSuites: 'PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256' }, server: { cipherSuites: 'PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256' } });
+    await aead.handshake();
+    expect(aead.established).toBe(true);
+    // The client offered it (a CBC suite is in its list), the server chose GCM: no EtM (RFC 7366 3).
+    expect(aead.client.cipherSuite?.name).toBe('TLS_PSK_WITH_AES_128_GCM_SHA256');
+    expect(aead.client.encryptThenMac).toBe(false);
+    expect(aead.serverConn?.encryptThenMac).toBe(false);
+  });
+
+  it('requireEncryptThenMac: a server picks another suite, or none, for a client without it', async () => {
+    const other = new SimPair({
+      suite: 'TLS_PSK_WITH_AES_128_CBC_SHA256',
+      client: { encryptThenMac: false, cipherSuites: 'PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256' },
+      server: { requireEncryptThenMac: true, cipherSuites: 'PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256' },
+    });
+    await other.handshake();
+    expect(other.established).toBe(true);
+    expect(other.client.cipherSuite?.name).toBe('TLS_PSK_WITH_AES_128_GCM_SHA256');
+
+    const none = new SimPair({ suite: 'TLS_PSK_WITH_AES_128_CBC_SHA256', client: { encryptThenMac: false }, server: { requireEncryptThenMac: true } });
+    await none.handshake();
+    expect(none.established).toBe(false);
+    expect(none.serverConn?.error?.message ?? none.client.error?.message ?? '').toMatch(/no cipher suite|handshake_failure/);
+  });
+
+  it('requireEncryptThenMac: a client refuses a server that answers without it', async () => {
+    const pair = new SimPair({ suite: 'TLS_PSK_WITH_AES_128_CBC_SHA256', client: { requireEncryptThenMac: true }, server: { encryptThenMac: false } });
+    await pair.handshake();
+    expect(pair.established).toBe(false);
+    expect(pair.client.error?.message).toMatch(/encrypt_then_mac/);
+  });
+
+  it('rejects contradictory options', () => {
+    expect(() => new SimPair({ client: { encryptThenMac: false, requireEncryptThenMac: true } })).toThrow(TypeError);
+  });
+});
