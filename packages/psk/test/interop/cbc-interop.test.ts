@@ -139,6 +139,8 @@ describe.concurrent('DTLS 1.2 PSK CBC interop over UDP', () => {
               expect(client.echoed, why).toBe(true);
               expect(client.code, why).toBe(0);
               expect(client.description, why).toContain('-(PSK)-(AES-128-CBC)-(SHA256)');
+              // gnutls-cli lists "EtM" among the session's options when RFC 7366 is in force.
+              expect(/- Options: .*/.exec(client.stdout)?.[0].includes('EtM'), why).toBe(etm);
               expectServed(ours, suite, etm, messages, why, expect);
             } finally {
               await ours.stop();
