@@ -126,15 +126,34 @@ function openEncryptThenMac(keys: CbcEpochKeys, format: RecordFormat, header: Re
 /** The largest padding: padding_length is one byte (RFC 5246 6.2.3.2). */
 const MAX_PADDING = 256;
 
+/** Block length and length-field bytes of each hash (FIPS 180-4 5.1): what its padding adds. */
+const HASH_BLOCK: Readonly<Record<HashAlgorithm, { block: number; lengthField: number }>> = {
+  sha256: { block: 64, lengthField: 8 },
+  sha384: { block: 128, lengthField: 16 },
+};
+
+/**
+ * Compression-function calls of the inner hash of an HMAC over `length` bytes: the key block,
+ * the message, the 0x80 byte and the length field, in whole blocks (RFC 2104 2, FIPS 180-4 5.1).
+ * The outer hash costs the same for every message.
+ */
+export function hmacInnerBlocks(hash: HashAlgorithm, length: number): number {
+  const { block, lengthField } = HASH_BLOCK[hash];
+  return Math.floor((block + length + 1 + lengthField + block - 1) / block);
+}
+
+/** Zero bytes the equalizing HMAC runs over: at most one block per 64 bytes of padding, and one more. */
+const DUMMY_MAC_INPUT = new Uint8Array(128 * (MAX_PADDING / 64 + 2));
+
 /**
  * MAC-then-encrypt, in time that does not depend on the padding (Lucky Thirteen, RFC 7457 2.4):
  * RFC 5246 6.2.3.2 asks that a bad padding still be followed by a MAC check "as if there were a
- * zero-length pad", but a MAC over more bytes takes longer, and that difference tells an attacker
- * whether the padding was good. So the padding is checked without a branch on its bytes, and
- * every record of a given length has its MAC computed over the same number of bytes in all: the
- * MAC over the content the padding leaves, and a second, discarded MAC over the rest (the padding
- * the first did not cover), both from one copy of the same bytes. The record is dropped when either
- * check fails, decided once at the end.
+ * zero-length pad", but a MAC over more bytes takes longer (one compression per hash block), and
+ * that difference tells an attacker whether the padding was good. So the padding is checked
+ * without a branch on its bytes, and every record of a given length costs the same number of
+ * hash compressions: the MAC over the content the padding leaves, then a second, discarded HMAC
+ * over as many blocks as the first was short of the longest possible content. The record is
+ * dropped when either check fails, decided once at the end.
  */
 function openMacThenEncrypt(keys: CbcEpochKeys, format: RecordFormat, header: RecordHeader, fragment: Uint8Array, aadScratch: Uint8Array): Uint8Array | null | undefined {
   const macLength = keys.macLength;
@@ -166,9 +185,14 @@ function openMacThenEncrypt(keys: CbcEpochKeys, format: RecordFormat, header: Re
   const macInput = new Uint8Array(probe.length + n - macLength);
   macInput.set(probe, 0);
   macInput.set(viewOf(plaintext, 0, n - macLength), probe.length);
-  const expected = keys.provider.hmac(keys.macHash, keys.macKey, viewOf(macInput, 0, probe.length + contentLength));
-  // The same hashing work as the MAC over the padding too; its result is discarded.
-  keys.provider.hmac(keys.macHash, keys.macKey, viewOf(macInput, probe.length + contentLength));
+  const hash = keys.macHash;
+  const macInputLength = probe.length + contentLength;
+  const expected = keys.provider.hmac(hash, keys.macKey, viewOf(macInput, 0, macInputLength));
+  // The blocks the MAC was short of the longest content, hashed and discarded: an HMAC over k
+  // whole blocks costs k compressions more than one over nothing, so every record of this length
+  // costs hmacInnerBlocks(longest) + hmacInnerBlocks(0) compressions in its inner hashes.
+  const missing = hmacInnerBlocks(hash, probe.length + n - macLength) - hmacInnerBlocks(hash, macInputLength);
+  keys.provider.hmac(hash, keys.macKey, viewOf(DUMMY_MAC_INPUT, 0, missing * HASH_BLOCK[hash].block));
   const macOk = constantTimeEqual(expected, viewOf(plaintext, contentLength, contentLength + macLength));
   if (bad !== 0 || !macOk) return null;
   return viewOf(plaintext, 0, contentLength);
