@@ -4,15 +4,20 @@
  * FUZZ_SEED (default random, printed) for a new exploration each run.
  */
 import { expect, it } from 'vitest';
-import { formatReport, fuzz } from './handshake-fuzz.js';
+import { formatReport, fuzz, SCENARIOS, type Scenario } from './handshake-fuzz.js';
 
 const datagrams = Number(process.env.FUZZ_DATAGRAMS ?? 1_000_000);
+/** FUZZ_SCENARIOS: a comma-separated subset of SCENARIOS (default all), e.g. psk-cbc-etm,ecdhe-psk-cbc-mte. */
+const scenarios = (process.env.FUZZ_SCENARIOS ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
+const chosen = SCENARIOS.filter((s: Scenario) => scenarios.includes(s));
 const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
 
 it(`fuzz: ${datagrams} datagrams (FUZZ_DATAGRAMS), seed ${seed} (FUZZ_SEED)`, () => {
   expect(Number.isSafeInteger(datagrams) && datagrams > 0).toBe(true);
   console.log(`fuzz: seed ${seed}`);
-  const report = fuzz(datagrams, seed);
+  expect(chosen.length, `FUZZ_SCENARIOS names none of ${SCENARIOS.join(', ')}`).toBe(scenarios.length);
+  console.log(`fuzz: scenarios ${chosen.join(', ')}`);
+  const report = fuzz(datagrams, seed, chosen);
   console.log(formatReport(report));
   expect(report.datagrams).toBeGreaterThanOrEqual(datagrams);
   expect(report.heapAfterMB - report.heapBeforeMB).toBeLessThan(8);
