@@ -93,6 +93,21 @@ describe('CBC suites on a simulated network', () => {
     expect(pair.client.error?.message).toMatch(/encrypt_then_mac/);
   });
 
+  it.each([true, false])('maxPayload bytes fit one datagram of the MTU with the padding at its largest (encrypt-then-MAC %s)', async (etm) => {
+    // 13 header + 16 IV + 32 MAC + up to 16 padding (padding_length included).
+    const pair = new SimPair({ suite: 'TLS_PSK_WITH_AES_128_CBC_SHA256', mtu: 300, record: true, client: { encryptThenMac: etm } });
+    await pair.handshake();
+    expect(pair.established).toBe(true);
+    expect(pair.client.maxPayload).toBe(300 - (13 + 16 + 32 + 16));
+    const max = pair.client.maxPayload ?? 0;
+    // Every length up to the largest: each padding length occurs.
+    const messages = Array.from({ length: 17 }, (_, i) => 'm'.repeat(max - i));
+    for (const m of messages.slice(0, -1)) pair.client.send(new TextEncoder().encode(m));
+    await pair.exchange(messages.at(-1) ?? '', 'done');
+    expect(pair.serverLog.data).toEqual(messages);
+    expect(Math.max(...pair.sent.map((d) => d.datagram.length))).toBeLessThanOrEqual(300);
+  });
+
   it('rejects contradictory options', () => {
     expect(() => new SimPair({ client: { encryptThenMac: false, requireEncryptThenMac: true } })).toThrow(TypeError);
   });
