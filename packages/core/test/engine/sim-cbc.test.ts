@@ -108,6 +108,24 @@ describe('CBC suites on a simulated network', () => {
     expect(Math.max(...pair.sent.map((d) => d.datagram.length))).toBeLessThanOrEqual(300);
   });
 
+  it.each([true, false])('with connection IDs (RFC 9146 5.1, 5.2: the MAC over the tls12_cid header and inner plaintext), encrypt-then-MAC %s', async (etm) => {
+    const pair = new SimPair({
+      suite: 'TLS_PSK_WITH_AES_128_CBC_SHA256',
+      record: true,
+      client: { encryptThenMac: etm, connectionId: { length: 3 } },
+      server: { connectionId: { length: 5 } },
+    });
+    await pair.handshake();
+    expect(pair.established).toBe(true);
+    expect(pair.client.encryptThenMac).toBe(etm);
+    const data = await pair.exchange('cid and cbc from the client', 'cid and cbc from the server');
+    expect(data.reason).toBe('until');
+    expect(pair.serverLog.data).toEqual(['cid and cbc from the client']);
+    expect(pair.clientLog.data).toEqual(['cid and cbc from the server']);
+    // tls12_cid records (content type 25) went both ways.
+    expect(pair.sent.filter((s) => s.datagram[0] === 25).map((s) => s.dir).sort()).toEqual(expect.arrayContaining(['AtoB', 'BtoA']));
+  });
+
   it('rejects contradictory options', () => {
     expect(() => new SimPair({ client: { encryptThenMac: false, requireEncryptThenMac: true } })).toThrow(TypeError);
   });
