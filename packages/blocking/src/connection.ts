@@ -175,6 +175,11 @@ export class BlockingConnection extends EventEmitter {
     return this.conn.connectionId;
   }
 
+  /** Whether the records use encrypt-then-MAC (RFC 7366): a CBC suite, negotiated with the peer. */
+  get encryptThenMac(): boolean {
+    return this.conn.encryptThenMac;
+  }
+
   /**
    * node:tls `getCipher()`: `{ name, standardName, version }` of the negotiated suite (core's
    * CipherInfo). A handler only ever sees an established connection, so it is always there.

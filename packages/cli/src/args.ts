@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '@dtls-kit/core';
+import { CIPHER_SUITES, DEFAULT_CIPHER_SUITES, DEFAULT_MTU, MAX_MTU, MIN_MTU, type CipherSuite } from '@dtls-kit/core';
 import { parseCipherList } from '@dtls-kit/core/internal';
 import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
@@ -24,10 +24,11 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
-                  [--mtu N] [--cid LEN] [--srtp LIST] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--no-etm | --require-etm] [--mtu N] [--cid LEN] [--srtp LIST]
+                  [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
-                  [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--alpn LIST] [--mtu N] [--cid LEN]
+                  [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
@@ -49,7 +50,12 @@ export const USAGE = `usage:
   --insecure          (client) do not check the server's certificate
   --servername NAME   (client) server_name to send and check the certificate against (default: --host)
   --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated; they must suit the
-                      credentials given (PSK suites for --psk, certificate suites for --cert/--ca)
+                      credentials given (PSK suites for --psk, certificate suites for --cert/--ca);
+                      default: every AEAD suite. CBC suites only when named here, e.g.
+                      PSK-AES128-CBC-SHA256 (LwM2M 1.0), ECDHE-ECDSA-AES128-SHA256
+  --no-etm            with a CBC suite, neither offer nor accept encrypt-then-MAC (RFC 7366): records
+                      are MAC-then-encrypt (as openssl -no_etm)
+  --require-etm       with a CBC suite, refuse a peer without encrypt-then-MAC (RFC 7366)
   --alpn LIST         ALPN protocols (RFC 7301), comma-separated: the client offers them, the server
                       accepts them in its order of preference; the one chosen is shown on the connection line
   --mtu N             largest datagram sent, in bytes (${MIN_MTU}..${MAX_MTU}; default ${DEFAULT_MTU}); a message must fit
@@ -110,6 +116,8 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   pass: { type: 'string' },
   cipher: { type: 'string' },
+  'no-etm': { type: 'boolean' },
+  'require-etm': { type: 'boolean' },
   alpn: { type: 'string' },
   srtp: { type: 'string' },
   'srtp-mki': { type: 'string' },
@@ -149,6 +157,10 @@ interface Common {
   passphrase: string | undefined;
   ca: string | undefined;
   cipher: string | undefined;
+  /** --no-etm: false (MAC-then-encrypt with CBC suites, RFC 7366 off); true by default. */
+  encryptThenMac: boolean;
+  /** --require-etm: refuse CBC without encrypt-then-MAC (RFC 7366). */
+  requireEncryptThenMac: boolean;
   /** --alpn: ALPN protocol names (RFC 7301); undefined: none. */
   alpn: string[] | undefined;
   /** --srtp: DTLS-SRTP profiles (RFC 5764), checked, colon-separated; undefined: no use_srtp. */
@@ -306,6 +318,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
   if (values.pass !== undefined && values.key === undefined) throw new UsageError('--pass needs --key (it decrypts the key)');
   const suites = values.cipher === undefined ? undefined : cipherSuites(values.cipher);
+  if (values['no-etm'] && values['require-etm']) throw new UsageError('--no-etm and --require-etm contradict each other');
   let alpn: string[] | undefined;
   if (values.alpn !== undefined) {
     alpn = values.alpn.split(',').map((p) => p.trim());
@@ -332,6 +345,8 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     passphrase: passphrase(values.pass, environmentOrDefault.env, environmentOrDefault.readFirstLine),
     ca: values.ca,
     cipher: values.cipher,
+    encryptThenMac: !(values['no-etm'] ?? false),
+    requireEncryptThenMac: values['require-etm'] ?? false,
     alpn,
     srtp,
     mtu,
@@ -376,7 +391,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   if (suites !== undefined) {
     checkSuitesFit(suites, { psk: values.psk !== undefined, certificate, certificateFlags: certificateFlags.join(', ') });
   }
-  const offered = suites ?? CIPHER_SUITES.filter((s) => (isPskSuite(s) ? values.psk !== undefined : certificate));
+  const offered = suites ?? DEFAULT_CIPHER_SUITES.filter((s) => (isPskSuite(s) ? values.psk !== undefined : certificate));
   const messages = values.message;
   if (messages !== undefined) {
     const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered);

@@ -58,6 +58,8 @@ export function serverOptions(args: ServerArgs): ServerOptions {
     );
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (!args.encryptThenMac) options.encryptThenMac = false; // --no-etm (RFC 7366)
+  if (args.requireEncryptThenMac) options.requireEncryptThenMac = true; // --require-etm
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;
@@ -85,6 +87,8 @@ export function clientOptions(args: ClientArgs): ClientOptions {
     options.x509 = build('certificate options', () => x509Client({ ca, cert, key, passphrase: args.passphrase, rejectUnauthorized: !args.insecure }));
   }
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (!args.encryptThenMac) options.encryptThenMac = false; // --no-etm (RFC 7366)
+  if (args.requireEncryptThenMac) options.requireEncryptThenMac = true; // --require-etm
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.srtpMki !== undefined) options.srtpMki = args.srtpMki;

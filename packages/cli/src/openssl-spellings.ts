@@ -15,6 +15,7 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   psk_hint: '--psk-hint',
   cipher: '--cipher',
   ciphersuites: '--cipher',
+  no_etm: '--no-etm',
   CAfile: '--ca',
   cert: '--cert',
   key: '--key',

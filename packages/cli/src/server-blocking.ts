@@ -55,6 +55,8 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   serverOptions(args);
   const options: PlainServerOptions = {};
   if (args.cipher !== undefined) options.cipherSuites = args.cipher;
+  if (!args.encryptThenMac) options.encryptThenMac = false; // --no-etm (RFC 7366)
+  if (args.requireEncryptThenMac) options.requireEncryptThenMac = true; // --require-etm
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;

@@ -11,7 +11,9 @@ export interface DtlsOptions {
   provider?: CryptoProvider;
   /**
    * Cipher suites in preference order: IANA or OpenSSL names, ids, or one comma/colon
-   * separated string. Defaults to every suite the given credentials can run.
+   * separated string. Defaults to every AEAD suite the given credentials can run
+   * (DEFAULT_CIPHER_SUITES); the CBC suites (RFC 5246 6.2.3.2, with RFC 7366 encrypt-then-MAC)
+   * run only when named here.
    */
   cipherSuites?: string | readonly (string | number)[];
   /**
@@ -28,6 +30,17 @@ export interface DtlsOptions {
   replayWindowSize?: number;
   /** Refuse peers that do not negotiate extended_master_secret (RFC 7627). Default false: offered and used when the peer has it. */
   requireExtendedMasterSecret?: boolean;
+  /**
+   * With a CBC suite, refuse a peer that does not negotiate encrypt_then_mac (RFC 7366): no
+   * MAC-then-encrypt records. Default false: encrypt-then-MAC is offered (client) and accepted
+   * (server) whenever a CBC suite is, and used when the peer has it. No effect on AEAD suites.
+   */
+  requireEncryptThenMac?: boolean;
+  /**
+   * Offer (client) and accept (server) encrypt_then_mac (RFC 7366) with CBC suites. Default true;
+   * false talks MAC-then-encrypt only, as OpenSSL's -no_etm does (e.g. to test a peer's).
+   */
+  encryptThenMac?: boolean;
   /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
   groups?: readonly NamedGroupName[];
   /**

@@ -238,6 +238,11 @@ export class DtlsConnection {
     return this.negotiated.extendedMasterSecret;
   }
 
+  /** Whether the records use encrypt-then-MAC (RFC 7366): a CBC suite, negotiated with the peer. */
+  get encryptThenMac(): boolean {
+    return this.negotiated.encryptThenMac;
+  }
+
   /**
    * This connection's line for an SSLKEYLOGFILE (NSS key log format), so Wireshark can decrypt a
    * capture: `CLIENT_RANDOM <client random> <master secret>` in hex, without a newline; undefined

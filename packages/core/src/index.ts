@@ -39,7 +39,7 @@ export { TICKET_KEY_LENGTH } from './session/ticket-keys.js';
 export { DEFAULT_SESSION_TIMEOUT_S } from './session/session-options.js';
 
 // Crypto providers
-export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
+export type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export { nobleCryptoProvider } from './crypto/noble-provider.js';
 export { loadSodiumCryptoProvider, sodiumCryptoProvider, type SodiumProviderOptions } from './crypto/sodium-provider.js';
@@ -48,8 +48,8 @@ export type { ModuleLoader } from './crypto/optional-module.js';
 export { ProviderUnavailableError } from './crypto/provider-unavailable-error.js';
 
 // Cipher suites
-export type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
-export { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName } from './suites/registry.js';
+export type { CbcProtection, CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
+export { CIPHER_SUITES, DEFAULT_CIPHER_SUITES, cipherSuiteById, cipherSuiteByName } from './suites/registry.js';
 // DTLS-SRTP (RFC 5764): the protection profiles, and the keying material a connection exports.
 export { SRTP_PROFILES, srtpProfileById, srtpProfileByName, type SrtpProfile } from './srtp/srtp-profile.js';
 export { SRTP_EXPORTER_LABEL, srtpKeyingMaterialLength, type SrtpKeyingMaterial } from './srtp/srtp-keying-material.js';

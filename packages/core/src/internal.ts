@@ -40,7 +40,8 @@ export { splitRecords, type RawRecord } from './record/datagram.js';
 export type { InnerRecord, RecordFormat } from './record/record-format.js';
 export { DTLS12_RECORD_FORMAT, dtls12RecordFormat } from './record/dtls12-record-format.js';
 export { recordFormatForConnectionId, tls12CidRecordFormat } from './record/tls12-cid-record-format.js';
-export type { EpochKeys } from './record/epoch-keys.js';
+export type { EpochKeys, RecordKeys } from './record/epoch-keys.js';
+export type { CbcEpochKeys } from './record/cbc-record.js';
 export type { RecordHeader } from './record/record-header.js';
 
 // Handshake codecs

@@ -25,6 +25,8 @@ const ENGINE_COMMON_OPTION_KEYS = {
   handshakeTimeoutMs: true,
   replayWindowSize: true,
   requireExtendedMasterSecret: true,
+  requireEncryptThenMac: true,
+  encryptThenMac: true,
   groups: true,
   maxHandshakeMessageLength: true,
   maxHeldRecordBytes: true,

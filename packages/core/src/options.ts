@@ -7,7 +7,7 @@ import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './suites/cipher-suite.js';
-import { CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
+import { DEFAULT_CIPHER_SUITES, cipherSuiteById, cipherSuiteByName, parseCipherList } from './suites/registry.js';
 import { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 import { resolveClientSessionOptions, resolveServerSessionOptions, type ResolvedClientSessionOptions, type ResolvedServerSessionOptions } from './session/session-options.js';
 import type { SrtpProfile } from './srtp/srtp-profile.js';
@@ -31,6 +31,10 @@ export interface ResolvedOptions {
   readonly handshakeTimeoutMs: number;
   readonly replayWindowSize: number;
   readonly requireExtendedMasterSecret: boolean;
+  /** With a CBC suite, refuse a peer without encrypt_then_mac (RFC 7366). */
+  readonly requireEncryptThenMac: boolean;
+  /** Offer (client) and accept (server) encrypt_then_mac (RFC 7366) with CBC suites. */
+  readonly encryptThenMac: boolean;
   readonly groups: readonly NamedGroupName[];
   readonly maxHandshakeMessageLength: number;
   readonly maxHeldRecordBytes: number;
@@ -133,8 +137,15 @@ function connectionIdOption(
   return { length: n, generator: defaultConnectionIdGenerator({ serverId: prefix, provider }) };
 }
 
+/** RFC 7366: encrypt-then-MAC is on unless turned off, and cannot be both off and required. */
+function encryptThenMacOption(options: DtlsOptions): boolean {
+  const on = options.encryptThenMac ?? true;
+  if (!on && options.requireEncryptThenMac === true) throw new TypeError('encryptThenMac: false contradicts requireEncryptThenMac: true');
+  return on;
+}
+
 function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
-  if (list === undefined) return [...CIPHER_SUITES];
+  if (list === undefined) return [...DEFAULT_CIPHER_SUITES];
   if (typeof list === 'string') return parseCipherList(list);
   const out: CipherSuite[] = [];
   for (const entry of list) {
@@ -175,6 +186,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     handshakeTimeoutMs: positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
     replayWindowSize: positiveInt('replayWindowSize', options.replayWindowSize, 64, 32),
     requireExtendedMasterSecret: options.requireExtendedMasterSecret ?? false,
+    requireEncryptThenMac: options.requireEncryptThenMac ?? false,
+    encryptThenMac: encryptThenMacOption(options),
     groups,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),

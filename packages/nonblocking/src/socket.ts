@@ -346,6 +346,11 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return { receive: Buffer.from(cid.receive), send: Buffer.from(cid.send) };
   }
 
+  /** Whether the records use encrypt-then-MAC (RFC 7366): a CBC suite, negotiated with the peer. */
+  get encryptThenMac(): boolean {
+    return this.conn.encryptThenMac;
+  }
+
   /** The local address and port (dgram's address()). */
   address(): AddressInfo | undefined {
     return this.transport.address();

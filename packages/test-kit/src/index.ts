@@ -61,7 +61,9 @@ export {
   type PeerClientResult,
 } from './peers/openssl.js';
 export {
+  GNUTLS_CBC_SUITES,
   GNUTLS_SUITES,
+  gnutlsCbcPriority,
   gnutlsPriority,
   gnutlsPriorityForSuite,
   startGnutlsServer,

@@ -45,11 +45,14 @@ export function extendedMasterSecret(
   return prf(provider, hash, premaster, 'extended master secret', sessionHash, MASTER_SECRET_LENGTH);
 }
 
-/** The write keys and fixed IVs of both directions for one epoch. */
+/** The write keys, MAC keys and fixed IVs of both directions for one epoch. */
 export interface TrafficKeys {
+  /** mac_key_length bytes (RFC 5246 6.3): empty for AEAD suites. */
+  readonly clientWriteMacKey: Uint8Array;
+  readonly serverWriteMacKey: Uint8Array;
   readonly clientWriteKey: Uint8Array;
   readonly serverWriteKey: Uint8Array;
-  /** fixed_iv_length bytes: the implicit nonce part (RFC 5288 3, RFC 6655 3, RFC 7905 2). */
+  /** fixed_iv_length bytes: the implicit nonce part (RFC 5288 3, RFC 6655 3, RFC 7905 2); empty for CBC. */
   readonly clientWriteIv: Uint8Array;
   readonly serverWriteIv: Uint8Array;
 }
@@ -57,7 +60,8 @@ export interface TrafficKeys {
 /**
  * RFC 5246 6.3: key_block = PRF(master_secret, "key expansion", server_random + client_random),
  * cut into client_write_MAC_key, server_write_MAC_key, client_write_key, server_write_key,
- * client_write_IV, server_write_IV. AEAD suites have no MAC keys (mac_key_length = 0).
+ * client_write_IV, server_write_IV. AEAD suites have no MAC keys (mac_key_length = 0); CBC
+ * suites no IVs (fixed_iv_length = 0: each record carries its IV, RFC 5246 6.2.3.2).
  */
 export function keyBlock(
   provider: CryptoProvider,
@@ -66,15 +70,20 @@ export function keyBlock(
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
 ): TrafficKeys {
+  const m = suite.macKeyLength;
   const k = suite.keyLength;
   const iv = suite.fixedIvLength;
-  const block = prf(provider, suite.prfHash, master, 'key expansion', concat2(serverRandom, clientRandom), 2 * k + 2 * iv);
+  const block = prf(provider, suite.prfHash, master, 'key expansion', concat2(serverRandom, clientRandom), 2 * m + 2 * k + 2 * iv);
   // slice() rather than subarray(): each key owns its memory, so one can be wiped or kept alone.
+  let at = 0;
+  const next = (length: number): Uint8Array => block.slice(at, (at += length));
   return {
-    clientWriteKey: block.slice(0, k),
-    serverWriteKey: block.slice(k, 2 * k),
-    clientWriteIv: block.slice(2 * k, 2 * k + iv),
-    serverWriteIv: block.slice(2 * k + iv, 2 * k + 2 * iv),
+    clientWriteMacKey: next(m),
+    serverWriteMacKey: next(m),
+    clientWriteKey: next(k),
+    serverWriteKey: next(k),
+    clientWriteIv: next(iv),
+    serverWriteIv: next(iv),
   };
 }
 

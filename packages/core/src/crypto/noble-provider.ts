@@ -11,6 +11,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { nobleAesCbc } from './noble-aes-cbc.js';
 import { ccmOpen, ccmSeal, type BlockEncrypt } from './aes-ccm.js';
 import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
@@ -182,5 +183,6 @@ export const nobleCryptoProvider: CryptoProvider = Object.freeze({
     return hmac(HASHES[algorithm], key, data);
   },
   aead: nobleAead,
+  cbc: nobleAesCbc,
   generateKeyShare: nobleGenerateKeyShare,
 });

@@ -20,6 +20,7 @@ import {
 } from 'node:crypto';
 import { concatBytes, viewOf } from '../bytes.js';
 import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
+import { nodeAesCbc } from './node-aes-cbc.js';
 import { nodeHash, nodeHmac } from './node-digest.js';
 import { nodeRandomBytes } from './node-random.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
@@ -300,5 +301,6 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   hash: nodeHash,
   hmac: nodeHmac,
   aead: nodeAead,
+  cbc: nodeAesCbc,
   generateKeyShare: nodeGenerateKeyShare,
 });

@@ -10,6 +10,22 @@ export type HashAlgorithm = 'sha256' | 'sha384';
 /** The AEAD ciphers of the first wave (RFC 5288, RFC 6655, RFC 7905). */
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm' | 'aes-128-ccm-8';
 
+/** The block ciphers of the CBC suites (RFC 5246 6.2.3.2, RFC 5487, RFC 5289, RFC 5489). */
+export type CbcAlgorithm = 'aes-128-cbc' | 'aes-256-cbc';
+
+/**
+ * AES in CBC mode keyed once per epoch and direction, without padding: the record layer pads
+ * (RFC 5246 6.2.3.2) and checks the padding itself, in constant time, so a provider never sees
+ * or judges it. Inputs are whole 16-byte blocks; the IV is 16 bytes.
+ */
+export interface CbcCipher {
+  readonly algorithm: CbcAlgorithm;
+  /** Encrypts whole blocks; RangeError when the IV or the data length is not a block multiple. */
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Decrypts whole blocks; RangeError when the IV or the data length is not a block multiple. */
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
 /** RFC 8422 5.1.1 / RFC 7919 NamedGroup names we run ECDHE over. */
 export type NamedGroupName = 'x25519' | 'secp256r1' | 'secp384r1';
 
@@ -62,5 +78,11 @@ export interface CryptoProvider {
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
   /** Keys an AEAD. Throws RangeError when the key length does not fit the algorithm. */
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  /**
+   * Keys AES-CBC for the CBC suites; RangeError when the key length does not fit. Optional: a
+   * provider without it cannot run a CBC suite (the handshake fails with internal_error when one
+   * is negotiated; CBC suites are offered only when asked for).
+   */
+  cbc?(algorithm: CbcAlgorithm, key: Uint8Array): CbcCipher;
   generateKeyShare(group: NamedGroupName): KeyShare;
 }

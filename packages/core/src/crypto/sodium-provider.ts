@@ -138,6 +138,8 @@ export function loadSodiumCryptoProvider(options: SodiumProviderOptions = {}): C
     aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
       return algorithm === 'chacha20-poly1305' ? new SodiumChaCha20Poly1305(sodium, key) : nodeCryptoProvider.aead(algorithm, key);
     },
+    // sodium-native has no AES-CBC: node:crypto's serves the CBC suites.
+    cbc: nodeCryptoProvider.cbc,
     generateKeyShare: nodeCryptoProvider.generateKeyShare,
   });
 }

@@ -3,11 +3,12 @@ import { bytesEqual, viewOf } from '../bytes.js';
 import { DtlsError } from '../errors.js';
 import { explicitAeadNonce, writeEpochAndSequence, xorAeadNonce } from './aead-nonce.js';
 import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, additionalDataScratch, innerPlaintextScratch } from './aead-scratch.js';
+import { cbcRecordExpansion, openCbcRecord, sealCbcRecord } from './cbc-record.js';
 import { splitRecords } from './datagram.js';
 import type { RawRecord } from './datagram.js';
 import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { assertValidEpochKeys } from './epoch-keys.js';
-import type { EpochKeys } from './epoch-keys.js';
+import type { RecordKeys } from './epoch-keys.js';
 import type { RecordFormat } from './record-format.js';
 import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
@@ -63,7 +64,7 @@ export interface RecordLayerStats {
 interface WriteEpochState {
   readonly epoch: number;
   /** null in epoch 0 (TLS_NULL_WITH_NULL_NULL: plaintext records). */
-  readonly keys: EpochKeys | null;
+  readonly keys: RecordKeys | null;
   readonly format: RecordFormat;
   /** Scratch for the additional data of this epoch's records, exactly its length (shared: see additionalDataScratch). */
   readonly aad: Uint8Array;
@@ -72,7 +73,7 @@ interface WriteEpochState {
 
 interface ReadEpochState {
   readonly epoch: number;
-  readonly keys: EpochKeys | null;
+  readonly keys: RecordKeys | null;
   readonly format: RecordFormat;
   readonly aad: Uint8Array;
   readonly window: ReplayWindow;
@@ -178,14 +179,15 @@ export class RecordLayer {
   overhead(epoch: number = this.writeEpochs.current.epoch): number {
     const { keys, format } = this.writeState(epoch);
     if (keys === null) return format.headerLength;
-    return format.headerLength + keys.recordIvLength + keys.aead.tagLength + format.innerPlaintextExpansion;
+    const expansion = keys.cbc === undefined ? keys.aead.tagLength : cbcRecordExpansion(keys);
+    return format.headerLength + keys.recordIvLength + expansion + format.innerPlaintextExpansion;
   }
 
   /**
    * Starts the next write epoch with these keys and record format, sequence number 0 (RFC 6347
    * 4.1), and forgets the epoch before the current one.
    */
-  setWriteKeys(keys: EpochKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): void {
+  setWriteKeys(keys: RecordKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): void {
     assertValidEpochKeys(keys);
     const epoch = this.writeEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
@@ -246,6 +248,11 @@ export class RecordLayer {
       return out;
     }
 
+    if (keys.cbc !== undefined) {
+      // RFC 5246 6.2.3.2 / RFC 7366: a CBC record (its own memory: not the hot path of AEAD records).
+      const header: RecordHeader = { type: format.wireType(type), version: format.version, epoch, sequenceNumber: seq, length: 0 };
+      return sealCbcRecord(keys, format, header, format.innerPlaintext(type, payload), state.aad);
+    }
     // Only a format that wraps the payload (an inner plaintext, RFC 9146 4) builds a plaintext of its own.
     const scratch = format.innerPlaintextExpansion > 0 ? innerPlaintextScratch(payload.length + format.innerPlaintextExpansion) : undefined;
     const plaintext = format.innerPlaintext(type, payload, scratch);
@@ -357,7 +364,7 @@ export class RecordLayer {
    * current one, and returns the held records of the new epoch that now authenticate, in arrival
    * order (the others are counted and dropped).
    */
-  setReadKeys(keys: EpochKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
+  setReadKeys(keys: RecordKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
     assertValidEpochKeys(keys);
     const epoch = this.readEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
@@ -498,6 +505,13 @@ export class RecordLayer {
       }
       return { type: header.type, epoch, sequenceNumber, payload: fragment.slice(), authenticated: false };
     }
+    if (keys.cbc !== undefined) {
+      // RFC 5246 6.2.3.2 / RFC 7366; a bad MAC or padding is a bad_record_mac, dropped (RFC 6347 4.1.2.7).
+      const opened = openCbcRecord(keys, format, header, fragment, state.aad);
+      if (opened === undefined) this.counters.dropped++;
+      else if (opened === null) this.counters.badMac++;
+      return opened === undefined || opened === null ? undefined : this.accepted(state, header, opened);
+    }
     const ivLength = keys.recordIvLength;
     const plaintextLength = fragment.length - ivLength - keys.aead.tagLength;
     if (plaintextLength < 0 || plaintextLength > MAX_PLAINTEXT_LENGTH + format.innerPlaintextExpansion) {
@@ -524,6 +538,13 @@ export class RecordLayer {
       this.counters.badMac++;
       return undefined;
     }
+    return this.accepted(state, header, plaintext);
+  }
+
+  /** An authenticated record's plaintext: into the replay window, then its content out of the format's wrapping. */
+  private accepted(state: ReadEpochState, header: RecordHeader, plaintext: Uint8Array): ReadRecord | undefined {
+    const { epoch, sequenceNumber } = header;
+    const format = state.format;
     state.window.accept(sequenceNumber);
     // A format without an inner plaintext protects the payload as it is (RecordFormat.innerPlaintextExpansion).
     if (format.innerPlaintextExpansion === 0) {

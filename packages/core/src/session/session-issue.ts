@@ -6,7 +6,7 @@ import { HandshakeType } from '../handshake/handshake-type.js';
 import { encodeNewSessionTicket } from '../handshake/messages/new-session-ticket.js';
 import type { ServerContext } from '../handshake/dtls12/server/server-state.js';
 import type { ResolvedServerOptions } from '../options.js';
-import { encodeSessionState, type SessionState } from './session-state.js';
+import { encodeSessionState, RecordProtection, type SessionState } from './session-state.js';
 
 /** Bytes of the session IDs we make (RFC 5246 7.4.1.2: up to 32). */
 export const SESSION_ID_LENGTH = 32;
@@ -39,8 +39,8 @@ export function sessionStateOf(n: NegotiatedParameters, wallNow: number): Sessio
     suiteId: suite.id,
     masterSecret: master,
     extendedMasterSecret: n.extendedMasterSecret,
-    // Negotiated record-protection flags (RecordProtection) go here as their extensions land.
-    recordProtection: 0,
+    // RFC 7366: a session made with encrypt-then-MAC is resumed only with it (session-lookup.ts).
+    recordProtection: n.encryptThenMac ? RecordProtection.encryptThenMac : 0,
     alpnProtocol: n.alpnProtocol,
     servername: n.servername,
     pskIdentity: n.pskIdentity,

@@ -1,4 +1,5 @@
-import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
+import { AES_BLOCK_LENGTH, CBC_KEY_LENGTHS } from '../crypto/aes-cbc-spec.js';
+import type { AeadAlgorithm, CbcAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import type { CipherSuite, KeyExchangeAlgorithm } from './cipher-suite.js';
 
 /** Per-AEAD record parameters: key, fixed IV, explicit nonce and tag lengths. */
@@ -18,7 +19,33 @@ function suite(
   aead: AeadAlgorithm,
   prfHash: HashAlgorithm,
 ): CipherSuite {
-  return Object.freeze({ id, name, opensslName, keyExchange, aead, prfHash, ...AEAD_PARAMS[aead] });
+  return Object.freeze({ id, name, opensslName, keyExchange, aead, cbc: undefined, prfHash, macKeyLength: 0, ...AEAD_PARAMS[aead] });
+}
+
+/** HMAC output (mac_length) per hash (RFC 5246 6.2.3.1, FIPS 180-4). */
+const MAC_LENGTHS: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48 };
+
+/**
+ * A CBC suite (RFC 5246 6.2.3.2): a fresh IV of one block in each record, the MAC key from the key
+ * block, no fixed IV. Its MAC hash is also its PRF hash for every suite we carry (RFC 5487 4,
+ * RFC 5289 3.2, RFC 5489 4).
+ */
+function cbcSuite(id: number, name: string, opensslName: string, keyExchange: KeyExchangeAlgorithm, cipher: CbcAlgorithm, hash: HashAlgorithm): CipherSuite {
+  const macLength = MAC_LENGTHS[hash];
+  return Object.freeze({
+    id,
+    name,
+    opensslName,
+    keyExchange,
+    aead: undefined,
+    cbc: Object.freeze({ cipher, macHash: hash, macLength }),
+    prfHash: hash,
+    keyLength: CBC_KEY_LENGTHS[cipher],
+    macKeyLength: macLength,
+    fixedIvLength: 0,
+    recordIvLength: AES_BLOCK_LENGTH,
+    tagLength: macLength + AES_BLOCK_LENGTH,
+  });
 }
 
 /**
@@ -44,7 +71,20 @@ export const CIPHER_SUITES: readonly CipherSuite[] = Object.freeze([
   suite(0xccab, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'PSK-CHACHA20-POLY1305', 'psk', 'chacha20-poly1305', 'sha256'),
   suite(0xc0a4, 'TLS_PSK_WITH_AES_128_CCM', 'PSK-AES128-CCM', 'psk', 'aes-128-ccm', 'sha256'),
   suite(0xc0a8, 'TLS_PSK_WITH_AES_128_CCM_8', 'PSK-AES128-CCM8', 'psk', 'aes-128-ccm-8', 'sha256'),
+  // CBC with HMAC (RFC 5246 6.2.3.2), encrypt-then-MAC when negotiated (RFC 7366). Not offered
+  // unless asked for (DEFAULT_CIPHER_SUITES): AEAD first. RFC 5487 / RFC 5289 / RFC 5489.
+  cbcSuite(0x00ae, 'TLS_PSK_WITH_AES_128_CBC_SHA256', 'PSK-AES128-CBC-SHA256', 'psk', 'aes-128-cbc', 'sha256'),
+  cbcSuite(0xc023, 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'ECDHE-ECDSA-AES128-SHA256', 'ecdhe_ecdsa', 'aes-128-cbc', 'sha256'),
+  cbcSuite(0xc024, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'ECDHE-ECDSA-AES256-SHA384', 'ecdhe_ecdsa', 'aes-256-cbc', 'sha384'),
+  cbcSuite(0xc037, 'TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256', 'ECDHE-PSK-AES128-CBC-SHA256', 'ecdhe_psk', 'aes-128-cbc', 'sha256'),
 ]);
+
+/**
+ * The suites offered (client) and accepted (server) when no cipherSuites option is given: every
+ * AEAD suite. CBC suites only when named (RFC 7457 2.1/2.3, RFC 9325 4.2: AEAD is the recommended
+ * protection; CBC stays for peers that need it, e.g. LwM2M 1.0's TLS_PSK_WITH_AES_128_CBC_SHA256).
+ */
+export const DEFAULT_CIPHER_SUITES: readonly CipherSuite[] = Object.freeze(CIPHER_SUITES.filter((s) => s.cbc === undefined));
 
 const BY_ID = new Map(CIPHER_SUITES.map((s) => [s.id, s]));
 const BY_NAME = new Map<string, CipherSuite>();

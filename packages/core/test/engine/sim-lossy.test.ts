@@ -130,6 +130,19 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
     expect(pair.sent.some((s) => cidHeader(s.datagram))).toBe(true);
   }, 300_000);
 
+  it('CBC suites (RFC 5246 6.2.3.2), encrypt-then-MAC and MAC-then-encrypt: every datagram within the MTU, padding included', async () => {
+    for (const [suite, etm] of [
+      ['TLS_PSK_WITH_AES_128_CBC_SHA256', true],
+      ['TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256', false],
+    ] as const) {
+      const outcomes = await pskSweep(`${suite} etm ${etm}`, 200, {
+        ...options(suite, node, etm ? node : noble),
+        client: { ...PATIENT, encryptThenMac: etm },
+      });
+      expectAllOk(outcomes);
+    }
+  }, 300_000);
+
   it('with the default 60 s deadline every seed completes or ends with HandshakeTimeoutError, never anything else', async () => {
     const suite = 'TLS_PSK_WITH_AES_128_GCM_SHA256';
     let timedOut = 0;

@@ -26,13 +26,18 @@ import { withResumption } from './resumed-scenarios.js';
 import { checkSrtpAgreement } from './srtp-agreement.js';
 import { RECORD_LIMIT_SCENARIOS, recordLimitOptions, type RecordLimitScenario } from './record-limit-scenarios.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario;
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario | 'psk-cbc-etm' | 'ecdhe-psk-cbc-mte';
 /**
  * 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too.
  * 'psk-resumed', 'ecdsa-resumed': abbreviated handshakes resuming a session by ticket and by session ID (resumed-scenarios.ts).
+ * 'psk-cbc-etm' / 'ecdhe-psk-cbc-mte': CBC records (RFC 5246 6.2.3.2) with encrypt-then-MAC (RFC 7366)
+ * and with MAC-then-encrypt (its padding and MAC checks).
  * 'psk-srtp': PSK with use_srtp (RFC 5764) and an MKI, so the mutations reach both use_srtp extensions.
  */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS];
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS, 'psk-cbc-etm', 'ecdhe-psk-cbc-mte'];
+
+/** The CBC scenarios (cbc-fuzz.test.ts runs a slice of them alone). */
+export const CBC_SCENARIOS: readonly Scenario[] = ['psk-cbc-etm', 'ecdhe-psk-cbc-mte'];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -54,6 +59,15 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
           // A hint makes the plain-PSK server send a ServerKeyExchange too (RFC 4279 2).
           psk: { type: 'psk', identityHint: scenario === 'psk' ? utf8('hint') : undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) },
         },
+      };
+    }
+    case 'psk-cbc-etm':
+    case 'ecdhe-psk-cbc-mte': {
+      const etm = scenario === 'psk-cbc-etm';
+      const cbc = { ...common, cipherSuites: etm ? 'PSK-AES128-CBC-SHA256' : 'ECDHE-PSK-AES128-CBC-SHA256', encryptThenMac: etm };
+      return {
+        client: { ...cbc, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
+        server: { ...cbc, psk: { type: 'psk', identityHint: etm ? utf8('hint') : undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
       };
     }
     case 'psk-cid':

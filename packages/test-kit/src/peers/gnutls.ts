@@ -36,6 +36,23 @@ export function gnutlsPriority(kx: GnutlsKx, cipher: GnutlsCipher): string {
   return `NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+${kx}:-CIPHER-ALL:+${cipher}:-MAC-ALL:+AEAD`;
 }
 
+/** The CBC suites of our registry (OpenSSL names) that GnuTLS 3.7.9 negotiates in DTLS 1.2. */
+export const GNUTLS_CBC_SUITES = {
+  'PSK-AES128-CBC-SHA256': { kx: 'PSK', cipher: 'AES-128-CBC', mac: 'SHA256' },
+  'ECDHE-PSK-AES128-CBC-SHA256': { kx: 'ECDHE-PSK', cipher: 'AES-128-CBC', mac: 'SHA256' },
+  'ECDHE-ECDSA-AES128-SHA256': { kx: 'ECDHE-ECDSA', cipher: 'AES-128-CBC', mac: 'SHA256' },
+  'ECDHE-ECDSA-AES256-SHA384': { kx: 'ECDHE-ECDSA', cipher: 'AES-256-CBC', mac: 'SHA384' },
+} as const satisfies Record<string, { kx: GnutlsKx; cipher: string; mac: string }>;
+
+/**
+ * The priority string for one CBC suite (OpenSSL name): exactly DTLS 1.2, its key exchange, cipher
+ * and MAC; with `encryptThenMac: false`, %NO_ETM (GnuTLS then neither offers nor accepts RFC 7366).
+ */
+export function gnutlsCbcPriority(openSslName: keyof typeof GNUTLS_CBC_SUITES, encryptThenMac: boolean): string {
+  const { kx, cipher, mac } = GNUTLS_CBC_SUITES[openSslName];
+  return `NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+${kx}:-CIPHER-ALL:+${cipher}:-MAC-ALL:+${mac}${encryptThenMac ? '' : ':%NO_ETM'}`;
+}
+
 /**
  * Our suites (by OpenSSL name, as in the core's suite registry) that GnuTLS 3.7.9 can
  * negotiate in DTLS 1.2, with its key exchange and cipher names. ECDHE-PSK with AES-GCM

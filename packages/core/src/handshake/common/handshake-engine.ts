@@ -1,7 +1,7 @@
 import { AlertDescription } from '../../alert.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
-import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { RecordKeys } from '../../record/epoch-keys.js';
 import { ContentType } from '../../record/content-type.js';
 import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
@@ -83,7 +83,7 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   private lastHandled: HandshakeMessage | undefined;
   private paused = false;
   private ready: (() => void) | undefined;
-  private pendingReadKeys: EpochKeys | undefined;
+  private pendingReadKeys: RecordKeys | undefined;
   private earlyChangeCipherSpec = false;
   /** True once the peer's ChangeCipherSpec switched us to the new read epoch. */
   protected changeCipherSpecReceived = false;
@@ -264,12 +264,12 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   }
 
   /** The keys of the peer's next epoch: active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
-  expectChangeCipherSpec(keys: EpochKeys): void {
+  expectChangeCipherSpec(keys: RecordKeys): void {
     this.pendingReadKeys = keys;
     if (this.earlyChangeCipherSpec) this.activateReadKeys(keys);
   }
 
-  private activateReadKeys(keys: EpochKeys): void {
+  private activateReadKeys(keys: RecordKeys): void {
     this.pendingReadKeys = undefined;
     this.changeCipherSpecReceived = true;
     const released = this.host.records.setReadKeys(keys);

@@ -9,6 +9,8 @@ export interface NegotiatedParameters {
   serverRandom: Uint8Array;
   masterSecret: Uint8Array | undefined;
   extendedMasterSecret: boolean;
+  /** Both sides negotiated encrypt_then_mac for a CBC suite (RFC 7366 3). */
+  encryptThenMac: boolean;
   pskIdentity: Uint8Array | undefined;
   alpnProtocol: string | undefined;
   servername: string | undefined;
@@ -44,6 +46,7 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     serverRandom: new Uint8Array(0),
     masterSecret: undefined,
     extendedMasterSecret: false,
+    encryptThenMac: false,
     pskIdentity: undefined,
     alpnProtocol: undefined,
     servername,

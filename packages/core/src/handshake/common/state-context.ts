@@ -1,7 +1,7 @@
 import type { AlertDescription } from '../../alert.js';
 import type { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
-import type { EpochKeys } from '../../record/epoch-keys.js';
+import type { RecordKeys } from '../../record/epoch-keys.js';
 import type { RecordLayer } from '../../record/record-layer.js';
 import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
 import type { AwaitValue } from '../key-exchange/key-exchange.js';
@@ -22,7 +22,7 @@ export interface StateContext<C extends ResolvedOptions, S> {
   message(msgType: number, body: Uint8Array): FlightHandshakeMessage;
   sendFlight(messages: readonly FlightMessage[], last: boolean): void;
   /** The peer's keys, active once its ChangeCipherSpec arrives (RFC 5246 7.1). */
-  expectChangeCipherSpec(keys: EpochKeys): void;
+  expectChangeCipherSpec(keys: RecordKeys): void;
   /** RFC 5246 7.4.9: throws unless the Finished came wholly under the new keys. */
   checkFinishedUnderNewKeys(m: HandshakeMessage): void;
   /** unexpected_message naming the current state. */

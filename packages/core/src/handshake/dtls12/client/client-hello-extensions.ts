@@ -2,6 +2,7 @@ import type { ResolvedClientOptions } from '../../../options.js';
 import { encodeAlpn } from '../../extensions/alpn.js';
 import { encodeConnectionId } from '../../extensions/connection-id.js';
 import { EC_POINT_FORMAT_UNCOMPRESSED, encodeEcPointFormats } from '../../extensions/ec-point-formats.js';
+import { offerEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import { encodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import type { Extension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
@@ -46,6 +47,8 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
   const ticket = sessionTicketToOffer(c); // RFC 5077 3.2
   if (ticket !== undefined) ext.push(ticket);
   ext.push(...recordSizeLimitOffer(c)); // RFC 8449 4, RFC 6066 4: only when asked for
+  const etm = offerEncryptThenMac(c); // RFC 7366 2: only with CBC suites offered
+  if (etm) ext.push(etm);
   ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }); // RFC 7627 5.1
   ext.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(new Uint8Array(0)) }); // RFC 5746 3.4
   return ext;

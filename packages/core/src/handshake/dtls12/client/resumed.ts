@@ -1,3 +1,6 @@
+import { RecordProtection } from '../../../session/session-state.js';
+import { AlertDescription } from '../../../alert.js';
+import { DtlsError } from '../../../errors.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -28,7 +31,12 @@ export function resumeClientSession(m: HandshakeMessage, sh: ServerHello, cx: Cl
   // RFC 7301: a resumed handshake negotiates ALPN again; the session's protocol if it did not.
   n.alpnProtocol ??= s.alpnProtocol;
   cx.transcript.add(m.msgType, m.messageSeq, m.body);
-  const keys = sessionKeysFromMaster(cx.config.provider, suite, s.masterSecret, n.clientRandom, n.serverRandom);
+  // RFC 7366 3.1: a resumed session keeps the record protection it was made with; a server that
+  // turns encrypt-then-MAC on or off while resuming would have us decrypt with other rules.
+  if (((s.recordProtection & RecordProtection.encryptThenMac) !== 0) !== n.encryptThenMac) {
+    throw new DtlsError(AlertDescription.handshake_failure, 'the server resumed our session with encrypt_then_mac ' + (n.encryptThenMac ? 'on, which the session did not use' : 'off, which the session used') + ' (RFC 7366 3.1)');
+  }
+  const keys = sessionKeysFromMaster(cx.config.provider, suite, s.masterSecret, n.clientRandom, n.serverRandom, n.encryptThenMac);
   cx.expectChangeCipherSpec(keys.server);
   return new WaitResumedServerFinished(suite, keys);
 }

@@ -101,7 +101,7 @@ function deriveKeys(cx: ClientContext, suite: CipherSuite, premaster: Uint8Array
   const provider = cx.config.provider;
   const n = cx.negotiated;
   const sessionHash = n.extendedMasterSecret ? cx.transcript.hash(provider, suite.prfHash) : undefined;
-  const keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
+  const keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash, n.encryptThenMac);
   n.masterSecret = keys.masterSecret;
   return keys;
 }

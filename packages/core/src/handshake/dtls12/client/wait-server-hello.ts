@@ -7,6 +7,7 @@ import { recordFormatForConnectionId } from '../../../record/tls12-cid-record-fo
 import { decodeRrc } from '../../extensions/rrc.js';
 import { decodeAlpn } from '../../extensions/alpn.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
+import { acceptEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import { findExtension } from '../../extensions/extension.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
@@ -136,6 +137,7 @@ export class WaitServerHello implements ClientState {
       n.returnRoutabilityCheck = true;
     }
     acceptRecordSizeLimit(sh.extensions, config, n, cx.records); // RFC 8449, RFC 6066 4
+    n.encryptThenMac = acceptEncryptThenMac(sh.extensions, suite, config); // RFC 7366 3
     // RFC 5246 7.3: the server echoed our session ID, so it resumes the session: abbreviated handshake.
     const session = cx.resumption.offered;
     if (cx.resumption.onServerHello(sh) && session !== undefined) return resumeClientSession(m, sh, cx, session, suite);

@@ -53,7 +53,7 @@ export function resumeSession(
   });
   const sh = cx.message(HandshakeType.server_hello, body);
   cx.transcript.add(sh.msgType, sh.messageSeq, body);
-  const keys = sessionKeysFromMaster(config.provider, suite, s.masterSecret, n.clientRandom, n.serverRandom);
+  const keys = sessionKeysFromMaster(config.provider, suite, s.masterSecret, n.clientRandom, n.serverRandom, n.encryptThenMac);
   cx.sendFlight([sh, ...changeCipherSpecAndFinished(cx, suite, keys, 'server')], false);
   cx.expectChangeCipherSpec(keys.client);
   return new WaitResumedFinished(suite, keys);

@@ -14,6 +14,7 @@ import type { ClientHello } from '../../messages/client-hello.js';
 import { answerSessionTicket } from '../../../session/session-ticket-answer.js';
 import { answerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 import { answerRecordSizeLimit } from '../../common/record-size-negotiation.js';
+import { answerEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import type { ServerContext } from './server-state.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
@@ -56,6 +57,10 @@ export function answerServerHelloExtensions(ch: ClientHello, cx: ServerContext, 
   if (choices.alpnProtocol !== undefined) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([choices.alpnProtocol]) });
   }
+  // RFC 7366 3: only with a CBC suite (a resumed session keeps its suite, and its EtM: resumableSuite()).
+  const etm = answerEncryptThenMac(ch.extensions, choices.suite, cx.config);
+  if (etm !== undefined) ext.push(etm);
+  cx.negotiated.encryptThenMac = etm !== undefined;
   // RFC 5764 4.1.1: use_srtp is negotiated in every handshake, resumed ones included (keys are new).
   const useSrtp = answerUseSrtp(ch.extensions, cx.config, cx.negotiated);
   if (useSrtp !== undefined) ext.push(useSrtp);

@@ -1,8 +1,9 @@
+import { answerEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
 import { AlertDescription } from '../../../alert.js';
 import { DtlsError } from '../../../errors.js';
 import { credentialsRun } from '../../../options.js';
 import { presentedTicket } from '../../../session/session-ticket-answer.js';
-import { decodeSessionState, sessionFresh, type SessionState } from '../../../session/session-state.js';
+import { decodeSessionState, RecordProtection, sessionFresh, type SessionState } from '../../../session/session-state.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { cipherSuiteById } from '../../../suites/registry.js';
 import { findExtension } from '../../extensions/extension.js';
@@ -79,9 +80,10 @@ export function resumableSuite(found: FoundSession, ch: ClientHello, cx: ServerC
   if (suite === undefined || !config.suites.includes(suite) || !ch.cipherSuites.includes(suite.id) || !credentialsRun(config, suite.keyExchange)) return undefined;
   if (s.servername !== cx.negotiated.servername) return undefined;
   if (s.alpnProtocol !== alpnProtocol) return undefined;
-  // Negotiated record-protection flags (RecordProtection) must match what this ClientHello would
-  // negotiate; none is implemented yet, so a session that has one is not resumed.
-  if (s.recordProtection !== 0) return undefined;
+  // RFC 7366: the session's encrypt-then-MAC state must be what this ClientHello negotiates now;
+  // otherwise a full handshake (the record protection of a session never changes on resumption).
+  const etmNow = answerEncryptThenMac(ch.extensions, suite, config) !== undefined;
+  if (((s.recordProtection & RecordProtection.encryptThenMac) !== 0) !== etmNow) return undefined;
   return suite;
 }
 

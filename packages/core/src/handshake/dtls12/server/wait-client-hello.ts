@@ -7,6 +7,7 @@ import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { decodeEcPointFormats, EC_POINT_FORMAT_UNCOMPRESSED } from '../../extensions/ec-point-formats.js';
 import { decodeExtendedMasterSecret } from '../../extensions/extended-master-secret.js';
 import { findExtension } from '../../extensions/extension.js';
+import { encryptThenMacAllows } from '../../extensions/encrypt-then-mac.js';
 import { ExtensionType } from '../../extensions/extension-type.js';
 import { NamedGroup, namedGroupId } from '../../extensions/named-group.js';
 import { decodeRenegotiationInfo } from '../../extensions/renegotiation-info.js';
@@ -169,6 +170,7 @@ function fullHandshake(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, 
   let chosen: { suite: CipherSuite; exchanger: ServerKeyExchanger } | undefined;
   for (const s of config.suites) {
     if (!ch.cipherSuites.includes(s.id) || !credentialsRun(config, s.keyExchange)) continue;
+    if (!encryptThenMacAllows(ch.extensions, s, config)) continue; // RFC 7366: requireEncryptThenMac
     const exchanger = keyExchangeFor(s).server(s, offer, config);
     if (exchanger) {
       chosen = { suite: s, exchanger };

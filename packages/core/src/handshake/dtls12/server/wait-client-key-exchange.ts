@@ -48,7 +48,7 @@ function deriveKeys(cx: ServerContext, suite: CipherSuite, premaster: Uint8Array
   const n = cx.negotiated;
   const provider = cx.config.provider;
   const sessionHash = n.extendedMasterSecret ? cx.transcript.hash(provider, suite.prfHash) : undefined;
-  const keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash);
+  const keys = deriveSessionKeys(provider, suite, premaster, n.clientRandom, n.serverRandom, sessionHash, n.encryptThenMac);
   n.masterSecret = keys.masterSecret;
   cx.expectChangeCipherSpec(keys.client);
   return keys;
