@@ -12,6 +12,7 @@ import { encodeServerName, serverNameToSend } from '../../extensions/server-name
 import { encodeSignatureAlgorithms } from '../../extensions/signature-algorithms.js';
 import { encodeSupportedGroups } from '../../extensions/supported-groups.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
+import { certificateTypeOffers } from '../../common/certificate-types.js';
 
 /**
  * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
@@ -30,6 +31,7 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
     // RFC 5246 7.4.1.4.1: the signatures we accept, in our order of preference.
     ext.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.x509.verifier.signatureSchemes) });
   }
+  if (c.suites.some((s) => keyExchangeFor(s).certificates)) ext.push(...certificateTypeOffers(c)); // RFC 7250 4.1
   if (c.alpnProtocols.length > 0) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
   }

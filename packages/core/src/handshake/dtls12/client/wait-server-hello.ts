@@ -18,6 +18,7 @@ import { decodeHelloVerifyRequest } from '../../messages/hello-verify-request.js
 import { decodeServerHello } from '../../messages/server-hello.js';
 import { DTLS_1_0, DTLS_1_2 } from '../../protocol-version.js';
 import type { ClientContext, ClientState } from './client-state.js';
+import { acceptCertificateTypes } from '../../common/certificate-types.js';
 import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
 
@@ -129,6 +130,7 @@ export class WaitServerHello implements ClientState {
       if (!cid) throw new IllegalParameterError('server sent rrc without connection_id (RFC 9853 3)');
       n.returnRoutabilityCheck = true;
     }
+    acceptCertificateTypes(sh.extensions, this.hello.extensions, config, keyExchangeFor(suite).certificates, n); // RFC 7250 4.2
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;
