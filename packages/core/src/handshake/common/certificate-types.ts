@@ -66,9 +66,13 @@ export function certificateTypeOffers(config: ResolvedClientOptions): Extension[
   return ext;
 }
 
-/** The client's first type that we can do too (RFC 7250 4.2: the client's list is in its preference order). */
+/**
+ * Our first type that the client offers too. RFC 7250 4.2 leaves the choice to the server, and
+ * ours prefers a raw key: gnutls-cli lists X.509 first in both extensions even when it has only
+ * a raw key (--rawpkfile), so the client's order would pick a certificate it does not have.
+ */
 function firstCommon(offered: readonly number[], ours: readonly CertificateType[], which: string): CertificateType {
-  const type = offered.find((t): t is CertificateType => ours.some((o) => o === t));
+  const type = ours.find((t) => offered.includes(t));
   // RFC 7250 4.2: supported, but no type in common: a fatal unsupported_certificate.
   if (type === undefined) throw new DtlsError(AlertDescription.unsupported_certificate, `no ${which} certificate type in common with the client (it offers ${offered.join(', ')})`);
   return type;
