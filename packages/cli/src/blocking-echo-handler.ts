@@ -7,6 +7,7 @@
  */
 import type { BlockingConnection } from '@dtls-kit/blocking';
 import { describeCertificate } from '@dtls-kit/x509';
+import { rawKeyNote } from './raw-key-note.js';
 
 /** Passed as the server's `args`. */
 export interface EchoHandlerArgs {
@@ -26,6 +27,8 @@ export type EchoReport =
 function identityOf(conn: BlockingConnection): string {
   const identity = conn.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
+  const rawKey = rawKeyNote(conn.getPeerRawPublicKey(), conn.authorized);
+  if (rawKey !== undefined) return rawKey;
   const der = conn.getPeerCertificate()?.raw;
   if (der !== undefined) {
     try {

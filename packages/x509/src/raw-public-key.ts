@@ -57,7 +57,7 @@ export function parsePublicKeys(input: PublicKeyInput, what = 'public key'): Uin
 }
 
 export interface PinnedKeyVerifierOptions {
-  /** The peer keys we accept (at least one). */
+  /** The peer keys we accept (at least one, unless rejectUnauthorized is false). */
   readonly pinnedPublicKeys: PublicKeyInput;
   /**
    * Refuse a key that is not pinned (default true). False lets it in with `authorized` false
@@ -97,9 +97,10 @@ function peerKey(spki: Uint8Array, peerRole: string): KeyObject {
  */
 export function createPinnedKeyVerifier(options: PinnedKeyVerifierOptions): PinnedKeyVerifier {
   const pinned = parsePublicKeys(options.pinnedPublicKeys, 'pinnedPublicKeys');
-  if (pinned.length === 0) throw new TypeError('pinnedPublicKeys: no key given');
-  const known = new Set(pinned.map(hex));
   const rejectUnauthorized = options.rejectUnauthorized ?? true;
+  // No pin lets no key in; only rejectUnauthorized: false may go on without any (nothing authorized).
+  if (pinned.length === 0 && rejectUnauthorized) throw new TypeError('pinnedPublicKeys: no key given');
+  const known = new Set(pinned.map(hex));
   const signatureSchemes: SignatureScheme[] = restrictSchemes(SUPPORTED_SIGNATURE_SCHEMES, options.sigalgs);
   if (signatureSchemes.length === 0) throw new TypeError('sigalgs: no supported scheme listed');
   return {
