@@ -19,13 +19,15 @@ import fc from 'fast-check';
 import { fromHex, utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { clientX509, serverX509 } from '../support/test-certificates.js';
+import { clientRpk, serverRpk } from '../support/test-raw-public-keys.js';
 import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid';
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'rpk';
 /** 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too. */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid'];
+/** 'rpk': raw public keys both ways (RFC 7250: certificate type extensions, SPKI Certificates). */
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'rpk'];
 
 const KEY = fromHex('8c2a6b7c1e3f4d5a69788796a5b4c3d2');
 const IDENTITY = utf8('fuzz-client');
@@ -53,6 +55,11 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
       return {
         client: { ...common, cipherSuites: 'PSK-AES128-GCM-SHA256', connectionId: { length: 4 }, psk: { type: 'psk', resolve: () => ({ identity: IDENTITY, key: KEY }) } },
         server: { ...common, connectionId: { length: 6 }, psk: { type: 'psk', identityHint: undefined, lookup: (id) => (id.length === IDENTITY.length ? KEY : undefined) } },
+      };
+    case 'rpk':
+      return {
+        client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientRpk() },
+        server: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: serverRpk() },
       };
     case 'ecdsa':
       return {

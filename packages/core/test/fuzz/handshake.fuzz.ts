@@ -4,15 +4,18 @@
  * FUZZ_SEED (default random, printed) for a new exploration each run.
  */
 import { expect, it } from 'vitest';
-import { formatReport, fuzz } from './handshake-fuzz.js';
+import { formatReport, fuzz, SCENARIOS, type Scenario } from './handshake-fuzz.js';
 
 const datagrams = Number(process.env.FUZZ_DATAGRAMS ?? 1_000_000);
 const seed = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+/** FUZZ_SCENARIOS (comma-separated, default all): e.g. `rpk` to spend the whole run on one feature. */
+const scenarios: readonly Scenario[] = process.env.FUZZ_SCENARIOS === undefined ? SCENARIOS : SCENARIOS.filter((s) => process.env.FUZZ_SCENARIOS?.split(',').includes(s));
 
 it(`fuzz: ${datagrams} datagrams (FUZZ_DATAGRAMS), seed ${seed} (FUZZ_SEED)`, () => {
   expect(Number.isSafeInteger(datagrams) && datagrams > 0).toBe(true);
-  console.log(`fuzz: seed ${seed}`);
-  const report = fuzz(datagrams, seed);
+  expect(scenarios.length).toBeGreaterThan(0);
+  console.log(`fuzz: seed ${seed}, scenarios ${scenarios.join(',')}`);
+  const report = fuzz(datagrams, seed, scenarios);
   console.log(formatReport(report));
   expect(report.datagrams).toBeGreaterThanOrEqual(datagrams);
   expect(report.heapAfterMB - report.heapBeforeMB).toBeLessThan(8);
