@@ -204,6 +204,30 @@ describe.concurrent('raw public keys: gnutls-cli -> our server', () => {
     });
   }
 
+  it('our server prefers a raw key when gnutls-cli lists X.509 first (priority without -CTYPE-ALL)', async () => {
+    // NORMAL:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK makes gnutls-cli offer [X.509, RawPublicKey] in both
+    // extensions; our server has a certificate too, and still chooses the raw key both ways.
+    const ours = await startOurRpkServer(rpkServer({ key: serverCert.key, cert: serverCert.cert, pinnedPublicKeys: key('client-p256').publicKey }));
+    try {
+      const c = key('client-p256');
+      const client = await runGnutlsClient({
+        port: ours.port,
+        priority: 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK',
+        rawPublicKey: { keyFile: c.keyFile, publicKeyFile: c.publicKeyFile },
+        extraArgs: ['-d', '4'],
+        messages: ['preferred'],
+      });
+      await ours.waitForClose();
+      const why = `${ours.describe()}\n${client.stdout}\n${client.stderr}`;
+      expect(client.echoed, why).toBe(true);
+      expect(client.stderr, why).toMatch(/Server certificate type X\.509 \(0\) was queued[\s\S]*Server certificate type Raw Public Key \(2\) was queued/);
+      expect(client.stdout, why).toMatch(/- Description: \(DTLS1\.2-Raw Public Key\)-/);
+      expect(ours.sessions[0]?.peerRawPublicKey, why).toEqual(spki(c));
+    } finally {
+      await ours.stop();
+    }
+  });
+
   it('our server refuses an unpinned gnutls-cli key: certificate_unknown, and gnutls-cli is told', async () => {
     const ours = await startOurRpkServer(rpkServer({ key: key('server-p256').privateKey, pinnedPublicKeys: key('client-p256').publicKey }));
     try {
