@@ -71,6 +71,8 @@ export interface PinnedKeyVerifierOptions {
 export interface PinnedKeyVerifier extends CertificateVerifier {
   /** The pinned keys, SubjectPublicKeyInfo DER. */
   readonly pinned: readonly Uint8Array[];
+  /** Synchronous: `{ authorized: true }` for a pinned key (see createPinnedKeyVerifier). */
+  verifyChain(chain: readonly Uint8Array[], context: PeerVerificationContext): PeerVerificationResult;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
