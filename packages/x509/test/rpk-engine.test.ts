@@ -123,6 +123,19 @@ describe('X.509 fallback', () => {
     expect(r.clientError?.alert).toBe(AlertDescription.unsupported_certificate);
   });
 
+  it('a raw-key client without a certificate answers a server without RFC 7250 with an empty Certificate, no CertificateVerify', async () => {
+    // The server asks for a certificate but lets a client without one in (rejectUnauthorized: false).
+    const r = await run(
+      rpkClient({ key: client.privateKey, pinnedPublicKeys: serverCert.cert, ca: ca.cert }),
+      x509Server({ key: serverCert.key, cert: serverCert.cert, ca: ca.cert, requestCert: true, rejectUnauthorized: false }),
+    );
+    expect(r.serverError, r.serverError?.message).toBeUndefined();
+    expect(r.clientError, r.clientError?.message).toBeUndefined();
+    expect(r.server?.state).toBe('established');
+    expect(r.server?.authorized).toBe(false);
+    expect(r.server?.peerCertificates).toEqual([]);
+  });
+
   it('negotiates X.509 for the client when the server accepts only certificates from it', async () => {
     const clientCert = await createCertificate({ ca, commonName: 'client', usage: 'client' });
     const r = await run(

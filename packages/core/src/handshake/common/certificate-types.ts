@@ -9,6 +9,7 @@ import { DtlsError, IllegalParameterError } from '../../errors.js';
 import type {
   CertificateClientCredentials,
   CertificateServerCredentials,
+  CertificateSigner,
   CertificateVerifier,
   RawPublicKeyCredentials,
 } from '../../key-exchange/certificate-credentials.js';
@@ -141,6 +142,17 @@ export function acceptCertificateTypes(
   if (certificates && rpk !== undefined && n.serverCertificateType === CertificateType.x509 && !rpk.acceptX509) {
     throw new DtlsError(AlertDescription.unsupported_certificate, 'the server sends an X.509 certificate (it answered no raw public key, RFC 7250), and we accept only pinned raw public keys');
   }
+}
+
+/**
+ * Our signer when it can authenticate us in the negotiated type: a raw key needs our
+ * SubjectPublicKeyInfo, X.509 a certificate (a raw-key signer may have none: its chain is empty,
+ * and it must then send an empty Certificate and no CertificateVerify, RFC 5246 7.4.6).
+ */
+export function ownSigner(credentials: CertificateClientCredentials, type: CertificateType): CertificateSigner | undefined {
+  const signer = credentials.signer;
+  if (type === CertificateType.raw_public_key) return credentials.rawPublicKey?.publicKey === undefined ? undefined : signer;
+  return signer !== undefined && signer.chain.length > 0 ? signer : undefined;
 }
 
 /** Our Certificate message body in the negotiated type (RFC 7250 3; RFC 5246 7.4.2): `send` false → an empty certificate_list. */

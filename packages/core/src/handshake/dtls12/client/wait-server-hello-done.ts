@@ -11,7 +11,7 @@ import { decodeServerHelloDone } from '../../messages/server-hello-done.js';
 import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN, chooseScheme } from '../signature-selection.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
-import { ownCertificateBody } from '../../common/certificate-types.js';
+import { ownCertificateBody, ownSigner } from '../../common/certificate-types.js';
 import { type ClientContext, type ClientState, idle } from './client-state.js';
 import { type ClientCertificateOutcome, sendFinishedFlight } from './wait-finished.js';
 import { keyExchangeContext } from './wait-server-key-exchange.js';
@@ -84,7 +84,7 @@ export class WaitServerHelloDone implements ClientState {
     const request = this.certificateRequest;
     if (!request) return { messages: [], signing: undefined, outcome: 'not-requested' };
     const credentials = x509Credentials(cx.config);
-    let signer = credentials.signer;
+    let signer = ownSigner(credentials, cx.negotiated.clientCertificateType);
     const had = signer !== undefined;
     const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
     const scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
