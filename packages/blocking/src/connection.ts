@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { threadId } from 'node:worker_threads';
-import type { X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import {
   AlertDescription,
   peerCertificate,
   peerX509Certificate,
+  peerPublicKey,
   type CipherInfo,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
@@ -273,6 +274,21 @@ export class BlockingConnection extends EventEmitter {
   /** node:tls `getPeerX509Certificate()`: the peer's certificate as node:crypto's X509Certificate; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
     return peerX509Certificate(this.conn.peerCertificates);
+  }
+
+  /**
+   * The peer's public key as node's KeyObject: its raw public key when it authenticated with one
+   * (RFC 7250; getPeerCertificate() is then `{}`), else its certificate's key; undefined when it
+   * sent neither. node:tls has no raw public keys, so no node name to follow.
+   */
+  getPeerPublicKey(): KeyObject | undefined {
+    return peerPublicKey(this.conn.peerRawPublicKey, this.conn.peerCertificates);
+  }
+
+  /** The peer's raw public key (SubjectPublicKeyInfo DER) as it sent it (RFC 7250 3); undefined without one. */
+  getPeerRawPublicKey(): Buffer | undefined {
+    const spki = this.conn.peerRawPublicKey;
+    return spki === undefined ? undefined : Buffer.from(spki);
   }
 
   get authorized(): boolean {

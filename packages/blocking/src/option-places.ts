@@ -124,6 +124,8 @@ function elsewhere(side: Side, key: string, value: unknown): string | undefined 
     return `${what} ${owner === side ? 'goes in `credentials`' : `is a ${owner}'s`}: ${call(owner, PSK_DATA[owner])}`;
   }
   if (key === 'ciphers') return 'node:tls `ciphers` is `cipherSuites` here';
+  // RFC 7250 raw public keys: @dtls-kit/x509's rpkClient()/rpkServer(), made in the credentials module.
+  if (key === 'pinnedPublicKeys') return `\`pinnedPublicKeys\` is an option of \`${side === 'client' ? 'rpkClient' : 'rpkServer'}()\`: ${fromModule(`{ x509: ${side === 'client' ? 'rpkClient' : 'rpkServer'}({ pinnedPublicKeys, ... }) }`)}`;
   if (side === 'client' && (key === 'maxThreads' || key === 'workerIdleTimeoutMs')) {
     return `\`${key}\` is an option of createBlockingClientPool(): ${call('client', `pool: createBlockingClientPool({ ${key} })`)}`;
   }

@@ -161,6 +161,11 @@ describe('createBlockingServer() rejects misplaced options', () => {
       '`key` is an option of `x509Server()`: return { x509: x509Server({ key, cert }) } from the credentials module (credentials: { module, export?, args? }), which runs in the worker; pre-shared keys go in `credentials: { psk: { keys, pskIdentityHint } }`',
     ],
     ['checkServerIdentity', () => undefined, '`checkServerIdentity` is a client option, of `x509Client()`'],
+    [
+      'pinnedPublicKeys',
+      'PEM',
+      '`pinnedPublicKeys` is an option of `rpkServer()`: return { x509: rpkServer({ pinnedPublicKeys, ... }) } from the credentials module (credentials: { module, export?, args? }), which runs in the worker',
+    ],
     ['keys', {}, '`keys` goes in `credentials`: createBlockingServer({ credentials: { psk: { keys, pskIdentityHint } } })'],
     ['hint', 'x', 'a PSK identity hint is `pskIdentityHint`, which goes in `credentials`: createBlockingServer({ credentials: { psk: { keys, pskIdentityHint } } })'],
     ['identity', 'x', "`identity` is a client's: runBlockingClient({ credentials: { psk: { identity, key } } })"],

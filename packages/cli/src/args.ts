@@ -10,6 +10,7 @@ import { maxMessageBytes, mtuSource } from './message-limit.js';
 import { opensslSpelling } from './openssl-spellings.js';
 import { srtpList, srtpMkiOf } from './srtp-args.js';
 import { maxFragLenFlag, recordSizeFlag } from './record-limit.js';
+import { checkRpkFlags } from './raw-public-key.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -25,10 +26,11 @@ export const USAGE = `usage:
   dtls-kit server [--host 127.0.0.1] [--port 4433] [--psk HEX] [--psk-identity ID] [--psk-hint HINT]
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
                   [--no-etm | --require-etm] [--mtu N] [--cid LEN] [--srtp LIST]
-                  [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
+                  [--rpk --key FILE [--rpk-pin FILE]] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
+                  [--rpk-pin FILE [--rpk --key FILE]]
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
@@ -46,6 +48,11 @@ export const USAGE = `usage:
                       (its first line)
   --ca FILE           PEM CA certificates: the client checks the server against them (default: node's
                       bundled roots); the server checks client certificates against them
+  --rpk               authenticate with a raw public key (RFC 7250): the public half of --key, no
+                      certificate (a --cert given too is sent to peers without raw-key support)
+  --rpk-pin FILE      PEM public keys (PUBLIC KEY blocks) of the peers we accept: the client's pins
+                      for the server's raw key (--ca then accepts a certificate from a server without
+                      raw-key support); the server's (with --rpk) asks clients for their raw key
   --verify            (server) require a client certificate signed by --ca
   --insecure          (client) do not check the server's certificate
   --servername NAME   (client) server_name to send and check the certificate against (default: --host)
@@ -114,6 +121,8 @@ const OPTIONS = {
   key: { type: 'string' },
   ca: { type: 'string' },
   verify: { type: 'boolean' },
+  rpk: { type: 'boolean' },
+  'rpk-pin': { type: 'string' },
   pass: { type: 'string' },
   cipher: { type: 'string' },
   'no-etm': { type: 'boolean' },
@@ -174,6 +183,10 @@ interface Common {
   trace: boolean;
   /** --no-ticket: no session tickets (RFC 5077) asked for or issued. */
   noTicket: boolean;
+  /** --rpk: send the raw public key of --key (RFC 7250). */
+  rpk: boolean;
+  /** --rpk-pin: a PEM file of the peer raw keys we accept. */
+  rpkPin: string | undefined;
 }
 
 /** Which library runs `dtls-kit server`. */
@@ -315,7 +328,8 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     throw new UsageError('--psk must be hex with an even number of digits, e.g. 000102030405060708090a0b0c0d0e0f');
   }
   if (values.psk === undefined && values['psk-identity'] !== undefined) throw new UsageError('--psk-identity needs --psk');
-  if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
+  checkRpkFlags(command, values);
+  if (!values.rpk && (values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
   if (values.pass !== undefined && values.key === undefined) throw new UsageError('--pass needs --key (it decrypts the key)');
   const suites = values.cipher === undefined ? undefined : cipherSuites(values.cipher);
   if (values['no-etm'] && values['require-etm']) throw new UsageError('--no-etm and --require-etm contradict each other');
@@ -355,15 +369,17 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     keylog: values.keylog,
     trace: values.trace ?? false,
     noTicket: values['no-ticket'] ?? false,
+    rpk: values.rpk ?? false,
+    rpkPin: values['rpk-pin'],
   };
 
   if (command === 'server') {
-    if (values.psk === undefined && values.cert === undefined) throw new UsageError('server needs credentials: --psk HEX and/or --cert FILE --key FILE');
+    if (values.psk === undefined && values.cert === undefined && !values.rpk) throw new UsageError('server needs credentials: --psk HEX and/or --cert FILE --key FILE (or --rpk --key FILE)');
     if (values.psk === undefined && values['psk-hint'] !== undefined) throw new UsageError('--psk-hint needs --psk');
     if (values.verify && values.ca === undefined) throw new UsageError('--verify needs --ca FILE (the CA client certificates must chain to)');
-    if (values.verify && values.cert === undefined) throw new UsageError('--verify needs --cert and --key (client certificates are asked for in certificate suites)');
+    if (values.verify && values.cert === undefined && !values.rpk) throw new UsageError('--verify needs --cert and --key (client certificates are asked for in certificate suites)');
     if (suites !== undefined) {
-      checkSuitesFit(suites, { psk: values.psk !== undefined, certificate: values.cert !== undefined, certificateFlags: '--cert/--key' });
+      checkSuitesFit(suites, { psk: values.psk !== undefined, certificate: values.cert !== undefined || values.rpk === true, certificateFlags: values.rpk ? '--rpk' : '--cert/--key' });
     }
     return {
       ...common,
@@ -386,7 +402,13 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     timeoutMs = Math.ceil(seconds * 1000);
   }
   // The client offers certificate suites without --psk, or with any certificate flag (clientOptions).
-  const certificateFlags = [values.ca === undefined ? '' : '--ca', values.cert === undefined ? '' : '--cert', values.insecure ? '--insecure' : ''].filter((f) => f !== '');
+  const certificateFlags = [
+    values.ca === undefined ? '' : '--ca',
+    values.cert === undefined ? '' : '--cert',
+    values.insecure ? '--insecure' : '',
+    values['rpk-pin'] === undefined ? '' : '--rpk-pin',
+    values.rpk ? '--rpk' : '',
+  ].filter((f) => f !== '');
   const certificate = values.psk === undefined || certificateFlags.length > 0;
   if (suites !== undefined) {
     checkSuitesFit(suites, { psk: values.psk !== undefined, certificate, certificateFlags: certificateFlags.join(', ') });

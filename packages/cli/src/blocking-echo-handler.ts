@@ -8,6 +8,7 @@
 import type { BlockingConnection } from '@dtls-kit/blocking';
 import { describeCertificate } from '@dtls-kit/x509';
 import { srtpReport } from './srtp-report.js';
+import { rawKeyNote } from './raw-key-note.js';
 
 /** Passed as the server's `args`. */
 export interface EchoHandlerArgs {
@@ -29,6 +30,8 @@ export type EchoReport =
 function identityOf(conn: BlockingConnection): string {
   const identity = conn.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
+  const rawKey = rawKeyNote(conn.getPeerRawPublicKey(), conn.authorized);
+  if (rawKey !== undefined) return rawKey;
   const der = conn.getPeerCertificate()?.raw;
   if (der !== undefined) {
     try {

@@ -4,6 +4,7 @@ import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
 import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
 import { UsageError, type ClientArgs, type ServerArgs } from './args.js';
+import { rpkClientCredentials, rpkServerCredentials } from './raw-public-key.js';
 
 function readPem(flag: string, file: string): string {
   try {
@@ -49,7 +50,11 @@ export function serverOptions(args: ServerArgs): ServerOptions {
     const psk = args.psk;
     options.psk = build('--psk', () => pskServer({ keys: { [args.pskIdentity]: psk }, pskIdentityHint: args.pskHint }));
   }
-  if (args.cert !== undefined && args.key !== undefined) {
+  if (args.rpk && args.key !== undefined) {
+    // RFC 7250: a raw public key, --cert (if any) for peers without raw-key support.
+    const key = readKey(args.key, args.passphrase);
+    options.x509 = rpkServerCredentials({ key, passphrase: args.passphrase, cert: args.cert === undefined ? undefined : readPem('cert', args.cert), ca: args.ca === undefined ? undefined : readPem('ca', args.ca), pinFile: args.rpkPin, verify: args.verify });
+  } else if (args.cert !== undefined && args.key !== undefined) {
     const cert = readPem('cert', args.cert);
     const key = readKey(args.key, args.passphrase);
     const ca = args.ca === undefined ? undefined : readPem('ca', args.ca);
@@ -80,7 +85,13 @@ export function clientOptions(args: ClientArgs): ClientOptions {
     const psk = args.psk;
     options.psk = build('--psk', () => pskClient({ identity: args.pskIdentity, key: psk }));
   }
-  if (args.psk === undefined || args.ca !== undefined || args.cert !== undefined || args.insecure) {
+  if (args.rpk || args.rpkPin !== undefined) {
+    // RFC 7250: pinned server keys, our raw key with --rpk; --ca for servers without raw-key support.
+    const key = args.rpk && args.key !== undefined ? readKey(args.key, args.passphrase) : undefined;
+    const ca = args.ca === undefined ? undefined : readPem('ca', args.ca);
+    const cert = args.cert === undefined ? undefined : readPem('cert', args.cert);
+    options.x509 = rpkClientCredentials({ key, passphrase: args.passphrase, cert, ca, pinFile: args.rpkPin, insecure: args.insecure });
+  } else if (args.psk === undefined || args.ca !== undefined || args.cert !== undefined || args.insecure) {
     const ca = args.ca === undefined ? undefined : readPem('ca', args.ca);
     const cert = args.cert === undefined ? undefined : readPem('cert', args.cert);
     const key = args.key === undefined ? undefined : readKey(args.key, args.passphrase);

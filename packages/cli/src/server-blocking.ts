@@ -34,7 +34,7 @@ export function distFile(name: string): string {
 
 function credentialsOf(args: ServerArgs): ServerCredentials {
   const psk = args.psk === undefined ? undefined : { keys: { [args.pskIdentity]: args.psk }, ...(args.pskHint === undefined ? {} : { pskIdentityHint: args.pskHint }) };
-  if (args.cert === undefined || args.key === undefined) {
+  if ((args.cert === undefined && !args.rpk) || args.key === undefined) {
     if (psk === undefined) throw new Error('no credentials');
     return { psk };
   }
@@ -45,6 +45,8 @@ function credentialsOf(args: ServerArgs): ServerCredentials {
     ca: args.ca,
     verify: args.verify,
     psk,
+    rpk: args.rpk,
+    rpkPin: args.rpkPin,
   };
   return { module: distFile('blocking-credentials.js'), args: moduleArgs };
 }

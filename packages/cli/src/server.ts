@@ -7,6 +7,7 @@ import { serverOptions } from './credentials.js';
 import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
+import { rawKeyNote } from './raw-key-note.js';
 import { runBlockingServer } from './server-blocking.js';
 import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 
@@ -16,6 +17,8 @@ export { peerName };
 export function peerIdentity(socket: DtlsSocket): string {
   const identity = socket.pskIdentity;
   if (identity !== undefined) return `identity=${JSON.stringify(identity)}`;
+  const rawKey = rawKeyNote(socket.getPeerRawPublicKey(), socket.authorized);
+  if (rawKey !== undefined) return rawKey;
   const der = socket.getPeerCertificateChain()[0];
   if (der !== undefined) {
     try {

@@ -180,6 +180,11 @@ export class DtlsConnection {
     return this.negotiated.peerCertificates;
   }
 
+  /** The peer's raw public key (SubjectPublicKeyInfo DER) when it authenticated with one (RFC 7250); peerCertificates is then empty. */
+  get peerRawPublicKey(): Uint8Array | undefined {
+    return this.negotiated.peerRawPublicKey;
+  }
+
   /** node:tls `authorized`: the peer's certificate chain passed every check. */
   get authorized(): boolean {
     return this.negotiated.authorized;

@@ -22,6 +22,7 @@ export {
   type ServerStats,
   type StatsChange,
 } from './server-stats.js';
+export { peerPublicKey } from './peer-public-key.js';
 export { peerCertificate, peerX509Certificate, type DetailedPeerCertificate, type NoPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 export type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerCredentials, ServerOptions, SNICallback } from './config.js';
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './options.js';
@@ -62,5 +63,7 @@ export type {
   CertificateSigner,
   CertificateVerifier,
   PeerVerificationContext,
+  RawPublicKeyCredentials,
 } from './key-exchange/certificate-credentials.js';
+export { CertificateType } from './handshake/extensions/certificate-type.js';
 export type { PeerVerificationResult } from './key-exchange/certificate-credentials.js';

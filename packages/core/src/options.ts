@@ -231,7 +231,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
   const x509 = options.x509;
-  if (x509?.requestCert && !x509.verifier) throw new TypeError('requestCert needs a verifier (pass ca to x509Server)');
+  if (x509?.requestCert && !x509.verifier && !x509.rawPublicKey?.verifier) throw new TypeError('requestCert needs a verifier (pass ca to x509Server)');
   const sniCallback = options.SNICallback;
   if (sniCallback !== undefined && typeof sniCallback !== 'function') throw new TypeError('SNICallback must be a function (servername, cb) => void');
   const alpnCallback = options.ALPNCallback;

@@ -58,6 +58,8 @@ const ELSEWHERE: ReadonlyMap<string, { readonly client: string; readonly server:
   requestCert: { client: '`requestCert` is a server option, of `x509Server()`', server: '`requestCert` is an option of `x509Server()`: createServer({ x509: x509Server({ key, cert, ca, requestCert: true }) })' },
   checkServerIdentity: { client: '`checkServerIdentity` is an option of `x509Client()`', server: '`checkServerIdentity` is a client option, of `x509Client()`' },
   sigalgs: { client: '`sigalgs` is an option of `x509Client()`', server: '`sigalgs` is an option of `x509Server()`' },
+  // RFC 7250 raw public keys: @dtls-kit/x509's rpkClient()/rpkServer().
+  pinnedPublicKeys: { client: '`pinnedPublicKeys` is an option of `rpkClient()`: connect({ x509: rpkClient({ pinnedPublicKeys }) })', server: '`pinnedPublicKeys` is an option of `rpkServer()`: createServer({ x509: rpkServer({ key, pinnedPublicKeys }) })' },
   securityLevel: { client: '`securityLevel` is an option of `x509Client()`', server: '`securityLevel` is an option of `x509Server()`' },
   identity: { client: '`identity` is an option of `pskClient()`: connect({ psk: pskClient({ identity, key }) })', server: '`identity` is a client option, of `pskClient()`; a server takes `pskServer({ keys })`' },
   keys: { client: '`keys` is a server option, of `pskServer()`', server: '`keys` is an option of `pskServer()`: createServer({ psk: pskServer({ keys }) })' },

@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
@@ -7,6 +7,7 @@ import {
   alertName,
   peerCertificate,
   peerX509Certificate,
+  peerPublicKey,
   type DetailedPeerCertificate,
   type NoPeerCertificate,
   type PeerCertificate,
@@ -392,6 +393,21 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** As node:tls getPeerX509Certificate(): the peer's certificate as node's X509Certificate; undefined when it sent none. */
   getPeerX509Certificate(): X509Certificate | undefined {
     return peerX509Certificate(this.conn.peerCertificates);
+  }
+
+  /**
+   * The peer's public key as node's KeyObject: its raw public key when it authenticated with one
+   * (RFC 7250; getPeerCertificate() is then `{}`), else its certificate's key; undefined when it
+   * sent neither. node:tls has no raw public keys, so no node name to follow.
+   */
+  getPeerPublicKey(): KeyObject | undefined {
+    return peerPublicKey(this.conn.peerRawPublicKey, this.conn.peerCertificates);
+  }
+
+  /** The peer's raw public key (SubjectPublicKeyInfo DER) as it sent it (RFC 7250 3); undefined without one. */
+  getPeerRawPublicKey(): Buffer | undefined {
+    const spki = this.conn.peerRawPublicKey;
+    return spki === undefined ? undefined : Buffer.from(spki);
   }
 
   /** The peer's certificate chain (DER, leaf first) as it sent it. */

@@ -5,6 +5,15 @@
  * Pass what `x509Server`/`x509Client` return as the engine's certificate credentials.
  */
 export { x509Client, x509Server, type X509ClientCredentials, type X509ClientOptions, type X509ServerCredentials, type X509ServerOptions } from './credentials.js';
+export { rpkClient, rpkServer, type RpkClientCredentials, type RpkClientOptions, type RpkServerCredentials, type RpkServerOptions } from './rpk-credentials.js';
+export {
+  createPinnedKeyVerifier,
+  parsePublicKeys,
+  subjectPublicKeyInfo,
+  type PinnedKeyVerifier,
+  type PinnedKeyVerifierOptions,
+  type PublicKeyInput,
+} from './raw-public-key.js';
 export { createSigner, type X509Signer, type X509SignerOptions } from './signer.js';
 export { createVerifier, type X509Verifier, type X509VerifierOptions } from './verifier.js';
 export { validateChain, MAX_PEER_CHAIN, type ChainValidationOptions, type CheckServerIdentity, type ValidatedChain } from './chain.js';

@@ -56,6 +56,8 @@ export interface CertificateVerifier {
 
 export interface CertificateClientCredentials {
   readonly type: 'x509';
+  /** Raw public keys (RFC 7250): offered with the certificate type extensions when set. */
+  readonly rawPublicKey?: RawPublicKeyCredentials | undefined;
   /** Sent when the server asks for a client certificate (RFC 5246 7.4.6); none → an empty Certificate. */
   readonly signer: CertificateSigner | undefined;
   readonly verifier: CertificateVerifier;
@@ -63,6 +65,8 @@ export interface CertificateClientCredentials {
 
 export interface CertificateServerCredentials {
   readonly type: 'x509';
+  /** Raw public keys (RFC 7250): answered in the certificate type extensions when set. */
+  readonly rawPublicKey?: RawPublicKeyCredentials | undefined;
   readonly signer: CertificateSigner;
   /** Ask for a client certificate (RFC 5246 7.4.4), as node:tls `requestCert`. */
   readonly requestCert: boolean;
@@ -70,4 +74,22 @@ export interface CertificateServerCredentials {
   readonly rejectUnauthorized: boolean;
   /** Checks client certificates; required when requestCert is set. */
   readonly verifier: CertificateVerifier | undefined;
+}
+
+/**
+ * Raw public keys (RFC 7250): a Certificate message that carries a bare SubjectPublicKeyInfo,
+ * checked against keys known beforehand (pinned) instead of a chain to a CA. The signer of the
+ * credentials signs with the same key as with a certificate (its chain may be empty when we have
+ * no certificate to fall back to).
+ */
+export interface RawPublicKeyCredentials {
+  /** Our key's SubjectPublicKeyInfo (DER), sent when the peer takes a raw key from us; undefined: we send certificates only. */
+  readonly publicKey: Uint8Array | undefined;
+  /**
+   * Checks a peer's raw key: verifyChain is given `[spki]` and throws a DtlsError when the key is
+   * not pinned; verifySignature is given the spki as its leaf. Undefined: we take no raw key.
+   */
+  readonly verifier: CertificateVerifier | undefined;
+  /** Whether a peer may still authenticate with an X.509 certificate (the fallback for peers without RFC 7250). */
+  readonly acceptX509: boolean;
 }

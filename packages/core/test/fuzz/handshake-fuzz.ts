@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { fromHex, utf8 } from '../../src/bytes.js';
 import type { ClientOptions, ServerOptions } from '../../src/config.js';
 import { clientX509, serverX509 } from '../support/test-certificates.js';
+import { clientRpk, serverRpk } from '../support/test-raw-public-keys.js';
 import { applyCidProbe, type CidProbe, cidProbeArbitrary } from './cid-probes.js';
 import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
@@ -26,15 +27,16 @@ import { withResumption } from './resumed-scenarios.js';
 import { checkSrtpAgreement } from './srtp-agreement.js';
 import { RECORD_LIMIT_SCENARIOS, recordLimitOptions, type RecordLimitScenario } from './record-limit-scenarios.js';
 
-export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario | 'psk-cbc-etm' | 'ecdhe-psk-cbc-mte';
+export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario | 'psk-cbc-etm' | 'ecdhe-psk-cbc-mte' | 'rpk';
 /**
  * 'psk-cid': PSK with connection IDs both ways (RFC 9146), so the mutations reach tls12_cid records too.
  * 'psk-resumed', 'ecdsa-resumed': abbreviated handshakes resuming a session by ticket and by session ID (resumed-scenarios.ts).
  * 'psk-cbc-etm' / 'ecdhe-psk-cbc-mte': CBC records (RFC 5246 6.2.3.2) with encrypt-then-MAC (RFC 7366)
  * and with MAC-then-encrypt (its padding and MAC checks).
+ * 'rpk': raw public keys both ways (RFC 7250: certificate type extensions, SPKI Certificates).
  * 'psk-srtp': PSK with use_srtp (RFC 5764) and an MKI, so the mutations reach both use_srtp extensions.
  */
-export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS, 'psk-cbc-etm', 'ecdhe-psk-cbc-mte'];
+export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS, 'psk-cbc-etm', 'ecdhe-psk-cbc-mte', 'rpk'];
 
 /** The CBC scenarios (cbc-fuzz.test.ts runs a slice of them alone). */
 export const CBC_SCENARIOS: readonly Scenario[] = ['psk-cbc-etm', 'ecdhe-psk-cbc-mte'];
@@ -93,6 +95,11 @@ function options(scenario: Scenario, mtu: number): { client: ClientOptions; serv
     case 'ecdsa-rsl':
     case 'psk-mfl':
       return recordLimitOptions(scenario, common, { key: KEY, identity: IDENTITY });
+    case 'rpk':
+      return {
+        client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientRpk() },
+        server: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: serverRpk() },
+      };
     case 'ecdsa':
       return {
         client: { ...common, cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost' },

@@ -18,9 +18,9 @@ const scenarios: Scenario[] = (process.env.FUZZ_SCENARIOS?.split(',') ?? [...SCE
 it(`fuzz: ${datagrams} datagrams (FUZZ_DATAGRAMS), seed ${seed} (FUZZ_SEED)`, () => {
   expect(Number.isSafeInteger(datagrams) && datagrams > 0).toBe(true);
   console.log(`fuzz: seed ${seed}`);
-  expect(chosen.length, `FUZZ_SCENARIOS names none of ${SCENARIOS.join(', ')}`).toBe(scenarios.length);
-  console.log(`fuzz: scenarios ${chosen.join(', ')}`);
-  const report = fuzz(datagrams, seed, chosen);
+  console.log(`fuzz: scenarios ${scenarios.join(', ')}`);
+  expect(scenarios.length).toBeGreaterThan(0);
+  const report = fuzz(datagrams, seed, scenarios);
   console.log(formatReport(report));
   expect(report.datagrams).toBeGreaterThanOrEqual(datagrams);
   expect(report.heapAfterMB - report.heapBeforeMB).toBeLessThan(8);

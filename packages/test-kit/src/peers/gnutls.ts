@@ -101,6 +101,8 @@ export interface GnutlsServerOptions {
   /** Certificate and key (PEM files) for certificate suites. */
   cert?: string;
   key?: string;
+  /** A raw public key (RFC 7250): --rawpkkeyfile (PKCS#8 PEM) and --rawpkfile (PUBLIC KEY PEM); the priority needs +CTYPE-SRV-RAWPK. */
+  rawPublicKey?: { keyFile: string; publicKeyFile: string };
   mtu?: number;
   /** UDP port (bound on all addresses); default: a free one. */
   port?: number;
@@ -147,12 +149,13 @@ export async function startGnutlsServer(options: GnutlsServerOptions): Promise<P
       // -a: do not ask for a client certificate (PSK tests have none).
       const args = ['--udp', '-p', String(port), '--priority', options.priority];
       if (options.tickets !== true) args.push('--noticket');
-      if (options.cert === undefined) args.push('-a');
+      if (options.cert === undefined && options.rawPublicKey === undefined) args.push('-a');
       if (options.echo ?? true) args.push('--echo');
       if (pskFile !== undefined) args.push('--pskpasswd', pskFile);
       if (options.hint !== undefined) args.push('--pskhint', options.hint);
       if (options.cert !== undefined) args.push('--x509certfile', options.cert);
       if (options.key !== undefined) args.push('--x509keyfile', options.key);
+      if (options.rawPublicKey !== undefined) args.push('--rawpkkeyfile', options.rawPublicKey.keyFile, '--rawpkfile', options.rawPublicKey.publicKeyFile);
       if (options.mtu !== undefined) args.push('--mtu', String(options.mtu));
       args.push(...(options.extraArgs ?? []));
 
@@ -187,6 +190,8 @@ export interface GnutlsClientOptions {
   verifyHostname?: string;
   cert?: string;
   key?: string;
+  /** A raw public key (RFC 7250) to authenticate with; the priority needs +CTYPE-CLI-RAWPK. */
+  rawPublicKey?: { keyFile: string; publicKeyFile: string };
   mtu?: number;
   messages: readonly string[];
   timeoutMs?: number;
@@ -219,6 +224,7 @@ export async function runGnutlsClient(options: GnutlsClientOptions): Promise<Gnu
   if (options.verifyHostname !== undefined) args.push('--verify-hostname', options.verifyHostname);
   if (options.cert !== undefined) args.push('--x509certfile', options.cert);
   if (options.key !== undefined) args.push('--x509keyfile', options.key);
+  if (options.rawPublicKey !== undefined) args.push('--rawpkkeyfile', options.rawPublicKey.keyFile, '--rawpkfile', options.rawPublicKey.publicKeyFile);
   if (options.mtu !== undefined) args.push('--mtu', String(options.mtu));
   args.push(...(options.extraArgs ?? []));
   args.push(options.host ?? '127.0.0.1');

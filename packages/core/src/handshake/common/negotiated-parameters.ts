@@ -1,3 +1,4 @@
+import { CertificateType } from '../extensions/certificate-type.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
 import type { RecordSizeLimit } from './record-size-negotiation.js';
@@ -16,6 +17,14 @@ export interface NegotiatedParameters {
   servername: string | undefined;
   /** The peer's certificate chain (DER, leaf first), in certificate suites. */
   peerCertificates: readonly Uint8Array[];
+  /**
+   * The peer's raw public key (SubjectPublicKeyInfo DER) when it authenticated with one (RFC 7250);
+   * peerCertificates is then empty.
+   */
+  peerRawPublicKey: Uint8Array | undefined;
+  /** The certificate types negotiated with RFC 7250's extensions (X.509 when they were not). */
+  clientCertificateType: CertificateType;
+  serverCertificateType: CertificateType;
   /** Whether the peer's chain passed every check (node:tls `authorized`); false when not checked or not sent. */
   authorized: boolean;
   /** Why it did not (with rejectUnauthorized: false the handshake goes on regardless). */
@@ -51,6 +60,9 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     alpnProtocol: undefined,
     servername,
     peerCertificates: [],
+    peerRawPublicKey: undefined,
+    clientCertificateType: CertificateType.x509,
+    serverCertificateType: CertificateType.x509,
     authorized: false,
     authorizationError: undefined,
     connectionId: undefined,

@@ -14,6 +14,10 @@ export enum ExtensionType {
   use_srtp = 14,
   /** RFC 7301 3.1 */
   application_layer_protocol_negotiation = 16,
+  /** RFC 7250 4.1 */
+  client_certificate_type = 19,
+  /** RFC 7250 4.1 */
+  server_certificate_type = 20,
   /** RFC 7366 */
   encrypt_then_mac = 22,
   /** RFC 7627 5.1 */

@@ -5,6 +5,7 @@ import { DtlsError, IllegalParameterError } from '../../errors.js';
 import type { CertificateSigner } from '../../key-exchange/certificate-credentials.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import { x509Credentials } from '../common/x509-credentials.js';
+import { peerVerifier } from '../common/certificate-types.js';
 import { namedGroupId } from '../extensions/named-group.js';
 import { decodeEcdheClientKeyExchange, encodeEcdheClientKeyExchange } from '../messages/client-key-exchange.js';
 import { decodeEcdheServerKeyExchange, encodeEcdheServerKeyExchange } from '../messages/server-key-exchange.js';
@@ -15,7 +16,8 @@ import type { ClientKeyExchange, ClientKeyExchangeReader, KeyExchange, ServerKey
 const client: ClientKeyExchange = {
   /** RFC 8422 5.4: ECDHE parameters signed by the certificate's key over both randoms. */
   readServerKeyExchange(body, context, record, wait, then) {
-    const verifier = x509Credentials(context.config).verifier;
+    const verifier = peerVerifier(x509Credentials(context.config), context.serverCertificateType);
+    if (!verifier) throw new DtlsError(AlertDescription.internal_error, 'no verifier for the negotiated server certificate type');
     const ske = decodeEcdheServerKeyExchange(body);
     const scheme = ske.signed.scheme;
     // RFC 5246 7.4.1.4.1: only a scheme we offered, of the kind the suite calls for.

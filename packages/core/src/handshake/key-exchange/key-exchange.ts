@@ -1,6 +1,7 @@
 import type { NamedGroupName } from '../../crypto/provider.js';
 import type { ResolvedClientOptions, ResolvedServerOptions } from '../../options.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
+import type { CertificateType } from '../extensions/certificate-type.js';
 
 /**
  * Runs `then` with a value that may still be pending (a credential lookup, a signature, a chain
@@ -18,6 +19,8 @@ export interface ClientKeyExchangeContext {
   readonly serverRandom: Uint8Array;
   /** The server's leaf certificate, in certificate suites (checked before the ServerKeyExchange). */
   readonly serverLeaf: Uint8Array | undefined;
+  /** What serverLeaf is: a certificate, or a raw public key (RFC 7250). */
+  readonly serverCertificateType: CertificateType;
 }
 
 /** The client's ClientKeyExchange and the premaster secret it agrees (RFC 5246 7.4.7, 8.1). */

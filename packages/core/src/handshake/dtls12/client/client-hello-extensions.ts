@@ -16,6 +16,7 @@ import { keyExchangeFor } from '../../key-exchange/registry.js';
 import { sessionTicketToOffer } from '../../../session/client-resumption.js';
 import { offerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 import { recordSizeLimitOffer } from '../../common/record-size-negotiation.js';
+import { certificateTypeOffers } from '../../common/certificate-types.js';
 
 /**
  * The extensions of our ClientHello, from what we offer. `receiveConnectionId` is the CID we ask
@@ -34,6 +35,7 @@ export function clientHelloExtensions(c: ResolvedClientOptions, receiveConnectio
     // RFC 5246 7.4.1.4.1: the signatures we accept, in our order of preference.
     ext.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.x509.verifier.signatureSchemes) });
   }
+  if (c.suites.some((s) => keyExchangeFor(s).certificates)) ext.push(...certificateTypeOffers(c)); // RFC 7250 4.1
   if (c.alpnProtocols.length > 0) {
     ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
   }

@@ -5,13 +5,13 @@ import type { FlightMessage } from '../../common/flight.js';
 import { HandshakeType } from '../../handshake-type.js';
 import type { ClientKeyAgreement } from '../../key-exchange/key-exchange.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
-import { encodeCertificate } from '../../messages/certificate.js';
 import { type CertificateRequest, decodeCertificateRequest } from '../../messages/certificate-request.js';
 import { encodeCertificateVerify } from '../../messages/certificate-verify.js';
 import { decodeServerHelloDone } from '../../messages/server-hello-done.js';
 import { deriveSessionKeys, type SessionKeys } from '../session-keys.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN, chooseScheme } from '../signature-selection.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
+import { ownCertificateBody, ownSigner } from '../../common/certificate-types.js';
 import { type ClientContext, type ClientState, idle } from './client-state.js';
 import { type ClientCertificateOutcome, sendFinishedFlight } from './wait-finished.js';
 import { keyExchangeContext } from './wait-server-key-exchange.js';
@@ -83,12 +83,14 @@ export class WaitServerHelloDone implements ClientState {
   private clientCertificate(cx: ClientContext): { messages: FlightMessage[]; signing: ClientSigning | undefined; outcome: ClientCertificateOutcome } {
     const request = this.certificateRequest;
     if (!request) return { messages: [], signing: undefined, outcome: 'not-requested' };
-    let signer = x509Credentials(cx.config).signer;
+    const credentials = x509Credentials(cx.config);
+    let signer = ownSigner(credentials, cx.negotiated.clientCertificateType);
     const had = signer !== undefined;
     const wantedType = signer?.keyExchange === 'ecdhe_rsa' ? CERTIFICATE_TYPE_RSA_SIGN : CERTIFICATE_TYPE_ECDSA_SIGN;
     const scheme = signer && request.certificateTypes.includes(wantedType) ? chooseScheme(signer.signatureSchemes, request.signatureSchemes) : undefined;
     if (scheme === undefined) signer = undefined;
-    const body = encodeCertificate({ certificates: signer ? [...signer.chain] : [] });
+    // RFC 7250 3: our raw key when the server took client_certificate_type RawPublicKey.
+    const body = ownCertificateBody(credentials, cx.negotiated.clientCertificateType, signer !== undefined);
     const cert = cx.message(HandshakeType.certificate, body);
     cx.transcript.add(cert.msgType, cert.messageSeq, body);
     const signing = signer && scheme !== undefined ? { signer, scheme } : undefined;

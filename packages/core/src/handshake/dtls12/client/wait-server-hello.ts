@@ -20,6 +20,7 @@ import { decodeHelloVerifyRequest } from '../../messages/hello-verify-request.js
 import { decodeServerHello } from '../../messages/server-hello.js';
 import { DTLS_1_0, DTLS_1_2 } from '../../protocol-version.js';
 import type { ClientContext, ClientState } from './client-state.js';
+import { acceptCertificateTypes } from '../../common/certificate-types.js';
 import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
 import { resumeClientSession } from './resumed.js';
@@ -141,6 +142,7 @@ export class WaitServerHello implements ClientState {
     // RFC 5246 7.3: the server echoed our session ID, so it resumes the session: abbreviated handshake.
     const session = cx.resumption.offered;
     if (cx.resumption.onServerHello(sh) && session !== undefined) return resumeClientSession(m, sh, cx, session, suite);
+    acceptCertificateTypes(sh.extensions, this.hello.extensions, config, keyExchangeFor(suite).certificates, n); // RFC 7250 4.2
     n.suite = suite;
     n.serverRandom = sh.random;
     n.extendedMasterSecret = ems !== undefined;

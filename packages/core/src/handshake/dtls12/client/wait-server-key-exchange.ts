@@ -5,11 +5,12 @@ import type { ClientKeyExchangeContext } from '../../key-exchange/key-exchange.j
 import { keyExchangeFor } from '../../key-exchange/registry.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { WaitServerHelloDone } from './wait-server-hello-done.js';
+import { peerLeaf } from '../../common/certificate-types.js';
 
 /** What a client key exchange sees once the ServerHello (and, in certificate suites, the chain) is in. */
 export function keyExchangeContext(cx: ClientContext, suite: CipherSuite): ClientKeyExchangeContext {
   const n = cx.negotiated;
-  return { config: cx.config, suite, clientRandom: n.clientRandom, serverRandom: n.serverRandom, serverLeaf: n.peerCertificates[0] };
+  return { config: cx.config, suite, clientRandom: n.clientRandom, serverRandom: n.serverRandom, serverLeaf: peerLeaf(n), serverCertificateType: n.serverCertificateType };
 }
 
 /** The ServerKeyExchange (RFC 5246 7.4.3), which a plain-PSK server without a hint omits (RFC 4279 2). */

@@ -15,6 +15,7 @@ import { answerSessionTicket } from '../../../session/session-ticket-answer.js';
 import { answerUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 import { answerRecordSizeLimit } from '../../common/record-size-negotiation.js';
 import { answerEncryptThenMac } from '../../extensions/encrypt-then-mac.js';
+import { answerCertificateTypes } from '../../common/certificate-types.js';
 import type { ServerContext } from './server-state.js';
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 3.3). */
@@ -50,6 +51,8 @@ export function answerServerHelloExtensions(ch: ClientHello, cx: ServerContext, 
   if (findExtension(ch.extensions, ExtensionType.extended_master_secret)) {
     ext.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
   }
+  // RFC 7250 4.2: certificate types are answered in a full handshake (a resumed one sends no Certificate).
+  if (!choices.resumed) ext.push(...answerCertificateTypes(ch.extensions, cx.config, keyExchangeFor(choices.suite).certificates, cx.negotiated));
   // RFC 8422 5.2: for an ECC suite the client sent ec_point_formats for (a resumed session keeps its suite).
   if (keyExchangeFor(choices.suite).ecdhe && findExtension(ch.extensions, ExtensionType.ec_point_formats)) {
     ext.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([EC_POINT_FORMAT_UNCOMPRESSED]) });

@@ -5,7 +5,7 @@ import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
 import type { ClientKeyExchangeReader } from '../../key-exchange/key-exchange.js';
-import { decodeCertificate } from '../../messages/certificate.js';
+import { readPeerCertificate } from '../../common/certificate-types.js';
 import type { ServerContext, ServerState } from './server-state.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 
@@ -23,10 +23,10 @@ export class WaitClientCertificate implements ServerState {
   /** RFC 5246 7.4.6: the client's chain; empty means it has none for us. Asked, the client must answer (even with an empty one). */
   handle(m: HandshakeMessage, cx: ServerContext): ServerState {
     if (m.msgType !== HandshakeType.certificate) throw cx.unexpected(m);
-    const chain = decodeCertificate(m.body).certificates;
-    cx.transcript.add(m.msgType, m.messageSeq, m.body);
     const n = cx.negotiated;
-    n.peerCertificates = chain;
+    // RFC 7250 3: a bare SubjectPublicKeyInfo when a raw public key was negotiated.
+    const chain = readPeerCertificate(m.body, n.clientCertificateType, n);
+    cx.transcript.add(m.msgType, m.messageSeq, m.body);
     const leaf = chain[0];
     if (leaf === undefined) {
       if (this.rejectUnauthorized) throw new DtlsError(AlertDescription.handshake_failure, 'a client certificate is required and none was sent');

@@ -18,7 +18,6 @@ import type { FlightMessage } from '../../common/flight.js';
 import { HandshakeType } from '../../handshake-type.js';
 import type { ClientOffer, ServerKeyExchanger } from '../../key-exchange/key-exchange.js';
 import { keyExchangeFor } from '../../key-exchange/registry.js';
-import { encodeCertificate } from '../../messages/certificate.js';
 import { encodeCertificateRequest } from '../../messages/certificate-request.js';
 import { type ClientHello, decodeClientHello } from '../../messages/client-hello.js';
 import { encodeServerHelloDone } from '../../messages/server-hello-done.js';
@@ -27,6 +26,7 @@ import { DTLS_1_2 } from '../../protocol-version.js';
 import { CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN } from '../signature-selection.js';
 import { idle, type ServerContext, type ServerState } from './server-state.js';
 import { x509Credentials } from '../../common/x509-credentials.js';
+import { ownCertificateBody, peerVerifier } from '../../common/certificate-types.js';
 import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 import { chooseAlpn } from './choose-alpn.js';
@@ -212,14 +212,15 @@ function fullHandshake(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, 
  */
 function sendServerKeyExchangeFlight(cx: ServerContext, flight: FlightMessage[], exchanger: ServerKeyExchanger, suite: CipherSuite): ServerState {
   if (exchanger.certificates) {
-    flight.push(recorded(cx, HandshakeType.certificate, encodeCertificate({ certificates: [...x509Credentials(cx.config).signer.chain] })));
+    // RFC 7250 3: our raw key when the client took server_certificate_type RawPublicKey.
+    flight.push(recorded(cx, HandshakeType.certificate, ownCertificateBody(x509Credentials(cx.config), cx.negotiated.serverCertificateType, true)));
   }
   const n = cx.negotiated;
   return exchanger.serverKeyExchange(n.clientRandom, n.serverRandom, cx.wait(WAIT_SIGNATURE), (ske, reader) => {
     if (ske) flight.push(recorded(cx, HandshakeType.server_key_exchange, ske));
     const x509 = cx.config.x509;
     // RFC 5246 7.4.4: ask for the client's certificate (requestCert comes with a verifier: resolveServerOptions).
-    const verifier = exchanger.certificates && x509 !== undefined && x509.requestCert ? x509.verifier : undefined;
+    const verifier = exchanger.certificates && x509 !== undefined && x509.requestCert ? peerVerifier(x509, n.clientCertificateType) : undefined;
     if (x509 && verifier) {
       const request = encodeCertificateRequest({
         certificateTypes: [CERTIFICATE_TYPE_ECDSA_SIGN, CERTIFICATE_TYPE_RSA_SIGN],
