@@ -192,6 +192,8 @@ export function loadNativeCryptoProvider(options: NativeProviderOptions = {}): C
     aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
       return isNativeAlgorithm(algorithm) ? new NativeAead(binding, algorithm, key) : nodeCryptoProvider.aead(algorithm, key);
     },
+    // CBC suites (RFC 5246 6.2.3.2): node:crypto's AES-CBC, as the sodium provider does.
+    cbc: nodeCryptoProvider.cbc,
     generateKeyShare: nodeCryptoProvider.generateKeyShare,
   });
 }
