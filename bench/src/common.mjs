@@ -46,6 +46,7 @@ export function options() {
       concurrency: { type: 'string', default: '32' },
       workers: { type: 'string', default: '1' },
       'local-address': { type: 'string', default: '' },
+      sessions: { type: 'string', default: 'off' },
     },
     strict: true,
   });
@@ -60,6 +61,7 @@ export function options() {
     certs: values.certs,
     provider: values.provider,
     connections: Number(values.connections),
+    sessions: values.sessions === 'on',
     concurrency: Number(values.concurrency),
     workers: Number(values.workers),
     /** A client's local address (e.g. 127.0.0.7): one address has only ~28,000 ephemeral ports. */

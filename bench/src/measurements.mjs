@@ -26,7 +26,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
 
   const servers = {
     dgram: () => node('peer-dgram.mjs', '--role', 'server'),
-    kit: (suite, provider = 'node') => node('peer-dtlskit.mjs', '--role', 'server', '--suite', suite, '--provider', provider, '--certs', certs),
+    kit: (suite, provider = 'node', sessions = 'off') => node('peer-dtlskit.mjs', '--role', 'server', '--suite', suite, '--provider', provider, '--certs', certs, '--sessions', sessions),
     openssl: (suite) => c('server', suite, 0, certs),
     werift: () => node('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs),
     blocking: (workers) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers)),
@@ -35,8 +35,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   const loadArgs = (workload, count, warmup, seconds) => ['--workload', workload, '--count', String(count), '--warmup', String(warmup), '--seconds', String(seconds)];
   const clients = {
     dgram: (port, w, n, warm, s) => node('peer-dgram.mjs', '--role', 'client', '--port', String(port), ...loadArgs(w, n, warm, s)),
-    kit: (suite, provider = 'node') => (port, w, n, warm, s) =>
-      node('peer-dtlskit.mjs', '--role', 'client', '--suite', suite, '--provider', provider, '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
+    kit: (suite, provider = 'node', sessions = 'off') => (port, w, n, warm, s) =>
+      node('peer-dtlskit.mjs', '--role', 'client', '--suite', suite, '--provider', provider, '--certs', certs, '--sessions', sessions, '--port', String(port), ...loadArgs(w, n, warm, s)),
     openssl: (suite) => (port, w, n, warm, s) => c('client', w, suite, port, n, warm, s, certs),
     werift: (port, w, n, warm, s) => node('peer-werift.mjs', '--role', 'client', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
     ndc: (port, w, n, warm, s) => node('peer-ndc.mjs', '--role', 'client', '--suite', 'psk', '--port', String(port), ...loadArgs(w, n, warm, s)),
@@ -140,8 +140,9 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       unit: 'handshakes/s',
       value: rate('handshakes'),
       rows: [
-        row('dtls-kit non-blocking, node:crypto, full', servers.kit('ecdsa'), clients.kit('ecdsa')),
-        row('dtls-kit non-blocking, node:crypto, resumed', servers.kit('ecdsa'), clients.kit('ecdsa'), { workload: ['handshake-resumed', N.hs, N.hsWarm, N.sec] }),
+        // Both rows with tickets on (the resumed one needs them), so that they differ only in resuming.
+        row('dtls-kit non-blocking, node:crypto, full', servers.kit('ecdsa', 'node', 'on'), clients.kit('ecdsa', 'node', 'on')),
+        row('dtls-kit non-blocking, node:crypto, resumed', servers.kit('ecdsa', 'node', 'on'), clients.kit('ecdsa', 'node', 'on'), { workload: ['handshake-resumed', N.hs, N.hsWarm, N.sec] }),
       ],
       baselines: ['dtls-kit non-blocking, node:crypto, full'],
     },
@@ -163,15 +164,16 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   ];
 
   // Memory per idle established connection: the server reports heap/RSS after GC, before and with N.
+  // Sessions on, as a server with default options runs: each connection's session is in the cache.
   const memoryServers = {
-    'dtls-kit non-blocking, node:crypto': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--connections', String(n)),
-    'dtls-kit non-blocking, noble': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--provider', 'noble', '--connections', String(n)),
+    'dtls-kit non-blocking, node:crypto': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--sessions', 'on', '--connections', String(n)),
+    'dtls-kit non-blocking, noble': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--provider', 'noble', '--sessions', 'on', '--connections', String(n)),
     'werift-dtls (ECDHE-ECDSA)': (n) => nodeGc('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs, '--connections', String(n)),
   };
   const memoryClients = {
     'dtls-kit non-blocking, node:crypto': (port, n, seconds = N.memSec, local = []) =>
-      node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(seconds), ...local),
-    'dtls-kit non-blocking, noble': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+      node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--sessions', 'on', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(seconds), ...local),
+    'dtls-kit non-blocking, noble': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--sessions', 'on', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
     'werift-dtls (ECDHE-ECDSA)': (port, n) => node('peer-werift.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
   };
   for (const n of N.mem) {

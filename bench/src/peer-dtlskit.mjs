@@ -1,6 +1,9 @@
 // dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble, the sodium-native or the native-aead provider.
 //   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium|native [--connections N]
 //            (with --connections N it reports its memory once N connections are established)
+//            [--sessions on|off]: session tickets and the session-ID cache, off by default as in the C pair
+//            (bench/c/openssl-bench.c: SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF), so that a full handshake
+//            does the same work on both sides; the resumed row turns them on (server and client).
 //   client:  --role client --workload throughput|pingpong|handshake|handshake-resumed|hold --port P [--local-address A] ...
 //            (handshake-resumed: one full handshake, then every measured one resumes its session)
 import { loadNativeCryptoProvider, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
@@ -50,6 +53,8 @@ if (o.role === 'server') {
       maxConnections: Math.max(10_000, o.connections + 100),
       maxHandshakes: 1000,
       idleTimeoutMs: 600_000,
+      sessionTickets: o.sessions,
+      sessionStore: o.sessions ? undefined : false,
     },
     (socket) => {
       socket.on('message', serverHandler((data) => socket.send(data)));
@@ -72,7 +77,7 @@ if (o.role === 'server') {
   }
   exitWithRunner(() => server.close());
 } else {
-  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000 };
+  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000, sessionTickets: o.sessions };
   try {
     if (o.workload === 'handshake') {
       const once = async () => {
