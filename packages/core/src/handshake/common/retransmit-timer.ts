@@ -29,6 +29,11 @@ export class RetransmitTimer {
     return this.deadlineAt;
   }
 
+  /** The timeout the timer is armed with next (it doubles at each expiry). */
+  get currentTimeoutMs(): number {
+    return this.currentMs;
+  }
+
   /** Arms the timer for a flight just sent (a new flight starts from the initial value). */
   start(now: number, fresh: boolean): void {
     if (fresh) this.currentMs = this.initialMs;

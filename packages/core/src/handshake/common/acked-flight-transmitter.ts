@@ -1,0 +1,153 @@
+import type { FlightHandshakeMessage } from './flight.js';
+import type { FlightState } from './flight-transmitter.js';
+import { type RetransmitOptions, RetransmitTimer } from './retransmit-timer.js';
+import { type AckOutcome, type RecordNumber, SentFlightLedger } from './sent-flight-ledger.js';
+import { type NumberedSealer, serializeUnacked } from './unacked-flight.js';
+
+/** Where a DTLS 1.3 flight's datagrams go, and what seals and numbers its records. */
+export interface AckedFlightOutput {
+  transmit(datagrams: readonly Uint8Array[]): void;
+  readonly sealer: NumberedSealer;
+  /** The peer's record size limit (RFC 8449), if it set one. */
+  readonly sendPlaintextLimit?: number;
+}
+
+const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
+
+/**
+ * Our side of the DTLS 1.3 flight exchange (RFC 9147 5.8.1, figure 10): the RFC 6347 states,
+ * with ACKs. A flight is kept as messages and each (re)transmission seals only the byte ranges
+ * the peer has not acknowledged (7.3), in fresh records whose numbers the ledger remembers.
+ *
+ * - timer expiry: the unacknowledged part again, timer doubled (5.8.2);
+ * - an ACK that leaves part of the flight unacknowledged: that part again at once, timer re-armed
+ *   at its current value ("SHOULD retransmit the unacknowledged messages or fragments", 7.3);
+ * - an ACK for the whole flight: no more retransmission ("MUST cancel all retransmissions"),
+ *   and FINISHED if it was a flight that ends an exchange;
+ * - the peer's next flight: an implicit acknowledgement of the whole flight (7.3);
+ * - the peer retransmitting what our flight answers: the unacknowledged part again, once per datagram.
+ */
+export class AckedFlightTransmitter {
+  private current: FlightState = 'preparing';
+  private flight: readonly FlightHandshakeMessage[] = NO_FLIGHT;
+  private ledger = new SentFlightLedger([]);
+  /** The flight ends an exchange: its ACK (not a next flight) completes it (the client's final flight, post-handshake messages). */
+  private final = false;
+  private readonly timer: RetransmitTimer;
+  private readonly mtu: number;
+  private retransmittedInDatagram = false;
+  /** Whether the current flight had to be sent more than once (5.8.2: the timer keeps its value then). */
+  private flightRetransmitted = false;
+  /** Retransmissions sent (timer, partial ACK or peer-triggered), for stats and tests. */
+  retransmissions = 0;
+
+  constructor(
+    options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
+    private readonly output: AckedFlightOutput,
+  ) {
+    this.timer = new RetransmitTimer(options.retransmit);
+    this.mtu = options.mtu;
+  }
+
+  get state(): FlightState {
+    return this.current;
+  }
+
+  /** When the retransmission timer fires: only while WAITING with something unacknowledged. */
+  get deadline(): number | undefined {
+    return this.current === 'waiting' ? this.timer.deadline : undefined;
+  }
+
+  /** The current retransmission timeout (the ACK timer of 7.1 is a quarter of it). */
+  get timeoutMs(): number {
+    return this.timer.currentTimeoutMs;
+  }
+
+  /** Whether the whole current flight has been acknowledged (explicitly or by the peer's next flight). */
+  get acknowledged(): boolean {
+    return this.flight.length === 0 || this.ledger.complete;
+  }
+
+  /** A new datagram from the peer: at most one peer-triggered retransmission per datagram. */
+  beginDatagram(): void {
+    this.retransmittedInDatagram = false;
+  }
+
+  /**
+   * PREPARING -> SENDING -> WAITING. `final`: the flight is answered by an ACK only (the client's
+   * last flight of the handshake, a NewSessionTicket, KeyUpdate, NewConnectionId, ...), so an
+   * ACK for all of it moves us to FINISHED.
+   */
+  send(messages: readonly FlightHandshakeMessage[], final: boolean, now: number): void {
+    // 5.8.2: "retain the current timer value until a message is transmitted and acknowledged
+    // without having to be retransmitted, at which time the value may be reset".
+    const fresh = !this.flightRetransmitted;
+    this.flight = messages.slice();
+    this.ledger = new SentFlightLedger(this.flight.map((m) => m.body.length));
+    this.final = final;
+    this.flightRetransmitted = false;
+    this.current = 'sending';
+    this.transmit();
+    this.timer.start(now, fresh);
+    this.current = 'waiting';
+  }
+
+  /** RFC 9147 7.3: an ACK from the peer. */
+  onAck(numbers: readonly RecordNumber[], now: number): AckOutcome {
+    if (this.flight.length === 0) return 'nothing-new';
+    const outcome = this.ledger.acknowledge(numbers);
+    if (outcome === 'complete') {
+      this.timer.stop();
+      if (this.final) this.finishFlight();
+    } else if (outcome === 'progress' && this.current === 'waiting') {
+      this.retransmit();
+      this.timer.start(now, false);
+    }
+    return outcome;
+  }
+
+  /** RFC 9147 7.3: "the receipt of any record responding to a given flight MUST be taken as an implicit acknowledgement for the entire flight". */
+  acknowledgeImplicitly(): void {
+    this.timer.stop();
+    this.flight = NO_FLIGHT;
+    this.ledger = new SentFlightLedger([]);
+    this.current = 'preparing';
+  }
+
+  /**
+   * RFC 9147 5.8.1 (WAITING, "read retransmit"): the peer sent again what our flight answers, so
+   * part of ours was lost: the unacknowledged part again, once per datagram, timer re-armed at its value.
+   */
+  onPeerRetransmission(now: number): void {
+    if (this.retransmittedInDatagram || this.acknowledged) return;
+    this.retransmittedInDatagram = true;
+    this.retransmit();
+    if (this.current === 'waiting') this.timer.start(now, false);
+  }
+
+  /** RFC 9147 5.8.2: the timer expired in WAITING: the unacknowledged part again, the timer doubled. */
+  onTimer(now: number): void {
+    if (this.current !== 'waiting' || !this.timer.expired(now) || this.acknowledged) return;
+    this.retransmit();
+    this.timer.backoff(now);
+  }
+
+  private finishFlight(): void {
+    this.timer.stop();
+    this.flight = NO_FLIGHT;
+    this.current = 'finished';
+  }
+
+  private retransmit(): void {
+    this.retransmissions++;
+    this.flightRetransmitted = true;
+    const state = this.current;
+    this.current = 'sending';
+    this.transmit();
+    this.current = state;
+  }
+
+  private transmit(): void {
+    this.output.transmit(serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit));
+  }
+}
