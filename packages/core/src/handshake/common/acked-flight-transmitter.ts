@@ -1,6 +1,6 @@
 import type { FlightHandshakeMessage } from './flight.js';
-import type { FlightState } from './flight-transmitter.js';
-import { type RetransmitOptions, RetransmitTimer } from './retransmit-timer.js';
+import { FlightRetransmission } from './flight-retransmission.js';
+import type { RetransmitOptions } from './retransmit-timer.js';
 import { type AckOutcome, type RecordNumber, SentFlightLedger } from './sent-flight-ledger.js';
 import { type NumberedSealer, serializeUnacked } from './unacked-flight.js';
 
@@ -27,35 +27,19 @@ const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
  * - the peer's next flight: an implicit acknowledgement of the whole flight (7.3);
  * - the peer retransmitting what our flight answers: the unacknowledged part again, once per datagram.
  */
-export class AckedFlightTransmitter {
-  private current: FlightState = 'preparing';
+export class AckedFlightTransmitter extends FlightRetransmission {
   private flight: readonly FlightHandshakeMessage[] = NO_FLIGHT;
   private ledger = new SentFlightLedger([]);
   /** The flight ends an exchange: its ACK (not a next flight) completes it (the client's final flight, post-handshake messages). */
   private final = false;
-  private readonly timer: RetransmitTimer;
-  private readonly mtu: number;
-  private retransmittedInDatagram = false;
   /** Whether the current flight had to be sent more than once (5.8.2: the timer keeps its value then). */
   private flightRetransmitted = false;
-  /** Retransmissions sent (timer, partial ACK or peer-triggered), for stats and tests. */
-  retransmissions = 0;
 
   constructor(
     options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
     private readonly output: AckedFlightOutput,
   ) {
-    this.timer = new RetransmitTimer(options.retransmit);
-    this.mtu = options.mtu;
-  }
-
-  get state(): FlightState {
-    return this.current;
-  }
-
-  /** When the retransmission timer fires: only while WAITING with something unacknowledged. */
-  get deadline(): number | undefined {
-    return this.current === 'waiting' ? this.timer.deadline : undefined;
+    super(options);
   }
 
   /** The current retransmission timeout (the ACK timer of 7.1 is a quarter of it). */
@@ -66,11 +50,6 @@ export class AckedFlightTransmitter {
   /** Whether the whole current flight has been acknowledged (explicitly or by the peer's next flight). */
   get acknowledged(): boolean {
     return this.flight.length === 0 || this.ledger.complete;
-  }
-
-  /** A new datagram from the peer: at most one peer-triggered retransmission per datagram. */
-  beginDatagram(): void {
-    this.retransmittedInDatagram = false;
   }
 
   /**
@@ -119,8 +98,7 @@ export class AckedFlightTransmitter {
    * part of ours was lost: the unacknowledged part again, once per datagram, timer re-armed at its value.
    */
   onPeerRetransmission(now: number): void {
-    if (this.retransmittedInDatagram || this.acknowledged) return;
-    this.retransmittedInDatagram = true;
+    if (this.acknowledged || !this.takeDatagramRetransmission()) return;
     this.retransmit();
     if (this.current === 'waiting') this.timer.start(now, false);
   }
@@ -138,16 +116,12 @@ export class AckedFlightTransmitter {
     this.current = 'finished';
   }
 
-  private retransmit(): void {
-    this.retransmissions++;
+  protected override retransmit(): void {
     this.flightRetransmitted = true;
-    const state = this.current;
-    this.current = 'sending';
-    this.transmit();
-    this.current = state;
+    super.retransmit();
   }
 
-  private transmit(): void {
+  protected transmit(): void {
     this.output.transmit(serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit));
   }
 }

@@ -1,14 +1,10 @@
 import { constantTimeEqual } from '../../bytes.js';
 import { type FlightMessage, type FlightSealer, serializeFlight } from './flight.js';
 import type { HandshakeFragment } from '../handshake-header.js';
-import { type RetransmitOptions, RetransmitTimer } from './retransmit-timer.js';
+import { FlightRetransmission } from './flight-retransmission.js';
+import type { RetransmitOptions } from './retransmit-timer.js';
 
-/**
- * RFC 6347 4.2.4: "the protocol is always in one of four states: PREPARING, SENDING, WAITING,
- * or FINISHED". SENDING lasts only while a flight is written out; the retransmission timer
- * runs only in WAITING.
- */
-export type FlightState = 'preparing' | 'sending' | 'waiting' | 'finished';
+export type { FlightState } from './flight-retransmission.js';
 
 /**
  * The peer message our current flight answers (its type, message_seq and body: what a
@@ -40,36 +36,15 @@ export interface FlightOutput {
  * retransmission timer (4.2.4.1) and the answer to a peer that retransmits the flight our
  * flight answered. The flight is kept as messages, so each retransmission is sealed afresh.
  */
-export class FlightTransmitter implements FlightSealer {
-  private current: FlightState = 'preparing';
+export class FlightTransmitter extends FlightRetransmission implements FlightSealer {
   private flight: readonly FlightMessage[] = NO_FLIGHT;
   private answered: AnsweredMessage | undefined;
-  private readonly timer: RetransmitTimer;
-  private readonly mtu: number;
-  private retransmittedInDatagram = false;
-  /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
-  retransmissions = 0;
 
   constructor(
     options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
     private readonly output: FlightOutput,
   ) {
-    this.timer = new RetransmitTimer(options.retransmit);
-    this.mtu = options.mtu;
-  }
-
-  get state(): FlightState {
-    return this.current;
-  }
-
-  /** When the retransmission timer fires: only while WAITING. */
-  get deadline(): number | undefined {
-    return this.current === 'waiting' ? this.timer.deadline : undefined;
-  }
-
-  /** A new datagram: at most one peer-triggered retransmission per datagram. */
-  beginDatagram(): void {
-    this.retransmittedInDatagram = false;
+    super(options);
   }
 
   /**
@@ -128,8 +103,7 @@ export class FlightTransmitter implements FlightSealer {
    * flight) and PREPARING the flight goes out and no timer is armed.
    */
   onPeerRetransmission(now: number): void {
-    if (this.retransmittedInDatagram) return;
-    this.retransmittedInDatagram = true;
+    if (!this.takeDatagramRetransmission()) return;
     this.retransmit();
     if (this.current === 'waiting') this.timer.start(now, false);
   }
@@ -159,15 +133,7 @@ export class FlightTransmitter implements FlightSealer {
     this.answered = undefined;
   }
 
-  private retransmit(): void {
-    this.retransmissions++;
-    const state = this.current;
-    this.current = 'sending';
-    this.transmit();
-    this.current = state;
-  }
-
-  private transmit(): void {
+  protected transmit(): void {
     this.output.transmit(serializeFlight(this.flight, this, this.mtu, this.output.records.sendPlaintextLimit));
   }
 
