@@ -48,6 +48,15 @@ export interface Dtls13RecordLayerOptions {
    * failing authentication one CCM_8 key may see. Default 2^7 (Appendix B.3's margin).
    */
   ccm8IntegrityLimit?: number;
+  /**
+   * How the ChaCha20 record number mask reads its block counter from Ciphertext[0..3] (RFC 9147
+   * 4.2.3). 'little-endian' (default) is RFC 8439 2.3's word order, the layout of node:crypto's
+   * (OpenSSL's) 16-byte ChaCha20 IV and of @noble/ciphers' counter. 'big-endian' is what wolfSSL
+   * 5.5.4 does on little-endian Linux: src/dtls13.c byte-swaps the counter under `#ifdef
+   * BIG_ENDIAN`, a macro glibc's <endian.h> defines on every host, so its ChaCha20 records
+   * interoperate only with this set (test/interop/wolfssl13-records.test.ts). Both directions.
+   */
+  chacha20MaskCounter?: 'little-endian' | 'big-endian';
 }
 
 /** How the records of one write epoch look (RFC 9147 4: the sender chooses). */
@@ -127,6 +136,7 @@ export class Dtls13RecordLayer {
   private readonly receiveConnectionId: Uint8Array;
   private readonly keyUpdateFraction: number;
   private readonly ccm8IntegrityLimit: number;
+  private readonly chacha20CounterBigEndian: boolean;
   private readonly counters: Dtls13RecordStats = { dropped: 0, unknownEpoch: 0, replayed: 0, authFailures: 0, sealed: 0 };
   private readonly writeEpochs: EpochMap<WriteEpoch>;
   private readonly readEpochs: EpochMap<ReadEpoch>;
@@ -137,6 +147,7 @@ export class Dtls13RecordLayer {
     if (this.receiveConnectionId.length > 255) throw new RangeError('a connection ID is at most 255 bytes');
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
+    this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
     // Validates the options now, not at the first epoch change.
     void new KeyUsage(this.ccm8IntegrityLimit, this.keyUpdateFraction);
     this.writeEpochs = new EpochMap<WriteEpoch>({ epoch: 0, keys: null, connectionId: NO_CID, sequenceNumberLength: 2, lengthPresent: true, usage: null, nextSequence: 0 });
@@ -244,7 +255,7 @@ export class Dtls13RecordLayer {
     if (sealed.length !== ciphertextLength) throw internalError(`AEAD returned ${sealed.length} bytes, expected ${ciphertextLength}`);
     out.set(sealed, headerLength);
     // RFC 9147 4.2.3: the mask from the first 16 bytes of ciphertext, XORed into the sequence number.
-    const mask = keys.recordNumberMasker.mask(out.subarray(headerLength, headerLength + RECORD_NUMBER_SAMPLE_LENGTH));
+    const mask = this.recordNumberMask(keys, out.subarray(headerLength, headerLength + RECORD_NUMBER_SAMPLE_LENGTH));
     const at = 1 + connectionId.length;
     for (let i = 0; i < sequenceNumberLength; i++) out[at + i] = (out[at + i] ?? 0) ^ (mask[i] ?? 0);
     inner.fill(0);
@@ -252,6 +263,14 @@ export class Dtls13RecordLayer {
     usage.add();
     this.counters.sealed++;
     return out;
+  }
+
+  /** RFC 9147 4.2.3's mask over the first 16 bytes of ciphertext (see chacha20MaskCounter for the one variant). */
+  private recordNumberMask(keys: Dtls13EpochKeys, sample: Uint8Array): Uint8Array {
+    if (!this.chacha20CounterBigEndian || keys.recordNumberMasker.cipher !== 'chacha20') return keys.recordNumberMasker.mask(sample);
+    const swapped = sample.slice();
+    swapped.set([sample[3] ?? 0, sample[2] ?? 0, sample[1] ?? 0, sample[0] ?? 0], 0);
+    return keys.recordNumberMasker.mask(swapped);
   }
 
   private writeState(epoch: number): WriteEpoch {
@@ -369,7 +388,7 @@ export class Dtls13RecordLayer {
       this.counters.unknownEpoch++;
       return;
     }
-    const mask = keys.recordNumberMasker.mask(encryptedRecord.subarray(0, RECORD_NUMBER_SAMPLE_LENGTH));
+    const mask = this.recordNumberMask(keys, encryptedRecord.subarray(0, RECORD_NUMBER_SAMPLE_LENGTH));
     const length = header.sequenceNumberLength;
     const maskBits = length === 2 ? ((mask[0] ?? 0) << 8) | (mask[1] ?? 0) : (mask[0] ?? 0);
     const seqBits = header.sequenceNumberBits ^ maskBits;
