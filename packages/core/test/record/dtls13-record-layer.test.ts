@@ -267,5 +267,26 @@ describe('DTLS 1.3 record layer (RFC 9147 4)', () => {
     expect(alertOf(() => tx.seal(APPLICATION_DATA, new Uint8Array(2 ** 14 + 1)))).toBe(AlertDescription.internal_error);
     expect(alertOf(() => tx.setWriteKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', traffic('aes-128-gcm'))))).toBe(AlertDescription.internal_error);
   });
-});
 
+  it('chacha20MaskCounter big-endian reads the mask counter as wolfSSL 5.5.4 does, and only for ChaCha20', () => {
+    for (const algorithm of ['chacha20-poly1305', 'aes-128-gcm'] as const) {
+      // Fixed keys: with random ones the two masks' first bytes would agree once in 2^16 runs.
+      const n = keyLengthOf(algorithm);
+      const t = { key: new Uint8Array(n).fill(1), iv: new Uint8Array(12).fill(2), snKey: new Uint8Array(n).fill(3) };
+      const tx = new Dtls13RecordLayer({ chacha20MaskCounter: 'big-endian' });
+      tx.setWriteKeys(3, dtls13EpochKeys(nodeCryptoProvider, algorithm, t));
+      const record = tx.seal(APPLICATION_DATA, utf8('quirk'));
+      const sample = record.subarray(5, 21);
+      const swapped = Uint8Array.of(sample[3] ?? 0, sample[2] ?? 0, sample[1] ?? 0, sample[0] ?? 0, ...sample.subarray(4));
+      const mask = independentMask(algorithm, t.snKey, algorithm === 'chacha20-poly1305' ? swapped : sample);
+      expect(((record[1] ?? 0) ^ (mask[0] ?? 0)) << 8 | ((record[2] ?? 0) ^ (mask[1] ?? 0))).toBe(0);
+      const same = new Dtls13RecordLayer({ chacha20MaskCounter: 'big-endian' });
+      same.setReadKeys(3, dtls13EpochKeys(nobleCryptoProvider, algorithm, t));
+      expect(same.open(record)).toHaveLength(1);
+      const rfc = new Dtls13RecordLayer();
+      rfc.setReadKeys(3, dtls13EpochKeys(nodeCryptoProvider, algorithm, t));
+      // Sequence number 0 masked with the other counter reads as another number: the AEAD refuses it (AES is unaffected).
+      expect(rfc.open(record)).toHaveLength(algorithm === 'chacha20-poly1305' ? 0 : 1);
+    }
+  });
+});
