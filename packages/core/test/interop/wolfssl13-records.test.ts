@@ -37,7 +37,7 @@ import type { AeadAlgorithm, CryptoProvider } from '../../src/crypto/provider.js
 import { decodeAck } from '../../src/record/ack.js';
 import { dtls13EpochKeys } from '../../src/record/dtls13-epoch-keys.js';
 import { Dtls13RecordLayer } from '../../src/record/dtls13-record-layer.js';
-import type { Dtls13ReadRecord } from '../../src/record/dtls13-record-layer.js';
+import type { Dtls13ReadRecord, Dtls13WriteFormat } from '../../src/record/dtls13-record-layer.js';
 import { frameUnifiedRecord } from '../../src/record/unified-header.js';
 
 const ROOT = process.env.WOLFSSL_ROOT ?? join(homedir(), '.cache', 'dtls-kit-peers', 'wolfssl-5.5.4');
@@ -115,7 +115,11 @@ function run(program: string, args: readonly string[], timeoutMs: number): { don
 }
 
 /** One wolfSSL DTLS 1.3 PSK session through a recording relay: client <-> relay <-> server. */
-async function session(suite: Suite, cids?: { client: string; server: string }): Promise<{ wire: Wire[]; client: Run; server: Run }> {
+async function session(
+  suite: Suite,
+  cids?: { client: string; server: string },
+  relay: (direction: Direction, datagram: Uint8Array) => Uint8Array[] = (_d, datagram) => [datagram],
+): Promise<{ wire: Wire[]; client: Run; server: Run }> {
   requireWolfssl();
   const front = await bind(); // the client's peer
   const back = await bind(); // the server's peer
@@ -127,11 +131,12 @@ async function session(suite: Suite, cids?: { client: string; server: string }):
   front.on('message', (m, rinfo) => {
     clientAddress = { port: rinfo.port, address: rinfo.address };
     wire.push({ direction: 'c2s', datagram: new Uint8Array(m) });
-    back.send(m, serverPort, '127.0.0.1');
+    for (const d of relay('c2s', new Uint8Array(m))) back.send(d, serverPort, '127.0.0.1');
   });
   back.on('message', (m) => {
     wire.push({ direction: 's2c', datagram: new Uint8Array(m) });
-    if (clientAddress !== undefined) front.send(m, clientAddress.port, clientAddress.address);
+    const to = clientAddress;
+    if (to !== undefined) for (const d of relay('s2c', new Uint8Array(m))) front.send(d, to.port, to.address);
   });
   const cid = (c: string | undefined): string[] => (c === undefined ? [] : ['--cid', c]);
   const server = run(SERVER, ['-u', '-v', '4', '-s', '-K', '-p', String(serverPort), '-l', suite.wolfssl, ...cid(cids?.server)], 30_000);
@@ -248,6 +253,23 @@ function tlsMessage(m: Message): Uint8Array {
   return concatBytes(Uint8Array.of(m.type, m.body.length >>> 16, (m.body.length >>> 8) & 0xff, m.body.length & 0xff), m.body);
 }
 
+/**
+ * The transcript up to the ServerHello (RFC 8446 4.4.1): after a HelloRetryRequest, ClientHello1
+ * is replaced by message_hash(254) of its hash. Undefined until the ServerHello is there.
+ */
+function helloTranscript(suite: Suite, fromClient: readonly Message[], fromServer: readonly Message[]): Uint8Array[] | undefined {
+  const clientHellos = fromClient.filter((m) => m.type === 1);
+  const serverHellos = fromServer.filter((m) => m.type === 2);
+  const hrr = serverHellos.find((m) => toHex(m.body.subarray(2, 34)) === HRR_RANDOM);
+  const sh = serverHellos.find((m) => m !== hrr);
+  const [ch1, ch2] = clientHellos;
+  if (sh === undefined || ch1 === undefined) return undefined;
+  if (hrr === undefined) return [tlsMessage(ch1), tlsMessage(sh)];
+  if (ch2 === undefined) return undefined;
+  const h = digest(suite.hash, tlsMessage(ch1));
+  return [concatBytes(Uint8Array.of(254, 0, 0, h.length), h), tlsMessage(hrr), tlsMessage(ch2), tlsMessage(sh)];
+}
+
 function openAll(rx: Dtls13RecordLayer, wire: readonly Wire[], direction: Direction): Dtls13ReadRecord[] {
   return wire.filter((w) => w.direction === direction).flatMap((w) => rx.open(w.datagram));
 }
@@ -274,24 +296,8 @@ function openSession(
     });
   // Epoch 0: the hellos, in the clear.
   const plain = { c2s: messages(openAll(reader('c2s'), wire, 'c2s')), s2c: messages(openAll(reader('s2c'), wire, 's2c')) };
-  const clientHellos = plain.c2s.filter((m) => m.type === 1);
-  const serverHellos = plain.s2c.filter((m) => m.type === 2);
-  const hrr = serverHellos.find((m) => toHex(m.body.subarray(2, 34)) === HRR_RANDOM);
-  const sh = serverHellos.find((m) => m !== hrr);
-  if (sh === undefined || clientHellos.length === 0) throw new Error('no ServerHello / ClientHello in the capture');
-  // RFC 8446 4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by message_hash(254) of its hash.
-  const transcript: Uint8Array[] = [];
-  if (hrr !== undefined) {
-    const [ch1, ch2] = clientHellos;
-    if (ch1 === undefined || ch2 === undefined) throw new Error('HelloRetryRequest without a second ClientHello');
-    const h = digest(suite.hash, tlsMessage(ch1));
-    transcript.push(concatBytes(Uint8Array.of(254, 0, 0, h.length), h), tlsMessage(hrr), tlsMessage(ch2));
-  } else {
-    const [ch] = clientHellos;
-    if (ch === undefined) throw new Error('no ClientHello');
-    transcript.push(tlsMessage(ch));
-  }
-  transcript.push(tlsMessage(sh));
+  const transcript = helloTranscript(suite, plain.c2s, plain.s2c);
+  if (transcript === undefined) throw new Error('no ServerHello / ClientHello in the capture');
   const hs = handshakeSecrets(suite.hash, digest(suite.hash, concatBytes(...transcript)));
   // Epoch 2 of the server: EncryptedExtensions, Finished (psk_ke: no Certificate).
   const first = reader('s2c');
@@ -341,6 +347,91 @@ function checkSession(o: Opened, suite: Suite): void {
   expect(alerts.length > 0).toBe(suite.noCloseNotify !== true);
 }
 
+/** The records of a datagram, each as a datagram of its own (framing only: the record layer judges them). */
+function recordsOf(datagram: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < datagram.length) {
+    const first = datagram[at] ?? 0;
+    const end = (first & 0xe0) === 0x20 ? frameUnifiedRecord(datagram, at, 0)?.end : at + 13 + (((datagram[at + 11] ?? 0) << 8) | (datagram[at + 12] ?? 0));
+    if (end === undefined || end > datagram.length) break;
+    out.push(datagram.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
+/**
+ * A man in the middle that knows the PSK: it opens every record with our record layer and seals
+ * its content again with our record layer before passing it on, so wolfSSL's client and server
+ * each read only records WE sealed. It derives the keys as the handshake goes by (psk_ke, as
+ * openSession does). Our records differ from wolfSSL's on purpose: client to server, 8-bit
+ * sequence numbers, no length field (one record per datagram, RFC 9147 4) and 7 bytes of
+ * padding; server to client, the records of a datagram packed together with 16-bit numbers.
+ */
+class Resealer {
+  readonly rx: Record<Direction, Dtls13RecordLayer>;
+  readonly tx: Record<Direction, Dtls13RecordLayer>;
+  private readonly seen: Record<Direction, Message[]> = { c2s: [], s2c: [] };
+  private transcript: Uint8Array[] | undefined;
+  private handshake: Secrets | undefined;
+  private application: { client: Uint8Array; server: Uint8Array } | undefined;
+  /** Records sealed by us and passed on, by direction and epoch. */
+  readonly resealed: Record<Direction, Map<number, number>> = { c2s: new Map(), s2c: new Map() };
+
+  constructor(
+    private readonly suite: Suite,
+    private readonly provider: CryptoProvider,
+  ) {
+    const options = suite.chacha20MaskCounter === undefined ? {} : { chacha20MaskCounter: suite.chacha20MaskCounter };
+    this.rx = { c2s: new Dtls13RecordLayer(options), s2c: new Dtls13RecordLayer(options) };
+    this.tx = { c2s: new Dtls13RecordLayer(options), s2c: new Dtls13RecordLayer(options) };
+  }
+
+  private format(d: Direction): Dtls13WriteFormat {
+    return d === 'c2s' ? { sequenceNumberLength: 1, lengthPresent: false } : { sequenceNumberLength: 2, lengthPresent: true };
+  }
+
+  private install(epoch: number, client: Uint8Array, server: Uint8Array): void {
+    const key = (secret: Uint8Array): ReturnType<typeof dtls13EpochKeys> => epochKeys(this.provider, this.suite, secret);
+    this.rx.c2s.setReadKeys(epoch, key(client));
+    this.tx.c2s.setWriteKeys(epoch, key(client), this.format('c2s'));
+    this.rx.s2c.setReadKeys(epoch, key(server));
+    this.tx.s2c.setWriteKeys(epoch, key(server), this.format('s2c'));
+  }
+
+  /** Learns what the handshake tells about the keys from the records just read. */
+  private learn(d: Direction, records: readonly Dtls13ReadRecord[]): void {
+    for (const m of messages(records)) if (!this.seen[d].some((x) => x.messageSeq === m.messageSeq)) this.seen[d].push(m);
+    if (this.handshake === undefined) {
+      this.transcript = helloTranscript(this.suite, this.seen.c2s, this.seen.s2c);
+      if (this.transcript === undefined) return;
+      this.handshake = handshakeSecrets(this.suite.hash, digest(this.suite.hash, concatBytes(...this.transcript)));
+      this.install(2, this.handshake.clientHandshake, this.handshake.serverHandshake);
+    }
+    const flight = this.seen.s2c.filter((m) => m.type !== 2);
+    const finished = flight.findIndex((m) => m.type === 20);
+    if (this.application === undefined && this.transcript !== undefined && finished >= 0) {
+      const upTo = flight.slice(0, finished + 1).map(tlsMessage);
+      this.application = applicationSecrets(this.suite.hash, this.handshake.handshakeSecret, digest(this.suite.hash, concatBytes(...this.transcript, ...upTo)));
+      this.install(3, this.application.client, this.application.server);
+    }
+  }
+
+  relay(d: Direction, datagram: Uint8Array): Uint8Array[] {
+    const sealed: Uint8Array[] = [];
+    for (const record of recordsOf(datagram)) {
+      const read = this.rx[d].open(record);
+      this.learn(d, read);
+      for (const r of read) {
+        sealed.push(this.tx[d].seal(r.type, r.content, r.epoch, d === 'c2s' && r.epoch > 0 ? 7 : 0));
+        this.resealed[d].set(r.epoch, (this.resealed[d].get(r.epoch) ?? 0) + 1);
+      }
+    }
+    return d === 'c2s' ? sealed : sealed.length === 0 ? [] : [concatBytes(...sealed)];
+  }
+}
+
 describe('wolfSSL 5.5.4 DTLS 1.3 records opened by Dtls13RecordLayer (RFC 9147 4)', () => {
   for (const suite of SUITES) {
     it(`${suite.wolfssl}: every record of a psk_ke session, both directions, node and noble providers`, async () => {
@@ -373,4 +464,22 @@ describe('wolfSSL 5.5.4 DTLS 1.3 records opened by Dtls13RecordLayer (RFC 9147 4
     }
     checkSession(openSession(s.wire, suite, nodeCryptoProvider, cids), suite);
   }, 60_000);
+});
+
+describe('wolfSSL 5.5.4 reads DTLS 1.3 records sealed by Dtls13RecordLayer (RFC 9147 4)', () => {
+  for (const suite of SUITES) {
+    it(`${suite.wolfssl}: a session whose every record, both ways, was sealed again by us`, async () => {
+      const resealer = new Resealer(suite, nodeCryptoProvider);
+      const s = await session(suite, undefined, (d, datagram) => resealer.relay(d, datagram));
+      // Each wolfSSL program read the other's messages out of our records.
+      expect(s.server.output).toContain(`Client message: ${CLIENT_MESSAGE}`);
+      expect(s.client.output).toContain(SERVER_MESSAGE);
+      expect(s.client.code).toBe(0);
+      for (const d of ['c2s', 's2c'] as const) {
+        expect(resealer.rx[d].stats).toMatchObject({ dropped: 0, unknownEpoch: 0, authFailures: 0, replayed: 0 });
+        expect(resealer.resealed[d].get(2) ?? 0).toBeGreaterThan(0);
+        expect(resealer.resealed[d].get(3) ?? 0).toBeGreaterThan(0);
+      }
+    }, 60_000);
+  }
 });
