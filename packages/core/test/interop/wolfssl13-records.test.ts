@@ -40,7 +40,7 @@ import { Dtls13RecordLayer } from '../../src/record/dtls13-record-layer.js';
 import type { Dtls13ReadRecord, Dtls13WriteFormat } from '../../src/record/dtls13-record-layer.js';
 import { frameUnifiedRecord } from '../../src/record/unified-header.js';
 
-const ROOT = process.env.WOLFSSL_ROOT ?? join(homedir(), '.cache', 'dtls-kit-peers', 'wolfssl-5.5.4');
+const ROOT = process.env.WOLFSSL_ROOT ?? join(process.env.WOLFSSL_CACHE ?? join(homedir(), '.cache', 'dtls-kit-peers'), 'wolfssl-5.5.4');
 const SERVER = join(ROOT, 'examples', 'server', 'server');
 const CLIENT = join(ROOT, 'examples', 'client', 'client');
 /** wolfssl/test.h my_psk_*_tls13_cb: 0x01, then += 0x22 wrapping to 0x01: 0123456789abcdef four times. */
