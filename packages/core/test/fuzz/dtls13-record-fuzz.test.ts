@@ -1,6 +1,6 @@
 /**
- * A fuzz of the DTLS 1.3 record layer on its own (fixed-seed mutation schedule; keys and contents random) (the structured fuzzer drives
- * DtlsConnection, which does not speak 1.3 yet): real datagrams sealed by Dtls13RecordLayer —
+ * A fuzz of the DTLS 1.3 record layer on its own, the structured fuzzer driving DtlsConnection,
+ * which does not speak 1.3 yet (fixed-seed mutation schedule; keys and contents random): real datagrams sealed by Dtls13RecordLayer —
  * epoch-0 DTLSPlaintext, unified headers with and without CID, 8- and 16-bit sequence numbers,
  * with and without length, several records per datagram — mutated (bit flips anywhere, the first
  * byte, the length field, truncation, insertion, splicing of two datagrams, random bytes) and fed
