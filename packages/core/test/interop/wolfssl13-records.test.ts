@@ -1,8 +1,9 @@
 /**
  * wolfSSL 5.5.4's DTLS 1.3 records, opened by our record layer. wolfSSL is the only DTLS 1.3
  * implementation Debian ships (as source); Debian's tshark 4.0.17 does not dissect the unified
- * header at all (its field list has no DTLS 1.3 header fields and it shows a 0b001xxxxx record as
- * an empty "Datagram Transport Layer Security" layer), so wolfSSL's bytes are the reference.
+ * header at all (its field list has no DTLS 1.3 header fields; a wolfSSL 1.3 session written to a
+ * pcap shows the hellos, then every 0b001xxxxx record as "Continuation Data"), so wolfSSL's bytes
+ * are the reference, both ways: we open what it seals, and it opens what we seal.
  *
  * A wolfSSL client and server run a PSK handshake through a UDP relay in this test, which keeps
  * every datagram. With -K both sides use psk_ke (RFC 8446 4.2.9: no (EC)DHE), so the whole key
