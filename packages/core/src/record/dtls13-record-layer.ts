@@ -57,6 +57,15 @@ export interface Dtls13RecordLayerOptions {
    * interoperate only with this set (test/interop/wolfssl13-records.test.ts). Both directions.
    */
   chacha20MaskCounter?: 'little-endian' | 'big-endian';
+  /**
+   * Protected records of an epoch whose keys are not set yet, held until setReadKeys (RFC 9147
+   * 4.2.1: "Implementations MAY either buffer or discard such records"): a ServerHello often shares
+   * its datagram with the epoch-2 flight behind it, and application data may overtake the
+   * Finished. Past the cap the oldest is dropped. Default 32; 0 holds nothing.
+   */
+  maxHeldRecords?: number;
+  /** Bytes of held records at most (see maxHeldRecords); a record larger than this is not held. Default 16384. */
+  maxHeldBytes?: number;
 }
 
 /** How the records of one write epoch look (RFC 9147 4: the sender chooses). */
@@ -86,8 +95,10 @@ export interface Dtls13ReadRecord {
 export interface Dtls13RecordStats {
   /** Not a record we can read: bad first byte, truncated, too short to carry a record number sample, wrong CID, plaintext in a later epoch. */
   dropped: number;
-  /** No keys for the epoch its bits name (RFC 9147 4.2.2). */
+  /** No keys for the epoch its bits name (RFC 9147 4.2.2), and not held (or evicted from the hold, or never readable). */
   unknownEpoch: number;
+  /** Records put on hold until their epoch's keys exist (cumulative). */
+  held: number;
   /** Seen before, or left of the replay window (RFC 9147 4.5.1). */
   replayed: number;
   /** Failed AEAD authentication (RFC 9147 4.5.3 counts these per key). */
@@ -128,8 +139,13 @@ function internalError(message: string): DtlsError {
  * records (4.5.2) and the AEAD limits (4.5.3).
  *
  * Epochs are named, not counted: DTLS 1.3 skips epoch 1 without early data (RFC 9147 6.1), so
- * setWriteKeys/setReadKeys take the epoch number, which only grows. Records of an epoch whose
- * read keys are not set yet are discarded (RFC 9147 4.2.1 allows it; the handshake retransmits).
+ * setWriteKeys/setReadKeys take the epoch number, which only grows. Protected records of an epoch
+ * whose read keys are not set yet are held, capped, and read when setReadKeys makes them readable.
+ *
+ * Why not a RecordFormat in the DTLS 1.2 RecordLayer: a unified header cannot be framed into an
+ * epoch and a sequence number without the keys (the number is encrypted and reconstructed
+ * against the epoch's window, RFC 9147 4.2.2/4.2.3), which RecordFormat.frame, stateless, cannot
+ * do; the nonce, the AAD and the limits differ too. EpochMap and ReplayWindow are shared.
  */
 export class Dtls13RecordLayer {
   private readonly replayWindowSize: number;
@@ -137,7 +153,13 @@ export class Dtls13RecordLayer {
   private readonly keyUpdateFraction: number;
   private readonly ccm8IntegrityLimit: number;
   private readonly chacha20CounterBigEndian: boolean;
-  private readonly counters: Dtls13RecordStats = { dropped: 0, unknownEpoch: 0, replayed: 0, authFailures: 0, sealed: 0 };
+  private readonly counters: Dtls13RecordStats = { dropped: 0, unknownEpoch: 0, held: 0, replayed: 0, authFailures: 0, sealed: 0 };
+  private readonly maxHeldRecords: number;
+  private readonly maxHeldBytes: number;
+  /** Held protected records (copies), oldest first. */
+  private held: Uint8Array[] = [];
+  private heldTotal = 0;
+  private holding = true;
   private readonly writeEpochs: EpochMap<WriteEpoch>;
   private readonly readEpochs: EpochMap<ReadEpoch>;
 
@@ -148,6 +170,10 @@ export class Dtls13RecordLayer {
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
     this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
+    this.maxHeldRecords = options.maxHeldRecords ?? 32;
+    this.maxHeldBytes = options.maxHeldBytes ?? 16_384;
+    if (!Number.isInteger(this.maxHeldRecords) || this.maxHeldRecords < 0) throw new RangeError(`maxHeldRecords must be a non-negative integer, got ${this.maxHeldRecords}`);
+    if (!Number.isInteger(this.maxHeldBytes) || this.maxHeldBytes < 0) throw new RangeError(`maxHeldBytes must be a non-negative integer, got ${this.maxHeldBytes}`);
     // Validates the options now, not at the first epoch change.
     void new KeyUsage(this.ccm8IntegrityLimit, this.keyUpdateFraction);
     this.writeEpochs = new EpochMap<WriteEpoch>({ epoch: 0, keys: null, connectionId: NO_CID, sequenceNumberLength: 2, lengthPresent: true, usage: null, nextSequence: 0 });
@@ -285,12 +311,44 @@ export class Dtls13RecordLayer {
     return this.readEpochs.current.epoch;
   }
 
-  /** Starts read epoch `epoch` (newer than every one so far); older epochs stay readable until forgotten. */
-  setReadKeys(epoch: number, keys: Dtls13EpochKeys): void {
+  /**
+   * Starts read epoch `epoch` (newer than every one so far); older epochs stay readable until
+   * forgotten. Returns the held records that are now readable, in arrival order; held records of
+   * other epochs stay held. Throws as open() does.
+   */
+  setReadKeys(epoch: number, keys: Dtls13EpochKeys): Dtls13ReadRecord[] {
     if (!Number.isSafeInteger(epoch) || epoch <= this.readEpochs.current.epoch) {
       throw internalError(`read epoch ${epoch} is not newer than ${this.readEpochs.current.epoch}`);
     }
     this.readEpochs.add({ epoch, keys, window: new ReplayWindow(this.replayWindowSize), failures: this.limitsOf(keys).integrity });
+    const out: Dtls13ReadRecord[] = [];
+    const held = this.held;
+    const keep: Uint8Array[] = [];
+    this.held = [];
+    this.heldTotal = 0;
+    for (const record of held) {
+      const framed = frameUnifiedRecord(record, 0, this.receiveConnectionId.length);
+      if (framed !== undefined && framed.header.epochBits === epoch % 4) this.openCiphertext(framed, out);
+      else keep.push(record);
+    }
+    for (const record of keep) {
+      this.held.push(record);
+      this.heldTotal += record.length;
+    }
+    return out;
+  }
+
+  /** Records held for an epoch whose keys are not set yet. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Drops every held record (counted as unknownEpoch) and holds no more, e.g. when the connection ends. */
+  stopHolding(): void {
+    this.counters.unknownEpoch += this.held.length;
+    this.held = [];
+    this.heldTotal = 0;
+    this.holding = false;
   }
 
   /** Stops reading the epochs older than `epoch` (RFC 9147 4.2.1: SHOULD discard them eventually). */
@@ -385,7 +443,7 @@ export class Dtls13RecordLayer {
     const state = epoch === undefined ? undefined : this.readEpochs.get(epoch);
     const keys = state?.keys;
     if (state === undefined || keys === undefined || keys === null) {
-      this.counters.unknownEpoch++;
+      this.hold(framed);
       return;
     }
     const mask = this.recordNumberMask(keys, encryptedRecord.subarray(0, RECORD_NUMBER_SAMPLE_LENGTH));
@@ -422,6 +480,29 @@ export class Dtls13RecordLayer {
       throw new DtlsError(AlertDescription.unexpected_message, `a DTLS 1.3 record of epoch ${epoch} carries content type ${inner.type} (RFC 9147 4.1)`);
     }
     out.push({ type: inner.type, epoch: state.epoch, sequenceNumber: seq, content: inner.content, authenticated: true });
+  }
+
+  /** Holds a record of an epoch without keys (a copy: the datagram's memory is the caller's), oldest out first. */
+  private hold(framed: FramedUnifiedRecord): void {
+    const size = framed.end - framed.offset;
+    if (!this.holding || this.maxHeldRecords === 0 || size > this.maxHeldBytes) {
+      this.counters.unknownEpoch++;
+      return;
+    }
+    const record = new Uint8Array(framed.headerBytes.buffer, framed.headerBytes.byteOffset, size).slice();
+    // Only an exact copy is a duplicate: a forgery sharing its header must not evict the genuine record.
+    if (this.held.some((h) => bytesEqual(h, record))) {
+      this.counters.replayed++;
+      return;
+    }
+    while (this.held.length > 0 && (this.held.length >= this.maxHeldRecords || this.heldTotal + size > this.maxHeldBytes)) {
+      const evicted = this.held.shift();
+      if (evicted !== undefined) this.heldTotal -= evicted.length;
+      this.counters.unknownEpoch++;
+    }
+    this.held.push(record);
+    this.heldTotal += size;
+    this.counters.held++;
   }
 
   /**

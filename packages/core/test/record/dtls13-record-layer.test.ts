@@ -179,8 +179,13 @@ describe('DTLS 1.3 record layer (RFC 9147 4)', () => {
       [3, APPLICATION_DATA],
     ]);
     rx.forgetReadEpochsBefore(4);
+    // Bits 2 with only epoch 4 readable: epoch 2 is gone, epoch 6 may come: held, capped, and dropped when holding stops.
     expect(rx.open(tx.seal(HANDSHAKE, utf8('late'), 2))).toEqual([]);
+    expect(rx.heldCount).toBe(1);
+    rx.stopHolding();
     expect(rx.stats.unknownEpoch).toBe(1);
+    expect(rx.open(tx.seal(HANDSHAKE, utf8('later'), 2))).toEqual([]);
+    expect(rx.stats.unknownEpoch).toBe(2);
   });
 
   it('epoch 0 is DTLSPlaintext for handshake, alert and ack only, unauthenticated until the handshake accepts it', () => {
@@ -288,5 +293,44 @@ describe('DTLS 1.3 record layer (RFC 9147 4)', () => {
       // Sequence number 0 masked with the other counter reads as another number: the AEAD refuses it (AES is unaffected).
       expect(rfc.open(record)).toHaveLength(algorithm === 'chacha20-poly1305' ? 0 : 1);
     }
+  });
+
+  it('holds records of an epoch without keys and reads them when its keys are set (RFC 9147 4.2.1)', () => {
+    const t2 = traffic('aes-128-gcm');
+    const t3 = traffic('aes-128-gcm');
+    const tx = new Dtls13RecordLayer();
+    tx.setWriteKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t2));
+    tx.setWriteKeys(3, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t3));
+    const rx = new Dtls13RecordLayer();
+    // A ServerHello sharing its datagram with the epoch-2 flight, and data of epoch 3 overtaking it.
+    const datagram = concatBytes(tx.seal(HANDSHAKE, utf8('ServerHello'), 0), tx.seal(HANDSHAKE, utf8('EncryptedExtensions'), 2), tx.seal(APPLICATION_DATA, utf8('early data'), 3));
+    expect(rx.open(datagram).map((r) => r.epoch)).toEqual([0]);
+    expect(rx.heldCount).toBe(2);
+    expect(rx.open(datagram).map((r) => r.epoch)).toEqual([0]); // the copies are not held twice
+    expect(rx.stats.replayed).toBe(2);
+    expect(rx.setReadKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t2))).toMatchObject([{ epoch: 2, content: utf8('EncryptedExtensions') }]);
+    expect(rx.heldCount).toBe(1);
+    expect(rx.setReadKeys(3, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t3))).toMatchObject([{ epoch: 3, content: utf8('early data') }]);
+    expect(rx.stats).toMatchObject({ held: 2, unknownEpoch: 0, authFailures: 0 });
+  });
+
+  it('caps the hold in records and bytes, oldest out first', () => {
+    const t = traffic('aes-128-gcm');
+    const tx = new Dtls13RecordLayer();
+    tx.setWriteKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t));
+    const rx = new Dtls13RecordLayer({ maxHeldRecords: 3, maxHeldBytes: 200 });
+    for (let i = 0; i < 5; i++) rx.open(tx.seal(HANDSHAKE, utf8(`record ${i}`)));
+    expect(rx.heldCount).toBe(3);
+    rx.open(tx.seal(HANDSHAKE, new Uint8Array(300)));
+    expect(rx.heldCount).toBe(3); // larger than the byte cap: not held
+    rx.open(tx.seal(HANDSHAKE, new Uint8Array(150)));
+    expect(rx.heldCount).toBe(1); // 150 bytes of content: the others make room
+    expect(rx.stats.unknownEpoch).toBe(2 + 1 + 3);
+    const released = rx.setReadKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t));
+    expect(released.map((r) => r.sequenceNumber)).toEqual([6]);
+    const none = new Dtls13RecordLayer({ maxHeldRecords: 0 });
+    none.open(tx.seal(HANDSHAKE, utf8('x')));
+    expect(none.heldCount).toBe(0);
+    expect(none.stats.unknownEpoch).toBe(1);
   });
 });
