@@ -1,4 +1,5 @@
 import { createCipheriv } from 'node:crypto';
+import type { Cipher } from 'node:crypto';
 import { checkRecordNumberKey, checkRecordNumberSample, RECORD_NUMBER_SAMPLE_LENGTH } from './record-number-mask.js';
 import type { RecordNumberCipher, RecordNumberMasker } from './record-number-mask.js';
 
@@ -12,6 +13,8 @@ const ZEROS = new Uint8Array(RECORD_NUMBER_SAMPLE_LENGTH);
  */
 class NodeRecordNumberMasker implements RecordNumberMasker {
   readonly #key: Uint8Array;
+  /** AES: one ECB cipher for the epoch. ECB chains nothing, so each 16-byte update is one block's encryption. */
+  readonly #ecb: Cipher | undefined;
 
   constructor(
     readonly cipher: RecordNumberCipher,
@@ -19,15 +22,13 @@ class NodeRecordNumberMasker implements RecordNumberMasker {
   ) {
     checkRecordNumberKey(cipher, key);
     this.#key = Uint8Array.from(key);
+    this.#ecb = cipher === 'chacha20' ? undefined : createCipheriv(cipher === 'aes-128' ? 'aes-128-ecb' : 'aes-256-ecb', this.#key, null).setAutoPadding(false);
   }
 
   mask(sample: Uint8Array): Uint8Array {
     checkRecordNumberSample(sample);
-    if (this.cipher === 'chacha20') {
-      return new Uint8Array(createCipheriv('chacha20', this.#key, sample).update(ZEROS));
-    }
-    const ecb = createCipheriv(this.cipher === 'aes-128' ? 'aes-128-ecb' : 'aes-256-ecb', this.#key, null).setAutoPadding(false);
-    return new Uint8Array(ecb.update(sample));
+    if (this.#ecb === undefined) return new Uint8Array(createCipheriv('chacha20', this.#key, sample).update(ZEROS));
+    return new Uint8Array(this.#ecb.update(sample));
   }
 }
 
