@@ -349,12 +349,12 @@ function checkSession(o: Opened, suite: Suite): void {
 }
 
 /** The records of a datagram, each as a datagram of its own (framing only: the record layer judges them). */
-function recordsOf(datagram: Uint8Array): Uint8Array[] {
+function recordsOf(datagram: Uint8Array, cidLength: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let at = 0;
   while (at < datagram.length) {
     const first = datagram[at] ?? 0;
-    const end = (first & 0xe0) === 0x20 ? frameUnifiedRecord(datagram, at, 0)?.end : at + 13 + (((datagram[at + 11] ?? 0) << 8) | (datagram[at + 12] ?? 0));
+    const end = (first & 0xe0) === 0x20 ? frameUnifiedRecord(datagram, at, cidLength)?.end : at + 13 + (((datagram[at + 11] ?? 0) << 8) | (datagram[at + 12] ?? 0));
     if (end === undefined || end > datagram.length) break;
     out.push(datagram.slice(at, end));
     at = end;
@@ -383,14 +383,22 @@ class Resealer {
   constructor(
     private readonly suite: Suite,
     private readonly provider: CryptoProvider,
+    private readonly cids?: { client: string; server: string },
   ) {
     const options = suite.chacha20MaskCounter === undefined ? {} : { chacha20MaskCounter: suite.chacha20MaskCounter };
-    this.rx = { c2s: new Dtls13RecordLayer(options), s2c: new Dtls13RecordLayer(options) };
+    const reader = (d: Direction): Dtls13RecordLayer => new Dtls13RecordLayer({ ...options, receiveConnectionId: this.cidOf(d) });
+    this.rx = { c2s: reader('c2s'), s2c: reader('s2c') };
     this.tx = { c2s: new Dtls13RecordLayer(options), s2c: new Dtls13RecordLayer(options) };
   }
 
+  /** The CID the receiver of direction `d` asked for (RFC 9147 9), empty without CIDs. */
+  private cidOf(d: Direction): Uint8Array {
+    return this.cids === undefined ? new Uint8Array(0) : utf8(d === 'c2s' ? this.cids.server : this.cids.client);
+  }
+
   private format(d: Direction): Dtls13WriteFormat {
-    return d === 'c2s' ? { sequenceNumberLength: 1, lengthPresent: false } : { sequenceNumberLength: 2, lengthPresent: true };
+    const connectionId = this.cidOf(d);
+    return d === 'c2s' ? { sequenceNumberLength: 1, lengthPresent: false, connectionId } : { sequenceNumberLength: 2, lengthPresent: true, connectionId };
   }
 
   private install(epoch: number, client: Uint8Array, server: Uint8Array): void {
@@ -421,7 +429,7 @@ class Resealer {
 
   relay(d: Direction, datagram: Uint8Array): Uint8Array[] {
     const sealed: Uint8Array[] = [];
-    for (const record of recordsOf(datagram)) {
+    for (const record of recordsOf(datagram, this.cidOf(d).length)) {
       const read = this.rx[d].open(record);
       this.learn(d, read);
       for (const r of read) {
@@ -483,4 +491,18 @@ describe('wolfSSL 5.5.4 reads DTLS 1.3 records sealed by Dtls13RecordLayer (RFC 
       }
     }, 60_000);
   }
+
+  it('TLS13-AES128-GCM-SHA256 with connection IDs: wolfSSL reads our records carrying its CID (in the header and the AAD)', async () => {
+    const suite = SUITES[0];
+    if (suite === undefined) throw new Error('no suite');
+    const cids = { client: 'ab', server: 'cd' };
+    const resealer = new Resealer(suite, nodeCryptoProvider, cids);
+    const s = await session(suite, cids, (d, datagram) => resealer.relay(d, datagram));
+    expect(s.server.output).toContain(`Client message: ${CLIENT_MESSAGE}`);
+    expect(s.client.output).toContain(SERVER_MESSAGE);
+    for (const d of ['c2s', 's2c'] as const) {
+      expect(resealer.rx[d].stats).toMatchObject({ dropped: 0, unknownEpoch: 0, authFailures: 0, replayed: 0 });
+      expect(resealer.resealed[d].get(3) ?? 0).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });
