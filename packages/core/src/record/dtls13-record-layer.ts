@@ -4,7 +4,8 @@ import { RECORD_NUMBER_SAMPLE_LENGTH } from '../crypto/record-number-mask.js';
 import { DtlsError } from '../errors.js';
 import { ACK_CONTENT_TYPE } from './ack.js';
 import { DTLS13_AEAD_LIMITS, KeyUsage } from './dtls13-aead-limits.js';
-import type { KeyUsageState } from './dtls13-aead-limits.js';
+import type { AeadLimits, KeyUsageState } from './dtls13-aead-limits.js';
+import type { AeadAlgorithm } from '../crypto/provider.js';
 import { dtls13RecordKind } from './dtls13-demultiplex.js';
 import type { Dtls13EpochKeys } from './dtls13-epoch-keys.js';
 import { dtls13Nonce } from './dtls13-nonce.js';
@@ -48,6 +49,11 @@ export interface Dtls13RecordLayerOptions {
    * failing authentication one CCM_8 key may see. Default 2^7 (Appendix B.3's margin).
    */
   ccm8IntegrityLimit?: number;
+  /**
+   * Lower limits than RFC 9147 4.5.3's for some AEADs (a deployment that rekeys sooner, or a test);
+   * RangeError for a limit above the RFC's (CCM_8's integrity limit is ccm8IntegrityLimit's).
+   */
+  aeadLimits?: Partial<Record<AeadAlgorithm, Partial<AeadLimits>>>;
   /**
    * How the ChaCha20 record number mask reads its block counter from Ciphertext[0..3] (RFC 9147
    * 4.2.3). 'little-endian' (default) is RFC 8439 2.3's word order, the layout of node:crypto's
@@ -152,6 +158,7 @@ export class Dtls13RecordLayer {
   private readonly receiveConnectionId: Uint8Array;
   private readonly keyUpdateFraction: number;
   private readonly ccm8IntegrityLimit: number;
+  private readonly aeadLimits: Partial<Record<AeadAlgorithm, Partial<AeadLimits>>>;
   private readonly chacha20CounterBigEndian: boolean;
   private readonly counters: Dtls13RecordStats = { dropped: 0, unknownEpoch: 0, held: 0, replayed: 0, authFailures: 0, sealed: 0 };
   private readonly maxHeldRecords: number;
@@ -170,12 +177,26 @@ export class Dtls13RecordLayer {
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
     this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
+    this.aeadLimits = { ...options.aeadLimits };
+    for (const [algorithm, lower] of Object.entries(this.aeadLimits)) {
+      const rfc: AeadLimits | undefined = Object.entries(DTLS13_AEAD_LIMITS).find(([a]) => a === algorithm)?.[1];
+      if (rfc === undefined) throw new RangeError(`unknown AEAD in aeadLimits: ${algorithm}`);
+      for (const kind of ['confidentiality', 'integrity'] as const) {
+        const v = lower?.[kind];
+        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > rfc[kind])) {
+          throw new RangeError(`aeadLimits.${algorithm}.${kind} must be an integer in 1..${rfc[kind]} (RFC 9147 4.5.3), got ${v}`);
+        }
+      }
+    }
     this.maxHeldRecords = options.maxHeldRecords ?? 32;
     this.maxHeldBytes = options.maxHeldBytes ?? 16_384;
     if (!Number.isInteger(this.maxHeldRecords) || this.maxHeldRecords < 0) throw new RangeError(`maxHeldRecords must be a non-negative integer, got ${this.maxHeldRecords}`);
     if (!Number.isInteger(this.maxHeldBytes) || this.maxHeldBytes < 0) throw new RangeError(`maxHeldBytes must be a non-negative integer, got ${this.maxHeldBytes}`);
-    // Validates the options now, not at the first epoch change.
-    void new KeyUsage(this.ccm8IntegrityLimit, this.keyUpdateFraction);
+    // Checked now, not at the first epoch change.
+    if (!(this.keyUpdateFraction > 0 && this.keyUpdateFraction <= 1)) throw new RangeError(`keyUpdateFraction is in (0, 1], got ${this.keyUpdateFraction}`);
+    if (!Number.isInteger(this.ccm8IntegrityLimit) || this.ccm8IntegrityLimit < 1) {
+      throw new RangeError(`ccm8IntegrityLimit must be a positive integer, got ${this.ccm8IntegrityLimit}`);
+    }
     this.writeEpochs = new EpochMap<WriteEpoch>({ epoch: 0, keys: null, connectionId: NO_CID, sequenceNumberLength: 2, lengthPresent: true, usage: null, nextSequence: 0 });
     this.readEpochs = new EpochMap<ReadEpoch>({ epoch: 0, keys: null, window: new ReplayWindow(this.replayWindowSize), failures: null });
   }
@@ -186,8 +207,10 @@ export class Dtls13RecordLayer {
 
   private limitsOf(keys: Dtls13EpochKeys): { confidentiality: KeyUsage; integrity: KeyUsage } {
     const limits = DTLS13_AEAD_LIMITS[keys.algorithm];
-    const integrity = keys.algorithm === 'aes-128-ccm-8' ? this.ccm8IntegrityLimit : limits.integrity;
-    return { confidentiality: new KeyUsage(limits.confidentiality, this.keyUpdateFraction), integrity: new KeyUsage(integrity, this.keyUpdateFraction) };
+    const lower = this.aeadLimits[keys.algorithm];
+    const confidentiality = lower?.confidentiality ?? limits.confidentiality;
+    const integrity = lower?.integrity ?? (keys.algorithm === 'aes-128-ccm-8' ? this.ccm8IntegrityLimit : limits.integrity);
+    return { confidentiality: new KeyUsage(confidentiality, this.keyUpdateFraction), integrity: new KeyUsage(integrity, this.keyUpdateFraction) };
   }
 
   // --- write side ---------------------------------------------------------------------

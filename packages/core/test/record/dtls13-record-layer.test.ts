@@ -333,4 +333,28 @@ describe('DTLS 1.3 record layer (RFC 9147 4)', () => {
     expect(none.heldCount).toBe(0);
     expect(none.stats.unknownEpoch).toBe(1);
   });
+
+  it('asks for a key update before the confidentiality limit and refuses to seal past it (RFC 9147 4.5.3)', () => {
+    const t = traffic('aes-128-gcm');
+    const tx = new Dtls13RecordLayer({ aeadLimits: { 'aes-128-gcm': { confidentiality: 4 } }, keyUpdateFraction: 0.5 });
+    tx.setWriteKeys(3, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', t));
+    const states = [];
+    for (let i = 0; i < 4; i++) {
+      tx.seal(APPLICATION_DATA, utf8(String(i)));
+      states.push([tx.writeKeyUsage(), tx.keyUpdateNeeded]);
+    }
+    expect(states).toEqual([
+      ['fresh', false],
+      ['update', true],
+      ['update', true],
+      ['exhausted', true],
+    ]);
+    expect(alertOf(() => tx.seal(APPLICATION_DATA, utf8('one too many')))).toBe(AlertDescription.internal_error);
+    // A new epoch (after the KeyUpdate, RFC 9147 8) starts a new count.
+    tx.setWriteKeys(4, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', traffic('aes-128-gcm')));
+    expect(tx.seal(APPLICATION_DATA, utf8('fresh key')).length).toBeGreaterThan(0);
+    expect(tx.writeKeyUsage()).toBe('fresh');
+    // Limits may be lowered, never raised above the RFC's.
+    expect(() => new Dtls13RecordLayer({ aeadLimits: { 'aes-128-gcm': { integrity: 2 ** 37 } } })).toThrow(RangeError);
+  });
 });
