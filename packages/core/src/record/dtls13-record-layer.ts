@@ -247,6 +247,18 @@ export class Dtls13RecordLayer {
     return this.writeState(epoch).nextSequence;
   }
 
+  /**
+   * Bytes a record of write epoch `epoch` adds around its content: the 13-byte DTLSPlaintext
+   * header in epoch 0; else the unified header, the inner content type and the AEAD tag (RFC 9147
+   * 4; padding not counted: seal() adds none unless asked, or a CCM_8 record is under 16 bytes).
+   * A flight leaves this much room in each datagram.
+   */
+  recordOverhead(epoch: number = this.writeEpochs.current.epoch): number {
+    const { keys, connectionId, sequenceNumberLength, lengthPresent } = this.writeState(epoch);
+    if (keys === null) return RECORD_HEADER_LENGTH;
+    return unifiedHeaderLength(connectionId.length, sequenceNumberLength, lengthPresent) + 1 + keys.aead.tagLength;
+  }
+
   /** The confidentiality usage of a write epoch's key (RFC 9147 4.5.3); 'fresh' for epoch 0. */
   writeKeyUsage(epoch: number = this.writeEpochs.current.epoch): KeyUsageState {
     return this.writeState(epoch).usage?.state ?? 'fresh';

@@ -357,4 +357,13 @@ describe('DTLS 1.3 record layer (RFC 9147 4)', () => {
     // Limits may be lowered, never raised above the RFC's.
     expect(() => new Dtls13RecordLayer({ aeadLimits: { 'aes-128-gcm': { integrity: 2 ** 37 } } })).toThrow(RangeError);
   });
+
+  it('says how many bytes a record adds around its content, per write epoch', () => {
+    const tx = new Dtls13RecordLayer();
+    tx.setWriteKeys(2, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-ccm-8', traffic('aes-128-ccm-8')), { connectionId: fromHex('0102'), sequenceNumberLength: 1 });
+    tx.setWriteKeys(3, dtls13EpochKeys(nodeCryptoProvider, 'aes-128-gcm', traffic('aes-128-gcm')));
+    const content = new Uint8Array(40);
+    for (const epoch of [0, 2, 3]) expect(tx.seal(HANDSHAKE, content, epoch).length - content.length).toBe(tx.recordOverhead(epoch));
+    expect([0, 2, 3].map((e) => tx.recordOverhead(e))).toEqual([13, 1 + 2 + 1 + 2 + 1 + 8, 1 + 2 + 2 + 1 + 16]);
+  });
 });
