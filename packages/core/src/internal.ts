@@ -43,6 +43,17 @@ export { recordFormatForConnectionId, tls12CidRecordFormat } from './record/tls1
 export type { EpochKeys, RecordKeys } from './record/epoch-keys.js';
 export type { CbcEpochKeys } from './record/cbc-record.js';
 export type { RecordHeader } from './record/record-header.js';
+// DTLS 1.3 record layer (RFC 9147 4): not wired into DtlsConnection yet.
+export { Dtls13RecordLayer, type Dtls13ReadRecord, type Dtls13RecordLayerOptions, type Dtls13RecordStats, type Dtls13WriteFormat } from './record/dtls13-record-layer.js';
+export { dtls13EpochKeys, type Dtls13EpochKeys, type Dtls13TrafficKeys } from './record/dtls13-epoch-keys.js';
+export { dtls13RecordKind, type Dtls13RecordKind } from './record/dtls13-demultiplex.js';
+export { encodeUnifiedHeader, frameUnifiedRecord, unifiedHeaderLength, type FramedUnifiedRecord, type UnifiedHeader } from './record/unified-header.js';
+export { ACK_CONTENT_TYPE, decodeAck, encodeAck, type RecordNumber } from './record/ack.js';
+export { DTLS13_AEAD_LIMITS, KeyUsage, type AeadLimits, type KeyUsageState } from './record/dtls13-aead-limits.js';
+export { encodeInnerPlaintext, openInnerPlaintext, type InnerContent } from './record/inner-plaintext.js';
+export { reconstructEpoch, reconstructSequenceNumber } from './record/record-number-reconstruction.js';
+export { dtls13Nonce } from './record/dtls13-nonce.js';
+export { recordNumberCipherFor, type RecordNumberCipher, type RecordNumberMasker } from './crypto/record-number-mask.js';
 
 // Handshake codecs
 export { HandshakeType } from './handshake/handshake-type.js';

@@ -195,6 +195,8 @@ export function loadNativeCryptoProvider(options: NativeProviderOptions = {}): C
     // CBC suites (RFC 5246 6.2.3.2): node:crypto's AES-CBC, as the sodium provider does.
     cbc: nodeCryptoProvider.cbc,
     generateKeyShare: nodeCryptoProvider.generateKeyShare,
+    // DTLS 1.3 record number encryption (RFC 9147 4.2.3): node:crypto's AES-ECB and ChaCha20, as for CBC.
+    recordNumberMasker: nodeCryptoProvider.recordNumberMasker,
   });
 }
 

@@ -12,6 +12,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { nobleAesCbc } from './noble-aes-cbc.js';
+import { nobleRecordNumberMasker } from './noble-record-number-mask.js';
 import { ccmOpen, ccmSeal, type BlockEncrypt } from './aes-ccm.js';
 import { aeadSpecForKey, checkSealNonce, type AeadSpec } from './aead-spec.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
@@ -185,4 +186,5 @@ export const nobleCryptoProvider: CryptoProvider = Object.freeze({
   aead: nobleAead,
   cbc: nobleAesCbc,
   generateKeyShare: nobleGenerateKeyShare,
+  recordNumberMasker: nobleRecordNumberMasker,
 });

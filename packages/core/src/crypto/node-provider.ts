@@ -21,6 +21,7 @@ import {
 import { concatBytes, viewOf } from '../bytes.js';
 import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
 import { nodeAesCbc } from './node-aes-cbc.js';
+import { nodeRecordNumberMasker } from './node-record-number-mask.js';
 import { nodeHash, nodeHmac } from './node-digest.js';
 import { nodeRandomBytes } from './node-random.js';
 import { checkNonZeroSecret, checkPeerPublicKey, invalidPeerPoint } from './peer-key.js';
@@ -303,4 +304,5 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   aead: nodeAead,
   cbc: nodeAesCbc,
   generateKeyShare: nodeGenerateKeyShare,
+  recordNumberMasker: nodeRecordNumberMasker,
 });

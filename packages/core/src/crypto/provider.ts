@@ -5,6 +5,8 @@
  * All calls are synchronous: records are sealed and opened on the hot path.
  */
 
+import type { RecordNumberCipher, RecordNumberMasker } from './record-number-mask.js';
+
 export type HashAlgorithm = 'sha256' | 'sha384';
 
 /** The AEAD ciphers of the first wave (RFC 5288, RFC 6655, RFC 7905). */
@@ -85,4 +87,9 @@ export interface CryptoProvider {
    */
   cbc?(algorithm: CbcAlgorithm, key: Uint8Array): CbcCipher;
   generateKeyShare(group: NamedGroupName): KeyShare;
+  /**
+   * Keys DTLS 1.3 record number encryption (RFC 9147 4.2.3) with an epoch's sn_key; RangeError
+   * when the key length does not fit. Optional: a provider without it cannot run DTLS 1.3.
+   */
+  recordNumberMasker?(cipher: RecordNumberCipher, snKey: Uint8Array): RecordNumberMasker;
 }

@@ -141,6 +141,8 @@ export function loadSodiumCryptoProvider(options: SodiumProviderOptions = {}): C
     // sodium-native has no AES-CBC: node:crypto's serves the CBC suites.
     cbc: nodeCryptoProvider.cbc,
     generateKeyShare: nodeCryptoProvider.generateKeyShare,
+    // DTLS 1.3 record number encryption (RFC 9147 4.2.3): node:crypto's AES-ECB and ChaCha20, as for CBC.
+    recordNumberMasker: nodeCryptoProvider.recordNumberMasker,
   });
 }
 
