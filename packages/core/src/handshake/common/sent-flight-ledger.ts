@@ -1,10 +1,7 @@
+import type { RecordNumber } from '../../record/ack.js';
 import { ByteRanges } from './byte-ranges.js';
 
-/** A record's number (RFC 9147 4: the epoch and the 48-bit sequence number, as the ACK names it, 7). */
-export interface RecordNumber {
-  readonly epoch: number;
-  readonly sequenceNumber: number;
-}
+export type { RecordNumber } from '../../record/ack.js';
 
 /** A piece of one message of the flight that went out in a record: the message's index and its byte range. */
 export interface SentFragment {
