@@ -1,0 +1,203 @@
+/**
+ * The DTLS 1.3 key schedule ("dtls13" prefix, RFC 9147 5.9) and transcript (TLS-style headers,
+ * RFC 9147 5.2; message_hash after a HelloRetryRequest, RFC 8446 4.4.1) against wolfSSL 5.5.4.
+ * The capture (test/fixtures/wolfssl13-keys/psk-ke-aes128gcm.json, made by capture.mjs beside
+ * it) is a whole handshake between wolfSSL's example programs:
+ *   server: ./examples/server/server -u -v 4 -s -K -l TLS13-AES128-GCM-SHA256 -p PORT
+ *   client: ./examples/client/client -u -v 4 -s -K -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p RELAY_PORT
+ * with its hard-coded external PSK (0123456789abcdef four times) in psk_ke mode, so every key
+ * follows from the PSK and the messages. The server answers the first ClientHello with a
+ * HelloRetryRequest (cookie). From the bytes alone we check wolfSSL's two PSK binders, derive
+ * the handshake and application traffic secrets, take the record-number key and the AEAD keys
+ * from them to unmask and open every protected record, and check both Finished messages.
+ */
+import { describe, expect, it } from 'vitest';
+import { concatBytes, toHex } from '../../src/bytes.js';
+import { checkFinished13 } from '../../src/crypto/finished-13.js';
+import { DTLS13_LABEL_PREFIX, type LabelledHkdf, TLS13_LABEL_PREFIX } from '../../src/crypto/hkdf-label.js';
+import {
+  binderKey,
+  clientApplicationTrafficSecret,
+  clientHandshakeTrafficSecret,
+  earlySecret,
+  handshakeSecret,
+  masterSecret,
+  serverApplicationTrafficSecret,
+  serverHandshakeTrafficSecret,
+} from '../../src/crypto/key-schedule-13.js';
+import { bindersListLength, checkPskBinder, truncateClientHello } from '../../src/crypto/psk-binder.js';
+import { trafficKeys13, type TrafficKeys13 } from '../../src/crypto/traffic-keys-13.js';
+import { Transcript13, transcriptFormOfDtlsMessage } from '../../src/crypto/transcript-13.js';
+import {
+  type UnifiedRecord,
+  headerWithSequence,
+  innerPlaintext,
+  loadCapture,
+  openAesGcm,
+  plaintextRecords,
+  recordNonce,
+  unifiedRecords,
+  unmaskSequence,
+} from './dtls13-capture.js';
+import { PROVIDERS } from './providers.js';
+
+const capture = loadCapture('wolfssl13-keys/psk-ke-aes128gcm.json');
+const HANDSHAKE = 22;
+const APPLICATION_DATA = 23;
+const ALERT = 21;
+const ACK = 26;
+
+/** The binders of a ClientHello in transcript form (pre_shared_key is its last extension, RFC 8446 4.2.11). */
+function lastExtension(clientHello: Uint8Array): { type: number; data: Uint8Array } {
+  const body = clientHello.subarray(4);
+  let q = 2 + 32;
+  q += 1 + body[q]!; // legacy_session_id
+  q += 1 + body[q]!; // legacy_cookie (DTLS 1.3 keeps the field, empty: RFC 9147 5.3)
+  q += 2 + ((body[q]! << 8) | body[q + 1]!); // cipher_suites
+  q += 1 + body[q]!; // legacy_compression_methods
+  const end = q + 2 + ((body[q]! << 8) | body[q + 1]!);
+  q += 2;
+  let last = { type: -1, data: new Uint8Array(0) };
+  while (q < end) {
+    const type = (body[q]! << 8) | body[q + 1]!;
+    const length = (body[q + 2]! << 8) | body[q + 3]!;
+    last = { type, data: body.subarray(q + 4, q + 4 + length) };
+    q += 4 + length;
+  }
+  return last;
+}
+
+/** OfferedPsks.binders of a pre_shared_key extension: the list after the identities. */
+function binders(pskExtension: Uint8Array): Uint8Array[] {
+  const identitiesLength = (pskExtension[0]! << 8) | pskExtension[1]!;
+  const list = pskExtension.subarray(2 + identitiesLength + 2);
+  const out: Uint8Array[] = [];
+  for (let q = 0; q < list.length; q += 1 + list[q]!) out.push(list.subarray(q + 1, q + 1 + list[q]!));
+  return out;
+}
+
+/** The handshake messages (with their DTLS headers) of the epoch-0 datagrams, in order. */
+function plaintextHandshakeMessages(): { dir: 'c2s' | 's2c'; message: Uint8Array }[] {
+  const out: { dir: 'c2s' | 's2c'; message: Uint8Array }[] = [];
+  for (const d of capture.datagrams) {
+    if (d.bytes[0] !== HANDSHAKE) continue;
+    for (const r of plaintextRecords(d.bytes)) out.push({ dir: d.dir, message: r.fragment });
+  }
+  return out;
+}
+
+interface Opened {
+  readonly dir: 'c2s' | 's2c';
+  readonly epoch: number;
+  readonly sequence: number;
+  readonly contentType: number;
+  readonly content: Uint8Array;
+}
+
+/** RFC 9147 4.2.3 then 4: unmask the record number with sn_key, open with key/iv, AAD = header with the clear number. */
+function open(record: UnifiedRecord, keys: TrafficKeys13): { sequence: number; contentType: number; content: Uint8Array } | null {
+  const sequence = unmaskSequence(record, keys.snKey);
+  const plain = openAesGcm(keys.key, recordNonce(keys.iv, BigInt(sequence)), headerWithSequence(record, sequence), record.ciphertext);
+  return plain === null ? null : { sequence, ...innerPlaintext(plain) };
+}
+
+describe.each(PROVIDERS)('DTLS 1.3 key schedule against a wolfSSL 5.5.4 capture: $name provider', ({ provider }) => {
+  const kdf: LabelledHkdf = { provider, hash: 'sha256', labelPrefix: DTLS13_LABEL_PREFIX };
+
+  it('binders, handshake and application secrets, sn_key, both Finished messages and every protected record', () => {
+    const messages = plaintextHandshakeMessages();
+    expect(messages.map((m) => [m.dir, m.message[0]])).toEqual([
+      ['c2s', 1], // ClientHello1
+      ['s2c', 2], // HelloRetryRequest (a ServerHello with the special random, RFC 8446 4.1.3)
+      ['c2s', 1], // ClientHello2, with the cookie
+      ['s2c', 2], // ServerHello
+    ]);
+    const [ch1, hrr, ch2, sh] = messages.map((m) => transcriptFormOfDtlsMessage(m.message));
+    expect(toHex(hrr!.subarray(6, 38))).toBe('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
+
+    const early = earlySecret(kdf, capture.psk);
+    const bk = binderKey(kdf, early, 'external');
+    const t = new Transcript13();
+
+    // ClientHello1's binder covers ClientHello1 truncated (RFC 8446 4.2.11.2) in transcript form.
+    const psk1 = lastExtension(ch1!);
+    expect(psk1.type).toBe(41); // pre_shared_key
+    const b1 = binders(psk1.data);
+    expect(b1.map((b) => b.length)).toEqual([32]);
+    checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch1!, bindersListLength([32]))), b1[0]!);
+    // The same bytes under the TLS prefix, or hashed with their DTLS header, do not verify.
+    const tlsKdf: LabelledHkdf = { ...kdf, labelPrefix: TLS13_LABEL_PREFIX };
+    expect(() => checkPskBinder(tlsKdf, binderKey(tlsKdf, earlySecret(tlsKdf, capture.psk), 'external'), t.hashWith(provider, 'sha256', truncateClientHello(ch1!, 35)), b1[0]!)).toThrow(/binder/);
+    expect(() => checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(messages[0]!.message, 35)), b1[0]!)).toThrow(/binder/);
+
+    // After the HelloRetryRequest: message_hash(ClientHello1) || HelloRetryRequest || Truncate(ClientHello2).
+    t.addTlsMessage(ch1!);
+    t.replaceClientHelloWithMessageHash(provider, 'sha256');
+    t.addTlsMessage(hrr!);
+    const b2 = binders(lastExtension(ch2!).data);
+    checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch2!, bindersListLength([32]))), b2[0]!);
+    t.addTlsMessage(ch2!);
+    t.addTlsMessage(sh!);
+
+    // psk_ke: no (EC)DHE input (RFC 8446 7.1: zeros).
+    const hs = handshakeSecret(kdf, early);
+    const cHs = clientHandshakeTrafficSecret(kdf, hs, t.hash(provider, 'sha256'));
+    const sHs = serverHandshakeTrafficSecret(kdf, hs, t.hash(provider, 'sha256'));
+    const master = masterSecret(kdf, hs);
+    const keysOf = (secret: Uint8Array): TrafficKeys13 => trafficKeys13(kdf, secret, 16, 12);
+
+    // Epoch 2 (handshake): the server's EncryptedExtensions and Finished, then the client's Finished.
+    const protectedDatagrams = capture.datagrams.filter((d) => d.bytes[0] !== HANDSHAKE);
+    const opened: Opened[] = [];
+    let cAp: Uint8Array | undefined;
+    let sAp: Uint8Array | undefined;
+    for (const d of protectedDatagrams) {
+      for (const r of unifiedRecords(d.bytes)) {
+        const epoch = r.epochBits; // epochs 2 and 3 here: the low two bits are the epoch
+        let secret: Uint8Array;
+        if (epoch === 2) secret = d.dir === 's2c' ? sHs : cHs;
+        else {
+          if (cAp === undefined || sAp === undefined) throw new Error('application data before both Finished messages');
+          secret = d.dir === 's2c' ? sAp : cAp;
+        }
+        const result = open(r, keysOf(secret));
+        expect(result, `${d.dir} epoch ${epoch} record opens`).not.toBeNull();
+        if (result === null) return;
+        opened.push({ dir: d.dir, epoch, ...result });
+        if (epoch === 2 && result.contentType === HANDSHAKE) {
+          const message = transcriptFormOfDtlsMessage(result.content);
+          if (message[0] === 20) {
+            // Finished: verify_data over the transcript so far (RFC 8446 4.4.4).
+            checkFinished13(kdf, d.dir === 's2c' ? sHs : cHs, t.hash(provider, 'sha256'), message.subarray(4), d.dir === 's2c' ? 'server' : 'client');
+            if (d.dir === 's2c') {
+              t.addTlsMessage(message);
+              cAp = clientApplicationTrafficSecret(kdf, master, t.hash(provider, 'sha256'));
+              sAp = serverApplicationTrafficSecret(kdf, master, t.hash(provider, 'sha256'));
+              continue;
+            }
+          }
+          t.addTlsMessage(message);
+        }
+      }
+    }
+
+    expect(opened.map((o) => [o.dir, o.epoch, o.sequence, o.contentType])).toEqual([
+      ['s2c', 2, 0, HANDSHAKE], // EncryptedExtensions
+      ['s2c', 2, 1, HANDSHAKE], // Finished
+      ['c2s', 2, 0, HANDSHAKE], // Finished
+      ['s2c', 3, 0, ACK], // the server acknowledges the client's Finished (RFC 9147 7)
+      ['c2s', 3, 0, APPLICATION_DATA],
+      ['s2c', 3, 1, APPLICATION_DATA],
+      ['s2c', 3, 2, ALERT],
+      ['c2s', 3, 1, ALERT],
+    ]);
+    const text = (o: Opened | undefined): string => Buffer.from(o?.content ?? new Uint8Array(0)).toString('latin1');
+    expect(text(opened[4])).toBe('hello wolfssl!');
+    expect(text(opened[5])).toBe('I hear you fa shizzle!');
+    // ACK: record_numbers<2..2^16-2> = [epoch 2, sequence 0] as two uint64 (RFC 9147 7).
+    expect(toHex(opened[3]!.content)).toBe(toHex(concatBytes(Uint8Array.of(0, 16), new Uint8Array(7), Uint8Array.of(2), new Uint8Array(8))));
+    // close_notify (warning 1, description 0), both ways.
+    expect(toHex(opened[6]!.content)).toBe('0100');
+    expect(toHex(opened[7]!.content)).toBe('0100');
+  });
+});
