@@ -138,7 +138,7 @@ export function recordNonce(iv: Uint8Array, sequence: bigint): Uint8Array {
 
 /** AES-GCM open through node:crypto; null when the tag does not verify. */
 export function openAesGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
-  const d = createDecipheriv(`aes-${key.length * 8}-gcm`, key, nonce);
+  const d = createDecipheriv(key.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm', key, nonce);
   d.setAAD(aad);
   d.setAuthTag(sealed.subarray(sealed.length - 16));
   try {

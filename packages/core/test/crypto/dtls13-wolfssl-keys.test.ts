@@ -57,7 +57,7 @@ function lastExtension(clientHello: Uint8Array): { type: number; data: Uint8Arra
   q += 1 + body[q]!; // legacy_compression_methods
   const end = q + 2 + ((body[q]! << 8) | body[q + 1]!);
   q += 2;
-  let last = { type: -1, data: new Uint8Array(0) };
+  let last: { type: number; data: Uint8Array } = { type: -1, data: new Uint8Array(0) };
   while (q < end) {
     const type = (body[q]! << 8) | body[q + 1]!;
     const length = (body[q + 2]! << 8) | body[q + 3]!;
