@@ -9,7 +9,9 @@
  * follows from the PSK and the messages. The server answers the first ClientHello with a
  * HelloRetryRequest (cookie). From the bytes alone we check wolfSSL's two PSK binders, derive
  * the handshake and application traffic secrets, take the record-number key and the AEAD keys
- * from them to unmask and open every protected record, and check both Finished messages.
+ * from them to unmask and open every protected record, and check both Finished messages. A
+ * second capture adds a KeyUpdate each way (client option -I): the records of epoch 4 open
+ * under the next generation of the application traffic secrets (RFC 8446 7.2, RFC 9147 8).
  */
 import { describe, expect, it } from 'vitest';
 import { concatBytes, toHex } from '../../src/bytes.js';
@@ -26,7 +28,7 @@ import {
   serverHandshakeTrafficSecret,
 } from '../../src/crypto/key-schedule-13.js';
 import { bindersListLength, checkPskBinder, truncateClientHello } from '../../src/crypto/psk-binder.js';
-import { trafficKeys13, type TrafficKeys13 } from '../../src/crypto/traffic-keys-13.js';
+import { nextApplicationTrafficSecret, trafficKeys13, type TrafficKeys13 } from '../../src/crypto/traffic-keys-13.js';
 import { Transcript13, transcriptFormOfDtlsMessage } from '../../src/crypto/transcript-13.js';
 import {
   type UnifiedRecord,
@@ -41,7 +43,11 @@ import {
 } from './dtls13-capture.js';
 import { PROVIDERS } from './providers.js';
 
-const capture = loadCapture('wolfssl13-keys/psk-ke-aes128gcm.json');
+const captures = {
+  plain: loadCapture('wolfssl13-keys/psk-ke-aes128gcm.json'),
+  keyUpdate: loadCapture('wolfssl13-keys/psk-ke-key-update.json'),
+};
+type Capture = (typeof captures)['plain'];
 const HANDSHAKE = 22;
 const APPLICATION_DATA = 23;
 const ALERT = 21;
@@ -77,7 +83,7 @@ function binders(pskExtension: Uint8Array): Uint8Array[] {
 }
 
 /** The handshake messages (with their DTLS headers) of the epoch-0 datagrams, in order. */
-function plaintextHandshakeMessages(): { dir: 'c2s' | 's2c'; message: Uint8Array }[] {
+function plaintextHandshakeMessages(capture: Capture): { dir: 'c2s' | 's2c'; message: Uint8Array }[] {
   const out: { dir: 'c2s' | 's2c'; message: Uint8Array }[] = [];
   for (const d of capture.datagrams) {
     if (d.bytes[0] !== HANDSHAKE) continue;
@@ -101,86 +107,118 @@ function open(record: UnifiedRecord, keys: TrafficKeys13): { sequence: number; c
   return plain === null ? null : { sequence, ...innerPlaintext(plain) };
 }
 
-describe.each(PROVIDERS)('DTLS 1.3 key schedule against a wolfSSL 5.5.4 capture: $name provider', ({ provider }) => {
-  const kdf: LabelledHkdf = { provider, hash: 'sha256', labelPrefix: DTLS13_LABEL_PREFIX };
+/**
+ * Replays a capture through our key schedule: checks both binders, derives every secret, opens
+ * every protected record (epochs 2, 3 and, after a KeyUpdate, 4 and on) and checks both Finished.
+ */
+function replay(capture: Capture, kdf: LabelledHkdf): Opened[] {
+  const provider = kdf.provider;
+  const messages = plaintextHandshakeMessages(capture);
+  expect(messages.map((m) => [m.dir, m.message[0]])).toEqual([
+    ['c2s', 1], // ClientHello1
+    ['s2c', 2], // HelloRetryRequest (a ServerHello with the special random, RFC 8446 4.1.3)
+    ['c2s', 1], // ClientHello2, with the cookie
+    ['s2c', 2], // ServerHello
+  ]);
+  const [ch1, hrr, ch2, sh] = messages.map((m) => transcriptFormOfDtlsMessage(m.message));
+  expect(toHex(hrr!.subarray(6, 38))).toBe('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
 
-  it('binders, handshake and application secrets, sn_key, both Finished messages and every protected record', () => {
-    const messages = plaintextHandshakeMessages();
-    expect(messages.map((m) => [m.dir, m.message[0]])).toEqual([
-      ['c2s', 1], // ClientHello1
-      ['s2c', 2], // HelloRetryRequest (a ServerHello with the special random, RFC 8446 4.1.3)
-      ['c2s', 1], // ClientHello2, with the cookie
-      ['s2c', 2], // ServerHello
-    ]);
-    const [ch1, hrr, ch2, sh] = messages.map((m) => transcriptFormOfDtlsMessage(m.message));
-    expect(toHex(hrr!.subarray(6, 38))).toBe('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
+  const early = earlySecret(kdf, capture.psk);
+  const bk = binderKey(kdf, early, 'external');
+  const t = new Transcript13();
 
-    const early = earlySecret(kdf, capture.psk);
-    const bk = binderKey(kdf, early, 'external');
-    const t = new Transcript13();
+  // ClientHello1's binder covers ClientHello1 truncated (RFC 8446 4.2.11.2) in transcript form.
+  const psk1 = lastExtension(ch1!);
+  expect(psk1.type).toBe(41); // pre_shared_key
+  const b1 = binders(psk1.data);
+  expect(b1.map((b) => b.length)).toEqual([32]);
+  checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch1!, bindersListLength([32]))), b1[0]!);
+  // The same bytes under the TLS prefix, or hashed with their DTLS header, do not verify.
+  const tlsKdf: LabelledHkdf = { ...kdf, labelPrefix: TLS13_LABEL_PREFIX };
+  expect(() => checkPskBinder(tlsKdf, binderKey(tlsKdf, earlySecret(tlsKdf, capture.psk), 'external'), t.hashWith(provider, 'sha256', truncateClientHello(ch1!, 35)), b1[0]!)).toThrow(/binder/);
+  expect(() => checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(messages[0]!.message, 35)), b1[0]!)).toThrow(/binder/);
 
-    // ClientHello1's binder covers ClientHello1 truncated (RFC 8446 4.2.11.2) in transcript form.
-    const psk1 = lastExtension(ch1!);
-    expect(psk1.type).toBe(41); // pre_shared_key
-    const b1 = binders(psk1.data);
-    expect(b1.map((b) => b.length)).toEqual([32]);
-    checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch1!, bindersListLength([32]))), b1[0]!);
-    // The same bytes under the TLS prefix, or hashed with their DTLS header, do not verify.
-    const tlsKdf: LabelledHkdf = { ...kdf, labelPrefix: TLS13_LABEL_PREFIX };
-    expect(() => checkPskBinder(tlsKdf, binderKey(tlsKdf, earlySecret(tlsKdf, capture.psk), 'external'), t.hashWith(provider, 'sha256', truncateClientHello(ch1!, 35)), b1[0]!)).toThrow(/binder/);
-    expect(() => checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(messages[0]!.message, 35)), b1[0]!)).toThrow(/binder/);
+  // After the HelloRetryRequest: message_hash(ClientHello1) || HelloRetryRequest || Truncate(ClientHello2).
+  t.addTlsMessage(ch1!);
+  t.replaceClientHelloWithMessageHash(provider, 'sha256');
+  t.addTlsMessage(hrr!);
+  const b2 = binders(lastExtension(ch2!).data);
+  checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch2!, bindersListLength([32]))), b2[0]!);
+  t.addTlsMessage(ch2!);
+  t.addTlsMessage(sh!);
 
-    // After the HelloRetryRequest: message_hash(ClientHello1) || HelloRetryRequest || Truncate(ClientHello2).
-    t.addTlsMessage(ch1!);
-    t.replaceClientHelloWithMessageHash(provider, 'sha256');
-    t.addTlsMessage(hrr!);
-    const b2 = binders(lastExtension(ch2!).data);
-    checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch2!, bindersListLength([32]))), b2[0]!);
-    t.addTlsMessage(ch2!);
-    t.addTlsMessage(sh!);
+  // psk_ke: no (EC)DHE input (RFC 8446 7.1: zeros).
+  const hs = handshakeSecret(kdf, early);
+  const master = masterSecret(kdf, hs);
+  const helloHash = t.hash(provider, 'sha256');
+  // secrets[dir][epoch]: 2 = handshake, 3 = application_traffic_secret_0, 4.. = the next generations.
+  const secrets: Record<'c2s' | 's2c', Uint8Array[]> = { c2s: [], s2c: [] };
+  secrets.c2s[2] = clientHandshakeTrafficSecret(kdf, hs, helloHash);
+  secrets.s2c[2] = serverHandshakeTrafficSecret(kdf, hs, helloHash);
+  const lastEpoch: Record<'c2s' | 's2c', number> = { c2s: 2, s2c: 2 };
 
-    // psk_ke: no (EC)DHE input (RFC 8446 7.1: zeros).
-    const hs = handshakeSecret(kdf, early);
-    const cHs = clientHandshakeTrafficSecret(kdf, hs, t.hash(provider, 'sha256'));
-    const sHs = serverHandshakeTrafficSecret(kdf, hs, t.hash(provider, 'sha256'));
-    const master = masterSecret(kdf, hs);
-    const keysOf = (secret: Uint8Array): TrafficKeys13 => trafficKeys13(kdf, secret, 16, 12);
-
-    // Epoch 2 (handshake): the server's EncryptedExtensions and Finished, then the client's Finished.
-    const protectedDatagrams = capture.datagrams.filter((d) => d.bytes[0] !== HANDSHAKE);
-    const opened: Opened[] = [];
-    let cAp: Uint8Array | undefined;
-    let sAp: Uint8Array | undefined;
-    for (const d of protectedDatagrams) {
-      for (const r of unifiedRecords(d.bytes)) {
-        const epoch = r.epochBits; // epochs 2 and 3 here: the low two bits are the epoch
-        let secret: Uint8Array;
-        if (epoch === 2) secret = d.dir === 's2c' ? sHs : cHs;
-        else {
-          if (cAp === undefined || sAp === undefined) throw new Error('application data before both Finished messages');
-          secret = d.dir === 's2c' ? sAp : cAp;
+  const opened: Opened[] = [];
+  for (const d of capture.datagrams.filter((x) => x.bytes[0] !== HANDSHAKE)) {
+    for (const r of unifiedRecords(d.bytes)) {
+      // RFC 9147 4.2.2: the full epoch is the one nearest the last, with these low two bits.
+      const epoch = [lastEpoch[d.dir], lastEpoch[d.dir] + 1, lastEpoch[d.dir] + 2, lastEpoch[d.dir] + 3].find((e) => (e & 3) === r.epochBits)!;
+      let secret = secrets[d.dir][epoch];
+      if (secret === undefined && epoch > 3) {
+        const previous = secrets[d.dir][epoch - 1];
+        if (previous === undefined) throw new Error(`${d.dir} epoch ${epoch} before epoch ${epoch - 1}`);
+        secret = nextApplicationTrafficSecret(kdf, previous);
+        secrets[d.dir][epoch] = secret;
+      }
+      if (secret === undefined) throw new Error(`${d.dir} epoch ${epoch} before its keys`);
+      const result = open(r, trafficKeys13(kdf, secret, 16, 12));
+      expect(result, `${d.dir} epoch ${epoch} record opens`).not.toBeNull();
+      if (result === null) return opened;
+      lastEpoch[d.dir] = Math.max(lastEpoch[d.dir], epoch);
+      opened.push({ dir: d.dir, epoch, ...result });
+      if (epoch === 2 && result.contentType === HANDSHAKE) {
+        const message = transcriptFormOfDtlsMessage(result.content);
+        if (message[0] === 20) {
+          // Finished: verify_data over the transcript so far (RFC 8446 4.4.4).
+          checkFinished13(kdf, secret, t.hash(provider, 'sha256'), message.subarray(4), d.dir === 's2c' ? 'server' : 'client');
         }
-        const result = open(r, keysOf(secret));
-        expect(result, `${d.dir} epoch ${epoch} record opens`).not.toBeNull();
-        if (result === null) return;
-        opened.push({ dir: d.dir, epoch, ...result });
-        if (epoch === 2 && result.contentType === HANDSHAKE) {
-          const message = transcriptFormOfDtlsMessage(result.content);
-          if (message[0] === 20) {
-            // Finished: verify_data over the transcript so far (RFC 8446 4.4.4).
-            checkFinished13(kdf, d.dir === 's2c' ? sHs : cHs, t.hash(provider, 'sha256'), message.subarray(4), d.dir === 's2c' ? 'server' : 'client');
-            if (d.dir === 's2c') {
-              t.addTlsMessage(message);
-              cAp = clientApplicationTrafficSecret(kdf, master, t.hash(provider, 'sha256'));
-              sAp = serverApplicationTrafficSecret(kdf, master, t.hash(provider, 'sha256'));
-              continue;
-            }
-          }
-          t.addTlsMessage(message);
+        t.addTlsMessage(message);
+        if (message[0] === 20 && d.dir === 's2c') {
+          const serverFinishedHash = t.hash(provider, 'sha256');
+          secrets.c2s[3] = clientApplicationTrafficSecret(kdf, master, serverFinishedHash);
+          secrets.s2c[3] = serverApplicationTrafficSecret(kdf, master, serverFinishedHash);
         }
       }
     }
+  }
+  return opened;
+}
 
+/** The KeyUpdate capture, record by record: direction, epoch, sequence, content type, handshake type. */
+const KEY_UPDATE_TRACE: readonly (string | number | undefined)[][] = [
+  ['s2c', 2, 0, HANDSHAKE, 8], // EncryptedExtensions
+  ['s2c', 2, 1, HANDSHAKE, 20], // Finished
+  ['c2s', 2, 0, HANDSHAKE, 20], // Finished
+  ['s2c', 3, 0, ACK, undefined],
+  ['c2s', 3, 0, HANDSHAKE, 24], // KeyUpdate(update_requested)
+  ['c2s', 3, 1, APPLICATION_DATA, undefined], // still epoch 3: the KeyUpdate is not yet acknowledged (RFC 9147 8)
+  ['s2c', 3, 1, HANDSHAKE, 24], // KeyUpdate(update_not_requested)
+  ['s2c', 3, 2, ACK, undefined], // acknowledges the client's KeyUpdate
+  ['s2c', 3, 3, APPLICATION_DATA, undefined],
+  ['c2s', 3, 2, ACK, undefined], // acknowledges the server's KeyUpdate
+  ['c2s', 4, 0, APPLICATION_DATA, undefined], // the client's next generation
+  ['c2s', 4, 1, ALERT, undefined],
+  ['s2c', 4, 0, ALERT, undefined], // the server's next generation
+];
+const text = (o: Opened | undefined): string => Buffer.from(o?.content ?? new Uint8Array(0)).toString('latin1');
+/** ACK content (RFC 9147 7): record_numbers<2..2^16-2> of (uint64 epoch, uint64 sequence_number). */
+const ackOf = (...records: readonly [number, number][]): string =>
+  toHex(concatBytes(Uint8Array.of(0, 16 * records.length), ...records.map(([e, s]) => concatBytes(new Uint8Array(7), Uint8Array.of(e), new Uint8Array(7), Uint8Array.of(s)))));
+
+describe.each(PROVIDERS)('DTLS 1.3 key schedule against wolfSSL 5.5.4 captures: $name provider', ({ provider }) => {
+  const kdf: LabelledHkdf = { provider, hash: 'sha256', labelPrefix: DTLS13_LABEL_PREFIX };
+
+  it('binders, handshake and application secrets, sn_key, both Finished messages and every protected record', () => {
+    const opened = replay(captures.plain, kdf);
     expect(opened.map((o) => [o.dir, o.epoch, o.sequence, o.contentType])).toEqual([
       ['s2c', 2, 0, HANDSHAKE], // EncryptedExtensions
       ['s2c', 2, 1, HANDSHAKE], // Finished
@@ -191,13 +229,28 @@ describe.each(PROVIDERS)('DTLS 1.3 key schedule against a wolfSSL 5.5.4 capture:
       ['s2c', 3, 2, ALERT],
       ['c2s', 3, 1, ALERT],
     ]);
-    const text = (o: Opened | undefined): string => Buffer.from(o?.content ?? new Uint8Array(0)).toString('latin1');
+    expect(opened.map((o) => o.content[0])).toEqual([8, 20, 20, 0, 104, 73, 1, 1]);
     expect(text(opened[4])).toBe('hello wolfssl!');
     expect(text(opened[5])).toBe('I hear you fa shizzle!');
-    // ACK: record_numbers<2..2^16-2> = [epoch 2, sequence 0] as two uint64 (RFC 9147 7).
-    expect(toHex(opened[3]!.content)).toBe(toHex(concatBytes(Uint8Array.of(0, 16), new Uint8Array(7), Uint8Array.of(2), new Uint8Array(8))));
+    expect(toHex(opened[3]!.content)).toBe(ackOf([2, 0]));
     // close_notify (warning 1, description 0), both ways.
     expect(toHex(opened[6]!.content)).toBe('0100');
     expect(toHex(opened[7]!.content)).toBe('0100');
+  });
+
+  it('KeyUpdate both ways: epoch 4 opens under the next-generation application traffic secrets', () => {
+    const opened = replay(captures.keyUpdate, kdf);
+    const summary = opened.map((o) => [o.dir, o.epoch, o.sequence, o.contentType, o.contentType === HANDSHAKE ? o.content[0] : undefined]);
+    expect(summary).toEqual(KEY_UPDATE_TRACE);
+    const keyUpdates = opened.filter((o) => o.contentType === HANDSHAKE && o.content[0] === 24);
+    // KeyUpdate (RFC 8446 4.6.3): one byte, update_requested(1) from the client, update_not_requested(0) in reply.
+    expect(keyUpdates.map((o) => [o.dir, toHex(o.content.subarray(12))])).toEqual([
+      ['c2s', '01'],
+      ['s2c', '00'],
+    ]);
+    // wolfSSL's client writes its message once under each generation of its keys.
+    expect(opened.filter((o) => o.contentType === APPLICATION_DATA).map(text)).toEqual(['hello wolfssl!', 'I hear you fa shizzle!', 'hello wolfssl!']);
+    expect(toHex(opened[7]!.content)).toBe(ackOf([3, 0]));
+    expect(toHex(opened[9]!.content)).toBe(ackOf([3, 1]));
   });
 });
