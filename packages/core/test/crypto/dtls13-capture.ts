@@ -2,7 +2,8 @@
  * Just enough of DTLS 1.3's wire format to read a capture in a key-schedule test, written from
  * RFC 9147 4 and kept apart from the record layer: the 13-byte DTLSPlaintext records of epoch 0,
  * the unified header of protected records (4: 001CSLEE), record-number decryption (4.2.3) and
- * AEAD opening (4, RFC 8446 5.2/5.3) through node:crypto (OpenSSL), not through our providers.
+ * AEAD opening (4, RFC 8446 5.2/5.3) of the four suites wolfSSL offers here, through node:crypto
+ * (OpenSSL), not through our providers.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface CaptureDatagram {
 }
 
 export interface Capture {
+  /** wolfSSL's name of the one suite both programs were given (-l). */
+  readonly suite: string;
   readonly psk: Uint8Array;
   readonly identity: string;
   readonly server: string;
@@ -35,10 +38,14 @@ export function loadCapture(relativePath: string): Capture {
     dir: stringField(d, 'dir') === 'c2s' ? 'c2s' : 's2c',
     bytes: fromHex(stringField(d, 'hex')),
   }));
+  const server = stringField(parsed, 'server');
+  const suite = / -l (\S+)/.exec(server)?.[1];
+  if (suite === undefined) throw new Error(`${relativePath}: no -l in the server command`);
   return {
+    suite,
     psk: fromHex(stringField(parsed, 'psk')),
     identity: stringField(parsed, 'identity'),
-    server: stringField(parsed, 'server'),
+    server,
     client: stringField(parsed, 'client'),
     datagrams,
   };
@@ -110,13 +117,83 @@ export function unifiedRecords(datagram: Uint8Array): UnifiedRecord[] {
   return out;
 }
 
+/** The record protection of a DTLS 1.3 cipher suite, as far as reading a capture needs it. */
+export interface CaptureSuite {
+  readonly name: string;
+  readonly hash: 'sha256' | 'sha384';
+  readonly keyLength: number;
+  /** RFC 9147 4.2.3: the record-number mask, from the first 16 ciphertext bytes. */
+  readonly mask: (snKey: Uint8Array, sample: Uint8Array) => Uint8Array;
+  /** The AEAD (RFC 8446 5.2), through node:crypto; null when the tag does not verify. */
+  readonly open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | null;
+}
+
+/** RFC 9147 4.2.3: for AES-based AEADs, Mask = AES-ECB(sn_key, Ciphertext[0..15]). */
+function aesMask(snKey: Uint8Array, sample: Uint8Array): Uint8Array {
+  const ecb = createCipheriv(snKey.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', snKey, null).setAutoPadding(false);
+  return ecb.update(sample);
+}
+
 /**
- * RFC 9147 4.2.3: Mask = AES-ECB(sn_key, Ciphertext[0..15]); the sequence number on the wire is
- * the low bytes of the real one XORed with the first bytes of the mask.
+ * RFC 9147 4.2.3: for ChaCha20-Poly1305, Mask = ChaCha20(sn_key, counter = Ciphertext[0..3],
+ * nonce = Ciphertext[4..15]), the counter read as ChaCha20 reads its words (little-endian, RFC
+ * 8439 2.3): OpenSSL's chacha20 takes exactly that 16-byte counter || nonce.
  */
-export function unmaskSequence(record: UnifiedRecord, snKey: Uint8Array): number {
-  const ecb = createCipheriv(`aes-${snKey.length * 8}-ecb`, snKey, null).setAutoPadding(false);
-  const mask = ecb.update(record.ciphertext.subarray(0, 16));
+export function rfcChachaMask(snKey: Uint8Array, sample: Uint8Array): Uint8Array {
+  return createCipheriv('chacha20', snKey, sample).update(new Uint8Array(16));
+}
+
+/**
+ * wolfSSL 5.5.4's ChaCha20 mask: it means the same, but its `#ifdef BIG_ENDIAN` byte swap
+ * (src/dtls13.c, Dtls13GetRnMask) is taken on little-endian glibc too, whose <endian.h> defines
+ * BIG_ENDIAN as a constant: the counter is read big-endian. Later wolfSSL reads it with ato32le.
+ */
+export function wolfSsl554ChachaMask(snKey: Uint8Array, sample: Uint8Array): Uint8Array {
+  const iv = Uint8Array.from(sample);
+  iv.set(sample.slice(0, 4).reverse(), 0);
+  return createCipheriv('chacha20', snKey, iv).update(new Uint8Array(16));
+}
+
+function openGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  const d = createDecipheriv(key.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm', key, nonce);
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
+}
+
+function openCcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  const d = createDecipheriv('aes-128-ccm', key, nonce, { authTagLength: 16 });
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  d.setAAD(aad, { plaintextLength: sealed.length - 16 });
+  return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
+}
+
+function openChaCha(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  d.setAAD(aad, { plaintextLength: sealed.length - 16 });
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
+}
+
+function finish(f: () => Uint8Array): Uint8Array | null {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}
+
+/** RFC 8446 B.4 suites as wolfSSL names them (-l). */
+export const CAPTURE_SUITES: Readonly<Record<string, CaptureSuite>> = {
+  'TLS13-AES128-GCM-SHA256': { name: 'TLS_AES_128_GCM_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openGcm },
+  'TLS13-AES256-GCM-SHA384': { name: 'TLS_AES_256_GCM_SHA384', hash: 'sha384', keyLength: 32, mask: aesMask, open: openGcm },
+  'TLS13-CHACHA20-POLY1305-SHA256': { name: 'TLS_CHACHA20_POLY1305_SHA256', hash: 'sha256', keyLength: 32, mask: wolfSsl554ChachaMask, open: openChaCha },
+  'TLS13-AES128-CCM-SHA256': { name: 'TLS_AES_128_CCM_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openCcm },
+};
+
+/** The real sequence number's low bytes: the wire bytes XOR the first bytes of the mask (RFC 9147 4.2.3). */
+export function unmaskSequence(record: UnifiedRecord, suite: CaptureSuite, snKey: Uint8Array): number {
+  const mask = suite.mask(snKey, record.ciphertext.subarray(0, 16));
   let seq = 0;
   for (let i = 0; i < record.seqLength; i++) seq = (seq << 8) | (record.header[record.seqOffset + i]! ^ mask[i]!);
   return seq;
@@ -134,18 +211,6 @@ export function recordNonce(iv: Uint8Array, sequence: bigint): Uint8Array {
   const nonce = iv.slice();
   for (let i = 0; i < 8; i++) nonce[nonce.length - 1 - i]! ^= Number((sequence >> BigInt(8 * i)) & 0xffn);
   return nonce;
-}
-
-/** AES-GCM open through node:crypto; null when the tag does not verify. */
-export function openAesGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
-  const d = createDecipheriv(key.length === 32 ? 'aes-256-gcm' : 'aes-128-gcm', key, nonce);
-  d.setAAD(aad);
-  d.setAuthTag(sealed.subarray(sealed.length - 16));
-  try {
-    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]);
-  } catch {
-    return null;
-  }
 }
 
 /** DTLSInnerPlaintext (RFC 9147 4): content || type || zeros; the type is the last non-zero byte. */

@@ -1,7 +1,7 @@
 /**
  * The DTLS 1.3 key schedule ("dtls13" prefix, RFC 9147 5.9) and transcript (TLS-style headers,
  * RFC 9147 5.2; message_hash after a HelloRetryRequest, RFC 8446 4.4.1) against wolfSSL 5.5.4.
- * The capture (test/fixtures/wolfssl13-keys/psk-ke-aes128gcm.json, made by capture.mjs beside
+ * Each capture (test/fixtures/wolfssl13-keys/psk-ke-SUITE.json, made by capture.mjs beside
  * it) is a whole handshake between wolfSSL's example programs:
  *   server: ./examples/server/server -u -v 4 -s -K -l TLS13-AES128-GCM-SHA256 -p PORT
  *   client: ./examples/client/client -u -v 4 -s -K -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p RELAY_PORT
@@ -16,7 +16,9 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, toHex } from '../../src/bytes.js';
 import { checkFinished13 } from '../../src/crypto/finished-13.js';
+import { HASH_LENGTH } from '../../src/crypto/hkdf.js';
 import { DTLS13_LABEL_PREFIX, type LabelledHkdf, TLS13_LABEL_PREFIX } from '../../src/crypto/hkdf-label.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import {
   binderKey,
   clientApplicationTrafficSecret,
@@ -31,23 +33,23 @@ import { bindersListLength, checkPskBinder, truncateClientHello } from '../../sr
 import { nextApplicationTrafficSecret, trafficKeys13, type TrafficKeys13 } from '../../src/crypto/traffic-keys-13.js';
 import { Transcript13, transcriptFormOfDtlsMessage } from '../../src/crypto/transcript-13.js';
 import {
+  CAPTURE_SUITES,
+  type Capture,
+  type CaptureSuite,
   type UnifiedRecord,
   headerWithSequence,
   innerPlaintext,
   loadCapture,
-  openAesGcm,
   plaintextRecords,
+  rfcChachaMask,
   recordNonce,
   unifiedRecords,
   unmaskSequence,
 } from './dtls13-capture.js';
 import { PROVIDERS } from './providers.js';
 
-const captures = {
-  plain: loadCapture('wolfssl13-keys/psk-ke-aes128gcm.json'),
-  keyUpdate: loadCapture('wolfssl13-keys/psk-ke-key-update.json'),
-};
-type Capture = (typeof captures)['plain'];
+const SUITE_CAPTURES: readonly Capture[] = ['aes128gcm', 'aes256gcm', 'chacha20poly1305', 'aes128ccm'].map((n) => loadCapture(`wolfssl13-keys/psk-ke-${n}.json`));
+const KEY_UPDATE_CAPTURE = loadCapture('wolfssl13-keys/psk-ke-key-update.json');
 const HANDSHAKE = 22;
 const APPLICATION_DATA = 23;
 const ALERT = 21;
@@ -101,9 +103,9 @@ interface Opened {
 }
 
 /** RFC 9147 4.2.3 then 4: unmask the record number with sn_key, open with key/iv, AAD = header with the clear number. */
-function open(record: UnifiedRecord, keys: TrafficKeys13): { sequence: number; contentType: number; content: Uint8Array } | null {
-  const sequence = unmaskSequence(record, keys.snKey);
-  const plain = openAesGcm(keys.key, recordNonce(keys.iv, BigInt(sequence)), headerWithSequence(record, sequence), record.ciphertext);
+function open(record: UnifiedRecord, suite: CaptureSuite, keys: TrafficKeys13): { sequence: number; contentType: number; content: Uint8Array } | null {
+  const sequence = unmaskSequence(record, suite, keys.snKey);
+  const plain = suite.open(keys.key, recordNonce(keys.iv, BigInt(sequence)), headerWithSequence(record, sequence), record.ciphertext);
   return plain === null ? null : { sequence, ...innerPlaintext(plain) };
 }
 
@@ -111,8 +113,12 @@ function open(record: UnifiedRecord, keys: TrafficKeys13): { sequence: number; c
  * Replays a capture through our key schedule: checks both binders, derives every secret, opens
  * every protected record (epochs 2, 3 and, after a KeyUpdate, 4 and on) and checks both Finished.
  */
-function replay(capture: Capture, kdf: LabelledHkdf): Opened[] {
-  const provider = kdf.provider;
+function replay(capture: Capture, provider: CryptoProvider, suiteOverride?: CaptureSuite): Opened[] {
+  const suite = suiteOverride ?? CAPTURE_SUITES[capture.suite];
+  if (suite === undefined) throw new Error(`unknown suite ${capture.suite}`);
+  const hash = suite.hash;
+  const kdf: LabelledHkdf = { provider, hash, labelPrefix: DTLS13_LABEL_PREFIX };
+  const binderLength = HASH_LENGTH[hash];
   const messages = plaintextHandshakeMessages(capture);
   expect(messages.map((m) => [m.dir, m.message[0]])).toEqual([
     ['c2s', 1], // ClientHello1
@@ -131,26 +137,26 @@ function replay(capture: Capture, kdf: LabelledHkdf): Opened[] {
   const psk1 = lastExtension(ch1!);
   expect(psk1.type).toBe(41); // pre_shared_key
   const b1 = binders(psk1.data);
-  expect(b1.map((b) => b.length)).toEqual([32]);
-  checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch1!, bindersListLength([32]))), b1[0]!);
+  expect(b1.map((b) => b.length)).toEqual([binderLength]);
+  checkPskBinder(kdf, bk, t.hashWith(provider, hash, truncateClientHello(ch1!, bindersListLength([binderLength]))), b1[0]!);
   // The same bytes under the TLS prefix, or hashed with their DTLS header, do not verify.
   const tlsKdf: LabelledHkdf = { ...kdf, labelPrefix: TLS13_LABEL_PREFIX };
-  expect(() => checkPskBinder(tlsKdf, binderKey(tlsKdf, earlySecret(tlsKdf, capture.psk), 'external'), t.hashWith(provider, 'sha256', truncateClientHello(ch1!, 35)), b1[0]!)).toThrow(/binder/);
-  expect(() => checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(messages[0]!.message, 35)), b1[0]!)).toThrow(/binder/);
+  expect(() => checkPskBinder(tlsKdf, binderKey(tlsKdf, earlySecret(tlsKdf, capture.psk), 'external'), t.hashWith(provider, hash, truncateClientHello(ch1!, bindersListLength([binderLength]))), b1[0]!)).toThrow(/binder/);
+  expect(() => checkPskBinder(kdf, bk, t.hashWith(provider, hash, truncateClientHello(messages[0]!.message, bindersListLength([binderLength]))), b1[0]!)).toThrow(/binder/);
 
   // After the HelloRetryRequest: message_hash(ClientHello1) || HelloRetryRequest || Truncate(ClientHello2).
   t.addTlsMessage(ch1!);
-  t.replaceClientHelloWithMessageHash(provider, 'sha256');
+  t.replaceClientHelloWithMessageHash(provider, hash);
   t.addTlsMessage(hrr!);
   const b2 = binders(lastExtension(ch2!).data);
-  checkPskBinder(kdf, bk, t.hashWith(provider, 'sha256', truncateClientHello(ch2!, bindersListLength([32]))), b2[0]!);
+  checkPskBinder(kdf, bk, t.hashWith(provider, hash, truncateClientHello(ch2!, bindersListLength([binderLength]))), b2[0]!);
   t.addTlsMessage(ch2!);
   t.addTlsMessage(sh!);
 
   // psk_ke: no (EC)DHE input (RFC 8446 7.1: zeros).
   const hs = handshakeSecret(kdf, early);
   const master = masterSecret(kdf, hs);
-  const helloHash = t.hash(provider, 'sha256');
+  const helloHash = t.hash(provider, hash);
   // secrets[dir][epoch]: 2 = handshake, 3 = application_traffic_secret_0, 4.. = the next generations.
   const secrets: Record<'c2s' | 's2c', Uint8Array[]> = { c2s: [], s2c: [] };
   secrets.c2s[2] = clientHandshakeTrafficSecret(kdf, hs, helloHash);
@@ -170,7 +176,7 @@ function replay(capture: Capture, kdf: LabelledHkdf): Opened[] {
         secrets[d.dir][epoch] = secret;
       }
       if (secret === undefined) throw new Error(`${d.dir} epoch ${epoch} before its keys`);
-      const result = open(r, trafficKeys13(kdf, secret, 16, 12));
+      const result = open(r, suite, trafficKeys13(kdf, secret, suite.keyLength, 12));
       expect(result, `${d.dir} epoch ${epoch} record opens`).not.toBeNull();
       if (result === null) return opened;
       lastEpoch[d.dir] = Math.max(lastEpoch[d.dir], epoch);
@@ -179,11 +185,11 @@ function replay(capture: Capture, kdf: LabelledHkdf): Opened[] {
         const message = transcriptFormOfDtlsMessage(result.content);
         if (message[0] === 20) {
           // Finished: verify_data over the transcript so far (RFC 8446 4.4.4).
-          checkFinished13(kdf, secret, t.hash(provider, 'sha256'), message.subarray(4), d.dir === 's2c' ? 'server' : 'client');
+          checkFinished13(kdf, secret, t.hash(provider, hash), message.subarray(4), d.dir === 's2c' ? 'server' : 'client');
         }
         t.addTlsMessage(message);
         if (message[0] === 20 && d.dir === 's2c') {
-          const serverFinishedHash = t.hash(provider, 'sha256');
+          const serverFinishedHash = t.hash(provider, hash);
           secrets.c2s[3] = clientApplicationTrafficSecret(kdf, master, serverFinishedHash);
           secrets.s2c[3] = serverApplicationTrafficSecret(kdf, master, serverFinishedHash);
         }
@@ -214,11 +220,21 @@ const text = (o: Opened | undefined): string => Buffer.from(o?.content ?? new Ui
 const ackOf = (...records: readonly [number, number][]): string =>
   toHex(concatBytes(Uint8Array.of(0, 16 * records.length), ...records.map(([e, s]) => concatBytes(new Uint8Array(7), Uint8Array.of(e), new Uint8Array(7), Uint8Array.of(s)))));
 
-describe.each(PROVIDERS)('DTLS 1.3 key schedule against wolfSSL 5.5.4 captures: $name provider', ({ provider }) => {
-  const kdf: LabelledHkdf = { provider, hash: 'sha256', labelPrefix: DTLS13_LABEL_PREFIX };
+describe('wolfSSL 5.5.4 quirk: the ChaCha20 record-number mask', () => {
+  it('reads the counter big-endian: the RFC 9147 4.2.3 / RFC 8439 little-endian reading does not unmask its records', () => {
+    const capture = SUITE_CAPTURES.find((c) => c.suite === 'TLS13-CHACHA20-POLY1305-SHA256')!;
+    const wolf = CAPTURE_SUITES[capture.suite]!;
+    const rfc: CaptureSuite = { ...wolf, mask: rfcChachaMask };
+    const provider = PROVIDERS[0]!.provider;
+    // Replaying with the RFC's reading fails at the first protected record; wolfSSL's reading opens them all.
+    expect(() => replay(capture, provider, rfc)).toThrow(/record opens/);
+    expect(replay(capture, provider, wolf)).toHaveLength(8);
+  });
+});
 
-  it('binders, handshake and application secrets, sn_key, both Finished messages and every protected record', () => {
-    const opened = replay(captures.plain, kdf);
+describe.each(PROVIDERS)('DTLS 1.3 key schedule against wolfSSL 5.5.4 captures: $name provider', ({ provider }) => {
+  it.each(SUITE_CAPTURES)('$suite: binders, handshake and application secrets, sn_key, both Finished messages and every protected record', (capture) => {
+    const opened = replay(capture, provider);
     expect(opened.map((o) => [o.dir, o.epoch, o.sequence, o.contentType])).toEqual([
       ['s2c', 2, 0, HANDSHAKE], // EncryptedExtensions
       ['s2c', 2, 1, HANDSHAKE], // Finished
@@ -239,7 +255,7 @@ describe.each(PROVIDERS)('DTLS 1.3 key schedule against wolfSSL 5.5.4 captures: 
   });
 
   it('KeyUpdate both ways: epoch 4 opens under the next-generation application traffic secrets', () => {
-    const opened = replay(captures.keyUpdate, kdf);
+    const opened = replay(KEY_UPDATE_CAPTURE, provider);
     const summary = opened.map((o) => [o.dir, o.epoch, o.sequence, o.contentType, o.contentType === HANDSHAKE ? o.content[0] : undefined]);
     expect(summary).toEqual(KEY_UPDATE_TRACE);
     const keyUpdates = opened.filter((o) => o.contentType === HANDSHAKE && o.content[0] === 24);
