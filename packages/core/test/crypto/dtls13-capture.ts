@@ -2,7 +2,7 @@
  * Just enough of DTLS 1.3's wire format to read a capture in a key-schedule test, written from
  * RFC 9147 4 and kept apart from the record layer: the 13-byte DTLSPlaintext records of epoch 0,
  * the unified header of protected records (4: 001CSLEE), record-number decryption (4.2.3) and
- * AEAD opening (4, RFC 8446 5.2/5.3) of the four suites wolfSSL offers here, through node:crypto
+ * AEAD opening (4, RFC 8446 5.2/5.3) of the five suites wolfSSL offers here, through node:crypto
  * (OpenSSL), not through our providers.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
@@ -161,11 +161,14 @@ function openGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Ui
   return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
 }
 
-function openCcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
-  const d = createDecipheriv('aes-128-ccm', key, nonce, { authTagLength: 16 });
-  d.setAuthTag(sealed.subarray(sealed.length - 16));
-  d.setAAD(aad, { plaintextLength: sealed.length - 16 });
-  return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
+/** AES-128-CCM with a 16-byte tag (TLS_AES_128_CCM_SHA256) or an 8-byte one (TLS_AES_128_CCM_8_SHA256). */
+function openCcm(tagLength: number): CaptureSuite['open'] {
+  return (key, nonce, aad, sealed) => {
+    const d = createDecipheriv('aes-128-ccm', key, nonce, { authTagLength: tagLength });
+    d.setAuthTag(sealed.subarray(sealed.length - tagLength));
+    d.setAAD(aad, { plaintextLength: sealed.length - tagLength });
+    return finish(() => Buffer.concat([d.update(sealed.subarray(0, sealed.length - tagLength)), d.final()]));
+  };
 }
 
 function openChaCha(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
@@ -188,7 +191,8 @@ export const CAPTURE_SUITES: Readonly<Record<string, CaptureSuite>> = {
   'TLS13-AES128-GCM-SHA256': { name: 'TLS_AES_128_GCM_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openGcm },
   'TLS13-AES256-GCM-SHA384': { name: 'TLS_AES_256_GCM_SHA384', hash: 'sha384', keyLength: 32, mask: aesMask, open: openGcm },
   'TLS13-CHACHA20-POLY1305-SHA256': { name: 'TLS_CHACHA20_POLY1305_SHA256', hash: 'sha256', keyLength: 32, mask: wolfSsl554ChachaMask, open: openChaCha },
-  'TLS13-AES128-CCM-SHA256': { name: 'TLS_AES_128_CCM_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openCcm },
+  'TLS13-AES128-CCM-SHA256': { name: 'TLS_AES_128_CCM_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openCcm(16) },
+  'TLS13-AES128-CCM-8-SHA256': { name: 'TLS_AES_128_CCM_8_SHA256', hash: 'sha256', keyLength: 16, mask: aesMask, open: openCcm(8) },
 };
 
 /** The real sequence number's low bytes: the wire bytes XOR the first bytes of the mask (RFC 9147 4.2.3). */
