@@ -46,6 +46,7 @@ export interface HybridServerShare {
  */
 export function x25519MlKem768ClientShareFrom(x25519: KeyShare, keygenSeed: Uint8Array): HybridClientShare {
   if (x25519.group !== 'x25519') throw new TypeError(`X25519MLKEM768 needs an x25519 key pair, got ${x25519.group}`);
+  if (keygenSeed.length !== KEYGEN_SEED_LENGTH) throw new RangeError(`ML-KEM.KeyGen seed must be ${KEYGEN_SEED_LENGTH} bytes, got ${keygenSeed.length}`);
   const { publicKey, secretKey } = ml_kem768.keygen(keygenSeed);
   return {
     keyExchange: concatBytes(publicKey, x25519.publicKey),
@@ -76,6 +77,7 @@ export function x25519MlKem768ClientShare(provider: CryptoProvider, x25519?: Key
  */
 export function x25519MlKem768ServerShareFrom(x25519: KeyShare, encapsRandom: Uint8Array, clientKeyExchange: Uint8Array): HybridServerShare {
   if (x25519.group !== 'x25519') throw new TypeError(`X25519MLKEM768 needs an x25519 key pair, got ${x25519.group}`);
+  if (encapsRandom.length !== ENCAPS_RANDOM_LENGTH) throw new RangeError(`ML-KEM.Encaps randomness must be ${ENCAPS_RANDOM_LENGTH} bytes, got ${encapsRandom.length}`);
   if (clientKeyExchange.length !== X25519_MLKEM768_CLIENT_SHARE_LENGTH) {
     throw new IllegalParameterError(`X25519MLKEM768 client key_exchange must be ${X25519_MLKEM768_CLIENT_SHARE_LENGTH} bytes, got ${clientKeyExchange.length}`);
   }
