@@ -1,9 +1,10 @@
 /**
  * The DTLS 1.3 key-share groups (RFC 8446 4.2.8) on every provider, and the hybrid
  * X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem: ML-KEM part first in every field).
- * Known answers: ML-KEM-768 encapsulation from NIST's ACVP vectors (FIPS 203; tgId 2, tcId 27 of
- * ML-KEM-encapDecap-FIPS203), and X25519 from RFC 7748 6.1. The draft has no vectors of its own,
- * so the hybrid server share is checked against those two put together in the draft's order.
+ * Known answers: ML-KEM-768 key generation and encapsulation from NIST's ACVP vectors (FIPS 203;
+ * ML-KEM-keyGen-FIPS203 tgId 2 tcId 26, ML-KEM-encapDecap-FIPS203 tgId 2 tcId 27), and X25519
+ * from RFC 7748 6.1. The draft has no vectors of its own, so both hybrid shares are checked
+ * against those put together in the draft's order.
  * Then: both sides agree on every group, and bad shares are illegal_parameter, never a crash.
  */
 import { readFileSync } from 'node:fs';
@@ -28,24 +29,21 @@ import {
 } from '../../src/handshake/key-exchange/x25519-mlkem768.js';
 import { PROVIDERS } from './providers.js';
 
-interface EncapVector {
-  readonly ek: Uint8Array;
-  readonly m: Uint8Array;
-  readonly c: Uint8Array;
-  readonly k: Uint8Array;
-}
-
-function loadEncapVector(): EncapVector {
-  const parsed: unknown = JSON.parse(readFileSync(new URL('../fixtures/ml-kem/acvp-encap-768-tc27.json', import.meta.url), 'utf8'));
-  const field = (name: string): Uint8Array => {
+/** The hex fields of an ACVP fixture under test/fixtures/ml-kem/, as bytes. */
+function loadAcvp(file: string): (name: string) => Uint8Array {
+  const parsed: unknown = JSON.parse(readFileSync(new URL(`../fixtures/ml-kem/${file}`, import.meta.url), 'utf8'));
+  return (name: string): Uint8Array => {
     const v: unknown = typeof parsed === 'object' && parsed !== null ? Object.entries(parsed).find(([k]) => k === name)?.[1] : undefined;
-    if (typeof v !== 'string') throw new Error(`ACVP fixture: no ${name}`);
+    if (typeof v !== 'string') throw new Error(`${file}: no ${name}`);
     return fromHex(v);
   };
-  return { ek: field('ek'), m: field('m'), c: field('c'), k: field('k') };
 }
 
-const ACVP = loadEncapVector();
+const encap = loadAcvp('acvp-encap-768-tc27.json');
+const ACVP = { ek: encap('ek'), m: encap('m'), c: encap('c'), k: encap('k') };
+const keygen = loadAcvp('acvp-keygen-768-tc26.json');
+/** FIPS 203 ML-KEM.KeyGen_internal(d, z): noble's 64-byte seed is d || z. */
+const KEYGEN = { seed: concatBytes(keygen('d'), keygen('z')), ek: keygen('ek') };
 /** RFC 7748 6.1. */
 const ALICE_PRIVATE = fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
 const ALICE_PUBLIC = fromHex('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
@@ -64,6 +62,10 @@ function alertOf(f: () => unknown): AlertDescription | undefined {
 }
 
 describe('ML-KEM-768 (@noble/post-quantum) against NIST ACVP', () => {
+  it('FIPS 203 ML-KEM.KeyGen, ACVP keyGen tgId 2 tcId 26: the encapsulation key from (d, z)', () => {
+    expect(toHex(ml_kem768.keygen(KEYGEN.seed).publicKey)).toBe(toHex(KEYGEN.ek));
+  });
+
   it('FIPS 203 ML-KEM.Encaps, ACVP encapDecap tgId 2 tcId 27: ciphertext and shared secret', () => {
     const { cipherText, sharedSecret } = ml_kem768.encapsulate(ACVP.ek, ACVP.m);
     expect(toHex(cipherText)).toBe(toHex(ACVP.c));
@@ -93,7 +95,12 @@ describe.each(PROVIDERS)('key-share groups: $name provider', ({ provider, keySha
     expect(toHex(server.sharedSecret)).toBe(toHex(ACVP.k) + X25519_SHARED);
   });
 
-  it('X25519MLKEM768 client share = ML-KEM encapsulation key || X25519 public; the client completes to the server secret', () => {
+  it('X25519MLKEM768 client share = ML-KEM encapsulation key || X25519 public (ACVP keyGen + RFC 7748)', () => {
+    const client = x25519MlKem768ClientShareFrom(keyShareFromPrivate('x25519', ALICE_PRIVATE), KEYGEN.seed);
+    expect(toHex(client.keyExchange)).toBe(toHex(KEYGEN.ek) + toHex(ALICE_PUBLIC));
+  });
+
+  it('X25519MLKEM768: the client completes to the server secret', () => {
     const seed = provider.randomBytes(64);
     const client = x25519MlKem768ClientShareFrom(keyShareFromPrivate('x25519', ALICE_PRIVATE), seed);
     expect(client.keyExchange).toHaveLength(X25519_MLKEM768_CLIENT_SHARE_LENGTH);
