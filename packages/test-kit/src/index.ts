@@ -130,3 +130,17 @@ export {
   type InteropCell,
   type OpensslPskSuite,
 } from './interop/interop-matrix.js';
+export {
+  WOLFSSL_CLIENT_MESSAGE,
+  WOLFSSL_PSK_12,
+  WOLFSSL_PSK_13,
+  WOLFSSL_PSK_IDENTITY,
+  runWolfsslClient,
+  startWolfsslServer,
+  wolfsslRoot,
+  type WolfsslClientOptions,
+  type WolfsslClientResult,
+  type WolfsslServerOptions,
+  type WolfsslVariant,
+  type WolfsslVersion,
+} from './peers/wolfssl.js';
