@@ -12,6 +12,7 @@
  * - The server binds 127.0.0.1 only (without -b); ready = its UDP port bound (/proc/net/udp).
  * - Connection IDs are raw ASCII of at most 2 bytes (--cid), DTLS 1.3 only in 5.5.4.
  * - The MTU is glued to -u (-u300): the option takes an optional argument.
+ * - Their stdout is made line-buffered (stdbuf), so a running server's output can be read.
  * - Variant 'keylog' (a second cache folder) writes the TLS 1.3 secrets to $SSLKEYLOGFILE.
  */
 import { execFileSync } from 'node:child_process';
@@ -130,6 +131,14 @@ function commonArgs(options: WolfsslCommonOptions): string[] {
   return args;
 }
 
+/**
+ * The examples print with stdio, fully buffered into a pipe: a server stopped by a signal would
+ * lose all it printed. stdbuf (coreutils) makes stdout line-buffered.
+ */
+function lineBuffered(program: string, args: readonly string[]): string[] {
+  return ['-oL', '-eL', program, ...args];
+}
+
 function environment(options: WolfsslCommonOptions): Record<string, string> {
   if (options.keylogFile === undefined) return {};
   if (options.variant !== 'keylog') throw new Error("keylogFile needs variant 'keylog' (the default build logs no TLS 1.3 secrets)");
@@ -152,7 +161,7 @@ export async function startWolfsslServer(options: WolfsslServerOptions): Promise
     if (options.helloRetryCookie === true) args.push('-J');
     if (options.keyUpdate === true) args.push('-U');
     args.push(...(options.extraArgs ?? []));
-    const proc = spawnPeer(join(root, 'examples/server/server'), args, { cwd: root, env, maxLifetimeMs: options.maxLifetimeMs });
+    const proc = spawnPeer('stdbuf', lineBuffered(join(root, 'examples/server/server'), args), { cwd: root, env, maxLifetimeMs: options.maxLifetimeMs });
     const bound = await waitForUdpBind(port, { timeoutMs: options.startTimeoutMs ?? 5000, alive: () => proc.running() });
     if (bound) return serverHandle(proc, port, async () => {});
     await proc.stop(500);
@@ -177,7 +186,7 @@ export async function runWolfsslClient(options: WolfsslClientOptions): Promise<W
   args.push(...(options.extraArgs ?? []));
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const proc = spawnPeer(join(root, 'examples/client/client'), args, { cwd: root, env: environment(options), maxLifetimeMs: timeoutMs + 5000 });
+  const proc = spawnPeer('stdbuf', lineBuffered(join(root, 'examples/client/client'), args), { cwd: root, env: environment(options), maxLifetimeMs: timeoutMs + 5000 });
   proc.endInput();
   let timedOut = false;
   const timer = setTimeout(() => {
