@@ -144,3 +144,17 @@ export {
   type WolfsslVariant,
   type WolfsslVersion,
 } from './peers/wolfssl.js';
+export {
+  startRecordingRelay,
+  type RecordedDatagram,
+  type RecordedDirection,
+  type RecordingRelay,
+  type RecordingRelayOptions,
+} from './interop/recording-relay.js';
+export {
+  WOLFSSL13_SCENARIOS,
+  captureWolfssl13,
+  type KeyLogLine,
+  type Wolfssl13Capture,
+  type Wolfssl13Scenario,
+} from './interop/wolfssl13-capture.js';

@@ -111,6 +111,8 @@ export interface WolfsslClientOptions extends WolfsslCommonOptions {
 }
 
 export interface WolfsslClientResult extends ClientResult {
+  /** The command line run (from the wolfSSL source root). */
+  commandLine: string;
   /** "DTLSv1.2" / "DTLSv1.3", as the client printed it. */
   version: string | undefined;
   /** The IANA name of the suite ("TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"). */
@@ -197,6 +199,7 @@ export async function runWolfsslClient(options: WolfsslClientOptions): Promise<W
   clearTimeout(timer);
   const stdout = proc.stdout();
   return {
+    commandLine: proc.commandLine,
     code,
     signal: proc.signal(),
     stdout,
