@@ -77,15 +77,11 @@ export const WOLFSSL13_SCENARIOS: readonly Wolfssl13Scenario[] = [
   },
   {
     name: 'hrr-key-share',
+    // Every capture has a HelloRetryRequest: wolfSSL's DTLS 1.3 server always answers the first
+    // ClientHello with one carrying its stateless cookie (RFC 9147 5.1); here it also names a group.
     description: 'HelloRetryRequest for a key share: the client offers none at first (-J), the server asks for one',
     server: { ...ECDSA, cipher: AES128 },
     client: { cipher: AES128, helloRetry: true },
-  },
-  {
-    name: 'hrr-cookie',
-    description: "HelloRetryRequest carrying the server's stateless cookie (server -J, RFC 9147 5.1), PSK",
-    server: { psk: true, cipher: AES128, helloRetryCookie: true },
-    client: { psk: true, cipher: AES128 },
   },
   {
     name: 'cid',
@@ -114,6 +110,11 @@ export interface Wolfssl13Capture {
   commands: { server: string; client: string };
   client: { code: number | null; version: string | undefined; cipher: string | undefined; stdout: string };
   server: { stdout: string };
+  /**
+   * The connection IDs in the records, hex ('' = none): each side's --cid is the CID it asks to
+   * receive (RFC 9147 9), so the server's travels client to server.
+   */
+  connectionIds: { clientToServer: string; serverToClient: string };
   /** The client's key log (the server's must be the same: checked). */
   keylog: KeyLogLine[];
   datagrams: Array<{ direction: RecordedDirection; atMs: number; hex: string }>;
@@ -175,6 +176,10 @@ export async function captureWolfssl13(scenario: Wolfssl13Scenario, timeoutMs = 
         },
         client: { code: client.code, version: client.version, cipher: client.cipher, stdout: client.stdout },
         server: { stdout: server.stdout() },
+        connectionIds: {
+          clientToServer: Buffer.from(scenario.server.cid ?? '', 'ascii').toString('hex'),
+          serverToClient: Buffer.from(scenario.client.cid ?? '', 'ascii').toString('hex'),
+        },
         keylog,
         datagrams: relay.datagrams.map((d) => ({ direction: d.direction, atMs: d.atMs, hex: hex(d.bytes) })),
       };

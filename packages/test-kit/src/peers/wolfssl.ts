@@ -90,7 +90,7 @@ export interface WolfsslServerOptions extends WolfsslCommonOptions {
   echo?: boolean;
   /** -i (default true): keep accepting connections. */
   loop?: boolean;
-  /** -J: answer the ClientHello with a HelloRetryRequest carrying a cookie (DTLS 1.3, RFC 9147 5.1). */
+  /** -J: the cookie extension (5.5.4 as a DTLS 1.3 server sends a HelloRetryRequest with a cookie even without it). */
   helloRetryCookie?: boolean;
   /** -U: KeyUpdate before sending (DTLS 1.3, RFC 9147 8). */
   keyUpdate?: boolean;
