@@ -70,7 +70,7 @@ STAGE=$(mktemp -d "$CACHE/.stage-$NAME-XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 LOG=$STAGE/build.log
 SRC=$STAGE/$NAME
-echo "build-wolfssl.sh: building $NAME from $(basename "$DSC") (once; takes minutes)" >&2
+echo "build-wolfssl.sh: building $NAME from $(basename "$DSC") (once; about 30 s on 2 cores)" >&2
 started=$(date +%s)
 fail() { echo "build-wolfssl.sh: $1 failed; end of $LOG:" >&2; tail -40 "$LOG" >&2; exit 1; }
 dpkg-source -x "$DSC" "$SRC" >"$LOG" 2>&1 || fail "dpkg-source -x"

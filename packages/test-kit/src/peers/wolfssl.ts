@@ -13,6 +13,12 @@
  * - Connection IDs are raw ASCII of at most 2 bytes (--cid), DTLS 1.3 only in 5.5.4.
  * - The MTU is glued to -u (-u300): the option takes an optional argument.
  * - Their stdout is made line-buffered (stdbuf), so a running server's output can be read.
+ * - 'downgrade' (-v d, DTLS 1.3 with fallback to 1.2) works with certificates; with -s (PSK) the
+ *   5.5.4 client never completes against a cookie-exchanging 1.2 server (its own included): it
+ *   answers the HelloVerifyRequest with an ACK record in epoch 0.
+ * - DTLS 1.3 ChaCha20: its record number mask reads the counter big-endian on Linux
+ *   (packages/core/test/fixtures/wolfssl13/README.md).
+ * - The 1.3 client hangs with a small MTU of its own (-u300); the server's works.
  * - Variant 'keylog' (a second cache folder) writes the TLS 1.3 secrets to $SSLKEYLOGFILE.
  */
 import { execFileSync } from 'node:child_process';
@@ -32,7 +38,8 @@ export const WOLFSSL_PSK_IDENTITY = 'Client_identity';
 export const WOLFSSL_CLIENT_MESSAGE = 'hello wolfssl!';
 
 export type WolfsslVariant = 'default' | 'keylog';
-export type WolfsslVersion = '1.2' | '1.3';
+/** '1.2' (-v 3), '1.3' (-v 4), or 'downgrade' (-v d: the client offers DTLS 1.3 and accepts down to 1.2). */
+export type WolfsslVersion = '1.2' | '1.3' | 'downgrade';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../../../../scripts/peers/build-wolfssl.sh', import.meta.url));
 const roots = new Map<WolfsslVariant, string>();
@@ -119,8 +126,10 @@ export interface WolfsslClientResult extends ClientResult {
   cipher: string | undefined;
 }
 
+const VERSION_FLAGS: Record<WolfsslVersion, string> = { '1.2': '3', '1.3': '4', downgrade: 'd' };
+
 function commonArgs(options: WolfsslCommonOptions): string[] {
-  const args = [options.mtu === undefined ? '-u' : `-u${options.mtu}`, '-v', options.version === '1.3' ? '4' : '3'];
+  const args = [options.mtu === undefined ? '-u' : `-u${options.mtu}`, '-v', VERSION_FLAGS[options.version]];
   if (options.cipher !== undefined) args.push('-l', options.cipher);
   if (options.psk === true) args.push('-s');
   if (options.pskOnly === true) args.push('-K');

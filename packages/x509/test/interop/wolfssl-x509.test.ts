@@ -20,6 +20,7 @@ import {
   describePeerClient,
   describePeerServer,
   runWolfsslClient,
+  startRecordingRelay,
   startWolfsslServer,
   waitUntil,
   wolfsslRoot,
@@ -147,4 +148,38 @@ describe.concurrent('DTLS 1.2 certificate interop with wolfSSL 5.5.4', () => {
       }
     });
   }
+});
+
+describe('a DTLS 1.3 client that also offers 1.2', () => {
+  // RFC 9147 5.3 / RFC 8446 4.2.1: its ClientHello has legacy_version DTLS 1.2 and offers DTLS 1.3
+  // and 1.2 in supported_versions (and TLS 1.3 suites, key shares); a 1.2-only server ignores
+  // what it does not know, answers the cookie exchange and DTLS 1.2, and the client accepts.
+  // (With -s, PSK, wolfSSL 5.5.4's -v d client never completes against a cookie-exchanging 1.2
+  // server, its own included: it answers the HelloVerifyRequest with an ACK record.)
+  it('wolfSSL client -v d -> our DTLS 1.2 server: DTLS 1.2 negotiated, data echoed', async ({ expect }) => {
+    const h = pki.ecdsa;
+    const ours = await startOurServer({ suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: x509Server({ key: h.server.keyPem, cert: h.server.chainPem }) });
+    const relay = await startRecordingRelay({ serverPort: ours.port });
+    try {
+      const client = await runWolfsslClient({ version: 'downgrade', port: relay.port, caFile: h.caFile });
+      await ours.waitForClose();
+      const why = `${ours.describe()}\n${describePeerClient(client)}`;
+      expect(client.code, why).toBe(0);
+      expect(client.version, why).toBe('DTLSv1.2');
+      expect(client.cipher, why).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+      expect(client.echoed, why).toBe(true);
+      expect(ours.server.errors, why).toEqual([]);
+      expect(ours.sessions[0], why).toMatchObject({ handshake: true, suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', data: WOLFSSL_CLIENT_MESSAGE, close: 'clean' });
+      expect(ours.server.stats.replies, why).toBeGreaterThanOrEqual(1);
+      // Its first ClientHello offered DTLS 1.3: supported_versions (0x002b) lists 0xfefc.
+      const hello = Buffer.from(relay.datagrams[0]!.bytes).toString('hex');
+      const versions = /002b[0-9a-f]{4}([0-9a-f]{2})/.exec(hello);
+      expect(versions, hello).not.toBeNull();
+      const list = hello.slice(versions!.index + versions![0].length, versions!.index + versions![0].length + 2 * parseInt(versions![1]!, 16));
+      expect(list.match(/.{4}/g), hello).toContain('fefc');
+    } finally {
+      await relay.stop();
+      await ours.stop();
+    }
+  });
 });
