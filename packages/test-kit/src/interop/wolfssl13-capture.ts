@@ -12,6 +12,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runWolfsslClient, startWolfsslServer, wolfsslRoot, type WolfsslClientOptions, type WolfsslServerOptions } from '../peers/wolfssl.js';
 import { waitUntil } from '../wait.js';
 import { startRecordingRelay, type RecordedDirection } from './recording-relay.js';
@@ -29,6 +30,13 @@ export interface Wolfssl13Scenario {
 const AES128 = 'TLS13-AES128-GCM-SHA256';
 /** wolfSSL's own ECDSA P-256 server certificate (expired in 2025: the clients run with -d). */
 const ECDSA = { cert: './certs/server-ecc.pem', key: './certs/ecc-key.pem' } as const;
+/** wolfSSL's own RSA-2048 server certificate (expired too). */
+const RSA = { cert: './certs/server-cert.pem', key: './certs/server-key.pem' } as const;
+/**
+ * A CA and client certificate of ours (ECDSA P-256, valid until 2126) beside the fixtures: the
+ * server verifies the client's certificate, and wolfSSL's own have expired.
+ */
+const FIXTURE_CERTS = fileURLToPath(new URL('../../../core/test/fixtures/wolfssl13/certs/', import.meta.url));
 
 /** The captures of the fixture folder, one per RFC 9147 feature. */
 export const WOLFSSL13_SCENARIOS: readonly Wolfssl13Scenario[] = [
@@ -74,6 +82,18 @@ export const WOLFSSL13_SCENARIOS: readonly Wolfssl13Scenario[] = [
     description: "ECDSA certificate, the server's MTU at 300 bytes: its flight fragmented into datagrams of at most 300 bytes (RFC 9147 4.4, 5.3)",
     server: { ...ECDSA, cipher: AES128, mtu: 300 },
     client: { cipher: AES128 },
+  },
+  {
+    name: 'rsa',
+    description: "RSA-2048 certificate (wolfSSL's certs/server-cert.pem): an RSA-PSS CertificateVerify (RFC 8446 4.2.3)",
+    server: { ...RSA, cipher: AES128 },
+    client: { cipher: AES128 },
+  },
+  {
+    name: 'ecdsa-client-auth',
+    description: 'ECDSA certificates both ways: CertificateRequest, the client Certificate and CertificateVerify (RFC 8446 4.3.2, 4.4)',
+    server: { ...ECDSA, cipher: AES128, verifyClientCa: `${FIXTURE_CERTS}ca.pem` },
+    client: { cipher: AES128, cert: `${FIXTURE_CERTS}client.pem`, key: `${FIXTURE_CERTS}client.key` },
   },
   {
     name: 'hrr-key-share',
@@ -134,9 +154,12 @@ function parseKeylog(text: string): KeyLogLine[] {
     });
 }
 
-/** The command line as a reader runs it from the source root: the root as ".", ports as names. */
+/**
+ * The command line as a reader runs it from the source root: the root as ".", ports as names, the
+ * fixture folder as FIXTURES.
+ */
 function portable(commandLine: string, root: string, ports: Record<string, number>): string {
-  let out = commandLine.replace(/^stdbuf -oL -eL /, '').replaceAll(`${root}/`, './');
+  let out = commandLine.replace(/^stdbuf -oL -eL /, '').replaceAll(`${root}/`, './').replaceAll(FIXTURE_CERTS, 'FIXTURES/certs/');
   for (const [name, port] of Object.entries(ports)) out = out.replace(new RegExp(`(-p )${port}\\b`), `$1${name}`);
   return out;
 }
