@@ -225,6 +225,19 @@ describe('wolfSSL 5.5.4 DTLS 1.3 fixtures', () => {
     expect(opened.some((r) => r.direction === 'server-to-client' && r.epoch === 4)).toBe(true);
   });
 
+  it('CertificateVerify schemes: ECDSA P-256 SHA-256 and RSA-PSS (RFC 8446 4.2.3, 4.4.3)', () => {
+    const scheme = (name: string, direction: OpenedRecord['direction']): number => {
+      const verify = openRecords(loadWolfssl13Fixture(name))
+        .filter((r) => r.direction === direction && r.type === content.handshake)
+        .flatMap((r) => handshakeFragments(r.content))
+        .find((f) => f.msgType === hs.certificateVerify);
+      return (verify!.body[0]! << 8) | verify!.body[1]!;
+    };
+    expect(scheme('ecdsa', 'server-to-client')).toBe(0x0403); // ecdsa_secp256r1_sha256
+    expect(scheme('ecdsa-client-auth', 'client-to-server')).toBe(0x0403);
+    expect([0x0804, 0x0805, 0x0806]).toContain(scheme('rsa', 'server-to-client')); // rsa_pss_rsae_*
+  });
+
   it('ecdsa-mtu: the server keeps to 300-byte datagrams, its Certificate in fragments (RFC 9147 4.4)', () => {
     const fixture = loadWolfssl13Fixture('ecdsa-mtu');
     for (const d of fixture.datagrams.filter((x) => x.direction === 'server-to-client')) expect(d.hex.length / 2).toBeLessThanOrEqual(300);
