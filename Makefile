@@ -13,7 +13,8 @@ install:
 build: install
 	$(TURBO) run build
 
-# Real peers for the interop tests: OpenSSL is on every machine, GnuTLS is installed here.
+# Real peers for the interop tests: OpenSSL is on every machine, GnuTLS is installed here, wolfSSL
+# is built from Debian's source (scripts/peers/build-wolfssl.sh).
 # tshark (Wireshark's dissector) checks the RFC 9146 CID wire format, since no Debian TLS peer
 # speaks it; wireshark-common asks whether non-root users may capture: answered "no" beforehand
 # (the test reads a pcap file, it captures nothing).
@@ -28,6 +29,10 @@ peers:
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tshark; }
+	@# wolfSSL 5.5.4 (DTLS 1.2 and 1.3) from Debian's source package, built once into
+	@# $${WOLFSSL_CACHE:-~/.cache/dtls-kit-peers}/wolfssl-5.5.4 (and -keylog); a failed build fails here.
+	@scripts/peers/build-wolfssl.sh default >/dev/null
+	@scripts/peers/build-wolfssl.sh keylog >/dev/null
 
 # The demo: the four seed examples, one after the other, on 127.0.0.1.
 demo: build

@@ -130,3 +130,31 @@ export {
   type InteropCell,
   type OpensslPskSuite,
 } from './interop/interop-matrix.js';
+export {
+  WOLFSSL_CLIENT_MESSAGE,
+  WOLFSSL_PSK_12,
+  WOLFSSL_PSK_13,
+  WOLFSSL_PSK_IDENTITY,
+  runWolfsslClient,
+  startWolfsslServer,
+  wolfsslRoot,
+  type WolfsslClientOptions,
+  type WolfsslClientResult,
+  type WolfsslServerOptions,
+  type WolfsslVariant,
+  type WolfsslVersion,
+} from './peers/wolfssl.js';
+export {
+  startRecordingRelay,
+  type RecordedDatagram,
+  type RecordedDirection,
+  type RecordingRelay,
+  type RecordingRelayOptions,
+} from './interop/recording-relay.js';
+export {
+  WOLFSSL13_SCENARIOS,
+  captureWolfssl13,
+  type KeyLogLine,
+  type Wolfssl13Capture,
+  type Wolfssl13Scenario,
+} from './interop/wolfssl13-capture.js';

@@ -6,7 +6,7 @@
  * - startOurServer: our server in echo mode, recording each connection's PSK identity.
  */
 import { DtlsConnection, ServerEndpoint, loadNativeCryptoProvider, loadSodiumCryptoProvider, nobleCryptoProvider, nodeCryptoProvider, type DtlsError } from '@dtls-kit/core';
-import { connectInteropClient, startInteropServer, type FragmentTap, type InteropServer, type OpensslPskSuite } from '@dtls-kit/test-kit';
+import { connectInteropClient, startInteropServer, type FragmentTap, type InteropServer } from '@dtls-kit/test-kit';
 import { pskClient, pskServer } from '../../src/index.js';
 
 export const PSK = '000102030405060708090a0b0c0d0e0f';
@@ -21,9 +21,12 @@ const decoder = new TextDecoder();
 
 export interface OurClientOptions {
   port: number;
-  suite: OpensslPskSuite;
+  /** OpenSSL name(s) of the suite(s) (OPENSSL_PSK_SUITES, or any PSK suite of the registry). */
+  suite: string;
   provider?: ProviderName;
   identity?: string;
+  /** The key in hex (default PSK). */
+  psk?: string;
   mtu?: number;
   messages: readonly string[];
   timeoutMs?: number;
@@ -56,7 +59,7 @@ export async function runOurClient(options: OurClientOptions): Promise<OurClient
     psk: pskClient({
       pskCallback: (h) => {
         hint = h;
-        return { identity, psk: PSK };
+        return { identity, psk: options.psk ?? PSK };
       },
     }),
     cipherSuites: options.suite,
@@ -76,12 +79,15 @@ export async function runOurClient(options: OurClientOptions): Promise<OurClient
 }
 
 export interface OurServerOptions {
-  suite: OpensslPskSuite;
+  /** OpenSSL name(s) of the suite(s) (OPENSSL_PSK_SUITES, or any PSK suite of the registry). */
+  suite: string;
   hint?: string;
   mtu?: number;
   provider?: ProviderName;
   /** Identities accepted, all with PSK (default: IDENTITY). */
   identities?: readonly string[];
+  /** The key of every identity, in hex (default PSK). */
+  psk?: string;
 }
 
 /** What our server saw of one connection: the base fields and the PSK identity the client used. */
@@ -89,7 +95,7 @@ export type OurServer = InteropServer<DtlsConnection, DtlsError, { identity: str
 
 /** Our server on 127.0.0.1 (a free port), cookie exchange on, echoing every message. */
 export function startOurServer(options: OurServerOptions): Promise<OurServer> {
-  const keys = Object.fromEntries((options.identities ?? [IDENTITY]).map((id) => [id, PSK]));
+  const keys = Object.fromEntries((options.identities ?? [IDENTITY]).map((id) => [id, options.psk ?? PSK]));
   const endpoint = new ServerEndpoint({
     psk: pskServer({ keys, pskIdentityHint: options.hint }),
     cipherSuites: options.suite,

@@ -47,11 +47,23 @@ export function requireBinary(name: string): string {
   return path;
 }
 
+/** `path` itself if it is an executable file, else a clear error. */
+export function requireExecutable(path: string): string {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return path;
+  } catch {
+    throw new Error(`${path} is not an executable file`);
+  }
+}
+
 export interface SpawnPeerOptions {
   /** Extra environment variables (e.g. SSLKEYLOGFILE). */
   env?: Record<string, string>;
   /** Hard cap on the process's life, enforced by `timeout` (default 120 000 ms). */
   maxLifetimeMs?: number;
+  /** Working directory (wolfSSL's examples must run from its source root). */
+  cwd?: string;
 }
 
 export interface PeerProcess {
@@ -148,7 +160,8 @@ function installCleanup(): void {
  * for cleanup. Throws if the binary (or `timeout`) is missing.
  */
 export function spawnPeer(binary: string, args: readonly string[], options: SpawnPeerOptions = {}): PeerProcess {
-  const path = requireBinary(binary);
+  // An absolute path (a peer built into a cache folder) is taken as is; a name is looked up on PATH.
+  const path = binary.startsWith('/') ? requireExecutable(binary) : requireBinary(binary);
   const timeoutPath = requireBinary('timeout');
   installCleanup();
   const lifetimeS = Math.max(1, Math.ceil((options.maxLifetimeMs ?? 120_000) / 1000));
@@ -156,6 +169,7 @@ export function spawnPeer(binary: string, args: readonly string[], options: Spaw
   const child = spawn(timeoutPath, ['-k', '2', String(lifetimeS), path, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
   });
   live.add(child);
   const commandLine = [binary, ...args].join(' ');
