@@ -121,8 +121,7 @@ export class HostLink extends Link {
    * thread only when it waits (Link.wake), so the frames of one pump cost one wake-up.
    */
   watch(send: (datagram: Uint8Array) => void, control?: ControlHandler, established?: () => void): void {
-    this.control = control;
-    this.onEstablished = established;
+    this.serve(send, control, established);
     const woken = (): void => {
       this.awake(C.OUT_SEQ);
       loop();
@@ -130,15 +129,30 @@ export class HostLink extends Link {
     const loop = (): void => {
       if (this.finished) return;
       const seen = Atomics.load(this.ctrl, C.OUT_SEQ);
-      this.observe();
-      this.announce();
-      this.drain(send);
+      this.poll();
       const w = this.sleepAsync(C.OUT_SEQ, seen);
       if (w.async) void w.value.then(woken);
       else setImmediate(woken);
     };
     loop();
+  }
+
+  /**
+   * As watch(), without a watcher of its own: a server's main thread watches one doorbell for all
+   * of its workers' links (doorbell.ts) and calls poll() on each when it rings.
+   */
+  serve(send: (datagram: Uint8Array) => void, control?: ControlHandler, established?: () => void): void {
+    this.control = control;
+    this.onEstablished = established;
     this.sendFinal = send;
+  }
+
+  /** What the worker queued since the last look: its handshake's step, its end, its frames. */
+  poll(): void {
+    if (this.finished || this.sendFinal === undefined) return;
+    this.observe();
+    this.announce();
+    this.drain(this.sendFinal);
   }
 
   private sendFinal: ((d: Uint8Array) => void) | undefined;

@@ -84,6 +84,8 @@ export interface LoopTask {
   idleTimeoutMs: number;
   /** The worker leaves after this long without a connection (ms), and Piscina may end its thread. */
   workerIdleTimeoutMs: number;
+  /** The memory of the server's doorbell (doorbell.ts): the worker wakes the main thread through it. */
+  doorbell: SharedArrayBuffer;
 }
 
 /**

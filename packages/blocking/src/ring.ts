@@ -8,6 +8,7 @@
  */
 
 import { CONNECTION_COUNTER_FIELDS, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from '@dtls-kit/core/internal';
+import type { Doorbell } from './doorbell.js';
 
 /** Indices into the Int32Array control block. */
 export const C = {
@@ -216,6 +217,12 @@ export class Link {
     this.outbound = new Ring(this.ctrl, sab, HEADER_BYTES + ringBytes, ringBytes, C.OUT_WPOS, C.OUT_RPOS, C.OUT_USED);
   }
 
+  /**
+   * Worker side, a server's: the doorbell its main thread watches for every worker's link (see
+   * doorbell.ts). Set, the main thread is woken through it instead of this link's OUT_SEQ.
+   */
+  doorbell: Doorbell | undefined;
+
   /** What this side last wrote (worker side), so that a pump that changed nothing costs no BigInt. */
   private readonly written: number[] = CONNECTION_COUNTER_FIELDS.map(() => 0);
 
@@ -257,6 +264,10 @@ export class Link {
    */
   wake(index: number): void {
     Atomics.add(this.ctrl, index, 1);
+    if (index === C.OUT_SEQ && this.doorbell !== undefined) {
+      this.doorbell.ring();
+      return;
+    }
     const flag = WAITING_OF[index];
     if (flag === undefined || Atomics.exchange(this.ctrl, flag, 0) !== 0) Atomics.notify(this.ctrl, index);
   }

@@ -30,6 +30,7 @@ import { checkServerOptionPlaces, serverEngineOptions } from './option-places.js
 import type { LoopTask, PlainServerOptions, ProbeResult, ProbeTask, ServerCredentials, ServerResult, WorkerTask } from './protocol.js';
 import { C, decodeRemote, DEFAULT_RING_BYTES, Frame, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE } from './ring.js';
 import { ServerLink } from './server-link.js';
+import { Doorbell } from './doorbell.js';
 
 /**
  * createBlockingServer()'s options: the engine's options that are plain data, top-level with the
@@ -296,6 +297,13 @@ export class BlockingServer extends EventEmitter {
   private readonly running = new Set<Entry>();
   /** The long-lived workers, busy or waiting for a connection (at most maxThreads). */
   private readonly slots = new Set<Slot>();
+  /**
+   * How every worker wakes this thread (doorbell.ts): one watcher looks at all of their links, so
+   * that a worker that queues frames while this thread is awake costs no wake-up. Watched from the
+   * first worker on, until close().
+   */
+  private readonly doorbell = new Doorbell();
+  private doorbellWatched = false;
   private readonly workerIdleTimeoutMs: number;
   /** Live connections per peer address (core's addressGroup: an IPv4 address, an IPv6 /64). */
   private readonly perAddress = new Map<string, Set<Entry>>();
@@ -835,12 +843,18 @@ export class BlockingServer extends EventEmitter {
     Atomics.store(host.ctrl, C.SLOT, SLOT_ASSIGNED);
     const slot: Slot = { host, entry: undefined, gone: false, task: undefined };
     // To the peer's current address (it may move, RFC 9146 6), through the connection it serves.
-    host.watch(
+    host.serve(
       (d) => slot.entry?.link.sendOut(d),
       (kind, data) => (kind === Frame.RESULT ? this.onResult(slot, data) : slot.entry?.link.controlIn(kind, data)),
       () => slot.entry?.link.announceEstablished(),
     );
     this.slots.add(slot);
+    if (!this.doorbellWatched) {
+      this.doorbellWatched = true;
+      this.doorbell.watch(() => {
+        for (const s of this.slots) s.host.poll();
+      });
+    }
     const task: LoopTask = {
       loop: true,
       sab: host.sab,
@@ -850,6 +864,7 @@ export class BlockingServer extends EventEmitter {
       args: this.opts.args,
       idleTimeoutMs: this.idleTimeoutMs,
       workerIdleTimeoutMs: this.workerIdleTimeoutMs,
+      doorbell: this.doorbell.sab,
     };
     const running: Promise<void> = this.pool.run(task);
     slot.task = running.then(
@@ -971,6 +986,7 @@ export class BlockingServer extends EventEmitter {
         this.dropSlot(s);
       }
       await Promise.all(tasks);
+      this.doorbell.stop();
       await this.pool.destroy();
       this.emit('close');
     })();

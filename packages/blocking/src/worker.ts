@@ -11,6 +11,7 @@ import { serializeError } from './errors.js';
 import type { LoopTask, ProbeResult, ProbeTask, ServerResult, WorkerResult, WorkerTask } from './protocol.js';
 import { C, decodeRemote, Frame, Link, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE, SLOT_RETIRED } from './ring.js';
 import { decodeStart } from './start-frame.js';
+import { Doorbell } from './doorbell.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const load = (href: string): Promise<Record<string, unknown>> => {
@@ -96,6 +97,8 @@ export default async function run(task: WorkerTask | ProbeTask | LoopTask): Prom
  */
 async function loop(task: LoopTask): Promise<void> {
   const link = new Link(task.sab);
+  // The main thread watches one doorbell for all of its workers' links, not this link's OUT_SEQ.
+  link.doorbell = new Doorbell(task.doorbell);
   const { ctrl } = link;
   // Plain PSK data builds the same options for every connection: resolved once per worker.
   let resolved: ResolvedServerOptions | undefined;

@@ -57,13 +57,18 @@ describe('blocking server: restart detection (RFC 6347 4.2.8)', () => {
     const { port, errors, replaced } = await start();
     const first = await EngineClient.open(port);
     clients.push(first);
-    // The HelloVerifyRequest comes back, the ClientHello with the cookie goes out, the worker's
-    // flight (ServerHello ... ServerHelloDone) comes back; then the client loses its state. (Were
-    // that flight still on its way, the new client could take its ServerHello for its own: it
-    // answers the same message_seq. The old worker's next retransmission is 1 s away.)
-    await first.start(2);
+    // The HelloVerifyRequest comes back and the ClientHello with the cookie goes out; then the
+    // client loses its state, before the worker's flight (ServerHello ... ServerHelloDone) reaches
+    // it: had it answered that flight, the old handshake would end, and the old worker's last
+    // flight could reach the new client, which would take it for its own. The worker's flight is
+    // let go (it reaches a socket nobody reads) before the new client starts: the new client could
+    // take that ServerHello for its own too (it answers the same message_seq). The old worker's
+    // next retransmission is 1 s away.
+    await first.start(1);
     const socket = first.detach();
     clients.splice(0);
+    await until(() => server!.stats.datagramsOut >= 2, 5000, "the worker's first flight to go out");
+    await sleep(100);
     expect(server!.stats.handshakes).toBe(1);
     const second = await EngineClient.open(port, { socket });
     clients.push(second);
