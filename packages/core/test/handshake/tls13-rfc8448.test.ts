@@ -46,7 +46,6 @@ import { checkDtls13ClientHello } from '../../src/handshake/messages/client-hell
 import { decodeEncryptedExtensions, encodeEncryptedExtensions } from '../../src/handshake/messages/encrypted-extensions.js';
 import { decodeEndOfEarlyData, encodeEndOfEarlyData } from '../../src/handshake/messages/end-of-early-data.js';
 import { decodeFinished13, encodeFinished13 } from '../../src/handshake/messages/finished-13.js';
-import { encodeMessageHash } from '../../src/handshake/messages/message-hash.js';
 import { decodeNewSessionTicket13, encodeNewSessionTicket13 } from '../../src/handshake/messages/new-session-ticket-13.js';
 import { truncateClientHelloBinders } from '../../src/handshake/messages/partial-client-hello.js';
 import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
@@ -278,7 +277,9 @@ describe('RFC 8448 5: HelloRetryRequest', () => {
   });
 
   it('message_hash(ClientHello1) in place of ClientHello1 gives the transcript hash RFC 8448 prints', () => {
-    const synthetic = encodeMessageHash(sha256(retry.clientHello1));
+    // RFC 8446 4.4.1: message_hash || 00 00 Hash.length || Hash(ClientHello1). (The transcript
+    // itself is the key schedule's: crypto/transcript-13.ts on the i17-keys branch.)
+    const synthetic = framed(HandshakeType.message_hash, sha256(retry.clientHello1));
     expect(toHex(synthetic.subarray(0, 4))).toBe('fe000020');
     expect(toHex(sha256(synthetic, retry.helloRetryRequest, retry.clientHello2, retry.serverHello))).toBe(retry.helloHash);
   });

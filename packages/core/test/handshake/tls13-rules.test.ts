@@ -47,7 +47,6 @@ import {
 import { decodeEndOfEarlyData } from '../../src/handshake/messages/end-of-early-data.js';
 import { decodeFinished13 } from '../../src/handshake/messages/finished-13.js';
 import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../../src/handshake/messages/key-update.js';
-import { encodeMessageHash } from '../../src/handshake/messages/message-hash.js';
 import { ConnectionIdUsage, decodeNewConnectionId, encodeNewConnectionId } from '../../src/handshake/messages/new-connection-id.js';
 import { decodeNewSessionTicket13, encodeNewSessionTicket13, MAX_TICKET_LIFETIME } from '../../src/handshake/messages/new-session-ticket-13.js';
 import { truncateClientHelloBinders } from '../../src/handshake/messages/partial-client-hello.js';
@@ -331,10 +330,6 @@ describe('1.3 messages: malformed and forbidden values', () => {
     expect(() => decodeKeyUpdate(fromHex('02'))).toThrow(IllegalParameterError);
     expect(() => decodeKeyUpdate(fromHex(''))).toThrow(DecodeError);
     expect(() => decodeKeyUpdate(fromHex('0100'))).toThrow(DecodeError);
-  });
-  it('message_hash: type 254, a 3-byte length, the hash (RFC 8446 4.4.1)', () => {
-    expect(toHex(encodeMessageHash(new Uint8Array(48).fill(1)).subarray(0, 5))).toBe('fe00003001');
-    expect(() => encodeMessageHash(new Uint8Array(0))).toThrow(RangeError);
   });
 });
 
