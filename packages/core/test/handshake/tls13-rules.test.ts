@@ -55,6 +55,7 @@ import { decodeServerHello, encodeServerHello } from '../../src/handshake/messag
 import {
   checkDtls13ServerHello,
   checkHelloRetryRequestAsksForChange,
+  checkServerCipherSuite,
   dtls13HelloRetryRequest,
   dtls13ServerHello,
   HELLO_RETRY_REQUEST_RANDOM,
@@ -155,6 +156,12 @@ describe('DTLS 1.3 ServerHello and HelloRetryRequest (RFC 9147 5.4, RFC 8446 4.1
     expect(() => checkDtls13ServerHello({ ...sh, serverVersion: DTLS_1_3 }, sid)).toThrow(IllegalParameterError);
     expect(() => checkDtls13ServerHello(sh, new Uint8Array(0))).toThrow(IllegalParameterError);
     expect(() => checkDtls13ServerHello({ ...sh, compressionMethod: 1 }, sid)).toThrow(IllegalParameterError);
+  });
+  it('the cipher suite must be one offered, and after a HelloRetryRequest the same again', () => {
+    checkServerCipherSuite(0x1301, [0x1302, 0x1301]);
+    checkServerCipherSuite(0x1301, [0x1302, 0x1301], 0x1301);
+    expect(() => checkServerCipherSuite(0x1303, [0x1302, 0x1301])).toThrow(IllegalParameterError);
+    expect(() => checkServerCipherSuite(0x1302, [0x1302, 0x1301], 0x1301)).toThrow(IllegalParameterError);
   });
   it('a HelloRetryRequest must ask for a cookie or a key share', () => {
     const hrr = dtls13HelloRetryRequest({ legacySessionIdEcho: sid, cipherSuite: 0x1301, extensions: exts });

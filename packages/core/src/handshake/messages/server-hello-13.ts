@@ -83,3 +83,17 @@ export function checkHelloRetryRequestAsksForChange(hrr: ServerHello): void {
     findExtension(hrr.extensions, ExtensionType.cookie) !== undefined || findExtension(hrr.extensions, ExtensionType.key_share) !== undefined;
   if (!changes) throw new IllegalParameterError('HelloRetryRequest carries neither a cookie nor a key_share: nothing would change');
 }
+
+/**
+ * The client's check of the cipher suite a ServerHello or HelloRetryRequest chose, each failure an
+ * illegal_parameter: RFC 8446 4.1.3, "A client which receives a cipher suite that was not offered
+ * MUST abort the handshake with an "illegal_parameter" alert"; 4.1.4, after a HelloRetryRequest the
+ * client "MUST check that the cipher_suite in the ServerHello is the same as that in the
+ * HelloRetryRequest".
+ */
+export function checkServerCipherSuite(selected: number, offered: readonly number[], retrySuite?: number): void {
+  if (!offered.includes(selected)) throw new IllegalParameterError(`the server chose cipher suite 0x${selected.toString(16)}, which we did not offer`);
+  if (retrySuite !== undefined && selected !== retrySuite) {
+    throw new IllegalParameterError(`ServerHello cipher suite 0x${selected.toString(16)} differs from the HelloRetryRequest's 0x${retrySuite.toString(16)}`);
+  }
+}
