@@ -24,6 +24,8 @@ import {
 } from '../../src/handshake/extensions/supported-versions.js';
 import { HandshakeType } from '../../src/handshake/handshake-type.js';
 import { decodeCertificate13, encodeCertificate13 } from '../../src/handshake/messages/certificate-13.js';
+import type { CertificateRequest13 } from '../../src/handshake/messages/certificate-request-13.js';
+import { decodeCertificateRequest13, encodeCertificateRequest13 } from '../../src/handshake/messages/certificate-request-13.js';
 import { decodeCertificateVerify13, encodeCertificateVerify13 } from '../../src/handshake/messages/certificate-verify-13.js';
 import type { ClientHello } from '../../src/handshake/messages/client-hello.js';
 import { decodeClientHello, encodeClientHello } from '../../src/handshake/messages/client-hello.js';
@@ -31,7 +33,7 @@ import { checkDtls13ClientHello, offersDtls13 } from '../../src/handshake/messag
 import { checkDowngradeSentinel, downgradeSentinelOf } from '../../src/handshake/messages/downgrade-sentinel.js';
 import { decodeEncryptedExtensions, encodeEncryptedExtensions } from '../../src/handshake/messages/encrypted-extensions.js';
 import { decodeFinished13, encodeFinished13 } from '../../src/handshake/messages/finished-13.js';
-import { decodeKeyUpdate, encodeKeyUpdate } from '../../src/handshake/messages/key-update.js';
+import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../../src/handshake/messages/key-update.js';
 import { truncateClientHelloBinders } from '../../src/handshake/messages/partial-client-hello.js';
 import type { ServerHello } from '../../src/handshake/messages/server-hello.js';
 import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
@@ -98,8 +100,8 @@ function must<T>(v: T | undefined, what: string): T {
 describe('DTLS 1.3 codecs against wolfSSL 5.5.4 captures', () => {
   const names = wolfssl13FixtureNames();
 
-  it('the captures are there (10 scenarios)', () => {
-    expect(names.length).toBeGreaterThanOrEqual(10);
+  it('the captures are there (12 scenarios)', () => {
+    expect(names.length).toBeGreaterThanOrEqual(12);
   });
 
   for (const name of names) {
@@ -109,6 +111,7 @@ describe('DTLS 1.3 codecs against wolfSSL 5.5.4 captures', () => {
       const messages = handshakeMessages(fixture);
       const clientHellos: ClientHello[] = [];
       const serverHellos: ServerHello[] = [];
+      let certificateRequest: CertificateRequest13 | undefined;
       const seen: number[] = [];
 
       for (const m of messages) {
@@ -180,21 +183,33 @@ describe('DTLS 1.3 codecs against wolfSSL 5.5.4 captures', () => {
             checkExtensionsPermitted('EE', ee.extensions, types(must(lastClientHello, 'ClientHello').extensions));
             break;
           }
+          case HandshakeType.certificate_request: {
+            expect(m.direction).toBe('server-to-client');
+            const cr = decodeCertificateRequest13(m.body);
+            expect(encodeCertificateRequest13(cr)).toEqual(m.body);
+            checkExtensionsPermitted('CR', cr.extensions);
+            certificateRequest = cr;
+            break;
+          }
           case HandshakeType.certificate: {
             const cert = decodeCertificate13(m.body);
             expect(encodeCertificate13(cert)).toEqual(m.body);
-            expect(cert.context.length).toBe(0);
             expect(cert.entries.length).toBeGreaterThan(0);
+            // RFC 8446 4.4.2: a server's answers the ClientHello, a client's the CertificateRequest
+            // (and echoes its context).
+            const request = m.direction === 'client-to-server' ? must(certificateRequest, 'CertificateRequest') : undefined;
+            expect(cert.context).toEqual(request?.context ?? new Uint8Array(0));
             for (const e of cert.entries) {
               expect(e.data[0]).toBe(0x30); // a DER SEQUENCE
-              checkExtensionsPermitted('CT', e.extensions, types(must(lastClientHello, 'ClientHello').extensions));
+              checkExtensionsPermitted('CT', e.extensions, types(request?.extensions ?? must(lastClientHello, 'ClientHello').extensions));
             }
             break;
           }
           case HandshakeType.certificate_verify: {
             const cv = decodeCertificateVerify13(m.body);
             expect(encodeCertificateVerify13(cv)).toEqual(m.body);
-            expect(cv.scheme).toBe(0x0403); // ecdsa_secp256r1_sha256: wolfSSL's ECC test key
+            // rsa_pss_rsae_sha256 for wolfSSL's RSA key, ecdsa_secp256r1_sha256 for the P-256 ones.
+            expect(cv.scheme).toBe(name === 'rsa' && m.direction === 'server-to-client' ? 0x0804 : 0x0403);
             break;
           }
           case HandshakeType.finished: {
@@ -222,16 +237,33 @@ describe('DTLS 1.3 codecs against wolfSSL 5.5.4 captures', () => {
       expect(decodeCookie(must(ext(must(ch2, 'ClientHello2').extensions, ExtensionType.cookie), 'echoed cookie'))).toEqual(cookie);
       expect(seen).toContain(HandshakeType.encrypted_extensions);
       expect(seen.filter((t) => t === HandshakeType.finished)).toHaveLength(2);
-      if (name.startsWith('ecdsa') || name === 'hrr-key-share') {
+      if (name.startsWith('ecdsa') || name === 'hrr-key-share' || name === 'rsa') {
         expect(seen).toContain(HandshakeType.certificate);
         expect(seen).toContain(HandshakeType.certificate_verify);
+      }
+      if (name === 'ecdsa-client-auth') {
+        expect(certificateRequest).toBeDefined();
+        const fromClient = messages.filter((m) => m.direction === 'client-to-server').map((m) => m.type);
+        expect(fromClient).toContain(HandshakeType.certificate);
+        expect(fromClient).toContain(HandshakeType.certificate_verify);
+      } else {
+        expect(certificateRequest).toBeUndefined();
       }
       if (name === 'hrr-key-share') {
         expect(ext(must(ch1, 'ClientHello1').extensions, ExtensionType.key_share)).toBeDefined();
         expect(decodeKeyShareClientHello(must(ext(must(ch1, 'ClientHello1').extensions, ExtensionType.key_share), 'key_share'))).toEqual([]);
         expect(ext(must(hrr, 'HRR').extensions, ExtensionType.key_share)).toBeDefined();
       }
-      if (name === 'key-update') expect(seen.filter((t) => t === HandshakeType.key_update)).toHaveLength(2);
+      if (name === 'key-update') {
+        // Client (-I) and server (-U) each send update_requested, and each answers the other's with
+        // update_not_requested (RFC 8446 4.6.3).
+        const requests = (direction: Direction): KeyUpdateRequest[] =>
+          messages.filter((m) => m.type === HandshakeType.key_update && m.direction === direction).map((m) => decodeKeyUpdate(m.body));
+        const directions: Direction[] = ['client-to-server', 'server-to-client'];
+        for (const d of directions) {
+          expect(requests(d).sort()).toEqual([KeyUpdateRequest.update_not_requested, KeyUpdateRequest.update_requested]);
+        }
+      }
       if (name === 'psk-ke') expect(ext(must(sh, 'ServerHello').extensions, ExtensionType.key_share)).toBeUndefined();
       if (name === 'cid') {
         // RFC 9147 9 / RFC 9146 3: each hello carries the CID its sender wants to receive.
