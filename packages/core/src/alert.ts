@@ -25,6 +25,8 @@ export enum AlertDescription {
   internal_error = 80,
   user_canceled = 90,
   no_renegotiation = 100,
+  /** RFC 8446 6.2: a mandatory extension (e.g. signature_algorithms in a 1.3 CertificateRequest) is absent */
+  missing_extension = 109,
   unsupported_extension = 110,
   unrecognized_name = 112,
   unknown_psk_identity = 115,

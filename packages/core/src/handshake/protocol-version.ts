@@ -8,3 +8,8 @@ export const DTLS_1_2 = 0xfefd;
  * whatever it negotiates, and records before the version is agreed often carry it too.
  */
 export const DTLS_1_0 = 0xfeff;
+/**
+ * DTLS 1.3 (RFC 9147 5.3): it appears only in the supported_versions extension; the hellos'
+ * legacy_version fields stay DTLS 1.2.
+ */
+export const DTLS_1_3 = 0xfefc;
