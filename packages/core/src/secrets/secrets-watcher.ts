@@ -41,6 +41,8 @@ export interface SecretsWatcherOptions {
   readonly onError: (error: SecretsFileError) => void;
   /** The stat fallback's interval, ms. Default 2000. */
   readonly pollMs?: number;
+  /** false: no fs.watch, the periodic stat alone (for file systems whose change events are unreliable). Default true. */
+  readonly fsWatch?: boolean;
 }
 
 export class SecretsWatcher {
@@ -54,7 +56,10 @@ export class SecretsWatcher {
   private again = false;
   private closed = false;
 
-  /** Starts watching `path`; `initial`: the version the caller has just loaded (loadSecretsFileSync), not reported again. */
+  /**
+   * Starts watching `path`. The version there now is taken as the one in force (the caller has just
+   * loaded it with loadSecretsFileSync): only later versions are reported.
+   */
   constructor(
     readonly path: string,
     private readonly options: SecretsWatcherOptions,
@@ -67,9 +72,15 @@ export class SecretsWatcher {
       this.seen = undefined;
     }
     const name = basename(path);
+    if (options.fsWatch !== false) this.watchDirectory(name);
+    this.poll = setInterval(() => void this.check(), this.pollMs);
+    this.poll.unref();
+  }
+
+  private watchDirectory(name: string): void {
     try {
       // persistent: false — watching a file never keeps a process alive on its own.
-      this.watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
         if (file === null || file === name) this.soon();
       });
       this.watcher.on('error', () => {
@@ -81,8 +92,6 @@ export class SecretsWatcher {
       // No fs.watch here (inotify limits, an unsupported file system): the poll alone.
       this.watcher = undefined;
     }
-    this.poll = setInterval(() => void this.check(), this.pollMs);
-    this.poll.unref();
   }
 
   /** Stops watching (idempotent). */
