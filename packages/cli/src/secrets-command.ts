@@ -61,7 +61,7 @@ export function runSecrets(args: SecretsArgs, io: Io): number {
   replaceFileAtomically(args.file, formatSecretsFile(r.secrets));
   const cookie = r.cookieRotated
     ? 'new cookie secret (the previous one is still accepted)'
-    : `cookie secret kept (the previous one is within its grace period, ${Math.round((args.cookieGraceMs ?? 180_000) / 1000)} s since the last cookie rotation)`;
+    : `cookie secret kept (less than --cookie-grace ${Math.round((args.cookieGraceMs ?? 180_000) / 1000)} s since the last cookie rotation: the previous one is still in its grace period)`;
   const dropped = r.ticketKeysDropped > 0 ? `, ${r.ticketKeysDropped} dropped` : '';
   io.stderr(`rotated ${args.file}: new ticket key, ${r.secrets.ticketKeys.length} in all${dropped}${describeKeys(r.secrets)}; ${cookie}\n`);
   return 0;
