@@ -11,7 +11,7 @@
  *   openssl s_client ... -sess_out F  (to A)   then   ... -sess_in F  (to B)   -> "Reused"
  *   dtls-kit secrets --rotate S --keep 1   (A and B follow it, no restart)
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstHandshakeType, runOpensslClient, startSwitchRelay, waitUntil } from '@dtls-kit/test-kit';
@@ -115,4 +115,74 @@ describe('a ticket from one process resumes at another, through rotations of the
     expect((await run(a.port, ['-sess_in', session])).stdout).toMatch(/New, TLSv1.2/);
     expect(a.stderr()).not.toMatch(/warning/);
   }, 60_000);
+});
+
+describe('--server-id N: the first byte of every connection ID the server issues (RFC 9146)', () => {
+  it.each([['nonblocking'], ['blocking']])('%s: tls12_cid records from the client carry the id right after the 11-byte header prefix', async (runtime) => {
+    const a = await server(['--server-id', '7', '--runtime', runtime]);
+    const relay = await startSwitchRelay({ targets: [a.port], route: () => 0 });
+    try {
+      // --cid 0: the client asks for no CID of its own but puts the server's in its records.
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(relay.port), '--psk', PSK, '--cipher', CIPHER, '--cid', '0', '--message', 'routed']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('routed\n');
+      // RFC 9146 4: tls12_cid (content type 25) | version | epoch | sequence (11 bytes) | cid | length.
+      const cidRecords = relay.sent.map((x) => x.datagram).filter((d) => d[0] === 25);
+      expect(cidRecords.length).toBeGreaterThan(0);
+      for (const d of cidRecords) {
+        expect(d[11]).toBe(7);
+        // --server-id without --cid: 8-byte CIDs (the id and 7 random bytes): the length field follows them.
+        expect((d[19] ?? 0) * 256 + (d[20] ?? 0)).toBe(d.length - 21);
+      }
+    } finally {
+      await relay.close();
+    }
+  }, 30_000);
+
+  it('refuses what cannot work, with a usage error', async () => {
+    const bad = await runCli(['server', '--psk', PSK, '--server-id', '256']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--server-id must be 0\.\.255/);
+    const short = await runCli(['server', '--psk', PSK, '--server-id', '1', '--cid', '4']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--server-id needs --cid 5 or more/);
+    const client = await runCli(['client', '--host', '127.0.0.1', '--psk', PSK, '--server-id', '1']);
+    expect(client.code).toBe(2);
+    expect(client.stderr).toMatch(/--server-id is not an option of "client"/);
+  });
+});
+
+describe('dtls-kit secrets, and a bad --secrets-file', () => {
+  it('--out refuses an existing file; --rotate keeps the rule; a bad file is exit 2 naming the field', async () => {
+    const file = await secretsFile('cli.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe('dtls-kit-secrets/1');
+    const again = await runCli(['secrets', '--out', file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists: use --rotate/);
+    const r1 = await runCli(['secrets', '--rotate', file, '--keep', '0']);
+    expect(r1.stderr).toMatch(/new ticket key, 1 in all, 1 dropped .*; new cookie secret/);
+    const r2 = await runCli(['secrets', '--rotate', file]);
+    expect(r2.stderr).toMatch(/new ticket key, 2 in all .*; cookie secret kept/);
+    expect(JSON.parse(readFileSync(file, 'utf8')).previousCookieSecret).toBeDefined();
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ticketKeys: ['AAAA'] }));
+    const s = await runCli(['server', '--psk', PSK, '--secrets-file', broken]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/--secrets-file: secrets file .*broken\.json: ticketKeys\[0\]: must be 48 bytes/);
+    const usage = await runCli(['secrets', '--rotate', file, '--out', file]);
+    expect(usage.code).toBe(2);
+  });
+
+  it('a running server keeps its secrets when the file turns bad, says so, and takes the next good version', async () => {
+    const file = await secretsFile('live.json');
+    const a = await server(['--secrets-file', file]);
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.slice(0, good.length / 2));
+    await waitUntil(() => /warning: secrets file .*live\.json: not valid JSON.*; the secrets in force stay/.test(a.stderr()), 5000);
+    // Still serving, with the secrets it had.
+    const r = await runOpensslClient({ port: a.port, cipher: CIPHER, psk: PSK, identity: 'Client_identity', messages: ['still'], timeoutMs: 10_000 });
+    expect(r.echoed).toBe(true);
+    writeFileSync(file, good);
+    await waitUntil(() => /secrets reloaded from .*live\.json/.test(a.stderr()), 5000);
+  }, 30_000);
 });
