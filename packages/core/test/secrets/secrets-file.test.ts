@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SecretsFileError } from '../../src/secrets/secrets-file-error.js';
 import { formatSecretsFile, parseSecretsFile, SECRETS_FILE_FORMAT } from '../../src/secrets/secrets-file.js';
@@ -51,6 +52,28 @@ describe('the secrets file: format and validation', () => {
     expect(fieldOf(half)).toBe('');
     expect(() => parseSecretsFile(half)).toThrow(/not valid JSON/);
     expect(() => parseSecretsFile(half)).not.toThrow(new RegExp(good.cookieSecret.slice(0, 12).replace(/[+/]/g, '.')));
+  });
+});
+
+describe('the secrets file: any text', () => {
+  it('gives secrets or a SecretsFileError, nothing else (random text, random JSON, a good file cut anywhere)', () => {
+    const text = formatSecretsFile(newSecrets(random, 1));
+    const only = (t: string): void => {
+      try {
+        parseSecretsFile(t);
+      } catch (error) {
+        expect(error).toBeInstanceOf(SecretsFileError);
+      }
+    };
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), only), { numRuns: 500 });
+    fc.assert(fc.property(fc.json({ maxDepth: 3 }), only), { numRuns: 500 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: text.length }), (n) => only(text.slice(0, n))), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('format', 'cookieSecret', 'previousCookieSecret', 'cookieSecretSince', 'ticketKeys'), fc.jsonValue()), (d) =>
+        only(JSON.stringify({ ...JSON.parse(text), ...d })),
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
