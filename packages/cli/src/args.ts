@@ -338,7 +338,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   if (values.help || positionals[0] === 'help') return { command: 'help' };
   if (values.version || positionals[0] === 'version') return { command: 'version' };
   const command = positionals[0];
-  if (command === undefined) throw new UsageError('missing command: server or client');
+  if (command === undefined) throw new UsageError('missing command: server, client or secrets');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   if (command === 'secrets') {
     const extra = Object.keys(values).find((k) => !(SECRETS_ONLY as readonly string[]).includes(k));
