@@ -445,7 +445,6 @@ export class BlockingServer extends EventEmitter {
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
     this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret });
-    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
     this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
       filename: workerFile(),
@@ -453,6 +452,8 @@ export class BlockingServer extends EventEmitter {
       maxThreads: this.maxThreads,
       idleTimeout: this.workerIdleTimeoutMs,
     });
+    // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
+    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
   }
 
   /**

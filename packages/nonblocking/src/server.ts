@@ -214,7 +214,6 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const engine = secrets === undefined ? options : { ...options, cookieSecret: secrets.cookieSecret, ...(options.sessionTickets === false ? {} : { ticketKeys: secrets.ticketKeys }) };
     // Throws here, synchronously, for bad engine options (no credentials, unknown suites, ...).
     this.endpoint = new ServerEndpoint(engineOptions(engine, handshakeTimeoutMs));
-    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
     // RFC 6347 4.2.4.1: a flight unanswered for the first retransmission timeout is taken as lost;
     // a handshake whose peer has been silent that long may give its slot to a new client.
     const stalledAfterMs = this.endpoint.options.retransmit.initialMs ?? 1000;
@@ -222,6 +221,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.keylog = keylogWriter(options.keylog);
     this.timers = new TimerQueue(this.now);
     if (onConnection) this.on('connection', onConnection);
+    // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
+    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
   }
 
   /**
