@@ -289,8 +289,8 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * never evicted.
  *
  * Events (typed: BlockingServerEvents): 'connection' (remote), 'refused' (remote, reason),
- * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
- * (error), 'close'.
+ * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'secrets' (info),
+ * 'warning' (error), 'socketError' (error), 'close'.
  */
 // The base is node's untyped EventEmitter; the methods below take only BlockingServerEvents.
 export class BlockingServer extends EventEmitter {
