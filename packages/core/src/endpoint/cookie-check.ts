@@ -66,7 +66,8 @@ export class CookieCheck {
   }
 
   /**
-   * Replaces the shared cookie secret (RFC 6347 4.2.1: "the server may retain the previous secret"):
+   * Replaces the shared cookie secret (RFC 6347 4.2.1: a server that changes its Secret may accept both
+   * secrets for a limited window, so that clients in the middle of the exchange get through):
    * cookies made from now on use `secrets[0]`; `secrets[1..]` (a previous shared secret that other
    * processes may still use) are accepted too, and the keys in use until now still verify for one
    * more rotation period. `wallNow`: Date.now(). TypeError/RangeError for a bad secret.
