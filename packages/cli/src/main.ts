@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { parseCommandLine, USAGE, UsageError } from './args.js';
 import { runClient } from './client.js';
 import type { Io } from './io.js';
+import { runSecrets } from './secrets-command.js';
 import { runServer } from './server.js';
 import { startTrace } from './trace.js';
 import { packageVersion } from './version.js';
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stdout(`dtls-kit ${packageVersion()}\n`);
       return 0;
     }
+    if (args.command === 'secrets') return runSecrets(args, io);
     if (args.trace) stopTrace = startTrace(io.stderr);
     return args.command === 'server' ? await runServer(args, io) : await runClient(args, io);
   } catch (error) {

@@ -22,6 +22,8 @@ export { addressGroup, samePeer } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
+export { checkSecretsFileAlone, cookieSecretsOf, secretsLoadInfo, type SecretsLoadInfo } from './secrets/secrets-options.js';
+export { DEFAULT_SECRETS_POLL_MS, SecretsWatcher, loadSecretsFileSync, type SecretsWatcherOptions } from './secrets/secrets-watcher.js';
 
 // The key schedule and the primitives under the providers
 export { ccmOpen, ccmSeal, type BlockEncrypt } from './crypto/aes-ccm.js';

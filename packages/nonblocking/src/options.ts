@@ -69,6 +69,14 @@ export interface ServerRuntimeOptions extends RuntimeOptions {
    * same eviction applies within an address. Default 64.
    */
   maxHandshakesPerAddress?: number;
+  /**
+   * A secrets file shared by several server processes (its format: @dtls-kit/core's
+   * parseSecretsFile; `dtls-kit secrets` writes and rotates it): the cookie secret and the ticket
+   * keys come from it, read now (a bad file throws a SecretsFileError naming the field), and
+   * again whenever it changes (watched; a bad version keeps the secrets in force and emits
+   * 'warning'). Not with `cookieSecret` or `ticketKeys`.
+   */
+  secretsFile?: string;
 }
 
 /** Options of createServer(): the engine's server options and the runtime's. */

@@ -9,9 +9,20 @@ import {
   peerKey,
   type DtlsError,
   type PeerAddress,
+  type SecretsLoadInfo,
   type ServerStats,
+  type SharedSecrets,
 } from '@dtls-kit/core';
-import { ConnectionTable, ServerStatsCounter, addressGroup } from '@dtls-kit/core/internal';
+import {
+  ConnectionTable,
+  SecretsWatcher,
+  ServerStatsCounter,
+  addressGroup,
+  checkSecretsFileAlone,
+  cookieSecretsOf,
+  loadSecretsFileSync,
+  secretsLoadInfo,
+} from '@dtls-kit/core/internal';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
@@ -54,6 +65,17 @@ export interface DtlsServerEvents {
    * 'remoteAddressChange', for whoever watches the server rather than each socket.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo, socket: DtlsSocket];
+  /**
+   * The secrets file (`secretsFile`, watchSecrets()) was read and its cookie secret and ticket keys
+   * are in force: at startup and after each change.
+   */
+  secrets: [info: SecretsLoadInfo];
+  /**
+   * Something the server carries on after: a secrets file that changed into something unusable
+   * (half-written, a bad field, gone) — a SecretsFileError naming the field; the secrets in force
+   * stay. Without a listener it goes to process.emitWarning().
+   */
+  warning: [error: Error];
   /** The UDP socket failed. */
   error: [error: Error];
   /** The server is closed: every connection ended, the socket too. */
@@ -90,6 +112,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly keylog: ((line: string) => void) | undefined;
   private socket: dgram.Socket | undefined;
   private closing: Promise<void> | undefined;
+  /** Follows the secrets file, if any (secretsFile, watchSecrets()). */
+  private secretsWatcher: SecretsWatcher | undefined;
   /**
    * The address under which each connection is in `routes` (its peer's, unless the peer moved to
    * an address another connection held: see movePeer).
@@ -180,8 +204,16 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.serverIdleTimeoutMs);
     this.maxBufferedBytes = nonNegativeInt('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes);
     const handshakeTimeoutMs = positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULTS.handshakeTimeoutMs);
+    // A shared secrets file: read now (a bad one throws), its secrets are the engine's options.
+    const secretsFile = options.secretsFile;
+    let secrets: SharedSecrets | undefined;
+    if (secretsFile !== undefined) {
+      checkSecretsFileAlone(options);
+      secrets = loadSecretsFileSync(secretsFile);
+    }
+    const engine = secrets === undefined ? options : { ...options, cookieSecret: secrets.cookieSecret, ...(options.sessionTickets === false ? {} : { ticketKeys: secrets.ticketKeys }) };
     // Throws here, synchronously, for bad engine options (no credentials, unknown suites, ...).
-    this.endpoint = new ServerEndpoint(engineOptions(options, handshakeTimeoutMs));
+    this.endpoint = new ServerEndpoint(engineOptions(engine, handshakeTimeoutMs));
     // RFC 6347 4.2.4.1: a flight unanswered for the first retransmission timeout is taken as lost;
     // a handshake whose peer has been silent that long may give its slot to a new client.
     const stalledAfterMs = this.endpoint.options.retransmit.initialMs ?? 1000;
@@ -189,6 +221,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.keylog = keylogWriter(options.keylog);
     this.timers = new TimerQueue(this.now);
     if (onConnection) this.on('connection', onConnection);
+    // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
+    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
   }
 
   /**
@@ -222,6 +256,51 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     // With a callback the failure is the callback's; without, the promise's (and 'error' listeners').
     if (callback) promise.then(() => callback(), callback);
     return promise;
+  }
+
+  /**
+   * Replaces the cookie secret (RFC 6347 4.2.1) with one shared by other processes (32..1024
+   * bytes; see the `cookieSecret` option): cookies made from now on use it, and the ones made
+   * until now still verify for one more `cookieRotationMs` period. TypeError/RangeError for a bad
+   * secret (the one in force stays).
+   */
+  setCookieSecret(secret: Uint8Array): void {
+    this.endpoint.setCookieSecrets([secret], Date.now());
+  }
+
+  /**
+   * Takes the cookie secret and ticket keys from a secrets file now (a SecretsFileError if it is
+   * bad: nothing changes) and follows it from then on, as the `secretsFile` option does; replaces
+   * a file watched before.
+   */
+  watchSecrets(path: string): void {
+    const secrets = loadSecretsFileSync(path);
+    this.follow(path, secrets);
+  }
+
+  /** Applies a secrets file's secrets and watches it for the next ones. */
+  private follow(path: string, secrets: SharedSecrets): void {
+    this.applySecrets(path, secrets);
+    this.secretsWatcher?.close();
+    this.secretsWatcher = new SecretsWatcher(path, {
+      onLoad: (s) => this.applySecrets(path, s),
+      onError: (error) => this.warn(error),
+    });
+  }
+
+  private applySecrets(path: string, secrets: SharedSecrets): void {
+    this.endpoint.setCookieSecrets(cookieSecretsOf(secrets), Date.now());
+    // With tickets off (sessionTickets: false) the file's ticket keys have nothing to do.
+    this.endpoint.options.ticketKeys?.setKeys(secrets.ticketKeys);
+    if (this.listenerCount('secrets') > 0) {
+      const info = secretsLoadInfo(path, secrets);
+      emitOrThrowLater(() => this.emit('secrets', info));
+    }
+  }
+
+  private warn(error: Error): void {
+    if (this.listenerCount('warning') > 0) emitOrThrowLater(() => this.emit('warning', error));
+    else process.emitWarning(error);
   }
 
   /** The bound address, or null before listen() (as node:net). */
@@ -284,6 +363,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const closed = [...this.routes.values()].map((s) => s.close());
     await Promise.all(closed);
     this.timers.clear();
+    this.secretsWatcher?.close();
+    this.secretsWatcher = undefined;
     if (socket) {
       await new Promise<void>((resolve) => socket.close(() => resolve()));
       this.socket = undefined;
@@ -346,7 +427,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       }
       return;
     }
-    const result = this.endpoint.verify(datagram, peerKey(rinfo), now);
+    // Date.now(): a shared cookie secret's periods are wall-clock, so that processes agree on them.
+    const result = this.endpoint.verify(datagram, peerKey(rinfo), now, Date.now());
     switch (result.type) {
       case 'drop':
         this.counters.drop(result.code);

@@ -39,6 +39,7 @@ export {
   type UdpServerOptions,
   type UdpServerStats,
 } from './udp-server.js';
+export { firstHandshakeType, startSwitchRelay, type SwitchRelay, type SwitchRelayOptions, type SwitchReply } from './switch-relay.js';
 export { freeUdpPort, waitForUdpBind, type FreeUdpPortOptions, type WaitForUdpBindOptions } from './peers/ports.js';
 export {
   describePeerClient,
