@@ -33,6 +33,7 @@ export const USAGE = `usage:
                   [--rpk-pin FILE [--rpk --key FILE]]
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
+  dtls-kit lb-config --backends HOST:PORT,... [--listen :4433]   (nginx in front of several servers; lb-config --help)
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr

@@ -130,3 +130,4 @@ export {
   type InteropCell,
   type OpensslPskSuite,
 } from './interop/interop-matrix.js';
+export { NGINX_MODULES_DIR, requireNginx, startNginx, type NginxProcess } from './nginx.js';
