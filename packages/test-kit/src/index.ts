@@ -131,3 +131,4 @@ export {
   type OpensslPskSuite,
 } from './interop/interop-matrix.js';
 export { NGINX_MODULES_DIR, requireNginx, startNginx, type NginxProcess } from './nginx.js';
+export { startRebindingRelay, type RebindingRelay } from './rebinding-relay.js';
