@@ -6,8 +6,9 @@
  * configured by
  *   dtls-kit lb-config --backends 127.0.0.1:A,127.0.0.1:B,127.0.0.1:C --listen 127.0.0.1:P
  *
- * Quick by default (30 clients x 10 messages, 10 rebinding clients); the issue's full counts
- * (300 clients x 50 messages each way, 50 clients rebinding 10 times each) with DTLS_KIT_LB_FULL=1.
+ * Quick by default (60 clients x 20 messages, 20 clients rebinding 10 times each); the issue's full
+ * counts (300 clients x 50 messages each way, 50 clients rebinding 10 times each) with
+ * DTLS_KIT_LB_FULL=1 (about 6 s on an idle 2-core machine).
  */
 import { connect, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
@@ -16,9 +17,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type BackendEvent, type Cluster } from './cluster.js';
 
 const FULL = process.env['DTLS_KIT_LB_FULL'] === '1';
-const CLIENTS = FULL ? 300 : 30;
-const MESSAGES = FULL ? 50 : 10;
-const REBINDING_CLIENTS = FULL ? 50 : 10;
+const CLIENTS = FULL ? 300 : 60;
+const MESSAGES = FULL ? 50 : 20;
+const REBINDING_CLIENTS = FULL ? 50 : 20;
 const REBINDS = 10;
 /** Handshakes started at once (the rest wait their turn): the machine has 2 cores for everyone. */
 const HANDSHAKE_BATCH = 25;
