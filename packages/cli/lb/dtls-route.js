@@ -20,8 +20,9 @@
  *                  own `proxy_protocol on` is no use for UDP: it sends a version 1 text line, on the
  *                  first datagram of a session only (checked with nginx 1.22.1).
  *
- * Nothing here may throw out of a handler: malformed input falls back to the hash (preread) or to
- * a LOCAL header (proxyHeader: "use the datagram's own source", spec 2.2).
+ * Malformed input never throws out of a handler: it falls back to the hash (preread) or to a
+ * LOCAL header (proxyHeader: "use the datagram's own source", spec 2.2). The one exception let
+ * out on purpose is a failed send to a dead backend (see proxyHeader), to end that session.
  */
 
 /** The number of backends (`js_var $dtls_backends N;`), or 0 when unset or not a number. */
@@ -155,7 +156,17 @@ function proxyHeader(s) {
   }
   s.on('upstream', function (data, flags) {
     // One s.send per datagram, with its flags: the header and the datagram leave as one datagram.
-    s.send(Buffer.concat([header, data]), flags);
+    // The one exception this script lets out, on purpose: a send that failed (the backend's port
+    // is closed, ICMP port unreachable: its process died). nginx ends the session on it, so the
+    // client's next datagram opens a new one; caught here, the session would live on, sending
+    // into the dead port until proxy_timeout (nginx 1.22, njs 0.7.9: s.done() may not be called
+    // while filtering).
+    try {
+      s.send(Buffer.concat([header, data]), flags);
+    } catch (e) {
+      s.warn('dtls-kit: the backend is unreachable, ending the session: ' + e.message);
+      throw e;
+    }
   });
 }
 

@@ -89,9 +89,9 @@ export function lbConfig(options: LbConfigOptions): string {
     `worker_processes ${workers};`,
     'pid nginx.pid;',
     'error_log error.log notice;',
-    // Two connections per UDP session (the client's and the upstream's).
-    'worker_rlimit_nofile 65536;',
-    'events { worker_connections 16384; }',
+    // Two connections (file descriptors) per UDP session: the client's and the upstream's. More
+    // sessions need a higher open-file limit (ulimit -n, or worker_rlimit_nofile as root).
+    'events { worker_connections 4096; }',
     '',
     'stream {',
     `    js_import dtls from ${script};`,
