@@ -73,8 +73,10 @@ function cidOf(c: DtlsSocket): { hex: string; serverId: number } {
   return { hex: cid.toString('hex'), serverId: cid[0] ?? -1 };
 }
 
-function events(type: BackendEvent['type']): BackendEvent[] {
-  return (cluster?.backends ?? []).flatMap((b) => b.events.filter((e) => e.type === type));
+type EventOf<T extends BackendEvent['type']> = Extract<BackendEvent, { type: T }>;
+
+function events<T extends BackendEvent['type']>(type: T): Array<EventOf<T>> {
+  return (cluster?.backends ?? []).flatMap((b) => b.events.filter((e): e is EventOf<T> => e.type === type));
 }
 
 describe(`dtls-kit servers behind nginx (${FULL ? 'full' : 'quick'}: DTLS_KIT_LB_FULL=1 for the issue's counts)`, () => {
