@@ -68,7 +68,7 @@ test: build peers
 
 # Benchmarks (bench/): dtls-kit against plain node:dgram, OpenSSL 3 in C, werift-dtls and
 # node-dtls-client on 127.0.0.1; about 10 minutes; BENCH_QUICK=1 for a smoke run. Results: bench/results/.
-bench: build
+bench: build nginx
 	$(PNPM) bench
 
 clean:

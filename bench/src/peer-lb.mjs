@@ -60,6 +60,8 @@ try {
     if (nginx.exitCode !== null || i > 500) throw new Error(`nginx did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  // nginx's master pid, for lb-cost.mjs (its worker's CPU time per datagram).
+  process.stdout.write(`NGINX ${nginx.pid}\n`);
   ready(port);
   exitWithRunner(async () => {
     nginx.kill('SIGTERM');

@@ -37,6 +37,11 @@ const TABLES = {
   'Sequential resumed handshakes': ['dtls-kit non-blocking, node:crypto, full', 'dtls-kit non-blocking, node:crypto, resumed'],
   'Blocking runtime': ['dtls-kit blocking, 1 worker', 'dtls-kit blocking, 2 workers', 'dtls-kit blocking, 4 workers', 'dtls-kit non-blocking, node:crypto', 'OpenSSL 3 (C) (one client at a time: serialises the clients)'],
   'Memory per idle established connection': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'werift-dtls (ECDHE-ECDSA)'],
+  'Through nginx: ping-pong': [
+    'plain node:dgram, direct', 'plain node:dgram, through nginx (no PROXY header: nginx alone)', 'dtls-kit, direct',
+    'dtls-kit, through nginx, PROXY v2 on each datagram', 'dtls-kit, through nginx, no PROXY header (the njs filter not run)'],
+  'Through nginx: one-way throughput': ['dtls-kit, direct', 'dtls-kit, through nginx, 1 backend', 'dtls-kit, through nginx, 2 backends, 2 clients', 'dtls-kit, direct, 2 clients'],
+  'Through nginx: full PSK': ['dtls-kit, direct', 'dtls-kit, through nginx, 1 backend', 'dtls-kit, through nginx, 2 backends'],
 };
 
 /** The rows of the markdown table under the heading that starts with `title`. */
