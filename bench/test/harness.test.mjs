@@ -62,7 +62,7 @@ const number = (cell) => Number(cell.replace(/[×,]/g, '').replace(/ \(.*$/, '')
 describe('bench harness (BENCH_QUICK=1)', () => {
   it('runs every measurement and writes tables of positive figures', async () => {
     const { stdout } = await new Promise((resolve, reject) =>
-      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_OUT: out }, timeout: 110_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_OUT: out }, timeout: 150_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),
     );
