@@ -154,6 +154,39 @@ describe('nginx with the configuration of dtls-kit lb-config', () => {
     s.close();
   });
 
+  it('an IPv6 client: the header is \\x22 (UDP over IPv6) with its address and port', async () => {
+    const backend = dgram.createSocket('udp4');
+    const got: Array<ReturnType<typeof parseProxyV2>> = [];
+    backend.on('message', (msg) => got.push(parseProxyV2(Uint8Array.from(msg))));
+    backend.bind(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const client = dgram.createSocket('udp6');
+    client.bind(0, '::1');
+    await once(client, 'listening');
+    // A port for nginx on ::1: a udp6 socket's, freed just before.
+    const probe = dgram.createSocket('udp6');
+    probe.bind(0, '::1');
+    await once(probe, 'listening');
+    const v6Port = probe.address().port;
+    probe.close();
+    const v6 = await startNginx(await lbConfigOutput(['--backends', `127.0.0.1:${backend.address().port}`, '--listen', `[::1]:${v6Port}`]));
+    try {
+      client.send(Uint8Array.from([22, 254, 255, 0]), v6Port, '::1');
+      await until(() => got.length === 1, 5000);
+      const header = got[0];
+      expect(header?.type).toBe('proxy');
+      if (header?.type === 'proxy') {
+        expect(header.source).toEqual({ address: '::1', port: client.address().port });
+        expect(header.destination).toEqual({ address: '::1', port: v6Port });
+      }
+      expect(v6.log()).not.toMatch(/js exception/);
+    } finally {
+      await v6.stop();
+      client.close();
+      backend.close();
+    }
+  });
+
   it('every datagram of a session reaches the backend with a PROXY v2 header naming the client', async () => {
     const s = dgram.createSocket('udp4');
     s.bind(0, '127.0.0.1');
