@@ -37,6 +37,12 @@ export interface LbConfigOptions {
   readonly proxyTimeoutSeconds?: number;
   /** Prepend a PROXY v2 header to every datagram (the backends need `proxyProtocol`); default true. */
   readonly proxyProtocol?: boolean;
+  /**
+   * Server ids of backends known to be dead: marked `down` in the hash upstream, so that new
+   * sessions go to the others (open-source nginx has no health checks for UDP upstreams). Each
+   * keeps its id and its place: the consistent hash moves only its share of the clients.
+   */
+  readonly down?: readonly number[];
 }
 
 /** The njs script shipped with @dtls-kit/cli (lb/ beside src/ and dist/). */
@@ -80,6 +86,11 @@ export function lbConfig(options: LbConfigOptions): string {
   const timeout = options.proxyTimeoutSeconds ?? DEFAULT_PROXY_TIMEOUT_SECONDS;
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--proxy-timeout must be an integer >= 1 (seconds), got ${timeout}`);
   const proxyProtocol = options.proxyProtocol ?? true;
+  const down = new Set(options.down ?? []);
+  for (const id of down) {
+    if (!Number.isInteger(id) || id < 0 || id >= servers.length) throw new UsageError(`--down: ${id} is not a server id (0..${servers.length - 1})`);
+  }
+  if (down.size === servers.length) throw new UsageError('--down: every backend is down');
   const lines = [
     `# nginx in front of ${servers.length} dtls-kit server process(es), written by dtls-kit lb-config.`,
     '# Run:  nginx -p DIR -c THIS_FILE   (pid and error log are relative to DIR; add -g "daemon off;" to stay in the foreground)',
@@ -105,7 +116,7 @@ export function lbConfig(options: LbConfigOptions): string {
     '    # Everything else (ClientHellos, records without a CID): a consistent hash of the client\'s address and port.',
     '    upstream dtls_hash {',
     '        hash $remote_addr:$remote_port consistent;',
-    ...servers.map((s) => `        server ${s};`),
+    ...servers.map((s, id) => `        server ${s}${down.has(id) ? ' down' : ''};`),
     '    }',
     '',
     '    server {',
@@ -125,9 +136,10 @@ export function lbConfig(options: LbConfigOptions): string {
 }
 
 export const LB_CONFIG_USAGE = `usage: dtls-kit lb-config --backends HOST:PORT,HOST:PORT,... [--listen :4433] [--workers N|auto]
-                         [--proxy-timeout SECONDS] [--no-proxy-protocol] [--script FILE] [--modules-dir DIR]
+                         [--proxy-timeout SECONDS] [--no-proxy-protocol] [--down ID,...] [--script FILE] [--modules-dir DIR]
   prints an nginx configuration: UDP load balancing over the backends (server ids 0, 1, ... in
-  the order given), routed by connection ID, with a PROXY v2 header carrying each client's address
+  the order given), routed by connection ID, with a PROXY v2 header carrying each client's address;
+  --down: server ids of dead backends, left out of the hash (regenerate, then nginx -s reload)
 `;
 
 function parseFlags(argv: readonly string[]) {
@@ -142,6 +154,7 @@ function parseFlags(argv: readonly string[]) {
         'no-proxy-protocol': { type: 'boolean', default: false },
         script: { type: 'string' },
         'modules-dir': { type: 'string' },
+        down: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -151,6 +164,14 @@ function parseFlags(argv: readonly string[]) {
     // node:util's messages (an unknown flag, a missing value) are usage errors: exit code 2.
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function downIds(text: string | undefined): number[] {
+  if (text === undefined) return [];
+  return text.split(',').map((t) => {
+    if (!/^\d{1,3}$/.test(t.trim())) throw new UsageError(`--down takes server ids (0, 1, ...), got "${t}"`);
+    return Number(t.trim());
+  });
 }
 
 /** `dtls-kit lb-config ...` (the arguments after `lb-config`): exit code 0, or 2 for a usage error. */
@@ -179,6 +200,7 @@ export function runLbConfig(argv: readonly string[], io: Io): number {
       workers,
       proxyTimeoutSeconds: timeoutText === undefined ? undefined : Number(timeoutText),
       proxyProtocol: !values['no-proxy-protocol'],
+      down: downIds(values.down),
     }),
   );
   return 0;

@@ -18,6 +18,12 @@ export interface NginxProcess {
   readonly commandLine: string;
   /** nginx's error log so far (notice level with lb-config's configuration), and its stderr. */
   log(): string;
+  /**
+   * Replaces the configuration and has nginx load it (SIGHUP, as `nginx -s reload`): resolves once
+   * new worker processes have started and the old ones have exited (they linger while they hold
+   * UDP sessions); rejects when that takes longer than the start timeout.
+   */
+  reload(config: string): Promise<void>;
   /** Stops nginx (SIGTERM: fast shutdown), waits for it and removes the prefix folder. */
   stop(): Promise<void>;
 }
@@ -101,5 +107,20 @@ export async function startNginx(config: string, timeoutMs = 10_000): Promise<Ng
     }
     await sleep(20);
   }
-  return { prefix, commandLine, log, stop };
+  const reload = async (next: string): Promise<void> => {
+    const count = (pattern: RegExp): number => log().match(pattern)?.length ?? 0;
+    const started = /start worker process \d+/g;
+    const ended = /worker process \d+ exited with code/g;
+    // Every worker started so far must be gone afterwards: until the old ones exit, a flow may
+    // reach an old worker (old configuration) or a new one.
+    const workers = count(started);
+    writeFileSync(confPath, next);
+    child.kill('SIGHUP');
+    const until = performance.now() + timeoutMs;
+    while (count(started) === workers || count(ended) < workers) {
+      if (exited !== undefined || performance.now() > until) throw new Error(`nginx did not reload: ${log()}`);
+      await sleep(20);
+    }
+  };
+  return { prefix, commandLine, log, reload, stop };
 }

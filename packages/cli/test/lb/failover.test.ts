@@ -12,7 +12,7 @@ import { connect, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
 import { sleep } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from './cluster.js';
+import { lbConfigOutput, startCluster, stopBackend, type Cluster } from './cluster.js';
 
 const FULL = process.env['DTLS_KIT_LB_FULL'] === '1';
 const CLIENTS = FULL ? 90 : 30;
@@ -140,4 +140,26 @@ describe('a server process dies under load: its clients resume elsewhere, nobody
     const exceptions = cluster.nginx.log().split('\n').filter((l) => l.includes('js exception'));
     for (const line of exceptions) expect(line).toContain('ngx_stream_js_next_filter() failed');
   }, 90_000);
+
+  it('lb-config --down 1 and a reload: the dead process gets no new session, every client connects at the first attempt', async () => {
+    cluster = await startCluster(3);
+    const dead = cluster.backends[1];
+    if (dead === undefined) throw new Error('no backend 1');
+    await stopBackend(dead);
+    const backends = cluster.backends.map((b) => `127.0.0.1:${b.port}`).join(',');
+    const config = await lbConfigOutput(['--backends', backends, '--listen', `127.0.0.1:${cluster.port}`, '--down', '1']);
+    expect(config).toContain(`        server 127.0.0.1:${dead.port} down;`);
+    // Its own upstream stays: a CID naming it still goes there (and is lost), nothing else does.
+    expect(config).toContain(`upstream dtls_backend_1 { server 127.0.0.1:${dead.port}; }`);
+    await cluster.nginx.reload(config);
+    const port = cluster.port;
+    // Without --down a third of these would hash to the dead process and time out.
+    const sockets = await Promise.all(
+      Array.from({ length: 30 }, () => connect({ host: '127.0.0.1', port, psk: psk(), connectionId: { length: 0 }, handshakeTimeoutMs: RECONNECT_ATTEMPT_MS })),
+    );
+    live.push(...sockets);
+    const servedBy = sockets.map((s) => s.connectionId?.send[0]);
+    expect(servedBy.filter((id) => id === 1)).toEqual([]);
+    expect(new Set(servedBy)).toEqual(new Set([0, 2]));
+  }, 60_000);
 });
