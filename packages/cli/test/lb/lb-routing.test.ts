@@ -93,7 +93,7 @@ describe('nginx with the configuration of dtls-kit lb-config', () => {
     expect(text).toContain('js_filter dtls.proxyHeader;');
     expect(await lbConfigOutput(['--backends', '127.0.0.1:5001', '--no-proxy-protocol'])).not.toContain('js_filter');
     // Usage errors: exit code 2 and one line on stderr.
-    for (const bad of [[], ['--backends', 'nowhere'], ['--backends', '127.0.0.1:5001', '--listen', '4433'], ['--backends', '127.0.0.1:99999'], ['--bogus']]) {
+    for (const bad of [[], ['--backends', 'nowhere'], ['--backends', '127.0.0.1:5001', '--listen', '4433'], ['--backends', '127.0.0.1:99999'], ['--bogus'], ['--backends', '127.0.0.1:5001', '--down', '1'], ['--backends', '127.0.0.1:5001', '--down', '0'], ['--backends', '127.0.0.1:5001,127.0.0.1:5002', '--down', 'x']]) {
       let err = '';
       const code = await main(['lb-config', ...bad], { stdout: () => {}, stderr: (t) => void (err += t), stdinLines: () => (async function* () {})() });
       expect({ bad, code }).toEqual({ bad, code: 2 });
