@@ -37,6 +37,7 @@ export const USAGE = `usage:
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit secrets --out FILE | --rotate FILE [--keep K] [--cookie-grace SECONDS]
+  dtls-kit lb-config --backends HOST:PORT,... [--listen :4433]   (nginx in front of several servers; lb-config --help)
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr

@@ -3,6 +3,7 @@ import { parseCommandLine, USAGE, UsageError } from './args.js';
 import { runClient } from './client.js';
 import type { Io } from './io.js';
 import { runSecrets } from './secrets-command.js';
+import { runLbConfig } from './lb-config.js';
 import { runServer } from './server.js';
 import { startTrace } from './trace.js';
 import { packageVersion } from './version.js';
@@ -21,6 +22,8 @@ export const processIo: Io = {
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let stopTrace: (() => void) | undefined;
   try {
+    // `lb-config` prints an nginx configuration: its own flags, no connection (see lb-config.ts).
+    if (argv[0] === 'lb-config') return runLbConfig(argv.slice(1), io);
     const args = parseCommandLine(argv);
     if (args.command === 'help') {
       io.stdout(USAGE);

@@ -33,6 +33,7 @@ const RUNTIME_SERVER = {
   maxHandshakes: true,
   maxHandshakesPerAddress: true,
   secretsFile: true,
+  proxyProtocol: true,
 } as const satisfies OptionKeyTable<Omit<ServerRuntimeOptions, keyof ServerOptions>>;
 
 /** Keys the runtime consumes itself and keeps from the engine (see engineOptions). */

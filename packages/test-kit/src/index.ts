@@ -159,3 +159,5 @@ export {
   type Wolfssl13Capture,
   type Wolfssl13Scenario,
 } from './interop/wolfssl13-capture.js';
+export { NGINX_MODULES_DIR, requireNginx, startNginx, type NginxProcess } from './nginx.js';
+export { startRebindingRelay, type RebindingRelay } from './rebinding-relay.js';
