@@ -346,7 +346,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     if (extra !== undefined) throw new UsageError(`--${extra} is not an option of "secrets"`);
     return secretsArgs(values, (m) => new UsageError(m));
   }
-  if (command !== 'server' && command !== 'client') throw new UsageError(`unknown command "${command}" (expected server, client or secrets)`);
+  if (command !== 'server' && command !== 'client') throw new UsageError(`unknown command "${command}" (expected server, client, secrets or lb-config)`);
   for (const name of SECRETS_ONLY) {
     if (values[name] !== undefined) throw new UsageError(`--${name} is an option of "secrets", not of "${command}"`);
   }
