@@ -114,8 +114,8 @@ describe('established connection hand-over', () => {
   it('answers a retransmitted flight 5 with the last flight, after the hand-over', async () => {
     // Flight 6 (the server's ChangeCipherSpec and Finished) is lost: the client will retransmit flight 5.
     let dropServer = true;
-    const p = new Pair({
-      tap: (d, direction) => (direction === 's2c' && dropServer && p.server?.state === 'established' ? [] : [d]),
+    const p: Pair = new Pair({
+      tap: (d, direction): Uint8Array[] => (direction === 's2c' && dropServer && p.server?.state === 'established' ? [] : [d]),
     });
     p.start();
     await p.run();
@@ -172,7 +172,9 @@ describe('established connection hand-over', () => {
     expect(() => p.client.exportEstablished()).toThrow(TypeError);
     await p.run();
     const snapshot = p.s.exportEstablished();
-    expect(() => DtlsConnection.importEstablished({ ...snapshot, format: 'dtls-kit/established/0' } as unknown as EstablishedSnapshot, resolveServerOptions(serverOptions()), 0)).toThrow(TypeError);
+    const otherLayout = { ...snapshot };
+    Reflect.set(otherLayout, 'format', 'dtls-kit/established/0');
+    expect(() => DtlsConnection.importEstablished(otherLayout, resolveServerOptions(serverOptions()), 0)).toThrow(TypeError);
     expect(() => DtlsConnection.importEstablished(snapshot, resolveServerOptions(serverOptions({ replayWindowSize: 128 })), 0)).toThrow(/replay window/);
     expect(() => DtlsConnection.importEstablished({ ...snapshot, negotiated: { ...snapshot.negotiated, suiteId: 0xfefe } }, resolveServerOptions(serverOptions()), 0)).toThrow(/unknown cipher suite/);
   });
