@@ -78,4 +78,5 @@ setInterval(() => {
   }
 }, 50).unref();
 
+process.on('SIGINT', () => process.exit(0));
 socket.bind(Number(values.port), '127.0.0.1', () => console.log(`READY ${socket.address().port}`));
