@@ -4,31 +4,69 @@
 // connection (DtlsConnection.exportEstablished) and posts it to one of --workers worker_threads; the
 // worker imports it and runs the bench handler's job (wait for the client's close_notify, answer it).
 // Later datagrams of a handed-over peer go to its worker by postMessage, and the worker's datagrams
-// come back the same way. Prints READY <port> like bench/src's peers, for thread-cpu.mjs --handover.
-//   node bench/handover-prototype.mjs --workers 2 [--port 0]
+// come back the same way (--channel message), or (--channel ring, the default) through two shared
+// byte rings per worker (handover-ring.mjs: the snapshot v8-serialized, the worker blocked in
+// Atomics.wait as the blocking runtime's workers are, the main thread on Atomics.waitAsync).
+// Prints READY <port> like bench/src's peers, for thread-cpu.mjs --servers handover.
+//   node bench/handover-prototype.mjs --workers 2 [--channel ring|message] [--port 0]
 import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
+import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { DtlsConnection, ServerEndpoint } from '@dtls-kit/core';
 import { pskServer } from '@dtls-kit/psk';
+import { Ring, allocateRing } from './handover-ring.mjs';
 
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '2' }, port: { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '2' }, port: { type: 'string', default: '0' }, channel: { type: 'string', default: 'ring' } } });
+const useRing = values.channel === 'ring';
 const credentials = { psk: pskServer({ keys: { Client_identity: '000102030405060708090a0b0c0d0e0f' } }), cipherSuites: 'PSK-AES128-GCM-SHA256' };
 const endpoint = new ServerEndpoint(credentials);
 const socket = createSocket('udp4');
 /** peer key -> { address, port, conn (handshaking on this thread) | worker (handed over) } */
 const peers = new Map();
-const workers = Array.from({ length: Number(values.workers) }, () => new Worker(new URL('./handover-prototype-worker.mjs', import.meta.url)));
-let next = 0;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const KIND = [new Uint8Array([1]), new Uint8Array([2])];
 
-for (const w of workers) {
-  w.on('message', (m) => {
-    const p = peers.get(m.k);
-    if (p === undefined) return;
-    for (const d of m.d) socket.send(d, p.port, p.address);
-    if (m.closed) peers.delete(m.k);
-  });
+/** A worker and how to reach it: post(key, snapshot | undefined, datagram | undefined). */
+function startWorker() {
+  if (!useRing) {
+    const worker = new Worker(new URL('./handover-prototype-worker.mjs', import.meta.url));
+    worker.on('message', (m) => {
+      const p = peers.get(m.k);
+      if (p === undefined) return;
+      for (const d of m.d) socket.send(d, p.port, p.address);
+      if (m.closed) peers.delete(m.k);
+    });
+    return { post: (k, s, d) => worker.postMessage(s === undefined ? { k, d } : { k, s }) };
+  }
+  const inbound = allocateRing();
+  const outbound = allocateRing();
+  new Worker(new URL('./handover-prototype-ring-worker.mjs', import.meta.url), { workerData: { inbound, outbound } });
+  const inb = new Ring(inbound);
+  const out = new Ring(outbound);
+  const drain = () => {
+    for (let f = out.pop(); f !== undefined; f = out.pop()) {
+      const keyLength = f[0];
+      const k = dec.decode(f.subarray(1, 1 + keyLength));
+      const closed = f[1 + keyLength] === 1;
+      const p = peers.get(k);
+      if (p === undefined) continue;
+      if (f.length > 2 + keyLength) socket.send(f.subarray(2 + keyLength), p.port, p.address);
+      if (closed) peers.delete(k);
+    }
+    out.waitAsync(drain);
+  };
+  out.waitAsync(drain);
+  return {
+    post: (k, s, d) => {
+      const key = enc.encode(k);
+      inb.push([KIND[s === undefined ? 1 : 0], new Uint8Array([key.length]), key, s === undefined ? d : serialize(s)]);
+    },
+  };
 }
+const workers = Array.from({ length: Number(values.workers) }, startWorker);
+let next = 0;
 
 function after(key, p) {
   const c = p.conn;
@@ -37,7 +75,7 @@ function after(key, p) {
     const snapshot = c.exportEstablished();
     p.conn = undefined;
     p.worker = workers[next++ % workers.length];
-    p.worker.postMessage({ k: key, s: snapshot });
+    p.worker.post(key, snapshot, undefined);
     return;
   }
   for (const d of c.datagramsToSend()) socket.send(d, p.port, p.address);
@@ -49,7 +87,7 @@ socket.on('message', (msg, rinfo) => {
   const p = peers.get(key);
   const now = performance.now();
   if (p?.worker !== undefined) {
-    p.worker.postMessage({ k: key, d: msg });
+    p.worker.post(key, undefined, msg);
     return;
   }
   if (p !== undefined) {

@@ -13,8 +13,8 @@ import type { EstablishedSnapshot } from '../../src/established-snapshot.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { DTLS12_RECORD_FORMAT } from '../../src/record/dtls12-record-format.js';
-import { resolveServerOptions } from '../../src/options.js';
-import { serverPsk } from '../support/psk.js';
+import { resolveClientOptions, resolveServerOptions } from '../../src/options.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 import { Pair } from './harness.js';
 
 const enc = new TextEncoder();
@@ -163,6 +163,29 @@ describe('established connection hand-over', () => {
     const down = deliver(server, p.client, p.now);
     expect(down[0]?.[0]).toBe(ContentType.tls12_cid);
     expect(texts(drain(p.client))).toEqual(['cid down']);
+  });
+
+  it('carries DTLS-SRTP (profile, MKI, keying material) and works for the client side too', async () => {
+    const srtp = { srtpProfiles: 'SRTP_AEAD_AES_128_GCM', srtpMki: new Uint8Array([7, 7]) };
+    const p = await new Pair({ server: serverOptions(srtp), client: srtp }).handshake();
+    p.drainEvents();
+    const serverMaterial = p.s.getSrtpKeyingMaterial();
+    const clientMaterial = p.client.getSrtpKeyingMaterial();
+    expect(serverMaterial).toBeDefined();
+    const server = DtlsConnection.importEstablished(carried(p.s.exportEstablished()), resolveServerOptions(serverOptions(srtp)), p.now);
+    const client = DtlsConnection.importEstablished(carried(p.client.exportEstablished()), resolveClientOptions({ psk: clientPsk(), ...srtp }), p.now);
+    expect(client.isClient).toBe(true);
+    expect(server.srtpProfile?.name).toBe('SRTP_AEAD_AES_128_GCM');
+    expect(server.srtpMki).toEqual(new Uint8Array([7, 7]));
+    expect(server.getSrtpKeyingMaterial()).toEqual(serverMaterial);
+    expect(client.getSrtpKeyingMaterial()).toEqual(clientMaterial);
+    // Both ends moved: they still talk, in both directions.
+    client.send(enc.encode('c'));
+    deliver(client, server, p.now);
+    server.send(enc.encode('s'));
+    deliver(server, client, p.now);
+    expect(texts(drain(server))).toEqual(['c']);
+    expect(texts(drain(client))).toEqual(['s']);
   });
 
   it('refuses what it cannot carry: a connection not established, another layout, another replay window size', async () => {
