@@ -15,6 +15,7 @@ import { splitRecords } from '../../src/record/datagram.js';
 import { DTLS12_RECORD_FORMAT } from '../../src/record/dtls12-record-format.js';
 import { resolveClientOptions, resolveServerOptions } from '../../src/options.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
+import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { Pair } from './harness.js';
 
 const enc = new TextEncoder();
@@ -186,6 +187,27 @@ describe('established connection hand-over', () => {
     deliver(server, client, p.now);
     expect(texts(drain(server))).toEqual(['c']);
     expect(texts(drain(client))).toEqual(['s']);
+  });
+
+  it('carries the peer certificate chain, its authorization and the server name (ECDHE-ECDSA, client certificate)', async () => {
+    const serverX = { x509: serverX509('ecdsa', { requestCert: true }) };
+    const p = await new Pair({
+      server: serverX,
+      client: { x509: clientX509({ cert: 'ecdsa' }), servername: 'localhost', cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+    }).handshake();
+    p.drainEvents();
+    const chain = p.s.peerCertificates;
+    expect(chain.length).toBeGreaterThan(0);
+    expect(p.s.authorized).toBe(true);
+    const server = DtlsConnection.importEstablished(carried(p.s.exportEstablished()), resolveServerOptions(serverOptions(serverX)), p.now);
+    expect(server.getCipher()?.name).toBe('ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(server.peerCertificates).toEqual(chain);
+    expect(server.authorized).toBe(true);
+    expect(server.authorizationError).toBeUndefined();
+    expect(server.servername).toBe('localhost');
+    p.client.send(enc.encode('signed'));
+    deliver(p.client, server, p.now);
+    expect(texts(drain(server))).toEqual(['signed']);
   });
 
   it('refuses what it cannot carry: a connection not established, another layout, another replay window size', async () => {
