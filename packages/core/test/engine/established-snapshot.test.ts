@@ -10,13 +10,17 @@ import type { ServerOptions } from '../../src/config.js';
 import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
 import { DtlsError } from '../../src/errors.js';
 import type { EstablishedSnapshot } from '../../src/established-snapshot.js';
+import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { DTLS12_RECORD_FORMAT } from '../../src/record/dtls12-record-format.js';
 import { resolveClientOptions, resolveServerOptions } from '../../src/options.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
 import { clientX509, serverX509 } from '../support/test-certificates.js';
-import { Pair } from './harness.js';
+import { Pair, recordsOf } from './harness.js';
+import { AlertDescription } from '../../src/alert.js';
+import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
+import { HandshakeType } from '../../src/handshake/handshake-type.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -208,6 +212,54 @@ describe('established connection hand-over', () => {
     p.client.send(enc.encode('signed'));
     deliver(p.client, server, p.now);
     expect(texts(drain(server))).toEqual(['signed']);
+  });
+
+  it('a resumed client holds the last flight: handed over, it answers the server that retransmits its flight', async () => {
+    const endpoint = new ServerEndpoint(serverOptions());
+    const first = await new Pair({ endpoint }).handshake();
+    const session = first.client.getSession();
+    expect(session).toBeDefined();
+    // The client's last flight (ChangeCipherSpec, Finished) is lost: the server will retransmit its flight.
+    let dropClient = true;
+    const p: Pair = new Pair({
+      endpoint,
+      client: { session },
+      tap: (d, direction): Uint8Array[] => (direction === 'c2s' && dropClient && p.client.state === 'established' ? [] : [d]),
+    });
+    p.start();
+    await p.run();
+    expect(p.client.state).toBe('established');
+    expect(p.client.isSessionReused()).toBe(true);
+    expect(p.s.state).toBe('handshaking');
+    dropClient = false;
+    const snapshot = carried(p.client.exportEstablished());
+    expect(snapshot.handshake.role).toBe('client');
+    expect(snapshot.handshake.lastFlight?.flight.map((m) => m.kind)).toEqual(['change_cipher_spec', 'handshake']);
+    const client = DtlsConnection.importEstablished(snapshot, resolveClientOptions({ psk: clientPsk(), session }), p.now);
+    expect(client.isSessionReused()).toBe(true);
+    expect(client.getSession()).toEqual(session);
+
+    const due = p.s.nextTimeout() ?? 0;
+    p.s.handleTimeout(due);
+    deliver(p.s, client, due);
+    expect(client.stats.retransmissions).toBe(1);
+    deliver(client, p.s, due);
+    expect(p.s.state).toBe('established');
+    client.send(enc.encode('resumed'));
+    deliver(client, p.s, due);
+    expect(texts(drain(p.s))).toEqual(['resumed']);
+  });
+
+  it('refuses renegotiation after the hand-over as before it (RFC 5746): a no_renegotiation warning, the connection goes on', async () => {
+    const p = await new Pair().handshake();
+    p.drainEvents();
+    const server = DtlsConnection.importEstablished(carried(p.s.exportEstablished()), resolveServerOptions(serverOptions()), p.now);
+    // A ClientHello under the connection's keys (message_seq 0, as RFC 6347 4.2.2 restarts it).
+    const hello = encodeHandshakeFragment({ msgType: HandshakeType.client_hello, length: 4, messageSeq: 0, fragmentOffset: 0, body: new Uint8Array([254, 253, 0, 0]) });
+    server.receive(recordsOf(p.client).seal(ContentType.handshake, hello), p.now, { address: '192.0.2.7', port: 40000 });
+    expect(server.state).toBe('established');
+    deliver(server, p.client, p.now);
+    expect(drain(p.client)).toEqual([{ type: 'alert', description: AlertDescription.no_renegotiation, name: 'no_renegotiation' }]);
   });
 
   it('refuses what it cannot carry: a connection not established, another layout, another replay window size', async () => {
