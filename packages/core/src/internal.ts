@@ -6,7 +6,7 @@
  */
 export { concatBytes, constantTimeEqual, utf8 } from './bytes.js';
 export { CONNECTION_COUNTER_FIELDS, ServerStatsCounter, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from './server-stats.js';
-export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { resolveClientOptions, resolveServerOptions, type ResolvedClientOptions, type ResolvedServerOptions } from './options.js';
 export { maxPayloadFor, recordOverhead } from './mtu.js';
 export {
   checkOptionPlaces,
