@@ -7,14 +7,17 @@
  * is in packages/cli/test/lb.)
  */
 import { once } from 'node:events';
-import { startHeaderRelay, type HeaderRelay } from '@dtls-kit/test-kit';
+import { startHeaderRelay, startRebindingRelay, type HeaderRelay, type RebindingRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBlockingServer, runBlockingClient, type BlockingServer, type Remote } from '../src/index.js';
 import { clientCredentials, fixture, serverCredentials, type RoundTripResult } from './helpers.js';
 
 let server: BlockingServer | undefined;
 let relay: HeaderRelay | undefined;
+let nat: RebindingRelay | undefined;
 afterEach(async () => {
+  await nat?.close();
+  nat = undefined;
   await relay?.close();
   relay = undefined;
   await server?.close();
@@ -37,6 +40,43 @@ describe('createBlockingServer({ proxyProtocol }): the client address from a PRO
     const claimed = `192.0.2.44:${remote.port}`;
     expect(r.replies).toEqual([claimed, claimed]);
     expect(s.stats.dropped.proxyHeader).toBe(0);
+  });
+
+  it("a client whose NAT rebinds (a new balancer session, a new vouched port): with CIDs the connection follows it, and the handler's remotePort and 'remoteAddressChange' say the client's new port", async () => {
+    const s = createBlockingServer({
+      handler: fixture('remote-address-handler.mjs'),
+      credentials: serverCredentials,
+      maxThreads: 1,
+      connectionId: { length: 8 },
+      proxyProtocol: { from: ['127.0.0.1'] },
+    });
+    server = s;
+    const moves: [Remote, Remote][] = [];
+    s.on('remoteAddressChange', (now, before) => moves.push([now, before]));
+    const { port } = await s.listen(0, '127.0.0.1');
+    // client -> NAT (a new port after each CID datagram) -> balancer (a session per port, the header claims it) -> server
+    relay = await startHeaderRelay(port, (clientPort) => ({ address: '192.0.2.7', port: clientPort }));
+    nat = await startRebindingRelay(relay.port, 1);
+    const r = await runBlockingClient<RoundTripResult>({
+      handler: fixture('client-roundtrip.mjs'),
+      port: nat.port,
+      credentials: clientCredentials,
+      connectionId: { length: 0 },
+      args: { messages: ['one', 'two', 'three'] },
+      handshakeTimeoutMs: 3000,
+    });
+    expect(nat.rebinds).toBeGreaterThanOrEqual(2);
+    const seen = r.replies.map((x) => /^192\.0\.2\.7:(\d+)$/.exec(x ?? '')?.[1]);
+    expect(seen.every((p) => p !== undefined), JSON.stringify(r.replies)).toBe(true);
+    // The handler saw the client's port change with the NAT's mappings (the vouched ports, not the balancer's).
+    expect(new Set(seen).size).toBeGreaterThanOrEqual(2);
+    expect(moves.length).toBeGreaterThanOrEqual(1);
+    for (const [now, before] of moves) {
+      expect(now.address).toBe('192.0.2.7');
+      expect(before.address).toBe('192.0.2.7');
+      expect(now.port).not.toBe(before.port);
+    }
+    expect(s.stats.addressChanges).toBe(moves.length);
   });
 
   it('from a trusted source a datagram without a header is dropped and counted; other sources are clients as they are', async () => {
