@@ -43,8 +43,8 @@ nginx:
 	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
 	  $$SUDO apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx libnginx-mod-stream libnginx-mod-stream-js; }
 
-# Three dtls-kit server processes behind nginx on 127.0.0.1 (apps/examples/scale-out): clients
-# spread by nginx, one whose port keeps changing stays on its server; see README "Running more than one process".
+# Three `dtls-kit server` processes (shared secrets file, server ids, PROXY v2) behind nginx on 127.0.0.1 (apps/examples/scale-out): clients
+# spread by nginx, one whose port keeps changing stays on its server, a ticket resumes at another; see README "Running more than one process".
 scale_out: build nginx
 	node apps/examples/scale-out/run.mjs
 

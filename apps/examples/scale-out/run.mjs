@@ -1,7 +1,12 @@
-// Three dtls-kit server processes behind nginx's UDP load balancer (`make scale_out`):
-// starts the servers (server.mjs) on 127.0.0.1:4451-4453, nginx on 127.0.0.1:4450 with the
-// configuration `dtls-kit lb-config` prints, runs six clients through it and one whose source
-// port changes every message (a NAT that rebinds), prints what happened, stops everything.
+// Three `dtls-kit server` processes behind nginx's UDP load balancer (`make scale_out`), all run
+// with the real command line on 127.0.0.1:
+//   dtls-kit secrets --out DIR/secrets.json                 (one cookie secret and ticket key set for all)
+//   dtls-kit server --port 4451..4453 --psk ... --secrets-file DIR/secrets.json --server-id 0..2 --proxy-protocol 127.0.0.1
+//   dtls-kit lb-config --backends 127.0.0.1:4451,127.0.0.1:4452,127.0.0.1:4453 --listen 127.0.0.1:4450 --workers 1 > DIR/nginx.conf
+//   nginx -p DIR -c DIR/nginx.conf -e stderr -g 'daemon off;'
+// then six clients through nginx, one whose source port changes every message (a NAT that
+// rebinds), and one that resumes its session at another server with the ticket the first issued;
+// prints what happened (the servers' own lines prefixed "server N:") and stops everything.
 // Needs Debian's nginx, libnginx-mod-stream and libnginx-mod-stream-js (make scale_out installs them).
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -15,11 +20,13 @@ import { pskClient } from '@dtls-kit/psk';
 
 const LB_PORT = Number(process.env.LB_PORT ?? 4450);
 const PORTS = [LB_PORT + 1, LB_PORT + 2, LB_PORT + 3];
+const PSK = '000102030405060708090a0b0c0d0e0f';
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 if (!existsSync('/usr/lib/nginx/modules/ngx_stream_js_module.so')) {
   console.error('nginx with the stream and njs modules is missing: apt-get install -y nginx libnginx-mod-stream libnginx-mod-stream-js (or: make scale_out)');
   process.exit(2);
 }
+const cli = createRequire(import.meta.url).resolve('@dtls-kit/cli/package.json').replace(/package\.json$/, 'dist/cli.js');
 const children = [];
 const prefix = mkdtempSync(join(tmpdir(), 'dtls-kit-scale-out-'));
 let failed = false;
@@ -29,22 +36,39 @@ const stop = () => {
 };
 process.on('exit', stop);
 
-// 1. The servers, ids 0, 1, 2 (their order in --backends below).
+// 1. The shared secrets: every server verifies the others' cookies and resumes their tickets.
+const secrets = join(prefix, 'secrets.json');
+console.log(`$ dtls-kit secrets --out ${secrets}`);
+const made = spawnSync(process.execPath, [cli, 'secrets', '--out', secrets], { encoding: 'utf8' });
+if (made.status !== 0) throw new Error(`dtls-kit secrets failed: ${made.stderr}`);
+
+// 2. The servers, ids 0, 1, 2 (their order in --backends below): each CID they issue starts with
+//    their id (nginx's script routes by it); nginx's PROXY v2 header gives them the clients' addresses.
 for (const [id, port] of PORTS.entries()) {
-  const child = spawn(process.execPath, [new URL('server.mjs', import.meta.url).pathname, String(port), String(id)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.setEncoding('utf8').on('data', (t) => process.stdout.write(t));
+  const args = ['server', '--port', String(port), '--psk', PSK, '--secrets-file', secrets, '--server-id', String(id), '--proxy-protocol', '127.0.0.1'];
+  console.log(`$ dtls-kit ${args.join(' ')}`);
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
   children.push(child);
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (t) => t.includes('listening') && resolve());
+  let pending = '';
+  const ready = new Promise((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (text) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        console.log(`server ${id}: ${line}`);
+        if (line.startsWith('listening on')) resolve();
+      }
+    });
     child.once('exit', (code) => reject(new Error(`server ${id} exited (${code})`)));
   });
+  await ready;
 }
 
-// 2. nginx, configured by `dtls-kit lb-config`.
-const cli = createRequire(import.meta.url).resolve('@dtls-kit/cli/package.json').replace(/package\.json$/, 'dist/cli.js');
-const args = ['lb-config', '--backends', PORTS.map((p) => `127.0.0.1:${p}`).join(','), '--listen', `127.0.0.1:${LB_PORT}`, '--workers', '1'];
-console.log(`$ dtls-kit ${args.join(' ')} > ${prefix}/nginx.conf`);
-const config = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+// 3. nginx, configured by `dtls-kit lb-config`.
+const lbArgs = ['lb-config', '--backends', PORTS.map((p) => `127.0.0.1:${p}`).join(','), '--listen', `127.0.0.1:${LB_PORT}`, '--workers', '1'];
+console.log(`$ dtls-kit ${lbArgs.join(' ')} > ${prefix}/nginx.conf`);
+const config = spawnSync(process.execPath, [cli, ...lbArgs], { encoding: 'utf8' });
 if (config.status !== 0) throw new Error(`lb-config failed: ${config.stderr}`);
 writeFileSync(join(prefix, 'nginx.conf'), config.stdout);
 const nginxArgs = ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'];
@@ -57,7 +81,7 @@ for (let i = 0; !(existsSync(join(prefix, 'error.log')) && readFileSync(join(pre
 }
 console.log(`nginx: listening on 127.0.0.1:${LB_PORT}, balancing over ${PORTS.length} servers`);
 
-const psk = () => pskClient({ identity: 'Client_identity', key: '000102030405060708090a0b0c0d0e0f' });
+const psk = () => pskClient({ identity: 'Client_identity', key: PSK });
 const echo = (socket, text) =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no echo of "${text}"`)), 5000);
@@ -68,7 +92,7 @@ const echo = (socket, text) =>
     socket.send(text);
   });
 
-// 3. Six clients: each handshake goes to a server by the hash of the client's address and port;
+// 4. Six clients: each handshake goes to a server by the hash of the client's address and port;
 //    the server's connection ID (its first byte) says which.
 const perServer = [0, 0, 0];
 for (let i = 0; i < 6; i++) {
@@ -81,7 +105,7 @@ for (let i = 0; i < 6; i++) {
   await c.close();
 }
 
-// 4. A client behind a NAT that gives it a new source port for every message: each one is a new
+// 5. A client behind a NAT that gives it a new source port for every message: each one is a new
 //    nginx session, routed by the connection ID back to the server that holds the session.
 const front = dgram.createSocket('udp4');
 let clientPort = 0;
@@ -116,9 +140,34 @@ for (let i = 0; i < 5; i++) {
   if (reply !== `roaming message ${i}`) failed = true;
 }
 await roamer.close();
-front.close();
+for (const s of [front]) s.close();
 
-console.log(`summary: the six clients went to servers 0/1/2: ${perServer.join('/')}; the rebinding client used ${ports.length} source ports and stayed on server ${home}`);
+// 6. Resumption at another server: a session (ticket) from one server, then new connections (each
+//    from a new port, so nginx hashes it afresh) until one lands on another server, which resumes
+//    the session with the shared ticket key (an abbreviated handshake, RFC 5077 3.1). Bounded.
+const first = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 } });
+const issuer = first.connectionId.send[0];
+const session = await new Promise((resolve) => (first.getSession() ? resolve(first.getSession()) : first.once('session', resolve)));
+await first.close();
+console.log(`resuming client: full handshake with server ${issuer}, got a session ticket`);
+let resumedAt;
+for (let attempt = 0; attempt < 20 && resumedAt === undefined; attempt++) {
+  const c = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 }, session });
+  const id = c.connectionId.send[0];
+  if (id !== issuer) {
+    resumedAt = id;
+    console.log(`resuming client: reconnected to server ${id}: ${c.isSessionReused() ? 'resumed (abbreviated handshake)' : 'NOT resumed (full handshake)'}`);
+    if (!c.isSessionReused()) failed = true;
+  }
+  await c.close();
+}
+if (resumedAt === undefined) {
+  console.log('resuming client: nginx sent 20 connections in a row to the same server');
+  failed = true;
+}
+
+// The servers' last lines (the closes) before the summary.
+await new Promise((r) => setTimeout(r, 300));
+console.log(`summary: the six clients went to servers 0/1/2: ${perServer.join('/')}; the rebinding client used ${ports.length} source ports and stayed on server ${home}; a ticket from server ${issuer} resumed at server ${resumedAt ?? '-'}`);
 console.log(failed ? 'FAILED' : 'ok');
-await new Promise((r) => setTimeout(r, 200));
 process.exit(failed ? 1 : 0);

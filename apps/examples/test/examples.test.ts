@@ -39,19 +39,25 @@ describe('the seed examples, as `make dtls_<name>` runs them', () => {
     expect(r.stdout).toContain('client: sent "hello", got back "hello"');
   });
 
-  it('scale-out: three servers behind nginx (lb-config), six clients spread by hash, a rebinding client stays on its server', () => {
+  it('scale-out: three `dtls-kit server` processes (shared secrets file, server ids, PROXY v2) behind nginx (lb-config): clients spread by hash, a rebinding client stays on its server, a ticket resumes at another', () => {
     // LB_PORT apart from the seed examples' ports; nginx, libnginx-mod-stream(-js) from `make peers`.
     const r = spawnSync(process.execPath, [fileURLToPath(new URL('../scale-out/run.mjs', import.meta.url))], {
       encoding: 'utf8',
-      timeout: 25_000,
+      timeout: 40_000,
       env: { ...process.env, LB_PORT: '4460' },
     });
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/client 0 \(port \d+\): served by server [012], sent "hello from client 0", got back "hello from client 0"/);
+    expect(r.stdout).toMatch(/\$ dtls-kit server --port 4461 --psk \S+ --secrets-file \S+ --server-id 0 --proxy-protocol 127\.0\.0\.1/);
+    const first = /client 0 \(port (\d+)\): served by server ([012]), sent "hello from client 0", got back "hello from client 0"/.exec(r.stdout);
+    expect(first).not.toBeNull();
+    // --proxy-protocol: the server's line names the client's own port, not nginx's.
+    expect(r.stdout).toContain(`server ${first?.[2] ?? 'x'}: connection 127.0.0.1:${first?.[1] ?? 'x'} DTLSv1.2 `);
     const home = /rebinding client: connected through a NAT, served by server ([012])/.exec(r.stdout)?.[1];
     expect(home).toBeDefined();
-    expect(r.stdout.match(new RegExp(`server ${home ?? 'x'}: connection [0-9a-f]{16} moved from port \\d+ to \\d+`, 'g'))?.length).toBeGreaterThanOrEqual(3);
+    expect(r.stdout.match(new RegExp(`server ${home ?? 'x'}: moved 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:\\d+`, 'g'))?.length).toBeGreaterThanOrEqual(3);
     expect(r.stdout).toContain(`stayed on server ${home ?? 'x'}`);
+    // The shared secrets file: a ticket from one server resumes at another.
+    expect(r.stdout).toMatch(/resuming client: reconnected to server [012]: resumed \(abbreviated handshake\)/);
     expect(r.stdout.trimEnd().endsWith('ok')).toBe(true);
-  });
+  }, 45_000);
 });

@@ -94,6 +94,10 @@ export class BlockingConnection extends EventEmitter {
   private readonly queue: Uint8Array[] = [];
   /** The peer's address (the engine's peerAddress, as last seen). */
   private remote: RemoteAddressInfo;
+  /** Behind a load balancer (the server's proxyProtocol): the client's own address; undefined when direct. */
+  private client: RemoteAddressInfo | undefined;
+  /** The address the balancer vouched for with the datagrams being read (Frame.CLIENT). */
+  private vouched: PeerAddress | undefined;
   /** The source of the inbound datagrams being read (the main thread's SOURCE frames say when it changes). */
   private source: PeerAddress;
   /** Whether `source` is the peer's address: then a datagram cannot move it, and nothing is checked. */
@@ -148,9 +152,11 @@ export class BlockingConnection extends EventEmitter {
     remotePort: number,
     /** Close once nothing authenticated came from the peer for this long (ms); 0: never. */
     private readonly idleTimeoutMs = 0,
+    client?: { address: string; port: number },
   ) {
     super();
     this.remote = remoteInfo(remoteAddress, remotePort);
+    this.client = client === undefined ? undefined : remoteInfo(client.address, client.port);
     this.source = this.remote;
     // RFC 6347 4.2.8: the main thread tells a restarted client's new ClientHello from a
     // retransmission of this one by its client random (a server's engine has it from the start).
@@ -160,15 +166,15 @@ export class BlockingConnection extends EventEmitter {
 
   /** The peer's address; follows the peer when it moves (see 'remoteAddressChange'). */
   get remoteAddress(): string {
-    return this.remote.address;
+    return (this.client ?? this.remote).address;
   }
 
   get remotePort(): number {
-    return this.remote.port;
+    return (this.client ?? this.remote).port;
   }
 
   get remoteFamily(): 'IPv4' | 'IPv6' {
-    return this.remote.family;
+    return (this.client ?? this.remote).family;
   }
 
   /** The connection IDs negotiated (RFC 9146): `receive` in the records the peer sends, `send` in ours; undefined without. */
@@ -462,6 +468,11 @@ export class BlockingConnection extends EventEmitter {
       // address unless the main thread said otherwise (a CID-routed record from elsewhere; a
       // client's socket is connected to its server, so it never does).
       for (let d = inbound.pop(); d; d = inbound.pop()) {
+        if (inbound.lastKind === Frame.CLIENT) {
+          // Behind a load balancer: the client address it vouches for with the datagrams that follow.
+          this.vouched = decodeRemote(d);
+          continue;
+        }
         if (inbound.lastKind === Frame.SOURCE) {
           const from = decodeRemote(d);
           if (from !== undefined) {
@@ -574,11 +585,13 @@ export class BlockingConnection extends EventEmitter {
   private followPeer(): void {
     const peer = this.conn.peerAddress;
     if (peer === undefined || samePeer(peer, this.remote)) return;
-    const previous = this.remote;
+    const previous = this.client ?? this.remote;
     this.remote = remoteInfo(peer.address, peer.port);
     this.sourceIsPeer = samePeer(this.source, this.remote);
+    // Behind a balancer, the client moved too (a NAT rebinding is a new balancer session).
+    if (this.client !== undefined && this.vouched !== undefined) this.client = remoteInfo(this.vouched.address, this.vouched.port);
     this.controls.push({ kind: Frame.REMOTE, data: encodeRemote(peer.address, peer.port) });
-    this.moves.push([this.remote, previous]);
+    this.moves.push([this.client ?? this.remote, previous]);
   }
 }
 

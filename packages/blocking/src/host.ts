@@ -35,6 +35,8 @@ export class HostLink extends Link {
   /** The source of the last datagram queued, as the worker knows it (its task's remote at first). */
   private sourceAddress: string | undefined;
   private sourcePort = 0;
+  private clientAddress: string | undefined;
+  private clientPort = 0;
 
   constructor(ringBytes: number, now: number = performance.now()) {
     super(allocateLink(ringBytes));
@@ -53,12 +55,20 @@ export class HostLink extends Link {
     this.lastStep = now;
     this.sourceAddress = undefined;
     this.sourcePort = 0;
+    this.clientAddress = undefined;
+    this.clientPort = 0;
   }
 
   /** The source the worker takes for datagrams until told otherwise (the remote of its task). */
   setSource(address: string, port: number): void {
     this.sourceAddress = address;
     this.sourcePort = port;
+  }
+
+  /** The vouched client address the worker was last told (Frame.CLIENT); '' : none. */
+  setClient(address: string, port: number): void {
+    this.clientAddress = address;
+    this.clientPort = port;
   }
 
   /**
@@ -96,7 +106,16 @@ export class HostLink extends Link {
    * With `from`, the worker learns the datagram's source: a SOURCE frame goes first only when it
    * differs from the last one's (a CID-routed record from a new address, RFC 9146 6).
    */
-  deliver(datagram: Uint8Array, from?: { readonly address: string; readonly port: number }): boolean {
+  deliver(datagram: Uint8Array, from?: { readonly address: string; readonly port: number }, client?: { readonly address: string; readonly port: number }): boolean {
+    // Behind a load balancer: the address it vouched for with this datagram, when it changed (Frame.CLIENT).
+    if (client !== undefined && (client.port !== this.clientPort || client.address !== this.clientAddress)) {
+      if (!this.inbound.push(encodeRemote(client.address, client.port), Frame.CLIENT)) {
+        Atomics.add(this.ctrl, C.IN_DROPPED, 1);
+        return false;
+      }
+      this.clientAddress = client.address;
+      this.clientPort = client.port;
+    }
     if (from !== undefined && (from.port !== this.sourcePort || from.address !== this.sourceAddress)) {
       if (!this.inbound.push(encodeRemote(from.address, from.port), Frame.SOURCE)) {
         Atomics.add(this.ctrl, C.IN_DROPPED, 1);

@@ -30,6 +30,7 @@ const SERVER_TABLE = {
   idleTimeoutMs: true,
   workerIdleTimeoutMs: true,
   secretsFile: true,
+  proxyProtocol: true,
 } as const satisfies OptionKeyTable<BlockingServerOptions>;
 
 const CLIENT_TABLE = {
@@ -176,7 +177,7 @@ export function checkPoolOptionPlaces(options: object): void {
 
 /** The engine options among a server's options (those the worker's engine takes). */
 export function serverEngineOptions(options: BlockingServerOptions): PlainServerOptions {
-  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, secretsFile, ...engine } = options;
+  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, secretsFile, proxyProtocol, ...engine } = options;
   return engine;
 }
 

@@ -103,6 +103,8 @@ export interface WorkerTask {
   args: unknown;
   remoteAddress: string;
   remotePort: number;
+  /** Behind a load balancer (proxyProtocol): the client's own address, which remoteAddress reports. */
+  client?: { address: string; port: number };
   /** The connection's idle timeout (ms; 0: none). */
   idleTimeoutMs: number;
   hello?: VerifiedClientHello;

@@ -92,6 +92,11 @@ export const Frame = {
   CLIENT_RANDOM: 4,
   START: 5,
   RESULT: 6,
+  /**
+   * To the worker: the client's own address, as a load balancer vouched for it in a PROXY v2 header
+   * (the server's proxyProtocol), before START and whenever it changes; the connection's remoteAddress.
+   */
+  CLIENT: 7,
 } as const;
 export type Frame = (typeof Frame)[keyof typeof Frame];
 

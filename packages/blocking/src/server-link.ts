@@ -25,7 +25,7 @@ const ringSize = (length: number): number => 4 + ((length + 3) & ~3);
 export class ServerLink {
   private host: HostLink | undefined;
   /** Datagrams that came before a worker took the connection, with their sources. */
-  private pending: { data: Uint8Array; from: Source | undefined }[] = [];
+  private pending: { data: Uint8Array; from: Source | undefined; client: Source | undefined }[] = [];
   private pendingBytes = 0;
   private pendingDropped = 0;
   /** The handshake word while queued (see handshake-word.ts): handshaking, or evicted by this thread. */
@@ -43,6 +43,8 @@ export class ServerLink {
     private readonly ringBytes: number,
     private readonly source: Source,
     now: number = performance.now(),
+    /** Behind a load balancer (proxyProtocol): the client's own address, for the worker's remoteAddress. */
+    private readonly client?: Source,
   ) {
     this.createdAt = now;
   }
@@ -77,9 +79,11 @@ export class ServerLink {
     host.begin(now);
     this.host = host;
     host.inbound.push(encodeRemote(this.source.address, this.source.port), Frame.SOURCE);
+    if (this.client !== undefined) host.inbound.push(encodeRemote(this.client.address, this.client.port), Frame.CLIENT);
     host.inbound.push(encodeStart(hello), Frame.START);
     host.setSource(this.source.address, this.source.port);
-    for (const p of this.pending) host.deliver(p.data, p.from);
+    if (this.client !== undefined) host.setClient(this.client.address, this.client.port);
+    for (const p of this.pending) host.deliver(p.data, p.from, p.client);
     this.pending = [];
     this.pendingBytes = 0;
     if (this.stopKind === STOP_SILENT) host.silence();
@@ -120,15 +124,15 @@ export class ServerLink {
   }
 
   /** As HostLink.deliver(); while queued the datagram waits here, within the ring's bound. */
-  deliver(datagram: Uint8Array, from?: Source): boolean {
-    if (this.host !== undefined) return this.host.deliver(datagram, from);
+  deliver(datagram: Uint8Array, from?: Source, client?: Source): boolean {
+    if (this.host !== undefined) return this.host.deliver(datagram, from, client);
     if (this.final !== undefined) return false;
     const size = ringSize(datagram.length);
     if (this.pendingBytes + size > this.ringBytes) {
       this.pendingDropped++;
       return false;
     }
-    this.pending.push({ data: datagram, from });
+    this.pending.push({ data: datagram, from, client });
     this.pendingBytes += size;
     return true;
   }

@@ -12,6 +12,8 @@ import {
   type SharedSecrets,
   type StatsChange,
   type VerifiedClientHello,
+  parseProxyV2,
+  type ProxyProtocolOptions,
 } from '@dtls-kit/core';
 import {
   ConnectionTable,
@@ -24,6 +26,7 @@ import {
   loadSecretsFileSync,
   secretsLoadInfo,
   plaintextAlert,
+  proxyProtocolSources,
   samePeer,
 } from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
@@ -94,6 +97,15 @@ export interface BlockingServerOptions extends PlainServerOptions {
    * new ticket keys before their next connection. Not with `cookieSecret` or `ticketKeys`.
    */
   secretsFile?: string;
+  /**
+   * Behind a load balancer that puts a PROXY v2 header before each datagram (nginx with
+   * `dtls-kit lb-config`), as @dtls-kit/nonblocking's option: datagrams from the `from` addresses
+   * must start with one (else dropped, counted as dropped.proxyHeader); the client address in it is
+   * the one cookies are bound to, per-address bounds count, events report and the handler's
+   * connection calls remoteAddress, while replies go back to the balancer's socket. The main thread
+   * reads the header (core's parseProxyV2); the workers never see it.
+   */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 /** A peer's transport address. */
@@ -216,6 +228,10 @@ const statsChannel = diagnosticsChannel.channel(SERVER_STATS_CHANNEL);
 interface Entry {
   /** The peer's address: its verified ClientHello's, then wherever the engine moved it (RFC 9146 6). */
   remote: Remote;
+  /** Behind a load balancer (proxyProtocol): the client's own address, as the balancer vouched for it. */
+  client: Remote | undefined;
+  /** The last datagram's balancer socket and vouched client: where a move (RFC 9146 6) takes the client. */
+  vouched: { transport: Remote; client: Remote } | undefined;
   /** This handshake's client random, as the worker reported it (RFC 6347 4.2.8). */
   clientRandom: Uint8Array | undefined;
   /** The CID bound to it in the table (RFC 9146 3), once established. */
@@ -259,6 +275,11 @@ interface Stalled {
   stalledMs: number;
 }
 
+/** Who a connection's peer is (events, per-address bounds): the vouched client behind a balancer, else its address. */
+function peerOf(e: Entry): Remote {
+  return e.client ?? e.remote;
+}
+
 function addressInfo(r: Remote): RemoteAddressInfo {
   return { address: r.address, family: isIPv6(r.address) ? 'IPv6' : 'IPv4', port: r.port };
 }
@@ -299,6 +320,8 @@ export class BlockingServer extends EventEmitter {
   private socket: Socket | undefined;
   /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
   private readonly cookies: CookieCheck;
+  /** `proxyProtocol.from`: the load balancers whose datagrams start with a PROXY v2 header. */
+  private readonly proxySources: ReadonlySet<string> | undefined;
   /** The ticket keys every worker uses, in shared memory (undefined: tickets off). */
   private readonly ticketKeys: TicketKeyBoard | undefined;
   /** Follows the secrets file, if any (secretsFile, watchSecrets()). */
@@ -452,6 +475,7 @@ export class BlockingServer extends EventEmitter {
       pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
+    this.proxySources = proxyProtocolSources(opts.proxyProtocol);
     this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret });
     this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
@@ -597,7 +621,21 @@ export class BlockingServer extends EventEmitter {
     if (this.closing) return;
     this.shared.datagramIn(msg.length);
     const remote = { address, port };
-    const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    let data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    // Behind a load balancer (proxyProtocol): the client's own address, from the header the
+    // balancer put before the datagram; the balancer's socket (`remote`) stays where replies go
+    // and what routes.
+    let client: Remote | undefined;
+    if (this.proxySources?.has(address) === true) {
+      const header = parseProxyV2(data);
+      if (header.type === 'error') {
+        this.shared.drop('proxyHeader');
+        return;
+      }
+      data = data.subarray(header.length);
+      if (header.type === 'proxy') client = { address: header.source.address, port: header.source.port };
+    }
+    const peer = client ?? remote;
     const now = performance.now();
     const route = this.conns.route(data, remote);
     if (route.type === 'connection') {
@@ -606,7 +644,8 @@ export class BlockingServer extends EventEmitter {
       entry.heard++;
       // The source goes along (RFC 9146 6): a CID-routed record may come from anywhere, and only
       // the engine, once it authenticated it, may move the peer there.
-      entry.link.deliver(data, remote);
+      if (client !== undefined) entry.vouched = { transport: remote, client };
+      entry.link.deliver(data, remote, client);
       return;
     }
     if (route.type === 'drop') {
@@ -615,7 +654,8 @@ export class BlockingServer extends EventEmitter {
       return;
     }
     // Date.now(): a shared cookie secret's periods are wall-clock, so that processes agree on them.
-    const result = this.cookies.verify(data, peerKey(remote), now, Date.now());
+    // RFC 6347 4.2.1: the cookie is bound to the client's address (the vouched one behind a balancer).
+    const result = this.cookies.verify(data, peerKey(peer), now, Date.now());
     if (result.type === 'drop') {
       this.shared.drop(result.code);
       return;
@@ -629,7 +669,7 @@ export class BlockingServer extends EventEmitter {
     // (whose peer has lost its state) ends silently and frees its place for the new one.
     const old = route.replacing;
     if (old !== undefined && !old.ended && !old.replaced && this.conns.get(remote) === old) this.replace(old);
-    this.admit(remote, result.hello, now);
+    this.admit(remote, result.hello, now, client);
   }
 
   /** Ends `e` without a word to its peer: its client restarted and now has a new connection. */
@@ -644,7 +684,8 @@ export class BlockingServer extends EventEmitter {
       if (i >= 0) this.queue.splice(i, 1);
       this.end(e);
     }
-    this.emit('replaced', { address: e.remote.address, port: e.remote.port });
+    const who = peerOf(e);
+    this.emit('replaced', { address: who.address, port: who.port });
   }
 
   /** What a connection's worker tells besides datagrams (see Frame). */
@@ -674,10 +715,13 @@ export class BlockingServer extends EventEmitter {
    */
   private move(e: Entry, to: Remote): void {
     const previous = e.remote;
+    const previousPeer = peerOf(e);
     this.conns.remove(previous, e);
     if (this.conns.get(to) === undefined) this.conns.insert(to, e);
-    const from = addressGroup(previous.address);
-    const group = addressGroup(to.address);
+    // Behind a balancer, a new balancer session carries the client's new address too.
+    if (e.client !== undefined && e.vouched !== undefined && samePeer(e.vouched.transport, to)) e.client = e.vouched.client;
+    const from = addressGroup(previousPeer.address);
+    const group = addressGroup(peerOf(e).address);
     if (from !== group) {
       const own = this.perAddress.get(from);
       own?.delete(e);
@@ -688,12 +732,13 @@ export class BlockingServer extends EventEmitter {
     }
     e.remote = { address: to.address, port: to.port };
     this.counters.addressChanges++;
-    this.emit('remoteAddressChange', addressInfo(e.remote), addressInfo(previous));
+    this.emit('remoteAddressChange', addressInfo(peerOf(e)), addressInfo(previousPeer));
   }
 
   /** A verified ClientHello: a new connection, if there is a place for it or a stalled handshake gives way. */
-  private admit(remote: Remote, hello: VerifiedClientHello, now: number): void {
-    const own = this.perAddress.get(addressGroup(remote.address));
+  private admit(remote: Remote, hello: VerifiedClientHello, now: number, client: Remote | undefined): void {
+    const peer = client ?? remote;
+    const own = this.perAddress.get(addressGroup(peer.address));
     let ownHandshakes = 0;
     if (own) for (const e of own) if (!e.link.established) ownHandshakes++;
     const bound: RefusalReason | undefined =
@@ -707,16 +752,16 @@ export class BlockingServer extends EventEmitter {
       // An address at one of its bounds can only push out its own stalled handshakes (else it
       // could grow past its bound at others' expense); otherwise the longest stalled anywhere goes.
       const scope = bound !== undefined ? (own ?? []) : this.conns.values();
-      if (this.evictStalled(this.stalled(scope, now, false), 1, bound ?? 'full', remote) === 0) {
+      if (this.evictStalled(this.stalled(scope, now, false), 1, bound ?? 'full', peer) === 0) {
         // A full pool is the answer everyone gets, whatever the address's own count.
-        this.refuse(remote, hello, full ? 'full' : (bound ?? 'full'));
+        this.refuse(remote, hello, full ? 'full' : (bound ?? 'full'), peer);
         return;
       }
     }
-    this.enqueue(remote, hello, now);
+    this.enqueue(remote, hello, now, client);
   }
 
-  private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason): void {
+  private refuse(remote: Remote, hello: VerifiedClientHello, reason: RefusalReason, peer: Remote): void {
     this.shared.count('refused');
     this.shared.drop('limit');
     // At its handshake bound an address waits: no answer, and the client's retransmission comes
@@ -726,7 +771,7 @@ export class BlockingServer extends EventEmitter {
     if (reason !== 'maxHandshakesPerAddress') {
       this.send(plaintextAlert(hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), remote.port, remote.address);
     }
-    this.emit('refused', remote, reason);
+    this.emit('refused', peer, reason);
   }
 
   /**
@@ -792,16 +837,18 @@ export class BlockingServer extends EventEmitter {
       this.shared.handshakeFailed(AlertDescription.internal_error, false);
       this.end(e);
     }
-    this.emit('evicted', e.remote, reason, { stalledMs: c.stalledMs, hadWorker, by });
+    this.emit('evicted', peerOf(e), reason, { stalledMs: c.stalledMs, hadWorker, by });
     return true;
   }
 
-  private enqueue(remote: Remote, hello: VerifiedClientHello, now: number): void {
+  private enqueue(remote: Remote, hello: VerifiedClientHello, now: number, client: Remote | undefined): void {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const link = new ServerLink(this.ringBytes, remote, now);
+    const link = new ServerLink(this.ringBytes, remote, now, client);
     const entry: Entry = {
       remote,
+      client,
+      vouched: client === undefined ? undefined : { transport: remote, client },
       clientRandom: undefined,
       connectionId: undefined,
       replaced: false,
@@ -825,7 +872,7 @@ export class BlockingServer extends EventEmitter {
     );
     this.conns.insert(remote, entry);
     this.open.add(entry);
-    const group = addressGroup(remote.address);
+    const group = addressGroup((client ?? remote).address);
     let own = this.perAddress.get(group);
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
@@ -841,7 +888,8 @@ export class BlockingServer extends EventEmitter {
    */
   private established(e: Entry): void {
     if (e.evicted || e.replaced) return;
-    const remote = { address: e.remote.address, port: e.remote.port };
+    const who = peerOf(e);
+    const remote = { address: who.address, port: who.port };
     // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
     // an unhandled rejection.
     this.shared.count('established');
@@ -968,7 +1016,8 @@ export class BlockingServer extends EventEmitter {
         slot.entry = undefined;
         if (e === undefined) return;
         this.shared.count('handlerErrors');
-        const remote = { address: e.remote.address, port: e.remote.port };
+        const who = peerOf(e);
+        const remote = { address: who.address, port: who.port };
         process.nextTick(() => this.emit('connectionError', asError(err), 'worker', remote));
         this.settled(e);
       },
@@ -989,7 +1038,7 @@ export class BlockingServer extends EventEmitter {
     const e = slot.entry;
     if (e === undefined) return;
     const r: ServerResult = JSON.parse(decoder.decode(data));
-    const { address, port } = e.remote;
+    const { address, port } = peerOf(e);
     // The events are emitted outside the watcher: a listener that throws must not break it.
     const report = (error: Error, stage: ConnectionErrorStage): void => {
       process.nextTick(() => this.emit('connectionError', error, stage, { address, port }));
@@ -1033,7 +1082,7 @@ export class BlockingServer extends EventEmitter {
   private forget(e: Entry): void {
     this.conns.remove(e.remote, e);
     if (e.connectionId !== undefined) this.conns.unbindConnectionId(e.connectionId, e);
-    const group = addressGroup(e.remote.address);
+    const group = addressGroup(peerOf(e).address);
     const own = this.perAddress.get(group);
     own?.delete(e);
     if (own?.size === 0) this.perAddress.delete(group);

@@ -135,6 +135,7 @@ async function loop(task: LoopTask): Promise<void> {
     }
     // The main thread reset the link, then queues the peer's address and the START frame.
     let remote: { address: string; port: number } | undefined;
+    let client: { address: string; port: number } | undefined;
     let hello: WorkerTask['hello'];
     for (let started = false; !started; ) {
       const seen = Atomics.load(ctrl, C.IN_SEQ);
@@ -143,6 +144,7 @@ async function loop(task: LoopTask): Promise<void> {
         if (Atomics.load(ctrl, C.SLOT) === SLOT_EXIT) return;
         link.sleep(C.IN_SEQ, seen);
       } else if (link.inbound.lastKind === Frame.SOURCE) remote = decodeRemote(frame);
+      else if (link.inbound.lastKind === Frame.CLIENT) client = decodeRemote(frame);
       else if (link.inbound.lastKind === Frame.START) {
         // A START that does not decode is a setup error of this connection (serve() says so).
         hello = decodeStart(frame);
@@ -168,6 +170,7 @@ async function loop(task: LoopTask): Promise<void> {
       args: task.args,
       remoteAddress: remote?.address ?? '',
       remotePort: remote?.port ?? 0,
+      ...(client === undefined ? {} : { client }),
       idleTimeoutMs: task.idleTimeoutMs,
       hello,
     };
@@ -220,7 +223,7 @@ async function serve(task: WorkerTask, link: Link, resolved?: ResolvedServerOpti
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now(), Date.now());
     }
-    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort, task.idleTimeoutMs);
+    conn = new BlockingConnection(engine, link, task.remoteAddress, task.remotePort, task.idleTimeoutMs, task.client);
   } catch (err) {
     return { ok: false, stage: 'setup', error: serializeError(err) };
   }

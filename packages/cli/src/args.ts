@@ -12,6 +12,7 @@ import { srtpList, srtpMkiOf } from './srtp-args.js';
 import { maxFragLenFlag, recordSizeFlag } from './record-limit.js';
 import { checkRpkFlags } from './raw-public-key.js';
 import { SECRETS_ONLY, secretsArgs, serverIdFlag } from './secrets-args.js';
+import { proxyProtocolFlag } from './proxy-protocol-args.js';
 import type { SecretsArgs } from './secrets-command.js';
 
 export class UsageError extends Error {
@@ -30,7 +31,7 @@ export const USAGE = `usage:
                   [--no-etm | --require-etm] [--mtu N] [--cid LEN] [--srtp LIST]
                   [--rpk --key FILE [--rpk-pin FILE]] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
-                  [--secrets-file FILE] [--server-id N]
+                  [--secrets-file FILE] [--server-id N] [--proxy-protocol ADDR[,ADDR...]]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
                   [--rpk-pin FILE [--rpk --key FILE]]
@@ -121,6 +122,11 @@ export const USAGE = `usage:
   --server-id N       (server) 0..255: the first byte of every connection ID this server issues
                       (RFC 9146), by which a load balancer routes a client back to it; turns CIDs
                       on (--cid 8 unless --cid is given; at least 5: 4 random bytes after the id)
+  --proxy-protocol ADDR[,ADDR...]
+                      (server) the load balancers' addresses (e.g. 127.0.0.1): each datagram from
+                      them starts with a PROXY v2 header (nginx with the lb-config script writes
+                      one) whose client address the server logs, binds cookies to and counts per-
+                      address limits by; from them a datagram without one is dropped
   --out FILE          (secrets) write a new secrets file (refused if FILE exists)
   --rotate FILE       (secrets) rotate FILE in place (a rename: servers never see it half-written):
                       a new ticket key seals from now on and at most --keep older ones still open
@@ -174,6 +180,7 @@ const OPTIONS = {
   'no-ticket': { type: 'boolean' },
   'secrets-file': { type: 'string' },
   'server-id': { type: 'string' },
+  'proxy-protocol': { type: 'string' },
   out: { type: 'string' },
   rotate: { type: 'string' },
   keep: { type: 'string' },
@@ -182,7 +189,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads', 'secrets-file', 'server-id'] as const;
+const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads', 'secrets-file', 'server-id', 'proxy-protocol'] as const;
 const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen'] as const;
 
 interface Common {
@@ -236,6 +243,8 @@ export interface ServerArgs extends Common {
   secretsFile: string | undefined;
   /** --server-id: the first byte of each CID this server issues (RFC 9146); implies CIDs. */
   serverId: number | undefined;
+  /** --proxy-protocol: the load balancers whose datagrams carry a PROXY v2 header (proxyProtocol.from). */
+  proxyProtocol: string[] | undefined;
 }
 
 export interface ClientArgs extends Common {
@@ -437,6 +446,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
       threads: integer('threads', values.threads, 1, 1024),
       secretsFile: values['secrets-file'],
       serverId,
+      proxyProtocol: proxyProtocolFlag(values['proxy-protocol'], (m) => new UsageError(m)),
     };
   }
 

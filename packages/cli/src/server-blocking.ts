@@ -79,6 +79,8 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
       args: handlerArgs,
       ...(args.threads === undefined ? {} : { maxThreads: args.threads }),
       ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }),
+      // --proxy-protocol: behind nginx, the clients' own addresses (PROXY v2 per datagram).
+      ...(args.proxyProtocol === undefined ? {} : { proxyProtocol: { from: args.proxyProtocol } }),
     }),
   );
   // --secrets-file: the file's secrets are in force; each rotation of it is followed (and said).

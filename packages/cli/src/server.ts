@@ -46,7 +46,14 @@ export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
   const server = withSecretsFile(() =>
-    createServer({ ...options, keylog: args.keylog, idleTimeoutMs: args.idleTimeoutMs, ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }) }),
+    createServer({
+      ...options,
+      keylog: args.keylog,
+      idleTimeoutMs: args.idleTimeoutMs,
+      ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }),
+      // --proxy-protocol: behind nginx, the clients' own addresses (PROXY v2 per datagram).
+      ...(args.proxyProtocol === undefined ? {} : { proxyProtocol: { from: args.proxyProtocol } }),
+    }),
   );
   // --secrets-file: the file's secrets are in force; each rotation of it is followed (and said).
   if (args.secretsFile !== undefined) {

@@ -41,6 +41,7 @@ export { MAX_TICKET_KEYS, TICKET_KEY_LENGTH } from './session/ticket-keys.js';
 export { DEFAULT_SESSION_TIMEOUT_S } from './session/session-options.js';
 // Secrets shared by several server processes (a cookie secret, ticket keys): the file's format and its rotation.
 export { MAX_COOKIE_SECRET_LENGTH, MIN_COOKIE_SECRET_LENGTH } from './endpoint/shared-cookie-keys.js';
+export { parseProxyV2, PROXY_V2_SIGNATURE, type ProxyHeader, type ProxyHeaderError, type ProxyProtocolOptions } from './endpoint/proxy-protocol.js';
 export { SecretsFileError } from './secrets/secrets-file-error.js';
 export { MAX_SECRETS_FILE_BYTES, SECRETS_FILE_FORMAT, formatSecretsFile, parseSecretsFile, type SharedSecrets } from './secrets/secrets-file.js';
 export type { SecretsLoadInfo } from './secrets/secrets-options.js';

@@ -23,6 +23,7 @@ export { ConnectionTable, type RestartDetection, type Route } from './endpoint/c
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
 export { checkSecretsFileAlone, cookieSecretsOf, secretsLoadInfo, type SecretsLoadInfo } from './secrets/secrets-options.js';
+export { proxyProtocolSources } from './endpoint/proxy-protocol.js';
 export { DEFAULT_SECRETS_POLL_MS, SecretsWatcher, loadSecretsFileSync, type SecretsWatcherOptions } from './secrets/secrets-watcher.js';
 
 // The key schedule and the primitives under the providers

@@ -1,6 +1,6 @@
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
 import type { KeylogTarget } from './keylog.js';
-import type { ProxyProtocolOptions } from './proxy-protocol.js';
+import type { ProxyProtocolOptions } from '@dtls-kit/core';
 import { RUNTIME_KEYS } from './option-places.js';
 
 /** Defaults of the runtime limits (see README: Limits). */

@@ -26,7 +26,8 @@ import {
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
-import { parseProxyV2, proxyProtocolSources } from './proxy-protocol.js';
+import { parseProxyV2 } from '@dtls-kit/core';
+import { proxyProtocolSources } from '@dtls-kit/core/internal';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo, type SocketHooks, type Transport } from './socket.js';

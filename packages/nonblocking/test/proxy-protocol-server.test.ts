@@ -5,60 +5,11 @@
  * sources are believed; a datagram from one of them without a header is dropped and counted.
  * (The real balancer, nginx with dtls-kit's njs script, is in packages/cli/test/lb.)
  */
-import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { startHeaderRelay as headerRelay, type HeaderRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
 import { clientPsk, echo, roundTrip, serverPsk, until } from './helpers.js';
-
-/** haproxy proxy-protocol.txt 2.2: PROXY, UDP over IPv4, src then dst address, src then dst port. */
-function proxyV2(src: string, sport: number, dst: string, dport: number): Buffer {
-  const b = Buffer.alloc(28);
-  Buffer.from('0d0a0d0a000d0a515549540a', 'hex').copy(b, 0);
-  b[12] = 0x21;
-  b[13] = 0x12;
-  b.writeUInt16BE(12, 14);
-  Buffer.from(src.split('.').map(Number)).copy(b, 16);
-  Buffer.from(dst.split('.').map(Number)).copy(b, 20);
-  b.writeUInt16BE(sport, 24);
-  b.writeUInt16BE(dport, 26);
-  return b;
-}
-
-interface HeaderRelay {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/**
- * A stand-in for nginx: one upstream socket per client (as nginx's UDP sessions), each datagram
- * towards the server prefixed with a header that claims `claim(clientPort)` as the client.
- */
-async function headerRelay(target: number, claim: (clientPort: number) => { address: string; port: number }): Promise<HeaderRelay> {
-  const front = dgram.createSocket('udp4');
-  const upstreams = new Map<number, dgram.Socket>();
-  front.on('message', (msg, rinfo) => {
-    let up = upstreams.get(rinfo.port);
-    if (up === undefined) {
-      const socket = dgram.createSocket('udp4');
-      socket.on('message', (reply) => front.send(reply, rinfo.port, rinfo.address));
-      socket.bind(0, '127.0.0.1');
-      upstreams.set(rinfo.port, socket);
-      up = socket;
-    }
-    const c = claim(rinfo.port);
-    up.send(Buffer.concat([proxyV2(c.address, c.port, '127.0.0.1', 4433), msg]), target, '127.0.0.1');
-  });
-  front.bind(0, '127.0.0.1');
-  await once(front, 'listening');
-  return {
-    port: front.address().port,
-    close: async () => {
-      for (const s of upstreams.values()) s.close();
-      await new Promise<void>((resolve) => front.close(() => resolve()));
-    },
-  };
-}
 
 let server: DtlsServer | undefined;
 let relay: HeaderRelay | undefined;

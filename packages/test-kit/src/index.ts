@@ -161,3 +161,4 @@ export {
 } from './interop/wolfssl13-capture.js';
 export { NGINX_MODULES_DIR, requireNginx, startNginx, type NginxProcess } from './nginx.js';
 export { startRebindingRelay, type RebindingRelay } from './rebinding-relay.js';
+export { proxyV2Header, startHeaderRelay, type HeaderRelay } from './proxy-header-relay.js';

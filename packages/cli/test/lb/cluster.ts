@@ -80,9 +80,9 @@ function backendStats(m: unknown): BackendStats | undefined {
   return { connections: Number(stats['connections']), accepted: Number(stats['accepted']), dropped };
 }
 
-async function startBackend(serverId: number, ticketKey: string | undefined): Promise<Backend> {
+async function startBackend(serverId: number, secretsFile: string | undefined): Promise<Backend> {
   const port = await freeUdpPort();
-  const child = fork(BACKEND_SCRIPT, [String(port), String(serverId), ...(ticketKey ? [ticketKey] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(BACKEND_SCRIPT, [String(port), String(serverId), ...(secretsFile ? [secretsFile] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const events: BackendEvent[] = [];
   const waiters: Array<(s: BackendStats) => void> = [];
   child.on('message', (m: unknown) => {
@@ -122,11 +122,11 @@ async function startBackend(serverId: number, ticketKey: string | undefined): Pr
   };
 }
 
-/** `count` backends (server ids 0..count-1) behind nginx; `ticketKey` (hex, 48 bytes) shared by all. */
-export async function startCluster(count: number, options: { ticketKey?: string; extraArgs?: readonly string[] } = {}): Promise<Cluster> {
+/** `count` backends (server ids 0..count-1) behind nginx; `secretsFile` (dtls-kit secrets --out) shared by all. */
+export async function startCluster(count: number, options: { secretsFile?: string; extraArgs?: readonly string[] } = {}): Promise<Cluster> {
   const backends: Backend[] = [];
   try {
-    for (let id = 0; id < count; id++) backends.push(await startBackend(id, options.ticketKey));
+    for (let id = 0; id < count; id++) backends.push(await startBackend(id, options.secretsFile));
     const port = await freeUdpPort();
     const config = await lbConfigOutput([
       '--backends',

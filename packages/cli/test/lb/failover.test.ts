@@ -1,7 +1,7 @@
 /**
  * A server process dies under load (issue 18): three backends behind nginx (lb-config, as in
- * scale-out.test.ts) sharing one session-ticket key (the `ticketKeys` option; i18-secrets adds
- * the file and the CLI flag), clients echoing every 100 ms. Backend 1 is killed (SIGKILL).
+ * scale-out.test.ts) sharing one secrets file (`dtls-kit secrets --out F`, each process's
+ * `secretsFile`: the ticket keys), clients echoing every 100 ms. Backend 1 is killed (SIGKILL).
  * Its clients' echoes time out; each reconnects with its ticket through nginx and the handshake is
  * an abbreviated one (RFC 5077 3.1) at a survivor. nginx 1.22 does not mark a UDP upstream
  * failed (no health checks), so its hash still sends a third of the new sessions to the dead
@@ -11,7 +11,11 @@
 import { connect, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
 import { sleep } from '@dtls-kit/test-kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
 import { lbConfigOutput, startCluster, stopBackend, type Cluster } from './cluster.js';
 
 const FULL = process.env['DTLS_KIT_LB_FULL'] === '1';
@@ -27,8 +31,8 @@ const RECONNECT_ATTEMPT_MS = 1000;
 const RECONNECT_RETRANSMIT = { initialMs: 200 };
 const ECHO_EVERY_MS = 100;
 const ECHO_TIMEOUT_MS = 1000;
-/** 48 bytes: one ticket key every backend shares. */
-const TICKET_KEY = '5d'.repeat(48);
+const dir = mkdtempSync(join(tmpdir(), 'dtls-kit-lb-failover-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let cluster: Cluster | undefined;
 const live: DtlsSocket[] = [];
@@ -70,7 +74,11 @@ interface Client {
 
 describe('a server process dies under load: its clients resume elsewhere, nobody else notices', () => {
   it(`kill 1 of 3 processes with ${CLIENTS} clients echoing: its clients back within 2 x the handshake timeout, resumed at survivors`, async () => {
-    cluster = await startCluster(3, { ticketKey: TICKET_KEY });
+    // The secrets file every process reads its ticket keys from, as `dtls-kit secrets --out` makes it.
+    const secretsFile = join(dir, 'secrets.json');
+    const made = await runCli(['secrets', '--out', secretsFile]);
+    expect(made.code, made.stderr).toBe(0);
+    cluster = await startCluster(3, { secretsFile });
     const port = cluster.port;
     const clients: Client[] = [];
     for (let i = 0; i < CLIENTS; i += 15) {

@@ -5,7 +5,7 @@
  */
 import { createRng } from '@dtls-kit/test-kit';
 import { describe, expect, it } from 'vitest';
-import { parseProxyV2 } from '../src/proxy-protocol.js';
+import { parseProxyV2 } from '../../src/endpoint/proxy-protocol.js';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 /** 2.2: "\x0D \x0A \x0D \x0A \x00 \x0D \x0A \x51 \x55 \x49 \x54 \x0A". */

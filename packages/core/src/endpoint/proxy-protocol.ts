@@ -3,6 +3,7 @@
  * balancer in front of several server processes puts it before each datagram: the client's own
  * address, which the server would otherwise never see (it sees the balancer's). dtls-kit's njs
  * script for nginx (`dtls-kit lb-config`) writes one before every datagram it forwards.
+ * Both runtimes read it: @dtls-kit/nonblocking in its server, @dtls-kit/blocking in its main thread.
  *
  * A pure codec: it reads the header of one datagram and says where the payload starts. The
  * server trusts it only from the addresses given in `proxyProtocol.from` (a header is only as
