@@ -5,10 +5,14 @@
  *   ./examples/server/server -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -p PORT -d -e -i       (psk_dhe_ke)
  *   ./examples/server/server -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -K -p PORT -d -e -i    (-K: psk_ke, no key share)
  *   ./examples/server/server -u -v 3 -l PSK-AES128-GCM-SHA256 -s -p PORT -d -e -i         (a 1.2-only server: we go on in 1.2)
+ * and the first through a relay that drops 25% of the datagrams each way (and duplicates and
+ * reorders some: test-kit's startLossyRelay), seeds 1..6: retransmission by timer on both sides
+ * (RFC 9147 5.8; we resend our whole flight, wolfSSL its own), our Finished again when wolfSSL
+ * resends its flight.
  * A failed wolfSSL build fails these tests (it never skips them).
  */
 import { pskClient } from '@dtls-kit/psk';
-import { WOLFSSL_PSK_12, WOLFSSL_PSK_13, WOLFSSL_PSK_IDENTITY, describePeerServer, startWolfsslServer, wolfsslRoot, type PeerServer } from '@dtls-kit/test-kit';
+import { WOLFSSL_PSK_12, WOLFSSL_PSK_13, WOLFSSL_PSK_IDENTITY, describePeerServer, startLossyRelay, startWolfsslServer, wolfsslRoot, type PeerServer } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../src/index.js';
 import { roundTrip } from './helpers.js';
@@ -53,4 +57,30 @@ describe('non-blocking runtime, DTLS 1.3 client, with wolfSSL 5.5.4', () => {
     expect(await roundTrip(client, 'hello over 1.2')).toBe('hello over 1.2');
     await client.close();
   });
+
+  it('through 25% loss with reordering, seeds 1..6: every handshake completes in DTLS 1.3', async () => {
+    const outcomes: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      const server = await startWolfsslServer({ version: '1.3', psk: true });
+      const relay = await startLossyRelay(server.port, seed, 0.25);
+      try {
+        const client = await connect({
+          host: '127.0.0.1',
+          port: relay.port,
+          psk: pskClient({ identity: WOLFSSL_PSK_IDENTITY, key: WOLFSSL_PSK_13 }),
+          maxVersion: 'DTLSv1.3',
+          handshakeTimeoutMs: 30_000,
+          retransmit: { initialMs: 250 },
+        });
+        outcomes.push(`seed ${seed}: ${client.getProtocol()} (${relay.stats.dropped} dropped)`);
+        await client.close();
+      } catch (error) {
+        outcomes.push(`seed ${seed}: ${String(error)} (${relay.stats.dropped} dropped)\n${describePeerServer(server)}`);
+      } finally {
+        await relay.close();
+        await server.stop();
+      }
+    }
+    expect(outcomes.filter((o) => !o.includes('DTLSv1.3')), outcomes.join('\n')).toEqual([]);
+  }, 240_000);
 });
