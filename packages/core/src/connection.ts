@@ -552,7 +552,10 @@ export class DtlsConnection {
 
   private onApplicationData(r: ReadRecord): void {
     // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
-    if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
+    // DTLS 1.3: a peer's KeyUpdate moves our read epoch on before the peer switches (it waits for
+    // our ACK, RFC 9147 8), so an authenticated record of any application epoch (3 on) counts.
+    const dtls13Application = this.records.dtls13Records !== undefined && r.epoch >= 3 && r.authenticated;
+    if (r.epoch === 0 || (r.epoch !== this.records.readEpoch && !dtls13Application)) return;
     if (this.currentState === 'established') {
       this.deliverData(r.payload);
     } else if ((this.earlyData?.length ?? 0) < MAX_EARLY_DATA_RECORDS) {

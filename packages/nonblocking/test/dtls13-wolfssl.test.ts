@@ -5,6 +5,7 @@
  *   ./examples/server/server -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -p PORT -d -e -i       (psk_dhe_ke)
  *   ./examples/server/server -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -K -p PORT -d -e -i    (-K: psk_ke, no key share)
  *   ./examples/server/server -u -v 3 -l PSK-AES128-GCM-SHA256 -s -p PORT -d -e -i         (a 1.2-only server: we go on in 1.2)
+ *   ./examples/server/server -u -v 4 -s -U -p PORT -d                                     (-U: a KeyUpdate before its reply)
  * and the first through a relay that drops 25% of the datagrams each way (and duplicates and
  * reorders some: test-kit's startLossyRelay), seeds 1..6: retransmission by timer on both sides
  * (RFC 9147 5.8; we resend our whole flight, wolfSSL its own), our Finished again when wolfSSL
@@ -15,7 +16,7 @@ import { pskClient } from '@dtls-kit/psk';
 import { WOLFSSL_PSK_12, WOLFSSL_PSK_13, WOLFSSL_PSK_IDENTITY, describePeerServer, startLossyRelay, startWolfsslServer, wolfsslRoot, type PeerServer } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../src/index.js';
-import { roundTrip } from './helpers.js';
+import { roundTrip, until } from './helpers.js';
 
 let peer: PeerServer | undefined;
 beforeAll(() => {
@@ -83,4 +84,20 @@ describe('non-blocking runtime, DTLS 1.3 client, with wolfSSL 5.5.4', () => {
     }
     expect(outcomes.filter((o) => !o.includes('DTLSv1.3')), outcomes.join('\n')).toEqual([]);
   }, 240_000);
+
+  it('KeyUpdate (RFC 9147 8): wolfSSL -U updates its keys before it answers, asking us to update ours; we ACK, read epoch 4, answer, and switch once ACKed', async () => {
+    // Without -e: the example server reads one message, sends a KeyUpdate (update_requested), then its fixed reply.
+    peer = await startWolfsslServer({ version: '1.3', psk: true, keyUpdate: true, echo: false, loop: false });
+    const client = await connect({
+      host: '127.0.0.1',
+      port: peer.port,
+      psk: pskClient({ identity: WOLFSSL_PSK_IDENTITY, key: WOLFSSL_PSK_13 }),
+      maxVersion: 'DTLSv1.3',
+    });
+    const why = (): string => describePeerServer(peer!);
+    expect(await roundTrip(client, 'hello wolfssl!'), why()).toBe('I hear you fa shizzle!');
+    // Its stdout comes through a pipe, maybe after the reply came through the socket.
+    await until(() => peer!.output().includes('Client message: hello wolfssl!'), 3000, 'the server to print our message');
+    await client.close();
+  });
 });
