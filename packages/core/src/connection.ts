@@ -245,13 +245,17 @@ export class DtlsConnection {
     return this.negotiated.suite;
   }
 
-  /** Always DTLSv1.2 for now; named as node:tls names protocols. */
+  /** The negotiated version, named as node:tls names protocols ('DTLSv1.2', 'DTLSv1.3'); undefined before the ServerHello. */
   get protocol(): string | undefined {
+    if (this.negotiated.tls13Suite !== undefined) return 'DTLSv1.3';
     return this.negotiated.suite ? 'DTLSv1.2' : undefined;
   }
 
   /** node:tls `getCipher()`: the negotiated suite's names and version; undefined before the ServerHello. */
   getCipher(): CipherInfo | undefined {
+    const tls13 = this.negotiated.tls13Suite;
+    // RFC 8446 B.4: a TLS 1.3 suite has one name, IANA's, which OpenSSL prints too.
+    if (tls13 !== undefined) return { name: tls13.name, standardName: tls13.name, version: 'DTLSv1.3' };
     const suite = this.negotiated.suite;
     return suite === undefined ? undefined : cipherInfo(suite, 'DTLSv1.2');
   }
@@ -500,7 +504,8 @@ export class DtlsConnection {
   }
 
   private payloadLimit(): PayloadLimit | undefined {
-    const suite = this.negotiated.suite;
+    // DTLS 1.3 names its suite apart (RFC 8446 B.4).
+    const suite = this.negotiated.suite ?? this.negotiated.tls13Suite;
     if (!this.wasEstablished || suite === undefined) return undefined;
     return {
       mtu: this.options.mtu,
@@ -638,7 +643,10 @@ export class DtlsConnection {
 
   private onApplicationData(r: ReadRecord): void {
     // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
-    if (r.epoch === 0 || r.epoch !== this.records.readEpoch) return;
+    // DTLS 1.3: a peer's KeyUpdate moves our read epoch on before the peer switches (it waits for
+    // our ACK, RFC 9147 8), so an authenticated record of any application epoch (3 on) counts.
+    const dtls13Application = this.records.dtls13Records !== undefined && r.epoch >= 3 && r.authenticated;
+    if (r.epoch === 0 || (r.epoch !== this.records.readEpoch && !dtls13Application)) return;
     if (this.currentState === 'established') {
       this.deliverData(r.payload);
     } else if ((this.earlyData?.length ?? 0) < MAX_EARLY_DATA_RECORDS) {

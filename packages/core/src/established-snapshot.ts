@@ -141,6 +141,8 @@ export function negotiatedFromSnapshot(s: NegotiatedSnapshot): NegotiatedParamet
   }
   return {
     suite,
+    // Snapshots are of DTLS 1.2 connections (a suite and a master secret): no TLS 1.3 suite.
+    tls13Suite: undefined,
     clientRandom: s.clientRandom,
     serverRandom: s.serverRandom,
     masterSecret: s.masterSecret,

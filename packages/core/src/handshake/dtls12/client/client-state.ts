@@ -1,3 +1,4 @@
+import type { ReadRecord } from '../../../record/record-layer.js';
 import type { AlertDescription } from '../../../alert.js';
 import type { ResolvedClientOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -15,6 +16,9 @@ export type ClientStateName =
   | 'wait_signature' // our CertificateVerify signature is pending
   | 'wait_finished' // flight 5 sent: [NewSessionTicket], ChangeCipherSpec then Finished
   | 'wait_resumed_finished' // abbreviated handshake (RFC 5246 7.3): the server resumed; [NewSessionTicket], its ChangeCipherSpec and Finished
+  | 'wait_encrypted_extensions' // DTLS 1.3 (RFC 8446 2): the ServerHello is in, the server's epoch-2 flight next
+  | 'wait_certificate_or_request' // DTLS 1.3 certificate authentication: [CertificateRequest], Certificate
+  | 'wait_certificate_verify' // DTLS 1.3: the server's CertificateVerify
   | 'established';
 
 /** What a client state may do with the handshake that runs it. */
@@ -30,6 +34,8 @@ export interface ClientContext extends StateContext<ResolvedClientOptions, Clien
 export interface ClientState {
   readonly name: ClientStateName;
   handle(m: HandshakeMessage, cx: ClientContext): ClientState;
+  /** A DTLS 1.3 ACK (RFC 9147 7) in this state; absent: nothing waits for one. */
+  onAck?(record: ReadRecord, cx: ClientContext): ClientState;
   /** What a fatal alert from the server means in this state (see Handshake.peerAlertHint). */
   peerAlertHint?(description: AlertDescription): string | undefined;
   /** What the server's silence until the handshake deadline means in this state. */
