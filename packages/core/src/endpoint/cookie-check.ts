@@ -12,6 +12,11 @@ import { splitRecords } from '../record/datagram.js';
 import { encodeRecord, MAX_PLAINTEXT_LENGTH } from '../record/record-header.js';
 import { ClientHelloFragments } from './client-hello-fragments.js';
 import { CookieJar } from './cookie.js';
+import { DEFAULT_DTLS13_POLICY } from './dtls13-default-policy.js';
+import { dtls13CookieExchange } from './dtls13-cookie-exchange.js';
+import type { HelloRetryState } from './hello-retry-cookie.js';
+import { selectsDtls13, type DtlsVersionName } from './version-selection.js';
+import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
 
 /** A ClientHello whose cookie verified: what DtlsConnection.acceptVerified needs (structured-clonable). */
 export interface VerifiedClientHello {
@@ -19,6 +24,13 @@ export interface VerifiedClientHello {
   readonly messageSeq: number;
   readonly recordSeq: number;
   readonly datagram: Uint8Array;
+  /** DTLS 1.3 (RFC 9147 5.1): what the HelloRetryRequest cookie carried, and the cookie itself (it is in the transcript). */
+  readonly dtls13?: VerifiedDtls13Hello;
+}
+
+/** The state a DTLS 1.3 second ClientHello's cookie brought back (hello-retry-cookie.ts). */
+export interface VerifiedDtls13Hello extends HelloRetryState {
+  readonly cookie: Uint8Array;
 }
 
 /** What ServerEndpoint.verify decided: like EndpointResult, but no connection is built. */
@@ -33,6 +45,10 @@ export interface CookieCheckOptions {
   readonly provider?: CryptoProvider;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   readonly cookieRotationMs?: number;
+  /** The highest version answered (RFC 8446 4.2.1). Default 'DTLSv1.2': DTLS 1.3 ClientHellos get the 1.2 path. */
+  readonly maxVersion?: DtlsVersionName;
+  /** With maxVersion 'DTLSv1.3': the suites and groups a HelloRetryRequest may name. Default: all we implement. */
+  readonly dtls13?: Dtls13ServerPolicy;
 }
 
 /**
@@ -45,12 +61,16 @@ export class CookieCheck {
   private readonly rotationMs: number;
   private cookies: CookieJar | undefined;
   private readonly fragments = new ClientHelloFragments();
+  private readonly maxVersion: DtlsVersionName;
+  private readonly dtls13: Dtls13ServerPolicy;
 
   constructor(options: CookieCheckOptions = {}) {
     this.provider = options.provider ?? nodeCryptoProvider;
     const rotation = options.cookieRotationMs ?? 60_000;
     if (!Number.isInteger(rotation) || rotation < 1) throw new RangeError(`cookieRotationMs must be an integer >= 1 (got ${String(options.cookieRotationMs)})`);
     this.rotationMs = rotation;
+    this.maxVersion = options.maxVersion ?? 'DTLSv1.2';
+    this.dtls13 = options.dtls13 ?? DEFAULT_DTLS13_POLICY;
   }
 
   /**
@@ -103,6 +123,13 @@ export class CookieCheck {
       hello = decodeClientHello(body);
     } catch {
       return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
+    }
+    try {
+      if (selectsDtls13(hello, this.maxVersion)) {
+        return dtls13CookieExchange({ peer, hello, body, messageSeq, recordSeq: lastSequence, datagram, budget }, cookies, this.provider, this.dtls13, now);
+      }
+    } catch {
+      return { type: 'drop', reason: 'malformed supported_versions', code: 'malformed' };
     }
     if (hello.clientVersion > DTLS_1_2) {
       // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).

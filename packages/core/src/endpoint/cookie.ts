@@ -50,6 +50,31 @@ export class CookieJar {
     return a || b;
   }
 
+  /**
+   * A tag of `data` for `peer` under the current secret, `length` bytes of HMAC-SHA-256: the
+   * DTLS 1.3 HelloRetryRequest cookie (hello-retry-cookie.ts) authenticates its contents with the
+   * same secrets and rotation as the HelloVerifyRequest cookie.
+   */
+  sign(peer: string, data: Uint8Array, length: number, now: number): Uint8Array {
+    this.rotate(now);
+    return this.tag(this.current, peer, data, length);
+  }
+
+  /** Whether `tag` is sign()'s for `peer` and `data` under the current or the previous secret (constant time). */
+  checkSigned(peer: string, data: Uint8Array, tag: Uint8Array, now: number): boolean {
+    this.rotate(now);
+    const a = constantTimeEqual(tag, this.tag(this.current, peer, data, tag.length));
+    const b = constantTimeEqual(tag, this.tag(this.previous, peer, data, tag.length));
+    return a || b;
+  }
+
+  private tag(secret: Uint8Array, peer: string, data: Uint8Array, length: number): Uint8Array {
+    const address = utf8(peer).subarray(0, 255);
+    const w = new Writer(1 + address.length + data.length);
+    w.vector8(address).bytes(data);
+    return this.provider.hmac('sha256', secret, w.finish()).subarray(0, length);
+  }
+
   private mac(secret: Uint8Array, peer: string, hello: ClientHello): Uint8Array {
     // ~60 bytes for an IPv4 peer: kept within 64, the size V8 allocates on its heap (writer.ts).
     const w = new Writer(64);
