@@ -31,6 +31,7 @@ export { pskPremasterSecret } from './crypto/psk-premaster.js';
 
 // OpenSSL-style cipher lists ("A:B"), as the CLI takes them
 export { parseCipherList } from './suites/registry.js';
+export { TLS13_CIPHER_SUITES, tls13CipherSuiteById, tls13CipherSuiteByName, type Tls13CipherSuite } from './suites/tls13-cipher-suites.js';
 
 // Record layer
 export { ContentType } from './record/content-type.js';

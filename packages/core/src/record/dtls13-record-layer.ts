@@ -237,6 +237,23 @@ export class Dtls13RecordLayer {
     });
   }
 
+  /**
+   * Sets the next sequence number of a write epoch: epoch 0 goes on from the records sent before
+   * the version was known (RFC 9147 4: a ClientHello's successor carries the next number, and a
+   * server answers from the ClientHello's, RFC 9147 5.1 / RFC 6347 4.2.1). In an epoch with keys
+   * the number only moves forward: reusing one would reuse an AEAD nonce.
+   */
+  setNextWriteSequence(epoch: number, sequenceNumber: number): void {
+    const state = this.writeState(epoch);
+    if (!Number.isSafeInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE_NUMBER) {
+      throw internalError(`sequence number out of range: ${sequenceNumber}`);
+    }
+    if (state.keys !== null && sequenceNumber < state.nextSequence) {
+      throw internalError(`sequence number of epoch ${epoch} cannot move back to ${sequenceNumber}`);
+    }
+    state.nextSequence = sequenceNumber;
+  }
+
   /** Forgets the write epochs older than `epoch` (nothing of them will be retransmitted). */
   forgetWriteEpochsBefore(epoch: number): void {
     this.writeEpochs.forgetBefore(epoch);

@@ -15,6 +15,9 @@ import type { RecordHeader } from './record-header.js';
 import { EpochMap } from './epoch-map.js';
 import { ReplayWindow } from './replay-window.js';
 import { SEALED_RECORDS } from './record-slab.js';
+import { Dtls13RecordLayer } from './dtls13-record-layer.js';
+import type { Dtls13RecordLayerOptions } from './dtls13-record-layer.js';
+import { dtls13ReadRecords, dtls13RecordStats } from './dtls13-record-mode.js';
 
 export interface RecordLayerOptions {
   /** Size of the anti-replay window of each epoch (RFC 6347 4.1.2.6). Default 64. */
@@ -134,6 +137,12 @@ export class RecordLayer {
   private readFormats: readonly RecordFormat[];
   /** Records of a future read epoch, fragments copied, in arrival order (NONE_HELD, shared, when none). */
   private held: RawRecord[] = NONE_HELD;
+  /**
+   * Once the handshake has chosen DTLS 1.3 (enterDtls13), every record of both directions is
+   * the 1.3 layer's (RFC 9147 4): the connection and the flight machinery keep talking to this
+   * object, which hands each call on. Undefined for a DTLS 1.2 connection.
+   */
+  private dtls13: Dtls13RecordLayer | undefined;
 
   constructor(options: RecordLayerOptions = {}) {
     const maxHeld = options.maxHeldRecords ?? 32;
@@ -158,26 +167,57 @@ export class RecordLayer {
   }
 
   get stats(): Readonly<RecordLayerStats> {
+    if (this.dtls13 !== undefined) return dtls13RecordStats(this.counters, this.dtls13.stats);
     return this.counters;
+  }
+
+  /**
+   * Switches this connection's records to DTLS 1.3 (RFC 9147 4), once the version is known (a
+   * client: the ServerHello's supported_versions; a server: its choice): epoch 0 stays
+   * DTLSPlaintext and its write sequence numbers go on from where they are (RFC 9147 4: the
+   * ClientHello's and the ServerHello's records count on in epoch 0), later epochs are the unified
+   * header's, keyed through the returned layer (setWriteKeys/setReadKeys with epoch numbers 2, 3,
+   * 4...). Held 1.2-format records are dropped. Throws internal_error when called twice or after
+   * a 1.2 epoch was keyed.
+   */
+  enterDtls13(options: Dtls13RecordLayerOptions = {}): Dtls13RecordLayer {
+    if (this.dtls13 !== undefined || this.writeEpochs.current.epoch !== 0 || this.readEpochs.current.epoch !== 0) {
+      throw internalError('the record layer can switch to DTLS 1.3 only once, in epoch 0');
+    }
+    const layer = new Dtls13RecordLayer({ replayWindowSize: this.replayWindowSize, maxHeldRecords: this.maxHeldRecords, ...options });
+    layer.setNextWriteSequence(0, this.writeEpochs.current.nextSequence);
+    this.counters.dropped += this.held.length;
+    this.held = NONE_HELD;
+    this.heldTotal = 0;
+    this.dtls13 = layer;
+    return layer;
+  }
+
+  /** The DTLS 1.3 record layer in force after enterDtls13, else undefined. */
+  get dtls13Records(): Dtls13RecordLayer | undefined {
+    return this.dtls13;
   }
 
   // --- write side ---------------------------------------------------------------------
 
   get writeEpoch(): number {
+    if (this.dtls13 !== undefined) return this.dtls13.writeEpoch;
     return this.writeEpochs.current.epoch;
   }
 
   /** The sequence number the next record sealed in `epoch` will carry. */
-  nextWriteSequence(epoch: number = this.writeEpochs.current.epoch): number {
-    return this.writeState(epoch).nextSequence;
+  nextWriteSequence(epoch?: number): number {
+    if (this.dtls13 !== undefined) return this.dtls13.nextWriteSequence(epoch);
+    return this.writeState(epoch ?? this.writeEpochs.current.epoch).nextSequence;
   }
 
   /**
    * Bytes a record of this write epoch adds around its payload: the header, the explicit nonce,
    * the tag and what the inner plaintext adds. A flight leaves this much room in each datagram.
    */
-  overhead(epoch: number = this.writeEpochs.current.epoch): number {
-    const { keys, format } = this.writeState(epoch);
+  overhead(epoch?: number): number {
+    if (this.dtls13 !== undefined) return this.dtls13.recordOverhead(epoch);
+    const { keys, format } = this.writeState(epoch ?? this.writeEpochs.current.epoch);
     if (keys === null) return format.headerLength;
     const expansion = keys.cbc === undefined ? keys.aead.tagLength : cbcRecordExpansion(keys);
     return format.headerLength + keys.recordIvLength + expansion + format.innerPlaintextExpansion;
@@ -188,6 +228,7 @@ export class RecordLayer {
    * 4.1), and forgets the epoch before the current one.
    */
   setWriteKeys(keys: RecordKeys, format: RecordFormat = DTLS12_RECORD_FORMAT): void {
+    if (this.dtls13 !== undefined) throw internalError('DTLS 1.2 keys for a DTLS 1.3 record layer');
     assertValidEpochKeys(keys);
     const epoch = this.writeEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('write epoch would exceed 2^16-1');
@@ -201,6 +242,10 @@ export class RecordLayer {
    * forward: reusing one would reuse an AEAD nonce.
    */
   setNextWriteSequence(epoch: number, sequenceNumber: number): void {
+    if (this.dtls13 !== undefined) {
+      this.dtls13.setNextWriteSequence(epoch, sequenceNumber);
+      return;
+    }
     const state = this.writeState(epoch);
     if (!Number.isInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE_NUMBER) {
       throw internalError(`sequence number out of range: ${sequenceNumber}`);
@@ -213,6 +258,10 @@ export class RecordLayer {
 
   /** Forgets the previous write epoch (once nothing of it will be retransmitted). */
   discardPreviousWriteEpoch(): void {
+    if (this.dtls13 !== undefined) {
+      this.dtls13.forgetWriteEpochsBefore(this.dtls13.writeEpoch);
+      return;
+    }
     this.writeEpochs.forgetBefore(this.writeEpochs.current.epoch);
   }
 
@@ -226,7 +275,14 @@ export class RecordLayer {
    * The record is a view into a slab shared with other records (SEALED_RECORDS), never written
    * again; `payload` is read, never kept or changed.
    */
-  seal(type: number, payload: Uint8Array, epoch: number = this.writeEpochs.current.epoch): Uint8Array {
+  seal(type: number, payload: Uint8Array, sealEpoch?: number): Uint8Array {
+    if (this.dtls13 !== undefined) {
+      if (payload.length > this.sendPlaintextLimit) {
+        throw internalError(`record payload of ${payload.length} bytes exceeds the peer's record size limit ${this.sendPlaintextLimit}`);
+      }
+      return this.dtls13.seal(type, payload, sealEpoch);
+    }
+    const epoch = sealEpoch ?? this.writeEpochs.current.epoch;
     const state = this.writeState(epoch);
     if (payload.length > MAX_PLAINTEXT_LENGTH) {
       throw internalError(`record payload of ${payload.length} bytes exceeds 2^14`);
@@ -298,11 +354,13 @@ export class RecordLayer {
   // --- read side ----------------------------------------------------------------------
 
   get readEpoch(): number {
+    if (this.dtls13 !== undefined) return this.dtls13.readEpoch;
     return this.readEpochs.current.epoch;
   }
 
   /** How many records of a future epoch wait for setReadKeys(). */
   get heldCount(): number {
+    if (this.dtls13 !== undefined) return this.dtls13.heldCount;
     return this.held.length;
   }
 
@@ -318,6 +376,7 @@ export class RecordLayer {
    * connection would hold up to 32 records of an epoch that never becomes readable, for life.
    */
   stopHolding(): void {
+    this.dtls13?.stopHolding();
     this.holding = false;
     this.counters.dropped += this.held.length;
     this.held = NONE_HELD;
@@ -347,6 +406,7 @@ export class RecordLayer {
    * payloads go on to the application. Without it (the default) the datagram is only read.
    */
   open(datagram: Uint8Array, inPlace = false): ReadRecord[] {
+    if (this.dtls13 !== undefined) return dtls13ReadRecords(this.dtls13.open(datagram));
     const out: ReadRecord[] = [];
     const raws = splitRecords(datagram, this.readFormats);
     let consumed = 0;
@@ -365,6 +425,7 @@ export class RecordLayer {
    * order (the others are counted and dropped).
    */
   setReadKeys(keys: RecordKeys, format: RecordFormat = this.nextReadFormat): ReadRecord[] {
+    if (this.dtls13 !== undefined) throw internalError('DTLS 1.2 keys for a DTLS 1.3 record layer');
     assertValidEpochKeys(keys);
     const epoch = this.readEpochs.current.epoch + 1;
     if (epoch > MAX_EPOCH) throw internalError('read epoch would exceed 2^16-1');
@@ -396,6 +457,10 @@ export class RecordLayer {
    * entered the window when they authenticated) or one no longer read.
    */
   acceptUnauthenticated(epoch: number, sequenceNumber: number): void {
+    if (this.dtls13 !== undefined) {
+      if (epoch === 0) this.dtls13.acceptUnauthenticated(sequenceNumber);
+      return;
+    }
     const state = this.readState(epoch);
     if (state === undefined || state.keys !== null) return;
     state.window.accept(sequenceNumber);
@@ -403,6 +468,10 @@ export class RecordLayer {
 
   /** Stops accepting records of the previous read epoch (RFC 6347 4.1: SHOULD discard them eventually). */
   discardPreviousReadEpoch(): void {
+    if (this.dtls13 !== undefined) {
+      this.dtls13.forgetReadEpochsBefore(this.dtls13.readEpoch);
+      return;
+    }
     this.readEpochs.forgetBefore(this.readEpochs.current.epoch);
     this.updateReadFormats();
   }
