@@ -1,9 +1,9 @@
 import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
 import { KEY_SHARE_GROUPS_13 } from '../handshake/key-exchange/key-share-groups-13.js';
-import { CIPHER_SUITES_13 } from '../suites/cipher-suites-13.js';
+import { TLS13_CIPHER_SUITES } from '../suites/tls13-cipher-suites.js';
 
 /** Every TLS 1.3 suite we implement, and every group offered by default (X25519MLKEM768 is off until a peer has it). */
 export const DEFAULT_DTLS13_POLICY: Dtls13ServerPolicy = Object.freeze({
-  cipherSuites: CIPHER_SUITES_13.map((s) => s.id),
+  cipherSuites: TLS13_CIPHER_SUITES.map((s) => s.id),
   groups: KEY_SHARE_GROUPS_13.filter((g) => g.offeredByDefault).map((g) => g.id),
 });

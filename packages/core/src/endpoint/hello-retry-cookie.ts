@@ -2,7 +2,7 @@ import { utf8 } from '../bytes.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import type { ClientHello } from '../handshake/messages/client-hello.js';
-import { cipherSuite13ById } from '../suites/cipher-suites-13.js';
+import { tls13CipherSuiteById } from '../suites/tls13-cipher-suites.js';
 import type { CookieJar } from './cookie.js';
 
 /**
@@ -76,7 +76,7 @@ export function openHelloRetryCookie(jar: CookieJar, peer: string, hello: Client
   if (r.u8('format') !== FORMAT) return undefined;
   const cipherSuite = r.u16('cipher_suite');
   const group = r.u16('selected_group');
-  const suite = cipherSuite13ById(cipherSuite);
+  const suite = tls13CipherSuiteById(cipherSuite);
   if (suite === undefined || cookie.length !== helloRetryCookieLength(suite.hash === 'sha384' ? 48 : 32)) return undefined;
   const part = cookie.subarray(0, cookie.length - TAG_LENGTH);
   if (!jar.checkSigned(peer, signedData(part, hello), cookie.subarray(part.length), now)) return undefined;

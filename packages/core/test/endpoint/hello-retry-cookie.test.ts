@@ -128,10 +128,11 @@ describe('DTLS 1.3 HelloRetryRequest cookie (RFC 9147 5.1): the first ClientHell
 
   it('refuses a DTLS 1.3 ClientHello with a legacy_cookie (RFC 9147 5.3: illegal_parameter), or no suite in common (handshake_failure)', () => {
     const { hello } = wolfsslClientHello1('ecdsa');
-    for (const [change, alert] of [
+    const cases: Array<[Partial<ClientHello>, AlertDescription]> = [
       [{ cookie: new Uint8Array(8) }, AlertDescription.illegal_parameter],
       [{ cipherSuites: [0xc02b] }, AlertDescription.handshake_failure],
-    ] as const) {
+    ];
+    for (const [change, alert] of cases) {
       const body = encodeClientHello({ ...hello, ...change });
       const datagram = encodeRecord(
         { type: ContentType.handshake, version: DTLS_1_2, epoch: 0, sequenceNumber: 0 },

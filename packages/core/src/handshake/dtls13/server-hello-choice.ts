@@ -7,7 +7,7 @@ import { decodePskKeyExchangeModes, PskKeyExchangeMode } from '../extensions/psk
 import { decodeSupportedGroups } from '../extensions/supported-groups.js';
 import { keyShareGroup13ById } from '../key-exchange/key-share-groups-13.js';
 import type { ClientHello } from '../messages/client-hello.js';
-import { cipherSuite13ById, type CipherSuite13 } from '../../suites/cipher-suites-13.js';
+import { tls13CipherSuiteById, type Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 
 /** What a DTLS 1.3 server may choose from: its suites and key-share groups, most preferred first. */
 export interface Dtls13ServerPolicy {
@@ -19,7 +19,7 @@ export interface Dtls13ServerPolicy {
 
 /** The server's picks for a DTLS 1.3 ClientHello. */
 export interface HelloChoice13 {
-  readonly suite: CipherSuite13;
+  readonly suite: Tls13CipherSuite;
   /** The client's share we answer, when it sent one for a group of ours. */
   readonly share: KeyShareEntry | undefined;
   /**
@@ -39,7 +39,7 @@ export interface HelloChoice13 {
  */
 export function chooseForClientHello13(hello: ClientHello, policy: Dtls13ServerPolicy): HelloChoice13 {
   const suiteId = policy.cipherSuites.find((id) => hello.cipherSuites.includes(id));
-  const suite = suiteId === undefined ? undefined : cipherSuite13ById(suiteId);
+  const suite = suiteId === undefined ? undefined : tls13CipherSuiteById(suiteId);
   if (suite === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common with the client');
   const groupsExt = findExtension(hello.extensions, ExtensionType.supported_groups);
   const sharesExt = findExtension(hello.extensions, ExtensionType.key_share);
