@@ -111,6 +111,19 @@ export interface DtlsOptions {
    * limit bounds what we send (with the MTU: `maxPayload`). Default: not offered by a client.
    */
   recordSizeLimit?: number;
+  /**
+   * The oldest DTLS version offered (client) or accepted (server), as node:tls's minVersion:
+   * 'DTLSv1.2' (default) or 'DTLSv1.3'. With 'DTLSv1.3' a client refuses a 1.2 server
+   * (protocol_version).
+   */
+  minVersion?: 'DTLSv1.2' | 'DTLSv1.3';
+  /**
+   * The newest DTLS version offered or accepted, as node:tls's maxVersion: 'DTLSv1.2' (default
+   * for now) or 'DTLSv1.3' (RFC 9147). A client with 'DTLSv1.3' and minVersion 'DTLSv1.2' offers
+   * both in one ClientHello (supported_versions, RFC 8446 4.2.1) and checks a 1.2 server's random
+   * for the downgrade sentinel (RFC 8446 4.1.3).
+   */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 export interface ClientOptions extends DtlsOptions {

@@ -36,6 +36,8 @@ const ENGINE_COMMON_OPTION_KEYS = {
   sessionTickets: true,
   srtpProfiles: true,
   recordSizeLimit: true,
+  minVersion: true,
+  maxVersion: true,
 } as const satisfies OptionKeyTable<DtlsOptions>;
 
 /** The engine's client options (ClientOptions). */

@@ -14,6 +14,9 @@ import type { SrtpProfile } from './srtp/srtp-profile.js';
 import { resolveSrtpMki, resolveSrtpProfiles } from './srtp/srtp-options.js';
 import type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
 import { maxFragmentLengthOption, recordSizeLimitOption } from './handshake/common/record-size-negotiation.js';
+import { resolveVersionRange, type DtlsVersionName } from './protocol-versions.js';
+import { requestedTls13Suites, withoutTls13Suites } from './suites/tls13-suite-options.js';
+import type { Tls13CipherSuite } from './suites/tls13-cipher-suites.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -57,6 +60,12 @@ export interface ResolvedOptions {
   readonly srtpProfiles: readonly SrtpProfile[];
   /** Our record_size_limit (RFC 8449 4), 64..2^14; undefined when not set. */
   readonly recordSizeLimit: number | undefined;
+  /** The oldest DTLS version offered or accepted (minVersion). */
+  readonly minVersion: DtlsVersionName;
+  /** The newest DTLS version offered or accepted (maxVersion). */
+  readonly maxVersion: DtlsVersionName;
+  /** The TLS 1.3 cipher suites offered or accepted in DTLS 1.3 (RFC 8446 B.4), in preference order; empty below 1.3. */
+  readonly tls13Suites: readonly Tls13CipherSuite[];
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSessionOptions {
@@ -157,8 +166,11 @@ function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
 }
 
 function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgorithm>): ResolvedOptions {
-  const suites = requestedSuites(options.cipherSuites).filter((s) => usable.has(s.keyExchange));
-  if (suites.length === 0) {
+  const versions = resolveVersionRange(options.minVersion, options.maxVersion);
+  const tls13Suites = versions.maxVersion === 'DTLSv1.3' ? requestedTls13Suites(options.cipherSuites) : [];
+  // DTLS 1.3 only: the 1.2 suites are neither offered nor accepted.
+  const suites = versions.minVersion === 'DTLSv1.3' ? [] : requestedSuites(withoutTls13Suites(options.cipherSuites)).filter((s) => usable.has(s.keyExchange));
+  if (suites.length === 0 && versions.minVersion !== 'DTLSv1.3') {
     throw new TypeError(
       usable.size === 0
         ? 'no credentials given: pass psk (from @dtls-kit/psk) or x509 (from @dtls-kit/x509) credentials'
@@ -199,6 +211,9 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     keyShares: ecdhe ? new KeyShareReserve(provider, groups[0] ?? 'x25519') : undefined,
     srtpProfiles: resolveSrtpProfiles(options.srtpProfiles),
     recordSizeLimit: recordSizeLimitOption(options.recordSizeLimit),
+    minVersion: versions.minVersion,
+    maxVersion: versions.maxVersion,
+    tls13Suites,
   };
 }
 

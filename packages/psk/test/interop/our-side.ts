@@ -34,6 +34,9 @@ export interface OurClientOptions {
   onEstablished?: () => void;
   /** After the messages, wait for the peer to end the connection instead of closing it. */
   waitForPeerClose?: boolean;
+  /** The versions offered (node:tls names); default the engine's. */
+  minVersion?: 'DTLSv1.2' | 'DTLSv1.3';
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 export interface OurClientResult {
@@ -65,6 +68,8 @@ export async function runOurClient(options: OurClientOptions): Promise<OurClient
     cipherSuites: options.suite,
     provider: PROVIDERS[options.provider ?? 'node'],
     mtu: options.mtu,
+    ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
+    ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
   });
   const client = await connectInteropClient(connection, { port: options.port, timeoutMs: options.timeoutMs });
   try {

@@ -8,6 +8,7 @@ import { DTLS_1_2 } from '../protocol-version.js';
 import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
+import { dtls13ClientHelloOffer } from '../dtls13/client-hello-offer.js';
 import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
@@ -67,6 +68,12 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
       // ClientHello sent again with a cookie carries the same one (RFC 6347 4.2.1).
       extensions: clientHelloExtensions(this.config, newConnectionId(this.config)),
     };
+    if (this.config.maxVersion === 'DTLSv1.3') {
+      // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
+      const offer = dtls13ClientHelloOffer(this.config, firstHello);
+      this.current = sendClientHello(this, offer.hello, 0, offer);
+      return;
+    }
     this.current = sendClientHello(this, firstHello, 0);
   }
 

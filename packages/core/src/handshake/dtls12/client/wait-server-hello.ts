@@ -25,18 +25,20 @@ import { WaitCertificate } from './wait-certificate.js';
 import { WaitServerKeyExchange } from './wait-server-key-exchange.js';
 import { resumeClientSession } from './resumed.js';
 import { checkUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
+import type { Dtls13Offer } from '../../dtls13/client-hello-offer.js';
+import { serverVersionChoice } from '../../dtls13/server-version-choice.js';
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
 
 /** Sends flight 1 (or 3, with the server's cookie: RFC 6347 4.2.1); the transcript starts with it. */
-export function sendClientHello(cx: ClientContext, hello: ClientHello, helloVerifyRequests: number): ClientState {
+export function sendClientHello(cx: ClientContext, hello: ClientHello, helloVerifyRequests: number, dtls13Offer?: Dtls13Offer): ClientState {
   const body = encodeClientHello(hello);
   const m = cx.message(HandshakeType.client_hello, body);
   cx.transcript.reset();
   cx.transcript.add(m.msgType, m.messageSeq, body);
   cx.sendFlight([m], false);
-  return new WaitServerHello(hello, helloVerifyRequests);
+  return new WaitServerHello(hello, helloVerifyRequests, dtls13Offer);
 }
 
 /** Flight 1 or 3 sent: a HelloVerifyRequest or the ServerHello comes next (RFC 6347 4.2.1, 4.2.4). */
@@ -46,6 +48,8 @@ export class WaitServerHello implements ClientState {
   constructor(
     private readonly hello: ClientHello,
     private readonly helloVerifyRequests: number,
+    /** Our DTLS 1.3 offer when maxVersion is 'DTLSv1.3' (the hello above is then its ClientHello). */
+    private readonly dtls13Offer?: Dtls13Offer,
   ) {}
 
   /**
@@ -76,12 +80,17 @@ export class WaitServerHello implements ClientState {
     if (count > MAX_HELLO_VERIFY_REQUESTS) {
       throw new DtlsError(AlertDescription.handshake_failure, `server sent more than ${MAX_HELLO_VERIFY_REQUESTS} HelloVerifyRequests`);
     }
-    return sendClientHello(cx, { ...this.hello, cookie: hvr.cookie }, count);
+    // A DTLS 1.2 server's cookie (RFC 6347 4.2.1), whatever we offered: the offer stays as it was.
+    return sendClientHello(cx, { ...this.hello, cookie: hvr.cookie }, count, this.dtls13Offer);
   }
 
   private onServerHello(m: HandshakeMessage, cx: ClientContext): ClientState {
     const config = cx.config;
     const sh = decodeServerHello(m.body);
+    // The shared hello phase: the version first (RFC 8446 4.2.1, 4.1.3).
+    if (serverVersionChoice(sh, this.dtls13Offer, config.minVersion) === 'DTLSv1.3') {
+      throw new DtlsError(AlertDescription.protocol_version, 'server chose DTLS 1.3, whose client handshake this build does not run yet (issue 17)');
+    }
     if (sh.serverVersion !== DTLS_1_2) {
       throw new DtlsError(AlertDescription.protocol_version, `server chose version 0x${sh.serverVersion.toString(16)}; only DTLS 1.2 is supported`);
     }
