@@ -1,3 +1,4 @@
+import type { ResolvedServerOptions } from '../options.js';
 import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
 import { KEY_SHARE_GROUPS_13 } from '../handshake/key-exchange/key-share-groups-13.js';
 import { TLS13_CIPHER_SUITES } from '../suites/tls13-cipher-suites.js';
@@ -7,3 +8,11 @@ export const DEFAULT_DTLS13_POLICY: Dtls13ServerPolicy = Object.freeze({
   cipherSuites: TLS13_CIPHER_SUITES.map((s) => s.id),
   groups: KEY_SHARE_GROUPS_13.filter((g) => g.offeredByDefault).map((g) => g.id),
 });
+
+/**
+ * What the cookie check needs of a server's options to answer DTLS 1.3 (RFC 9147 5.1): the
+ * highest version, and the suites a HelloRetryRequest may name (cipherSuites' TLS 1.3 names).
+ */
+export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, 'maxVersion' | 'tls13Suites'>): { maxVersion: ResolvedServerOptions['maxVersion']; dtls13: Dtls13ServerPolicy } {
+  return { maxVersion: options.maxVersion, dtls13: { cipherSuites: options.tls13Suites.map((s) => s.id), groups: DEFAULT_DTLS13_POLICY.groups } };
+}
