@@ -5,10 +5,15 @@
  * (0123456789abcdef x4) and its identity is Client_identity followed by the suite's hash
  * ("Client_identitySHA256", its my_psk_client_cs_cb):
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -h 127.0.0.1 -p PORT -d -x
+ *   ./examples/client/client -u -v 4 -l TLS13-AES256-GCM-SHA384 -s -h 127.0.0.1 -p PORT -d -x
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -K -h 127.0.0.1 -p PORT -d -x   (psk_ke)
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x        (our ECDSA / RSA certificate)
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x -J     (no key share: our HRR asks for one)
  * A failed wolfSSL build fails these tests (it never skips them).
  */
 import { pskServer } from '@dtls-kit/psk';
-import { WOLFSSL_CLIENT_MESSAGE, WOLFSSL_PSK_13, describePeerClient, runWolfsslClient, wolfsslRoot } from '@dtls-kit/test-kit';
+import { createCA, createCertificate, x509Server, type GeneratedKeyType } from '@dtls-kit/x509';
+import { WOLFSSL_CLIENT_MESSAGE, WOLFSSL_PSK_13, describePeerClient, runWolfsslClient, wolfsslRoot, type WolfsslClientOptions } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
 import { echo, text } from './helpers.js';
@@ -22,20 +27,59 @@ afterEach(async () => {
   server = undefined;
 });
 
+const psk = (): ReturnType<typeof pskServer> => pskServer({ keys: { Client_identitySHA256: WOLFSSL_PSK_13, Client_identitySHA384: WOLFSSL_PSK_13 } });
+
+async function certificate(keyType: GeneratedKeyType): Promise<ReturnType<typeof x509Server>> {
+  const ca = await createCA({ commonName: 'wolfssl13 test CA', keyType });
+  const leaf = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server', keyType });
+  return x509Server({ key: leaf.key, cert: leaf.cert });
+}
+
+/** Our 1.3 echo server and one run of wolfSSL's client against it. */
+async function run(options: Parameters<typeof createServer>[0], client: Omit<WolfsslClientOptions, 'port' | 'version'>): Promise<{ received: string[]; accepted: DtlsSocket[] }> {
+  const accepted: DtlsSocket[] = [];
+  const received: string[] = [];
+  server = createServer({ maxVersion: 'DTLSv1.3', ...options }, (s) => {
+    accepted.push(s);
+    s.on('message', (m) => received.push(text(m)));
+    echo(s);
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const result = await runWolfsslClient({ version: '1.3', port, ...client });
+  expect(result.echoed, describePeerClient(result)).toBe(true);
+  expect(result.version).toBe('DTLSv1.3');
+  return { received, accepted };
+}
+
 describe('non-blocking DTLS 1.3 server with the wolfSSL 5.5.4 client', () => {
   it('PSK (TLS13-AES128-GCM-SHA256, psk_dhe_ke): its message echoed', async () => {
-    const accepted: DtlsSocket[] = [];
-    const received: string[] = [];
-    server = createServer({ maxVersion: 'DTLSv1.3', psk: pskServer({ keys: { Client_identitySHA256: WOLFSSL_PSK_13 } }) }, (s) => {
-      accepted.push(s);
-      s.on('message', (m) => received.push(text(m)));
-      echo(s);
-    });
-    const { port } = await server.listen(0, '127.0.0.1');
-    const client = await runWolfsslClient({ version: '1.3', psk: true, cipher: 'TLS13-AES128-GCM-SHA256', port });
-    expect(client.echoed, describePeerClient(client)).toBe(true);
-    expect(client.version).toBe('DTLSv1.3');
-    expect(client.cipher).toBe('TLS_AES_128_GCM_SHA256');
+    const { received, accepted } = await run({ psk: psk() }, { psk: true, cipher: 'TLS13-AES128-GCM-SHA256' });
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+    expect(accepted[0]?.pskIdentity).toBe('Client_identitySHA256');
+  }, 30_000);
+
+  it('PSK with SHA-384 (TLS13-AES256-GCM-SHA384)', async () => {
+    const { received } = await run({ psk: psk() }, { psk: true, cipher: 'TLS13-AES256-GCM-SHA384' });
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+  }, 30_000);
+
+  it('PSK alone (psk_ke, -K): no key share', async () => {
+    const { received } = await run({ psk: psk() }, { psk: true, pskOnly: true, cipher: 'TLS13-AES128-GCM-SHA256' });
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+  }, 30_000);
+
+  it('ECDSA P-256 certificate (CertificateVerify ecdsa_secp256r1_sha256)', async () => {
+    const { received } = await run({ x509: await certificate('ecdsa-p256') }, { cipher: 'TLS13-AES128-GCM-SHA256' });
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+  }, 30_000);
+
+  it('RSA-2048 certificate (CertificateVerify rsa_pss_rsae_sha256)', async () => {
+    const { received } = await run({ x509: await certificate('rsa-2048') }, { cipher: 'TLS13-AES128-GCM-SHA256' });
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+  }, 30_000);
+
+  it('-J: a first ClientHello without key share, our HelloRetryRequest asks for P-256', async () => {
+    const { received } = await run({ x509: await certificate('ecdsa-p256') }, { cipher: 'TLS13-AES128-GCM-SHA256', helloRetry: true });
     expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
   }, 30_000);
 });
