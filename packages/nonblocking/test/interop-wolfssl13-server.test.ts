@@ -16,7 +16,7 @@ import { createCA, createCertificate, x509Server, type GeneratedKeyType } from '
 import { WOLFSSL_CLIENT_MESSAGE, WOLFSSL_PSK_13, describePeerClient, runWolfsslClient, wolfsslRoot, type WolfsslClientOptions } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
-import { echo, text } from './helpers.js';
+import { echo, text, until } from './helpers.js';
 
 let server: DtlsServer | undefined;
 beforeAll(() => {
@@ -81,5 +81,24 @@ describe('non-blocking DTLS 1.3 server with the wolfSSL 5.5.4 client', () => {
   it('-J: a first ClientHello without key share, our HelloRetryRequest asks for P-256', async () => {
     const { received } = await run({ x509: await certificate('ecdsa-p256') }, { cipher: 'TLS13-AES128-GCM-SHA256', helloRetry: true });
     expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+  }, 30_000);
+
+  it('refuses a binder made with another key (decrypt_error, RFC 8446 4.2.11) and an identity it does not know (unknown_psk_identity)', async () => {
+    const other = `ff${WOLFSSL_PSK_13.slice(2)}`;
+    for (const [keys, alert] of [
+      [{ Client_identitySHA256: other }, 'decrypt_error'],
+      [{ someone_else: WOLFSSL_PSK_13 }, 'unknown_psk_identity'],
+    ] as const) {
+      const accepted: DtlsSocket[] = [];
+      server = createServer({ maxVersion: 'DTLSv1.3', psk: pskServer({ keys }) }, (s) => accepted.push(s));
+      const { port } = await server.listen(0, '127.0.0.1');
+      const result = await runWolfsslClient({ version: '1.3', port, psk: true, cipher: 'TLS13-AES128-GCM-SHA256', timeoutMs: 5000 });
+      expect(result.echoed).toBe(false);
+      expect(result.timedOut, describePeerClient(result)).toBe(false); // it read our alert
+      await until(() => (server?.stats.handshakesFailed.sent[alert] ?? 0) === 1, 5000, `${alert} sent`);
+      expect(accepted).toEqual([]);
+      await server.close();
+      server = undefined;
+    }
   }, 30_000);
 });
