@@ -158,13 +158,17 @@ export class DtlsConnection {
     return this.negotiated.suite;
   }
 
-  /** Always DTLSv1.2 for now; named as node:tls names protocols. */
+  /** The negotiated version, named as node:tls names protocols ('DTLSv1.2', 'DTLSv1.3'); undefined before the ServerHello. */
   get protocol(): string | undefined {
+    if (this.negotiated.tls13Suite !== undefined) return 'DTLSv1.3';
     return this.negotiated.suite ? 'DTLSv1.2' : undefined;
   }
 
   /** node:tls `getCipher()`: the negotiated suite's names and version; undefined before the ServerHello. */
   getCipher(): CipherInfo | undefined {
+    const tls13 = this.negotiated.tls13Suite;
+    // RFC 8446 B.4: a TLS 1.3 suite has one name, IANA's, which OpenSSL prints too.
+    if (tls13 !== undefined) return { name: tls13.name, standardName: tls13.name, version: 'DTLSv1.3' };
     const suite = this.negotiated.suite;
     return suite === undefined ? undefined : cipherInfo(suite, 'DTLSv1.2');
   }
@@ -413,7 +417,8 @@ export class DtlsConnection {
   }
 
   private payloadLimit(): PayloadLimit | undefined {
-    const suite = this.negotiated.suite;
+    // DTLS 1.3 names its suite apart (RFC 8446 B.4).
+    const suite = this.negotiated.suite ?? this.negotiated.tls13Suite;
     if (!this.wasEstablished || suite === undefined) return undefined;
     return {
       mtu: this.options.mtu,

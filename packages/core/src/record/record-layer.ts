@@ -10,7 +10,7 @@ import { DTLS12_RECORD_FORMAT } from './dtls12-record-format.js';
 import { assertValidEpochKeys } from './epoch-keys.js';
 import type { RecordKeys } from './epoch-keys.js';
 import type { RecordFormat } from './record-format.js';
-import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER } from './record-header.js';
+import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER, RECORD_HEADER_LENGTH } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
 import { EpochMap } from './epoch-map.js';
 import { ReplayWindow } from './replay-window.js';
@@ -143,6 +143,12 @@ export class RecordLayer {
    * object, which hands each call on. Undefined for a DTLS 1.2 connection.
    */
   private dtls13: Dtls13RecordLayer | undefined;
+  /**
+   * While a DTLS 1.3 offer waits for the server's answer (holdUnifiedRecords): the tail of a
+   * datagram from the first unified-header record on (RFC 9147 4: the ServerHello often shares its
+   * datagram with the epoch-2 flight), handed to the 1.3 layer by enterDtls13. Capped at maxHeldBytes.
+   */
+  private unifiedTails: Uint8Array[] | undefined;
 
   constructor(options: RecordLayerOptions = {}) {
     const maxHeld = options.maxHeldRecords ?? 32;
@@ -190,7 +196,42 @@ export class RecordLayer {
     this.held = NONE_HELD;
     this.heldTotal = 0;
     this.dtls13 = layer;
+    // Protected records that came before the switch: held by the 1.3 layer until their keys exist.
+    const tails = this.unifiedTails ?? [];
+    this.unifiedTails = undefined;
+    for (const tail of tails) layer.open(tail);
     return layer;
+  }
+
+  /**
+   * A client that offered DTLS 1.3 and awaits the ServerHello: records with a unified header
+   * (first byte 001xxxxx, RFC 9147 4.1) cannot be framed by the 1.2 format, so the rest of a
+   * datagram from such a record on is kept (copied, at most maxHeldBytes in all) for
+   * enterDtls13, instead of being dropped. Ends with enterDtls13 or stopHoldingUnifiedRecords.
+   */
+  holdUnifiedRecords(): void {
+    if (this.dtls13 === undefined) this.unifiedTails ??= [];
+  }
+
+  /** The server chose DTLS 1.2: unified-header records are junk again (and any kept are dropped). */
+  stopHoldingUnifiedRecords(): void {
+    this.counters.dropped += this.unifiedTails?.length ?? 0;
+    this.unifiedTails = undefined;
+  }
+
+  /** Cuts the datagram at its first unified-header record (walking DTLSPlaintext headers) and keeps that tail. */
+  private splitUnifiedTail(datagram: Uint8Array, tails: Uint8Array[]): Uint8Array {
+    let at = 0;
+    while (at + RECORD_HEADER_LENGTH <= datagram.length) {
+      if (((datagram[at] ?? 0) & 0xe0) === 0x20) {
+        const kept = tails.reduce((n, t) => n + t.length, 0);
+        if (kept + datagram.length - at <= this.maxHeldBytes) tails.push(datagram.slice(at));
+        else this.counters.dropped++;
+        return datagram.subarray(0, at);
+      }
+      at += RECORD_HEADER_LENGTH + (((datagram[at + 11] ?? 0) << 8) | (datagram[at + 12] ?? 0));
+    }
+    return datagram;
   }
 
   /** The DTLS 1.3 record layer in force after enterDtls13, else undefined. */
@@ -407,6 +448,7 @@ export class RecordLayer {
    */
   open(datagram: Uint8Array, inPlace = false): ReadRecord[] {
     if (this.dtls13 !== undefined) return dtls13ReadRecords(this.dtls13.open(datagram));
+    if (this.unifiedTails !== undefined) datagram = this.splitUnifiedTail(datagram, this.unifiedTails);
     const out: ReadRecord[] = [];
     const raws = splitRecords(datagram, this.readFormats);
     let consumed = 0;

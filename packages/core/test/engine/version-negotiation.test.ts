@@ -135,7 +135,7 @@ describe('minVersion / maxVersion', () => {
   it('serverVersionChoice: 1.2 under minVersion DTLSv1.3 is protocol_version; supported_versions must select 1.3 and only when offered', () => {
     const random = new Uint8Array(32).fill(7);
     const sh12 = { serverVersion: 0xfefd, random, sessionId: new Uint8Array(0), cipherSuite: 0xc0a8, compressionMethod: 0, extensions: [] };
-    const offer = { hello: { clientVersion: 0xfefd, random, sessionId: new Uint8Array(0), cookie: new Uint8Array(0), cipherSuites: [0x1301], compressionMethods: [0], extensions: [] }, keyShares: [], versions: [0xfefc, 0xfefd] };
+    const offer = { hello: { clientVersion: 0xfefd, random, sessionId: new Uint8Array(0), cookie: new Uint8Array(0), cipherSuites: [0x1301], compressionMethods: [0], extensions: [] }, keyShares: [], versions: [0xfefc, 0xfefd], psk: undefined };
     const alertOf = (f: () => unknown): string | undefined => {
       try {
         f();

@@ -393,6 +393,11 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     this.host.onEstablished();
   }
 
+  /** StateContext.deliver: records a new read epoch released, to the connection as if just received. */
+  deliver(records: readonly ReadRecord[]): void {
+    this.host.deliver(records);
+  }
+
   /** See Handshake.peerConfirmed. */
   peerConfirmed(): void {
     if (!this.complete || !this.transmitter.holdsFlight) return;

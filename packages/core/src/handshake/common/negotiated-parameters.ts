@@ -1,3 +1,4 @@
+import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 import { CertificateType } from '../extensions/certificate-type.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
@@ -6,6 +7,8 @@ import type { RecordSizeLimit } from './record-size-negotiation.js';
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
   suite: CipherSuite | undefined;
+  /** The TLS 1.3 cipher suite of a DTLS 1.3 connection (RFC 8446 B.4); undefined in DTLS 1.2. */
+  tls13Suite: Tls13CipherSuite | undefined;
   clientRandom: Uint8Array;
   serverRandom: Uint8Array;
   masterSecret: Uint8Array | undefined;
@@ -51,6 +54,7 @@ export interface NegotiatedParameters {
 export function emptyNegotiation(clientRandom: Uint8Array, servername: string | undefined): NegotiatedParameters {
   return {
     suite: undefined,
+    tls13Suite: undefined,
     clientRandom,
     serverRandom: new Uint8Array(0),
     masterSecret: undefined,

@@ -2,7 +2,7 @@ import type { AlertDescription } from '../../alert.js';
 import type { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
 import type { RecordKeys } from '../../record/epoch-keys.js';
-import type { RecordLayer } from '../../record/record-layer.js';
+import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
 import type { AwaitValue } from '../key-exchange/key-exchange.js';
 import type { Transcript } from './transcript.js';
@@ -28,6 +28,8 @@ export interface StateContext<C extends ResolvedOptions, S> {
   /** unexpected_message naming the current state. */
   unexpected(m: HandshakeMessage): DtlsError;
   finish(keepFlight: boolean): void;
+  /** Records released by a new read epoch's keys (DTLS 1.3: held until then), processed as if just received. */
+  deliver(records: readonly ReadRecord[]): void;
   sendWarning(description: AlertDescription): void;
   /**
    * awaitValue for a step whose next state depends on a value that may be pending: the step

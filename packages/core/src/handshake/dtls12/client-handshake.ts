@@ -71,6 +71,8 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     if (this.config.maxVersion === 'DTLSv1.3') {
       // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
       const offer = dtls13ClientHelloOffer(this.config, firstHello);
+      // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
+      this.records.holdUnifiedRecords();
       this.current = sendClientHello(this, offer.hello, 0, offer);
       return;
     }

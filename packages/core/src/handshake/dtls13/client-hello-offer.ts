@@ -11,6 +11,8 @@ import { keyShareGroup13 } from '../key-exchange/key-share-groups-13.js';
 import type { ClientKeyShare13 } from '../key-exchange/key-share-groups-13.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { dtls13ClientHello } from '../messages/client-hello-13.js';
+import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
+import { externalPskFor13, withPskBinder } from './client-psk-offer.js';
 
 /** A ClientHello that offers DTLS 1.3, and what the client keeps to go on in 1.3. */
 export interface Dtls13Offer {
@@ -19,6 +21,8 @@ export interface Dtls13Offer {
   readonly keyShares: readonly ClientKeyShare13[];
   /** The versions of supported_versions, newest first. */
   readonly versions: readonly number[];
+  /** The external PSK offered in pre_shared_key (RFC 8446 4.2.11), when we have PSK credentials. */
+  readonly psk: PskIdentityKey | undefined;
 }
 
 /**
@@ -45,11 +49,14 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
     // RFC 8446 4.2.3: "Clients which desire the server to authenticate itself via a certificate MUST send this extension."
     extensions.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(config.x509.verifier.signatureSchemes) });
   }
-  const hello = dtls13ClientHello({
+  const unbound = dtls13ClientHello({
     random: base.random,
     legacySessionId: offers12 ? base.sessionId : new Uint8Array(0),
     cipherSuites: [...config.tls13Suites.map((s) => s.id), ...(offers12 ? base.cipherSuites : [])],
     extensions,
   });
-  return { hello, keyShares: [share], versions };
+  // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it.
+  const psk = config.psk === undefined ? undefined : externalPskFor13(config.psk);
+  const hello = psk === undefined ? unbound : withPskBinder(config.provider, unbound, psk, undefined);
+  return { hello, keyShares: [share], versions, psk };
 }

@@ -15,6 +15,9 @@ export type ClientStateName =
   | 'wait_signature' // our CertificateVerify signature is pending
   | 'wait_finished' // flight 5 sent: [NewSessionTicket], ChangeCipherSpec then Finished
   | 'wait_resumed_finished' // abbreviated handshake (RFC 5246 7.3): the server resumed; [NewSessionTicket], its ChangeCipherSpec and Finished
+  | 'wait_encrypted_extensions' // DTLS 1.3 (RFC 8446 2): the ServerHello is in, the server's epoch-2 flight next
+  | 'wait_certificate_or_request' // DTLS 1.3 certificate authentication: [CertificateRequest], Certificate
+  | 'wait_certificate_verify' // DTLS 1.3: the server's CertificateVerify
   | 'established';
 
 /** What a client state may do with the handshake that runs it. */

@@ -27,6 +27,7 @@ import { resumeClientSession } from './resumed.js';
 import { checkUseSrtp } from '../../../srtp/use-srtp-negotiation.js';
 import type { Dtls13Offer } from '../../dtls13/client-hello-offer.js';
 import { serverVersionChoice } from '../../dtls13/server-version-choice.js';
+import { dtls13ClientOnServerHello } from '../../dtls13/client-server-hello.js';
 
 /** A server may ask for a new cookie a few times (its secret rotated), never forever. */
 const MAX_HELLO_VERIFY_REQUESTS = 4;
@@ -88,9 +89,12 @@ export class WaitServerHello implements ClientState {
     const config = cx.config;
     const sh = decodeServerHello(m.body);
     // The shared hello phase: the version first (RFC 8446 4.2.1, 4.1.3).
-    if (serverVersionChoice(sh, this.dtls13Offer, config.minVersion) === 'DTLSv1.3') {
-      throw new DtlsError(AlertDescription.protocol_version, 'server chose DTLS 1.3, whose client handshake this build does not run yet (issue 17)');
+    const version = serverVersionChoice(sh, this.dtls13Offer, config.minVersion);
+    if (version === 'DTLSv1.3' && this.dtls13Offer !== undefined) {
+      // The 1.3 client takes over (handshake/dtls13/).
+      return dtls13ClientOnServerHello(m, sh, cx, { offer: this.dtls13Offer, hello: this.hello, keyShares: this.dtls13Offer.keyShares, transcript: undefined, retry: undefined });
     }
+    cx.records.stopHoldingUnifiedRecords();
     if (sh.serverVersion !== DTLS_1_2) {
       throw new DtlsError(AlertDescription.protocol_version, `server chose version 0x${sh.serverVersion.toString(16)}; only DTLS 1.2 is supported`);
     }

@@ -1,0 +1,59 @@
+import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
+import { AlertDescription } from '../../alert.js';
+import { checkFinished13, finishedVerifyData13 } from '../../crypto/finished-13.js';
+import { clientApplicationTrafficSecret, masterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
+import { DtlsError } from '../../errors.js';
+import type { FlightMessage } from '../common/flight.js';
+import type { HandshakeMessage } from '../common/handshake-engine.js';
+import { HandshakeType } from '../handshake-type.js';
+import { encodeFinished13 } from '../messages/finished-13.js';
+import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
+import { type Dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
+import { Dtls13ClientEstablished } from './client-established.js';
+
+/**
+ * What our last flight carries before its Finished when the server asked for a certificate
+ * (RFC 8446 4.4.2, 4.4.3): the messages, made once the server's Finished is in.
+ */
+export type ClientAuthentication13 = (cx: ClientContext, secrets: Dtls13ClientSecrets) => FlightMessage[];
+
+/**
+ * The server's Finished (RFC 8446 4.4.4) ends its flight; then the application secrets (7.1), our
+ * [Certificate, CertificateVerify,] Finished in epoch 2, and epoch 3 both ways (RFC 9147 6.1).
+ */
+export class WaitServerFinished13 implements ClientState {
+  readonly name = 'wait_finished';
+
+  constructor(
+    private readonly secrets: Dtls13ClientSecrets,
+    private readonly clientAuthentication: ClientAuthentication13 | undefined,
+  ) {}
+
+  handle(m: HandshakeMessage, cx: ClientContext): ClientState {
+    if (m.msgType !== HandshakeType.finished) throw cx.unexpected(m);
+    // The engine takes new messages only from the current read epoch (2); nothing of it in the clear.
+    if (m.sources.length > 0) throw new DtlsError(AlertDescription.unexpected_message, 'a DTLS 1.3 Finished must come under the handshake keys');
+    const { kdf, transcript, suite } = this.secrets;
+    const provider = kdf.provider;
+    checkFinished13(kdf, this.secrets.serverHandshakeTraffic, transcript.hash(provider, suite.hash), m.body, 'server');
+    transcript.add(m.msgType, m.body);
+    const serverFinishedHash = transcript.hash(provider, suite.hash);
+    const master = masterSecret(kdf, this.secrets.handshakeSecret);
+    const clientTraffic = clientApplicationTrafficSecret(kdf, master, serverFinishedHash);
+    const serverTraffic = serverApplicationTrafficSecret(kdf, master, serverFinishedHash);
+    const flight: FlightMessage[] = this.clientAuthentication?.(cx, this.secrets) ?? [];
+    const verifyData = finishedVerifyData13(kdf, this.secrets.clientHandshakeTraffic, transcript.hash(provider, suite.hash));
+    const body = encodeFinished13(verifyData);
+    transcript.add(HandshakeType.finished, body);
+    flight.push(cx.message(HandshakeType.finished, body));
+    // RFC 9147 5.8.1 / 4.2.4 of 6347: our last flight, kept to answer the server's retransmissions.
+    cx.sendFlight(flight, true);
+    const layer = cx.records.dtls13Records;
+    if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'no DTLS 1.3 record layer');
+    layer.setWriteKeys(3, epochKeysFrom(this.secrets, clientTraffic));
+    const released = layer.setReadKeys(3, epochKeysFrom(this.secrets, serverTraffic));
+    cx.finish(true);
+    cx.deliver(dtls13ReadRecords(released));
+    return new Dtls13ClientEstablished();
+  }
+}
