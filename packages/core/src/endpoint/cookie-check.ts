@@ -47,6 +47,8 @@ export interface CookieCheckOptions {
   readonly cookieRotationMs?: number;
   /** The highest version answered (RFC 8446 4.2.1). Default 'DTLSv1.2': DTLS 1.3 ClientHellos get the 1.2 path. */
   readonly maxVersion?: DtlsVersionName;
+  /** The oldest version answered: with 'DTLSv1.3', a ClientHello without it gets protocol_version. Default 'DTLSv1.2'. */
+  readonly minVersion?: DtlsVersionName;
   /** With maxVersion 'DTLSv1.3': the suites and groups a HelloRetryRequest may name. Default: all we implement. */
   readonly dtls13?: Dtls13ServerPolicy;
 }
@@ -62,6 +64,7 @@ export class CookieCheck {
   private cookies: CookieJar | undefined;
   private readonly fragments = new ClientHelloFragments();
   private readonly maxVersion: DtlsVersionName;
+  private readonly minVersion: DtlsVersionName;
   private readonly dtls13: Dtls13ServerPolicy;
 
   constructor(options: CookieCheckOptions = {}) {
@@ -70,6 +73,7 @@ export class CookieCheck {
     if (!Number.isInteger(rotation) || rotation < 1) throw new RangeError(`cookieRotationMs must be an integer >= 1 (got ${String(options.cookieRotationMs)})`);
     this.rotationMs = rotation;
     this.maxVersion = options.maxVersion ?? 'DTLSv1.2';
+    this.minVersion = options.minVersion ?? 'DTLSv1.2';
     this.dtls13 = options.dtls13 ?? DEFAULT_DTLS13_POLICY;
   }
 
@@ -131,7 +135,8 @@ export class CookieCheck {
     } catch {
       return { type: 'drop', reason: 'malformed supported_versions', code: 'malformed' };
     }
-    if (hello.clientVersion > DTLS_1_2) {
+    // RFC 8446 4.2.1: a server that only speaks newer versions than the client offers answers protocol_version.
+    if (hello.clientVersion > DTLS_1_2 || this.minVersion === 'DTLSv1.3') {
       // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).
       const alert = encodeRecord(
         { type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },

@@ -11,8 +11,12 @@ export const DEFAULT_DTLS13_POLICY: Dtls13ServerPolicy = Object.freeze({
 
 /**
  * What the cookie check needs of a server's options to answer DTLS 1.3 (RFC 9147 5.1): the
- * highest version, and the suites a HelloRetryRequest may name (cipherSuites' TLS 1.3 names).
+ * lowest and highest versions, and the suites a HelloRetryRequest may name (cipherSuites' TLS 1.3 names).
  */
-export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, 'maxVersion' | 'tls13Suites'>): { maxVersion: ResolvedServerOptions['maxVersion']; dtls13: Dtls13ServerPolicy } {
-  return { maxVersion: options.maxVersion, dtls13: { cipherSuites: options.tls13Suites.map((s) => s.id), groups: DEFAULT_DTLS13_POLICY.groups } };
+export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, 'minVersion' | 'maxVersion' | 'tls13Suites'>): {
+  minVersion: ResolvedServerOptions['minVersion'];
+  maxVersion: ResolvedServerOptions['maxVersion'];
+  dtls13: Dtls13ServerPolicy;
+} {
+  return { minVersion: options.minVersion, maxVersion: options.maxVersion, dtls13: { cipherSuites: options.tls13Suites.map((s) => s.id), groups: DEFAULT_DTLS13_POLICY.groups } };
 }

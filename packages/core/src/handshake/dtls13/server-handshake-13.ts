@@ -16,7 +16,6 @@ import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiate
 import { HandshakeReassembler } from '../common/reassembler.js';
 import { decodeHandshakeFragments } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
-import { negotiatedSuite13 } from './negotiated-suite-13.js';
 import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
@@ -246,8 +245,7 @@ export class ServerHandshake13 implements Handshake {
   private sendFlight(ch: ClientHello2, auth: ServerAuth13): void {
     const random = this.config.provider.randomBytes(32);
     this.negotiated.serverRandom = random;
-    const keyExchange = auth.type === 'psk' ? (auth.dhe ? 'ecdhe_psk' : 'psk') : auth.signer.keyExchange;
-    this.negotiated.suite = negotiatedSuite13(ch.suite, keyExchange);
+    this.negotiated.tls13Suite = ch.suite;
     const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: [] });
     const toSign = draft.toSign;
     if (toSign === undefined || auth.type !== 'certificate') {
