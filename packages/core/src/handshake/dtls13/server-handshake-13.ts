@@ -28,7 +28,7 @@ const APPLICATION_EPOCH = 3;
 type State13 =
   | { readonly name: 'wait_client_hello' }
   /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
-  | { readonly name: 'negotiating' }
+  | { readonly name: 'wait_psk' | 'wait_signature' }
   | { readonly name: 'wait_finished'; readonly step: ServerWaitFinished13 }
   | { readonly name: 'established' }
   | { readonly name: 'failed' };
@@ -178,6 +178,8 @@ export class ServerHandshake13 implements Handshake {
   }
 
   nextTimeout(): number | undefined {
+    // An asynchronous credential answered: the connection calls in at once (handleTimeout resumes).
+    if (this.continuation !== undefined) return this.host.now;
     if (this.current.name === 'failed') return undefined;
     const times = [this.transmitter.deadline, this.acks.deadline, this.current.name === 'established' ? undefined : this.deadline].filter((t): t is number => t !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
@@ -197,12 +199,12 @@ export class ServerHandshake13 implements Handshake {
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
-  private awaitValue<T>(value: T | Promise<T>, what: string, then: (v: T) => void): void {
+  private awaitValue<T>(value: T | Promise<T>, state: 'wait_psk' | 'wait_signature', what: string, then: (v: T) => void): void {
     if (!(value instanceof Promise)) {
       then(value);
       return;
     }
-    this.current = { name: 'negotiating' };
+    this.current = { name: state };
     value.then(
       (v) => {
         this.continuation = () => then(v);
@@ -224,7 +226,7 @@ export class ServerHandshake13 implements Handshake {
     const identity = offer?.offered.identities[0];
     if (offer !== undefined && psk !== undefined && identity !== undefined) {
       // RFC 8446 4.2.11: the first identity (external PSKs: one is what clients offer here).
-      this.awaitValue(psk.lookup(identity.identity), 'PSK lookup', (key) => {
+      this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
         if (key === undefined) {
           throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
         }
@@ -252,7 +254,7 @@ export class ServerHandshake13 implements Handshake {
       this.completeFlight(draft, undefined);
       return;
     }
-    this.awaitValue(auth.signer.sign(toSign.scheme, toSign.content), 'signing the CertificateVerify', (signature) => this.completeFlight(draft, signature));
+    this.awaitValue(auth.signer.sign(toSign.scheme, toSign.content), 'wait_signature', 'signing the CertificateVerify', (signature) => this.completeFlight(draft, signature));
   }
 
   private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined): void {

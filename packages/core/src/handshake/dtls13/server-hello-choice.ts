@@ -38,7 +38,13 @@ export interface HelloChoice13 {
  * "insufficient_security" fatal alert"). Malformed extensions: decode_error / illegal_parameter.
  */
 export function chooseForClientHello13(hello: ClientHello, policy: Dtls13ServerPolicy): HelloChoice13 {
-  const suiteId = policy.cipherSuites.find((id) => hello.cipherSuites.includes(id));
+  const common = policy.cipherSuites.filter((id) => hello.cipherSuites.includes(id));
+  // RFC 8446 4.2.11: an external PSK's hash is "SHA-256 if no such algorithm is defined", and "the
+  // server MUST ensure that it selects a compatible PSK (if any) and cipher suite": with a PSK
+  // offered, a SHA-256 suite first. A client that offers only SHA-384 suites (wolfSSL's -l
+  // TLS13-AES256-GCM-SHA384) has tied its PSK to SHA-384, and its binder is checked with that.
+  const pskOffered = findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined;
+  const suiteId = (pskOffered ? common.find((id) => tls13CipherSuiteById(id)?.hash === 'sha256') : undefined) ?? common[0];
   const suite = suiteId === undefined ? undefined : tls13CipherSuiteById(suiteId);
   if (suite === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'no TLS 1.3 cipher suite in common with the client');
   const groupsExt = findExtension(hello.extensions, ExtensionType.supported_groups);
