@@ -9,6 +9,8 @@
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -K -h 127.0.0.1 -p PORT -d -x   (psk_ke)
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x        (our ECDSA / RSA certificate)
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x -J     (no key share: our HRR asks for one)
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -c FIXTURES/client.pem -k FIXTURES/client.key
+ *     (client authentication: FIXTURES = packages/core/test/fixtures/wolfssl13/certs, an ECDSA P-256 client certificate of ours)
  * A failed wolfSSL build fails these tests (it never skips them).
  */
 import { pskServer } from '@dtls-kit/psk';
@@ -16,7 +18,11 @@ import { createCA, createCertificate, x509Server, type GeneratedKeyType } from '
 import { WOLFSSL_CLIENT_MESSAGE, WOLFSSL_PSK_13, describePeerClient, runWolfsslClient, wolfsslRoot, type WolfsslClientOptions } from '@dtls-kit/test-kit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { echo, text, until } from './helpers.js';
+
+const CERTS = fileURLToPath(new URL('../../core/test/fixtures/wolfssl13/certs/', import.meta.url));
 
 let server: DtlsServer | undefined;
 beforeAll(() => {
@@ -100,5 +106,29 @@ describe('non-blocking DTLS 1.3 server with the wolfSSL 5.5.4 client', () => {
       await server.close();
       server = undefined;
     }
+  }, 30_000);
+
+  it("client authentication: our CertificateRequest, wolfSSL's ECDSA certificate and CertificateVerify checked against our CA", async () => {
+    const ca = readFileSync(`${CERTS}ca.pem`, 'utf8');
+    const serverCa = await createCA({ commonName: 'wolfssl13 server CA' });
+    const leaf = await createCertificate({ ca: serverCa, commonName: 'localhost', usage: 'server' });
+    const { received, accepted } = await run(
+      { x509: x509Server({ key: leaf.key, cert: leaf.cert, ca, requestCert: true }) },
+      { cipher: 'TLS13-AES128-GCM-SHA256', cert: `${CERTS}client.pem`, key: `${CERTS}client.key` },
+    );
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE]);
+    expect(accepted[0]?.authorized).toBe(true);
+    expect(accepted[0]?.getPeerCertificate()?.subject).toBeDefined();
+  }, 30_000);
+
+  it('client authentication required: a client without a certificate gets certificate_required (RFC 8446 4.4.2.4)', async () => {
+    const ca = readFileSync(`${CERTS}ca.pem`, 'utf8');
+    const serverCa = await createCA({ commonName: 'wolfssl13 server CA' });
+    const leaf = await createCertificate({ ca: serverCa, commonName: 'localhost', usage: 'server' });
+    server = createServer({ maxVersion: 'DTLSv1.3', x509: x509Server({ key: leaf.key, cert: leaf.cert, ca, requestCert: true }) }, () => undefined);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const result = await runWolfsslClient({ version: '1.3', port, cipher: 'TLS13-AES128-GCM-SHA256', timeoutMs: 5000 });
+    expect(result.echoed).toBe(false);
+    await until(() => (server?.stats.handshakesFailed.sent['certificate_required'] ?? 0) === 1, 5000, 'certificate_required sent');
   }, 30_000);
 });

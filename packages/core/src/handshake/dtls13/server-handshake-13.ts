@@ -20,6 +20,10 @@ import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js'
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
+import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
+import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
+import type { Transcript13 } from '../../crypto/transcript-13.js';
+import type { CertificateVerifier } from '../../key-exchange/certificate-credentials.js';
 
 /** RFC 9147 6.1: epoch 2 protects the handshake messages, epoch 3 the first application data. */
 const HANDSHAKE_EPOCH = 2;
@@ -29,9 +33,29 @@ type State13 =
   | { readonly name: 'wait_client_hello' }
   /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
   | { readonly name: 'wait_psk' | 'wait_signature' }
+  /** RFC 8446 4.4.2: our CertificateRequest went out; the client's Certificate comes first. */
+  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: ServerWaitFinished13 }
+  /** RFC 8446 4.4.3: the client's CertificateVerify, by the key of `leaf`. */
+  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: ServerWaitFinished13 }
+  /** The verifier is checking the client's chain or signature (it may answer asynchronously). */
+  | { readonly name: 'wait_verification' }
   | { readonly name: 'wait_finished'; readonly step: ServerWaitFinished13 }
   | { readonly name: 'established' }
   | { readonly name: 'failed' };
+
+/** What checking the client's certificate needs (RFC 8446 4.3.2, 4.4.2, 4.4.3). */
+interface ClientAuth13 {
+  readonly kdf: LabelledHkdf;
+  readonly transcript: Transcript13;
+  readonly verifier: CertificateVerifier;
+  readonly rejectUnauthorized: boolean;
+  readonly schemes: readonly number[];
+}
+
+/** States in which the client's flight (under the handshake keys) is read. */
+const CLIENT_FLIGHT_STATES: ReadonlySet<string> = new Set(['wait_client_certificate', 'wait_client_certificate_verify', 'wait_verification', 'wait_finished']);
+/** States waiting for an asynchronous answer: queued messages wait for it. */
+const PAUSED_STATES: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature', 'wait_verification']);
 
 /**
  * The server's side of the DTLS 1.3 handshake (RFC 9147 5, figure 6) after the stateless cookie
@@ -147,7 +171,7 @@ export class ServerHandshake13 implements Handshake {
       this.sendAckIfDue(now);
       return;
     }
-    if (this.current.name !== 'wait_finished') return;
+    if (!CLIENT_FLIGHT_STATES.has(this.current.name)) return;
     let fragments;
     try {
       fragments = decodeHandshakeFragments(record.payload);
@@ -161,13 +185,51 @@ export class ServerHandshake13 implements Handshake {
   }
 
   processMessages(): void {
-    for (let m = this.reassembler.poll(); m !== undefined; m = this.reassembler.poll()) {
-      const state = this.current;
-      if (state.name !== 'wait_finished') throw new DtlsError(AlertDescription.unexpected_message, `${HandshakeType[m.msgType] ?? m.msgType} in state ${state.name}`);
-      state.step.handle(m.msgType, m.body);
-      this.onClientFinished();
+    while (!PAUSED_STATES.has(this.current.name)) {
+      const m = this.reassembler.poll();
+      if (m === undefined) break;
+      this.handleClientMessage(m.msgType, m.body);
     }
     this.sendAckIfDue(this.host.now);
+  }
+
+  /** One message of the client's flight: each state takes exactly one type (RFC 8446 4.4), anything else is unexpected_message. */
+  private handleClientMessage(msgType: number, body: Uint8Array): void {
+    const state = this.current;
+    const unexpected = (): DtlsError => new DtlsError(AlertDescription.unexpected_message, `${HandshakeType[msgType] ?? `message type ${msgType}`} in state ${state.name}`);
+    if (state.name === 'wait_client_certificate') {
+      if (msgType !== HandshakeType.certificate) throw unexpected();
+      const { auth, finished } = state;
+      const chain = readClientCertificate13(auth.transcript, body, auth.rejectUnauthorized);
+      const leaf = chain[0];
+      if (leaf === undefined) {
+        // RFC 8446 4.4.2.4: no certificate, and we go on without client authentication.
+        this.negotiated.authorizationError = new DtlsError(AlertDescription.certificate_required, 'the client sent no certificate');
+        this.current = { name: 'wait_finished', step: finished };
+        return;
+      }
+      this.negotiated.peerCertificates = chain;
+      this.awaitValue(auth.verifier.verifyChain(chain, { peerRole: 'client', servername: undefined }), 'wait_verification', 'client certificate verification', (result) => {
+        this.negotiated.authorized = result?.authorized ?? true;
+        this.negotiated.authorizationError = result?.authorizationError;
+        this.current = { name: 'wait_client_certificate_verify', auth, leaf, finished };
+      });
+      return;
+    }
+    if (state.name === 'wait_client_certificate_verify') {
+      if (msgType !== HandshakeType.certificate_verify) throw unexpected();
+      const { auth, leaf, finished } = state;
+      const cv = readClientCertificateVerify13(auth.kdf, auth.transcript, body, auth.schemes);
+      this.awaitValue(auth.verifier.verifySignature(leaf, cv.scheme, cv.content, cv.signature), 'wait_verification', 'client signature verification', (valid) => {
+        // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert."
+        if (!valid) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
+        this.current = { name: 'wait_finished', step: finished };
+      });
+      return;
+    }
+    if (state.name !== 'wait_finished') throw unexpected();
+    state.step.handle(msgType, body);
+    this.onClientFinished();
   }
 
   resume(): void {
@@ -175,6 +237,8 @@ export class ServerHandshake13 implements Handshake {
     if (next === undefined) return;
     this.continuation = undefined;
     next();
+    // Messages that arrived while we waited.
+    this.processMessages();
   }
 
   nextTimeout(): number | undefined {
@@ -199,7 +263,7 @@ export class ServerHandshake13 implements Handshake {
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
-  private awaitValue<T>(value: T | Promise<T>, state: 'wait_psk' | 'wait_signature', what: string, then: (v: T) => void): void {
+  private awaitValue<T>(value: T | Promise<T>, state: 'wait_psk' | 'wait_signature' | 'wait_verification', what: string, then: (v: T) => void): void {
     if (!(value instanceof Promise)) {
       then(value);
       return;
@@ -241,23 +305,28 @@ export class ServerHandshake13 implements Handshake {
     }
     const x509 = this.config.x509;
     if (x509 === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'no certificate to authenticate with, and no PSK the client offered');
-    this.sendFlight(ch, { type: 'certificate', signer: x509.signer });
+    const verifier = x509.requestCert ? x509.verifier : undefined;
+    const clientAuth =
+      verifier === undefined
+        ? undefined
+        : { kdf: ch.kdf, transcript: ch.transcript, verifier, rejectUnauthorized: x509.rejectUnauthorized, schemes: requestedClientSchemes13(verifier.signatureSchemes) };
+    this.sendFlight(ch, { type: 'certificate', signer: x509.signer }, clientAuth);
   }
 
-  private sendFlight(ch: ClientHello2, auth: ServerAuth13): void {
+  private sendFlight(ch: ClientHello2, auth: ServerAuth13, clientAuth?: ClientAuth13): void {
     const random = this.config.provider.randomBytes(32);
     this.negotiated.serverRandom = random;
     this.negotiated.tls13Suite = ch.suite;
-    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: [] });
+    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: [], ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
     const toSign = draft.toSign;
     if (toSign === undefined || auth.type !== 'certificate') {
-      this.completeFlight(draft, undefined);
+      this.completeFlight(draft, undefined, undefined);
       return;
     }
-    this.awaitValue(auth.signer.sign(toSign.scheme, toSign.content), 'wait_signature', 'signing the CertificateVerify', (signature) => this.completeFlight(draft, signature));
+    this.awaitValue(auth.signer.sign(toSign.scheme, toSign.content), 'wait_signature', 'signing the CertificateVerify', (signature) => this.completeFlight(draft, signature, clientAuth));
   }
 
-  private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined): void {
+  private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined, clientAuth: ClientAuth13 | undefined): void {
     const ch = draft.inputs.ch;
     const flight = completeServerFlight13(draft, signature);
     const layer = this.layer();
@@ -266,10 +335,8 @@ export class ServerHandshake13 implements Handshake {
     layer.setWriteKeys(HANDSHAKE_EPOCH, keys(flight.serverHandshakeSecret));
     const held = layer.setReadKeys(HANDSHAKE_EPOCH, keys(flight.clientHandshakeSecret));
     const messages = flight.messages.map((m) => ({ kind: 'handshake' as const, msgType: m.msgType, messageSeq: this.nextSendSeq++, body: m.body, epoch: m.epoch }));
-    this.current = {
-      name: 'wait_finished',
-      step: new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master),
-    };
+    const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
+    this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
     this.applicationKeys = { client: keys(flight.clientApplicationSecret), server: keys(flight.serverApplicationSecret) };
     this.acks.nextFlight();
     this.transmitter.send(messages, false, this.host.now);
