@@ -110,4 +110,13 @@ describe('DTLS 1.3 server (RFC 9147) with our DTLS 1.3 client', () => {
     expect(p.server).toBeUndefined();
     expectPeerFailure(p.client, p.clientEvents, AlertDescription.protocol_version);
   });
+
+  it('ALPN in EncryptedExtensions (RFC 8446 4.3.1, RFC 7301): the first of ours the client offers; none in common is no_application_protocol', async () => {
+    const p = await new Pair({ client: { ...V13, ALPNProtocols: ['h3', 'coap'] }, server: { ...V13, ALPNProtocols: ['coap', 'h3'] } }).handshake();
+    expect(p.s.alpnProtocol).toBe('coap');
+    expect(p.client.alpnProtocol).toBe('coap');
+    const q = new Pair({ client: { ...V13, ALPNProtocols: ['h3'] }, server: { ...V13, ALPNProtocols: ['coap'] } }).start();
+    await q.run(30_000);
+    expectLocalFailure(q.s, q.serverEvents, AlertDescription.no_application_protocol);
+  });
 });

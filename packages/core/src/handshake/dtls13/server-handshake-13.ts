@@ -20,6 +20,7 @@ import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js'
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
+import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
@@ -317,7 +318,10 @@ export class ServerHandshake13 implements Handshake {
     const random = this.config.provider.randomBytes(32);
     this.negotiated.serverRandom = random;
     this.negotiated.tls13Suite = ch.suite;
-    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: [], ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
+    const ee = serverEncryptedExtensions13(this.config, ch.hello);
+    this.negotiated.alpnProtocol = ee.alpnProtocol;
+    this.negotiated.servername = ee.servername;
+    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: ee.extensions, ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
     const toSign = draft.toSign;
     if (toSign === undefined || auth.type !== 'certificate') {
       this.completeFlight(draft, undefined, undefined);
