@@ -14,6 +14,9 @@ import { DtlsError } from '../../../src/errors.js';
 import type { ClientHello2 } from '../../../src/handshake/dtls13/server-client-hello-2.js';
 import { checkExternalPskBinder, pskOffer13 } from '../../../src/handshake/dtls13/server-psk-13.js';
 import { ServerWaitFinished13 } from '../../../src/handshake/dtls13/server-wait-finished-13.js';
+import { readClientCertificate13, readClientCertificateVerify13 } from '../../../src/handshake/dtls13/server-client-auth-13.js';
+import { SignatureScheme } from '../../../src/handshake/extensions/signature-scheme.js';
+import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { HandshakeType } from '../../../src/handshake/handshake-type.js';
 import { decodeClientHello } from '../../../src/handshake/messages/client-hello.js';
 import { tls13CipherSuiteById } from '../../../src/suites/tls13-cipher-suites.js';
@@ -103,5 +106,39 @@ describe("the DTLS 1.3 server's steps against wolfSSL 5.5.4's client (captures)"
       // The client's flight is its Finished alone here: anything else is unexpected_message.
       expect(alertOf(() => new ServerWaitFinished13(kdf, copy(), hs, master).handle(HandshakeType.certificate, finished.body))).toBe(AlertDescription.unexpected_message);
     }
+  });
+
+  it("reads its client Certificate and CertificateVerify after a CertificateRequest (ecdsa-client-auth): the signature verifies with its certificate's key", () => {
+    const { messages: ms } = messages('ecdsa-client-auth');
+    const at = ms.findIndex((m) => m.direction === 'client-to-server' && m.msgType === HandshakeType.certificate);
+    const cert = ms[at];
+    const cv = ms[at + 1];
+    if (cert === undefined || cv === undefined || cv.msgType !== HandshakeType.certificate_verify) throw new Error('no client Certificate + CertificateVerify');
+    const transcriptUpTo = (): Transcript13 => {
+      const t = clientHello2Of(ms).transcript;
+      for (const m of ms.slice(2, at)) t.add(m.msgType, m.body);
+      return t;
+    };
+    const t = transcriptUpTo();
+    const chain = readClientCertificate13(t, cert.body, true);
+    expect(chain.length).toBeGreaterThan(0);
+    const leaf = chain[0] ?? new Uint8Array(0);
+    const signed = readClientCertificateVerify13(kdf, t, cv.body, [SignatureScheme.ecdsa_secp256r1_sha256]);
+    expect(signed.scheme).toBe(SignatureScheme.ecdsa_secp256r1_sha256);
+    const key = createPublicKey(new X509Certificate(leaf).publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(verify('sha256', signed.content, key, signed.signature)).toBe(true);
+    // The content is bound to the transcript: one message fewer and the signature no longer holds.
+    const short = clientHello2Of(ms).transcript;
+    for (const m of ms.slice(2, at - 1)) short.add(m.msgType, m.body);
+    short.add(HandshakeType.certificate, cert.body);
+    expect(verify('sha256', readClientCertificateVerify13(kdf, short, cv.body, [SignatureScheme.ecdsa_secp256r1_sha256]).content, key, signed.signature)).toBe(false);
+    // A scheme we did not ask for: illegal_parameter (RFC 8446 4.4.3).
+    expect(alertOf(() => readClientCertificateVerify13(kdf, transcriptUpTo(), cv.body, [SignatureScheme.rsa_pss_rsae_sha256]))).toBe(AlertDescription.illegal_parameter);
+    // Another certificate_request_context than our (empty) one: illegal_parameter.
+    const withContext = Uint8Array.from([1, 7, ...cert.body.subarray(1)]);
+    expect(alertOf(() => readClientCertificate13(transcriptUpTo(), withContext, true))).toBe(AlertDescription.illegal_parameter);
+    // No certificate while we require one: certificate_required (RFC 8446 4.4.2.4).
+    expect(alertOf(() => readClientCertificate13(transcriptUpTo(), Uint8Array.from([0, 0, 0, 0]), true))).toBe(AlertDescription.certificate_required);
+    expect(readClientCertificate13(transcriptUpTo(), Uint8Array.from([0, 0, 0, 0]), false)).toEqual([]);
   });
 });
