@@ -18,6 +18,7 @@ import {
   addressGroup,
   plaintextAlert,
   samePeer,
+  cookieCheckVersionOptionsOf,
 } from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
@@ -411,7 +412,8 @@ export class BlockingServer extends EventEmitter {
       pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
-    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs });
+    // RFC 9147 5.1: with maxVersion DTLSv1.3 the main thread answers DTLS 1.3 ClientHellos with a stateless HelloRetryRequest.
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, ...cookieCheckVersionOptionsOf(opts) });
     this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
       filename: workerFile(),

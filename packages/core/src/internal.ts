@@ -21,6 +21,7 @@ export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, samePeer } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
+export { cookieCheckVersionOptionsOf } from './endpoint/dtls13-default-policy.js';
 export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
 
 // The key schedule and the primitives under the providers

@@ -1,4 +1,7 @@
+import type { DtlsOptions } from '../config.js';
 import type { ResolvedServerOptions } from '../options.js';
+import { resolveVersionRange } from '../protocol-versions.js';
+import { requestedTls13Suites } from '../suites/tls13-suite-options.js';
 import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
 import { KEY_SHARE_GROUPS_13 } from '../handshake/key-exchange/key-share-groups-13.js';
 import { TLS13_CIPHER_SUITES } from '../suites/tls13-cipher-suites.js';
@@ -19,4 +22,13 @@ export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, '
   dtls13: Dtls13ServerPolicy;
 } {
   return { minVersion: options.minVersion, maxVersion: options.maxVersion, dtls13: { cipherSuites: options.tls13Suites.map((s) => s.id), groups: DEFAULT_DTLS13_POLICY.groups } };
+}
+
+/**
+ * The same from a server's options as given (a runtime whose main thread runs the cookie check
+ * and leaves the rest of the options to its workers: the blocking server).
+ */
+export function cookieCheckVersionOptionsOf(options: Pick<DtlsOptions, 'minVersion' | 'maxVersion' | 'cipherSuites'>): ReturnType<typeof cookieCheckVersionOptions> {
+  const range = resolveVersionRange(options.minVersion, options.maxVersion);
+  return cookieCheckVersionOptions({ ...range, tls13Suites: range.maxVersion === 'DTLSv1.3' ? requestedTls13Suites(options.cipherSuites) : [] });
 }
