@@ -10,6 +10,7 @@
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x        (our ECDSA / RSA certificate)
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x -J     (no key share: our HRR asks for one)
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -c FIXTURES/client.pem -k FIXTURES/client.key
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -h 127.0.0.1 -p PORT -d -x -I   (KeyUpdate before its message)
  *     (client authentication: FIXTURES = packages/core/test/fixtures/wolfssl13/certs, an ECDSA P-256 client certificate of ours)
  * A failed wolfSSL build fails these tests (it never skips them).
  */
@@ -130,5 +131,13 @@ describe('non-blocking DTLS 1.3 server with the wolfSSL 5.5.4 client', () => {
     const result = await runWolfsslClient({ version: '1.3', port, cipher: 'TLS13-AES128-GCM-SHA256', timeoutMs: 5000 });
     expect(result.echoed).toBe(false);
     await until(() => (server?.stats.handshakesFailed.sent['certificate_required'] ?? 0) === 1, 5000, 'certificate_required sent');
+  }, 30_000);
+
+  it("KeyUpdate (RFC 9147 8, wolfSSL's -I): acknowledged, its message read under its next keys (epoch 4), the echo goes back", async () => {
+    const { received } = await run({ psk: psk() }, { psk: true, cipher: 'TLS13-AES128-GCM-SHA256', keyUpdate: true });
+    // wolfSSL's -I client sends its message twice: under its old keys (epoch 3, its KeyUpdate not
+    // yet acknowledged: RFC 9147 8) and again under the new ones (the key-update capture of
+    // core/test/fixtures/wolfssl13 shows the same with wolfSSL's own server).
+    expect(received).toEqual([WOLFSSL_CLIENT_MESSAGE, WOLFSSL_CLIENT_MESSAGE]);
   }, 30_000);
 });

@@ -20,6 +20,9 @@ import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js'
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
+import { ApplicationTraffic13 } from './application-traffic-13.js';
+import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
+import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
 import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
@@ -151,10 +154,20 @@ export class ServerHandshake13 implements Handshake {
     if (record.type === ACK_CONTENT_TYPE) {
       // RFC 9147 7: an ACK is only ever protected; one in epoch 0 is dropped.
       if (!record.authenticated) return;
+      let numbers;
       try {
-        this.transmitter.onAck(decodeAck(record.payload), now);
+        numbers = decodeAck(record.payload);
       } catch {
-        // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
+        return; // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
+      }
+      if (this.transmitter.onAck(numbers, now) === 'complete' && this.keyUpdateSent) {
+        // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
+        this.keyUpdateSent = false;
+        const traffic = this.traffic;
+        if (traffic !== undefined) {
+          const next = traffic.update('server');
+          this.layer().setWriteKeys(next.epoch, next.keys);
+        }
       }
       return;
     }
@@ -162,6 +175,18 @@ export class ServerHandshake13 implements Handshake {
     if (record.epoch === 0) {
       // The second ClientHello again: our flight (or part of it) was lost.
       if (this.current.name === 'wait_finished') this.transmitter.onPeerRetransmission(now);
+      return;
+    }
+    if (this.current.name === 'established' && record.epoch >= APPLICATION_EPOCH && record.authenticated) {
+      // RFC 9147 8: post-handshake messages (a KeyUpdate) under the application keys.
+      let post;
+      try {
+        post = decodeHandshakeFragments(record.payload);
+      } catch {
+        throw new DtlsError(AlertDescription.decode_error, 'malformed handshake record under the application keys');
+      }
+      for (const f of post) this.reassembler.add(f);
+      this.acks.received({ epoch: record.epoch, sequenceNumber: record.sequenceNumber }, now, this.transmitter.timeoutMs);
       return;
     }
     if (record.epoch !== HANDSHAKE_EPOCH) return;
@@ -228,9 +253,40 @@ export class ServerHandshake13 implements Handshake {
       });
       return;
     }
+    if (state.name === 'established' && msgType === HandshakeType.key_update) {
+      this.onKeyUpdate(decodeKeyUpdate(body));
+      return;
+    }
     if (state.name !== 'wait_finished') throw unexpected();
     state.step.handle(msgType, body);
     this.onClientFinished();
+  }
+
+  /**
+   * RFC 9147 8 / RFC 8446 4.6.3: the client's KeyUpdate. Its next records use its next secret (read
+   * epoch + 1); the KeyUpdate is acknowledged at once ("KeyUpdates MUST be acknowledged"). With
+   * update_requested we send ours (update_not_requested) and switch our write keys when it is
+   * acknowledged; one of ours still unacknowledged answers the request already.
+   */
+  private onKeyUpdate(request: KeyUpdateRequest): void {
+    const traffic = this.traffic;
+    if (traffic === undefined) throw new DtlsError(AlertDescription.internal_error, 'a KeyUpdate before the application keys');
+    const next = traffic.update('client');
+    const held = this.layer().setReadKeys(next.epoch, next.keys);
+    this.acks.flightComplete(this.host.now, true);
+    this.sendAckIfDue(this.host.now);
+    if (request === KeyUpdateRequest.update_requested && !this.keyUpdateSent) {
+      this.keyUpdateSent = true;
+      const epoch = this.layer().writeEpoch;
+      this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
+    }
+    this.deliverHeld(held);
+  }
+
+  private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
+    if (held.length > 0) {
+      this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
+    }
   }
 
   resume(): void {
@@ -341,7 +397,7 @@ export class ServerHandshake13 implements Handshake {
     const messages = flight.messages.map((m) => ({ kind: 'handshake' as const, msgType: m.msgType, messageSeq: this.nextSendSeq++, body: m.body, epoch: m.epoch }));
     const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
     this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
-    this.applicationKeys = { client: keys(flight.clientApplicationSecret), server: keys(flight.serverApplicationSecret) };
+    this.traffic = new ApplicationTraffic13(this.config.provider, ch.kdf, ch.suite, { client: flight.clientApplicationSecret, server: flight.serverApplicationSecret });
     this.acks.nextFlight();
     this.transmitter.send(messages, false, this.host.now);
     if (held.length > 0) {
@@ -349,15 +405,19 @@ export class ServerHandshake13 implements Handshake {
     }
   }
 
-  private applicationKeys: { client: ReturnType<typeof dtls13EpochKeys>; server: ReturnType<typeof dtls13EpochKeys> } | undefined;
+  /** The application traffic secrets once our flight is out (epoch 3 on, RFC 9147 6.1). */
+  private traffic: ApplicationTraffic13 | undefined;
+  /** Our KeyUpdate is out and not yet acknowledged (RFC 9147 8). */
+  private keyUpdateSent = false;
 
   private onClientFinished(): void {
-    const app = this.applicationKeys;
-    if (app === undefined) throw new DtlsError(AlertDescription.internal_error, 'no application keys at the client Finished');
-    this.applicationKeys = undefined;
+    const traffic = this.traffic;
+    if (traffic === undefined) throw new DtlsError(AlertDescription.internal_error, 'no application keys at the client Finished');
     const layer = this.layer();
-    layer.setWriteKeys(APPLICATION_EPOCH, app.server);
-    const held = layer.setReadKeys(APPLICATION_EPOCH, app.client);
+    const server = traffic.keys('server');
+    const client = traffic.keys('client');
+    layer.setWriteKeys(server.epoch, server.keys);
+    const held = layer.setReadKeys(client.epoch, client.keys);
     this.current = { name: 'established' };
     // RFC 9147 7.1 / 5.8.1: the client's final flight is answered by an ACK alone, sent at once.
     this.acks.flightComplete(this.host.now, true);
