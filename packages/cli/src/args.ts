@@ -32,6 +32,7 @@ export const USAGE = `usage:
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
                   [--rpk-pin FILE [--rpk --key FILE]]
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
+                  [--dtls1_3 | --dtls1_2]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
   dtls-kit --version
 
@@ -85,6 +86,9 @@ export const USAGE = `usage:
   --maxfraglen N      (client) max_fragment_length (RFC 6066): ask for records of at most N bytes both
                       ways, N = 512, 1024, 2048 or 4096 (as openssl s_client -maxfraglen); for servers
                       without record_size_limit (OpenSSL). A server always honours a client's request
+  --dtls1_3           (client) DTLS 1.3 only (RFC 9147), as openssl -dtls1_3 (OpenSSL has no DTLS 1.3 yet);
+                      the PSK (--psk) is offered as a TLS 1.3 external PSK with SHA-256
+  --dtls1_2           (client) DTLS 1.2 only (RFC 6347; today's default)
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
   --trace             print the handshake as a ladder diagram (client | server) on stderr
   --once              (server) exit 0 after the first connection closes
@@ -134,6 +138,8 @@ const OPTIONS = {
   cid: { type: 'string' },
   recordsize: { type: 'string' },
   maxfraglen: { type: 'string' },
+  dtls1_3: { type: 'boolean' },
+  dtls1_2: { type: 'boolean' },
   keylog: { type: 'string' },
   trace: { type: 'boolean' },
   once: { type: 'boolean' },
@@ -153,7 +159,7 @@ const OPTIONS = {
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen', 'dtls1_3', 'dtls1_2'] as const;
 
 interface Common {
   host: string;
@@ -219,6 +225,8 @@ export interface ClientArgs extends Common {
   reconnect: boolean;
   /** --maxfraglen: the max_fragment_length we ask for (RFC 6066 4); undefined: not asked. */
   maxFragLen: 512 | 1024 | 2048 | 4096 | undefined;
+  /** --dtls1_3 / --dtls1_2: the one version offered; undefined: the library's default. */
+  version: 'DTLSv1.2' | 'DTLSv1.3' | undefined;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
@@ -436,6 +444,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     sessIn: values['sess-in'],
     reconnect: values.reconnect ?? false,
     maxFragLen: maxFragLenFlag(values.maxfraglen, (m) => new UsageError(m)),
+    version: versionFlag(values.dtls1_3, values.dtls1_2),
   };
 }
 
@@ -477,4 +486,11 @@ function readFirstLineOf(path: string): string {
 function errorCode(error: unknown): string {
   if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? error.code : error.message;
   return String(error);
+}
+
+/** --dtls1_3 / --dtls1_2: one version, as openssl's -dtls1_2 (and a future -dtls1_3) mean. */
+function versionFlag(dtls13: boolean | undefined, dtls12: boolean | undefined): 'DTLSv1.2' | 'DTLSv1.3' | undefined {
+  if (dtls13 === true && dtls12 === true) throw new UsageError('--dtls1_3 and --dtls1_2 contradict each other');
+  if (dtls13 === true) return 'DTLSv1.3';
+  return dtls12 === true ? 'DTLSv1.2' : undefined;
 }

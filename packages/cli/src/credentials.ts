@@ -107,6 +107,11 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   if (args.maxFragLen !== undefined) options.maxFragmentLength = args.maxFragLen;
+  if (args.version !== undefined) {
+    // --dtls1_3 / --dtls1_2: that version only (RFC 9147 5.3 / RFC 8446 4.2.1 supported_versions).
+    options.minVersion = args.version;
+    options.maxVersion = args.version;
+  }
   if (args.servername !== undefined) options.servername = args.servername;
   if (args.noTicket) options.sessionTickets = false;
   return options;

@@ -13,7 +13,6 @@ import type { NegotiatedParameters } from './handshake/common/negotiated-paramet
 import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { ServerHandshake13 } from './handshake/dtls13/server-handshake-13.js';
-import { previousApplicationEpoch13 } from './handshake/dtls13/previous-application-epoch.js';
 import type { VerifiedClientHello } from './endpoint/cookie-check.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
@@ -557,7 +556,10 @@ export class DtlsConnection {
 
   private onApplicationData(r: ReadRecord): void {
     // Application data is only ever protected: anything in epoch 0 is dropped (RFC 6347 4.1.2.7).
-    if (r.epoch === 0 || (r.epoch !== this.records.readEpoch && !previousApplicationEpoch13(this.negotiated, r.epoch, this.records.readEpoch))) return;
+    // DTLS 1.3: a peer's KeyUpdate moves our read epoch on before the peer switches (it waits for
+    // our ACK, RFC 9147 8), so an authenticated record of any application epoch (3 on) counts.
+    const dtls13Application = this.records.dtls13Records !== undefined && r.epoch >= 3 && r.authenticated;
+    if (r.epoch === 0 || (r.epoch !== this.records.readEpoch && !dtls13Application)) return;
     if (this.currentState === 'established') {
       this.deliverData(r.payload);
     } else if ((this.earlyData?.length ?? 0) < MAX_EARLY_DATA_RECORDS) {

@@ -9,13 +9,14 @@
  *     ./examples/server/server -u -v 3 -l PSK-AES128-GCM-SHA256 -s -p PORT -d -e -i   (wolfSSL 5.5.4, from its source root)
  * - wolfSSL's DTLS 1.3 server reads our ClientHello as a 1.3 offer: it answers with a
  *   HelloRetryRequest (RFC 9147 5.1: its stateless cookie) selecting DTLS 1.3 and one of our 1.3
- *   suites, with the cookie extension:
+ *   suites, with the cookie extension, and the handshake goes on in 1.3 (1.3 PSK: 0123456789abcdef x4):
  *     ./examples/server/server -u -v 4 -s -p PORT -d -e -i
  * The examples' PSKs are hard-coded (1a2b3c4d for DTLS 1.2, Client_identity).
  */
 import { beforeAll, describe, it } from 'vitest';
 import {
   WOLFSSL_PSK_12,
+  WOLFSSL_PSK_13,
   WOLFSSL_PSK_IDENTITY,
   connectInteropClient,
   describePeerServer,
@@ -128,16 +129,17 @@ describe.concurrent('maxVersion DTLSv1.3 against real servers', () => {
     }
   });
 
-  it('wolfSSL 5.5.4 server -v 4 answers our ClientHello with a HelloRetryRequest selecting DTLS 1.3 (RFC 9147 5.1)', async ({ expect }) => {
+  it('wolfSSL 5.5.4 server -v 4 answers our ClientHello with a HelloRetryRequest selecting DTLS 1.3 (RFC 9147 5.1), and the handshake completes in 1.3', async ({ expect }) => {
     const server = await startWolfsslServer({ version: '1.3', psk: true });
     const relay = await startRecordingRelay({ serverPort: server.port });
     try {
       const connection = DtlsConnection.client({
-        psk: pskClient({ pskCallback: () => ({ identity: WOLFSSL_PSK_IDENTITY, psk: WOLFSSL_PSK_12 }) }),
+        psk: pskClient({ pskCallback: () => ({ identity: WOLFSSL_PSK_IDENTITY, psk: WOLFSSL_PSK_13 }) }),
         maxVersion: 'DTLSv1.3',
       });
-      const client = await connectInteropClient(connection, { port: relay.port, timeoutMs: 3000 });
+      const client = await connectInteropClient(connection, { port: relay.port, timeoutMs: 8000 });
       await client.close();
+      expect(connection.protocol, client.describeEvents()).toBe('DTLSv1.3');
       const why = describePeerServer(server);
       const [hrr] = hellos(relay, 'server-to-client', 2).map(decodeServerHello);
       expect(hrr, why).toBeDefined();

@@ -1,3 +1,4 @@
+import { ACK_CONTENT_TYPE, type RecordNumber } from '../../record/ack.js';
 import { AlertDescription } from '../../alert.js';
 import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
@@ -173,6 +174,9 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
       case ContentType.alert:
         this.host.onAlert(record);
         return;
+      case ACK_CONTENT_TYPE:
+        if (record.authenticated) this.onAck(record);
+        return;
     }
   }
 
@@ -196,6 +200,7 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     // (RFC 6347 4.1.2.6, see RecordLayer.unprotect): the reassembler hands its record back with
     // the message it helped complete.
     const source = record.authenticated ? undefined : { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
+    if (record.authenticated) this.lastRecordNumber = { epoch: record.epoch, sequenceNumber: record.sequenceNumber };
     for (const f of fragments) {
       const taken = record.epoch === this.host.records.readEpoch || this.acceptsPreviousEpoch(f, record.epoch);
       if (f.messageSeq >= this.reassembler.nextSeq && !taken) {
@@ -392,6 +397,17 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     this.transmitter.finish(keepFlight);
     this.host.onEstablished();
   }
+
+  /** StateContext.lastRecordNumber: set for each authenticated handshake record (RFC 9147 7 names records, not messages). */
+  lastRecordNumber: RecordNumber | undefined;
+
+  /** StateContext.sendRecord. */
+  sendRecord(type: number, content: Uint8Array): void {
+    this.host.transmit([this.host.records.seal(type, content)]);
+  }
+
+  /** A DTLS 1.3 ACK record (RFC 9147 7): the version's handshake decides what it acknowledges; DTLS 1.2 has none. */
+  protected onAck(_record: ReadRecord): void {}
 
   /** StateContext.deliver: records a new read epoch released, to the connection as if just received. */
   deliver(records: readonly ReadRecord[]): void {

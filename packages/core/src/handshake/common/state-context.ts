@@ -1,3 +1,4 @@
+import type { RecordNumber } from '../../record/ack.js';
 import type { AlertDescription } from '../../alert.js';
 import type { DtlsError } from '../../errors.js';
 import type { ResolvedOptions } from '../../options.js';
@@ -30,6 +31,10 @@ export interface StateContext<C extends ResolvedOptions, S> {
   finish(keepFlight: boolean): void;
   /** Records released by a new read epoch's keys (DTLS 1.3: held until then), processed as if just received. */
   deliver(records: readonly ReadRecord[]): void;
+  /** The (epoch, sequence number) of the last authenticated handshake record read: what a DTLS 1.3 ACK names (RFC 9147 7). */
+  readonly lastRecordNumber: RecordNumber | undefined;
+  /** Seals one record of `type` in the current write epoch and sends it at once (a DTLS 1.3 ACK, RFC 9147 7). */
+  sendRecord(type: number, content: Uint8Array): void;
   sendWarning(description: AlertDescription): void;
   /**
    * awaitValue for a step whose next state depends on a value that may be pending: the step

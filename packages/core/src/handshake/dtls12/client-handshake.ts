@@ -1,3 +1,4 @@
+import type { ReadRecord } from '../../record/record-layer.js';
 import type { AlertDescription } from '../../alert.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
@@ -110,6 +111,11 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
 
   protected override timeoutHint(): string | undefined {
     return this.current.timeoutHint?.();
+  }
+
+  /** RFC 9147 7: an ACK goes to the DTLS 1.3 state that waits for one (a KeyUpdate of ours). */
+  protected override onAck(record: ReadRecord): void {
+    this.current = this.current.onAck?.(record, this) ?? this.current;
   }
 
   protected handle(m: HandshakeMessage): void {

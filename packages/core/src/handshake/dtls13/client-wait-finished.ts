@@ -54,6 +54,6 @@ export class WaitServerFinished13 implements ClientState {
     const released = layer.setReadKeys(3, epochKeysFrom(this.secrets, serverTraffic));
     cx.finish(true);
     cx.deliver(dtls13ReadRecords(released));
-    return new Dtls13ClientEstablished();
+    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic });
   }
 }

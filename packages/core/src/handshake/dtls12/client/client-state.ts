@@ -1,3 +1,4 @@
+import type { ReadRecord } from '../../../record/record-layer.js';
 import type { AlertDescription } from '../../../alert.js';
 import type { ResolvedClientOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -33,6 +34,8 @@ export interface ClientContext extends StateContext<ResolvedClientOptions, Clien
 export interface ClientState {
   readonly name: ClientStateName;
   handle(m: HandshakeMessage, cx: ClientContext): ClientState;
+  /** A DTLS 1.3 ACK (RFC 9147 7) in this state; absent: nothing waits for one. */
+  onAck?(record: ReadRecord, cx: ClientContext): ClientState;
   /** What a fatal alert from the server means in this state (see Handshake.peerAlertHint). */
   peerAlertHint?(description: AlertDescription): string | undefined;
   /** What the server's silence until the handshake deadline means in this state. */
