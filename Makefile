@@ -3,7 +3,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls demo install build test bench peers clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
+.PHONY: dtls demo install build test bench peers nginx scale_out clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
 
 dtls: build
 
@@ -18,7 +18,7 @@ build: install
 # tshark (Wireshark's dissector) checks the RFC 9146 CID wire format, since no Debian TLS peer
 # speaks it; wireshark-common asks whether non-root users may capture: answered "no" beforehand
 # (the test reads a pcap file, it captures nothing).
-peers:
+peers: nginx
 	@command -v openssl >/dev/null || { echo "openssl is required"; exit 1; }
 	@command -v gnutls-cli >/dev/null || { \
 	  echo "installing gnutls-bin"; \
@@ -33,6 +33,20 @@ peers:
 	@# $${WOLFSSL_CACHE:-~/.cache/dtls-kit-peers}/wolfssl-5.5.4 (and -keylog); a failed build fails here.
 	@scripts/peers/build-wolfssl.sh default >/dev/null
 	@scripts/peers/build-wolfssl.sh keylog >/dev/null
+
+# nginx's UDP load balancer for the scale-out tests and `make scale_out` (Debian's nginx with the
+# stream and njs modules). RUNLEVEL=1 keeps the package from starting a system nginx on port 80:
+# the tests run their own, as the current user, with a prefix of their own.
+nginx:
+	@{ [ -x /usr/sbin/nginx ] && [ -f /usr/lib/nginx/modules/ngx_stream_js_module.so ]; } || { \
+	  echo "installing nginx libnginx-mod-stream libnginx-mod-stream-js"; \
+	  SUDO=$$(command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx libnginx-mod-stream libnginx-mod-stream-js; }
+
+# Three dtls-kit server processes behind nginx on 127.0.0.1 (apps/examples/scale-out): clients
+# spread by nginx, one whose port keeps changing stays on its server; see README "Running more than one process".
+scale_out: build nginx
+	node apps/examples/scale-out/run.mjs
 
 # The demo: the four seed examples, one after the other, on 127.0.0.1.
 demo: build
@@ -59,7 +73,7 @@ test: build peers
 
 # Benchmarks (bench/): dtls-kit against plain node:dgram, OpenSSL 3 in C, werift-dtls and
 # node-dtls-client on 127.0.0.1; about 10 minutes; BENCH_QUICK=1 for a smoke run. Results: bench/results/.
-bench: build
+bench: build nginx
 	$(PNPM) bench
 
 clean:

@@ -47,6 +47,8 @@ export function options() {
       workers: { type: 'string', default: '1' },
       'local-address': { type: 'string', default: '' },
       sessions: { type: 'string', default: 'off' },
+      // A server behind nginx (peer-lb.mjs): the balancer's address, trusted for PROXY v2 headers.
+      'proxy-from': { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -66,6 +68,7 @@ export function options() {
     workers: Number(values.workers),
     /** A client's local address (e.g. 127.0.0.7): one address has only ~28,000 ephemeral ports. */
     localAddress: values['local-address'] || undefined,
+    proxyFrom: values['proxy-from'] || undefined,
   };
 }
 

@@ -30,6 +30,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     openssl: (suite) => c('server', suite, 0, certs),
     werift: () => node('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs),
     blocking: (workers) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers)),
+    // nginx (dtls-kit lb-config, one worker) in front of `n` backends of `backend` ('dgram' or 'kit').
+    lb: (backend, n, proxy = 'on') => node('peer-lb.mjs', '--backend', backend, '--backends', String(n), '--proxy', proxy),
   };
 
   const loadArgs = (workload, count, warmup, seconds) => ['--workload', workload, '--count', String(count), '--warmup', String(warmup), '--seconds', String(seconds)];
@@ -160,6 +162,52 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients, note: 'one client at a time: serialises the clients' }),
       ],
       baselines: ['dtls-kit blocking, 1 worker', 'OpenSSL 3 (C)'],
+    },
+    // Issue 18: the same workloads through nginx's UDP load balancer (Debian's nginx, stream + njs,
+    // the configuration of `dtls-kit lb-config`, one nginx worker) next to the direct figures. On a
+    // 2-core machine the clients, nginx and the servers share the cores: read the ratios.
+    {
+      id: 'lb-pingpong',
+      title: 'Through nginx: ping-pong, 1200-byte messages (one in flight); nginx adds two UDP hops per round trip',
+      workload: ['pingpong', N.pp, N.ppWarm, N.sec],
+      unit: 'round trips/s',
+      value: rate('roundTrips'),
+      rows: [
+        row('plain node:dgram, direct', servers.dgram(), clients.dgram),
+        row('plain node:dgram, through nginx', servers.lb('dgram', 1, 'off'), clients.dgram, { note: 'no PROXY header: nginx alone' }),
+        row('dtls-kit, direct', servers.kit('psk'), clients.kit('psk')),
+        row('dtls-kit, through nginx, PROXY v2 on each datagram', servers.lb('kit', 1), clients.kit('psk')),
+        row('dtls-kit, through nginx, no PROXY header', servers.lb('kit', 1, 'off'), clients.kit('psk'), { note: 'the njs filter not run' }),
+      ],
+      baselines: ['plain node:dgram, direct', 'dtls-kit, direct'],
+    },
+    {
+      id: 'lb-throughput',
+      title: 'Through nginx: one-way throughput, 1200-byte messages (window 64, an ack every 16)',
+      workload: ['throughput', N.tput, N.tputWarm, N.sec],
+      unit: 'records/s',
+      extra: { unit: 'MB/s', of: (v) => (v * 1200) / 1e6 },
+      value: rate('records'),
+      rows: [
+        row('dtls-kit, direct', servers.kit('psk'), clients.kit('psk')),
+        row('dtls-kit, through nginx, 1 backend', servers.lb('kit', 1), clients.kit('psk')),
+        row('dtls-kit, through nginx, 2 backends, 2 clients', servers.lb('kit', 2), clients.kit('psk'), { clientsCount: 2 }),
+        row('dtls-kit, direct, 2 clients', servers.kit('psk'), clients.kit('psk'), { clientsCount: 2 }),
+      ],
+      baselines: ['dtls-kit, direct'],
+    },
+    {
+      id: 'lb-handshake',
+      title: 'Through nginx: full PSK-AES128-GCM-SHA256 handshakes (cookie exchange on), 2 client processes',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('dtls-kit, direct', servers.kit('psk'), clients.kit('psk'), { clientsCount: 2 }),
+        row('dtls-kit, through nginx, 1 backend', servers.lb('kit', 1), clients.kit('psk'), { clientsCount: 2 }),
+        row('dtls-kit, through nginx, 2 backends', servers.lb('kit', 2), clients.kit('psk'), { clientsCount: 2 }),
+      ],
+      baselines: ['dtls-kit, direct'],
     },
   ];
 

@@ -1,5 +1,6 @@
 // dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble, the sodium-native or the native-aead provider.
 //   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium|native [--connections N]
+//            [--proxy-from ADDRESS]: behind nginx (peer-lb.mjs), read each datagram's PROXY v2 header
 //            (with --connections N it reports its memory once N connections are established)
 //            [--sessions on|off]: session tickets and the session-ID cache, off by default as in the C pair
 //            (bench/c/openssl-bench.c: SSL_OP_NO_TICKET, SSL_SESS_CACHE_OFF), so that a full handshake
@@ -55,6 +56,8 @@ if (o.role === 'server') {
       idleTimeoutMs: 600_000,
       sessionTickets: o.sessions,
       sessionStore: o.sessions ? undefined : false,
+      // Behind nginx (peer-lb.mjs): the client's address from the PROXY v2 header of each datagram.
+      ...(o.proxyFrom ? { proxyProtocol: { from: [o.proxyFrom] } } : {}),
     },
     (socket) => {
       socket.on('message', serverHandler((data) => socket.send(data)));

@@ -37,6 +37,11 @@ const TABLES = {
   'Sequential resumed handshakes': ['dtls-kit non-blocking, node:crypto, full', 'dtls-kit non-blocking, node:crypto, resumed'],
   'Blocking runtime': ['dtls-kit blocking, 1 worker', 'dtls-kit blocking, 2 workers', 'dtls-kit blocking, 4 workers', 'dtls-kit non-blocking, node:crypto', 'OpenSSL 3 (C) (one client at a time: serialises the clients)'],
   'Memory per idle established connection': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'werift-dtls (ECDHE-ECDSA)'],
+  'Through nginx: ping-pong': [
+    'plain node:dgram, direct', 'plain node:dgram, through nginx (no PROXY header: nginx alone)', 'dtls-kit, direct',
+    'dtls-kit, through nginx, PROXY v2 on each datagram', 'dtls-kit, through nginx, no PROXY header (the njs filter not run)'],
+  'Through nginx: one-way throughput': ['dtls-kit, direct', 'dtls-kit, through nginx, 1 backend', 'dtls-kit, through nginx, 2 backends, 2 clients', 'dtls-kit, direct, 2 clients'],
+  'Through nginx: full PSK': ['dtls-kit, direct', 'dtls-kit, through nginx, 1 backend', 'dtls-kit, through nginx, 2 backends'],
 };
 
 /** The rows of the markdown table under the heading that starts with `title`. */
@@ -57,7 +62,7 @@ const number = (cell) => Number(cell.replace(/[×,]/g, '').replace(/ \(.*$/, '')
 describe('bench harness (BENCH_QUICK=1)', () => {
   it('runs every measurement and writes tables of positive figures', async () => {
     const { stdout } = await new Promise((resolve, reject) =>
-      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_OUT: out }, timeout: 110_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_OUT: out }, timeout: 150_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),
     );

@@ -38,4 +38,20 @@ describe('the seed examples, as `make dtls_<name>` runs them', () => {
     expect(r.stdout).toContain('client certificate "CN=example-client"');
     expect(r.stdout).toContain('client: sent "hello", got back "hello"');
   });
+
+  it('scale-out: three servers behind nginx (lb-config), six clients spread by hash, a rebinding client stays on its server', () => {
+    // LB_PORT apart from the seed examples' ports; nginx, libnginx-mod-stream(-js) from `make peers`.
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../scale-out/run.mjs', import.meta.url))], {
+      encoding: 'utf8',
+      timeout: 25_000,
+      env: { ...process.env, LB_PORT: '4460' },
+    });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/client 0 \(port \d+\): served by server [012], sent "hello from client 0", got back "hello from client 0"/);
+    const home = /rebinding client: connected through a NAT, served by server ([012])/.exec(r.stdout)?.[1];
+    expect(home).toBeDefined();
+    expect(r.stdout.match(new RegExp(`server ${home ?? 'x'}: connection [0-9a-f]{16} moved from port \\d+ to \\d+`, 'g'))?.length).toBeGreaterThanOrEqual(3);
+    expect(r.stdout).toContain(`stayed on server ${home ?? 'x'}`);
+    expect(r.stdout.trimEnd().endsWith('ok')).toBe(true);
+  });
 });

@@ -25,6 +25,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     count: { type: 'string', default: '5000' },
     seconds: { type: 'string', default: '3' },
+    // Which servers, in this order (repeat a name to interleave A/B): blocking, handover (the
+    // prototype of handover-prototype.mjs, shared rings), handover-message (its postMessage
+    // variant), nonblocking.
+    servers: { type: 'string', default: 'blocking,nonblocking' },
   },
 });
 const clients = Number(values.clients);
@@ -102,7 +106,14 @@ async function measure(label, args) {
 }
 
 console.log(`${clients} OpenSSL C clients, PSK-AES128-GCM-SHA256, warm-up ${values.warmup} handshakes each, then up to ${values.count} each in ${values.seconds} s`);
-for (const w of values.workers.split(',').map(Number)) {
-  await measure(`blocking, ${w} worker${w === 1 ? '' : 's'}`, [join(benchSrc, 'peer-blocking.mjs'), '--role', 'server', '--suite', 'psk', '--workers', String(w)]);
+const handover = fileURLToPath(new URL('./handover-prototype.mjs', import.meta.url));
+for (const name of values.servers.split(',')) {
+  for (const w of name === 'nonblocking' ? [0] : values.workers.split(',').map(Number)) {
+    const workers = `${w} worker${w === 1 ? '' : 's'}`;
+    if (name === 'blocking') await measure(`blocking, ${workers}`, [join(benchSrc, 'peer-blocking.mjs'), '--role', 'server', '--suite', 'psk', '--workers', String(w)]);
+    else if (name === 'handover') await measure(`hand-over ring, ${workers}`, [handover, '--workers', String(w), '--channel', 'ring']);
+    else if (name === 'handover-message') await measure(`hand-over msg, ${workers}`, [handover, '--workers', String(w), '--channel', 'message']);
+    else if (name === 'nonblocking') await measure('non-blocking', [join(benchSrc, 'peer-dtlskit.mjs'), '--role', 'server', '--suite', 'psk', '--sessions', 'off', '--certs', certs]);
+    else throw new Error(`unknown server ${name}`);
+  }
 }
-await measure('non-blocking', [join(benchSrc, 'peer-dtlskit.mjs'), '--role', 'server', '--suite', 'psk', '--sessions', 'off', '--certs', certs]);

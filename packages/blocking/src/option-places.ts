@@ -29,6 +29,7 @@ const SERVER_TABLE = {
   ringBytes: true,
   idleTimeoutMs: true,
   workerIdleTimeoutMs: true,
+  secretsFile: true,
 } as const satisfies OptionKeyTable<BlockingServerOptions>;
 
 const CLIENT_TABLE = {
@@ -175,7 +176,7 @@ export function checkPoolOptionPlaces(options: object): void {
 
 /** The engine options among a server's options (those the worker's engine takes). */
 export function serverEngineOptions(options: BlockingServerOptions): PlainServerOptions {
-  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, ...engine } = options;
+  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, secretsFile, ...engine } = options;
   return engine;
 }
 

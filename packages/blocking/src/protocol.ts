@@ -79,6 +79,8 @@ export interface LoopTask {
   handler: string;
   credentials: WorkerTask['credentials'];
   options: PlainServerOptions;
+  /** The ticket keys in shared memory (ticket-key-board.ts): newer than options.ticketKeys once written. */
+  ticketKeyBoard?: SharedArrayBuffer;
   args: unknown;
   /** Each connection's idle timeout (ms; 0: none). */
   idleTimeoutMs: number;

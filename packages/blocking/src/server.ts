@@ -7,15 +7,22 @@ import {
   AlertLevel,
   SERVER_STATS_CHANNEL,
   peerKey,
+  type SecretsLoadInfo,
   type ServerStats,
+  type SharedSecrets,
   type StatsChange,
   type VerifiedClientHello,
 } from '@dtls-kit/core';
 import {
   ConnectionTable,
   CookieCheck,
+  SecretsWatcher,
   ServerStatsCounter,
   addressGroup,
+  checkSecretsFileAlone,
+  cookieSecretsOf,
+  loadSecretsFileSync,
+  secretsLoadInfo,
   plaintextAlert,
   samePeer,
   cookieCheckVersionOptionsOf,
@@ -24,6 +31,7 @@ import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
 import { deserializeError } from './errors.js';
 import { withSharedTicketKeys } from './session-tickets.js';
+import { TicketKeyBoard } from './ticket-key-board.js';
 import { Phase, phaseOf, waitsOnPeer } from './handshake-word.js';
 import type { RemoteAddressInfo } from './connection.js';
 import { HostLink, moduleHref, nonNegativeInt, workerFile } from './host.js';
@@ -79,6 +87,14 @@ export interface BlockingServerOptions extends PlainServerOptions {
   idleTimeoutMs?: number;
   /** How long a spare worker stays idle (ms) before Piscina ends it. Default 5000. */
   workerIdleTimeoutMs?: number;
+  /**
+   * A secrets file shared by several server processes (as @dtls-kit/nonblocking's `secretsFile`;
+   * written and rotated by `dtls-kit secrets`): the cookie secret and the ticket keys come from it,
+   * read now (a bad file throws a SecretsFileError naming the field) and again whenever it
+   * changes (a bad version keeps the secrets in force and emits 'warning'); running workers take
+   * new ticket keys before their next connection. Not with `cookieSecret` or `ticketKeys`.
+   */
+  secretsFile?: string;
 }
 
 /** A peer's transport address. */
@@ -145,6 +161,13 @@ export interface BlockingServerEvents {
    * handler's recv() returns null) to make room for the new one.
    */
   replaced: [remote: Remote];
+  /** The secrets file (`secretsFile`, watchSecrets()) was read again and its secrets are in force. */
+  secrets: [info: SecretsLoadInfo];
+  /**
+   * A secrets file that changed into something unusable (a SecretsFileError naming the field); the
+   * secrets in force stay. Without a listener it goes to process.emitWarning().
+   */
+  warning: [error: Error];
   /** The UDP socket failed. */
   socketError: [error: Error];
   /** The server is closed: every connection ended, the workers and the socket too. */
@@ -268,8 +291,8 @@ const DEFAULT_RETRANSMIT_MAX_MS = 60_000;
  * never evicted.
  *
  * Events (typed: BlockingServerEvents): 'connection' (remote), 'refused' (remote, reason),
- * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'socketError'
- * (error), 'close'.
+ * 'evicted' (remote, reason, details), 'connectionError' (error, stage, remote), 'secrets' (info),
+ * 'warning' (error), 'socketError' (error), 'close'.
  */
 // The base is node's untyped EventEmitter; the methods below take only BlockingServerEvents.
 export class BlockingServer extends EventEmitter {
@@ -277,6 +300,10 @@ export class BlockingServer extends EventEmitter {
   private socket: Socket | undefined;
   /** The stateless cookie check (RFC 6347 4.2.1): no credentials here, they live in the workers. */
   private readonly cookies: CookieCheck;
+  /** The ticket keys every worker uses, in shared memory (undefined: tickets off). */
+  private readonly ticketKeys: TicketKeyBoard | undefined;
+  /** Follows the secrets file, if any (secretsFile, watchSecrets()). */
+  private secretsWatcher: SecretsWatcher | undefined;
   private readonly pool: Piscina;
   /**
    * Routing (core's table): the live (not evicted, not ended) connection of each peer address and
@@ -383,7 +410,21 @@ export class BlockingServer extends EventEmitter {
   constructor(private readonly opts: BlockingServerOptions) {
     super();
     checkServerOptionPlaces(opts);
-    this.engineOptions = withSharedTicketKeys(serverEngineOptions(opts));
+    // A shared secrets file: read now (a bad one throws); its ticket keys go to the workers, its
+    // cookie secret stays here, with the cookie check.
+    const secretsFile = opts.secretsFile;
+    const { cookieSecret, ...engine } = serverEngineOptions(opts);
+    let secrets: SharedSecrets | undefined;
+    if (secretsFile !== undefined) {
+      checkSecretsFileAlone(opts);
+      secrets = loadSecretsFileSync(secretsFile);
+    }
+    this.engineOptions = withSharedTicketKeys(secrets === undefined || engine.sessionTickets === false ? engine : { ...engine, ticketKeys: secrets.ticketKeys });
+    const keys = this.engineOptions.ticketKeys;
+    if (keys !== undefined) {
+      this.ticketKeys = new TicketKeyBoard();
+      this.ticketKeys.write(keys instanceof Uint8Array ? [keys] : keys);
+    }
     this.maxThreads = opts.maxThreads ?? 4;
     this.maxQueue = opts.maxQueue ?? 16;
     if (!Number.isInteger(this.maxThreads) || this.maxThreads < 1) throw new RangeError('maxThreads must be an integer >= 1');
@@ -413,7 +454,7 @@ export class BlockingServer extends EventEmitter {
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
     // RFC 9147 5.1: with maxVersion DTLSv1.3 the main thread answers DTLS 1.3 ClientHellos with a stateless HelloRetryRequest.
-    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, ...cookieCheckVersionOptionsOf(opts) });
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret, ...cookieCheckVersionOptionsOf(opts) });
     this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
       filename: workerFile(),
@@ -421,6 +462,8 @@ export class BlockingServer extends EventEmitter {
       maxThreads: this.maxThreads,
       idleTimeout: this.workerIdleTimeoutMs,
     });
+    // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
+    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
   }
 
   /**
@@ -464,6 +507,53 @@ export class BlockingServer extends EventEmitter {
       error.message = `listen: ${error.message}`;
       throw error;
     }
+  }
+
+  /**
+   * Replaces the cookie secret (RFC 6347 4.2.1) with one shared by other processes (32..1024
+   * bytes, as the `cookieSecret` option): cookies made from now on use it, and those made until
+   * now still verify for one more `cookieRotationMs` period. RangeError/TypeError for a bad one.
+   */
+  setCookieSecret(secret: Uint8Array): void {
+    this.cookies.setCookieSecrets([secret], Date.now());
+  }
+
+  /**
+   * node:tls `setTicketKeys()`: the keys that seal and open session tickets (48 bytes each, newest
+   * first; a single one is a list of one), for every worker from its next connection on. TypeError
+   * when tickets are off (`sessionTickets: false`), RangeError for a malformed list.
+   */
+  setTicketKeys(keys: Uint8Array | readonly Uint8Array[]): void {
+    if (this.ticketKeys === undefined) throw new TypeError('setTicketKeys(): session tickets are off (sessionTickets: false)');
+    this.ticketKeys.write(keys instanceof Uint8Array ? [keys] : keys);
+  }
+
+  /**
+   * Takes the cookie secret and ticket keys from a secrets file now (a SecretsFileError if it is
+   * bad: nothing changes) and follows it, as the `secretsFile` option does; replaces a file
+   * watched before.
+   */
+  watchSecrets(path: string): void {
+    this.follow(path, loadSecretsFileSync(path));
+  }
+
+  private follow(path: string, secrets: SharedSecrets): void {
+    this.applySecrets(path, secrets);
+    this.secretsWatcher?.close();
+    this.secretsWatcher = new SecretsWatcher(path, {
+      onLoad: (s) => this.applySecrets(path, s),
+      onError: (error) => {
+        if (this.listenerCount('warning') > 0) this.emit('warning', error);
+        else process.emitWarning(error);
+      },
+    });
+  }
+
+  private applySecrets(path: string, secrets: SharedSecrets): void {
+    this.cookies.setCookieSecrets(cookieSecretsOf(secrets), Date.now());
+    // With tickets off (sessionTickets: false) the file's ticket keys have nothing to do.
+    this.ticketKeys?.write(secrets.ticketKeys);
+    if (this.listenerCount('secrets') > 0) this.emit('secrets', secretsLoadInfo(path, secrets));
   }
 
   /** The bound address, as node:dgram's socket.address(); throws before listen(). */
@@ -526,7 +616,8 @@ export class BlockingServer extends EventEmitter {
       this.shared.drop('staleClientHello');
       return;
     }
-    const result = this.cookies.verify(data, peerKey(remote), now);
+    // Date.now(): a shared cookie secret's periods are wall-clock, so that processes agree on them.
+    const result = this.cookies.verify(data, peerKey(remote), now, Date.now());
     if (result.type === 'drop') {
       this.shared.drop(result.code);
       return;
@@ -863,6 +954,7 @@ export class BlockingServer extends EventEmitter {
       handler: this.handler,
       credentials: this.credentials,
       options: this.engineOptions,
+      ticketKeyBoard: this.ticketKeys?.sab,
       args: this.opts.args,
       idleTimeoutMs: this.idleTimeoutMs,
       workerIdleTimeoutMs: this.workerIdleTimeoutMs,
@@ -966,6 +1058,8 @@ export class BlockingServer extends EventEmitter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+      this.secretsWatcher?.close();
+      this.secretsWatcher = undefined;
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
         this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);

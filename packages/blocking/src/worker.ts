@@ -12,6 +12,7 @@ import type { LoopTask, ProbeResult, ProbeTask, ServerResult, WorkerResult, Work
 import { C, decodeRemote, Frame, Link, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE, SLOT_RETIRED } from './ring.js';
 import { decodeStart } from './start-frame.js';
 import { Doorbell } from './doorbell.js';
+import { TicketKeyBoard } from './ticket-key-board.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 const load = (href: string): Promise<Record<string, unknown>> => {
@@ -112,6 +113,11 @@ async function loop(task: LoopTask): Promise<void> {
       resolved = undefined;
     }
   }
+  // Ticket keys replaced at run time (setTicketKeys(), a rotated secrets file) reach this worker
+  // through the board: read before each connection when its version moved.
+  const board = task.ticketKeyBoard === undefined ? undefined : new TicketKeyBoard(task.ticketKeyBoard);
+  let boardVersion = 0;
+  let options = task.options;
   for (;;) {
     // Idle: only C.SLOT and the sequence word are touched until the main thread assigns a connection.
     const idleUntil = performance.now() + task.workerIdleTimeoutMs;
@@ -145,12 +151,20 @@ async function loop(task: LoopTask): Promise<void> {
     }
     Atomics.store(ctrl, C.STARTED, 1);
     link.forgetWritten();
+    if (board !== undefined && board.version() !== boardVersion) {
+      const published = board.read();
+      if (published !== undefined) {
+        boardVersion = published.version;
+        options = { ...options, ticketKeys: published.keys };
+        resolved?.ticketKeys?.setKeys(published.keys);
+      }
+    }
     const connection: WorkerTask = {
       role: 'server',
       sab: task.sab,
       handler: task.handler,
       credentials: task.credentials,
-      options: task.options,
+      options,
       args: task.args,
       remoteAddress: remote?.address ?? '',
       remotePort: remote?.port ?? 0,

@@ -78,6 +78,7 @@ describe('server.stats', () => {
         // the forged record, and the wrong-key client's Finished and its retransmission
         badMac: 3,
         invalidRecord: 0,
+        proxyHeader: 0,
       });
       const count = (c: StatsChange): number => changes.filter((x) => x === c).length;
       expect(count('datagrams')).toBe(script.datagramsIn);

@@ -11,6 +11,8 @@ import { opensslSpelling } from './openssl-spellings.js';
 import { srtpList, srtpMkiOf } from './srtp-args.js';
 import { maxFragLenFlag, recordSizeFlag } from './record-limit.js';
 import { checkRpkFlags } from './raw-public-key.js';
+import { SECRETS_ONLY, secretsArgs, serverIdFlag } from './secrets-args.js';
+import type { SecretsArgs } from './secrets-command.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -28,18 +30,23 @@ export const USAGE = `usage:
                   [--no-etm | --require-etm] [--mtu N] [--cid LEN] [--srtp LIST]
                   [--rpk --key FILE [--rpk-pin FILE]] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
                   [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
+                  [--secrets-file FILE] [--server-id N]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
                   [--rpk-pin FILE [--rpk --key FILE]]
                   [--srtp LIST [--srtp-mki HEX]] [--recordsize N] [--maxfraglen N] [--keylog FILE] [--trace]
                   [--dtls1_3 | --dtls1_2]
                   [--message TEXT]... [--timeout SECONDS] [--sess-out FILE] [--sess-in FILE] [--reconnect] [--no-ticket]
+  dtls-kit secrets --out FILE | --rotate FILE [--keep K] [--cookie-grace SECONDS]
+  dtls-kit lb-config --backends HOST:PORT,... [--listen :4433]   (nginx in front of several servers; lb-config --help)
   dtls-kit --version
 
   server   echoes every datagram back to its sender; one line per connection and close on stderr
   client   sends each --message (or each stdin line) as one datagram, prints each reply on stdout,
            once as many replies as messages arrived (or --timeout after the last one was sent)
            sends close_notify and exits 0; exits 1 when the handshake fails or times out
+  secrets  writes (--out) or rotates (--rotate) the secrets file several servers share
+           (--secrets-file): a cookie secret and session-ticket keys, as JSON (mode 0600)
 
   --psk HEX           pre-shared key in hex (as openssl -psk)
   --psk-identity ID   PSK identity; default "${DEFAULT_PSK_IDENTITY}" (OpenSSL's default) on both sides
@@ -110,6 +117,23 @@ export const USAGE = `usage:
                       (one connection line each), and run the messages on the last connection
   --no-ticket         no session tickets (RFC 5077): the client asks for none, the server issues
                       none; sessions are then resumed by session ID (the server keeps them in memory)
+  --secrets-file FILE (server) take the cookie secret and the ticket keys from FILE (made by
+                      dtls-kit secrets --out) and follow its rotations without a restart: servers
+                      given the same file verify each other's cookies and resume each other's
+                      tickets (several processes behind a load balancer). A bad FILE at startup:
+                      exit 2; a bad version later: a warning line, the secrets in force stay
+  --server-id N       (server) 0..255: the first byte of every connection ID this server issues
+                      (RFC 9146), by which a load balancer routes a client back to it; turns CIDs
+                      on (--cid 8 unless --cid is given; at least 5: 4 random bytes after the id)
+  --out FILE          (secrets) write a new secrets file (refused if FILE exists)
+  --rotate FILE       (secrets) rotate FILE in place (a rename: servers never see it half-written):
+                      a new ticket key seals from now on and at most --keep older ones still open
+                      tickets (so a ticket resumes through K rotations: rotate no more often than the
+                      ticket lifetime, 300 s, divided by K); a new cookie secret, the old one still
+                      accepted, unless the one before it became previous less than --cookie-grace ago
+  --keep K            (secrets --rotate) older ticket keys kept, 0..15; default 2
+  --cookie-grace S    (secrets --rotate) seconds a previous cookie secret stays accepted at least
+                      (two cookie periods and the time servers take to see the file); default 180
   --version           print the version of @dtls-kit/cli and exit
 
   openssl spellings (-connect host:port, -psk, -CAfile, ...) are answered with the flag to use.
@@ -154,11 +178,17 @@ const OPTIONS = {
   'sess-in': { type: 'string' },
   reconnect: { type: 'boolean' },
   'no-ticket': { type: 'boolean' },
+  'secrets-file': { type: 'string' },
+  'server-id': { type: 'string' },
+  out: { type: 'string' },
+  rotate: { type: 'string' },
+  keep: { type: 'string' },
+  'cookie-grace': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
-const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads'] as const;
+const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads', 'secrets-file', 'server-id'] as const;
 const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen', 'dtls1_3', 'dtls1_2'] as const;
 
 interface Common {
@@ -208,6 +238,10 @@ export interface ServerArgs extends Common {
   idleTimeoutMs: number;
   /** --runtime blocking: worker threads (undefined: the library's default). */
   threads: number | undefined;
+  /** --secrets-file: the shared secrets file (cookie secret, ticket keys), followed while running. */
+  secretsFile: string | undefined;
+  /** --server-id: the first byte of each CID this server issues (RFC 9146); implies CIDs. */
+  serverId: number | undefined;
 }
 
 export interface ClientArgs extends Common {
@@ -229,7 +263,7 @@ export interface ClientArgs extends Common {
   version: 'DTLSv1.2' | 'DTLSv1.3' | undefined;
 }
 
-export type ParsedArgs = ServerArgs | ClientArgs | { command: 'help' } | { command: 'version' };
+export type ParsedArgs = ServerArgs | ClientArgs | SecretsArgs | { command: 'help' } | { command: 'version' };
 
 function integer(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
@@ -313,9 +347,17 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   if (values.help || positionals[0] === 'help') return { command: 'help' };
   if (values.version || positionals[0] === 'version') return { command: 'version' };
   const command = positionals[0];
-  if (command === undefined) throw new UsageError('missing command: server or client');
-  if (command !== 'server' && command !== 'client') throw new UsageError(`unknown command "${command}" (expected server or client)`);
+  if (command === undefined) throw new UsageError('missing command: server, client or secrets');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (command === 'secrets') {
+    const extra = Object.keys(values).find((k) => !(SECRETS_ONLY as readonly string[]).includes(k));
+    if (extra !== undefined) throw new UsageError(`--${extra} is not an option of "secrets"`);
+    return secretsArgs(values, (m) => new UsageError(m));
+  }
+  if (command !== 'server' && command !== 'client') throw new UsageError(`unknown command "${command}" (expected server, client, secrets or lb-config)`);
+  for (const name of SECRETS_ONLY) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} is an option of "secrets", not of "${command}"`);
+  }
   const others = command === 'server' ? CLIENT_ONLY : SERVER_ONLY;
   for (const name of others) {
     if (values[name] !== undefined) throw new UsageError(`--${name} is not an option of "${command}"`);
@@ -354,7 +396,9 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   // largest UDP payload), so the CLI refuses exactly what connect() and createServer() would.
   const mtu = integer('mtu', values.mtu, MIN_MTU, MAX_MTU);
   // RFC 9146 3: the CID is an opaque cid<0..2^8-1>.
-  const cid = integer('cid', values.cid, 0, 255);
+  const cidFlag = integer('cid', values.cid, 0, 255);
+  // --server-id (server only) turns CIDs on: the id is their first byte.
+  const { serverId, cid } = serverIdFlag(command === 'server' ? values['server-id'] : undefined, cidFlag, (m) => new UsageError(m));
 
   const environmentOrDefault: ArgsEnvironment = environment ?? { env: process.env, readFirstLine: readFirstLineOf };
   const common: Common = {
@@ -399,6 +443,8 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
       once: values.once ?? false,
       idleTimeoutMs: integer('idle-timeout', values['idle-timeout'], 0, 2_147_483_647) ?? DEFAULT_IDLE_TIMEOUT_MS,
       threads: integer('threads', values.threads, 1, 1024),
+      secretsFile: values['secrets-file'],
+      serverId,
     };
   }
 

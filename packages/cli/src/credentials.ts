@@ -68,7 +68,7 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;
-  if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.cid !== undefined) options.connectionId = { length: args.cid, ...(args.serverId === undefined ? {} : { serverId: Uint8Array.of(args.serverId) }) };
   if (args.noTicket) options.sessionTickets = false;
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   return options;

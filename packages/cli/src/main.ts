@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline';
 import { parseCommandLine, USAGE, UsageError } from './args.js';
 import { runClient } from './client.js';
 import type { Io } from './io.js';
+import { runSecrets } from './secrets-command.js';
+import { runLbConfig } from './lb-config.js';
 import { runServer } from './server.js';
 import { startTrace } from './trace.js';
 import { packageVersion } from './version.js';
@@ -20,6 +22,8 @@ export const processIo: Io = {
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let stopTrace: (() => void) | undefined;
   try {
+    // `lb-config` prints an nginx configuration: its own flags, no connection (see lb-config.ts).
+    if (argv[0] === 'lb-config') return runLbConfig(argv.slice(1), io);
     const args = parseCommandLine(argv);
     if (args.command === 'help') {
       io.stdout(USAGE);
@@ -29,6 +33,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stdout(`dtls-kit ${packageVersion()}\n`);
       return 0;
     }
+    if (args.command === 'secrets') return runSecrets(args, io);
     if (args.trace) stopTrace = startTrace(io.stderr);
     return args.command === 'server' ? await runServer(args, io) : await runClient(args, io);
   } catch (error) {

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBlockingServer, type PlainServerOptions, type RefusalReason, type ServerCredentials } from '@dtls-kit/blocking';
+import { loadSecretsFileSync, secretsLoadInfo } from '@dtls-kit/core/internal';
 import type { ServerArgs } from './args.js';
+import { secretsLine, secretsWarningLine, withSecretsFile } from './secrets-report.js';
 import type { BlockingCredentialArgs } from './blocking-credentials.js';
 import type { EchoHandlerArgs, EchoReport } from './blocking-echo-handler.js';
 import { serverOptions } from './credentials.js';
@@ -62,20 +64,29 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   if (args.alpn !== undefined) options.ALPNProtocols = args.alpn;
   if (args.srtp !== undefined) options.srtpProfiles = args.srtp;
   if (args.mtu !== undefined) options.mtu = args.mtu;
-  if (args.cid !== undefined) options.connectionId = { length: args.cid };
+  if (args.cid !== undefined) options.connectionId = { length: args.cid, ...(args.serverId === undefined ? {} : { serverId: Uint8Array.of(args.serverId) }) };
   if (args.noTicket) options.sessionTickets = false;
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   const channelName = `dtls-kit-cli-${randomUUID()}`;
   const handlerArgs: EchoHandlerArgs = { channel: channelName, srtp: args.srtp !== undefined };
-  const server = createBlockingServer({
-    handler: distFile('blocking-echo-handler.js'),
-    credentials: credentialsOf(args),
-    ...options,
-    // --idle-timeout: a connection's idle time, as with the non-blocking runtime.
-    idleTimeoutMs: args.idleTimeoutMs,
-    args: handlerArgs,
-    ...(args.threads === undefined ? {} : { maxThreads: args.threads }),
-  });
+  const server = withSecretsFile(() =>
+    createBlockingServer({
+      handler: distFile('blocking-echo-handler.js'),
+      credentials: credentialsOf(args),
+      ...options,
+      // --idle-timeout: a connection's idle time, as with the non-blocking runtime.
+      idleTimeoutMs: args.idleTimeoutMs,
+      args: handlerArgs,
+      ...(args.threads === undefined ? {} : { maxThreads: args.threads }),
+      ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }),
+    }),
+  );
+  // --secrets-file: the file's secrets are in force; each rotation of it is followed (and said).
+  if (args.secretsFile !== undefined) {
+    io.stderr(secretsLine(secretsLoadInfo(args.secretsFile, loadSecretsFileSync(args.secretsFile)), false));
+    server.on('secrets', (info) => io.stderr(secretsLine(info, true)));
+    server.on('warning', (error) => io.stderr(secretsWarningLine(error)));
+  }
 
   let stopping: Promise<void> | undefined;
   let done!: (code: number) => void;

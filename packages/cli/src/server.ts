@@ -1,3 +1,5 @@
+import { loadSecretsFileSync, secretsLoadInfo } from '@dtls-kit/core/internal';
+import { secretsLine, secretsWarningLine, withSecretsFile } from './secrets-report.js';
 import { resumedNote } from './session-files.js';
 import { srtpReport } from './srtp-report.js';
 import { createServer, type DtlsSocket } from '@dtls-kit/nonblocking';
@@ -43,7 +45,15 @@ export function alpnNote(socket: DtlsSocket): string {
 export async function runServer(args: ServerArgs, io: Io): Promise<number> {
   if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
-  const server = createServer({ ...options, keylog: args.keylog, idleTimeoutMs: args.idleTimeoutMs });
+  const server = withSecretsFile(() =>
+    createServer({ ...options, keylog: args.keylog, idleTimeoutMs: args.idleTimeoutMs, ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }) }),
+  );
+  // --secrets-file: the file's secrets are in force; each rotation of it is followed (and said).
+  if (args.secretsFile !== undefined) {
+    io.stderr(secretsLine(secretsLoadInfo(args.secretsFile, loadSecretsFileSync(args.secretsFile)), false));
+    server.on('secrets', (info) => io.stderr(secretsLine(info, true)));
+    server.on('warning', (error) => io.stderr(secretsWarningLine(error)));
+  }
   let stopping: Promise<void> | undefined;
   let done!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));

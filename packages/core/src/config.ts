@@ -205,6 +205,14 @@ export interface ServerOptions extends DtlsOptions {
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   cookieRotationMs?: number;
   /**
+   * A cookie secret (32..1024 random bytes) shared by several server processes, so that a
+   * HelloVerifyRequest from one verifies at any (RFC 6347 4.2.1; servers behind a load balancer):
+   * each `cookieRotationMs` period's key is derived from it and the wall clock, so clocks must
+   * agree within a period. Default: random secrets of this server alone. Replace it at run time
+   * with the runtime's `setCookieSecret()`.
+   */
+  cookieSecret?: Uint8Array;
+  /**
    * Longest PSK identity accepted from a client, in bytes; a longer one ends the handshake with an
    * illegal_parameter alert and is never looked up. RFC 4279 5.3 requires identities up to 128
    * bytes to work, so 128..65535. Default 256 (OpenSSL 3's PSK_MAX_IDENTITY_LEN).

@@ -23,6 +23,11 @@ import type { ReadRecord } from './record/record-layer.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
 import { checkRecordSize, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
+import { ESTABLISHED_SNAPSHOT_FORMAT, negotiatedFromSnapshot, negotiatedSnapshot, type EstablishedSnapshot, type SnapshotEvent } from './established-snapshot.js';
+import { EstablishedHandshake } from './handshake/common/established-handshake.js';
+import { sessionKeysFromMaster } from './handshake/dtls12/session-keys.js';
+import { recordFormatForConnectionId } from './record/tls12-cid-record-format.js';
+import type { ResolvedOptions as AnyResolvedOptions } from './options.js';
 
 export type ConnectionState = 'new' | 'handshaking' | 'established' | 'closed';
 
@@ -135,6 +140,92 @@ export class DtlsConnection {
     return conn;
   }
 
+
+  /**
+   * Hands the established connection over (to a worker thread, say): everything needed to go on
+   * with the same peer — keys (as the session's secrets), sequence numbers, replay windows, record
+   * formats, what was negotiated, stats, queued events and datagrams, and the last flight of the
+   * handshake with the message it answers (RFC 6347 4.2.4) — as plain data for
+   * importEstablished(). This connection is then closed without a word to the peer and without a
+   * 'close' event: it must never seal again, or a sequence number (an AEAD nonce) would be used
+   * twice. TypeError unless established. Not carried: a return routability check in progress
+   * (RFC 9853: the peer answers a new one) and an asynchronous lookup (none runs once established).
+   */
+  exportEstablished(): EstablishedSnapshot {
+    if (this.currentState !== 'established') throw new TypeError(`only an established connection can be exported (state ${this.currentState})`);
+    const events: SnapshotEvent[] = [];
+    for (const e of this.events) {
+      if (e.type === 'data') events.push({ type: 'data', data: e.data.slice() });
+      else if (e.type === 'alert') events.push({ type: 'alert', description: e.description, name: e.name });
+      else if (e.type === 'handshake-complete') events.push(e);
+    }
+    const t = this.traffic;
+    const snapshot: EstablishedSnapshot = {
+      format: ESTABLISHED_SNAPSHOT_FORMAT,
+      negotiated: negotiatedSnapshot(this.negotiated),
+      records: this.records.exportEstablished(),
+      handshake: this.handshake.exportFinished(),
+      traffic: { recordsIn: t.recordsIn, applicationRecordsIn: t.applicationRecordsIn, applicationBytesIn: t.applicationBytesIn, applicationRecordsOut: t.applicationRecordsOut, applicationBytesOut: t.applicationBytesOut },
+      wallNow: this.wallNow,
+      peer: this.peer === undefined ? undefined : { address: this.peer.address, port: this.peer.port },
+      validatedPeers: this.validatedPeers.map((a) => ({ address: a.address, port: a.port })),
+      peerUnvalidated: this.outgoing.bounded,
+      newestEpoch: this.newestEpoch,
+      newestSequence: this.newestSequence,
+      events,
+      datagrams: this.outgoing.take().map((d) => d.slice()),
+    };
+    // Handed over: nothing more is read, sealed or reported here.
+    this.currentState = 'closed';
+    this.records.stopHolding();
+    this.events = NO_EVENTS;
+    return snapshot;
+  }
+
+  /**
+   * Takes up a connection exportEstablished() handed over, in this thread: it goes on with the
+   * same peer where the other left off, and answers a retransmission of the peer's final flight
+   * with the handshake's last flight as the original would (RFC 6347 4.2.4). `options`: resolved
+   * as for the role's own connections (resolveServerOptions / resolveClientOptions): the crypto
+   * provider, MTU, replay window size (the snapshot's must match) and limits come from them.
+   * Record keys are derived again from the session's master secret (RFC 5246 6.3). TypeError for
+   * a snapshot of another layout, suite or replay window size.
+   */
+  static importEstablished(snapshot: EstablishedSnapshot, options: AnyResolvedOptions, now: number): DtlsConnection {
+    if (snapshot.format !== ESTABLISHED_SNAPSHOT_FORMAT) throw new TypeError(`not an established-connection snapshot of this layout: ${String(snapshot.format)}`);
+    const negotiated = negotiatedFromSnapshot(snapshot.negotiated);
+    const { suite, masterSecret } = negotiated;
+    if (suite === undefined || masterSecret === undefined) throw new TypeError('the snapshot has no suite or master secret');
+    const keys = sessionKeysFromMaster(options.provider, suite, masterSecret, negotiated.clientRandom, negotiated.serverRandom, negotiated.encryptThenMac);
+    const server = snapshot.handshake.role === 'server';
+    const conn = new DtlsConnection(options, now, (host) => new EstablishedHandshake(host, options, now, negotiated, snapshot.handshake));
+    const r = snapshot.records;
+    try {
+      conn.records.restoreEstablished(
+        r,
+        { keys: server ? keys.server : keys.client, format: recordFormatForConnectionId(r.write.connectionId) },
+        { keys: server ? keys.client : keys.server, format: recordFormatForConnectionId(r.read.connectionId) },
+      );
+    } catch (err) {
+      throw new TypeError(`the snapshot does not fit these options: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    conn.currentState = 'established';
+    conn.wasEstablished = true;
+    conn.wallNow = snapshot.wallNow;
+    Object.assign(conn.traffic, snapshot.traffic);
+    if (snapshot.peer !== undefined) conn.peer = { address: snapshot.peer.address, port: snapshot.peer.port };
+    conn.validatedPeers = snapshot.validatedPeers.map((a) => ({ address: a.address, port: a.port }));
+    // RFC 9146 6: an address the peer moved to stays bounded until validated; what it sent there before is not known here.
+    if (snapshot.peerUnvalidated) conn.outgoing.moveToUnvalidated(0);
+    conn.newestEpoch = snapshot.newestEpoch;
+    conn.newestSequence = snapshot.newestSequence;
+    for (const e of snapshot.events) {
+      if (e.type === 'alert') conn.queueEvent({ type: 'alert', description: e.description, name: e.name });
+      else conn.queueEvent(e);
+    }
+    for (const d of snapshot.datagrams) conn.outgoing.push(d);
+    return conn;
+  }
 
   get state(): ConnectionState {
     return this.currentState;

@@ -30,14 +30,21 @@ export { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 export { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
 export type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
+export { ESTABLISHED_SNAPSHOT_FORMAT, type EstablishedSnapshot, type NegotiatedSnapshot, type SnapshotEvent } from './established-snapshot.js';
 export { peerKey, type PeerAddress } from './endpoint/peer-address.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
 export { MemorySessionStore, DEFAULT_SESSION_CACHE_SIZE, type SessionStore } from './session/session-store.js';
-export { TICKET_KEY_LENGTH } from './session/ticket-keys.js';
+export { MAX_TICKET_KEYS, TICKET_KEY_LENGTH } from './session/ticket-keys.js';
 export { DEFAULT_SESSION_TIMEOUT_S } from './session/session-options.js';
+// Secrets shared by several server processes (a cookie secret, ticket keys): the file's format and its rotation.
+export { MAX_COOKIE_SECRET_LENGTH, MIN_COOKIE_SECRET_LENGTH } from './endpoint/shared-cookie-keys.js';
+export { SecretsFileError } from './secrets/secrets-file-error.js';
+export { MAX_SECRETS_FILE_BYTES, SECRETS_FILE_FORMAT, formatSecretsFile, parseSecretsFile, type SharedSecrets } from './secrets/secrets-file.js';
+export type { SecretsLoadInfo } from './secrets/secrets-options.js';
+export { DEFAULT_COOKIE_GRACE_MS, DEFAULT_KEPT_TICKET_KEYS, newSecrets, rotateSecrets, type RotateOptions, type Rotation } from './secrets/rotate-secrets.js';
 
 // Crypto providers
 export type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, CryptoProvider, HashAlgorithm, KeyShare, NamedGroupName } from './crypto/provider.js';

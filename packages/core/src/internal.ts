@@ -6,7 +6,7 @@
  */
 export { concatBytes, constantTimeEqual, utf8 } from './bytes.js';
 export { CONNECTION_COUNTER_FIELDS, ServerStatsCounter, ZERO_CONNECTION_COUNTERS, type ConnectionCounters } from './server-stats.js';
-export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
+export { resolveClientOptions, resolveServerOptions, type ResolvedClientOptions, type ResolvedServerOptions } from './options.js';
 export { maxPayloadFor, recordOverhead } from './mtu.js';
 export {
   checkOptionPlaces,
@@ -23,6 +23,8 @@ export { ConnectionTable, type RestartDetection, type Route } from './endpoint/c
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
 export { cookieCheckVersionOptionsOf } from './endpoint/dtls13-default-policy.js';
 export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
+export { checkSecretsFileAlone, cookieSecretsOf, secretsLoadInfo, type SecretsLoadInfo } from './secrets/secrets-options.js';
+export { DEFAULT_SECRETS_POLL_MS, SecretsWatcher, loadSecretsFileSync, type SecretsWatcherOptions } from './secrets/secrets-watcher.js';
 
 // The key schedule and the primitives under the providers
 export { ccmOpen, ccmSeal, type BlockEncrypt } from './crypto/aes-ccm.js';

@@ -57,6 +57,7 @@ export const ENGINE_SERVER_OPTION_KEYS = {
   psk: true,
   x509: true,
   cookieRotationMs: true,
+  cookieSecret: true,
   maxPskIdentityLength: true,
   SNICallback: true,
   ALPNCallback: true,

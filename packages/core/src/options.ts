@@ -1,3 +1,4 @@
+import { checkCookieSecret } from './endpoint/shared-cookie-keys.js';
 import type { ALPNCallbackInfo, ClientOptions, DtlsOptions, ServerOptions, SNICallback } from './config.js';
 import { KeyShareReserve } from './crypto/key-share-reserve.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
@@ -82,6 +83,8 @@ export interface ResolvedServerOptions extends ResolvedOptions, ResolvedServerSe
   readonly psk: PskServerCredentials | undefined;
   readonly x509: CertificateServerCredentials | undefined;
   readonly cookieRotationMs: number;
+  /** The shared cookie secret (a checked copy); undefined: random per-process secrets. */
+  readonly cookieSecret: Uint8Array | undefined;
   readonly maxPskIdentityLength: number;
   /** Credentials per server name (node:tls SNICallback); with it, psk and x509 are only the defaults. */
   readonly sniCallback: SNICallback | undefined;
@@ -264,6 +267,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),
+    cookieSecret: options.cookieSecret === undefined ? undefined : checkCookieSecret(options.cookieSecret),
     maxPskIdentityLength: pskIdentityLimit(options.maxPskIdentityLength),
     sniCallback,
     alpnCallback,

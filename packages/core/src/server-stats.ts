@@ -17,12 +17,14 @@ import { alertName } from './alert.js';
  * - records inside a connection (RFC 6347 4.1.2.7: discarded silently, but counted):
  *   `replayed` (seen before or left of the replay window, 4.1.2.6), `badMac` (failed
  *   authentication), `invalidRecord` (bad framing, unknown epoch or content type, not held).
+ * - `proxyHeader`: from a load balancer trusted for PROXY protocol headers (a runtime's
+ *   `proxyProtocol`), without a valid PROXY v2 header.
  * A ClientHello with a missing or wrong cookie is not dropped: it is answered with a
  * HelloVerifyRequest (RFC 6347 4.2.1), counted in `helloVerifyRequests`.
  */
-export type DropReason = 'notClientHello' | 'malformed' | 'fragment' | 'amplification' | 'limit' | 'staleClientHello' | 'replayed' | 'badMac' | 'invalidRecord';
+export type DropReason = 'notClientHello' | 'malformed' | 'fragment' | 'amplification' | 'limit' | 'staleClientHello' | 'replayed' | 'badMac' | 'invalidRecord' | 'proxyHeader';
 
-export const DROP_REASONS: readonly DropReason[] = ['notClientHello', 'malformed', 'fragment', 'amplification', 'limit', 'staleClientHello', 'replayed', 'badMac', 'invalidRecord'];
+export const DROP_REASONS: readonly DropReason[] = ['notClientHello', 'malformed', 'fragment', 'amplification', 'limit', 'staleClientHello', 'replayed', 'badMac', 'invalidRecord', 'proxyHeader'];
 
 export type DropCounts = { readonly [K in DropReason]: number };
 
@@ -167,6 +169,7 @@ export class ServerStatsCounter {
     replayed: 0,
     badMac: 0,
     invalidRecord: 0,
+    proxyHeader: 0,
   };
   private ended: ConnectionCounters = ZERO_CONNECTION_COUNTERS;
 

@@ -20,6 +20,7 @@ export {
 } from './socket.js';
 export { DEFAULTS, type ConnectOptions, type DtlsServerOptions, type RuntimeOptions, type ServerRuntimeOptions } from './options.js';
 export type { KeylogTarget } from './keylog.js';
+export { parseProxyV2, PROXY_V2_SIGNATURE, type ProxyHeader, type ProxyHeaderError, type ProxyProtocolOptions } from './proxy-protocol.js';
 export {
   CHANNELS,
   type AlertMessage,

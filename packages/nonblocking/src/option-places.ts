@@ -32,6 +32,8 @@ const RUNTIME_SERVER = {
   maxConnections: true,
   maxHandshakes: true,
   maxHandshakesPerAddress: true,
+  secretsFile: true,
+  proxyProtocol: true,
 } as const satisfies OptionKeyTable<Omit<ServerRuntimeOptions, keyof ServerOptions>>;
 
 /** Keys the runtime consumes itself and keeps from the engine (see engineOptions). */

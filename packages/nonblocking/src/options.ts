@@ -1,5 +1,6 @@
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
 import type { KeylogTarget } from './keylog.js';
+import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import { RUNTIME_KEYS } from './option-places.js';
 
 /** Defaults of the runtime limits (see README: Limits). */
@@ -69,6 +70,22 @@ export interface ServerRuntimeOptions extends RuntimeOptions {
    * same eviction applies within an address. Default 64.
    */
   maxHandshakesPerAddress?: number;
+  /**
+   * A secrets file shared by several server processes (its format: @dtls-kit/core's
+   * parseSecretsFile; `dtls-kit secrets` writes and rotates it): the cookie secret and the ticket
+   * keys come from it, read now (a bad file throws a SecretsFileError naming the field), and
+   * again whenever it changes (watched; a bad version keeps the secrets in force and emits
+   * 'warning'). Not with `cookieSecret` or `ticketKeys`.
+   */
+  secretsFile?: string;
+  /**
+   * Behind a UDP load balancer that puts a PROXY protocol v2 header before each datagram (dtls-kit
+   * lb-config's nginx script): datagrams from the `from` addresses are read after their header,
+   * and the client address it gives is the one for cookies, per-address limits, logs and
+   * remoteAddress; replies still go to the balancer. A datagram from there without a valid
+   * header is dropped (stats.dropped.proxyHeader). Default: off (every source is a client).
+   */
+  proxyProtocol?: ProxyProtocolOptions;
 }
 
 /** Options of createServer(): the engine's server options and the runtime's. */

@@ -9,12 +9,24 @@ import {
   peerKey,
   type DtlsError,
   type PeerAddress,
+  type SecretsLoadInfo,
   type ServerStats,
+  type SharedSecrets,
 } from '@dtls-kit/core';
-import { ConnectionTable, ServerStatsCounter, addressGroup } from '@dtls-kit/core/internal';
+import {
+  ConnectionTable,
+  SecretsWatcher,
+  ServerStatsCounter,
+  addressGroup,
+  checkSecretsFileAlone,
+  cookieSecretsOf,
+  loadSecretsFileSync,
+  secretsLoadInfo,
+} from '@dtls-kit/core/internal';
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
+import { parseProxyV2, proxyProtocolSources } from './proxy-protocol.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo, type SocketHooks, type Transport } from './socket.js';
@@ -54,6 +66,17 @@ export interface DtlsServerEvents {
    * 'remoteAddressChange', for whoever watches the server rather than each socket.
    */
   remoteAddressChange: [current: RemoteAddressInfo, previous: RemoteAddressInfo, socket: DtlsSocket];
+  /**
+   * The secrets file (`secretsFile`, watchSecrets()) was read and its cookie secret and ticket keys
+   * are in force: at startup and after each change.
+   */
+  secrets: [info: SecretsLoadInfo];
+  /**
+   * Something the server carries on after: a secrets file that changed into something unusable
+   * (half-written, a bad field, gone) — a SecretsFileError naming the field; the secrets in force
+   * stay. Without a listener it goes to process.emitWarning().
+   */
+  warning: [error: Error];
   /** The UDP socket failed. */
   error: [error: Error];
   /** The server is closed: every connection ended, the socket too. */
@@ -89,7 +112,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly maxBufferedBytes: number;
   private readonly keylog: ((line: string) => void) | undefined;
   private socket: dgram.Socket | undefined;
+  /** `proxyProtocol.from`: the load balancers whose datagrams start with a PROXY v2 header. */
+  private readonly proxySources: ReadonlySet<string> | undefined;
   private closing: Promise<void> | undefined;
+  /** Follows the secrets file, if any (secretsFile, watchSecrets()). */
+  private secretsWatcher: SecretsWatcher | undefined;
   /**
    * The address under which each connection is in `routes` (its peer's, unless the peer moved to
    * an address another connection held: see movePeer).
@@ -118,7 +145,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
    * idle connections, and closures per connection cost each one about 600 bytes of heap.
    */
   private readonly transport: Transport = {
-    send: (d, s) => this.sendTo(d, s.remotePort, s.remoteAddress, s),
+    send: (d, s) => this.sendTo(d, s.transportAddress.port, s.transportAddress.address, s),
     release: (done) => process.nextTick(done),
     address: () => this.address() ?? undefined,
   };
@@ -161,7 +188,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       if (!established && error) this.counters.handshakeFailed(error instanceof HandshakeTimeoutError ? undefined : error.alert, error.fromPeer);
       if (!established && error && this.listenerCount('clientError') > 0) {
         // Where the handshake came from, as node:tls names the peer of a failed one.
-        const peer = { address: s.origin.address, port: s.origin.port };
+        // (Behind a balancer, the client's address: a handshake's peer does not move before it ends.)
+        const peer = { address: s.remoteAddress, port: s.remotePort };
         emitOrThrowLater(() => this.emit('clientError', error, peer));
       }
     },
@@ -180,15 +208,26 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.idleTimeoutMs = nonNegativeInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.serverIdleTimeoutMs);
     this.maxBufferedBytes = nonNegativeInt('maxBufferedBytes', options.maxBufferedBytes, DEFAULTS.maxBufferedBytes);
     const handshakeTimeoutMs = positiveInt('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULTS.handshakeTimeoutMs);
+    // A shared secrets file: read now (a bad one throws), its secrets are the engine's options.
+    const secretsFile = options.secretsFile;
+    let secrets: SharedSecrets | undefined;
+    if (secretsFile !== undefined) {
+      checkSecretsFileAlone(options);
+      secrets = loadSecretsFileSync(secretsFile);
+    }
+    const engine = secrets === undefined ? options : { ...options, cookieSecret: secrets.cookieSecret, ...(options.sessionTickets === false ? {} : { ticketKeys: secrets.ticketKeys }) };
     // Throws here, synchronously, for bad engine options (no credentials, unknown suites, ...).
-    this.endpoint = new ServerEndpoint(engineOptions(options, handshakeTimeoutMs));
+    this.endpoint = new ServerEndpoint(engineOptions(engine, handshakeTimeoutMs));
     // RFC 6347 4.2.4.1: a flight unanswered for the first retransmission timeout is taken as lost;
     // a handshake whose peer has been silent that long may give its slot to a new client.
     const stalledAfterMs = this.endpoint.options.retransmit.initialMs ?? 1000;
     this.slots = new HandshakeSlots(maxHandshakes, maxPerAddress, stalledAfterMs);
     this.keylog = keylogWriter(options.keylog);
+    this.proxySources = proxyProtocolSources(options.proxyProtocol);
     this.timers = new TimerQueue(this.now);
     if (onConnection) this.on('connection', onConnection);
+    // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
+    if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
   }
 
   /**
@@ -222,6 +261,51 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     // With a callback the failure is the callback's; without, the promise's (and 'error' listeners').
     if (callback) promise.then(() => callback(), callback);
     return promise;
+  }
+
+  /**
+   * Replaces the cookie secret (RFC 6347 4.2.1) with one shared by other processes (32..1024
+   * bytes; see the `cookieSecret` option): cookies made from now on use it, and the ones made
+   * until now still verify for one more `cookieRotationMs` period. TypeError/RangeError for a bad
+   * secret (the one in force stays).
+   */
+  setCookieSecret(secret: Uint8Array): void {
+    this.endpoint.setCookieSecrets([secret], Date.now());
+  }
+
+  /**
+   * Takes the cookie secret and ticket keys from a secrets file now (a SecretsFileError if it is
+   * bad: nothing changes) and follows it from then on, as the `secretsFile` option does; replaces
+   * a file watched before.
+   */
+  watchSecrets(path: string): void {
+    const secrets = loadSecretsFileSync(path);
+    this.follow(path, secrets);
+  }
+
+  /** Applies a secrets file's secrets and watches it for the next ones. */
+  private follow(path: string, secrets: SharedSecrets): void {
+    this.applySecrets(path, secrets);
+    this.secretsWatcher?.close();
+    this.secretsWatcher = new SecretsWatcher(path, {
+      onLoad: (s) => this.applySecrets(path, s),
+      onError: (error) => this.warn(error),
+    });
+  }
+
+  private applySecrets(path: string, secrets: SharedSecrets): void {
+    this.endpoint.setCookieSecrets(cookieSecretsOf(secrets), Date.now());
+    // With tickets off (sessionTickets: false) the file's ticket keys have nothing to do.
+    this.endpoint.options.ticketKeys?.setKeys(secrets.ticketKeys);
+    if (this.listenerCount('secrets') > 0) {
+      const info = secretsLoadInfo(path, secrets);
+      emitOrThrowLater(() => this.emit('secrets', info));
+    }
+  }
+
+  private warn(error: Error): void {
+    if (this.listenerCount('warning') > 0) emitOrThrowLater(() => this.emit('warning', error));
+    else process.emitWarning(error);
   }
 
   /** The bound address, or null before listen() (as node:net). */
@@ -284,6 +368,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const closed = [...this.routes.values()].map((s) => s.close());
     await Promise.all(closed);
     this.timers.clear();
+    this.secretsWatcher?.close();
+    this.secretsWatcher = undefined;
     if (socket) {
       await new Promise<void>((resolve) => socket.close(() => resolve()));
       this.socket = undefined;
@@ -294,36 +380,52 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return;
     this.counters.datagramIn(msg.length);
-    const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    let datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    // Behind a load balancer (proxyProtocol): the client's own address, from the header the
+    // balancer put before the datagram; the balancer's socket stays where replies go.
+    let client: PeerAddress | undefined;
+    if (this.proxySources?.has(rinfo.address) === true) {
+      const header = parseProxyV2(datagram);
+      if (header.type === 'error') {
+        this.counters.drop('proxyHeader');
+        return;
+      }
+      datagram = datagram.subarray(header.length);
+      if (header.type === 'proxy') client = header.source;
+    }
+    const peer = client ?? rinfo;
     const now = this.now();
     // Core's table decides: the address's connection, the cookie endpoint (a new peer, or a
     // restarted client's new ClientHello, RFC 6347 4.2.8), or nothing (a stale ClientHello).
     const route = this.routes.route(datagram, rinfo);
-    traceDatagram('in', 'server', route.type === 'endpoint' ? route.replacing : route.connection, rinfo.address, rinfo.port, datagram);
+    traceDatagram('in', 'server', route.type === 'endpoint' ? route.replacing : route.connection, peer.address, peer.port, datagram);
     if (route.type === 'drop') {
       // RFC 6347 4.2.8: a ClientHello that repeats an established connection's own.
       this.counters.drop('staleClientHello');
       return;
     }
     if (route.type === 'endpoint') {
-      this.fromNewPeer(datagram, rinfo, now, route.replacing, route.clientHello);
+      this.fromNewPeer(datagram, rinfo, now, route.replacing, route.clientHello, client);
       return;
     }
     const existing = route.connection;
     if (existing.state !== 'handshaking') {
       // node:dgram gives each datagram memory of its own, and nobody else has it unless a trace
       // subscriber was shown it (it may keep it as it came): it is handed over to the connection.
-      existing.receive(datagram, now, rinfo, !channels.datagram.hasSubscribers);
+      existing.receive(datagram, now, rinfo, !channels.datagram.hasSubscribers, client);
       return;
     }
     // A datagram that moves the handshake on (not a retransmitted ClientHello, not noise) shows a
     // peer that answers: its slot is safe from eviction for another stalledAfterMs.
     const step = existing.handshakeState;
-    existing.receive(datagram, now, rinfo);
+    existing.receive(datagram, now, rinfo, false, client);
     if (existing.state === 'handshaking' && existing.handshakeState !== step) this.slots.progressed(existing, now);
   }
 
-  private fromNewPeer(datagram: Uint8Array, rinfo: RemoteInfo, now: number, replacing: DtlsSocket | undefined, clientHello: boolean): void {
+  private fromNewPeer(datagram: Uint8Array, rinfo: RemoteInfo, now: number, replacing: DtlsSocket | undefined, clientHello: boolean, client: PeerAddress | undefined): void {
+    // The client's address (behind a balancer, the one it vouched for) for limits, cookies and
+    // logs; `rinfo` for where the answers go.
+    const peer = client ?? rinfo;
     // Limits first, before the endpoint spends an HMAC: at a limit with no stalled handshake to
     // give way, a ClientHello is dropped, and the client's retransmission gets in once there is room.
     let admission: Admission<DtlsSocket> = { type: 'free' };
@@ -332,21 +434,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       refusal = 'maxConnections';
     } else if (replacing === undefined || !this.slots.has(replacing)) {
       // (A client replacing its own handshake in progress reuses that slot: same address, same count.)
-      admission = this.slots.admit(addressGroup(rinfo.address), now, waitingOnPeer);
+      admission = this.slots.admit(addressGroup(peer.address), now, waitingOnPeer);
       if (admission.type === 'refuse') refusal = admission.bound;
     }
     if (refusal !== undefined) {
       if (clientHello) {
         this.counters.count('refused');
         this.counters.drop('limit');
-        if (channels.refuse.hasSubscribers) channels.refuse.publish({ remoteAddress: rinfo.address, remotePort: rinfo.port, reason: refusal });
+        if (channels.refuse.hasSubscribers) channels.refuse.publish({ remoteAddress: peer.address, remotePort: peer.port, reason: refusal });
       } else {
         // Not a ClientHello: the cookie check (which the blocking runtime runs first) would drop it as such.
         this.counters.drop('notClientHello');
       }
       return;
     }
-    const result = this.endpoint.verify(datagram, peerKey(rinfo), now);
+    // Date.now(): a shared cookie secret's periods are wall-clock, so that processes agree on them.
+    const result = this.endpoint.verify(datagram, peerKey(peer), now, Date.now());
     switch (result.type) {
       case 'drop':
         this.counters.drop(result.code);
@@ -362,7 +465,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     // client replaces: that one's slot is reused above, and is freed silently below, as an alert
     // to its address would reach the new client.)
     if (admission.type === 'evict') {
-      this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: rinfo.address, port: rinfo.port } });
+      this.evict(admission.victim, { reason: admission.bound, stalledMs: admission.stalledMs, by: { address: peer.address, port: peer.port } });
     }
     if (replacing !== undefined) {
       this.counters.count('replaced');
@@ -383,10 +486,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       now: this.now,
       transport: this.transport,
       hooks: this.hooks,
+      ...(client !== undefined ? { clientAddress: { address: client.address, port: client.port } } : {}),
     });
     this.routes.insert(socket.origin, socket);
     this.routedAt.set(socket, socket.origin);
-    this.slots.add(socket, addressGroup(address), now);
+    this.slots.add(socket, addressGroup(peer.address), now);
     // The endpoint fed the ClientHello to the connection: its first flight is waiting.
     socket.kick();
   }
@@ -412,11 +516,13 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
    * still routes its records), so that it is still counted, listed and closed with the server.
    */
   private movePeer(socket: DtlsSocket, current: RemoteAddressInfo, previous: RemoteAddressInfo): void {
-    const holder = this.routes.get(current);
+    // Routes are by transport address (behind a balancer, its socket for the client, not `current`).
+    const at = socket.transportAddress;
+    const holder = this.routes.get(at);
     if (holder === undefined) {
       this.routes.remove(this.routedAt.get(socket) ?? previous, socket);
-      this.routes.insert(current, socket);
-      this.routedAt.set(socket, { address: current.address, port: current.port });
+      this.routes.insert(at, socket);
+      this.routedAt.set(socket, { address: at.address, port: at.port });
     }
     if (this.listenerCount('remoteAddressChange') > 0) {
       try {

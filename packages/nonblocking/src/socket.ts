@@ -88,6 +88,12 @@ export interface SocketInit {
   readonly role: 'client' | 'server';
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /**
+   * The client's own address when a load balancer vouched for it (a PROXY v2 header from a
+   * `proxyProtocol.from` address): what remoteAddress/remotePort report, while datagrams still go
+   * to remoteAddress/remotePort of the init (the balancer's socket for this client).
+   */
+  readonly clientAddress?: PeerAddress;
   readonly idleTimeoutMs: number;
   readonly maxBufferedBytes: number;
   readonly hooks: SocketHooks;
@@ -250,6 +256,10 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private readonly conn: DtlsConnection;
   /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
   private remote: PeerAddress;
+  /** The client's address behind a load balancer (see SocketInit.clientAddress); undefined when direct. */
+  private client: PeerAddress | undefined;
+  /** The address the balancer vouched for with the datagram being received (see receive). */
+  private vouched: PeerAddress | undefined;
   /** The engine's peer address after the last datagram, to notice when it moves. */
   private enginePeer: PeerAddress | undefined;
   private readonly transport: Transport;
@@ -296,6 +306,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.role = init.role;
     this.remote = { address: init.remoteAddress, port: init.remotePort };
     this.origin = this.remote;
+    this.client = init.clientAddress;
     // The engine's copy of the same address is not kept twice.
     const enginePeer = init.connection.peerAddress;
     this.enginePeer = enginePeer !== undefined && samePeer(enginePeer, this.remote) ? this.remote : enginePeer;
@@ -324,17 +335,25 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this.ended ? 'closed' : this.isEstablished ? 'established' : 'handshaking';
   }
 
-  /** The peer's address: where datagrams go. With connection IDs it follows the peer (see 'remoteAddressChange'). */
+  /**
+   * The peer's address: where datagrams go, or, behind a load balancer that tells it (a server's
+   * `proxyProtocol`), the client's own. With connection IDs it follows the peer (see 'remoteAddressChange').
+   */
   get remoteAddress(): string {
-    return this.remote.address;
+    return (this.client ?? this.remote).address;
   }
 
   get remotePort(): number {
-    return this.remote.port;
+    return (this.client ?? this.remote).port;
   }
 
   get remoteFamily(): 'IPv4' | 'IPv6' {
-    return familyOf(this.remote.address);
+    return familyOf(this.remoteAddress);
+  }
+
+  /** @internal where datagrams to the peer go (the balancer's socket for it, behind one). */
+  get transportAddress(): PeerAddress {
+    return this.remote;
   }
 
   /**
@@ -615,13 +634,17 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    * `handOver`: nobody else holds the datagram (see DtlsConnection.receive): its records are
    * decrypted in place and the messages are views of it.
    */
-  receive(datagram: Uint8Array, now: number, from?: PeerAddress, handOver = false): void {
+  receive(datagram: Uint8Array, now: number, from?: PeerAddress, handOver = false, client?: PeerAddress): void {
     if (this.ended) return;
     this.touch(now);
+    // `client`: the address a load balancer vouched for with this datagram; taken only if the
+    // engine moves the peer to `from` (followPeer), as the transport address is.
+    this.vouched = client;
     this.conn.receive(datagram, now, from, handOver);
     // Before the pump: what this datagram makes us send (an echo of its data included) goes to
     // the address it proved.
     this.followPeer();
+    this.vouched = undefined;
     this.pump();
   }
 
@@ -641,6 +664,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     if (known === undefined || samePeer(this.remote, peer)) return;
     const previous = this.remoteInfo();
     this.remote = { address: peer.address, port: peer.port };
+    // Behind a balancer, the client moved too (a NAT rebinding is a new balancer session).
+    if (this.client !== undefined && this.vouched !== undefined) this.client = this.vouched;
     const current = this.remoteInfo();
     this.hooks.onRemoteAddressChange?.(this, current, previous);
     if (channels.remoteAddressChange.hasSubscribers) channels.remoteAddressChange.publish({ ...this.base(), previous });
@@ -648,7 +673,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   }
 
   private remoteInfo(): RemoteAddressInfo {
-    return { address: this.remote.address, family: familyOf(this.remote.address), port: this.remote.port };
+    const peer = this.client ?? this.remote;
+    return { address: peer.address, family: familyOf(peer.address), port: peer.port };
   }
 
   /**

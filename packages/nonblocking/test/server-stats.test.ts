@@ -80,6 +80,7 @@ describe('server.stats', () => {
         // the forged record, and the wrong-key client's Finished and its retransmission
         badMac: 3,
         invalidRecord: 0,
+        proxyHeader: 0,
       });
       // One message per change of an event counter; the traffic of each connection is in `stats`.
       const count = (c: StatsChange): number => changes.filter((x) => x === c).length;

@@ -39,6 +39,7 @@ export {
   type UdpServerOptions,
   type UdpServerStats,
 } from './udp-server.js';
+export { firstHandshakeType, startSwitchRelay, type SwitchRelay, type SwitchRelayOptions, type SwitchReply } from './switch-relay.js';
 export { freeUdpPort, waitForUdpBind, type FreeUdpPortOptions, type WaitForUdpBindOptions } from './peers/ports.js';
 export {
   describePeerClient,
@@ -158,3 +159,5 @@ export {
   type Wolfssl13Capture,
   type Wolfssl13Scenario,
 } from './interop/wolfssl13-capture.js';
+export { NGINX_MODULES_DIR, requireNginx, startNginx, type NginxProcess } from './nginx.js';
+export { startRebindingRelay, type RebindingRelay } from './rebinding-relay.js';

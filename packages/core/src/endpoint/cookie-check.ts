@@ -17,6 +17,8 @@ import { dtls13CookieExchange } from './dtls13-cookie-exchange.js';
 import type { HelloRetryState } from './hello-retry-cookie.js';
 import { selectsDtls13, type DtlsVersionName } from './version-selection.js';
 import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
+import { RandomCookieKeys } from './random-cookie-keys.js';
+import { SharedCookieKeys, checkCookieSecret } from './shared-cookie-keys.js';
 
 /** A ClientHello whose cookie verified: what DtlsConnection.acceptVerified needs (structured-clonable). */
 export interface VerifiedClientHello {
@@ -51,6 +53,12 @@ export interface CookieCheckOptions {
   readonly minVersion?: DtlsVersionName;
   /** With maxVersion 'DTLSv1.3': the suites and groups a HelloRetryRequest may name. Default: all we implement. */
   readonly dtls13?: Dtls13ServerPolicy;
+  /**
+   * A secret (>= 32 bytes) shared by every process that is to verify this one's cookies (several
+   * servers behind a load balancer): each period's key is derived from it and the wall clock
+   * (SharedCookieKeys). Default: random secrets of this process alone.
+   */
+  readonly cookieSecret?: Uint8Array;
 }
 
 /**
@@ -62,6 +70,8 @@ export class CookieCheck {
   private readonly provider: CryptoProvider;
   private readonly rotationMs: number;
   private cookies: CookieJar | undefined;
+  /** The shared secrets to start with (cookieSecret), until the jar exists. */
+  private initialSecrets: readonly Uint8Array[] | undefined;
   private readonly fragments = new ClientHelloFragments();
   private readonly maxVersion: DtlsVersionName;
   private readonly minVersion: DtlsVersionName;
@@ -75,16 +85,48 @@ export class CookieCheck {
     this.maxVersion = options.maxVersion ?? 'DTLSv1.2';
     this.minVersion = options.minVersion ?? 'DTLSv1.2';
     this.dtls13 = options.dtls13 ?? DEFAULT_DTLS13_POLICY;
+    // Checked (and copied) now, so that a bad secret fails at startup.
+    if (options.cookieSecret !== undefined) this.initialSecrets = [checkCookieSecret(options.cookieSecret)];
+  }
+
+  /**
+   * Replaces the shared cookie secret (RFC 6347 4.2.1: a server that changes its Secret may accept both
+   * secrets for a limited window, so that clients in the middle of the exchange get through):
+   * cookies made from now on use `secrets[0]`; `secrets[1..]` (a previous shared secret that other
+   * processes may still use) are accepted too, and the keys in use until now still verify for one
+   * more rotation period. `wallNow`: Date.now(). TypeError/RangeError for a bad secret.
+   */
+  setCookieSecrets(secrets: readonly Uint8Array[], wallNow: number): void {
+    // Checked (and copied) first: a bad secret changes nothing.
+    const keys = new SharedCookieKeys(this.provider, this.rotationMs, secrets);
+    if (this.cookies === undefined) {
+      this.initialSecrets = secrets.map((s, i) => checkCookieSecret(s, i === 0 ? 'cookieSecret' : 'previous cookie secret'));
+      return;
+    }
+    const source = this.cookies.source;
+    if (source instanceof SharedCookieKeys && source.sameSecrets(secrets)) return;
+    this.cookies.replaceKeys(keys, wallNow, this.rotationMs);
+  }
+
+  private jar(now: number): CookieJar {
+    if (this.cookies !== undefined) return this.cookies;
+    const secrets = this.initialSecrets;
+    const keys = secrets === undefined ? new RandomCookieKeys(this.provider, this.rotationMs, now) : new SharedCookieKeys(this.provider, this.rotationMs, secrets);
+    this.cookies = new CookieJar(this.provider, keys);
+    this.initialSecrets = undefined;
+    return this.cookies;
   }
 
   /**
    * A datagram from `peer` (any stable text naming the address and port, e.g. core's peerKey) for
    * which no connection exists: dropped, answered (a HelloVerifyRequest, or an alert), or, when
    * its cookie verifies, what DtlsConnection.acceptVerified needs to build the connection (e.g. in
-   * a worker thread, with its own options and credentials).
+   * a worker thread, with its own options and credentials). `wallNow`: Date.now() when `now` is a
+   * monotonic clock; a shared cookieSecret's rotation periods are counted on it, so that processes
+   * agree on them.
    */
-  verify(datagram: Uint8Array, peer: string, now: number): VerifyResult {
-    const cookies = (this.cookies ??= new CookieJar(this.provider, this.rotationMs, now));
+  verify(datagram: Uint8Array, peer: string, now: number, wallNow: number = now): VerifyResult {
+    const cookies = this.jar(now);
     const records = splitRecords(datagram);
     const first = records[0];
     if (!first) return { type: 'drop', reason: 'no record', code: 'notClientHello' };
@@ -130,7 +172,7 @@ export class CookieCheck {
     }
     try {
       if (selectsDtls13(hello, this.maxVersion)) {
-        return dtls13CookieExchange({ peer, hello, body, messageSeq, recordSeq: lastSequence, datagram, budget }, cookies, this.provider, this.dtls13, now);
+        return dtls13CookieExchange({ peer, hello, body, messageSeq, recordSeq: lastSequence, datagram, budget }, cookies, this.provider, this.dtls13, now, wallNow);
       }
     } catch {
       return { type: 'drop', reason: 'malformed supported_versions', code: 'malformed' };
@@ -144,8 +186,8 @@ export class CookieCheck {
       );
       return { type: 'reply', datagram: alert };
     }
-    if (!cookies.verify(peer, hello, now)) {
-      const body = encodeHelloVerifyRequest({ serverVersion: DTLS_1_0, cookie: cookies.make(peer, hello, now) });
+    if (!cookies.verify(peer, hello, now, wallNow)) {
+      const body = encodeHelloVerifyRequest({ serverVersion: DTLS_1_0, cookie: cookies.make(peer, hello, now, wallNow) });
       // RFC 6347 4.2.1: HelloVerifyRequest version DTLS 1.0; record and message sequence copied from the ClientHello.
       const reply = encodeRecord(
         { type: ContentType.handshake, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },

@@ -42,12 +42,12 @@ export interface Dtls13HelloArrival {
  * second HelloRetryRequest would only make the client abort: RFC 8446 4.1.4). The reply is never
  * larger than what the client sent.
  */
-export function dtls13CookieExchange(a: Dtls13HelloArrival, jar: CookieJar, provider: CryptoProvider, policy: Dtls13ServerPolicy, now: number): VerifyResult {
+export function dtls13CookieExchange(a: Dtls13HelloArrival, jar: CookieJar, provider: CryptoProvider, policy: Dtls13ServerPolicy, now: number, wallNow: number = now): VerifyResult {
   try {
     checkDtls13ClientHello(a.hello);
     const cookieExt = findExtension(a.hello.extensions, ExtensionType.cookie);
     if (cookieExt !== undefined) {
-      const state = openHelloRetryCookie(jar, a.peer, a.hello, decodeCookie(cookieExt.data), now);
+      const state = openHelloRetryCookie(jar, a.peer, a.hello, decodeCookie(cookieExt.data), now, wallNow);
       if (state === undefined) return { type: 'drop', reason: 'HelloRetryRequest cookie does not verify', code: 'badMac' };
       return {
         type: 'verified',
@@ -57,7 +57,7 @@ export function dtls13CookieExchange(a: Dtls13HelloArrival, jar: CookieJar, prov
     const choice = chooseForClientHello13(a.hello, policy);
     const clientHello1Hash = provider.hash(choice.suite.hash, tlsHandshakeMessage(HandshakeType.client_hello, a.body));
     const state = { cipherSuite: choice.suite.id, selectedGroup: choice.retryGroup, clientHello1Hash };
-    const cookie = makeHelloRetryCookie(jar, a.peer, a.hello, state, now);
+    const cookie = makeHelloRetryCookie(jar, a.peer, a.hello, state, now, wallNow);
     const body = helloRetryRequestBody({ legacySessionId: a.hello.sessionId, cipherSuite: choice.suite.id, selectedGroup: choice.retryGroup, cookie });
     // RFC 9147 5.1/5.2: the HelloRetryRequest is an epoch-0 DTLSPlaintext record (legacy version
     // DTLS 1.2) with the ClientHello's message_seq, like the HelloVerifyRequest it replaces.

@@ -55,9 +55,9 @@ function signedData(state: Uint8Array, hello: ClientHello): Uint8Array {
 }
 
 /** The cookie for a HelloRetryRequest answering `hello` from `peer` (RFC 9147 5.1). */
-export function makeHelloRetryCookie(jar: CookieJar, peer: string, hello: ClientHello, state: HelloRetryState, now: number): Uint8Array {
+export function makeHelloRetryCookie(jar: CookieJar, peer: string, hello: ClientHello, state: HelloRetryState, now: number, wallNow: number = now): Uint8Array {
   const part = statePart(state);
-  const tag = jar.sign(peer, signedData(part, hello), TAG_LENGTH, now);
+  const tag = jar.sign(peer, signedData(part, hello), TAG_LENGTH, now, wallNow);
   const out = new Uint8Array(part.length + TAG_LENGTH);
   out.set(part);
   out.set(tag, part.length);
@@ -66,11 +66,11 @@ export function makeHelloRetryCookie(jar: CookieJar, peer: string, hello: Client
 
 /**
  * The state in a second ClientHello's cookie, when the cookie is one of ours for this peer and
- * this client's handshake, made under the current or previous secret (so at most two rotation
+ * this client's handshake, made under a key the jar still accepts (so at most about two rotation
  * periods old); undefined otherwise: forged, altered, from another address or another
  * ClientHello, expired.
  */
-export function openHelloRetryCookie(jar: CookieJar, peer: string, hello: ClientHello, cookie: Uint8Array, now: number): HelloRetryState | undefined {
+export function openHelloRetryCookie(jar: CookieJar, peer: string, hello: ClientHello, cookie: Uint8Array, now: number, wallNow: number = now): HelloRetryState | undefined {
   if (cookie.length < 5 + TAG_LENGTH) return undefined;
   const r = new Reader(cookie, 'cookie');
   if (r.u8('format') !== FORMAT) return undefined;
@@ -79,6 +79,6 @@ export function openHelloRetryCookie(jar: CookieJar, peer: string, hello: Client
   const suite = tls13CipherSuiteById(cipherSuite);
   if (suite === undefined || cookie.length !== helloRetryCookieLength(suite.hash === 'sha384' ? 48 : 32)) return undefined;
   const part = cookie.subarray(0, cookie.length - TAG_LENGTH);
-  if (!jar.checkSigned(peer, signedData(part, hello), cookie.subarray(part.length), now)) return undefined;
+  if (!jar.checkSigned(peer, signedData(part, hello), cookie.subarray(part.length), now, wallNow)) return undefined;
   return { cipherSuite, selectedGroup: group === 0 ? undefined : group, clientHello1Hash: cookie.slice(5, part.length) };
 }

@@ -31,7 +31,8 @@ export class ServerEndpoint {
     this.check = new CookieCheck({
       provider: this.options.provider,
       cookieRotationMs: this.options.cookieRotationMs,
-      // RFC 8446 4.2.1: DTLS 1.3 for a client that offers it when maxVersion allows (dtls13-policy.ts).
+      cookieSecret: this.options.cookieSecret,
+      // RFC 8446 4.2.1: DTLS 1.3 for a client that offers it when maxVersion allows (dtls13-default-policy.ts).
       ...cookieCheckVersionOptions(this.options),
     });
   }
@@ -42,7 +43,7 @@ export class ServerEndpoint {
    * monotonic clock (session ages are wall-clock).
    */
   handle(datagram: Uint8Array, peer: string, now: number, wallNow: number = now): EndpointResult {
-    const result = this.verify(datagram, peer, now);
+    const result = this.verify(datagram, peer, now, wallNow);
     if (result.type !== 'verified') return result;
     return { type: 'accept', connection: DtlsConnection.acceptVerified(this.options, result.hello, now, undefined, wallNow) };
   }
@@ -50,9 +51,17 @@ export class ServerEndpoint {
   /**
    * The cookie exchange only (CookieCheck.verify): answers or drops like handle(), but for a
    * verified ClientHello hands back what DtlsConnection.acceptVerified needs instead of building
-   * the connection.
+   * the connection. `wallNow`: as handle()'s (a shared cookieSecret's periods are wall-clock).
    */
-  verify(datagram: Uint8Array, peer: string, now: number): VerifyResult {
-    return this.check.verify(datagram, peer, now);
+  verify(datagram: Uint8Array, peer: string, now: number, wallNow: number = now): VerifyResult {
+    return this.check.verify(datagram, peer, now, wallNow);
+  }
+
+  /**
+   * Replaces the shared cookie secret (see CookieCheck.setCookieSecrets): `secrets[0]` makes
+   * cookies, the others and the keys used until now still verify for a while. `wallNow`: Date.now().
+   */
+  setCookieSecrets(secrets: readonly Uint8Array[], wallNow: number): void {
+    this.check.setCookieSecrets(secrets, wallNow);
   }
 }

@@ -13,7 +13,7 @@ import type { RecordFormat } from './record-format.js';
 import { MAX_EPOCH, MAX_PLAINTEXT_LENGTH, MAX_SEQUENCE_NUMBER, RECORD_HEADER_LENGTH } from './record-header.js';
 import type { RecordHeader } from './record-header.js';
 import { EpochMap } from './epoch-map.js';
-import { ReplayWindow } from './replay-window.js';
+import { ReplayWindow, type ReplayWindowState } from './replay-window.js';
 import { SEALED_RECORDS } from './record-slab.js';
 import { Dtls13RecordLayer } from './dtls13-record-layer.js';
 import type { Dtls13RecordLayerOptions } from './dtls13-record-layer.js';
@@ -62,6 +62,34 @@ export interface RecordLayerStats {
   held: number;
   /** Records sealed (every content type, retransmissions included): the records sent. */
   sealed: number;
+}
+
+/**
+ * The record layer of an established DTLS 1.2 connection as plain data (structured-clone
+ * friendly), keys aside: the epoch each way, sequence numbers, replay windows and record formats
+ * (by their connection ID, RFC 9146 3), and, while the handshake's last flight is kept, the
+ * plaintext epoch 0 it began in (RFC 6347 4.2.4: its ChangeCipherSpec is retransmitted in it).
+ * Keys are rebuilt from the session's secrets where the state is taken up (established-snapshot.ts).
+ */
+export interface EstablishedRecordLayerState {
+  readonly sendPlaintextLimit: number;
+  readonly stats: RecordLayerStats;
+  readonly write: {
+    readonly epoch: number;
+    readonly nextSequence: number;
+    /** The connection ID our records carry (the peer's); empty: none. */
+    readonly connectionId: Uint8Array;
+    /** Next sequence number of the plaintext epoch before it, while still held. */
+    readonly previousNextSequence: number | undefined;
+  };
+  readonly read: {
+    readonly epoch: number;
+    readonly window: ReplayWindowState;
+    /** The connection ID the peer's records carry (ours); empty: none. */
+    readonly connectionId: Uint8Array;
+    /** The replay window of the plaintext epoch before it, while still read. */
+    readonly previousWindow: ReplayWindowState | undefined;
+  };
 }
 
 interface WriteEpochState {
@@ -390,6 +418,55 @@ export class RecordLayer {
     const state = this.writeEpochs.get(epoch);
     if (state === undefined) throw internalError(`no write state for epoch ${epoch} (current ${this.writeEpochs.current.epoch})`);
     return state;
+  }
+
+  // --- hand-over --------------------------------------------------------------------
+
+  /**
+   * The state of an established connection's record layer (see EstablishedRecordLayerState).
+   * Only a DTLS 1.2 layer in its handshake's epoch, with at most the plaintext epoch before it,
+   * can be described: TypeError otherwise.
+   */
+  exportEstablished(): EstablishedRecordLayerState {
+    const write = this.writeEpochs.current;
+    const read = this.readEpochs.current;
+    if (write.keys === null || read.keys === null || write.epoch !== 1 || read.epoch !== 1) {
+      throw new TypeError(`only an established DTLS 1.2 record layer can be exported (write epoch ${write.epoch}, read epoch ${read.epoch})`);
+    }
+    const previousWrite = this.writeEpochs.get(0);
+    const previousRead = this.readEpochs.get(0);
+    return {
+      sendPlaintextLimit: this.sendPlaintextLimit,
+      stats: { ...this.counters },
+      write: { epoch: write.epoch, nextSequence: write.nextSequence, connectionId: write.format.connectionId.slice(), previousNextSequence: previousWrite?.nextSequence },
+      read: { epoch: read.epoch, window: read.window.exportState(), connectionId: read.format.connectionId.slice(), previousWindow: previousRead?.window.exportState() },
+    };
+  }
+
+  /**
+   * Takes up the state exportEstablished() gave, in a layer just made (epoch 0 both ways), with
+   * the keys of epoch 1 rebuilt from the session and the formats of `state`'s connection IDs.
+   * Sequence numbers continue where they were (an AEAD nonce is never reused), the replay windows
+   * keep every record seen (RFC 6347 4.1.2.6), and no record of a later epoch is held.
+   */
+  restoreEstablished(
+    state: EstablishedRecordLayerState,
+    write: { readonly keys: RecordKeys; readonly format: RecordFormat },
+    read: { readonly keys: RecordKeys; readonly format: RecordFormat },
+  ): void {
+    if (this.writeEpochs.current.epoch !== 0 || this.readEpochs.current.epoch !== 0) throw new TypeError('restoreEstablished() needs a new record layer');
+    if (state.write.epoch !== 1 || state.read.epoch !== 1) throw new RangeError(`no DTLS 1.2 connection is established in epochs ${state.write.epoch}/${state.read.epoch}`);
+    this.setNextWriteSequence(0, state.write.previousNextSequence ?? 0);
+    if (state.read.previousWindow !== undefined) this.readEpochs.current.window.importState(state.read.previousWindow);
+    this.setWriteKeys(write.keys, write.format);
+    this.setNextWriteSequence(1, state.write.nextSequence);
+    this.setReadKeys(read.keys, read.format);
+    this.readEpochs.current.window.importState(state.read.window);
+    if (state.write.previousNextSequence === undefined) this.discardPreviousWriteEpoch();
+    if (state.read.previousWindow === undefined) this.discardPreviousReadEpoch();
+    this.stopHolding();
+    this.sendPlaintextLimit = state.sendPlaintextLimit;
+    Object.assign(this.counters, state.stats);
   }
 
   // --- read side ----------------------------------------------------------------------

@@ -3,6 +3,15 @@ import { MAX_SEQUENCE_NUMBER } from './record-header.js';
 /** The largest window we accept: 2^16 sequence numbers (8 KiB of bitmap). */
 export const MAX_REPLAY_WINDOW_SIZE = 65536;
 
+/** What a replay window knows (ReplayWindow.exportState): plain numbers. */
+export interface ReplayWindowState {
+  readonly size: number;
+  /** The right edge, -1 before the first accept. */
+  readonly highest: number;
+  /** The circular bitmap's 32-bit words. */
+  readonly bits: readonly number[];
+}
+
 /**
  * The sliding anti-replay window of RFC 6347 4.1.2.6 (after RFC 4303 3.4.3), for one epoch.
  *
@@ -69,6 +78,20 @@ export class ReplayWindow {
     const bit = seq % this.capacity;
     const word = bit >>> 5;
     this.bits[word] = (this.bits[word] ?? 0) | (1 << (bit & 31));
+  }
+
+  /** The window's state, a copy (structured-clone friendly): to carry a connection elsewhere (established-snapshot.ts). */
+  exportState(): ReplayWindowState {
+    return { size: this.size, highest: this.top, bits: this.bits.slice() };
+  }
+
+  /** Takes a state exportState() gave, of a window of the same size: every record seen there counts as seen here. */
+  importState(state: ReplayWindowState): void {
+    if (state.size !== this.size || state.bits.length !== this.bits.length || !Number.isInteger(state.highest) || state.highest < -1 || state.highest > MAX_SEQUENCE_NUMBER) {
+      throw new RangeError(`replay window state of size ${state.size} does not fit a window of size ${this.size}`);
+    }
+    for (let i = 0; i < this.bits.length; i++) this.bits[i] = (state.bits[i] ?? 0) | 0;
+    this.top = state.highest;
   }
 
   private clearBit(bit: number): void {

@@ -127,6 +127,23 @@ export class FlightTransmitter extends FlightRetransmission implements FlightSea
     return this.flight.length > 0;
   }
 
+  /** The last flight kept to answer the peer's retransmissions, and the message it answers (established-snapshot.ts). */
+  keptFlight(): { readonly flight: readonly FlightMessage[]; readonly answered: AnsweredMessage | undefined } | undefined {
+    return this.current === 'finished' && this.flight.length > 0 ? { flight: this.flight, answered: this.answered } : undefined;
+  }
+
+  /**
+   * FINISHED with a last flight sent elsewhere (a connection moved to another thread): kept, as
+   * keptFlight() gave it, to answer the peer's retransmissions (RFC 6347 4.2.4).
+   */
+  restoreFinished(flight: readonly FlightMessage[], answered: AnsweredMessage | undefined, retransmissions: number): void {
+    this.timer.stop();
+    this.current = 'finished';
+    this.flight = flight.slice();
+    this.answered = answered;
+    this.retransmissions = retransmissions;
+  }
+
   /** Forgets the flight and the message it answered: nothing will be retransmitted any more. */
   release(): void {
     this.flight = NO_FLIGHT;

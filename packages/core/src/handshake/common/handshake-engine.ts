@@ -15,6 +15,7 @@ import type { Handshake } from './handshake.js';
 import type { StateContext } from './state-context.js';
 import type { AwaitValue } from '../key-exchange/key-exchange.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
+import { ownFlightMessage, type FinishedHandshakeState } from './finished-handshake-state.js';
 
 /**
  * True when a handshake record carries (a fragment of) a message of this type, and of this
@@ -422,6 +423,41 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     // and the peer has moved on (RFC 6347 4.1: records of earlier epochs SHOULD be discarded).
     this.host.records.discardPreviousWriteEpoch();
     this.host.records.discardPreviousReadEpoch();
+  }
+
+  /** See Handshake.exportFinished. */
+  exportFinished(): FinishedHandshakeState {
+    if (!this.complete) throw new TypeError(`the handshake is not complete (state ${this.state})`);
+    const kept = this.transmitter.keptFlight();
+    const answered = kept?.answered;
+    return {
+      role: this.role,
+      nextReceiveSeq: this.reassembler.nextSeq,
+      nextSendSeq: this.nextSendSeq,
+      retransmissions: this.transmitter.retransmissions,
+      lastFlight:
+        kept === undefined
+          ? undefined
+          : {
+              flight: kept.flight.map(ownFlightMessage),
+              answered: answered === undefined ? undefined : { msgType: answered.msgType, messageSeq: answered.messageSeq, body: answered.body.slice(), epoch: answered.epoch },
+            },
+    };
+  }
+
+  /**
+   * Takes up a handshake that completed elsewhere (exportFinished): complete, the peer's
+   * ChangeCipherSpec seen, the message_seq counters where they were, and the last flight kept to
+   * answer the peer's retransmissions (RFC 6347 4.2.4).
+   */
+  protected restoreFinished(state: FinishedHandshakeState): void {
+    this.complete = true;
+    this.changeCipherSpecReceived = true;
+    this.reassembler.reset(state.nextReceiveSeq);
+    this.nextSendSeq = state.nextSendSeq;
+    this.transcript.release();
+    const kept = state.lastFlight;
+    this.transmitter.restoreFinished(kept?.flight ?? [], kept?.answered, state.retransmissions);
   }
 
   /** Whether our last flight is kept to answer the peer's retransmissions (RFC 6347 4.2.4), for tests. */

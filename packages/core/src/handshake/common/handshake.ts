@@ -1,6 +1,7 @@
 import type { AlertDescription } from '../../alert.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
+import type { FinishedHandshakeState } from './finished-handshake-state.js';
 
 /**
  * What the connection needs from a handshake, whatever the role and (later) the protocol
@@ -53,4 +54,9 @@ export interface Handshake {
    * its retransmissions, and the epoch-0 states kept for them, are freed.
    */
   peerConfirmed(): void;
+  /**
+   * What the completed handshake must still do (its last flight, message_seq counters), as plain
+   * data for another thread (DtlsConnection.exportEstablished). Throws TypeError before completion.
+   */
+  exportFinished(): FinishedHandshakeState;
 }

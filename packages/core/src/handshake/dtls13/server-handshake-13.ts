@@ -11,6 +11,7 @@ import type { ReadRecord } from '../../record/record-layer.js';
 import { AckScheduler } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { Handshake } from '../common/handshake.js';
+import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
 import type { HandshakeHost } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 import { HandshakeReassembler } from '../common/reassembler.js';
@@ -312,6 +313,15 @@ export class ServerHandshake13 implements Handshake {
     }
     this.transmitter.onTimer(now);
     this.sendAckIfDue(now);
+  }
+
+  /**
+   * Handshake.exportFinished: the hand-over of an established connection to another thread
+   * (DtlsConnection.exportEstablished) carries DTLS 1.2 state only; a DTLS 1.3 connection stays
+   * where it was made (TypeError).
+   */
+  exportFinished(): FinishedHandshakeState {
+    throw new TypeError('a DTLS 1.3 server connection cannot be handed over (DTLS 1.2 only)');
   }
 
   peerConfirmed(): void {

@@ -1,0 +1,141 @@
+/**
+ * createServer({ proxyProtocol: { from } }): behind a balancer that puts a PROXY v2 header before
+ * each datagram, the client address in the header is the connection's remoteAddress and the one
+ * that per-address limits count, while replies go back to the balancer's socket. Only the listed
+ * sources are believed; a datagram from one of them without a header is dropped and counted.
+ * (The real balancer, nginx with dtls-kit's njs script, is in packages/cli/test/lb.)
+ */
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { clientPsk, echo, roundTrip, serverPsk, until } from './helpers.js';
+
+/** haproxy proxy-protocol.txt 2.2: PROXY, UDP over IPv4, src then dst address, src then dst port. */
+function proxyV2(src: string, sport: number, dst: string, dport: number): Buffer {
+  const b = Buffer.alloc(28);
+  Buffer.from('0d0a0d0a000d0a515549540a', 'hex').copy(b, 0);
+  b[12] = 0x21;
+  b[13] = 0x12;
+  b.writeUInt16BE(12, 14);
+  Buffer.from(src.split('.').map(Number)).copy(b, 16);
+  Buffer.from(dst.split('.').map(Number)).copy(b, 20);
+  b.writeUInt16BE(sport, 24);
+  b.writeUInt16BE(dport, 26);
+  return b;
+}
+
+interface HeaderRelay {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in for nginx: one upstream socket per client (as nginx's UDP sessions), each datagram
+ * towards the server prefixed with a header that claims `claim(clientPort)` as the client.
+ */
+async function headerRelay(target: number, claim: (clientPort: number) => { address: string; port: number }): Promise<HeaderRelay> {
+  const front = dgram.createSocket('udp4');
+  const upstreams = new Map<number, dgram.Socket>();
+  front.on('message', (msg, rinfo) => {
+    let up = upstreams.get(rinfo.port);
+    if (up === undefined) {
+      const socket = dgram.createSocket('udp4');
+      socket.on('message', (reply) => front.send(reply, rinfo.port, rinfo.address));
+      socket.bind(0, '127.0.0.1');
+      upstreams.set(rinfo.port, socket);
+      up = socket;
+    }
+    const c = claim(rinfo.port);
+    up.send(Buffer.concat([proxyV2(c.address, c.port, '127.0.0.1', 4433), msg]), target, '127.0.0.1');
+  });
+  front.bind(0, '127.0.0.1');
+  await once(front, 'listening');
+  return {
+    port: front.address().port,
+    close: async () => {
+      for (const s of upstreams.values()) s.close();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    },
+  };
+}
+
+let server: DtlsServer | undefined;
+let relay: HeaderRelay | undefined;
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+describe('createServer({ proxyProtocol }): the client address from a PROXY v2 header', () => {
+  it("the connection's remoteAddress/remotePort are the header's client; replies still reach it through the balancer", async () => {
+    const s = createServer({ psk: serverPsk(), proxyProtocol: { from: ['127.0.0.1'] } }, echo);
+    server = s;
+    const { port } = await s.listen(0, '127.0.0.1');
+    relay = await headerRelay(port, (clientPort) => ({ address: '192.0.2.44', port: clientPort }));
+    const accepted = once(s, 'connection').then(([socket]: DtlsSocket[]) => socket);
+    const client = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk() });
+    const socket = await accepted;
+    expect(await roundTrip(client, 'through the balancer')).toBe('through the balancer');
+    expect(socket?.remoteAddress).toBe('192.0.2.44');
+    expect(socket?.remotePort).toBe(client.address()?.port);
+    expect(socket?.remoteFamily).toBe('IPv4');
+    expect(s.connections().map((c) => c.remoteAddress)).toEqual(['192.0.2.44']);
+    await client.close();
+  });
+
+  it('from a trusted source a datagram without a header is dropped and counted; other sources are clients as they are', async () => {
+    const s = createServer({ psk: serverPsk(), proxyProtocol: { from: ['127.0.0.1'] }, handshakeTimeoutMs: 1500 }, echo);
+    server = s;
+    const { port } = await s.listen(0, '127.0.0.1');
+    // A direct client from the balancer's address: its ClientHello has no header.
+    const direct = connect({ host: '127.0.0.1', port, psk: clientPsk(), handshakeTimeoutMs: 1500 });
+    await expect(direct).rejects.toThrow();
+    expect(s.stats.dropped.proxyHeader).toBeGreaterThanOrEqual(1);
+    expect(s.stats.helloVerifyRequests).toBe(0);
+    await s.close();
+    // Trusting another address: 127.0.0.1 is an ordinary client again.
+    const t = createServer({ psk: serverPsk(), proxyProtocol: { from: ['127.0.0.2'] } }, echo);
+    server = t;
+    const accepted = once(t, 'connection').then(([socket]: DtlsSocket[]) => socket);
+    const p = await t.listen(0, '127.0.0.1');
+    const client = await connect({ host: '127.0.0.1', port: p.port, psk: clientPsk() });
+    expect(await roundTrip(client, 'direct')).toBe('direct');
+    expect((await accepted)?.remotePort).toBe(client.address()?.port);
+    expect(t.stats.dropped.proxyHeader).toBe(0);
+    await client.close();
+  });
+
+  it('rejects a bad proxyProtocol option up front', () => {
+    expect(() => createServer({ psk: serverPsk(), proxyProtocol: { from: [] } })).toThrow(TypeError);
+    expect(() => createServer({ psk: serverPsk(), proxyProtocol: { from: ['nginx.local'] } })).toThrow(/not an IP address/);
+  });
+
+  /** Four clients at once, each handshake held in progress; refusals by maxHandshakesPerAddress: 1. */
+  async function refusalsWith(claimAddress: (clientPort: number) => string): Promise<number> {
+    const s = createServer({ psk: serverPsk(), proxyProtocol: { from: ['127.0.0.1'] }, maxHandshakesPerAddress: 1 }, echo);
+    server = s;
+    const { port } = await s.listen(0, '127.0.0.1');
+    relay = await headerRelay(port, (clientPort) => ({ address: claimAddress(clientPort), port: clientPort }));
+    const target = relay.port;
+    const clients = await Promise.all([0, 1, 2, 3].map(() => connect({ host: '127.0.0.1', port: target, psk: clientPsk() })));
+    for (const c of clients) expect(await roundTrip(c, 'x')).toBe('x');
+    await until(() => s.stats.connections === 4);
+    const refused = s.stats.refused;
+    await Promise.all(clients.map((c) => c.close()));
+    await relay.close();
+    relay = undefined;
+    await s.close();
+    server = undefined;
+    return refused;
+  }
+
+  it('per-address handshake limits count the client address, not the balancer', async () => {
+    // All four behind one claimed address: one handshake at a time, the others refused and retried.
+    expect(await refusalsWith(() => '192.0.2.1')).toBeGreaterThanOrEqual(1);
+    // Four claimed addresses: nothing lumped together, nothing refused.
+    expect(await refusalsWith((clientPort) => `192.0.2.${1 + (clientPort % 200)}`)).toBe(0);
+  }, 30_000);
+});
