@@ -28,6 +28,7 @@ import {
   plaintextAlert,
   proxyProtocolSources,
   samePeer,
+  cookieCheckVersionOptionsOf,
 } from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
@@ -476,7 +477,8 @@ export class BlockingServer extends EventEmitter {
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
     this.proxySources = proxyProtocolSources(opts.proxyProtocol);
-    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret });
+    // RFC 9147 5.1: with maxVersion DTLSv1.3 the main thread answers DTLS 1.3 ClientHellos with a stateless HelloRetryRequest.
+    this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret, ...cookieCheckVersionOptionsOf(opts) });
     this.workerIdleTimeoutMs = nonNegativeInt('workerIdleTimeoutMs', opts.workerIdleTimeoutMs, DEFAULT_WORKER_IDLE_TIMEOUT_MS);
     this.pool = new Piscina({
       filename: workerFile(),

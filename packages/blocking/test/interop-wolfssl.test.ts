@@ -7,6 +7,7 @@
  */
 import {
   WOLFSSL_PSK_12,
+  WOLFSSL_PSK_13,
   WOLFSSL_PSK_IDENTITY,
   describePeerClient,
   runWolfsslClient,
@@ -56,5 +57,25 @@ describe('blocking runtime with wolfSSL 5.5.4 (DTLS 1.2 PSK)', () => {
     });
     expect(r.cipher).toBe('PSK-CHACHA20-POLY1305');
     expect(r.replies).toEqual(['hello from dtls-kit', 'second line']);
+  });
+});
+
+describe('blocking runtime with wolfSSL 5.5.4 (DTLS 1.3 PSK)', () => {
+  // ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -h 127.0.0.1 -p PORT -d -x
+  it('our blocking server with maxVersion DTLSv1.3: stateless HelloRetryRequest in the main thread, the 1.3 handshake in a worker', async () => {
+    server = createBlockingServer({
+      handler: fixture('echo-handler.mjs'),
+      // wolfSSL's 1.3 identity carries the suite's hash (its my_psk_client_cs_cb).
+      credentials: { psk: { keys: { Client_identitySHA256: WOLFSSL_PSK_13 } } },
+      maxVersion: 'DTLSv1.3',
+      maxThreads: 2,
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await runWolfsslClient({ version: '1.3', psk: true, cipher: 'TLS13-AES128-GCM-SHA256', port });
+    expect(client.echoed, describePeerClient(client)).toBe(true);
+    expect(client.version).toBe('DTLSv1.3');
+    expect(client.cipher).toBe('TLS_AES_128_GCM_SHA256');
+    await until(() => server!.stats.completed === 1, 5000, 'connection to end');
+    expect(server.stats.handlerErrors).toBe(0);
   });
 });

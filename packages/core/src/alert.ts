@@ -30,6 +30,8 @@ export enum AlertDescription {
   unsupported_extension = 110,
   unrecognized_name = 112,
   unknown_psk_identity = 115,
+  /** RFC 8446 6.2: a server requiring a client certificate got none. */
+  certificate_required = 116,
   no_application_protocol = 120,
 }
 

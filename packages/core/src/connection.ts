@@ -12,6 +12,8 @@ import type { HandshakeHost } from './handshake/common/handshake-engine.js';
 import type { NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
 import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
+import { ServerHandshake13 } from './handshake/dtls13/server-handshake-13.js';
+import type { VerifiedClientHello } from './endpoint/cookie-check.js';
 import { resolveClientOptions, type ResolvedOptions, type ResolvedServerOptions } from './options.js';
 import { ContentType } from './record/content-type.js';
 import { maxPayloadFor, payloadTooLarge, type PayloadLimit } from './mtu.js';
@@ -115,12 +117,14 @@ export class DtlsConnection {
    */
   static acceptVerified(
     options: ResolvedServerOptions,
-    hello: { body: Uint8Array; messageSeq: number; recordSeq: number; datagram: Uint8Array },
+    hello: VerifiedClientHello,
     now: number,
     from?: PeerAddress,
     wallNow: number = now,
   ): DtlsConnection {
-    const conn = new DtlsConnection(options, now, (host) => new ServerHandshake(host, options, now, hello), hello.recordSeq);
+    // RFC 9147 5.1: a hello that came back with a DTLS 1.3 cookie runs the 1.3 server handshake.
+    const handshake = (host: HandshakeHost): Handshake => (hello.dtls13 !== undefined ? new ServerHandshake13(host, options, now, hello) : new ServerHandshake(host, options, now, hello));
+    const conn = new DtlsConnection(options, now, handshake, hello.recordSeq);
     conn.wallNow = wallNow;
     // The cookie proved that the client receives at the ClientHello's source: its peer address.
     if (from !== undefined) conn.observeSource(from);

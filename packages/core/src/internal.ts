@@ -21,6 +21,7 @@ export { connectionIdKeyLogComment } from './connection-id-keylog.js';
 export { addressGroup, samePeer } from './endpoint/peer-address.js';
 export { ConnectionTable, type RestartDetection, type Route } from './endpoint/connection-table.js';
 export { plaintextAlert } from './endpoint/plaintext-alert.js';
+export { cookieCheckVersionOptionsOf } from './endpoint/dtls13-default-policy.js';
 export { CookieCheck, type CookieCheckOptions } from './endpoint/cookie-check.js';
 export { checkSecretsFileAlone, cookieSecretsOf, secretsLoadInfo, type SecretsLoadInfo } from './secrets/secrets-options.js';
 export { proxyProtocolSources } from './endpoint/proxy-protocol.js';

@@ -12,6 +12,11 @@ import { splitRecords } from '../record/datagram.js';
 import { encodeRecord, MAX_PLAINTEXT_LENGTH } from '../record/record-header.js';
 import { ClientHelloFragments } from './client-hello-fragments.js';
 import { CookieJar } from './cookie.js';
+import { DEFAULT_DTLS13_POLICY } from './dtls13-default-policy.js';
+import { dtls13CookieExchange } from './dtls13-cookie-exchange.js';
+import type { HelloRetryState } from './hello-retry-cookie.js';
+import { selectsDtls13, type DtlsVersionName } from './version-selection.js';
+import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
 import { RandomCookieKeys } from './random-cookie-keys.js';
 import { SharedCookieKeys, checkCookieSecret } from './shared-cookie-keys.js';
 
@@ -21,6 +26,13 @@ export interface VerifiedClientHello {
   readonly messageSeq: number;
   readonly recordSeq: number;
   readonly datagram: Uint8Array;
+  /** DTLS 1.3 (RFC 9147 5.1): what the HelloRetryRequest cookie carried, and the cookie itself (it is in the transcript). */
+  readonly dtls13?: VerifiedDtls13Hello;
+}
+
+/** The state a DTLS 1.3 second ClientHello's cookie brought back (hello-retry-cookie.ts). */
+export interface VerifiedDtls13Hello extends HelloRetryState {
+  readonly cookie: Uint8Array;
 }
 
 /** What ServerEndpoint.verify decided: like EndpointResult, but no connection is built. */
@@ -35,6 +47,12 @@ export interface CookieCheckOptions {
   readonly provider?: CryptoProvider;
   /** How often the cookie secret rotates, in ms (the previous secret stays valid for one period). Default 60000. */
   readonly cookieRotationMs?: number;
+  /** The highest version answered (RFC 8446 4.2.1). Default 'DTLSv1.2': DTLS 1.3 ClientHellos get the 1.2 path. */
+  readonly maxVersion?: DtlsVersionName;
+  /** The oldest version answered: with 'DTLSv1.3', a ClientHello without it gets protocol_version. Default 'DTLSv1.2'. */
+  readonly minVersion?: DtlsVersionName;
+  /** With maxVersion 'DTLSv1.3': the suites and groups a HelloRetryRequest may name. Default: all we implement. */
+  readonly dtls13?: Dtls13ServerPolicy;
   /**
    * A secret (>= 32 bytes) shared by every process that is to verify this one's cookies (several
    * servers behind a load balancer): each period's key is derived from it and the wall clock
@@ -55,12 +73,18 @@ export class CookieCheck {
   /** The shared secrets to start with (cookieSecret), until the jar exists. */
   private initialSecrets: readonly Uint8Array[] | undefined;
   private readonly fragments = new ClientHelloFragments();
+  private readonly maxVersion: DtlsVersionName;
+  private readonly minVersion: DtlsVersionName;
+  private readonly dtls13: Dtls13ServerPolicy;
 
   constructor(options: CookieCheckOptions = {}) {
     this.provider = options.provider ?? nodeCryptoProvider;
     const rotation = options.cookieRotationMs ?? 60_000;
     if (!Number.isInteger(rotation) || rotation < 1) throw new RangeError(`cookieRotationMs must be an integer >= 1 (got ${String(options.cookieRotationMs)})`);
     this.rotationMs = rotation;
+    this.maxVersion = options.maxVersion ?? 'DTLSv1.2';
+    this.minVersion = options.minVersion ?? 'DTLSv1.2';
+    this.dtls13 = options.dtls13 ?? DEFAULT_DTLS13_POLICY;
     // Checked (and copied) now, so that a bad secret fails at startup.
     if (options.cookieSecret !== undefined) this.initialSecrets = [checkCookieSecret(options.cookieSecret)];
   }
@@ -146,7 +170,15 @@ export class CookieCheck {
     } catch {
       return { type: 'drop', reason: 'malformed ClientHello', code: 'malformed' };
     }
-    if (hello.clientVersion > DTLS_1_2) {
+    try {
+      if (selectsDtls13(hello, this.maxVersion)) {
+        return dtls13CookieExchange({ peer, hello, body, messageSeq, recordSeq: lastSequence, datagram, budget }, cookies, this.provider, this.dtls13, now, wallNow);
+      }
+    } catch {
+      return { type: 'drop', reason: 'malformed supported_versions', code: 'malformed' };
+    }
+    // RFC 8446 4.2.1: a server that only speaks newer versions than the client offers answers protocol_version.
+    if (hello.clientVersion > DTLS_1_2 || this.minVersion === 'DTLSv1.3') {
       // Too old for us: a fatal protocol_version alert (smaller than any ClientHello).
       const alert = encodeRecord(
         { type: ContentType.alert, version: DTLS_1_0, epoch: 0, sequenceNumber: lastSequence },

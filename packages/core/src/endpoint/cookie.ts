@@ -57,6 +57,31 @@ export class CookieJar {
     return ok;
   }
 
+  /**
+   * A tag of `data` for `peer` under the current key, `length` bytes of HMAC-SHA-256: the
+   * DTLS 1.3 HelloRetryRequest cookie (hello-retry-cookie.ts) authenticates its contents with the
+   * same secrets and rotation as the HelloVerifyRequest cookie.
+   */
+  sign(peer: string, data: Uint8Array, length: number, now: number, wallNow: number = now): Uint8Array {
+    return this.tag(this.keys.current(now, wallNow), peer, data, length);
+  }
+
+  /** Whether `tag` is sign()'s for `peer` and `data` under a key verify() accepts now (every one compared: constant time). */
+  checkSigned(peer: string, data: Uint8Array, tag: Uint8Array, now: number, wallNow: number = now): boolean {
+    const keys = [...this.keys.accepted(now, wallNow)];
+    for (const r of this.retired) if (r.until > wallNow) keys.push(...r.keys.accepted(now, wallNow));
+    let ok = false;
+    for (const key of keys) ok = constantTimeEqual(tag, this.tag(key, peer, data, tag.length)) || ok;
+    return ok;
+  }
+
+  private tag(secret: Uint8Array, peer: string, data: Uint8Array, length: number): Uint8Array {
+    const address = utf8(peer).subarray(0, 255);
+    const w = new Writer(1 + address.length + data.length);
+    w.vector8(address).bytes(data);
+    return this.provider.hmac('sha256', secret, w.finish()).subarray(0, length);
+  }
+
   private mac(secret: Uint8Array, peer: string, hello: ClientHello): Uint8Array {
     // ~60 bytes for an IPv4 peer: kept within 64, the size V8 allocates on its heap (writer.ts).
     const w = new Writer(64);

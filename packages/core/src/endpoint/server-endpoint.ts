@@ -3,6 +3,7 @@ import type { ServerOptions } from '../config.js';
 import { DtlsConnection } from '../connection.js';
 import { resolveServerOptions, type ResolvedServerOptions } from '../options.js';
 import { CookieCheck, type VerifiedClientHello, type VerifyResult } from './cookie-check.js';
+import { cookieCheckVersionOptions } from './dtls13-default-policy.js';
 
 export type { VerifiedClientHello, VerifyResult };
 
@@ -27,7 +28,13 @@ export class ServerEndpoint {
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
-    this.check = new CookieCheck({ provider: this.options.provider, cookieRotationMs: this.options.cookieRotationMs, cookieSecret: this.options.cookieSecret });
+    this.check = new CookieCheck({
+      provider: this.options.provider,
+      cookieRotationMs: this.options.cookieRotationMs,
+      cookieSecret: this.options.cookieSecret,
+      // RFC 8446 4.2.1: DTLS 1.3 for a client that offers it when maxVersion allows (dtls13-default-policy.ts).
+      ...cookieCheckVersionOptions(this.options),
+    });
   }
 
   /**

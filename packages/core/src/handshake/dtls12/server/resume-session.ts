@@ -1,4 +1,5 @@
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
+import { dtls12ServerRandom } from '../../common/server-random.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
 import { HandshakeType } from '../../handshake-type.js';
@@ -32,7 +33,7 @@ export function resumeSession(
   const n = cx.negotiated;
   n.suite = suite;
   n.clientRandom = ch.random;
-  n.serverRandom = config.provider.randomBytes(32);
+  n.serverRandom = dtls12ServerRandom(config.provider, config.maxVersion); // RFC 8446 4.1.3
   n.extendedMasterSecret = true;
   n.alpnProtocol = s.alpnProtocol;
   n.pskIdentity = s.pskIdentity;

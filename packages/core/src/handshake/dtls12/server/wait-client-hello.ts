@@ -1,4 +1,5 @@
 import { AlertDescription } from '../../../alert.js';
+import { dtls12ServerRandom } from '../../common/server-random.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
 import type { ServerCredentials } from '../../../config.js';
 import { credentialsRun } from '../../../options.js';
@@ -184,7 +185,7 @@ function fullHandshake(m: HandshakeMessage, ch: ClientHello, cx: ServerContext, 
   const n = cx.negotiated;
   n.suite = suite;
   n.clientRandom = ch.random;
-  n.serverRandom = config.provider.randomBytes(32);
+  n.serverRandom = dtls12ServerRandom(config.provider, config.maxVersion); // RFC 8446 4.1.3
   n.extendedMasterSecret = ems !== undefined;
   n.alpnProtocol = alpnProtocol;
 

@@ -1,0 +1,34 @@
+import type { DtlsOptions } from '../config.js';
+import type { ResolvedServerOptions } from '../options.js';
+import { resolveVersionRange } from '../protocol-versions.js';
+import { requestedTls13Suites } from '../suites/tls13-suite-options.js';
+import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
+import { KEY_SHARE_GROUPS_13 } from '../handshake/key-exchange/key-share-groups-13.js';
+import { TLS13_CIPHER_SUITES } from '../suites/tls13-cipher-suites.js';
+
+/** Every TLS 1.3 suite we implement, and every group offered by default (X25519MLKEM768 is off until a peer has it). */
+export const DEFAULT_DTLS13_POLICY: Dtls13ServerPolicy = Object.freeze({
+  cipherSuites: TLS13_CIPHER_SUITES.map((s) => s.id),
+  groups: KEY_SHARE_GROUPS_13.filter((g) => g.offeredByDefault).map((g) => g.id),
+});
+
+/**
+ * What the cookie check needs of a server's options to answer DTLS 1.3 (RFC 9147 5.1): the
+ * lowest and highest versions, and the suites a HelloRetryRequest may name (cipherSuites' TLS 1.3 names).
+ */
+export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, 'minVersion' | 'maxVersion' | 'tls13Suites'>): {
+  minVersion: ResolvedServerOptions['minVersion'];
+  maxVersion: ResolvedServerOptions['maxVersion'];
+  dtls13: Dtls13ServerPolicy;
+} {
+  return { minVersion: options.minVersion, maxVersion: options.maxVersion, dtls13: { cipherSuites: options.tls13Suites.map((s) => s.id), groups: DEFAULT_DTLS13_POLICY.groups } };
+}
+
+/**
+ * The same from a server's options as given (a runtime whose main thread runs the cookie check
+ * and leaves the rest of the options to its workers: the blocking server).
+ */
+export function cookieCheckVersionOptionsOf(options: Pick<DtlsOptions, 'minVersion' | 'maxVersion' | 'cipherSuites'>): ReturnType<typeof cookieCheckVersionOptions> {
+  const range = resolveVersionRange(options.minVersion, options.maxVersion);
+  return cookieCheckVersionOptions({ ...range, tls13Suites: range.maxVersion === 'DTLSv1.3' ? requestedTls13Suites(options.cipherSuites) : [] });
+}

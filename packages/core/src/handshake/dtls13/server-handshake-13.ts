@@ -1,0 +1,448 @@
+import { AlertDescription } from '../../alert.js';
+import { trafficKeys13 } from '../../crypto/traffic-keys-13.js';
+import type { VerifiedClientHello } from '../../endpoint/cookie-check.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../../errors.js';
+import type { ResolvedServerOptions } from '../../options.js';
+import { ACK_CONTENT_TYPE, decodeAck, encodeAck } from '../../record/ack.js';
+import { ContentType } from '../../record/content-type.js';
+import { dtls13EpochKeys } from '../../record/dtls13-epoch-keys.js';
+import type { Dtls13RecordLayer } from '../../record/dtls13-record-layer.js';
+import type { ReadRecord } from '../../record/record-layer.js';
+import { AckScheduler } from '../common/ack-scheduler.js';
+import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
+import type { Handshake } from '../common/handshake.js';
+import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
+import type { HandshakeHost } from '../common/handshake-engine.js';
+import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
+import { HandshakeReassembler } from '../common/reassembler.js';
+import { decodeHandshakeFragments } from '../handshake-header.js';
+import { HandshakeType } from '../handshake-type.js';
+import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
+import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
+import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
+import { ServerWaitFinished13 } from './server-wait-finished-13.js';
+import { ApplicationTraffic13 } from './application-traffic-13.js';
+import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
+import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
+import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
+import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
+import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
+import type { Transcript13 } from '../../crypto/transcript-13.js';
+import type { CertificateVerifier } from '../../key-exchange/certificate-credentials.js';
+
+/** RFC 9147 6.1: epoch 2 protects the handshake messages, epoch 3 the first application data. */
+const HANDSHAKE_EPOCH = 2;
+const APPLICATION_EPOCH = 3;
+
+type State13 =
+  | { readonly name: 'wait_client_hello' }
+  /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
+  | { readonly name: 'wait_psk' | 'wait_signature' }
+  /** RFC 8446 4.4.2: our CertificateRequest went out; the client's Certificate comes first. */
+  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: ServerWaitFinished13 }
+  /** RFC 8446 4.4.3: the client's CertificateVerify, by the key of `leaf`. */
+  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: ServerWaitFinished13 }
+  /** The verifier is checking the client's chain or signature (it may answer asynchronously). */
+  | { readonly name: 'wait_verification' }
+  | { readonly name: 'wait_finished'; readonly step: ServerWaitFinished13 }
+  | { readonly name: 'established' }
+  | { readonly name: 'failed' };
+
+/** What checking the client's certificate needs (RFC 8446 4.3.2, 4.4.2, 4.4.3). */
+interface ClientAuth13 {
+  readonly kdf: LabelledHkdf;
+  readonly transcript: Transcript13;
+  readonly verifier: CertificateVerifier;
+  readonly rejectUnauthorized: boolean;
+  readonly schemes: readonly number[];
+}
+
+/** States in which the client's flight (under the handshake keys) is read. */
+const CLIENT_FLIGHT_STATES: ReadonlySet<string> = new Set(['wait_client_certificate', 'wait_client_certificate_verify', 'wait_verification', 'wait_finished']);
+/** States waiting for an asynchronous answer: queued messages wait for it. */
+const PAUSED_STATES: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature', 'wait_verification']);
+
+/**
+ * The server's side of the DTLS 1.3 handshake (RFC 9147 5, figure 6) after the stateless cookie
+ * exchange (the endpoint sent the HelloRetryRequest): the second ClientHello is read against the
+ * cookie's state, the whole server flight goes out (ServerHello in epoch 0, the rest under the
+ * handshake keys of epoch 2) through the ACK-driven transmitter of RFC 9147 5.8, and the client's
+ * Finished, verified, moves both directions to epoch 3 and is acknowledged at once (7.1: the
+ * client's last flight gets an explicit ACK). The steps themselves are the pure functions of
+ * server-client-hello-2.ts, server-psk-13.ts, server-flight-13.ts and server-wait-finished-13.ts.
+ */
+export class ServerHandshake13 implements Handshake {
+  readonly role = 'server';
+  readonly negotiated: NegotiatedParameters;
+  readonly keyShareAhead = false;
+  private current: State13 = { name: 'wait_client_hello' };
+  private readonly reassembler: HandshakeReassembler;
+  private readonly acks = new AckScheduler();
+  private readonly transmitter: AckedFlightTransmitter;
+  private records13: Dtls13RecordLayer | undefined;
+  private hello: VerifiedClientHello | undefined;
+  private nextSendSeq: number;
+  private deadline: number;
+  /** Set when an asynchronous credential answer arrived: resume() runs it. */
+  private continuation: (() => void) | undefined;
+
+  constructor(
+    private readonly host: HandshakeHost,
+    private readonly config: ResolvedServerOptions,
+    now: number,
+    hello: VerifiedClientHello,
+  ) {
+    this.hello = hello;
+    this.reassembler = new HandshakeReassembler({ maxMessageLength: config.maxHandshakeMessageLength });
+    // RFC 9147 5.2: the HelloRetryRequest took message_seq 0, the same as ClientHello1's; the
+    // second ClientHello has the next one, and so does our ServerHello.
+    this.reassembler.reset(hello.messageSeq);
+    this.nextSendSeq = hello.messageSeq;
+    this.deadline = now + config.handshakeTimeoutMs;
+    this.negotiated = emptyNegotiation(new Uint8Array(0), undefined);
+    this.transmitter = new AckedFlightTransmitter(config, {
+      transmit: (datagrams) => host.transmit(datagrams),
+      sealer: {
+        seal: (type, payload, epoch) => {
+          const layer = this.layer();
+          const number = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
+          return { record: layer.seal(type, payload, epoch), number };
+        },
+        recordOverhead: (epoch) => this.layer().recordOverhead(epoch),
+      },
+    });
+  }
+
+  get state(): string {
+    return this.current.name;
+  }
+
+  get retransmissions(): number {
+    return this.transmitter.retransmissions;
+  }
+
+  private layer(): Dtls13RecordLayer {
+    const layer = this.records13;
+    if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'the DTLS 1.3 record layer is not in force yet');
+    return layer;
+  }
+
+  start(now: number): void {
+    const hello = this.hello;
+    if (hello === undefined) return;
+    this.hello = undefined;
+    this.deadline = now + this.config.handshakeTimeoutMs;
+    // RFC 9147 4: from here on every record is DTLS 1.3's; epoch 0 goes on counting.
+    this.records13 = this.host.records.enterDtls13();
+    this.reassembler.add({ msgType: HandshakeType.client_hello, length: hello.body.length, messageSeq: hello.messageSeq, fragmentOffset: 0, body: hello.body });
+    const retry = hello.dtls13;
+    if (retry === undefined) throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 handshake needs the HelloRetryRequest cookie state');
+    const message = this.reassembler.poll();
+    if (message === undefined) return;
+    this.onClientHello2(readClientHello2(this.config.provider, message.body, retry));
+  }
+
+  beginDatagram(): void {
+    this.transmitter.beginDatagram();
+  }
+
+  onRecord(record: ReadRecord): void {
+    const now = this.host.now;
+    if (record.type === ContentType.alert) {
+      this.host.onAlert(record);
+      return;
+    }
+    if (record.type === ACK_CONTENT_TYPE) {
+      // RFC 9147 7: an ACK is only ever protected; one in epoch 0 is dropped.
+      if (!record.authenticated) return;
+      let numbers;
+      try {
+        numbers = decodeAck(record.payload);
+      } catch {
+        return; // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
+      }
+      if (this.transmitter.onAck(numbers, now) === 'complete' && this.keyUpdateSent) {
+        // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
+        this.keyUpdateSent = false;
+        const traffic = this.traffic;
+        if (traffic !== undefined) {
+          const next = traffic.update('server');
+          this.layer().setWriteKeys(next.epoch, next.keys);
+        }
+      }
+      return;
+    }
+    if (record.type !== ContentType.handshake) return; // RFC 9147 5: no ChangeCipherSpec in DTLS 1.3
+    if (record.epoch === 0) {
+      // The second ClientHello again: our flight (or part of it) was lost.
+      if (this.current.name === 'wait_finished') this.transmitter.onPeerRetransmission(now);
+      return;
+    }
+    if (this.current.name === 'established' && record.epoch >= APPLICATION_EPOCH && record.authenticated) {
+      // RFC 9147 8: post-handshake messages (a KeyUpdate) under the application keys.
+      let post;
+      try {
+        post = decodeHandshakeFragments(record.payload);
+      } catch {
+        throw new DtlsError(AlertDescription.decode_error, 'malformed handshake record under the application keys');
+      }
+      for (const f of post) this.reassembler.add(f);
+      this.acks.received({ epoch: record.epoch, sequenceNumber: record.sequenceNumber }, now, this.transmitter.timeoutMs);
+      return;
+    }
+    if (record.epoch !== HANDSHAKE_EPOCH) return;
+    if (this.current.name === 'established') {
+      // The client's Finished again: our ACK was lost (RFC 9147 7.1: acknowledge again).
+      this.acks.received({ epoch: record.epoch, sequenceNumber: record.sequenceNumber }, now, this.transmitter.timeoutMs);
+      this.acks.disrupted(now);
+      this.sendAckIfDue(now);
+      return;
+    }
+    if (!CLIENT_FLIGHT_STATES.has(this.current.name)) return;
+    let fragments;
+    try {
+      fragments = decodeHandshakeFragments(record.payload);
+    } catch {
+      throw new DtlsError(AlertDescription.decode_error, 'malformed handshake record under the handshake keys');
+    }
+    // RFC 9147 7.3: any record of the client's next flight acknowledges ours as a whole.
+    this.transmitter.acknowledgeImplicitly();
+    for (const f of fragments) this.reassembler.add(f);
+    this.acks.received({ epoch: record.epoch, sequenceNumber: record.sequenceNumber }, now, this.transmitter.timeoutMs);
+  }
+
+  processMessages(): void {
+    while (!PAUSED_STATES.has(this.current.name)) {
+      const m = this.reassembler.poll();
+      if (m === undefined) break;
+      this.handleClientMessage(m.msgType, m.body);
+    }
+    this.sendAckIfDue(this.host.now);
+  }
+
+  /** One message of the client's flight: each state takes exactly one type (RFC 8446 4.4), anything else is unexpected_message. */
+  private handleClientMessage(msgType: number, body: Uint8Array): void {
+    const state = this.current;
+    const unexpected = (): DtlsError => new DtlsError(AlertDescription.unexpected_message, `${HandshakeType[msgType] ?? `message type ${msgType}`} in state ${state.name}`);
+    if (state.name === 'wait_client_certificate') {
+      if (msgType !== HandshakeType.certificate) throw unexpected();
+      const { auth, finished } = state;
+      const chain = readClientCertificate13(auth.transcript, body, auth.rejectUnauthorized);
+      const leaf = chain[0];
+      if (leaf === undefined) {
+        // RFC 8446 4.4.2.4: no certificate, and we go on without client authentication.
+        this.negotiated.authorizationError = new DtlsError(AlertDescription.certificate_required, 'the client sent no certificate');
+        this.current = { name: 'wait_finished', step: finished };
+        return;
+      }
+      this.negotiated.peerCertificates = chain;
+      this.awaitValue(auth.verifier.verifyChain(chain, { peerRole: 'client', servername: undefined }), 'wait_verification', 'client certificate verification', (result) => {
+        this.negotiated.authorized = result?.authorized ?? true;
+        this.negotiated.authorizationError = result?.authorizationError;
+        this.current = { name: 'wait_client_certificate_verify', auth, leaf, finished };
+      });
+      return;
+    }
+    if (state.name === 'wait_client_certificate_verify') {
+      if (msgType !== HandshakeType.certificate_verify) throw unexpected();
+      const { auth, leaf, finished } = state;
+      const cv = readClientCertificateVerify13(auth.kdf, auth.transcript, body, auth.schemes);
+      this.awaitValue(auth.verifier.verifySignature(leaf, cv.scheme, cv.content, cv.signature), 'wait_verification', 'client signature verification', (valid) => {
+        // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert."
+        if (!valid) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
+        this.current = { name: 'wait_finished', step: finished };
+      });
+      return;
+    }
+    if (state.name === 'established' && msgType === HandshakeType.key_update) {
+      this.onKeyUpdate(decodeKeyUpdate(body));
+      return;
+    }
+    if (state.name !== 'wait_finished') throw unexpected();
+    state.step.handle(msgType, body);
+    this.onClientFinished();
+  }
+
+  /**
+   * RFC 9147 8 / RFC 8446 4.6.3: the client's KeyUpdate. Its next records use its next secret (read
+   * epoch + 1); the KeyUpdate is acknowledged at once ("KeyUpdates MUST be acknowledged"). With
+   * update_requested we send ours (update_not_requested) and switch our write keys when it is
+   * acknowledged; one of ours still unacknowledged answers the request already.
+   */
+  private onKeyUpdate(request: KeyUpdateRequest): void {
+    const traffic = this.traffic;
+    if (traffic === undefined) throw new DtlsError(AlertDescription.internal_error, 'a KeyUpdate before the application keys');
+    const next = traffic.update('client');
+    const held = this.layer().setReadKeys(next.epoch, next.keys);
+    this.acks.flightComplete(this.host.now, true);
+    this.sendAckIfDue(this.host.now);
+    if (request === KeyUpdateRequest.update_requested && !this.keyUpdateSent) {
+      this.keyUpdateSent = true;
+      const epoch = this.layer().writeEpoch;
+      this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
+    }
+    this.deliverHeld(held);
+  }
+
+  private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
+    if (held.length > 0) {
+      this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
+    }
+  }
+
+  resume(): void {
+    const next = this.continuation;
+    if (next === undefined) return;
+    this.continuation = undefined;
+    next();
+    // Messages that arrived while we waited.
+    this.processMessages();
+  }
+
+  nextTimeout(): number | undefined {
+    // An asynchronous credential answered: the connection calls in at once (handleTimeout resumes).
+    if (this.continuation !== undefined) return this.host.now;
+    if (this.current.name === 'failed') return undefined;
+    const times = [this.transmitter.deadline, this.acks.deadline, this.current.name === 'established' ? undefined : this.deadline].filter((t): t is number => t !== undefined);
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
+  handleTimeout(now: number): void {
+    if (this.current.name !== 'established' && now >= this.deadline) {
+      throw new HandshakeTimeoutError(this.config.handshakeTimeoutMs, `DTLS 1.3 server in state ${this.current.name}`);
+    }
+    this.transmitter.onTimer(now);
+    this.sendAckIfDue(now);
+  }
+
+  /**
+   * Handshake.exportFinished: the hand-over of an established connection to another thread
+   * (DtlsConnection.exportEstablished) carries DTLS 1.2 state only; a DTLS 1.3 connection stays
+   * where it was made (TypeError).
+   */
+  exportFinished(): FinishedHandshakeState {
+    throw new TypeError('a DTLS 1.3 server connection cannot be handed over (DTLS 1.2 only)');
+  }
+
+  peerConfirmed(): void {
+    // The client's application data proves it has our ACK: nothing is kept for retransmission.
+    this.acks.nextFlight();
+  }
+
+  /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
+  private awaitValue<T>(value: T | Promise<T>, state: 'wait_psk' | 'wait_signature' | 'wait_verification', what: string, then: (v: T) => void): void {
+    if (!(value instanceof Promise)) {
+      then(value);
+      return;
+    }
+    this.current = { name: state };
+    value.then(
+      (v) => {
+        this.continuation = () => then(v);
+        this.host.wake();
+      },
+      (err: unknown) => {
+        this.continuation = () => {
+          throw asDtlsError(err, what);
+        };
+        this.host.wake();
+      },
+    );
+  }
+
+  private onClientHello2(ch: ClientHello2): void {
+    this.negotiated.clientRandom = ch.hello.random;
+    const offer = pskOffer13(ch);
+    const psk = this.config.psk;
+    const identity = offer?.offered.identities[0];
+    if (offer !== undefined && psk !== undefined && identity !== undefined) {
+      // RFC 8446 4.2.11: the first identity (external PSKs: one is what clients offer here).
+      this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
+        if (key === undefined) {
+          throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+        }
+        checkExternalPskBinder(ch, offer, 0, key);
+        this.negotiated.pskIdentity = identity.identity;
+        // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
+        const dhe = offer.dhe && ch.share !== undefined;
+        if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
+        this.sendFlight(ch, { type: 'psk', index: 0, key, dhe });
+      });
+      return;
+    }
+    const x509 = this.config.x509;
+    if (x509 === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'no certificate to authenticate with, and no PSK the client offered');
+    const verifier = x509.requestCert ? x509.verifier : undefined;
+    const clientAuth =
+      verifier === undefined
+        ? undefined
+        : { kdf: ch.kdf, transcript: ch.transcript, verifier, rejectUnauthorized: x509.rejectUnauthorized, schemes: requestedClientSchemes13(verifier.signatureSchemes) };
+    this.sendFlight(ch, { type: 'certificate', signer: x509.signer }, clientAuth);
+  }
+
+  private sendFlight(ch: ClientHello2, auth: ServerAuth13, clientAuth?: ClientAuth13): void {
+    const random = this.config.provider.randomBytes(32);
+    this.negotiated.serverRandom = random;
+    this.negotiated.tls13Suite = ch.suite;
+    const ee = serverEncryptedExtensions13(this.config, ch.hello);
+    this.negotiated.alpnProtocol = ee.alpnProtocol;
+    this.negotiated.servername = ee.servername;
+    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: ee.extensions, ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
+    const toSign = draft.toSign;
+    if (toSign === undefined || auth.type !== 'certificate') {
+      this.completeFlight(draft, undefined, undefined);
+      return;
+    }
+    this.awaitValue(auth.signer.sign(toSign.scheme, toSign.content), 'wait_signature', 'signing the CertificateVerify', (signature) => this.completeFlight(draft, signature, clientAuth));
+  }
+
+  private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined, clientAuth: ClientAuth13 | undefined): void {
+    const ch = draft.inputs.ch;
+    const flight = completeServerFlight13(draft, signature);
+    const layer = this.layer();
+    const keys = (secret: Uint8Array): ReturnType<typeof dtls13EpochKeys> =>
+      dtls13EpochKeys(this.config.provider, ch.suite.aead, trafficKeys13(ch.kdf, secret, ch.suite.keyLength, ch.suite.ivLength));
+    layer.setWriteKeys(HANDSHAKE_EPOCH, keys(flight.serverHandshakeSecret));
+    const held = layer.setReadKeys(HANDSHAKE_EPOCH, keys(flight.clientHandshakeSecret));
+    const messages = flight.messages.map((m) => ({ kind: 'handshake' as const, msgType: m.msgType, messageSeq: this.nextSendSeq++, body: m.body, epoch: m.epoch }));
+    const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
+    this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
+    this.traffic = new ApplicationTraffic13(this.config.provider, ch.kdf, ch.suite, { client: flight.clientApplicationSecret, server: flight.serverApplicationSecret });
+    this.acks.nextFlight();
+    this.transmitter.send(messages, false, this.host.now);
+    if (held.length > 0) {
+      this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
+    }
+  }
+
+  /** The application traffic secrets once our flight is out (epoch 3 on, RFC 9147 6.1). */
+  private traffic: ApplicationTraffic13 | undefined;
+  /** Our KeyUpdate is out and not yet acknowledged (RFC 9147 8). */
+  private keyUpdateSent = false;
+
+  private onClientFinished(): void {
+    const traffic = this.traffic;
+    if (traffic === undefined) throw new DtlsError(AlertDescription.internal_error, 'no application keys at the client Finished');
+    const layer = this.layer();
+    const server = traffic.keys('server');
+    const client = traffic.keys('client');
+    layer.setWriteKeys(server.epoch, server.keys);
+    const held = layer.setReadKeys(client.epoch, client.keys);
+    this.current = { name: 'established' };
+    // RFC 9147 7.1 / 5.8.1: the client's final flight is answered by an ACK alone, sent at once.
+    this.acks.flightComplete(this.host.now, true);
+    this.sendAckIfDue(this.host.now);
+    this.host.onEstablished();
+    if (held.length > 0) {
+      this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
+    }
+  }
+
+  private sendAckIfDue(now: number): void {
+    if (!this.acks.due(now) || this.records13 === undefined) return;
+    const numbers = this.acks.take();
+    // RFC 9147 7: the ACK goes under the current write epoch (epoch 3 once established).
+    this.host.transmit([this.records13.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);
+  }
+
+}
