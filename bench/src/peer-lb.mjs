@@ -51,7 +51,10 @@ try {
     ports.push(Number(await backend.line('READY', 20_000)));
   }
   const port = await freePort();
-  const config = spawnSync(process.execPath, [CLI, 'lb-config', '--backends', ports.map((p) => `127.0.0.1:${p}`).join(','), '--listen', `127.0.0.1:${port}`, '--workers', '1', ...(proxy ? [] : ['--no-proxy-protocol'])], { encoding: 'utf8' });
+  // --proxy-timeout 2: every handshake of the handshake rows comes from a new client port, so a new
+  // nginx session; with the default 300 s, thousands of finished handshakes would hold sessions
+  // past worker_connections (4096) and nginx would stop answering. The load rows never idle 2 s.
+  const config = spawnSync(process.execPath, [CLI, 'lb-config', '--backends', ports.map((p) => `127.0.0.1:${p}`).join(','), '--listen', `127.0.0.1:${port}`, '--workers', '1', '--proxy-timeout', '2', ...(proxy ? [] : ['--no-proxy-protocol'])], { encoding: 'utf8' });
   if (config.status !== 0) throw new Error(`dtls-kit lb-config failed: ${config.stderr}`);
   writeFileSync(join(prefix, 'nginx.conf'), config.stdout);
   const nginx = spawn(existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'], { stdio: 'ignore' });
