@@ -20,6 +20,8 @@
  *   (packages/core/test/fixtures/wolfssl13/README.md).
  * - The 1.3 client hangs with a small MTU of its own (-u300); the server's works.
  * - Variant 'keylog' (a second cache folder) writes the TLS 1.3 secrets to $SSLKEYLOGFILE.
+ * - Variant 'curve25519' (a third) adds --enable-curve25519 --enable-ed25519: the X25519 group
+ *   (its client's -t) and Ed25519 certificates, which Debian's configuration leaves out.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,7 +39,7 @@ export const WOLFSSL_PSK_IDENTITY = 'Client_identity';
 /** What the example client sends once connected. */
 export const WOLFSSL_CLIENT_MESSAGE = 'hello wolfssl!';
 
-export type WolfsslVariant = 'default' | 'keylog';
+export type WolfsslVariant = 'default' | 'keylog' | 'curve25519';
 /** '1.2' (-v 3), '1.3' (-v 4), or 'downgrade' (-v d: the client offers DTLS 1.3 and accepts down to 1.2). */
 export type WolfsslVersion = '1.2' | '1.3' | 'downgrade';
 
