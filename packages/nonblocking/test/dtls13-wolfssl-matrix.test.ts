@@ -27,6 +27,13 @@
  * 5.5.4 reads the record number mask's counter big-endian (core/test/fixtures/wolfssl13/README.md);
  * the last test shows the handshake failing without that option.
  *
+ * wolfSSL 5.5.4's CCM_8 quirk (the last describe): RFC 9147 4.2.3 needs 16 bytes of ciphertext
+ * for the record number mask, and "Senders MUST pad short plaintexts out"; with CCM_8's 8-byte tag
+ * a record of under 7 content bytes is too short. wolfSSL does not pad: its
+ * Dtls13EncryptRecordNumber (src/dtls13.c) refuses such a record with BUFFER_ERROR, so it never
+ * sends its close_notify (a 2-byte alert) or a short message. We pad ours (Dtls13RecordLayer.seal),
+ * and wolfSSL reads them.
+ *
  * `make test` runs a slice (QUICK: each suite, group, authentication and role at least once);
  * WOLFSSL_MATRIX=full runs every cell. A failed wolfSSL build fails these tests, never skips them.
  */
@@ -49,7 +56,7 @@ import {
 } from '@dtls-kit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
-import { echo, roundTrip, text } from './helpers.js';
+import { echo, roundTrip, sleep, text, until } from './helpers.js';
 
 const SUITES = {
   TLS_AES_128_GCM_SHA256: 'TLS13-AES128-GCM-SHA256',
@@ -272,4 +279,57 @@ describe('DTLS 1.3 matrix with wolfSSL 5.5.4 (non-blocking runtime)', () => {
       await peer.stop();
     }
   }, 30_000);
+});
+
+describe('wolfSSL 5.5.4 with TLS_AES_128_CCM_8_SHA256: records under 16 bytes of ciphertext (RFC 9147 4.2.3)', () => {
+  const CCM8 = 'TLS_AES_128_CCM_8_SHA256';
+
+  it('our 2-byte message, padded to 16 bytes of ciphertext, is read by wolfSSL (-i without -e prints it and answers)', async () => {
+    const peer = await startWolfsslServer({ version: '1.3', psk: true, cipher: SUITES[CCM8], echo: false });
+    try {
+      const client = await connect({
+        host: '127.0.0.1',
+        port: peer.port,
+        maxVersion: 'DTLSv1.3',
+        cipherSuites: [CCM8],
+        psk: pskClient({ identity: WOLFSSL_PSK_IDENTITY, key: WOLFSSL_PSK_13 }),
+      });
+      try {
+        expect(await roundTrip(client, 'hi'), describePeerServer(peer)).toBe('I hear you fa shizzle!');
+      } finally {
+        await client.close();
+      }
+      await waitUntil(() => peer.stdout().includes('Client message: hi'), 3000).catch(() => undefined);
+      expect(peer.stdout(), describePeerServer(peer)).toContain('Client message: hi');
+    } finally {
+      await peer.stop();
+    }
+  }, 30_000);
+
+  for (const suite of ['TLS_AES_128_GCM_SHA256', CCM8] as const) {
+    it(`wolfSSL's client ends with close_notify under ${suite}: ${suite === CCM8 ? 'never sent (too short to mask), our socket stays open' : 'our socket closes'}`, async () => {
+      const closed: string[] = [];
+      const server = createServer({ maxVersion: 'DTLSv1.3', cipherSuites: [suite], psk: pskServer({ keys: { Client_identitySHA256: WOLFSSL_PSK_13 } }) }, (s) => {
+        echo(s);
+        s.on('close', () => closed.push('close'));
+      });
+      try {
+        const { port } = await server.listen(0, '127.0.0.1');
+        const result = await runWolfsslClient({ version: '1.3', port, psk: true, cipher: SUITES[suite] });
+        const why = describePeerClient(result);
+        expect(result.echoed, why).toBe(true);
+        expect(result.code, why).toBe(0);
+        if (suite === CCM8) {
+          await sleep(1000);
+          expect(closed, why).toEqual([]);
+          expect(server.stats.connections, why).toBe(1);
+        } else {
+          await until(() => closed.length === 1, 3000, 'the close_notify');
+          expect(server.stats.connections, why).toBe(0);
+        }
+      } finally {
+        await server.close();
+      }
+    }, 30_000);
+  }
 });
