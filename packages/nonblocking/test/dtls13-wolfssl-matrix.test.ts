@@ -3,7 +3,8 @@
  * roles: every TLS 1.3 suite wolfSSL offers (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
  * TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256) x the groups
  * X25519, P-256, P-384 x the authentications PSK with (EC)DHE (psk_dhe_ke), PSK alone (psk_ke),
- * and certificates ECDSA P-256, RSA-2048 (an RSA-PSS CertificateVerify) and Ed25519.
+ * and certificates ECDSA P-256, ECDSA P-384 (ecdsa_secp384r1_sha384), RSA-2048 (an RSA-PSS
+ * CertificateVerify) and Ed25519.
  *
  * The commands, from wolfSSL's source root (`-v 4`: DTLS 1.3; -d: the client does not check the
  * chain, which is ours, but still the CertificateVerify; -e echo, -i keep accepting):
@@ -67,12 +68,14 @@ const SUITES = {
 } as const;
 type Suite = keyof typeof SUITES;
 type Group = 'x25519' | 'secp256r1' | 'secp384r1';
-type Auth = 'psk_dhe_ke' | 'psk_ke' | 'ecdsa' | 'rsa' | 'ed25519';
+type Auth = 'psk_dhe_ke' | 'psk_ke' | 'ecdsa' | 'ecdsa-p384' | 'rsa' | 'ed25519';
+type CertAuth = Exclude<Auth, 'psk_dhe_ke' | 'psk_ke'>;
 type Role = 'our client' | 'our server';
 
 /** What wolfSSL prints after "SSL curve name is". */
 const WOLFSSL_GROUP: Record<Group, string> = { x25519: 'X25519', secp256r1: 'SECP256R1', secp384r1: 'SECP384R1' };
-const KEY_TYPE: Record<'ecdsa' | 'rsa' | 'ed25519', GeneratedKeyType> = { ecdsa: 'ecdsa-p256', rsa: 'rsa-2048', ed25519: 'ed25519' };
+const KEY_TYPE: Record<CertAuth, GeneratedKeyType> = { ecdsa: 'ecdsa-p256', 'ecdsa-p384': 'ecdsa-p384', rsa: 'rsa-2048', ed25519: 'ed25519' };
+const CERT_AUTHS: readonly CertAuth[] = ['ecdsa', 'ecdsa-p384', 'rsa', 'ed25519'];
 
 interface Cell {
   readonly suite: Suite;
@@ -86,7 +89,7 @@ function cells(): Cell[] {
   const out: Cell[] = [];
   for (const role of ['our client', 'our server'] as const) {
     for (const suite of Object.keys(SUITES) as Suite[]) {
-      for (const auth of ['psk_dhe_ke', 'psk_ke', 'ecdsa', 'rsa', 'ed25519'] as const) {
+      for (const auth of ['psk_dhe_ke', 'psk_ke', ...CERT_AUTHS] as const) {
         if (auth === 'psk_ke') out.push({ suite, group: undefined, auth, role });
         else for (const group of ['x25519', 'secp256r1', 'secp384r1'] as const) out.push({ suite, group, auth, role });
       }
@@ -113,6 +116,8 @@ const QUICK: ReadonlySet<string> = new Set(
       ['our server', 'TLS_AES_128_CCM_8_SHA256', 'ecdsa', 'secp256r1'],
       ['our server', 'TLS_AES_128_CCM_SHA256', 'ed25519', 'secp256r1'],
       ['our server', 'TLS_AES_256_GCM_SHA384', 'rsa', 'x25519'],
+      ['our client', 'TLS_AES_256_GCM_SHA384', 'ecdsa-p384', 'secp384r1'],
+      ['our server', 'TLS_AES_128_GCM_SHA256', 'ecdsa-p384', 'secp256r1'],
     ] as const
   ).map(([role, suite, auth, group]) => name({ role, suite, auth, group })),
 );
@@ -133,13 +138,13 @@ interface Credential {
 }
 
 let dir: string;
-const credentials = new Map<'ecdsa' | 'rsa' | 'ed25519', Credential>();
+const credentials = new Map<CertAuth, Credential>();
 
 beforeAll(async () => {
   wolfsslRoot();
   wolfsslRoot('curve25519');
   dir = mkdtempSync(join(tmpdir(), 'dtls13-matrix-'));
-  for (const kind of ['ecdsa', 'rsa', 'ed25519'] as const) {
+  for (const kind of CERT_AUTHS) {
     const keyType = KEY_TYPE[kind];
     const ca = await createCA({ commonName: `dtls13 matrix ${kind} CA`, keyType });
     const leaf = await createCertificate({ ca, commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server', keyType });
