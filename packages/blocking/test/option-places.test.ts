@@ -188,7 +188,7 @@ describe('createBlockingServer() rejects misplaced options', () => {
 
   it('an unknown option (a typo) lists what createBlockingServer() takes', () => {
     expect(serverError({ maxThread: 2 })).toMatch(
-      /^createBlockingServer\(\): unknown option `maxThread`; createBlockingServer\(\) takes ALPNProtocols, args, cipherSuites, .*handshakeTimeoutMs, .*maxThreads, .*workerIdleTimeoutMs$/,
+      /^createBlockingServer\(\): unknown option `maxThread`; createBlockingServer\(\) takes ALPNProtocols, args, chacha20MaskCounter, cipherSuites, .*handshakeTimeoutMs, .*maxThreads, .*workerIdleTimeoutMs$/,
     );
   });
 });

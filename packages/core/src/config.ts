@@ -41,8 +41,23 @@ export interface DtlsOptions {
    * false talks MAC-then-encrypt only, as OpenSSL's -no_etm does (e.g. to test a peer's).
    */
   encryptThenMac?: boolean;
-  /** ECDHE groups in preference order. Default x25519, secp256r1, secp384r1. */
-  groups?: readonly NamedGroupName[];
+  /**
+   * Key exchange groups in preference order. Default x25519, secp256r1, secp384r1. DTLS 1.2's ECDHE
+   * uses the elliptic curves of the list; DTLS 1.3 every group of it, and a client sends its key
+   * share for the first (RFC 8446 4.2.8). 'x25519mlkem768' (the hybrid post-quantum X25519MLKEM768,
+   * draft-ietf-tls-ecdhe-mlkem, codepoint 0x11EC) is DTLS 1.3 only and never on by default: no
+   * peer we can test against has it yet (no Debian-packaged DTLS stack does).
+   */
+  groups?: readonly (NamedGroupName | 'x25519mlkem768')[];
+  /**
+   * DTLS 1.3 with TLS_CHACHA20_POLY1305_SHA256 only: how the record number mask reads its block
+   * counter from the record's first 4 ciphertext bytes (RFC 9147 4.2.3). 'little-endian' (default)
+   * is RFC 8439 2.3's word order, as RFC 9147 means it; 'big-endian' talks to wolfSSL 5.5.4 and
+   * earlier on little-endian Linux, which byte-swap that counter (fixed after 5.5.4, wolfSSL PR
+   * 6641). Not detected: the mask hides the record number the AEAD nonce is built from, so trying
+   * both orders would double the decryptions a forger gets per record (RFC 9147 4.5.3 counts them).
+   */
+  chacha20MaskCounter?: 'little-endian' | 'big-endian';
   /**
    * Largest handshake message accepted, in bytes (a Certificate chain included); a longer one ends
    * the handshake with an illegal_parameter alert (RFC 5246 7.2.2). Default 65536.

@@ -28,6 +28,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   requireEncryptThenMac: true,
   encryptThenMac: true,
   groups: true,
+  chacha20MaskCounter: true,
   maxHandshakeMessageLength: true,
   maxHeldRecordBytes: true,
   ALPNProtocols: true,

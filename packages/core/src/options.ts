@@ -18,6 +18,8 @@ import { maxFragmentLengthOption, recordSizeLimitOption } from './handshake/comm
 import { resolveVersionRange, type DtlsVersionName } from './protocol-versions.js';
 import { requestedTls13Suites, withoutTls13Suites } from './suites/tls13-suite-options.js';
 import type { Tls13CipherSuite } from './suites/tls13-cipher-suites.js';
+import { resolveGroupOptions } from './handshake/key-exchange/group-options.js';
+import type { Tls13GroupName } from './handshake/key-exchange/key-share-groups-13.js';
 
 /**
  * The whole handshake must finish within this many ms by default (handshakeTimeoutMs), in the
@@ -39,7 +41,12 @@ export interface ResolvedOptions {
   readonly requireEncryptThenMac: boolean;
   /** Offer (client) and accept (server) encrypt_then_mac (RFC 7366) with CBC suites. */
   readonly encryptThenMac: boolean;
+  /** DTLS 1.2's ECDHE curves: the elliptic curves of the `groups` option. */
   readonly groups: readonly NamedGroupName[];
+  /** DTLS 1.3's key_share groups (RFC 8446 4.2.7), X25519MLKEM768 included when named. */
+  readonly groups13: readonly Tls13GroupName[];
+  /** How the ChaCha20 record number mask reads its counter (RFC 9147 4.2.3; DtlsOptions.chacha20MaskCounter). */
+  readonly chacha20MaskCounter: 'little-endian' | 'big-endian';
   readonly maxHandshakeMessageLength: number;
   readonly maxHeldRecordBytes: number;
   readonly alpnProtocols: readonly string[];
@@ -94,8 +101,6 @@ export interface ResolvedServerOptions extends ResolvedOptions, ResolvedServerSe
 
 /** Every key exchange: what a server whose credentials SNICallback picks per handshake may run. */
 const ANY_KEY_EXCHANGE: readonly KeyExchangeAlgorithm[] = ['psk', 'ecdhe_psk', 'ecdhe_ecdsa', 'ecdhe_rsa'];
-
-const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
 
 function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
   const v = value ?? fallback;
@@ -182,8 +187,13 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   }
   const mtu = positiveInt('mtu', options.mtu, DEFAULT_MTU, MIN_MTU);
   if (mtu > MAX_MTU) throw new RangeError(`mtu must be at most ${MAX_MTU}, the largest UDP payload (got ${mtu})`);
-  const groups = options.groups ?? DEFAULT_GROUPS;
-  if (groups.length === 0) throw new TypeError('groups must not be empty');
+  // RFC 8422 / RFC 5489: the ECDHE key exchanges are the ones whose names say so.
+  const ecdhe = suites.some((s) => s.keyExchange.startsWith('ecdhe'));
+  const { groups, groups13 } = resolveGroupOptions(options.groups, versions.maxVersion, ecdhe);
+  const chacha20MaskCounter = options.chacha20MaskCounter ?? 'little-endian';
+  if (chacha20MaskCounter !== 'little-endian' && chacha20MaskCounter !== 'big-endian') {
+    throw new TypeError(`chacha20MaskCounter must be 'little-endian' or 'big-endian' (got ${String(chacha20MaskCounter)})`);
+  }
   const alpn = options.ALPNProtocols ?? [];
   for (const p of alpn) {
     const n = new TextEncoder().encode(p).length;
@@ -191,8 +201,6 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
   }
   const provider = options.provider ?? nodeCryptoProvider;
   const cid = connectionIdOption(options.connectionId, provider);
-  // RFC 8422 / RFC 5489: the ECDHE key exchanges are the ones whose names say so.
-  const ecdhe = suites.some((s) => s.keyExchange.startsWith('ecdhe'));
   return {
     provider,
     suites,
@@ -204,6 +212,8 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     requireEncryptThenMac: options.requireEncryptThenMac ?? false,
     encryptThenMac: encryptThenMacOption(options),
     groups,
+    groups13,
+    chacha20MaskCounter,
     maxHandshakeMessageLength: positiveInt('maxHandshakeMessageLength', options.maxHandshakeMessageLength, 65_536, 256),
     maxHeldRecordBytes: positiveInt('maxHeldRecordBytes', options.maxHeldRecordBytes, 4096, 0),
     alpnProtocols: alpn,

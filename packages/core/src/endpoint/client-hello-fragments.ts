@@ -10,6 +10,7 @@ export interface AssembledClientHello {
 }
 
 interface Partial {
+  readonly messageSeq: number;
   readonly reassembler: HandshakeReassembler;
   readonly startedAt: number;
   datagramBytes: number;
@@ -31,6 +32,12 @@ export interface ClientHelloFragmentsOptions {
  * of fragment overhead) at most, counting bytes received, oldest evicted, short lifetime), so
  * spoofed fragments can only displace each other: they never make the server's memory grow, and they create no connection. OpenSSL's
  * DTLSv1_listen drops such ClientHellos instead; clients with a small MTU then never connect.
+ *
+ * One partial ClientHello per address (RFC 9147 5.1: the server keeps no state before the cookie
+ * returns; this bounded buffer is all it holds): fragments of another message_seq from the same
+ * address (a DTLS 1.3 second ClientHello, with the cookie, after the first) replace the one held,
+ * so one address never holds more than maxLength bytes in at most 128 fragments' overhead. A
+ * whole ClientHello leaves the table at once: nothing is kept once it is answered.
  */
 export class ClientHelloFragments {
   private readonly partial = new Map<string, Partial>();
@@ -54,9 +61,14 @@ export class ClientHelloFragments {
     this.expire(now);
     const first = fragments[0];
     if (!first || first.length > this.maxLength) return undefined;
-    // Keyed by message_seq too: the ClientHello with a cookie (message_seq 1) never mixes with the first one.
-    const key = `${peer}\u0000${first.messageSeq}`;
+    // One entry per address; the ClientHello with a cookie (message_seq 1) never mixes with the
+    // first one: it replaces it.
+    const key = peer;
     let entry = this.partial.get(key);
+    if (entry !== undefined && entry.messageSeq !== first.messageSeq) {
+      this.partial.delete(key);
+      entry = undefined;
+    }
     if (!entry) {
       if (this.partial.size >= this.maxEntries) {
         const oldest = this.partial.keys().next();
@@ -66,7 +78,7 @@ export class ClientHelloFragments {
       // of maxLength bytes in up to 128 fragments.
       const reassembler = new HandshakeReassembler({ maxMessageLength: this.maxLength, window: 0, maxBufferedBytes: this.maxLength + 128 * FRAGMENT_OVERHEAD });
       reassembler.reset(first.messageSeq);
-      entry = { reassembler, startedAt: now, datagramBytes: 0 };
+      entry = { messageSeq: first.messageSeq, reassembler, startedAt: now, datagramBytes: 0 };
       this.partial.set(key, entry);
     }
     entry.datagramBytes += datagramBytes;

@@ -67,3 +67,21 @@ describe('ClientHello fragmented over several datagrams (RFC 6347 4.2.3)', () =>
     expect(table.size).toBe(1); // only b's new entry
   });
 });
+
+describe('ClientHello fragments: one partial message per address (RFC 9147 5.1: no state before the cookie)', () => {
+  it('fragments of 1,000 message_seq values from one address hold one entry, the latest', () => {
+    const table = new ClientHelloFragments({ maxEntries: 64, maxLength: 4096 });
+    const body = new Uint8Array(1000).fill(3);
+    for (let seq = 0; seq < 1000; seq++) {
+      const [first] = fragmentMessage(HandshakeType.client_hello, seq, body, 500);
+      if (first) table.add('10.0.0.1:1', [first], 600, seq);
+    }
+    expect(table.size).toBe(1);
+    // The latest (message_seq 999) completes with its second half; the entry is gone once whole.
+    const [, second] = fragmentMessage(HandshakeType.client_hello, 999, body, 500);
+    const whole = second && table.add('10.0.0.1:1', [second], 600, 1000);
+    expect(whole?.messageSeq).toBe(999);
+    expect(whole?.body).toEqual(body);
+    expect(table.size).toBe(0);
+  });
+});

@@ -3,7 +3,6 @@ import { offeredVersions } from '../../protocol-versions.js';
 import type { Extension } from '../extensions/extension.js';
 import { ExtensionType } from '../extensions/extension-type.js';
 import { encodeKeyShareClientHello } from '../extensions/key-share.js';
-import { namedGroupId } from '../extensions/named-group.js';
 import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js';
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
 import { encodeSupportedVersionsClientHello } from '../extensions/supported-versions.js';
@@ -12,7 +11,8 @@ import type { ClientKeyShare13 } from '../key-exchange/key-share-groups-13.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { dtls13ClientHello } from '../messages/client-hello-13.js';
 import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
-import { externalPskFor13, withPskBinder } from './client-psk-offer.js';
+import { externalPskFor13, externalPskHash13, withPskBinder } from './client-psk-offer.js';
+import type { HashAlgorithm } from '../../crypto/provider.js';
 
 /** A ClientHello that offers DTLS 1.3, and what the client keeps to go on in 1.3. */
 export interface Dtls13Offer {
@@ -23,6 +23,8 @@ export interface Dtls13Offer {
   readonly versions: readonly number[];
   /** The external PSK offered in pre_shared_key (RFC 8446 4.2.11), when we have PSK credentials. */
   readonly psk: PskIdentityKey | undefined;
+  /** The hash that PSK is tied to (externalPskHash13): its binder's, and the suite's the server must pick. Default SHA-256. */
+  readonly pskHash?: HashAlgorithm;
 }
 
 /**
@@ -39,12 +41,12 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
   const versions = offeredVersions(config);
   const offers12 = config.minVersion === 'DTLSv1.2';
   const extensions: Extension[] = offers12 ? base.extensions.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms) : [];
-  const group = config.groups[0] ?? 'x25519';
-  const share = keyShareGroup13(group).clientShare(config.provider);
+  const group = keyShareGroup13(config.groups13[0] ?? 'x25519');
+  const share = group.clientShare(config.provider);
   extensions.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsClientHello(versions) });
   // RFC 8446 9.2: a ClientHello with key_share MUST carry supported_groups; the list serves 1.2's ECDHE too (RFC 8422 5.1).
-  extensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(config.groups.map(namedGroupId)) });
-  extensions.push({ type: ExtensionType.key_share, data: encodeKeyShareClientHello([{ group: namedGroupId(group), keyExchange: share.keyExchange }]) });
+  extensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(config.groups13.map((g) => keyShareGroup13(g).id)) });
+  extensions.push({ type: ExtensionType.key_share, data: encodeKeyShareClientHello([{ group: group.id, keyExchange: share.keyExchange }]) });
   if (config.x509 !== undefined) {
     // RFC 8446 4.2.3: "Clients which desire the server to authenticate itself via a certificate MUST send this extension."
     extensions.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(config.x509.verifier.signatureSchemes) });
@@ -57,6 +59,7 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
   });
   // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it.
   const psk = config.psk === undefined ? undefined : externalPskFor13(config.psk);
-  const hello = psk === undefined ? unbound : withPskBinder(config.provider, unbound, psk, undefined);
-  return { hello, keyShares: [share], versions, psk };
+  const pskHash = externalPskHash13(config.tls13Suites);
+  const hello = psk === undefined ? unbound : withPskBinder(config.provider, unbound, psk, undefined, pskHash);
+  return { hello, keyShares: [share], versions, psk, pskHash };
 }

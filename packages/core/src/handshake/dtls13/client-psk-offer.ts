@@ -2,7 +2,8 @@ import { AlertDescription } from '../../alert.js';
 import { binderKey, earlySecret } from '../../crypto/key-schedule-13.js';
 import { DTLS13_LABEL_PREFIX, type LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { bindersListLength, pskBinder, truncateClientHello } from '../../crypto/psk-binder.js';
-import type { CryptoProvider } from '../../crypto/provider.js';
+import type { CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
+import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 import { tlsHandshakeMessage, type Transcript13 } from '../../crypto/transcript-13.js';
 import { DtlsError } from '../../errors.js';
 import type { PskClientCredentials, PskIdentityKey } from '../../key-exchange/psk-credentials.js';
@@ -17,7 +18,17 @@ import { encodeClientHello, type ClientHello } from '../messages/client-hello.js
  * binder, and the only hash a server may pair with this PSK.
  */
 export const EXTERNAL_PSK_HASH = 'sha256';
-const BINDER_LENGTH = 32;
+
+/**
+ * The hash our external PSK is tied to: SHA-384 when every TLS 1.3 suite we offer hashes with it
+ * (cipherSuites: ['TLS_AES_256_GCM_SHA384'], as wolfSSL's client does with -l
+ * TLS13-AES256-GCM-SHA384 -s, and as our server reads such a hello: server-hello-choice.ts), else
+ * RFC 8446 4.2.11's default SHA-256. The binder is made with it, and the server may only pair the
+ * PSK with a suite of that hash.
+ */
+export function externalPskHash13(suites: readonly Tls13CipherSuite[]): HashAlgorithm {
+  return suites.length > 0 && suites.every((s) => s.hash === 'sha384') ? 'sha384' : EXTERNAL_PSK_HASH;
+}
 
 /**
  * The external PSK a DTLS 1.3 ClientHello offers: asked of the credentials without a hint (TLS 1.3
@@ -31,10 +42,6 @@ export function externalPskFor13(credentials: PskClientCredentials): PskIdentity
   return chosen;
 }
 
-function kdf256(provider: CryptoProvider): LabelledHkdf {
-  return { provider, hash: EXTERNAL_PSK_HASH, labelPrefix: DTLS13_LABEL_PREFIX };
-}
-
 /**
  * `hello` with psk_key_exchange_modes (psk_dhe_ke, then psk_ke: RFC 8446 4.2.9) and, last (4.2.11),
  * pre_shared_key offering `psk` (obfuscated_ticket_age 0 for an external PSK) with its binder
@@ -42,17 +49,19 @@ function kdf256(provider: CryptoProvider): LabelledHkdf {
  * TLS form (RFC 9147 5.2); `prefix` is empty for the first ClientHello, message_hash and the
  * HelloRetryRequest for the second.
  */
-export function withPskBinder(provider: CryptoProvider, hello: ClientHello, psk: PskIdentityKey, prefix: Transcript13 | undefined): ClientHello {
-  const kdf = kdf256(provider);
+export function withPskBinder(provider: CryptoProvider, hello: ClientHello, psk: PskIdentityKey, prefix: Transcript13 | undefined, hash: HashAlgorithm = EXTERNAL_PSK_HASH): ClientHello {
+  const kdf: LabelledHkdf = { provider, hash, labelPrefix: DTLS13_LABEL_PREFIX };
+  // The binder is as long as the hash (RFC 8446 4.2.11.2: an HMAC).
+  const binderLength = provider.hash(hash, new Uint8Array(0)).length;
   const rest = hello.extensions.filter((e) => e.type !== ExtensionType.pre_shared_key && e.type !== ExtensionType.psk_key_exchange_modes);
   const modes = { type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke, PskKeyExchangeMode.psk_ke]) };
   const identities = [{ identity: psk.identity, obfuscatedTicketAge: 0 }];
   const placeholder: ClientHello = {
     ...hello,
-    extensions: [...rest, modes, { type: ExtensionType.pre_shared_key, data: encodeOfferedPsks({ identities, binders: [new Uint8Array(BINDER_LENGTH)] }) }],
+    extensions: [...rest, modes, { type: ExtensionType.pre_shared_key, data: encodeOfferedPsks({ identities, binders: [new Uint8Array(binderLength)] }) }],
   };
-  const truncated = truncateClientHello(tlsHandshakeMessage(HandshakeType.client_hello, encodeClientHello(placeholder)), bindersListLength([BINDER_LENGTH]));
-  const hash = prefix === undefined ? provider.hash(EXTERNAL_PSK_HASH, truncated) : prefix.hashWith(provider, EXTERNAL_PSK_HASH, truncated);
-  const binder = pskBinder(kdf, binderKey(kdf, earlySecret(kdf, psk.key), 'external'), hash);
+  const truncated = truncateClientHello(tlsHandshakeMessage(HandshakeType.client_hello, encodeClientHello(placeholder)), bindersListLength([binderLength]));
+  const transcriptHash = prefix === undefined ? provider.hash(hash, truncated) : prefix.hashWith(provider, hash, truncated);
+  const binder = pskBinder(kdf, binderKey(kdf, earlySecret(kdf, psk.key), 'external'), transcriptHash);
   return { ...hello, extensions: [...rest, modes, { type: ExtensionType.pre_shared_key, data: encodeOfferedPsks({ identities, binders: [binder] }) }] };
 }

@@ -68,7 +68,7 @@ function onlyExtensions(extensions: readonly Extension[], allowed: readonly numb
  * encrypted flight. The record layer switches to DTLS 1.3 here (RFC 9147 4).
  */
 export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, cx: ClientContext, attempt: Dtls13HelloAttempt): ClientState {
-  if (cx.records.dtls13Records === undefined) cx.records.enterDtls13();
+  if (cx.records.dtls13Records === undefined) cx.records.enterDtls13({ chacha20MaskCounter: cx.config.chacha20MaskCounter });
   const kind = checkDtls13ServerHello(sh, attempt.hello.sessionId);
   const suite = offeredSuite(sh.cipherSuite, attempt);
   if (kind === 'hello_retry_request') return onHelloRetryRequest(m, sh, cx, attempt, suite);
@@ -80,7 +80,8 @@ export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, 
   if (pskExt !== undefined) {
     if (offer.psk === undefined) throw new DtlsError(AlertDescription.unsupported_extension, 'ServerHello selected a PSK we did not offer');
     checkSelectedIdentity(decodePreSharedKeyServerHello(pskExt.data), 1);
-    if (suite.hash !== EXTERNAL_PSK_HASH) throw new IllegalParameterError(`the server paired our SHA-256 PSK with ${suite.name} (RFC 8446 4.2.11)`);
+    const pskHash = offer.pskHash ?? EXTERNAL_PSK_HASH;
+    if (suite.hash !== pskHash) throw new IllegalParameterError(`the server paired our ${pskHash} PSK with ${suite.name} (RFC 8446 4.2.11)`);
     psk = offer.psk.key;
     cx.negotiated.pskIdentity = offer.psk.identity;
   }
@@ -155,7 +156,7 @@ function onHelloRetryRequest(m: HandshakeMessage, hrr: ServerHello, cx: ClientCo
   }
   let hello: ClientHello = { ...attempt.hello, extensions };
   // RFC 8446 4.2.11.2: the binder of the second ClientHello covers message_hash and the HelloRetryRequest too.
-  if (attempt.offer.psk !== undefined) hello = withPskBinder(provider, hello, attempt.offer.psk, transcript);
+  if (attempt.offer.psk !== undefined) hello = withPskBinder(provider, hello, attempt.offer.psk, transcript, attempt.offer.pskHash);
   const body = encodeClientHello(hello);
   const message = cx.message(HandshakeType.client_hello, body);
   transcript.add(HandshakeType.client_hello, body);

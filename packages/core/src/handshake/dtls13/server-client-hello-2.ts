@@ -22,7 +22,7 @@ export interface ClientHello2 {
   readonly kdf: LabelledHkdf;
   /** message_hash(ClientHello1), HelloRetryRequest: the transcript before ClientHello2 (RFC 8446 4.4.1). */
   readonly transcript: Transcript13;
-  /** The client's share for the group the HelloRetryRequest asked for, or the first of its shares; undefined without any. */
+  /** The client's share for the group the HelloRetryRequest asked for, or its share for our most preferred group; undefined without any. */
   readonly share: KeyShareEntry | undefined;
 }
 
@@ -35,7 +35,7 @@ export interface ClientHello2 {
  * and, when a group was asked for, "only a new KeyShareEntry for the group indicated in the
  * selected_group field" (illegal_parameter otherwise).
  */
-export function readClientHello2(provider: CryptoProvider, body: Uint8Array, retry: VerifiedDtls13Hello): ClientHello2 {
+export function readClientHello2(provider: CryptoProvider, body: Uint8Array, retry: VerifiedDtls13Hello, groups: readonly number[]): ClientHello2 {
   const hello = decodeClientHello(body);
   checkDtls13ClientHello(hello);
   if (!offersDtls13(hello)) throw new IllegalParameterError('the ClientHello after our HelloRetryRequest no longer offers DTLS 1.3');
@@ -61,5 +61,8 @@ export function readClientHello2(provider: CryptoProvider, body: Uint8Array, ret
     HandshakeType.server_hello,
     helloRetryRequestBody({ legacySessionId: hello.sessionId, cipherSuite: suite.id, selectedGroup: retry.selectedGroup, cookie: retry.cookie }),
   );
-  return { hello, body, suite, kdf, transcript, share: shares[0] };
+  // Without a group asked for, the share of our most preferred group (server-hello-choice.ts):
+  // never one of a group the server's `groups` leaves out (X25519MLKEM768 is off by default).
+  const share = retry.selectedGroup !== undefined ? shares[0] : groups.map((id) => shares.find((s) => s.group === id)).find((s) => s !== undefined);
+  return { hello, body, suite, kdf, transcript, share };
 }

@@ -18,6 +18,7 @@ import { HandshakeReassembler } from '../common/reassembler.js';
 import { decodeHandshakeFragments } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
 import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
+import { dtls13PolicyGroups } from '../../endpoint/dtls13-default-policy.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
@@ -133,13 +134,13 @@ export class ServerHandshake13 implements Handshake {
     this.hello = undefined;
     this.deadline = now + this.config.handshakeTimeoutMs;
     // RFC 9147 4: from here on every record is DTLS 1.3's; epoch 0 goes on counting.
-    this.records13 = this.host.records.enterDtls13();
+    this.records13 = this.host.records.enterDtls13({ chacha20MaskCounter: this.config.chacha20MaskCounter });
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: hello.body.length, messageSeq: hello.messageSeq, fragmentOffset: 0, body: hello.body });
     const retry = hello.dtls13;
     if (retry === undefined) throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 handshake needs the HelloRetryRequest cookie state');
     const message = this.reassembler.poll();
     if (message === undefined) return;
-    this.onClientHello2(readClientHello2(this.config.provider, message.body, retry));
+    this.onClientHello2(readClientHello2(this.config.provider, message.body, retry, dtls13PolicyGroups(this.config.groups13)));
   }
 
   beginDatagram(): void {
