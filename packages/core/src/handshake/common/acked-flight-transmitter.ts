@@ -121,7 +121,9 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     super.retransmit();
   }
 
-  protected transmit(): void {
-    this.output.transmit(serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit));
+  protected transmit(): readonly Uint8Array[] {
+    const datagrams = serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit);
+    this.output.transmit(datagrams);
+    return datagrams;
   }
 }

@@ -20,6 +20,9 @@ export abstract class FlightRetransmission {
   private retransmittedInDatagram = false;
   /** Retransmissions sent (timer, peer-triggered or, in DTLS 1.3, after a partial ACK), for stats and tests. */
   retransmissions = 0;
+  /** Bytes and datagrams those retransmissions put on the wire (the loss simulator compares versions by them). */
+  retransmittedBytes = 0;
+  retransmittedDatagrams = 0;
 
   constructor(options: { readonly retransmit: RetransmitOptions; readonly mtu: number }) {
     this.timer = new RetransmitTimer(options.retransmit);
@@ -52,10 +55,12 @@ export abstract class FlightRetransmission {
     this.retransmissions++;
     const state = this.current;
     this.current = 'sending';
-    this.transmit();
+    const sent = this.transmit();
+    this.retransmittedDatagrams += sent.length;
+    for (const d of sent) this.retransmittedBytes += d.length;
     this.current = state;
   }
 
-  /** Seals and sends the flight (or what of it is still due). */
-  protected abstract transmit(): void;
+  /** Seals and sends the flight (or what of it is still due); returns the datagrams it sent. */
+  protected abstract transmit(): readonly Uint8Array[];
 }
