@@ -555,6 +555,20 @@ export class DtlsConnection {
     this.queueEvent({ type: 'data', data });
   }
 
+  /**
+   * DTLS 1.3 (RFC 9147 8, RFC 8446 4.6.3): sends a KeyUpdate, retransmitted until the peer
+   * acknowledges it; only then do our records move to the next epoch. `requestPeer`: ask the peer
+   * to update its keys too (update_requested). One at a time: a call while one is unacknowledged
+   * does nothing. Throws before the handshake, for DTLS 1.2, or where the handshake cannot (a server).
+   */
+  keyUpdate(requestPeer = false): void {
+    const update = this.handshake.keyUpdate;
+    if (this.currentState !== 'established' || this.records.dtls13Records === undefined || update === undefined) {
+      throw new DtlsError(AlertDescription.internal_error, `KeyUpdate needs an established DTLS 1.3 client connection (state ${this.currentState})`);
+    }
+    this.run(() => update.call(this.handshake, requestPeer));
+  }
+
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
   close(): void {
     if (this.currentState === 'closed') return;

@@ -22,24 +22,35 @@ export interface FragmentPosition {
 export class AckDisruption {
   private seq = 0;
   private offset = 0;
+  /** The gap at the current frontier was reported: the fragments behind it are the same disruption. */
+  private reported = false;
 
   /** Messages up to `nextSeq` (exclusive) were delivered in order. */
   delivered(nextSeq: number): void {
-    if (nextSeq > this.seq) {
-      this.seq = nextSeq;
-      this.offset = 0;
-    }
+    if (nextSeq > this.seq) this.moveTo(nextSeq, 0);
   }
 
-  /** A fragment of new content was taken (processed or buffered): whether it came after a gap. */
+  /**
+   * A fragment of new content was taken (processed or buffered): whether it reveals a gap not
+   * reported yet. One ACK per gap: each later record past the same gap would otherwise make the
+   * peer send what is missing once more (RFC 9147 7.3), though the first ACK told it already.
+   */
   arrived(f: FragmentPosition): boolean {
     if (f.messageSeq < this.seq) return false;
-    if (f.messageSeq > this.seq || f.fragmentOffset > this.offset) return true;
-    this.offset = Math.max(this.offset, f.fragmentOffset + f.fragmentLength);
-    if (this.offset >= f.length) {
-      this.seq++;
-      this.offset = 0;
+    if (f.messageSeq > this.seq || f.fragmentOffset > this.offset) {
+      if (this.reported) return false;
+      this.reported = true;
+      return true;
     }
+    const end = Math.max(this.offset, f.fragmentOffset + f.fragmentLength);
+    if (end >= f.length) this.moveTo(this.seq + 1, 0);
+    else if (end > this.offset) this.moveTo(this.seq, end);
     return false;
+  }
+
+  private moveTo(seq: number, offset: number): void {
+    this.seq = seq;
+    this.offset = offset;
+    this.reported = false;
   }
 }

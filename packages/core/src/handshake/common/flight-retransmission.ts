@@ -52,10 +52,11 @@ export abstract class FlightRetransmission {
 
   /** SENDING the flight again (what it carries is the version's), then back to the state we were in. */
   protected retransmit(): void {
-    this.retransmissions++;
     const state = this.current;
     this.current = 'sending';
     const sent = this.transmit();
+    // Nothing due (DTLS 1.3: all that is unacknowledged may still be on its way) is no retransmission.
+    if (sent.length > 0) this.retransmissions++;
     this.retransmittedDatagrams += sent.length;
     for (const d of sent) this.retransmittedBytes += d.length;
     this.current = state;

@@ -26,6 +26,8 @@ export interface Handshake {
   readonly retransmissions: number;
   /** Bytes and datagrams those retransmissions put on the wire (absent: not counted). */
   readonly retransmitted?: { readonly bytes: number; readonly datagrams: number };
+  /** DTLS 1.3: sends a KeyUpdate (RFC 9147 8), asking the peer to update too when `requestPeer` (absent: not supported). */
+  keyUpdate?(requestPeer: boolean): void;
   /** DTLS 1.3 ACK records (RFC 9147 7) sent and received (absent: not counted). */
   readonly ackRecords?: { readonly sent: number; readonly received: number };
   /**

@@ -15,6 +15,7 @@ import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
 import { ClientResumption } from '../../session/client-resumption.js';
 import { ClientFlights13 } from '../dtls13/client-flights-13.js';
+import { Dtls13ClientEstablished } from '../dtls13/client-established.js';
 import type { FlightHandshakeMessage, FlightMessage } from '../common/flight.js';
 import type { FlightState } from '../common/flight-transmitter.js';
 import type { FragmentDisposition } from '../common/reassembler.js';
@@ -197,6 +198,13 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
       bytes: own.bytes + (f === undefined ? this.abandoned13.bytes : f.retransmittedBytes),
       datagrams: own.datagrams + (f === undefined ? this.abandoned13.datagrams : f.retransmittedDatagrams),
     };
+  }
+
+  /** RFC 9147 8: a KeyUpdate of ours, once the DTLS 1.3 handshake is over (see DtlsConnection.keyUpdate). */
+  keyUpdate(requestPeer: boolean): void {
+    const state = this.current;
+    if (!(state instanceof Dtls13ClientEstablished)) throw new DtlsError(AlertDescription.internal_error, `no KeyUpdate in state ${state.name}`);
+    this.current = state.initiate(this, requestPeer);
   }
 
   /** DTLS 1.3 ACK records sent and received. */

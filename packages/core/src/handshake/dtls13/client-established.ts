@@ -57,6 +57,17 @@ export class Dtls13ClientEstablished implements ClientState {
     return new Dtls13ClientEstablished(secrets, true);
   }
 
+  /**
+   * Our own KeyUpdate (RFC 8446 4.6.3), retransmitted until the server acknowledges it; with
+   * `requestPeer`, update_requested asks the server for one of its own. None while one is out.
+   */
+  initiate(cx: ClientContext, requestPeer: boolean): ClientState {
+    if (this.pending) return this;
+    const request = requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
+    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(request))], true);
+    return new Dtls13ClientEstablished(this.secrets, true);
+  }
+
   /** The server acknowledged the whole of our last flight (called only then): our KeyUpdate, if one is out. */
   onAck(_record: ReadRecord, cx: ClientContext): ClientState {
     const layer = cx.records.dtls13Records;
