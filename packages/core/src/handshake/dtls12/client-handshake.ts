@@ -44,7 +44,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
    */
   private flights13: ClientFlights13 | undefined;
   /** What the 1.3 flights retransmitted before the server answered in DTLS 1.2. */
-  private abandoned13 = { retransmissions: 0, bytes: 0, datagrams: 0 };
+  private abandoned13: { readonly retransmissions: number; readonly bytes: number; readonly datagrams: number } | undefined;
 
   constructor(
     host: HandshakeHost,
@@ -188,15 +188,15 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   }
 
   override get retransmissions(): number {
-    return super.retransmissions + (this.flights13?.retransmissions ?? this.abandoned13.retransmissions);
+    return super.retransmissions + (this.flights13?.retransmissions ?? this.abandoned13?.retransmissions ?? 0);
   }
 
   override get retransmitted(): { readonly bytes: number; readonly datagrams: number } {
     const own = super.retransmitted;
     const f = this.flights13;
     return {
-      bytes: own.bytes + (f === undefined ? this.abandoned13.bytes : f.retransmittedBytes),
-      datagrams: own.datagrams + (f === undefined ? this.abandoned13.datagrams : f.retransmittedDatagrams),
+      bytes: own.bytes + (f === undefined ? (this.abandoned13?.bytes ?? 0) : f.retransmittedBytes),
+      datagrams: own.datagrams + (f === undefined ? (this.abandoned13?.datagrams ?? 0) : f.retransmittedDatagrams),
     };
   }
 
