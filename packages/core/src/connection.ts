@@ -1,3 +1,4 @@
+import { ACK_CONTENT_TYPE } from './record/ack.js';
 import type { SrtpProfile } from './srtp/srtp-profile.js';
 import { SRTP_EXPORTER_LABEL, splitSrtpKeyingMaterial, srtpKeyingMaterialLength, type SrtpKeyingMaterial } from './srtp/srtp-keying-material.js';
 import { cipherInfo, type CipherInfo } from './cipher-info.js';
@@ -383,6 +384,12 @@ export class DtlsConnection {
     badMac: number;
     held: number;
     retransmissions: number;
+    /** Bytes and datagrams the handshake's retransmissions put on the wire. */
+    retransmittedBytes: number;
+    retransmittedDatagrams: number;
+    /** DTLS 1.3 ACK records (RFC 9147 7) sent and received. */
+    acksSent: number;
+    acksReceived: number;
     unvalidatedHeldBytes: number;
     unvalidatedDropped: number;
     pathChallenges: number;
@@ -404,6 +411,10 @@ export class DtlsConnection {
       badMac: r.badMac,
       held: r.held,
       retransmissions: this.handshake.retransmissions,
+      retransmittedBytes: this.handshake.retransmitted?.bytes ?? 0,
+      retransmittedDatagrams: this.handshake.retransmitted?.datagrams ?? 0,
+      acksSent: this.handshake.ackRecords?.sent ?? 0,
+      acksReceived: this.handshake.ackRecords?.received ?? 0,
       unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
       unvalidatedDropped: this.outgoing.dropped,
       pathChallenges: this.paths?.sent ?? 0,
@@ -544,6 +555,20 @@ export class DtlsConnection {
     this.queueEvent({ type: 'data', data });
   }
 
+  /**
+   * DTLS 1.3 (RFC 9147 8, RFC 8446 4.6.3): sends a KeyUpdate, retransmitted until the peer
+   * acknowledges it; only then do our records move to the next epoch. `requestPeer`: ask the peer
+   * to update its keys too (update_requested). One at a time: a call while one is unacknowledged
+   * does nothing. Throws before the handshake, for DTLS 1.2, or where the handshake cannot (a server).
+   */
+  keyUpdate(requestPeer = false): void {
+    const update = this.handshake.keyUpdate;
+    if (this.currentState !== 'established' || this.records.dtls13Records === undefined || update === undefined) {
+      throw new DtlsError(AlertDescription.internal_error, `KeyUpdate needs an established DTLS 1.3 client connection (state ${this.currentState})`);
+    }
+    this.run(() => update.call(this.handshake, requestPeer));
+  }
+
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
   close(): void {
     if (this.currentState === 'closed') return;
@@ -581,13 +606,22 @@ export class DtlsConnection {
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
   nextTimeout(): number | undefined {
-    if (this.currentState !== 'handshaking') return undefined;
+    if (this.currentState !== 'handshaking' && !this.dtls13Timers) return undefined;
     return this.handshake.nextTimeout();
+  }
+
+  /**
+   * RFC 9147 5.8, 7.1: a DTLS 1.3 connection keeps timers after its handshake: the client's last
+   * flight until the server acknowledges it, post-handshake messages (KeyUpdate) until theirs,
+   * and the ACKs it owes.
+   */
+  private get dtls13Timers(): boolean {
+    return this.currentState === 'established' && this.records.dtls13Records !== undefined;
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    if (this.currentState !== 'handshaking') return;
+    if (this.currentState !== 'handshaking' && !this.dtls13Timers) return;
     this.run(() => {
       this.handshake.resume();
       this.handshake.handleTimeout(now);
@@ -637,7 +671,8 @@ export class DtlsConnection {
     checkRecordSize(r, this.negotiated.recordSizeLimit); // RFC 8449 4, RFC 6066 4: record_overflow
     // RFC 6347 4.2.4: the peer sends application data (or an alert, or a return routability
     // check) under the new keys only once it has our last flight: no need to keep it any longer.
-    if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && this.currentState === 'established' && r.epoch === this.records.readEpoch) {
+    // A DTLS 1.3 ACK is no such sign: it may acknowledge part of that flight only (RFC 9147 7.3).
+    if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && r.type !== ACK_CONTENT_TYPE && this.currentState === 'established' && r.epoch === this.records.readEpoch) {
       this.handshake.peerConfirmed();
     }
     if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);

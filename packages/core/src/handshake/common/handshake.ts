@@ -24,6 +24,12 @@ export interface Handshake {
   readonly keyShareAhead: boolean;
   /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
   readonly retransmissions: number;
+  /** Bytes and datagrams those retransmissions put on the wire (absent: not counted). */
+  readonly retransmitted?: { readonly bytes: number; readonly datagrams: number };
+  /** DTLS 1.3: sends a KeyUpdate (RFC 9147 8), asking the peer to update too when `requestPeer` (absent: not supported). */
+  keyUpdate?(requestPeer: boolean): void;
+  /** DTLS 1.3 ACK records (RFC 9147 7) sent and received (absent: not counted). */
+  readonly ackRecords?: { readonly sent: number; readonly received: number };
   /**
    * Starts the handshake at `now`: a client sends flight 1 (RFC 6347 4.2.4 Figure 1); a server
    * processes the ClientHello whose cookie the endpoint verified (RFC 6347 4.2.1).

@@ -2,7 +2,6 @@ import { AlertDescription } from '../../alert.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { nextApplicationTrafficSecret } from '../../crypto/traffic-keys-13.js';
 import { DtlsError } from '../../errors.js';
-import { ACK_CONTENT_TYPE, decodeAck, encodeAck, type RecordNumber } from '../../record/ack.js';
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
@@ -33,8 +32,8 @@ export class Dtls13ClientEstablished implements ClientState {
 
   constructor(
     private readonly secrets: ApplicationSecrets13,
-    /** Our KeyUpdate waiting for its ACK: the record that carried it. */
-    private readonly pending: RecordNumber | undefined = undefined,
+    /** Our KeyUpdate is out, waiting for its ACK (the flight machinery tells us: onAck). */
+    private readonly pending = false,
   ) {}
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
@@ -46,26 +45,33 @@ export class Dtls13ClientEstablished implements ClientState {
     const request = decodeKeyUpdate(m.body);
     const layer = cx.records.dtls13Records;
     if (layer === undefined || m.sources.length > 0) throw new DtlsError(AlertDescription.unexpected_message, 'a KeyUpdate must come under the application keys (RFC 9147 8)');
-    // RFC 9147 8: "the receiver MUST acknowledge" it; the ACK names the record that carried it.
-    const received = cx.lastRecordNumber;
-    if (received !== undefined) cx.sendRecord(ACK_CONTENT_TYPE, encodeAck([received]));
+    // RFC 9147 8: "the receiver MUST acknowledge" it: the client's flights (client-flights-13.ts)
+    // acknowledge every post-handshake record at once.
     const server = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.server);
     cx.deliver(dtls13ReadRecords(layer.setReadKeys(layer.readEpoch + 1, epochKeysFrom(this.secrets, server))));
     const secrets = { ...this.secrets, server };
     // RFC 8446 4.6.3: update_requested is answered with our own KeyUpdate (update_not_requested), once.
-    if (request !== KeyUpdateRequest.update_requested || this.pending !== undefined) return new Dtls13ClientEstablished(secrets, this.pending);
-    const epoch = layer.writeEpoch;
-    const sent = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
+    if (request !== KeyUpdateRequest.update_requested || this.pending) return new Dtls13ClientEstablished(secrets, this.pending);
+    // Retransmitted until the server acknowledges it (RFC 9147 5.8.1, 8).
     cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
-    return new Dtls13ClientEstablished(secrets, sent);
+    return new Dtls13ClientEstablished(secrets, true);
   }
 
-  onAck(record: ReadRecord, cx: ClientContext): ClientState {
-    const pending = this.pending;
-    if (pending === undefined) return this;
-    const acked = decodeAck(record.payload).some((n) => n.epoch === pending.epoch && n.sequenceNumber === pending.sequenceNumber);
+  /**
+   * Our own KeyUpdate (RFC 8446 4.6.3), retransmitted until the server acknowledges it; with
+   * `requestPeer`, update_requested asks the server for one of its own. None while one is out.
+   */
+  initiate(cx: ClientContext, requestPeer: boolean): ClientState {
+    if (this.pending) return this;
+    const request = requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
+    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(request))], true);
+    return new Dtls13ClientEstablished(this.secrets, true);
+  }
+
+  /** The server acknowledged the whole of our last flight (called only then): our KeyUpdate, if one is out. */
+  onAck(_record: ReadRecord, cx: ClientContext): ClientState {
     const layer = cx.records.dtls13Records;
-    if (!acked || layer === undefined) return this;
+    if (!this.pending || layer === undefined) return this;
     const client = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.client);
     layer.setWriteKeys(layer.writeEpoch + 1, epochKeysFrom(this.secrets, client));
     return new Dtls13ClientEstablished({ ...this.secrets, client });

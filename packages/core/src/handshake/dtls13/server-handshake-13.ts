@@ -122,6 +122,19 @@ export class ServerHandshake13 implements Handshake {
     return this.transmitter.retransmissions;
   }
 
+  /** See Handshake.retransmitted. */
+  get retransmitted(): { readonly bytes: number; readonly datagrams: number } {
+    return { bytes: this.transmitter.retransmittedBytes, datagrams: this.transmitter.retransmittedDatagrams };
+  }
+
+  /** See Handshake.ackRecords. */
+  get ackRecords(): { readonly sent: number; readonly received: number } {
+    return { sent: this.acksSent, received: this.acksReceived };
+  }
+
+  private acksSent = 0;
+  private acksReceived = 0;
+
   private layer(): Dtls13RecordLayer {
     const layer = this.records13;
     if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'the DTLS 1.3 record layer is not in force yet');
@@ -162,6 +175,7 @@ export class ServerHandshake13 implements Handshake {
       } catch {
         return; // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
       }
+      this.acksReceived++;
       if (this.transmitter.onAck(numbers, now) === 'complete' && this.keyUpdateSent) {
         // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
         this.keyUpdateSent = false;
@@ -442,6 +456,7 @@ export class ServerHandshake13 implements Handshake {
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;
     const numbers = this.acks.take();
+    this.acksSent++;
     // RFC 9147 7: the ACK goes under the current write epoch (epoch 3 once established).
     this.host.transmit([this.records13.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);
   }
