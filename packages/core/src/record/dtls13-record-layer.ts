@@ -116,7 +116,8 @@ export interface Dtls13RecordStats {
 interface WriteEpoch {
   readonly epoch: number;
   readonly keys: Dtls13EpochKeys | null;
-  readonly connectionId: Uint8Array;
+  /** Changes when the peer's CID for us changes (RFC 9147 9: NewConnectionId, setWriteConnectionId). */
+  connectionId: Uint8Array;
   readonly sequenceNumberLength: 1 | 2;
   readonly lengthPresent: boolean;
   readonly usage: KeyUsage | null;
@@ -155,7 +156,12 @@ function internalError(message: string): DtlsError {
  */
 export class Dtls13RecordLayer {
   private readonly replayWindowSize: number;
-  private readonly receiveConnectionId: Uint8Array;
+  /** The CID length our records' headers are framed with (RFC 9147 9: the receiver knows it). */
+  private receiveConnectionId: Uint8Array;
+  /** Every CID the peer may put in its records (the negotiated one, and those NewConnectionId gave it). */
+  private receiveConnectionIds: Uint8Array[];
+  /** The CID our records of epochs keyed from now on carry, unless their format says otherwise. */
+  private writeConnectionId: Uint8Array = NO_CID;
   private readonly keyUpdateFraction: number;
   private readonly ccm8IntegrityLimit: number;
   private readonly aeadLimits: Partial<Record<AeadAlgorithm, Partial<AeadLimits>>>;
@@ -174,6 +180,7 @@ export class Dtls13RecordLayer {
     this.replayWindowSize = options.replayWindowSize ?? 64;
     this.receiveConnectionId = Uint8Array.from(options.receiveConnectionId ?? NO_CID);
     if (this.receiveConnectionId.length > 255) throw new RangeError('a connection ID is at most 255 bytes');
+    this.receiveConnectionIds = this.receiveConnectionId.length > 0 ? [this.receiveConnectionId] : [];
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
     this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
@@ -224,7 +231,7 @@ export class Dtls13RecordLayer {
     if (!Number.isSafeInteger(epoch) || epoch <= this.writeEpochs.current.epoch) {
       throw internalError(`write epoch ${epoch} is not newer than ${this.writeEpochs.current.epoch}`);
     }
-    const connectionId = Uint8Array.from(format.connectionId ?? NO_CID);
+    const connectionId = Uint8Array.from(format.connectionId ?? this.writeConnectionId);
     if (connectionId.length > 255) throw internalError('a connection ID is at most 255 bytes');
     this.writeEpochs.add({
       epoch,
@@ -235,6 +242,36 @@ export class Dtls13RecordLayer {
       usage: this.limitsOf(keys).confidentiality,
       nextSequence: 0,
     });
+  }
+
+  /**
+   * The CID the peer asked for (RFC 9147 9: negotiated in the hellos, or one of those it gave in a
+   * NewConnectionId): written in the records of every protected epoch from now on, retransmissions
+   * included; epoch 0 (DTLSPlaintext) has no CID. Empty: no CID in our records.
+   */
+  setWriteConnectionId(cid: Uint8Array): void {
+    if (cid.length > 255) throw internalError('a connection ID is at most 255 bytes');
+    this.writeConnectionId = cid.slice();
+    for (const e of this.writeEpochs.newestFirst()) if (e.keys !== null) e.connectionId = this.writeConnectionId;
+  }
+
+  /** The CID our next protected record carries (empty: none). */
+  get sendConnectionId(): Uint8Array {
+    return this.writeConnectionId;
+  }
+
+  /**
+   * The CIDs the peer may put in the records it sends us (RFC 9147 9): the one negotiated and the
+   * spares we gave it with NewConnectionId, all of one length (the header does not carry it, so
+   * the receiver frames every record with its own CIDs' length). None: a record with a CID is
+   * rejected ("If no CID is negotiated, then the receiver MUST reject any records it receives that
+   * contain a CID").
+   */
+  setReceiveConnectionIds(cids: readonly Uint8Array[]): void {
+    const first = cids[0];
+    if (cids.some((c) => c.length !== (first?.length ?? 0) || c.length > 255)) throw internalError('the CIDs we receive must all have one length of at most 255 bytes');
+    this.receiveConnectionIds = cids.filter((c) => c.length > 0).map((c) => c.slice());
+    this.receiveConnectionId = this.receiveConnectionIds[0] ?? NO_CID;
   }
 
   /**
@@ -445,7 +482,8 @@ export class Dtls13RecordLayer {
           this.counters.dropped++;
           break;
         }
-        if (framed.header.connectionId.length > 0 && !bytesEqual(framed.header.connectionId, this.receiveConnectionId)) {
+        const cid = framed.header.connectionId;
+        if (cid.length > 0 && !this.receiveConnectionIds.some((c) => bytesEqual(c, cid))) {
           this.counters.dropped++;
           break;
         }

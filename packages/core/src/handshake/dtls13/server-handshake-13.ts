@@ -25,6 +25,7 @@ import { ApplicationTraffic13 } from './application-traffic-13.js';
 import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
 import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
 import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
+import { answerConnectionId13 } from './connection-id-13.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
@@ -387,7 +388,16 @@ export class ServerHandshake13 implements Handshake {
     const ee = serverEncryptedExtensions13(this.config, ch.hello);
     this.negotiated.alpnProtocol = ee.alpnProtocol;
     this.negotiated.servername = ee.servername;
-    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: ee.extensions, ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
+    // RFC 9147 9: connection_id answered in the ServerHello.
+    const cid = answerConnectionId13(this.config, ch.hello, this.negotiated, this.layer());
+    const draft = draftServerFlight13({
+      ch,
+      random,
+      auth,
+      encryptedExtensions: ee.extensions,
+      ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }),
+      ...(cid === undefined ? {} : { serverHelloExtensions: [cid] }),
+    });
     const toSign = draft.toSign;
     if (toSign === undefined || auth.type !== 'certificate') {
       this.completeFlight(draft, undefined, undefined);
