@@ -481,6 +481,7 @@ export class DtlsConnection {
       }
       this.handshake.processMessages();
     });
+    this.updateKeysIfDue();
     // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
     // those [records] that have been discarded": a datagram counts when a record in it
     // authenticated, so spoofed junk from a victim's address buys nothing.
@@ -532,9 +533,14 @@ export class DtlsConnection {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
     if (data.length > maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send)) throw payloadTooLarge(data.length, limit);
+    if (this.records.dtls13Records?.writeKeyHasRoomForData === false) {
+      // RFC 9147 4.5.3: the key is (nearly) used up and our KeyUpdate is not acknowledged yet.
+      throw new DtlsError(AlertDescription.internal_error, 'the write key is at its AEAD usage limit (RFC 9147 4.5.3): application data waits until the peer acknowledges our KeyUpdate');
+    }
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
+    this.updateKeysIfDue();
   }
 
   /** One record of application data for the user (counted: see stats). */
@@ -581,17 +587,32 @@ export class DtlsConnection {
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
   nextTimeout(): number | undefined {
-    if (this.currentState !== 'handshaking') return undefined;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return undefined;
     return this.handshake.nextTimeout();
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    if (this.currentState !== 'handshaking') return;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return;
     this.run(() => {
       this.handshake.resume();
       this.handshake.handleTimeout(now);
     });
+    this.updateKeysIfDue();
+  }
+
+  /** DTLS 1.3 after the handshake: post-handshake flights (a KeyUpdate, RFC 9147 8) still run on timers (5.8). */
+  private postHandshake13(): boolean {
+    return this.currentState === 'established' && this.records.dtls13Records !== undefined;
+  }
+
+  /**
+   * RFC 9147 4.5.3: "Implementations SHOULD initiate a key update before reaching this limit": once
+   * our write key has protected keyUpdate.afterRecords records, the handshake sends a KeyUpdate.
+   */
+  private updateKeysIfDue(): void {
+    if (!this.postHandshake13() || this.records.dtls13Records?.keyUpdateNeeded !== true) return;
+    this.run(() => this.handshake.updateKeys?.());
   }
 
   pollEvent(): DtlsEvent | undefined {

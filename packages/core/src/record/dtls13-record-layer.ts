@@ -43,6 +43,8 @@ export interface Dtls13RecordLayerOptions {
   receiveConnectionId?: Uint8Array;
   /** The share of an AEAD limit past which keyUpdateNeeded turns true (RFC 9147 4.5.3). Default 0.75. */
   keyUpdateFraction?: number;
+  /** Records a write key protects before keyUpdateNeeded turns true, when sooner than keyUpdateFraction's share. */
+  keyUpdateAfterRecords?: number;
   /**
    * RFC 9147 4.5.3: "Implementations MUST set usage limits for AEAD_AES_128_CCM_8 based on an
    * understanding of any additional forgery protections that are used": the number of records
@@ -163,6 +165,7 @@ export class Dtls13RecordLayer {
   /** The CID our records of epochs keyed from now on carry, unless their format says otherwise. */
   private writeConnectionId: Uint8Array = NO_CID;
   private readonly keyUpdateFraction: number;
+  private readonly keyUpdateAfterRecords: number | undefined;
   private readonly ccm8IntegrityLimit: number;
   private readonly aeadLimits: Partial<Record<AeadAlgorithm, Partial<AeadLimits>>>;
   private readonly chacha20CounterBigEndian: boolean;
@@ -182,6 +185,7 @@ export class Dtls13RecordLayer {
     if (this.receiveConnectionId.length > 255) throw new RangeError('a connection ID is at most 255 bytes');
     this.receiveConnectionIds = this.receiveConnectionId.length > 0 ? [this.receiveConnectionId] : [];
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
+    this.keyUpdateAfterRecords = options.keyUpdateAfterRecords;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
     this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
     this.aeadLimits = { ...options.aeadLimits };
@@ -217,7 +221,10 @@ export class Dtls13RecordLayer {
     const lower = this.aeadLimits[keys.algorithm];
     const confidentiality = lower?.confidentiality ?? limits.confidentiality;
     const integrity = lower?.integrity ?? (keys.algorithm === 'aes-128-ccm-8' ? this.ccm8IntegrityLimit : limits.integrity);
-    return { confidentiality: new KeyUsage(confidentiality, this.keyUpdateFraction), integrity: new KeyUsage(integrity, this.keyUpdateFraction) };
+    return {
+      confidentiality: new KeyUsage(confidentiality, this.keyUpdateFraction, this.keyUpdateAfterRecords),
+      integrity: new KeyUsage(integrity, this.keyUpdateFraction),
+    };
   }
 
   // --- write side ---------------------------------------------------------------------
@@ -316,6 +323,14 @@ export class Dtls13RecordLayer {
   /** The confidentiality usage of a write epoch's key (RFC 9147 4.5.3); 'fresh' for epoch 0. */
   writeKeyUsage(epoch: number = this.writeEpochs.current.epoch): KeyUsageState {
     return this.writeState(epoch).usage?.state ?? 'fresh';
+  }
+
+  /**
+   * Whether the current write key may protect application data (KeyUsage.roomForData): false near
+   * its limit, until a KeyUpdate of ours is acknowledged and the next epoch's key takes over.
+   */
+  get writeKeyHasRoomForData(): boolean {
+    return this.writeEpochs.current.usage?.roomForData ?? true;
   }
 
   /**

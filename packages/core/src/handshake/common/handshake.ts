@@ -46,6 +46,11 @@ export interface Handshake {
    * server could not verify our Finished: a different PSK?), to follow the alert's name.
    */
   peerAlertHint?(description: AlertDescription): string | undefined;
+  /**
+   * DTLS 1.3 (RFC 9147 4.5.3, 8): our write key nears its AEAD limit: send a KeyUpdate of ours
+   * unless one is already waiting for its ACK. Absent in DTLS 1.2.
+   */
+  updateKeys?(): void;
   handleTimeout(now: number): void;
   /**
    * The peer sent, under the handshake's final keys, something other than a handshake message

@@ -118,6 +118,11 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     this.current = this.current.onAck?.(record, this) ?? this.current;
   }
 
+  /** Handshake.updateKeys: the DTLS 1.3 established state sends our KeyUpdate (RFC 9147 4.5.3). */
+  updateKeys(): void {
+    this.current = this.current.updateKeys?.(this) ?? this.current;
+  }
+
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;

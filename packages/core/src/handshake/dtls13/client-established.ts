@@ -53,11 +53,22 @@ export class Dtls13ClientEstablished implements ClientState {
     cx.deliver(dtls13ReadRecords(layer.setReadKeys(layer.readEpoch + 1, epochKeysFrom(this.secrets, server))));
     const secrets = { ...this.secrets, server };
     // RFC 8446 4.6.3: update_requested is answered with our own KeyUpdate (update_not_requested), once.
-    if (request !== KeyUpdateRequest.update_requested || this.pending !== undefined) return new Dtls13ClientEstablished(secrets, this.pending);
+    const next = new Dtls13ClientEstablished(secrets, this.pending);
+    if (request !== KeyUpdateRequest.update_requested) return next;
+    return next.updateKeys(cx);
+  }
+
+  /**
+   * Our KeyUpdate (update_not_requested), unless one waits for its ACK already: asked for by the
+   * server, or because our write key nears its AEAD limit (RFC 9147 4.5.3, Handshake.updateKeys).
+   */
+  updateKeys(cx: ClientContext): ClientState {
+    const layer = cx.records.dtls13Records;
+    if (this.pending !== undefined || layer === undefined) return this;
     const epoch = layer.writeEpoch;
     const sent = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
     cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
-    return new Dtls13ClientEstablished(secrets, sent);
+    return new Dtls13ClientEstablished(this.secrets, sent);
   }
 
   onAck(record: ReadRecord, cx: ClientContext): ClientState {

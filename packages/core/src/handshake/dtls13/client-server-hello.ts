@@ -28,6 +28,7 @@ import type { Dtls13Offer } from './client-hello-offer.js';
 import { EXTERNAL_PSK_HASH, withPskBinder } from './client-psk-offer.js';
 import { dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
 import { WaitEncryptedExtensions } from './client-wait-encrypted-extensions.js';
+import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
 import { acceptServerConnectionId13, offeredReceiveConnectionId13 } from './connection-id-13.js';
 
 /** A ClientHello of ours offering DTLS 1.3 that awaits its answer. */
@@ -70,7 +71,7 @@ function onlyExtensions(extensions: readonly Extension[], allowed: readonly numb
  */
 export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, cx: ClientContext, attempt: Dtls13HelloAttempt): ClientState {
   // RFC 9147 9: records after the ServerHello may carry the CID we offered (checked once it is read).
-  if (cx.records.dtls13Records === undefined) cx.records.enterDtls13({ receiveConnectionId: offeredReceiveConnectionId13(attempt.hello) });
+  if (cx.records.dtls13Records === undefined) cx.records.enterDtls13({ receiveConnectionId: offeredReceiveConnectionId13(attempt.hello), ...dtls13KeyUpdateRecordOptions(cx.config.keyUpdate) });
   const kind = checkDtls13ServerHello(sh, attempt.hello.sessionId);
   const suite = offeredSuite(sh.cipherSuite, attempt);
   if (kind === 'hello_retry_request') return onHelloRetryRequest(m, sh, cx, attempt, suite);

@@ -26,6 +26,7 @@ import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/
 import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
 import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
 import { answerConnectionId13 } from './connection-id-13.js';
+import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
@@ -134,7 +135,7 @@ export class ServerHandshake13 implements Handshake {
     this.hello = undefined;
     this.deadline = now + this.config.handshakeTimeoutMs;
     // RFC 9147 4: from here on every record is DTLS 1.3's; epoch 0 goes on counting.
-    this.records13 = this.host.records.enterDtls13();
+    this.records13 = this.host.records.enterDtls13(dtls13KeyUpdateRecordOptions(this.config.keyUpdate));
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: hello.body.length, messageSeq: hello.messageSeq, fragmentOffset: 0, body: hello.body });
     const retry = hello.dtls13;
     if (retry === undefined) throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 handshake needs the HelloRetryRequest cookie state');
@@ -277,12 +278,20 @@ export class ServerHandshake13 implements Handshake {
     const held = this.layer().setReadKeys(next.epoch, next.keys);
     this.acks.flightComplete(this.host.now, true);
     this.sendAckIfDue(this.host.now);
-    if (request === KeyUpdateRequest.update_requested && !this.keyUpdateSent) {
-      this.keyUpdateSent = true;
-      const epoch = this.layer().writeEpoch;
-      this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
-    }
+    if (request === KeyUpdateRequest.update_requested) this.updateKeys();
     this.deliverHeld(held);
+  }
+
+  /**
+   * Handshake.updateKeys: our KeyUpdate (update_not_requested), once at a time: asked for by the
+   * client, or because our write key nears its AEAD limit (RFC 9147 4.5.3). Our records switch to
+   * the next key when it is acknowledged (onRecord).
+   */
+  updateKeys(): void {
+    if (this.current.name !== 'established' || this.keyUpdateSent || this.traffic === undefined) return;
+    this.keyUpdateSent = true;
+    const epoch = this.layer().writeEpoch;
+    this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
   }
 
   private deliverHeld(held: readonly Dtls13ReadRecord[]): void {

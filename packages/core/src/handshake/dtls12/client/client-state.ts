@@ -36,6 +36,8 @@ export interface ClientState {
   handle(m: HandshakeMessage, cx: ClientContext): ClientState;
   /** A DTLS 1.3 ACK (RFC 9147 7) in this state; absent: nothing waits for one. */
   onAck?(record: ReadRecord, cx: ClientContext): ClientState;
+  /** See Handshake.updateKeys (DTLS 1.3, established only). */
+  updateKeys?(cx: ClientContext): ClientState;
   /** What a fatal alert from the server means in this state (see Handshake.peerAlertHint). */
   peerAlertHint?(description: AlertDescription): string | undefined;
   /** What the server's silence until the handshake deadline means in this state. */
