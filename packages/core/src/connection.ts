@@ -307,6 +307,46 @@ export class DtlsConnection {
     return this.negotiated.connectionId;
   }
 
+  /**
+   * Every CID of ours the peer may put in its records: the negotiated one and, in DTLS 1.3, those
+   * we gave it since in NewConnectionId messages (RFC 9147 9); a server's router binds each. Empty
+   * when the peer sends no CID.
+   */
+  get receiveConnectionIds(): readonly Uint8Array[] {
+    const more = this.postHandshake13() ? (this.handshake.receiveConnectionIds?.() ?? []) : [];
+    if (more.length > 0) return more;
+    const receive = this.negotiated.connectionId?.receive;
+    return receive === undefined || receive.length === 0 ? [] : [receive];
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9): asks the peer for `count` (1..255) more CIDs of its own with a
+   * RequestConnectionId, so that we can change CID when our address changes (rotateConnectionId).
+   * False when it cannot be sent now: not DTLS 1.3 or not established, no CID in our records,
+   * or an earlier request is unanswered ("MUST NOT send a RequestConnectionId message when an
+   * existing request is still unfulfilled").
+   */
+  requestConnectionIds(count = 1): boolean {
+    if (!Number.isInteger(count) || count < 1 || count > 255) throw new RangeError(`count must be an integer 1..255 (got ${String(count)})`);
+    if (!this.postHandshake13()) return false;
+    let sent = false;
+    this.run(() => {
+      sent = this.handshake.requestConnectionIds?.(count) ?? false;
+    });
+    return sent;
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path"):
+   * our records carry the peer's next spare CID from now on (one it gave us in a NewConnectionId);
+   * false when it gave none (or none is left). Call it when our own address changes; the engine
+   * does it itself when the peer's address moves.
+   */
+  rotateConnectionId(): boolean {
+    if (!this.postHandshake13()) return false;
+    return this.handshake.useNextConnectionId?.() ?? false;
+  }
+
   /** Whether both sides negotiated the return routability check (RFC 9853 3). */
   get returnRoutabilityCheck(): boolean {
     return this.negotiated.returnRoutabilityCheck;
@@ -799,6 +839,8 @@ export class DtlsConnection {
     // an address validated before (the handshake's first, or one a check validated) lifts it
     // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
     this.paths?.reset();
+    // RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path".
+    this.rotateConnectionId();
     if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }

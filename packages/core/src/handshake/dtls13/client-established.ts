@@ -12,6 +12,7 @@ import { KeyUpdateRequest, decodeKeyUpdate, encodeKeyUpdate } from '../messages/
 import { decodeNewSessionTicket13 } from '../messages/new-session-ticket-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
+import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
 
 /** The application traffic secrets in force (RFC 8446 7.2: each KeyUpdate moves one of them on). */
 export interface ApplicationSecrets13 {
@@ -35,13 +36,37 @@ export class Dtls13ClientEstablished implements ClientState {
     private readonly secrets: ApplicationSecrets13,
     /** Our KeyUpdate waiting for its ACK: the record that carried it. */
     private readonly pending: RecordNumber | undefined = undefined,
+    /** The CID state (RFC 9147 9), shared by the states that follow one another here. */
+    private readonly box: { cids?: ConnectionIdUpdates13 } = {},
   ) {}
+
+  /** ClientState.connectionIdUpdates: undefined when no CIDs were negotiated. */
+  connectionIdUpdates(cx: ClientContext): ConnectionIdUpdates13 | undefined {
+    const layer = cx.records.dtls13Records;
+    if (this.box.cids === undefined && layer !== undefined && cx.negotiated.connectionId !== undefined) {
+      this.box.cids = new ConnectionIdUpdates13(cx.config, cx.negotiated, layer);
+    }
+    return this.box.cids;
+  }
+
+  /** RFC 9147 9: the server's NewConnectionId or RequestConnectionId, acknowledged (RFC 9147 7); a request is answered. */
+  private onConnectionIdMessage(m: HandshakeMessage, cx: ClientContext): ClientState {
+    const cids = this.connectionIdUpdates(cx);
+    if (cids === undefined || m.sources.length > 0) throw cx.unexpected(m);
+    if (m.msgType === HandshakeType.new_connection_id) cids.onNewConnectionId(m.body);
+    const answer = m.msgType === HandshakeType.request_connection_id ? cids.onRequestConnectionId(m.body) : undefined;
+    const received = cx.lastRecordNumber;
+    if (received !== undefined) cx.sendRecord(ACK_CONTENT_TYPE, encodeAck([received]));
+    if (answer !== undefined) cx.sendFlight([cx.message(HandshakeType.new_connection_id, answer)], true);
+    return this;
+  }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType === HandshakeType.new_session_ticket) {
       decodeNewSessionTicket13(m.body);
       return this;
     }
+    if (m.msgType === HandshakeType.new_connection_id || m.msgType === HandshakeType.request_connection_id) return this.onConnectionIdMessage(m, cx);
     if (m.msgType !== HandshakeType.key_update) throw cx.unexpected(m);
     const request = decodeKeyUpdate(m.body);
     const layer = cx.records.dtls13Records;
@@ -53,7 +78,7 @@ export class Dtls13ClientEstablished implements ClientState {
     cx.deliver(dtls13ReadRecords(layer.setReadKeys(layer.readEpoch + 1, epochKeysFrom(this.secrets, server))));
     const secrets = { ...this.secrets, server };
     // RFC 8446 4.6.3: update_requested is answered with our own KeyUpdate (update_not_requested), once.
-    const next = new Dtls13ClientEstablished(secrets, this.pending);
+    const next = new Dtls13ClientEstablished(secrets, this.pending, this.box);
     if (request !== KeyUpdateRequest.update_requested) return next;
     return next.updateKeys(cx);
   }
@@ -68,7 +93,7 @@ export class Dtls13ClientEstablished implements ClientState {
     const epoch = layer.writeEpoch;
     const sent = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
     cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
-    return new Dtls13ClientEstablished(this.secrets, sent);
+    return new Dtls13ClientEstablished(this.secrets, sent, this.box);
   }
 
   onAck(record: ReadRecord, cx: ClientContext): ClientState {
@@ -79,6 +104,6 @@ export class Dtls13ClientEstablished implements ClientState {
     if (!acked || layer === undefined) return this;
     const client = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.client);
     layer.setWriteKeys(layer.writeEpoch + 1, epochKeysFrom(this.secrets, client));
-    return new Dtls13ClientEstablished({ ...this.secrets, client });
+    return new Dtls13ClientEstablished({ ...this.secrets, client }, undefined, this.box);
   }
 }

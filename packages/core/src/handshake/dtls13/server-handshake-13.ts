@@ -26,6 +26,7 @@ import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/
 import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
 import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
 import { answerConnectionId13 } from './connection-id-13.js';
+import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
 import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
@@ -163,14 +164,19 @@ export class ServerHandshake13 implements Handshake {
       } catch {
         return; // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
       }
-      if (this.transmitter.onAck(numbers, now) === 'complete' && this.keyUpdateSent) {
-        // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
-        this.keyUpdateSent = false;
-        const traffic = this.traffic;
-        if (traffic !== undefined) {
-          const next = traffic.update('server');
-          this.layer().setWriteKeys(next.epoch, next.keys);
+      if (this.transmitter.onAck(numbers, now) === 'complete' && this.postInFlight !== undefined) {
+        const done = this.postInFlight;
+        this.postInFlight = undefined;
+        if (done === HandshakeType.key_update) {
+          // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
+          this.keyUpdateSent = false;
+          const traffic = this.traffic;
+          if (traffic !== undefined) {
+            const next = traffic.update('server');
+            this.layer().setWriteKeys(next.epoch, next.keys);
+          }
         }
+        this.sendNextPostHandshake();
       }
       return;
     }
@@ -260,6 +266,10 @@ export class ServerHandshake13 implements Handshake {
       this.onKeyUpdate(decodeKeyUpdate(body));
       return;
     }
+    if (state.name === 'established' && (msgType === HandshakeType.new_connection_id || msgType === HandshakeType.request_connection_id)) {
+      this.onConnectionIdMessage(msgType, body);
+      return;
+    }
     if (state.name !== 'wait_finished') throw unexpected();
     state.step.handle(msgType, body);
     this.onClientFinished();
@@ -290,8 +300,66 @@ export class ServerHandshake13 implements Handshake {
   updateKeys(): void {
     if (this.current.name !== 'established' || this.keyUpdateSent || this.traffic === undefined) return;
     this.keyUpdateSent = true;
+    this.sendPostHandshake(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested));
+  }
+
+  /** Post-handshake messages of ours waiting for the one in flight to be acknowledged (each is its own flight, RFC 9147 5.8.4). */
+  private readonly postQueue: { readonly msgType: HandshakeType; readonly body: Uint8Array }[] = [];
+  /** The type of our post-handshake message in flight (not acknowledged yet). */
+  private postInFlight: HandshakeType | undefined;
+
+  private sendPostHandshake(msgType: HandshakeType, body: Uint8Array): void {
+    this.postQueue.push({ msgType, body });
+    this.sendNextPostHandshake();
+  }
+
+  /** One post-handshake flight at a time: a new one would take the place of the unacknowledged one in the transmitter. */
+  private sendNextPostHandshake(): void {
+    if (this.postInFlight !== undefined) return;
+    const next = this.postQueue.shift();
+    if (next === undefined) return;
+    this.postInFlight = next.msgType;
     const epoch = this.layer().writeEpoch;
-    this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
+    this.transmitter.send([{ kind: 'handshake', msgType: next.msgType, messageSeq: this.nextSendSeq++, body: next.body, epoch }], true, this.host.now);
+  }
+
+  /** RFC 9147 9 after the handshake (connection-id-updates-13.ts); undefined when no CIDs were negotiated. */
+  private cids: ConnectionIdUpdates13 | undefined;
+
+  private connectionIdUpdates(): ConnectionIdUpdates13 | undefined {
+    if (this.cids === undefined && this.current.name === 'established' && this.negotiated.connectionId !== undefined) {
+      this.cids = new ConnectionIdUpdates13(this.config, this.negotiated, this.layer());
+    }
+    return this.cids;
+  }
+
+  /** The client's NewConnectionId or RequestConnectionId: acknowledged at once (RFC 9147 7), a request answered. */
+  private onConnectionIdMessage(msgType: HandshakeType, body: Uint8Array): void {
+    const cids = this.connectionIdUpdates();
+    if (cids === undefined) throw new DtlsError(AlertDescription.unexpected_message, `${HandshakeType[msgType] ?? msgType} without negotiated connection IDs (RFC 9147 9)`);
+    if (msgType === HandshakeType.new_connection_id) cids.onNewConnectionId(body);
+    const answer = msgType === HandshakeType.request_connection_id ? cids.onRequestConnectionId(body) : undefined;
+    this.acks.flightComplete(this.host.now, true);
+    this.sendAckIfDue(this.host.now);
+    if (answer !== undefined) this.sendPostHandshake(HandshakeType.new_connection_id, answer);
+  }
+
+  /** Handshake.requestConnectionIds (RFC 9147 9). */
+  requestConnectionIds(count: number): boolean {
+    const body = this.connectionIdUpdates()?.requestConnectionIds(count);
+    if (body === undefined) return false;
+    this.sendPostHandshake(HandshakeType.request_connection_id, body);
+    return true;
+  }
+
+  /** Handshake.useNextConnectionId (RFC 9147 9). */
+  useNextConnectionId(): boolean {
+    return this.connectionIdUpdates()?.useNextConnectionId() ?? false;
+  }
+
+  /** Handshake.receiveConnectionIds. */
+  receiveConnectionIds(): readonly Uint8Array[] {
+    return this.connectionIdUpdates()?.receiveConnectionIds ?? [];
   }
 
   private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
