@@ -340,9 +340,25 @@ export class Dtls13RecordLayer {
    */
   get keyUpdateNeeded(): boolean {
     const w = this.writeEpochs.current.usage?.state ?? 'fresh';
-    const r = this.readEpochs.current.failures?.state ?? 'fresh';
-    return w !== 'fresh' || r !== 'fresh';
+    return w !== 'fresh' || this.peerKeyUpdateNeeded;
   }
+
+  /**
+   * True once the current read key has seen failing a share of its integrity limit (RFC 9147
+   * 4.5.3; CCM_8's is low, 2^7 by default) and the peer was not asked yet to replace it: our
+   * KeyUpdate then carries update_requested (RFC 8446 4.6.3), and peerKeyUpdateRequested() says so.
+   */
+  get peerKeyUpdateNeeded(): boolean {
+    const current = this.readEpochs.current;
+    return (current.failures?.state ?? 'fresh') !== 'fresh' && this.updateRequestedInReadEpoch !== current.epoch;
+  }
+
+  /** Our KeyUpdate with update_requested went out: the peer's next key comes with its own KeyUpdate. */
+  peerKeyUpdateRequested(): void {
+    this.updateRequestedInReadEpoch = this.readEpochs.current.epoch;
+  }
+
+  private updateRequestedInReadEpoch: number | undefined;
 
   /**
    * Seals one record of content type `type` in `epoch` (default the current write epoch): a

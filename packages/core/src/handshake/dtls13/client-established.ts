@@ -92,7 +92,10 @@ export class Dtls13ClientEstablished implements ClientState {
     if (this.pending !== undefined || layer === undefined) return this;
     const epoch = layer.writeEpoch;
     const sent = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
-    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
+    // RFC 9147 4.5.3: too many of the server's records failed authentication: its key goes too.
+    const requested = layer.peerKeyUpdateNeeded;
+    if (requested) layer.peerKeyUpdateRequested();
+    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(requested ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested))], true);
     return new Dtls13ClientEstablished(this.secrets, sent, this.box);
   }
 

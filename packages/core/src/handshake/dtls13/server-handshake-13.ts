@@ -300,7 +300,11 @@ export class ServerHandshake13 implements Handshake {
   updateKeys(): void {
     if (this.current.name !== 'established' || this.keyUpdateSent || this.traffic === undefined) return;
     this.keyUpdateSent = true;
-    this.sendPostHandshake(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested));
+    // RFC 9147 4.5.3: too many of the client's records failed authentication: its key goes too.
+    const layer = this.layer();
+    const requested = layer.peerKeyUpdateNeeded;
+    if (requested) layer.peerKeyUpdateRequested();
+    this.sendPostHandshake(HandshakeType.key_update, encodeKeyUpdate(requested ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested));
   }
 
   /** Post-handshake messages of ours waiting for the one in flight to be acknowledged (each is its own flight, RFC 9147 5.8.4). */
