@@ -107,11 +107,11 @@ describe('automatic KeyUpdate before the AEAD limit (RFC 9147 4.5.3)', () => {
     expect(dataOf(p.serverEvents)).toContain('after');
   });
 
-  for (const [suite, expectUpdate] of [
-    ['TLS_AES_128_CCM_8_SHA256', true],
-    ['TLS_AES_128_GCM_SHA256', false],
-  ] as const) {
-    it(`${suite}: 96 forged records (3/4 of CCM_8's integrity limit of 2^7) ${expectUpdate ? 'make the server ask the client for a new key (update_requested)' : 'change nothing (GCM: 2^36)'}`, async () => {
+  it("96 forged records (3/4 of CCM_8's integrity limit, 2^7 by default) make the server ask for the client's next key (update_requested) with CCM_8, not with GCM (2^36)", async () => {
+    for (const [suite, expectUpdate] of [
+      ['TLS_AES_128_CCM_8_SHA256', true],
+      ['TLS_AES_128_GCM_SHA256', false],
+    ] as const) {
       const options = { ...V13, cipherSuites: [suite] };
       const p = await new Pair({ client: options, server: options }).handshake();
       expect(p.s.getCipher()?.name).toBe(suite);
@@ -122,18 +122,18 @@ describe('automatic KeyUpdate before the AEAD limit (RFC 9147 4.5.3)', () => {
         p.s.receive(junk, p.now);
       }
       await p.run();
-      expect(p.s.state).toBe('established');
+      expect(p.s.state, suite).toBe('established');
       // The client answered update_requested with its own KeyUpdate: its records are in epoch 4, the server reads them.
-      expect(layer13(p.client).writeEpoch).toBe(expectUpdate ? 4 : 3);
-      expect(layer13(p.s).readEpoch).toBe(expectUpdate ? 4 : 3);
-      expect(layer13(p.s).writeEpoch).toBe(expectUpdate ? 4 : 3);
+      expect(layer13(p.client).writeEpoch, suite).toBe(expectUpdate ? 4 : 3);
+      expect(layer13(p.s).readEpoch, suite).toBe(expectUpdate ? 4 : 3);
+      expect(layer13(p.s).writeEpoch, suite).toBe(expectUpdate ? 4 : 3);
       p.client.send(utf8('still here'));
       p.s.send(utf8('me too'));
       await p.run();
-      expect(dataOf(p.serverEvents)).toContain('still here');
-      expect(dataOf(p.clientEvents)).toContain('me too');
-    });
-  }
+      expect(dataOf(p.serverEvents), suite).toContain('still here');
+      expect(dataOf(p.clientEvents), suite).toContain('me too');
+    }
+  });
 
   it('checks the option up front', () => {
     expect(() => resolveKeyUpdateOptions({ afterRecords: 0 })).toThrow(RangeError);
