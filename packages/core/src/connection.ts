@@ -313,7 +313,8 @@ export class DtlsConnection {
    * when the peer sends no CID.
    */
   get receiveConnectionIds(): readonly Uint8Array[] {
-    const more = this.postHandshake13() ? (this.handshake.receiveConnectionIds?.() ?? []) : [];
+    // Also once closed: a router unbinds them all then.
+    const more = this.records.dtls13Records !== undefined ? (this.handshake.receiveConnectionIds?.() ?? []) : [];
     if (more.length > 0) return more;
     const receive = this.negotiated.connectionId?.receive;
     return receive === undefined || receive.length === 0 ? [] : [receive];

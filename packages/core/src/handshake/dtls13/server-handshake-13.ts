@@ -363,7 +363,7 @@ export class ServerHandshake13 implements Handshake {
 
   /** Handshake.receiveConnectionIds. */
   receiveConnectionIds(): readonly Uint8Array[] {
-    return this.connectionIdUpdates()?.receiveConnectionIds ?? [];
+    return this.cids?.receiveConnectionIds ?? [];
   }
 
   private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
