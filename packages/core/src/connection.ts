@@ -308,6 +308,47 @@ export class DtlsConnection {
     return this.negotiated.connectionId;
   }
 
+  /**
+   * Every CID of ours the peer may put in its records: the negotiated one and, in DTLS 1.3, those
+   * we gave it since in NewConnectionId messages (RFC 9147 9); a server's router binds each. Empty
+   * when the peer sends no CID.
+   */
+  get receiveConnectionIds(): readonly Uint8Array[] {
+    // Also once closed: a router unbinds them all then.
+    const more = this.records.dtls13Records !== undefined ? (this.handshake.receiveConnectionIds?.() ?? []) : [];
+    if (more.length > 0) return more;
+    const receive = this.negotiated.connectionId?.receive;
+    return receive === undefined || receive.length === 0 ? [] : [receive];
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9): asks the peer for `count` (1..255) more CIDs of its own with a
+   * RequestConnectionId, so that we can change CID when our address changes (rotateConnectionId).
+   * False when it cannot be sent now: not DTLS 1.3 or not established, no CID in our records,
+   * or an earlier request is unanswered ("MUST NOT send a RequestConnectionId message when an
+   * existing request is still unfulfilled").
+   */
+  requestConnectionIds(count = 1): boolean {
+    if (!Number.isInteger(count) || count < 1 || count > 255) throw new RangeError(`count must be an integer 1..255 (got ${String(count)})`);
+    if (!this.postHandshake13()) return false;
+    let sent = false;
+    this.run(() => {
+      sent = this.handshake.requestConnectionIds?.(count) ?? false;
+    });
+    return sent;
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path"):
+   * our records carry the peer's next spare CID from now on (one it gave us in a NewConnectionId);
+   * false when it gave none (or none is left). Call it when our own address changes; the engine
+   * does it itself when the peer's address moves.
+   */
+  rotateConnectionId(): boolean {
+    if (!this.postHandshake13()) return false;
+    return this.handshake.useNextConnectionId?.() ?? false;
+  }
+
   /** Whether both sides negotiated the return routability check (RFC 9853 3). */
   get returnRoutabilityCheck(): boolean {
     return this.negotiated.returnRoutabilityCheck;
@@ -492,6 +533,7 @@ export class DtlsConnection {
       }
       this.handshake.processMessages();
     });
+    this.updateKeysIfDue();
     // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
     // those [records] that have been discarded": a datagram counts when a record in it
     // authenticated, so spoofed junk from a victim's address buys nothing.
@@ -543,9 +585,14 @@ export class DtlsConnection {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
     if (data.length > maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send)) throw payloadTooLarge(data.length, limit);
+    if (this.records.dtls13Records?.writeKeyHasRoomForData === false) {
+      // RFC 9147 4.5.3: the key is (nearly) used up and our KeyUpdate is not acknowledged yet.
+      throw new DtlsError(AlertDescription.internal_error, 'the write key is at its AEAD usage limit (RFC 9147 4.5.3): application data waits until the peer acknowledges our KeyUpdate');
+    }
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
+    this.updateKeysIfDue();
   }
 
   /** One record of application data for the user (counted: see stats). */
@@ -606,26 +653,36 @@ export class DtlsConnection {
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
   nextTimeout(): number | undefined {
-    if (this.currentState !== 'handshaking' && !this.dtls13Timers) return undefined;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return undefined;
     return this.handshake.nextTimeout();
-  }
-
-  /**
-   * RFC 9147 5.8, 7.1: a DTLS 1.3 connection keeps timers after its handshake: the client's last
-   * flight until the server acknowledges it, post-handshake messages (KeyUpdate) until theirs,
-   * and the ACKs it owes.
-   */
-  private get dtls13Timers(): boolean {
-    return this.currentState === 'established' && this.records.dtls13Records !== undefined;
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    if (this.currentState !== 'handshaking' && !this.dtls13Timers) return;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return;
     this.run(() => {
       this.handshake.resume();
       this.handshake.handleTimeout(now);
     });
+    this.updateKeysIfDue();
+  }
+
+  /**
+   * DTLS 1.3 after the handshake (RFC 9147 5.8, 7.1): timers still run for the client's last flight
+   * until the server acknowledges it, post-handshake messages (KeyUpdate, NewConnectionId) until
+   * theirs, and the ACKs owed.
+   */
+  private postHandshake13(): boolean {
+    return this.currentState === 'established' && this.records.dtls13Records !== undefined;
+  }
+
+  /**
+   * RFC 9147 4.5.3: "Implementations SHOULD initiate a key update before reaching this limit": once
+   * our write key has protected keyUpdate.afterRecords records, the handshake sends a KeyUpdate.
+   */
+  private updateKeysIfDue(): void {
+    if (!this.postHandshake13() || this.records.dtls13Records?.keyUpdateNeeded !== true) return;
+    this.run(() => this.handshake.updateKeys?.());
   }
 
   pollEvent(): DtlsEvent | undefined {
@@ -813,6 +870,8 @@ export class DtlsConnection {
     // an address validated before (the handshake's first, or one a check validated) lifts it
     // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
     this.paths?.reset();
+    // RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path".
+    this.rotateConnectionId();
     if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }

@@ -52,6 +52,17 @@ export interface Handshake {
    * server could not verify our Finished: a different PSK?), to follow the alert's name.
    */
   peerAlertHint?(description: AlertDescription): string | undefined;
+  /**
+   * DTLS 1.3 (RFC 9147 4.5.3, 8): our write key nears its AEAD limit: send a KeyUpdate of ours
+   * unless one is already waiting for its ACK. Absent in DTLS 1.2.
+   */
+  updateKeys?(): void;
+  /** DTLS 1.3 (RFC 9147 9): sends a RequestConnectionId for `count` CIDs; false when it may not now. */
+  requestConnectionIds?(count: number): boolean;
+  /** DTLS 1.3 (RFC 9147 9): our records use the peer's next spare CID; false when none is left. */
+  useNextConnectionId?(): boolean;
+  /** DTLS 1.3 (RFC 9147 9): every CID of ours the peer may write (the negotiated one and those we issued since). */
+  receiveConnectionIds?(): readonly Uint8Array[];
   handleTimeout(now: number): void;
   /**
    * The peer sent, under the handshake's final keys, something other than a handshake message

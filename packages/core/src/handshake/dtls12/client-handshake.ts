@@ -229,6 +229,29 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     this.flights13 = undefined;
   }
 
+  /** Handshake.updateKeys: the DTLS 1.3 established state sends our KeyUpdate (RFC 9147 4.5.3). */
+  updateKeys(): void {
+    this.current = this.current.updateKeys?.(this) ?? this.current;
+  }
+
+  /** Handshake.requestConnectionIds: a RequestConnectionId of ours (RFC 9147 9). */
+  requestConnectionIds(count: number): boolean {
+    const body = this.current.connectionIdUpdates?.(this)?.requestConnectionIds(count);
+    if (body === undefined) return false;
+    this.sendFlight([this.message(HandshakeType.request_connection_id, body)], true);
+    return true;
+  }
+
+  /** Handshake.useNextConnectionId (RFC 9147 9). */
+  useNextConnectionId(): boolean {
+    return this.current.connectionIdUpdates?.(this)?.useNextConnectionId() ?? false;
+  }
+
+  /** Handshake.receiveConnectionIds. */
+  receiveConnectionIds(): readonly Uint8Array[] {
+    return this.current.connectionIdUpdates?.(this)?.receiveConnectionIds ?? [];
+  }
+
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;

@@ -11,6 +11,7 @@ import { KeyUpdateRequest, decodeKeyUpdate, encodeKeyUpdate } from '../messages/
 import { decodeNewSessionTicket13 } from '../messages/new-session-ticket-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
+import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
 
 /** The application traffic secrets in force (RFC 8446 7.2: each KeyUpdate moves one of them on). */
 export interface ApplicationSecrets13 {
@@ -34,13 +35,36 @@ export class Dtls13ClientEstablished implements ClientState {
     private readonly secrets: ApplicationSecrets13,
     /** Our KeyUpdate is out, waiting for its ACK (the flight machinery tells us: onAck). */
     private readonly pending = false,
+    /** The CID state (RFC 9147 9), shared by the states that follow one another here. */
+    private readonly box: { cids?: ConnectionIdUpdates13 } = {},
   ) {}
+
+  /** ClientState.connectionIdUpdates: undefined when no CIDs were negotiated. */
+  connectionIdUpdates(cx: ClientContext): ConnectionIdUpdates13 | undefined {
+    const layer = cx.records.dtls13Records;
+    if (this.box.cids === undefined && layer !== undefined && cx.negotiated.connectionId !== undefined) {
+      this.box.cids = new ConnectionIdUpdates13(cx.config, cx.negotiated, layer);
+    }
+    return this.box.cids;
+  }
+
+  /** RFC 9147 9: the server's NewConnectionId or RequestConnectionId, acknowledged (RFC 9147 7); a request is answered. */
+  private onConnectionIdMessage(m: HandshakeMessage, cx: ClientContext): ClientState {
+    const cids = this.connectionIdUpdates(cx);
+    if (cids === undefined || m.sources.length > 0) throw cx.unexpected(m);
+    if (m.msgType === HandshakeType.new_connection_id) cids.onNewConnectionId(m.body);
+    const answer = m.msgType === HandshakeType.request_connection_id ? cids.onRequestConnectionId(m.body) : undefined;
+    // RFC 9147 7: acknowledged with every post-handshake record by the client's flights (client-flights-13.ts).
+    if (answer !== undefined) cx.sendFlight([cx.message(HandshakeType.new_connection_id, answer)], true);
+    return this;
+  }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType === HandshakeType.new_session_ticket) {
       decodeNewSessionTicket13(m.body);
       return this;
     }
+    if (m.msgType === HandshakeType.new_connection_id || m.msgType === HandshakeType.request_connection_id) return this.onConnectionIdMessage(m, cx);
     if (m.msgType !== HandshakeType.key_update) throw cx.unexpected(m);
     const request = decodeKeyUpdate(m.body);
     const layer = cx.records.dtls13Records;
@@ -51,10 +75,23 @@ export class Dtls13ClientEstablished implements ClientState {
     cx.deliver(dtls13ReadRecords(layer.setReadKeys(layer.readEpoch + 1, epochKeysFrom(this.secrets, server))));
     const secrets = { ...this.secrets, server };
     // RFC 8446 4.6.3: update_requested is answered with our own KeyUpdate (update_not_requested), once.
-    if (request !== KeyUpdateRequest.update_requested || this.pending) return new Dtls13ClientEstablished(secrets, this.pending);
-    // Retransmitted until the server acknowledges it (RFC 9147 5.8.1, 8).
-    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
-    return new Dtls13ClientEstablished(secrets, true);
+    const next = new Dtls13ClientEstablished(secrets, this.pending, this.box);
+    if (request !== KeyUpdateRequest.update_requested) return next;
+    return next.updateKeys(cx);
+  }
+
+  /**
+   * Our KeyUpdate (update_not_requested), unless one waits for its ACK already: asked for by the
+   * server, or because our write key nears its AEAD limit (RFC 9147 4.5.3, Handshake.updateKeys).
+   * RFC 9147 4.5.3: when too many of the server's records failed authentication, its key goes too
+   * (update_requested).
+   */
+  updateKeys(cx: ClientContext): ClientState {
+    const layer = cx.records.dtls13Records;
+    if (this.pending || layer === undefined) return this;
+    const requested = layer.peerKeyUpdateNeeded;
+    if (requested) layer.peerKeyUpdateRequested();
+    return this.sendKeyUpdate(cx, requested);
   }
 
   /**
@@ -63,9 +100,14 @@ export class Dtls13ClientEstablished implements ClientState {
    */
   initiate(cx: ClientContext, requestPeer: boolean): ClientState {
     if (this.pending) return this;
+    return this.sendKeyUpdate(cx, requestPeer);
+  }
+
+  /** Retransmitted until the server acknowledges it (RFC 9147 5.8.1, 8); our write keys move on then (onAck). */
+  private sendKeyUpdate(cx: ClientContext, requestPeer: boolean): ClientState {
     const request = requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
     cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(request))], true);
-    return new Dtls13ClientEstablished(this.secrets, true);
+    return new Dtls13ClientEstablished(this.secrets, true, this.box);
   }
 
   /** The server acknowledged the whole of our last flight (called only then): our KeyUpdate, if one is out. */
@@ -74,6 +116,6 @@ export class Dtls13ClientEstablished implements ClientState {
     if (!this.pending || layer === undefined) return this;
     const client = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.client);
     layer.setWriteKeys(layer.writeEpoch + 1, epochKeysFrom(this.secrets, client));
-    return new Dtls13ClientEstablished({ ...this.secrets, client });
+    return new Dtls13ClientEstablished({ ...this.secrets, client }, false, this.box);
   }
 }
