@@ -106,7 +106,9 @@ export class ClientFlights13 {
    * of its own any more (7.1: our flight acknowledges it).
    */
   send(messages: readonly FlightHandshakeMessage[], final: boolean, established: boolean, now: number): void {
-    this.acks.nextFlight();
+    // RFC 9147 8: a post-handshake message (a KeyUpdate answering the server's update_requested)
+    // acknowledges nothing: the server's KeyUpdate still needs its ACK, so what is owed stays.
+    if (!established) this.acks.nextFlight();
     this.outstanding = !final ? 'hello' : established ? 'post-handshake' : 'finished';
     this.transmitter.send(messages, final, now);
   }
