@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
 import { channels, traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
+import { literalLookup } from './literal-lookup.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
@@ -114,7 +115,8 @@ export async function connect(options: ConnectOptions): Promise<EstablishedDtlsS
 
 /** Binds and connects a UDP socket to one address (connect(2): so that ICMP errors reach it). */
 async function openSocket(remote: Remote, settings: AttemptSettings): Promise<dgram.Socket> {
-  const udp = dgram.createSocket({ type: remote.type });
+  // literalLookup: bind and connect to an address without a dns.lookup tick each.
+  const udp = dgram.createSocket({ type: remote.type, lookup: literalLookup });
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => reject(error);
