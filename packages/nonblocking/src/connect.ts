@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyError, type ClientOptions, type DtlsError } from '@dtls-kit/core';
 import { channels, traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
+import { literalLookup } from './literal-lookup.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
@@ -23,12 +24,16 @@ interface Remote {
   readonly type: 'udp4' | 'udp6';
 }
 
-/** Every address of `host`, in the resolver's order (an IP address is its own only address). */
-async function resolveHost(host: string, type: 'udp4' | 'udp6' | undefined): Promise<Remote[]> {
+/**
+ * Every address of `host`, in the resolver's order (an IP address is its own only address: given
+ * at once, not through a promise, so that a connect() to an address waits on nothing before its socket).
+ */
+function resolveHost(host: string, type: 'udp4' | 'udp6' | undefined): Remote[] | Promise<Remote[]> {
   const family = isIP(host);
   if (family !== 0) return [{ address: host, type: type ?? (family === 6 ? 'udp6' : 'udp4') }];
-  const found = await lookup(host, { all: true, family: type === 'udp6' ? 6 : type === 'udp4' ? 4 : 0 });
-  return found.map((f) => ({ address: f.address, type: type ?? (f.family === 6 ? 'udp6' : 'udp4') }));
+  return lookup(host, { all: true, family: type === 'udp6' ? 6 : type === 'udp4' ? 4 : 0 }).then((found) =>
+    found.map((f) => ({ address: f.address, type: type ?? (f.family === 6 ? 'udp6' : 'udp4') })),
+  );
 }
 
 /** node:dgram's 'error' for an ICMP port unreachable on a connected socket (`recvmsg ECONNREFUSED`). */
@@ -87,7 +92,8 @@ export async function connect(options: ConnectOptions): Promise<EstablishedDtlsS
   // Bad options throw here, before any socket exists.
   let connection: DtlsConnection | undefined = DtlsConnection.client(config);
 
-  const remotes = await resolveHost(host, options.type);
+  const resolved = resolveHost(host, options.type);
+  const remotes = Array.isArray(resolved) ? resolved : await resolved;
   const settings: AttemptSettings = {
     port,
     handshakeTimeoutMs,
@@ -114,7 +120,8 @@ export async function connect(options: ConnectOptions): Promise<EstablishedDtlsS
 
 /** Binds and connects a UDP socket to one address (connect(2): so that ICMP errors reach it). */
 async function openSocket(remote: Remote, settings: AttemptSettings): Promise<dgram.Socket> {
-  const udp = dgram.createSocket({ type: remote.type });
+  // literalLookup: bind and connect to an address without a dns.lookup tick each.
+  const udp = dgram.createSocket({ type: remote.type, lookup: literalLookup });
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => reject(error);

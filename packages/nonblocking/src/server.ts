@@ -26,6 +26,7 @@ import {
 import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type StatsMessage } from './diagnostics.js';
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
+import { literalLookup } from './literal-lookup.js';
 import { parseProxyV2 } from '@dtls-kit/core';
 import { proxyProtocolSources } from '@dtls-kit/core/internal';
 import { checkOptionPlaces } from './option-places.js';
@@ -238,7 +239,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     if (this.socket) return Promise.reject(new Error('the server is already listening'));
     const type = this.options.type ?? (host !== undefined && isIPv6(host) ? 'udp6' : 'udp4');
     const { ipv6Only = false, recvBufferSize, sendBufferSize } = this.options;
-    const socket = dgram.createSocket({ type, ipv6Only, recvBufferSize, sendBufferSize });
+    // literalLookup: each send to a client's address goes out in the same call (no dns.lookup tick).
+    const socket = dgram.createSocket({ type, ipv6Only, recvBufferSize, sendBufferSize, lookup: literalLookup });
     this.socket = socket;
     const promise = new Promise<AddressInfo>((resolve, reject) => {
       const onError = (error: Error): void => {

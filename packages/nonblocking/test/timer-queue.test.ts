@@ -1,5 +1,5 @@
 import { Rng } from '@dtls-kit/test-kit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TimerQueue, type Timed } from '../src/index.js';
 
 class Item implements Timed {
@@ -53,6 +53,32 @@ describe('TimerQueue', () => {
     expect(c.fired).toHaveLength(0);
     expect(b.fired[0]).toBeGreaterThanOrEqual(start + 10);
     expect(a.fired[0]).toBeGreaterThanOrEqual(start + 30);
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps its Node timer while deadlines only move later or the queue empties, and fires each item at its own deadline', async () => {
+    const start = performance.now();
+    const q = new TimerQueue();
+    const a = new Item(1);
+    const b = new Item(2);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      q.schedule(a, start + 20);
+      q.schedule(a, start + 40); // later: the timer armed for +20 stays
+      q.schedule(a, start + 60);
+      q.remove(a); // empty: it stays too
+      q.schedule(b, start + 50);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 35));
+    // The early timer fired with nothing due and armed for b.
+    expect(b.fired).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 45));
+    expect(a.fired).toHaveLength(0);
+    expect(b.fired).toHaveLength(1);
+    expect(b.fired[0]).toBeGreaterThanOrEqual(start + 50);
     expect(q.size).toBe(0);
   });
 });
