@@ -100,8 +100,10 @@ export const USAGE = `usage:
                       external PSK (RFC 8446 4.2.11): the client offers it with SHA-256
   --dtls1_2           DTLS 1.2 only (RFC 6347), as openssl -dtls1_2. Without either: the library's
                       default (DTLS 1.2 today)
-  --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
-  --trace             print the handshake as a ladder diagram (client | server) on stderr
+  --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark): DTLS 1.2's CLIENT_RANDOM, DTLS 1.3's
+                      *_HANDSHAKE_TRAFFIC_SECRET, *_TRAFFIC_SECRET_0 and EXPORTER_SECRET
+  --trace             print the handshake as a ladder diagram (client | server) on stderr; DTLS 1.3's
+                      encrypted messages, ACKs and KeyUpdates are opened and named (with the key log)
   --once              (server) exit 0 after the first connection closes
   --idle-timeout MS   (server) close a connection nothing arrived on for MS milliseconds (a peer that
                       vanished without close_notify; with --once, the server then exits);
