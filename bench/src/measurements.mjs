@@ -148,6 +148,61 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       ],
       baselines: ['dtls-kit non-blocking, node:crypto, full'],
     },
+    // Issue 17: DTLS 1.3 (RFC 9147) next to DTLS 1.2, the same harness and clients, ratios to the
+    // 1.2 row of the same run. The 1.3 handshake has a HelloRetryRequest round trip (the stateless
+    // cookie, RFC 9147 5.1) as 1.2 has its HelloVerifyRequest; a 1.3 PSK handshake is psk_dhe_ke
+    // (an X25519 share), so a 1.2 ECDHE-PSK row is there too. The records: the unified header,
+    // record number encryption (RFC 9147 4.2.3) and the inner content type.
+    {
+      id: 'dtls13-handshake-psk',
+      title: 'DTLS 1.3 vs 1.2: sequential full PSK handshakes (cookie exchange on: HelloVerifyRequest in 1.2, HelloRetryRequest in 1.3)',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.2, ECDHE-PSK-AES128-GCM-SHA256', servers.kit('psk-ecdhe'), clients.kit('psk-ecdhe')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'psk_dhe_ke, X25519' }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'DTLS 1.2, ECDHE-PSK-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-handshake-ecdsa',
+      title: 'DTLS 1.3 vs 1.2: sequential full handshakes with a P-256 certificate (ECDSA), cookie exchange on',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('DTLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256', servers.kit('ecdsa'), clients.kit('ecdsa')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('ecdsa13'), clients.kit('ecdsa13'), { note: 'X25519, ecdsa_secp256r1_sha256' }),
+      ],
+      baselines: ['DTLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-throughput',
+      title: 'DTLS 1.3 vs 1.2: one-way throughput, 1200-byte messages (window 64, an ack every 16), AES-128-GCM',
+      workload: ['throughput', N.tput, N.tputWarm, N.sec],
+      unit: 'records/s',
+      extra: { unit: 'MB/s', of: (v) => (v * 1200) / 1e6 },
+      value: rate('records'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'unified header, encrypted record numbers' }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-pingpong',
+      title: 'DTLS 1.3 vs 1.2: ping-pong, 1200-byte messages (one in flight), AES-128-GCM',
+      workload: ['pingpong', N.pp, N.ppWarm, N.sec],
+      unit: 'round trips/s',
+      value: rate('roundTrips'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'unified header, encrypted record numbers' }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256'],
+    },
     {
       id: 'blocking',
       title: `Blocking runtime, handshakes/s with 1, 2 and 4 server workers (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
