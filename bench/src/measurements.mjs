@@ -32,6 +32,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     blocking: (workers) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers)),
     // nginx (dtls-kit lb-config, one worker) in front of `n` backends of `backend` ('dgram' or 'kit').
     lb: (backend, n, proxy = 'on') => node('peer-lb.mjs', '--backend', backend, '--backends', String(n), '--proxy', proxy),
+    // wolfSSL 5.5.4's example server in its benchmark mode (-B): it must know the byte count.
+    wolfssl: (version, count) => node('peer-wolfssl.mjs', '--role', 'server', '--version', version, '--count', String(count)),
   };
 
   const loadArgs = (workload, count, warmup, seconds) => ['--workload', workload, '--count', String(count), '--warmup', String(warmup), '--seconds', String(seconds)];
@@ -42,6 +44,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     openssl: (suite) => (port, w, n, warm, s) => c('client', w, suite, port, n, warm, s, certs),
     werift: (port, w, n, warm, s) => node('peer-werift.mjs', '--role', 'client', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
     ndc: (port, w, n, warm, s) => node('peer-ndc.mjs', '--role', 'client', '--suite', 'psk', '--port', String(port), ...loadArgs(w, n, warm, s)),
+    wolfssl: (version) => (port, _w, n) => node('peer-wolfssl.mjs', '--role', 'client', '--version', version, '--port', String(port), '--count', String(n)),
   };
 
   /**
@@ -188,8 +191,12 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       rows: [
         row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
         row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'unified header, encrypted record numbers' }),
+        // The C reference: wolfSSL's own pair, its benchmark mode (peer-wolfssl.mjs): another workload
+        // (records sent without a window or acks), read as wolfSSL 1.3 ÷ wolfSSL 1.2.
+        row('wolfSSL 5.5.4 examples (C), DTLS 1.2, PSK-AES128-GCM-SHA256', servers.wolfssl('1.2', N.tput / 10), clients.wolfssl('1.2'), { note: 'client -B send rate', workload: ['throughput', N.tput / 10, 0, N.sec] }),
+        row('wolfSSL 5.5.4 examples (C), DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.wolfssl('1.3', N.tput / 10), clients.wolfssl('1.3'), { note: 'client -B send rate', workload: ['throughput', N.tput / 10, 0, N.sec] }),
       ],
-      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256'],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'wolfSSL 5.5.4 examples (C), DTLS 1.2, PSK-AES128-GCM-SHA256'],
     },
     {
       id: 'dtls13-pingpong',
