@@ -87,12 +87,13 @@ describe('--keylog with DTLS 1.3', () => {
     for (const line of wolf) expect(mine).toContain(line);
   }, 30_000);
 
-  it('our client and our server write the same five lines (EXPORTER_SECRET included)', async () => {
+  it('our client (with --trace, which reads the key log too) and our server write the same five lines (EXPORTER_SECRET included)', async () => {
     const clientKeys = join(dir, 'ours-client.keys');
     const serverKeys = join(dir, 'ours-server.keys');
     const server = await startCliServer(['--dtls1_3', '--psk', PSK, '--keylog', serverKeys, '--once']);
-    const r = await runCli(['client', '--dtls1_3', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--keylog', clientKeys, '--message', 'x']);
+    const r = await runCli(['client', '--dtls1_3', '--trace', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--keylog', clientKeys, '--message', 'x']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Finished \(record 2:0\) ─+▶/);
     expect(await server.exited).toBe(0);
     expectOurs(lines(clientKeys));
     expect(lines(serverKeys)).toEqual(lines(clientKeys));
