@@ -26,7 +26,15 @@ export const SUITES = {
   // The suite of the native (sodium-native) provider's rows: libsodium has ChaCha20-Poly1305, not AES-128-GCM.
   'psk-chacha': 'PSK-CHACHA20-POLY1305',
   ecdsa: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  // DTLS 1.2 PSK with an ECDHE key exchange (RFC 5489 / 8442): what a DTLS 1.3 PSK handshake
+  // (psk_dhe_ke, an X25519 key share) does, in 1.2.
+  'psk-ecdhe': 'ECDHE-PSK-AES128-GCM-SHA256',
+  // DTLS 1.3 (RFC 9147): one TLS 1.3 suite (RFC 8446 B.4); PSK with psk_dhe_ke, or a P-256 certificate.
+  psk13: 'TLS_AES_128_GCM_SHA256',
+  ecdsa13: 'TLS_AES_128_GCM_SHA256',
 };
+/** The suites (keys of SUITES) that run DTLS 1.3 only (minVersion and maxVersion 'DTLSv1.3'). */
+export const DTLS13_SUITES = new Set(['psk13', 'ecdsa13']);
 /** A stalled exchange (a datagram lost on loopback) is noticed after this. */
 const STALL_MS = 300;
 

@@ -32,6 +32,8 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     blocking: (workers) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers)),
     // nginx (dtls-kit lb-config, one worker) in front of `n` backends of `backend` ('dgram' or 'kit').
     lb: (backend, n, proxy = 'on') => node('peer-lb.mjs', '--backend', backend, '--backends', String(n), '--proxy', proxy),
+    // wolfSSL 5.5.4's example server in its benchmark mode (-B): it must know the byte count.
+    wolfssl: (version, count) => node('peer-wolfssl.mjs', '--role', 'server', '--version', version, '--count', String(count)),
   };
 
   const loadArgs = (workload, count, warmup, seconds) => ['--workload', workload, '--count', String(count), '--warmup', String(warmup), '--seconds', String(seconds)];
@@ -42,6 +44,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     openssl: (suite) => (port, w, n, warm, s) => c('client', w, suite, port, n, warm, s, certs),
     werift: (port, w, n, warm, s) => node('peer-werift.mjs', '--role', 'client', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), ...loadArgs(w, n, warm, s)),
     ndc: (port, w, n, warm, s) => node('peer-ndc.mjs', '--role', 'client', '--suite', 'psk', '--port', String(port), ...loadArgs(w, n, warm, s)),
+    wolfssl: (version) => (port, _w, n) => node('peer-wolfssl.mjs', '--role', 'client', '--version', version, '--port', String(port), '--count', String(n)),
   };
 
   /**
@@ -147,6 +150,65 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
         row('dtls-kit non-blocking, node:crypto, resumed', servers.kit('ecdsa', 'node', 'on'), clients.kit('ecdsa', 'node', 'on'), { workload: ['handshake-resumed', N.hs, N.hsWarm, N.sec] }),
       ],
       baselines: ['dtls-kit non-blocking, node:crypto, full'],
+    },
+    // Issue 17: DTLS 1.3 (RFC 9147) next to DTLS 1.2, the same harness and clients, ratios to the
+    // 1.2 row of the same run. The 1.3 handshake has a HelloRetryRequest round trip (the stateless
+    // cookie, RFC 9147 5.1) as 1.2 has its HelloVerifyRequest; a 1.3 PSK handshake is psk_dhe_ke
+    // (an X25519 share), so a 1.2 ECDHE-PSK row is there too. The records: the unified header,
+    // record number encryption (RFC 9147 4.2.3) and the inner content type.
+    {
+      id: 'dtls13-handshake-psk',
+      title: 'DTLS 1.3 vs 1.2: sequential full PSK handshakes (cookie exchange on: HelloVerifyRequest in 1.2, HelloRetryRequest in 1.3)',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.2, ECDHE-PSK-AES128-GCM-SHA256', servers.kit('psk-ecdhe'), clients.kit('psk-ecdhe')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'psk_dhe_ke, X25519' }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'DTLS 1.2, ECDHE-PSK-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-handshake-ecdsa',
+      title: 'DTLS 1.3 vs 1.2: sequential full handshakes with a P-256 certificate (ECDSA), cookie exchange on',
+      workload: ['handshake', N.hs, N.hsWarm, N.sec],
+      unit: 'handshakes/s',
+      value: rate('handshakes'),
+      rows: [
+        row('DTLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256', servers.kit('ecdsa'), clients.kit('ecdsa')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('ecdsa13'), clients.kit('ecdsa13'), { note: 'X25519, ecdsa_secp256r1_sha256' }),
+      ],
+      baselines: ['DTLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-throughput',
+      title: 'DTLS 1.3 vs 1.2: one-way throughput, 1200-byte messages (window 64, an ack every 16), AES-128-GCM',
+      workload: ['throughput', N.tput, N.tputWarm, N.sec],
+      unit: 'records/s',
+      extra: { unit: 'MB/s', of: (v) => (v * 1200) / 1e6 },
+      value: rate('records'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'unified header, encrypted record numbers' }),
+        // The C reference: wolfSSL's own pair, its benchmark mode (peer-wolfssl.mjs): another workload
+        // (records sent without a window or acks), read as wolfSSL 1.3 ÷ wolfSSL 1.2.
+        row('wolfSSL 5.5.4 examples (C), DTLS 1.2, PSK-AES128-GCM-SHA256', servers.wolfssl('1.2', N.tput / 10), clients.wolfssl('1.2'), { note: 'client -B send rate', workload: ['throughput', N.tput / 10, 0, N.sec] }),
+        row('wolfSSL 5.5.4 examples (C), DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.wolfssl('1.3', N.tput / 10), clients.wolfssl('1.3'), { note: 'client -B send rate', workload: ['throughput', N.tput / 10, 0, N.sec] }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'wolfSSL 5.5.4 examples (C), DTLS 1.2, PSK-AES128-GCM-SHA256'],
+    },
+    {
+      id: 'dtls13-pingpong',
+      title: 'DTLS 1.3 vs 1.2: ping-pong, 1200-byte messages (one in flight), AES-128-GCM',
+      workload: ['pingpong', N.pp, N.ppWarm, N.sec],
+      unit: 'round trips/s',
+      value: rate('roundTrips'),
+      rows: [
+        row('DTLS 1.2, PSK-AES128-GCM-SHA256', servers.kit('psk'), clients.kit('psk')),
+        row('DTLS 1.3, TLS_AES_128_GCM_SHA256', servers.kit('psk13'), clients.kit('psk13'), { note: 'unified header, encrypted record numbers' }),
+      ],
+      baselines: ['DTLS 1.2, PSK-AES128-GCM-SHA256'],
     },
     {
       id: 'blocking',

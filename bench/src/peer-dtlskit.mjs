@@ -1,5 +1,5 @@
 // dtls-kit non-blocking (@dtls-kit/nonblocking) with the node:crypto, the noble, the sodium-native or the native-aead provider.
-//   server:  --role server --suite psk|psk-chacha|ecdsa --certs DIR --provider node|noble|sodium|native [--connections N]
+//   server:  --role server --suite psk|psk-chacha|psk-ecdhe|ecdsa|psk13|ecdsa13 --certs DIR --provider node|noble|sodium|native [--connections N]
 //            [--proxy-from ADDRESS]: behind nginx (peer-lb.mjs), read each datagram's PROXY v2 header
 //            (with --connections N it reports its memory once N connections are established)
 //            [--sessions on|off]: session tickets and the session-ID cache, off by default as in the C pair
@@ -13,7 +13,7 @@ import { pskClient, pskServer } from '@dtls-kit/psk';
 import { x509Client, x509Server } from '@dtls-kit/x509';
 import { readCertificates } from './credentials.mjs';
 import {
-  DTLS_KIT_MTU, PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
+  DTLS13_SUITES, DTLS_KIT_MTU, PSK_IDENTITY, PSK_KEY_HEX, SUITES, concurrentHandshakes, exitWithRunner, fail, options, pingPongClient,
   ready, result, sequentialHandshakes, warmUpHandshakes, serverHandler, settledMemory, throughputClient,
 } from './common.mjs';
 
@@ -30,6 +30,8 @@ if (!(o.provider in PROVIDERS)) fail(new Error(`unknown provider ${o.provider}`)
 const provider = PROVIDERS[o.provider]();
 const cipherSuites = SUITES[o.suite];
 if (!cipherSuites) fail(new Error(`unknown suite ${o.suite}`));
+// DTLS 1.3 only for the 1.3 suites (the same on both sides); the library's default (1.2) otherwise.
+const versions = DTLS13_SUITES.has(o.suite) ? { minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3' } : {};
 
 function serverCredentials() {
   if (o.suite.startsWith('psk')) return { psk: pskServer({ keys: { [PSK_IDENTITY]: PSK_KEY_HEX } }) };
@@ -49,6 +51,7 @@ if (o.role === 'server') {
     {
       ...serverCredentials(),
       cipherSuites,
+      ...versions,
       provider,
       mtu: DTLS_KIT_MTU,
       maxConnections: Math.max(10_000, o.connections + 100),
@@ -80,7 +83,7 @@ if (o.role === 'server') {
   }
   exitWithRunner(() => server.close());
 } else {
-  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000, sessionTickets: o.sessions };
+  const base = { host: '127.0.0.1', port: o.port, localAddress: o.localAddress, ...clientCredentials(), cipherSuites, ...versions, provider, mtu: DTLS_KIT_MTU, handshakeTimeoutMs: 10_000, sessionTickets: o.sessions };
   try {
     if (o.workload === 'handshake') {
       const once = async () => {

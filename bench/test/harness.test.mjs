@@ -35,6 +35,12 @@ const TABLES = {
   'Sequential full handshakes, PSK': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, node:crypto, cold (fresh client and server processes, warm-up handshakes: 1)', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server', 'node-dtls-client → dtls-kit server', 'node-dtls-client → OpenSSL server'],
   'Sequential full handshakes, ECDHE-ECDSA': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, node:crypto, cold (fresh client and server processes, warm-up handshakes: 1)', 'dtls-kit non-blocking, noble', 'OpenSSL 3 (C)', 'werift-dtls (ECDHE-ECDSA) (client checks no chain)', 'OpenSSL client → dtls-kit server', 'dtls-kit client → OpenSSL server'],
   'Sequential resumed handshakes': ['dtls-kit non-blocking, node:crypto, full', 'dtls-kit non-blocking, node:crypto, resumed'],
+  'DTLS 1.3 vs 1.2: sequential full PSK': ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'DTLS 1.2, ECDHE-PSK-AES128-GCM-SHA256', 'DTLS 1.3, TLS_AES_128_GCM_SHA256 (psk_dhe_ke, X25519)'],
+  'DTLS 1.3 vs 1.2: sequential full handshakes with a P-256': ['DTLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256', 'DTLS 1.3, TLS_AES_128_GCM_SHA256 (X25519, ecdsa_secp256r1_sha256)'],
+  'DTLS 1.3 vs 1.2: one-way throughput': [
+    'DTLS 1.2, PSK-AES128-GCM-SHA256', 'DTLS 1.3, TLS_AES_128_GCM_SHA256 (unified header, encrypted record numbers)',
+    'wolfSSL 5.5.4 examples (C), DTLS 1.2, PSK-AES128-GCM-SHA256 (client -B send rate)', 'wolfSSL 5.5.4 examples (C), DTLS 1.3, TLS_AES_128_GCM_SHA256 (client -B send rate)'],
+  'DTLS 1.3 vs 1.2: ping-pong': ['DTLS 1.2, PSK-AES128-GCM-SHA256', 'DTLS 1.3, TLS_AES_128_GCM_SHA256 (unified header, encrypted record numbers)'],
   'Blocking runtime': ['dtls-kit blocking, 1 worker', 'dtls-kit blocking, 2 workers', 'dtls-kit blocking, 4 workers', 'dtls-kit non-blocking, node:crypto', 'OpenSSL 3 (C) (one client at a time: serialises the clients)'],
   'Memory per idle established connection': ['dtls-kit non-blocking, node:crypto', 'dtls-kit non-blocking, noble', 'werift-dtls (ECDHE-ECDSA)'],
   'Through nginx: ping-pong': [

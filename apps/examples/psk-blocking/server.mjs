@@ -3,12 +3,15 @@
 import { createBlockingServer } from '@dtls-kit/blocking';
 
 const port = Number(process.argv[2] ?? 4440);
+// `node server.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
+const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
 const server = createBlockingServer({
   handler: new URL('./echo-handler.mjs', import.meta.url),
   // Plain data, because functions cannot cross into a worker: identity → key (hex).
   // This is OpenSSL's example key: never use it for anything real.
   credentials: { psk: { keys: { Client_identity: '000102030405060708090a0b0c0d0e0f' } } },
   maxThreads: 2, // two connections at once; more wait in a bounded queue
+  ...version,
 });
 await server.listen(port, '127.0.0.1');
 console.log(`server: listening on 127.0.0.1:${port}`);

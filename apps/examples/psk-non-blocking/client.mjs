@@ -3,12 +3,14 @@ import { connect } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
 
 const port = Number(process.argv[2] ?? 4441);
+// `node client.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
+const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
 
 // The client presents its identity and proves it holds the same key (RFC 4279).
 const psk = pskClient({ identity: 'Client_identity', key: '000102030405060708090a0b0c0d0e0f' });
 
 // connect() resolves once the handshake is complete (and rejects with the alert if it fails).
-const socket = await connect({ host: '127.0.0.1', port, psk });
+const socket = await connect({ host: '127.0.0.1', port, psk, ...version });
 console.log(`client: connected with ${socket.getProtocol()} ${socket.getCipher().name}`);
 
 for (const text of ['hello', 'from', 'dtls-kit']) {

@@ -4,12 +4,14 @@ import { createServer } from '@dtls-kit/nonblocking';
 import { pskServer } from '@dtls-kit/psk';
 
 const port = Number(process.argv[2] ?? 4441);
+// `node server.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
+const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
 
 // The server knows each client's identity and its key (16 bytes, in hex as OpenSSL's -psk takes it).
 // This key is the one from OpenSSL's examples: never use it for anything real.
 const psk = pskServer({ keys: { Client_identity: '000102030405060708090a0b0c0d0e0f' } });
 
-const server = createServer({ psk }, async (socket) => {
+const server = createServer({ psk, ...version }, async (socket) => {
   // The handshake is done: the cookie exchange, the key exchange and the Finished checks.
   console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected as "${socket.pskIdentity}" with ${socket.getCipher().name}`);
   // One message per datagram; the loop ends when the client sends close_notify.

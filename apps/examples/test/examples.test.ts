@@ -39,6 +39,17 @@ describe('the seed examples, as `make dtls_<name>` runs them', () => {
     expect(r.stdout).toContain('client: sent "hello", got back "hello"');
   });
 
+  it('DTLS 1.3 (`run.mjs NAME --dtls1_3`, as `make demo` runs them): PSK and x509, blocking and non-blocking, three echoes each', () => {
+    for (const name of ['psk-blocking', 'x509-blocking', 'psk-non-blocking', 'x509-non-blocking']) {
+      const r = spawnSync(process.execPath, [fileURLToPath(new URL('../run.mjs', import.meta.url)), name, '--dtls1_3'], { encoding: 'utf8', timeout: 25_000 });
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, name).toMatch(/client: connected with DTLSv1\.3 TLS_AES_128_GCM_SHA256/);
+      expect(r.stdout, name).toContain('client: sent "dtls-kit", got back "dtls-kit"');
+      expect(r.stdout, name).toContain('server: client closed the connection');
+      if (name.startsWith('x509')) expect(r.stdout, name).toMatch(/server: \S+ connected with DTLSv1\.3 TLS_AES_128_GCM_SHA256, client certificate "\(none asked for\)"/);
+    }
+  }, 60_000);
+
   it('scale-out: three `dtls-kit server` processes (shared secrets file, server ids, PROXY v2) behind nginx (lb-config): clients spread by hash, a rebinding client stays on its server, a ticket resumes at another', () => {
     // LB_PORT apart from the seed examples' ports; nginx, libnginx-mod-stream(-js) from `make peers`.
     const r = spawnSync(process.execPath, [fileURLToPath(new URL('../scale-out/run.mjs', import.meta.url))], {

@@ -3,8 +3,8 @@ import { describeCertificate } from '@dtls-kit/x509';
 
 export function echo(conn) {
   const leaf = conn.getPeerCertificate()?.raw;
-  const subject = leaf ? describeCertificate(leaf).subject : '(none)';
-  console.log(`server: ${conn.remoteAddress}:${conn.remotePort} connected with ${conn.getCipher().name}, client certificate "${subject}" (worker thread ${conn.threadId})`);
+  const subject = leaf ? describeCertificate(leaf).subject : '(none asked for)';
+  console.log(`server: ${conn.remoteAddress}:${conn.remotePort} connected with ${conn.getProtocol()} ${conn.getCipher().name}, client certificate "${subject}" (worker thread ${conn.threadId})`);
   for (let message; (message = conn.recv()) !== null; ) {
     console.log(`server: received "${new TextDecoder().decode(message)}", echoing it`);
     conn.send(message);

@@ -5,11 +5,13 @@ import { x509Client, describeCertificate } from '@dtls-kit/x509';
 import { exampleCertificates } from './certs.mjs';
 
 const port = Number(process.argv[2] ?? 4443);
+// `node client.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
+const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
 const certs = await exampleCertificates();
 
 const x509 = x509Client({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
 // servername is what the server's certificate must name (checked against subjectAltName).
-const socket = await connect({ host: '127.0.0.1', port, x509, servername: 'localhost' });
+const socket = await connect({ host: '127.0.0.1', port, x509, servername: 'localhost', ...version });
 const server = describeCertificate(socket.getPeerCertificate().raw);
 console.log(`client: connected with ${socket.getProtocol()} ${socket.getCipher().name} to "${server.subject}" (authorized: ${socket.authorized})`);
 

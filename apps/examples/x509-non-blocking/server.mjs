@@ -5,14 +5,19 @@ import { x509Server, describeCertificate } from '@dtls-kit/x509';
 import { exampleCertificates } from './certs.mjs';
 
 const port = Number(process.argv[2] ?? 4443);
+// `node server.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
+const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
 const certs = await exampleCertificates();
 
 // Our key and certificate; `ca` + requestCert: clients must present a certificate from this CA.
-const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true });
+// DTLS 1.3: our client sends no certificate yet (issue 17), so that run authenticates the server only.
+const requestCert = version.maxVersion !== 'DTLSv1.3';
+const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert });
 
-const server = createServer({ x509 }, async (socket) => {
-  const peer = describeCertificate(socket.getPeerCertificate().raw);
-  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected with ${socket.getCipher().name}, client certificate "${peer.subject}"`);
+const server = createServer({ x509, ...version }, async (socket) => {
+  const raw = socket.getPeerCertificate().raw;
+  const peer = raw ? describeCertificate(raw).subject : '(none asked for)';
+  console.log(`server: ${socket.remoteAddress}:${socket.remotePort} connected with ${socket.getProtocol()} ${socket.getCipher().name}, client certificate "${peer}"`);
   for await (const message of socket) {
     console.log(`server: received "${message}", echoing it`);
     socket.send(message);

@@ -14,6 +14,7 @@ import { checkRpkFlags } from './raw-public-key.js';
 import { SECRETS_ONLY, secretsArgs, serverIdFlag } from './secrets-args.js';
 import { proxyProtocolFlag } from './proxy-protocol-args.js';
 import type { SecretsArgs } from './secrets-command.js';
+import { versionFlag, type DtlsVersionName } from './version-flags.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -30,7 +31,7 @@ export const USAGE = `usage:
                   [--cert FILE --key FILE [--pass SOURCE]] [--ca FILE] [--verify] [--cipher LIST] [--alpn LIST]
                   [--no-etm | --require-etm] [--mtu N] [--cid LEN] [--srtp LIST]
                   [--rpk --key FILE [--rpk-pin FILE]] [--recordsize N] [--keylog FILE] [--trace] [--once] [--idle-timeout MS]
-                  [--runtime nonblocking|blocking] [--threads N] [--no-ticket]
+                  [--runtime nonblocking|blocking] [--threads N] [--no-ticket] [--dtls1_3 | --dtls1_2]
                   [--secrets-file FILE] [--server-id N] [--proxy-protocol ADDR[,ADDR...]]
   dtls-kit client --host H [--port 4433] [--psk HEX] [--psk-identity ID] [--cert FILE --key FILE [--pass SOURCE]]
                   [--ca FILE] [--servername NAME] [--insecure] [--cipher LIST] [--no-etm | --require-etm] [--alpn LIST] [--mtu N] [--cid LEN]
@@ -94,11 +95,15 @@ export const USAGE = `usage:
   --maxfraglen N      (client) max_fragment_length (RFC 6066): ask for records of at most N bytes both
                       ways, N = 512, 1024, 2048 or 4096 (as openssl s_client -maxfraglen); for servers
                       without record_size_limit (OpenSSL). A server always honours a client's request
-  --dtls1_3           (client) DTLS 1.3 only (RFC 9147), as openssl -dtls1_3 (OpenSSL has no DTLS 1.3 yet);
-                      the PSK (--psk) is offered as a TLS 1.3 external PSK with SHA-256
-  --dtls1_2           (client) DTLS 1.2 only (RFC 6347; today's default)
-  --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark)
-  --trace             print the handshake as a ladder diagram (client | server) on stderr
+  --dtls1_3           DTLS 1.3 only (RFC 9147), as openssl -dtls1_3 (OpenSSL has no DTLS 1.3 yet): the
+                      client offers it alone, the server accepts no other; --psk is then a TLS 1.3
+                      external PSK (RFC 8446 4.2.11): the client offers it with SHA-256
+  --dtls1_2           DTLS 1.2 only (RFC 6347), as openssl -dtls1_2. Without either: the library's
+                      default (DTLS 1.2 today)
+  --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark): DTLS 1.2's CLIENT_RANDOM, DTLS 1.3's
+                      *_HANDSHAKE_TRAFFIC_SECRET, *_TRAFFIC_SECRET_0 and EXPORTER_SECRET
+  --trace             print the handshake as a ladder diagram (client | server) on stderr; DTLS 1.3's
+                      encrypted messages, ACKs and KeyUpdates are opened and named (with the key log)
   --once              (server) exit 0 after the first connection closes
   --idle-timeout MS   (server) close a connection nothing arrived on for MS milliseconds (a peer that
                       vanished without close_notify; with --once, the server then exits);
@@ -196,7 +201,7 @@ const OPTIONS = {
 } as const;
 
 const SERVER_ONLY = ['psk-hint', 'verify', 'once', 'idle-timeout', 'threads', 'secrets-file', 'server-id', 'proxy-protocol'] as const;
-const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen', 'dtls1_3', 'dtls1_2'] as const;
+const CLIENT_ONLY = ['servername', 'insecure', 'message', 'timeout', 'sess-out', 'sess-in', 'reconnect', 'srtp-mki', 'maxfraglen'] as const;
 
 interface Common {
   host: string;
@@ -230,6 +235,8 @@ interface Common {
   rpk: boolean;
   /** --rpk-pin: a PEM file of the peer raw keys we accept. */
   rpkPin: string | undefined;
+  /** --dtls1_3 / --dtls1_2: the one version offered or accepted; undefined: the library's default. */
+  version: DtlsVersionName | undefined;
 }
 
 /** Which library runs `dtls-kit server`. */
@@ -268,8 +275,6 @@ export interface ClientArgs extends Common {
   reconnect: boolean;
   /** --maxfraglen: the max_fragment_length we ask for (RFC 6066 4); undefined: not asked. */
   maxFragLen: 512 | 1024 | 2048 | 4096 | undefined;
-  /** --dtls1_3 / --dtls1_2: the one version offered; undefined: the library's default. */
-  version: 'DTLSv1.2' | 'DTLSv1.3' | undefined;
 }
 
 export type ParsedArgs = ServerArgs | ClientArgs | SecretsArgs | { command: 'help' } | { command: 'version' };
@@ -432,6 +437,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     noTicket: values['no-ticket'] ?? false,
     rpk: values.rpk ?? false,
     rpkPin: values['rpk-pin'],
+    version: versionFlag(values.dtls1_3, values.dtls1_2, (m) => new UsageError(m)),
   };
 
   if (command === 'server') {
@@ -500,7 +506,6 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     sessIn: values['sess-in'],
     reconnect: values.reconnect ?? false,
     maxFragLen: maxFragLenFlag(values.maxfraglen, (m) => new UsageError(m)),
-    version: versionFlag(values.dtls1_3, values.dtls1_2),
   };
 }
 
@@ -542,11 +547,4 @@ function readFirstLineOf(path: string): string {
 function errorCode(error: unknown): string {
   if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? error.code : error.message;
   return String(error);
-}
-
-/** --dtls1_3 / --dtls1_2: one version, as openssl's -dtls1_2 (and a future -dtls1_3) mean. */
-function versionFlag(dtls13: boolean | undefined, dtls12: boolean | undefined): 'DTLSv1.2' | 'DTLSv1.3' | undefined {
-  if (dtls13 === true && dtls12 === true) throw new UsageError('--dtls1_3 and --dtls1_2 contradict each other');
-  if (dtls13 === true) return 'DTLSv1.3';
-  return dtls12 === true ? 'DTLSv1.2' : undefined;
 }

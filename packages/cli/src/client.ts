@@ -6,6 +6,7 @@ import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
 import { readSessionFile, RECONNECTS, resumedNote, writeSessionFile } from './session-files.js';
 import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
+import { keylogOption, type RunHooks } from './run-hooks.js';
 
 /**
  * A line naming what went wrong and the alert, e.g. `... [alert unknown_psk_identity from the server]`.
@@ -39,7 +40,7 @@ const PACE_MS = 250;
  * at the address (ECONNREFUSED, at once), nothing answers within --timeout, the handshake fails or
  * does not finish within --timeout, or the established connection ends with an error (a fatal alert).
  */
-export async function runClient(args: ClientArgs, io: Io): Promise<number> {
+export async function runClient(args: ClientArgs, io: Io, hooks: RunHooks = {}): Promise<number> {
   const options = clientOptions(args);
   const target = peerName(args.host, args.port);
   let session: Buffer | undefined;
@@ -53,7 +54,7 @@ export async function runClient(args: ClientArgs, io: Io): Promise<number> {
   }
   const open = async (): Promise<EstablishedDtlsSocket | undefined> => {
     try {
-      const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: args.keylog, handshakeTimeoutMs: args.timeoutMs });
+      const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: keylogOption(args.keylog, hooks), handshakeTimeoutMs: args.timeoutMs });
       io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}${recordLimitNote(s.recordSizeLimit)}\n`);
       if (args.srtp !== undefined) io.stderr(srtpReport(s)); // --srtp: as openssl -keymatexport
       // The session to resume the next connection with (--sess-out, --reconnect).

@@ -5,6 +5,7 @@ import { x509Client, x509Server } from '@dtls-kit/x509';
 import type { ClientOptions, ServerOptions } from '@dtls-kit/core';
 import { UsageError, type ClientArgs, type ServerArgs } from './args.js';
 import { rpkClientCredentials, rpkServerCredentials } from './raw-public-key.js';
+import { versionOptions } from './version-flags.js';
 
 function readPem(flag: string, file: string): string {
   try {
@@ -71,6 +72,8 @@ export function serverOptions(args: ServerArgs): ServerOptions {
   if (args.cid !== undefined) options.connectionId = { length: args.cid, ...(args.serverId === undefined ? {} : { serverId: Uint8Array.of(args.serverId) }) };
   if (args.noTicket) options.sessionTickets = false;
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
+  // --dtls1_3 / --dtls1_2: the one version accepted (RFC 8446 4.2.1).
+  Object.assign(options, versionOptions(args.version));
   return options;
 }
 
@@ -107,11 +110,8 @@ export function clientOptions(args: ClientArgs): ClientOptions {
   if (args.cid !== undefined) options.connectionId = { length: args.cid };
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
   if (args.maxFragLen !== undefined) options.maxFragmentLength = args.maxFragLen;
-  if (args.version !== undefined) {
-    // --dtls1_3 / --dtls1_2: that version only (RFC 9147 5.3 / RFC 8446 4.2.1 supported_versions).
-    options.minVersion = args.version;
-    options.maxVersion = args.version;
-  }
+  // --dtls1_3 / --dtls1_2: that version only (RFC 9147 5.3 / RFC 8446 4.2.1 supported_versions).
+  Object.assign(options, versionOptions(args.version));
   if (args.servername !== undefined) options.servername = args.servername;
   if (args.noTicket) options.sessionTickets = false;
   return options;

@@ -5,7 +5,8 @@ import type { Io } from './io.js';
 import { runSecrets } from './secrets-command.js';
 import { runLbConfig } from './lb-config.js';
 import { runServer } from './server.js';
-import { startTrace } from './trace.js';
+import { Ladder, startTrace } from './trace.js';
+import type { RunHooks } from './run-hooks.js';
 import { packageVersion } from './version.js';
 
 /** The process's stdin, stdout and stderr. */
@@ -34,8 +35,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 0;
     }
     if (args.command === 'secrets') return runSecrets(args, io);
-    if (args.trace) stopTrace = startTrace(io.stderr);
-    return args.command === 'server' ? await runServer(args, io) : await runClient(args, io);
+    // --trace: a DTLS 1.3 ladder opens the encrypted records with the session's key log lines.
+    const ladder = args.trace ? new Ladder(io.stderr, { waitForKeyLog: true }) : undefined;
+    if (ladder !== undefined) stopTrace = startTrace(io.stderr, performance.now(), ladder);
+    const hooks: RunHooks = ladder === undefined ? {} : { keyLogLine: (line) => ladder.keyLogLine(line) };
+    return args.command === 'server' ? await runServer(args, io, hooks) : await runClient(args, io, hooks);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`dtls-kit: ${error.message} (see dtls-kit --help)\n`);

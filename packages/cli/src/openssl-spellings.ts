@@ -38,15 +38,16 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   sess_in: '--sess-in FILE',
   reconnect: '--reconnect',
   no_ticket: '--no-ticket',
+  dtls1_2: '--dtls1_2',
+  dtls1_3: '--dtls1_3',
   help: '--help',
   version: '--version',
 };
 
 /** openssl options dtls-kit needs no equivalent of, and why. */
 const NOT_NEEDED: Readonly<Record<string, string>> = {
-  dtls: 'dtls-kit speaks DTLS 1.2 only',
-  dtls1_2: 'dtls-kit speaks DTLS 1.2 only',
-  dtls1: 'dtls-kit speaks DTLS 1.2 only (DTLS 1.0 is not supported)',
+  dtls: 'dtls-kit speaks DTLS (1.2 by default; --dtls1_3 or --dtls1_2 for one version)',
+  dtls1: 'DTLS 1.0 is not supported (--dtls1_2 or --dtls1_3)',
   keymatexport: 'with --srtp the SRTP keying material (label EXTRACTOR-dtls_srtp, RFC 5764 4.2) is printed',
   keymatexportlen: 'with --srtp the SRTP keying material is printed at the length its profile needs',
   listen: 'dtls-kit server always does the HelloVerifyRequest cookie exchange',

@@ -17,6 +17,7 @@ import { serverOptions } from './credentials.js';
 import { echoTooLarge } from './message-limit.js';
 import type { Io } from './io.js';
 import { peerName } from './peer.js';
+import { versionOptions } from './version-flags.js';
 
 /** The stderr line's reason for each refusal of the blocking server (see RefusalReason). */
 const REFUSALS: Record<RefusalReason, string> = {
@@ -67,6 +68,8 @@ export async function runBlockingServer(args: ServerArgs, io: Io): Promise<numbe
   if (args.cid !== undefined) options.connectionId = { length: args.cid, ...(args.serverId === undefined ? {} : { serverId: Uint8Array.of(args.serverId) }) };
   if (args.noTicket) options.sessionTickets = false;
   if (args.recordSize !== undefined) options.recordSizeLimit = args.recordSize;
+  // --dtls1_3 / --dtls1_2: the one version accepted (the main thread's cookie check reads it too).
+  Object.assign(options, versionOptions(args.version));
   const channelName = `dtls-kit-cli-${randomUUID()}`;
   const handlerArgs: EchoHandlerArgs = { channel: channelName, srtp: args.srtp !== undefined };
   const server = withSecretsFile(() =>

@@ -12,6 +12,7 @@ import { peerName } from './peer.js';
 import { rawKeyNote } from './raw-key-note.js';
 import { runBlockingServer } from './server-blocking.js';
 import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
+import { keylogOption, type RunHooks } from './run-hooks.js';
 
 export { peerName };
 
@@ -42,13 +43,13 @@ export function alpnNote(socket: DtlsSocket): string {
  * `dtls-kit server`: an echo server. Resolves with the exit code once it stopped (SIGINT/SIGTERM,
  * or with --once after the first connection closed). `--runtime blocking`: see server-blocking.ts.
  */
-export async function runServer(args: ServerArgs, io: Io): Promise<number> {
+export async function runServer(args: ServerArgs, io: Io, hooks: RunHooks = {}): Promise<number> {
   if (args.runtime === 'blocking') return runBlockingServer(args, io);
   const options = serverOptions(args);
   const server = withSecretsFile(() =>
     createServer({
       ...options,
-      keylog: args.keylog,
+      keylog: keylogOption(args.keylog, hooks),
       idleTimeoutMs: args.idleTimeoutMs,
       ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }),
       // --proxy-protocol: behind nginx, the clients' own addresses (PROXY v2 per datagram).

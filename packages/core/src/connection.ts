@@ -11,6 +11,7 @@ import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
 import type { Handshake } from './handshake/common/handshake.js';
 import type { HandshakeHost } from './handshake/common/handshake-engine.js';
 import type { NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
+import { tls13KeyLogLines } from './tls13-key-log.js';
 import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { ServerHandshake13 } from './handshake/dtls13/server-handshake-13.js';
@@ -397,6 +398,18 @@ export class DtlsConnection {
   get keyLogLine(): string | undefined {
     const n = this.negotiated;
     return n.masterSecret ? `CLIENT_RANDOM ${toHex(n.clientRandom)} ${toHex(n.masterSecret)}` : undefined;
+  }
+
+  /**
+   * Every SSLKEYLOGFILE line of this connection, without newlines: DTLS 1.2's one CLIENT_RANDOM
+   * line (keyLogLine), or DTLS 1.3's five (CLIENT_HANDSHAKE_TRAFFIC_SECRET ... EXPORTER_SECRET,
+   * tls13-key-log.ts) once its handshake derived them; empty before. Write them only where asked to.
+   */
+  get keyLogLines(): string[] {
+    const tls13 = this.negotiated.tls13KeyLog;
+    if (tls13 !== undefined) return tls13KeyLogLines(this.negotiated.clientRandom, tls13);
+    const line = this.keyLogLine;
+    return line === undefined ? [] : [line];
   }
 
   /**

@@ -59,6 +59,9 @@ export { encodeInnerPlaintext, openInnerPlaintext, type InnerContent } from './r
 export { reconstructEpoch, reconstructSequenceNumber } from './record/record-number-reconstruction.js';
 export { dtls13Nonce } from './record/dtls13-nonce.js';
 export { recordNumberCipherFor, type RecordNumberCipher, type RecordNumberMasker } from './crypto/record-number-mask.js';
+// DTLS 1.3 key logs (NSS format): the lines a session writes, and reading its records with them
+export { TLS13_KEY_LOG_LABELS, tls13KeyLogLines, type Tls13KeyLogSecrets } from './tls13-key-log.js';
+export { Dtls13KeyLogReader, type Dtls13KeyLogReaderOptions, type Dtls13Sender, type Tls13KeyLogSecretsByLabel } from './record/dtls13-key-log-reader.js';
 
 // Handshake codecs
 export { HandshakeType } from './handshake/handshake-type.js';

@@ -822,13 +822,14 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         // The key log line (hex of the client random and master secret) is built only for
         // someone who takes it: nothing per handshake otherwise.
         if (this.hooks.onKeylog !== undefined && (this.hooks.wantsKeylog?.() ?? true)) {
-          const line = this.conn.keyLogLine;
-          if (line !== undefined) {
+          // DTLS 1.2's CLIENT_RANDOM line, or DTLS 1.3's five secret lines (one call each, as node:tls's 'keylog').
+          const lines = this.conn.keyLogLines;
+          if (lines.length > 0) {
             // A comment line naming the CIDs first (NSS key logs allow `#` comments), so that a
             // reader of the capture knows what the tls12_cid records carry.
             const comment = connectionIdKeyLogComment(this.conn);
             if (comment !== undefined) this.hooks.onKeylog?.(`${comment}\n`, this);
-            this.hooks.onKeylog?.(`${line}\n`, this);
+            for (const line of lines) this.hooks.onKeylog?.(`${line}\n`, this);
           }
         }
         if (isEstablished(this)) this.hooks.onEstablished?.(this);

@@ -3,6 +3,7 @@ import { CertificateType } from '../extensions/certificate-type.js';
 import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
 import type { RecordSizeLimit } from './record-size-negotiation.js';
+import type { Tls13KeyLogSecrets } from '../../tls13-key-log.js';
 
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
@@ -48,6 +49,8 @@ export interface NegotiatedParameters {
   srtp: NegotiatedSrtp | undefined;
   /** Record size limits from record_size_limit (RFC 8449) or max_fragment_length (RFC 6066 4); undefined when neither was negotiated. */
   recordSizeLimit: RecordSizeLimit | undefined;
+  /** DTLS 1.3: the secrets a key log names (tls13-key-log.ts), once the handshake derived them all. */
+  tls13KeyLog?: Tls13KeyLogSecrets;
 }
 
 /** NegotiatedParameters before anything is negotiated. */

@@ -1,7 +1,7 @@
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import { AlertDescription } from '../../alert.js';
 import { checkFinished13, finishedVerifyData13 } from '../../crypto/finished-13.js';
-import { clientApplicationTrafficSecret, masterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
+import { clientApplicationTrafficSecret, exporterMasterSecret, masterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
 import { DtlsError } from '../../errors.js';
 import type { FlightMessage } from '../common/flight.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
@@ -41,6 +41,14 @@ export class WaitServerFinished13 implements ClientState {
     const master = masterSecret(kdf, this.secrets.handshakeSecret);
     const clientTraffic = clientApplicationTrafficSecret(kdf, master, serverFinishedHash);
     const serverTraffic = serverApplicationTrafficSecret(kdf, master, serverFinishedHash);
+    // For a key log (tls13-key-log.ts): every secret of RFC 8446 7.1 that protects or exports.
+    cx.negotiated.tls13KeyLog = {
+      clientHandshakeTraffic: this.secrets.clientHandshakeTraffic,
+      serverHandshakeTraffic: this.secrets.serverHandshakeTraffic,
+      clientApplicationTraffic0: clientTraffic,
+      serverApplicationTraffic0: serverTraffic,
+      exporterMaster: exporterMasterSecret(kdf, master, serverFinishedHash),
+    };
     const flight: FlightMessage[] = this.clientAuthentication?.(cx, this.secrets) ?? [];
     const verifyData = finishedVerifyData13(kdf, this.secrets.clientHandshakeTraffic, transcript.hash(provider, suite.hash));
     const body = encodeFinished13(verifyData);

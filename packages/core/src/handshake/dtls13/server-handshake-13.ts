@@ -514,6 +514,14 @@ export class ServerHandshake13 implements Handshake {
     const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
     this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
     this.traffic = new ApplicationTraffic13(this.config.provider, ch.kdf, ch.suite, { client: flight.clientApplicationSecret, server: flight.serverApplicationSecret });
+    // For a key log (tls13-key-log.ts): every secret of RFC 8446 7.1 that protects or exports.
+    this.negotiated.tls13KeyLog = {
+      clientHandshakeTraffic: flight.clientHandshakeSecret,
+      serverHandshakeTraffic: flight.serverHandshakeSecret,
+      clientApplicationTraffic0: flight.clientApplicationSecret,
+      serverApplicationTraffic0: flight.serverApplicationSecret,
+      exporterMaster: flight.exporterMasterSecret,
+    };
     this.acks.nextFlight();
     this.transmitter.send(messages, false, this.host.now);
     if (held.length > 0) {
