@@ -5,10 +5,13 @@
 # must run from that root: they look for ./certs). wolfSSL is the only DTLS 1.3 stack available as a
 # Debian source package (issue 17).
 #
-# Usage: scripts/peers/build-wolfssl.sh [default|keylog]
+# Usage: scripts/peers/build-wolfssl.sh [default|keylog|tickets]
 #   cache: $WOLFSSL_CACHE, else ~/.cache/dtls-kit-peers; the build goes to CACHE/wolfssl-5.5.4
 #   (variant keylog: CACHE/wolfssl-5.5.4-keylog, whose programs also append the TLS 1.3 secrets to
-#   $SSLKEYLOGFILE in NSS key log format; see keylog-shim.c beside this file).
+#   $SSLKEYLOGFILE in NSS key log format; see keylog-shim.c beside this file; variant tickets:
+#   CACHE/wolfssl-5.5.4-tickets, configured with --enable-session-ticket as well, without which
+#   5.5.4 sends no DTLS 1.3 NewSessionTicket and its client cannot resume: "Can't do TLS 1.3
+#   resumption; need session tickets!").
 # The first build takes minutes (README, "Peers"); later calls only check the cache (milliseconds).
 # A failed build exits non-zero with the end of its log: `make test` fails loudly, it never skips.
 set -euo pipefail
@@ -17,7 +20,8 @@ VARIANT=${1:-default}
 case "$VARIANT" in
   default) NAME=wolfssl-$VERSION ;;
   keylog) NAME=wolfssl-$VERSION-keylog ;;
-  *) echo "build-wolfssl.sh: unknown variant '$VARIANT' (default|keylog)" >&2; exit 2 ;;
+  tickets) NAME=wolfssl-$VERSION-tickets ;;
+  *) echo "build-wolfssl.sh: unknown variant '$VARIANT' (default|keylog|tickets)" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${WOLFSSL_CACHE:-$HOME/.cache/dtls-kit-peers}
@@ -78,8 +82,10 @@ CPPFLAGS=-DWOLFSSL_STATIC_PSK
 [ "$VARIANT" = keylog ] && CPPFLAGS="$CPPFLAGS -DHAVE_SECRET_CALLBACK"
 cd "$SRC"
 ./autogen.sh >>"$LOG" 2>&1 || fail autogen.sh
+EXTRA_CONFIGURE=()
+[ "$VARIANT" = tickets ] && EXTRA_CONFIGURE+=(--enable-session-ticket)
 ./configure --enable-dtls --enable-dtls13 --enable-dtlscid --enable-psk --enable-dtls-mtu \
-  --enable-aesccm --disable-shared --enable-static CPPFLAGS="$CPPFLAGS" >>"$LOG" 2>&1 || fail configure
+  --enable-aesccm --disable-shared --enable-static "${EXTRA_CONFIGURE[@]}" CPPFLAGS="$CPPFLAGS" >>"$LOG" 2>&1 || fail configure
 JOBS=$(nproc 2>/dev/null || echo 2)
 if [ "$VARIANT" = keylog ]; then
   # The 5.5.4 examples never install a TLS 1.3 secret callback: link them with a shim that wraps

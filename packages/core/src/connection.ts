@@ -38,6 +38,8 @@ export type DtlsEvent =
   | { readonly type: 'data'; readonly data: Uint8Array }
   /** A warning alert from the peer (fatal alerts and close_notify end the connection: see 'close'). */
   | { readonly type: 'alert'; readonly description: AlertDescription; readonly name: string }
+  /** DTLS 1.3 client: a NewSessionTicket (RFC 8446 4.6.1) gave a new session, getSession() now returns it. */
+  | { readonly type: 'session' }
   /** The connection is over: cleanly (close_notify, no error) or with the error that ended it. */
   | { readonly type: 'close'; readonly error: DtlsError | undefined };
 
@@ -581,13 +583,21 @@ export class DtlsConnection {
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
   nextTimeout(): number | undefined {
-    if (this.currentState !== 'handshaking') return undefined;
+    if (this.currentState !== 'handshaking' && !this.postHandshakeTimers13()) return undefined;
     return this.handshake.nextTimeout();
+  }
+
+  /**
+   * RFC 9147 5.8: DTLS 1.3 post-handshake messages (a NewSessionTicket, a KeyUpdate) are resent
+   * by timer until the peer ACKs them, so an established 1.3 connection keeps its handshake's timers.
+   */
+  private postHandshakeTimers13(): boolean {
+    return this.currentState === 'established' && this.negotiated.tls13Suite !== undefined;
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    if (this.currentState !== 'handshaking') return;
+    if (this.currentState !== 'handshaking' && !this.postHandshakeTimers13()) return;
     this.run(() => {
       this.handshake.resume();
       this.handshake.handleTimeout(now);
@@ -883,6 +893,10 @@ export class DtlsConnection {
 
     wake(): void {
       this.conn.onWake?.();
+    }
+
+    onSession(): void {
+      this.conn.queueEvent({ type: 'session' });
     }
   };
 }

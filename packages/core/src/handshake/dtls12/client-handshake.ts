@@ -14,6 +14,8 @@ import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
 import { ClientResumption } from '../../session/client-resumption.js';
+import { onlyOldMessages } from '../dtls13/client-ticket-ack-13.js';
+import { ACK_CONTENT_TYPE, encodeAck } from '../../record/ack.js';
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -71,7 +73,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     };
     if (this.config.maxVersion === 'DTLSv1.3') {
       // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
-      const offer = dtls13ClientHelloOffer(this.config, firstHello);
+      const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow);
       // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
       this.records.holdUnifiedRecords();
       this.current = sendClientHello(this, offer.hello, 0, offer);
@@ -111,6 +113,20 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
 
   protected override timeoutHint(): string | undefined {
     return this.current.timeoutHint?.();
+  }
+
+  /** ClientContext.newSession: a DTLS 1.3 NewSessionTicket made a session to resume with (RFC 8446 4.6.1). */
+  newSession(session: Uint8Array): void {
+    this.negotiated.session = session;
+    this.host.onSession?.();
+  }
+
+  /** RFC 9147 7.1: a post-handshake DTLS 1.3 message resent because our ACK was lost is acknowledged again. */
+  override onHandshakeRecord(record: ReadRecord): void {
+    super.onHandshakeRecord(record);
+    if (this.current.name === 'established' && record.authenticated && record.epoch >= 3 && this.records.dtls13Records !== undefined && onlyOldMessages(record, this.reassembler.nextSeq)) {
+      this.sendRecord(ACK_CONTENT_TYPE, encodeAck([{ epoch: record.epoch, sequenceNumber: record.sequenceNumber }]));
+    }
   }
 
   /** RFC 9147 7: an ACK goes to the DTLS 1.3 state that waits for one (a KeyUpdate of ours). */

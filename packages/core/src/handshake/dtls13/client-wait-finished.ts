@@ -1,7 +1,7 @@
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import { AlertDescription } from '../../alert.js';
 import { checkFinished13, finishedVerifyData13 } from '../../crypto/finished-13.js';
-import { clientApplicationTrafficSecret, masterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
+import { clientApplicationTrafficSecret, masterSecret, resumptionMasterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
 import { DtlsError } from '../../errors.js';
 import type { FlightMessage } from '../common/flight.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
@@ -54,6 +54,8 @@ export class WaitServerFinished13 implements ClientState {
     const released = layer.setReadKeys(3, epochKeysFrom(this.secrets, serverTraffic));
     cx.finish(true);
     cx.deliver(dtls13ReadRecords(released));
-    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic });
+    // RFC 8446 7.1: resumption_master_secret hashes the transcript through our Finished.
+    const resumption = resumptionMasterSecret(kdf, master, transcript.hash(provider, suite.hash));
+    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic, resumptionMasterSecret: resumption });
   }
 }

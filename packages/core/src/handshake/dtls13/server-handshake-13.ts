@@ -20,6 +20,8 @@ import { HandshakeType } from '../handshake-type.js';
 import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
+import { acceptTicket13, clientServername13, resumedFromTicket13 } from './server-resumption-13.js';
+import { newSessionTicket13 } from './server-session-ticket-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
 import { ApplicationTraffic13 } from './application-traffic-13.js';
 import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
@@ -259,8 +261,9 @@ export class ServerHandshake13 implements Handshake {
       return;
     }
     if (state.name !== 'wait_finished') throw unexpected();
-    state.step.handle(msgType, body);
+    const done = state.step.handle(msgType, body);
     this.onClientFinished();
+    this.sendSessionTicket(done.resumptionMasterSecret);
   }
 
   /**
@@ -353,6 +356,15 @@ export class ServerHandshake13 implements Handshake {
   private onClientHello2(ch: ClientHello2): void {
     this.negotiated.clientRandom = ch.hello.random;
     const offer = pskOffer13(ch);
+    // RFC 8446 2.2: a ticket of ours among the identities resumes the session (no Certificate).
+    const ticket = offer === undefined ? undefined : acceptTicket13(ch, offer, this.config, this.host.wallNow, clientServername13(ch.hello));
+    if (offer !== undefined && ticket !== undefined) {
+      const dhe = offer.dhe && ch.share !== undefined;
+      if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
+      resumedFromTicket13(this.negotiated, ticket.state);
+      this.sendFlight(ch, { type: 'psk', index: ticket.index, key: ticket.state.psk, dhe });
+      return;
+    }
     const psk = this.config.psk;
     const identity = offer?.offered.identities[0];
     if (offer !== undefined && psk !== undefined && identity !== undefined) {
@@ -398,6 +410,7 @@ export class ServerHandshake13 implements Handshake {
 
   private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined, clientAuth: ClientAuth13 | undefined): void {
     const ch = draft.inputs.ch;
+    this.kdf13 = ch.kdf;
     const flight = completeServerFlight13(draft, signature);
     const layer = this.layer();
     const keys = (secret: Uint8Array): ReturnType<typeof dtls13EpochKeys> =>
@@ -437,6 +450,23 @@ export class ServerHandshake13 implements Handshake {
       this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
     }
   }
+
+  /**
+   * RFC 8446 4.6.1: a NewSessionTicket after the handshake, under the application keys; RFC 9147
+   * 5.8: a post-handshake message is retransmitted until the client ACKs it (final: its ACK ends it).
+   */
+  private sendSessionTicket(resumptionMasterSecret: Uint8Array): void {
+    const suite = this.negotiated.tls13Suite;
+    const kdf = this.kdf13;
+    if (suite === undefined || kdf === undefined) return;
+    const body = newSessionTicket13(this.config, kdf, suite, resumptionMasterSecret, this.negotiated, this.host.wallNow);
+    if (body === undefined) return;
+    const epoch = this.layer().writeEpoch;
+    this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.new_session_ticket, messageSeq: this.nextSendSeq++, body, epoch }], true, this.host.now);
+  }
+
+  /** The handshake's KDF (its suite's hash), kept for the NewSessionTicket's PSK. */
+  private kdf13: LabelledHkdf | undefined;
 
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;
