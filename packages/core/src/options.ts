@@ -242,6 +242,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     servername: options.servername,
     session: resumption.session,
     session13: resumption.session13,
+    ticketPskLabel: resumption.ticketPskLabel,
     sessionTickets: resumption.sessionTickets,
     srtpMki: resolveSrtpMki(options.srtpMki, options.srtpProfiles),
     maxFragmentLength: maxFragmentLengthOption(options.maxFragmentLength),

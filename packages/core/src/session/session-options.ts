@@ -24,6 +24,8 @@ export interface ResolvedClientSessionOptions {
   readonly session: ClientSession | undefined;
   /** A DTLS 1.3 session to offer instead (its ticket as a resumption PSK, RFC 8446 2.2). */
   readonly session13: ClientSession13 | undefined;
+  /** The label prefix of DTLS 1.3 resumption PSKs (ClientOptions.ticketPskLabel). */
+  readonly ticketPskLabel: 'dtls13' | 'tls13';
   /** Ask for a ticket (an empty session_ticket extension, RFC 5077 3.2). */
   readonly sessionTickets: boolean;
 }
@@ -64,7 +66,9 @@ export function resolveServerSessionOptions(
 }
 
 /** The session handed to connect(): TypeError for bytes getSession() did not make. */
-export function resolveClientSessionOptions(options: { session?: Uint8Array; sessionTickets?: boolean }): ResolvedClientSessionOptions {
+export function resolveClientSessionOptions(options: { session?: Uint8Array; sessionTickets?: boolean; ticketPskLabel?: 'dtls13' | 'tls13' }): ResolvedClientSessionOptions {
+  const label = options.ticketPskLabel ?? 'dtls13';
+  if (label !== 'dtls13' && label !== 'tls13') throw new TypeError(`ticketPskLabel must be 'dtls13' or 'tls13' (got ${String(label)})`);
   const bytes = options.session;
   let session: ClientSession | undefined;
   let session13: ClientSession13 | undefined;
@@ -79,5 +83,5 @@ export function resolveClientSessionOptions(options: { session?: Uint8Array; ses
       throw err;
     }
   }
-  return { session, session13, sessionTickets: options.sessionTickets ?? true };
+  return { session, session13, sessionTickets: options.sessionTickets ?? true, ticketPskLabel: label };
 }

@@ -20,6 +20,12 @@ const TICKET_STATE_13_FORMAT = 0x13;
 export interface TicketState13 {
   readonly suiteId: number;
   readonly psk: Uint8Array;
+  /**
+   * The same PSK derived with the "tls13 " label prefix instead of RFC 9147 5.9's "dtls13": what
+   * wolfSSL 5.5.4's client computes (src/tls13.c DeriveResumptionPSK), tried when `psk`'s binder
+   * does not verify. Both come from this connection's resumption_master_secret alone.
+   */
+  readonly tls13LabelPsk: Uint8Array;
   readonly ageAdd: number;
   /** Wall-clock ms since 1970 at issue. */
   readonly issuedAt: number;
@@ -64,6 +70,7 @@ export function encodeTicketState13(s: TicketState13): Uint8Array {
   w.u8(TICKET_STATE_13_FORMAT);
   w.u16(checkUint('cipher_suite', s.suiteId, 0xffff));
   writeVector8(w, 'psk', s.psk, 32, 64);
+  writeVector8(w, 'tls13_label_psk', s.tls13LabelPsk, 32, 64);
   w.u32(checkUint('ticket_age_add', s.ageAdd, 0xffffffff));
   if (!Number.isSafeInteger(s.issuedAt) || s.issuedAt < 0 || s.issuedAt > 0xffffffffffff) throw new RangeError(`ticket issuedAt ${s.issuedAt} is not a wall-clock time in ms`);
   w.u48(s.issuedAt);
@@ -85,6 +92,7 @@ export function decodeTicketState13(bytes: Uint8Array): TicketState13 {
   if (format !== TICKET_STATE_13_FORMAT) throw new DecodeError(`ticket: format ${format} is not a DTLS 1.3 ticket's`);
   const suiteId = r.u16('cipher_suite');
   const psk = r.vector8('psk', 32, 64);
+  const tls13LabelPsk = r.vector8('tls13_label_psk', 32, 64);
   const ageAdd = r.u32('ticket_age_add');
   const issuedAt = r.u48('issued_at');
   const lifetime = r.u32('ticket_lifetime');
@@ -97,5 +105,5 @@ export function decodeTicketState13(bytes: Uint8Array): TicketState13 {
   const peerCertificates: Uint8Array[] = [];
   while (chain.remaining > 0) peerCertificates.push(chain.vector24('certificate', 1));
   r.end();
-  return { suiteId, psk, ageAdd, issuedAt, lifetime, alpnProtocol, servername, pskIdentity, peerCertificates, authorized: authorized === 1 };
+  return { suiteId, psk, tls13LabelPsk, ageAdd, issuedAt, lifetime, alpnProtocol, servername, pskIdentity, peerCertificates, authorized: authorized === 1 };
 }

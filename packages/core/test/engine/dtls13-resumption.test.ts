@@ -154,6 +154,14 @@ describe('DTLS 1.3 resumption (engine)', () => {
     expect(none.client.getSession()).toBeUndefined();
   });
 
+  it("ticketPskLabel 'tls13' (wolfSSL 5.5.4's derivation): our server accepts that binder too (after the dtls13 one fails); a bad value is a TypeError", async () => {
+    const ep = endpoint();
+    const { session } = await full(ep, { ...CERT_CLIENT, ticketPskLabel: 'tls13' });
+    const resumed = await new Pair({ endpoint: ep, client: { ...CERT_CLIENT, ticketPskLabel: 'tls13', session } }).handshake();
+    expect(resumed.s.isSessionReused()).toBe(true);
+    expect(() => new Pair({ client: { ...CERT_CLIENT, ticketPskLabel: 'dtls1.3' as 'dtls13' } })).toThrow(TypeError);
+  });
+
   it('an obfuscated age off by more than the window: the server passes the ticket over (RFC 8446 4.2.11.1, 8.3)', async () => {
     const ep = endpoint();
     const { session } = await full(ep);

@@ -37,7 +37,8 @@ export const WOLFSSL_PSK_IDENTITY = 'Client_identity';
 /** What the example client sends once connected. */
 export const WOLFSSL_CLIENT_MESSAGE = 'hello wolfssl!';
 
-export type WolfsslVariant = 'default' | 'keylog';
+/** 'tickets': configured with --enable-session-ticket too (DTLS 1.3 NewSessionTicket and resumption, `-r`). */
+export type WolfsslVariant = 'default' | 'keylog' | 'tickets';
 /** '1.2' (-v 3), '1.3' (-v 4), or 'downgrade' (-v d: the client offers DTLS 1.3 and accepts down to 1.2). */
 export type WolfsslVersion = '1.2' | '1.3' | 'downgrade';
 
@@ -113,6 +114,11 @@ export interface WolfsslClientOptions extends WolfsslCommonOptions {
   helloRetry?: boolean;
   /** -I: KeyUpdate before sending its message (DTLS 1.3). */
   keyUpdate?: boolean;
+  /**
+   * -r: after the first connection, a second one resuming its session ("resuming wolfssl!"); it
+   * prints "reused session id" when the server resumed it. DTLS 1.3 needs variant 'tickets'.
+   */
+  resume?: boolean;
   /** Overall bound; the client is killed past it (default 10 000 ms). */
   timeoutMs?: number;
 }
@@ -194,6 +200,7 @@ export async function runWolfsslClient(options: WolfsslClientOptions): Promise<W
   if (options.cert === undefined) args.push('-x');
   if (options.helloRetry === true) args.push('-J');
   if (options.keyUpdate === true) args.push('-I');
+  if (options.resume === true) args.push('-r');
   args.push(...(options.extraArgs ?? []));
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -1,4 +1,4 @@
-import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
+import { DTLS13_LABEL_PREFIX, TLS13_LABEL_PREFIX, type LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { resumptionPsk } from '../../crypto/resumption-psk.js';
 import { type ClientSession13, encodeClientSession13 } from '../../session/client-session-13.js';
 import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
@@ -10,6 +10,8 @@ export interface TicketContext13 {
   readonly kdf: LabelledHkdf;
   readonly suite: Tls13CipherSuite;
   readonly resumptionMasterSecret: Uint8Array;
+  /** ClientOptions.ticketPskLabel: 'tls13' for a wolfSSL 5.5.4 server. */
+  readonly label: 'dtls13' | 'tls13';
 }
 
 /**
@@ -24,7 +26,7 @@ export function sessionFromTicket13(body: Uint8Array, cx: TicketContext13, n: Ne
   if (t.lifetime === 0) return undefined;
   const session: ClientSession13 = {
     suiteId: cx.suite.id,
-    psk: resumptionPsk(cx.kdf, cx.resumptionMasterSecret, t.nonce),
+    psk: resumptionPsk({ ...cx.kdf, labelPrefix: cx.label === 'tls13' ? TLS13_LABEL_PREFIX : DTLS13_LABEL_PREFIX }, cx.resumptionMasterSecret, t.nonce),
     ticket: t.ticket,
     ageAdd: t.ageAdd,
     lifetime: t.lifetime,

@@ -20,7 +20,7 @@ export function onNewSessionTicket13(m: HandshakeMessage, secrets: ApplicationSe
   if (received !== undefined) cx.sendRecord(ACK_CONTENT_TYPE, encodeAck([received]));
   const rms = secrets.resumptionMasterSecret;
   if (rms === undefined) return;
-  const session = sessionFromTicket13(m.body, { kdf: secrets.kdf, suite: secrets.suite, resumptionMasterSecret: rms }, cx.negotiated, cx.wallNow);
+  const session = sessionFromTicket13(m.body, { kdf: secrets.kdf, suite: secrets.suite, resumptionMasterSecret: rms, label: cx.config.ticketPskLabel }, cx.negotiated, cx.wallNow);
   if (session !== undefined) cx.newSession(session);
 }
 

@@ -362,7 +362,7 @@ export class ServerHandshake13 implements Handshake {
       const dhe = offer.dhe && ch.share !== undefined;
       if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
       resumedFromTicket13(this.negotiated, ticket.state);
-      this.sendFlight(ch, { type: 'psk', index: ticket.index, key: ticket.state.psk, dhe });
+      this.sendFlight(ch, { type: 'psk', index: ticket.index, key: ticket.key, dhe });
       return;
     }
     const psk = this.config.psk;

@@ -1,7 +1,7 @@
 import { binderKey, earlySecret } from '../../crypto/key-schedule-13.js';
 import { checkPskBinder } from '../../crypto/psk-binder.js';
 import { tlsHandshakeMessage } from '../../crypto/transcript-13.js';
-import { DecodeError } from '../../errors.js';
+import { DecodeError, DtlsError } from '../../errors.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import { decodeTicketState13, type TicketState13 } from '../../session/ticket-state-13.js';
 import { tls13CipherSuiteById } from '../../suites/tls13-cipher-suites.js';
@@ -28,6 +28,8 @@ export interface AcceptedTicket13 {
   /** Its place among the offered identities (ServerHello selected_identity, RFC 8446 4.2.11). */
   readonly index: number;
   readonly state: TicketState13;
+  /** The PSK whose binder verified: state.psk, or state.tls13LabelPsk for a wolfSSL 5.5.4 client. */
+  readonly key: Uint8Array;
 }
 
 /**
@@ -72,8 +74,17 @@ export function acceptTicket13(ch: ClientHello2, offer: PskOffer13, config: Reso
     const binder = offer.offered.binders[index];
     if (binder === undefined) continue;
     const truncated = tlsHandshakeMessage(HandshakeType.client_hello, ch.body).subarray(0, 4 + ch.body.length - bindersLength(offer.offered.binders));
-    checkPskBinder(ch.kdf, binderKey(ch.kdf, earlySecret(ch.kdf, state.psk), 'resumption'), ch.transcript.hashWith(ch.kdf.provider, ch.kdf.hash, truncated), binder);
-    return { index, state };
+    const hash = ch.transcript.hashWith(ch.kdf.provider, ch.kdf.hash, truncated);
+    const check = (key: Uint8Array): void => checkPskBinder(ch.kdf, binderKey(ch.kdf, earlySecret(ch.kdf, key), 'resumption'), hash, binder);
+    try {
+      check(state.psk);
+      return { index, state, key: state.psk };
+    } catch (err) {
+      if (!(err instanceof DtlsError)) throw err;
+    }
+    // wolfSSL 5.5.4's label ("tls13 resumption"); neither verifying is decrypt_error (RFC 8446 4.2.11).
+    check(state.tls13LabelPsk);
+    return { index, state, key: state.tls13LabelPsk };
   }
   return undefined;
 }

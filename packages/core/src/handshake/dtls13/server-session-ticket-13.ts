@@ -1,4 +1,4 @@
-import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
+import { TLS13_LABEL_PREFIX, type LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { resumptionPsk } from '../../crypto/resumption-psk.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import { encodeTicketState13 } from '../../session/ticket-state-13.js';
@@ -34,6 +34,7 @@ export function newSessionTicket13(
     encodeTicketState13({
       suiteId: suite.id,
       psk: resumptionPsk(kdf, resumptionMasterSecret, nonce),
+      tls13LabelPsk: resumptionPsk({ ...kdf, labelPrefix: TLS13_LABEL_PREFIX }, resumptionMasterSecret, nonce),
       ageAdd,
       issuedAt: Math.max(0, Math.floor(wallNow)),
       lifetime,
