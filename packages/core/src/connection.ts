@@ -716,7 +716,11 @@ export class DtlsConnection {
 
   private onAlert(r: ReadRecord): void {
     // Only alerts of the epoch we read now count: an old-epoch alert is unauthenticated noise.
-    if (r.epoch !== this.records.readEpoch || r.payload.length !== 2) return;
+    // DTLS 1.3 (RFC 9147 6.1): a server that refuses our last flight (our certificate, our
+    // Finished) answers under the handshake keys (epoch 2) after we moved to epoch 3; the AEAD
+    // authenticated it, so it counts.
+    const protected13 = r.authenticated && r.epoch >= 2 && this.negotiated.tls13Suite !== undefined;
+    if ((r.epoch !== this.records.readEpoch && !protected13) || r.payload.length !== 2) return;
     const level = r.payload[0] ?? 0;
     const description = r.payload[1] ?? 0;
     if (description === AlertDescription.close_notify) {
