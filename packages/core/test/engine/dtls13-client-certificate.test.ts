@@ -12,8 +12,8 @@ import { DtlsError } from '../../src/errors.js';
 import { requestedSchemes13 } from '../../src/handshake/dtls13/client-certificate-13.js';
 import { ExtensionType } from '../../src/handshake/extensions/extension-type.js';
 import { encodeSignatureAlgorithms } from '../../src/handshake/extensions/signature-algorithms.js';
-import type { CertificateSigner } from '../../src/key-exchange/certificate-credentials.js';
-import { asyncSigner, certificateSigner, clientX509, serverX509, testPki } from '../support/test-certificates.js';
+import type { CertificateSigner, CertificateVerifier } from '../../src/key-exchange/certificate-credentials.js';
+import { asyncSigner, certificateSigner, certificateVerifier, clientX509, serverX509, testPki } from '../support/test-certificates.js';
 import { expectLocalFailure, expectPeerFailure, Pair } from './harness.js';
 
 const V13 = { maxVersion: 'DTLSv1.3' } as const;
@@ -127,7 +127,7 @@ describe('DTLS 1.3 client certificates (our client, our server)', () => {
   });
 });
 
-function rsaPssOnlyVerifier(): ReturnType<typeof serverX509>['verifier'] {
-  const base = serverX509('ecdsa').verifier;
-  return { ...base, signatureSchemes: [0x0804, 0x0805, 0x0806] };
+function rsaPssOnlyVerifier(): CertificateVerifier {
+  const pki = testPki();
+  return certificateVerifier([pki.ecdsa.root, pki.rsa.root], [0x0804, 0x0805, 0x0806]);
 }

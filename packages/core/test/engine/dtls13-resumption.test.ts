@@ -21,7 +21,7 @@ import { splitRecords } from '../../src/record/datagram.js';
 import { encodeRecord } from '../../src/record/record-header.js';
 import { decodeClientSession13 } from '../../src/session/client-session-13.js';
 import { TICKET_KEY_LENGTH } from '../../src/session/ticket-keys.js';
-import { serverPsk } from '../support/psk.js';
+import { PSK_KEY, serverPsk } from '../support/psk.js';
 import { clientX509, serverX509 } from '../support/test-certificates.js';
 import { expectLocalFailure, expectPeerFailure, Pair, type Tap } from './harness.js';
 
@@ -128,6 +128,12 @@ describe('DTLS 1.3 resumption (engine)', () => {
     expect(resumed.s.isSessionReused()).toBe(true);
     // The external identity of the full handshake, carried by the ticket.
     expect(Buffer.from(resumed.s.pskIdentity ?? []).toString()).toBe('Client_identity');
+    // A server under other ticket keys cannot open the ticket (offered first): it looks the
+    // identities up in order and finds the external one after it (a full PSK handshake).
+    const known = serverPsk((identity) => (Buffer.from(identity).toString() === 'Client_identity' ? PSK_KEY : undefined));
+    const elsewhere = await new Pair({ endpoint: new ServerEndpoint({ ...V13, psk: known }), client: { ...V13, session } }).handshake();
+    expect(elsewhere.s.isSessionReused()).toBe(false);
+    expect(Buffer.from(elsewhere.s.pskIdentity ?? []).toString()).toBe('Client_identity');
   });
 
   it('tickets from servers sharing ticketKeys resume; other keys, sessionTickets: false, an old ticket or another server_name give a full handshake', async () => {

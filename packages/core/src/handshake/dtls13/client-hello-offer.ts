@@ -24,7 +24,7 @@ export interface Dtls13Offer {
   readonly versions: readonly number[];
   /** The external PSK offered in pre_shared_key (RFC 8446 4.2.11), when we have PSK credentials. */
   readonly psk: PskIdentityKey | undefined;
-  /** Every PSK of pre_shared_key, in its order: the external one first, then the session's ticket (none when absent). */
+  /** Every PSK of pre_shared_key, in its order: the session's ticket first, then the external one (none when absent). */
   readonly psks?: readonly OfferedPsk13[];
 }
 
@@ -60,10 +60,11 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
   });
   // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it.
   const psk = config.psk === undefined ? undefined : externalPskFor13(config.psk);
-  // RFC 8446 2.2: the session of connect({ session }) as a resumption PSK, after the external one
-  // (a server that cannot open the ticket still finds the external PSK first).
+  // RFC 8446 2.2: the session of connect({ session }) as a resumption PSK, before the external one
+  // (servers such as wolfSSL select the first identity they can use; ours tries tickets first,
+  // then looks the identities up in order, so a ticket it cannot open still leads to the external PSK).
   const resumption = resumptionOffer13(config, wallNow);
-  const psks = [...(psk === undefined ? [] : [externalOffer13(psk)]), ...(resumption === undefined ? [] : [resumption])];
+  const psks = [...(resumption === undefined ? [] : [resumption]), ...(psk === undefined ? [] : [externalOffer13(psk)])];
   const hello = psks.length === 0 ? unbound : withPskBinders(config.provider, unbound, psks, undefined);
   return { hello, keyShares: [share], versions, psk, psks };
 }

@@ -19,7 +19,8 @@ import { decodeHandshakeFragments } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
 import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
-import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
+import { checkExternalPskBinder, pskOffer13, type PskOffer13 } from './server-psk-13.js';
+import type { PskServerCredentials } from '../../key-exchange/psk-credentials.js';
 import { acceptTicket13, clientServername13, resumedFromTicket13 } from './server-resumption-13.js';
 import { newSessionTicket13 } from './server-session-ticket-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
@@ -31,6 +32,9 @@ import { readClientCertificate13, readClientCertificateVerify13, requestedClient
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
 import type { CertificateVerifier } from '../../key-exchange/certificate-credentials.js';
+
+/** External PSK identities looked up at most per ClientHello (each lookup may be a database query). */
+const MAX_EXTERNAL_PSK_LOOKUPS = 4;
 
 /** RFC 9147 6.1: epoch 2 protects the handshake messages, epoch 3 the first application data. */
 const HANDSHAKE_EPOCH = 2;
@@ -366,20 +370,8 @@ export class ServerHandshake13 implements Handshake {
       return;
     }
     const psk = this.config.psk;
-    const identity = offer?.offered.identities[0];
-    if (offer !== undefined && psk !== undefined && identity !== undefined) {
-      // RFC 8446 4.2.11: the first identity (external PSKs: one is what clients offer here).
-      this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
-        if (key === undefined) {
-          throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
-        }
-        checkExternalPskBinder(ch, offer, 0, key);
-        this.negotiated.pskIdentity = identity.identity;
-        // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
-        const dhe = offer.dhe && ch.share !== undefined;
-        if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
-        this.sendFlight(ch, { type: 'psk', index: 0, key, dhe });
-      });
+    if (offer !== undefined && psk !== undefined && offer.offered.identities.length > 0) {
+      this.lookupExternalPsk(ch, offer, psk, 0);
       return;
     }
     const x509 = this.config.x509;
@@ -390,6 +382,31 @@ export class ServerHandshake13 implements Handshake {
         ? undefined
         : { kdf: ch.kdf, transcript: ch.transcript, verifier, rejectUnauthorized: x509.rejectUnauthorized, schemes: requestedClientSchemes13(verifier.signatureSchemes) };
     this.sendFlight(ch, { type: 'certificate', signer: x509.signer }, clientAuth);
+  }
+
+  /**
+   * RFC 8446 4.2.11: the first offered identity our PSK credentials know, looked up in order (a
+   * client may offer a ticket we cannot resume before its external PSK: ours does, client-hello-
+   * offer.ts), at most MAX_EXTERNAL_PSK_LOOKUPS of them; none known is unknown_psk_identity.
+   */
+  private lookupExternalPsk(ch: ClientHello2, offer: PskOffer13, psk: PskServerCredentials, index: number): void {
+    const identity = offer.offered.identities[index];
+    if (identity === undefined) throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+    this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
+      if (key === undefined) {
+        if (index + 1 < Math.min(offer.offered.identities.length, MAX_EXTERNAL_PSK_LOOKUPS)) {
+          this.lookupExternalPsk(ch, offer, psk, index + 1);
+          return;
+        }
+        throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+      }
+      checkExternalPskBinder(ch, offer, index, key);
+      this.negotiated.pskIdentity = identity.identity;
+      // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
+      const dhe = offer.dhe && ch.share !== undefined;
+      if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
+      this.sendFlight(ch, { type: 'psk', index, key, dhe });
+    });
   }
 
   private sendFlight(ch: ClientHello2, auth: ServerAuth13, clientAuth?: ClientAuth13): void {
