@@ -12,6 +12,7 @@
  *     server's side of the resumed handshake is hundreds of bytes shorter (no Certificate, no
  *     CertificateVerify).
  *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -h 127.0.0.1 -p PORT -d -x -r
+ *   ./examples/client/client -u -v 4 -l TLS13-AES128-GCM-SHA256 -s -K -h 127.0.0.1 -p PORT -d -x -r   (psk_ke)
  *     wolfSSL's client against our server: its second connection offers our ticket (its binder
  *     made with the "tls13 " label, which our server tries after "dtls13"); it prints
  *     "reused session id" and our second socket isSessionReused().
@@ -21,7 +22,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCA, createCertificate, x509Client, x509Server } from '@dtls-kit/x509';
-import { describePeerClient, describePeerServer, runWolfsslClient, startRecordingRelay, startWolfsslServer, wolfsslRoot, type PeerServer } from '@dtls-kit/test-kit';
+import { pskServer } from '@dtls-kit/psk';
+import { WOLFSSL_PSK_13, describePeerClient, describePeerServer, runWolfsslClient, startRecordingRelay, startWolfsslServer, wolfsslRoot, type PeerServer } from '@dtls-kit/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type DtlsServer, type DtlsSocket } from '../src/index.js';
 import { echo, roundTrip, text, until } from './helpers.js';
@@ -106,6 +108,20 @@ describe('DTLS 1.3 resumption with wolfSSL 5.5.4 (session tickets)', () => {
     expect(result.stdout, why).toContain('SSL reused session');
     await until(() => received.length >= 2, 5000, 'both messages');
     expect(received).toEqual(['hello wolfssl!', 'resuming wolfssl!']);
+    expect(accepted.map((s) => s.isSessionReused())).toEqual([false, true]);
+  }, 30_000);
+
+  it("psk_ke (-K: no key share at all): wolfSSL's client resumes with our PSK server on the ticket alone", async () => {
+    const accepted: DtlsSocket[] = [];
+    server = createServer({ maxVersion: 'DTLSv1.3', psk: pskServer({ keys: { Client_identitySHA256: WOLFSSL_PSK_13 } }) }, (s) => {
+      accepted.push(s);
+      echo(s);
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const result = await runWolfsslClient({ version: '1.3', variant: 'tickets', port, psk: true, pskOnly: true, cipher: 'TLS13-AES128-GCM-SHA256', resume: true, timeoutMs: 15_000 });
+    const why = describePeerClient(result);
+    expect(result.stdout, why).toContain('reused session id');
+    await until(() => accepted.length >= 2, 5000, 'both connections');
     expect(accepted.map((s) => s.isSessionReused())).toEqual([false, true]);
   }, 30_000);
 });

@@ -20,6 +20,10 @@
  *   (packages/core/test/fixtures/wolfssl13/README.md).
  * - The 1.3 client hangs with a small MTU of its own (-u300); the server's works.
  * - Variant 'keylog' (a second cache folder) writes the TLS 1.3 secrets to $SSLKEYLOGFILE.
+ * - Variant 'tickets' (a third) has session tickets (--enable-session-ticket): without them 5.5.4
+ *   sends no DTLS 1.3 NewSessionTicket and its -r prints "Can't do TLS 1.3 resumption". Its
+ *   resumption PSK is derived with the label "tls13 resumption" in DTLS 1.3 too (src/tls13.c
+ *   DeriveResumptionPSK hard-codes the TLS prefix), not RFC 9147 5.9's "dtls13resumption".
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
