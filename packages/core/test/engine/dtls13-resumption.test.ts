@@ -85,6 +85,17 @@ describe('DTLS 1.3 resumption (engine)', () => {
     expect(Buffer.from(next ?? []).equals(Buffer.from(session))).toBe(false);
   });
 
+  it("with a client certificate: the resumed server reports the client's chain and authorization from the ticket (no CertificateRequest in a PSK handshake, RFC 8446 4.3.2)", async () => {
+    const ep = endpoint({ x509: serverX509('ecdsa', { requestCert: true, rejectUnauthorized: true }) });
+    const client = { ...V13, psk: undefined, x509: clientX509({ cert: 'ecdsa' }) };
+    const { pair: first, session } = await full(ep, client);
+    expect(first.s.authorized).toBe(true);
+    const resumed = await new Pair({ endpoint: ep, client: { ...client, session } }).handshake();
+    expect(resumed.s.isSessionReused()).toBe(true);
+    expect(resumed.s.authorized).toBe(true);
+    expect(resumed.s.peerCertificates.map((c) => Buffer.from(c).toString('hex'))).toEqual(first.s.peerCertificates.map((c) => Buffer.from(c).toString('hex')));
+  });
+
   it('a lost ACK: the server resends the NewSessionTicket (RFC 9147 5.8) and the client ACKs it again', async () => {
     const ep = endpoint();
     let acksDropped = 0;
