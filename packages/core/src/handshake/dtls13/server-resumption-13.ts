@@ -23,6 +23,9 @@ import type { PskOffer13 } from './server-psk-13.js';
  */
 export const TICKET_AGE_WINDOW_MS = 10_000;
 
+/** Offered identities tried as tickets of ours, at most (each costs an AEAD open). */
+const MAX_TICKETS_TRIED = 8;
+
 /** A ticket of ours the client offered, opened and checked: the PSK to run the handshake with. */
 export interface AcceptedTicket13 {
   /** Its place among the offered identities (ServerHello selected_identity, RFC 8446 4.2.11). */
@@ -61,6 +64,8 @@ export function acceptTicket13(ch: ClientHello2, offer: PskOffer13, config: Reso
   const keys = config.ticketKeys;
   if (keys === undefined) return undefined;
   for (const [index, identity] of offer.offered.identities.entries()) {
+    // Bounded work per ClientHello, whatever the number of identities it lists.
+    if (index >= MAX_TICKETS_TRIED) break;
     const opened = keys.open(identity.identity);
     if (opened === undefined) continue;
     let state: TicketState13;
