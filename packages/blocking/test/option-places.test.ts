@@ -227,7 +227,7 @@ describe('runBlockingClient() rejects misplaced options, before anything is sent
   }
 
   it('an unknown option (a typo) lists what runBlockingClient() takes', async () => {
-    expect(await clientError({ idleTimeoutMS: 5 })).toMatch(/^runBlockingClient\(\): unknown option `idleTimeoutMS`; runBlockingClient\(\) takes ALPNProtocols, args, .*idleTimeoutMs, .*servername, session, sessionTickets, srtpMki, srtpProfiles$/);
+    expect(await clientError({ idleTimeoutMS: 5 })).toMatch(/^runBlockingClient\(\): unknown option `idleTimeoutMS`; runBlockingClient\(\) takes ALPNProtocols, args, .*idleTimeoutMs, .*servername, session, sessionTickets, srtpMki, srtpProfiles, ticketPskLabel$/);
   });
 });
 

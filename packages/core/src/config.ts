@@ -173,6 +173,13 @@ export interface ClientOptions extends DtlsOptions {
    * server always honours a client's request. Default: not asked.
    */
   maxFragmentLength?: 512 | 1024 | 2048 | 4096;
+  /**
+   * DTLS 1.3: the label prefix a NewSessionTicket's resumption PSK is derived with (RFC 8446 4.6.1,
+   * HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce)). 'dtls13' (default) is
+   * RFC 9147 5.9's; 'tls13' is what wolfSSL 5.5.4 servers use (src/tls13.c DeriveResumptionPSK
+   * hard-codes "tls13 " in DTLS 1.3 too): their tickets resume only with it. Our server takes both.
+   */
+  ticketPskLabel?: 'dtls13' | 'tls13';
 }
 
 /**

@@ -40,6 +40,8 @@ export type DtlsEvent =
   | { readonly type: 'data'; readonly data: Uint8Array }
   /** A warning alert from the peer (fatal alerts and close_notify end the connection: see 'close'). */
   | { readonly type: 'alert'; readonly description: AlertDescription; readonly name: string }
+  /** DTLS 1.3 client: a NewSessionTicket (RFC 8446 4.6.1) gave a new session, getSession() now returns it. */
+  | { readonly type: 'session' }
   /** The connection is over: cleanly (close_notify, no error) or with the error that ended it. */
   | { readonly type: 'close'; readonly error: DtlsError | undefined };
 
@@ -682,8 +684,8 @@ export class DtlsConnection {
 
   /**
    * DTLS 1.3 after the handshake (RFC 9147 5.8, 7.1): timers still run for the client's last flight
-   * until the server acknowledges it, post-handshake messages (KeyUpdate, NewConnectionId) until
-   * theirs, and the ACKs owed.
+   * until the server acknowledges it, post-handshake messages (NewSessionTicket, KeyUpdate,
+   * NewConnectionId) until theirs, and the ACKs owed.
    */
   private postHandshake13(): boolean {
     return this.currentState === 'established' && this.records.dtls13Records !== undefined;
@@ -811,7 +813,11 @@ export class DtlsConnection {
 
   private onAlert(r: ReadRecord): void {
     // Only alerts of the epoch we read now count: an old-epoch alert is unauthenticated noise.
-    if (r.epoch !== this.records.readEpoch || r.payload.length !== 2) return;
+    // DTLS 1.3 (RFC 9147 6.1): a server that refuses our last flight (our certificate, our
+    // Finished) answers under the handshake keys (epoch 2) after we moved to epoch 3; the AEAD
+    // authenticated it, so it counts.
+    const protected13 = r.authenticated && r.epoch >= 2 && this.negotiated.tls13Suite !== undefined;
+    if ((r.epoch !== this.records.readEpoch && !protected13) || r.payload.length !== 2) return;
     const level = r.payload[0] ?? 0;
     const description = r.payload[1] ?? 0;
     if (description === AlertDescription.close_notify) {
@@ -990,6 +996,10 @@ export class DtlsConnection {
 
     wake(): void {
       this.conn.onWake?.();
+    }
+
+    onSession(): void {
+      this.conn.queueEvent({ type: 'session' });
     }
   };
 }

@@ -51,6 +51,7 @@ export const ENGINE_CLIENT_OPTION_KEYS = {
   session: true,
   srtpMki: true,
   maxFragmentLength: true,
+  ticketPskLabel: true,
 } as const satisfies OptionKeyTable<ClientOptions>;
 
 /** The engine's server options (ServerOptions). */

@@ -255,6 +255,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     x509: options.x509,
     servername: options.servername,
     session: resumption.session,
+    session13: resumption.session13,
+    ticketPskLabel: resumption.ticketPskLabel,
     sessionTickets: resumption.sessionTickets,
     srtpMki: resolveSrtpMki(options.srtpMki, options.srtpProfiles),
     maxFragmentLength: maxFragmentLengthOption(options.maxFragmentLength),

@@ -151,6 +151,7 @@ export interface DtlsSocketEvents {
   /**
    * node:tls 'session' (client): a new session to resume with (`connect({ session })`), after the
    * handshake, once connect() has resolved; not for a resumed session (getSession() still has it).
+   * DTLS 1.3: once per NewSessionTicket the server sends after the handshake, resumed or not.
    */
   session: [session: Buffer];
 }
@@ -847,6 +848,12 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       case 'close':
         this.finish(e.error);
         return;
+      case 'session': {
+        // DTLS 1.3: each NewSessionTicket after the handshake is a new session (node:tls emits 'session' per ticket).
+        const s = this.conn.getSession();
+        if (s !== undefined && this.listenerCount('session') > 0) this.guarded(() => this.emit('session', Buffer.from(s)));
+        return;
+      }
     }
   }
 

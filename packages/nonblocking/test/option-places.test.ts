@@ -78,7 +78,7 @@ describe('connect() rejects misplaced options', () => {
 
   it('an unknown option (a typo) lists what connect() takes', async () => {
     const message = await connectError({ idleTimeoutMS: 5 });
-    expect(message).toMatch(/^connect\(\): unknown option `idleTimeoutMS`; connect\(\) takes ALPNProtocols, chacha20MaskCounter, cipherSuites, connectionId, .*idleTimeoutMs, .*servername, session, sessionTickets, signal, srtpMki, srtpProfiles, type, x509$/);
+    expect(message).toMatch(/^connect\(\): unknown option `idleTimeoutMS`; connect\(\) takes ALPNProtocols, chacha20MaskCounter, cipherSuites, connectionId, .*idleTimeoutMs, .*servername, session, sessionTickets, signal, srtpMki, srtpProfiles, ticketPskLabel, type, x509$/);
     // Inherited names are not options either.
     expect(await connectError({ constructor: 1 })).toMatch(/^connect\(\): unknown option `constructor`/);
   });

@@ -1,6 +1,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { DecodeError } from '../errors.js';
 import { type ClientSession, decodeClientSession } from './client-session.js';
+import { type ClientSession13, CLIENT_SESSION_13_FORMAT, decodeClientSession13 } from './client-session-13.js';
 import { DEFAULT_SESSION_CACHE_SIZE, MemorySessionStore, type SessionStore } from './session-store.js';
 import { TicketKeySet } from './ticket-keys.js';
 
@@ -21,6 +22,10 @@ export interface ResolvedServerSessionOptions {
 export interface ResolvedClientSessionOptions {
   /** The session to offer (connect({ session })). */
   readonly session: ClientSession | undefined;
+  /** A DTLS 1.3 session to offer instead (its ticket as a resumption PSK, RFC 8446 2.2). */
+  readonly session13: ClientSession13 | undefined;
+  /** The label prefix of DTLS 1.3 resumption PSKs (ClientOptions.ticketPskLabel). */
+  readonly ticketPskLabel: 'dtls13' | 'tls13';
   /** Ask for a ticket (an empty session_ticket extension, RFC 5077 3.2). */
   readonly sessionTickets: boolean;
 }
@@ -61,17 +66,22 @@ export function resolveServerSessionOptions(
 }
 
 /** The session handed to connect(): TypeError for bytes getSession() did not make. */
-export function resolveClientSessionOptions(options: { session?: Uint8Array; sessionTickets?: boolean }): ResolvedClientSessionOptions {
+export function resolveClientSessionOptions(options: { session?: Uint8Array; sessionTickets?: boolean; ticketPskLabel?: 'dtls13' | 'tls13' }): ResolvedClientSessionOptions {
+  const label = options.ticketPskLabel ?? 'dtls13';
+  if (label !== 'dtls13' && label !== 'tls13') throw new TypeError(`ticketPskLabel must be 'dtls13' or 'tls13' (got ${String(label)})`);
   const bytes = options.session;
   let session: ClientSession | undefined;
+  let session13: ClientSession13 | undefined;
   if (bytes !== undefined) {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('session must be the Buffer getSession() returned');
     try {
-      session = decodeClientSession(bytes);
+      // The first byte tells a DTLS 1.3 session (client-session-13.ts) from a DTLS 1.2 one.
+      if (bytes[0] === CLIENT_SESSION_13_FORMAT) session13 = decodeClientSession13(bytes);
+      else session = decodeClientSession(bytes);
     } catch (err) {
       if (err instanceof DecodeError) throw new TypeError(`session is not one getSession() returned: ${err.message}`);
       throw err;
     }
   }
-  return { session, sessionTickets: options.sessionTickets ?? true };
+  return { session, session13, sessionTickets: options.sessionTickets ?? true, ticketPskLabel: label };
 }

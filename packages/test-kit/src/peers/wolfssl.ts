@@ -25,6 +25,10 @@
  * - Variant 'keylog' (a second cache folder) writes the TLS 1.3 secrets to $SSLKEYLOGFILE.
  * - Variant 'curve25519' (a third) adds --enable-curve25519 --enable-ed25519: the X25519 group
  *   (its client's -t) and Ed25519 certificates, which Debian's configuration leaves out.
+ * - Variant 'tickets' (a fourth) has session tickets (--enable-session-ticket): without them 5.5.4
+ *   sends no DTLS 1.3 NewSessionTicket and its -r prints "Can't do TLS 1.3 resumption". Its
+ *   resumption PSK is derived with the label "tls13 resumption" in DTLS 1.3 too (src/tls13.c
+ *   DeriveResumptionPSK hard-codes the TLS prefix), not RFC 9147 5.9's "dtls13resumption".
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,7 +46,8 @@ export const WOLFSSL_PSK_IDENTITY = 'Client_identity';
 /** What the example client sends once connected. */
 export const WOLFSSL_CLIENT_MESSAGE = 'hello wolfssl!';
 
-export type WolfsslVariant = 'default' | 'keylog' | 'curve25519';
+/** 'curve25519': also --enable-curve25519 --enable-ed25519; 'tickets': also --enable-session-ticket (DTLS 1.3 NewSessionTicket and resumption, `-r`). */
+export type WolfsslVariant = 'default' | 'keylog' | 'curve25519' | 'tickets';
 /** '1.2' (-v 3), '1.3' (-v 4), or 'downgrade' (-v d: the client offers DTLS 1.3 and accepts down to 1.2). */
 export type WolfsslVersion = '1.2' | '1.3' | 'downgrade';
 
@@ -118,6 +123,11 @@ export interface WolfsslClientOptions extends WolfsslCommonOptions {
   helloRetry?: boolean;
   /** -I: KeyUpdate before sending its message (DTLS 1.3). */
   keyUpdate?: boolean;
+  /**
+   * -r: after the first connection, a second one resuming its session ("resuming wolfssl!"); it
+   * prints "reused session id" when the server resumed it. DTLS 1.3 needs variant 'tickets'.
+   */
+  resume?: boolean;
   /** Overall bound; the client is killed past it (default 10 000 ms). */
   timeoutMs?: number;
 }
@@ -199,6 +209,7 @@ export async function runWolfsslClient(options: WolfsslClientOptions): Promise<W
   if (options.cert === undefined) args.push('-x');
   if (options.helloRetry === true) args.push('-J');
   if (options.keyUpdate === true) args.push('-I');
+  if (options.resume === true) args.push('-r');
   args.push(...(options.extraArgs ?? []));
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -60,6 +60,8 @@ export interface HandshakeHost {
   onEstablished(): void;
   /** An asynchronous credential lookup finished: the driver should call in again. */
   wake(): void;
+  /** DTLS 1.3 client: a NewSessionTicket after the handshake made a new session (the 'session' event). */
+  onSession?(): void;
 }
 
 /**

@@ -89,7 +89,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     };
     if (this.config.maxVersion === 'DTLSv1.3') {
       // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
-      const offer = dtls13ClientHelloOffer(this.config, firstHello);
+      const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow);
       // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
       this.records.holdUnifiedRecords();
       this.flights13 = new ClientFlights13(this.config, this.host);
@@ -130,6 +130,12 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
 
   protected override timeoutHint(): string | undefined {
     return this.current.timeoutHint?.();
+  }
+
+  /** ClientContext.newSession: a DTLS 1.3 NewSessionTicket made a session to resume with (RFC 8446 4.6.1). */
+  newSession(session: Uint8Array): void {
+    this.negotiated.session = session;
+    this.host.onSession?.();
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
 import { HandshakeType } from '../handshake-type.js';
 import { KeyUpdateRequest, decodeKeyUpdate, encodeKeyUpdate } from '../messages/key-update.js';
-import { decodeNewSessionTicket13 } from '../messages/new-session-ticket-13.js';
+import { onNewSessionTicket13 } from './client-ticket-ack-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
 import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
@@ -19,11 +19,13 @@ export interface ApplicationSecrets13 {
   readonly suite: Tls13CipherSuite;
   readonly client: Uint8Array;
   readonly server: Uint8Array;
+  /** RFC 8446 7.1: resumption_master_secret, what a NewSessionTicket's PSK comes from (4.6.1). */
+  readonly resumptionMasterSecret?: Uint8Array;
 }
 
 /**
- * The DTLS 1.3 handshake is over (RFC 8446 4.6): a NewSessionTicket is read and let go (we do not
- * resume 1.3 sessions yet); a KeyUpdate (RFC 9147 8) is acknowledged, moves the server's records
+ * The DTLS 1.3 handshake is over (RFC 8446 4.6): a NewSessionTicket is acknowledged and becomes
+ * the session of getSession() (client-ticket-ack-13.ts); a KeyUpdate (RFC 9147 8) is acknowledged, moves the server's records
  * to the next read epoch, and when it asks for it we send our own, switching our write epoch once
  * the server acknowledges it ("the sender MUST NOT send records with the new keys until the
  * KeyUpdate has been acknowledged"); anything else is unexpected.
@@ -61,7 +63,7 @@ export class Dtls13ClientEstablished implements ClientState {
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType === HandshakeType.new_session_ticket) {
-      decodeNewSessionTicket13(m.body);
+      onNewSessionTicket13(m, this.secrets, cx);
       return this;
     }
     if (m.msgType === HandshakeType.new_connection_id || m.msgType === HandshakeType.request_connection_id) return this.onConnectionIdMessage(m, cx);

@@ -11,8 +11,8 @@ import type { ClientKeyShare13 } from '../key-exchange/key-share-groups-13.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { dtls13ClientHello } from '../messages/client-hello-13.js';
 import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
-import { externalPskFor13, externalPskHash13, withPskBinder } from './client-psk-offer.js';
-import type { HashAlgorithm } from '../../crypto/provider.js';
+import { externalPskFor13, externalPskHash13 } from './client-psk-offer.js';
+import { externalOffer13, resumptionOffer13, withPskBinders, type OfferedPsk13 } from './client-resumption-offer.js';
 import { offeredConnectionId13 } from './connection-id-13.js';
 
 /** A ClientHello that offers DTLS 1.3, and what the client keeps to go on in 1.3. */
@@ -24,8 +24,8 @@ export interface Dtls13Offer {
   readonly versions: readonly number[];
   /** The external PSK offered in pre_shared_key (RFC 8446 4.2.11), when we have PSK credentials. */
   readonly psk: PskIdentityKey | undefined;
-  /** The hash that PSK is tied to (externalPskHash13): its binder's, and the suite's the server must pick. Default SHA-256. */
-  readonly pskHash?: HashAlgorithm;
+  /** Every PSK of pre_shared_key, in its order: the session's ticket first, then the external one (none when absent). */
+  readonly psks?: readonly OfferedPsk13[];
 }
 
 /**
@@ -38,7 +38,7 @@ export interface Dtls13Offer {
  * OpenSSL and wolfSSL do); signature_algorithms when we check certificates (4.2.3). Legacy fields
  * per RFC 9147 5.3 (legacy_version {254, 253}, empty legacy_cookie, compression [0]).
  */
-export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: ClientHello): Dtls13Offer {
+export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: ClientHello, wallNow = 0): Dtls13Offer {
   const versions = offeredVersions(config);
   const offers12 = config.minVersion === 'DTLSv1.2';
   const extensions: Extension[] = offers12 ? base.extensions.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms) : [];
@@ -63,7 +63,11 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
   });
   // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it.
   const psk = config.psk === undefined ? undefined : externalPskFor13(config.psk);
-  const pskHash = externalPskHash13(config.tls13Suites);
-  const hello = psk === undefined ? unbound : withPskBinder(config.provider, unbound, psk, undefined, pskHash);
-  return { hello, keyShares: [share], versions, psk, pskHash };
+  // RFC 8446 2.2: the session of connect({ session }) as a resumption PSK, before the external one
+  // (servers such as wolfSSL select the first identity they can use; ours tries tickets first,
+  // then looks the identities up in order, so a ticket it cannot open still leads to the external PSK).
+  const resumption = resumptionOffer13(config, wallNow);
+  const psks = [...(resumption === undefined ? [] : [resumption]), ...(psk === undefined ? [] : [externalOffer13(psk, externalPskHash13(config.tls13Suites))])];
+  const hello = psks.length === 0 ? unbound : withPskBinders(config.provider, unbound, psks, undefined);
+  return { hello, keyShares: [share], versions, psk, psks };
 }

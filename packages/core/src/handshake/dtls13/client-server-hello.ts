@@ -25,7 +25,8 @@ import { decodeServerHello, type ServerHello } from '../messages/server-hello.js
 import { checkSelectedVersion, decodeSupportedVersionsServerHello } from '../extensions/supported-versions.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import type { Dtls13Offer } from './client-hello-offer.js';
-import { EXTERNAL_PSK_HASH, withPskBinder } from './client-psk-offer.js';
+import { withPskBinders } from './client-resumption-offer.js';
+import { resumedWithTicket13 } from './client-session-ticket-13.js';
 import { dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
 import { WaitEncryptedExtensions } from './client-wait-encrypted-extensions.js';
 import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
@@ -83,12 +84,16 @@ export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, 
   let psk: Uint8Array | undefined;
   const pskExt = findExtension(sh.extensions, ExtensionType.pre_shared_key);
   if (pskExt !== undefined) {
-    if (offer.psk === undefined) throw new DtlsError(AlertDescription.unsupported_extension, 'ServerHello selected a PSK we did not offer');
-    checkSelectedIdentity(decodePreSharedKeyServerHello(pskExt.data), 1);
-    const pskHash = offer.pskHash ?? EXTERNAL_PSK_HASH;
-    if (suite.hash !== pskHash) throw new IllegalParameterError(`the server paired our ${pskHash} PSK with ${suite.name} (RFC 8446 4.2.11)`);
-    psk = offer.psk.key;
-    cx.negotiated.pskIdentity = offer.psk.identity;
+    const offered = offer.psks ?? [];
+    if (offered.length === 0) throw new DtlsError(AlertDescription.unsupported_extension, 'ServerHello selected a PSK we did not offer');
+    const index = decodePreSharedKeyServerHello(pskExt.data);
+    checkSelectedIdentity(index, offered.length);
+    const selected = offered[index];
+    if (selected === undefined) throw new IllegalParameterError(`ServerHello selected PSK ${index}, which we did not offer`);
+    if (suite.hash !== selected.hash) throw new IllegalParameterError(`the server paired our ${selected.hash} PSK with ${suite.name} (RFC 8446 4.2.11)`);
+    psk = selected.key;
+    if (selected.session !== undefined) resumedWithTicket13(cx.negotiated, selected.session);
+    else cx.negotiated.pskIdentity = selected.identity;
   }
   let shared: Uint8Array | undefined;
   const shareExt = findExtension(sh.extensions, ExtensionType.key_share);
@@ -161,13 +166,17 @@ function onHelloRetryRequest(m: HandshakeMessage, hrr: ServerHello, cx: ClientCo
     else extensions.push(cookie);
   }
   let hello: ClientHello = { ...attempt.hello, extensions };
-  // RFC 8446 4.2.11.2: the binder of the second ClientHello covers message_hash and the HelloRetryRequest too.
-  if (attempt.offer.psk !== undefined) hello = withPskBinder(provider, hello, attempt.offer.psk, transcript, attempt.offer.pskHash);
+  // RFC 8446 4.1.4: PSKs whose hash is not the chosen suite's are removed; 4.2.11.2: the binders of
+  // the second ClientHello cover message_hash and the HelloRetryRequest too.
+  const before = attempt.offer.psks ?? [];
+  const psks = before.filter((p) => p.hash === suite.hash);
+  const offer = { ...attempt.offer, psks };
+  if (before.length > 0) hello = withPskBinders(provider, hello, psks, transcript);
   const body = encodeClientHello(hello);
   const message = cx.message(HandshakeType.client_hello, body);
   transcript.add(HandshakeType.client_hello, body);
   cx.sendFlight([message], false);
-  return new Dtls13WaitServerHello({ offer: attempt.offer, hello, keyShares, transcript, retry: { suite: suite.id, group } });
+  return new Dtls13WaitServerHello({ offer, hello, keyShares, transcript, retry: { suite: suite.id, group } });
 }
 
 /** Our second ClientHello is out: the ServerHello comes next (RFC 8446 4.1.4). */

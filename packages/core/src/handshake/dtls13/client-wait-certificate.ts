@@ -4,25 +4,14 @@ import { checkTls13CertificateVerifyScheme } from '../../crypto/signature-scheme
 import { DtlsError } from '../../errors.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
 import { HandshakeType } from '../handshake-type.js';
-import { decodeCertificate13, encodeCertificate13 } from '../messages/certificate-13.js';
+import { decodeCertificate13 } from '../messages/certificate-13.js';
+import { clientCertificate13 } from './client-certificate-13.js';
 import { decodeCertificateRequest13 } from '../messages/certificate-request-13.js';
 import { decodeCertificateVerify13 } from '../messages/certificate-verify-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import type { Dtls13ClientSecrets } from './client-handshake-secrets.js';
 import { type ClientAuthentication13, WaitServerFinished13 } from './client-wait-finished.js';
 
-/**
- * RFC 8446 4.4.2: a client without a certificate to send answers a CertificateRequest with an
- * empty Certificate (its context echoed) and no CertificateVerify; the server decides whether that
- * will do.
- */
-function emptyCertificate(context: Uint8Array): ClientAuthentication13 {
-  return (cx, secrets) => {
-    const body = encodeCertificate13({ context, entries: [] });
-    secrets.transcript.add(HandshakeType.certificate, body);
-    return [cx.message(HandshakeType.certificate, body)];
-  };
-}
 
 /** Certificate authentication (RFC 8446 4.4): [CertificateRequest], then the server's Certificate. */
 export class WaitCertificateOrRequest implements ClientState {
@@ -37,7 +26,8 @@ export class WaitCertificateOrRequest implements ClientState {
     if (m.msgType === HandshakeType.certificate_request && this.clientAuthentication === undefined) {
       const request = decodeCertificateRequest13(m.body);
       this.secrets.transcript.add(m.msgType, m.body);
-      return new WaitCertificateOrRequest(this.secrets, emptyCertificate(request.context));
+      // RFC 8446 4.4.2/4.4.3: our certificate and CertificateVerify when we have one the server can take, an empty Certificate otherwise.
+      return new WaitCertificateOrRequest(this.secrets, clientCertificate13(request, cx.config.x509?.signer));
     }
     if (m.msgType !== HandshakeType.certificate) throw cx.unexpected(m);
     const certificate = decodeCertificate13(m.body);

@@ -1,13 +1,13 @@
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import { AlertDescription } from '../../alert.js';
 import { checkFinished13, finishedVerifyData13 } from '../../crypto/finished-13.js';
-import { clientApplicationTrafficSecret, exporterMasterSecret, masterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
+import { clientApplicationTrafficSecret, exporterMasterSecret, masterSecret, resumptionMasterSecret, serverApplicationTrafficSecret } from '../../crypto/key-schedule-13.js';
 import { DtlsError } from '../../errors.js';
 import type { FlightMessage } from '../common/flight.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
 import { HandshakeType } from '../handshake-type.js';
 import { encodeFinished13 } from '../messages/finished-13.js';
-import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
+import { idle, type ClientContext, type ClientState } from '../dtls12/client/client-state.js';
 import { type Dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
 import { Dtls13ClientEstablished } from './client-established.js';
 
@@ -15,7 +15,7 @@ import { Dtls13ClientEstablished } from './client-established.js';
  * What our last flight carries before its Finished when the server asked for a certificate
  * (RFC 8446 4.4.2, 4.4.3): the messages, made once the server's Finished is in.
  */
-export type ClientAuthentication13 = (cx: ClientContext, secrets: Dtls13ClientSecrets) => FlightMessage[];
+export type ClientAuthentication13 = (cx: ClientContext, secrets: Dtls13ClientSecrets) => FlightMessage[] | Promise<FlightMessage[]>;
 
 /**
  * The server's Finished (RFC 8446 4.4.4) ends its flight; then the application secrets (7.1), our
@@ -49,7 +49,15 @@ export class WaitServerFinished13 implements ClientState {
       serverApplicationTraffic0: serverTraffic,
       exporterMaster: exporterMasterSecret(kdf, master, serverFinishedHash),
     };
-    const flight: FlightMessage[] = this.clientAuthentication?.(cx, this.secrets) ?? [];
+    const authentication = this.clientAuthentication?.(cx, this.secrets) ?? [];
+    // Our CertificateVerify's signature may come later (an asynchronous signer): the handshake waits.
+    return cx.wait(idle('wait_signature'))(authentication, 'signing our CertificateVerify', (flight) => this.lastFlight(cx, flight, master, clientTraffic, serverTraffic));
+  }
+
+  /** Our Finished after [Certificate, CertificateVerify], then epoch 3 both ways (RFC 9147 6.1). */
+  private lastFlight(cx: ClientContext, flight: FlightMessage[], master: Uint8Array, clientTraffic: Uint8Array, serverTraffic: Uint8Array): ClientState {
+    const { kdf, transcript, suite } = this.secrets;
+    const provider = kdf.provider;
     const verifyData = finishedVerifyData13(kdf, this.secrets.clientHandshakeTraffic, transcript.hash(provider, suite.hash));
     const body = encodeFinished13(verifyData);
     transcript.add(HandshakeType.finished, body);
@@ -62,6 +70,8 @@ export class WaitServerFinished13 implements ClientState {
     const released = layer.setReadKeys(3, epochKeysFrom(this.secrets, serverTraffic));
     cx.finish(true);
     cx.deliver(dtls13ReadRecords(released));
-    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic });
+    // RFC 8446 7.1: resumption_master_secret hashes the transcript through our Finished.
+    const resumption = resumptionMasterSecret(kdf, master, transcript.hash(provider, suite.hash));
+    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic, resumptionMasterSecret: resumption });
   }
 }

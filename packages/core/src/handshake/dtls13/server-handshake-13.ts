@@ -20,7 +20,10 @@ import { HandshakeType } from '../handshake-type.js';
 import { readClientHello2, type ClientHello2 } from './server-client-hello-2.js';
 import { dtls13PolicyGroups } from '../../endpoint/dtls13-default-policy.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
-import { checkExternalPskBinder, pskOffer13 } from './server-psk-13.js';
+import { checkExternalPskBinder, pskOffer13, type PskOffer13 } from './server-psk-13.js';
+import type { PskServerCredentials } from '../../key-exchange/psk-credentials.js';
+import { acceptTicket13, clientServername13, resumedFromTicket13 } from './server-resumption-13.js';
+import { newSessionTicket13 } from './server-session-ticket-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
 import { ApplicationTraffic13 } from './application-traffic-13.js';
 import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
@@ -33,6 +36,9 @@ import { readClientCertificate13, readClientCertificateVerify13, requestedClient
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
 import type { CertificateVerifier } from '../../key-exchange/certificate-credentials.js';
+
+/** External PSK identities looked up at most per ClientHello (each lookup may be a database query). */
+const MAX_EXTERNAL_PSK_LOOKUPS = 4;
 
 /** RFC 9147 6.1: epoch 2 protects the handshake messages, epoch 3 the first application data. */
 const HANDSHAKE_EPOCH = 2;
@@ -286,8 +292,9 @@ export class ServerHandshake13 implements Handshake {
       return;
     }
     if (state.name !== 'wait_finished') throw unexpected();
-    state.step.handle(msgType, body);
+    const done = state.step.handle(msgType, body);
     this.onClientFinished();
+    this.sendSessionTicket(done.resumptionMasterSecret);
   }
 
   /**
@@ -450,21 +457,18 @@ export class ServerHandshake13 implements Handshake {
   private onClientHello2(ch: ClientHello2): void {
     this.negotiated.clientRandom = ch.hello.random;
     const offer = pskOffer13(ch);
+    // RFC 8446 2.2: a ticket of ours among the identities resumes the session (no Certificate).
+    const ticket = offer === undefined ? undefined : acceptTicket13(ch, offer, this.config, this.host.wallNow, clientServername13(ch.hello));
+    if (offer !== undefined && ticket !== undefined) {
+      const dhe = offer.dhe && ch.share !== undefined;
+      if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
+      resumedFromTicket13(this.negotiated, ticket.state);
+      this.sendFlight(ch, { type: 'psk', index: ticket.index, key: ticket.key, dhe });
+      return;
+    }
     const psk = this.config.psk;
-    const identity = offer?.offered.identities[0];
-    if (offer !== undefined && psk !== undefined && identity !== undefined) {
-      // RFC 8446 4.2.11: the first identity (external PSKs: one is what clients offer here).
-      this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
-        if (key === undefined) {
-          throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
-        }
-        checkExternalPskBinder(ch, offer, 0, key);
-        this.negotiated.pskIdentity = identity.identity;
-        // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
-        const dhe = offer.dhe && ch.share !== undefined;
-        if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
-        this.sendFlight(ch, { type: 'psk', index: 0, key, dhe });
-      });
+    if (offer !== undefined && psk !== undefined && offer.offered.identities.length > 0) {
+      this.lookupExternalPsk(ch, offer, psk, 0);
       return;
     }
     const x509 = this.config.x509;
@@ -475,6 +479,31 @@ export class ServerHandshake13 implements Handshake {
         ? undefined
         : { kdf: ch.kdf, transcript: ch.transcript, verifier, rejectUnauthorized: x509.rejectUnauthorized, schemes: requestedClientSchemes13(verifier.signatureSchemes) };
     this.sendFlight(ch, { type: 'certificate', signer: x509.signer }, clientAuth);
+  }
+
+  /**
+   * RFC 8446 4.2.11: the first offered identity our PSK credentials know, looked up in order (a
+   * client may offer a ticket we cannot resume before its external PSK: ours does, client-hello-
+   * offer.ts), at most MAX_EXTERNAL_PSK_LOOKUPS of them; none known is unknown_psk_identity.
+   */
+  private lookupExternalPsk(ch: ClientHello2, offer: PskOffer13, psk: PskServerCredentials, index: number): void {
+    const identity = offer.offered.identities[index];
+    if (identity === undefined) throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+    this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
+      if (key === undefined) {
+        if (index + 1 < Math.min(offer.offered.identities.length, MAX_EXTERNAL_PSK_LOOKUPS)) {
+          this.lookupExternalPsk(ch, offer, psk, index + 1);
+          return;
+        }
+        throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+      }
+      checkExternalPskBinder(ch, offer, index, key);
+      this.negotiated.pskIdentity = identity.identity;
+      // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
+      const dhe = offer.dhe && ch.share !== undefined;
+      if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
+      this.sendFlight(ch, { type: 'psk', index, key, dhe });
+    });
   }
 
   private sendFlight(ch: ClientHello2, auth: ServerAuth13, clientAuth?: ClientAuth13): void {
@@ -504,6 +533,7 @@ export class ServerHandshake13 implements Handshake {
 
   private completeFlight(draft: ServerFlightDraft13, signature: Uint8Array | undefined, clientAuth: ClientAuth13 | undefined): void {
     const ch = draft.inputs.ch;
+    this.kdf13 = ch.kdf;
     const flight = completeServerFlight13(draft, signature);
     const layer = this.layer();
     const keys = (secret: Uint8Array): ReturnType<typeof dtls13EpochKeys> =>
@@ -551,6 +581,23 @@ export class ServerHandshake13 implements Handshake {
       this.host.deliver(held.map((r) => ({ type: r.type, epoch: r.epoch, sequenceNumber: r.sequenceNumber, payload: r.content, authenticated: r.authenticated })));
     }
   }
+
+  /**
+   * RFC 8446 4.6.1: a NewSessionTicket after the handshake, under the application keys; RFC 9147
+   * 5.8: a post-handshake message is retransmitted until the client ACKs it (final: its ACK ends it).
+   */
+  private sendSessionTicket(resumptionMasterSecret: Uint8Array): void {
+    const suite = this.negotiated.tls13Suite;
+    const kdf = this.kdf13;
+    if (suite === undefined || kdf === undefined) return;
+    const body = newSessionTicket13(this.config, kdf, suite, resumptionMasterSecret, this.negotiated, this.host.wallNow);
+    if (body === undefined) return;
+    const epoch = this.layer().writeEpoch;
+    this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.new_session_ticket, messageSeq: this.nextSendSeq++, body, epoch }], true, this.host.now);
+  }
+
+  /** The handshake's KDF (its suite's hash), kept for the NewSessionTicket's PSK. */
+  private kdf13: LabelledHkdf | undefined;
 
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;

@@ -26,6 +26,8 @@ export type ClientStateName =
 export interface ClientContext extends StateContext<ResolvedClientOptions, ClientState> {
   /** The session offered, the server's answer to it, and the session this handshake leaves. */
   readonly resumption: ClientResumption;
+  /** DTLS 1.3: a NewSessionTicket gave a new session (getSession(), the 'session' event). */
+  newSession(session: Uint8Array): void;
 }
 
 /**
