@@ -20,6 +20,8 @@ export enum AlertDescription {
   access_denied = 49,
   decode_error = 50,
   decrypt_error = 51,
+  /** RFC 9147 9: more RequestConnectionId messages than the endpoint accepts. */
+  too_many_cids_requested = 52,
   protocol_version = 70,
   insufficient_security = 71,
   internal_error = 80,

@@ -1,5 +1,6 @@
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import type { ConnectionIdGenerator } from './handshake/common/connection-id.js';
+import type { KeyUpdateOptions } from './record/dtls13-key-update-options.js';
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
@@ -104,6 +105,13 @@ export interface DtlsOptions {
    * in `stats.unvalidatedDropped`). Default 65536; 0 holds nothing.
    */
   maxUnvalidatedHeldBytes?: number;
+  /**
+   * DTLS 1.3 (RFC 9147 4.5.3, 8): we send a KeyUpdate of our own once our write key has protected
+   * `afterRecords` records (default 3/4 of its AEAD's limit; CCM and CCM_8 2^23 records, GCM
+   * 2^24.5), well before the limit; `limit` lowers the limit itself (application data then waits
+   * near it until the KeyUpdate is acknowledged). See KeyUpdateOptions.
+   */
+  keyUpdate?: KeyUpdateOptions;
   /**
    * Session tickets (RFC 5077): a client asks for one (an empty session_ticket extension) and
    * offers it to resume; a server issues them and resumes from them. Default true (node:tls, OpenSSL).

@@ -1,3 +1,4 @@
+import { ACK_CONTENT_TYPE } from './record/ack.js';
 import type { SrtpProfile } from './srtp/srtp-profile.js';
 import { SRTP_EXPORTER_LABEL, splitSrtpKeyingMaterial, srtpKeyingMaterialLength, type SrtpKeyingMaterial } from './srtp/srtp-keying-material.js';
 import { cipherInfo, type CipherInfo } from './cipher-info.js';
@@ -307,6 +308,47 @@ export class DtlsConnection {
     return this.negotiated.connectionId;
   }
 
+  /**
+   * Every CID of ours the peer may put in its records: the negotiated one and, in DTLS 1.3, those
+   * we gave it since in NewConnectionId messages (RFC 9147 9); a server's router binds each. Empty
+   * when the peer sends no CID.
+   */
+  get receiveConnectionIds(): readonly Uint8Array[] {
+    // Also once closed: a router unbinds them all then.
+    const more = this.records.dtls13Records !== undefined ? (this.handshake.receiveConnectionIds?.() ?? []) : [];
+    if (more.length > 0) return more;
+    const receive = this.negotiated.connectionId?.receive;
+    return receive === undefined || receive.length === 0 ? [] : [receive];
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9): asks the peer for `count` (1..255) more CIDs of its own with a
+   * RequestConnectionId, so that we can change CID when our address changes (rotateConnectionId).
+   * False when it cannot be sent now: not DTLS 1.3 or not established, no CID in our records,
+   * or an earlier request is unanswered ("MUST NOT send a RequestConnectionId message when an
+   * existing request is still unfulfilled").
+   */
+  requestConnectionIds(count = 1): boolean {
+    if (!Number.isInteger(count) || count < 1 || count > 255) throw new RangeError(`count must be an integer 1..255 (got ${String(count)})`);
+    if (!this.postHandshake13()) return false;
+    let sent = false;
+    this.run(() => {
+      sent = this.handshake.requestConnectionIds?.(count) ?? false;
+    });
+    return sent;
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path"):
+   * our records carry the peer's next spare CID from now on (one it gave us in a NewConnectionId);
+   * false when it gave none (or none is left). Call it when our own address changes; the engine
+   * does it itself when the peer's address moves.
+   */
+  rotateConnectionId(): boolean {
+    if (!this.postHandshake13()) return false;
+    return this.handshake.useNextConnectionId?.() ?? false;
+  }
+
   /** Whether both sides negotiated the return routability check (RFC 9853 3). */
   get returnRoutabilityCheck(): boolean {
     return this.negotiated.returnRoutabilityCheck;
@@ -383,6 +425,12 @@ export class DtlsConnection {
     badMac: number;
     held: number;
     retransmissions: number;
+    /** Bytes and datagrams the handshake's retransmissions put on the wire. */
+    retransmittedBytes: number;
+    retransmittedDatagrams: number;
+    /** DTLS 1.3 ACK records (RFC 9147 7) sent and received. */
+    acksSent: number;
+    acksReceived: number;
     unvalidatedHeldBytes: number;
     unvalidatedDropped: number;
     pathChallenges: number;
@@ -404,6 +452,10 @@ export class DtlsConnection {
       badMac: r.badMac,
       held: r.held,
       retransmissions: this.handshake.retransmissions,
+      retransmittedBytes: this.handshake.retransmitted?.bytes ?? 0,
+      retransmittedDatagrams: this.handshake.retransmitted?.datagrams ?? 0,
+      acksSent: this.handshake.ackRecords?.sent ?? 0,
+      acksReceived: this.handshake.ackRecords?.received ?? 0,
       unvalidatedHeldBytes: this.outgoing.bounded ? this.outgoing.heldBytes : 0,
       unvalidatedDropped: this.outgoing.dropped,
       pathChallenges: this.paths?.sent ?? 0,
@@ -481,6 +533,7 @@ export class DtlsConnection {
       }
       this.handshake.processMessages();
     });
+    this.updateKeysIfDue();
     // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
     // those [records] that have been discarded": a datagram counts when a record in it
     // authenticated, so spoofed junk from a victim's address buys nothing.
@@ -532,9 +585,14 @@ export class DtlsConnection {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
     if (data.length > maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send)) throw payloadTooLarge(data.length, limit);
+    if (this.records.dtls13Records?.writeKeyHasRoomForData === false) {
+      // RFC 9147 4.5.3: the key is (nearly) used up and our KeyUpdate is not acknowledged yet.
+      throw new DtlsError(AlertDescription.internal_error, 'the write key is at its AEAD usage limit (RFC 9147 4.5.3): application data waits until the peer acknowledges our KeyUpdate');
+    }
     this.outgoing.push(this.records.seal(ContentType.application_data, data));
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
+    this.updateKeysIfDue();
   }
 
   /** One record of application data for the user (counted: see stats). */
@@ -542,6 +600,20 @@ export class DtlsConnection {
     this.traffic.applicationRecordsIn++;
     this.traffic.applicationBytesIn += data.length;
     this.queueEvent({ type: 'data', data });
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 8, RFC 8446 4.6.3): sends a KeyUpdate, retransmitted until the peer
+   * acknowledges it; only then do our records move to the next epoch. `requestPeer`: ask the peer
+   * to update its keys too (update_requested). One at a time: a call while one is unacknowledged
+   * does nothing. Throws before the handshake, for DTLS 1.2, or where the handshake cannot (a server).
+   */
+  keyUpdate(requestPeer = false): void {
+    const update = this.handshake.keyUpdate;
+    if (this.currentState !== 'established' || this.records.dtls13Records === undefined || update === undefined) {
+      throw new DtlsError(AlertDescription.internal_error, `KeyUpdate needs an established DTLS 1.3 client connection (state ${this.currentState})`);
+    }
+    this.run(() => update.call(this.handshake, requestPeer));
   }
 
   /** Sends close_notify (RFC 5246 7.2.1) and ends the connection. */
@@ -581,17 +653,36 @@ export class DtlsConnection {
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */
   nextTimeout(): number | undefined {
-    if (this.currentState !== 'handshaking') return undefined;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return undefined;
     return this.handshake.nextTimeout();
   }
 
   handleTimeout(now: number): void {
     this.lastNow = now;
-    if (this.currentState !== 'handshaking') return;
+    if (this.currentState !== 'handshaking' && !this.postHandshake13()) return;
     this.run(() => {
       this.handshake.resume();
       this.handshake.handleTimeout(now);
     });
+    this.updateKeysIfDue();
+  }
+
+  /**
+   * DTLS 1.3 after the handshake (RFC 9147 5.8, 7.1): timers still run for the client's last flight
+   * until the server acknowledges it, post-handshake messages (KeyUpdate, NewConnectionId) until
+   * theirs, and the ACKs owed.
+   */
+  private postHandshake13(): boolean {
+    return this.currentState === 'established' && this.records.dtls13Records !== undefined;
+  }
+
+  /**
+   * RFC 9147 4.5.3: "Implementations SHOULD initiate a key update before reaching this limit": once
+   * our write key has protected keyUpdate.afterRecords records, the handshake sends a KeyUpdate.
+   */
+  private updateKeysIfDue(): void {
+    if (!this.postHandshake13() || this.records.dtls13Records?.keyUpdateNeeded !== true) return;
+    this.run(() => this.handshake.updateKeys?.());
   }
 
   pollEvent(): DtlsEvent | undefined {
@@ -637,7 +728,8 @@ export class DtlsConnection {
     checkRecordSize(r, this.negotiated.recordSizeLimit); // RFC 8449 4, RFC 6066 4: record_overflow
     // RFC 6347 4.2.4: the peer sends application data (or an alert, or a return routability
     // check) under the new keys only once it has our last flight: no need to keep it any longer.
-    if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && this.currentState === 'established' && r.epoch === this.records.readEpoch) {
+    // A DTLS 1.3 ACK is no such sign: it may acknowledge part of that flight only (RFC 9147 7.3).
+    if (r.authenticated && r.type !== ContentType.handshake && r.type !== ContentType.change_cipher_spec && r.type !== ACK_CONTENT_TYPE && this.currentState === 'established' && r.epoch === this.records.readEpoch) {
       this.handshake.peerConfirmed();
     }
     if (r.type === ContentType.return_routability_check) this.onReturnRoutabilityCheck(r);
@@ -778,6 +870,8 @@ export class DtlsConnection {
     // an address validated before (the handshake's first, or one a check validated) lifts it
     // (RFC 9000 9.3 lets an endpoint skip validating an address it has seen recently).
     this.paths?.reset();
+    // RFC 9147 9: "Implementations SHOULD use a new CID whenever sending on a new path".
+    this.rotateConnectionId();
     if (this.validatedPeers.some((a) => samePeer(a, from))) this.outgoing.validated();
     else this.outgoing.moveToUnvalidated(datagramBytes);
   }

@@ -35,6 +35,7 @@ export { peerKey, type PeerAddress } from './endpoint/peer-address.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';
 export type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
+export type { KeyUpdateOptions } from './record/dtls13-key-update-options.js';
 export { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
 export { MemorySessionStore, DEFAULT_SESSION_CACHE_SIZE, type SessionStore } from './session/session-store.js';
 export { MAX_TICKET_KEYS, TICKET_KEY_LENGTH } from './session/ticket-keys.js';

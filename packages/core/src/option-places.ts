@@ -34,6 +34,7 @@ const ENGINE_COMMON_OPTION_KEYS = {
   ALPNProtocols: true,
   connectionId: true,
   maxUnvalidatedHeldBytes: true,
+  keyUpdate: true,
   sessionTickets: true,
   srtpProfiles: true,
   recordSizeLimit: true,

@@ -4,6 +4,7 @@ import { KeyShareReserve } from './crypto/key-share-reserve.js';
 import { nodeCryptoProvider } from './crypto/node-provider.js';
 import type { CryptoProvider, NamedGroupName } from './crypto/provider.js';
 import { defaultConnectionIdGenerator, type ConnectionIdGenerator } from './handshake/common/connection-id.js';
+import { resolveKeyUpdateOptions, type ResolvedKeyUpdateOptions } from './record/dtls13-key-update-options.js';
 import type { RetransmitOptions } from './handshake/common/retransmit-timer.js';
 import type { CertificateClientCredentials, CertificateServerCredentials } from './key-exchange/certificate-credentials.js';
 import type { PskClientCredentials, PskServerCredentials } from './key-exchange/psk-credentials.js';
@@ -74,6 +75,8 @@ export interface ResolvedOptions {
   readonly maxVersion: DtlsVersionName;
   /** The TLS 1.3 cipher suites offered or accepted in DTLS 1.3 (RFC 8446 B.4), in preference order; empty below 1.3. */
   readonly tls13Suites: readonly Tls13CipherSuite[];
+  /** When we update our DTLS 1.3 write key ourselves (RFC 9147 4.5.3). */
+  readonly keyUpdate: ResolvedKeyUpdateOptions;
 }
 
 export interface ResolvedClientOptions extends ResolvedOptions, ResolvedClientSessionOptions {
@@ -227,6 +230,7 @@ function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgo
     minVersion: versions.minVersion,
     maxVersion: versions.maxVersion,
     tls13Suites,
+    keyUpdate: resolveKeyUpdateOptions(options.keyUpdate),
   };
 }
 

@@ -181,8 +181,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       // Every way a connection ends comes here (close, fatal alert, error, eviction,
       // replacement, the server's close): none of its routes may outlive it.
       this.routes.remove(this.routedAt.get(s) ?? s.origin, s);
-      const cid = s.connectionId?.receive;
-      if (cid !== undefined && cid.length > 0) this.routes.unbindConnectionId(cid, s);
+      for (const cid of s.receiveConnectionIds) this.routes.unbindConnectionId(cid, s);
       this.counters.connectionEnded(s.stats);
       // A handshake that ended with an alert (ours or the peer's) or timed out. (One replaced
       // by its restarted client, or closed with the server, ended without an error.)
@@ -414,6 +413,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       // node:dgram gives each datagram memory of its own, and nobody else has it unless a trace
       // subscriber was shown it (it may keep it as it came): it is handed over to the connection.
       existing.receive(datagram, now, rinfo, !channels.datagram.hasSubscribers, client);
+      this.bindIssuedConnectionIds(existing);
       return;
     }
     // A datagram that moves the handshake on (not a retransmitted ClientHello, not noise) shows a
@@ -501,6 +501,18 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
    * carry it, and the table finds the connection by it from any source address (a NAT that
    * rebinds, a roaming client). An empty CID: the peer sends plain records, routed by address.
    */
+  /** How many of a connection's CIDs are bound (RFC 9147 9: NewConnectionId issues more). */
+  private readonly boundConnectionIds = new WeakMap<DtlsSocket, number>();
+
+  /** DTLS 1.3 (RFC 9147 9): the CIDs a connection issued after the handshake route to it too. */
+  private bindIssuedConnectionIds(socket: DtlsSocket): void {
+    const cids = socket.receiveConnectionIds;
+    const bound = this.boundConnectionIds.get(socket) ?? 1;
+    if (cids.length <= bound) return;
+    for (const cid of cids.slice(bound)) this.routes.bindConnectionId(cid, socket);
+    this.boundConnectionIds.set(socket, cids.length);
+  }
+
   private bindConnectionId(socket: DtlsSocket): void {
     const cid = socket.connectionId?.receive;
     if (cid === undefined || cid.length === 0) return;

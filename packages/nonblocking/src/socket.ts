@@ -366,6 +366,29 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return { receive: Buffer.from(cid.receive), send: Buffer.from(cid.send) };
   }
 
+  /** @internal every CID of ours the peer may write (DTLS 1.3: those NewConnectionId issued too), for the server's router. */
+  get receiveConnectionIds(): readonly Uint8Array[] {
+    return this.conn.receiveConnectionIds;
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9): asks the peer for `count` more CIDs of its own (RequestConnectionId);
+   * false when it cannot now (see DtlsConnection.requestConnectionIds).
+   */
+  requestConnectionIds(count = 1): boolean {
+    const sent = this.conn.requestConnectionIds(count);
+    this.flush();
+    return sent;
+  }
+
+  /**
+   * DTLS 1.3 (RFC 9147 9): our records carry the peer's next spare CID from now on (call it when
+   * this side's address changes); false when the peer gave none.
+   */
+  rotateConnectionId(): boolean {
+    return this.conn.rotateConnectionId();
+  }
+
   /** Whether the records use encrypt-then-MAC (RFC 7366): a CBC suite, negotiated with the peer. */
   get encryptThenMac(): boolean {
     return this.conn.encryptThenMac;

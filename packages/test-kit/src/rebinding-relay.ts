@@ -2,9 +2,11 @@
  * A UDP relay on 127.0.0.1 that plays a NAT rebinding its clients' ports while their DTLS
  * sessions run: each client gets an upstream socket (the source port the next hop sees), and
  * after every `rebindEvery` datagrams of the client that carry a connection ID (a first record of
- * type tls12_cid, RFC 9146 4) the mapping moves to a new socket on a new port. Only CID datagrams
- * count and trigger a move, so a handshake (which has no CID until it is done) is never split
- * across ports: a rebinding before the CID exists cannot be followed by anyone (RFC 9146 1).
+ * type tls12_cid, RFC 9146 4, or a DTLS 1.3 unified header with the C bit, RFC 9147 4) the
+ * mapping moves to a new socket on a new port. Only CID datagrams count and trigger a move, so a
+ * handshake is never split across ports before the CID exists (in DTLS 1.2 none before it is
+ * done; in 1.3 the client's epoch-2 flight has it): such a rebinding cannot be followed by anyone
+ * (RFC 9146 1).
  * Replies to an old mapping still reach the client (a NAT keeps an entry until it times out).
  */
 import dgram from 'node:dgram';
@@ -12,6 +14,14 @@ import { once } from 'node:events';
 
 /** RFC 9146 4: the tls12_cid content type. */
 const TLS12_CID = 25;
+
+/**
+ * Whether a datagram's first record carries a CID: a tls12_cid record (RFC 9146 4), or a DTLS 1.3
+ * unified header (001CSLEE) with the C bit (RFC 9147 4).
+ */
+function carriesConnectionId(first: number): boolean {
+  return first === TLS12_CID || ((first & 0xe0) === 0x20 && (first & 0x10) !== 0);
+}
 
 export interface RebindingRelay {
   /** Where clients send. */
@@ -63,7 +73,7 @@ export async function startRebindingRelay(target: number, rebindEvery: number): 
         client = { port: rinfo.port, current: socket, cidDatagrams: 0, ports: [socket.address().port] };
         clients.set(rinfo.port, client);
       }
-      if (msg[0] === TLS12_CID) {
+      if (carriesConnectionId(msg[0] ?? 0)) {
         if (client.cidDatagrams > 0 && client.cidDatagrams % rebindEvery === 0) {
           client.current = await open(rinfo.port);
           client.ports.push(client.current.address().port);

@@ -63,16 +63,26 @@ afterAll(async () => {
   for (const b of backends) b.close();
 });
 
+/**
+ * What the backends saw from client `port` since `seen` held `start` entries. The kernel hands out
+ * ephemeral ports again once a socket is closed, so an earlier test's datagram from the same port
+ * must not be taken for this one.
+ */
+function seenFrom(port: number, start: number): Seen[] {
+  return seen.slice(start).filter((x) => x.clientPort === port);
+}
+
 /** Sends `datagram` to nginx from a new socket (a new session); resolves with what the backends saw of it. */
 async function sendFromNewPort(datagram: Uint8Array): Promise<{ port: number; got: Seen }> {
   const s = dgram.createSocket('udp4');
   s.bind(0, '127.0.0.1');
   await once(s, 'listening');
   const port = s.address().port;
+  const start = seen.length;
   s.send(datagram, listenPort, '127.0.0.1');
-  await until(() => seen.some((x) => x.clientPort === port), 5000);
+  await until(() => seenFrom(port, start).length > 0, 5000);
   s.close();
-  const got = seen.find((x) => x.clientPort === port);
+  const got = seenFrom(port, start)[0];
   if (got === undefined) throw new Error('nothing reached a backend');
   return { port, got };
 }
@@ -142,14 +152,15 @@ describe('nginx with the configuration of dtls-kit lb-config', () => {
     s.bind(0, '127.0.0.1');
     await once(s, 'listening');
     const port = s.address().port;
+    const start = seen.length;
     s.send(Uint8Array.from([22, 254, 255, 1]), listenPort, '127.0.0.1');
-    await until(() => seen.some((x) => x.clientPort === port), 5000);
-    const first = seen.find((x) => x.clientPort === port)?.backend;
+    await until(() => seenFrom(port, start).length > 0, 5000);
+    const first = seenFrom(port, start)[0]?.backend;
     await nginx?.stop();
     nginx = await startNginx(config);
     s.send(Uint8Array.from([22, 254, 255, 2]), listenPort, '127.0.0.1');
-    await until(() => seen.filter((x) => x.clientPort === port).length === 2, 5000);
-    const second = seen.filter((x) => x.clientPort === port)[1]?.backend;
+    await until(() => seenFrom(port, start).length === 2, 5000);
+    const second = seenFrom(port, start)[1]?.backend;
     expect(second).toBe(first);
     s.close();
   });
@@ -192,9 +203,10 @@ describe('nginx with the configuration of dtls-kit lb-config', () => {
     s.bind(0, '127.0.0.1');
     await once(s, 'listening');
     const port = s.address().port;
+    const start = seen.length;
     for (let i = 0; i < 20; i++) s.send(Uint8Array.from([23, 254, 253, 0, 1, i]), listenPort, '127.0.0.1');
-    await until(() => seen.filter((x) => x.clientPort === port).length === 20, 5000);
-    const mine = seen.filter((x) => x.clientPort === port);
+    await until(() => seenFrom(port, start).length === 20, 5000);
+    const mine = seenFrom(port, start);
     // One session, one backend; datagram boundaries kept; each payload as sent.
     expect(new Set(mine.map((x) => x.backend)).size).toBe(1);
     expect(mine.map((x) => x.payload[5]).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i));

@@ -1,10 +1,23 @@
 import { bytesEqual, toHex } from '../bytes.js';
 import { ContentType } from '../record/content-type.js';
+import { C_BIT } from '../record/unified-header.js';
 import { peekClientHello } from './client-hello-peek.js';
 import { peerKey, type PeerAddress } from './peer-address.js';
 
 /** Where the CID starts in a tls12_cid record: after type, version, epoch and sequence_number (RFC 9146 4). */
 const CID_OFFSET = 11;
+
+/**
+ * Where the CID of a datagram's first record starts, if that record carries one: a tls12_cid
+ * record after type, version, epoch and sequence_number (RFC 9146 4); a DTLS 1.3 unified header
+ * (001CSLEE) with the C bit right after its first byte (RFC 9147 4). Either way the CID's length is
+ * not on the wire: the receiver knows the lengths of its own CIDs.
+ */
+function connectionIdOffset(first: number): number | undefined {
+  if (first === ContentType.tls12_cid) return CID_OFFSET;
+  if ((first & 0xe0) === 0x20 && (first & C_BIT) !== 0) return 1;
+  return undefined;
+}
 
 /**
  * Where a server's datagram goes (the shape of quinn-proto's endpoint: the endpoint, not the
@@ -100,13 +113,13 @@ export class ConnectionTable<T> {
     return true;
   }
 
-  /** The connection a tls12_cid record at the start of `datagram` names by its CID, if any. */
+  /** The connection a tls12_cid or DTLS 1.3 CID record at the start of `datagram` names by its CID, if any. */
   private byCid(datagram: Uint8Array): T | undefined {
-    if (datagram[0] !== ContentType.tls12_cid) return undefined;
+    const offset = connectionIdOffset(datagram[0] ?? 0);
+    if (offset === undefined) return undefined;
     for (const length of this.connectionIdLengths.keys()) {
-      // type(1) version(2) epoch(2) sequence_number(6), then the CID (RFC 9146 4).
-      if (datagram.length < CID_OFFSET + length) continue;
-      const found = this.byConnectionId.get(toHex(datagram.subarray(CID_OFFSET, CID_OFFSET + length)));
+      if (datagram.length < offset + length) continue;
+      const found = this.byConnectionId.get(toHex(datagram.subarray(offset, offset + length)));
       if (found !== undefined) return found;
     }
     return undefined;

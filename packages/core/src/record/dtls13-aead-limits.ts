@@ -51,10 +51,22 @@ export class KeyUsage {
   constructor(
     readonly limit: number,
     fraction: number = DEFAULT_KEY_UPDATE_FRACTION,
+    /** An absolute count past which an update is asked for, when sooner than `fraction` of the limit. */
+    updateAfter?: number,
   ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a usage limit is a positive integer, got ${limit}`);
     if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`the key update fraction is in (0, 1], got ${fraction}`);
-    this.updateAt = Math.max(1, Math.floor(limit * fraction));
+    if (updateAfter !== undefined && (!Number.isInteger(updateAfter) || updateAfter < 1)) throw new RangeError(`a key update count is a positive integer, got ${updateAfter}`);
+    this.updateAt = Math.max(1, Math.min(Math.floor(limit * fraction), updateAfter ?? Infinity));
+  }
+
+  /**
+   * Whether this key may still protect application data: the last uses up to the limit are kept
+   * for the KeyUpdate, its retransmissions and ACKs (RFC 9147 4.5.3: the limit itself is never
+   * passed, and the update needs records of the old key to reach the peer), at most 64.
+   */
+  get roomForData(): boolean {
+    return this.used < this.limit - Math.min(64, Math.floor(this.limit / 8));
   }
 
   get count(): number {

@@ -43,6 +43,8 @@ export interface Dtls13RecordLayerOptions {
   receiveConnectionId?: Uint8Array;
   /** The share of an AEAD limit past which keyUpdateNeeded turns true (RFC 9147 4.5.3). Default 0.75. */
   keyUpdateFraction?: number;
+  /** Records a write key protects before keyUpdateNeeded turns true, when sooner than keyUpdateFraction's share. */
+  keyUpdateAfterRecords?: number;
   /**
    * RFC 9147 4.5.3: "Implementations MUST set usage limits for AEAD_AES_128_CCM_8 based on an
    * understanding of any additional forgery protections that are used": the number of records
@@ -116,7 +118,8 @@ export interface Dtls13RecordStats {
 interface WriteEpoch {
   readonly epoch: number;
   readonly keys: Dtls13EpochKeys | null;
-  readonly connectionId: Uint8Array;
+  /** Changes when the peer's CID for us changes (RFC 9147 9: NewConnectionId, setWriteConnectionId). */
+  connectionId: Uint8Array;
   readonly sequenceNumberLength: 1 | 2;
   readonly lengthPresent: boolean;
   readonly usage: KeyUsage | null;
@@ -155,8 +158,14 @@ function internalError(message: string): DtlsError {
  */
 export class Dtls13RecordLayer {
   private readonly replayWindowSize: number;
-  private readonly receiveConnectionId: Uint8Array;
+  /** The CID length our records' headers are framed with (RFC 9147 9: the receiver knows it). */
+  private receiveConnectionId: Uint8Array;
+  /** Every CID the peer may put in its records (the negotiated one, and those NewConnectionId gave it). */
+  private receiveConnectionIds: Uint8Array[];
+  /** The CID our records of epochs keyed from now on carry, unless their format says otherwise. */
+  private writeConnectionId: Uint8Array = NO_CID;
   private readonly keyUpdateFraction: number;
+  private readonly keyUpdateAfterRecords: number | undefined;
   private readonly ccm8IntegrityLimit: number;
   private readonly aeadLimits: Partial<Record<AeadAlgorithm, Partial<AeadLimits>>>;
   private readonly chacha20CounterBigEndian: boolean;
@@ -174,7 +183,9 @@ export class Dtls13RecordLayer {
     this.replayWindowSize = options.replayWindowSize ?? 64;
     this.receiveConnectionId = Uint8Array.from(options.receiveConnectionId ?? NO_CID);
     if (this.receiveConnectionId.length > 255) throw new RangeError('a connection ID is at most 255 bytes');
+    this.receiveConnectionIds = this.receiveConnectionId.length > 0 ? [this.receiveConnectionId] : [];
     this.keyUpdateFraction = options.keyUpdateFraction ?? 0.75;
+    this.keyUpdateAfterRecords = options.keyUpdateAfterRecords;
     this.ccm8IntegrityLimit = options.ccm8IntegrityLimit ?? DTLS13_AEAD_LIMITS['aes-128-ccm-8'].integrity;
     this.chacha20CounterBigEndian = options.chacha20MaskCounter === 'big-endian';
     this.aeadLimits = { ...options.aeadLimits };
@@ -210,7 +221,10 @@ export class Dtls13RecordLayer {
     const lower = this.aeadLimits[keys.algorithm];
     const confidentiality = lower?.confidentiality ?? limits.confidentiality;
     const integrity = lower?.integrity ?? (keys.algorithm === 'aes-128-ccm-8' ? this.ccm8IntegrityLimit : limits.integrity);
-    return { confidentiality: new KeyUsage(confidentiality, this.keyUpdateFraction), integrity: new KeyUsage(integrity, this.keyUpdateFraction) };
+    return {
+      confidentiality: new KeyUsage(confidentiality, this.keyUpdateFraction, this.keyUpdateAfterRecords),
+      integrity: new KeyUsage(integrity, this.keyUpdateFraction),
+    };
   }
 
   // --- write side ---------------------------------------------------------------------
@@ -224,7 +238,7 @@ export class Dtls13RecordLayer {
     if (!Number.isSafeInteger(epoch) || epoch <= this.writeEpochs.current.epoch) {
       throw internalError(`write epoch ${epoch} is not newer than ${this.writeEpochs.current.epoch}`);
     }
-    const connectionId = Uint8Array.from(format.connectionId ?? NO_CID);
+    const connectionId = Uint8Array.from(format.connectionId ?? this.writeConnectionId);
     if (connectionId.length > 255) throw internalError('a connection ID is at most 255 bytes');
     this.writeEpochs.add({
       epoch,
@@ -235,6 +249,36 @@ export class Dtls13RecordLayer {
       usage: this.limitsOf(keys).confidentiality,
       nextSequence: 0,
     });
+  }
+
+  /**
+   * The CID the peer asked for (RFC 9147 9: negotiated in the hellos, or one of those it gave in a
+   * NewConnectionId): written in the records of every protected epoch from now on, retransmissions
+   * included; epoch 0 (DTLSPlaintext) has no CID. Empty: no CID in our records.
+   */
+  setWriteConnectionId(cid: Uint8Array): void {
+    if (cid.length > 255) throw internalError('a connection ID is at most 255 bytes');
+    this.writeConnectionId = cid.slice();
+    for (const e of this.writeEpochs.newestFirst()) if (e.keys !== null) e.connectionId = this.writeConnectionId;
+  }
+
+  /** The CID our next protected record carries (empty: none). */
+  get sendConnectionId(): Uint8Array {
+    return this.writeConnectionId;
+  }
+
+  /**
+   * The CIDs the peer may put in the records it sends us (RFC 9147 9): the one negotiated and the
+   * spares we gave it with NewConnectionId, all of one length (the header does not carry it, so
+   * the receiver frames every record with its own CIDs' length). None: a record with a CID is
+   * rejected ("If no CID is negotiated, then the receiver MUST reject any records it receives that
+   * contain a CID").
+   */
+  setReceiveConnectionIds(cids: readonly Uint8Array[]): void {
+    const first = cids[0];
+    if (cids.some((c) => c.length !== (first?.length ?? 0) || c.length > 255)) throw internalError('the CIDs we receive must all have one length of at most 255 bytes');
+    this.receiveConnectionIds = cids.filter((c) => c.length > 0).map((c) => c.slice());
+    this.receiveConnectionId = this.receiveConnectionIds[0] ?? NO_CID;
   }
 
   /**
@@ -282,15 +326,39 @@ export class Dtls13RecordLayer {
   }
 
   /**
+   * Whether the current write key may protect application data (KeyUsage.roomForData): false near
+   * its limit, until a KeyUpdate of ours is acknowledged and the next epoch's key takes over.
+   */
+  get writeKeyHasRoomForData(): boolean {
+    return this.writeEpochs.current.usage?.roomForData ?? true;
+  }
+
+  /**
    * True once the current write key has protected, or the current read key has seen failing, a
    * share of its AEAD limit (RFC 9147 4.5.3: "Implementations SHOULD initiate a key update before
    * reaching this limit"): the handshake layer then sends a KeyUpdate (RFC 9147 8).
    */
   get keyUpdateNeeded(): boolean {
     const w = this.writeEpochs.current.usage?.state ?? 'fresh';
-    const r = this.readEpochs.current.failures?.state ?? 'fresh';
-    return w !== 'fresh' || r !== 'fresh';
+    return w !== 'fresh' || this.peerKeyUpdateNeeded;
   }
+
+  /**
+   * True once the current read key has seen failing a share of its integrity limit (RFC 9147
+   * 4.5.3; CCM_8's is low, 2^7 by default) and the peer was not asked yet to replace it: our
+   * KeyUpdate then carries update_requested (RFC 8446 4.6.3), and peerKeyUpdateRequested() says so.
+   */
+  get peerKeyUpdateNeeded(): boolean {
+    const current = this.readEpochs.current;
+    return (current.failures?.state ?? 'fresh') !== 'fresh' && this.updateRequestedInReadEpoch !== current.epoch;
+  }
+
+  /** Our KeyUpdate with update_requested went out: the peer's next key comes with its own KeyUpdate. */
+  peerKeyUpdateRequested(): void {
+    this.updateRequestedInReadEpoch = this.readEpochs.current.epoch;
+  }
+
+  private updateRequestedInReadEpoch: number | undefined;
 
   /**
    * Seals one record of content type `type` in `epoch` (default the current write epoch): a
@@ -445,7 +513,8 @@ export class Dtls13RecordLayer {
           this.counters.dropped++;
           break;
         }
-        if (framed.header.connectionId.length > 0 && !bytesEqual(framed.header.connectionId, this.receiveConnectionId)) {
+        const cid = framed.header.connectionId;
+        if (cid.length > 0 && !this.receiveConnectionIds.some((c) => bytesEqual(c, cid))) {
           this.counters.dropped++;
           break;
         }

@@ -179,16 +179,36 @@ describe('AckedFlightTransmitter: RFC 9147 5.8.1 with ACKs', () => {
     expect(tx.retransmissions).toBe(1);
   });
 
+  it('a partial ACK resends at once only what was sent before the newest record it names (the rest may still arrive); the timer resends the rest', () => {
+    const { tx, sealer } = transmitter();
+    tx.send(serverFlight, false, 0);
+    const all = sealer.log.map((l) => l.number);
+    expect(all.length).toBe(7); // ServerHello, EncryptedExtensions, 3 Certificate fragments, CertificateVerify, Finished
+    sealer.log.length = 0;
+    // The peer has the ServerHello, EncryptedExtensions and the second Certificate fragment: the first is lost, the rest still travelling.
+    expect(tx.onAck([all[0], all[1], all[3]].flatMap((n) => (n === undefined ? [] : [n])), 300)).toBe('progress');
+    expect(sealer.log.map((l) => [l.fragments[0]?.msgType, l.fragments[0]?.fragmentOffset])).toEqual([[11, 0]]);
+    expect(tx.retransmissions).toBe(1);
+    sealer.log.length = 0;
+    // Nothing new in an ACK: nothing sent at once.
+    expect(tx.onAck([all[0], all[1]].flatMap((n) => (n === undefined ? [] : [n])), 350)).toBe('nothing-new');
+    expect(sealer.log).toHaveLength(0);
+    // The timer: everything not acknowledged.
+    tx.onTimer(2000);
+    expect(sealer.log.map((l) => l.fragments[0]?.msgType)).toEqual([11, 11, 15, 20]);
+  });
+
   it('the timer resends only what is unacknowledged, doubling; an ACK for the whole flight cancels retransmission', () => {
     const { tx, sealer } = transmitter();
     tx.send(serverFlight, false, 0);
     const first = sealer.log.map((l) => l.number);
-    tx.onAck(first.slice(0, 6), 100); // all but the Finished
     sealer.log.length = 0;
+    tx.onAck(first.slice(0, 6), 100); // all but the Finished, the last record: it may still be on its way
+    expect(sealer.log).toHaveLength(0);
     tx.onTimer(1100);
     expect(sealer.log.map((l) => l.fragments[0]?.msgType)).toEqual([20]);
     expect(tx.deadline).toBe(1100 + 2000);
-    expect(tx.onAck([{ epoch: 2, sequenceNumber: 7 }], 1200)).toBe('complete');
+    expect(tx.onAck([sealer.log[0]?.number ?? { epoch: 0, sequenceNumber: 0 }], 1200)).toBe('complete');
     expect(tx.deadline).toBeUndefined();
     // Not a final flight: the peer's next flight (an implicit ACK) still ends it.
     expect(tx.state).toBe('waiting');

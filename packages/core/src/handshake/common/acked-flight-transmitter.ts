@@ -21,7 +21,9 @@ const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
  *
  * - timer expiry: the unacknowledged part again, timer doubled (5.8.2);
  * - an ACK that leaves part of the flight unacknowledged: that part again at once, timer re-armed
- *   at its current value ("SHOULD retransmit the unacknowledged messages or fragments", 7.3);
+ *   at its current value ("SHOULD retransmit the unacknowledged messages or fragments", 7.3), but
+ *   only what was sent before the newest record the ACK names: what went out after it may still
+ *   be on its way (SentFlightLedger.presumedLost), and the timer resends it if it is lost too;
  * - an ACK for the whole flight: no more retransmission ("MUST cancel all retransmissions"),
  *   and FINISHED if it was a flight that ends an exchange;
  * - the peer's next flight: an implicit acknowledgement of the whole flight (7.3);
@@ -34,6 +36,8 @@ export class AckedFlightTransmitter extends FlightRetransmission {
   private final = false;
   /** Whether the current flight had to be sent more than once (5.8.2: the timer keeps its value then). */
   private flightRetransmitted = false;
+  /** The retransmission under way answers a partial ACK: what it shows lost only (SentFlightLedger.presumedLost). */
+  private onlyLost = false;
 
   constructor(
     options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
@@ -79,7 +83,10 @@ export class AckedFlightTransmitter extends FlightRetransmission {
       this.timer.stop();
       if (this.final) this.finishFlight();
     } else if (outcome === 'progress' && this.current === 'waiting') {
+      // Only what the ACK shows lost; records sent after the newest one it names may still arrive.
+      this.onlyLost = true;
       this.retransmit();
+      this.onlyLost = false;
       this.timer.start(now, false);
     }
     return outcome;
@@ -121,7 +128,9 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     super.retransmit();
   }
 
-  protected transmit(): void {
-    this.output.transmit(serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit));
+  protected transmit(): readonly Uint8Array[] {
+    const datagrams = serializeUnacked(this.flight, this.ledger, this.output.sealer, this.mtu, this.output.sendPlaintextLimit, this.onlyLost ? 'lost' : 'missing');
+    this.output.transmit(datagrams);
+    return datagrams;
   }
 }

@@ -18,8 +18,30 @@ export abstract class FlightRetransmission {
   protected readonly timer: RetransmitTimer;
   protected readonly mtu: number;
   private retransmittedInDatagram = false;
+  /**
+   * Retransmissions and what they put on the wire, made at the first one: an idle server holds
+   * thousands of these, most of which never retransmit (established-memory.test.ts counts the bytes).
+   */
+  private resent: { count: number; bytes: number; datagrams: number } | undefined;
+
   /** Retransmissions sent (timer, peer-triggered or, in DTLS 1.3, after a partial ACK), for stats and tests. */
-  retransmissions = 0;
+  get retransmissions(): number {
+    return this.resent?.count ?? 0;
+  }
+
+  set retransmissions(count: number) {
+    if (count === 0 && this.resent === undefined) return;
+    (this.resent ??= { count: 0, bytes: 0, datagrams: 0 }).count = count;
+  }
+
+  /** Bytes and datagrams the retransmissions put on the wire (the loss simulator compares versions by them). */
+  get retransmittedBytes(): number {
+    return this.resent?.bytes ?? 0;
+  }
+
+  get retransmittedDatagrams(): number {
+    return this.resent?.datagrams ?? 0;
+  }
 
   constructor(options: { readonly retransmit: RetransmitOptions; readonly mtu: number }) {
     this.timer = new RetransmitTimer(options.retransmit);
@@ -49,13 +71,19 @@ export abstract class FlightRetransmission {
 
   /** SENDING the flight again (what it carries is the version's), then back to the state we were in. */
   protected retransmit(): void {
-    this.retransmissions++;
     const state = this.current;
     this.current = 'sending';
-    this.transmit();
+    const sent = this.transmit();
+    // Nothing due (DTLS 1.3: all that is unacknowledged may still be on its way) is no retransmission.
+    if (sent.length > 0) {
+      const resent = (this.resent ??= { count: 0, bytes: 0, datagrams: 0 });
+      resent.count++;
+      resent.datagrams += sent.length;
+      for (const d of sent) resent.bytes += d.length;
+    }
     this.current = state;
   }
 
-  /** Seals and sends the flight (or what of it is still due). */
-  protected abstract transmit(): void;
+  /** Seals and sends the flight (or what of it is still due); returns the datagrams it sent. */
+  protected abstract transmit(): readonly Uint8Array[];
 }

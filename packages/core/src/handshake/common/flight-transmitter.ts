@@ -150,8 +150,10 @@ export class FlightTransmitter extends FlightRetransmission implements FlightSea
     this.answered = undefined;
   }
 
-  protected transmit(): void {
-    this.output.transmit(serializeFlight(this.flight, this, this.mtu, this.output.records.sendPlaintextLimit));
+  protected transmit(): readonly Uint8Array[] {
+    const datagrams = serializeFlight(this.flight, this, this.mtu, this.output.records.sendPlaintextLimit);
+    this.output.transmit(datagrams);
+    return datagrams;
   }
 
   /** FlightSealer: a record of the flight, sealed by the output's record layer. */

@@ -8,7 +8,7 @@ import type { ReadRecord, RecordLayer } from '../../record/record-layer.js';
 import { decodeHandshakeFragments, type HandshakeFragment } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
 import type { FlightHandshakeMessage, FlightMessage } from './flight.js';
-import { type FragmentSource, HandshakeReassembler } from './reassembler.js';
+import { type FragmentDisposition, type FragmentSource, HandshakeReassembler } from './reassembler.js';
 import { Transcript } from './transcript.js';
 import { type FlightState, FlightTransmitter } from './flight-transmitter.js';
 import type { Handshake } from './handshake.js';
@@ -148,6 +148,11 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     return this.transmitter.retransmissions;
   }
 
+  /** What those retransmissions put on the wire (see Handshake.retransmitted). */
+  get retransmitted(): { readonly bytes: number; readonly datagrams: number } {
+    return { bytes: this.transmitter.retransmittedBytes, datagrams: this.transmitter.retransmittedDatagrams };
+  }
+
   /** Where our side of the flight exchange is (RFC 6347 4.2.4), for tracing and tests. */
   get flightState(): FlightState {
     return this.transmitter.state;
@@ -218,15 +223,19 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
           `handshake message ${f.messageSeq} (type ${f.msgType}) of ${f.length} bytes exceeds maxHandshakeMessageLength (${this.config.maxHandshakeMessageLength})`,
         );
       }
-      let result: string;
+      let result: FragmentDisposition;
       try {
         result = this.reassembler.add(f, source);
       } catch {
         continue; // contradictory or malformed fragment: dropped, nothing allocated
       }
       if (result === 'old') this.onPeerRetransmission(f, record);
+      this.fragmentTaken(f, result, record);
     }
   }
+
+  /** What the reassembler did with a fragment of a record in an epoch we take: DTLS 1.3 lists the record for its ACK (RFC 9147 7). */
+  protected fragmentTaken(_fragment: HandshakeFragment, _result: FragmentDisposition, _record: ReadRecord): void {}
 
   /**
    * Exceptions to "new messages only in the current read epoch", for a subclass that knows a

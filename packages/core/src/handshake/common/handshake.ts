@@ -24,6 +24,12 @@ export interface Handshake {
   readonly keyShareAhead: boolean;
   /** Retransmissions sent (timer or peer-triggered), for stats and tests. */
   readonly retransmissions: number;
+  /** Bytes and datagrams those retransmissions put on the wire (absent: not counted). */
+  readonly retransmitted?: { readonly bytes: number; readonly datagrams: number };
+  /** DTLS 1.3: sends a KeyUpdate (RFC 9147 8), asking the peer to update too when `requestPeer` (absent: not supported). */
+  keyUpdate?(requestPeer: boolean): void;
+  /** DTLS 1.3 ACK records (RFC 9147 7) sent and received (absent: not counted). */
+  readonly ackRecords?: { readonly sent: number; readonly received: number };
   /**
    * Starts the handshake at `now`: a client sends flight 1 (RFC 6347 4.2.4 Figure 1); a server
    * processes the ClientHello whose cookie the endpoint verified (RFC 6347 4.2.1).
@@ -46,6 +52,17 @@ export interface Handshake {
    * server could not verify our Finished: a different PSK?), to follow the alert's name.
    */
   peerAlertHint?(description: AlertDescription): string | undefined;
+  /**
+   * DTLS 1.3 (RFC 9147 4.5.3, 8): our write key nears its AEAD limit: send a KeyUpdate of ours
+   * unless one is already waiting for its ACK. Absent in DTLS 1.2.
+   */
+  updateKeys?(): void;
+  /** DTLS 1.3 (RFC 9147 9): sends a RequestConnectionId for `count` CIDs; false when it may not now. */
+  requestConnectionIds?(count: number): boolean;
+  /** DTLS 1.3 (RFC 9147 9): our records use the peer's next spare CID; false when none is left. */
+  useNextConnectionId?(): boolean;
+  /** DTLS 1.3 (RFC 9147 9): every CID of ours the peer may write (the negotiated one and those we issued since). */
+  receiveConnectionIds?(): readonly Uint8Array[];
   handleTimeout(now: number): void;
   /**
    * The peer sent, under the handshake's final keys, something other than a handshake message

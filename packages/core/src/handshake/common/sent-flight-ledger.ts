@@ -33,8 +33,12 @@ function key(n: RecordNumber): string {
  */
 export class SentFlightLedger {
   private readonly acked: readonly ByteRanges[];
-  /** Record number -> the fragments it carried, in the order sent (Map keeps insertion order). */
-  private readonly records = new Map<string, readonly SentFragment[]>();
+  /** Record number -> the fragments it carried and its place in the order sent (Map keeps insertion order). */
+  private readonly records = new Map<string, { readonly fragments: readonly SentFragment[]; readonly ordinal: number }>();
+  /** Records sent so far (the next one's ordinal). */
+  private sent = 0;
+  /** The ordinal of the newest record the peer acknowledged (-1: none yet). */
+  private newestAcked = -1;
 
   constructor(messageLengths: readonly number[]) {
     this.acked = messageLengths.map((n) => new ByteRanges(n));
@@ -47,7 +51,7 @@ export class SentFlightLedger {
 
   /** A record of the flight went out carrying these fragments. */
   recordSent(number: RecordNumber, fragments: readonly SentFragment[]): void {
-    this.records.set(key(number), fragments);
+    this.records.set(key(number), { fragments, ordinal: this.sent++ });
     while (this.records.size > MAX_TRACKED_RECORDS) {
       const oldest = this.records.keys().next();
       if (oldest.done === true) break;
@@ -63,9 +67,10 @@ export class SentFlightLedger {
   acknowledge(numbers: readonly RecordNumber[]): AckOutcome {
     let progressed = false;
     for (const n of numbers) {
-      const fragments = this.records.get(key(n));
-      if (fragments === undefined) continue;
-      for (const f of fragments) {
+      const record = this.records.get(key(n));
+      if (record === undefined) continue;
+      this.newestAcked = Math.max(this.newestAcked, record.ordinal);
+      for (const f of record.fragments) {
         const ranges = this.acked[f.message];
         if (ranges === undefined || ranges.complete) continue;
         const before = ranges.size;
@@ -75,6 +80,31 @@ export class SentFlightLedger {
     }
     if (this.complete) return 'complete';
     return progressed ? 'progress' : 'nothing-new';
+  }
+
+  /**
+   * The byte ranges of message `index` the peer most likely lost: not acknowledged, and not sent
+   * again after the newest record it acknowledged (those may still be on their way: an ACK names
+   * what arrived, and records sent later were not due yet). What a partial ACK makes us resend at
+   * once (RFC 9147 7.3); the timer resends all that is missing. (RFC 9002 6.1 reasons alike.)
+   */
+  presumedLost(index: number): Array<readonly [number, number]> {
+    const acked = this.acked[index];
+    if (acked === undefined || acked.complete) return [];
+    const settled = new ByteRanges(acked.length);
+    if (acked.length > 0) {
+      let at = 0;
+      for (const [start, end] of acked.missing()) {
+        settled.add(at, start);
+        at = end;
+      }
+      settled.add(at, acked.length);
+    }
+    for (const record of this.records.values()) {
+      if (record.ordinal <= this.newestAcked) continue;
+      for (const f of record.fragments) if (f.message === index) settled.add(f.offset, f.offset + f.length);
+    }
+    return settled.missing();
   }
 
   /** The byte ranges of message `index` still to be sent ([0, 0] for an empty message not yet acknowledged). */

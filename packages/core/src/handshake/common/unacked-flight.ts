@@ -31,12 +31,14 @@ export function serializeUnacked(
   sealer: NumberedSealer,
   mtu: number,
   maxPlaintext = MAX_PLAINTEXT_LENGTH,
+  /** 'lost': only what the ledger presumes lost (after a partial ACK); 'missing': all not acknowledged. */
+  which: 'missing' | 'lost' = 'missing',
 ): Uint8Array[] {
   const records: Uint8Array[] = [];
   messages.forEach((m, index) => {
     const room = Math.min(mtu - sealer.recordOverhead(m.epoch), maxPlaintext) - HANDSHAKE_HEADER_LENGTH;
     if (room < 1) throw new RangeError(`mtu ${mtu} leaves no room for a handshake fragment in epoch ${m.epoch}`);
-    for (const [start, end] of ledger.missing(index)) {
+    for (const [start, end] of which === 'lost' ? ledger.presumedLost(index) : ledger.missing(index)) {
       // An empty message (a missing [0, 0)) is one empty fragment; otherwise pieces of at most `room`.
       let offset = start;
       do {

@@ -1,5 +1,5 @@
 import type { ReadRecord } from '../../record/record-layer.js';
-import type { AlertDescription } from '../../alert.js';
+import { AlertDescription } from '../../alert.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
@@ -14,6 +14,16 @@ import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
 import { ClientResumption } from '../../session/client-resumption.js';
+import { ClientFlights13 } from '../dtls13/client-flights-13.js';
+import { Dtls13ClientEstablished } from '../dtls13/client-established.js';
+import type { FlightHandshakeMessage, FlightMessage } from '../common/flight.js';
+import type { FlightState } from '../common/flight-transmitter.js';
+import type { FragmentDisposition } from '../common/reassembler.js';
+import { DtlsError } from '../../errors.js';
+
+function isHandshakeMessage(m: FlightMessage): m is FlightHandshakeMessage {
+  return m.kind === 'handshake';
+}
 
 /**
  * The client's side of the DTLS 1.2 handshake (RFC 6347 4.2.4 Figure 1). It runs the current
@@ -27,6 +37,14 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   private readonly clientRandom: Uint8Array;
   /** ClientContext: the session we offer and what becomes of it. */
   readonly resumption: ClientResumption;
+  /**
+   * RFC 9147 5.8, 7: while we offer DTLS 1.3 and once the server chose it, our flights go out
+   * with ACKs and the server's are acknowledged (handshake/dtls13/client-flights-13.ts);
+   * undefined for a DTLS 1.2 handshake, and dropped when the server answers in 1.2.
+   */
+  private flights13: ClientFlights13 | undefined;
+  /** What the 1.3 flights retransmitted before the server answered in DTLS 1.2. */
+  private abandoned13: { readonly retransmissions: number; readonly bytes: number; readonly datagrams: number } | undefined;
 
   constructor(
     host: HandshakeHost,
@@ -74,6 +92,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
       const offer = dtls13ClientHelloOffer(this.config, firstHello);
       // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
       this.records.holdUnifiedRecords();
+      this.flights13 = new ClientFlights13(this.config, this.host);
       this.current = sendClientHello(this, offer.hello, 0, offer);
       return;
     }
@@ -113,16 +132,135 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     return this.current.timeoutHint?.();
   }
 
-  /** RFC 9147 7: an ACK goes to the DTLS 1.3 state that waits for one (a KeyUpdate of ours). */
+  /**
+   * RFC 9147 7.3: an ACK acknowledges (part of) our flight; once all of it is, the DTLS 1.3 state
+   * that waits for that (our KeyUpdate) goes on.
+   */
   protected override onAck(record: ReadRecord): void {
-    this.current = this.current.onAck?.(record, this) ?? this.current;
+    const flights = this.flights13;
+    if (flights === undefined) return;
+    if (flights.onAck(record, this.host.now) === 'complete') this.current = this.current.onAck?.(record, this) ?? this.current;
+  }
+
+  /** RFC 9147 5.8, 7: our flights with ACKs once DTLS 1.3 is offered or chosen; DTLS 1.2's whole-flight machinery otherwise. */
+  override sendFlight(messages: readonly FlightMessage[], last: boolean): void {
+    const flights = this.flights13;
+    if (flights === undefined) {
+      super.sendFlight(messages, last);
+      return;
+    }
+    const handshake = messages.filter(isHandshakeMessage);
+    if (handshake.length !== messages.length) throw new DtlsError(AlertDescription.internal_error, 'a ChangeCipherSpec in a DTLS 1.3 flight');
+    flights.send(handshake, last, this.complete, this.host.now);
+  }
+
+  /** RFC 9147 7: each server handshake record taken is listed for our ACK. */
+  protected override fragmentTaken(f: HandshakeFragment, result: FragmentDisposition, record: ReadRecord): void {
+    this.flights13?.fragment(f, result, record, this.reassembler.nextSeq, this.complete, this.host.now);
+  }
+
+  override processMessages(): void {
+    super.processMessages();
+    this.flights13?.afterMessages(this.reassembler.nextSeq, this.host.now);
+  }
+
+  override beginDatagram(): void {
+    super.beginDatagram();
+    this.flights13?.beginDatagram();
+  }
+
+  override nextTimeout(): number | undefined {
+    const base = super.nextTimeout();
+    const t = this.flights13?.deadline;
+    return t === undefined ? base : base === undefined ? t : Math.min(base, t);
+  }
+
+  /** The handshake deadline, then the 1.3 retransmission and ACK timers (RFC 9147 5.8.2, 7.1). */
+  override handleTimeout(now: number): void {
+    super.handleTimeout(now);
+    this.flights13?.onTimer(now);
+  }
+
+  /** Application data from the server: with DTLS 1.3 it has our Finished (RFC 9147 5.8.1). */
+  override peerConfirmed(): void {
+    this.flights13?.peerConfirmed();
+    super.peerConfirmed();
+  }
+
+  override get retransmissions(): number {
+    return super.retransmissions + (this.flights13?.retransmissions ?? this.abandoned13?.retransmissions ?? 0);
+  }
+
+  override get retransmitted(): { readonly bytes: number; readonly datagrams: number } {
+    const own = super.retransmitted;
+    const f = this.flights13;
+    return {
+      bytes: own.bytes + (f === undefined ? (this.abandoned13?.bytes ?? 0) : f.retransmittedBytes),
+      datagrams: own.datagrams + (f === undefined ? (this.abandoned13?.datagrams ?? 0) : f.retransmittedDatagrams),
+    };
+  }
+
+  /** RFC 9147 8: a KeyUpdate of ours, once the DTLS 1.3 handshake is over (see DtlsConnection.keyUpdate). */
+  keyUpdate(requestPeer: boolean): void {
+    const state = this.current;
+    if (!(state instanceof Dtls13ClientEstablished)) throw new DtlsError(AlertDescription.internal_error, `no KeyUpdate in state ${state.name}`);
+    this.current = state.initiate(this, requestPeer);
+  }
+
+  /** DTLS 1.3 ACK records sent and received. */
+  get ackRecords(): { readonly sent: number; readonly received: number } {
+    return { sent: this.flights13?.acksSent ?? 0, received: this.flights13?.acksReceived ?? 0 };
+  }
+
+  override get flightState(): FlightState {
+    return this.flights13?.state ?? super.flightState;
+  }
+
+  override get holdsLastFlight(): boolean {
+    return this.flights13?.holdsFlight ?? super.holdsLastFlight;
+  }
+
+  /** The server answered our DTLS 1.3 offer in DTLS 1.2 (a HelloVerifyRequest or a 1.2 ServerHello): 1.2's flights from here. */
+  private leaveDtls13Flights(): void {
+    const flights = this.flights13;
+    if (flights === undefined) return;
+    flights.abandon();
+    this.abandoned13 = { retransmissions: flights.retransmissions, bytes: flights.retransmittedBytes, datagrams: flights.retransmittedDatagrams };
+    this.flights13 = undefined;
+  }
+
+  /** Handshake.updateKeys: the DTLS 1.3 established state sends our KeyUpdate (RFC 9147 4.5.3). */
+  updateKeys(): void {
+    this.current = this.current.updateKeys?.(this) ?? this.current;
+  }
+
+  /** Handshake.requestConnectionIds: a RequestConnectionId of ours (RFC 9147 9). */
+  requestConnectionIds(count: number): boolean {
+    const body = this.current.connectionIdUpdates?.(this)?.requestConnectionIds(count);
+    if (body === undefined) return false;
+    this.sendFlight([this.message(HandshakeType.request_connection_id, body)], true);
+    return true;
+  }
+
+  /** Handshake.useNextConnectionId (RFC 9147 9). */
+  useNextConnectionId(): boolean {
+    return this.current.connectionIdUpdates?.(this)?.useNextConnectionId() ?? false;
+  }
+
+  /** Handshake.receiveConnectionIds. */
+  receiveConnectionIds(): readonly Uint8Array[] {
+    return this.current.connectionIdUpdates?.(this)?.receiveConnectionIds ?? [];
   }
 
   protected handle(m: HandshakeMessage): void {
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
     const before = this.current.name;
+    // RFC 6347 4.2.1: only a DTLS 1.2 server sends a HelloVerifyRequest; our next ClientHello goes out as 1.2's flight 3.
+    if (m.msgType === HandshakeType.hello_verify_request) this.leaveDtls13Flights();
     this.current = this.current.handle(m, this);
+    // A 1.2 ServerHello: the record layer stays 1.2's, and so do our flights.
+    if (before === 'wait_server_hello' && this.records.dtls13Records === undefined && this.current.name !== 'wait_server_hello') this.leaveDtls13Flights();
     // A full handshake after all: a ChangeCipherSpec that came before the ServerHello was not the server's.
     if (before === 'wait_server_hello' && this.current.name !== 'wait_resumed_finished') this.forgetEarlyChangeCipherSpec();
   }

@@ -2,7 +2,6 @@ import { AlertDescription } from '../../alert.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { nextApplicationTrafficSecret } from '../../crypto/traffic-keys-13.js';
 import { DtlsError } from '../../errors.js';
-import { ACK_CONTENT_TYPE, decodeAck, encodeAck, type RecordNumber } from '../../record/ack.js';
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
@@ -12,6 +11,7 @@ import { KeyUpdateRequest, decodeKeyUpdate, encodeKeyUpdate } from '../messages/
 import { decodeNewSessionTicket13 } from '../messages/new-session-ticket-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
+import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
 
 /** The application traffic secrets in force (RFC 8446 7.2: each KeyUpdate moves one of them on). */
 export interface ApplicationSecrets13 {
@@ -33,41 +33,89 @@ export class Dtls13ClientEstablished implements ClientState {
 
   constructor(
     private readonly secrets: ApplicationSecrets13,
-    /** Our KeyUpdate waiting for its ACK: the record that carried it. */
-    private readonly pending: RecordNumber | undefined = undefined,
+    /** Our KeyUpdate is out, waiting for its ACK (the flight machinery tells us: onAck). */
+    private readonly pending = false,
+    /** The CID state (RFC 9147 9), shared by the states that follow one another here. */
+    private readonly box: { cids?: ConnectionIdUpdates13 } = {},
   ) {}
+
+  /** ClientState.connectionIdUpdates: undefined when no CIDs were negotiated. */
+  connectionIdUpdates(cx: ClientContext): ConnectionIdUpdates13 | undefined {
+    const layer = cx.records.dtls13Records;
+    if (this.box.cids === undefined && layer !== undefined && cx.negotiated.connectionId !== undefined) {
+      this.box.cids = new ConnectionIdUpdates13(cx.config, cx.negotiated, layer);
+    }
+    return this.box.cids;
+  }
+
+  /** RFC 9147 9: the server's NewConnectionId or RequestConnectionId, acknowledged (RFC 9147 7); a request is answered. */
+  private onConnectionIdMessage(m: HandshakeMessage, cx: ClientContext): ClientState {
+    const cids = this.connectionIdUpdates(cx);
+    if (cids === undefined || m.sources.length > 0) throw cx.unexpected(m);
+    if (m.msgType === HandshakeType.new_connection_id) cids.onNewConnectionId(m.body);
+    const answer = m.msgType === HandshakeType.request_connection_id ? cids.onRequestConnectionId(m.body) : undefined;
+    // RFC 9147 7: acknowledged with every post-handshake record by the client's flights (client-flights-13.ts).
+    if (answer !== undefined) cx.sendFlight([cx.message(HandshakeType.new_connection_id, answer)], true);
+    return this;
+  }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType === HandshakeType.new_session_ticket) {
       decodeNewSessionTicket13(m.body);
       return this;
     }
+    if (m.msgType === HandshakeType.new_connection_id || m.msgType === HandshakeType.request_connection_id) return this.onConnectionIdMessage(m, cx);
     if (m.msgType !== HandshakeType.key_update) throw cx.unexpected(m);
     const request = decodeKeyUpdate(m.body);
     const layer = cx.records.dtls13Records;
     if (layer === undefined || m.sources.length > 0) throw new DtlsError(AlertDescription.unexpected_message, 'a KeyUpdate must come under the application keys (RFC 9147 8)');
-    // RFC 9147 8: "the receiver MUST acknowledge" it; the ACK names the record that carried it.
-    const received = cx.lastRecordNumber;
-    if (received !== undefined) cx.sendRecord(ACK_CONTENT_TYPE, encodeAck([received]));
+    // RFC 9147 8: "the receiver MUST acknowledge" it: the client's flights (client-flights-13.ts)
+    // acknowledge every post-handshake record at once.
     const server = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.server);
     cx.deliver(dtls13ReadRecords(layer.setReadKeys(layer.readEpoch + 1, epochKeysFrom(this.secrets, server))));
     const secrets = { ...this.secrets, server };
     // RFC 8446 4.6.3: update_requested is answered with our own KeyUpdate (update_not_requested), once.
-    if (request !== KeyUpdateRequest.update_requested || this.pending !== undefined) return new Dtls13ClientEstablished(secrets, this.pending);
-    const epoch = layer.writeEpoch;
-    const sent = { epoch, sequenceNumber: layer.nextWriteSequence(epoch) };
-    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(KeyUpdateRequest.update_not_requested))], true);
-    return new Dtls13ClientEstablished(secrets, sent);
+    const next = new Dtls13ClientEstablished(secrets, this.pending, this.box);
+    if (request !== KeyUpdateRequest.update_requested) return next;
+    return next.updateKeys(cx);
   }
 
-  onAck(record: ReadRecord, cx: ClientContext): ClientState {
-    const pending = this.pending;
-    if (pending === undefined) return this;
-    const acked = decodeAck(record.payload).some((n) => n.epoch === pending.epoch && n.sequenceNumber === pending.sequenceNumber);
+  /**
+   * Our KeyUpdate (update_not_requested), unless one waits for its ACK already: asked for by the
+   * server, or because our write key nears its AEAD limit (RFC 9147 4.5.3, Handshake.updateKeys).
+   * RFC 9147 4.5.3: when too many of the server's records failed authentication, its key goes too
+   * (update_requested).
+   */
+  updateKeys(cx: ClientContext): ClientState {
     const layer = cx.records.dtls13Records;
-    if (!acked || layer === undefined) return this;
+    if (this.pending || layer === undefined) return this;
+    const requested = layer.peerKeyUpdateNeeded;
+    if (requested) layer.peerKeyUpdateRequested();
+    return this.sendKeyUpdate(cx, requested);
+  }
+
+  /**
+   * Our own KeyUpdate (RFC 8446 4.6.3), retransmitted until the server acknowledges it; with
+   * `requestPeer`, update_requested asks the server for one of its own. None while one is out.
+   */
+  initiate(cx: ClientContext, requestPeer: boolean): ClientState {
+    if (this.pending) return this;
+    return this.sendKeyUpdate(cx, requestPeer);
+  }
+
+  /** Retransmitted until the server acknowledges it (RFC 9147 5.8.1, 8); our write keys move on then (onAck). */
+  private sendKeyUpdate(cx: ClientContext, requestPeer: boolean): ClientState {
+    const request = requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
+    cx.sendFlight([cx.message(HandshakeType.key_update, encodeKeyUpdate(request))], true);
+    return new Dtls13ClientEstablished(this.secrets, true, this.box);
+  }
+
+  /** The server acknowledged the whole of our last flight (called only then): our KeyUpdate, if one is out. */
+  onAck(_record: ReadRecord, cx: ClientContext): ClientState {
+    const layer = cx.records.dtls13Records;
+    if (!this.pending || layer === undefined) return this;
     const client = nextApplicationTrafficSecret(this.secrets.kdf, this.secrets.client);
     layer.setWriteKeys(layer.writeEpoch + 1, epochKeysFrom(this.secrets, client));
-    return new Dtls13ClientEstablished({ ...this.secrets, client });
+    return new Dtls13ClientEstablished({ ...this.secrets, client }, false, this.box);
   }
 }

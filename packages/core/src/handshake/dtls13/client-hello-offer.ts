@@ -13,6 +13,7 @@ import { dtls13ClientHello } from '../messages/client-hello-13.js';
 import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
 import { externalPskFor13, externalPskHash13, withPskBinder } from './client-psk-offer.js';
 import type { HashAlgorithm } from '../../crypto/provider.js';
+import { offeredConnectionId13 } from './connection-id-13.js';
 
 /** A ClientHello that offers DTLS 1.3, and what the client keeps to go on in 1.3. */
 export interface Dtls13Offer {
@@ -41,6 +42,9 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
   const versions = offeredVersions(config);
   const offers12 = config.minVersion === 'DTLSv1.2';
   const extensions: Extension[] = offers12 ? base.extensions.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms) : [];
+  // RFC 9147 9: connection_id as in DTLS 1.2 (the 1.2 part of the hello carries it when both are offered).
+  const cid = offeredConnectionId13(base);
+  if (!offers12 && cid !== undefined) extensions.push(cid);
   const group = keyShareGroup13(config.groups13[0] ?? 'x25519');
   const share = group.clientShare(config.provider);
   extensions.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsClientHello(versions) });

@@ -28,6 +28,8 @@ import type { Dtls13Offer } from './client-hello-offer.js';
 import { EXTERNAL_PSK_HASH, withPskBinder } from './client-psk-offer.js';
 import { dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
 import { WaitEncryptedExtensions } from './client-wait-encrypted-extensions.js';
+import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
+import { acceptServerConnectionId13, offeredReceiveConnectionId13 } from './connection-id-13.js';
 
 /** A ClientHello of ours offering DTLS 1.3 that awaits its answer. */
 export interface Dtls13HelloAttempt {
@@ -43,7 +45,7 @@ export interface Dtls13HelloAttempt {
 }
 
 /** RFC 8446 4.1.3 / 4.1.4: what a ServerHello or HelloRetryRequest of DTLS 1.3 may carry. */
-const SERVER_HELLO_EXTENSIONS: readonly number[] = [ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.pre_shared_key];
+const SERVER_HELLO_EXTENSIONS: readonly number[] = [ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.pre_shared_key, ExtensionType.connection_id];
 const RETRY_EXTENSIONS: readonly number[] = [ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.cookie];
 
 function offeredSuite(id: number, attempt: Dtls13HelloAttempt): Tls13CipherSuite {
@@ -68,7 +70,10 @@ function onlyExtensions(extensions: readonly Extension[], allowed: readonly numb
  * encrypted flight. The record layer switches to DTLS 1.3 here (RFC 9147 4).
  */
 export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, cx: ClientContext, attempt: Dtls13HelloAttempt): ClientState {
-  if (cx.records.dtls13Records === undefined) cx.records.enterDtls13({ chacha20MaskCounter: cx.config.chacha20MaskCounter });
+  // RFC 9147 9: records after the ServerHello may carry the CID we offered (checked once it is read).
+  if (cx.records.dtls13Records === undefined) {
+    cx.records.enterDtls13({ chacha20MaskCounter: cx.config.chacha20MaskCounter, receiveConnectionId: offeredReceiveConnectionId13(attempt.hello), ...dtls13KeyUpdateRecordOptions(cx.config.keyUpdate) });
+  }
   const kind = checkDtls13ServerHello(sh, attempt.hello.sessionId);
   const suite = offeredSuite(sh.cipherSuite, attempt);
   if (kind === 'hello_retry_request') return onHelloRetryRequest(m, sh, cx, attempt, suite);
@@ -108,6 +113,7 @@ export function dtls13ClientOnServerHello(m: HandshakeMessage, sh: ServerHello, 
   n.serverRandom = sh.random;
   const layer = cx.records.dtls13Records;
   if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'no DTLS 1.3 record layer');
+  acceptServerConnectionId13(sh.extensions, attempt.hello, n, layer); // RFC 9147 9
   // RFC 9147 6.1: epoch 2 carries the handshake messages after the ServerHello, both ways.
   layer.setWriteKeys(2, epochKeysFrom(secrets, secrets.clientHandshakeTraffic));
   cx.deliver(dtls13ReadRecords(layer.setReadKeys(2, epochKeysFrom(secrets, secrets.serverHandshakeTraffic))));

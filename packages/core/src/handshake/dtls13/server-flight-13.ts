@@ -54,6 +54,8 @@ export interface ServerFlightInputs13 {
   readonly encryptedExtensions: readonly Extension[];
   /** With certificate authentication: ask the client for one, accepting these schemes (RFC 8446 4.3.2). */
   readonly requestCertificate?: readonly number[];
+  /** More ServerHello extensions (connection_id, RFC 9147 9), decided by the caller. */
+  readonly serverHelloExtensions?: readonly Extension[];
 }
 
 /** The server's flight up to the CertificateVerify's signature (which may be slow or asynchronous). */
@@ -117,6 +119,7 @@ export function draftServerFlight13(inputs: ServerFlightInputs13): ServerFlightD
   }
   // RFC 8446 4.2.11: pre_shared_key is the last extension of the ClientHello, not of the ServerHello; order is free here.
   if (psk !== undefined) extensions.push({ type: ExtensionType.pre_shared_key, data: encodePreSharedKeyServerHello(psk.index) });
+  extensions.push(...(inputs.serverHelloExtensions ?? []));
   const serverHello = encodeServerHello(dtls13ServerHello({ random: inputs.random, legacySessionIdEcho: ch.hello.sessionId, cipherSuite: ch.suite.id, extensions }));
   transcript.add(HandshakeType.client_hello, ch.body);
   transcript.add(HandshakeType.server_hello, serverHello);

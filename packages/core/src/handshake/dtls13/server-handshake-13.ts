@@ -26,6 +26,9 @@ import { ApplicationTraffic13 } from './application-traffic-13.js';
 import { decodeKeyUpdate, encodeKeyUpdate, KeyUpdateRequest } from '../messages/key-update.js';
 import type { Dtls13ReadRecord } from '../../record/dtls13-record-layer.js';
 import { serverEncryptedExtensions13 } from './server-encrypted-extensions.js';
+import { answerConnectionId13 } from './connection-id-13.js';
+import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
+import { dtls13KeyUpdateRecordOptions } from '../../record/dtls13-key-update-options.js';
 import { readClientCertificate13, readClientCertificateVerify13, requestedClientSchemes13 } from './server-client-auth-13.js';
 import type { LabelledHkdf } from '../../crypto/hkdf-label.js';
 import type { Transcript13 } from '../../crypto/transcript-13.js';
@@ -122,6 +125,19 @@ export class ServerHandshake13 implements Handshake {
     return this.transmitter.retransmissions;
   }
 
+  /** See Handshake.retransmitted. */
+  get retransmitted(): { readonly bytes: number; readonly datagrams: number } {
+    return { bytes: this.transmitter.retransmittedBytes, datagrams: this.transmitter.retransmittedDatagrams };
+  }
+
+  /** See Handshake.ackRecords. */
+  get ackRecords(): { readonly sent: number; readonly received: number } {
+    return { sent: this.acksSent, received: this.acksReceived };
+  }
+
+  private acksSent = 0;
+  private acksReceived = 0;
+
   private layer(): Dtls13RecordLayer {
     const layer = this.records13;
     if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'the DTLS 1.3 record layer is not in force yet');
@@ -134,7 +150,7 @@ export class ServerHandshake13 implements Handshake {
     this.hello = undefined;
     this.deadline = now + this.config.handshakeTimeoutMs;
     // RFC 9147 4: from here on every record is DTLS 1.3's; epoch 0 goes on counting.
-    this.records13 = this.host.records.enterDtls13({ chacha20MaskCounter: this.config.chacha20MaskCounter });
+    this.records13 = this.host.records.enterDtls13({ chacha20MaskCounter: this.config.chacha20MaskCounter, ...dtls13KeyUpdateRecordOptions(this.config.keyUpdate) });
     this.reassembler.add({ msgType: HandshakeType.client_hello, length: hello.body.length, messageSeq: hello.messageSeq, fragmentOffset: 0, body: hello.body });
     const retry = hello.dtls13;
     if (retry === undefined) throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 handshake needs the HelloRetryRequest cookie state');
@@ -162,14 +178,20 @@ export class ServerHandshake13 implements Handshake {
       } catch {
         return; // A malformed ACK is dropped like any bad record (RFC 9147 4.5.2).
       }
-      if (this.transmitter.onAck(numbers, now) === 'complete' && this.keyUpdateSent) {
-        // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
-        this.keyUpdateSent = false;
-        const traffic = this.traffic;
-        if (traffic !== undefined) {
-          const next = traffic.update('server');
-          this.layer().setWriteKeys(next.epoch, next.keys);
+      this.acksReceived++;
+      if (this.transmitter.onAck(numbers, now) === 'complete' && this.postInFlight !== undefined) {
+        const done = this.postInFlight;
+        this.postInFlight = undefined;
+        if (done === HandshakeType.key_update) {
+          // RFC 9147 8: our KeyUpdate is acknowledged: only now do our records use the new keys.
+          this.keyUpdateSent = false;
+          const traffic = this.traffic;
+          if (traffic !== undefined) {
+            const next = traffic.update('server');
+            this.layer().setWriteKeys(next.epoch, next.keys);
+          }
         }
+        this.sendNextPostHandshake();
       }
       return;
     }
@@ -259,6 +281,10 @@ export class ServerHandshake13 implements Handshake {
       this.onKeyUpdate(decodeKeyUpdate(body));
       return;
     }
+    if (state.name === 'established' && (msgType === HandshakeType.new_connection_id || msgType === HandshakeType.request_connection_id)) {
+      this.onConnectionIdMessage(msgType, body);
+      return;
+    }
     if (state.name !== 'wait_finished') throw unexpected();
     state.step.handle(msgType, body);
     this.onClientFinished();
@@ -277,12 +303,82 @@ export class ServerHandshake13 implements Handshake {
     const held = this.layer().setReadKeys(next.epoch, next.keys);
     this.acks.flightComplete(this.host.now, true);
     this.sendAckIfDue(this.host.now);
-    if (request === KeyUpdateRequest.update_requested && !this.keyUpdateSent) {
-      this.keyUpdateSent = true;
-      const epoch = this.layer().writeEpoch;
-      this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.key_update, messageSeq: this.nextSendSeq++, body: encodeKeyUpdate(KeyUpdateRequest.update_not_requested), epoch }], true, this.host.now);
-    }
+    if (request === KeyUpdateRequest.update_requested) this.updateKeys();
     this.deliverHeld(held);
+  }
+
+  /**
+   * Handshake.updateKeys: our KeyUpdate (update_not_requested), once at a time: asked for by the
+   * client, or because our write key nears its AEAD limit (RFC 9147 4.5.3). Our records switch to
+   * the next key when it is acknowledged (onRecord).
+   */
+  updateKeys(): void {
+    if (this.current.name !== 'established' || this.keyUpdateSent || this.traffic === undefined) return;
+    this.keyUpdateSent = true;
+    // RFC 9147 4.5.3: too many of the client's records failed authentication: its key goes too.
+    const layer = this.layer();
+    const requested = layer.peerKeyUpdateNeeded;
+    if (requested) layer.peerKeyUpdateRequested();
+    this.sendPostHandshake(HandshakeType.key_update, encodeKeyUpdate(requested ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested));
+  }
+
+  /** Post-handshake messages of ours waiting for the one in flight to be acknowledged (each is its own flight, RFC 9147 5.8.4). */
+  private readonly postQueue: { readonly msgType: HandshakeType; readonly body: Uint8Array }[] = [];
+  /** The type of our post-handshake message in flight (not acknowledged yet). */
+  private postInFlight: HandshakeType | undefined;
+
+  private sendPostHandshake(msgType: HandshakeType, body: Uint8Array): void {
+    this.postQueue.push({ msgType, body });
+    this.sendNextPostHandshake();
+  }
+
+  /** One post-handshake flight at a time: a new one would take the place of the unacknowledged one in the transmitter. */
+  private sendNextPostHandshake(): void {
+    if (this.postInFlight !== undefined) return;
+    const next = this.postQueue.shift();
+    if (next === undefined) return;
+    this.postInFlight = next.msgType;
+    const epoch = this.layer().writeEpoch;
+    this.transmitter.send([{ kind: 'handshake', msgType: next.msgType, messageSeq: this.nextSendSeq++, body: next.body, epoch }], true, this.host.now);
+  }
+
+  /** RFC 9147 9 after the handshake (connection-id-updates-13.ts); undefined when no CIDs were negotiated. */
+  private cids: ConnectionIdUpdates13 | undefined;
+
+  private connectionIdUpdates(): ConnectionIdUpdates13 | undefined {
+    if (this.cids === undefined && this.current.name === 'established' && this.negotiated.connectionId !== undefined) {
+      this.cids = new ConnectionIdUpdates13(this.config, this.negotiated, this.layer());
+    }
+    return this.cids;
+  }
+
+  /** The client's NewConnectionId or RequestConnectionId: acknowledged at once (RFC 9147 7), a request answered. */
+  private onConnectionIdMessage(msgType: HandshakeType, body: Uint8Array): void {
+    const cids = this.connectionIdUpdates();
+    if (cids === undefined) throw new DtlsError(AlertDescription.unexpected_message, `${HandshakeType[msgType] ?? msgType} without negotiated connection IDs (RFC 9147 9)`);
+    if (msgType === HandshakeType.new_connection_id) cids.onNewConnectionId(body);
+    const answer = msgType === HandshakeType.request_connection_id ? cids.onRequestConnectionId(body) : undefined;
+    this.acks.flightComplete(this.host.now, true);
+    this.sendAckIfDue(this.host.now);
+    if (answer !== undefined) this.sendPostHandshake(HandshakeType.new_connection_id, answer);
+  }
+
+  /** Handshake.requestConnectionIds (RFC 9147 9). */
+  requestConnectionIds(count: number): boolean {
+    const body = this.connectionIdUpdates()?.requestConnectionIds(count);
+    if (body === undefined) return false;
+    this.sendPostHandshake(HandshakeType.request_connection_id, body);
+    return true;
+  }
+
+  /** Handshake.useNextConnectionId (RFC 9147 9). */
+  useNextConnectionId(): boolean {
+    return this.connectionIdUpdates()?.useNextConnectionId() ?? false;
+  }
+
+  /** Handshake.receiveConnectionIds. */
+  receiveConnectionIds(): readonly Uint8Array[] {
+    return this.cids?.receiveConnectionIds ?? [];
   }
 
   private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
@@ -388,7 +484,16 @@ export class ServerHandshake13 implements Handshake {
     const ee = serverEncryptedExtensions13(this.config, ch.hello);
     this.negotiated.alpnProtocol = ee.alpnProtocol;
     this.negotiated.servername = ee.servername;
-    const draft = draftServerFlight13({ ch, random, auth, encryptedExtensions: ee.extensions, ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }) });
+    // RFC 9147 9: connection_id answered in the ServerHello.
+    const cid = answerConnectionId13(this.config, ch.hello, this.negotiated, this.layer());
+    const draft = draftServerFlight13({
+      ch,
+      random,
+      auth,
+      encryptedExtensions: ee.extensions,
+      ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }),
+      ...(cid === undefined ? {} : { serverHelloExtensions: [cid] }),
+    });
     const toSign = draft.toSign;
     if (toSign === undefined || auth.type !== 'certificate') {
       this.completeFlight(draft, undefined, undefined);
@@ -442,6 +547,7 @@ export class ServerHandshake13 implements Handshake {
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;
     const numbers = this.acks.take();
+    this.acksSent++;
     // RFC 9147 7: the ACK goes under the current write epoch (epoch 3 once established).
     this.host.transmit([this.records13.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);
   }

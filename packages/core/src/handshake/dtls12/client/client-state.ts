@@ -1,4 +1,5 @@
 import type { ReadRecord } from '../../../record/record-layer.js';
+import type { ConnectionIdUpdates13 } from '../../dtls13/connection-id-updates-13.js';
 import type { AlertDescription } from '../../../alert.js';
 import type { ResolvedClientOptions } from '../../../options.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -36,6 +37,10 @@ export interface ClientState {
   handle(m: HandshakeMessage, cx: ClientContext): ClientState;
   /** A DTLS 1.3 ACK (RFC 9147 7) in this state; absent: nothing waits for one. */
   onAck?(record: ReadRecord, cx: ClientContext): ClientState;
+  /** See Handshake.updateKeys (DTLS 1.3, established only). */
+  updateKeys?(cx: ClientContext): ClientState;
+  /** The DTLS 1.3 CID state after the handshake (RFC 9147 9), when CIDs were negotiated. */
+  connectionIdUpdates?(cx: ClientContext): ConnectionIdUpdates13 | undefined;
   /** What a fatal alert from the server means in this state (see Handshake.peerAlertHint). */
   peerAlertHint?(description: AlertDescription): string | undefined;
   /** What the server's silence until the handshake deadline means in this state. */
