@@ -242,6 +242,8 @@ async function ourServer(c: Cell): Promise<void> {
       psk,
       pskOnly: c.auth === 'psk_ke',
       ...(c.group === 'x25519' ? { extraArgs: ['-t'] } : {}),
+      // Generous: the machine may be shared (wolfSSL's client itself takes well under a second).
+      timeoutMs: 20_000,
     });
     const why = describePeerClient(result);
     expect(result.echoed, why).toBe(true);
