@@ -8,7 +8,7 @@ import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 import type { HandshakeMessage } from '../common/handshake-engine.js';
 import { HandshakeType } from '../handshake-type.js';
 import { KeyUpdateRequest, decodeKeyUpdate, encodeKeyUpdate } from '../messages/key-update.js';
-import { onNewSessionTicket13 } from './client-ticket-ack-13.js';
+import { onNewSessionTicket13 } from './client-new-session-ticket-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
 import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
@@ -25,7 +25,7 @@ export interface ApplicationSecrets13 {
 
 /**
  * The DTLS 1.3 handshake is over (RFC 8446 4.6): a NewSessionTicket is acknowledged and becomes
- * the session of getSession() (client-ticket-ack-13.ts); a KeyUpdate (RFC 9147 8) is acknowledged, moves the server's records
+ * the session of getSession() (client-new-session-ticket-13.ts); a KeyUpdate (RFC 9147 8) is acknowledged, moves the server's records
  * to the next read epoch, and when it asks for it we send our own, switching our write epoch once
  * the server acknowledges it ("the sender MUST NOT send records with the new keys until the
  * KeyUpdate has been acknowledged"); anything else is unexpected.
