@@ -584,7 +584,7 @@ export class ServerHandshake13 implements Handshake {
 
   /**
    * RFC 8446 4.6.1: a NewSessionTicket after the handshake, under the application keys; RFC 9147
-   * 5.8: a post-handshake message is retransmitted until the client ACKs it (final: its ACK ends it).
+   * 5.8: a post-handshake message is retransmitted until the client ACKs it (its ACK ends it).
    */
   private sendSessionTicket(resumptionMasterSecret: Uint8Array): void {
     const suite = this.negotiated.tls13Suite;
@@ -592,8 +592,10 @@ export class ServerHandshake13 implements Handshake {
     if (suite === undefined || kdf === undefined) return;
     const body = newSessionTicket13(this.config, kdf, suite, resumptionMasterSecret, this.negotiated, this.host.wallNow);
     if (body === undefined) return;
-    const epoch = this.layer().writeEpoch;
-    this.transmitter.send([{ kind: 'handshake', msgType: HandshakeType.new_session_ticket, messageSeq: this.nextSendSeq++, body, epoch }], true, this.host.now);
+    // In the post-handshake queue like every later message: a KeyUpdate sent while the ticket is
+    // unacknowledged must not take its place in the transmitter, or the client, missing the
+    // ticket's message_seq, could never process the KeyUpdate it has acknowledged.
+    this.sendPostHandshake(HandshakeType.new_session_ticket, body);
   }
 
   /** The handshake's KDF (its suite's hash), kept for the NewSessionTicket's PSK. */
