@@ -508,6 +508,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /** DTLS 1.3 (RFC 9147 9): the CIDs a connection issued after the handshake route to it too. */
   private bindIssuedConnectionIds(socket: DtlsSocket): void {
+    if (socket.getProtocol() !== 'DTLSv1.3') return; // DTLS 1.2 has no NewConnectionId (and no array per datagram)
     const cids = socket.receiveConnectionIds;
     const bound = this.boundConnectionIds.get(socket) ?? 1;
     if (cids.length <= bound) return;
