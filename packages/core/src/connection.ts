@@ -711,7 +711,10 @@ export class DtlsConnection {
 
   private onAlert(r: ReadRecord): void {
     // Only alerts of the epoch we read now count: an old-epoch alert is unauthenticated noise.
-    if (r.epoch !== this.records.readEpoch || r.payload.length !== 2) return;
+    // DTLS 1.3: every epoch from 2 on is authenticated; the server's alert on our Finished comes
+    // under its handshake keys (epoch 2) after we moved our reading to epoch 3 (RFC 8446 6).
+    const dtls13Protected = this.records.dtls13Records !== undefined && r.authenticated && r.epoch >= 2;
+    if ((r.epoch !== this.records.readEpoch && !dtls13Protected) || r.payload.length !== 2) return;
     const level = r.payload[0] ?? 0;
     const description = r.payload[1] ?? 0;
     if (description === AlertDescription.close_notify) {
