@@ -1,5 +1,6 @@
 import type { ReadRecord } from '../../record/record-layer.js';
-import type { AlertDescription } from '../../alert.js';
+import { AlertDescription } from '../../alert.js';
+import { DtlsError } from '../../errors.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
@@ -122,6 +123,11 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
     if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
     const before = this.current.name;
+    // RFC 9147 6.1 / RFC 8446 2: after a DTLS 1.3 ServerHello every message comes under the
+    // handshake keys or later; one from plaintext records (forged, or buffered ahead) is refused.
+    if (m.sources.length > 0 && before !== 'wait_server_hello' && this.records.dtls13Records !== undefined) {
+      throw new DtlsError(AlertDescription.unexpected_message, `a DTLS 1.3 ${HandshakeType[m.msgType] ?? `message type ${m.msgType}`} in the clear in state ${before}`);
+    }
     this.current = this.current.handle(m, this);
     // A full handshake after all: a ChangeCipherSpec that came before the ServerHello was not the server's.
     if (before === 'wait_server_hello' && this.current.name !== 'wait_resumed_finished') this.forgetEarlyChangeCipherSpec();
