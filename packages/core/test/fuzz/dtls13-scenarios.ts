@@ -8,9 +8,11 @@
  * close_notify.
  *
  * 'tls13-psk': external PSK with psk_dhe_ke (X25519), TLS_AES_128_GCM_SHA256.
- * 'tls13-psk-hrr': the same, but the client's first key share is P-384 and the HelloRetryRequest
- *   also comes at MTU 256 after a ClientHello in two fragments (ChaCha20-Poly1305: the record-number
- *   mask of RFC 9147 4.2.3 for ChaCha20).
+ * 'tls13-psk-hrr': PSK with a P-384 key share (a larger ClientHello, fragmented at MTU 256 and
+ *   reassembled by the stateless endpoint before its HelloRetryRequest) and ChaCha20-Poly1305 (the
+ *   record-number mask of RFC 9147 4.2.3 for ChaCha20). Every scenario's HelloRetryRequest is the
+ *   cookie one: the server runs all three groups, so a group-selecting HelloRetryRequest (RFC 8446
+ *   4.1.4) cannot be asked for with options yet.
  * 'tls13-ecdsa': an ECDSA P-256 server certificate chain (ecdsa_secp256r1_sha256).
  * 'tls13-rsa-pss': an RSA-2048 chain (rsa_pss_rsae_sha256), a Certificate fragmented at every MTU.
  * 'tls13-client-auth': the server asks for a client certificate (CertificateRequest, RFC 8446 4.3.2).
