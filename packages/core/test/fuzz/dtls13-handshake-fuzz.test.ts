@@ -6,7 +6,41 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatReport, fuzz } from './handshake-fuzz.js';
+import { type FuzzCase13, runCase13 } from './dtls13-fuzz.js';
 import { DTLS13_SCENARIOS } from './dtls13-scenarios.js';
+
+/**
+ * Cases the fuzzer shrank to when it found a bug, kept as they were printed: each failed before
+ * its fix (internal_error from a cookie ClientHello at message_seq 65535 or at record sequence
+ * number 2^48 - 2; application data under the handshake keys delivered once the handshake ended).
+ */
+const FOUND: readonly FuzzCase13[] = [
+  {
+    scenario: 'tls13-ecdsa',
+    mtu: 1200,
+    injections: [
+      { index: 0, mutants: [[{ kind: 'body-flip', record: 0, position: 1169, bit: 0 }]], keepOriginal: false, mutantsFirst: false },
+      {
+        index: 6,
+        mutants: [[{ kind: 'handshake-field', record: 0, field: 'messageSeq', value: 65535 }], [{ kind: 'plaintext-handshake-field', record: 0, field: 'msgType', value: 0 }]],
+        keepOriginal: false,
+        mutantsFirst: false,
+      },
+    ],
+    seals: [],
+    appMessages: 0,
+    closeFrom: 'client',
+  },
+  {
+    scenario: 'tls13-psk',
+    mtu: 1200,
+    injections: [{ index: 2, mutants: [[{ kind: 'record-field', record: 0, field: 'sequence', value: 281474976710654 }]], keepOriginal: true, mutantsFirst: false }],
+    seals: [],
+    appMessages: 0,
+    closeFrom: 'client',
+  },
+  { scenario: 'tls13-psk', mtu: 1200, injections: [], seals: [{ side: 'client', index: 0, mutations: [{ kind: 'content-type', type: 23 }] }], appMessages: 0, closeFrom: 'client' },
+];
 
 const SLICE_DATAGRAMS = 20_000;
 
@@ -24,4 +58,10 @@ describe('structured fuzz, DTLS 1.3 (fixed-seed slice)', () => {
     for (const state of ['wait_client_certificate', 'wait_finished', 'established']) expect(report.reached[`server ${state}`] ?? 0, state).toBeGreaterThan(100);
     expect(report.reached.endpoint ?? 0).toBeGreaterThan(1000);
   }, 180_000);
+
+  it.each(FOUND.map((c, i) => [i, c] as const))('found case %i stays fixed', (_i, c) => {
+    const r = runCase13(c);
+    expect(r.failures).toEqual([]);
+    expect(r.datagrams).toBeGreaterThan(5);
+  });
 });
