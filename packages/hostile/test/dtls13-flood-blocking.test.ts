@@ -12,7 +12,9 @@ import { createBlockingServer, type BlockingServer } from '@dtls-kit/blocking';
 import { DtlsConnection } from '@dtls-kit/core';
 import { connect } from '@dtls-kit/nonblocking';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Rng } from '@dtls-kit/test-kit';
 import { clientPsk, PSK_IDENTITY, PSK_KEY } from './support/credentials.js';
+import { EngineClient } from './support/engine-client.js';
 import { sleep, waitUntil } from './support/pool.js';
 
 const V13 = { minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3' } as const;
@@ -30,8 +32,11 @@ function freshHello(): Uint8Array {
 }
 
 let server: BlockingServer | undefined;
+let engine: EngineClient | undefined;
 const sockets: dgram.Socket[] = [];
 afterEach(async () => {
+  engine?.close();
+  engine = undefined;
   await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   await server?.close();
   server = undefined;
@@ -106,5 +111,56 @@ describe('DTLS 1.3 ClientHello flood, blocking server', () => {
     expect(replies.largest).toBeLessThan(smallest);
     // Only the real client ever took the worker.
     expect(peakActive).toBeLessThanOrEqual(1);
+  }, 120_000);
+
+  it('garbage unified-header records and an ACK flood (under the connection’s own keys, and in plaintext) from an established 1.3 client: no answer, the worker’s connection still echoes', async () => {
+    const srv = createBlockingServer({
+      ...V13,
+      handler: new URL('./support/nat-rebinding-blocking-handler.mjs', import.meta.url),
+      credentials: { psk: { keys: { [PSK_IDENTITY]: PSK_KEY } } },
+      maxThreads: 1,
+    });
+    server = srv;
+    const { port } = await srv.listen(0, '127.0.0.1');
+    engine = await EngineClient.connect(port, { ...V13, psk: clientPsk() });
+    const e = engine;
+    expect(e.conn.protocol).toBe('DTLSv1.3');
+    // The client is established once its Finished is out; the server's ACK of it comes just after.
+    await sleep(300);
+    const before = e.datagramsReceived;
+    const rng = new Rng(13);
+    const started = performance.now();
+    let sent = 0;
+    for (let i = 0; i < 100 && performance.now() - started < DEADLINE_MS; i++) {
+      for (let k = 0; k < BATCH; k++) {
+        sent++;
+        if (sent % 2 === 0) {
+          const d = new Uint8Array(rng.bytes(1 + rng.int(1200)));
+          d[0] = 0x20 | ((d[0] ?? 0) & 0x1f);
+          await e.raw(d);
+          continue;
+        }
+        // RFC 9147 7: an ACK naming records that never were (64-bit epoch, 64-bit sequence number each).
+        const count = 1 + rng.int(32);
+        const ack = new Uint8Array(2 + count * 16);
+        const view = new DataView(ack.buffer);
+        view.setUint16(0, count * 16);
+        for (let n = 0; n < count; n++) {
+          view.setUint32(2 + n * 16 + 4, rng.int(6));
+          view.setUint32(2 + n * 16 + 12, rng.int(2 ** 31));
+        }
+        await e.raw(sent % 10 === 1 ? Buffer.concat([Uint8Array.of(26, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, (ack.length >> 8) & 0xff, ack.length & 0xff), ack]) : e.seal13(26, ack));
+      }
+      await sleep(1);
+    }
+    await sleep(500);
+    const answered = e.datagramsReceived - before;
+    process.stdout.write(`\nDTLS 1.3 garbage and ACKs, blocking: ${JSON.stringify({ sent, answered, ms: Math.round(performance.now() - started) })}\n`);
+    expect(sent).toBe(100 * BATCH);
+    expect(answered).toBe(0);
+    e.conn.send(Buffer.from('m1:after the garbage'));
+    e.pump();
+    expect(await waitUntil(() => e.received().includes('m1:after the garbage'), 10_000)).toBe(true);
+    expect(e.conn.state).toBe('established');
   }, 120_000);
 });

@@ -10,6 +10,8 @@ import { type ClientOptions, DtlsConnection, type DtlsEvent } from '@dtls-kit/co
 
 export class EngineClient {
   readonly events: DtlsEvent[] = [];
+  /** Datagrams the server sent us. */
+  datagramsReceived = 0;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -18,6 +20,7 @@ export class EngineClient {
     private readonly port: number,
   ) {
     socket.on('message', (d: Buffer) => {
+      this.datagramsReceived++;
       this.conn.receive(new Uint8Array(d.buffer, d.byteOffset, d.length), performance.now());
       this.pump();
     });
