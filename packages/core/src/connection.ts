@@ -757,6 +757,11 @@ export class DtlsConnection {
     // DTLS 1.3: a peer's KeyUpdate moves our read epoch on before the peer switches (it waits for
     // our ACK, RFC 9147 8), so an authenticated record of any application epoch (3 on) counts.
     const dtls13Application = this.records.dtls13Records !== undefined && r.epoch >= 3 && r.authenticated;
+    // RFC 9147 6.1: application data is protected from epoch 3 on; an authenticated record of it
+    // under the handshake keys (epoch 2) was sent by the peer itself: RFC 8446 5, unexpected_message.
+    if (this.records.dtls13Records !== undefined && r.epoch === 2 && r.authenticated) {
+      throw new DtlsError(AlertDescription.unexpected_message, 'application data under the DTLS 1.3 handshake keys (epoch 2)');
+    }
     if (r.epoch === 0 || (r.epoch !== this.records.readEpoch && !dtls13Application)) return;
     if (this.currentState === 'established') {
       this.deliverData(r.payload);

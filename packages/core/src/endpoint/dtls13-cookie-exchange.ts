@@ -13,10 +13,13 @@ import { checkDtls13ClientHello } from '../handshake/messages/client-hello-13.js
 import type { ClientHello } from '../handshake/messages/client-hello.js';
 import { DTLS_1_2 } from '../handshake/protocol-version.js';
 import { ContentType } from '../record/content-type.js';
-import { encodeRecord } from '../record/record-header.js';
+import { encodeRecord, MAX_SEQUENCE_NUMBER } from '../record/record-header.js';
 import type { VerifyResult } from './cookie-check.js';
 import type { CookieJar } from './cookie.js';
 import { makeHelloRetryCookie, openHelloRetryCookie } from './hello-retry-cookie.js';
+
+/** Epoch-0 records the server may still need after the second ClientHello (its ServerHello fragments, alerts). */
+const EPOCH0_HEADROOM = 0x1_0000;
 
 /** A DTLS 1.3 ClientHello as the cookie check holds it. */
 export interface Dtls13HelloArrival {
@@ -47,6 +50,13 @@ export function dtls13CookieExchange(a: Dtls13HelloArrival, jar: CookieJar, prov
     checkDtls13ClientHello(a.hello);
     const cookieExt = findExtension(a.hello.extensions, ExtensionType.cookie);
     if (cookieExt !== undefined) {
+      // RFC 9147 5.2: "The first message each side transmits in each association always has
+      // message_seq = 0": ClientHello1 and our HelloRetryRequest take 0, so the ClientHello with
+      // the cookie is 1. Any other would have the server's flight number on from it (past 2^16 - 1).
+      if (a.messageSeq !== 1) return { type: 'drop', reason: `ClientHello with a cookie at message_seq ${a.messageSeq}, not 1`, code: 'malformed' };
+      // Our records of epoch 0 continue from its record sequence number (RFC 6347 4.2.1, as for the
+      // HelloRetryRequest, RFC 9147 5.1): one too close to 2^48 - 1 would leave the ServerHello none.
+      if (a.recordSeq > MAX_SEQUENCE_NUMBER - EPOCH0_HEADROOM) return { type: 'drop', reason: `ClientHello at record sequence number ${a.recordSeq}, too close to 2^48`, code: 'malformed' };
       const state = openHelloRetryCookie(jar, a.peer, a.hello, decodeCookie(cookieExt.data), now, wallNow);
       if (state === undefined) return { type: 'drop', reason: 'HelloRetryRequest cookie does not verify', code: 'badMac' };
       return {

@@ -25,6 +25,8 @@ import { type CidProbeSource, FuzzPump, type FuzzTap } from './fuzz-pump.js';
 import { applyMutations, type Mutation, mutationArbitrary } from './mutations.js';
 import { withResumption } from './resumed-scenarios.js';
 import { checkSrtpAgreement } from './srtp-agreement.js';
+import { corpus13, type FuzzCase13, fuzzCase13Arbitrary, runCase13 } from './dtls13-fuzz.js';
+import { DTLS13_SCENARIOS, type Dtls13Scenario, isDtls13Scenario } from './dtls13-scenarios.js';
 import { RECORD_LIMIT_SCENARIOS, recordLimitOptions, type RecordLimitScenario } from './record-limit-scenarios.js';
 
 export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 'psk-resumed' | 'ecdsa-resumed' | 'psk-srtp' | RecordLimitScenario | 'psk-cbc-etm' | 'ecdhe-psk-cbc-mte' | 'rpk';
@@ -37,6 +39,9 @@ export type Scenario = 'psk' | 'ecdhe-psk' | 'psk-ccm8' | 'ecdsa' | 'psk-cid' | 
  * 'psk-srtp': PSK with use_srtp (RFC 5764) and an MKI, so the mutations reach both use_srtp extensions.
  */
 export const SCENARIOS: readonly Scenario[] = ['psk', 'ecdhe-psk', 'psk-ccm8', 'ecdsa', 'psk-cid', 'psk-resumed', 'ecdsa-resumed', 'psk-srtp', ...RECORD_LIMIT_SCENARIOS, 'psk-cbc-etm', 'ecdhe-psk-cbc-mte', 'rpk'];
+
+/** Every scenario FUZZ_SCENARIOS may name: DTLS 1.2's and DTLS 1.3's (dtls13-scenarios.ts). */
+export const ALL_SCENARIOS: readonly (Scenario | Dtls13Scenario)[] = [...SCENARIOS, ...DTLS13_SCENARIOS];
 
 /** The CBC scenarios (cbc-fuzz.test.ts runs a slice of them alone). */
 export const CBC_SCENARIOS: readonly Scenario[] = ['psk-cbc-etm', 'ecdhe-psk-cbc-mte'];
@@ -231,19 +236,25 @@ const MB = 1024 * 1024;
  * Runs cases until `datagrams` datagrams have been fed to the engine, in chunks of fc.assert
  * (each its own seed, derived from `seed`, so a failure names a seed and shrinks).
  */
-export function fuzz(datagrams: number, seed: number, scenarios: readonly Scenario[] = SCENARIOS, chunk = 50): FuzzReport {
+export function fuzz(datagrams: number, seed: number, scenarios: readonly (Scenario | Dtls13Scenario)[] = SCENARIOS, chunk = 50): FuzzReport {
   const gc = fullGc();
   corpus(); // built (and the test PKI made) before the heap is measured
+  if (scenarios.some(isDtls13Scenario)) corpus13();
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
   let fed = 0;
   let cases = 0;
   const reached: Record<string, number> = {};
+  // DTLS 1.3 scenarios run their own cases (dtls13-fuzz.ts); a 1.2-only run draws exactly as before.
+  const s12 = scenarios.filter((s): s is Scenario => !isDtls13Scenario(s));
+  const s13 = scenarios.filter(isDtls13Scenario);
+  const arbitrary: fc.Arbitrary<FuzzCase | FuzzCase13> =
+    s13.length === 0 ? fuzzCaseArbitrary(s12) : s12.length === 0 ? fuzzCase13Arbitrary(s13) : fc.oneof(fuzzCaseArbitrary(s12), fuzzCase13Arbitrary(s13));
   for (let round = 0; fed < datagrams; round++) {
     fc.assert(
-      fc.property(fuzzCaseArbitrary(scenarios), (c) => {
-        const r = runCase(c);
+      fc.property(arbitrary, (c) => {
+        const r = 'seals' in c ? runCase13(c) : runCase(c);
         fed += r.datagrams;
         cases++;
         for (const [k, n] of r.reached) reached[k] = (reached[k] ?? 0) + n;

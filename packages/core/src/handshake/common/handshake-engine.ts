@@ -140,7 +140,7 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
   abstract start(now: number): void;
 
   /** The message by which the peer would ask to renegotiate (HelloRequest or ClientHello). */
-  protected abstract readonly renegotiationRequest: HandshakeType;
+  protected abstract readonly renegotiationRequest: HandshakeType | undefined;
 
   /** Handles one whole message in order; throws DtlsError to end the connection. */
   protected abstract handle(message: HandshakeMessage): void;
@@ -194,7 +194,8 @@ export abstract class HandshakeEngine<C extends ResolvedOptions = ResolvedOption
     // ClientHello (to a server) under the new keys asks to renegotiate, whatever its
     // message_seq (RFC 6347 4.2.2 restarts it at 0, so the reassembler would take it for an
     // old retransmission). We never renegotiate: refused with a warning, the connection goes on.
-    if (this.complete && record.epoch > 0 && record.epoch === this.host.records.readEpoch && carriesMessage(record, this.renegotiationRequest)) {
+    const renegotiation = this.renegotiationRequest;
+    if (this.complete && renegotiation !== undefined && record.epoch > 0 && record.epoch === this.host.records.readEpoch && carriesMessage(record, renegotiation)) {
       this.host.sendWarning(AlertDescription.no_renegotiation);
       return;
     }

@@ -121,8 +121,18 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
     return epoch === 0 && f.msgType === HandshakeType.new_session_ticket && (state === 'wait_finished' || state === 'wait_resumed_finished');
   }
 
-  /** RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. */
-  protected readonly renegotiationRequest = HandshakeType.hello_request;
+  /**
+   * RFC 5246 7.4.1.1: a server asks to renegotiate with a HelloRequest. DTLS 1.3 has neither
+   * (RFC 8446 4: hello_request_RESERVED): there it is an unexpected message like any other.
+   */
+  protected get renegotiationRequest(): HandshakeType | undefined {
+    return this.speaksOnlyDtls13() ? undefined : HandshakeType.hello_request;
+  }
+
+  /** DTLS 1.3 was chosen, or is all we offered. */
+  private speaksOnlyDtls13(): boolean {
+    return this.records.dtls13Records !== undefined || this.config.minVersion === 'DTLSv1.3';
+  }
 
   peerAlertHint(description: AlertDescription): string | undefined {
     return this.current.peerAlertHint?.(description);
@@ -259,11 +269,16 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
   }
 
   protected handle(m: HandshakeMessage): void {
-    // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed).
-    if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established') return;
+    // RFC 5246 7.4.1.1: a HelloRequest while negotiating is ignored (and never hashed); DTLS 1.3 has none.
+    if (m.msgType === HandshakeType.hello_request && this.current.name !== 'established' && !this.speaksOnlyDtls13()) return;
     const before = this.current.name;
     // RFC 6347 4.2.1: only a DTLS 1.2 server sends a HelloVerifyRequest; our next ClientHello goes out as 1.2's flight 3.
     if (m.msgType === HandshakeType.hello_verify_request) this.leaveDtls13Flights();
+    // RFC 9147 6.1 / RFC 8446 2: after a DTLS 1.3 ServerHello every message comes under the
+    // handshake keys or later; one from plaintext records (forged, or buffered ahead) is refused.
+    if (m.sources.length > 0 && before !== 'wait_server_hello' && this.records.dtls13Records !== undefined) {
+      throw new DtlsError(AlertDescription.unexpected_message, `a DTLS 1.3 ${HandshakeType[m.msgType] ?? `message type ${m.msgType}`} in the clear in state ${before}`);
+    }
     this.current = this.current.handle(m, this);
     // A 1.2 ServerHello: the record layer stays 1.2's, and so do our flights.
     if (before === 'wait_server_hello' && this.records.dtls13Records === undefined && this.current.name !== 'wait_server_hello') this.leaveDtls13Flights();

@@ -308,6 +308,9 @@ export class ServerHandshake13 implements Handshake {
     if (traffic === undefined) throw new DtlsError(AlertDescription.internal_error, 'a KeyUpdate before the application keys');
     const next = traffic.update('client');
     const held = this.layer().setReadKeys(next.epoch, next.keys);
+    // RFC 9147 4.2.1 / 8: the previous epoch stays readable for records it reordered; older ones
+    // go (else every KeyUpdate would keep one more epoch for the connection's life).
+    this.layer().forgetReadEpochsBefore(next.epoch - 1);
     this.acks.flightComplete(this.host.now, true);
     this.sendAckIfDue(this.host.now);
     if (request === KeyUpdateRequest.update_requested) this.updateKeys();
