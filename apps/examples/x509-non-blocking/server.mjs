@@ -10,9 +10,7 @@ const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {}
 const certs = await exampleCertificates();
 
 // Our key and certificate; `ca` + requestCert: clients must present a certificate from this CA.
-// DTLS 1.3: our client sends no certificate yet (issue 17), so that run authenticates the server only.
-const requestCert = version.maxVersion !== 'DTLSv1.3';
-const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert });
+const x509 = x509Server({ key: certs.serverKey, cert: certs.serverCert, ca: certs.ca, requestCert: true });
 
 const server = createServer({ x509, ...version }, async (socket) => {
   const raw = socket.getPeerCertificate().raw;
