@@ -8,7 +8,8 @@
 //   BENCH_ONLY=re   only the measurements whose id matches (throughput, pingpong, handshake-psk,
 //                   handshake-ecdsa, handshake-resumed, blocking, memory-1000, memory-10000; and memory-100000,
 //                   which runs only when named here: 100,000 connections take a few minutes)
-//   BENCH_OUT=dir   where the results go (default bench/results)
+//   BENCH_OUT=dir   where the results go (default bench/results); a BENCH_ONLY run writes
+//                   <date>-<host>-subset.md and leaves latest.md alone
 //   BENCH_NOTE=txt  a note for the results file (e.g. "measured on a loaded machine")
 //   BENCH_PARALLEL=N  N rows at once: for the smoke test of the harness only (figures disturbed)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -77,9 +78,11 @@ const info = { ...(await machine(startedAt)), loadStart: loadAtStart };
 const markdown = renderMarkdown({ info, tables, runs, quick, parallel, failures, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
 mkdirSync(outDir, { recursive: true });
 const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
-const file = join(outDir, `${stamp}-${info.host}.md`);
+// A BENCH_ONLY run measures some rows: its file says so, and latest.md (the whole run the README
+// and the targets table quote) is left as it is.
+const file = join(outDir, `${stamp}-${info.host}${only ? '-subset' : ''}.md`);
 writeFileSync(file, markdown);
-writeFileSync(join(outDir, 'latest.md'), markdown);
+if (!only) writeFileSync(join(outDir, 'latest.md'), markdown);
 process.stdout.write(markdown);
-process.stderr.write(`\nwritten: ${file} and latest.md\n`);
+process.stderr.write(`\nwritten: ${file}${only ? ' (a subset: latest.md unchanged)' : ' and latest.md'}\n`);
 process.exitCode = failures.length > 0 ? 1 : 0;

@@ -99,6 +99,18 @@ describe('bench harness (BENCH_QUICK=1)', () => {
     expect(tput.header).toEqual(expect.arrayContaining(['records/s median', 'MB/s median', '÷ dgram', '÷ OpenSSL 3', '÷ werift-dtls']));
   });
 
+  it('a BENCH_ONLY run writes a -subset file and leaves latest.md alone', async () => {
+    const dir = join(out, 'subset');
+    await new Promise((resolve, reject) =>
+      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_ONLY: '^pingpong$', BENCH_OUT: dir }, timeout: 60_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+      ),
+    );
+    const files = readdirSync(dir);
+    expect(files).not.toContain('latest.md');
+    expect(files.filter((f) => /^\d{4}-\d\d-\d\dT\d{4}-.+-subset\.md$/.test(f))).toHaveLength(1);
+  });
+
   it('bench:profile writes a CPU profile of each Node process of one row and lists its functions', async () => {
     const dir = join(out, 'profiles');
     const { stdout } = await new Promise((resolve, reject) =>
