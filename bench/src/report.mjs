@@ -63,7 +63,7 @@ export function renderTable(t) {
   return lines.join('\n');
 }
 
-export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failures, seconds, note }) {
+export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failures, retried = [], seconds, note }) {
   const loadEnd = os.loadavg();
   const out = [];
   out.push(`# dtls-kit benchmarks — ${info.date.slice(0, 10)} on ${info.host}`, '');
@@ -82,5 +82,6 @@ export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failur
   out.push('## Targets (issue 15): each ratio from rows of this run', '', renderTargets(evaluateTargets(tables)), '');
   for (const t of tables) out.push(`## ${t.title}`, '', renderTable(t), '');
   if (failures.length) out.push('## Failures', '', ...failures.map((f) => `- ${f}`), '');
+  if (retried.length) out.push('## Failed, then measured on a retry', '', ...retried.map((f) => `- ${f}`), '');
   return out.join('\n');
 }

@@ -12,6 +12,8 @@
 //                   <date>-<host>-subset.md and leaves latest.md alone
 //   BENCH_NOTE=txt  a note for the results file (e.g. "measured on a loaded machine")
 //   BENCH_PARALLEL=N  N rows at once: for the smoke test of the harness only (figures disturbed)
+//   BENCH_RETRIES=N   a row that fails is run again, up to N times (default 0): for the smoke test,
+//                   which checks the tables' shape on a loaded machine; every failure is still listed
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { buildC } from './build-c.mjs';
 import { writeCertificates } from './credentials.mjs';
 import { machine } from './machine.mjs';
 import { renderMarkdown, summarize } from './report.mjs';
+import { withRetries } from './retry.mjs';
 import { counts, defineMeasurements, runRow as runMeasurementRow } from './measurements.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -43,11 +46,17 @@ const measurements = defineMeasurements({ N, certs, cbin });
 const selected = measurements.filter((m) => (only ? only.test(m.id) : !m.optIn));
 const samples = new Map(); // measurement id -> label -> [values]
 const failures = [];
+// Failures a retry then made up for (BENCH_RETRIES): listed in the results, not fatal.
+const retried = [];
+const retries = Math.max(0, Number(process.env.BENCH_RETRIES ?? 0));
 
 async function runRow(m, r, run) {
   const key = `${m.id} / ${r.label}`;
   try {
-    const results = await runMeasurementRow(m, r, N);
+    const results = await withRetries(() => runMeasurementRow(m, r, N), retries, (e, attempt) => {
+      retried.push(`${key} (run ${run}, attempt ${attempt + 1}): ${e.message.split('\n')[0]}`);
+      process.stderr.write(`run ${run}/${runs} ${key}: FAILED, retrying: ${e.message}\n`);
+    });
     const value = m.memory ? { heap: results[0].heapPerConnection, rss: results[0].rssPerConnection, connections: results[0].connections } : m.value(results);
     const perId = samples.get(m.id) ?? new Map();
     samples.set(m.id, perId);
@@ -75,7 +84,7 @@ for (let run = 1; run <= runs; run++) {
 
 const tables = selected.map((m) => summarize(m, samples.get(m.id) ?? new Map()));
 const info = { ...(await machine(startedAt)), loadStart: loadAtStart };
-const markdown = renderMarkdown({ info, tables, runs, quick, parallel, failures, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
+const markdown = renderMarkdown({ info, tables, runs, quick, parallel, failures, retried, seconds: (performance.now() - t0) / 1000, note: process.env.BENCH_NOTE });
 mkdirSync(outDir, { recursive: true });
 const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
 // A BENCH_ONLY run measures some rows: its file says so, and latest.md (the whole run the README

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { median, summarize, renderTable } from '../src/report.mjs';
+import { median, renderMarkdown, renderTable, summarize } from '../src/report.mjs';
 import { summarizeProfile } from '../src/profile-summary.mjs';
+import { withRetries } from '../src/retry.mjs';
 import { TARGETS, evaluateTargets, renderTargets } from '../src/targets.mjs';
 
 const run = fileURLToPath(new URL('../src/run.mjs', import.meta.url));
@@ -68,7 +69,7 @@ const number = (cell) => Number(cell.replace(/[×,]/g, '').replace(/ \(.*$/, '')
 describe('bench harness (BENCH_QUICK=1)', () => {
   it('runs every measurement and writes tables of positive figures', async () => {
     const { stdout } = await new Promise((resolve, reject) =>
-      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_OUT: out }, timeout: 150_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_PARALLEL: '3', BENCH_RETRIES: '1', BENCH_OUT: out }, timeout: 150_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),
     );
@@ -102,7 +103,7 @@ describe('bench harness (BENCH_QUICK=1)', () => {
   it('a BENCH_ONLY run writes a -subset file and leaves latest.md alone', async () => {
     const dir = join(out, 'subset');
     await new Promise((resolve, reject) =>
-      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_ONLY: '^pingpong$', BENCH_OUT: dir }, timeout: 60_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [run], { env: { ...process.env, BENCH_QUICK: '1', BENCH_ONLY: '^pingpong$', BENCH_RETRIES: '1', BENCH_OUT: dir }, timeout: 60_000, maxBuffer: 1 << 22 }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
       ),
     );
@@ -171,5 +172,25 @@ describe('bench harness (BENCH_QUICK=1)', () => {
     const t = summarize(m, new Map([['a', [10, 30, 20]], ['base', [40, 40, 40]]]));
     expect(t.rows[0]).toMatchObject({ median: 20, min: 10, max: 30, runs: 3, ratios: { base: 0.5 } });
     expect(renderTable(t)).toContain('| a | 20.0 | 10.0 | 30.0 | 3 | ×0.50 |');
+  });
+
+  it('BENCH_RETRIES: a failed row runs again, at most N more times, and every failure is reported', async () => {
+    const heard = [];
+    let calls = 0;
+    const flaky = async () => {
+      calls++;
+      if (calls < 3) throw new Error(`port taken ${calls}`);
+      return 'measured';
+    };
+    await expect(withRetries(flaky, 1, (e) => heard.push(e.message))).rejects.toThrow('port taken 2');
+    expect(heard).toEqual(['port taken 1']);
+    calls = 0;
+    heard.length = 0;
+    await expect(withRetries(flaky, 2, (e, attempt) => heard.push(`${attempt}: ${e.message}`))).resolves.toBe('measured');
+    expect(heard).toEqual(['0: port taken 1', '1: port taken 2']);
+    const info = { date: '2026-12-03T13:00:00.000Z', host: 'h', cpu: 'x', cores: 2, os: 'linux', loadStart: [0, 0, 0], node: 'v20', nodeOpenssl: '3', openssl: '3', cc: 'cc', packages: {}, git: 'abc' };
+    const md = renderMarkdown({ info, tables: [], runs: 1, quick: true, failures: [], retried: ['pingpong / a (run 1, attempt 1): port taken 1'], seconds: 1 });
+    expect(md).toContain('## Failed, then measured on a retry\n\n- pingpong / a (run 1, attempt 1): port taken 1\n');
+    expect(md).not.toContain('## Failures');
   });
 });
