@@ -16,6 +16,7 @@ import type { SrtpProfile } from './srtp/srtp-profile.js';
 import { resolveSrtpMki, resolveSrtpProfiles } from './srtp/srtp-options.js';
 import type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
 import { maxFragmentLengthOption, recordSizeLimitOption } from './handshake/common/record-size-negotiation.js';
+import { dtls12OnlyOption } from './dtls12-only-options.js';
 import { resolveVersionRange, type DtlsVersionName } from './protocol-versions.js';
 import { requestedTls13Suites, withoutTls13Suites } from './suites/tls13-suite-options.js';
 import type { Tls13CipherSuite } from './suites/tls13-cipher-suites.js';
@@ -176,8 +177,8 @@ function requestedSuites(list: DtlsOptions['cipherSuites']): CipherSuite[] {
   return out;
 }
 
-function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgorithm>): ResolvedOptions {
-  const versions = resolveVersionRange(options.minVersion, options.maxVersion);
+function resolveCommon(options: DtlsOptions, usable: ReadonlySet<KeyExchangeAlgorithm>, dtls12Only: string | undefined): ResolvedOptions {
+  const versions = resolveVersionRange(options.minVersion, options.maxVersion, dtls12Only);
   const tls13Suites = versions.maxVersion === 'DTLSv1.3' ? requestedTls13Suites(options.cipherSuites) : [];
   // DTLS 1.3 only: the 1.2 suites are neither offered nor accepted.
   const suites = versions.minVersion === 'DTLSv1.3' ? [] : requestedSuites(withoutTls13Suites(options.cipherSuites)).filter((s) => usable.has(s.keyExchange));
@@ -250,7 +251,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   // object spread and then extended in optimized code a hidden class of its own, a slow copy and,
   // with one resolved options object per client connection, megamorphic reads of each option.
   const resumption = resolveClientSessionOptions(options);
-  return Object.assign(resolveCommon(options, usableKeyExchanges(options.psk, certificates)), {
+  return Object.assign(resolveCommon(options, usableKeyExchanges(options.psk, certificates), dtls12OnlyOption(options)), {
     psk: options.psk,
     x509: options.x509,
     servername: options.servername,
@@ -279,7 +280,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
   const resumption = resolveServerSessionOptions(options, options.provider ?? nodeCryptoProvider);
   // Object.assign, not a spread: see resolveClientOptions.
-  return Object.assign(resolveCommon(options, usable), {
+  return Object.assign(resolveCommon(options, usable, dtls12OnlyOption(options)), {
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),

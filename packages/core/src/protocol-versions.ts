@@ -17,14 +17,19 @@ export function wireVersion(name: DtlsVersionName): number {
 }
 
 /**
- * minVersion/maxVersion as node:tls takes them: both default to 'DTLSv1.2' for now (DTLS 1.3 is
- * opt-in until both roles of it are proven against wolfSSL, issue 17); TypeError for a name we do
- * not know, RangeError when min is above max.
+ * minVersion/maxVersion as node:tls takes them: minVersion defaults to 'DTLSv1.2', maxVersion to
+ * 'DTLSv1.3' (both offered, 1.3 preferred: RFC 9147), or to 'DTLSv1.2' when `dtls12Only` names
+ * an option our DTLS 1.3 does not carry (dtls12-only-options.ts); asking for 1.3 explicitly with
+ * such an option is a TypeError, not a feature lost when 1.3 is negotiated. TypeError for a name
+ * we do not know, RangeError when min is above max.
  */
-export function resolveVersionRange(minVersion: string | undefined, maxVersion: string | undefined): VersionRange {
+export function resolveVersionRange(minVersion: string | undefined, maxVersion: string | undefined, dtls12Only?: string): VersionRange {
   const min = versionName('minVersion', minVersion ?? 'DTLSv1.2');
-  const max = versionName('maxVersion', maxVersion ?? (min === 'DTLSv1.3' ? 'DTLSv1.3' : 'DTLSv1.2'));
+  const max = versionName('maxVersion', maxVersion ?? (dtls12Only === undefined || min === 'DTLSv1.3' ? 'DTLSv1.3' : 'DTLSv1.2'));
   if (ORDER.indexOf(min) > ORDER.indexOf(max)) throw new RangeError(`minVersion ${min} is above maxVersion ${max}`);
+  if (dtls12Only !== undefined && max === 'DTLSv1.3') {
+    throw new TypeError(`${dtls12Only} needs DTLS 1.2 (dtls-kit's DTLS 1.3 does not carry it yet): leave maxVersion unset or set it to 'DTLSv1.2'`);
+  }
   return { minVersion: min, maxVersion: max };
 }
 

@@ -82,7 +82,7 @@ export class CookieCheck {
     const rotation = options.cookieRotationMs ?? 60_000;
     if (!Number.isInteger(rotation) || rotation < 1) throw new RangeError(`cookieRotationMs must be an integer >= 1 (got ${String(options.cookieRotationMs)})`);
     this.rotationMs = rotation;
-    this.maxVersion = options.maxVersion ?? 'DTLSv1.2';
+    this.maxVersion = options.maxVersion ?? 'DTLSv1.3';
     this.minVersion = options.minVersion ?? 'DTLSv1.2';
     this.dtls13 = options.dtls13 ?? DEFAULT_DTLS13_POLICY;
     // Checked (and copied) now, so that a bad secret fails at startup.

@@ -1,5 +1,6 @@
 import type { DtlsOptions } from '../config.js';
 import type { ResolvedServerOptions } from '../options.js';
+import { dtls12OnlyOption, type Dtls12OnlyView } from '../dtls12-only-options.js';
 import { resolveVersionRange } from '../protocol-versions.js';
 import { requestedTls13Suites } from '../suites/tls13-suite-options.js';
 import type { Dtls13ServerPolicy } from '../handshake/dtls13/server-hello-choice.js';
@@ -35,8 +36,8 @@ export function cookieCheckVersionOptions(options: Pick<ResolvedServerOptions, '
  * The same from a server's options as given (a runtime whose main thread runs the cookie check
  * and leaves the rest of the options to its workers: the blocking server).
  */
-export function cookieCheckVersionOptionsOf(options: Pick<DtlsOptions, 'minVersion' | 'maxVersion' | 'cipherSuites' | 'groups'>): ReturnType<typeof cookieCheckVersionOptions> {
-  const range = resolveVersionRange(options.minVersion, options.maxVersion);
+export function cookieCheckVersionOptionsOf(options: Pick<DtlsOptions, 'minVersion' | 'maxVersion' | 'cipherSuites' | 'groups'> & Dtls12OnlyView): ReturnType<typeof cookieCheckVersionOptions> {
+  const range = resolveVersionRange(options.minVersion, options.maxVersion, dtls12OnlyOption(options));
   // The workers resolve (and check) the whole options; here only the 1.3 groups are needed.
   const { groups13 } = resolveGroupOptions(options.groups, range.maxVersion, false);
   return cookieCheckVersionOptions({ ...range, tls13Suites: range.maxVersion === 'DTLSv1.3' ? requestedTls13Suites(options.cipherSuites) : [], groups13 });
