@@ -12,8 +12,8 @@ const server: PskServerCredentials = { type: 'psk', identityHint: undefined, loo
 describe('CookieCheck: the cookie exchange without credentials (RFC 6347 4.2.1)', () => {
   it('answers a ClientHello with a HelloVerifyRequest, verifies the retry, and the connection is built elsewhere', () => {
     // No credentials at all: a runtime that builds its connections in worker threads needs none here.
-    const check = new CookieCheck({ cookieRotationMs: 30_000 });
-    const c = DtlsConnection.client({ psk: client });
+    const check = new CookieCheck({ maxVersion: 'DTLSv1.2', cookieRotationMs: 30_000 });
+    const c = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: client });
     c.connect(0);
     const [first] = c.datagramsToSend();
     if (first === undefined) throw new Error('no ClientHello');
@@ -38,7 +38,7 @@ describe('CookieCheck: the cookie exchange without credentials (RFC 6347 4.2.1)'
   });
 
   it('checks its rotation period', () => {
-    expect(() => new CookieCheck({ cookieRotationMs: 0 })).toThrow(RangeError);
-    expect(() => new CookieCheck({ cookieRotationMs: 1.5 })).toThrow(/cookieRotationMs must be an integer >= 1/);
+    expect(() => new CookieCheck({ maxVersion: 'DTLSv1.2', cookieRotationMs: 0 })).toThrow(RangeError);
+    expect(() => new CookieCheck({ maxVersion: 'DTLSv1.2', cookieRotationMs: 1.5 })).toThrow(/cookieRotationMs must be an integer >= 1/);
   });
 });

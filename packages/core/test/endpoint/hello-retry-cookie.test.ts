@@ -146,12 +146,16 @@ describe('DTLS 1.3 HelloRetryRequest cookie (RFC 9147 5.1): the first ClientHell
     }
   });
 
-  it('answers as DTLS 1.2 (a HelloVerifyRequest) while maxVersion is DTLSv1.2, the default', () => {
+  it('answers as DTLS 1.2 (a HelloVerifyRequest) with maxVersion DTLSv1.2, and with a HelloRetryRequest by default (1.3 preferred)', () => {
     const { datagram } = wolfsslClientHello1('ecdsa');
-    const result = new CookieCheck({ cookieRotationMs: ROTATION }).verify(datagram, PEER, 0);
-    if (result.type !== 'reply') throw new Error(`expected a reply, got ${result.type}`);
-    const [record] = splitRecords(result.datagram);
-    expect(record?.fragment[0]).toBe(HandshakeType.hello_verify_request);
+    const firstHandshakeType = (check: CookieCheck): number | undefined => {
+      const result = check.verify(datagram, PEER, 0);
+      if (result.type !== 'reply') throw new Error(`expected a reply, got ${result.type}`);
+      return splitRecords(result.datagram)[0]?.fragment[0];
+    };
+    expect(firstHandshakeType(new CookieCheck({ cookieRotationMs: ROTATION, maxVersion: 'DTLSv1.2' }))).toBe(HandshakeType.hello_verify_request);
+    // RFC 9147 5.1: the HelloRetryRequest is a ServerHello with its special random.
+    expect(firstHandshakeType(new CookieCheck({ cookieRotationMs: ROTATION }))).toBe(HandshakeType.server_hello);
   });
 });
 

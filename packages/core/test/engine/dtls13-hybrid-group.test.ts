@@ -139,7 +139,9 @@ describe('X25519MLKEM768 in a DTLS 1.3 handshake (our client, our stateless serv
   });
 
   it('groups: x25519mlkem768 needs DTLS 1.3, and a curve when DTLS 1.2 ECDHE may run', () => {
-    expect(() => resolveClientOptions({ psk: clientPsk(), groups: ['x25519mlkem768', 'x25519'] })).toThrow(/DTLS 1\.3 group/);
+    expect(() => resolveClientOptions({ psk: clientPsk(), maxVersion: 'DTLSv1.2', groups: ['x25519mlkem768', 'x25519'] })).toThrow(/DTLS 1\.3 group/);
+    // by default 1.3 is offered too: the hybrid group goes to 1.3, x25519 to both
+    expect(resolveClientOptions({ psk: clientPsk(), groups: ['x25519mlkem768', 'x25519'] }).groups13).toEqual(['x25519mlkem768', 'x25519']);
     expect(() => resolveClientOptions({ psk: clientPsk(), maxVersion: 'DTLSv1.3', groups: ['x25519mlkem768'] })).toThrow(/no elliptic curve/);
     expect(resolveClientOptions({ psk: clientPsk(), minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3', groups: ['x25519mlkem768'] }).groups13).toEqual(['x25519mlkem768']);
     // @ts-expect-error: not a group

@@ -33,7 +33,7 @@ function serverHandshakeOf(conn: DtlsConnection): ServerHandshake {
 
 /** A client and the connection `endpoint` accepts for it, at `peer`; the test carries the datagrams. */
 class Link {
-  readonly client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE });
+  readonly client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: SUITE });
   readonly node: ServerNode;
   now = 0;
 
@@ -91,7 +91,7 @@ class Link {
 /** Heap bytes per idle established server connection: `count` handshakes on one endpoint, the clients dropped. */
 function bytesPerConnection(round: number): number {
   const gc = fullGc();
-  const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
+  const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
   const establish = (i: number): DtlsConnection => {
     const link = new Link(endpoint, `198.51.${round}.${i % 250}:${10_000 + i}`);
     link.settle();
@@ -113,7 +113,7 @@ function bytesPerConnection(round: number): number {
 
 describe('an established connection keeps only what it still needs', () => {
   it('the server frees its transcript at once, keeps its last flight for a retransmitted client Finished, and frees it once the client sends data', () => {
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
     const link = new Link(endpoint, '192.0.2.9:4000');
     // ClientHello, HelloVerifyRequest, ClientHello with the cookie, flight 4, flight 5.
     for (let i = 0; i < 2; i++) {
@@ -164,7 +164,7 @@ describe('an established connection keeps only what it still needs', () => {
   });
 
   it('the client keeps no flight and no transcript once the server Finished is verified', () => {
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
     const link = new Link(endpoint, '192.0.2.9:4001');
     link.settle();
     expect(link.client.state).toBe('established');

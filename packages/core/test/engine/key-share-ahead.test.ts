@@ -89,8 +89,8 @@ function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (con
 describe('ECDHE key pairs made ahead', () => {
   it("the client's ClientKeyExchange carries the pair it made while it waited for the server", () => {
     const { provider, made } = recordingProvider();
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
-    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE, provider });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
+    const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: SUITE, provider });
     let prepared = 0;
     const run = handshake(endpoint, client, (conn) => {
       if (conn !== client || !conn.canPrepare) return;
@@ -107,13 +107,13 @@ describe('ECDHE key pairs made ahead', () => {
 
   it("a server's pair made after its flight serves its next handshake, and no pair serves two", () => {
     const { provider, made } = recordingProvider();
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE, provider });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE, provider });
     const serverValues: string[] = [];
     const clientValues: string[] = [];
     let prepared = 0;
     for (let i = 0; i < 6; i++) {
       const before = made.length;
-      const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE });
+      const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: SUITE });
       const run = handshake(endpoint, client, (conn) => {
         if (conn === client || !conn.canPrepare) return;
         prepared++;
@@ -136,7 +136,7 @@ describe('ECDHE key pairs made ahead', () => {
 
   it('prepare() does nothing without an ECDHE suite', () => {
     const { provider, made } = recordingProvider();
-    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256', provider });
+    const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256', provider });
     client.connect(0);
     expect(client.canPrepare).toBe(false);
     client.prepare();
@@ -146,8 +146,8 @@ describe('ECDHE key pairs made ahead', () => {
   it('a client whose server chose a suite without ECDHE keeps no pair once established', async () => {
     const gc = fullGc();
     const { provider, made } = recordingProvider();
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256' });
-    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: `${SUITE}:PSK-AES128-GCM-SHA256`, provider });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: 'PSK-AES128-GCM-SHA256' });
+    const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: `${SUITE}:PSK-AES128-GCM-SHA256`, provider });
     handshake(
       endpoint,
       client,
@@ -170,8 +170,8 @@ describe('ECDHE key pairs made ahead', () => {
 
   it('a client makes its pair after flight 3 (with the cookie), not after flight 1', () => {
     const { provider, made } = recordingProvider();
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
-    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE, provider });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
+    const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: SUITE, provider });
     client.connect(0);
     const [hello] = client.datagramsToSend();
     // A HelloVerifyRequest comes back at once: nothing to make while waiting for it.
@@ -189,8 +189,8 @@ describe('ECDHE key pairs made ahead', () => {
   it('a client that ends before the server answers keeps no pair: it is collected', async () => {
     const gc = fullGc();
     const { provider, made } = recordingProvider();
-    const endpoint = new ServerEndpoint({ psk: serverPsk(), cipherSuites: SUITE });
-    const client = DtlsConnection.client({ psk: clientPsk(), cipherSuites: SUITE, provider });
+    const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
+    const client = DtlsConnection.client({ maxVersion: 'DTLSv1.2', psk: clientPsk(), cipherSuites: SUITE, provider });
     client.connect(0);
     const hvr = endpoint.handle(client.datagramsToSend()[0] ?? new Uint8Array(0), PEER, 0);
     if (hvr.type === 'reply') client.receive(hvr.datagram, 0);

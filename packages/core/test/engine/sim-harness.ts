@@ -127,9 +127,12 @@ export class SimPair {
   constructor(readonly options: PairOptions = {}) {
     const suite = options.suite ?? 'TLS_PSK_WITH_AES_128_GCM_SHA256';
     const mtu = options.mtu === undefined ? {} : { mtu: options.mtu };
+    // `suite` is a DTLS 1.2 suite and the simulations around it are 1.2's: both sides pin 1.2 unless
+    // the test's own options say otherwise (the 1.3 simulations set maxVersion).
     const endpoint = new ServerEndpoint({
       psk: serverPsk(),
       cipherSuites: suite,
+      maxVersion: 'DTLSv1.2',
       provider: options.serverProvider ?? nodeCryptoProvider,
       ...mtu,
       ...options.server,
@@ -137,6 +140,7 @@ export class SimPair {
     this.client = DtlsConnection.client({
       psk: clientPsk(),
       cipherSuites: suite,
+      maxVersion: 'DTLSv1.2',
       provider: options.clientProvider ?? nodeCryptoProvider,
       ...mtu,
       ...options.client,

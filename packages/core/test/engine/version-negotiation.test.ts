@@ -19,12 +19,12 @@ import { decodeClientHello } from '../../src/handshake/messages/client-hello.js'
 import type { ClientHello } from '../../src/handshake/messages/client-hello.js';
 import { DOWNGRADE_BELOW_1_2, DOWNGRADE_TO_1_2 } from '../../src/handshake/messages/downgrade-sentinel.js';
 import { decodeServerHello, encodeServerHello } from '../../src/handshake/messages/server-hello.js';
-import { resolveClientOptions } from '../../src/options.js';
+import { resolveClientOptions, resolveServerOptions } from '../../src/options.js';
 import { resolveVersionRange } from '../../src/protocol-versions.js';
 import { serverVersionChoice } from '../../src/handshake/dtls13/server-version-choice.js';
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { splitRecords } from '../../src/record/datagram.js';
-import { clientPsk } from '../support/psk.js';
+import { clientPsk, serverPsk } from '../support/psk.js';
 import { Pair, editHandshake, expectLocalFailure, withBody } from './harness.js';
 
 /** The ClientHellos a client sent, in order. */
@@ -57,8 +57,8 @@ function sentinelTap(sentinel: Uint8Array) {
 }
 
 describe('minVersion / maxVersion', () => {
-  it('default to DTLSv1.2 both; check names and order', () => {
-    expect(resolveVersionRange(undefined, undefined)).toEqual({ minVersion: 'DTLSv1.2', maxVersion: 'DTLSv1.2' });
+  it('default to DTLSv1.2 to DTLSv1.3 (1.3 preferred); check names and order', () => {
+    expect(resolveVersionRange(undefined, undefined)).toEqual({ minVersion: 'DTLSv1.2', maxVersion: 'DTLSv1.3' });
     expect(resolveVersionRange('DTLSv1.3', undefined)).toEqual({ minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3' });
     expect(resolveVersionRange(undefined, 'DTLSv1.3')).toEqual({ minVersion: 'DTLSv1.2', maxVersion: 'DTLSv1.3' });
     expect(() => resolveVersionRange('TLSv1.3', undefined)).toThrow(TypeError);
@@ -67,10 +67,35 @@ describe('minVersion / maxVersion', () => {
     expect(options.tls13Suites.map((s) => s.name)).toEqual(['TLS_AES_256_GCM_SHA384']);
     expect(options.suites.map((s) => s.name)).toEqual(['TLS_PSK_WITH_AES_128_GCM_SHA256']);
     // Without 1.3 the 1.3 suites are neither offered nor required.
-    expect(resolveClientOptions({ psk: clientPsk() }).tls13Suites).toEqual([]);
+    expect(resolveClientOptions({ psk: clientPsk(), maxVersion: 'DTLSv1.2' }).tls13Suites).toEqual([]);
+    expect(resolveClientOptions({ psk: clientPsk() }).tls13Suites.map((s) => s.name)).toEqual(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
   });
 
-  it('maxVersion DTLSv1.2 (the default) sends the DTLS 1.2 ClientHello as before: no supported_versions', async () => {
+  it('an option our DTLS 1.3 lacks keeps the default at DTLSv1.2; with maxVersion DTLSv1.3 it is a TypeError', () => {
+    const lacking: [string, Partial<Parameters<typeof resolveClientOptions>[0]>][] = [
+      ['srtpProfiles', { srtpProfiles: 'SRTP_AES128_CM_SHA1_80' }],
+      ['recordSizeLimit', { recordSizeLimit: 512 }],
+      ['maxFragmentLength', { maxFragmentLength: 1024 }],
+      ['connectionId.returnRoutabilityCheck', { connectionId: { length: 4, returnRoutabilityCheck: true } }],
+    ];
+    for (const [name, extra] of lacking) {
+      expect(resolveClientOptions({ psk: clientPsk(), ...extra }).maxVersion, name).toBe('DTLSv1.2');
+      expect(() => resolveClientOptions({ psk: clientPsk(), maxVersion: 'DTLSv1.3', ...extra }), name).toThrow(new TypeError(`${name} needs DTLS 1.2 (dtls-kit's DTLS 1.3 does not carry it yet): leave maxVersion unset or set it to 'DTLSv1.2'`));
+    }
+    expect(resolveServerOptions({ psk: serverPsk(), SNICallback: (_name, cb) => cb(null) }).maxVersion).toBe('DTLSv1.2');
+    expect(() => resolveServerOptions({ psk: serverPsk(), maxVersion: 'DTLSv1.3', SNICallback: (_name, cb) => cb(null) })).toThrow(/SNICallback needs DTLS 1\.2/);
+    // connection IDs without the return routability check run in 1.3 too
+    expect(resolveClientOptions({ psk: clientPsk(), connectionId: { length: 4 } }).maxVersion).toBe('DTLSv1.3');
+    expect(() => resolveVersionRange('DTLSv1.3', undefined, 'srtpProfiles')).toThrow(/srtpProfiles needs DTLS 1\.2/);
+  });
+
+  it('two sides with the default options handshake in DTLS 1.3', async () => {
+    const pair = await new Pair({ client: { maxVersion: undefined }, server: { maxVersion: undefined } }).handshake();
+    expect(pair.client.protocol).toBe('DTLSv1.3');
+    expect(pair.server?.protocol).toBe('DTLSv1.3');
+  });
+
+  it('maxVersion DTLSv1.2 sends the DTLS 1.2 ClientHello as before: no supported_versions', async () => {
     const pair = await new Pair().handshake();
     const [hello] = clientHellos(pair);
     expect(hello?.extensions.some((e) => e.type === ExtensionType.supported_versions)).toBe(false);

@@ -10,7 +10,7 @@ import { applyCidProbe } from './cid-probes.js';
 import { FuzzPump, THIRD_ADDRESS } from './fuzz-pump.js';
 
 function pump(): FuzzPump {
-  return new FuzzPump({ psk: clientPsk() }, { psk: serverPsk() }, undefined);
+  return new FuzzPump({ maxVersion: 'DTLSv1.2', psk: clientPsk() }, { maxVersion: 'DTLSv1.2', psk: serverPsk() }, undefined);
 }
 
 describe('FuzzPump reports what the fuzzer looks for', () => {
@@ -52,7 +52,7 @@ describe('FuzzPump reports what the fuzzer looks for', () => {
   });
 
   it('CID probes: a clean run routes them and changes nothing', () => {
-    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d, n, decoy) => [
+    const p = new FuzzPump({ maxVersion: 'DTLSv1.2', psk: clientPsk(), connectionId: { length: 4 } }, { maxVersion: 'DTLSv1.2', psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d, n, decoy) => [
       applyCidProbe(d, { kind: 'replay' }, n, decoy),
       applyCidProbe(d, { kind: 'decoy-cid' }, n, decoy),
       applyCidProbe(d, { kind: 'epoch', value: 0 }, n, decoy),
@@ -69,7 +69,7 @@ describe('FuzzPump reports what the fuzzer looks for', () => {
   });
 
   it('a CID probe that changes the connection it reaches', () => {
-    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
+    const p = new FuzzPump({ maxVersion: 'DTLSv1.2', psk: clientPsk(), connectionId: { length: 4 } }, { maxVersion: 'DTLSv1.2', psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
     p.start();
     p.run();
     const server = p.server?.conn;
@@ -83,7 +83,7 @@ describe('FuzzPump reports what the fuzzer looks for', () => {
   });
 
   it('a record with the server connection’s CID that the table does not route to it', () => {
-    const p = new FuzzPump({ psk: clientPsk(), connectionId: { length: 4 } }, { psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
+    const p = new FuzzPump({ maxVersion: 'DTLSv1.2', psk: clientPsk(), connectionId: { length: 4 } }, { maxVersion: 'DTLSv1.2', psk: serverPsk(), connectionId: { length: 6 } }, undefined, (d) => [d]);
     p.start();
     p.run();
     const server = p.server;

@@ -53,7 +53,8 @@ const IDENTITY = utf8('fuzz-client');
 const TIMING = { handshakeTimeoutMs: 8_000, retransmit: { initialMs: 500, maxMs: 2_000 } };
 
 function options(scenario: Scenario, mtu: number): { client: ClientOptions; server: ServerOptions } {
-  const common = { ...TIMING, mtu };
+  // DTLS 1.2's scenarios (dtls13-scenarios.ts has 1.3's).
+  const common = { ...TIMING, mtu, maxVersion: 'DTLSv1.2' } as const;
   switch (scenario) {
     case 'psk':
     case 'ecdhe-psk':
