@@ -10,6 +10,7 @@ import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
 import { dtls13ClientHelloOffer } from '../dtls13/client-hello-offer.js';
+import { externalPskFor13 } from '../dtls13/client-psk-offer.js';
 import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
@@ -20,6 +21,9 @@ import type { FlightHandshakeMessage, FlightMessage } from '../common/flight.js'
 import type { FlightState } from '../common/flight-transmitter.js';
 import type { FragmentDisposition } from '../common/reassembler.js';
 import { DtlsError } from '../../errors.js';
+
+/** A DTLS 1.3 ClientHello waiting for the application's PSK (its binder needs it). */
+const WAIT_PSK = idle('wait_psk');
 
 function isHandshakeMessage(m: FlightMessage): m is FlightHandshakeMessage {
   return m.kind === 'handshake';
@@ -88,12 +92,18 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
       extensions: clientHelloExtensions(this.config, newConnectionId(this.config)),
     };
     if (this.config.maxVersion === 'DTLSv1.3') {
-      // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
-      const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow);
       // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
       this.records.holdUnifiedRecords();
       this.flights13 = new ClientFlights13(this.config, this.host);
-      this.current = sendClientHello(this, offer.hello, 0, offer);
+      // RFC 8446 4.2.11.2: the external PSK's binder is part of the ClientHello, so the PSK is
+      // asked for first; an asynchronous answer holds the ClientHello (the handshake deadline runs).
+      const psk = this.config.psk === undefined ? undefined : externalPskFor13(this.config.psk);
+      if (psk instanceof Promise) this.current = WAIT_PSK;
+      this.awaitValue(psk, 'PSK resolve', (chosen) => {
+        // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
+        const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow, chosen);
+        this.current = sendClientHello(this, offer.hello, 0, offer);
+      });
       return;
     }
     this.current = sendClientHello(this, firstHello, 0);

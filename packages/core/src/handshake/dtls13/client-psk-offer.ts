@@ -32,14 +32,19 @@ export function externalPskHash13(suites: readonly Tls13CipherSuite[]): HashAlgo
 
 /**
  * The external PSK a DTLS 1.3 ClientHello offers: asked of the credentials without a hint (TLS 1.3
- * has no PSK identity hint), synchronously, since the binder is in the ClientHello itself.
+ * has no PSK identity hint). The binder is in the ClientHello itself (RFC 8446 4.2.11.2), so an
+ * application that answers asynchronously holds the ClientHello back until it does.
  */
-export function externalPskFor13(credentials: PskClientCredentials): PskIdentityKey {
-  const chosen = credentials.resolve(undefined);
-  if (chosen instanceof Promise) {
-    throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 ClientHello needs its PSK at once: the PSK callback returned a Promise');
+export function externalPskFor13(credentials: PskClientCredentials): PskIdentityKey | Promise<PskIdentityKey> {
+  return credentials.resolve(undefined);
+}
+
+/** RFC 8446 4.2.11: the identity is opaque<1..2^16-1>; the key must be there and fit our encodings. */
+export function checkedExternalPsk13(psk: PskIdentityKey): PskIdentityKey {
+  if (psk.identity.length === 0 || psk.identity.length > 0xffff || psk.key.length === 0 || psk.key.length > 0xffff) {
+    throw new DtlsError(AlertDescription.internal_error, 'PSK identity or key has an invalid length');
   }
-  return chosen;
+  return psk;
 }
 
 /**
