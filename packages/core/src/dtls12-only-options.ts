@@ -1,8 +1,9 @@
-import type { ClientOptions, ServerOptions } from './config.js';
+import type { ClientOptions } from './config.js';
 
 /** The options that decide whether a side may offer or accept DTLS 1.3 by default. */
-export type Dtls12OnlyView = Pick<ClientOptions, 'srtpProfiles' | 'recordSizeLimit' | 'maxFragmentLength' | 'connectionId'> &
-  Pick<ServerOptions, 'SNICallback'> & { readonly x509?: { readonly rawPublicKey?: unknown } | undefined };
+export type Dtls12OnlyView = Pick<ClientOptions, 'srtpProfiles' | 'recordSizeLimit' | 'maxFragmentLength' | 'connectionId'> & {
+  readonly x509?: { readonly rawPublicKey?: unknown } | undefined;
+};
 
 /**
  * The first option set that our DTLS 1.3 does not carry yet, by its name; undefined when there is
@@ -12,8 +13,7 @@ export type Dtls12OnlyView = Pick<ClientOptions, 'srtpProfiles' | 'recordSizeLim
  * - srtpProfiles: use_srtp (RFC 5764) in EncryptedExtensions is not implemented;
  * - recordSizeLimit, maxFragmentLength: RFC 8449 / RFC 6066 4 in 1.3 are not implemented;
  * - connectionId.returnRoutabilityCheck: RFC 9853 for DTLS 1.3 is not implemented;
- * - x509 raw public keys: RFC 7250's certificate types in 1.3 are not implemented;
- * - SNICallback: our 1.3 server takes its credentials from the options, not per server_name.
+ * - x509 raw public keys: RFC 7250's certificate types in 1.3 are not implemented.
  */
 export function dtls12OnlyOption(options: Dtls12OnlyView): string | undefined {
   if (options.srtpProfiles !== undefined) return 'srtpProfiles';
@@ -21,6 +21,5 @@ export function dtls12OnlyOption(options: Dtls12OnlyView): string | undefined {
   if (options.maxFragmentLength !== undefined) return 'maxFragmentLength';
   if (options.connectionId?.returnRoutabilityCheck === true) return 'connectionId.returnRoutabilityCheck';
   if (options.x509?.rawPublicKey !== undefined) return 'raw public keys (x509 rawPublicKey)';
-  if (options.SNICallback !== undefined) return 'SNICallback';
   return undefined;
 }

@@ -283,6 +283,65 @@ describe('SNICallback', () => {
   });
 });
 
+describe('SNICallback in DTLS 1.3 (RFC 6066 3 as RFC 8446 4.3.1 carries it: the acknowledgement in EncryptedExtensions)', () => {
+  const V13 = { minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3' } as const;
+  const sni13 = (sni: SNICallback, client: PairOptions['client'], server: PairOptions['server'] = {}): Pair =>
+    new Pair({ server: { psk: undefined, SNICallback: sni, ...V13, ...server }, client: { ...V13, ...client } });
+
+  it('the external PSK is looked up in the credentials of the name the client sent', async () => {
+    for (const [name, key] of [
+      ['a.example', KEY_A],
+      ['b.example', KEY_B],
+    ] as const) {
+      const calls: string[] = [];
+      const p = sni13((servername, cb) => {
+        calls.push(servername);
+        cb(null, PER_NAME[servername]);
+      }, { servername: name, psk: clientPsk(key) });
+      await p.handshake();
+      expect(p.client.protocol).toBe('DTLSv1.3');
+      expect(calls).toEqual([name]);
+      expect(p.s.servername).toBe(name);
+    }
+    // The key of another name does not do.
+    const wrong = sni13((n, cb) => cb(null, PER_NAME[n]), { servername: 'a.example', psk: clientPsk(KEY_B) });
+    wrong.start();
+    await wrong.run(10_000);
+    expect(wrong.client.state).toBe('closed');
+  });
+
+  it('a certificate for a name, answered later by a Promise, on a server whose defaults are PSK only: the client checks that certificate', async () => {
+    const p = sni13(
+      (name) => new Promise<ServerCredentials | undefined>((resolve) => setTimeout(() => resolve(name === 'localhost' ? { x509: serverX509('ecdsa') } : undefined), 20)),
+      { psk: undefined, x509: clientX509(), servername: 'localhost' },
+      { psk: serverPsk() },
+    );
+    p.start();
+    for (let i = 0; i < 10 && p.server?.handshakeState !== 'wait_sni'; i++) p.step();
+    // While it waits the server sends nothing.
+    expect(p.server?.handshakeState).toBe('wait_sni');
+    expect(p.server?.datagramsToSend()).toEqual([]);
+    await p.run(10_000);
+    expect(p.client.state).toBe('established');
+    expect(p.client.protocol).toBe('DTLSv1.3');
+    expect(p.client.authorized).toBe(true);
+    expect(p.client.peerCertificates.length).toBeGreaterThan(0);
+  });
+
+  it('no credentials for a name: the defaults serve; a refusal is unrecognized_name, and the client is told', async () => {
+    const defaults = sni13((_n, cb) => cb(null), { servername: 'other.example', ALPNProtocols: ['coap'] }, { psk: serverPsk(), ALPNProtocols: ['mqtt', 'coap'] });
+    await defaults.handshake();
+    // A 1.3-only ClientHello carries ALPN too (RFC 8446 4.2), answered in EncryptedExtensions.
+    expect(defaults.client.alpnProtocol).toBe('coap');
+    const refused = sni13((_n, cb) => cb(new Error('unknown host')), { servername: 'a.example', psk: clientPsk(KEY_A) });
+    refused.start();
+    await refused.run(10_000);
+    expectLocalFailure(refused.s, refused.serverEvents, AlertDescription.unrecognized_name);
+    expect(refused.s.error?.message).toMatch(/SNICallback refused "a.example": unknown host/);
+    expectPeerFailure(refused.client, refused.clientEvents, AlertDescription.unrecognized_name);
+  });
+});
+
 describe('ALPNCallback', () => {
   const alpnPair = (alpn: (info: { servername: string | undefined; protocols: string[] }) => string | undefined, offered?: string[]): Pair =>
     new Pair({ server: { ALPNCallback: alpn }, client: { servername: 'a.example', ALPNProtocols: offered ?? ['x/1', 'y/2', 'z/3'] } });

@@ -25,6 +25,9 @@ import { serverVersionChoice } from '../../src/handshake/dtls13/server-version-c
 import { decodeHandshakeFragments } from '../../src/handshake/handshake-header.js';
 import { splitRecords } from '../../src/record/datagram.js';
 import { clientPsk, serverPsk } from '../support/psk.js';
+import { serverRpk } from '../support/test-raw-public-keys.js';
+
+const serverRpkX509 = (): ReturnType<typeof serverRpk> => serverRpk();
 import { Pair, editHandshake, expectLocalFailure, withBody } from './harness.js';
 
 /** The ClientHellos a client sent, in order. */
@@ -82,8 +85,10 @@ describe('minVersion / maxVersion', () => {
       expect(resolveClientOptions({ psk: clientPsk(), ...extra }).maxVersion, name).toBe('DTLSv1.2');
       expect(() => resolveClientOptions({ psk: clientPsk(), maxVersion: 'DTLSv1.3', ...extra }), name).toThrow(new TypeError(`${name} needs DTLS 1.2 (dtls-kit's DTLS 1.3 does not carry it yet): leave maxVersion unset or set it to 'DTLSv1.2'`));
     }
-    expect(resolveServerOptions({ psk: serverPsk(), SNICallback: (_name, cb) => cb(null) }).maxVersion).toBe('DTLSv1.2');
-    expect(() => resolveServerOptions({ psk: serverPsk(), maxVersion: 'DTLSv1.3', SNICallback: (_name, cb) => cb(null) })).toThrow(/SNICallback needs DTLS 1\.2/);
+    expect(resolveServerOptions({ psk: serverPsk(), x509: serverRpkX509() }).maxVersion).toBe('DTLSv1.2');
+    expect(() => resolveServerOptions({ psk: serverPsk(), maxVersion: 'DTLSv1.3', x509: serverRpkX509() })).toThrow(/raw public keys \(x509 rawPublicKey\) needs DTLS 1\.2/);
+    // SNICallback runs in both versions (sni-alpn-callbacks.test.ts)
+    expect(resolveServerOptions({ psk: serverPsk(), SNICallback: (_name, cb) => cb(null) }).maxVersion).toBe('DTLSv1.3');
     // connection IDs without the return routability check run in 1.3 too
     expect(resolveClientOptions({ psk: clientPsk(), connectionId: { length: 4 } }).maxVersion).toBe('DTLSv1.3');
     expect(() => resolveVersionRange('DTLSv1.3', undefined, 'srtpProfiles')).toThrow(/srtpProfiles needs DTLS 1\.2/);

@@ -56,15 +56,11 @@ export class ServerHandshake extends HandshakeEngine<ResolvedServerOptions, Serv
   }
 
   /**
-   * ServerContext: SNICallback's credentials replace the default ones for the rest of this
-   * handshake (as node:tls's SecureContext does). Checked as resolveServerOptions checks the
-   * defaults: a certificate request needs a verifier; the fault is ours, not the client's.
+   * ServerContext: SNICallback's credentials (checked by sniCredentials) replace the default ones
+   * for the rest of this handshake (as node:tls's SecureContext does).
    */
   useCredentials(credentials: ServerCredentials): void {
     const { psk, x509 } = credentials;
-    if (x509?.requestCert && !x509.verifier) {
-      throw new DtlsError(AlertDescription.internal_error, 'SNICallback credentials: requestCert needs a verifier (pass ca to x509Server)');
-    }
     this.replaceConfig({ ...this.config, psk, x509 });
   }
 

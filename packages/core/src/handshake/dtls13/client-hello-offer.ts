@@ -15,6 +15,9 @@ import { checkedExternalPsk13, externalPskHash13 } from './client-psk-offer.js';
 import { externalOffer13, resumptionOffer13, withPskBinders, type OfferedPsk13 } from './client-resumption-offer.js';
 import { offeredConnectionId13 } from './connection-id-13.js';
 
+/** The extensions of the DTLS 1.2 ClientHello that a 1.3-only ClientHello carries as they are. */
+const NEUTRAL_EXTENSIONS: ReadonlySet<number> = new Set([ExtensionType.server_name, ExtensionType.application_layer_protocol_negotiation]);
+
 /** A ClientHello that offers DTLS 1.3, and what the client keeps to go on in 1.3. */
 export interface Dtls13Offer {
   readonly hello: ClientHello;
@@ -42,7 +45,12 @@ export interface Dtls13Offer {
 export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: ClientHello, wallNow: number, external: PskIdentityKey | undefined): Dtls13Offer {
   const versions = offeredVersions(config);
   const offers12 = config.minVersion === 'DTLSv1.2';
-  const extensions: Extension[] = offers12 ? base.extensions.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms) : [];
+  // Offering 1.2 too, the 1.2 hello's extensions stay (1.3 ignores those it does not know: RFC 8446
+  // 4.2); offering 1.3 alone, only those TLS 1.3 defines for a ClientHello (RFC 8446 4.2's table):
+  // server_name (RFC 6066 3) and ALPN (RFC 7301) must still reach the server.
+  const extensions: Extension[] = base.extensions.filter((e) =>
+    offers12 ? e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms : NEUTRAL_EXTENSIONS.has(e.type),
+  );
   // RFC 9147 9: connection_id as in DTLS 1.2 (the 1.2 part of the hello carries it when both are offered).
   const cid = offeredConnectionId13(base);
   if (!offers12 && cid !== undefined) extensions.push(cid);

@@ -22,6 +22,8 @@ import { dtls13PolicyGroups } from '../../endpoint/dtls13-default-policy.js';
 import { completeServerFlight13, draftServerFlight13, type ServerAuth13, type ServerFlightDraft13 } from './server-flight-13.js';
 import { checkExternalPskBinder, pskOffer13, type PskOffer13 } from './server-psk-13.js';
 import type { PskServerCredentials } from '../../key-exchange/psk-credentials.js';
+import type { ServerCredentials } from '../../config.js';
+import { askSni, sniCredentials } from '../common/sni-answer.js';
 import { acceptTicket13, clientServername13, resumedFromTicket13 } from './server-resumption-13.js';
 import { newSessionTicket13 } from './server-session-ticket-13.js';
 import { ServerWaitFinished13 } from './server-wait-finished-13.js';
@@ -47,7 +49,7 @@ const APPLICATION_EPOCH = 3;
 type State13 =
   | { readonly name: 'wait_client_hello' }
   /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
-  | { readonly name: 'wait_psk' | 'wait_signature' }
+  | { readonly name: 'wait_sni' | 'wait_psk' | 'wait_signature' }
   /** RFC 8446 4.4.2: our CertificateRequest went out; the client's Certificate comes first. */
   | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: ServerWaitFinished13 }
   /** RFC 8446 4.4.3: the client's CertificateVerify, by the key of `leaf`. */
@@ -70,7 +72,7 @@ interface ClientAuth13 {
 /** States in which the client's flight (under the handshake keys) is read. */
 const CLIENT_FLIGHT_STATES: ReadonlySet<string> = new Set(['wait_client_certificate', 'wait_client_certificate_verify', 'wait_verification', 'wait_finished']);
 /** States waiting for an asynchronous answer: queued messages wait for it. */
-const PAUSED_STATES: ReadonlySet<string> = new Set(['wait_psk', 'wait_signature', 'wait_verification']);
+const PAUSED_STATES: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wait_signature', 'wait_verification']);
 
 /**
  * The server's side of the DTLS 1.3 handshake (RFC 9147 5, figure 6) after the stateless cookie
@@ -437,7 +439,7 @@ export class ServerHandshake13 implements Handshake {
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
-  private awaitValue<T>(value: T | Promise<T>, state: 'wait_psk' | 'wait_signature' | 'wait_verification', what: string, then: (v: T) => void): void {
+  private awaitValue<T>(value: T | Promise<T>, state: 'wait_sni' | 'wait_psk' | 'wait_signature' | 'wait_verification', what: string, then: (v: T) => void): void {
     if (!(value instanceof Promise)) {
       then(value);
       return;
@@ -459,6 +461,22 @@ export class ServerHandshake13 implements Handshake {
 
   private onClientHello2(ch: ClientHello2): void {
     this.negotiated.clientRandom = ch.hello.random;
+    const servername = clientServername13(ch.hello);
+    const sniCallback = this.config.sniCallback;
+    // node:tls asks SNICallback only when the client sent a name; its credentials replace the
+    // defaults for this handshake (the PSK looked up, the certificate sent), as in DTLS 1.2.
+    if (sniCallback === undefined || servername === undefined) {
+      this.answerClientHello2(ch, this.config);
+      return;
+    }
+    this.awaitValue(askSni(sniCallback, servername), 'wait_sni', 'SNICallback', (answer) => {
+      const chosen = sniCredentials(answer, servername, this.config.psk !== undefined || this.config.x509 !== undefined);
+      this.answerClientHello2(ch, chosen === undefined ? this.config : { psk: chosen.psk, x509: chosen.x509 });
+    });
+  }
+
+  /** The rest of the second ClientHello, with the credentials in force (the defaults, or SNICallback's). */
+  private answerClientHello2(ch: ClientHello2, credentials: ServerCredentials): void {
     const offer = pskOffer13(ch);
     // RFC 8446 2.2: a ticket of ours among the identities resumes the session (no Certificate).
     const ticket = offer === undefined ? undefined : acceptTicket13(ch, offer, this.config, this.host.wallNow, clientServername13(ch.hello));
@@ -469,12 +487,12 @@ export class ServerHandshake13 implements Handshake {
       this.sendFlight(ch, { type: 'psk', index: ticket.index, key: ticket.key, dhe });
       return;
     }
-    const psk = this.config.psk;
+    const psk = credentials.psk;
     if (offer !== undefined && psk !== undefined && offer.offered.identities.length > 0) {
       this.lookupExternalPsk(ch, offer, psk, 0);
       return;
     }
-    const x509 = this.config.x509;
+    const x509 = credentials.x509;
     if (x509 === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'no certificate to authenticate with, and no PSK the client offered');
     const verifier = x509.requestCert ? x509.verifier : undefined;
     const clientAuth =

@@ -1,7 +1,6 @@
 import { AlertDescription } from '../../../alert.js';
 import { dtls12ServerRandom } from '../../common/server-random.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
-import type { ServerCredentials } from '../../../config.js';
 import { credentialsRun } from '../../../options.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -31,7 +30,7 @@ import { ownCertificateBody, peerVerifier } from '../../common/certificate-types
 import { WaitClientCertificate } from './wait-client-certificate.js';
 import { WaitClientKeyExchange } from './wait-client-key-exchange.js';
 import { chooseAlpn } from './choose-alpn.js';
-import { askSni, type SniAnswer } from './sni-answer.js';
+import { askSni, sniCredentials, type SniAnswer } from '../../common/sni-answer.js';
 import { answerServerHelloExtensions } from './server-hello-extensions.js';
 import { findSession, resumableSuite } from './session-lookup.js';
 import { resumeSession } from './resume-session.js';
@@ -86,49 +85,14 @@ export class WaitClientHello implements ServerState {
 }
 
 /**
- * Applies SNICallback's answer. RFC 6066 3: a server that does not recognize the name may end
- * the handshake with a fatal unrecognized_name alert; we do when the application says so (an
- * error; a DtlsError keeps its own alert) or has no credentials for the name and we have no
- * defaults. No credentials with defaults: the defaults serve (node:tls keeps its default context).
- * Returns whether the name chose the credentials (the ServerHello then acknowledges it).
+ * Applies SNICallback's answer (sni-answer.ts): its credentials replace the defaults for this
+ * handshake. Returns whether the name chose the credentials (the ServerHello then acknowledges it).
  */
 function useSniAnswer(cx: ServerContext, answer: SniAnswer, servername: string): boolean {
-  if (!answer.ok) {
-    const err = answer.error;
-    if (err instanceof DtlsError) throw err;
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback refused ${JSON.stringify(servername)}: ${detail}`, { cause: err });
-  }
-  const credentials = answer.credentials;
-  checkSniCredentials(credentials);
-  if (credentials !== undefined && (credentials.psk !== undefined || credentials.x509 !== undefined)) {
-    cx.useCredentials(credentials);
-    return true;
-  }
-  if (cx.config.psk === undefined && cx.config.x509 === undefined) {
-    throw new DtlsError(AlertDescription.unrecognized_name, `SNICallback has no credentials for ${JSON.stringify(servername)}, and there are no default ones`);
-  }
-  return false;
-}
-
-/**
- * SNICallback's credentials are `{ psk?, x509? }` as pskServer() and x509Server() make them. A
- * code port from node:tls may answer with a SecureContext or the options of one: that would
- * otherwise read as "no credentials" and silently serve the defaults. Our own error: internal_error.
- */
-function checkSniCredentials(credentials: ServerCredentials | undefined): void {
-  if (credentials === undefined) return;
-  const wrong =
-    typeof credentials !== 'object' ||
-    Object.keys(credentials).some((k) => k !== 'psk' && k !== 'x509') ||
-    (credentials.psk !== undefined && credentials.psk.type !== 'psk') ||
-    (credentials.x509 !== undefined && credentials.x509.type !== 'x509');
-  if (wrong) {
-    throw new DtlsError(
-      AlertDescription.internal_error,
-      'SNICallback answered something that is not { psk?, x509? } credentials from pskServer()/x509Server() (a node:tls SecureContext is not one)',
-    );
-  }
+  const credentials = sniCredentials(answer, servername, cx.config.psk !== undefined || cx.config.x509 !== undefined);
+  if (credentials === undefined) return false;
+  cx.useCredentials(credentials);
+  return true;
 }
 
 /**
