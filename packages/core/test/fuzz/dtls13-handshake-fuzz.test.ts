@@ -19,7 +19,9 @@ const FOUND: readonly FuzzCase13[] = [
     scenario: 'tls13-ecdsa',
     mtu: 1200,
     injections: [
-      { index: 0, mutants: [[{ kind: 'body-flip', record: 0, position: 1169, bit: 0 }]], keepOriginal: false, mutantsFirst: false },
+      // Position 1169 as found (mod the 135-byte body: the first byte of the X25519 key share);
+      // 107 since the 1.3-only ClientHello carries server_name (18 bytes before it).
+      { index: 0, mutants: [[{ kind: 'body-flip', record: 0, position: 107, bit: 0 }]], keepOriginal: false, mutantsFirst: false },
       {
         index: 6,
         mutants: [[{ kind: 'handshake-field', record: 0, field: 'messageSeq', value: 65535 }], [{ kind: 'plaintext-handshake-field', record: 0, field: 'msgType', value: 0 }]],
