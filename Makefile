@@ -31,12 +31,13 @@ peers: nginx
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tshark; }
 	@# wolfSSL 5.5.4 (DTLS 1.2 and 1.3) from Debian's source package, built once into
 	@# $${WOLFSSL_CACHE:-~/.cache/dtls-kit-peers}/wolfssl-5.5.4 (and -keylog, -curve25519 for X25519
-	@# and Ed25519 in DTLS 1.3, -tickets: session tickets for DTLS 1.3 resumption); a failed build
-	@# fails here.
+	@# and Ed25519 in DTLS 1.3, -tickets: session tickets for DTLS 1.3 resumption, -sni: a client
+	@# that sends server_name); a failed build fails here.
 	@scripts/peers/build-wolfssl.sh default >/dev/null
 	@scripts/peers/build-wolfssl.sh keylog >/dev/null
 	@scripts/peers/build-wolfssl.sh curve25519 >/dev/null
 	@scripts/peers/build-wolfssl.sh tickets >/dev/null
+	@scripts/peers/build-wolfssl.sh sni >/dev/null
 
 # nginx's UDP load balancer for the scale-out tests and `make scale_out` (Debian's nginx with the
 # stream and njs modules). RUNLEVEL=1 keeps the package from starting a system nginx on port 80:

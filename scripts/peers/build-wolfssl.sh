@@ -5,7 +5,7 @@
 # must run from that root: they look for ./certs). wolfSSL is the only DTLS 1.3 stack available as a
 # Debian source package (issue 17).
 #
-# Usage: scripts/peers/build-wolfssl.sh [default|keylog|curve25519|tickets]
+# Usage: scripts/peers/build-wolfssl.sh [default|keylog|curve25519|tickets|sni]
 #   cache: $WOLFSSL_CACHE, else ~/.cache/dtls-kit-peers; the build goes to CACHE/wolfssl-5.5.4
 #   (variant keylog: CACHE/wolfssl-5.5.4-keylog, whose programs also append the TLS 1.3 secrets to
 #   $SSLKEYLOGFILE in NSS key log format; see keylog-shim.c beside this file; variant curve25519:
@@ -13,7 +13,8 @@
 #   the X25519 group and Ed25519 certificates in DTLS 1.3, which Debian's configuration leaves out;
 #   variant tickets: CACHE/wolfssl-5.5.4-tickets, configured with --enable-session-ticket as well,
 #   without which 5.5.4 sends no DTLS 1.3 NewSessionTicket and its client cannot resume: "Can't do
-#   TLS 1.3 resumption; need session tickets!").
+#   TLS 1.3 resumption; need session tickets!"); variant sni: CACHE/wolfssl-5.5.4-sni, configured
+#   with --enable-sni, whose client sends server_name (-S name), which Debian's configuration leaves out).
 # The first build takes minutes (README, "Peers"); later calls only check the cache (milliseconds).
 # A failed build exits non-zero with the end of its log: `make test` fails loudly, it never skips.
 set -euo pipefail
@@ -24,7 +25,8 @@ case "$VARIANT" in
   keylog) NAME=wolfssl-$VERSION-keylog ;;
   curve25519) NAME=wolfssl-$VERSION-curve25519 ;;
   tickets) NAME=wolfssl-$VERSION-tickets ;;
-  *) echo "build-wolfssl.sh: unknown variant '$VARIANT' (default|keylog|curve25519|tickets)" >&2; exit 2 ;;
+  sni) NAME=wolfssl-$VERSION-sni ;;
+  *) echo "build-wolfssl.sh: unknown variant '$VARIANT' (default|keylog|curve25519|tickets|sni)" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${WOLFSSL_CACHE:-$HOME/.cache/dtls-kit-peers}
@@ -86,6 +88,7 @@ CPPFLAGS=-DWOLFSSL_STATIC_PSK
 EXTRA_CONFIGURE=()
 [ "$VARIANT" = curve25519 ] && EXTRA_CONFIGURE=(--enable-curve25519 --enable-ed25519)
 [ "$VARIANT" = tickets ] && EXTRA_CONFIGURE=(--enable-session-ticket)
+[ "$VARIANT" = sni ] && EXTRA_CONFIGURE=(--enable-sni)
 cd "$SRC"
 ./autogen.sh >>"$LOG" 2>&1 || fail autogen.sh
 ./configure --enable-dtls --enable-dtls13 --enable-dtlscid --enable-psk --enable-dtls-mtu \

@@ -47,7 +47,7 @@ export const WOLFSSL_PSK_IDENTITY = 'Client_identity';
 export const WOLFSSL_CLIENT_MESSAGE = 'hello wolfssl!';
 
 /** 'curve25519': also --enable-curve25519 --enable-ed25519; 'tickets': also --enable-session-ticket (DTLS 1.3 NewSessionTicket and resumption, `-r`). */
-export type WolfsslVariant = 'default' | 'keylog' | 'curve25519' | 'tickets';
+export type WolfsslVariant = 'default' | 'keylog' | 'curve25519' | 'tickets' | 'sni';
 /** '1.2' (-v 3), '1.3' (-v 4), or 'downgrade' (-v d: the client offers DTLS 1.3 and accepts down to 1.2). */
 export type WolfsslVersion = '1.2' | '1.3' | 'downgrade';
 
