@@ -43,6 +43,7 @@ async function client([tree, port, workload, count, warmup]) {
     port: Number(port),
     psk: pskClient({ identity: PSK_IDENTITY, key: PSK_KEY_HEX }),
     cipherSuites: 'PSK-AES128-GCM-SHA256',
+    maxVersion: 'DTLSv1.2',
     mtu: 1472,
     handshakeTimeoutMs: 10_000,
     sessionTickets: false,

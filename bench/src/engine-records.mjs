@@ -5,8 +5,8 @@ import { DtlsConnection, ServerEndpoint } from '@dtls-kit/core';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 const key = '000102030405060708090a0b0c0d0e0f';
 // mtu 1472 (Ethernet's 1500 less IPv4 and UDP headers): a 1200-byte record fits one datagram (at the default 1200 it does not).
-const endpoint = new ServerEndpoint({ psk: pskServer({ keys: { Client_identity: key } }), cipherSuites: 'PSK-AES128-GCM-SHA256', mtu: 1472 });
-const client = DtlsConnection.client({ psk: pskClient({ identity: 'Client_identity', key }), cipherSuites: 'PSK-AES128-GCM-SHA256', mtu: 1472 });
+const endpoint = new ServerEndpoint({ psk: pskServer({ keys: { Client_identity: key } }), cipherSuites: 'PSK-AES128-GCM-SHA256', maxVersion: 'DTLSv1.2', mtu: 1472 });
+const client = DtlsConnection.client({ psk: pskClient({ identity: 'Client_identity', key }), cipherSuites: 'PSK-AES128-GCM-SHA256', maxVersion: 'DTLSv1.2', mtu: 1472 });
 client.connect(0);
 let server;
 for (let now = 0; now < 10 && !(server?.state === 'established'); now++) {
