@@ -39,8 +39,8 @@ describe('the packed packages, installed with npm outside the workspace', () => 
     expect(r.stdout).toContain(`: ${expected}`);
     // The blocking echoes report from the client's worker: chain verified, loop off the main thread.
     if (script.includes('blocking')) expect(r.stdout).toMatch(/authorized true, worker [1-9]\d*\)/);
-    if (script.includes('sodium')) expect(r.stdout).toContain('(PSK-CHACHA20-POLY1305, sodium-native)');
-    if (script.includes('native-echo')) expect(r.stdout).toContain('(PSK-AES128-GCM-SHA256, native-aead, addon built at install)');
+    if (script.includes('sodium')) expect(r.stdout).toContain('(TLS_CHACHA20_POLY1305_SHA256, sodium-native)');
+    if (script.includes('native-echo')) expect(r.stdout).toContain('(TLS_AES_128_GCM_SHA256, native-aead, addon built at install)');
   });
 
   it.each(['core-entries.mjs', 'core-entries.cjs'])('@dtls-kit/core keeps its internals on @dtls-kit/core/internal (%s)', async (script) => {
