@@ -18,9 +18,14 @@ export function dtls13Nonce(iv: Uint8Array, sequenceNumber: number, out: Uint8Ar
   }
   const hi = Math.floor(sequenceNumber / 0x1_0000_0000);
   const lo = sequenceNumber % 0x1_0000_0000;
-  const seq = [0, 0, (hi >>> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
   const at = iv.length - 8;
-  for (let i = 0; i < at; i++) out[i] = iv[i] ?? 0;
-  for (let i = 0; i < 8; i++) out[at + i] = (iv[at + i] ?? 0) ^ (seq[i] ?? 0);
+  out.set(iv);
+  // The 48-bit number in the last 6 bytes (the first 2 of the 8 are zero): no array per record.
+  out[at + 2] = (iv[at + 2] ?? 0) ^ ((hi >>> 8) & 0xff);
+  out[at + 3] = (iv[at + 3] ?? 0) ^ (hi & 0xff);
+  out[at + 4] = (iv[at + 4] ?? 0) ^ ((lo >>> 24) & 0xff);
+  out[at + 5] = (iv[at + 5] ?? 0) ^ ((lo >>> 16) & 0xff);
+  out[at + 6] = (iv[at + 6] ?? 0) ^ ((lo >>> 8) & 0xff);
+  out[at + 7] = (iv[at + 7] ?? 0) ^ (lo & 0xff);
   return out;
 }

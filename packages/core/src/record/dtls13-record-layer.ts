@@ -11,6 +11,8 @@ import type { Dtls13EpochKeys } from './dtls13-epoch-keys.js';
 import { dtls13Nonce } from './dtls13-nonce.js';
 import { EpochMap } from './epoch-map.js';
 import { encodeInnerPlaintext, openInnerPlaintext } from './inner-plaintext.js';
+import { ADDITIONAL_DATA_SCRATCH, NONCE_SCRATCH, additionalDataScratch, innerPlaintextScratch } from './aead-scratch.js';
+import { SEALED_RECORDS } from './record-slab.js';
 import { reconstructEpoch, reconstructSequenceNumber } from './record-number-reconstruction.js';
 import {
   DTLS_1_2_VERSION,
@@ -385,25 +387,35 @@ export class Dtls13RecordLayer {
     if (usage.state === 'exhausted') {
       throw internalError(`the key of write epoch ${epoch} has protected ${usage.count} records, its limit (RFC 9147 4.5.3): update keys first`);
     }
-    const tagLength = keys.aead.tagLength;
+    const aead = keys.aead;
+    const tagLength = aead.tagLength;
     const minimum = RECORD_NUMBER_SAMPLE_LENGTH - tagLength - (content.length + 1);
-    const inner = encodeInnerPlaintext(type, content, Math.max(padding, minimum));
+    const pad = Math.max(padding, minimum);
+    // The inner plaintext, nonce and additional data in the thread's scratch (aead-scratch.ts):
+    // each is used up before the AEAD returns (the Aead contract), so no record sees another's.
+    const inner = encodeInnerPlaintext(type, content, pad, innerPlaintextScratch(content.length + 1 + pad));
     const { connectionId, sequenceNumberLength, lengthPresent } = state;
     const headerLength = unifiedHeaderLength(connectionId.length, sequenceNumberLength, lengthPresent);
     const ciphertextLength = inner.length + tagLength;
-    const out = new Uint8Array(headerLength + ciphertextLength);
+    const out = SEALED_RECORDS.take(headerLength + ciphertextLength);
     const seqBits = seq % (sequenceNumberLength === 2 ? 0x1_0000 : 0x100);
     encodeUnifiedHeader({ epochBits: epoch % 4, connectionId, sequenceNumberLength, sequenceNumberBits: seqBits, lengthPresent }, ciphertextLength, out, 0);
     // RFC 9147 4: "The entire header value ... (but prior to record number encryption ...) is used
     // as the additional data value for the AEAD function".
-    const aad = out.slice(0, headerLength);
-    const sealed = keys.aead.seal(dtls13Nonce(keys.iv, seq), inner, aad);
-    if (sealed.length !== ciphertextLength) throw internalError(`AEAD returned ${sealed.length} bytes, expected ${ciphertextLength}`);
-    out.set(sealed, headerLength);
+    const aad = additionalDataOf(out, 0, headerLength);
+    const nonce = dtls13Nonce(keys.iv, seq, keys.iv.length === NONCE_SCRATCH.length ? NONCE_SCRATCH : undefined);
+    // A provider that can seal in place writes into the record itself: no copy of the sealed bytes.
+    if (aead.sealInto !== undefined) aead.sealInto(nonce, inner, aad, out, headerLength);
+    else {
+      const sealed = aead.seal(nonce, inner, aad);
+      if (sealed.length !== ciphertextLength) throw internalError(`AEAD returned ${sealed.length} bytes, expected ${ciphertextLength}`);
+      out.set(sealed, headerLength);
+    }
     // RFC 9147 4.2.3: the mask from the first 16 bytes of ciphertext, XORed into the sequence number.
     const mask = this.recordNumberMask(keys, out.subarray(headerLength, headerLength + RECORD_NUMBER_SAMPLE_LENGTH));
     const at = 1 + connectionId.length;
     for (let i = 0; i < sequenceNumberLength; i++) out[at + i] = (out[at + i] ?? 0) ^ (mask[i] ?? 0);
+    // No copy of the application's data stays behind.
     inner.fill(0);
     state.nextSequence = seq + 1;
     usage.add();
@@ -448,7 +460,7 @@ export class Dtls13RecordLayer {
     this.heldTotal = 0;
     for (const record of held) {
       const framed = frameUnifiedRecord(record, 0, this.receiveConnectionId.length);
-      if (framed !== undefined && framed.header.epochBits === epoch % 4) this.openCiphertext(framed, out);
+      if (framed !== undefined && framed.header.epochBits === epoch % 4) this.openCiphertext(framed, out, true);
       else keep.push(record);
     }
     for (const record of keep) {
@@ -498,7 +510,7 @@ export class Dtls13RecordLayer {
    * record_overflow, RFC 8446 5.2/5.4), or more failed authentications on the current read key
    * than its AEAD allows (RFC 9147 4.5.3: "SHOULD immediately close the connection").
    */
-  open(datagram: Uint8Array): Dtls13ReadRecord[] {
+  open(datagram: Uint8Array, inPlace = false): Dtls13ReadRecord[] {
     const out: Dtls13ReadRecord[] = [];
     let offset = 0;
     while (offset < datagram.length) {
@@ -518,7 +530,7 @@ export class Dtls13RecordLayer {
           this.counters.dropped++;
           break;
         }
-        this.openCiphertext(framed, out);
+        this.openCiphertext(framed, out, inPlace);
         offset = framed.end;
       } else {
         // RFC 9147 4.1: "the record MUST be rejected as if it had failed deprotection"; its length is unknown.
@@ -551,7 +563,7 @@ export class Dtls13RecordLayer {
     return end;
   }
 
-  private openCiphertext(framed: FramedUnifiedRecord, out: Dtls13ReadRecord[]): void {
+  private openCiphertext(framed: FramedUnifiedRecord, out: Dtls13ReadRecord[], inPlace: boolean): void {
     const { header, headerBytes, encryptedRecord } = framed;
     // RFC 9147 4.2.3: "Receivers MUST reject shorter records as if they had failed deprotection".
     if (encryptedRecord.length < RECORD_NUMBER_SAMPLE_LENGTH) {
@@ -573,13 +585,17 @@ export class Dtls13RecordLayer {
     const seqBits = header.sequenceNumberBits ^ maskBits;
     const seq = reconstructSequenceNumber(state.window.highest + 1, seqBits, length);
     // The additional data is the header with the sequence number in the clear (RFC 9147 4).
-    const aad = headerBytes.slice();
+    const aad = additionalDataOf(headerBytes, 0, headerBytes.length);
     const at = 1 + header.connectionId.length;
     if (length === 2) aad[at] = (seqBits >>> 8) & 0xff;
     aad[at + length - 1] = seqBits & 0xff;
+    const nonce = dtls13Nonce(keys.iv, seq, keys.iv.length === NONCE_SCRATCH.length ? NONCE_SCRATCH : undefined);
+    const aead = keys.aead;
     let plaintext: Uint8Array | null;
     try {
-      plaintext = keys.aead.open(dtls13Nonce(keys.iv, seq), encryptedRecord, aad);
+      // Memory handed over (the caller's datagram, or our own copy of a held record) is opened
+      // where it lies: no allocation per record (Aead.openInPlace).
+      plaintext = inPlace && aead.openInPlace !== undefined ? aead.openInPlace(nonce, encryptedRecord, aad) : aead.open(nonce, encryptedRecord, aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
       plaintext = null;
@@ -643,4 +659,15 @@ export class Dtls13RecordLayer {
       `${failures.count} records failed authentication with the key of epoch ${state.epoch}, its limit is ${failures.limit} (RFC 9147 4.5.3)`,
     );
   }
+}
+
+/**
+ * A copy of `bytes[from, from + length)` to give an AEAD as its additional data: in the thread's
+ * scratch when it fits (no allocation per record; used up before the AEAD returns), else its own.
+ */
+function additionalDataOf(bytes: Uint8Array, from: number, length: number): Uint8Array {
+  if (length > ADDITIONAL_DATA_SCRATCH.length) return bytes.slice(from, from + length);
+  const aad = additionalDataScratch(length);
+  for (let i = 0; i < length; i++) aad[i] = bytes[from + i] ?? 0;
+  return aad;
 }

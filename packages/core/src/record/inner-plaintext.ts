@@ -16,15 +16,19 @@ import { MAX_PLAINTEXT_LENGTH } from './record-header.js';
 export const MAX_INNER_PLAINTEXT_LENGTH = MAX_PLAINTEXT_LENGTH + 1;
 
 /** content || type || `padding` zeros. */
-export function encodeInnerPlaintext(type: number, content: Uint8Array, padding = 0): Uint8Array {
+export function encodeInnerPlaintext(type: number, content: Uint8Array, padding = 0, scratch?: Uint8Array): Uint8Array {
   if (!Number.isInteger(type) || type < 1 || type > 255) throw new RangeError(`an inner content type is 1..255, got ${type}`);
   if (!Number.isInteger(padding) || padding < 0) throw new RangeError(`padding must be a non-negative integer, got ${padding}`);
-  if (content.length + 1 + padding > MAX_INNER_PLAINTEXT_LENGTH) {
-    throw new RangeError(`inner plaintext of ${content.length + 1 + padding} bytes exceeds 2^14 + 1`);
+  const length = content.length + 1 + padding;
+  if (length > MAX_INNER_PLAINTEXT_LENGTH) {
+    throw new RangeError(`inner plaintext of ${length} bytes exceeds 2^14 + 1`);
   }
-  const out = new Uint8Array(content.length + 1 + padding);
+  // In `scratch` when it has room (the record layer's, used up before the record is sent): no
+  // allocation per record; the padding is written as zeros there (RFC 8446 5.4).
+  const out = scratch !== undefined && scratch.length >= length ? new Uint8Array(scratch.buffer, scratch.byteOffset, length) : new Uint8Array(length);
   out.set(content, 0);
   out[content.length] = type;
+  if (padding > 0 && out.buffer === scratch?.buffer) out.fill(0, content.length + 1);
   return out;
 }
 
