@@ -156,6 +156,15 @@ export class ServerHandshake13 implements Handshake {
     const hello = this.hello;
     if (hello === undefined) return;
     this.hello = undefined;
+    if (this.config.maxVersion !== 'DTLSv1.3') {
+      // The cookie exchange (RFC 9147 5.1) ran elsewhere with other options: a blocking server's
+      // main thread answered 1.3 while this worker's options allow 1.2 only (a credentials module
+      // that returns what our 1.3 lacks, such as raw public keys). Said plainly, not run half-way.
+      throw new DtlsError(
+        AlertDescription.internal_error,
+        `the cookie exchange chose DTLS 1.3, but this connection's options allow DTLS ${this.config.maxVersion === 'DTLSv1.2' ? '1.2' : this.config.maxVersion} only: give the server maxVersion 'DTLSv1.2' where its cookies are checked too`,
+      );
+    }
     this.deadline = now + this.config.handshakeTimeoutMs;
     // RFC 9147 4: from here on every record is DTLS 1.3's; epoch 0 goes on counting.
     this.records13 = this.host.records.enterDtls13({ chacha20MaskCounter: this.config.chacha20MaskCounter, ...dtls13KeyUpdateRecordOptions(this.config.keyUpdate) });
