@@ -104,6 +104,8 @@ export class BlockingConnection extends EventEmitter {
   private sourceIsPeer = true;
   /** Frames for the main thread that did not fit in the outbound ring yet (sent before any datagram). */
   private readonly controls: { kind: Frame; data: Uint8Array }[] = [];
+  /** How many of the engine's receive CIDs went to the main thread (announceConnectionIds). */
+  private announcedConnectionIds = 0;
   /** Address moves to emit once the pump is done. */
   private readonly moves: [RemoteAddressInfo, RemoteAddressInfo][] = [];
   private closed = false;
@@ -445,11 +447,12 @@ export class BlockingConnection extends EventEmitter {
    * (events first, then datagrams). Returns the inbound sequence seen before draining, to wait on.
    */
   private pump(): number {
-    const { ctrl, inbound, outbound } = this.link;
+    const { ctrl, inbound } = this.link;
     const seen = Atomics.load(ctrl, C.IN_SEQ);
     const handshaking = !this.established && !this.closed;
     const step = this.conn.handshakeState;
     let received = false;
+    let sent = false;
     if (Atomics.load(ctrl, C.STOP) === STOP_SILENT) {
       // Replaced by the peer's new connection (RFC 6347 4.2.8: the client restarted and proved its
       // address with a new cookie): that peer has no state for this one, so nothing more is sent.
@@ -483,6 +486,11 @@ export class BlockingConnection extends EventEmitter {
         }
         this.touch();
         received = true;
+        // A datagram from elsewhere may move the peer (RFC 9146 6) and bound what goes to its new
+        // address (the anti-amplification limit, RFC 9853 5): what the engine has for the current
+        // address leaves first, to it. (A DTLS 1.3 server's NewSessionTicket answers the client's
+        // Finished; a client whose NAT rebound sends data right behind it, from a new address.)
+        if (!this.sourceIsPeer && this.flushOut()) sent = true;
         this.conn.receive(d, now(), this.source);
         // Only a datagram from another address can move the peer: the common case checks nothing.
         if (!this.sourceIsPeer) this.followPeer();
@@ -491,7 +499,6 @@ export class BlockingConnection extends EventEmitter {
     if (Atomics.load(ctrl, C.STOP) && !this.closed) this.conn.close();
     const t = this.conn.nextTimeout();
     if (t !== undefined && now() >= t) this.conn.handleTimeout(now());
-    let sent = false;
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       switch (e.type) {
         case 'handshake-complete':
@@ -501,10 +508,6 @@ export class BlockingConnection extends EventEmitter {
             this.lastActivity = now();
             // Wake the main thread's watcher: the server's 'connection' event waits for this.
             sent = true;
-            // RFC 9146 3/6: records with our CID reach this connection whatever their source, once
-            // the main thread's table knows it.
-            const cid = this.conn.connectionId;
-            if (cid !== undefined && cid.receive.length > 0) this.controls.push({ kind: Frame.CONNECTION_ID, data: cid.receive });
           } else this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
           break;
         case 'data':
@@ -521,6 +524,7 @@ export class BlockingConnection extends EventEmitter {
           break;
       }
     }
+    if (!this.closed) this.announceConnectionIds();
     if (this.idleTimeoutMs > 0 && this.established && !this.closed && now() - this.lastActivity >= this.idleTimeoutMs) {
       // Only the peer's traffic shows it is still there (UDP): close it, politely (close_notify).
       this.idled = true;
@@ -528,17 +532,7 @@ export class BlockingConnection extends EventEmitter {
       for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) if (e.type === 'data') this.queue.push(e.data);
       this.closed = true;
     }
-    // Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
-    while (this.controls.length > 0) {
-      const c = this.controls[0];
-      if (c === undefined || !outbound.push(c.data, c.kind)) break;
-      this.controls.shift();
-      sent = true;
-    }
-    for (const d of this.conn.datagramsToSend()) {
-      if (outbound.push(d)) sent = true;
-      else Atomics.add(ctrl, C.OUT_DROPPED, 1);
-    }
+    if (this.flushOut()) sent = true;
     if (!this.established && !this.closed && this.conn.state === 'handshaking') {
       // Tell the main thread when the handshake moved (its first flight went out, or it reached a
       // new state) and whether it now waits on the peer: a handshake that waits on a silent peer
@@ -579,6 +573,40 @@ export class BlockingConnection extends EventEmitter {
     const error = this.closeError;
     if (error !== undefined && this.listenerCount('error') > 0) this.emit('error', error);
     this.emit('close', error !== undefined);
+  }
+
+  /**
+   * Control frames, then the engine's datagrams, to the main thread; whether anything went.
+   * Frames first: a REMOTE frame must reach the main thread before the datagrams meant for the new address.
+   */
+  private flushOut(): boolean {
+    const { ctrl, outbound } = this.link;
+    let sent = false;
+    while (this.controls.length > 0) {
+      const c = this.controls[0];
+      if (c === undefined || !outbound.push(c.data, c.kind)) break;
+      this.controls.shift();
+      sent = true;
+    }
+    for (const d of this.conn.datagramsToSend()) {
+      if (outbound.push(d)) sent = true;
+      else Atomics.add(ctrl, C.OUT_DROPPED, 1);
+    }
+    return sent;
+  }
+
+  /**
+   * RFC 9146 3/6, RFC 9147 9: records with a CID of ours reach this connection whatever their
+   * source once the main thread's table knows that CID. Each goes as soon as the engine has it:
+   * the negotiated one with our ServerHello (a DTLS 1.3 client sends data right behind its
+   * Finished, perhaps from a new address already, before our handshake completes), and those a
+   * NewConnectionId of ours gave the peer later. The engine's list only grows (bounded by it).
+   */
+  private announceConnectionIds(): void {
+    const cids = this.conn.receiveConnectionIds;
+    if (cids.length <= this.announcedConnectionIds) return;
+    for (const cid of cids.slice(this.announcedConnectionIds)) this.controls.push({ kind: Frame.CONNECTION_ID, data: cid });
+    this.announcedConnectionIds = cids.length;
   }
 
   /** After a datagram from another address: whether the engine moved the peer there (RFC 9146 6). */

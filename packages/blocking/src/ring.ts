@@ -77,7 +77,8 @@ export const STOP_SILENT = 2;
  * - inbound SOURCE: the source address of the datagrams that follow (encodeRemote), sent only
  *   when it differs from the previous one's, so the common case (same address) costs nothing;
  * - outbound REMOTE: the engine moved the peer address there (RFC 9146 6), datagrams that follow go to it;
- * - outbound CONNECTION_ID: the non-empty CID the peer puts in the records it sends us (RFC 9146 3);
+ * - outbound CONNECTION_ID: a non-empty CID the peer may put in the records it sends us (RFC 9146 3;
+ *   in DTLS 1.3 each one a NewConnectionId issued too, RFC 9147 9), as soon as the engine has it;
  * - outbound CLIENT_RANDOM: this handshake's client random, for restart detection (RFC 6347 4.2.8);
  * - inbound START: a new connection for a long-lived server worker (encodeStart), after the SOURCE
  *   frame of its peer; the ring was reset for it, so nothing of the previous connection is left;

@@ -235,8 +235,8 @@ interface Entry {
   vouched: { transport: Remote; client: Remote } | undefined;
   /** This handshake's client random, as the worker reported it (RFC 6347 4.2.8). */
   clientRandom: Uint8Array | undefined;
-  /** The CID bound to it in the table (RFC 9146 3), once established. */
-  connectionId: Uint8Array | undefined;
+  /** The CIDs bound to it in the table (RFC 9146 3; more in DTLS 1.3 by NewConnectionId, RFC 9147 9), as the worker announced them. */
+  connectionIds: Uint8Array[];
   /** Replaced by its restarted client's new connection: nothing more goes to its peer. */
   replaced: boolean;
   readonly link: ServerLink;
@@ -699,8 +699,9 @@ export class BlockingServer extends EventEmitter {
         break;
       case Frame.CONNECTION_ID:
         // RFC 9146 6: its records now reach it whatever their source. A CID another connection
-        // holds is not taken from it; this one is then reached by its address only.
-        if (e.connectionId === undefined && this.conns.bindConnectionId(data, e)) e.connectionId = data;
+        // holds is not taken from it; this one is then reached by its address (or other CIDs) only.
+        // Bounded: the engine issues a bounded number of CIDs, each announced once.
+        if (this.conns.bindConnectionId(data, e)) e.connectionIds.push(data);
         break;
       case Frame.REMOTE: {
         const to = decodeRemote(data);
@@ -852,7 +853,7 @@ export class BlockingServer extends EventEmitter {
       client,
       vouched: client === undefined ? undefined : { transport: remote, client },
       clientRandom: undefined,
-      connectionId: undefined,
+      connectionIds: [],
       replaced: false,
       link,
       hello,
@@ -1083,7 +1084,7 @@ export class BlockingServer extends EventEmitter {
   /** The connection no longer counts against any bound, nor receives datagrams. */
   private forget(e: Entry): void {
     this.conns.remove(e.remote, e);
-    if (e.connectionId !== undefined) this.conns.unbindConnectionId(e.connectionId, e);
+    for (const cid of e.connectionIds) this.conns.unbindConnectionId(cid, e);
     const group = addressGroup(peerOf(e).address);
     const own = this.perAddress.get(group);
     own?.delete(e);

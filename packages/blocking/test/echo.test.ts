@@ -49,15 +49,20 @@ describe('blocking PSK echo: our server, our client', () => {
       args: { messages: ['x'], expectTimeoutMs: 100 },
     });
     expect(r.timedOut).toBe('BlockingTimeoutError');
-    const bad = runBlockingClient({
-      handler: fixture('client-roundtrip.mjs'),
-      port,
-      credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } },
-    });
-    await expect(bad).rejects.toBeInstanceOf(DtlsError);
-    await expect(bad).rejects.toThrow(/handshake failed/);
-    // Rebuilt from the worker as core's DtlsError: the server's alert, by number and by name.
-    await expect(bad).rejects.toMatchObject({ alertName: 'bad_record_mac', fromPeer: true });
+    // The server's alert for a wrong key: DTLS 1.3 checks the PSK binder, decrypt_error (RFC 8446
+    // 4.2.11); DTLS 1.2 cannot decrypt the client's Finished, bad_record_mac (RFC 5246 7.2.2).
+    for (const [maxVersion, alertName] of [['DTLSv1.3', 'decrypt_error'], ['DTLSv1.2', 'bad_record_mac']] as const) {
+      const bad = runBlockingClient({
+        handler: fixture('client-roundtrip.mjs'),
+        port,
+        credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } },
+        maxVersion,
+      });
+      await expect(bad).rejects.toBeInstanceOf(DtlsError);
+      await expect(bad).rejects.toThrow(/handshake failed/);
+      // Rebuilt from the worker as core's DtlsError: the server's alert, by number and by name.
+      await expect(bad).rejects.toMatchObject({ alertName, fromPeer: true });
+    }
   });
 
   it('a throwing handler ends its connection with an alert, frees its worker, the server lives on', async () => {

@@ -150,6 +150,13 @@ export class EngineClient {
     this.flush();
   }
 
+  /** DTLS 1.3 (RFC 9147 9): asks the server for `count` more CIDs (a RequestConnectionId), sent at once. */
+  requestConnectionIds(count: number): boolean {
+    const sent = this.engine.requestConnectionIds(count);
+    this.flush();
+    return sent;
+  }
+
   /** The next message as text. */
   async recv(timeoutMs = 5000): Promise<string> {
     const d = await this.until(() => this.inbox.shift(), timeoutMs, 'a message');

@@ -28,22 +28,26 @@ describe("blocking server: 'connection' after the handshake", () => {
     expect(seen[0]?.remote.address).toBe('127.0.0.1');
   });
 
-  it("a client with the wrong key is a 'connectionError' (stage 'handshake', a DtlsError), not a 'connection'", async () => {
+  // The server cannot verify the client: in DTLS 1.3 the PSK binder, decrypt_error (RFC 8446
+  // 4.2.11); in DTLS 1.2 the client's Finished, bad_record_mac (RFC 5246 7.2.2).
+  it.each([
+    ['DTLSv1.3', 'decrypt_error'],
+    ['DTLSv1.2', 'bad_record_mac'],
+  ] as const)("a client with the wrong key is a 'connectionError' (stage 'handshake', a DtlsError), not a 'connection' (%s: %s)", async (maxVersion, alertName) => {
     server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 2 });
     let connections = 0;
     const errors: { error: Error; stage: ConnectionErrorStage }[] = [];
     server.on('connection', () => connections++);
     server.on('connectionError', (error, stage) => errors.push({ error, stage }));
     const { port } = await server.listen(0, '127.0.0.1');
-    const bad = runBlockingClient({ handler: fixture('client-roundtrip.mjs'), port, credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } } });
+    const bad = runBlockingClient({ handler: fixture('client-roundtrip.mjs'), port, credentials: { psk: { identity: 'Client_identity', key: 'ff'.repeat(16) } }, maxVersion });
     await expect(bad).rejects.toBeInstanceOf(DtlsError);
     await until(() => errors.length === 1 && server!.stats.completed === 1, 5000, "'connectionError'");
     expect(errors[0]?.stage).toBe('handshake');
     const error = errors[0]?.error;
     expect(error).toBeInstanceOf(DtlsError);
-    // The server could not verify the client's Finished: bad_record_mac (RFC 5246 7.4.9).
-    expect(error instanceof DtlsError && error.alertName).toBe('bad_record_mac');
-    expect(error instanceof DtlsError && error.alert).toBe(AlertDescription.bad_record_mac);
+    expect(error instanceof DtlsError && error.alertName).toBe(alertName);
+    expect(error instanceof DtlsError && error.alert).toBe(AlertDescription[alertName]);
     expect(connections).toBe(0);
   });
 

@@ -82,7 +82,8 @@ describe('engine options are top-level, as in @dtls-kit/nonblocking', () => {
       ringBytes: 65_536,
       idleTimeoutMs: 10_000,
       workerIdleTimeoutMs: 1000,
-      cipherSuites: 'PSK-AES128-CCM8',
+      // A DTLS 1.2 and a DTLS 1.3 suite (the default version range offers both, 1.3 preferred).
+      cipherSuites: 'PSK-AES128-CCM8:TLS_AES_128_CCM_8_SHA256',
       mtu: 1200,
       retransmit: { initialMs: 500 },
       handshakeTimeoutMs: 10_000,
@@ -112,7 +113,7 @@ describe('engine options are top-level, as in @dtls-kit/nonblocking', () => {
         pool,
         idleTimeoutMs: 0,
         ringBytes: 65_536,
-        cipherSuites: 'PSK-AES128-CCM8',
+        cipherSuites: 'PSK-AES128-CCM8:TLS_AES_128_CCM_8_SHA256',
         mtu: 1200,
         handshakeTimeoutMs: 10_000,
         ALPNProtocols: ['coap'],
@@ -120,7 +121,7 @@ describe('engine options are top-level, as in @dtls-kit/nonblocking', () => {
         servername: 'localhost',
       });
       expect(r.replies).toEqual(['top-level']);
-      expect(r.cipher).toBe('PSK-AES128-CCM8');
+      expect(r.cipher).toBe('TLS_AES_128_CCM_8_SHA256');
     } finally {
       await pool.destroy();
     }

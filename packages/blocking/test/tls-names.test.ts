@@ -44,7 +44,20 @@ interface Names {
   ekmOther: string;
 }
 
-describe('blocking connection: node:tls names', () => {
+/**
+ * Both versions: the default (DTLS 1.3; exportKeyingMaterial is RFC 8446 7.5's exporter there) and
+ * a client that offers 1.2 only (RFC 5705). getCipher() names a 1.3 suite as node:tls names TLS 1.3's.
+ */
+const VERSIONS = [
+  { maxVersion: 'DTLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', cipher: { name: 'TLS_AES_128_GCM_SHA256', standardName: 'TLS_AES_128_GCM_SHA256', version: 'DTLSv1.3' } },
+  {
+    maxVersion: 'DTLSv1.2',
+    suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+    cipher: { name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' },
+  },
+] as const;
+
+describe.each(VERSIONS)('blocking connection: node:tls names ($maxVersion)', ({ maxVersion, suite, cipher }) => {
   it('certificates: getCipher(), getProtocol(), alpnProtocol, getPeerCertificate(detailed), getPeerX509Certificate(), exportKeyingMaterial()', async () => {
     const credentials = fixture('x509-credentials.mjs');
     server = createBlockingServer({
@@ -60,13 +73,14 @@ describe('blocking connection: node:tls names', () => {
       port,
       credentials: { module: credentials, export: 'client', args: { ca: ca.cert } },
       ALPNProtocols: ['coap'],
-      cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+      cipherSuites: [suite],
+      maxVersion,
       args: { context: 'session-1' },
     });
-    expect(r.cipher).toEqual({ name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' });
+    expect(r.cipher).toEqual(cipher);
     expect(r.server.cipher).toEqual(r.cipher);
-    expect(r.protocol).toBe('DTLSv1.2');
-    expect(r.server.protocol).toBe('DTLSv1.2');
+    expect(r.protocol).toBe(maxVersion);
+    expect(r.server.protocol).toBe(maxVersion);
     expect(r.alpnProtocol).toBe('coap');
     expect(r.server.alpnProtocol).toBe('coap');
     // No host, no servername: host is 'localhost' and servername defaults to it (as connect() of
@@ -91,20 +105,20 @@ describe('blocking connection: node:tls names', () => {
     expect(r.ekm).toMatch(/^[0-9a-f]{64}$/);
     expect(r.server.ekm).toBe(r.ekm);
     expect(r.ekmOther).not.toBe(r.ekm);
-    console.log(`blocking names: ${r.cipher.name}, ALPN ${String(r.alpnProtocol)}, EKM ${createHash('sha256').update(r.ekm).digest('hex').slice(0, 8)}…`);
+    console.log(`blocking names ${maxVersion}: ${r.cipher.name}, ALPN ${String(r.alpnProtocol)}, EKM ${createHash('sha256').update(r.ekm).digest('hex').slice(0, 8)}…`);
   });
 
   it('PSK: no ALPN is false, no certificate is {} (as node:tls)', async () => {
     server = createBlockingServer({ handler: fixture('tls-names-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
     const { port } = await server.listen(0, '127.0.0.1');
-    const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, args: { context: 'psk' } });
+    const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, maxVersion, args: { context: 'psk' } });
     expect(r.alpnProtocol).toBe(false);
     expect(r.server.alpnProtocol).toBe(false);
     // No certificate: node:tls's {} (no keys), and no X509Certificate.
     expect(r.peerCertificate).toBe(0);
     expect(r.x509).toBeNull();
     expect(r.server.peerCertificate).toBe(0);
-    expect(r.cipher.version).toBe('DTLSv1.2');
+    expect(r.cipher.version).toBe(maxVersion);
     expect(r.server.ekm).toBe(r.ekm);
   });
 
@@ -112,7 +126,8 @@ describe('blocking connection: node:tls names', () => {
     server = createBlockingServer({ handler: fixture('tls-names-handler.mjs'), credentials: serverCredentials, maxThreads: 1 });
     const { port } = await server.listen(0, '127.0.0.1');
     const names = async (more: { host?: string; servername?: string }): Promise<[string | null, string | null]> => {
-      const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, args: { context: 'sni' }, ...more });
+      const r = await runBlockingClient<Names>({ handler: fixture('tls-names-client.mjs'), port, credentials: clientCredentials, maxVersion, args: { context: 'sni' }, ...more });
+      expect(r.protocol).toBe(maxVersion);
       return [r.servername, r.server.servername];
     };
     expect(await names({ host: '127.0.0.1' })).toEqual([null, null]);
@@ -130,7 +145,14 @@ describe('blocking connection: node:tls names', () => {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     // The certificate names localhost only.
-    const error = await runBlockingClient({ handler: fixture('tls-names-client.mjs'), host: '127.0.0.1', port, credentials: { module: credentials, export: 'client', args: { ca: ca.cert } }, args: { context: 'ip' } }).catch((e: unknown) => e);
+    const error = await runBlockingClient({
+      handler: fixture('tls-names-client.mjs'),
+      host: '127.0.0.1',
+      port,
+      credentials: { module: credentials, export: 'client', args: { ca: ca.cert } },
+      maxVersion,
+      args: { context: 'ip' },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DtlsError);
     expect(error instanceof DtlsError ? error.alertName : undefined).toBe('bad_certificate');
     expect(String(error)).toContain('127.0.0.1');

@@ -6,6 +6,8 @@ import { AlertDescription, AlertLevel, alertName } from './alert.js';
 import { toHex } from './bytes.js';
 import type { ClientOptions } from './config.js';
 import { exportKeyingMaterial } from './crypto/key-schedule.js';
+import { exportKeyingMaterial13 } from './crypto/exporter-13.js';
+import { DTLS13_LABEL_PREFIX } from './crypto/hkdf-label.js';
 import { samePeer, type PeerAddress } from './endpoint/peer-address.js';
 import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
 import type { Handshake } from './handshake/common/handshake.js';
@@ -706,9 +708,21 @@ export class DtlsConnection {
     return e;
   }
 
-  /** RFC 5705 keying material exporter (e.g. for DTLS-SRTP), after the handshake. */
+  /**
+   * Keying material (e.g. for DTLS-SRTP), after the handshake: RFC 5705 in DTLS 1.2; in DTLS 1.3
+   * the TLS 1.3 exporter (RFC 8446 7.5) from the exporter_master_secret, with the "dtls13" label
+   * prefix (RFC 9147 5.9).
+   */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     const n = this.negotiated;
+    const tls13 = n.tls13Suite;
+    if (tls13 !== undefined) {
+      const exporterMaster = n.tls13KeyLog?.exporterMaster;
+      if (this.currentState !== 'established' || exporterMaster === undefined) {
+        throw new DtlsError(AlertDescription.internal_error, 'keying material is available only after the handshake');
+      }
+      return exportKeyingMaterial13({ provider: this.options.provider, hash: tls13.hash, labelPrefix: DTLS13_LABEL_PREFIX }, exporterMaster, label, context, length);
+    }
     if (this.currentState !== 'established' || !n.suite || !n.masterSecret) {
       throw new DtlsError(AlertDescription.internal_error, 'keying material is available only after the handshake');
     }

@@ -22,11 +22,12 @@ import { clientX509, serverX509 } from '../support/test-certificates.js';
 const identity = (n: number): Uint8Array => utf8('i'.repeat(n));
 
 /** A PSK handshake with a client identity of `length` bytes; the server knows that identity. */
-async function pskWithIdentity(length: number, maxPskIdentityLength?: number): Promise<{ p: Pair; lookups: number }> {
+async function pskWithIdentity(length: number, maxPskIdentityLength?: number, maxVersion: 'DTLSv1.2' | 'DTLSv1.3' = 'DTLSv1.2'): Promise<{ p: Pair; lookups: number }> {
   let lookups = 0;
   const p = new Pair({
-    client: { psk: clientPsk(PSK_KEY, identity(length)) },
+    client: { psk: clientPsk(PSK_KEY, identity(length)), maxVersion },
     server: {
+      maxVersion,
       psk: serverPsk((id) => {
         lookups++;
         return id.length === length ? PSK_KEY : undefined;
@@ -56,6 +57,16 @@ describe('a PSK identity over maxPskIdentityLength', () => {
   it('maxPskIdentityLength 128 (the RFC 4279 5.3 minimum): 128 bytes connect, 129 are refused', async () => {
     expect((await pskWithIdentity(128, 128)).p.s.state).toBe('established');
     const refused = await pskWithIdentity(129, 128);
+    expectPeerFailure(refused.p.client, refused.p.clientEvents, AlertDescription.illegal_parameter);
+    expect(refused.lookups).toBe(0);
+  });
+
+  it('DTLS 1.3: the same limit on the pre_shared_key identities (RFC 8446 4.2.11): 129 bytes refused unread, 128 connect', async () => {
+    const accepted = await pskWithIdentity(128, 128, 'DTLSv1.3');
+    expect(accepted.p.s.protocol).toBe('DTLSv1.3');
+    expect(accepted.p.s.state).toBe('established');
+    const refused = await pskWithIdentity(129, 128, 'DTLSv1.3');
+    expectLocalFailure(refused.p.s, refused.p.serverEvents, AlertDescription.illegal_parameter);
     expectPeerFailure(refused.p.client, refused.p.clientEvents, AlertDescription.illegal_parameter);
     expect(refused.lookups).toBe(0);
   });

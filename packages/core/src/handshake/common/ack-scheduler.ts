@@ -1,11 +1,21 @@
 import type { RecordNumber } from './sent-flight-ledger.js';
 
 /**
- * Record numbers one ACK may carry. An ACK is a record of its own (RFC 9147 7: RecordNumber
- * record_numbers<0..2^16-1>, 16 bytes each), and must fit a datagram; 64 entries (1 KiB) fit
- * every MTU we allow and far exceed the records of any flight we accept.
+ * Record numbers one ACK may carry at most. An ACK is a record of its own (RFC 9147 7: RecordNumber
+ * record_numbers<0..2^16-1>, 16 bytes each), and must fit a datagram: ackEntriesFitting() bounds
+ * it by the MTU; 64 entries (1 KiB) far exceed the records of any flight we accept.
  */
 export const MAX_ACK_ENTRIES = 64;
+
+/**
+ * The record numbers an ACK record can carry in one datagram of `mtu` bytes, its record adding
+ * `recordOverhead` (header, inner type, tag): after the 2-byte list length, 16 bytes each (RFC
+ * 9147 7). RFC 9147 7.1: "SHOULD ACK as many received packets as can fit into the ACK record";
+ * no more, or the ACK would exceed the MTU (4.4: a record must fit a datagram).
+ */
+export function ackEntriesFitting(mtu: number, recordOverhead: number): number {
+  return Math.max(0, Math.min(MAX_ACK_ENTRIES, Math.floor((mtu - recordOverhead - 2) / 16)));
+}
 
 /** Entries kept for the current incoming flight (or, after the handshake, since the last ACK). */
 const MAX_PENDING = 2 * MAX_ACK_ENTRIES;

@@ -2,7 +2,7 @@ import { ACK_CONTENT_TYPE, decodeAck, encodeAck, type RecordNumber } from '../..
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { RetransmitOptions } from '../common/retransmit-timer.js';
 import { AckDisruption } from '../common/ack-disruption.js';
-import { AckScheduler } from '../common/ack-scheduler.js';
+import { AckScheduler, ackEntriesFitting } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { FlightHandshakeMessage } from '../common/flight.js';
 import type { FlightState } from '../common/flight-retransmission.js';
@@ -46,11 +46,14 @@ export class ClientFlights13 {
   /** ACK records we sent and received, for stats and tests. */
   acksSent = 0;
   acksReceived = 0;
+  /** An ACK record must fit one datagram (ackEntriesFitting). */
+  private readonly mtu: number;
 
   constructor(
     options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
     private readonly host: HandshakeHost,
   ) {
+    this.mtu = options.mtu;
     const records = host.records;
     this.transmitter = new AckedFlightTransmitter(options, {
       transmit: (datagrams) => host.transmit(datagrams),
@@ -197,7 +200,7 @@ export class ClientFlights13 {
       this.acks.take();
       return;
     }
-    const numbers = this.acks.take();
+    const numbers = this.acks.take(ackEntriesFitting(this.mtu, this.host.recordOverhead(records.writeEpoch)));
     if (numbers.length === 0) return;
     this.acksSent++;
     this.host.transmit([records.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);

@@ -1,14 +1,14 @@
 import { AlertDescription } from '../../alert.js';
 import { trafficKeys13 } from '../../crypto/traffic-keys-13.js';
 import type { VerifiedClientHello } from '../../endpoint/cookie-check.js';
-import { asDtlsError, DtlsError, HandshakeTimeoutError } from '../../errors.js';
+import { asDtlsError, DtlsError, HandshakeTimeoutError, IllegalParameterError } from '../../errors.js';
 import type { ResolvedServerOptions } from '../../options.js';
 import { ACK_CONTENT_TYPE, decodeAck, encodeAck } from '../../record/ack.js';
 import { ContentType } from '../../record/content-type.js';
 import { dtls13EpochKeys } from '../../record/dtls13-epoch-keys.js';
 import type { Dtls13RecordLayer } from '../../record/dtls13-record-layer.js';
 import type { ReadRecord } from '../../record/record-layer.js';
-import { AckScheduler } from '../common/ack-scheduler.js';
+import { AckScheduler, ackEntriesFitting } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { Handshake } from '../common/handshake.js';
 import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
@@ -515,16 +515,28 @@ export class ServerHandshake13 implements Handshake {
    * RFC 8446 4.2.11: the first offered identity our PSK credentials know, looked up in order (a
    * client may offer a ticket we cannot resume before its external PSK: ours does, client-hello-
    * offer.ts), at most MAX_EXTERNAL_PSK_LOOKUPS of them; none known is unknown_psk_identity.
+   * An identity longer than maxPskIdentityLength is never looked up (as in DTLS 1.2,
+   * psk-lookup.ts): when no other one is known, illegal_parameter says why.
    */
-  private lookupExternalPsk(ch: ClientHello2, offer: PskOffer13, psk: PskServerCredentials, index: number): void {
+  private lookupExternalPsk(ch: ClientHello2, offer: PskOffer13, psk: PskServerCredentials, index: number, overLong = false): void {
     const identity = offer.offered.identities[index];
     if (identity === undefined) throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
+    const last = index + 1 >= Math.min(offer.offered.identities.length, MAX_EXTERNAL_PSK_LOOKUPS);
+    const limit = this.config.maxPskIdentityLength;
+    if (identity.identity.length > limit) {
+      if (!last) {
+        this.lookupExternalPsk(ch, offer, psk, index + 1, true);
+        return;
+      }
+      throw new IllegalParameterError(`the client's PSK identity of ${identity.identity.length} bytes exceeds maxPskIdentityLength (${limit})`);
+    }
     this.awaitValue(psk.lookup(identity.identity), 'wait_psk', 'PSK lookup', (key) => {
       if (key === undefined) {
-        if (index + 1 < Math.min(offer.offered.identities.length, MAX_EXTERNAL_PSK_LOOKUPS)) {
-          this.lookupExternalPsk(ch, offer, psk, index + 1);
+        if (!last) {
+          this.lookupExternalPsk(ch, offer, psk, index + 1, overLong);
           return;
         }
+        if (overLong) throw new IllegalParameterError(`no PSK identity the client offered is known, and one exceeds maxPskIdentityLength (${limit})`);
         throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
       }
       checkExternalPskBinder(ch, offer, index, key);
@@ -633,7 +645,7 @@ export class ServerHandshake13 implements Handshake {
 
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;
-    const numbers = this.acks.take();
+    const numbers = this.acks.take(ackEntriesFitting(this.config.mtu, this.records13.recordOverhead()));
     this.acksSent++;
     // RFC 9147 7: the ACK goes under the current write epoch (epoch 3 once established).
     this.host.transmit([this.records13.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);
