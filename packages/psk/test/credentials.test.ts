@@ -50,6 +50,8 @@ describe('pskClient / pskServer', () => {
   it('hands the server hint to the client callback and exposes the identity on both sides', async () => {
     const seen: (string | null)[] = [];
     const client = DtlsConnection.client({
+      // The PSK identity hint is DTLS 1.2's (RFC 4279 2, in ServerKeyExchange): TLS 1.3 has none.
+      maxVersion: 'DTLSv1.2',
       cipherSuites: 'PSK-AES128-GCM-SHA256',
       psk: pskClient({
         pskCallback: async (hint) => {
@@ -82,6 +84,8 @@ describe('pskClient / pskServer', () => {
   it('negotiates ECDHE_PSK when both sides prefer it and carries data', async () => {
     const client = DtlsConnection.client({ psk: pskClient({ identity: 'Client_identity', key: KEY }) });
     const endpoint = new ServerEndpoint({
+      // ECDHE_PSK suites are DTLS 1.2's (RFC 5489); a 1.2-only server, the client offering both versions.
+      maxVersion: 'DTLSv1.2',
       cipherSuites: ['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'PSK-AES128-CCM8'],
       psk: pskServer({ keys: { Client_identity: KEY } }),
     });
