@@ -27,16 +27,23 @@ export class KeyLogOpener {
   };
 
   /**
-   * Keys the reader once the handshake has ended, with the suite it chose (getCipher().standardName);
+   * Keys the reader once the handshake has ended, with the suite it chose (getCipher().standardName)
+   * and the client's connection IDs (DtlsSocket.connectionId) when negotiated;
    * a DTLS 1.2 session (no TLS 1.3 suite, no traffic secrets) leaves it unkeyed.
    */
-  established(standardName: string): void {
+  established(standardName: string, connectionId?: { readonly receive: Uint8Array; readonly send: Uint8Array }): void {
     const suite = tls13CipherSuiteByName(standardName);
     if (suite === undefined || TRAFFIC_LABELS.some((l) => !this.secrets.has(l))) return;
-    this.reader = new Dtls13KeyLogReader(suite, this.secrets);
+    // The client's records carry the server's CID (its `send`), the server's the client's (RFC 9147 9).
+    this.reader = new Dtls13KeyLogReader(suite, this.secrets, connectionId === undefined ? {} : { connectionId: { client: connectionId.send, server: connectionId.receive } });
   }
 
-  /** For the relay's revealContentType: the real content type of a record, once keyed. */
+  /** Whether the session is DTLS 1.3 and keyed here. */
+  get keyed(): boolean {
+    return this.reader !== undefined;
+  }
+
+  /** For the relay's revealContentType: the real content type of a record (or a datagram's first that opens), once keyed. */
   readonly reveal = (direction: RelayDirection, record: Uint8Array): number | undefined => {
     const sender: Dtls13Sender = direction === 'toServer' ? 'client' : 'server';
     return this.reader?.open(sender, record)[0]?.type;
