@@ -37,6 +37,8 @@ export interface OurClientOptions {
   provider?: ProviderName;
   mtu?: number;
   timeoutMs?: number;
+  /** Default: both DTLS 1.2 and 1.3 offered, 1.3 preferred. */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 /** Our client, connected (or failed): look at it, then close(). */
@@ -50,6 +52,7 @@ export function connectOurClient(options: OurClientOptions): Promise<OurClient> 
     cipherSuites: options.suite,
     provider: PROVIDERS[options.provider ?? 'node'],
     mtu: options.mtu,
+    ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
   });
   return connectInteropClient(connection, { port: options.port, timeoutMs: options.timeoutMs });
 }
