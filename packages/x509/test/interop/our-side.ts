@@ -62,6 +62,8 @@ export interface OurServerOptions {
   x509: X509ServerCredentials;
   mtu?: number;
   provider?: ProviderName;
+  /** Default: DTLS 1.2 and 1.3, 1.3 preferred. */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 /** What the certificates let our server see of a connection. */
@@ -82,6 +84,7 @@ export function startOurServer(options: OurServerOptions): Promise<OurServer> {
     cipherSuites: options.suite,
     mtu: options.mtu,
     provider: PROVIDERS[options.provider ?? 'node'],
+    ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
   });
   return startInteropServer(endpoint, {
     details: (c) => ({
