@@ -10,6 +10,7 @@ import { clientHelloExtensions } from './client/client-hello-extensions.js';
 import { type ClientContext, type ClientState, type ClientStateName, idle } from './client/client-state.js';
 import { sendClientHello } from './client/wait-server-hello.js';
 import { dtls13ClientHelloOffer } from '../dtls13/client-hello-offer.js';
+import { externalPskFor13 } from '../dtls13/client-psk-offer.js';
 import { newConnectionId } from '../common/connection-id.js';
 import { serverNameToSend } from '../extensions/server-name.js';
 import type { HandshakeFragment } from '../handshake-header.js';
@@ -88,12 +89,16 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
       extensions: clientHelloExtensions(this.config, newConnectionId(this.config)),
     };
     if (this.config.maxVersion === 'DTLSv1.3') {
-      // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion allows).
-      const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow);
-      // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
-      this.records.holdUnifiedRecords();
-      this.flights13 = new ClientFlights13(this.config, this.host);
-      this.current = sendClientHello(this, offer.hello, 0, offer);
+      // RFC 9147 5.3 / RFC 8446 4.1.2: one ClientHello offering 1.3 (and 1.2 when minVersion
+      // allows). Its external PSK's binder is in it (RFC 8446 4.2.11.2): an asynchronous PSK
+      // callback is waited for before the first flight goes.
+      this.awaitValue(externalPskFor13(this.config.psk), 'PSK callback', (psk) => {
+        const offer = dtls13ClientHelloOffer(this.config, firstHello, this.host.wallNow, psk);
+        // A 1.3 server's epoch-2 records may share a datagram with its ServerHello (RFC 9147 4).
+        this.records.holdUnifiedRecords();
+        this.flights13 = new ClientFlights13(this.config, this.host);
+        this.current = sendClientHello(this, offer.hello, 0, offer);
+      });
       return;
     }
     this.current = sendClientHello(this, firstHello, 0);

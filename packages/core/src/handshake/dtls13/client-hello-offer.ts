@@ -11,7 +11,7 @@ import type { ClientKeyShare13 } from '../key-exchange/key-share-groups-13.js';
 import type { ClientHello } from '../messages/client-hello.js';
 import { dtls13ClientHello } from '../messages/client-hello-13.js';
 import type { PskIdentityKey } from '../../key-exchange/psk-credentials.js';
-import { externalPskFor13, externalPskHash13 } from './client-psk-offer.js';
+import { externalPskHash13 } from './client-psk-offer.js';
 import { externalOffer13, resumptionOffer13, withPskBinders, type OfferedPsk13 } from './client-resumption-offer.js';
 import { offeredConnectionId13 } from './connection-id-13.js';
 
@@ -38,7 +38,7 @@ export interface Dtls13Offer {
  * OpenSSL and wolfSSL do); signature_algorithms when we check certificates (4.2.3). Legacy fields
  * per RFC 9147 5.3 (legacy_version {254, 253}, empty legacy_cookie, compression [0]).
  */
-export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: ClientHello, wallNow = 0): Dtls13Offer {
+export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: ClientHello, wallNow: number, psk: PskIdentityKey | undefined): Dtls13Offer {
   const versions = offeredVersions(config);
   const offers12 = config.minVersion === 'DTLSv1.2';
   const extensions: Extension[] = offers12 ? base.extensions.filter((e) => e.type !== ExtensionType.supported_groups && e.type !== ExtensionType.signature_algorithms) : [];
@@ -61,8 +61,8 @@ export function dtls13ClientHelloOffer(config: ResolvedClientOptions, base: Clie
     cipherSuites: [...config.tls13Suites.map((s) => s.id), ...(offers12 ? base.cipherSuites : [])],
     extensions,
   });
-  // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it.
-  const psk = config.psk === undefined ? undefined : externalPskFor13(config.psk);
+  // RFC 8446 4.2.11: pre_shared_key goes last, its binder over everything before it; `psk` is
+  // what the credentials chose for it (externalPskFor13, asked before the hello is built).
   // RFC 8446 2.2: the session of connect({ session }) as a resumption PSK, before the external one
   // (servers such as wolfSSL select the first identity they can use; ours tries tickets first,
   // then looks the identities up in order, so a ticket it cannot open still leads to the external PSK).

@@ -1,11 +1,9 @@
-import { AlertDescription } from '../../alert.js';
 import { binderKey, earlySecret } from '../../crypto/key-schedule-13.js';
 import { DTLS13_LABEL_PREFIX, type LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { bindersListLength, pskBinder, truncateClientHello } from '../../crypto/psk-binder.js';
 import type { CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
 import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
 import { tlsHandshakeMessage, type Transcript13 } from '../../crypto/transcript-13.js';
-import { DtlsError } from '../../errors.js';
 import type { PskClientCredentials, PskIdentityKey } from '../../key-exchange/psk-credentials.js';
 import { ExtensionType } from '../extensions/extension-type.js';
 import { encodeOfferedPsks } from '../extensions/pre-shared-key.js';
@@ -32,14 +30,12 @@ export function externalPskHash13(suites: readonly Tls13CipherSuite[]): HashAlgo
 
 /**
  * The external PSK a DTLS 1.3 ClientHello offers: asked of the credentials without a hint (TLS 1.3
- * has no PSK identity hint), synchronously, since the binder is in the ClientHello itself.
+ * has no PSK identity hint), before the ClientHello is built, since its binder is in the
+ * ClientHello itself (RFC 8446 4.2.11.2). A PSK callback may answer with a Promise: the client
+ * handshake waits for it before sending its first flight (client-handshake.ts).
  */
-export function externalPskFor13(credentials: PskClientCredentials): PskIdentityKey {
-  const chosen = credentials.resolve(undefined);
-  if (chosen instanceof Promise) {
-    throw new DtlsError(AlertDescription.internal_error, 'a DTLS 1.3 ClientHello needs its PSK at once: the PSK callback returned a Promise');
-  }
-  return chosen;
+export function externalPskFor13(credentials: PskClientCredentials | undefined): PskIdentityKey | Promise<PskIdentityKey> | undefined {
+  return credentials?.resolve(undefined);
 }
 
 /**
