@@ -64,6 +64,24 @@ describe.concurrent('the final flight is lost', () => {
   });
 });
 
+describe.concurrent("DTLS 1.3: the client's Finished is lost", () => {
+  // RFC 9147 5.8.4/7: the client's last flight is retransmitted until the server ACKs it; the
+  // client is done once it sent its Finished (RFC 8446 4.4.4) and may send data at once, which can
+  // overtake the Finished: the server buffers it (RFC 9147 4.2.1 MAY) and delivers it once the
+  // retransmitted Finished verifies.
+  const rules: FaultRule[] = [{ name: "client's Finished (its only epoch-2 datagram)", direction: 'toServer', match: { contentType: HIDDEN_CONTENT_TYPE, epoch: 2 }, action: { kind: 'drop' } }];
+
+  for (const kind of ['psk', 'x509'] as const) {
+    it(`our client and our server, ${kind}: the data sent at once is echoed`, async () => {
+      const r = await scripted({ pairing: 'ours-ours', kind, pki, rules, retransmitInitialMs: 200 });
+      established(r);
+      expect(r.ruleHits).toEqual([1]);
+      expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
+      expect(count(r.seen, 'toServer', (x) => x.unified && x.epoch === 2)).toBeGreaterThanOrEqual(2);
+    });
+  }
+});
+
 describe.concurrent('the HelloVerifyRequest is lost (twice)', () => {
   // RFC 6347 4.2.1: the server keeps no state for a cookie-less ClientHello, so a lost
   // HelloVerifyRequest is recovered only by the client's timer resending ClientHello (4.2.4).

@@ -188,7 +188,9 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
       accounted,
       faults: faultsOf(s.toServer) + faultsOf(s.toClient),
       error: undefined,
-      detail: `server got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
+      // DTLS 1.3: our client is done at its Finished (RFC 8446 4.4.4), the server only once that
+      // Finished arrives, possibly retransmitted: say whether it did.
+      detail: `server ${serverSocket === undefined ? 'NOT established' : 'established'}, got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
     };
   } catch (error) {
     return failure(index, started, error, K);
