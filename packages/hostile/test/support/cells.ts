@@ -47,6 +47,8 @@ export interface Outcome {
   /** Datagrams the relay dropped, duplicated or delayed (both directions). */
   readonly faults: number;
   readonly error: string | undefined;
+  /** The version our client negotiated (ours-ours: the default, DTLS 1.3). */
+  readonly protocol?: string | undefined;
   /** Per-hop figures, for a failure message. */
   readonly detail?: string;
 }
@@ -156,6 +158,7 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
       keylog: opener.onLine,
     });
     client = connected;
+    const protocol = connected.getProtocol();
     opener.established(connected.getCipher().standardName);
     const handshakeMs = performance.now() - started;
     const atClient = newTally();
@@ -188,6 +191,7 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
       accounted,
       faults: faultsOf(s.toServer) + faultsOf(s.toClient),
       error: undefined,
+      protocol,
       // DTLS 1.3: our client is done at its Finished (RFC 8446 4.4.4), the server only once that
       // Finished arrives, possibly retransmitted: say whether it did.
       detail: `server ${serverSocket === undefined ? 'NOT established' : 'established'}, got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
