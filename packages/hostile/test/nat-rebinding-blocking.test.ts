@@ -15,6 +15,7 @@ import { createBlockingServer, type BlockingServer, type RemoteAddressInfo } fro
 import { pskClient } from '@dtls-kit/psk';
 import { sleep, startNatRelay, type NatRelay, type NatRelayStats } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forgeCidRecord, startsWithCidRecord, type DtlsVersion } from './support/cid-records.js';
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const MESSAGES = 1000;
@@ -22,11 +23,8 @@ const REBIND_EVERY = 50;
 const LOSS = 0.1;
 const RETRANSMIT = { initialMs: 250, maxMs: 2000 };
 const SUITE = 'TLS_PSK_WITH_AES_128_GCM_SHA256';
-/** tls12_cid (RFC 9146 4): type(1) version(2) epoch(2) sequence_number(6) cid(8 here) length(2). */
-const TLS12_CID = 25;
-const SEQ_OFFSET = 5;
+/** The server's CID: in the client's records (tls12_cid, RFC 9146 4; a DTLS 1.3 unified header, RFC 9147 4). */
 const CID_LENGTH = 8;
-const HEADER = 11 + CID_LENGTH + 2;
 
 const PAYLOAD = (i: number): string => `m${i}:${'abcdefghijklmnopqrstuvwxyz'.repeat(1 + (i % 4)).slice(0, 20 + (i % 60))}`;
 
@@ -53,7 +51,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setUp(cids: boolean, onToServer?: (d: Uint8Array) => void): Promise<{ inbox: string[]; events: [RemoteAddressInfo, RemoteAddressInfo][] }> {
+async function setUp(cids: boolean, version: DtlsVersion, onToServer?: (d: Uint8Array) => void): Promise<{ inbox: string[]; events: [RemoteAddressInfo, RemoteAddressInfo][] }> {
   server = createBlockingServer({
     handler: new URL('./support/nat-rebinding-blocking-handler.mjs', import.meta.url),
     credentials: { psk: { keys: { Client_identity: KEY } } },
@@ -72,9 +70,11 @@ async function setUp(cids: boolean, onToServer?: (d: Uint8Array) => void): Promi
     cipherSuites: [SUITE],
     retransmit: RETRANSMIT,
     handshakeTimeoutMs: 20_000,
+    maxVersion: version,
     // The client sends the server's CID and asks for none (RFC 9146 3): its own address never moves.
     ...(cids ? { connectionId: { length: 0 } } : {}),
   });
+  expect(client.getProtocol()).toBe(version);
   const inbox: string[] = [];
   client.on('message', (m: Buffer) => inbox.push(m.toString('utf8')));
   return { inbox, events };
@@ -125,13 +125,13 @@ function clientPort(): number {
 
 const delta = (a: NatRelayStats, b: NatRelayStats, k: keyof NatRelayStats): number => b[k] - a[k];
 
-describe('NAT rebinding through a relay, blocking server (RFC 9146)', () => {
+describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay, blocking server (RFC 9146), %s', (version) => {
   it('with CIDs: one session, 1,000 messages through ~20 rebinds at 10% loss, delivered = sent - dropped; spoofed CID records move nothing', async () => {
     const t0 = performance.now();
     let capture = false;
     let captured: Uint8Array | undefined;
-    const { inbox, events } = await setUp(true, (d) => {
-      if (capture && captured === undefined && d[0] === TLS12_CID) captured = d.slice();
+    const { inbox, events } = await setUp(true, version, (d) => {
+      if (capture && captured === undefined && startsWithCidRecord(d, version)) captured = d.slice();
     });
     // The handshake's stray retransmissions settle before the count starts.
     expect(await ask(inbox, 'ping', (r) => r === 'ping')).toBe('ping');
@@ -183,9 +183,7 @@ describe('NAT rebinding through a relay, blocking server (RFC 9146)', () => {
     // ciphertext: it does not authenticate). Neither moves the peer (RFC 9146 6).
     expect(captured).toBeDefined();
     const genuine = captured ?? new Uint8Array(0);
-    const forged = genuine.slice();
-    forged[SEQ_OFFSET + 2] = 0x7f; // sequence_number far ahead of anything sent
-    for (let i = HEADER; i < forged.length; i++) forged[i] = (i * 31) & 0xff;
+    const forged = forgeCidRecord(genuine, version, CID_LENGTH);
     const third = [await relay!.sendFromThirdAddress(genuine), await relay!.sendFromThirdAddress(forged)];
     expect(third.some((p) => ports.includes(p))).toBe(false);
     await sleep(500);
@@ -206,7 +204,7 @@ describe('NAT rebinding through a relay, blocking server (RFC 9146)', () => {
   }, 90_000);
 
   it('without CIDs the first rebind ends the session (the server cannot tell the new port from a stranger)', async () => {
-    const { inbox, events } = await setUp(false);
+    const { inbox, events } = await setUp(false, version);
     expect(await ask(inbox, 'ping', (r) => r === 'ping')).toBe('ping');
     await settle(inbox, 300, 3000);
     inbox.length = 0;

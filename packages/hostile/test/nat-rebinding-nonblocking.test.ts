@@ -17,9 +17,11 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { ContentType } from '@dtls-kit/core/internal';
 import { connect, createServer, type DtlsServer, type DtlsSocket, type RemoteAddressInfo } from '@dtls-kit/nonblocking';
-import { startNatRelay, type NatRelay } from '@dtls-kit/test-kit';
+import { HIDDEN_CONTENT_TYPE, startNatRelay, type NatRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { forgeCidRecord, isUnifiedHeader, startsWithCidRecord, type DtlsVersion } from './support/cid-records.js';
 import { PSK_SUITE, clientPsk, serverPsk } from './support/credentials.js';
+import { KeyLogOpener } from './support/key-log-opener.js';
 import { sleep, waitUntil } from './support/pool.js';
 
 const MESSAGES = 1_000;
@@ -61,8 +63,9 @@ class DropLedger {
 
   constructor(private readonly dropped: () => number) {}
 
-  record(datagram: Uint8Array, upstreamPort: number): void {
-    this.seen.push({ type: datagram[0] ?? 0, upstreamPort, droppedBefore: this.dropped() });
+  /** `type`: the content type of the datagram's first record (DTLS 1.3: as the key log opens it). */
+  record(type: number, upstreamPort: number): void {
+    this.seen.push({ type, upstreamPort, droppedBefore: this.dropped() });
   }
 
   /** Every datagram seen so far whose first record has `type`, with whether it was dropped. */
@@ -99,7 +102,7 @@ interface Run {
  * or PACE_MS; then (CIDs only) one more at a time until an echo proves the last mapping reached
  * the server. Bounded: at most MESSAGES + 30 messages.
  */
-async function natRun(withCid: boolean, messages: number): Promise<Run> {
+async function natRun(withCid: boolean, messages: number, version: DtlsVersion): Promise<Run> {
   const received = new Map<number, number>();
   let damaged = 0;
   const moves: Array<[RemoteAddressInfo, RemoteAddressInfo]> = [];
@@ -119,13 +122,18 @@ async function natRun(withCid: boolean, messages: number): Promise<Run> {
   const accepted = once(s, 'connection').then(([socket]) => socket);
   const { port } = await s.listen(0, '127.0.0.1');
   let ledgers: { toServer: DropLedger; toClient: DropLedger } | undefined;
+  // DTLS 1.3 hides the content type (RFC 9147 4): the client's key log opens its records, so that
+  // application data is told from ACKs; a 1.2 datagram's first byte is its first record's type.
+  const opener = new KeyLogOpener();
+  const typeOf = (direction: 'toServer' | 'toClient', d: Uint8Array): number =>
+    isUnifiedHeader(d[0] ?? 0) ? (opener.reveal(direction, d) ?? HIDDEN_CONTENT_TYPE) : (d[0] ?? 0);
   const r = await startNatRelay({
     target: port,
     rebindEvery: REBIND_EVERY,
     loss: LOSS,
     seed: 9146,
-    onToServer: (d, upstream) => ledgers?.toServer.record(d, upstream),
-    onToClient: (d, upstream) => ledgers?.toClient.record(d, upstream),
+    onToServer: (d, upstream) => ledgers?.toServer.record(typeOf('toServer', d), upstream),
+    onToClient: (d, upstream) => ledgers?.toClient.record(typeOf('toClient', d), upstream),
   });
   relay = r;
   ledgers = {
@@ -140,8 +148,12 @@ async function natRun(withCid: boolean, messages: number): Promise<Run> {
     cipherSuites: PSK_SUITE,
     retransmit: { initialMs: 100 },
     ...(withCid ? { connectionId: { length: 4 } } : {}),
+    maxVersion: version,
+    keylog: opener.onLine,
   });
   clients.push(client);
+  opener.established(client.getCipher().standardName, client.connectionId);
+  expect(client.getProtocol()).toBe(version);
   const socket = await accepted;
 
   const echoes = new Map<number, number>();
@@ -184,15 +196,17 @@ async function natRun(withCid: boolean, messages: number): Promise<Run> {
 
 const sum = (m: Map<number, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
-describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146)', () => {
+describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146), %s', (version) => {
   it(`with CIDs: one session through ${MESSAGES / REBIND_EVERY} rebinds in ${MESSAGES} messages at ${LOSS * 100}% loss, nothing lost but what the relay dropped`, async () => {
-    const run = await natRun(true, MESSAGES);
+    const run = await natRun(true, MESSAGES, version);
     const { relay: r, socket, client } = run;
     const ports = r.upstreamPorts(client.address()?.port ?? 0);
-    // Application data only: datagrams starting with a tls12_cid record (the handshake's flights
-    // start with a plain handshake or ChangeCipherSpec record).
-    const toServer = run.toServer.fates(ContentType.tls12_cid);
-    const toClient = run.toClient.fates(ContentType.tls12_cid);
+    // Application data only: in 1.2 datagrams starting with a tls12_cid record (the handshake's
+    // flights start with a plain handshake or ChangeCipherSpec record); in 1.3 records the key log
+    // opens as application data (not the ACKs).
+    const dataType = version === 'DTLSv1.2' ? ContentType.tls12_cid : ContentType.application_data;
+    const toServer = run.toServer.fates(dataType);
+    const toClient = run.toClient.fates(dataType);
     const lostToServer = toServer.filter((f) => f.dropped).length;
     const lostToClient = toClient.filter((f) => f.dropped).length;
     console.log(
@@ -235,7 +249,7 @@ describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146
   });
 
   it('without CIDs the same run loses the session at the first rebind', async () => {
-    const run = await natRun(false, 2 * REBIND_EVERY);
+    const run = await natRun(false, 2 * REBIND_EVERY, version);
     const { relay: r } = run;
     const toServer = run.toServer.fates(ContentType.application_data);
     // The client datagram that started the first rebind, counted over all its datagrams.
@@ -257,7 +271,8 @@ describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146
   it('a CID record replayed, or forged, from a third address moves nothing and delivers nothing', async () => {
     const received: string[] = [];
     const moves: unknown[] = [];
-    const s = createServer({ psk: serverPsk(), cipherSuites: PSK_SUITE, connectionId: { length: 8 } }, (socket) => {
+    const CID_LENGTH = 8;
+    const s = createServer({ psk: serverPsk(), cipherSuites: PSK_SUITE, connectionId: { length: CID_LENGTH } }, (socket) => {
       socket.on('remoteAddressChange', (current, previous) => moves.push([current, previous]));
       socket.on('message', (m) => {
         received.push(m.toString('utf8'));
@@ -273,11 +288,11 @@ describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146
       target: port,
       rebindEvery: Infinity,
       onToServer: (d) => {
-        if (d[0] === ContentType.tls12_cid) captured.push(d.slice());
+        if (startsWithCidRecord(d, version)) captured.push(d.slice());
       },
     });
     relay = r;
-    const client = await connect({ host: '127.0.0.1', port: r.port, psk: clientPsk(), cipherSuites: PSK_SUITE, connectionId: { length: 0 } });
+    const client = await connect({ host: '127.0.0.1', port: r.port, psk: clientPsk(), cipherSuites: PSK_SUITE, connectionId: { length: 0 }, maxVersion: version });
     clients.push(client);
     const socket = await accepted;
     const roundTrip = async (text: string): Promise<string> => {
@@ -290,7 +305,7 @@ describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146
     expect(home.port).toBe(r.upstreamPorts(client.address()?.port ?? 0)[0]);
     // The client's last data record: the newest the server has seen.
     const genuine = captured.at(-1);
-    if (genuine === undefined) throw new Error('no tls12_cid record captured');
+    if (genuine === undefined) throw new Error('no CID record captured');
 
     // A replay: the same bytes from a third address. It authenticates, but is not new (RFC 6347
     // 4.1.2.6 replay window), so it is dropped, and does not move the peer (RFC 9146 6).
@@ -300,9 +315,7 @@ describe('a NAT that rebinds, over real sockets (@dtls-kit/nonblocking, RFC 9146
 
     // A forgery: the connection's CID and a sequence number far ahead of any sent (it would be
     // "newest"), with garbage for ciphertext. It fails authentication: dropped, nothing moves.
-    const forged = genuine.slice();
-    forged.set([0, 0x10, 0, 0, 0, 0], 5); // sequence_number = 2^44
-    for (let i = 11 + 8 + 2; i < forged.length; i++) forged[i] = (i * 37) & 0xff;
+    const forged = forgeCidRecord(genuine, version, CID_LENGTH);
     const badMac = socket.stats.badMac;
     const forgerPort = await r.sendFromThirdAddress(forged);
     expect(await waitUntil(() => socket.stats.badMac === badMac + 1, 5000)).toBe(true);

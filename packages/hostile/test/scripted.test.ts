@@ -3,7 +3,8 @@
  * drops, holds or shapes exactly the datagrams named, and checks both that the fault happened
  * (the relay's rule hits, what it saw) and how the handshake got over it.
  */
-import { CONTENT_TYPE, HANDSHAKE_TYPE, type FaultRule, type WireRecord } from '@dtls-kit/test-kit';
+import type { ConnectOptions } from '@dtls-kit/nonblocking';
+import { CONTENT_TYPE, HANDSHAKE_TYPE, HIDDEN_CONTENT_TYPE, type FaultRule, type WireRecord } from '@dtls-kit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type Pki } from './support/credentials.js';
 import { count, scripted, type ScriptedResult } from './support/scripted.js';
@@ -18,6 +19,12 @@ const finished = (r: WireRecord): boolean => r.contentType === CONTENT_TYPE.hand
 const clientHello = (r: WireRecord): boolean => r.handshakeType === HANDSHAKE_TYPE.clientHello;
 const fragment = (r: WireRecord): boolean => r.fragmentLength !== undefined && r.messageLength !== undefined && r.fragmentLength < r.messageLength;
 
+/**
+ * Our client offering DTLS 1.2 only, for the tests about 1.2's flights (HelloVerifyRequest,
+ * ChangeCipherSpec, a final flight without a timer, RFC 6347 4.2.4): our server then answers in 1.2.
+ */
+const DTLS12: Partial<ConnectOptions> = { maxVersion: 'DTLSv1.2' };
+
 function established(r: ScriptedResult): void {
   expect(r.established, r.detail).toBe(true);
   expect(r.echoed, r.detail).toBe(true);
@@ -30,7 +37,7 @@ describe.concurrent('the final flight is lost', () => {
   const rules: FaultRule[] = [{ name: "server's Finished", direction: 'toClient', match: { contentType: CONTENT_TYPE.handshake, minEpoch: 1 }, action: { kind: 'drop' } }];
 
   it('our client and our server', async () => {
-    const r = await scripted({ pairing: 'ours-ours', kind: 'psk', pki, rules, retransmitInitialMs: 200 });
+    const r = await scripted({ pairing: 'ours-ours', kind: 'psk', pki, rules, retransmitInitialMs: 200, client: DTLS12 });
     established(r);
     expect(r.ruleHits).toEqual([1]);
     expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
@@ -57,13 +64,31 @@ describe.concurrent('the final flight is lost', () => {
   });
 });
 
+describe.concurrent("DTLS 1.3: the client's Finished is lost", () => {
+  // RFC 9147 5.8.4/7: the client's last flight is retransmitted until the server ACKs it; the
+  // client is done once it sent its Finished (RFC 8446 4.4.4) and may send data at once, which can
+  // overtake the Finished: the server buffers it (RFC 9147 4.2.1 MAY) and delivers it once the
+  // retransmitted Finished verifies.
+  const rules: FaultRule[] = [{ name: "client's Finished (its only epoch-2 datagram)", direction: 'toServer', match: { contentType: HIDDEN_CONTENT_TYPE, epoch: 2 }, action: { kind: 'drop' } }];
+
+  for (const kind of ['psk', 'x509'] as const) {
+    it(`our client and our server, ${kind}: the data sent at once is echoed`, async () => {
+      const r = await scripted({ pairing: 'ours-ours', kind, pki, rules, retransmitInitialMs: 200 });
+      established(r);
+      expect(r.ruleHits).toEqual([1]);
+      expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
+      expect(count(r.seen, 'toServer', (x) => x.unified && x.epoch === 2)).toBeGreaterThanOrEqual(2);
+    });
+  }
+});
+
 describe.concurrent('the HelloVerifyRequest is lost (twice)', () => {
   // RFC 6347 4.2.1: the server keeps no state for a cookie-less ClientHello, so a lost
   // HelloVerifyRequest is recovered only by the client's timer resending ClientHello (4.2.4).
   const rules: FaultRule[] = [{ name: 'HelloVerifyRequest', direction: 'toClient', match: { handshakeType: HANDSHAKE_TYPE.helloVerifyRequest }, action: { kind: 'drop' }, times: 2 }];
 
   it('our client and our server', async () => {
-    const r = await scripted({ pairing: 'ours-ours', kind: 'psk', pki, rules, retransmitInitialMs: 200 });
+    const r = await scripted({ pairing: 'ours-ours', kind: 'psk', pki, rules, retransmitInitialMs: 200, client: DTLS12 });
     established(r);
     expect(r.ruleHits).toEqual([2]);
     expect(r.retransmissions.client).toBeGreaterThanOrEqual(2);
@@ -105,7 +130,7 @@ describe.concurrent('the ChangeCipherSpec arrives after the Finished', () => {
   };
 
   it('our client and our server', async () => {
-    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules });
+    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules, client: DTLS12 });
     established(r);
     noRetransmission(r);
     expect(r.retransmissions).toEqual({ client: 0, server: 0 });
@@ -165,7 +190,9 @@ describe.concurrent('an MTU so small that every message larger than one fragment
     new Set(r.seen.filter((s) => s.direction === direction).flatMap((s) => s.records.filter(fragment).map((x) => x.handshakeType ?? -1)));
 
   it('our client and our server, certificates (MTU 64 both ways)', async () => {
-    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: [], client: { mtu: 64 }, server: { mtu: 64 } });
+    // DTLS 1.2 (gap): in 1.3 our stateless HelloRetryRequest (RFC 9147 5.1, ~130 bytes with its
+    // cookie) goes as one datagram whatever the MTU: the endpoint's reply is a single datagram.
+    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: [], client: { mtu: 64, ...DTLS12 }, server: { mtu: 64 } });
     established(r);
     expect(Math.max(...r.seen.map((s) => s.bytes))).toBeLessThanOrEqual(64);
     expect([...fragmentedTypes(r, 'toServer')]).toEqual(expect.arrayContaining([HANDSHAKE_TYPE.clientHello]));
@@ -198,11 +225,23 @@ describe.concurrent('damaged records are dropped silently, and retransmission re
   const cut: FaultRule[] = [{ name: 'first ClientHello cut in half', direction: 'toServer', match: { handshakeType: HANDSHAKE_TYPE.clientHello }, action: { kind: 'truncate', length: 60 } }];
 
   it('our client and our server: a flipped byte in the Finished', async () => {
-    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: flip, retransmitInitialMs: 200 });
+    // The rule finds the Finished by its epoch-1 handshake record: DTLS 1.2's (1.3 hides the type).
+    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: flip, retransmitInitialMs: 200, client: DTLS12 });
     established(r);
     expect(r.ruleHits).toEqual([1]);
     expect(r.retransmissions.client).toBeGreaterThanOrEqual(1);
     expect(r.retransmissions.server).toBeGreaterThanOrEqual(1);
+  });
+
+  it('our client and our server in DTLS 1.3: a flipped byte in the server\'s first encrypted handshake record', async () => {
+    // RFC 9147 4.5.2: a record that fails deprotection is discarded silently; the server's
+    // flight is then completed by its retransmission (RFC 9147 5.8, or the client's ACK, 7).
+    const flip13: FaultRule[] = [{ name: "server's first epoch-2 record, one byte flipped", direction: 'toClient', match: { contentType: HIDDEN_CONTENT_TYPE, epoch: 2 }, action: { kind: 'corrupt' } }];
+    const r = await scripted({ pairing: 'ours-ours', kind: 'x509', pki, rules: flip13, retransmitInitialMs: 200 });
+    established(r);
+    expect(r.ruleHits).toEqual([1]);
+    expect(r.retransmissions.server).toBeGreaterThanOrEqual(1);
+    expect(count(r.seen, 'toClient', (x) => x.unified && x.epoch === 2)).toBeGreaterThanOrEqual(2);
   });
 
   it('our client, openssl s_server: a flipped byte in its Finished', async () => {

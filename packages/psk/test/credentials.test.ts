@@ -50,6 +50,8 @@ describe('pskClient / pskServer', () => {
   it('hands the server hint to the client callback and exposes the identity on both sides', async () => {
     const seen: (string | null)[] = [];
     const client = DtlsConnection.client({
+      // The PSK identity hint is DTLS 1.2's (RFC 4279 2, in ServerKeyExchange): TLS 1.3 has none.
+      maxVersion: 'DTLSv1.2',
       cipherSuites: 'PSK-AES128-GCM-SHA256',
       psk: pskClient({
         pskCallback: async (hint) => {
@@ -70,6 +72,30 @@ describe('pskClient / pskServer', () => {
     expect(new TextDecoder().decode(client.pskIdentity)).toBe('device-42');
   });
 
+  it('with the default versions an asynchronous PSK callback keys a DTLS 1.3 handshake (no hint in 1.3)', async () => {
+    // RFC 8446 4.2.11.2: the binder is in the ClientHello, so the client waits for the callback's
+    // Promise before its first flight; TLS 1.3 has no identity hint, so the callback gets none.
+    const seen: (string | null)[] = [];
+    const client = DtlsConnection.client({
+      psk: pskClient({
+        pskCallback: async (hint) => {
+          seen.push(hint);
+          await new Promise((r) => setTimeout(r, 5));
+          return { identity: 'device-42', psk: KEY };
+        },
+      }),
+    });
+    const endpoint = new ServerEndpoint({ psk: pskServer({ pskCallback: async (id) => (id === 'device-42' ? KEY : undefined) }) });
+    const server = await handshake(client, endpoint);
+    expect(client.error).toBeUndefined();
+    expect(client.state).toBe('established');
+    expect(client.protocol).toBe('DTLSv1.3');
+    expect(server?.state).toBe('established');
+    expect(seen).toEqual([null]);
+    expect(new TextDecoder().decode(server?.pskIdentity)).toBe('device-42');
+    expect(new TextDecoder().decode(client.pskIdentity)).toBe('device-42');
+  });
+
   it('ends with unknown_psk_identity for an identity the server does not know', async () => {
     const client = DtlsConnection.client({ psk: pskClient({ identity: 'stranger', key: KEY }) });
     const endpoint = new ServerEndpoint({ psk: pskServer({ keys: new Map([['Client_identity', KEY]]) }) });
@@ -82,6 +108,8 @@ describe('pskClient / pskServer', () => {
   it('negotiates ECDHE_PSK when both sides prefer it and carries data', async () => {
     const client = DtlsConnection.client({ psk: pskClient({ identity: 'Client_identity', key: KEY }) });
     const endpoint = new ServerEndpoint({
+      // ECDHE_PSK suites are DTLS 1.2's (RFC 5489); a 1.2-only server, the client offering both versions.
+      maxVersion: 'DTLSv1.2',
       cipherSuites: ['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'PSK-AES128-CCM8'],
       psk: pskServer({ keys: { Client_identity: KEY } }),
     });

@@ -1,7 +1,8 @@
 /**
- * A read-only look at DTLS 1.2 datagrams as they cross the wire, for fault injection: which
+ * A read-only look at DTLS datagrams as they cross the wire, for fault injection: which
  * records a datagram holds and, for plaintext handshake records, which message. Nothing here
- * decrypts; records of epoch > 0 are opaque (their handshake type is unknown).
+ * decrypts; records of epoch > 0 are opaque (their handshake type is unknown), and a DTLS 1.3
+ * record with a unified header hides even its content type (RFC 9147 4).
  *
  * RFC 6347 4.1: DTLSPlaintext = type(1) version(2) epoch(2) sequence_number(6) length(2),
  * several records may share a datagram. 4.2.2: the handshake header is msg_type(1) length(3)
@@ -13,6 +14,8 @@ export const CONTENT_TYPE = {
   alert: 21,
   handshake: 22,
   applicationData: 23,
+  /** RFC 9147 7 (DTLS 1.3): seen only once a unified-header record is opened. */
+  ack: 26,
 } as const;
 
 export const HANDSHAKE_TYPE = {
@@ -30,16 +33,26 @@ export const HANDSHAKE_TYPE = {
 } as const;
 
 export const RECORD_HEADER_LENGTH = 13;
+/**
+ * The content type of a DTLS 1.3 unified-header record as the wire shows it: none (RFC 9147 4,
+ * the real one is inside the encryption). 0 is TLS's invalid(0) (RFC 8446 B.1), never on a record.
+ */
+export const HIDDEN_CONTENT_TYPE = 0;
 export const HANDSHAKE_HEADER_LENGTH = 12;
 
 export interface WireRecord {
   /** Offset of the record header in the datagram. */
   readonly offset: number;
+  /** HIDDEN_CONTENT_TYPE for a DTLS 1.3 unified-header record, unless someone who can open it revealed it. */
   readonly contentType: number;
+  /** A DTLS 1.3 unified-header record: epoch and sequence are only their low bits (RFC 9147 4). */
+  readonly unified: boolean;
+  /** 13 for a DTLSPlaintext/1.2 DTLSCiphertext header; 2 to 5 (plus a CID) for a unified one. */
+  readonly headerLength: number;
   readonly epoch: number;
   /** The 48-bit sequence number (exact: it fits a double). */
   readonly sequence: number;
-  /** The record's body length as the header says. */
+  /** The record's body length as the header says (a unified header without length: to the end of the datagram). */
   readonly length: number;
   /** Header and body are whole inside the datagram. */
   readonly complete: boolean;
@@ -53,11 +66,19 @@ export interface WireRecord {
 }
 
 /** The records of a datagram, in order; parsing stops at the first header that does not fit. */
-export function parseRecords(datagram: Uint8Array): WireRecord[] {
+export function parseRecords(datagram: Uint8Array, connectionIdLength = 0): WireRecord[] {
   const records: WireRecord[] = [];
   let at = 0;
   // Bounded by the datagram: each step consumes at least a header.
-  while (at + RECORD_HEADER_LENGTH <= datagram.length) {
+  while (at < datagram.length) {
+    if (((datagram[at] ?? 0) & UNIFIED_FIXED_MASK) === UNIFIED_FIXED_BITS) {
+      const unified = unifiedRecordAt(datagram, at, connectionIdLength);
+      if (unified === undefined) break;
+      records.push(unified);
+      at = unified.offset + unified.headerLength + unified.length;
+      continue;
+    }
+    if (at + RECORD_HEADER_LENGTH > datagram.length) break;
     const contentType = byte(datagram, at);
     const epoch = (byte(datagram, at + 3) << 8) | byte(datagram, at + 4);
     let sequence = 0;
@@ -77,10 +98,52 @@ export function parseRecords(datagram: Uint8Array): WireRecord[] {
       fragmentOffset = uint24(datagram, bodyAt + 6);
       fragmentLength = uint24(datagram, bodyAt + 9);
     }
-    records.push({ offset: at, contentType, epoch, sequence, length, complete, handshakeType, messageLength, messageSeq, fragmentOffset, fragmentLength });
+    records.push({ offset: at, contentType, unified: false, headerLength: RECORD_HEADER_LENGTH, epoch, sequence, length, complete, handshakeType, messageLength, messageSeq, fragmentOffset, fragmentLength });
     at = bodyAt + length;
   }
   return records;
+}
+
+/** RFC 9147 4: the first byte of a unified header is 0b001CSLEE. */
+const UNIFIED_FIXED_MASK = 0xe0;
+const UNIFIED_FIXED_BITS = 0x20;
+const UNIFIED_C_BIT = 0x10;
+const UNIFIED_S_BIT = 0x08;
+const UNIFIED_L_BIT = 0x04;
+
+/**
+ * A DTLS 1.3 unified-header record at `at` (RFC 9147 4): flags, connection ID (whose length the
+ * header does not say: the reader must know it), 8 or 16 low bits of the sequence number, and a
+ * 16-bit length unless L is clear, when the record runs to the end of the datagram. Undefined
+ * when the header does not fit or carries a CID of unknown length.
+ */
+function unifiedRecordAt(datagram: Uint8Array, at: number, connectionIdLength: number): WireRecord | undefined {
+  const first = byte(datagram, at);
+  const hasCid = (first & UNIFIED_C_BIT) !== 0;
+  if (hasCid && connectionIdLength <= 0) return undefined;
+  const sequenceLength = (first & UNIFIED_S_BIT) !== 0 ? 2 : 1;
+  const lengthPresent = (first & UNIFIED_L_BIT) !== 0;
+  const seqAt = at + 1 + (hasCid ? connectionIdLength : 0);
+  const headerLength = seqAt - at + sequenceLength + (lengthPresent ? 2 : 0);
+  if (at + headerLength > datagram.length) return undefined;
+  const sequence = sequenceLength === 2 ? (byte(datagram, seqAt) << 8) | byte(datagram, seqAt + 1) : byte(datagram, seqAt);
+  const bodyAt = at + headerLength;
+  const length = lengthPresent ? (byte(datagram, bodyAt - 2) << 8) | byte(datagram, bodyAt - 1) : datagram.length - bodyAt;
+  return {
+    offset: at,
+    contentType: HIDDEN_CONTENT_TYPE,
+    unified: true,
+    headerLength,
+    epoch: first & 0x03,
+    sequence,
+    length,
+    complete: bodyAt + length <= datagram.length,
+    handshakeType: undefined,
+    messageLength: undefined,
+    messageSeq: undefined,
+    fragmentOffset: undefined,
+    fragmentLength: undefined,
+  };
 }
 
 /** One handshake fragment's header (RFC 6347 4.2.2), as read from a plaintext record. */
@@ -121,7 +184,7 @@ export function handshakeFragments(datagram: Uint8Array): WireHandshakeFragment[
 
 /** The bytes of one record (header and body) of a datagram. */
 export function recordBytes(datagram: Uint8Array, record: WireRecord): Uint8Array {
-  return datagram.subarray(record.offset, Math.min(datagram.length, record.offset + RECORD_HEADER_LENGTH + record.length));
+  return datagram.subarray(record.offset, Math.min(datagram.length, record.offset + record.headerLength + record.length));
 }
 
 /** A short name for a record, for traces: "hs:ClientHello", "ccs", "app", "hs(e1)". */
@@ -133,11 +196,15 @@ export function describeRecord(record: WireRecord): string {
       return record.epoch === 0 ? 'alert' : `alert(e${record.epoch})`;
     case CONTENT_TYPE.applicationData:
       return 'app';
+    case CONTENT_TYPE.ack:
+      return 'ack';
     case CONTENT_TYPE.handshake: {
       if (record.handshakeType === undefined) return `hs(e${record.epoch})`;
       const name = Object.entries(HANDSHAKE_TYPE).find(([, v]) => v === record.handshakeType)?.[0] ?? String(record.handshakeType);
       return `hs:${name}`;
     }
+    case HIDDEN_CONTENT_TYPE:
+      return `dtls13(e${record.epoch})`;
     default:
       return `type${record.contentType}`;
   }

@@ -18,7 +18,7 @@
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { CONTENT_TYPE, RECORD_HEADER_LENGTH, describeRecord, parseRecords, type WireRecord } from './dtls-wire.js';
+import { CONTENT_TYPE, describeRecord, parseRecords, recordBytes, type WireRecord } from './dtls-wire.js';
 import { Rng } from './rng.js';
 
 export type RelayDirection = 'toServer' | 'toClient';
@@ -99,6 +99,14 @@ export interface FaultRelayOptions {
    * busy test process did not read in time is a loss the relay cannot count.
    */
   recvBufferSize?: number;
+  /**
+   * Reveals the content type of a DTLS 1.3 unified-header record (RFC 9147 4: it travels inside
+   * the encryption, so ACKs, handshake messages and application data look alike), e.g. by opening
+   * it with the session's key log; undefined when it cannot. Called once per record as its
+   * datagram reaches the relay, in the order the sender sent them. Without it such records count
+   * as no application data.
+   */
+  revealContentType?: (direction: RelayDirection, record: Uint8Array, clientPort: number) => number | undefined;
   /** Sees every datagram as it reaches the relay, before any fault. */
   onDatagram?: (direction: RelayDirection, records: readonly WireRecord[], datagram: Uint8Array, clientPort: number) => void;
 }
@@ -298,15 +306,15 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
       // corruption hits a record the rule matched (its Finished, not a plaintext message beside it).
       const withBody = targets.filter((r) => r.complete && r.length > 0);
       const target = withBody.length > 0 ? withBody[rng.int(withBody.length)] : undefined;
-      at = target === undefined ? rng.int(Math.max(1, out.length)) : target.offset + RECORD_HEADER_LENGTH + rng.int(target.length);
+      at = target === undefined ? rng.int(Math.max(1, out.length)) : target.offset + target.headerLength + rng.int(target.length);
     }
     if (at >= out.length) return out;
     out[at] = (out[at] ?? 0) ^ (1 + rng.int(255));
     count(client, direction, 'corrupted');
-    const hit = records.find((r) => at >= r.offset && at < r.offset + RECORD_HEADER_LENGTH + r.length);
+    const hit = records.find((r) => at >= r.offset && at < r.offset + r.headerLength + r.length);
     if (hit !== undefined) {
       // A header byte can change the framing of every later record too.
-      const inHeader = at < hit.offset + RECORD_HEADER_LENGTH;
+      const inHeader = at < hit.offset + hit.headerLength;
       const damaged = inHeader ? appIn(records, hit.offset) : hit.contentType === CONTENT_TYPE.applicationData ? 1 : 0;
       count(client, direction, 'appCorrupted', damaged);
     }
@@ -316,7 +324,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
   const truncate = (client: Client, direction: RelayDirection, datagram: Uint8Array, records: readonly WireRecord[], length: number | undefined): Uint8Array => {
     const keep = Math.max(0, Math.min(datagram.length - 1, length ?? 1 + rngs[direction].int(Math.max(1, datagram.length - 1))));
     count(client, direction, 'truncated');
-    const lost = records.filter((r) => r.contentType === CONTENT_TYPE.applicationData && r.offset + RECORD_HEADER_LENGTH + r.length > keep).length;
+    const lost = records.filter((r) => r.contentType === CONTENT_TYPE.applicationData && r.offset + r.headerLength + r.length > keep).length;
     count(client, direction, 'appDropped', lost);
     return datagram.subarray(0, keep);
   };
@@ -355,7 +363,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
       case 'hold': {
         const matched = records.filter((r) => recordMatches(r, rule.match));
         const rest = records.filter((r) => !recordMatches(r, rule.match));
-        const bytes = (r: WireRecord): Uint8Array => datagram.subarray(r.offset, Math.min(datagram.length, r.offset + RECORD_HEADER_LENGTH + r.length));
+        const bytes = (r: WireRecord): Uint8Array => recordBytes(datagram, r);
         count(client, direction, 'held');
         const list = client.held[direction];
         const h: Held = {
@@ -412,9 +420,18 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
     }
   };
 
+  const revealed = (client: Client, direction: RelayDirection, datagram: Uint8Array, records: WireRecord[]): WireRecord[] => {
+    const reveal = options.revealContentType;
+    if (reveal === undefined) return records;
+    return records.map((r) => {
+      const contentType = r.unified ? reveal(direction, recordBytes(datagram, r), client.port) : undefined;
+      return contentType === undefined ? r : { ...r, contentType };
+    });
+  };
+
   const handle = (client: Client, direction: RelayDirection, datagram: Uint8Array): void => {
     if (closed) return;
-    const records = parseRecords(datagram);
+    const records = revealed(client, direction, datagram, parseRecords(datagram));
     count(client, direction, 'datagrams');
     count(client, direction, 'appRecords', appIn(records));
     options.onDatagram?.(direction, records, datagram, client.port);

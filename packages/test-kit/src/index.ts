@@ -95,6 +95,7 @@ export {
   CONTENT_TYPE,
   HANDSHAKE_TYPE,
   HANDSHAKE_HEADER_LENGTH,
+  HIDDEN_CONTENT_TYPE,
   RECORD_HEADER_LENGTH,
   describeRecord,
   handshakeFragments,

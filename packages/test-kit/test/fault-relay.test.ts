@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_TYPE, HANDSHAKE_TYPE, describeRecord, parseRecords, startFaultRelay, type FaultRelay, type FaultRelayOptions, until } from '../src/index.js';
+import { CONTENT_TYPE, HANDSHAKE_TYPE, describeRecord, parseRecords, recordBytes, startFaultRelay, type FaultRelay, type FaultRelayOptions, until } from '../src/index.js';
 
 /** A DTLS 1.2 record: header (RFC 6347 4.1) and body. */
 function record(contentType: number, epoch: number, sequence: number, body: Uint8Array): Buffer {
@@ -88,6 +88,25 @@ describe('parseRecords', () => {
     const cut = parseRecords(datagram.subarray(0, datagram.length - 5));
     expect(cut[2]?.complete).toBe(false);
     expect(parseRecords(datagram.subarray(0, 10))).toEqual([]);
+  });
+
+  it('frames DTLS 1.3 unified-header records (RFC 9147 4) after a plaintext one, with and without length, and a CID of known length', () => {
+    // 0b00101110: epoch 2, 16-bit sequence 0x0102, length 20; then 0b00100011: epoch 3, 8-bit sequence 7, no length.
+    const withLength = Buffer.concat([Buffer.from([0x2e, 0x01, 0x02, 0x00, 20]), Buffer.alloc(20, 0xaa)]);
+    const toTheEnd = Buffer.concat([Buffer.from([0x23, 0x07]), Buffer.alloc(30, 0xbb)]);
+    const datagram = Buffer.concat([handshake(HANDSHAKE_TYPE.serverHello, 1), withLength, toTheEnd]);
+    const records = parseRecords(datagram);
+    expect(records.map(describeRecord)).toEqual(['hs:serverHello', 'dtls13(e2)', 'dtls13(e3)']);
+    expect(records.slice(1).map((r) => [r.unified, r.headerLength, r.epoch, r.sequence, r.length, r.complete])).toEqual([
+      [true, 5, 2, 0x0102, 20, true],
+      [true, 2, 3, 7, 30, true],
+    ]);
+    const second = records[1];
+    expect(second === undefined ? undefined : Buffer.from(recordBytes(datagram, second))).toEqual(withLength);
+    // The C bit: a CID the header does not size; framed only when its length is given.
+    const cid = Buffer.concat([Buffer.from([0x3c, 9, 9, 9, 9, 0x00, 0x05, 0x00, 3]), Buffer.alloc(3)]);
+    expect(parseRecords(cid)).toEqual([]);
+    expect(parseRecords(cid, 4).map((r) => [r.headerLength, r.sequence, r.length])).toEqual([[9, 5, 3]]);
   });
 });
 

@@ -37,7 +37,7 @@ async function handshake(
   server: X509ServerCredentials,
   client: X509ClientOptions,
   check: (run: Run) => Promise<void> | void,
-  options: { servername?: string | null; suite?: string } = {},
+  options: { servername?: string | null; suite?: string; maxVersion?: 'DTLSv1.2' | 'DTLSv1.3' } = {},
 ): Promise<void> {
   const suite = options.suite ?? SUITES.ecdsa;
   const ours = await startOurServer({ suite, x509: server });
@@ -47,6 +47,7 @@ async function handshake(
       suite,
       servername: options.servername === null ? undefined : (options.servername ?? 'localhost'),
       x509: x509Client(client),
+      ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
     });
     try {
       if (!c.established) await ours.waitForClose();
@@ -80,6 +81,20 @@ function expectServerRefuses(run: Run, alert: AlertDescription): void {
   expectAlert(run.client.closeError, alert, true, run.why);
   expect(run.session?.handshake, run.why).toBe(false);
   expectAlert(run.session?.closeError, alert, false, run.why);
+}
+
+/**
+ * DTLS 1.3: the server refuses the client with `alert` once it has the client's flight; the
+ * client, done when it sent its Finished (RFC 8446 4.4.4: its handshake has no later message to
+ * wait for), hears the alert after, and closes with it.
+ */
+async function expectServerRefuses13(run: Run, alert: AlertDescription): Promise<void> {
+  expect(run.client.connection.protocol, run.why).toBe('DTLSv1.3');
+  await run.client.waitForClose();
+  expectAlert(run.client.closeError, alert, true, run.why);
+  await run.ours.waitForClose();
+  expect(run.ours.sessions[0]?.handshake, run.why).toBe(false);
+  expectAlert(run.ours.sessions[0]?.closeError, alert, false, run.why);
 }
 
 /** rejectUnauthorized: false: the handshake completes, data flows, and the reason is kept. */
@@ -156,13 +171,24 @@ describe.concurrent('our server refuses the client', () => {
   const requesting = (rejectUnauthorized?: boolean) =>
     x509Server({ key: pki.ecdsa.server.keyPem, cert: pki.ecdsa.server.chainPem, ca: pki.ecdsa.caPem, requestCert: true, rejectUnauthorized });
 
-  it('requestCert + rejectUnauthorized, a client without a certificate: handshake_failure', async () => {
-    await handshake(requesting(), { ca: pki.ecdsa.caPem }, (run) => expectServerRefuses(run, AlertDescription.handshake_failure));
+  it('requestCert + rejectUnauthorized, a client without a certificate: handshake_failure (DTLS 1.2)', async () => {
+    await handshake(requesting(), { ca: pki.ecdsa.caPem }, (run) => expectServerRefuses(run, AlertDescription.handshake_failure), { maxVersion: 'DTLSv1.2' });
   });
 
-  it('requestCert + rejectUnauthorized, a client certificate from an unknown CA: unknown_ca', async () => {
+  it('requestCert + rejectUnauthorized, a client certificate from an unknown CA: unknown_ca (DTLS 1.2)', async () => {
     await handshake(requesting(), { ca: pki.ecdsa.caPem, key: strangerClient.key, cert: strangerClient.cert }, (run) =>
-      expectServerRefuses(run, AlertDescription.unknown_ca),
+      expectServerRefuses(run, AlertDescription.unknown_ca), { maxVersion: 'DTLSv1.2' },
+    );
+  });
+
+  it('requestCert + rejectUnauthorized, a client without a certificate: certificate_required (DTLS 1.3)', async () => {
+    // RFC 8446 4.4.2.4: "abort the handshake with a "certificate_required" alert".
+    await handshake(requesting(), { ca: pki.ecdsa.caPem }, (run) => expectServerRefuses13(run, AlertDescription.certificate_required));
+  });
+
+  it('requestCert + rejectUnauthorized, a client certificate from an unknown CA: unknown_ca (DTLS 1.3)', async () => {
+    await handshake(requesting(), { ca: pki.ecdsa.caPem, key: strangerClient.key, cert: strangerClient.cert }, (run) =>
+      expectServerRefuses13(run, AlertDescription.unknown_ca),
     );
   });
 

@@ -9,6 +9,7 @@ import type { RetransmitOptions } from '@dtls-kit/core';
 import { connect, createServer, type DtlsServer, type DtlsSocket } from '@dtls-kit/nonblocking';
 import { spawnPeer, startFaultRelay, startOpensslServer, type DirectionStats, type FaultRelay, type PeerProcess, type PeerServer, type RandomFaults } from '@dtls-kit/test-kit';
 import { PSK_IDENTITY, PSK_KEY, clientCredentials, serverCredentials, suiteOf, type AuthKind, type Pki } from './credentials.js';
+import { KeyLogOpener } from './key-log-opener.js';
 import { newTally, payload, tallyLines, tallyMessage, type Tally } from './payloads.js';
 import { sleep, waitUntil } from './pool.js';
 
@@ -46,6 +47,8 @@ export interface Outcome {
   /** Datagrams the relay dropped, duplicated or delayed (both directions). */
   readonly faults: number;
   readonly error: string | undefined;
+  /** The version our client negotiated (ours-ours: the default, DTLS 1.3). */
+  readonly protocol?: string | undefined;
   /** Per-hop figures, for a failure message. */
   readonly detail?: string;
 }
@@ -118,7 +121,16 @@ async function settle(relay: FaultRelay, complete: () => boolean): Promise<void>
 export async function oursWithOurs(settings: CellSettings, server: OurCellServer, index: number): Promise<Outcome> {
   const K = settings.messages;
   const started = performance.now();
-  const relay = await startFaultRelay({ target: server.port, seed: settings.seed * 100_003 + index, toServer: settings.faults, toClient: settings.faults });
+  // DTLS 1.3 hides the content type of its records (RFC 9147 4): the relay counts application
+  // records by opening them with the client's key log.
+  const opener = new KeyLogOpener();
+  const relay = await startFaultRelay({
+    target: server.port,
+    seed: settings.seed * 100_003 + index,
+    toServer: settings.faults,
+    toClient: settings.faults,
+    revealContentType: opener.reveal,
+  });
   const atServer = newTally();
   let serverSocket: DtlsSocket | undefined;
   let client: DtlsSocket | undefined;
@@ -136,14 +148,18 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
     };
     server.handshakes.add(entry);
     cleanup = () => server.handshakes.delete(entry);
-    client = await connect({
+    const connected = await connect({
       host: '127.0.0.1',
       port: relay.port,
       ...clientCredentials(settings.kind, settings.pki),
       cipherSuites: suiteOf(settings.kind),
       retransmit: settings.retransmit,
       handshakeTimeoutMs: settings.handshakeTimeoutMs,
+      keylog: opener.onLine,
     });
+    client = connected;
+    const protocol = connected.getProtocol();
+    opener.established(connected.getCipher().standardName);
     const handshakeMs = performance.now() - started;
     const atClient = newTally();
     client.on('message', (m: Buffer) => tallyMessage(atClient, settings.tag, index, m.toString('utf8'), K));
@@ -175,7 +191,10 @@ export async function oursWithOurs(settings: CellSettings, server: OurCellServer
       accounted,
       faults: faultsOf(s.toServer) + faultsOf(s.toClient),
       error: undefined,
-      detail: `server got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
+      protocol,
+      // DTLS 1.3: our client is done at its Finished (RFC 8446 4.4.4), the server only once that
+      // Finished arrives, possibly retransmitted: say whether it did.
+      detail: `server ${serverSocket === undefined ? 'NOT established' : 'established'}, got ${atServer.delivered.size} (dup ${atServer.duplicates}), relay toServer ${JSON.stringify(s.toServer)}, toClient ${JSON.stringify(s.toClient)}, client got ${atClient.delivered.size}`,
     };
   } catch (error) {
     return failure(index, started, error, K);

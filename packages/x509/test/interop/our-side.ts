@@ -37,6 +37,8 @@ export interface OurClientOptions {
   provider?: ProviderName;
   mtu?: number;
   timeoutMs?: number;
+  /** Default: both DTLS 1.2 and 1.3 offered, 1.3 preferred. */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 /** Our client, connected (or failed): look at it, then close(). */
@@ -50,6 +52,7 @@ export function connectOurClient(options: OurClientOptions): Promise<OurClient> 
     cipherSuites: options.suite,
     provider: PROVIDERS[options.provider ?? 'node'],
     mtu: options.mtu,
+    ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
   });
   return connectInteropClient(connection, { port: options.port, timeoutMs: options.timeoutMs });
 }
@@ -59,6 +62,8 @@ export interface OurServerOptions {
   x509: X509ServerCredentials;
   mtu?: number;
   provider?: ProviderName;
+  /** Default: DTLS 1.2 and 1.3, 1.3 preferred. */
+  maxVersion?: 'DTLSv1.2' | 'DTLSv1.3';
 }
 
 /** What the certificates let our server see of a connection. */
@@ -79,6 +84,7 @@ export function startOurServer(options: OurServerOptions): Promise<OurServer> {
     cipherSuites: options.suite,
     mtu: options.mtu,
     provider: PROVIDERS[options.provider ?? 'node'],
+    ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
   });
   return startInteropServer(endpoint, {
     details: (c) => ({

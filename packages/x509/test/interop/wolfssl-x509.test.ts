@@ -158,7 +158,7 @@ describe('a DTLS 1.3 client that also offers 1.2', () => {
   // server, its own included: it answers the HelloVerifyRequest with an ACK record.)
   it('wolfSSL client -v d -> our DTLS 1.2 server: DTLS 1.2 negotiated, data echoed', async ({ expect }) => {
     const h = pki.ecdsa;
-    const ours = await startOurServer({ suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: x509Server({ key: h.server.keyPem, cert: h.server.chainPem }) });
+    const ours = await startOurServer({ suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: x509Server({ key: h.server.keyPem, cert: h.server.chainPem }), maxVersion: 'DTLSv1.2' });
     const relay = await startRecordingRelay({ serverPort: ours.port });
     try {
       const client = await runWolfsslClient({ version: 'downgrade', port: relay.port, caFile: h.caFile });
@@ -179,6 +179,24 @@ describe('a DTLS 1.3 client that also offers 1.2', () => {
       expect(list.match(/.{4}/g), hello).toContain('fefc');
     } finally {
       await relay.stop();
+      await ours.stop();
+    }
+  });
+
+  it('wolfSSL client -v d -> our server with the default versions (1.2 and 1.3): DTLS 1.3 negotiated, data echoed', async ({ expect }) => {
+    const h = pki.ecdsa;
+    const ours = await startOurServer({ suite: 'ECDHE-ECDSA-AES128-GCM-SHA256', x509: x509Server({ key: h.server.keyPem, cert: h.server.chainPem }) });
+    try {
+      const client = await runWolfsslClient({ version: 'downgrade', port: ours.port, caFile: h.caFile });
+      await ours.waitForClose();
+      const why = `${ours.describe()}\n${describePeerClient(client)}`;
+      expect(client.code, why).toBe(0);
+      expect(client.version, why).toBe('DTLSv1.3');
+      expect(client.cipher, why).toBe('TLS_AES_128_GCM_SHA256');
+      expect(client.echoed, why).toBe(true);
+      expect(ours.server.errors, why).toEqual([]);
+      expect(ours.sessions[0], why).toMatchObject({ handshake: true, data: WOLFSSL_CLIENT_MESSAGE, close: 'clean' });
+    } finally {
       await ours.stop();
     }
   });
