@@ -80,7 +80,8 @@ describe('pskClient / pskServer', () => {
       psk: pskClient({
         pskCallback: async (hint) => {
           seen.push(hint);
-          await new Promise((r) => setTimeout(r, 5));
+          // Answers a turn later (the handshake loop below moves once per event-loop turn).
+          await new Promise((r) => setImmediate(r));
           return { identity: 'device-42', psk: KEY };
         },
       }),
