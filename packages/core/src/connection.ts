@@ -12,6 +12,8 @@ import type { Handshake } from './handshake/common/handshake.js';
 import type { HandshakeHost } from './handshake/common/handshake-engine.js';
 import type { NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
 import { tls13KeyLogLines } from './tls13-key-log.js';
+import { exportKeyingMaterial13 } from './crypto/exporter-13.js';
+import { DTLS13_LABEL_PREFIX } from './crypto/hkdf-label.js';
 import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
 import { ServerHandshake13 } from './handshake/dtls13/server-handshake-13.js';
@@ -709,6 +711,11 @@ export class DtlsConnection {
   /** RFC 5705 keying material exporter (e.g. for DTLS-SRTP), after the handshake. */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     const n = this.negotiated;
+    // RFC 8446 7.5 exporter from the exporter_master_secret, with DTLS 1.3's label prefix (RFC 9147 5.9).
+    if (this.currentState === 'established' && n.tls13Suite !== undefined && n.tls13KeyLog !== undefined) {
+      const kdf = { provider: this.options.provider, hash: n.tls13Suite.hash, labelPrefix: DTLS13_LABEL_PREFIX };
+      return exportKeyingMaterial13(kdf, n.tls13KeyLog.exporterMaster, label, context, length);
+    }
     if (this.currentState !== 'established' || !n.suite || !n.masterSecret) {
       throw new DtlsError(AlertDescription.internal_error, 'keying material is available only after the handshake');
     }
