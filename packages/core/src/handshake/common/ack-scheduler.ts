@@ -1,11 +1,22 @@
 import type { RecordNumber } from './sent-flight-ledger.js';
 
 /**
- * Record numbers one ACK may carry. An ACK is a record of its own (RFC 9147 7: RecordNumber
- * record_numbers<0..2^16-1>, 16 bytes each), and must fit a datagram; 64 entries (1 KiB) fit
- * every MTU we allow and far exceed the records of any flight we accept.
+ * Record numbers one ACK may carry at most (RFC 9147 7: RecordNumber record_numbers<0..2^16-1>,
+ * 16 bytes each): 64 (1 KiB) far exceed the records of any flight we accept. What fits the MTU
+ * may be fewer: ackEntriesThatFit().
  */
 export const MAX_ACK_ENTRIES = 64;
+
+/**
+ * Record numbers an ACK record can list and still fit one datagram of `mtu` bytes, given the
+ * record overhead of the epoch it goes in (header, CID, inner type, tag): the 2-byte vector length
+ * and 16 bytes an entry. An ACK is a record of its own and, like every record, must fit the PMTU
+ * (RFC 9147 4.4); 7.1 asks for "as many received packets as can fit". At mtu 64 that is 2 or 3,
+ * not 64 (a 1 KiB ACK at mtu 64 left as one oversized datagram).
+ */
+export function ackEntriesThatFit(mtu: number, recordOverhead: number): number {
+  return Math.max(0, Math.min(MAX_ACK_ENTRIES, Math.floor((mtu - recordOverhead - 2) / 16)));
+}
 
 /** Entries kept for the current incoming flight (or, after the handshake, since the last ACK). */
 const MAX_PENDING = 2 * MAX_ACK_ENTRIES;

@@ -2,7 +2,7 @@ import { ACK_CONTENT_TYPE, decodeAck, encodeAck, type RecordNumber } from '../..
 import type { ReadRecord } from '../../record/record-layer.js';
 import type { RetransmitOptions } from '../common/retransmit-timer.js';
 import { AckDisruption } from '../common/ack-disruption.js';
-import { AckScheduler } from '../common/ack-scheduler.js';
+import { AckScheduler, ackEntriesThatFit } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { FlightHandshakeMessage } from '../common/flight.js';
 import type { FlightState } from '../common/flight-retransmission.js';
@@ -43,6 +43,7 @@ export class ClientFlights13 {
   private readonly acks = new AckScheduler();
   private readonly disruption = new AckDisruption();
   private outstanding: Outstanding = 'none';
+  private readonly mtu: number;
   /** ACK records we sent and received, for stats and tests. */
   acksSent = 0;
   acksReceived = 0;
@@ -51,6 +52,7 @@ export class ClientFlights13 {
     options: { readonly retransmit: RetransmitOptions; readonly mtu: number },
     private readonly host: HandshakeHost,
   ) {
+    this.mtu = options.mtu;
     const records = host.records;
     this.transmitter = new AckedFlightTransmitter(options, {
       transmit: (datagrams) => host.transmit(datagrams),
@@ -197,7 +199,7 @@ export class ClientFlights13 {
       this.acks.take();
       return;
     }
-    const numbers = this.acks.take();
+    const numbers = this.acks.take(ackEntriesThatFit(this.mtu, this.host.recordOverhead(records.writeEpoch)));
     if (numbers.length === 0) return;
     this.acksSent++;
     this.host.transmit([records.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);

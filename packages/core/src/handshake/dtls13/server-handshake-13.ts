@@ -8,7 +8,7 @@ import { ContentType } from '../../record/content-type.js';
 import { dtls13EpochKeys } from '../../record/dtls13-epoch-keys.js';
 import type { Dtls13RecordLayer } from '../../record/dtls13-record-layer.js';
 import type { ReadRecord } from '../../record/record-layer.js';
-import { AckScheduler } from '../common/ack-scheduler.js';
+import { AckScheduler, ackEntriesThatFit } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { Handshake } from '../common/handshake.js';
 import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
@@ -606,7 +606,7 @@ export class ServerHandshake13 implements Handshake {
 
   private sendAckIfDue(now: number): void {
     if (!this.acks.due(now) || this.records13 === undefined) return;
-    const numbers = this.acks.take();
+    const numbers = this.acks.take(ackEntriesThatFit(this.config.mtu, this.records13.recordOverhead()));
     this.acksSent++;
     // RFC 9147 7: the ACK goes under the current write epoch (epoch 3 once established).
     this.host.transmit([this.records13.seal(ACK_CONTENT_TYPE, encodeAck(numbers))]);
