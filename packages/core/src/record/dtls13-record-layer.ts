@@ -498,7 +498,7 @@ export class Dtls13RecordLayer {
    * record_overflow, RFC 8446 5.2/5.4), or more failed authentications on the current read key
    * than its AEAD allows (RFC 9147 4.5.3: "SHOULD immediately close the connection").
    */
-  open(datagram: Uint8Array): Dtls13ReadRecord[] {
+  open(datagram: Uint8Array, inPlace = false): Dtls13ReadRecord[] {
     const out: Dtls13ReadRecord[] = [];
     let offset = 0;
     while (offset < datagram.length) {
@@ -518,7 +518,7 @@ export class Dtls13RecordLayer {
           this.counters.dropped++;
           break;
         }
-        this.openCiphertext(framed, out);
+        this.openCiphertext(framed, out, inPlace);
         offset = framed.end;
       } else {
         // RFC 9147 4.1: "the record MUST be rejected as if it had failed deprotection"; its length is unknown.
@@ -551,7 +551,12 @@ export class Dtls13RecordLayer {
     return end;
   }
 
-  private openCiphertext(framed: FramedUnifiedRecord, out: Dtls13ReadRecord[]): void {
+  /**
+   * `inPlace`: the datagram is the caller's to give (RecordLayer.open): a provider that can
+   * (Aead.openInPlace) decrypts over the ciphertext, and the content is a view of the datagram. One
+   * key is tried per record, so a failed in-place open spoils nothing that is tried again.
+   */
+  private openCiphertext(framed: FramedUnifiedRecord, out: Dtls13ReadRecord[], inPlace = false): void {
     const { header, headerBytes, encryptedRecord } = framed;
     // RFC 9147 4.2.3: "Receivers MUST reject shorter records as if they had failed deprotection".
     if (encryptedRecord.length < RECORD_NUMBER_SAMPLE_LENGTH) {
@@ -579,7 +584,8 @@ export class Dtls13RecordLayer {
     aad[at + length - 1] = seqBits & 0xff;
     let plaintext: Uint8Array | null;
     try {
-      plaintext = keys.aead.open(dtls13Nonce(keys.iv, seq), encryptedRecord, aad);
+      const nonce = dtls13Nonce(keys.iv, seq);
+      plaintext = inPlace && keys.aead.openInPlace !== undefined ? keys.aead.openInPlace(nonce, encryptedRecord, aad) : keys.aead.open(nonce, encryptedRecord, aad);
     } catch {
       // The Aead contract says open() never throws; a provider that does still must not crash us.
       plaintext = null;

@@ -524,7 +524,7 @@ export class RecordLayer {
    * payloads go on to the application. Without it (the default) the datagram is only read.
    */
   open(datagram: Uint8Array, inPlace = false): ReadRecord[] {
-    if (this.dtls13 !== undefined) return dtls13ReadRecords(this.dtls13.open(datagram));
+    if (this.dtls13 !== undefined) return dtls13ReadRecords(this.dtls13.open(datagram, inPlace));
     if (this.unifiedTails !== undefined) datagram = this.splitUnifiedTail(datagram, this.unifiedTails);
     const out: ReadRecord[] = [];
     const raws = splitRecords(datagram, this.readFormats);
