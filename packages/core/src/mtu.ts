@@ -65,6 +65,11 @@ export interface PayloadLimit {
   readonly overhead: number;
   /** The length of the peer's connection ID our records carry (0: none). */
   readonly connectionIdLength: number;
+  /**
+   * DTLS 1.3 records (RFC 9147 4): the CID costs its own length only, the inner content type is
+   * in every record; a DTLS 1.2 tls12_cid record adds that byte for the CID (RFC 9146 4).
+   */
+  readonly dtls13?: boolean;
   /** The peer's record size limit and the extension that set it, when one was negotiated. */
   readonly recordLimit?: { readonly send: number; readonly extension: string };
 }
@@ -82,7 +87,8 @@ export function payloadTooLarge(size: number, limit: PayloadLimit): RangeError {
   if (max === MAX_PLAINTEXT_LENGTH) {
     return new RangeError(`send() of ${size} bytes: a DTLS record carries at most ${MAX_PLAINTEXT_LENGTH} bytes (RFC 5246 6.2.1); split the message`);
   }
-  const cid = limit.connectionIdLength > 0 ? `, ${limit.connectionIdLength + 1} of them for the peer's ${limit.connectionIdLength}-byte connection ID` : '';
+  const cidBytes = limit.connectionIdLength + (limit.dtls13 === true ? 0 : 1);
+  const cid = limit.connectionIdLength > 0 ? `, ${cidBytes} of them for the peer's ${limit.connectionIdLength}-byte connection ID` : '';
   return new RangeError(
     `send() of ${size} bytes: at most ${max} bytes fit one datagram at mtu ${limit.mtu} with ${limit.suite} ` +
       `(${limit.overhead} bytes of record overhead${cid}); split the message, or raise mtu if the path carries larger datagrams`,

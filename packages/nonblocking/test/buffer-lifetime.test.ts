@@ -48,25 +48,34 @@ describe('buffer lifetimes through the non-blocking runtime', () => {
     }
   });
 
-  it('hands a datagram to the engine to be opened in place (sodium-native): a message is a view of it, never written again; not while a trace subscriber is shown datagrams', async () => {
+  // Where a message sits in its datagram, per version: DTLS 1.2 a 13-byte header before it, the tag
+  // after it (RFC 5246 6.2.3.3); DTLS 1.3 our 5-byte unified header (RFC 9147 4) before it, the
+  // inner content type byte (RFC 8446 5.2) and the tag after it.
+  const LAYOUTS = [
+    { version: 'DTLSv1.3', header: 5, trailer: 1 + 16 },
+    { version: 'DTLSv1.2', header: 13, trailer: 16 },
+  ] as const;
+
+  it.each(LAYOUTS)('hands a datagram to the engine to be opened in place (sodium-native, $version): a message is a view of it, never written again; not while a trace subscriber is shown datagrams', async ({ version, header, trailer }) => {
     const provider = loadSodiumCryptoProvider();
-    const cipherSuites = 'PSK-CHACHA20-POLY1305';
+    const cipherSuites = version === 'DTLSv1.3' ? 'TLS_CHACHA20_POLY1305_SHA256' : 'PSK-CHACHA20-POLY1305';
     const kept: Buffer[] = [];
     server = createServer({ psk: serverPsk(), mtu: 1400, provider, cipherSuites }, (socket) => {
       socket.on('message', (m) => kept.push(m));
     });
     const { port } = await server.listen(0, '127.0.0.1');
-    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites });
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites, maxVersion: version });
+    expect(client.getProtocol()).toBe(version);
     for (let i = 0; i < 60; i++) {
       client.send(message(i));
       if (i % 10 === 9) await until(() => kept.length >= i - 5, 5000, `message ${i}`);
     }
     await until(() => kept.length >= 55, 5000, 'most of the 60 messages');
-    // Opened where it arrived: the memory around a message is its datagram's (13-byte header
-    // before it, the 16-byte tag after it), not an allocation of its own.
+    // Opened where it arrived: the memory around a message is its datagram's (the header before
+    // it, the tag after it), not an allocation of its own.
     for (const m of kept) {
-      expect(m.byteOffset).toBe(13);
-      expect(m.buffer.byteLength).toBe(13 + m.length + 16);
+      expect(m.byteOffset).toBe(header);
+      expect(m.buffer.byteLength).toBe(header + m.length + trailer);
     }
     for (const m of kept) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
 
@@ -84,32 +93,38 @@ describe('buffer lifetimes through the non-blocking runtime', () => {
       await until(() => kept.length >= before + 4, 5000, 'the traced messages');
       expect(shown.length).toBeGreaterThanOrEqual(4);
       for (const s of shown) expect(Buffer.from(s.datagram).equals(Buffer.from(s.bytes))).toBe(true);
-      for (const m of kept.slice(before)) expect(m.buffer.byteLength).toBe(m.length);
+      // Opened into memory of its own: the plaintext (with DTLS 1.3's inner content type byte after it).
+      for (const m of kept.slice(before)) expect(m.buffer.byteLength).toBe(m.length + trailer - 16);
     } finally {
       diagnosticsChannel.unsubscribe('dtls-kit:datagram', onDatagram);
     }
     await client.close();
   });
 
-  it('opens AES-GCM records in place with the native-aead provider (OpenSSL EVP): a message is a view of its datagram, never written again', async () => {
+  it.each([
+    // RFC 5288 3: the 13-byte header and the 8-byte explicit nonce before the plaintext, the tag after it.
+    { version: 'DTLSv1.2', header: 13 + 8, trailer: 16 },
+    // RFC 9147 4: no explicit nonce; the inner content type byte before the tag.
+    { version: 'DTLSv1.3', header: 5, trailer: 1 + 16 },
+  ] as const)('opens AES-GCM records in place with the native-aead provider (OpenSSL EVP, $version): a message is a view of its datagram, never written again', async ({ version, header, trailer }) => {
     const provider = loadNativeCryptoProvider();
-    const cipherSuites = 'PSK-AES128-GCM-SHA256';
+    const cipherSuites = 'PSK-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256';
     const kept: Buffer[] = [];
     server = createServer({ psk: serverPsk(), mtu: 1400, provider, cipherSuites }, (socket) => {
       socket.on('message', (m) => kept.push(m));
     });
     const { port } = await server.listen(0, '127.0.0.1');
-    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites });
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, provider, cipherSuites, maxVersion: version });
+    expect(client.getProtocol()).toBe(version);
     for (let i = 0; i < 60; i++) {
       client.send(message(i));
       if (i % 10 === 9) await until(() => kept.length >= i - 5, 5000, `message ${i}`);
     }
     await until(() => kept.length >= 55, 5000, 'most of the 60 messages');
-    // RFC 5288 3: the 13-byte header and the 8-byte explicit nonce before the plaintext, the
-    // 16-byte tag after it, all in the datagram's memory.
+    // All in the datagram's memory.
     for (const m of kept) {
-      expect(m.byteOffset).toBe(13 + 8);
-      expect(m.buffer.byteLength).toBe(13 + 8 + m.length + 16);
+      expect(m.byteOffset).toBe(header);
+      expect(m.buffer.byteLength).toBe(header + m.length + trailer);
     }
     for (const m of kept) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
     await client.close();

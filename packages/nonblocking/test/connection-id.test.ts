@@ -85,21 +85,30 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
     await until(() => socket.state === 'closed', 3000, 'the server side to close');
   });
 
-  it.each(['close', 'abort'] as const)('forgets the CID when the connection ends (%s): its records are nobody’s then', async (how) => {
+  // A record carrying the server's CID: DTLS 1.2's tls12_cid content type (RFC 9146 4), or a DTLS 1.3
+  // unified header with its C bit (RFC 9147 4: 0b001CSLEE).
+  const carriesCid = { 'DTLSv1.2': (d: Uint8Array): boolean => d[0] === ContentType.tls12_cid, 'DTLSv1.3': (d: Uint8Array): boolean => ((d[0] ?? 0) & 0xf0) === 0x30 };
+  it.each([
+    ['close', 'DTLSv1.3'],
+    ['abort', 'DTLSv1.3'],
+    ['close', 'DTLSv1.2'],
+    ['abort', 'DTLSv1.2'],
+  ] as const)('forgets the CID when the connection ends (%s, %s): its records are nobody’s then', async (how, version) => {
     const { port, accepted } = await cidServer(8);
     let captured: Uint8Array | undefined;
     relay = await startNatRelay({
       target: port,
       rebindEvery: Infinity,
       onToServer: (d) => {
-        if (d[0] === ContentType.tls12_cid) captured = d.slice();
+        if (carriesCid[version](d)) captured = d.slice();
       },
     });
-    const client = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk(), connectionId: { length: 0 } });
+    const client = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk(), connectionId: { length: 0 }, maxVersion: version });
+    expect(client.getProtocol()).toBe(version);
     const socket = await accepted;
     expect(await roundTrip(client, 'x')).toBe('x');
     const record = captured;
-    if (record === undefined) throw new Error('no tls12_cid record captured');
+    if (record === undefined) throw new Error(`no record with a CID captured (${version})`);
     // While the connection lives, its CID routes a replay from a third address to it (which
     // drops it as replayed, RFC 6347 4.1.2.6), not to the cookie endpoint.
     // (server.stats.dropped counts by reason: the endpoint's drops are notClientHello, the connection's replayed.)
@@ -184,6 +193,7 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
     }
   });
 
+  // The CLIENT_RANDOM line is DTLS 1.2's (1.3's five lines with a CID comment: keylog-file.test.ts).
   it('writes a # CONNECTION_ID comment before each CLIENT_RANDOM line (functions, events, and a file, in order)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cid-keylog-'));
     try {
@@ -194,7 +204,7 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
       s.on('keylog', (line) => serverLines.push(line.toString()));
       const { port } = await s.listen(0, '127.0.0.1');
       const clientLines: string[] = [];
-      const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), connectionId: { length: 6 }, keylog: (line) => clientLines.push(line) });
+      const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), connectionId: { length: 6 }, keylog: (line) => clientLines.push(line), maxVersion: 'DTLSv1.2' });
       expect(clientLines).toHaveLength(2);
       const random = clientLines[1]?.split(' ')[1] ?? '';
       const c = client.connectionId;
@@ -208,7 +218,7 @@ describe('connection IDs in @dtls-kit/nonblocking (RFC 9146)', () => {
       await client.close();
       // Without CIDs there is no comment.
       const lines: string[] = [];
-      const plain = await connect({ host: '127.0.0.1', port, psk: clientPsk(), keylog: (line) => lines.push(line) });
+      const plain = await connect({ host: '127.0.0.1', port, psk: clientPsk(), keylog: (line) => lines.push(line), maxVersion: 'DTLSv1.2' });
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^CLIENT_RANDOM /);
       await plain.close();

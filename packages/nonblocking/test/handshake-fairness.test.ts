@@ -161,6 +161,9 @@ describe('eviction and a restarted client (RFC 6347 4.2.8)', () => {
       driver.stop();
       expect(second.error?.message).toBeUndefined();
       expect(second.state).toBe('established');
+      // DTLS 1.3 (the default): the client's Finished is the last message; the server's side ends after.
+      const s = server;
+      await until(() => s.stats.established === 1, 3000, "the server's side");
       expect(server.stats).toMatchObject({ replaced: 1, evicted: 0, established: 1 });
     } finally {
       udp.close();

@@ -5,12 +5,16 @@ import { DtlsConnection } from '@dtls-kit/core';
 import { pskClient, pskServer } from '@dtls-kit/psk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, HandshakeTimeoutError, NoReplyError, connect, createServer, type DtlsError, type DtlsServer, type DtlsSocket } from '../src/index.js';
+import { CONTENT_TYPE, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
 import { IDENTITY, KEY, clientPsk, echo, roundTrip, serverPsk, sleep, until } from './helpers.js';
 
 let server: DtlsServer | undefined;
+let relay: FaultRelay | undefined;
 const clients: DtlsSocket[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
+  await relay?.close();
+  relay = undefined;
   await server?.close();
   server = undefined;
 });
@@ -87,6 +91,8 @@ describe('cleanup', () => {
     });
     const { port } = await server.listen(0, '127.0.0.1');
     const client = await connect({ host: '127.0.0.1', port, psk: clientPsk() });
+    // DTLS 1.3 (the default): the client's Finished ends the handshake, the server's side comes after connect().
+    await until(() => serverSide.length === 1, 3000, "the server's side");
     const timedOut = once(serverSide[0] as DtlsSocket, 'timeout');
     const clientClosed = once(client, 'close');
     // Activity postpones the timeout ...
@@ -103,7 +109,30 @@ describe('cleanup', () => {
     expect(server.stats.connections).toBe(0);
   });
 
-  it('forgets a peer that vanished mid-handshake after handshakeTimeoutMs', async () => {
+  it('forgets a peer that vanished mid-handshake after handshakeTimeoutMs (DTLS 1.3: its ServerHello never reaches it)', async () => {
+    server = createServer({ psk: serverPsk(), handshakeTimeoutMs: 400, ...fast });
+    const clientErrors: DtlsError[] = [];
+    server.on('clientError', (e) => clientErrors.push(e));
+    const { port } = await server.listen(0, '127.0.0.1');
+    // The HelloRetryRequest (a server_hello, RFC 9147 5.1) goes through; the ServerHello flight never does.
+    relay = await startFaultRelay({
+      target: port,
+      seed: 1,
+      rules: [{ direction: 'toClient', match: { contentType: CONTENT_TYPE.handshake, handshakeType: 2 }, skip: 1, times: Infinity, action: { kind: 'drop' } }],
+    });
+    const controller = new AbortController();
+    const pending = connect({ host: '127.0.0.1', port: relay.port, signal: controller.signal, psk: clientPsk() }).catch((e: unknown) => e);
+    await until(() => server?.stats.handshakes === 1, 2000, 'the handshake to start');
+    controller.abort();
+    await pending;
+    await until(() => server?.stats.handshakes === 0, 2000, 'the handshake to be dropped');
+    expect(server.stats.connections).toBe(0);
+    expect(clientErrors[0]).toBeInstanceOf(HandshakeTimeoutError);
+  });
+
+  // DTLS 1.2: a PSK client looks its key up after the server's flight (RFC 4279 2, the identity
+  // hint); in 1.3 it needs the key for its ClientHello's binder (RFC 8446 4.2.11).
+  it('forgets a peer that vanished mid-handshake after handshakeTimeoutMs (DTLS 1.2: its key lookup never ends)', async () => {
     server = createServer({ psk: serverPsk(), handshakeTimeoutMs: 400, ...fast });
     const clientErrors: DtlsError[] = [];
     server.on('clientError', (e) => clientErrors.push(e));
@@ -115,6 +144,7 @@ describe('cleanup', () => {
       port,
       signal: controller.signal,
       psk: pskClient({ pskCallback: () => new Promise(() => {}) }),
+      maxVersion: 'DTLSv1.2',
     }).catch((e: unknown) => e);
     await until(() => server?.stats.handshakes === 1, 2000, 'the handshake to start');
     controller.abort();

@@ -1,7 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, connect, createServer, type DtlsServer, type EstablishedDtlsSocket } from '../src/index.js';
-import { IDENTITY, clientPsk, echo, roundTrip, serverPsk, text } from './helpers.js';
+import { IDENTITY, clientPsk, echo, roundTrip, serverPsk, text, until } from './helpers.js';
 
 let server: DtlsServer | undefined;
 afterEach(async () => {
@@ -9,23 +9,30 @@ afterEach(async () => {
   server = undefined;
 });
 
+// The default (DTLS 1.3 preferred) and a 1.2 pin; each version's CCM_8 suite (node:tls takes both
+// versions' names in one list; the TLS 1.3 one is used by 1.3 only, RFC 8446 B.4).
+const VERSIONS = [
+  { version: 'DTLSv1.3', cipher: { name: 'TLS_AES_128_CCM_8_SHA256', standardName: 'TLS_AES_128_CCM_8_SHA256', version: 'DTLSv1.3' }, clientOptions: {} },
+  { version: 'DTLSv1.2', cipher: { name: 'PSK-AES128-CCM8', standardName: 'TLS_PSK_WITH_AES_128_CCM_8', version: 'DTLSv1.2' }, clientOptions: { maxVersion: 'DTLSv1.2' } },
+] as const;
+
 describe.each([
   ['udp4', '127.0.0.1'],
   ['udp6', '::1'],
 ] as const)('PSK echo over %s', (type, host) => {
-  it('connects, echoes datagrams with their boundaries, tells what was negotiated, closes', async () => {
+  it.each(VERSIONS)('connects, echoes datagrams with their boundaries, tells what was negotiated, closes ($version)', async ({ version, cipher, clientOptions }) => {
     const accepted: EstablishedDtlsSocket[] = [];
-    server = createServer({ psk: serverPsk(), cipherSuites: 'PSK-AES128-CCM8' }, (socket) => {
+    server = createServer({ psk: serverPsk(), cipherSuites: 'PSK-AES128-CCM8:TLS_AES_128_CCM_8_SHA256' }, (socket) => {
       accepted.push(socket);
       echo(socket);
     });
     const { port, family } = await server.listen(0, host);
     expect(family).toBe(type === 'udp6' ? 'IPv6' : 'IPv4');
 
-    const client = await connect({ host, port, psk: clientPsk() });
+    const client = await connect({ host, port, psk: clientPsk(), cipherSuites: 'PSK-AES128-CCM8:TLS_AES_128_CCM_8_SHA256', ...clientOptions });
     expect(client.state).toBe('established');
-    expect(client.getProtocol()).toBe('DTLSv1.2');
-    expect(client.getCipher()).toEqual({ name: 'PSK-AES128-CCM8', standardName: 'TLS_PSK_WITH_AES_128_CCM_8', version: 'DTLSv1.2' });
+    expect(client.getProtocol()).toBe(version);
+    expect(client.getCipher()).toEqual(cipher);
     expect(client.pskIdentity).toBe(IDENTITY);
     expect(client.remoteAddress).toBe(host);
     expect(client.remotePort).toBe(port);
@@ -49,7 +56,7 @@ describe.each([
     const peer = accepted[0] as EstablishedDtlsSocket;
     expect(peer.pskIdentity).toBe(IDENTITY);
     // The negotiated results are not optional on an established socket (this line compiles under strict).
-    expect(peer.getCipher().name).toBe('PSK-AES128-CCM8');
+    expect(peer.getCipher().name).toBe(cipher.name);
     // PSK: no certificate; node:tls's {} and undefined.
     expect(peer.getPeerCertificate()).toEqual({});
     expect(client.getPeerCertificate(true).raw).toBeUndefined();
@@ -112,6 +119,19 @@ describe('for await', () => {
 });
 
 describe('tracing and key log', () => {
+  it('writes the one CLIENT_RANDOM line of a DTLS 1.2 handshake (RFC 5246 8.1 master secret) on both ends', async () => {
+    const serverLines: string[] = [];
+    const clientLines: string[] = [];
+    server = createServer({ psk: serverPsk() }, echo);
+    server.on('keylog', (line) => serverLines.push(line.toString()));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), maxVersion: 'DTLSv1.2', keylog: (line) => clientLines.push(line) });
+    expect(clientLines).toHaveLength(1);
+    expect(clientLines[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
+    expect(serverLines).toEqual(clientLines);
+    await client.close();
+  });
+
   it('publishes handshakes and alerts on diagnostics_channel and writes matching key log lines', async () => {
     const seen: Array<{ channel: string; role: string; name?: string; direction?: string; error?: unknown }> = [];
     const subscriptions = Object.values(CHANNELS).map((name) => {
@@ -129,9 +149,14 @@ describe('tracing and key log', () => {
       server.on('keylog', (line) => serverLines.push(line.toString()));
       const { port } = await server.listen(0, '127.0.0.1');
       const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), keylog: (line) => clientLines.push(line) });
-      expect(clientLines).toHaveLength(1);
-      expect(clientLines[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
-      expect(serverLines).toEqual(clientLines);
+      // DTLS 1.3 (the default): the five secrets of the TLS 1.3 key schedule (RFC 8446 7.1), as
+      // OpenSSL's SSLKEYLOGFILE writes them, each with the ClientHello.random; SHA-256 secrets.
+      const labels = ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET'];
+      expect(clientLines.map((l) => l.split(' ')[0])).toEqual(labels);
+      for (const line of clientLines) expect(line).toMatch(/^[A-Z_0]+ [0-9a-f]{64} [0-9a-f]{64}\n$/);
+      expect(new Set(clientLines.map((l) => l.split(' ')[1])).size).toBe(1);
+      await until(() => serverLines.length === labels.length);
+      expect([...serverLines].sort()).toEqual([...clientLines].sort());
       await client.close();
       await new Promise((resolve) => setTimeout(resolve, 20));
       const summary = seen.map((s) => `${s.channel} ${s.role}${s.name ? ' ' + s.direction + ' ' + s.name : ''}`);

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('routing a restarted client (RFC 6347 4.2.8)', () => {
-  it('replaces a handshake whose ClientHello came in fragments as soon as the new cookie verifies', async () => {
+  it.each(['DTLSv1.3', 'DTLSv1.2'] as const)('replaces a handshake whose ClientHello came in fragments as soon as the new cookie verifies (%s)', async (maxVersion) => {
     server = createServer({ psk: serverPsk() }, echo);
     const { port } = await server.listen(0, '127.0.0.1');
     const udp = dgram.createSocket('udp4');
@@ -26,7 +26,7 @@ describe('routing a restarted client (RFC 6347 4.2.8)', () => {
     try {
       // First life: a small MTU, so that both ClientHellos go in several fragments (RFC 6347
       // 4.2.3); the cookie exchange, then silence (the device rebooted).
-      const first = DtlsConnection.client({ psk: clientPsk(), mtu: 80 });
+      const first = DtlsConnection.client({ psk: clientPsk(), mtu: 80, maxVersion });
       first.connect(performance.now());
       const hello = first.datagramsToSend();
       expect(hello.length).toBeGreaterThan(1);
@@ -44,7 +44,7 @@ describe('routing a restarted client (RFC 6347 4.2.8)', () => {
       expect(server.stats.handshakes).toBe(1);
 
       // Second life, same port, while the first handshake is still in progress.
-      const second = DtlsConnection.client({ psk: clientPsk() });
+      const second = DtlsConnection.client({ psk: clientPsk(), maxVersion });
       second.connect(performance.now());
       const t0 = performance.now();
       const driver = driveOverUdp(second, udp, { address: '127.0.0.1', port });
@@ -53,6 +53,10 @@ describe('routing a restarted client (RFC 6347 4.2.8)', () => {
       console.log(`restarted client established in ${ms.toFixed(0)} ms`);
       expect(second.error?.message).toBeUndefined();
       expect(second.state).toBe('established');
+      expect(second.protocol).toBe(maxVersion);
+      // In DTLS 1.3 the client's Finished is the last message: the server's side ends its handshake after.
+      const s = server;
+      await until(() => s.stats.established === 1, 3000, "the server's side");
       expect(server.stats).toMatchObject({ replaced: 1, established: 1, connections: 1 });
     } finally {
       udp.close();

@@ -32,12 +32,12 @@ async function start(options: Parameters<typeof createServer>[0]): Promise<{ ser
 }
 
 /** Connects through a relay (ClientHello to `a`, the rest to `b`): what `b` answered the cookie echo with, and whether it connected. */
-async function across(a: number, b: number): Promise<{ answer: number | undefined; connected: boolean }> {
+async function across(a: number, b: number, maxVersion?: 'DTLSv1.2'): Promise<{ answer: number | undefined; connected: boolean }> {
   const relay = await startSwitchRelay({ targets: [a, b], route: (n) => (n === 0 ? 0 : 1) });
   try {
     let connected = false;
     try {
-      const socket = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk(), handshakeTimeoutMs: 1500, retransmit: { initialMs: 200 } });
+      const socket = await connect({ host: '127.0.0.1', port: relay.port, psk: clientPsk(), handshakeTimeoutMs: 1500, retransmit: { initialMs: 200 }, ...(maxVersion === undefined ? {} : { maxVersion }) });
       connected = (await roundTrip(socket, 'x')) === 'x';
       await socket.close();
     } catch {
@@ -51,12 +51,27 @@ async function across(a: number, b: number): Promise<{ answer: number | undefine
 }
 
 describe('cookieSecret and setCookieSecret()', () => {
-  it("B verifies A's cookie once it holds A's secret, given at run time", async () => {
+  it("B verifies A's cookie once it holds A's secret, given at run time (DTLS 1.2)", async () => {
     const secret = random(32);
     const a = await start({ cookieSecret: secret });
     const b = await start({});
     // B's own random secret: A's cookie does not verify, B sends a HelloVerifyRequest (3).
-    expect((await across(a.port, b.port)).answer).toBe(3);
+    expect((await across(a.port, b.port, 'DTLSv1.2')).answer).toBe(3);
+    b.server.setCookieSecret(secret);
+    const r = await across(a.port, b.port, 'DTLSv1.2');
+    expect(r.answer).toBe(2); // ServerHello
+    expect(r.connected).toBe(true);
+  }, 20_000);
+
+  it("B verifies A's HelloRetryRequest cookie once it holds A's secret, given at run time (DTLS 1.3)", async () => {
+    const secret = random(32);
+    const a = await start({ cookieSecret: secret });
+    const b = await start({});
+    // B's own random secret: A's cookie does not verify and B drops the ClientHello (a second
+    // HelloRetryRequest would only make the client abort, RFC 8446 4.1.4): no answer, the
+    // handshake times out, the drops counted as a bad MAC.
+    expect(await across(a.port, b.port)).toEqual({ answer: undefined, connected: false });
+    expect(b.server.stats.dropped.badMac).toBeGreaterThanOrEqual(1);
     b.server.setCookieSecret(secret);
     const r = await across(a.port, b.port);
     expect(r.answer).toBe(2); // ServerHello

@@ -72,8 +72,8 @@ describe('the established socket', () => {
     const name: string = client.getCipher().name;
     const version: string = peer.getProtocol();
     expect(name).toBe(peer.getCipher().name);
-    expect(version).toBe('DTLSv1.2');
-    expect(client.getCipher().version).toBe('DTLSv1.2');
+    expect(version).toBe('DTLSv1.3'); // the default
+    expect(client.getCipher().version).toBe('DTLSv1.3');
     expect(client.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
     expect(client.remoteAddress).toBe('127.0.0.1');
     expect(client.remoteFamily).toBe('IPv4');
@@ -164,9 +164,9 @@ describe('ref()/unref() on a client socket', () => {
   it('an unref()ed open client lets the process exit; ref() (the default) keeps it', async () => {
     server = createServer({ psk: serverPsk() }, echo);
     const { port } = await server.listen(0, '127.0.0.1');
-    expect(await run(port, 'unref', 15_000)).toBe('exited 0: connected DTLSv1.2');
+    expect(await run(port, 'unref', 15_000)).toBe('exited 0: connected DTLSv1.3');
     // The same client without unref(), and one that unref()s then ref()s: still running when killed.
-    expect(await run(port, 'default', 3_000)).toBe('running: connected DTLSv1.2');
-    expect(await run(port, 'unref-ref', 3_000)).toBe('running: connected DTLSv1.2');
+    expect(await run(port, 'default', 3_000)).toBe('running: connected DTLSv1.3');
+    expect(await run(port, 'unref-ref', 3_000)).toBe('running: connected DTLSv1.3');
   }, 40_000);
 });

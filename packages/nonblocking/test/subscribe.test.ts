@@ -12,7 +12,7 @@ import {
   type HandshakeMessage,
   type StatsMessage,
 } from '../src/index.js';
-import { clientPsk, serverPsk } from './helpers.js';
+import { clientPsk, serverPsk, until } from './helpers.js';
 
 let server: DtlsServer | undefined;
 const stops: Array<() => void> = [];
@@ -27,6 +27,10 @@ async function oneConnection(): Promise<void> {
   const { port } = await server.listen(0, '127.0.0.1');
   const client = await connect({ host: '127.0.0.1', port, psk: clientPsk() });
   await client.close();
+  // DTLS 1.3 (the default): the client's Finished is the handshake's last message (RFC 8446 2),
+  // so the server ends its handshake, and then the connection, after connect() and close() resolved.
+  const ended = server;
+  await until(() => ended.stats.established === 1 && ended.stats.connections === 0, 5000, 'the server side to end');
 }
 
 describe('subscribe(): diagnostics_channel with typed messages', () => {

@@ -24,7 +24,11 @@ afterEach(async () => {
 });
 
 describe('certificates (x509)', () => {
-  it('echoes with a generated CA, checks the name, and shows both certificates', async () => {
+  // The default (DTLS 1.3) and a 1.2 pin; the 1.2 suite named, the 1.3 suites their default (TLS_AES_128_GCM_SHA256 first, RFC 8446 9.1).
+  it.each([
+    { version: 'DTLSv1.3', standardName: 'TLS_AES_128_GCM_SHA256', maxVersion: undefined },
+    { version: 'DTLSv1.2', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', maxVersion: 'DTLSv1.2' },
+  ] as const)('echoes with a generated CA, checks the name, and shows both certificates ($version)', async ({ version, standardName, maxVersion }) => {
     const accepted: EstablishedDtlsSocket[] = [];
     server = createServer(
       { x509: x509Server({ key: serverCert.key, cert: serverCert.cert, ca: ca.cert, requestCert: true }), ALPNProtocols: ['coap'] },
@@ -40,8 +44,10 @@ describe('certificates (x509)', () => {
       x509: x509Client({ ca: ca.cert, key: clientCert.key, cert: clientCert.cert }),
       cipherSuites: 'ECDHE-ECDSA-AES128-GCM-SHA256',
       ALPNProtocols: ['coap'],
+      ...(maxVersion === undefined ? {} : { maxVersion }),
     });
-    expect(client.getCipher().standardName).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256');
+    expect(client.getProtocol()).toBe(version);
+    expect(client.getCipher().standardName).toBe(standardName);
     expect(client.authorized).toBe(true);
     expect(client.alpnProtocol).toBe('coap');
     // node:tls's object: the fields as node's own X509Certificate gives them.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AckScheduler, MAX_ACK_ENTRIES } from '../../src/handshake/common/ack-scheduler.js';
+import { AckScheduler, MAX_ACK_ENTRIES, ackEntriesFitting } from '../../src/handshake/common/ack-scheduler.js';
+import { encodeAck } from '../../src/record/ack.js';
 import { AckedFlightTransmitter } from '../../src/handshake/common/acked-flight-transmitter.js';
 import { ByteRanges } from '../../src/handshake/common/byte-ranges.js';
 import type { FlightHandshakeMessage } from '../../src/handshake/common/flight.js';
@@ -318,5 +319,17 @@ describe('AckScheduler: which records to ACK and when (RFC 9147 7, 7.1)', () => 
     expect(second).toEqual([n(3, MAX_ACK_ENTRIES - 3), n(3, MAX_ACK_ENTRIES - 2), n(3, MAX_ACK_ENTRIES - 1), n(3, 1000)]);
     for (let i = 0; i < 10 * MAX_ACK_ENTRIES; i++) s.received(n(4, i), 2, 1000);
     expect(s.size).toBe(2 * MAX_ACK_ENTRIES);
+  });
+
+  it('an ACK record fits the MTU (RFC 9147 4.4, 7.1 "as many ... as can fit"): ackEntriesFitting', () => {
+    // mtu 64 (MIN_MTU), AES-128-CCM-8 in epoch 3: 5-byte unified header, inner type, 8-byte tag.
+    const overhead = 5 + 1 + 8;
+    expect(ackEntriesFitting(64, overhead)).toBe(3);
+    const s = new AckScheduler();
+    for (let i = 0; i < 5; i++) s.received(n(3, i), 0, 1000);
+    const body = encodeAck(s.take(ackEntriesFitting(64, overhead)));
+    expect(body.length + overhead).toBeLessThanOrEqual(64);
+    expect(ackEntriesFitting(1200, 22)).toBe(MAX_ACK_ENTRIES);
+    expect(ackEntriesFitting(64, 62)).toBe(0);
   });
 });
