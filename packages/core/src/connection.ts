@@ -586,6 +586,7 @@ export class DtlsConnection {
       suite: suite.name,
       overhead: this.records.overhead(),
       connectionIdLength: this.negotiated.connectionId?.send.length ?? 0,
+      dtls13: this.negotiated.tls13Suite !== undefined,
       recordLimit: this.negotiated.recordSizeLimit,
     };
   }
