@@ -49,7 +49,8 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
     const keylog = join(dir, 'keys.txt');
     const server = await startCliServer(['--psk', PSK, '--once', '--cid', '8', '--cipher', 'PSK-AES128-CCM8', '--trace']);
     const client = await runCli([
-      'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '8', '--trace',
+      // --dtls1_2: tls12_cid records (RFC 9146 4) and the CLIENT_RANDOM key log line are DTLS 1.2's.
+      'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '8', '--trace', '--dtls1_2',
       '--message', 'hello', '--message', 'over CIDs', '--keylog', keylog,
     ]);
     expect(client.code, client.stderr).toBe(0);
@@ -85,7 +86,7 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
 
   it('--cid 0 on the client: it sends the server’s CID and receives plain records', async () => {
     const server = await startCliServer(['--psk', PSK, '--once', '--cid', '4', '--trace']);
-    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '0', '--trace', '--message', 'x']);
+    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '0', '--trace', '--dtls1_2', '--message', 'x']);
     expect(client.code, client.stderr).toBe(0);
     expect(client.stdout).toBe('x\n');
     expect(await server.exited).toBe(0);

@@ -67,6 +67,8 @@ describe.concurrent('dtls-kit server ↔ dtls-kit client', () => {
     const client = await runCli([
       'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK,
       '--message', 'hello', '--message', 'wörld', '--message', 'third', '--keylog', keylog, '--trace',
+      // The DTLS 1.2 ladder and CLIENT_RANDOM key log line (dtls13.test.ts, keylog13.test.ts: 1.3's).
+      '--dtls1_2',
     ]);
     expect(client.stderr).toMatch(/connected to 127\.0\.0\.1:\d+ DTLSv1\.2 PSK-AES128-CCM8 identity="Client_identity"/);
     // The ladder: one line per message, arrows in their direction, then the handshake's end.
