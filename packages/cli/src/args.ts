@@ -77,7 +77,8 @@ export const USAGE = `usage:
                       accepts them in its order of preference; the one chosen is shown on the connection line
   --mtu N             largest datagram sent, in bytes (${MIN_MTU}..${MAX_MTU}; default ${DEFAULT_MTU}); a message must fit
                       one datagram: at most N - 29 bytes with ChaCha20-Poly1305 or AES-CCM-8, N - 37 with
-                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; 16384 at most
+                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; in DTLS 1.3
+                      N - 22, less the server's connection ID; 16384 at most
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
@@ -486,7 +487,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   const offered = suites ?? DEFAULT_CIPHER_SUITES.filter((s) => (isPskSuite(s) ? values.psk !== undefined : certificate));
   const messages = values.message;
   if (messages !== undefined) {
-    const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered);
+    const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered, common.version);
     messages.forEach((m, i) => {
       const size = Buffer.byteLength(m);
       if (size > limit) throw new UsageError(messageTooLarge(`--message ${i + 1}`, size, limit, mtu));

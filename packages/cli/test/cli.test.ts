@@ -122,20 +122,24 @@ describe.concurrent('dtls-kit server ↔ dtls-kit client', () => {
     }
   });
 
-  it('certificates with a client certificate (--verify)', async () => {
+  // DTLS 1.3 (the default; --cipher names 1.2 suites only, as openssl's -cipher) and DTLS 1.2.
+  it.each([
+    ['DTLSv1.3', [], 'TLS_AES_128_GCM_SHA256'],
+    ['DTLSv1.2', ['--dtls1_2'], 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+  ])('certificates with a client certificate (--verify), %s', async (version, flags, suite) => {
     const server = await startCliServer([
       '--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt'), '--verify', '--once',
       '--cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256',
     ]);
     const client = await runCli([
       'client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'),
-      '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key'), '--message', 'over certificates',
+      '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key'), '--message', 'over certificates', ...flags,
     ]);
     expect(client.code, client.stderr).toBe(0);
     expect(client.stdout).toBe('over certificates\n');
-    expect(client.stderr).toMatch(/ECDHE-ECDSA-AES128-GCM-SHA256 subject="CN=localhost"/);
+    expect(client.stderr).toContain(`connected to 127.0.0.1:${server.port} ${version} ${suite} subject="CN=localhost"\n`);
     expect(await server.exited).toBe(0);
-    expect(server.stderr()).toMatch(/connection .* ECDHE-ECDSA-AES128-GCM-SHA256 subject="CN=cli-client"/);
+    expect(server.stderr()).toMatch(new RegExp(`connection .* ${version} ${suite} subject="CN=cli-client"`));
   });
 
   it('certificates: an untrusted server fails unless --insecure', async () => {
