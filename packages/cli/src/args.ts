@@ -14,7 +14,7 @@ import { checkRpkFlags } from './raw-public-key.js';
 import { SECRETS_ONLY, secretsArgs, serverIdFlag } from './secrets-args.js';
 import { proxyProtocolFlag } from './proxy-protocol-args.js';
 import type { SecretsArgs } from './secrets-command.js';
-import { versionFlag, type DtlsVersionName } from './version-flags.js';
+import { dtls12OnlyFlag, versionFlag, type DtlsVersionName } from './version-flags.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -100,7 +100,8 @@ export const USAGE = `usage:
                       client offers it alone, the server accepts no other; --psk is then a TLS 1.3
                       external PSK (RFC 8446 4.2.11): the client offers it with SHA-256
   --dtls1_2           DTLS 1.2 only (RFC 6347), as openssl -dtls1_2. Without either: the library's
-                      default (DTLS 1.2 today)
+                      default, DTLS 1.3 preferred and 1.2 accepted (1.2 alone with --srtp, --recordsize,
+                      --maxfraglen or --rpk, which our 1.3 does not carry yet)
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark): DTLS 1.2's CLIENT_RANDOM, DTLS 1.3's
                       *_HANDSHAKE_TRAFFIC_SECRET, *_TRAFFIC_SECRET_0 and EXPORTER_SECRET
   --trace             print the handshake as a ladder diagram (client | server) on stderr; DTLS 1.3's
@@ -440,6 +441,17 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     rpkPin: values['rpk-pin'],
     version: versionFlag(values.dtls1_3, values.dtls1_2, (m) => new UsageError(m)),
   };
+
+  if (common.version === 'DTLSv1.3') {
+    const only12 = dtls12OnlyFlag({
+      '--srtp': values.srtp !== undefined,
+      '--recordsize': values.recordsize !== undefined,
+      '--maxfraglen': values.maxfraglen !== undefined,
+      '--rpk': values.rpk === true,
+      '--rpk-pin': values['rpk-pin'] !== undefined,
+    });
+    if (only12 !== undefined) throw new UsageError(`${only12} needs DTLS 1.2 (dtls-kit's DTLS 1.3 does not carry it yet): drop --dtls1_3`);
+  }
 
   if (command === 'server') {
     if (values.psk === undefined && values.cert === undefined && !values.rpk) throw new UsageError('server needs credentials: --psk HEX and/or --cert FILE --key FILE (or --rpk --key FILE)');

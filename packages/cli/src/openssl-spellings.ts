@@ -46,7 +46,7 @@ const SPELLINGS: Readonly<Record<string, string>> = {
 
 /** openssl options dtls-kit needs no equivalent of, and why. */
 const NOT_NEEDED: Readonly<Record<string, string>> = {
-  dtls: 'dtls-kit speaks DTLS (1.2 by default; --dtls1_3 or --dtls1_2 for one version)',
+  dtls: 'dtls-kit speaks DTLS (1.3 preferred and 1.2 accepted by default; --dtls1_3 or --dtls1_2 for one version)',
   dtls1: 'DTLS 1.0 is not supported (--dtls1_2 or --dtls1_3)',
   keymatexport: 'with --srtp the SRTP keying material (label EXTRACTOR-dtls_srtp, RFC 5764 4.2) is printed',
   keymatexportlen: 'with --srtp the SRTP keying material is printed at the length its profile needs',

@@ -166,7 +166,7 @@ describe.concurrent('openssl spellings get a "did you mean"', () => {
     [['server', '-key', 'a.key'], 'did you mean --key?'],
     [['server', '-mtu', '500'], 'did you mean --mtu?'],
     [['server', '-keylogfile', 'k'], 'did you mean --keylog?'],
-    [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS (1.2 by default; --dtls1_3 or --dtls1_2 for one version)'],
+    [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS (1.3 preferred and 1.2 accepted by default; --dtls1_3 or --dtls1_2 for one version)'],
     [['server', '-dtls1_2'], '"-dtls1_2" is openssl\'s spelling: did you mean --dtls1_2?'],
     [['client', '-dtls1_3'], '"-dtls1_3" is openssl\'s spelling: did you mean --dtls1_3?'],
     [['server', '-listen'], 'always does the HelloVerifyRequest cookie exchange'],
