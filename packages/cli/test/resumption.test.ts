@@ -57,7 +57,9 @@ describe('dtls-kit client --sess-out / --sess-in / --reconnect', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('connected to'));
     expect(lines).toHaveLength(6);
+    // A resumed connection names the identity the full handshake used (RFC 8446 4.2.11 / RFC 5246 7.3).
     for (const l of lines) expect(l).toContain(` ${version} `);
+    for (const l of lines) expect(l).toContain(' identity="Client_identity"');
     expect(lines[0]).not.toMatch(/resumed$/);
     expect(lines.slice(1).every((l) => l.endsWith(' resumed'))).toBe(true);
     expect(r.stdout).toBe('hi\n');
