@@ -69,7 +69,9 @@ export const USAGE = `usage:
   --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated; they must suit the
                       credentials given (PSK suites for --psk, certificate suites for --cert/--ca);
                       default: every AEAD suite. CBC suites only when named here, e.g.
-                      PSK-AES128-CBC-SHA256 (LwM2M 1.0), ECDHE-ECDSA-AES128-SHA256
+                      PSK-AES128-CBC-SHA256 (LwM2M 1.0), ECDHE-ECDSA-AES128-SHA256. These are DTLS 1.2
+                      suites (as openssl -cipher): DTLS 1.3, when both sides offer it, keeps its own
+                      (TLS_AES_128_GCM_SHA256, ...); add --dtls1_2 for these only
   --no-etm            with a CBC suite, neither offer nor accept encrypt-then-MAC (RFC 7366): records
                       are MAC-then-encrypt (as openssl -no_etm)
   --require-etm       with a CBC suite, refuse a peer without encrypt-then-MAC (RFC 7366)
