@@ -169,7 +169,7 @@ describe.concurrent('openssl spellings get a "did you mean"', () => {
     [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS (1.3 preferred and 1.2 accepted by default; --dtls1_3 or --dtls1_2 for one version)'],
     [['server', '-dtls1_2'], '"-dtls1_2" is openssl\'s spelling: did you mean --dtls1_2?'],
     [['client', '-dtls1_3'], '"-dtls1_3" is openssl\'s spelling: did you mean --dtls1_3?'],
-    [['server', '-listen'], 'always does the HelloVerifyRequest cookie exchange'],
+    [['server', '-listen'], 'always does the cookie exchange (a HelloVerifyRequest in DTLS 1.2, RFC 6347 4.2.1; a HelloRetryRequest in 1.3, RFC 9147 5.1)'],
     [['server', '-once'], 'unknown option "-once": options take two dashes, did you mean --once?'],
     [['server', '-frobnicate'], 'unknown option "-frobnicate" (options take two dashes)'],
   ])('%j', async (args, message) => {
