@@ -53,16 +53,17 @@ nginx:
 scale_out: build nginx
 	node apps/examples/scale-out/run.mjs
 
-# The demo: the four seed examples, one after the other, on 127.0.0.1; then each again in DTLS 1.3 (RFC 9147).
+# The demo: the four seed examples, one after the other, on 127.0.0.1, in the default DTLS 1.3 (RFC 9147);
+# then each again pinned to DTLS 1.2 (RFC 6347).
 demo: build
 	node apps/examples/run.mjs x509-blocking
 	node apps/examples/run.mjs psk-blocking
 	node apps/examples/run.mjs x509-non-blocking
 	node apps/examples/run.mjs psk-non-blocking
-	node apps/examples/run.mjs x509-blocking --dtls1_3
-	node apps/examples/run.mjs psk-blocking --dtls1_3
-	node apps/examples/run.mjs x509-non-blocking --dtls1_3
-	node apps/examples/run.mjs psk-non-blocking --dtls1_3
+	node apps/examples/run.mjs x509-blocking --dtls1_2
+	node apps/examples/run.mjs psk-blocking --dtls1_2
+	node apps/examples/run.mjs x509-non-blocking --dtls1_2
+	node apps/examples/run.mjs psk-non-blocking --dtls1_2
 
 # The seed examples (apps/examples): each builds, then runs its server and client on 127.0.0.1.
 dtls_x509_blocking: build

@@ -1,17 +1,20 @@
 // Runs one example: its server, then its client; prints both and exits with the client's code.
-//   node run.mjs psk-blocking | x509-blocking | psk-non-blocking | x509-non-blocking [--dtls1_3]
-// --dtls1_3: both sides with maxVersion 'DTLSv1.3' (RFC 9147), on the example's port + 10.
+//   node run.mjs psk-blocking | x509-blocking | psk-non-blocking | x509-non-blocking [--dtls1_3 | --dtls1_2]
+// Without a flag: the library's default (DTLS 1.3 preferred, 1.2 accepted), so DTLS 1.3.
+// --dtls1_3: both sides DTLS 1.3 only (RFC 9147), on the example's port + 10.
+// --dtls1_2: both sides DTLS 1.2 only (RFC 6347), on the example's port + 20.
 import { spawn } from 'node:child_process';
 
 const name = process.argv[2];
-const dtls13 = process.argv[3] === '--dtls1_3';
+const flags = { '--dtls1_3': { version: 'DTLSv1.3', offset: 10 }, '--dtls1_2': { version: 'DTLSv1.2', offset: 20 } };
+const flag = process.argv[3] === undefined ? { version: undefined, offset: 0 } : flags[process.argv[3]];
 const ports = { 'psk-blocking': 4440, 'psk-non-blocking': 4441, 'x509-blocking': 4442, 'x509-non-blocking': 4443 };
-const port = ports[name] === undefined ? undefined : ports[name] + (dtls13 ? 10 : 0);
-if (!port || (process.argv[3] !== undefined && !dtls13)) {
-  console.error(`usage: node run.mjs ${Object.keys(ports).join(' | ')} [--dtls1_3]`);
+const port = ports[name] === undefined || flag === undefined ? undefined : ports[name] + flag.offset;
+if (!port) {
+  console.error(`usage: node run.mjs ${Object.keys(ports).join(' | ')} [--dtls1_3 | --dtls1_2]`);
   process.exit(2);
 }
-const versionArgs = dtls13 ? ['DTLSv1.3'] : [];
+const versionArgs = flag.version === undefined ? [] : [flag.version];
 const dir = new URL(`./${name}/`, import.meta.url);
 const server = spawn(process.execPath, [new URL('server.mjs', dir).pathname, String(port), ...versionArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
 server.stdout.pipe(process.stdout);

@@ -3,8 +3,9 @@ import { connect } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
 
 const port = Number(process.argv[2] ?? 4441);
-// `node client.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
-const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
+// `node client.mjs PORT DTLSv1.2` (or DTLSv1.3): that version only; without it the library's default,
+// DTLS 1.3 (RFC 9147) preferred and DTLS 1.2 (RFC 6347) accepted.
+const version = ['DTLSv1.2', 'DTLSv1.3'].includes(process.argv[3]) ? { minVersion: process.argv[3], maxVersion: process.argv[3] } : {};
 
 // The client presents its identity and proves it holds the same key (RFC 4279).
 const psk = pskClient({ identity: 'Client_identity', key: '000102030405060708090a0b0c0d0e0f' });

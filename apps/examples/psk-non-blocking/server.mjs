@@ -4,8 +4,9 @@ import { createServer } from '@dtls-kit/nonblocking';
 import { pskServer } from '@dtls-kit/psk';
 
 const port = Number(process.argv[2] ?? 4441);
-// `node server.mjs PORT DTLSv1.3`: DTLS 1.3 (RFC 9147) rather than the default, DTLS 1.2.
-const version = process.argv[3] === 'DTLSv1.3' ? { maxVersion: 'DTLSv1.3' } : {};
+// `node server.mjs PORT DTLSv1.2` (or DTLSv1.3): that version only; without it the library's default,
+// DTLS 1.3 (RFC 9147) preferred and DTLS 1.2 (RFC 6347) accepted.
+const version = ['DTLSv1.2', 'DTLSv1.3'].includes(process.argv[3]) ? { minVersion: process.argv[3], maxVersion: process.argv[3] } : {};
 
 // The server knows each client's identity and its key (16 bytes, in hex as OpenSSL's -psk takes it).
 // This key is the one from OpenSSL's examples: never use it for anything real.

@@ -18,6 +18,13 @@ import { join } from 'node:path';
 import { connect } from '@dtls-kit/nonblocking';
 import { pskClient } from '@dtls-kit/psk';
 
+// `node run.mjs --dtls1_2`: the clients offer DTLS 1.2 only (tls12_cid records, RFC 9146); without
+// it the library's default, DTLS 1.3 (unified headers carrying the CID, RFC 9147 4).
+if (process.argv[2] !== undefined && process.argv[2] !== '--dtls1_2') {
+  console.error('usage: node run.mjs [--dtls1_2]');
+  process.exit(2);
+}
+const VERSION = process.argv[2] === '--dtls1_2' ? { maxVersion: 'DTLSv1.2' } : {};
 const LB_PORT = Number(process.env.LB_PORT ?? 4450);
 const PORTS = [LB_PORT + 1, LB_PORT + 2, LB_PORT + 3];
 const PSK = '000102030405060708090a0b0c0d0e0f';
@@ -96,7 +103,7 @@ const echo = (socket, text) =>
 //    the server's connection ID (its first byte) says which.
 const perServer = [0, 0, 0];
 for (let i = 0; i < 6; i++) {
-  const c = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 } });
+  const c = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 }, ...VERSION });
   const id = c.connectionId.send[0];
   perServer[id]++;
   const reply = await echo(c, `hello from client ${i}`);
@@ -123,15 +130,17 @@ let queue = Promise.resolve();
 front.on('message', (m, rinfo) => {
   clientPort = rinfo.port;
   queue = queue.then(async () => {
-    // Datagrams with a connection ID (RFC 9146 tls12_cid, type 25) after the first: a new port.
-    if (upstream === undefined || (m[0] === 25 && ports.length > 0 && upstream.cidSeen)) upstream = Object.assign(await newMapping(), { cidSeen: false });
-    if (m[0] === 25) upstream.cidSeen = true;
+    // Datagrams with a connection ID after the first: a new port. DTLS 1.2: a tls12_cid record
+    // (RFC 9146 4, type 25); DTLS 1.3: a unified header (001CSLEE) with its C bit (RFC 9147 4).
+    const cid = m[0] === 25 || (m[0] & 0xf0) === 0x30;
+    if (upstream === undefined || (cid && ports.length > 0 && upstream.cidSeen)) upstream = Object.assign(await newMapping(), { cidSeen: false });
+    if (cid) upstream.cidSeen = true;
     upstream.send(m, LB_PORT, '127.0.0.1');
   });
 });
 front.bind(0, '127.0.0.1');
 await once(front, 'listening');
-const roamer = await connect({ host: '127.0.0.1', port: front.address().port, psk: psk(), connectionId: { length: 0 } });
+const roamer = await connect({ host: '127.0.0.1', port: front.address().port, psk: psk(), connectionId: { length: 0 }, ...VERSION });
 const home = roamer.connectionId.send[0];
 console.log(`rebinding client: connected through a NAT, served by server ${home}`);
 for (let i = 0; i < 5; i++) {
@@ -144,19 +153,21 @@ for (const s of [front]) s.close();
 
 // 6. Resumption at another server: a session (ticket) from one server, then new connections (each
 //    from a new port, so nginx hashes it afresh) until one lands on another server, which resumes
-//    the session with the shared ticket key (an abbreviated handshake, RFC 5077 3.1). Bounded.
-const first = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 } });
+//    the session with the shared ticket key (DTLS 1.3: the ticket's PSK, RFC 8446 2.2; DTLS 1.2: an
+//    abbreviated handshake, RFC 5077 3.1). Bounded.
+const first = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 }, ...VERSION });
 const issuer = first.connectionId.send[0];
 const session = await new Promise((resolve) => (first.getSession() ? resolve(first.getSession()) : first.once('session', resolve)));
 await first.close();
 console.log(`resuming client: full handshake with server ${issuer}, got a session ticket`);
 let resumedAt;
 for (let attempt = 0; attempt < 20 && resumedAt === undefined; attempt++) {
-  const c = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 }, session });
+  const c = await connect({ host: '127.0.0.1', port: LB_PORT, psk: psk(), connectionId: { length: 0 }, ...VERSION, session });
   const id = c.connectionId.send[0];
   if (id !== issuer) {
     resumedAt = id;
-    console.log(`resuming client: reconnected to server ${id}: ${c.isSessionReused() ? 'resumed (abbreviated handshake)' : 'NOT resumed (full handshake)'}`);
+    const how = c.getProtocol() === 'DTLSv1.3' ? 'the ticket\'s PSK' : 'abbreviated handshake';
+    console.log(`resuming client: reconnected to server ${id}: ${c.isSessionReused() ? `resumed (${c.getProtocol()}, ${how})` : 'NOT resumed (full handshake)'}`);
     if (!c.isSessionReused()) failed = true;
   }
   await c.close();

@@ -14,7 +14,7 @@ import { checkRpkFlags } from './raw-public-key.js';
 import { SECRETS_ONLY, secretsArgs, serverIdFlag } from './secrets-args.js';
 import { proxyProtocolFlag } from './proxy-protocol-args.js';
 import type { SecretsArgs } from './secrets-command.js';
-import { versionFlag, type DtlsVersionName } from './version-flags.js';
+import { dtls12OnlyFlag, versionFlag, type DtlsVersionName } from './version-flags.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -69,7 +69,9 @@ export const USAGE = `usage:
   --cipher LIST       cipher suites, IANA or OpenSSL names, comma- or colon-separated; they must suit the
                       credentials given (PSK suites for --psk, certificate suites for --cert/--ca);
                       default: every AEAD suite. CBC suites only when named here, e.g.
-                      PSK-AES128-CBC-SHA256 (LwM2M 1.0), ECDHE-ECDSA-AES128-SHA256
+                      PSK-AES128-CBC-SHA256 (LwM2M 1.0), ECDHE-ECDSA-AES128-SHA256. These are DTLS 1.2
+                      suites (as openssl -cipher): DTLS 1.3, when both sides offer it, keeps its own
+                      (TLS_AES_128_GCM_SHA256, ...); add --dtls1_2 for these only
   --no-etm            with a CBC suite, neither offer nor accept encrypt-then-MAC (RFC 7366): records
                       are MAC-then-encrypt (as openssl -no_etm)
   --require-etm       with a CBC suite, refuse a peer without encrypt-then-MAC (RFC 7366)
@@ -77,7 +79,8 @@ export const USAGE = `usage:
                       accepts them in its order of preference; the one chosen is shown on the connection line
   --mtu N             largest datagram sent, in bytes (${MIN_MTU}..${MAX_MTU}; default ${DEFAULT_MTU}); a message must fit
                       one datagram: at most N - 29 bytes with ChaCha20-Poly1305 or AES-CCM-8, N - 37 with
-                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; 16384 at most
+                      AES-GCM or AES-CCM, less the server's connection ID + 1 with --cid; in DTLS 1.3
+                      N - 22, less the server's connection ID; 16384 at most
   --cid LEN           offer connection IDs (RFC 9146): LEN (0..255) is the length of the CID the
                       peer is to put in its records (0: send CIDs, receive none); the peer must
                       offer them too. With CIDs a server keeps a client whose address changes
@@ -99,7 +102,8 @@ export const USAGE = `usage:
                       client offers it alone, the server accepts no other; --psk is then a TLS 1.3
                       external PSK (RFC 8446 4.2.11): the client offers it with SHA-256
   --dtls1_2           DTLS 1.2 only (RFC 6347), as openssl -dtls1_2. Without either: the library's
-                      default (DTLS 1.2 today)
+                      default, DTLS 1.3 preferred and 1.2 accepted (1.2 alone with --srtp, --recordsize,
+                      --maxfraglen or --rpk, which our 1.3 does not carry yet)
   --keylog FILE       append SSLKEYLOGFILE lines (for Wireshark): DTLS 1.2's CLIENT_RANDOM, DTLS 1.3's
                       *_HANDSHAKE_TRAFFIC_SECRET, *_TRAFFIC_SECRET_0 and EXPORTER_SECRET
   --trace             print the handshake as a ladder diagram (client | server) on stderr; DTLS 1.3's
@@ -440,6 +444,17 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
     version: versionFlag(values.dtls1_3, values.dtls1_2, (m) => new UsageError(m)),
   };
 
+  if (common.version === 'DTLSv1.3') {
+    const only12 = dtls12OnlyFlag({
+      '--srtp': values.srtp !== undefined,
+      '--recordsize': values.recordsize !== undefined,
+      '--maxfraglen': values.maxfraglen !== undefined,
+      '--rpk': values.rpk === true,
+      '--rpk-pin': values['rpk-pin'] !== undefined,
+    });
+    if (only12 !== undefined) throw new UsageError(`${only12} needs DTLS 1.2 (dtls-kit's DTLS 1.3 does not carry it yet): drop --dtls1_3`);
+  }
+
   if (command === 'server') {
     if (values.psk === undefined && values.cert === undefined && !values.rpk) throw new UsageError('server needs credentials: --psk HEX and/or --cert FILE --key FILE (or --rpk --key FILE)');
     if (values.psk === undefined && values['psk-hint'] !== undefined) throw new UsageError('--psk-hint needs --psk');
@@ -486,7 +501,7 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   const offered = suites ?? DEFAULT_CIPHER_SUITES.filter((s) => (isPskSuite(s) ? values.psk !== undefined : certificate));
   const messages = values.message;
   if (messages !== undefined) {
-    const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered);
+    const limit = maxMessageBytes(mtu ?? DEFAULT_MTU, offered, common.version);
     messages.forEach((m, i) => {
       const size = Buffer.byteLength(m);
       if (size > limit) throw new UsageError(messageTooLarge(`--message ${i + 1}`, size, limit, mtu));

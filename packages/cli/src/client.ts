@@ -5,6 +5,7 @@ import { clientOptions } from './credentials.js';
 import type { Io } from './io.js';
 import { alpnNote, peerIdentity, peerName } from './server.js';
 import { readSessionFile, RECONNECTS, resumedNote, writeSessionFile } from './session-files.js';
+import { nextSession } from './session-ticket-wait.js';
 import { overPeerRecordLimit, recordLimitNote } from './record-limit.js';
 import { keylogOption, type RunHooks } from './run-hooks.js';
 
@@ -52,13 +53,27 @@ export async function runClient(args: ClientArgs, io: Io, hooks: RunHooks = {}):
       return 2;
     }
   }
+  // The session to resume the next connection with (--reconnect), written as it comes (--sess-out).
+  let sessionWritten = false;
+  const keepSession = (s: Buffer): void => {
+    session = s;
+    if (args.sessOut === undefined) return;
+    writeSessionFile(args.sessOut, s);
+    sessionWritten = true;
+  };
+  // DTLS 1.3: the connection's first ticket, which comes after the handshake (RFC 8446 4.6.1).
+  let ticket: Promise<Buffer | undefined> | undefined;
   const open = async (): Promise<EstablishedDtlsSocket | undefined> => {
     try {
       const s = await connect({ ...options, session, host: args.host, port: args.port, keylog: keylogOption(args.keylog, hooks), handshakeTimeoutMs: args.timeoutMs });
       io.stderr(`connected to ${target} ${s.getProtocol()} ${s.getCipher().name} ${peerIdentity(s)}${alpnNote(s)}${resumedNote(s)}${recordLimitNote(s.recordSizeLimit)}\n`);
       if (args.srtp !== undefined) io.stderr(srtpReport(s)); // --srtp: as openssl -keymatexport
-      // The session to resume the next connection with (--sess-out, --reconnect).
-      session = s.getSession() ?? session;
+      // DTLS 1.2: the session is there once connected (the ticket or the session ID, RFC 5077 3.3);
+      // DTLS 1.3: each NewSessionTicket after the handshake is one (RFC 8446 4.6.1).
+      const current = s.getSession();
+      if (current !== undefined) keepSession(current);
+      ticket = s.getProtocol() === 'DTLSv1.3' ? nextSession(s, args.timeoutMs) : undefined;
+      s.on('session', keepSession);
       return s;
     } catch (error) {
       // No server there (ICMP port unreachable, or silence until --timeout): the reason alone, as
@@ -72,13 +87,13 @@ export async function runClient(args: ClientArgs, io: Io, hooks: RunHooks = {}):
   let opened = await open();
   // openssl s_client -reconnect: drop the connection and make it again with the same session.
   for (let i = 0; args.reconnect && i < RECONNECTS && opened !== undefined; i++) {
+    // DTLS 1.3: resume with this connection's ticket, once the server sent it (or --timeout passed).
+    if (ticket !== undefined) await ticket;
     await opened.close();
     opened = await open();
   }
   if (opened === undefined) return 1;
   const socket: EstablishedDtlsSocket = opened;
-  if (args.sessOut !== undefined && session !== undefined) writeSessionFile(args.sessOut, session);
-  else if (args.sessOut !== undefined) io.stderr(`dtls-kit: note: the server gave no session to resume (--sess-out ${args.sessOut} not written)\n`);
 
   // The suite is known now, and the server's connection ID our records carry: the socket's
   // maxPayload is the exact limit (the parser could only check against the best suite offered).
@@ -105,6 +120,7 @@ export async function runClient(args: ClientArgs, io: Io, hooks: RunHooks = {}):
   const end = (code: number, message?: string): void => {
     if (result !== undefined) return;
     result = code;
+    if (args.sessOut !== undefined && !sessionWritten) io.stderr(`dtls-kit: note: the server gave no session to resume (--sess-out ${args.sessOut} not written)\n`);
     if (message) io.stderr(`dtls-kit: ${message}\n`);
     clearTimeout(paceTimer);
     clearTimeout(deadlineTimer);

@@ -46,11 +46,11 @@ const SPELLINGS: Readonly<Record<string, string>> = {
 
 /** openssl options dtls-kit needs no equivalent of, and why. */
 const NOT_NEEDED: Readonly<Record<string, string>> = {
-  dtls: 'dtls-kit speaks DTLS (1.2 by default; --dtls1_3 or --dtls1_2 for one version)',
+  dtls: 'dtls-kit speaks DTLS (1.3 preferred and 1.2 accepted by default; --dtls1_3 or --dtls1_2 for one version)',
   dtls1: 'DTLS 1.0 is not supported (--dtls1_2 or --dtls1_3)',
   keymatexport: 'with --srtp the SRTP keying material (label EXTRACTOR-dtls_srtp, RFC 5764 4.2) is printed',
   keymatexportlen: 'with --srtp the SRTP keying material is printed at the length its profile needs',
-  listen: 'dtls-kit server always does the HelloVerifyRequest cookie exchange',
+  listen: 'dtls-kit server always does the cookie exchange (a HelloVerifyRequest in DTLS 1.2, RFC 6347 4.2.1; a HelloRetryRequest in 1.3, RFC 9147 5.1)',
   nbio: 'dtls-kit never blocks on the socket',
   no_ign_eof: 'the client closes (close_notify) once stdin ends and the replies are in',
   quiet: 'the server prints one line per connection on stderr and nothing on stdout',

@@ -76,6 +76,24 @@ export function dtls13SuiteOf(f: HandshakeFragment): number | undefined {
   }
 }
 
+/**
+ * The CID of a ClientHello's or ServerHello's connection_id extension (RFC 9147 9, RFC 9146 3:
+ * opaque cid<0..2^8-1>): the CID its sender wants in the records it receives. Undefined without one.
+ */
+export function helloConnectionIdOf(f: HandshakeFragment): Uint8Array | undefined {
+  const body = whole(f);
+  if (body === undefined) return undefined;
+  try {
+    const extensions =
+      f.msgType === HandshakeType.client_hello ? decodeClientHello(body).extensions : f.msgType === HandshakeType.server_hello && !isHelloRetryRequest(f) ? decodeServerHello(body).extensions : undefined;
+    const data = extensions?.find((e) => e.type === ExtensionType.connection_id)?.data;
+    if (data === undefined || data.length < 1 || data[0] !== data.length - 1) return undefined;
+    return data.subarray(1);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One record of a datagram, as framed without keys. */
 export type FramedRecord =
   | { kind: 'plaintext'; bytes: Uint8Array }
@@ -137,14 +155,33 @@ export { ACK_CONTENT_TYPE };
 export class TraceSession13 {
   clientRandom: string | undefined;
   suiteId: number | undefined;
+  /** The CIDs of the hellos' connection_id extensions: each the one its sender receives (RFC 9147 9). */
+  clientHelloCid: Uint8Array | undefined;
+  serverHelloCid: Uint8Array | undefined;
   private reader: Dtls13KeyLogReader | undefined;
+  /** The CIDs the reader frames records with (hex), to make it again when they become known. */
+  private readerCids = '';
 
   /** True once the ServerHello chose DTLS 1.3 or a unified-header record went by. */
   dtls13 = false;
 
+  /**
+   * Each sender's CID in its records as the hellos negotiated them (the receiver's, RFC 9147 9):
+   * known before the connection is, while the server's first encrypted records go by. Undefined
+   * unless both hellos carried the extension.
+   */
+  helloConnectionIds(): { client: Uint8Array; server: Uint8Array } | undefined {
+    if (this.clientHelloCid === undefined || this.serverHelloCid === undefined) return undefined;
+    return { client: this.serverHelloCid, server: this.clientHelloCid };
+  }
+
   /** Whether records can be opened (the key log named this session and the suite is known). */
   readable(secrets: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>, connectionId: { client: Uint8Array; server: Uint8Array } | undefined): boolean {
-    if (this.reader !== undefined) return true;
+    const cids = connectionId === undefined ? '' : `${toHex(connectionId.client)}/${toHex(connectionId.server)}`;
+    // A reader frames unified headers with the CIDs it was made with (RFC 9147 4): new ones, a new reader.
+    if (this.reader !== undefined && cids === this.readerCids) return true;
+    this.reader = undefined;
+    this.readerCids = cids;
     const known = this.clientRandom === undefined ? undefined : secrets.get(this.clientRandom);
     const suite = this.suiteId === undefined ? undefined : tls13CipherSuiteById(this.suiteId);
     // The key log comes a line at a time: the four traffic secrets first (EXPORTER_SECRET opens nothing).

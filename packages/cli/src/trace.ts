@@ -27,7 +27,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { peerName } from './peer.js';
-import { ACK_CONTENT_TYPE, ackText, clientRandomOf, dtls13SuiteOf, frameRecords, hasCookieExtension, hasProtectedRecord, isHelloRetryRequest, recordNumberText, TraceSession13 } from './trace-13.js';
+import { ACK_CONTENT_TYPE, ackText, clientRandomOf, dtls13SuiteOf, frameRecords, hasCookieExtension, hasProtectedRecord, helloConnectionIdOf, isHelloRetryRequest, recordNumberText, TraceSession13 } from './trace-13.js';
 import { alertName, toHex } from '@dtls-kit/core';
 import {
   ContentType,
@@ -235,14 +235,15 @@ export class Ladder {
   }
 
   /** The CID length of the unified headers in a datagram (the receiver's CID, RFC 9147 9). */
-  private static cidLength(d: LadderDatagram): number {
-    return (d.direction === 'out' ? d.connectionId?.send : d.connectionId?.receive)?.length ?? 0;
+  private cidLength(d: LadderDatagram): number {
+    const sender: Side = d.direction === 'out' ? d.role : d.role === 'client' ? 'server' : 'client';
+    return this.connectionIds(d)?.[sender].length ?? 0;
   }
 
   /** The client random and the DTLS 1.3 suite from the plaintext hellos, as they go by. */
   private learn(d: LadderDatagram): void {
     const s13 = this.peerOf(d).s13;
-    for (const record of frameRecords(d.datagram, Ladder.cidLength(d))) {
+    for (const record of frameRecords(d.datagram, this.cidLength(d))) {
       if (record.kind === 'protected') s13.dtls13 = true;
       if (record.kind !== 'plaintext' || record.bytes[0] !== ContentType.handshake) continue;
       let fragments: HandshakeFragment[] = [];
@@ -260,6 +261,10 @@ export class Ladder {
           this.peerOf(d).s13 = fresh;
           return this.learn(d);
         }
+        // RFC 9147 9: the CIDs travel in the hellos, before the connection knows them.
+        const cid = helloConnectionIdOf(f);
+        if (cid !== undefined && f.msgType === HandshakeType.client_hello) s13.clientHelloCid = cid;
+        else if (cid !== undefined) s13.serverHelloCid = cid;
         const suite = dtls13SuiteOf(f);
         if (suite !== undefined) {
           s13.suiteId = suite;
@@ -273,14 +278,17 @@ export class Ladder {
   private waitsForKeys(d: LadderDatagram): boolean {
     if (this.options.waitForKeyLog !== true) return false;
     const s13 = this.peerOf(d).s13;
-    if (s13.clientRandom === undefined || !hasProtectedRecord(d.datagram, Ladder.cidLength(d))) return false;
+    if (s13.clientRandom === undefined || !hasProtectedRecord(d.datagram, this.cidLength(d))) return false;
     return !s13.readable(this.secrets, this.connectionIds(d));
   }
 
-  /** Each sender's CID in its records (the receiver's), for the key log reader; undefined without CIDs. */
+  /**
+   * Each sender's CID in its records (the receiver's), for the key log reader; undefined without
+   * CIDs. The connection's once it has them, before that the hellos' (DTLS 1.3).
+   */
   private connectionIds(d: LadderDatagram): { client: Uint8Array; server: Uint8Array } | undefined {
     const cid = d.connectionId;
-    if (cid === undefined) return undefined;
+    if (cid === undefined) return this.peerOf(d).s13.helloConnectionIds();
     return d.role === 'client' ? { client: cid.send, server: cid.receive } : { client: cid.receive, server: cid.send };
   }
 
@@ -357,7 +365,7 @@ export class Ladder {
     const out: Entry[] = [];
     const side = peer.sides[sender];
     const readable = peer.s13.readable(this.secrets, this.connectionIds(d));
-    for (const record of frameRecords(d.datagram, Ladder.cidLength(d))) {
+    for (const record of frameRecords(d.datagram, this.cidLength(d))) {
       if (record.kind === 'plaintext') {
         this.decodePlain(record.bytes, [DTLS12_RECORD_FORMAT], side, d, out);
         continue;

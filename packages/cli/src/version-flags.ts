@@ -1,7 +1,8 @@
 /**
  * `--dtls1_3` / `--dtls1_2`, as openssl's `-dtls1_2` means it (OpenSSL 3.0 has no DTLS 1.3; wolfSSL's
  * examples take `-v 4`): that one version, offered (client) or accepted (server). Without either,
- * the library's default range (minVersion/maxVersion, as node:tls: DTLS 1.2 today).
+ * the library's default range (minVersion/maxVersion, as node:tls: DTLS 1.3 preferred, 1.2 accepted;
+ * 1.2 alone when an option our 1.3 lacks is given: --srtp, --recordsize, --maxfraglen, --rpk).
  */
 
 /** A DTLS version as node:tls names protocols (core's minVersion/maxVersion). */
@@ -20,4 +21,13 @@ export function versionFlag(dtls13: boolean | undefined, dtls12: boolean | undef
  */
 export function versionOptions(version: DtlsVersionName | undefined): { minVersion?: DtlsVersionName; maxVersion?: DtlsVersionName } {
   return version === undefined ? {} : { minVersion: version, maxVersion: version };
+}
+
+/**
+ * The first flag given that our DTLS 1.3 does not carry yet (core's dtls12-only-options.ts: use_srtp,
+ * record_size_limit, max_fragment_length, raw public keys), for --dtls1_3's usage error: core would
+ * refuse the options with a TypeError, found only when the connection starts.
+ */
+export function dtls12OnlyFlag(flags: Readonly<Record<'--srtp' | '--recordsize' | '--maxfraglen' | '--rpk' | '--rpk-pin', boolean>>): string | undefined {
+  return Object.entries(flags).find(([, given]) => given)?.[0];
 }

@@ -67,20 +67,24 @@ describe.concurrent('--runtime blocking: echo', () => {
     expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after \d+ messages?/);
   });
 
-  it('dtls-kit client ↔ dtls-kit server --runtime blocking: certificates, a client certificate (--verify), --mtu', async () => {
+  // DTLS 1.3 (the default; --cipher names 1.2 suites only, as openssl's -cipher) and DTLS 1.2.
+  it.each([
+    ['DTLSv1.3', [], 'TLS_AES_128_GCM_SHA256'],
+    ['DTLSv1.2', ['--dtls1_2'], 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+  ])('dtls-kit client ↔ dtls-kit server --runtime blocking (%s): certificates, a client certificate (--verify), --mtu', async (version, flags, suite) => {
     const server = await startCliServer([
       '--runtime', 'blocking', '--cert', join(dir, 'server.crt'), '--key', join(dir, 'server.key'), '--ca', join(dir, 'ca.crt'),
       '--verify', '--once', '--cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256', '--mtu', '600',
     ]);
     const client = await runCli([
       'client', '--host', '127.0.0.1', '--port', String(server.port), '--servername', 'localhost', '--ca', join(dir, 'ca.crt'),
-      '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key'), '--message', 'over certificates', '--message', 'in a worker',
+      '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key'), '--message', 'over certificates', '--message', 'in a worker', ...flags,
     ]);
     expect(client.code, client.stderr).toBe(0);
     expect(client.stdout).toBe('over certificates\nin a worker\n');
-    expect(client.stderr).toMatch(/ECDHE-ECDSA-AES128-GCM-SHA256 subject="CN=localhost"/);
+    expect(client.stderr).toContain(`connected to 127.0.0.1:${server.port} ${version} ${suite} subject="CN=localhost"\n`);
     expect(await server.exited).toBe(0);
-    expect(server.stderr()).toMatch(/connection 127\.0\.0\.1:\d+ DTLSv1\.2 ECDHE-ECDSA-AES128-GCM-SHA256 subject="CN=cli-client"/);
+    expect(server.stderr()).toMatch(new RegExp(`connection 127\\.0\\.0\\.1:\\d+ ${version} ${suite} subject="CN=cli-client"`));
     expect(server.stderr()).toMatch(/close 127\.0\.0\.1:\d+ after 2 messages/);
   });
 

@@ -49,7 +49,8 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
     const keylog = join(dir, 'keys.txt');
     const server = await startCliServer(['--psk', PSK, '--once', '--cid', '8', '--cipher', 'PSK-AES128-CCM8', '--trace']);
     const client = await runCli([
-      'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '8', '--trace',
+      // --dtls1_2: tls12_cid records (RFC 9146 4) and the CLIENT_RANDOM key log line are DTLS 1.2's.
+      'client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '8', '--trace', '--dtls1_2',
       '--message', 'hello', '--message', 'over CIDs', '--keylog', keylog,
     ]);
     expect(client.code, client.stderr).toBe(0);
@@ -85,7 +86,7 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
 
   it('--cid 0 on the client: it sends the server’s CID and receives plain records', async () => {
     const server = await startCliServer(['--psk', PSK, '--once', '--cid', '4', '--trace']);
-    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '0', '--trace', '--message', 'x']);
+    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', '0', '--trace', '--dtls1_2', '--message', 'x']);
     expect(client.code, client.stderr).toBe(0);
     expect(client.stdout).toBe('x\n');
     expect(await server.exited).toBe(0);
@@ -94,6 +95,32 @@ describe.concurrent('dtls-kit server --cid ↔ dtls-kit client --cid', () => {
     expect(ours?.send).toMatch(/^[0-9a-f]{8}$/);
     expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+◀─+ ApplicationData \(1 bytes\)$/m);
     expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+tls12_cid \(cid [0-9a-f]{8}, 1 bytes\) ─+▶$/m);
+  });
+
+  // DTLS 1.3 (the default): the CID follows the unified header's first byte (RFC 9147 4), its length
+  // in no header: the trace takes it from the hellos' connection_id extensions (RFC 9147 9) until
+  // the connection knows it, so the server's first encrypted records, and ours, are opened too.
+  it.each([
+    ['8', '8', /^[0-9a-f]{16}$/],
+    ['4', '0', /^-$/],
+  ])('DTLS 1.3: server --cid %s, client --cid %s: --trace frames and opens every record, data flows', async (serverCid, clientCid, receive) => {
+    const server = await startCliServer(['--psk', PSK, '--once', '--cid', serverCid, '--trace']);
+    const client = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cid', clientCid, '--trace', '--message', 'hello']);
+    expect(client.code, client.stderr).toBe(0);
+    expect(client.stdout).toBe('hello\n');
+    expect(await server.exited).toBe(0);
+    expect(client.stderr).toMatch(/connected to .* DTLSv1\.3 /);
+    const ours = tracedCids(client.stderr, 'client');
+    expect(ours?.receive).toMatch(receive);
+    expect(ours?.send).toMatch(new RegExp(`^[0-9a-f]{${Number(serverCid) * 2}}$`));
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+◀─+ EncryptedExtensions \(record 2:0\)$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+Finished \(record 2:0\) ─+▶$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+ApplicationData \(5 bytes, record 3:\d+\) ─+▶$/m);
+    expect(client.stderr).toMatch(/^trace\s+[\d.]+\s+◀─+ ApplicationData \(5 bytes, record 3:\d+\)$/m);
+    for (const side of [client.stderr, server.stderr()]) {
+      expect(side).not.toContain('undecodable');
+      expect(side).not.toContain('not opened');
+    }
   });
 
   it('without --cid on one side no CIDs are used (the trace names none)', async () => {

@@ -34,6 +34,11 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// DTLS 1.3 (the default): the server checks the PSK binder of our ClientHello (RFC 8446 4.2.11) and
+// aborts with decrypt_error (6.2); it asks for a certificate and, given an empty Certificate, aborts
+// with certificate_required (4.4.2.4), after our last flight (we are connected by then: 4.4.4).
+const BINDER_NOT_VERIFIED = /handshake with 127\.0\.0\.1:\d+ failed: decrypt_error: peer sent fatal alert decrypt_error: the server could not verify our PSK binder: it holds another key for our identity \(a different pre-shared key\?\) \[alert decrypt_error from the server\]/;
+const NO_CLIENT_CERTIFICATE_13 = /connection to 127\.0\.0\.1:\d+ failed: certificate_required: peer sent fatal alert certificate_required: the server asked for a client certificate \(CertificateRequest\) and we have none to send: an empty Certificate went out \[alert certificate_required from the server\]/;
 const FINISHED_NOT_VERIFIED = /handshake with 127\.0\.0\.1:\d+ failed: bad_record_mac: peer sent fatal alert bad_record_mac: the server could not verify our Finished: it derived other keys \(a different pre-shared key\?\) \[alert bad_record_mac from the server\]/;
 const NO_CLIENT_CERTIFICATE = /handshake_failure: peer sent fatal alert handshake_failure: the server asked for a client certificate \(CertificateRequest\) and we have none to send: an empty Certificate went out \[alert handshake_failure from the server\]/;
 const INTERMEDIATE_NOT_SENT = /unknown_ca: certificate "CN=localhost" was issued by "CN=Hints Intermediate CA", which is not a trusted CA, and the server did not send it: if it is an intermediate CA, the intermediate was not sent \(the server's chain lacks it\) \[alert unknown_ca\]/;
@@ -43,12 +48,15 @@ function client(port: number, ...args: string[]): Promise<{ code: number | null;
 }
 
 describe.concurrent('a wrong PSK', () => {
-  it('dtls-kit server: "the server could not verify our Finished (a different pre-shared key?)"', async () => {
+  it.each([
+    ['DTLS 1.3: "the server could not verify our PSK binder (a different pre-shared key?)"', [], BINDER_NOT_VERIFIED],
+    ['--dtls1_2: "the server could not verify our Finished (a different pre-shared key?)"', ['--dtls1_2'], FINISHED_NOT_VERIFIED],
+  ])('dtls-kit server, %s', async (_title, flags, hint) => {
     const server = await startCliServer(['--psk', PSK]);
     try {
-      const r = await client(server.port, '--psk', WRONG_PSK);
+      const r = await client(server.port, '--psk', WRONG_PSK, ...flags);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(FINISHED_NOT_VERIFIED);
+      expect(r.stderr).toMatch(hint);
     } finally {
       await server.stop();
     }
@@ -69,12 +77,15 @@ describe.concurrent('a wrong PSK', () => {
 });
 
 describe.concurrent('a CertificateRequest and no client certificate', () => {
-  it('dtls-kit server --verify', async () => {
+  it.each([
+    ['DTLS 1.3', [], NO_CLIENT_CERTIFICATE_13],
+    ['--dtls1_2', ['--dtls1_2'], NO_CLIENT_CERTIFICATE],
+  ])('dtls-kit server --verify, %s', async (_title, flags, hint) => {
     const server = await startCliServer(['--cert', file('direct.crt'), '--key', file('direct.key'), '--ca', file('root.crt'), '--verify']);
     try {
-      const r = await client(server.port, '--servername', 'localhost', '--ca', file('root.crt'));
+      const r = await client(server.port, '--servername', 'localhost', '--ca', file('root.crt'), ...flags);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(NO_CLIENT_CERTIFICATE);
+      expect(r.stderr).toMatch(hint);
     } finally {
       await server.stop();
     }

@@ -53,7 +53,8 @@ describe.concurrent('--message: at most core\'s maxPayload', () => {
     expect(limit).toBe(563);
     const server = await startCliServer(['--psk', PSK, '--mtu', '600']);
     try {
-      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--cipher', 'PSK-AES128-GCM-SHA256'];
+      // --dtls1_2: the 1.2 suite's overhead (DTLS 1.3's is below).
+      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--cipher', 'PSK-AES128-GCM-SHA256', '--dtls1_2'];
       const fits = await runCli([...base, '--message', 'a'.repeat(limit)]);
       expect(fits.code, fits.stderr).toBe(0);
       expect(fits.stdout).toBe(`${'a'.repeat(limit)}\n`);
@@ -65,13 +66,52 @@ describe.concurrent('--message: at most core\'s maxPayload', () => {
     }
   });
 
+  it('DTLS 1.3 (the default) at --mtu 600: 578 bytes go and come back; 579 is exit 2 before anything is sent', async () => {
+    // RFC 9147 4: a unified header with a 16-bit sequence number and the length (5 bytes), the inner
+    // content type (1) and the 16-byte tag of every 1.3 suite offered: 22 bytes; no explicit nonce.
+    const limit = 600 - 22;
+    const server = await startCliServer(['--psk', PSK, '--mtu', '600']);
+    try {
+      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600'];
+      const fits = await runCli([...base, '--message', 'a'.repeat(limit)]);
+      expect(fits.code, fits.stderr).toBe(0);
+      expect(fits.stderr).toMatch(/connected to .* DTLSv1\.3 TLS_AES_128_GCM_SHA256 /);
+      expect(fits.stdout).toBe(`${'a'.repeat(limit)}\n`);
+      const over = await runCli([...base, '--message', 'a'.repeat(limit + 1)]);
+      expect(over.code).toBe(2);
+      expect(over.stderr).toBe(`dtls-kit: --message 1 is 579 bytes: the largest that fits one datagram at --mtu 600 is 578 bytes (raise --mtu, or split the message) (see dtls-kit --help)\n`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('DTLS 1.3 with connection IDs: the server\'s CID in our records lowers the limit: exit 2 after the handshake, naming it', async () => {
+    // RFC 9147 4: the server's 8-byte CID follows the unified header's first byte: 22 + 8 = 30 bytes.
+    const server = await startCliServer(['--psk', PSK, '--mtu', '600', '--cid', '8']);
+    try {
+      const limit = 600 - 30;
+      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--cid', '4'];
+      const fits = await runCli([...base, '--message', 'c'.repeat(limit)]);
+      expect(fits.code, fits.stderr).toBe(0);
+      expect(fits.stdout).toBe(`${'c'.repeat(limit)}\n`);
+      // 571 bytes fit a 1.3 record without a CID (578), so the parser lets them through; the socket's maxPayload does not.
+      const over = await runCli([...base, '--message', 'c'.repeat(limit + 1)]);
+      expect(over.code).toBe(2);
+      expect(over.stderr).toMatch(/--message 1 is 571 bytes: the largest that fits one datagram at --mtu 600 with TLS_AES_128_GCM_SHA256 and the server's 8-byte connection ID is 570 bytes/);
+      expect(over.stdout).toBe('');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('with connection IDs the limit counts the server\'s CID in our records: exit 2 after the handshake, naming it', async () => {
     // The server asks for an 8-byte CID in the client's records: 13 + 8 + 1 + 8 + 8 = 38 bytes with AES-CCM-8.
     const server = await startCliServer(['--psk', PSK, '--mtu', '600', '--cid', '8']);
     try {
       const limit = corePayload(600, 'PSK-AES128-CCM8', 8);
       expect(limit).toBe(562);
-      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--cid', '4', '--cipher', 'PSK-AES128-CCM8'];
+      // --dtls1_2: the tls12_cid record's overhead (RFC 9146 4).
+      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--cid', '4', '--cipher', 'PSK-AES128-CCM8', '--dtls1_2'];
       const fits = await runCli([...base, '--message', 'c'.repeat(limit)]);
       expect(fits.code, fits.stderr).toBe(0);
       expect(fits.stdout).toBe(`${'c'.repeat(limit)}\n`);
@@ -87,16 +127,23 @@ describe.concurrent('--message: at most core\'s maxPayload', () => {
 });
 
 describe('the server echoes only what fits one of its datagrams', () => {
-  it.each([['nonblocking'], ['blocking']])('--runtime %s --mtu 300, a client at --mtu 600 sends 500 bytes: not echoed, said so; the connection carries on', async (runtime) => {
+  // DTLS 1.2 with AES-CCM-8: 300 - 29 = 271 bytes; DTLS 1.3: 300 - 22 = 278 (RFC 9147 4: a 5-byte
+  // unified header, the inner content type, a 16-byte tag).
+  it.each([
+    ['nonblocking', 'DTLSv1.3', [], 278, 'TLS_AES_128_GCM_SHA256'],
+    ['blocking', 'DTLSv1.3', [], 278, 'TLS_AES_128_GCM_SHA256'],
+    ['nonblocking', 'DTLSv1.2', ['--dtls1_2'], 271, 'PSK-AES128-CCM8'],
+    ['blocking', 'DTLSv1.2', ['--dtls1_2'], 271, 'PSK-AES128-CCM8'],
+  ])('--runtime %s (%s) --mtu 300, a client at --mtu 600 sends 500 bytes: not echoed, said so; the connection carries on', async (runtime, _version, flags, fit, suite) => {
     const server = await startCliServer(['--runtime', runtime, '--psk', PSK, '--mtu', '300', '--cipher', 'PSK-AES128-CCM8']);
     try {
-      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--timeout', '1', '--message', 'b'.repeat(500), '--message', 'small']);
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--mtu', '600', '--timeout', '1', '--message', 'b'.repeat(500), '--message', 'small', ...flags]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('small\n');
       expect(r.stderr).toMatch(/1 of 2 replies received/);
       await expect
         .poll(() => server.stderr(), { timeout: 5000 })
-        .toMatch(/not echoed to 127\.0\.0\.1:\d+: the message is 500 bytes, and at most 271 fit one datagram at the server's --mtu 300 with PSK-AES128-CCM8/);
+        .toMatch(new RegExp(`not echoed to 127\\.0\\.0\\.1:\\d+: the message is 500 bytes, and at most ${fit} fit one datagram at the server's --mtu 300 with ${suite}`));
       await expect.poll(() => server.stderr(), { timeout: 5000 }).toMatch(/close 127\.0\.0\.1:\d+ after 2 messages\n/);
       expect(server.stderr()).not.toMatch(/handler failed|internal_error/);
     } finally {

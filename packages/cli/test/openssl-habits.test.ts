@@ -166,10 +166,10 @@ describe.concurrent('openssl spellings get a "did you mean"', () => {
     [['server', '-key', 'a.key'], 'did you mean --key?'],
     [['server', '-mtu', '500'], 'did you mean --mtu?'],
     [['server', '-keylogfile', 'k'], 'did you mean --keylog?'],
-    [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS (1.2 by default; --dtls1_3 or --dtls1_2 for one version)'],
+    [['server', '-dtls'], '"-dtls" is openssl\'s; dtls-kit needs no such option: dtls-kit speaks DTLS (1.3 preferred and 1.2 accepted by default; --dtls1_3 or --dtls1_2 for one version)'],
     [['server', '-dtls1_2'], '"-dtls1_2" is openssl\'s spelling: did you mean --dtls1_2?'],
     [['client', '-dtls1_3'], '"-dtls1_3" is openssl\'s spelling: did you mean --dtls1_3?'],
-    [['server', '-listen'], 'always does the HelloVerifyRequest cookie exchange'],
+    [['server', '-listen'], 'always does the cookie exchange (a HelloVerifyRequest in DTLS 1.2, RFC 6347 4.2.1; a HelloRetryRequest in 1.3, RFC 9147 5.1)'],
     [['server', '-once'], 'unknown option "-once": options take two dashes, did you mean --once?'],
     [['server', '-frobnicate'], 'unknown option "-frobnicate" (options take two dashes)'],
   ])('%j', async (args, message) => {
@@ -198,13 +198,16 @@ describe.concurrent('openssl spellings get a "did you mean"', () => {
 });
 
 describe.concurrent('usage errors exit 2 before anything is sent', () => {
-  const big = 'x'.repeat(1172); // one byte past the default MTU's 1200 - 29
+  const big = 'x'.repeat(1172); // one byte past the default MTU's 1200 - 29 (DTLS 1.2, AES-CCM-8 or ChaCha20)
+  const big13 = 'x'.repeat(1179); // one byte past 1200 - 22 (DTLS 1.3, RFC 9147 4: no explicit nonce, a 5-byte header)
   it.each([
     ['--psk, certificate suites only', ['--psk', PSK, '--cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'], /--psk needs a PSK suite, but --cipher lists certificate suites only \(ECDHE-ECDSA-AES128-GCM-SHA256\)/],
     ['no --psk, PSK suites only', ['--cipher', 'PSK-AES128-CCM8'], /without --psk the client uses certificates, but --cipher lists PSK suites only \(PSK-AES128-CCM8\).*or give --psk/],
     ['--insecure, PSK suites only', ['--psk', PSK, '--insecure', '--cipher', 'PSK-AES128-CCM8'], /--insecure needs a certificate suite, but --cipher lists PSK suites only/],
-    ['a 1172-byte --message at the default MTU', ['--psk', PSK, '--message', 'ok', '--message', big], /--message 2 is 1172 bytes: the largest that fits one datagram at the default MTU \(1200\) is 1171 bytes/],
-    ['a 164-byte --message at --mtu 200 with AES-GCM', ['--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-GCM-SHA256', '--message', 'y'.repeat(164)], /--message 1 is 164 bytes: the largest that fits one datagram at --mtu 200 is 163 bytes/],
+    ['a 1179-byte --message at the default MTU (DTLS 1.3 offered)', ['--psk', PSK, '--message', 'ok', '--message', big13], /--message 2 is 1179 bytes: the largest that fits one datagram at the default MTU \(1200\) is 1178 bytes/],
+    ['a 1179-byte --message at the default MTU, --dtls1_3', ['--psk', PSK, '--dtls1_3', '--message', big13], /--message 1 is 1179 bytes: the largest that fits one datagram at the default MTU \(1200\) is 1178 bytes/],
+    ['a 1172-byte --message at the default MTU, --dtls1_2', ['--psk', PSK, '--dtls1_2', '--message', 'ok', '--message', big], /--message 2 is 1172 bytes: the largest that fits one datagram at the default MTU \(1200\) is 1171 bytes/],
+    ['a 164-byte --message at --mtu 200 with AES-GCM, --dtls1_2', ['--psk', PSK, '--dtls1_2', '--mtu', '200', '--cipher', 'PSK-AES128-GCM-SHA256', '--message', 'y'.repeat(164)], /--message 1 is 164 bytes: the largest that fits one datagram at --mtu 200 is 163 bytes/],
   ])('client: %s', async (_title, args, message) => {
     const target = await listener();
     try {
@@ -233,13 +236,14 @@ describe.concurrent('usage errors exit 2 before anything is sent', () => {
     const server = await startCliServer(['--psk', PSK, '--mtu', '200']);
     try {
       const port = String(server.port);
-      const fits = await runCli(['client', '--host', '127.0.0.1', '--port', port, '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8', '--message', 'z'.repeat(171)]);
+      // --dtls1_2: the DTLS 1.2 suites' overheads (mtu.test.ts has DTLS 1.3's).
+      const fits = await runCli(['client', '--host', '127.0.0.1', '--port', port, '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8', '--dtls1_2', '--message', 'z'.repeat(171)]);
       expect(fits.code, fits.stderr).toBe(0);
       expect(fits.stdout).toBe(`${'z'.repeat(171)}\n`);
       // Offered CCM8 and GCM: 171 fits CCM8, so the parser lets it through; the server picks GCM (37 bytes around).
       const serverPicksGcm = await startCliServer(['--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-GCM-SHA256']);
       try {
-        const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(serverPicksGcm.port), '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8:PSK-AES128-GCM-SHA256', '--message', 'z'.repeat(171)]);
+        const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(serverPicksGcm.port), '--psk', PSK, '--mtu', '200', '--cipher', 'PSK-AES128-CCM8:PSK-AES128-GCM-SHA256', '--dtls1_2', '--message', 'z'.repeat(171)]);
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(/--message 1 is 171 bytes: the largest that fits one datagram at --mtu 200 with PSK-AES128-GCM-SHA256 is 163 bytes/);
         expect(r.stdout).toBe('');
@@ -253,14 +257,19 @@ describe.concurrent('usage errors exit 2 before anything is sent', () => {
     }
   });
 
-  it('a stdin line too long ends the client with exit 2 and is not sent, nor the lines after it', async () => {
+  // DTLS 1.3 (the default): 1200 - 22 (RFC 9147 4: 5-byte unified header, inner type, 16-byte tag);
+  // DTLS 1.2 with AES-CCM-8: 1200 - 29 (13-byte header, 8-byte explicit nonce, 8-byte tag).
+  it.each([
+    ['DTLSv1.3', [], 1178, 'TLS_AES_128_GCM_SHA256'],
+    ['DTLSv1.2', ['--dtls1_2'], 1171, 'PSK-AES128-CCM8'],
+  ])('a stdin line too long ends the client with exit 2 and is not sent, nor the lines after it (%s)', async (_version, flags, limit, suite) => {
     const server = await startCliServer(['--psk', PSK]);
     try {
-      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cipher', 'PSK-AES128-CCM8'], {
-        input: `short\n${'w'.repeat(1172)}\nnever\n`,
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--cipher', 'PSK-AES128-CCM8', ...flags], {
+        input: `short\n${'w'.repeat(limit + 1)}\nnever\n`,
       });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/stdin line 2 is 1172 bytes: the largest that fits one datagram at the default MTU \(1200\) with PSK-AES128-CCM8 is 1171 bytes/);
+      expect(r.stderr).toContain(`stdin line 2 is ${limit + 1} bytes: the largest that fits one datagram at the default MTU (1200) with ${suite} is ${limit} bytes`);
       expect(r.stdout).not.toContain('never');
     } finally {
       await server.stop();

@@ -46,12 +46,20 @@ describe('dtls-kit client --sess-out / --sess-in / --reconnect', () => {
     expect(second.stdout).toBe('two\n');
   }, 40_000);
 
-  it('--reconnect against dtls-kit server: five more connections, each resumed (the server says so too)', async () => {
+  // DTLS 1.3 (the default): each connection resumes with the ticket the previous one got after its
+  // handshake (RFC 8446 4.6.1); DTLS 1.2: with the ticket of the handshake (RFC 5077 3.3).
+  it.each([
+    ['DTLSv1.3', []],
+    ['DTLSv1.2', ['--dtls1_2']],
+  ])('--reconnect against dtls-kit server (%s): five more connections, each resumed (the server says so too)', async (version, flags) => {
     const server = await startCliServer(['--psk', PSK]);
-    const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--reconnect', '--message', 'hi']);
+    const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK, '--reconnect', '--message', 'hi', ...flags]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('connected to'));
     expect(lines).toHaveLength(6);
+    // A resumed connection names the identity the full handshake used (RFC 8446 4.2.11 / RFC 5246 7.3).
+    for (const l of lines) expect(l).toContain(` ${version} `);
+    for (const l of lines) expect(l).toContain(' identity="Client_identity"');
     expect(lines[0]).not.toMatch(/resumed$/);
     expect(lines.slice(1).every((l) => l.endsWith(' resumed'))).toBe(true);
     expect(r.stdout).toBe('hi\n');
@@ -59,6 +67,25 @@ describe('dtls-kit client --sess-out / --sess-in / --reconnect', () => {
     expect(server.stderr().split('\n').filter((l) => /^connection .* resumed$/.test(l))).toHaveLength(5);
     await server.stop();
   }, 40_000);
+
+  it('--sess-out / --sess-in against dtls-kit server, DTLS 1.3: the ticket that comes after the handshake is written, and resumes', async () => {
+    const server = await startCliServer(['--psk', PSK]);
+    try {
+      const file = join(dir, 's-13');
+      const base = ['client', '--host', '127.0.0.1', '--port', String(server.port), '--psk', PSK];
+      const first = await runCli([...base, '--sess-out', file, '--message', 'one']);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/connected to .* DTLSv1\.3 /);
+      expect(first.stderr).not.toMatch(/gave no session/);
+      expect(existsSync(file)).toBe(true);
+      const second = await runCli([...base, '--sess-in', file, '--message', 'two']);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/connected to .* DTLSv1\.3 .* resumed\n/);
+      expect(second.stdout).toBe('two\n');
+    } finally {
+      await server.stop();
+    }
+  });
 
   it('a --sess-in file that is no session: exit 1 with the reason', async () => {
     const file = join(dir, 'junk');

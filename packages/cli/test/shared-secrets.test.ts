@@ -125,7 +125,8 @@ describe('--server-id N: the first byte of every connection ID the server issues
     const relay = await startSwitchRelay({ targets: [a.port], route: () => 0 });
     try {
       // --cid 0: the client asks for no CID of its own but puts the server's in its records.
-      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(relay.port), '--psk', PSK, '--cipher', CIPHER, '--cid', '0', '--message', 'routed']);
+      // --dtls1_2: the tls12_cid record layout is DTLS 1.2's (RFC 9146 4).
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(relay.port), '--psk', PSK, '--cipher', CIPHER, '--cid', '0', '--dtls1_2', '--message', 'routed']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('routed\n');
       // RFC 9146 4: tls12_cid (content type 25) | version | epoch | sequence (11 bytes) | cid | length.
@@ -136,6 +137,23 @@ describe('--server-id N: the first byte of every connection ID the server issues
         // --server-id without --cid: 8-byte CIDs (the id and 7 random bytes): the length field follows them.
         expect((d[19] ?? 0) * 256 + (d[20] ?? 0)).toBe(d.length - 21);
       }
+    } finally {
+      await relay.close();
+    }
+  }, 30_000);
+
+  it.each([['nonblocking'], ['blocking']])('%s, DTLS 1.3 (the default): unified headers from the client carry the id right after their first byte', async (runtime) => {
+    const a = await server(['--server-id', '7', '--runtime', runtime]);
+    const relay = await startSwitchRelay({ targets: [a.port], route: () => 0 });
+    try {
+      const r = await runCli(['client', '--host', '127.0.0.1', '--port', String(relay.port), '--psk', PSK, '--cid', '0', '--message', 'routed']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/connected to .* DTLSv1\.3 /);
+      expect(r.stdout).toBe('routed\n');
+      // RFC 9147 4: a unified header's first byte is 001CSLEE; with C set, the CID follows it at once.
+      const cidRecords = relay.sent.map((x) => x.datagram).filter((d) => ((d[0] ?? 0) & 0xf0) === 0x30);
+      expect(cidRecords.length).toBeGreaterThan(0);
+      for (const d of cidRecords) expect(d[1]).toBe(7);
     } finally {
       await relay.close();
     }

@@ -36,7 +36,8 @@ async function captureHandshake(): Promise<LadderDatagram[]> {
       if (m) listening(Number(m[1]));
     }));
     const client = quietIo();
-    const code = await main(['client', '--host', '127.0.0.1', '--port', String(await port), '--psk', PSK, '--message', 'hello'], client);
+    // --dtls1_2: this is the DTLS 1.2 ladder (HelloVerifyRequest, ChangeCipherSpec); trace13.test.ts draws 1.3's.
+    const code = await main(['client', '--host', '127.0.0.1', '--port', String(await port), '--psk', PSK, '--message', 'hello', '--dtls1_2'], client);
     expect(code).toBe(0);
     expect(client.out.join('')).toBe('hello\n');
     expect(await server).toBe(0);

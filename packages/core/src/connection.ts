@@ -847,8 +847,10 @@ export class DtlsConnection {
       return;
     }
     if (level === AlertLevel.fatal) {
-      // During the handshake the step we are at says what the alert most likely means.
-      const hint = this.currentState === 'handshaking' ? this.handshake.peerAlertHint?.(description) : undefined;
+      // During the handshake the step we are at says what the alert most likely means; in DTLS 1.3
+      // too once connected, since a client is connected as its last flight leaves (RFC 8446 4.4.4).
+      const askHandshake = this.currentState === 'handshaking' || this.negotiated.tls13Suite !== undefined;
+      const hint = askHandshake ? this.handshake.peerAlertHint?.(description) : undefined;
       this.end(new DtlsError(description, `peer sent fatal alert ${alertName(description)}${hint === undefined ? '' : `: ${hint}`}`, { fromPeer: true }));
       return;
     }

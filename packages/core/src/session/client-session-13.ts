@@ -26,6 +26,12 @@ export interface ClientSession13 {
   readonly alpnProtocol: string | undefined;
   readonly servername: string | undefined;
   readonly peerCertificates: readonly Uint8Array[];
+  /**
+   * The external PSK's identity the full handshake authenticated with (RFC 8446 4.2.11), which a
+   * resumed connection reports as its own (pskIdentity), as a resumed DTLS 1.2 session does.
+   * Written last, optional: a session written before it has none.
+   */
+  readonly pskIdentity?: Uint8Array | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -63,6 +69,8 @@ export function encodeClientSession13(s: ClientSession13): Uint8Array {
   const chain = new Writer(16);
   for (const c of s.peerCertificates) writeVector24(chain, 'certificate', c, 1);
   writeVector24(w, 'peer_certificates', chain.finish());
+  w.u8(s.pskIdentity === undefined ? 0 : 1);
+  if (s.pskIdentity !== undefined) writeVector16(w, 'psk_identity', s.pskIdentity);
   return w.finish();
 }
 
@@ -82,8 +90,11 @@ export function decodeClientSession13(bytes: Uint8Array): ClientSession13 {
   const chain = new Reader(r.vector24('peer_certificates'), 'session peer_certificates');
   const peerCertificates: Uint8Array[] = [];
   while (chain.remaining > 0) peerCertificates.push(chain.vector24('certificate', 1));
+  const hasIdentity = r.remaining > 0 ? r.u8('psk_identity present') : 0;
+  if (hasIdentity > 1) throw new DecodeError(`session: psk_identity present flag ${hasIdentity}`);
+  const pskIdentity = hasIdentity === 1 ? r.vector16('psk_identity') : undefined;
   r.end();
-  return { suiteId, psk, ticket, ageAdd, lifetime, receivedAt, alpnProtocol, servername, peerCertificates };
+  return { suiteId, psk, ticket, ageAdd, lifetime, receivedAt, alpnProtocol, servername, peerCertificates, pskIdentity };
 }
 
 /**

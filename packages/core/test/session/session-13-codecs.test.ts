@@ -57,6 +57,19 @@ describe('DTLS 1.3 session codecs', () => {
     expect(() => resolveClientSessionOptions({ session: new Uint8Array([0xd3]) })).toThrow(TypeError);
   });
 
+  it('the external PSK identity of the full handshake round-trips (RFC 8446 4.2.11); a session written before it has none; a bad flag is a DecodeError', () => {
+    const withIdentity: ClientSession13 = { ...session, pskIdentity: new TextEncoder().encode('Client_identity') };
+    const bytes = encodeClientSession13(withIdentity);
+    expect(decodeClientSession13(bytes)).toEqual(withIdentity);
+    // Without an identity the session ends with a 0 flag; without the flag (an older session) it reads as none.
+    const none = encodeClientSession13(session);
+    expect(none[none.length - 1]).toBe(0);
+    expect(decodeClientSession13(none.subarray(0, none.length - 1)).pskIdentity).toBeUndefined();
+    const badFlag = Uint8Array.from(none);
+    badFlag[badFlag.length - 1] = 2;
+    expect(() => decodeClientSession13(badFlag)).toThrow(DecodeError);
+  });
+
   it('RFC 8446 4.2.11.1: obfuscated age = age in ms + ticket_age_add mod 2^32; 4.6.1: never past 7 days, nor past the lifetime', () => {
     expect(obfuscatedTicketAge(session, session.receivedAt + 100)).toBe((100 + 0xfffffff0) % 0x1_0000_0000);
     // lifetime 700 000 s is capped at 604 800 s (7 days).

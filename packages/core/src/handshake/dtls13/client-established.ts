@@ -12,6 +12,7 @@ import { onNewSessionTicket13 } from './client-new-session-ticket-13.js';
 import type { ClientContext, ClientState } from '../dtls12/client/client-state.js';
 import { epochKeysFrom } from './client-handshake-secrets.js';
 import { ConnectionIdUpdates13 } from './connection-id-updates-13.js';
+import { clientCertificateAlertHint, type ClientCertificateOutcome } from '../common/client-certificate-alert-hint.js';
 
 /** The application traffic secrets in force (RFC 8446 7.2: each KeyUpdate moves one of them on). */
 export interface ApplicationSecrets13 {
@@ -37,9 +38,21 @@ export class Dtls13ClientEstablished implements ClientState {
     private readonly secrets: ApplicationSecrets13,
     /** Our KeyUpdate is out, waiting for its ACK (the flight machinery tells us: onAck). */
     private readonly pending = false,
-    /** The CID state (RFC 9147 9), shared by the states that follow one another here. */
-    private readonly box: { cids?: ConnectionIdUpdates13 } = {},
+    /**
+     * The CID state (RFC 9147 9), shared by the states that follow one another here, and what our
+     * last flight answered to a CertificateRequest.
+     */
+    private readonly box: { cids?: ConnectionIdUpdates13; readonly certificate?: ClientCertificateOutcome } = {},
   ) {}
+
+  /**
+   * A fatal alert after our last flight: in DTLS 1.3 the client is connected once its Finished is
+   * out (RFC 8446 4.4.4), so a server that refuses our certificate, or its absence
+   * (certificate_required, RFC 8446 4.4.2.4), says so now.
+   */
+  peerAlertHint(description: AlertDescription): string | undefined {
+    return clientCertificateAlertHint(this.box.certificate ?? 'not-requested', description);
+  }
 
   /** ClientState.connectionIdUpdates: undefined when no CIDs were negotiated. */
   connectionIdUpdates(cx: ClientContext): ConnectionIdUpdates13 | undefined {

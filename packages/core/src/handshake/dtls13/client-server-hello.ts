@@ -1,5 +1,6 @@
 import { dtls13ReadRecords } from '../../record/dtls13-record-mode.js';
 import { AlertDescription } from '../../alert.js';
+import { pskBinderAlertHint } from './client-alert-hints-13.js';
 import { Transcript13 } from '../../crypto/transcript-13.js';
 import { DtlsError, IllegalParameterError } from '../../errors.js';
 import { tls13CipherSuiteById, type Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
@@ -184,6 +185,10 @@ export class Dtls13WaitServerHello implements ClientState {
   readonly name = 'wait_server_hello';
 
   constructor(private readonly attempt: Dtls13HelloAttempt) {}
+
+  peerAlertHint(description: AlertDescription): string | undefined {
+    return pskBinderAlertHint(this.attempt.offer.psks ?? [], description);
+  }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
     if (m.msgType !== HandshakeType.server_hello) throw cx.unexpected(m);

@@ -34,6 +34,7 @@ export function sessionFromTicket13(body: Uint8Array, cx: TicketContext13, n: Ne
     alpnProtocol: n.alpnProtocol,
     servername: n.servername,
     peerCertificates: n.peerCertificates,
+    pskIdentity: n.pskIdentity,
   };
   return encodeClientSession13(session);
 }
@@ -46,5 +47,7 @@ export function sessionFromTicket13(body: Uint8Array, cx: TicketContext13, n: Ne
 export function resumedWithTicket13(n: NegotiatedParameters, session: ClientSession13): void {
   n.sessionReused = true;
   n.peerCertificates = session.peerCertificates;
+  // The external PSK's identity of the full handshake (RFC 8446 4.2.11), as a resumed 1.2 session reports it.
+  n.pskIdentity = session.pskIdentity;
   n.authorized = session.peerCertificates.length > 0;
 }

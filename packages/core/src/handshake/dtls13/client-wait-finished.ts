@@ -9,6 +9,7 @@ import { HandshakeType } from '../handshake-type.js';
 import { encodeFinished13 } from '../messages/finished-13.js';
 import { idle, type ClientContext, type ClientState } from '../dtls12/client/client-state.js';
 import { type Dtls13ClientSecrets, epochKeysFrom } from './client-handshake-secrets.js';
+import { clientCertificateOutcome13 } from './client-alert-hints-13.js';
 import { Dtls13ClientEstablished } from './client-established.js';
 
 /**
@@ -64,6 +65,8 @@ export class WaitServerFinished13 implements ClientState {
     flight.push(cx.message(HandshakeType.finished, body));
     // RFC 9147 5.8.1 / 4.2.4 of 6347: our last flight, kept to answer the server's retransmissions.
     cx.sendFlight(flight, true);
+    // What a fatal alert to this flight means (the server's certificate_required, RFC 8446 4.4.2.4).
+    const certificate = clientCertificateOutcome13(this.clientAuthentication !== undefined, flight, cx.config.x509?.signer !== undefined);
     const layer = cx.records.dtls13Records;
     if (layer === undefined) throw new DtlsError(AlertDescription.internal_error, 'no DTLS 1.3 record layer');
     layer.setWriteKeys(3, epochKeysFrom(this.secrets, clientTraffic));
@@ -72,6 +75,6 @@ export class WaitServerFinished13 implements ClientState {
     cx.deliver(dtls13ReadRecords(released));
     // RFC 8446 7.1: resumption_master_secret hashes the transcript through our Finished.
     const resumption = resumptionMasterSecret(kdf, master, transcript.hash(provider, suite.hash));
-    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic, resumptionMasterSecret: resumption });
+    return new Dtls13ClientEstablished({ kdf, suite, client: clientTraffic, server: serverTraffic, resumptionMasterSecret: resumption }, false, { certificate });
   }
 }

@@ -1,4 +1,5 @@
 import { AlertDescription } from '../../../alert.js';
+import { clientCertificateAlertHint, type ClientCertificateOutcome } from '../../common/client-certificate-alert-hint.js';
 import type { CipherSuite } from '../../../suites/cipher-suite.js';
 import { changeCipherSpecAndFinished, checkPeerFinished } from '../../common/finished.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -8,23 +9,8 @@ import type { SessionKeys } from '../session-keys.js';
 import type { ClientContext, ClientState } from './client-state.js';
 import { ESTABLISHED } from './established.js';
 
-/**
- * What flight 5 answered to a CertificateRequest (RFC 5246 7.4.4, 7.4.6): nothing was asked; our
- * certificate went out; or an empty Certificate, because we have none or ours does not fit the
- * request's certificate types and signature schemes.
- */
-export type ClientCertificateOutcome = 'not-requested' | 'sent' | 'none' | 'unsuitable';
-
-/** Alerts a server sends about a client certificate it does not accept (RFC 5246 7.2.2). */
-const CERTIFICATE_ALERTS: ReadonlySet<AlertDescription> = new Set([
-  AlertDescription.bad_certificate,
-  AlertDescription.unsupported_certificate,
-  AlertDescription.certificate_revoked,
-  AlertDescription.certificate_expired,
-  AlertDescription.certificate_unknown,
-  AlertDescription.unknown_ca,
-  AlertDescription.access_denied,
-]);
+/** What flight 5 answered to a CertificateRequest (see client-certificate-alert-hint.ts). */
+export type { ClientCertificateOutcome };
 
 /** Ends flight 5 with ChangeCipherSpec and Finished under the new keys (RFC 5246 7.4.9), and sends it. */
 export function sendFinishedFlight(
@@ -57,14 +43,8 @@ export class WaitFinished implements ClientState {
    * authenticated (same keys) but the verify_data differs: the transcripts differ (RFC 5246 7.4.9).
    */
   peerAlertHint(description: AlertDescription): string | undefined {
-    if (this.certificate === 'none' || this.certificate === 'unsuitable') {
-      if (description === AlertDescription.handshake_failure || CERTIFICATE_ALERTS.has(description)) {
-        return this.certificate === 'none'
-          ? 'the server asked for a client certificate (CertificateRequest) and we have none to send: an empty Certificate went out'
-          : 'the server asked for a client certificate (CertificateRequest) of a type or signature scheme ours cannot make: an empty Certificate went out';
-      }
-    }
-    if (this.certificate === 'sent' && CERTIFICATE_ALERTS.has(description)) return 'the server did not accept our client certificate';
+    const certificateHint = clientCertificateAlertHint(this.certificate, description);
+    if (certificateHint !== undefined) return certificateHint;
     if (description === AlertDescription.bad_record_mac) {
       return isPsk(this.suite)
         ? 'the server could not verify our Finished: it derived other keys (a different pre-shared key?)'

@@ -1,4 +1,5 @@
 import { AlertDescription } from '../../../alert.js';
+import { pskBinderAlertHint } from '../../dtls13/client-alert-hints-13.js';
 import { DtlsError, IllegalParameterError } from '../../../errors.js';
 import { cipherSuiteById } from '../../../suites/registry.js';
 import type { HandshakeMessage } from '../../common/handshake-engine.js';
@@ -63,6 +64,11 @@ export class WaitServerHello implements ClientState {
   get keyShareAhead(): boolean {
     // Offering a session (RFC 5246 7.3), the answer is most likely the abbreviated handshake: no key exchange.
     return this.hello.cookie.length > 0 && this.hello.sessionId.length === 0;
+  }
+
+  /** DTLS 1.3 offered: a server that cannot verify our PSK binder says so now (RFC 8446 4.2.11). */
+  peerAlertHint(description: AlertDescription): string | undefined {
+    return pskBinderAlertHint(this.dtls13Offer?.psks ?? [], description);
   }
 
   handle(m: HandshakeMessage, cx: ClientContext): ClientState {
