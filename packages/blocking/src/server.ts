@@ -231,8 +231,13 @@ interface Entry {
   remote: Remote;
   /** Behind a load balancer (proxyProtocol): the client's own address, as the balancer vouched for it. */
   client: Remote | undefined;
-  /** The last datagram's balancer socket and vouched client: where a move (RFC 9146 6) takes the client. */
-  vouched: { transport: Remote; client: Remote } | undefined;
+  /**
+   * The balancer sockets of the last datagrams and the clients vouched for on each, newest last (at
+   * most VOUCHED_KEPT): where a move (RFC 9146 6) takes the client. More than one: the engine may
+   * move the peer to the source of a record that came before the newest datagram (reordering, or
+   * a worker behind the main thread), whose client is then not the newest one.
+   */
+  vouched: { transport: Remote; client: Remote }[];
   /** This handshake's client random, as the worker reported it (RFC 6347 4.2.8). */
   clientRandom: Uint8Array | undefined;
   /** The CIDs bound to it in the table (RFC 9146 3; more in DTLS 1.3 by NewConnectionId, RFC 9147 9), as the worker announced them. */
@@ -274,6 +279,29 @@ interface Stalled {
   entry: Entry;
   word: number;
   stalledMs: number;
+}
+
+/** How many balancer sockets (with their vouched clients) an entry remembers. */
+const VOUCHED_KEPT = 4;
+
+/** Records that `transport` carried datagrams vouched for `client` (the newest last, bounded). */
+function rememberVouched(e: Entry, transport: Remote, client: Remote): void {
+  const list = e.vouched;
+  const last = list[list.length - 1];
+  if (last !== undefined && samePeer(last.transport, transport) && samePeer(last.client, client)) return;
+  const at = list.findIndex((v) => samePeer(v.transport, transport));
+  if (at >= 0) list.splice(at, 1);
+  list.push({ transport, client });
+  if (list.length > VOUCHED_KEPT) list.shift();
+}
+
+/** The client last vouched for on balancer socket `transport`, if it is one of those remembered. */
+function vouchedOn(e: Entry, transport: Remote): Remote | undefined {
+  for (let i = e.vouched.length - 1; i >= 0; i--) {
+    const v = e.vouched[i];
+    if (v !== undefined && samePeer(v.transport, transport)) return v.client;
+  }
+  return undefined;
 }
 
 /** Who a connection's peer is (events, per-address bounds): the vouched client behind a balancer, else its address. */
@@ -646,7 +674,7 @@ export class BlockingServer extends EventEmitter {
       entry.heard++;
       // The source goes along (RFC 9146 6): a CID-routed record may come from anywhere, and only
       // the engine, once it authenticated it, may move the peer there.
-      if (client !== undefined) entry.vouched = { transport: remote, client };
+      if (client !== undefined) rememberVouched(entry, remote, client);
       entry.link.deliver(data, remote, client);
       return;
     }
@@ -722,7 +750,8 @@ export class BlockingServer extends EventEmitter {
     this.conns.remove(previous, e);
     if (this.conns.get(to) === undefined) this.conns.insert(to, e);
     // Behind a balancer, a new balancer session carries the client's new address too.
-    if (e.client !== undefined && e.vouched !== undefined && samePeer(e.vouched.transport, to)) e.client = e.vouched.client;
+    const vouched = vouchedOn(e, to);
+    if (e.client !== undefined && vouched !== undefined) e.client = vouched;
     const from = addressGroup(previousPeer.address);
     const group = addressGroup(peerOf(e).address);
     if (from !== group) {
@@ -734,6 +763,8 @@ export class BlockingServer extends EventEmitter {
       next.add(e);
     }
     e.remote = { address: to.address, port: to.port };
+    // Behind a balancer a new session of the same client is no move of the client's.
+    if (samePeer(peerOf(e), previousPeer)) return;
     this.counters.addressChanges++;
     this.emit('remoteAddressChange', addressInfo(peerOf(e)), addressInfo(previousPeer));
   }
@@ -851,7 +882,7 @@ export class BlockingServer extends EventEmitter {
     const entry: Entry = {
       remote,
       client,
-      vouched: client === undefined ? undefined : { transport: remote, client },
+      vouched: client === undefined ? [] : [{ transport: remote, client }],
       clientRandom: undefined,
       connectionIds: [],
       replaced: false,
