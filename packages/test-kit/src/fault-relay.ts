@@ -114,6 +114,8 @@ export interface FaultRelayOptions {
 export interface DirectionStats {
   /** Datagrams received by the relay in this direction. */
   datagrams: number;
+  /** Bytes of those datagrams (UDP payloads), as the sender put them on the wire. */
+  bytes: number;
   /** Datagrams sent on (duplicates and released holds included). */
   forwarded: number;
   dropped: number;
@@ -170,7 +172,7 @@ export interface FaultRelay {
 const TRACE_LIMIT = 10_000;
 
 function emptyDirection(): DirectionStats {
-  return { datagrams: 0, forwarded: 0, dropped: 0, duplicated: 0, delayed: 0, held: 0, truncated: 0, corrupted: 0, appRecords: 0, appDropped: 0, appCorrupted: 0 };
+  return { datagrams: 0, bytes: 0, forwarded: 0, dropped: 0, duplicated: 0, delayed: 0, held: 0, truncated: 0, corrupted: 0, appRecords: 0, appDropped: 0, appCorrupted: 0 };
 }
 
 function oneOf(value: number, wanted: number | readonly number[] | undefined): boolean {
@@ -433,6 +435,7 @@ export async function startFaultRelay(options: FaultRelayOptions): Promise<Fault
     if (closed) return;
     const records = revealed(client, direction, datagram, parseRecords(datagram));
     count(client, direction, 'datagrams');
+    count(client, direction, 'bytes', datagram.length);
     count(client, direction, 'appRecords', appIn(records));
     options.onDatagram?.(direction, records, datagram, client.port);
     for (let i = 0; i < rules.length; i++) {

@@ -126,6 +126,9 @@ describe('startFaultRelay', () => {
     expect(h.relay.stats.toClient.dropped).toBe(2);
     expect(h.relay.stats.toClient.forwarded).toBe(4);
     expect(parseRecords(h.atClient[3] ?? Buffer.alloc(0)).map(describeRecord)).toEqual(['hs:serverHello']);
+    // Datagrams and bytes as the senders put them on the wire, dropped ones included.
+    expect(h.relay.stats.toServer).toMatchObject({ datagrams: 1, bytes: handshake(HANDSHAKE_TYPE.clientHello, 0).length });
+    expect(h.relay.stats.toClient).toMatchObject({ datagrams: 6, bytes: 5 * handshake(HANDSHAKE_TYPE.helloVerifyRequest, 0).length + handshake(HANDSHAKE_TYPE.serverHello, 1).length });
   });
 
   it('holds a ChangeCipherSpec out of its datagram and releases it after the Finished', async () => {
