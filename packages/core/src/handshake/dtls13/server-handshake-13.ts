@@ -162,7 +162,7 @@ export class ServerHandshake13 implements Handshake {
       // that returns what our 1.3 lacks, such as raw public keys). Said plainly, not run half-way.
       throw new DtlsError(
         AlertDescription.internal_error,
-        `the cookie exchange chose DTLS 1.3, but this connection's options allow DTLS ${this.config.maxVersion === 'DTLSv1.2' ? '1.2' : this.config.maxVersion} only: give the server maxVersion 'DTLSv1.2' where its cookies are checked too`,
+        "the cookie exchange chose DTLS 1.3, but this connection's options allow DTLS 1.2 only: give the server maxVersion 'DTLSv1.2' where its cookies are checked too",
       );
     }
     this.deadline = now + this.config.handshakeTimeoutMs;
