@@ -603,8 +603,8 @@ export class BlockingConnection extends EventEmitter {
    * NewConnectionId of ours gave the peer later. The engine's list only grows (bounded by it).
    */
   private announceConnectionIds(): void {
+    if (this.conn.receiveConnectionIdCount <= this.announcedConnectionIds) return;
     const cids = this.conn.receiveConnectionIds;
-    if (cids.length <= this.announcedConnectionIds) return;
     for (const cid of cids.slice(this.announcedConnectionIds)) this.controls.push({ kind: Frame.CONNECTION_ID, data: cid });
     this.announcedConnectionIds = cids.length;
   }

@@ -314,6 +314,17 @@ export class DtlsConnection {
   }
 
   /**
+   * How many receiveConnectionIds there are, without building the list (DTLS 1.2 builds one per
+   * call): a router asks after every datagram whether the connection issued a new CID.
+   */
+  get receiveConnectionIdCount(): number {
+    const more = this.records.dtls13Records !== undefined ? (this.handshake.receiveConnectionIds?.().length ?? 0) : 0;
+    if (more > 0) return more;
+    const receive = this.negotiated.connectionId?.receive;
+    return receive === undefined || receive.length === 0 ? 0 : 1;
+  }
+
+  /**
    * Every CID of ours the peer may put in its records: the negotiated one and, in DTLS 1.3, those
    * we gave it since in NewConnectionId messages (RFC 9147 9); a server's router binds each. Empty
    * when the peer sends no CID.

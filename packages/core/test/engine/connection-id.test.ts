@@ -108,6 +108,8 @@ describe('connection IDs (RFC 9146)', () => {
     const p = await exchange({ connectionId: { length: 0 } }, { connectionId: { length: 8 } });
     expect(p.client.connectionId?.receive.length).toBe(0);
     expect(p.client.connectionId?.send.length).toBe(8);
+    expect([p.client.receiveConnectionIdCount, p.client.receiveConnectionIds.length]).toEqual([0, 0]);
+    expect([p.s.receiveConnectionIdCount, p.s.receiveConnectionIds.length]).toEqual([1, 1]);
     const toServer = protectedRecords(p, 'c2s', 8);
     const toClient = protectedRecords(p, 's2c', 0);
     expect(toServer.every((r) => r.type === ContentType.tls12_cid)).toBe(true);

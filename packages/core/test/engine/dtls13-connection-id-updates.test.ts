@@ -55,9 +55,11 @@ describe('NewConnectionId / RequestConnectionId (RFC 9147 9)', () => {
     expect(p.client.requestConnectionIds(3)).toBe(true);
     // One request at a time ("MUST NOT send a RequestConnectionId message when an existing request is still unfulfilled").
     expect(p.client.requestConnectionIds(1)).toBe(false);
+    expect(p.s.receiveConnectionIdCount).toBe(1);
     await p.run();
     const issued = p.s.receiveConnectionIds;
     expect(issued.length).toBe(4);
+    expect(p.s.receiveConnectionIdCount).toBe(4);
     expect(bytesEqual(issued[0] ?? new Uint8Array(0), original)).toBe(true);
     expect(new Set(issued.map((c) => Buffer.from(c).toString('hex'))).size).toBe(4);
     // The request was answered and acknowledged: nothing left to retransmit on either side.

@@ -3,6 +3,9 @@ import type { ReadRecord } from '../../record/record-layer.js';
 import type { NegotiatedParameters } from './negotiated-parameters.js';
 import type { FinishedHandshakeState } from './finished-handshake-state.js';
 
+/** No connection IDs: one shared empty list, so that a per-datagram question allocates nothing. */
+export const NO_CONNECTION_IDS: readonly Uint8Array[] = Object.freeze([]);
+
 /**
  * What the connection needs from a handshake, whatever the role and (later) the protocol
  * version: records of the handshake's content types go in, flights go out through the host,

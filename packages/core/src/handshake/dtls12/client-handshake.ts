@@ -2,6 +2,7 @@ import type { ReadRecord } from '../../record/record-layer.js';
 import { AlertDescription } from '../../alert.js';
 import type { ResolvedClientOptions } from '../../options.js';
 import { type HandshakeHost, type HandshakeMessage, HandshakeEngine } from '../common/handshake-engine.js';
+import { NO_CONNECTION_IDS } from '../common/handshake.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 import { HandshakeType } from '../handshake-type.js';
 import type { ClientHello } from '../messages/client-hello.js';
@@ -275,7 +276,7 @@ export class ClientHandshake extends HandshakeEngine<ResolvedClientOptions, Clie
 
   /** Handshake.receiveConnectionIds. */
   receiveConnectionIds(): readonly Uint8Array[] {
-    return this.current.connectionIdUpdates?.(this)?.receiveConnectionIds ?? [];
+    return this.current.connectionIdUpdates?.(this)?.receiveConnectionIds ?? NO_CONNECTION_IDS;
   }
 
   protected handle(m: HandshakeMessage): void {

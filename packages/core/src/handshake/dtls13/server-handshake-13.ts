@@ -10,7 +10,7 @@ import type { Dtls13RecordLayer } from '../../record/dtls13-record-layer.js';
 import type { ReadRecord } from '../../record/record-layer.js';
 import { AckScheduler, ackEntriesFitting } from '../common/ack-scheduler.js';
 import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
-import type { Handshake } from '../common/handshake.js';
+import { NO_CONNECTION_IDS, type Handshake } from '../common/handshake.js';
 import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
 import type { HandshakeHost } from '../common/handshake-engine.js';
 import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
@@ -399,7 +399,7 @@ export class ServerHandshake13 implements Handshake {
 
   /** Handshake.receiveConnectionIds. */
   receiveConnectionIds(): readonly Uint8Array[] {
-    return this.cids?.receiveConnectionIds ?? [];
+    return this.cids?.receiveConnectionIds ?? NO_CONNECTION_IDS;
   }
 
   private deliverHeld(held: readonly Dtls13ReadRecord[]): void {
