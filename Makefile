@@ -1,4 +1,5 @@
 # dtls-kit — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
 PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
@@ -78,8 +79,12 @@ dtls_psk_non_blocking: build
 dtls_x509_non_blocking: build
 	node apps/examples/run.mjs x509-non-blocking
 
+# The whole log also goes to .test.log; on a failure the failing tests' names are printed last,
+# where a CI excerpt of the output's tail shows them.
 test: build peers
-	$(TURBO) run test --concurrency=1
+	@set -o pipefail; $(TURBO) run test --concurrency=1 2>&1 | tee .test.log || { \
+	  echo; echo "== failing tests (from .test.log) =="; \
+	  sed 's/\x1b\[[0-9;]*m//g' .test.log | grep -E '(FAIL|×) ' | sort -u | tail -n 40; exit 1; }
 
 # Benchmarks (bench/): dtls-kit against plain node:dgram, OpenSSL 3 in C, werift-dtls and
 # node-dtls-client on 127.0.0.1; about 10 minutes; BENCH_QUICK=1 for a smoke run. Results: bench/results/.

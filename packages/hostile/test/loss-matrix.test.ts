@@ -21,7 +21,7 @@
  * handshakes per cell (defaults below; 200 everywhere is the full matrix), HOSTILE_CELL_TIMEOUT_MS
  * the bound on each cell.
  */
-import { readFileSync } from 'node:fs';
+import { udpRcvbufErrors } from './support/kernel-drops.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePki, type AuthKind, type Pki } from './support/credentials.js';
 import { oursWithOpenssl, oursWithOurs, opensslWithOurs, startOurCellServer, type CellSettings, type Outcome, type Pairing } from './support/cells.js';
@@ -53,27 +53,11 @@ const CONCURRENCY: Record<Pairing, number> = { 'ours-ours': 50, 'ours-openssl': 
 /** The first wave of each cell starts over ~1 s rather than at once (2 cores, 12 cells). */
 const RAMP_MS = 25;
 
-/**
- * The kernel's count of UDP datagrams dropped for want of socket buffer (Linux), machine-wide:
- * such a drop is a loss the relay cannot count, so the report shows it next to the figures.
- */
-function rcvbufErrors(): number | undefined {
-  try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
-    const names = lines[0]?.split(/\s+/) ?? [];
-    const values = lines[1]?.split(/\s+/) ?? [];
-    const at = names.indexOf('RcvbufErrors');
-    return at < 0 ? undefined : Number(values[at]);
-  } catch {
-    return undefined;
-  }
-}
-
 let pki: Pki;
 let kernelDropsBefore: number | undefined;
 beforeAll(async () => {
   pki = await makePki();
-  kernelDropsBefore = rcvbufErrors();
+  kernelDropsBefore = udpRcvbufErrors();
 });
 afterAll(() => pki.remove());
 
@@ -93,7 +77,7 @@ afterAll(() => {
   const lines = rows
     .sort((a, b) => a.cell.localeCompare(b.cell))
     .map((r) => `${r.cell.padEnd(28)} ${`${r.completed}/${r.total}`.padStart(8)}  sent ${r.sent} delivered ${r.delivered} destroyed ${r.destroyed}  wall ${(r.wallMs / 1000).toFixed(1)} s  handshake p50 ${(r.p50 / 1000).toFixed(2)} s max ${(r.max / 1000).toFixed(1)} s`);
-  const after = rcvbufErrors();
+  const after = udpRcvbufErrors();
   const kernelDrops = after === undefined || kernelDropsBefore === undefined ? 'unknown' : String(after - kernelDropsBefore);
   process.stdout.write(`\nUDP datagrams the kernel dropped for want of buffer during the matrix (machine-wide): ${kernelDrops}`);
   process.stdout.write(`\nloss matrix (handshakes per cell: ours-ours ${HANDSHAKES}, OpenSSL ${OPENSSL_HANDSHAKES}, s_client at 30% ${OPENSSL_CLIENT_TAIL_HANDSHAKES}; ${MESSAGES} payloads each; ours: initial ${RETRANSMIT.initialMs} ms, cap ${RETRANSMIT.maxMs} ms)\n${lines.join('\n')}\n`);

@@ -16,6 +16,7 @@ import { pskClient } from '@dtls-kit/psk';
 import { sleep, startNatRelay, type NatRelay, type NatRelayStats } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgeCidRecord, startsWithCidRecord, type DtlsVersion } from './support/cid-records.js';
+import { udpRcvbufErrors } from './support/kernel-drops.js';
 
 const KEY = '000102030405060708090a0b0c0d0e0f';
 const MESSAGES = 1000;
@@ -141,11 +142,16 @@ describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay,
     const firstPort = relay!.upstreamPorts(clientPort())[0];
 
     capture = true;
+    const kernelBefore = udpRcvbufErrors();
     await sendAll(MESSAGES);
     // Quiet for 3 s, not 1: on a loaded 2-core machine the worker's last echoes can trail by more
     // than a second (a CI run counted 4 of 882 echoes missing at the relay with 1 s).
     await settle(inbox, 3000, 20_000);
     const s1 = { ...relay!.stats };
+    // A datagram the kernel dropped for want of socket buffer (a loaded machine; machine-wide
+    // count) is a loss the relay cannot see: each balance below may be off by at most that many.
+    const kernel = (udpRcvbufErrors() ?? 0) - (kernelBefore ?? 0);
+    const balances = (actual: number, expected: number): void => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(kernel);
 
     // What the client got back: each message intact, at most once.
     const echoes = inbox.filter((m) => m.startsWith('m'));
@@ -159,12 +165,12 @@ describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay,
     const toClient = delta(s0, s1, 'droppedToClient');
     const expired = delta(s0, s1, 'toExpiredMapping');
     // The client sent exactly the messages in that phase, the server exactly their echoes.
-    expect(delta(s0, s1, 'forwardedToServer') + toServer).toBe(MESSAGES);
-    expect(report.delivered).toBe(MESSAGES - toServer);
+    balances(delta(s0, s1, 'forwardedToServer') + toServer, MESSAGES);
+    balances(report.delivered, MESSAGES - toServer);
     expect(report.duplicates).toBe(0);
     expect(report.corrupt).toBe(0);
-    expect(delta(s0, s1, 'forwardedToClient') + toClient + expired).toBe(report.delivered);
-    expect(echoes.length).toBe(MESSAGES - toServer - toClient - expired);
+    balances(delta(s0, s1, 'forwardedToClient') + toClient + expired, report.delivered);
+    balances(echoes.length, MESSAGES - toServer - toClient - expired);
     // One session all along: one connection, none ended; the server followed every rebind.
     expect(server!.stats.completed).toBe(0);
     expect(server!.stats.active).toBe(1);
@@ -177,7 +183,8 @@ describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay,
     console.log(
       `blocking NAT rebinding with CIDs: ${MESSAGES} sent, ${report.delivered} reached the server (${toServer} dropped), ` +
         `${echoes.length} echoes back (${toClient} dropped, ${expired} to expired mappings); ` +
-        `${relay!.stats.rebinds} rebinds, ${events.length} 'remoteAddressChange'; final remote port ${report.port}; ${(performance.now() - t0).toFixed(0)} ms`,
+        `${relay!.stats.rebinds} rebinds, ${events.length} 'remoteAddressChange'; final remote port ${report.port}; ` +
+        `${kernel} UDP datagrams dropped by the kernel (machine-wide); ${(performance.now() - t0).toFixed(0)} ms`,
     );
 
     // Spoofed CID records from a third address: a genuine one replayed (the replay window drops
