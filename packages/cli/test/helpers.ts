@@ -56,12 +56,18 @@ export async function runCli(args: readonly string[], options: { input?: string;
   return { code, ...out };
 }
 
+/**
+ * How long a server may take to say it listens: the blocking runtime starts its worker threads
+ * first (~1.6 s at load 8 on 2 cores, over 5 s at load 12).
+ */
+const LISTEN_TIMEOUT_MS = 15_000;
+
 /** Starts `dtls-kit server ARGS --port 0` and resolves once it listens, with its port. */
 export async function startCliServer(args: readonly string[]): Promise<CliServer> {
   const { child, out, exited } = spawnCli(['server', '--port', '0', ...args]);
   child.stdin?.end();
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen:\n${out.stderr}`)), 5000);
+    const timer = setTimeout(() => reject(new Error(`server did not listen:\n${out.stderr}`)), LISTEN_TIMEOUT_MS);
     const check = (): void => {
       const m = /listening on [^\n]*:(\d+)/.exec(out.stderr);
       if (m) {
