@@ -6,6 +6,9 @@ import { result, start } from './runner.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/** The memory rows' DTLS 1.3 label (targets.mjs reads it too). */
+export const KIT13_MEMORY = 'dtls-kit non-blocking, node:crypto, DTLS 1.3';
+
 /** Counts: every load loop is bounded by a count and by seconds. */
 export const counts = (quick) =>
   quick
@@ -17,6 +20,7 @@ export const counts = (quick) =>
  * peer (e.g. --cpu-prof for bench:profile); `cbin` is the OpenSSL C peer, `certs` the folder of
  * test certificates.
  */
+
 export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   const node = (file, ...args) => [process.execPath, [...nodeFlags(file, args), join(here, file), ...args]];
   const nodeGc = (file, ...args) => [process.execPath, [...nodeFlags(file, args), '--expose-gc', join(here, file), ...args]];
@@ -278,19 +282,22 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
   const memoryServers = {
     'dtls-kit non-blocking, node:crypto': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--sessions', 'on', '--connections', String(n)),
     'dtls-kit non-blocking, noble': (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk', '--provider', 'noble', '--sessions', 'on', '--connections', String(n)),
+    // DTLS 1.3, the default version since the flip (psk_dhe_ke, tickets on, as its defaults run).
+    [KIT13_MEMORY]: (n) => nodeGc('peer-dtlskit.mjs', '--role', 'server', '--suite', 'psk13', '--sessions', 'on', '--connections', String(n)),
     'werift-dtls (ECDHE-ECDSA)': (n) => nodeGc('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs, '--connections', String(n)),
   };
   const memoryClients = {
     'dtls-kit non-blocking, node:crypto': (port, n, seconds = N.memSec, local = []) =>
       node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--sessions', 'on', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(seconds), ...local),
     'dtls-kit non-blocking, noble': (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk', '--sessions', 'on', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
+    [KIT13_MEMORY]: (port, n) => node('peer-dtlskit.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'psk13', '--sessions', 'on', '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
     'werift-dtls (ECDHE-ECDSA)': (port, n) => node('peer-werift.mjs', '--role', 'client', '--workload', 'hold', '--suite', 'ecdsa', '--certs', certs, '--port', String(port), '--connections', String(n), '--concurrency', '16', '--seconds', String(N.memSec)),
   };
   for (const n of N.mem) {
-    const labels = n >= 10_000 ? ['dtls-kit non-blocking, node:crypto'] : Object.keys(memoryServers);
+    const labels = n >= 10_000 ? ['dtls-kit non-blocking, node:crypto', KIT13_MEMORY] : Object.keys(memoryServers);
     measurements.push({
       id: `memory-${n}`,
-      title: `Memory per idle established connection, ${n} connections on one server (PSK for dtls-kit; heap and RSS growth after GC ÷ connections; clients in ${Math.ceil(n / 2500)} separate process(es))`,
+      title: `Memory per idle established connection, ${n} connections on one server (PSK for dtls-kit, DTLS 1.2 unless the row says 1.3; heap and RSS growth after GC ÷ connections; clients in ${Math.ceil(n / 2500)} separate process(es))`,
       memory: n,
       unit: 'bytes/connection',
       rows: labels.map((label) => ({ label, server: memoryServers[label](n), hold: (port, count) => memoryClients[label](port, count) })),
