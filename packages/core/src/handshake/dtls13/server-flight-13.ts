@@ -1,5 +1,6 @@
 import { AlertDescription } from '../../alert.js';
 import { certificateVerifyContent } from '../../crypto/certificate-verify-content.js';
+import type { KeyShareReserve } from '../../crypto/key-share-reserve.js';
 import { finishedVerifyData13 } from '../../crypto/finished-13.js';
 import {
   clientApplicationTrafficSecret,
@@ -56,6 +57,12 @@ export interface ServerFlightInputs13 {
   readonly requestCertificate?: readonly number[];
   /** More ServerHello extensions (connection_id, RFC 9147 9), decided by the caller. */
   readonly serverHelloExtensions?: readonly Extension[];
+  /**
+   * The server's key pairs made ahead (DtlsConnection.prepare, between handshakes): the key_share
+   * answer takes its pair from there rather than making one while the client waits. Each pair
+   * serves one handshake (take() forgets it), so the share stays ephemeral (RFC 8446 4.2.8).
+   */
+  readonly keyShares?: KeyShareReserve;
 }
 
 /** The server's flight up to the CertificateVerify's signature (which may be slow or asynchronous). */
@@ -113,7 +120,7 @@ export function draftServerFlight13(inputs: ServerFlightInputs13): ServerFlightD
     const share = ch.share;
     const group = share === undefined ? undefined : keyShareGroup13ById(share.group);
     if (share === undefined || group === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'the ClientHello carries no key share we can answer');
-    const answer = group.serverShare(kdf.provider, share.keyExchange);
+    const answer = group.serverShare(kdf.provider, share.keyExchange, inputs.keyShares?.take(group.keyPairCurve));
     shared = answer.sharedSecret;
     extensions.push({ type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: share.group, keyExchange: answer.keyExchange }) });
   }
