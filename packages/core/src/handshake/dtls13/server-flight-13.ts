@@ -43,7 +43,14 @@ export interface ServerFlightMessage13 {
 
 /** How the server authenticates (RFC 8446 2): an external PSK it validated, or its certificate. */
 export type ServerAuth13 =
-  | { readonly type: 'psk'; readonly index: number; readonly key: Uint8Array; readonly dhe: boolean }
+  | {
+      readonly type: 'psk';
+      readonly index: number;
+      readonly key: Uint8Array;
+      readonly dhe: boolean;
+      /** HKDF-Extract(0, key) when the binder check derived it already (RFC 8446 7.1): not derived twice. */
+      readonly early?: Uint8Array;
+    }
   | { readonly type: 'certificate'; readonly signer: CertificateSigner };
 
 export interface ServerFlightInputs13 {
@@ -130,7 +137,7 @@ export function draftServerFlight13(inputs: ServerFlightInputs13): ServerFlightD
   const serverHello = encodeServerHello(dtls13ServerHello({ random: inputs.random, legacySessionIdEcho: ch.hello.sessionId, cipherSuite: ch.suite.id, extensions }));
   transcript.add(HandshakeType.client_hello, ch.body);
   transcript.add(HandshakeType.server_hello, serverHello);
-  const hs = handshakeSecret(kdf, earlySecret(kdf, psk?.key), shared);
+  const hs = handshakeSecret(kdf, psk?.early ?? earlySecret(kdf, psk?.key), shared);
   const helloHash = transcript.hash(kdf.provider, kdf.hash);
   const clientHandshakeSecret = clientHandshakeTrafficSecret(kdf, hs, helloHash);
   const serverHandshakeSecret = serverHandshakeTrafficSecret(kdf, hs, helloHash);

@@ -551,12 +551,12 @@ export class ServerHandshake13 implements Handshake {
         if (overLong) throw new IllegalParameterError(`no PSK identity the client offered is known, and one exceeds maxPskIdentityLength (${limit})`);
         throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
       }
-      checkExternalPskBinder(ch, offer, index, key);
+      const early = checkExternalPskBinder(ch, offer, index, key);
       this.negotiated.pskIdentity = identity.identity;
       // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
       const dhe = offer.dhe && ch.share !== undefined;
       if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
-      this.sendFlight(ch, { type: 'psk', index, key, dhe });
+      this.sendFlight(ch, { type: 'psk', index, key, dhe, early });
     });
   }
 
