@@ -34,6 +34,12 @@ function processCpuUs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
 }
 
+/** stime alone (the kernel's share: sendmsg on loopback runs the receiver's UDP input too), in µs. */
+function processSysUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[12]) * 1e6) / CLK_TCK;
+}
+
 /** The client: run in a process of its own (`--client TREE PORT WORKLOAD COUNT WARMUP`). */
 async function client([tree, port, workload, count, warmup]) {
   const { connect } = await import(join(tree, 'packages/nonblocking/dist/index.js'));
@@ -78,7 +84,7 @@ async function client([tree, port, workload, count, warmup]) {
   const start = performance.now();
   await run(Number(count));
   const used = process.cpuUsage(before);
-  process.stdout.write(`${JSON.stringify({ cpuUs: (used.user + used.system) / Number(count), wallUs: ((performance.now() - start) * 1000) / Number(count) })}\n`);
+  process.stdout.write(`${JSON.stringify({ cpuUs: (used.user + used.system) / Number(count), sysUs: used.system / Number(count), wallUs: ((performance.now() - start) * 1000) / Number(count) })}\n`);
   process.exit(0);
 }
 
@@ -126,17 +132,20 @@ async function main(argv) {
   try {
     for (const tree of rest) servers.set(tree, await startServer(tree));
     for (const tree of rest) await runClient(tree, servers.get(tree).port, workload, 10, plan.serverWarmup);
-    const figures = new Map(rest.map((t) => [t, { client: [], server: [], wall: [] }]));
+    const figures = new Map(rest.map((t) => [t, { client: [], clientSys: [], server: [], serverSys: [], wall: [] }]));
     for (let i = 0; i < reps; i++) {
       // Interleaved, the order flipped every repetition.
       for (const tree of i % 2 === 0 ? rest : [...rest].reverse()) {
         const { p, port } = servers.get(tree);
         const before = processCpuUs(p.pid);
+        const sysBefore = processSysUs(p.pid);
         const r = await runClient(tree, port, workload, plan.count, plan.warmup);
         const server = (processCpuUs(p.pid) - before) / (plan.count + plan.warmup);
         const f = figures.get(tree);
         f.client.push(r.cpuUs);
+        f.clientSys.push(r.sysUs);
         f.server.push(server);
+        f.serverSys.push((processSysUs(p.pid) - sysBefore) / (plan.count + plan.warmup));
         f.wall.push(r.wallUs);
       }
     }
@@ -144,7 +153,7 @@ async function main(argv) {
     for (const [tree, f] of figures) {
       const list = (xs) => xs.map((x) => x.toFixed(0)).join(' ');
       process.stdout.write(
-        `${tree}: CPU µs ${unit}: client ${median(f.client).toFixed(1)} [${list(f.client)}], server ${median(f.server).toFixed(1)} [${list(f.server)}]; wall ${median(f.wall).toFixed(0)} µs\n`,
+        `${tree}: CPU µs ${unit}: client ${median(f.client).toFixed(1)} [${list(f.client)}] (system ${median(f.clientSys).toFixed(1)}), server ${median(f.server).toFixed(1)} [${list(f.server)}] (system ${median(f.serverSys).toFixed(1)}); wall ${median(f.wall).toFixed(0)} µs\n`,
       );
     }
   } finally {

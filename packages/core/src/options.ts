@@ -62,7 +62,7 @@ export interface ResolvedOptions {
   readonly returnRoutabilityCheck: boolean;
   /**
    * Ephemeral key pairs made ahead of need (DtlsConnection.prepare); undefined when no suite
-   * has an ECDHE key exchange. A client's options (resolved per connection) hold its own; a
+   * has an ECDHE key exchange and, on a server, DTLS 1.3 is off. A client's options (resolved per connection) hold its own; a
    * server's are shared by its handshakes.
    */
   readonly keyShares: KeyShareReserve | undefined;
@@ -279,8 +279,13 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   // requested suite stays, and the handshake keeps those its credentials can run (WaitClientHello).
   const usable = sniCallback ? new Set(ANY_KEY_EXCHANGE) : usableKeyExchanges(options.psk, x509 ? [x509.signer.keyExchange] : []);
   const resumption = resolveServerSessionOptions(options, options.provider ?? nodeCryptoProvider);
+  const common = resolveCommon(options, usable, dtls12OnlyOption(options));
   // Object.assign, not a spread: see resolveClientOptions.
-  return Object.assign(resolveCommon(options, usable, dtls12OnlyOption(options)), {
+  return Object.assign(common, {
+    // A DTLS 1.3 server answers a key_share (psk_dhe_ke, certificates) whatever its 1.2 suites:
+    // its key pairs too are made ahead (ServerHandshake13.keyShareAhead). Not a client's: its
+    // 1.3 share goes in its first flight, before there is any spare time.
+    keyShares: common.keyShares ?? (common.maxVersion === 'DTLSv1.3' ? new KeyShareReserve(common.provider, common.groups[0] ?? 'x25519') : undefined),
     psk: options.psk,
     x509,
     cookieRotationMs: positiveInt('cookieRotationMs', options.cookieRotationMs, 60_000),

@@ -5,6 +5,7 @@
  * serve the other).
  */
 
+import { fromHex } from '../bytes.js';
 import type { CryptoProvider, HashAlgorithm } from './provider.js';
 import { HASH_LENGTH, hkdfExpand } from './hkdf.js';
 
@@ -64,7 +65,17 @@ export function deriveSecret(kdf: LabelledHkdf, secret: Uint8Array, label: strin
   return hkdfExpandLabel(kdf, secret, label, transcriptHash, HASH_LENGTH[kdf.hash]);
 }
 
+/**
+ * Hash("") of each hash (FIPS 180-4; the SHA-256 and SHA-384 digests of the empty message): a
+ * constant, so the schedule's three or four uses per handshake cost no hash each.
+ */
+const EMPTY_HASH: Readonly<Record<HashAlgorithm, Uint8Array>> = Object.freeze({
+  sha256: fromHex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'),
+  sha384: fromHex('38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b'),
+});
+
 /** Transcript-Hash of no messages, Hash(""): the context of "derived", the binder keys and the exporter. */
 export function emptyHash(kdf: LabelledHkdf): Uint8Array {
-  return kdf.provider.hash(kdf.hash, new Uint8Array(0));
+  // A copy: the caller owns what it is given (the constant stays whole).
+  return EMPTY_HASH[kdf.hash].slice();
 }

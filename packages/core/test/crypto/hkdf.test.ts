@@ -63,6 +63,15 @@ describe.each(PROVIDERS)('HKDF: $name provider', ({ provider }) => {
     expect(toHex(ours)).toBe(Buffer.from(hkdfSync('sha384', ikm, salt, info, length)).toString('hex'));
   });
 
+  it.each(['sha256', 'sha384'] as const)('Hash("") of %s (a constant of the schedule) is what the provider hashes', (hash) => {
+    const kdf: LabelledHkdf = { provider, hash, labelPrefix: DTLS13_LABEL_PREFIX };
+    expect(toHex(emptyHash(kdf))).toBe(toHex(provider.hash(hash, new Uint8Array(0))));
+    // Each call hands out its own copy: a caller that writes to it spoils nobody else's.
+    const first = emptyHash(kdf);
+    first.fill(0);
+    expect(toHex(emptyHash(kdf))).toBe(toHex(provider.hash(hash, new Uint8Array(0))));
+  });
+
   it('refuses an output longer than 255 blocks (RFC 5869 2.3)', () => {
     const prk = new Uint8Array(32);
     expect(() => hkdfExpand(provider, 'sha256', prk, new Uint8Array(0), 255 * 32 + 1)).toThrow(RangeError);

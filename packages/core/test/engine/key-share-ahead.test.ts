@@ -41,6 +41,8 @@ interface Run {
   /** ServerKeyExchange and ClientKeyExchange public values, as they crossed. */
   serverKx: string[];
   clientKx: string[];
+  /** Every datagram the server side (endpoint or connection) sent, as hex. */
+  fromServer: string[];
 }
 
 /**
@@ -49,7 +51,7 @@ interface Run {
  * `ecdhe`: the suite is ECDHE_PSK, whose key exchange messages are read as they cross.
  */
 function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (conn: DtlsConnection) => void, ecdhe = true): Run {
-  const run: Run = { client, server: undefined, serverKx: [], clientKx: [] };
+  const run: Run = { client, server: undefined, serverKx: [], clientKx: [], fromServer: [] };
   const watch = (d: Uint8Array): void => {
     if (!ecdhe) return;
     const v = ecdhePublicValues(d);
@@ -77,6 +79,7 @@ function handshake(endpoint: ServerEndpoint, client: DtlsConnection, spare: (con
     }
     for (const d of back) {
       watch(d);
+      run.fromServer.push(toHex(d));
       client.receive(d, 0);
     }
   }
@@ -132,6 +135,40 @@ describe('ECDHE key pairs made ahead', () => {
     expect(made).toHaveLength(7);
     expect(new Set(serverValues).size).toBe(serverValues.length);
     expect(new Set([...serverValues, ...clientValues]).size).toBe(serverValues.length + clientValues.length);
+  });
+
+  it("a DTLS 1.3 server's pair made after its flight answers the next handshake's key_share, and no pair serves two", () => {
+    const { provider, made } = recordingProvider();
+    const options13 = { minVersion: 'DTLSv1.3', maxVersion: 'DTLSv1.3', cipherSuites: 'TLS_AES_128_GCM_SHA256' } as const;
+    const endpoint = new ServerEndpoint({ ...options13, psk: serverPsk(), provider });
+    const answered: string[] = [];
+    let prepared = 0;
+    for (let i = 0; i < 6; i++) {
+      const before = made.length;
+      const client = DtlsConnection.client({ ...options13, psk: clientPsk() });
+      const run = handshake(
+        endpoint,
+        client,
+        (conn) => {
+          if (conn === client || !conn.canPrepare) return;
+          prepared++;
+          conn.prepare();
+        },
+        false,
+      );
+      expect(run.server?.protocol).toBe('DTLSv1.3');
+      // psk_dhe_ke (RFC 8446 4.2.9): the ServerHello's key_share is the pair made after the
+      // previous handshake's flight (the first handshake had none ready and made its own).
+      const taken = toHex(made[i === 0 ? before : before - 1]?.publicKey ?? new Uint8Array(0));
+      expect(taken).toHaveLength(64);
+      expect(run.fromServer.some((d) => d.includes(taken))).toBe(true);
+      answered.push(taken);
+    }
+    // A pair made in the spare time after each flight (none was ready for the first handshake).
+    expect(prepared).toBe(6);
+    expect(made).toHaveLength(7);
+    expect(new Set(made.map((m) => toHex(m.publicKey))).size).toBe(7);
+    expect(new Set(answered).size).toBe(6);
   });
 
   it('prepare() does nothing without an ECDHE suite', () => {

@@ -1,4 +1,5 @@
 import { AlertDescription } from '../../alert.js';
+import { HASH_LENGTH } from '../../crypto/hkdf.js';
 import { binderKey, earlySecret } from '../../crypto/key-schedule-13.js';
 import { DTLS13_LABEL_PREFIX, type LabelledHkdf } from '../../crypto/hkdf-label.js';
 import { bindersListLength, pskBinder, truncateClientHello } from '../../crypto/psk-binder.js';
@@ -57,7 +58,7 @@ export function checkedExternalPsk13(psk: PskIdentityKey): PskIdentityKey {
 export function withPskBinder(provider: CryptoProvider, hello: ClientHello, psk: PskIdentityKey, prefix: Transcript13 | undefined, hash: HashAlgorithm = EXTERNAL_PSK_HASH): ClientHello {
   const kdf: LabelledHkdf = { provider, hash, labelPrefix: DTLS13_LABEL_PREFIX };
   // The binder is as long as the hash (RFC 8446 4.2.11.2: an HMAC).
-  const binderLength = provider.hash(hash, new Uint8Array(0)).length;
+  const binderLength = HASH_LENGTH[hash];
   const rest = hello.extensions.filter((e) => e.type !== ExtensionType.pre_shared_key && e.type !== ExtensionType.psk_key_exchange_modes);
   const modes = { type: ExtensionType.psk_key_exchange_modes, data: encodePskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke, PskKeyExchangeMode.psk_ke]) };
   const identities = [{ identity: psk.identity, obfuscatedTicketAge: 0 }];

@@ -1,5 +1,6 @@
 import { AlertDescription } from '../../alert.js';
 import { certificateVerifyContent } from '../../crypto/certificate-verify-content.js';
+import type { KeyShareReserve } from '../../crypto/key-share-reserve.js';
 import { finishedVerifyData13 } from '../../crypto/finished-13.js';
 import {
   clientApplicationTrafficSecret,
@@ -42,7 +43,14 @@ export interface ServerFlightMessage13 {
 
 /** How the server authenticates (RFC 8446 2): an external PSK it validated, or its certificate. */
 export type ServerAuth13 =
-  | { readonly type: 'psk'; readonly index: number; readonly key: Uint8Array; readonly dhe: boolean }
+  | {
+      readonly type: 'psk';
+      readonly index: number;
+      readonly key: Uint8Array;
+      readonly dhe: boolean;
+      /** HKDF-Extract(0, key) when the binder check derived it already (RFC 8446 7.1): not derived twice. */
+      readonly early?: Uint8Array;
+    }
   | { readonly type: 'certificate'; readonly signer: CertificateSigner };
 
 export interface ServerFlightInputs13 {
@@ -56,6 +64,12 @@ export interface ServerFlightInputs13 {
   readonly requestCertificate?: readonly number[];
   /** More ServerHello extensions (connection_id, RFC 9147 9), decided by the caller. */
   readonly serverHelloExtensions?: readonly Extension[];
+  /**
+   * The server's key pairs made ahead (DtlsConnection.prepare, between handshakes): the key_share
+   * answer takes its pair from there rather than making one while the client waits. Each pair
+   * serves one handshake (take() forgets it), so the share stays ephemeral (RFC 8446 4.2.8).
+   */
+  readonly keyShares?: KeyShareReserve;
 }
 
 /** The server's flight up to the CertificateVerify's signature (which may be slow or asynchronous). */
@@ -113,7 +127,7 @@ export function draftServerFlight13(inputs: ServerFlightInputs13): ServerFlightD
     const share = ch.share;
     const group = share === undefined ? undefined : keyShareGroup13ById(share.group);
     if (share === undefined || group === undefined) throw new DtlsError(AlertDescription.handshake_failure, 'the ClientHello carries no key share we can answer');
-    const answer = group.serverShare(kdf.provider, share.keyExchange);
+    const answer = group.serverShare(kdf.provider, share.keyExchange, inputs.keyShares?.take(group.keyPairCurve));
     shared = answer.sharedSecret;
     extensions.push({ type: ExtensionType.key_share, data: encodeKeyShareServerHello({ group: share.group, keyExchange: answer.keyExchange }) });
   }
@@ -123,7 +137,7 @@ export function draftServerFlight13(inputs: ServerFlightInputs13): ServerFlightD
   const serverHello = encodeServerHello(dtls13ServerHello({ random: inputs.random, legacySessionIdEcho: ch.hello.sessionId, cipherSuite: ch.suite.id, extensions }));
   transcript.add(HandshakeType.client_hello, ch.body);
   transcript.add(HandshakeType.server_hello, serverHello);
-  const hs = handshakeSecret(kdf, earlySecret(kdf, psk?.key), shared);
+  const hs = handshakeSecret(kdf, psk?.early ?? earlySecret(kdf, psk?.key), shared);
   const helloHash = transcript.hash(kdf.provider, kdf.hash);
   const clientHandshakeSecret = clientHandshakeTrafficSecret(kdf, hs, helloHash);
   const serverHandshakeSecret = serverHandshakeTrafficSecret(kdf, hs, helloHash);

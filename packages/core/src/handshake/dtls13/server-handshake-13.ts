@@ -86,7 +86,8 @@ const PAUSED_STATES: ReadonlySet<string> = new Set(['wait_sni', 'wait_psk', 'wai
 export class ServerHandshake13 implements Handshake {
   readonly role = 'server';
   readonly negotiated: NegotiatedParameters;
-  readonly keyShareAhead = false;
+  /** This handshake answered a key_share (psk_dhe_ke or a certificate): the next one most likely will too. */
+  private answeredKeyShare = false;
   private current: State13 = { name: 'wait_client_hello' };
   private readonly reassembler: HandshakeReassembler;
   private readonly acks = new AckScheduler();
@@ -127,6 +128,17 @@ export class ServerHandshake13 implements Handshake {
 
   get state(): string {
     return this.current.name;
+  }
+
+  /**
+   * Our flight is out and the client's is awaited: spare time to make the key pair of the next
+   * handshake's key_share answer (KeyShareReserve), as the DTLS 1.2 server does for its
+   * ServerKeyExchange. Only after a handshake that needed one: a server whose clients run psk_ke
+   * would make pairs nobody takes.
+   */
+  get keyShareAhead(): boolean {
+    const name = this.current.name;
+    return this.answeredKeyShare && (name === 'wait_finished' || name === 'wait_client_certificate');
   }
 
   get retransmissions(): number {
@@ -539,12 +551,12 @@ export class ServerHandshake13 implements Handshake {
         if (overLong) throw new IllegalParameterError(`no PSK identity the client offered is known, and one exceeds maxPskIdentityLength (${limit})`);
         throw new DtlsError(AlertDescription.unknown_psk_identity, 'the client offered a PSK identity we do not know');
       }
-      checkExternalPskBinder(ch, offer, index, key);
+      const early = checkExternalPskBinder(ch, offer, index, key);
       this.negotiated.pskIdentity = identity.identity;
       // RFC 8446 4.2.9: psk_dhe_ke when the client allows it and sent a share; psk_ke otherwise.
       const dhe = offer.dhe && ch.share !== undefined;
       if (!dhe && !offer.ke) throw new DtlsError(AlertDescription.handshake_failure, 'the client allows psk_dhe_ke only, without a key share');
-      this.sendFlight(ch, { type: 'psk', index, key, dhe });
+      this.sendFlight(ch, { type: 'psk', index, key, dhe, early });
     });
   }
 
@@ -557,10 +569,12 @@ export class ServerHandshake13 implements Handshake {
     this.negotiated.servername = ee.servername;
     // RFC 9147 9: connection_id answered in the ServerHello.
     const cid = answerConnectionId13(this.config, ch.hello, this.negotiated, this.layer());
+    this.answeredKeyShare = auth.type === 'certificate' || auth.dhe;
     const draft = draftServerFlight13({
       ch,
       random,
       auth,
+      keyShares: this.config.keyShares,
       encryptedExtensions: ee.extensions,
       ...(clientAuth === undefined ? {} : { requestCertificate: clientAuth.schemes }),
       ...(cid === undefined ? {} : { serverHelloExtensions: [cid] }),

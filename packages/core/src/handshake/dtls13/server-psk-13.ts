@@ -43,12 +43,14 @@ export function pskOffer13(ch: ClientHello2): PskOffer13 | undefined {
  * validate the corresponding binder value"; the binder is an HMAC under binder_key ("ext binder")
  * over the transcript so far — after a HelloRetryRequest, message_hash(ClientHello1) and the
  * HelloRetryRequest — and the ClientHello truncated before its binders list (4.2.11.2), with its
- * header giving the full length. A wrong binder is decrypt_error (6.2).
+ * header giving the full length. A wrong binder is decrypt_error (6.2). Returns the Early Secret
+ * it derived from `key` (RFC 8446 7.1), which the handshake secret goes on from.
  */
-export function checkExternalPskBinder(ch: ClientHello2, offer: PskOffer13, index: number, key: Uint8Array): void {
+export function checkExternalPskBinder(ch: ClientHello2, offer: PskOffer13, index: number, key: Uint8Array): Uint8Array {
   const binder = offer.offered.binders[index];
   if (binder === undefined) throw new IllegalParameterError(`pre_shared_key: no binder ${index}`);
   const truncated = tlsHandshakeMessage(HandshakeType.client_hello, ch.body).subarray(0, 4 + ch.body.length - bindersLength(offer.offered.binders));
   const early = earlySecret(ch.kdf, key);
   checkPskBinder(ch.kdf, binderKey(ch.kdf, early, 'external'), ch.transcript.hashWith(ch.kdf.provider, ch.kdf.hash, truncated), binder);
+  return early;
 }

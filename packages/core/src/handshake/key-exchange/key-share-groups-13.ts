@@ -47,6 +47,11 @@ export interface KeyShareGroup13 {
   readonly serverShareLength: number;
   /** Whether a default configuration offers it. */
   readonly offeredByDefault: boolean;
+  /**
+   * The curve of the ephemeral key pair a share of this group holds (the group itself for ECDHE,
+   * X25519 for the hybrid): the kind of pair a KeyShareReserve must have made ahead for it.
+   */
+  readonly keyPairCurve: NamedGroupName;
   /** Makes the client's share; `ephemeral` is a waiting key pair of the group's curve (KeyShareReserve). */
   clientShare(provider: CryptoProvider, ephemeral?: KeyShare): ClientKeyShare13;
   /** Answers the client's share; IllegalParameterError when it is malformed or not a valid key. */
@@ -73,6 +78,7 @@ function ecdheGroup(name: NamedGroupName, id: number): KeyShareGroup13 {
     clientShareLength: length,
     serverShareLength: length,
     offeredByDefault: true,
+    keyPairCurve: name,
     clientShare(provider: CryptoProvider, ephemeral?: KeyShare): ClientKeyShare13 {
       const pair = keyPairOf(provider, name, ephemeral);
       return {
@@ -100,6 +106,7 @@ const X25519_MLKEM768: KeyShareGroup13 = Object.freeze({
   // Off by default: no peer we can test against offers it yet (issue 17), and its 1216-byte
   // share does not fit one datagram at small MTUs.
   offeredByDefault: false,
+  keyPairCurve: 'x25519',
   clientShare(provider: CryptoProvider, ephemeral?: KeyShare): ClientKeyShare13 {
     const share = x25519MlKem768ClientShare(provider, ephemeral === undefined ? undefined : keyPairOf(provider, 'x25519', ephemeral));
     return { group: 'x25519mlkem768', keyExchange: share.keyExchange, complete: share.complete };
