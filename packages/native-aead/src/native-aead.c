@@ -79,20 +79,14 @@ static napi_value throw_openssl(napi_env env, const char *what) {
 
 /* A Uint8Array (or Buffer) argument's bytes; false (and a TypeError thrown) for anything else. */
 static bool get_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *length) {
-  bool is_typedarray = false;
-  if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok || !is_typedarray) {
-    char message[96];
-    snprintf(message, sizeof message, "native-aead: %s must be a Uint8Array", name);
-    throw_type(env, message);
-    return false;
-  }
   napi_typedarray_type type;
   void *bytes = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &bytes, NULL, NULL) != napi_ok) {
-    throw_pending(env);
-    return false;
-  }
-  if (type != napi_uint8_array) {
+  /* napi_get_typedarray_info answers napi_invalid_arg for anything but a typed array (no exception
+   * pending): one N-API call per argument instead of napi_is_typedarray first; four per record. */
+  if (napi_get_typedarray_info(env, value, &type, length, &bytes, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) return false;
     char message[96];
     snprintf(message, sizeof message, "native-aead: %s must be a Uint8Array", name);
     throw_type(env, message);
