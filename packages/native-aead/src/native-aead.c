@@ -39,10 +39,12 @@
  */
 #define CONTEXT_EXTERNAL_BYTES 1024
 
+/* An AEAD context (CONTEXT_TAG: `seal` says its direction) or a record number mask context (MASK_CONTEXT_TAG: `chacha20` says whether each mask sets an IV). */
 typedef struct {
   EVP_CIPHER_CTX *evp;
   bool seal;
-} aead_context;
+  bool chacha20;
+} cipher_context;
 
 /* Distinguishes our externals from any other (napi_type_tag_object, N-API 8). */
 static const napi_type_tag CONTEXT_TAG = {0x64746c736b697431ULL, 0x6165616463747831ULL};
@@ -98,13 +100,15 @@ static bool get_bytes(napi_env env, napi_value value, const char *name, uint8_t 
   return true;
 }
 
-/* The context of the first argument, of the direction wanted; NULL (and a TypeError thrown) otherwise. */
-static aead_context *get_context(napi_env env, napi_value value, bool seal) {
+/* Distinguishes our record number mask contexts from our AEAD ones and from any other external. */
+static const napi_type_tag MASK_CONTEXT_TAG = {0x64746c736b697431ULL, 0x6d61736b63747831ULL};
+
+/* Our context behind an external with this tag; NULL (and a TypeError with `message` thrown) for anything else. */
+static cipher_context *unwrap_context(napi_env env, napi_value value, const napi_type_tag *tag, const char *message) {
   bool tagged = false;
   napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
-      napi_check_object_type_tag(env, value, &CONTEXT_TAG, &tagged) != napi_ok || !tagged) {
-    throw_type(env, "native-aead: the context must be one createContext() returned");
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external || napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged) {
+    throw_type(env, message);
     return NULL;
   }
   void *data = NULL;
@@ -112,7 +116,13 @@ static aead_context *get_context(napi_env env, napi_value value, bool seal) {
     throw_pending(env);
     return NULL;
   }
-  aead_context *context = data;
+  return data;
+}
+
+/* The AEAD context of the first argument, of the direction wanted; NULL (and a TypeError thrown) otherwise. */
+static cipher_context *get_context(napi_env env, napi_value value, bool seal) {
+  cipher_context *context = unwrap_context(env, value, &CONTEXT_TAG, "native-aead: the context must be one createContext() returned");
+  if (context == NULL) return NULL;
   if (context->seal != seal) {
     throw_type(env, seal ? "native-aead: seal() needs a context created for 'seal'" : "native-aead: open() needs a context created for 'open'");
     return NULL;
@@ -129,12 +139,26 @@ static bool overlap_misaligned(const uint8_t *a, size_t a_length, const uint8_t 
 
 static void finalize_context(napi_env env, void *data, void *hint) {
   (void)hint;
-  aead_context *context = data;
+  cipher_context *context = data;
   /* EVP_CIPHER_CTX_free cleanses the key schedule before it frees it. */
   EVP_CIPHER_CTX_free(context->evp);
   free(context);
   int64_t adjusted = 0;
   napi_adjust_external_memory(env, -(int64_t)CONTEXT_EXTERNAL_BYTES, &adjusted);
+}
+
+/* A keyed context handed to JavaScript as an external with this tag; from then on its finalizer owns it (freed here if that fails). */
+static napi_value wrap_context(napi_env env, cipher_context *context, const napi_type_tag *tag) {
+  napi_value external;
+  if (napi_create_external(env, context, finalize_context, NULL, &external) != napi_ok) {
+    EVP_CIPHER_CTX_free(context->evp);
+    free(context);
+    return throw_pending(env);
+  }
+  int64_t adjusted = 0;
+  CALL(env, napi_adjust_external_memory(env, CONTEXT_EXTERNAL_BYTES, &adjusted));
+  CALL(env, napi_type_tag_object(env, external, tag));
+  return external;
 }
 
 static const EVP_CIPHER *cipher_named(const char *name, size_t *key_length) {
@@ -184,9 +208,10 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   else if (strcmp(direction, "open") == 0) seal = false;
   else return throw_range(env, "native-aead: the direction must be 'seal' or 'open'");
 
-  aead_context *context = malloc(sizeof *context);
+  cipher_context *context = malloc(sizeof *context);
   if (context == NULL) return throw_openssl(env, "native-aead: out of memory");
   context->seal = seal;
+  context->chacha20 = false;
   context->evp = EVP_CIPHER_CTX_new();
   /* The cipher first, then the IV length (12 is every one's default, set to say so), then the key:
    * the key schedule is computed here once and kept across every later IV-only init. */
@@ -197,18 +222,7 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
     free(context);
     return throw_openssl(env, "native-aead: OpenSSL could not key the cipher");
   }
-
-  napi_value external;
-  if (napi_create_external(env, context, finalize_context, NULL, &external) != napi_ok) {
-    EVP_CIPHER_CTX_free(context->evp);
-    free(context);
-    return throw_pending(env);
-  }
-  /* From here on the finalizer owns the context. */
-  int64_t adjusted = 0;
-  CALL(env, napi_adjust_external_memory(env, CONTEXT_EXTERNAL_BYTES, &adjusted));
-  CALL(env, napi_type_tag_object(env, external, &CONTEXT_TAG));
-  return external;
+  return wrap_context(env, context, &CONTEXT_TAG);
 }
 
 /*
@@ -221,7 +235,7 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 6) return throw_type(env, "native-aead: seal(context, nonce, aad, plaintext, out, offset)");
-  aead_context *context = get_context(env, argv[0], true);
+  cipher_context *context = get_context(env, argv[0], true);
   if (context == NULL) return NULL;
   uint8_t *nonce, *aad, *plaintext, *out;
   size_t nonce_length, aad_length, plaintext_length, out_length;
@@ -268,7 +282,7 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) return throw_type(env, "native-aead: open(context, nonce, aad, ciphertextAndTag, out)");
-  aead_context *context = get_context(env, argv[0], false);
+  cipher_context *context = get_context(env, argv[0], false);
   if (context == NULL) return NULL;
   uint8_t *nonce, *aad, *sealed, *out;
   size_t nonce_length, aad_length, sealed_length, out_length;
@@ -317,23 +331,6 @@ static napi_value open_sealed(napi_env env, napi_callback_info info) {
  */
 #define SAMPLE_LENGTH 16
 
-typedef struct {
-  EVP_CIPHER_CTX *evp;
-  bool chacha20;
-} mask_context;
-
-/* Distinct from CONTEXT_TAG: an AEAD context is never taken for a mask context, nor the reverse. */
-static const napi_type_tag MASK_CONTEXT_TAG = {0x64746c736b697431ULL, 0x6d61736b63747831ULL};
-
-static void finalize_mask_context(napi_env env, void *data, void *hint) {
-  (void)hint;
-  mask_context *context = data;
-  EVP_CIPHER_CTX_free(context->evp);
-  free(context);
-  int64_t adjusted = 0;
-  napi_adjust_external_memory(env, -(int64_t)CONTEXT_EXTERNAL_BYTES, &adjusted);
-}
-
 /* createMaskContext(cipher, snKey): cipher 'aes-128' (16-byte key), 'aes-256' or 'chacha20' (32). */
 static napi_value create_mask_context(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -366,8 +363,9 @@ static napi_value create_mask_context(napi_env env, napi_callback_info info) {
   if (!get_bytes(env, argv[1], "the key", &key, &given_key_length)) return NULL;
   if (given_key_length != key_length) return throw_range(env, "native-aead: the key length does not fit the cipher");
 
-  mask_context *context = malloc(sizeof *context);
+  cipher_context *context = malloc(sizeof *context);
   if (context == NULL) return throw_openssl(env, "native-aead: out of memory");
+  context->seal = true;
   context->chacha20 = chacha20;
   context->evp = EVP_CIPHER_CTX_new();
   /* ChaCha20 is keyed with a zero IV here; each mask sets its own IV and keeps the key. */
@@ -378,16 +376,7 @@ static napi_value create_mask_context(napi_env env, napi_callback_info info) {
     free(context);
     return throw_openssl(env, "native-aead: OpenSSL could not key the record number cipher");
   }
-  napi_value external;
-  if (napi_create_external(env, context, finalize_mask_context, NULL, &external) != napi_ok) {
-    EVP_CIPHER_CTX_free(context->evp);
-    free(context);
-    return throw_pending(env);
-  }
-  int64_t adjusted = 0;
-  CALL(env, napi_adjust_external_memory(env, CONTEXT_EXTERNAL_BYTES, &adjusted));
-  CALL(env, napi_type_tag_object(env, external, &MASK_CONTEXT_TAG));
-  return external;
+  return wrap_context(env, context, &MASK_CONTEXT_TAG);
 }
 
 /* mask(context, sample, out): the 16-byte mask of a record whose ciphertext starts with sample (16 bytes) into out (16 bytes). */
@@ -396,15 +385,8 @@ static napi_value mask(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) return throw_type(env, "native-aead: mask(context, sample, out)");
-  bool tagged = false;
-  napi_valuetype type;
-  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external ||
-      napi_check_object_type_tag(env, argv[0], &MASK_CONTEXT_TAG, &tagged) != napi_ok || !tagged) {
-    return throw_type(env, "native-aead: the context must be one createMaskContext() returned");
-  }
-  void *data = NULL;
-  CALL(env, napi_get_value_external(env, argv[0], &data));
-  mask_context *context = data;
+  cipher_context *context = unwrap_context(env, argv[0], &MASK_CONTEXT_TAG, "native-aead: the context must be one createMaskContext() returned");
+  if (context == NULL) return NULL;
   uint8_t *sample, *out;
   size_t sample_length, out_length;
   if (!get_bytes(env, argv[1], "the sample", &sample, &sample_length) || !get_bytes(env, argv[2], "the output", &out, &out_length)) return NULL;
