@@ -13,6 +13,8 @@ try {
 exports.createContext = binding.createContext;
 exports.seal = binding.seal;
 exports.open = binding.open;
+exports.createMaskContext = binding.createMaskContext;
+exports.mask = binding.mask;
 exports.openssl = binding.openssl;
 exports.TAG_LENGTH = binding.TAG_LENGTH;
 exports.NONCE_LENGTH = binding.NONCE_LENGTH;

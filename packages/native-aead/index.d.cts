@@ -26,10 +26,29 @@ export function seal(context: NativeAeadContext, nonce: Uint8Array, aad: Uint8Ar
  */
 export function open(context: NativeAeadContext, nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array): boolean;
 
+/** The ciphers of DTLS 1.3 record number encryption (RFC 9147 4.2.3). */
+export type NativeMaskCipher = 'aes-128' | 'aes-256' | 'chacha20';
+
+declare const nativeMaskContext: unique symbol;
+/** An OpenSSL EVP_CIPHER_CTX keyed once with an epoch's sn_key (a type-tagged external, freed when collected). */
+export interface NativeMaskContext {
+  readonly [nativeMaskContext]: NativeMaskCipher;
+}
+
+/** Keys a record number mask context; throws RangeError for an unknown cipher or a wrong key length (16 for aes-128, 32 otherwise). */
+export function createMaskContext(cipher: NativeMaskCipher, key: Uint8Array): NativeMaskContext;
+
+/**
+ * RFC 9147 4.2.3: writes the 16-byte mask of a record whose ciphertext starts with `sample` (16
+ * bytes) into `out` (16 bytes): AES-ECB(sn_key, sample), or the ChaCha20 key stream with the sample
+ * as counter (little-endian) || nonce. Throws RangeError for other lengths or an overlap.
+ */
+export function mask(context: NativeMaskContext, sample: Uint8Array, out: Uint8Array): void;
+
 /** The OpenSSL version running (the node binary's). */
 export const openssl: string;
 export const TAG_LENGTH: 16;
 export const NONCE_LENGTH: 12;
 
-// Only what is declared `export` above is exported (nativeAeadContext is a type-only brand).
+// Only what is declared `export` above is exported (nativeAeadContext and nativeMaskContext are type-only brands).
 export {};

@@ -584,8 +584,11 @@ export class DtlsConnection {
    * overhead". Undefined until the handshake completes; it stays known after the close.
    */
   get maxPayload(): number | undefined {
-    const limit = this.payloadLimit();
-    return limit === undefined ? undefined : maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send);
+    // DTLS 1.3 names its suite apart (RFC 8446 B.4).
+    if (!this.wasEstablished || (this.negotiated.suite ?? this.negotiated.tls13Suite) === undefined) return undefined;
+    // Computed from its parts, not from payloadLimit(): send() asks this of every record, and
+    // only a refused send() needs the description of where the limit comes from.
+    return maxPayloadFor(this.options.mtu, this.records.overhead(), this.negotiated.recordSizeLimit?.send);
   }
 
   private payloadLimit(): PayloadLimit | undefined {
@@ -609,11 +612,14 @@ export class DtlsConnection {
    * (RFC 6347 4.1.1.1: the implementation "SHOULD generate an error").
    */
   send(data: Uint8Array): void {
-    const limit = this.payloadLimit();
-    if (this.currentState !== 'established' || limit === undefined) {
+    const maxPayload = this.maxPayload;
+    if (this.currentState !== 'established' || maxPayload === undefined) {
       throw new DtlsError(AlertDescription.internal_error, `cannot send in state ${this.currentState}`);
     }
-    if (data.length > maxPayloadFor(limit.mtu, limit.overhead, limit.recordLimit?.send)) throw payloadTooLarge(data.length, limit);
+    if (data.length > maxPayload) {
+      const limit = this.payloadLimit();
+      if (limit !== undefined) throw payloadTooLarge(data.length, limit);
+    }
     if (this.records.dtls13Records?.writeKeyHasRoomForData === false) {
       // RFC 9147 4.5.3: the key is (nearly) used up and our KeyUpdate is not acknowledged yet.
       throw new DtlsError(AlertDescription.internal_error, 'the write key is at its AEAD usage limit (RFC 9147 4.5.3): application data waits until the peer acknowledges our KeyUpdate');

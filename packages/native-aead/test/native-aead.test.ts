@@ -220,6 +220,54 @@ describe('native-aead misuse', () => {
   });
 });
 
+describe('native-aead record number mask (RFC 9147 4.2.3)', () => {
+  const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+  const mask = (cipher: NativeAead.NativeMaskCipher, key: string, sample: string): string => {
+    const out = new Uint8Array(16);
+    addon.mask(addon.createMaskContext(cipher, hex(key)), hex(sample), out);
+    return toHex(out);
+  };
+
+  it('gives the known answers: FIPS-197 C.1 and C.3 (one AES block), RFC 8439 2.3.2 (ChaCha20 key stream, counter || nonce as the sample)', () => {
+    expect(mask('aes-128', KEY.slice(0, 32), '00112233445566778899aabbccddeeff')).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    expect(mask('aes-256', KEY, '00112233445566778899aabbccddeeff')).toBe('8ea2b7ca516745bfeafc49904b496089');
+    expect(mask('chacha20', KEY, '01000000000000090000004a00000000')).toBe('10f1e7e4d13b5915500fdd1fa32071c4');
+  });
+
+  it('agrees with node:crypto on many samples through one context (AES-ECB chains nothing; ChaCha20 takes each sample as its IV)', async () => {
+    const { createCipheriv, randomBytes } = await import('node:crypto');
+    for (const cipher of ['aes-128', 'aes-256', 'chacha20'] as const) {
+      const key = randomBytes(cipher === 'aes-128' ? 16 : 32);
+      const context = addon.createMaskContext(cipher, key);
+      for (let i = 0; i < 200; i++) {
+        const sample = randomBytes(16);
+        const out = new Uint8Array(16);
+        addon.mask(context, sample, out);
+        const expected =
+          cipher === 'chacha20'
+            ? createCipheriv('chacha20', key, sample).update(Buffer.alloc(16))
+            : createCipheriv(cipher === 'aes-128' ? 'aes-128-ecb' : 'aes-256-ecb', key, null).setAutoPadding(false).update(sample);
+        expect(toHex(out), `${cipher} #${i}`).toBe(expected.toString('hex'));
+      }
+    }
+  });
+
+  it('refuses an unknown cipher, a wrong key length, a context not its own, samples and outputs not of 16 bytes or overlapping', () => {
+    expect(() => addon.createMaskContext('aes-192' as NativeAead.NativeMaskCipher, new Uint8Array(24))).toThrow(RangeError);
+    expect(() => addon.createMaskContext('aes-128', new Uint8Array(32))).toThrow(/key length/);
+    expect(() => addon.createMaskContext('chacha20', new Uint8Array(16))).toThrow(RangeError);
+    const context = addon.createMaskContext('aes-128', new Uint8Array(16));
+    const aead = addon.createContext('aes-128-gcm', new Uint8Array(16), 'seal');
+    expect(() => addon.mask(aead as unknown as NativeAead.NativeMaskContext, new Uint8Array(16), new Uint8Array(16))).toThrow(TypeError);
+    expect(() => addon.seal(context as unknown as NativeAead.NativeAeadContext, new Uint8Array(12), new Uint8Array(0), new Uint8Array(0), new Uint8Array(16), 0)).toThrow(TypeError);
+    expect(() => addon.mask(context, new Uint8Array(15), new Uint8Array(16))).toThrow(/16 bytes/);
+    expect(() => addon.mask(context, new Uint8Array(16), new Uint8Array(17))).toThrow(/16 bytes/);
+    const both = new Uint8Array(24);
+    expect(() => addon.mask(context, both.subarray(0, 16), both.subarray(8, 24))).toThrow(/overlaps/);
+    expect(() => addon.mask(context, both.subarray(0, 16), both.subarray(0, 16))).toThrow(/overlaps/);
+  });
+});
+
 describe('native-aead memory', () => {
   it('200,000 contexts created and dropped leave the memory flat (the finalizer frees each EVP context)', async () => {
     const gc: unknown = Reflect.get(globalThis, 'gc');

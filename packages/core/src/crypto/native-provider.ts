@@ -16,9 +16,11 @@
 import { aeadSelfCheck, type AeadKnownAnswer } from './aead-self-check.js';
 import { aeadSpecForKey, checkSealNonce, sealToNewArray, type AeadSpec } from './aead-spec.js';
 import { nodeCryptoProvider } from './node-provider.js';
+import { hasNativeMask, nativeRecordNumberMasker, type NativeMaskBinding } from './native-record-number-mask.js';
 import { loadOptionalModule, optionalProvider, type OptionalModuleOptions } from './optional-module.js';
 import { ProviderUnavailableError } from './provider-unavailable-error.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from './provider.js';
+import type { RecordNumberCipher, RecordNumberMasker } from './record-number-mask.js';
 
 /** `load`: how `@dtls-kit/native-aead` is loaded. Default: `require` from @dtls-kit/core's own location. */
 export type NativeProviderOptions = OptionalModuleOptions;
@@ -165,6 +167,39 @@ const KNOWN_ANSWERS: readonly { readonly algorithm: NativeAlgorithm; readonly ke
 ];
 
 /**
+ * The load-time known answers of the record number mask (RFC 9147 4.2.3), one per cipher: FIPS-197
+ * C.1 and C.3 (AES-128 and AES-256 of one block), RFC 8439 2.3.2 (the ChaCha20 block function:
+ * counter 1 little-endian || nonce as the sample, the first 16 bytes of the key stream).
+ */
+const KEY_00_1F = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+const MASK_KNOWN_ANSWERS: readonly { readonly cipher: RecordNumberCipher; readonly source: string; readonly key: string; readonly sample: string; readonly mask: string }[] = [
+  { cipher: 'aes-128', source: 'FIPS-197 C.1', key: KEY_00_1F.slice(0, 32), sample: '00112233445566778899aabbccddeeff', mask: '69c4e0d86a7b0430d8cdb78070b4c55a' },
+  { cipher: 'aes-256', source: 'FIPS-197 C.3', key: KEY_00_1F, sample: '00112233445566778899aabbccddeeff', mask: '8ea2b7ca516745bfeafc49904b496089' },
+  { cipher: 'chacha20', source: 'RFC 8439 2.3.2', key: KEY_00_1F, sample: '01000000000000090000004a00000000', mask: '10f1e7e4d13b5915500fdd1fa32071c4' },
+];
+
+/**
+ * The addon's record number mask when it has one (else node:crypto's: an addon built before it);
+ * a mask that fails its known answer makes the whole provider unavailable, as a failing AEAD does.
+ */
+function recordNumberMaskerOf(module: object): CryptoProvider['recordNumberMasker'] {
+  if (!hasNativeMask(module)) return nodeCryptoProvider.recordNumberMasker;
+  const binding: NativeMaskBinding = module;
+  for (const { cipher, source, key, sample, mask } of MASK_KNOWN_ANSWERS) {
+    let failure: string | undefined;
+    try {
+      const got = nativeRecordNumberMasker(binding, cipher, hex(key)).mask(hex(sample));
+      const want = hex(mask);
+      if (got.length !== want.length || got.some((b, i) => b !== want[i])) failure = 'a wrong mask';
+    } catch (cause) {
+      failure = `threw (${String(cause)})`;
+    }
+    if (failure !== undefined) throw new ProviderUnavailableError(`${MODULE} failed its ${cipher} record number mask self-check (${source}): ${failure}`);
+  }
+  return (cipher: RecordNumberCipher, key: Uint8Array): RecordNumberMasker => nativeRecordNumberMasker(binding, cipher, key);
+}
+
+/**
  * The native-aead provider, or a ProviderUnavailableError that says why not: @dtls-kit/native-aead
  * is not installed (an optional dependency: a platform where its build failed skips it), its
  * addon was not built or does not load, or a cipher fails its known answer or accepts a forgery in
@@ -183,6 +218,7 @@ export function loadNativeCryptoProvider(options: NativeProviderOptions = {}): C
     }
     if (failure !== undefined) throw new ProviderUnavailableError(`${MODULE} failed its ${algorithm} self-check (${answer.source}): ${failure}`);
   }
+  const recordNumberMasker = recordNumberMaskerOf(module);
 
   return Object.freeze({
     name: 'native-aead',
@@ -195,8 +231,8 @@ export function loadNativeCryptoProvider(options: NativeProviderOptions = {}): C
     // CBC suites (RFC 5246 6.2.3.2): node:crypto's AES-CBC, as the sodium provider does.
     cbc: nodeCryptoProvider.cbc,
     generateKeyShare: nodeCryptoProvider.generateKeyShare,
-    // DTLS 1.3 record number encryption (RFC 9147 4.2.3): node:crypto's AES-ECB and ChaCha20, as for CBC.
-    recordNumberMasker: nodeCryptoProvider.recordNumberMasker,
+    // DTLS 1.3 record number encryption (RFC 9147 4.2.3): the addon's AES-ECB and ChaCha20 (node:crypto's with an older addon).
+    recordNumberMasker,
   });
 }
 

@@ -21,6 +21,10 @@ const RANDOM_LENGTH = 32;
  * cookie check rather than to the old connection of that address. Never throws.
  */
 export function peekClientHello(datagram: Uint8Array): ClientHelloPeek | undefined {
+  // The router asks this of every datagram of an established connection: its application data
+  // (content type 23, or a DTLS 1.3 unified header) is turned away on the first byte, before a
+  // record header is decoded.
+  if (datagram[0] !== ContentType.handshake) return undefined;
   const header = firstRecordHeader(datagram);
   if (header === undefined || header.type !== ContentType.handshake || header.epoch !== 0) return undefined;
   const fragment = datagram.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + header.length);

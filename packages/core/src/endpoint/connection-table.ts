@@ -57,6 +57,14 @@ export interface RestartDetection<T> {
  */
 export class ConnectionTable<T> {
   private readonly byAddress = new Map<string, T>();
+  /**
+   * The address route() found a connection at last, and that connection: a server's datagrams
+   * come in runs from one peer, and a match here spares building the address's key (a string)
+   * and hashing it for every datagram. Forgotten whenever an address changes hands.
+   */
+  private lastAddress: string | undefined;
+  private lastPort = -1;
+  private lastConnection: T | undefined;
   /** Connections by the CID their peer puts in tls12_cid records (hex), RFC 9146 3. */
   private readonly byConnectionId = new Map<string, T>();
   /**
@@ -82,6 +90,7 @@ export class ConnectionTable<T> {
 
   /** Routes the connection's datagrams from `from` to it (replacing any other there). */
   insert(from: PeerAddress, connection: T): void {
+    this.forgetLast();
     this.byAddress.set(peerKey(from), connection);
   }
 
@@ -129,7 +138,26 @@ export class ConnectionTable<T> {
   remove(from: PeerAddress, connection: T): boolean {
     const key = peerKey(from);
     if (this.byAddress.get(key) !== connection) return false;
+    this.forgetLast();
     return this.byAddress.delete(key);
+  }
+
+  /** The connection at `from` (byAddress), through the one-entry cache of the last found. */
+  private connectionAt(from: PeerAddress): T | undefined {
+    if (from.port === this.lastPort && from.address === this.lastAddress) return this.lastConnection;
+    const found = this.byAddress.get(peerKey(from));
+    if (found !== undefined) {
+      this.lastAddress = from.address;
+      this.lastPort = from.port;
+      this.lastConnection = found;
+    }
+    return found;
+  }
+
+  private forgetLast(): void {
+    this.lastAddress = undefined;
+    this.lastPort = -1;
+    this.lastConnection = undefined;
   }
 
   /** Decides where a datagram from `from` goes. Never throws. */
@@ -138,7 +166,7 @@ export class ConnectionTable<T> {
     // that address becomes the peer's is the connection's decision (it must authenticate first).
     const named = this.byCid(datagram);
     if (named !== undefined) return { type: 'connection', connection: named };
-    const existing = this.byAddress.get(peerKey(from));
+    const existing = this.connectionAt(from);
     if (existing === undefined) return { type: 'endpoint', clientHello: peekClientHello(datagram) !== undefined, replacing: undefined };
     if (this.restarts === undefined) return { type: 'connection', connection: existing };
     const hello = peekClientHello(datagram);

@@ -563,6 +563,20 @@ export class Dtls13RecordLayer {
     return end;
   }
 
+  /**
+   * The read epoch a record's two epoch bits name (RFC 9147 4.2.2, reconstructEpoch), if we hold
+   * it. Almost every record is of the current epoch, whose bits match: that is reconstructEpoch's
+   * first answer, taken here without building the list of held epochs for each record.
+   */
+  private readStateOf(epochBits: number): ReadEpoch | undefined {
+    const current = this.readEpochs.current;
+    if (current.keys !== null && current.epoch % 4 === (epochBits & 3)) return current;
+    const held: number[] = [];
+    for (const e of this.readEpochs.newestFirst()) if (e.keys !== null) held.push(e.epoch);
+    const epoch = reconstructEpoch(epochBits, current.epoch, held);
+    return epoch === undefined ? undefined : this.readEpochs.get(epoch);
+  }
+
   private openCiphertext(framed: FramedUnifiedRecord, out: Dtls13ReadRecord[], inPlace: boolean): void {
     const { header, headerBytes, encryptedRecord } = framed;
     // RFC 9147 4.2.3: "Receivers MUST reject shorter records as if they had failed deprotection".
@@ -570,15 +584,13 @@ export class Dtls13RecordLayer {
       this.counters.dropped++;
       return;
     }
-    const held: number[] = [];
-    for (const e of this.readEpochs.newestFirst()) if (e.keys !== null) held.push(e.epoch);
-    const epoch = reconstructEpoch(header.epochBits, this.readEpochs.current.epoch, held);
-    const state = epoch === undefined ? undefined : this.readEpochs.get(epoch);
+    const state = this.readStateOf(header.epochBits);
     const keys = state?.keys;
     if (state === undefined || keys === undefined || keys === null) {
       this.hold(framed);
       return;
     }
+    const epoch = state.epoch;
     const mask = this.recordNumberMask(keys, encryptedRecord.subarray(0, RECORD_NUMBER_SAMPLE_LENGTH));
     const length = header.sequenceNumberLength;
     const maskBits = length === 2 ? ((mask[0] ?? 0) << 8) | (mask[1] ?? 0) : (mask[0] ?? 0);

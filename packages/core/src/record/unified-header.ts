@@ -99,6 +99,9 @@ export function encodeUnifiedHeader(header: UnifiedHeader, recordLength: number,
   return at - offset;
 }
 
+/** The connection ID of a record without one (length 0: nothing in it can change). */
+const NO_CONNECTION_ID = new Uint8Array(0);
+
 /**
  * The DTLSCiphertext record at `offset` of a datagram, or undefined when there is none to read:
  * the first byte is not 001xxxxx, the header or the record is truncated, the length exceeds
@@ -119,7 +122,8 @@ export function frameUnifiedRecord(datagram: Uint8Array, offset: number, connect
   const headerLength = unifiedHeaderLength(cidLength, sequenceNumberLength, lengthPresent);
   if (datagram.length - offset < headerLength) return undefined;
   let at = offset + 1;
-  const connectionId = datagram.slice(at, at + cidLength);
+  // Most records carry no CID: they share one empty array (slice() would make an ArrayBuffer per record).
+  const connectionId = cidLength === 0 ? NO_CONNECTION_ID : datagram.slice(at, at + cidLength);
   at += cidLength;
   let sequenceNumberBits = datagram[at++] ?? 0;
   if (sequenceNumberLength === 2) sequenceNumberBits = (sequenceNumberBits << 8) | (datagram[at++] ?? 0);

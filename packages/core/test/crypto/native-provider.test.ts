@@ -25,16 +25,20 @@ function realFunction(name: string): Fn {
   return (...args: unknown[]): unknown => Reflect.apply(f, realAddon, args);
 }
 
-/** A loader handing out an addon with these functions (the real ones by default), counting the calls. */
-function fakeAddon(overrides: { createContext?: Fn; seal?: Fn; open?: Fn } = {}): { load: ModuleLoader; calls: string[] } {
+/**
+ * A loader handing out an addon with these functions (the real ones by default), counting the
+ * calls; `mask`: with the record number mask functions too (createMaskContext, mask).
+ */
+function fakeAddon(overrides: { createContext?: Fn; seal?: Fn; open?: Fn; createMaskContext?: Fn; mask?: Fn } = {}, { mask = false } = {}): { load: ModuleLoader; calls: string[] } {
   const calls: string[] = [];
   const wrap =
-    (name: 'createContext' | 'seal' | 'open'): Fn =>
+    (name: 'createContext' | 'seal' | 'open' | 'createMaskContext' | 'mask'): Fn =>
     (...args: unknown[]): unknown => {
-      calls.push(name === 'createContext' ? `createContext ${String(args[0])} ${String(args[2])}` : name);
+      calls.push(name === 'createContext' ? `createContext ${String(args[0])} ${String(args[2])}` : name === 'createMaskContext' ? `createMaskContext ${String(args[0])}` : name);
       return (overrides[name] ?? realFunction(name))(...args);
     };
-  const module = { createContext: wrap('createContext'), seal: wrap('seal'), open: wrap('open') };
+  const aead = { createContext: wrap('createContext'), seal: wrap('seal'), open: wrap('open') };
+  const module = mask ? { ...aead, createMaskContext: wrap('createMaskContext'), mask: wrap('mask') } : aead;
   return {
     calls,
     load: (id: string): unknown => {
@@ -160,6 +164,49 @@ describe('native-aead provider', () => {
       throw new Error('@dtls-kit/native-aead: the addon is not built or does not load here');
     };
     expectUnavailable(unbuilt, /not built/);
+  });
+
+  it('masks DTLS 1.3 record numbers with the addon (RFC 9147 4.2.3), as node:crypto does; an addon without the mask leaves it to node:crypto', () => {
+    const fake = fakeAddon({}, { mask: true });
+    const load = fake.load;
+    const calls = fake.calls;
+    const provider = loadNativeCryptoProvider({ load });
+    expect(provider.recordNumberMasker).not.toBe(nodeCryptoProvider.recordNumberMasker);
+    calls.length = 0; // the load's known answers
+    for (const cipher of ['aes-128', 'aes-256', 'chacha20'] as const) {
+      const key = nodeCryptoProvider.randomBytes(cipher === 'aes-128' ? 16 : 32);
+      const masker = provider.recordNumberMasker?.(cipher, key);
+      const reference = nodeCryptoProvider.recordNumberMasker?.(cipher, key);
+      expect(masker?.cipher).toBe(cipher);
+      for (let i = 0; i < 50; i++) {
+        const sample = nodeCryptoProvider.randomBytes(16);
+        expect(toHex(masker?.mask(sample) ?? new Uint8Array(0))).toBe(toHex(reference?.mask(sample) ?? new Uint8Array(1)));
+      }
+      expect(() => masker?.mask(new Uint8Array(15))).toThrow(RangeError);
+      expect(() => provider.recordNumberMasker?.(cipher, new Uint8Array(8))).toThrow(RangeError);
+    }
+    expect(calls).toEqual(['aes-128', 'aes-256', 'chacha20'].flatMap((c) => [`createMaskContext ${c}`, ...Array<string>(50).fill('mask')]));
+    // An addon built before the mask existed: its AEADs, node:crypto's mask.
+    expect(loadNativeCryptoProvider({ load: fakeAddon().load }).recordNumberMasker).toBe(nodeCryptoProvider.recordNumberMasker);
+  });
+
+  it('refuses an addon whose record number mask gives a wrong known answer or throws (the load-time check, per cipher)', () => {
+    const mask = realFunction('mask');
+    const withMask = (maskFn: Fn): ModuleLoader => fakeAddon({ mask: maskFn }, { mask: true }).load;
+    // Only ChaCha20's mask wrong (an AES context is keyed with 16 or 32 bytes; ChaCha20's sample is an IV).
+    const chachaWrong: Fn = (context, sample, out) => {
+      mask(context, sample, out);
+      if (sample instanceof Uint8Array && sample[0] === 1 && out instanceof Uint8Array) out[15] = (out[15] ?? 0) ^ 1;
+      return undefined;
+    };
+    expectUnavailable(withMask(chachaWrong), /chacha20 record number mask self-check \(RFC 8439 2\.3\.2\): a wrong mask/);
+    expectUnavailable(withMask(() => undefined), /aes-128 record number mask self-check \(FIPS-197 C\.1\): a wrong mask/);
+    expectUnavailable(
+      withMask(() => {
+        throw new Error('addon crashed');
+      }),
+      /aes-128 record number mask self-check.*threw \(Error: addon crashed\)/,
+    );
   });
 
   it('says so when the module loaded is not the addon', () => {

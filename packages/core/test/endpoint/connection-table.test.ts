@@ -96,6 +96,25 @@ describe('ConnectionTable.route', () => {
     expect(table.size).toBe(2);
     expect([...table.values()]).toEqual(['x', 'y']);
   });
+
+  it('routes a run of datagrams from one address to its connection, and follows every change of hands at that address', () => {
+    const table = new ConnectionTable<string>();
+    const data = encodeRecord({ type: ContentType.application_data, version: 0xfefd, epoch: 1, sequenceNumber: 1 }, new Uint8Array(8));
+    const route = (from: { address: string; port: number }): unknown => table.route(data, from);
+    table.insert(A, 'a');
+    // Fresh address objects and strings each time, as node:dgram's rinfo.
+    for (let i = 0; i < 3; i++) expect(route({ address: ['127', '0', '0', '1'].join('.'), port: 5000 })).toEqual({ type: 'connection', connection: 'a' });
+    expect(route({ ...A, port: 5001 })).toEqual({ type: 'endpoint', clientHello: false, replacing: undefined });
+    table.insert(A, 'b');
+    expect(route(A)).toEqual({ type: 'connection', connection: 'b' });
+    expect(table.remove(A, 'a')).toBe(false);
+    expect(route(A)).toEqual({ type: 'connection', connection: 'b' });
+    expect(table.remove(A, 'b')).toBe(true);
+    expect(route(A)).toEqual({ type: 'endpoint', clientHello: false, replacing: undefined });
+    table.insert({ address: '::1', port: 5000 }, 'v6');
+    expect(route({ address: '::1', port: 5000 })).toEqual({ type: 'connection', connection: 'v6' });
+    expect(route(A)).toEqual({ type: 'endpoint', clientHello: false, replacing: undefined });
+  });
 });
 
 describe('plaintextAlert', () => {

@@ -54,6 +54,18 @@ describe('unified header (RFC 9147 4)', () => {
     expect(c?.end).toBe(minimal.length);
   });
 
+  it('gives the records without a CID one shared empty CID, not an ArrayBuffer each (issue 15: no allocation per record)', () => {
+    const one = frameUnifiedRecord(fromHex('2e0001' + '0005' + 'aabbccddee'), 0, 0);
+    const two = frameUnifiedRecord(fromHex('2e0002' + '0005' + 'aabbccddee'), 0, 0);
+    expect(one?.header.connectionId.length).toBe(0);
+    expect(one?.header.connectionId).toBe(two?.header.connectionId);
+    // A CID is the record's own copy: the datagram's memory may be reused.
+    const datagram = fromHex('3e' + 'abcd' + '0102' + '0003' + '112233');
+    const cid = frameUnifiedRecord(datagram, 0, 2)?.header.connectionId;
+    datagram.fill(0);
+    expect(toHex(cid ?? new Uint8Array(0))).toBe('abcd');
+  });
+
   it('reads the CID with the length the receiver chose, and rejects a CID it never asked for (RFC 9147 9)', () => {
     const withCid = fromHex('3e' + 'abcd' + '0102' + '0003' + '112233');
     expect(toHex(frameUnifiedRecord(withCid, 0, 2)?.header.connectionId ?? new Uint8Array(0))).toBe('abcd');
