@@ -13,6 +13,12 @@ export interface AckedFlightOutput {
 }
 
 const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
+/**
+ * The ledger of no flight, shared: with no message nothing is ever recorded in it (records are
+ * recorded only as a flight's fragments go out), so it never changes. A ledger of its own would
+ * keep a Map and arrays (~400 bytes) for each idle connection's life.
+ */
+const NO_LEDGER = new SentFlightLedger([]);
 
 /**
  * Our side of the DTLS 1.3 flight exchange (RFC 9147 5.8.1, figure 10): the RFC 6347 states,
@@ -31,7 +37,7 @@ const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
  */
 export class AckedFlightTransmitter extends FlightRetransmission {
   private flight: readonly FlightHandshakeMessage[] = NO_FLIGHT;
-  private ledger = new SentFlightLedger([]);
+  private ledger = NO_LEDGER;
   /** The flight ends an exchange: its ACK (not a next flight) completes it (the client's final flight, post-handshake messages). */
   private final = false;
   /** Whether the current flight had to be sent more than once (5.8.2: the timer keeps its value then). */
@@ -81,6 +87,9 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     const outcome = this.ledger.acknowledge(numbers);
     if (outcome === 'complete') {
       this.timer.stop();
+      // Nothing of it is sent again ("MUST cancel all retransmissions"): its messages and ledger go.
+      this.flight = NO_FLIGHT;
+      this.ledger = NO_LEDGER;
       if (this.final) this.finishFlight();
     } else if (outcome === 'progress' && this.current === 'waiting') {
       // Only what the ACK shows lost; records sent after the newest one it names may still arrive.
@@ -96,7 +105,7 @@ export class AckedFlightTransmitter extends FlightRetransmission {
   acknowledgeImplicitly(): void {
     this.timer.stop();
     this.flight = NO_FLIGHT;
-    this.ledger = new SentFlightLedger([]);
+    this.ledger = NO_LEDGER;
     this.current = 'preparing';
   }
 
@@ -120,6 +129,7 @@ export class AckedFlightTransmitter extends FlightRetransmission {
   private finishFlight(): void {
     this.timer.stop();
     this.flight = NO_FLIGHT;
+    this.ledger = NO_LEDGER;
     this.current = 'finished';
   }
 

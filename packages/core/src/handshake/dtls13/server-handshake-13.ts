@@ -69,6 +69,15 @@ interface ClientAuth13 {
   readonly schemes: readonly number[];
 }
 
+/** One of our post-handshake messages waiting for its turn (RFC 9147 5.8.4). */
+interface PostHandshakeMessage {
+  readonly msgType: HandshakeType;
+  readonly body: Uint8Array;
+}
+
+/** No post-handshake message waiting: shared by every idle connection. */
+const NO_POST_HANDSHAKE: readonly PostHandshakeMessage[] = [];
+
 /** States in which the client's flight (under the handshake keys) is read. */
 const CLIENT_FLIGHT_STATES: ReadonlySet<string> = new Set(['wait_client_certificate', 'wait_client_certificate_verify', 'wait_verification', 'wait_finished']);
 /** States waiting for an asynchronous answer: queued messages wait for it. */
@@ -344,20 +353,22 @@ export class ServerHandshake13 implements Handshake {
   }
 
   /** Post-handshake messages of ours waiting for the one in flight to be acknowledged (each is its own flight, RFC 9147 5.8.4). */
-  private readonly postQueue: { readonly msgType: HandshakeType; readonly body: Uint8Array }[] = [];
+  private postQueue: readonly PostHandshakeMessage[] = NO_POST_HANDSHAKE;
   /** The type of our post-handshake message in flight (not acknowledged yet). */
   private postInFlight: HandshakeType | undefined;
 
   private sendPostHandshake(msgType: HandshakeType, body: Uint8Array): void {
-    this.postQueue.push({ msgType, body });
+    // Replaced, not pushed to: an array grown by push() keeps room for sixteen after it empties.
+    this.postQueue = this.postQueue.concat([{ msgType, body }]);
     this.sendNextPostHandshake();
   }
 
   /** One post-handshake flight at a time: a new one would take the place of the unacknowledged one in the transmitter. */
   private sendNextPostHandshake(): void {
     if (this.postInFlight !== undefined) return;
-    const next = this.postQueue.shift();
+    const [next, ...rest] = this.postQueue;
     if (next === undefined) return;
+    this.postQueue = rest.length === 0 ? NO_POST_HANDSHAKE : rest;
     this.postInFlight = next.msgType;
     const epoch = this.layer().writeEpoch;
     this.transmitter.send([{ kind: 'handshake', msgType: next.msgType, messageSeq: this.nextSendSeq++, body: next.body, epoch }], true, this.host.now);
@@ -443,8 +454,11 @@ export class ServerHandshake13 implements Handshake {
   }
 
   peerConfirmed(): void {
-    // The client's application data proves it has our ACK: nothing is kept for retransmission.
+    // The client's application data proves it has our ACK: nothing is kept for retransmission,
+    // and its Finished will not come again, so the handshake keys of epoch 2 go (RFC 9147 4.2.1:
+    // older epochs SHOULD be discarded eventually).
     this.acks.nextFlight();
+    if (this.current.name === 'established') this.layer().forgetReadEpochsBefore(APPLICATION_EPOCH);
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
@@ -614,6 +628,13 @@ export class ServerHandshake13 implements Handshake {
     const client = traffic.keys('client');
     layer.setWriteKeys(server.epoch, server.keys);
     const held = layer.setReadKeys(client.epoch, client.keys);
+    // The client's Finished acknowledges our whole flight (RFC 9147 7.3), so nothing of epochs 0
+    // and 2 is sent again: their write keys go. Epoch 0 is not read again either (a ClientHello
+    // now is answered by nothing); epoch 2 is, until the client shows it has our ACK
+    // (peerConfirmed): its Finished may come again (RFC 9147 7.1). An idle connection holds ~1 KB
+    // less per epoch dropped.
+    layer.forgetWriteEpochsBefore(APPLICATION_EPOCH);
+    layer.forgetReadEpochsBefore(HANDSHAKE_EPOCH);
     this.current = { name: 'established' };
     // RFC 9147 7.1 / 5.8.1: the client's final flight is answered by an ACK alone, sent at once.
     this.acks.flightComplete(this.host.now, true);
