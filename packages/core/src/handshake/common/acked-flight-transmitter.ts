@@ -1,4 +1,5 @@
 import type { FlightHandshakeMessage } from './flight.js';
+import { packBytes } from '../../packed-bytes.js';
 import { FlightRetransmission } from './flight-retransmission.js';
 import type { RetransmitOptions } from './retransmit-timer.js';
 import { type AckOutcome, type RecordNumber, SentFlightLedger } from './sent-flight-ledger.js';
@@ -71,7 +72,10 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     // 5.8.2: "retain the current timer value until a message is transmitted and acknowledged
     // without having to be retransmitted, at which time the value may be reset".
     const fresh = !this.flightRetransmitted;
-    this.flight = messages.slice();
+    // The bodies in one buffer (packed-bytes.ts): a server's flight waits here for the client's
+    // answer, each half-open handshake holding one.
+    const bodies = messages.length > 1 ? packBytes(messages.map((m) => m.body)) : [];
+    this.flight = messages.map((m, i) => ({ ...m, body: bodies[i] ?? m.body }));
     this.ledger = new SentFlightLedger(this.flight.map((m) => m.body.length));
     this.final = final;
     this.flightRetransmitted = false;

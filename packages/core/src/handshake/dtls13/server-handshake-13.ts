@@ -13,7 +13,7 @@ import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import type { Handshake } from '../common/handshake.js';
 import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
 import type { HandshakeHost } from '../common/handshake-engine.js';
-import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
+import { emptyNegotiation, packNegotiatedBytes, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 import { HandshakeReassembler } from '../common/reassembler.js';
 import { decodeHandshakeFragments } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
@@ -51,14 +51,24 @@ type State13 =
   /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
   | { readonly name: 'wait_sni' | 'wait_psk' | 'wait_signature' }
   /** RFC 8446 4.4.2: our CertificateRequest went out; the client's Certificate comes first. */
-  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: ServerWaitFinished13 }
+  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: FinishedSecrets13 }
   /** RFC 8446 4.4.3: the client's CertificateVerify, by the key of `leaf`. */
-  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: ServerWaitFinished13 }
+  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: FinishedSecrets13 }
   /** The verifier is checking the client's chain or signature (it may answer asynchronously). */
   | { readonly name: 'wait_verification' }
   | { readonly name: 'wait_finished'; readonly step: ServerWaitFinished13 }
   | { readonly name: 'established' }
   | { readonly name: 'failed' };
+
+/**
+ * What checking the client's Finished needs besides the transcript, kept while its Certificate and
+ * CertificateVerify come first (RFC 8446 4.4.4: its Finished hashes them too): the
+ * ServerWaitFinished13 is made once they are in the transcript.
+ */
+interface FinishedSecrets13 {
+  readonly clientHandshakeSecret: Uint8Array;
+  readonly master: Uint8Array;
+}
 
 /** What checking the client's certificate needs (RFC 8446 4.3.2, 4.4.2, 4.4.3). */
 interface ClientAuth13 {
@@ -281,7 +291,7 @@ export class ServerHandshake13 implements Handshake {
       if (leaf === undefined) {
         // RFC 8446 4.4.2.4: no certificate, and we go on without client authentication.
         this.negotiated.authorizationError = new DtlsError(AlertDescription.certificate_required, 'the client sent no certificate');
-        this.current = { name: 'wait_finished', step: finished };
+        this.current = { name: 'wait_finished', step: new ServerWaitFinished13(auth.kdf, auth.transcript, finished.clientHandshakeSecret, finished.master) };
         return;
       }
       this.negotiated.peerCertificates = chain;
@@ -299,7 +309,7 @@ export class ServerHandshake13 implements Handshake {
       this.awaitValue(auth.verifier.verifySignature(leaf, cv.scheme, cv.content, cv.signature), 'wait_verification', 'client signature verification', (valid) => {
         // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert."
         if (!valid) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
-        this.current = { name: 'wait_finished', step: finished };
+        this.current = { name: 'wait_finished', step: new ServerWaitFinished13(auth.kdf, auth.transcript, finished.clientHandshakeSecret, finished.master) };
       });
       return;
     }
@@ -597,8 +607,10 @@ export class ServerHandshake13 implements Handshake {
     layer.setWriteKeys(HANDSHAKE_EPOCH, keys(flight.serverHandshakeSecret));
     const held = layer.setReadKeys(HANDSHAKE_EPOCH, keys(flight.clientHandshakeSecret));
     const messages = flight.messages.map((m) => ({ kind: 'handshake' as const, msgType: m.msgType, messageSeq: this.nextSendSeq++, body: m.body, epoch: m.epoch }));
-    const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
-    this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
+    this.current =
+      clientAuth === undefined
+        ? { name: 'wait_finished', step: new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master) }
+        : { name: 'wait_client_certificate', auth: clientAuth, finished: { clientHandshakeSecret: flight.clientHandshakeSecret, master: flight.master } };
     this.traffic = new ApplicationTraffic13(this.config.provider, ch.kdf, ch.suite, { client: flight.clientApplicationSecret, server: flight.serverApplicationSecret });
     // For a key log (tls13-key-log.ts): every secret of RFC 8446 7.1 that protects or exports.
     this.negotiated.tls13KeyLog = {
@@ -608,6 +620,8 @@ export class ServerHandshake13 implements Handshake {
       serverApplicationTraffic0: flight.serverApplicationSecret,
       exporterMaster: flight.exporterMasterSecret,
     };
+    // Held from now on, the handshake half-open until the client's Finished: in one buffer.
+    packNegotiatedBytes(this.negotiated);
     this.acks.nextFlight();
     this.transmitter.send(messages, false, this.host.now);
     if (held.length > 0) {
