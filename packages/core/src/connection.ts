@@ -12,7 +12,7 @@ import { samePeer, type PeerAddress } from './endpoint/peer-address.js';
 import { DtlsError, HandshakeTimeoutError, asDtlsError } from './errors.js';
 import type { Handshake } from './handshake/common/handshake.js';
 import type { HandshakeHost } from './handshake/common/handshake-engine.js';
-import type { NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
+import { packNegotiatedBytes, type NegotiatedParameters } from './handshake/common/negotiated-parameters.js';
 import { tls13KeyLogLines } from './tls13-key-log.js';
 import { ClientHandshake } from './handshake/dtls12/client-handshake.js';
 import { ServerHandshake } from './handshake/dtls12/server-handshake.js';
@@ -1026,6 +1026,7 @@ export class DtlsConnection {
       const conn = this.conn;
       conn.currentState = 'established';
       conn.wasEstablished = true;
+      packNegotiatedBytes(conn.negotiated);
       conn.dropOwnKeyShare();
       conn.queueEvent({ type: 'handshake-complete' });
       const early = conn.earlyData;

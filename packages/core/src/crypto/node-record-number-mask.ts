@@ -4,6 +4,7 @@ import { checkRecordNumberKey, checkRecordNumberSample, RECORD_NUMBER_SAMPLE_LEN
 import type { RecordNumberCipher, RecordNumberMasker } from './record-number-mask.js';
 
 const ZEROS = new Uint8Array(RECORD_NUMBER_SAMPLE_LENGTH);
+const NO_KEY = new Uint8Array(0);
 
 /**
  * RFC 9147 4.2.3 over node:crypto (OpenSSL). AES: one ECB block, padding off. ChaCha20: OpenSSL's
@@ -12,6 +13,7 @@ const ZEROS = new Uint8Array(RECORD_NUMBER_SAMPLE_LENGTH);
  * stream over 16 zeros.
  */
 class NodeRecordNumberMasker implements RecordNumberMasker {
+  /** ChaCha20 only (each mask is a fresh cipher): AES's key lives in #ecb, and a copy here would cost each epoch ~180 bytes of heap. */
   readonly #key: Uint8Array;
   /** AES: one ECB cipher for the epoch. ECB chains nothing, so each 16-byte update is one block's encryption. */
   readonly #ecb: Cipher | undefined;
@@ -21,8 +23,8 @@ class NodeRecordNumberMasker implements RecordNumberMasker {
     key: Uint8Array,
   ) {
     checkRecordNumberKey(cipher, key);
-    this.#key = Uint8Array.from(key);
-    this.#ecb = cipher === 'chacha20' ? undefined : createCipheriv(cipher === 'aes-128' ? 'aes-128-ecb' : 'aes-256-ecb', this.#key, null).setAutoPadding(false);
+    this.#key = cipher === 'chacha20' ? Uint8Array.from(key) : NO_KEY;
+    this.#ecb = cipher === 'chacha20' ? undefined : createCipheriv(cipher === 'aes-128' ? 'aes-128-ecb' : 'aes-256-ecb', key, null).setAutoPadding(false);
   }
 
   mask(sample: Uint8Array): Uint8Array {

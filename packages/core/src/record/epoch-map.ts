@@ -42,7 +42,8 @@ export class EpochMap<T extends { readonly epoch: number }> {
   /** Forgets every epoch older than `epoch` (the current one always stays). */
   forgetBefore(epoch: number): void {
     if (this.states.length === 1 || this.states.every((s) => s.epoch >= epoch)) return;
-    this.states = this.states.filter((s) => s.epoch >= epoch || s === this.newest);
+    // slice(): filter() grows its result as push() does, with room for sixteen more epochs.
+    this.states = this.states.filter((s) => s.epoch >= epoch || s === this.newest).slice();
   }
 
   /** The epochs held, newest first. */

@@ -30,6 +30,9 @@ interface Pending {
   sent: boolean;
 }
 
+/** No entry: shared by every scheduler between flights. */
+const NONE_PENDING: readonly Pending[] = [];
+
 /**
  * The receiving side of RFC 9147 7: which of the peer's handshake records we acknowledge, and when.
  *
@@ -45,7 +48,8 @@ interface Pending {
  *   A complete flight that our next flight answers needs no ACK (implicitly acknowledged, 7.1).
  */
 export class AckScheduler {
-  private pending: Pending[] = [];
+  /** Replaced, never changed in place: NONE_PENDING is shared. */
+  private pending: readonly Pending[] = NONE_PENDING;
   private dueAt: number | undefined;
 
   /** When an ACK is due (absolute ms), if one is. */
@@ -79,9 +83,12 @@ export class AckScheduler {
       if (c < 0) break;
       i--;
     }
-    list.splice(i, 0, { number, sent: false });
-    // Bounded: the oldest entries go first; an unacknowledged record only costs a retransmission.
-    if (list.length > MAX_PENDING) list.splice(0, list.length - MAX_PENDING);
+    // A new array of exactly the entries listed: splice() into an empty one would give it room
+    // for sixteen, kept for an idle connection's life (the client's Finished stays listed until
+    // the peer shows it has our ACK). Bounded: the oldest entries go first; an unacknowledged
+    // record only costs a retransmission.
+    const grown = list.slice(0, i).concat([{ number, sent: false }], list.slice(i));
+    this.pending = grown.length > MAX_PENDING ? grown.slice(grown.length - MAX_PENDING) : grown;
     if (this.dueAt === undefined) this.dueAt = now + Math.max(1, Math.floor(timeoutMs / 4));
   }
 
@@ -100,7 +107,7 @@ export class AckScheduler {
 
   /** The peer's next flight started: the previous one is implicitly acknowledged (7: clear the ACK list). */
   nextFlight(): void {
-    this.pending = [];
+    this.pending = NONE_PENDING;
     this.dueAt = undefined;
   }
 

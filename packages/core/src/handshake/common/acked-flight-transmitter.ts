@@ -1,4 +1,5 @@
 import type { FlightHandshakeMessage } from './flight.js';
+import { packBytes } from '../../packed-bytes.js';
 import { FlightRetransmission } from './flight-retransmission.js';
 import type { RetransmitOptions } from './retransmit-timer.js';
 import { type AckOutcome, type RecordNumber, SentFlightLedger } from './sent-flight-ledger.js';
@@ -13,6 +14,12 @@ export interface AckedFlightOutput {
 }
 
 const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
+/**
+ * The ledger of no flight, shared: with no message nothing is ever recorded in it (records are
+ * recorded only as a flight's fragments go out), so it never changes. A ledger of its own would
+ * keep a Map and arrays (~400 bytes) for each idle connection's life.
+ */
+const NO_LEDGER = new SentFlightLedger([]);
 
 /**
  * Our side of the DTLS 1.3 flight exchange (RFC 9147 5.8.1, figure 10): the RFC 6347 states,
@@ -31,7 +38,7 @@ const NO_FLIGHT: readonly FlightHandshakeMessage[] = [];
  */
 export class AckedFlightTransmitter extends FlightRetransmission {
   private flight: readonly FlightHandshakeMessage[] = NO_FLIGHT;
-  private ledger = new SentFlightLedger([]);
+  private ledger = NO_LEDGER;
   /** The flight ends an exchange: its ACK (not a next flight) completes it (the client's final flight, post-handshake messages). */
   private final = false;
   /** Whether the current flight had to be sent more than once (5.8.2: the timer keeps its value then). */
@@ -65,7 +72,10 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     // 5.8.2: "retain the current timer value until a message is transmitted and acknowledged
     // without having to be retransmitted, at which time the value may be reset".
     const fresh = !this.flightRetransmitted;
-    this.flight = messages.slice();
+    // The bodies in one buffer (packed-bytes.ts): a server's flight waits here for the client's
+    // answer, each half-open handshake holding one.
+    const bodies = messages.length > 1 ? packBytes(messages.map((m) => m.body)) : [];
+    this.flight = messages.map((m, i) => ({ ...m, body: bodies[i] ?? m.body }));
     this.ledger = new SentFlightLedger(this.flight.map((m) => m.body.length));
     this.final = final;
     this.flightRetransmitted = false;
@@ -81,6 +91,9 @@ export class AckedFlightTransmitter extends FlightRetransmission {
     const outcome = this.ledger.acknowledge(numbers);
     if (outcome === 'complete') {
       this.timer.stop();
+      // Nothing of it is sent again ("MUST cancel all retransmissions"): its messages and ledger go.
+      this.flight = NO_FLIGHT;
+      this.ledger = NO_LEDGER;
       if (this.final) this.finishFlight();
     } else if (outcome === 'progress' && this.current === 'waiting') {
       // Only what the ACK shows lost; records sent after the newest one it names may still arrive.
@@ -96,7 +109,7 @@ export class AckedFlightTransmitter extends FlightRetransmission {
   acknowledgeImplicitly(): void {
     this.timer.stop();
     this.flight = NO_FLIGHT;
-    this.ledger = new SentFlightLedger([]);
+    this.ledger = NO_LEDGER;
     this.current = 'preparing';
   }
 
@@ -120,6 +133,7 @@ export class AckedFlightTransmitter extends FlightRetransmission {
   private finishFlight(): void {
     this.timer.stop();
     this.flight = NO_FLIGHT;
+    this.ledger = NO_LEDGER;
     this.current = 'finished';
   }
 

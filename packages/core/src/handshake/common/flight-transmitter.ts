@@ -1,4 +1,5 @@
 import { constantTimeEqual } from '../../bytes.js';
+import { packBytes } from '../../packed-bytes.js';
 import { type FlightMessage, type FlightSealer, serializeFlight } from './flight.js';
 import type { HandshakeFragment } from '../handshake-header.js';
 import { FlightRetransmission } from './flight-retransmission.js';
@@ -19,6 +20,7 @@ export interface AnsweredMessage {
 }
 
 const NO_FLIGHT: readonly FlightMessage[] = [];
+const NO_BODY = new Uint8Array(0);
 
 /**
  * Where the transmitter's datagrams go and what seals their records: the handshake's host (the
@@ -119,7 +121,17 @@ export class FlightTransmitter extends FlightRetransmission implements FlightSea
   finish(keepFlight: boolean): void {
     this.timer.stop();
     this.current = 'finished';
-    if (!keepFlight) this.release();
+    if (!keepFlight) {
+      this.release();
+      return;
+    }
+    // Kept maybe for the connection's life (until the peer shows it has the flight): the bodies
+    // of its messages and of the message it answers, a few dozen bytes each, go into one buffer.
+    const flight = this.flight;
+    const answered = this.answered;
+    const bodies = packBytes([...flight.map((m) => (m.kind === 'handshake' ? m.body : NO_BODY)), answered?.body ?? NO_BODY]);
+    this.flight = flight.map((m, i) => (m.kind === 'handshake' ? { ...m, body: bodies[i] ?? m.body } : m));
+    if (answered !== undefined) this.answered = { ...answered, body: bodies[flight.length] ?? answered.body };
   }
 
   /** Whether a flight is kept for retransmission. */

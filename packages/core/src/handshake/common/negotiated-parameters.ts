@@ -4,6 +4,9 @@ import type { CipherSuite } from '../../suites/cipher-suite.js';
 import type { NegotiatedSrtp } from '../../srtp/negotiated-srtp.js';
 import type { RecordSizeLimit } from './record-size-negotiation.js';
 import type { Tls13KeyLogSecrets } from '../../tls13-key-log.js';
+import { packBytes } from '../../packed-bytes.js';
+
+const EMPTY = new Uint8Array(0);
 
 /** What a handshake learned (either role), exposed by the connection. */
 export interface NegotiatedParameters {
@@ -59,7 +62,7 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     suite: undefined,
     tls13Suite: undefined,
     clientRandom,
-    serverRandom: new Uint8Array(0),
+    serverRandom: EMPTY,
     masterSecret: undefined,
     extendedMasterSecret: false,
     encryptThenMac: false,
@@ -79,4 +82,26 @@ export function emptyNegotiation(clientRandom: Uint8Array, servername: string | 
     srtp: undefined,
     recordSizeLimit: undefined,
   };
+}
+
+/**
+ * Once the handshake is over: the randoms, master secret, PSK identity and DTLS 1.3 key log
+ * secrets that stay for the connection's life (keyLogLines, exportKeyingMaterial, clientRandom,
+ * pskIdentity read them at any time) are copied into one buffer (packed-bytes.ts), and the
+ * handshake's own arrays let go. An idle connection holds a few hundred bytes less.
+ */
+export function packNegotiatedBytes(n: NegotiatedParameters): void {
+  const log = n.tls13KeyLog;
+  const parts = [n.clientRandom, n.serverRandom, n.masterSecret ?? EMPTY, n.pskIdentity ?? EMPTY];
+  if (log !== undefined) parts.push(log.clientHandshakeTraffic, log.serverHandshakeTraffic, log.clientApplicationTraffic0, log.serverApplicationTraffic0, log.exporterMaster);
+  const views = packBytes(parts);
+  // packBytes returns one view per part: `?? EMPTY` never applies.
+  const at = (i: number): Uint8Array => views[i] ?? EMPTY;
+  n.clientRandom = at(0);
+  n.serverRandom = at(1);
+  if (n.masterSecret !== undefined) n.masterSecret = at(2);
+  if (n.pskIdentity !== undefined) n.pskIdentity = at(3);
+  if (log !== undefined) {
+    n.tls13KeyLog = { clientHandshakeTraffic: at(4), serverHandshakeTraffic: at(5), clientApplicationTraffic0: at(6), serverApplicationTraffic0: at(7), exporterMaster: at(8) };
+  }
 }

@@ -3,6 +3,7 @@ import type { CryptoProvider } from '../../crypto/provider.js';
 import { nextApplicationTrafficSecret, trafficKeys13 } from '../../crypto/traffic-keys-13.js';
 import { dtls13EpochKeys, type Dtls13EpochKeys } from '../../record/dtls13-epoch-keys.js';
 import type { Tls13CipherSuite } from '../../suites/tls13-cipher-suites.js';
+import { packBytes } from '../../packed-bytes.js';
 
 /**
  * The application traffic secrets of each direction and the epoch each keys (RFC 9147 6.1: epoch
@@ -16,7 +17,11 @@ export class ApplicationTraffic13 {
     private readonly suite: Tls13CipherSuite,
     private secrets: { client: Uint8Array; server: Uint8Array },
     private epochs = { client: 3, server: 3 },
-  ) {}
+  ) {
+    // Kept for the connection's life (a KeyUpdate derives from them): one buffer for both (packed-bytes.ts).
+    const [client = secrets.client, server = secrets.server] = packBytes([secrets.client, secrets.server]);
+    this.secrets = { client, server };
+  }
 
   /** The keys of the current epoch of `side`. */
   keys(side: 'client' | 'server'): { epoch: number; keys: Dtls13EpochKeys } {

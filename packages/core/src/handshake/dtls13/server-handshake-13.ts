@@ -13,7 +13,7 @@ import { AckedFlightTransmitter } from '../common/acked-flight-transmitter.js';
 import { NO_CONNECTION_IDS, type Handshake } from '../common/handshake.js';
 import type { FinishedHandshakeState } from '../common/finished-handshake-state.js';
 import type { HandshakeHost } from '../common/handshake-engine.js';
-import { emptyNegotiation, type NegotiatedParameters } from '../common/negotiated-parameters.js';
+import { emptyNegotiation, packNegotiatedBytes, type NegotiatedParameters } from '../common/negotiated-parameters.js';
 import { HandshakeReassembler } from '../common/reassembler.js';
 import { decodeHandshakeFragments } from '../handshake-header.js';
 import { HandshakeType } from '../handshake-type.js';
@@ -51,14 +51,24 @@ type State13 =
   /** A PSK lookup or a signature is pending (the credentials may answer asynchronously). */
   | { readonly name: 'wait_sni' | 'wait_psk' | 'wait_signature' }
   /** RFC 8446 4.4.2: our CertificateRequest went out; the client's Certificate comes first. */
-  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: ServerWaitFinished13 }
+  | { readonly name: 'wait_client_certificate'; readonly auth: ClientAuth13; readonly finished: FinishedSecrets13 }
   /** RFC 8446 4.4.3: the client's CertificateVerify, by the key of `leaf`. */
-  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: ServerWaitFinished13 }
+  | { readonly name: 'wait_client_certificate_verify'; readonly auth: ClientAuth13; readonly leaf: Uint8Array; readonly finished: FinishedSecrets13 }
   /** The verifier is checking the client's chain or signature (it may answer asynchronously). */
   | { readonly name: 'wait_verification' }
   | { readonly name: 'wait_finished'; readonly step: ServerWaitFinished13 }
   | { readonly name: 'established' }
   | { readonly name: 'failed' };
+
+/**
+ * What checking the client's Finished needs besides the transcript, kept while its Certificate and
+ * CertificateVerify come first (RFC 8446 4.4.4: its Finished hashes them too): the
+ * ServerWaitFinished13 is made once they are in the transcript.
+ */
+interface FinishedSecrets13 {
+  readonly clientHandshakeSecret: Uint8Array;
+  readonly master: Uint8Array;
+}
 
 /** What checking the client's certificate needs (RFC 8446 4.3.2, 4.4.2, 4.4.3). */
 interface ClientAuth13 {
@@ -68,6 +78,15 @@ interface ClientAuth13 {
   readonly rejectUnauthorized: boolean;
   readonly schemes: readonly number[];
 }
+
+/** One of our post-handshake messages waiting for its turn (RFC 9147 5.8.4). */
+interface PostHandshakeMessage {
+  readonly msgType: HandshakeType;
+  readonly body: Uint8Array;
+}
+
+/** No post-handshake message waiting: shared by every idle connection. */
+const NO_POST_HANDSHAKE: readonly PostHandshakeMessage[] = [];
 
 /** States in which the client's flight (under the handshake keys) is read. */
 const CLIENT_FLIGHT_STATES: ReadonlySet<string> = new Set(['wait_client_certificate', 'wait_client_certificate_verify', 'wait_verification', 'wait_finished']);
@@ -284,7 +303,7 @@ export class ServerHandshake13 implements Handshake {
       if (leaf === undefined) {
         // RFC 8446 4.4.2.4: no certificate, and we go on without client authentication.
         this.negotiated.authorizationError = new DtlsError(AlertDescription.certificate_required, 'the client sent no certificate');
-        this.current = { name: 'wait_finished', step: finished };
+        this.current = { name: 'wait_finished', step: new ServerWaitFinished13(auth.kdf, auth.transcript, finished.clientHandshakeSecret, finished.master) };
         return;
       }
       this.negotiated.peerCertificates = chain;
@@ -302,7 +321,7 @@ export class ServerHandshake13 implements Handshake {
       this.awaitValue(auth.verifier.verifySignature(leaf, cv.scheme, cv.content, cv.signature), 'wait_verification', 'client signature verification', (valid) => {
         // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a "decrypt_error" alert."
         if (!valid) throw new DtlsError(AlertDescription.decrypt_error, 'the client CertificateVerify signature does not verify');
-        this.current = { name: 'wait_finished', step: finished };
+        this.current = { name: 'wait_finished', step: new ServerWaitFinished13(auth.kdf, auth.transcript, finished.clientHandshakeSecret, finished.master) };
       });
       return;
     }
@@ -356,20 +375,22 @@ export class ServerHandshake13 implements Handshake {
   }
 
   /** Post-handshake messages of ours waiting for the one in flight to be acknowledged (each is its own flight, RFC 9147 5.8.4). */
-  private readonly postQueue: { readonly msgType: HandshakeType; readonly body: Uint8Array }[] = [];
+  private postQueue: readonly PostHandshakeMessage[] = NO_POST_HANDSHAKE;
   /** The type of our post-handshake message in flight (not acknowledged yet). */
   private postInFlight: HandshakeType | undefined;
 
   private sendPostHandshake(msgType: HandshakeType, body: Uint8Array): void {
-    this.postQueue.push({ msgType, body });
+    // Replaced, not pushed to: an array grown by push() keeps room for sixteen after it empties.
+    this.postQueue = this.postQueue.concat([{ msgType, body }]);
     this.sendNextPostHandshake();
   }
 
   /** One post-handshake flight at a time: a new one would take the place of the unacknowledged one in the transmitter. */
   private sendNextPostHandshake(): void {
     if (this.postInFlight !== undefined) return;
-    const next = this.postQueue.shift();
+    const [next, ...rest] = this.postQueue;
     if (next === undefined) return;
+    this.postQueue = rest.length === 0 ? NO_POST_HANDSHAKE : rest;
     this.postInFlight = next.msgType;
     const epoch = this.layer().writeEpoch;
     this.transmitter.send([{ kind: 'handshake', msgType: next.msgType, messageSeq: this.nextSendSeq++, body: next.body, epoch }], true, this.host.now);
@@ -455,8 +476,11 @@ export class ServerHandshake13 implements Handshake {
   }
 
   peerConfirmed(): void {
-    // The client's application data proves it has our ACK: nothing is kept for retransmission.
+    // The client's application data proves it has our ACK: nothing is kept for retransmission,
+    // and its Finished will not come again, so the handshake keys of epoch 2 go (RFC 9147 4.2.1:
+    // older epochs SHOULD be discarded eventually).
     this.acks.nextFlight();
+    if (this.current.name === 'established') this.layer().forgetReadEpochsBefore(APPLICATION_EPOCH);
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
@@ -597,8 +621,10 @@ export class ServerHandshake13 implements Handshake {
     layer.setWriteKeys(HANDSHAKE_EPOCH, keys(flight.serverHandshakeSecret));
     const held = layer.setReadKeys(HANDSHAKE_EPOCH, keys(flight.clientHandshakeSecret));
     const messages = flight.messages.map((m) => ({ kind: 'handshake' as const, msgType: m.msgType, messageSeq: this.nextSendSeq++, body: m.body, epoch: m.epoch }));
-    const finished = new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master);
-    this.current = clientAuth === undefined ? { name: 'wait_finished', step: finished } : { name: 'wait_client_certificate', auth: clientAuth, finished };
+    this.current =
+      clientAuth === undefined
+        ? { name: 'wait_finished', step: new ServerWaitFinished13(ch.kdf, ch.transcript, flight.clientHandshakeSecret, flight.master) }
+        : { name: 'wait_client_certificate', auth: clientAuth, finished: { clientHandshakeSecret: flight.clientHandshakeSecret, master: flight.master } };
     this.traffic = new ApplicationTraffic13(this.config.provider, ch.kdf, ch.suite, { client: flight.clientApplicationSecret, server: flight.serverApplicationSecret });
     // For a key log (tls13-key-log.ts): every secret of RFC 8446 7.1 that protects or exports.
     this.negotiated.tls13KeyLog = {
@@ -608,6 +634,8 @@ export class ServerHandshake13 implements Handshake {
       serverApplicationTraffic0: flight.serverApplicationSecret,
       exporterMaster: flight.exporterMasterSecret,
     };
+    // Held from now on, the handshake half-open until the client's Finished: in one buffer.
+    packNegotiatedBytes(this.negotiated);
     this.acks.nextFlight();
     this.transmitter.send(messages, false, this.host.now);
     if (held.length > 0) {
@@ -628,6 +656,13 @@ export class ServerHandshake13 implements Handshake {
     const client = traffic.keys('client');
     layer.setWriteKeys(server.epoch, server.keys);
     const held = layer.setReadKeys(client.epoch, client.keys);
+    // The client's Finished acknowledges our whole flight (RFC 9147 7.3), so nothing of epochs 0
+    // and 2 is sent again: their write keys go. Epoch 0 is not read again either (a ClientHello
+    // now is answered by nothing); epoch 2 is, until the client shows it has our ACK
+    // (peerConfirmed): its Finished may come again (RFC 9147 7.1). An idle connection holds ~1 KB
+    // less per epoch dropped.
+    layer.forgetWriteEpochsBefore(APPLICATION_EPOCH);
+    layer.forgetReadEpochsBefore(HANDSHAKE_EPOCH);
     this.current = { name: 'established' };
     // RFC 9147 7.1 / 5.8.1: the client's final flight is answered by an ACK alone, sent at once.
     this.acks.flightComplete(this.host.now, true);
