@@ -206,11 +206,13 @@ describe('DTLS 1.3 hostile client, nonblocking server', () => {
       };
       process.stdout.write(`\nDTLS 1.3 ClientHello flood: ${JSON.stringify(figures)}\n`);
       expect(wire.datagramsIn).toBeGreaterThan(FLOOD * 0.9);
-      // No state: the real client's is the only connection; no key pair for any spoofed hello (the real one: 1).
+      // No state: the real client's is the only connection; no key pair for any spoofed hello. The
+      // real one's handshake makes 2 at most: its own, and the one the server makes ahead for the next
+      // handshake while it waits for this one's Finished (KeyShareReserve, filled by prepare()).
       expect(stats.accepted).toBe(1);
       expect(peakConnections).toBeLessThanOrEqual(1);
       expect(peakHandshakes).toBeLessThanOrEqual(1);
-      expect(figures.keyShares).toBeLessThanOrEqual(1);
+      expect(figures.keyShares).toBeLessThanOrEqual(stats.accepted + 1);
       // No amplification (RFC 9147 5.1): each HelloRetryRequest smaller than the smallest hello, fewer bytes back than in.
       expect(wire.bytesOut).toBeLessThanOrEqual(wire.bytesIn);
       expect(wire.largestReply).toBeLessThan(smallest);
