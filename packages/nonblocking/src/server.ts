@@ -107,7 +107,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     established: (s) => s.state === 'established',
   });
   private readonly timers: TimerQueue;
-  private readonly now = (): number => performance.now();
+  /**
+   * The server's clock, in whole milliseconds: every timestamp a connection keeps (its last
+   * activity, its timer deadline, the engine's retransmission and replay bookkeeping) is then a
+   * small integer, which V8 stores in the field itself, where a fractional one is a 16-byte heap
+   * number per field per connection. Timers (RFC 6347 4.2.4, idle timeouts) count in ms anyway;
+   * floor: a deadline is never reached early.
+   */
+  private readonly now = (): number => Math.floor(performance.now());
   private readonly maxConnections: number;
   private readonly slots: HandshakeSlots<DtlsSocket>;
   private readonly idleTimeoutMs: number;
