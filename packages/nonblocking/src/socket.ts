@@ -262,6 +262,32 @@ class MessageIterator implements AsyncIterableIterator<Buffer> {
 }
 
 /**
+ * A socket's state that most connections never need: an idle server connection holds none of
+ * it, where a field each would cost 8 bytes apiece of every connection (a server may hold
+ * 100,000). Made with the first value that is not its default.
+ */
+class RareState {
+  /** The client's address behind a load balancer (see SocketInit.clientAddress); undefined when direct. */
+  client: PeerAddress | undefined = undefined;
+  /** The address the balancer vouched for with the datagram being received (see receive). */
+  vouched: PeerAddress | undefined = undefined;
+  /** The engine's retransmission count last published (diagnostics channel 'retransmit'). */
+  retransmissions = 0;
+  /** setTimeout(): 0 = off; when it fires next (undefined: not armed). */
+  userTimeoutMs = 0;
+  userTimeoutAt: number | undefined = undefined;
+  /** The `for await` readers. */
+  iterators: Set<MessageIterator> | undefined = undefined;
+  /** Messages that arrived while nobody listened: handed to the first reader (see park()). */
+  parked: Buffer[] | undefined = undefined;
+  parkedBytes = 0;
+  /** The error that ended the connection (see finish()). */
+  endError: DtlsError | undefined = undefined;
+  /** close()'s promises, waiting for 'close'. */
+  closeWaiters: Array<() => void> | undefined = undefined;
+}
+
+/**
  * One DTLS connection, in the manner of node:tls's TLSSocket over node:dgram: `send()` one
  * datagram, a 'message' event per datagram received, `for await`, `close()`, and what was
  * negotiated. Made by `connect()` (client) or handed to a server's 'connection' listeners.
@@ -278,10 +304,6 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private readonly conn: DtlsConnection;
   /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
   private remote: PeerAddress;
-  /** The client's address behind a load balancer (see SocketInit.clientAddress); undefined when direct. */
-  private client: PeerAddress | undefined;
-  /** The address the balancer vouched for with the datagram being received (see receive). */
-  private vouched: PeerAddress | undefined;
   /** The engine's peer address after the last datagram, to notice when it moves. */
   private enginePeer: PeerAddress | undefined;
   /** The owner's settings, one object for all its connections (see SocketShared). */
@@ -291,21 +313,12 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private flags = 0;
   private lastActivity: number;
   private idleCheckAt: number | undefined;
-  private retransmissions = 0;
-  /** setTimeout(): 0 = off; the last activity (a datagram in, a send()); whether the timer is armed. */
-  private userTimeoutMs = 0;
+  /** setTimeout()'s last activity (a datagram in, a send()). */
   private lastIo: number;
-  private userTimeoutAt: number | undefined;
-  /** The `for await` readers; made with the first (an idle connection with none holds no Set). */
-  private iterators: Set<MessageIterator> | undefined;
-  /** Messages that arrived while nobody listened: handed to the first reader (see park()). */
-  private parked: Buffer[] | undefined;
-  private parkedBytes = 0;
-  private endError: DtlsError | undefined;
+  /** What most connections never need (see RareState); made with the first of it. */
+  private rare: RareState | undefined;
   /** The pending prepare() of spare time (see prepareSoon); cleared when the connection ends. */
   private prepareImmediate: NodeJS.Immediate | undefined;
-  /** close()'s promises, waiting for 'close'; made with the first. */
-  private closeWaiters: Array<() => void> | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
   droppedMessages = 0;
 
@@ -317,7 +330,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.shared = init.shared;
     this.remote = { address: init.remoteAddress, port: init.remotePort };
     this.origin = this.remote;
-    this.client = init.clientAddress;
+    if (init.clientAddress !== undefined) this.client = init.clientAddress;
     // The engine's copy of the same address is not kept twice.
     const enginePeer = init.connection.peerAddress;
     this.enginePeer = enginePeer !== undefined && samePeer(enginePeer, this.remote) ? this.remote : enginePeer;
@@ -419,6 +432,106 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   private set drainScheduled(on: boolean) {
     this.flags = on ? this.flags | Flag.drainScheduled : this.flags & ~Flag.drainScheduled;
+  }
+
+  private get client(): PeerAddress | undefined {
+    return this.rare === undefined ? undefined : this.rare.client;
+  }
+
+  private set client(value: PeerAddress | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).client = value;
+  }
+
+  private get vouched(): PeerAddress | undefined {
+    return this.rare === undefined ? undefined : this.rare.vouched;
+  }
+
+  private set vouched(value: PeerAddress | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).vouched = value;
+  }
+
+  private get retransmissions(): number {
+    return this.rare === undefined ? 0 : this.rare.retransmissions;
+  }
+
+  private set retransmissions(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).retransmissions = value;
+  }
+
+  private get userTimeoutMs(): number {
+    return this.rare === undefined ? 0 : this.rare.userTimeoutMs;
+  }
+
+  private set userTimeoutMs(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).userTimeoutMs = value;
+  }
+
+  private get userTimeoutAt(): number | undefined {
+    return this.rare === undefined ? undefined : this.rare.userTimeoutAt;
+  }
+
+  private set userTimeoutAt(value: number | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).userTimeoutAt = value;
+  }
+
+  private get iterators(): Set<MessageIterator> | undefined {
+    return this.rare === undefined ? undefined : this.rare.iterators;
+  }
+
+  private set iterators(value: Set<MessageIterator> | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).iterators = value;
+  }
+
+  private get parked(): Buffer[] | undefined {
+    return this.rare === undefined ? undefined : this.rare.parked;
+  }
+
+  private set parked(value: Buffer[] | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).parked = value;
+  }
+
+  private get parkedBytes(): number {
+    return this.rare === undefined ? 0 : this.rare.parkedBytes;
+  }
+
+  private set parkedBytes(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).parkedBytes = value;
+  }
+
+  private get endError(): DtlsError | undefined {
+    return this.rare === undefined ? undefined : this.rare.endError;
+  }
+
+  private set endError(value: DtlsError | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).endError = value;
+  }
+
+  private get closeWaiters(): Array<() => void> | undefined {
+    return this.rare === undefined ? undefined : this.rare.closeWaiters;
+  }
+
+  private set closeWaiters(value: Array<() => void> | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).closeWaiters = value;
   }
 
   // ---------------------------------------------------------------- what was negotiated
