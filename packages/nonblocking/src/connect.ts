@@ -163,63 +163,65 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
     };
     const socket: DtlsSocket = new DtlsSocket({
       connection,
-      role: 'client',
       remoteAddress: remote.address,
       remotePort: port,
-      timers: (clientTimers ??= new TimerQueue(now)),
-      idleTimeoutMs: settings.idleTimeoutMs,
-      maxBufferedBytes: settings.maxBufferedBytes,
-      now,
-      transport: {
-        send: (d) => {
-          traceDatagram('out', 'client', socket, remote.address, port, d);
-          try {
-            // No callback: node:dgram then spends no process.nextTick per datagram, and a failed send
-            // is lost silently, as UDP may lose any datagram. The record layer never writes a
-            // sealed record's bytes again, so `d` needs no callback to tell when it is free.
-            udp.send(d);
-          } catch {
-            // closed under us
-          }
+      // A client's settings are its own: one shared object per connection.
+      shared: {
+        timers: (clientTimers ??= new TimerQueue(now)),
+        idleTimeoutMs: settings.idleTimeoutMs,
+        maxBufferedBytes: settings.maxBufferedBytes,
+        now,
+        transport: {
+          send: (d) => {
+            traceDatagram('out', 'client', socket, remote.address, port, d);
+            try {
+              // No callback: node:dgram then spends no process.nextTick per datagram, and a failed send
+              // is lost silently, as UDP may lose any datagram. The record layer never writes a
+              // sealed record's bytes again, so `d` needs no callback to tell when it is free.
+              udp.send(d);
+            } catch {
+              // closed under us
+            }
+          },
+          release: (done) => {
+            try {
+              udp.close(done);
+            } catch {
+              process.nextTick(done);
+            }
+          },
+          address: () => {
+            try {
+              return udp.address();
+            } catch {
+              return undefined;
+            }
+          },
+          // The client's timers never hold the process (TimerQueue unrefs its one timer): its UDP socket does.
+          setRef: (ref) => {
+            try {
+              if (ref) udp.ref();
+              else udp.unref();
+            } catch {
+              // closed already: nothing holds the process
+            }
+          },
         },
-        release: (done) => {
-          try {
-            udp.close(done);
-          } catch {
-            process.nextTick(done);
-          }
-        },
-        address: () => {
-          try {
-            return udp.address();
-          } catch {
-            return undefined;
-          }
-        },
-        // The client's timers never hold the process (TimerQueue unrefs its one timer): its UDP socket does.
-        setRef: (ref) => {
-          try {
-            if (ref) udp.ref();
-            else udp.unref();
-          } catch {
-            // closed already: nothing holds the process
-          }
-        },
-      },
-      hooks: {
-        onEstablished: (s) => {
-          if (settled) return;
-          settle();
-          resolve({ socket: s });
-        },
-        onKeylog: keylog ? (line) => keylog(line) : undefined,
-        onEnd: (_s, error: DtlsError | undefined) => {
-          if (settled) return;
-          settle();
-          // Silence until the deadline is not a failed handshake but an absent server: say so,
-          // rather than name a handshake_failure alert that nobody sent.
-          if (error instanceof HandshakeTimeoutError && !heard) reject(new NoReplyError(remote.address, port, settings.handshakeTimeoutMs, error));
-          else reject(error ?? new Error('the connection closed during the handshake'));
+        hooks: {
+          onEstablished: (s) => {
+            if (settled) return;
+            settle();
+            resolve({ socket: s });
+          },
+          onKeylog: keylog ? (line) => keylog(line) : undefined,
+          onEnd: (_s, error: DtlsError | undefined) => {
+            if (settled) return;
+            settle();
+            // Silence until the deadline is not a failed handshake but an absent server: say so,
+            // rather than name a handshake_failure alert that nobody sent.
+            if (error instanceof HandshakeTimeoutError && !heard) reject(new NoReplyError(remote.address, port, settings.handshakeTimeoutMs, error));
+            else reject(error ?? new Error('the connection closed during the handshake'));
+          },
         },
       },
     });

@@ -31,7 +31,7 @@ import { parseProxyV2 } from '@dtls-kit/core';
 import { proxyProtocolSources } from '@dtls-kit/core/internal';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type DtlsServerOptions } from './options.js';
-import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo, type SocketHooks, type Transport } from './socket.js';
+import { DtlsSocket, type EstablishedDtlsSocket, type RemoteAddressInfo, type SocketHooks, type SocketShared, type Transport } from './socket.js';
 import { TimerQueue } from './timer-queue.js';
 
 /**
@@ -107,7 +107,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     established: (s) => s.state === 'established',
   });
   private readonly timers: TimerQueue;
-  private readonly now = (): number => performance.now();
+  /**
+   * The server's clock, in whole milliseconds: every timestamp a connection keeps (its last
+   * activity, its timer deadline, the engine's retransmission and replay bookkeeping) is then a
+   * small integer, which V8 stores in the field itself, where a fractional one is a 16-byte heap
+   * number per field per connection. Timers (RFC 6347 4.2.4, idle timeouts) count in ms anyway;
+   * floor: a deadline is never reached early.
+   */
+  private readonly now = (): number => Math.floor(performance.now());
   private readonly maxConnections: number;
   private readonly slots: HandshakeSlots<DtlsSocket>;
   private readonly idleTimeoutMs: number;
@@ -196,6 +203,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     },
   };
 
+  /** What every connection of this server shares (one object for all, as `transport`). */
+  private readonly shared: SocketShared;
+
   constructor(
     private readonly options: DtlsServerOptions,
     onConnection?: ConnectionHandler,
@@ -226,6 +236,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.keylog = keylogWriter(options.keylog);
     this.proxySources = proxyProtocolSources(options.proxyProtocol);
     this.timers = new TimerQueue(this.now);
+    this.shared = { transport: this.transport, timers: this.timers, idleTimeoutMs: this.idleTimeoutMs, maxBufferedBytes: this.maxBufferedBytes, hooks: this.hooks, now: this.now };
     if (onConnection) this.on('connection', onConnection);
     // Last, once nothing else can throw: the watch on the secrets file (its previous cookie secret too).
     if (secretsFile !== undefined && secrets !== undefined) this.follow(secretsFile, secrets);
@@ -480,15 +491,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const { address, port } = rinfo;
     const socket = new DtlsSocket({
       connection,
-      role: 'server',
       remoteAddress: address,
       remotePort: port,
-      timers: this.timers,
-      idleTimeoutMs: this.idleTimeoutMs,
-      maxBufferedBytes: this.maxBufferedBytes,
-      now: this.now,
-      transport: this.transport,
-      hooks: this.hooks,
+      shared: this.shared,
       ...(client !== undefined ? { clientAddress: { address: client.address, port: client.port } } : {}),
     });
     this.routes.insert(socket.origin, socket);

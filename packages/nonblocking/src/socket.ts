@@ -80,12 +80,24 @@ export interface ConnectionIdInfo {
   readonly send: Buffer;
 }
 
+/**
+ * @internal what every connection of one owner shares: a server makes one for all its
+ * connections, so that each socket holds one reference to it rather than six fields (a server may
+ * hold 100,000 idle connections).
+ */
+export interface SocketShared {
+  readonly transport: Transport;
+  readonly timers: TimerQueue;
+  readonly idleTimeoutMs: number;
+  readonly maxBufferedBytes: number;
+  readonly hooks: SocketHooks;
+  readonly now: () => number;
+}
+
 /** @internal how the runtime builds a socket. */
 export interface SocketInit {
   readonly connection: DtlsConnection;
-  readonly transport: Transport;
-  readonly timers: TimerQueue;
-  readonly role: 'client' | 'server';
+  readonly shared: SocketShared;
   readonly remoteAddress: string;
   readonly remotePort: number;
   /**
@@ -94,10 +106,6 @@ export interface SocketInit {
    * to remoteAddress/remotePort of the init (the balancer's socket for this client).
    */
   readonly clientAddress?: PeerAddress;
-  readonly idleTimeoutMs: number;
-  readonly maxBufferedBytes: number;
-  readonly hooks: SocketHooks;
-  readonly now: () => number;
 }
 
 /** node:tls getCipher()'s shape, defined once in @dtls-kit/core. */
@@ -157,6 +165,21 @@ export interface DtlsSocketEvents {
 }
 
 const decoder = new TextDecoder();
+
+/** The bits of DtlsSocket.flags. */
+const Flag = {
+  /** Inside pump(): a nested call leaves the events to the outer one. */
+  pumping: 1,
+  /** destroy(): nothing more is sent, not even close_notify. */
+  muted: 2,
+  ended: 4,
+  closeEmitted: 8,
+  isEstablished: 16,
+  /** The close or abort is ours (an alert 'sent', not 'received'). */
+  closingByUs: 32,
+  /** A microtask will hand the parked messages to the first 'message' listener. */
+  drainScheduled: 64,
+};
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -239,6 +262,32 @@ class MessageIterator implements AsyncIterableIterator<Buffer> {
 }
 
 /**
+ * A socket's state that most connections never need: an idle server connection holds none of
+ * it, where a field each would cost 8 bytes apiece of every connection (a server may hold
+ * 100,000). Made with the first value that is not its default.
+ */
+class RareState {
+  /** The client's address behind a load balancer (see SocketInit.clientAddress); undefined when direct. */
+  client: PeerAddress | undefined = undefined;
+  /** The address the balancer vouched for with the datagram being received (see receive). */
+  vouched: PeerAddress | undefined = undefined;
+  /** The engine's retransmission count last published (diagnostics channel 'retransmit'). */
+  retransmissions = 0;
+  /** setTimeout(): 0 = off; when it fires next (undefined: not armed). */
+  userTimeoutMs = 0;
+  userTimeoutAt: number | undefined = undefined;
+  /** The `for await` readers. */
+  iterators: Set<MessageIterator> | undefined = undefined;
+  /** Messages that arrived while nobody listened: handed to the first reader (see park()). */
+  parked: Buffer[] | undefined = undefined;
+  parkedBytes = 0;
+  /** The error that ended the connection (see finish()). */
+  endError: DtlsError | undefined = undefined;
+  /** close()'s promises, waiting for 'close'. */
+  closeWaiters: Array<() => void> | undefined = undefined;
+}
+
+/**
  * One DTLS connection, in the manner of node:tls's TLSSocket over node:dgram: `send()` one
  * datagram, a 'message' event per datagram received, `for await`, `close()`, and what was
  * negotiated. Made by `connect()` (client) or handed to a server's 'connection' listeners.
@@ -249,73 +298,43 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** @internal timer queue bookkeeping */
   deadline = 0;
 
-  /** Which end of the connection we are. */
-  readonly role: 'client' | 'server';
   /** @internal the peer's address when the connection began (where a server's handshake came from). */
   readonly origin: PeerAddress;
 
   private readonly conn: DtlsConnection;
   /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
   private remote: PeerAddress;
-  /** The client's address behind a load balancer (see SocketInit.clientAddress); undefined when direct. */
-  private client: PeerAddress | undefined;
-  /** The address the balancer vouched for with the datagram being received (see receive). */
-  private vouched: PeerAddress | undefined;
   /** The engine's peer address after the last datagram, to notice when it moves. */
   private enginePeer: PeerAddress | undefined;
-  private readonly transport: Transport;
-  private readonly timers: TimerQueue;
-  private readonly hooks: SocketHooks;
-  private readonly now: () => number;
-  private readonly idleTimeoutMs: number;
-  private readonly maxBufferedBytes: number;
+  /** The owner's settings, one object for all its connections (see SocketShared). */
+  private readonly shared: SocketShared;
   private readonly startedAt: number;
-  private pumping = false;
-  private muted = false;
-  private ended = false;
-  private closeEmitted = false;
-  private isEstablished = false;
-  private closingByUs = false;
+  /** The socket's yes/no state, one small integer rather than a field each (see Flag). */
+  private flags = 0;
   private lastActivity: number;
   private idleCheckAt: number | undefined;
-  private retransmissions = 0;
-  /** setTimeout(): 0 = off; the last activity (a datagram in, a send()); whether the timer is armed. */
-  private userTimeoutMs = 0;
+  /** setTimeout()'s last activity (a datagram in, a send()). */
   private lastIo: number;
-  private userTimeoutAt: number | undefined;
-  /** The `for await` readers; made with the first (an idle connection with none holds no Set). */
-  private iterators: Set<MessageIterator> | undefined;
-  /** Messages that arrived while nobody listened: handed to the first reader (see park()). */
-  private parked: Buffer[] | undefined;
-  private parkedBytes = 0;
-  private drainScheduled = false;
-  private endError: DtlsError | undefined;
+  /** What most connections never need (see RareState); made with the first of it. */
+  private rare: RareState | undefined;
   /** The pending prepare() of spare time (see prepareSoon); cleared when the connection ends. */
   private prepareImmediate: NodeJS.Immediate | undefined;
-  /** close()'s promises, waiting for 'close'; made with the first. */
-  private closeWaiters: Array<() => void> | undefined;
   /** Messages dropped because a reader was too far behind or nobody read (see maxBufferedBytes). */
   droppedMessages = 0;
 
   /** @internal use connect() or createServer(). */
   constructor(init: SocketInit) {
     // An async listener's rejection reaches [captureRejectionSymbol] rather than nobody.
-    super({ captureRejections: init.hooks.onListenerError !== undefined });
+    super({ captureRejections: init.shared.hooks.onListenerError !== undefined });
     this.conn = init.connection;
-    this.transport = init.transport;
-    this.timers = init.timers;
-    this.role = init.role;
+    this.shared = init.shared;
     this.remote = { address: init.remoteAddress, port: init.remotePort };
     this.origin = this.remote;
-    this.client = init.clientAddress;
+    if (init.clientAddress !== undefined) this.client = init.clientAddress;
     // The engine's copy of the same address is not kept twice.
     const enginePeer = init.connection.peerAddress;
     this.enginePeer = enginePeer !== undefined && samePeer(enginePeer, this.remote) ? this.remote : enginePeer;
-    this.idleTimeoutMs = init.idleTimeoutMs;
-    this.maxBufferedBytes = init.maxBufferedBytes;
-    this.hooks = init.hooks;
-    this.now = init.now;
-    this.startedAt = init.now();
+    this.startedAt = init.shared.now();
     this.lastActivity = this.startedAt;
     this.lastIo = this.startedAt;
     // Only a handshake waits on lookups; the 'handshake-complete' event drops it (see onEvent).
@@ -328,6 +347,191 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       });
     };
     if (channels.handshakeStart.hasSubscribers) channels.handshakeStart.publish(this.base());
+  }
+
+  /** Which end of the connection we are. */
+  get role(): 'client' | 'server' {
+    return this.conn.isClient ? 'client' : 'server';
+  }
+
+  private get transport(): Transport {
+    return this.shared.transport;
+  }
+
+  private get timers(): TimerQueue {
+    return this.shared.timers;
+  }
+
+  private get hooks(): SocketHooks {
+    return this.shared.hooks;
+  }
+
+  private get now(): () => number {
+    return this.shared.now;
+  }
+
+  private get idleTimeoutMs(): number {
+    return this.shared.idleTimeoutMs;
+  }
+
+  private get maxBufferedBytes(): number {
+    return this.shared.maxBufferedBytes;
+  }
+
+  private get pumping(): boolean {
+    return (this.flags & Flag.pumping) !== 0;
+  }
+
+  private set pumping(on: boolean) {
+    this.flags = on ? this.flags | Flag.pumping : this.flags & ~Flag.pumping;
+  }
+
+  private get muted(): boolean {
+    return (this.flags & Flag.muted) !== 0;
+  }
+
+  private set muted(on: boolean) {
+    this.flags = on ? this.flags | Flag.muted : this.flags & ~Flag.muted;
+  }
+
+  private get ended(): boolean {
+    return (this.flags & Flag.ended) !== 0;
+  }
+
+  private set ended(on: boolean) {
+    this.flags = on ? this.flags | Flag.ended : this.flags & ~Flag.ended;
+  }
+
+  private get closeEmitted(): boolean {
+    return (this.flags & Flag.closeEmitted) !== 0;
+  }
+
+  private set closeEmitted(on: boolean) {
+    this.flags = on ? this.flags | Flag.closeEmitted : this.flags & ~Flag.closeEmitted;
+  }
+
+  private get isEstablished(): boolean {
+    return (this.flags & Flag.isEstablished) !== 0;
+  }
+
+  private set isEstablished(on: boolean) {
+    this.flags = on ? this.flags | Flag.isEstablished : this.flags & ~Flag.isEstablished;
+  }
+
+  private get closingByUs(): boolean {
+    return (this.flags & Flag.closingByUs) !== 0;
+  }
+
+  private set closingByUs(on: boolean) {
+    this.flags = on ? this.flags | Flag.closingByUs : this.flags & ~Flag.closingByUs;
+  }
+
+  private get drainScheduled(): boolean {
+    return (this.flags & Flag.drainScheduled) !== 0;
+  }
+
+  private set drainScheduled(on: boolean) {
+    this.flags = on ? this.flags | Flag.drainScheduled : this.flags & ~Flag.drainScheduled;
+  }
+
+  private get client(): PeerAddress | undefined {
+    return this.rare === undefined ? undefined : this.rare.client;
+  }
+
+  private set client(value: PeerAddress | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).client = value;
+  }
+
+  private get vouched(): PeerAddress | undefined {
+    return this.rare === undefined ? undefined : this.rare.vouched;
+  }
+
+  private set vouched(value: PeerAddress | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).vouched = value;
+  }
+
+  private get retransmissions(): number {
+    return this.rare === undefined ? 0 : this.rare.retransmissions;
+  }
+
+  private set retransmissions(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).retransmissions = value;
+  }
+
+  private get userTimeoutMs(): number {
+    return this.rare === undefined ? 0 : this.rare.userTimeoutMs;
+  }
+
+  private set userTimeoutMs(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).userTimeoutMs = value;
+  }
+
+  private get userTimeoutAt(): number | undefined {
+    return this.rare === undefined ? undefined : this.rare.userTimeoutAt;
+  }
+
+  private set userTimeoutAt(value: number | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).userTimeoutAt = value;
+  }
+
+  private get iterators(): Set<MessageIterator> | undefined {
+    return this.rare === undefined ? undefined : this.rare.iterators;
+  }
+
+  private set iterators(value: Set<MessageIterator> | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).iterators = value;
+  }
+
+  private get parked(): Buffer[] | undefined {
+    return this.rare === undefined ? undefined : this.rare.parked;
+  }
+
+  private set parked(value: Buffer[] | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).parked = value;
+  }
+
+  private get parkedBytes(): number {
+    return this.rare === undefined ? 0 : this.rare.parkedBytes;
+  }
+
+  private set parkedBytes(value: number) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === 0) return;
+    (this.rare ??= new RareState()).parkedBytes = value;
+  }
+
+  private get endError(): DtlsError | undefined {
+    return this.rare === undefined ? undefined : this.rare.endError;
+  }
+
+  private set endError(value: DtlsError | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).endError = value;
+  }
+
+  private get closeWaiters(): Array<() => void> | undefined {
+    return this.rare === undefined ? undefined : this.rare.closeWaiters;
+  }
+
+  private set closeWaiters(value: Array<() => void> | undefined) {
+    // Its default, with no RareState yet: nothing to keep.
+    if (this.rare === undefined && value === undefined) return;
+    (this.rare ??= new RareState()).closeWaiters = value;
   }
 
   // ---------------------------------------------------------------- what was negotiated
