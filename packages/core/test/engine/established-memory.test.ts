@@ -106,6 +106,19 @@ class Link {
     throw new Error('the link did not settle');
   }
 
+  /**
+   * Both ways, datagram for datagram, until the server has the client's last flight (its
+   * Finished): ClientHello, the cookie exchange, the ClientHello with the cookie, the server's
+   * flight (DTLS 1.2: flight 4), the client's (flight 5). The server's answer stays in its queue.
+   */
+  untilClientFinished(): void {
+    for (let i = 0; i < 2; i++) {
+      this.toServer(this.fromClient());
+      this.toClient(this.fromServer());
+    }
+    this.toServer(this.fromClient());
+  }
+
   /** Fires the client's retransmission timer and returns the flight it sent again. */
   clientTimeout(): Uint8Array[] {
     const t = this.client.nextTimeout();
@@ -143,12 +156,7 @@ describe('an established connection keeps only what it still needs', () => {
   it('the server frees its transcript at once, keeps its last flight for a retransmitted client Finished, and frees it once the client sends data', () => {
     const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.2', psk: serverPsk(), cipherSuites: SUITE });
     const link = new Link(endpoint, '192.0.2.9:4000');
-    // ClientHello, HelloVerifyRequest, ClientHello with the cookie, flight 4, flight 5.
-    for (let i = 0; i < 2; i++) {
-      link.toServer(link.fromClient());
-      link.toClient(link.fromServer());
-    }
-    link.toServer(link.fromClient());
+    link.untilClientFinished();
     expect(link.server.state).toBe('established');
     const lost = link.fromServer(); // flight 6 (ChangeCipherSpec, Finished) is lost
     expect(lost.length).toBeGreaterThan(0);
@@ -208,11 +216,7 @@ describe('an established connection keeps only what it still needs', () => {
     const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.3', psk: serverPsk() });
     const link = new Link(endpoint, '192.0.2.9:4002', 'DTLSv1.3');
     // ClientHello, HelloRetryRequest, ClientHello with the cookie, the server's flight.
-    for (let i = 0; i < 2; i++) {
-      link.toServer(link.fromClient());
-      link.toClient(link.fromServer());
-    }
-    link.toServer(link.fromClient()); // the client's Finished
+    link.untilClientFinished();
     expect(link.server.state).toBe('established');
     const layer = dtls13LayerOf(link.server);
     // RFC 9147 7.1: the client's Finished may come again (our ACK lost): epoch 2 is still read.
@@ -242,11 +246,7 @@ describe('an established connection keeps only what it still needs', () => {
   it('the DTLS 1.3 server re-ACKs a retransmitted client Finished while it lingers, and drops the handshake read keys at the linger\'s end', () => {
     const endpoint = new ServerEndpoint({ maxVersion: 'DTLSv1.3', psk: serverPsk(), handshakeTimeoutMs: 20_000 });
     const link = new Link(endpoint, '192.0.2.9:4003', 'DTLSv1.3');
-    for (let i = 0; i < 2; i++) {
-      link.toServer(link.fromClient());
-      link.toClient(link.fromServer());
-    }
-    link.toServer(link.fromClient()); // the client's Finished
+    link.untilClientFinished();
     expect(link.server.state).toBe('established');
     const establishedAt = link.now;
     const layer = dtls13LayerOf(link.server);
