@@ -124,6 +124,13 @@ const NONE_HELD: RawRecord[] = [];
 
 /** The read formats of a connection whose every epoch is in DTLS 1.2's format (see updateReadFormats). */
 const ONLY_DTLS12_FORMAT: readonly RecordFormat[] = [DTLS12_RECORD_FORMAT];
+/**
+ * The DTLS 1.2 epochs of every layer that went DTLS 1.3 (enterDtls13): never read nor written
+ * again (each method hands on to the 1.3 layer first), so one shared, frozen pair stands in for
+ * each connection's own (~300 bytes of an idle DTLS 1.3 connection: two maps, states, a window).
+ */
+const RETIRED_WRITE_EPOCHS = new EpochMap<WriteEpochState>(Object.freeze({ epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, aad: ADDITIONAL_DATA_SCRATCH, nextSequence: 0 }));
+const RETIRED_READ_EPOCHS = new EpochMap<ReadEpochState>(Object.freeze({ epoch: 0, keys: null, format: DTLS12_RECORD_FORMAT, aad: ADDITIONAL_DATA_SCRATCH, window: new ReplayWindow(1) }));
 
 function internalError(message: string): DtlsError {
   return new DtlsError(AlertDescription.internal_error, message);
@@ -157,8 +164,8 @@ export class RecordLayer {
   private readonly counters: RecordLayerStats = { dropped: 0, replayed: 0, badMac: 0, held: 0, sealed: 0 };
 
   /** The epochs of each direction: the current one (almost every record is of it), and the one before it until discarded. */
-  private readonly writeEpochs: EpochMap<WriteEpochState>;
-  private readonly readEpochs: EpochMap<ReadEpochState>;
+  private writeEpochs: EpochMap<WriteEpochState>;
+  private readEpochs: EpochMap<ReadEpochState>;
   /** The format the next read epoch will use (see expectReadFormat). */
   private nextReadFormat: RecordFormat;
   /** The distinct formats of the next and the current read epochs, newest first: they frame the records of a datagram. */
@@ -224,6 +231,8 @@ export class RecordLayer {
     this.held = NONE_HELD;
     this.heldTotal = 0;
     this.dtls13 = layer;
+    this.writeEpochs = RETIRED_WRITE_EPOCHS;
+    this.readEpochs = RETIRED_READ_EPOCHS;
     // Protected records that came before the switch: held by the 1.3 layer until their keys exist.
     const tails = this.unifiedTails ?? [];
     this.unifiedTails = undefined;
@@ -454,7 +463,7 @@ export class RecordLayer {
     write: { readonly keys: RecordKeys; readonly format: RecordFormat },
     read: { readonly keys: RecordKeys; readonly format: RecordFormat },
   ): void {
-    if (this.writeEpochs.current.epoch !== 0 || this.readEpochs.current.epoch !== 0) throw new TypeError('restoreEstablished() needs a new record layer');
+    if (this.dtls13 !== undefined || this.writeEpochs.current.epoch !== 0 || this.readEpochs.current.epoch !== 0) throw new TypeError('restoreEstablished() needs a new record layer');
     if (state.write.epoch !== 1 || state.read.epoch !== 1) throw new RangeError(`no DTLS 1.2 connection is established in epochs ${state.write.epoch}/${state.read.epoch}`);
     this.setNextWriteSequence(0, state.write.previousNextSequence ?? 0);
     if (state.read.previousWindow !== undefined) this.readEpochs.current.window.importState(state.read.previousWindow);

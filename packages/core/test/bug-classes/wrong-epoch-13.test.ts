@@ -104,7 +104,9 @@ describe('application data under the handshake keys (epoch 2)', () => {
   });
 
   it('from the client once established (sealed while it still had the handshake keys) → unexpected_message, never delivered', async () => {
-    const p = pair();
+    // Without a ticket to ACK the client sends nothing under epoch 3, so the server still reads
+    // epoch 2 (for a retransmitted Finished) when the record comes: once it does, epoch 2 is gone.
+    const p = new Pair({ client: { ...V13, ...TIMING }, server: { ...V13, ...TIMING, sessionTickets: false } });
     let early: Uint8Array | undefined;
     p.tap = (d, dir) => {
       if (dir === 'c2s' && early === undefined && p.server !== undefined && p.s.handshakeState === 'wait_finished') early = layerOf(p.client).seal(ContentType.application_data, utf8('late, under the handshake keys'), 2);

@@ -45,6 +45,8 @@ const MAX_EXTERNAL_PSK_LOOKUPS = 4;
 /** RFC 9147 6.1: epoch 2 protects the handshake messages, epoch 3 the first application data. */
 const HANDSHAKE_EPOCH = 2;
 const APPLICATION_EPOCH = 3;
+/** RFC 793 3.3's MSL, two minutes: RFC 9147 4.2.1's bound on keeping an older epoch's keys. */
+const MAX_SEGMENT_LIFETIME_MS = 120_000;
 
 type State13 =
   | { readonly name: 'wait_client_hello' }
@@ -213,6 +215,10 @@ export class ServerHandshake13 implements Handshake {
 
   onRecord(record: ReadRecord): void {
     const now = this.host.now;
+    // Any record the client's application keys authenticate (an ACK of our NewSessionTicket, a
+    // KeyUpdate, an alert): it is past its final flight, and it sends under epoch 3 only once it
+    // has a sign that we have its Finished (our ACK, or a post-handshake message, RFC 9147 7.3).
+    if (record.authenticated && record.epoch >= APPLICATION_EPOCH) this.forgetHandshakeReadKeys();
     if (record.type === ContentType.alert) {
       this.host.onAlert(record);
       return;
@@ -454,7 +460,7 @@ export class ServerHandshake13 implements Handshake {
     // An asynchronous credential answered: the connection calls in at once (handleTimeout resumes).
     if (this.continuation !== undefined) return this.host.now;
     if (this.current.name === 'failed') return undefined;
-    const times = [this.transmitter.deadline, this.acks.deadline, this.current.name === 'established' ? undefined : this.deadline].filter((t): t is number => t !== undefined);
+    const times = [this.transmitter.deadline, this.acks.deadline, this.current.name === 'established' ? this.handshakeReadUntil : this.deadline].filter((t): t is number => t !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
@@ -464,6 +470,7 @@ export class ServerHandshake13 implements Handshake {
     }
     this.transmitter.onTimer(now);
     this.sendAckIfDue(now);
+    if (this.handshakeReadUntil !== undefined && now >= this.handshakeReadUntil) this.forgetHandshakeReadKeys();
   }
 
   /**
@@ -480,7 +487,20 @@ export class ServerHandshake13 implements Handshake {
     // and its Finished will not come again, so the handshake keys of epoch 2 go (RFC 9147 4.2.1:
     // older epochs SHOULD be discarded eventually).
     this.acks.nextFlight();
-    if (this.current.name === 'established') this.layer().forgetReadEpochsBefore(APPLICATION_EPOCH);
+    this.forgetHandshakeReadKeys();
+  }
+
+  /**
+   * Until when epoch 2 is still read once established (see onClientFinished); undefined once it
+   * is gone. A timer of the engine's: idle connections lose these keys without any traffic.
+   */
+  private handshakeReadUntil: number | undefined;
+
+  /** Epoch 2's read keys and replay window go (RFC 9147 4.2.1: older epochs SHOULD be discarded). */
+  private forgetHandshakeReadKeys(): void {
+    if (this.current.name !== 'established' || this.handshakeReadUntil === undefined) return;
+    this.handshakeReadUntil = undefined;
+    this.layer().forgetReadEpochsBefore(APPLICATION_EPOCH);
   }
 
   /** Waits for a credential value that may be a Promise, then goes on (as the DTLS 1.2 engine's awaitValue). */
@@ -659,10 +679,15 @@ export class ServerHandshake13 implements Handshake {
     // The client's Finished acknowledges our whole flight (RFC 9147 7.3), so nothing of epochs 0
     // and 2 is sent again: their write keys go. Epoch 0 is not read again either (a ClientHello
     // now is answered by nothing); epoch 2 is, until the client shows it has our ACK
-    // (peerConfirmed): its Finished may come again (RFC 9147 7.1). An idle connection holds ~1 KB
-    // less per epoch dropped.
+    // (peerConfirmed, or any record of epoch 3 from it: onRecord): its Finished may come again
+    // (RFC 9147 7.1: our ACK was lost), but not forever. RFC 9147 4.2.1 lets keys of an older
+    // epoch be kept "for up to the default MSL" (two minutes, RFC 793 3.3); we keep them as long
+    // as the handshake itself was allowed, within that bound: a client that has not seen our ACK
+    // by then has had its retransmissions answered (5.8.2: 1 s, doubling). An idle connection
+    // holds ~1 KB less per epoch dropped.
     layer.forgetWriteEpochsBefore(APPLICATION_EPOCH);
     layer.forgetReadEpochsBefore(HANDSHAKE_EPOCH);
+    this.handshakeReadUntil = this.host.now + Math.min(this.config.handshakeTimeoutMs, MAX_SEGMENT_LIFETIME_MS);
     this.current = { name: 'established' };
     // RFC 9147 7.1 / 5.8.1: the client's final flight is answered by an ACK alone, sent at once.
     this.acks.flightComplete(this.host.now, true);
