@@ -12,6 +12,7 @@
 //   client:  --role client --version 1.2|1.3 --port P --count N
 import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -40,29 +41,50 @@ async function freePort() {
   return port;
 }
 
-/** Resolves once something is bound to 127.0.0.1:port (UDP), or rejects after `ms`. */
-async function bound(port, ms) {
+/**
+ * True when a UDP socket is bound to port on 127.0.0.1 or the wildcard address, read from
+ * /proc/net/udp. Probing by binding the port ourselves would race the server: a probe that binds
+ * first makes the server's own bind fail with "Address already in use".
+ */
+function boundNow(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const table = readFileSync('/proc/net/udp', 'utf8');
+  return table.split('\n').some((line) => {
+    const local = line.trim().split(/\s+/)[1];
+    return local === `0100007F:${hexPort}` || local === `00000000:${hexPort}`;
+  });
+}
+
+/** Resolves true once something is bound to 127.0.0.1:port (UDP); false if `child` exits first or `ms` pass. */
+async function bound(port, child, ms) {
   const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const s = createSocket('udp4');
-    const taken = await new Promise((resolve) => {
-      s.once('error', () => resolve(true));
-      s.bind(port, '127.0.0.1', () => resolve(false));
-    });
-    await new Promise((resolve) => s.close(() => resolve()));
-    if (taken) return;
+  while (Date.now() < end && child.exitCode === null && child.signalCode === null) {
+    if (boundNow(port)) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`the wolfSSL server did not bind 127.0.0.1:${port}`);
+  return false;
+}
+
+/**
+ * Starts wolfSSL's example server on a free port. The port is free when we pick it and may be taken
+ * before the server binds it (another process on the machine): then the server exits, and we try
+ * another port, a bounded number of times.
+ */
+async function startServer(args, attempts) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(join(dir, 'examples/server/server'), [...args, '-p', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (await bound(port, child, 5000)) return { child, port };
+    child.kill('SIGKILL');
+    if (attempt >= attempts) throw new Error(`the wolfSSL server did not bind a port in ${attempts} attempts (last: 127.0.0.1:${port})`);
+  }
 }
 
 const dir = root();
 const common = ['-u', '-v', version, '-s', '-l', SUITE[values.version], '-d', '-B', `${bytes},${MESSAGE_SIZE}`];
 try {
   if (values.role === 'server') {
-    const port = await freePort();
-    const child = spawn(join(dir, 'examples/server/server'), [...common, '-p', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    await bound(port, 5000);
+    const { child, port } = await startServer(common, 3);
     ready(port);
     exitWithRunner(() => child.kill('SIGKILL'));
   } else {
