@@ -10,7 +10,7 @@ import { DtlsError } from '../../src/errors.js';
 import { ContentType } from '../../src/record/content-type.js';
 import type { EpochKeys } from '../../src/record/epoch-keys.js';
 import { MAX_SEQUENCE_NUMBER, encodeRecord } from '../../src/record/record-header.js';
-import { dtls12RecordFormat } from '../../src/record/dtls12-record-format.js';
+import { DTLS12_RECORD_FORMAT, dtls12RecordFormat } from '../../src/record/dtls12-record-format.js';
 import { RecordLayer } from '../../src/record/record-layer.js';
 import { keyLengthOf, nodeEpochKeys, nodeSeal, tagLengthOf, testBytes } from './node-aead.js';
 
@@ -579,4 +579,53 @@ describe('RecordLayer with the crypto providers', () => {
       }
     });
   }
+});
+
+describe('RecordLayer: handing an established DTLS 1.2 layer over', () => {
+  /** Both directions in epoch 1: the state exportEstablished() takes. */
+  function established(): { layer: RecordLayer; peer: RecordLayer; keys: EpochKeys } {
+    const { keys } = material('aes-128-gcm');
+    const layer = new RecordLayer();
+    const peer = new RecordLayer();
+    for (const l of [layer, peer]) {
+      l.setWriteKeys(keys);
+      l.setReadKeys(keys);
+    }
+    return { layer, peer, keys };
+  }
+
+  it('restores into a new layer: the sequence goes on and the replay window keeps what it saw', () => {
+    const { layer, peer, keys } = established();
+    const first = layer.seal(ContentType.application_data, utf8('before'));
+    expect(peer.open(first).length).toBe(1);
+    const seen = peer.seal(ContentType.application_data, utf8('seen'));
+    expect(layer.open(seen).length).toBe(1);
+
+    const restored = new RecordLayer();
+    restored.restoreEstablished(layer.exportEstablished(), { keys, format: DTLS12_RECORD_FORMAT }, { keys, format: DTLS12_RECORD_FORMAT });
+    const next = restored.seal(ContentType.application_data, utf8('after'));
+    const read = peer.open(next);
+    expect(read.length).toBe(1);
+    expect(read[0]?.sequenceNumber).toBe(1);
+    // A record the old layer already took is a replay for the new one (RFC 6347 4.1.2.6).
+    expect(restored.open(seen).length).toBe(0);
+  });
+
+  it('refuses a layer that went to DTLS 1.3, and leaves it as it was', () => {
+    const { layer, keys } = established();
+    const state = layer.exportEstablished();
+    const dtls13 = new RecordLayer();
+    dtls13.enterDtls13();
+    // A 1.3 layer's 1.2 epoch maps are one frozen pair shared by every 1.3 connection: a restore
+    // must never reach them.
+    expect(() => dtls13.restoreEstablished(state, { keys, format: DTLS12_RECORD_FORMAT }, { keys, format: DTLS12_RECORD_FORMAT })).toThrow(
+      /needs a new record layer/,
+    );
+    expect(dtls13.readEpoch).toBe(0);
+    const other = new RecordLayer();
+    other.enterDtls13();
+    expect(other.readEpoch).toBe(0);
+    // And a layer already keyed is refused the same way.
+    expect(() => layer.restoreEstablished(state, { keys, format: DTLS12_RECORD_FORMAT }, { keys, format: DTLS12_RECORD_FORMAT })).toThrow(/needs a new record layer/);
+  });
 });
