@@ -1,10 +1,16 @@
-// CPU time per PSK-AES128-GCM handshake, or per 1,200-byte ping-pong round trip, in the client
-// process and in the server process (not wall-clock rates: on a loaded machine other processes
-// change those, much less this), for one or more dtls-kit trees side by side, A/B interleaved:
+// CPU time per PSK-AES128-GCM handshake, per 1,200-byte ping-pong round trip or per one-way
+// 1,200-byte record, in the client process and in the server process (not wall-clock rates: on a
+// loaded machine other processes change those, much less this), for one or more dtls-kit trees
+// side by side, A/B interleaved:
 //
-//   node src/cpu-per-op.mjs handshake|pingpong [REPS] TREE [TREE...]
+//   node src/cpu-per-op.mjs handshake|pingpong|throughput [REPS] TREE [TREE...]
 //     e.g. node src/cpu-per-op.mjs handshake 6 /work/wt-main /work/wt-mine
+//          BENCH_PROVIDER=native node src/cpu-per-op.mjs throughput 6 dgram /work/wt-main /work/wt-mine
 //
+// BENCH_PROVIDER (node, the default, or native, sodium, noble: peer-dtlskit.mjs's --provider) is
+// the crypto provider of both sides; TREE `dgram` is plain node:dgram (peer-dgram.mjs), the
+// baseline of the message rows. Throughput is the bench row's loop (throughputClient: window 64,
+// an ack every 16); its wall figure is µs per record (the inverse of the row's records/s).
 // Each TREE is a built checkout (make build). Per tree, one server (that tree's peer-dtlskit.mjs:
 // the bench row's server, tickets and the session cache off) runs through all repetitions, warmed
 // up first; each repetition starts a client process of that tree that warms up (handshakes: 3,000,
@@ -20,13 +26,17 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PSK_IDENTITY, PSK_KEY_HEX } from './common.mjs';
+import dgram from 'node:dgram';
+import { PSK_IDENTITY, PSK_KEY_HEX, throughputClient } from './common.mjs';
 
 const CLK_TCK = 100; // Linux's USER_HZ (getconf CLK_TCK)
 const PLAN = {
   handshake: { count: 2000, warmup: 3000, serverWarmup: 4000 },
   pingpong: { count: 15_000, warmup: 3000, serverWarmup: 3000 },
+  throughput: { count: 100_000, warmup: 5000, serverWarmup: 20_000 },
 };
+const PROVIDER = process.env.BENCH_PROVIDER ?? 'node';
+const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** utime + stime of a process, in µs. */
 function processCpuUs(pid) {
@@ -42,29 +52,58 @@ function processSysUs(pid) {
 
 /** The client: run in a process of its own (`--client TREE PORT WORKLOAD COUNT WARMUP`). */
 async function client([tree, port, workload, count, warmup]) {
+  if (tree === 'dgram') return measure(await dgramTransport(port), workload, count, warmup);
   const { connect } = await import(join(tree, 'packages/nonblocking/dist/index.js'));
   const { pskClient } = await import(join(tree, 'packages/psk/dist/index.js'));
+  const core = await import(join(tree, 'packages/core/dist/index.js'));
+  const providers = { node: () => core.nodeCryptoProvider, noble: () => core.nobleCryptoProvider, sodium: () => core.loadSodiumCryptoProvider(), native: () => core.loadNativeCryptoProvider() };
   const options = {
+    provider: providers[PROVIDER](),
     host: '127.0.0.1',
     port: Number(port),
     psk: pskClient({ identity: PSK_IDENTITY, key: PSK_KEY_HEX }),
-    cipherSuites: 'PSK-AES128-GCM-SHA256',
+    cipherSuites: PROVIDER === 'sodium' ? 'PSK-CHACHA20-POLY1305' : 'PSK-AES128-GCM-SHA256',
     maxVersion: 'DTLSv1.2',
     mtu: 1472,
     handshakeTimeoutMs: 10_000,
     sessionTickets: false,
   };
+  if (workload === 'handshake') {
+    return measure({ handshake: () => connect(options) }, workload, count, warmup);
+  }
+  const socket = await connect(options);
+  let listener = null;
+  socket.on('message', (m) => listener?.(m));
+  return measure({ send: (m) => socket.send(m), onMessage: (cb) => (listener = cb) }, workload, count, warmup);
+}
+
+/** The bench's plain node:dgram client transport ({ send, onMessage }), connected to PORT. */
+async function dgramTransport(port) {
+  const socket = dgram.createSocket('udp4');
+  await new Promise((r) => socket.connect(Number(port), '127.0.0.1', r));
+  let listener = null;
+  socket.on('message', (m) => listener?.(m));
+  return { send: (m) => socket.send(m), onMessage: (cb) => (listener = cb) };
+}
+
+/** Runs WARMUP then COUNT operations over `transport` and prints the measured run's figures. */
+async function measure(transport, workload, count, warmup) {
   let run;
   if (workload === 'handshake') {
     run = async (n) => {
-      for (let i = 0; i < n; i++) await (await connect(options)).close();
+      for (let i = 0; i < n; i++) await (await transport.handshake()).close();
+    };
+  } else if (workload === 'throughput') {
+    const state = { total: 0 };
+    run = async (n) => {
+      const r = await throughputClient(transport, n, 60, state);
+      if (r.records < n) throw new Error(`throughput: ${r.records} of ${n} records acknowledged`);
     };
   } else {
-    const socket = await connect(options);
     const ping = Buffer.alloc(1200, 0x62);
     ping[0] = 0x50; // 'P': the bench server echoes it
     let answered = () => {};
-    socket.on('message', () => answered());
+    transport.onMessage(() => answered());
     run = async (n) => {
       for (let i = 0; i < n; i++) {
         const echo = new Promise((resolve, reject) => {
@@ -74,7 +113,7 @@ async function client([tree, port, workload, count, warmup]) {
             resolve();
           };
         });
-        socket.send(ping);
+        transport.send(ping);
         await echo;
       }
     };
@@ -89,8 +128,12 @@ async function client([tree, port, workload, count, warmup]) {
 }
 
 function startServer(tree) {
+  const args =
+    tree === 'dgram'
+      ? [join(here, 'peer-dgram.mjs'), '--role', 'server']
+      : [join(tree, 'bench/src/peer-dtlskit.mjs'), '--role', 'server', '--suite', PROVIDER === 'sodium' ? 'psk-chacha' : 'psk', '--provider', PROVIDER];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(tree, 'bench/src/peer-dtlskit.mjs'), '--role', 'server', '--suite', 'psk'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const timer = setTimeout(() => reject(new Error(`${tree}: no server within 20 s`)), 20_000);
     p.stdout.on('data', (d) => {
       const m = /READY (\d+)/.exec(d.toString());
@@ -125,7 +168,7 @@ async function main(argv) {
   const plan = PLAN[workload];
   const reps = /^\d+$/.test(rest[0] ?? '') ? Number(rest.shift()) : 5;
   if (plan === undefined || rest.length === 0) {
-    process.stderr.write('usage: node src/cpu-per-op.mjs handshake|pingpong [REPS] TREE [TREE...]\n');
+    process.stderr.write('usage: [BENCH_PROVIDER=node|native|sodium|noble] node src/cpu-per-op.mjs handshake|pingpong|throughput [REPS] TREE|dgram [TREE...]\n');
     process.exit(2);
   }
   const servers = new Map();
@@ -149,7 +192,7 @@ async function main(argv) {
         f.wall.push(r.wallUs);
       }
     }
-    const unit = workload === 'handshake' ? 'per handshake' : 'per round trip';
+    const unit = { handshake: 'per handshake', pingpong: 'per round trip', throughput: 'per record' }[workload];
     for (const [tree, f] of figures) {
       const list = (xs) => xs.map((x) => x.toFixed(0)).join(' ');
       process.stdout.write(
