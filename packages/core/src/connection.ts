@@ -24,6 +24,7 @@ import { maxPayloadFor, payloadTooLarge, type PayloadLimit } from './mtu.js';
 import { OutgoingDatagrams } from './outgoing-datagrams.js';
 import { decodeRrcMessage, encodeRrcMessage, PathValidation, RRC_COOKIE_LENGTH, RrcMessageType } from './return-routability-check.js';
 import type { ReadRecord } from './record/record-layer.js';
+import { SEALED_RECORDS } from './record/record-slab.js';
 import { RecordLayer } from './record/record-layer.js';
 import type { CipherSuite } from './suites/cipher-suite.js';
 import { checkRecordSize, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
@@ -624,7 +625,10 @@ export class DtlsConnection {
       // RFC 9147 4.5.3: the key is (nearly) used up and our KeyUpdate is not acknowledged yet.
       throw new DtlsError(AlertDescription.internal_error, 'the write key is at its AEAD usage limit (RFC 9147 4.5.3): application data waits until the peer acknowledges our KeyUpdate');
     }
-    this.outgoing.push(this.records.seal(ContentType.application_data, data));
+    const record = this.records.seal(ContentType.application_data, data);
+    // Nobody but the queue and then the runtime holds it: its memory may come back (datagramSent).
+    SEALED_RECORDS.returnable(record);
+    this.outgoing.push(record);
     this.traffic.applicationRecordsOut++;
     this.traffic.applicationBytesOut += data.length;
     this.updateKeysIfDue();
@@ -684,6 +688,19 @@ export class DtlsConnection {
    */
   datagramsToSend(): Uint8Array[] {
     return this.outgoing.take();
+  }
+
+  /**
+   * The runtime says a datagram datagramsToSend() gave it has left and that nobody holds it any
+   * more (the socket copied its bytes into the kernel during the send call, and no one else was
+   * shown it): it will never be read or written again. When it is the application-data record
+   * sealed last, its memory is zeroed and sealed into again, so that a stream of records each
+   * sent at once reuses the same bytes instead of a new slab every few dozen records (see
+   * RecordSlab). Anything else is left alone. Optional: a datagram never said to have left is
+   * simply garbage collected.
+   */
+  datagramSent(datagram: Uint8Array): void {
+    SEALED_RECORDS.giveBack(datagram);
   }
 
   /** The absolute time (same clock as `now`) at which handleTimeout must be called, if any. */

@@ -4,21 +4,26 @@
  * sweeper thread, which contends with the main thread for the allocator's lock; a view into a
  * slab costs neither.
  *
- * A slab is bump-allocated and never rewound: each byte is handed out once, so a record stays as
- * it was sealed for as long as anyone holds it (a datagram waiting in node:dgram's send queue
- * included), whatever is sealed after it. The slab is freed when the last record in it is
- * dropped. A record larger than a quarter of a slab gets memory of its own, so a slab is never
- * mostly waste.
+ * A slab is bump-allocated: each byte is handed out once, so a record stays as it was sealed for
+ * as long as anyone holds it (a datagram waiting in node:dgram's send queue included), whatever
+ * is sealed after it — unless its only holder gives it back (giveBack) once its bytes have left,
+ * and it is the last record taken: its bytes are then zeroed and handed out again, so a stream of
+ * records each sent at once (a runtime's application data) reuses the same bytes instead of
+ * making a new slab every few dozen records (a 32 KiB allocation, zeroed, then swept: more than
+ * sealing the records in it). The slab is freed when the last record in it is dropped. A record
+ * larger than a quarter of a slab gets memory of its own, so a slab is never mostly waste.
  */
 export class RecordSlab {
   private slab: ArrayBuffer | undefined;
   private used = 0;
+  /** The one record that may be given back (see returnable): at most one slab pinned by it. */
+  private returnableRecord: Uint8Array | undefined;
 
   constructor(private readonly slabSize: number) {
     if (!Number.isInteger(slabSize) || slabSize < 1) throw new RangeError(`slab size must be a positive integer, got ${slabSize}`);
   }
 
-  /** `length` bytes, zero, that no other call returned or will return. */
+  /** `length` bytes, zero, that no other call returned or will return (until given back). */
   take(length: number): Uint8Array {
     if (length > this.slabSize >>> 2) return new Uint8Array(length);
     let slab = this.slab;
@@ -29,8 +34,31 @@ export class RecordSlab {
     }
     const start = this.used;
     this.used = start + length;
+    this.returnableRecord = undefined;
     // A view made directly: subarray() costs twice as much (it looks up the species constructor).
     return new Uint8Array(slab, start, length);
+  }
+
+  /**
+   * The record just taken has one holder that will say when it is done with it (giveBack): e.g.
+   * an application-data record, which goes from the connection's queue to the socket and nowhere
+   * else. Any take() after it ends that (its bytes are no longer the last ones handed out).
+   */
+  returnable(record: Uint8Array): void {
+    this.returnableRecord = record.buffer === this.slab && record.byteOffset + record.byteLength === this.used ? record : undefined;
+  }
+
+  /**
+   * The holder of the record marked returnable() will never read or write it again: its bytes
+   * are zeroed and the next take() hands them out again. Anything else (another record, or a
+   * record taken before the last one) is left as it is. Returns whether the bytes were taken back.
+   */
+  giveBack(record: Uint8Array): boolean {
+    if (record !== this.returnableRecord) return false;
+    this.returnableRecord = undefined;
+    record.fill(0);
+    this.used = record.byteOffset;
+    return true;
   }
 }
 

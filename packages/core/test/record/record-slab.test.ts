@@ -45,6 +45,52 @@ describe('RecordSlab', () => {
     expect(slab.take(10).byteOffset).toBe(10);
   });
 
+  it('takes back the record marked returnable when its holder gives it back: zeroed, and handed out again by the next take', () => {
+    const slab = new RecordSlab(1024);
+    const before = slab.take(10);
+    const record = slab.take(100);
+    record.fill(7);
+    slab.returnable(record);
+    expect(slab.giveBack(record)).toBe(true);
+    expect(record.every((b) => b === 0)).toBe(true);
+    const next = slab.take(100);
+    expect(next.buffer).toBe(record.buffer);
+    expect(next.byteOffset).toBe(record.byteOffset);
+    // Once only: the same view again is not the returnable record any more.
+    expect(slab.giveBack(record)).toBe(false);
+    expect(before.byteOffset).toBe(0);
+  });
+
+  it('takes nothing back that was not marked returnable, nor a record taken before the last one', () => {
+    const slab = new RecordSlab(1024);
+    const unmarked = slab.take(100);
+    unmarked.fill(1);
+    expect(slab.giveBack(unmarked)).toBe(false);
+    expect(unmarked.every((b) => b === 1)).toBe(true);
+
+    const marked = slab.take(100);
+    marked.fill(2);
+    slab.returnable(marked);
+    // A record taken after it (another connection's, a handshake's) ends the mark: its bytes stay.
+    const later = slab.take(50);
+    later.fill(3);
+    expect(slab.giveBack(marked)).toBe(false);
+    expect(marked.every((b) => b === 2)).toBe(true);
+    expect(slab.take(10).byteOffset).toBe(later.byteOffset + later.length);
+
+    // Marking a record that is not the last one taken marks nothing.
+    slab.returnable(unmarked);
+    expect(slab.giveBack(unmarked)).toBe(false);
+    expect(unmarked.every((b) => b === 1)).toBe(true);
+  });
+
+  it('marks no record of memory of its own (larger than a quarter of a slab) returnable', () => {
+    const slab = new RecordSlab(1024);
+    const large = slab.take(300);
+    slab.returnable(large);
+    expect(slab.giveBack(large)).toBe(false);
+  });
+
   it('refuses a slab size that is not a positive integer', () => {
     expect(() => new RecordSlab(0)).toThrow(RangeError);
     expect(() => new RecordSlab(1.5)).toThrow(RangeError);
