@@ -5,6 +5,7 @@ import { ConnectionRefusedError, DtlsConnection, HandshakeTimeoutError, NoReplyE
 import { channels, traceDatagram } from './diagnostics.js';
 import { keylogWriter } from './keylog.js';
 import { literalLookup } from './literal-lookup.js';
+import { sentAtOnce } from './sent-at-once.js';
 import { checkOptionPlaces } from './option-places.js';
 import { DEFAULTS, engineOptions, nonNegativeInt, positiveInt, type ConnectOptions } from './options.js';
 import { DtlsSocket, type EstablishedDtlsSocket } from './socket.js';
@@ -181,7 +182,9 @@ async function attempt(connection: DtlsConnection, remote: Remote, settings: Att
               udp.send(d);
             } catch {
               // closed under us
+              return false;
             }
+            return sentAtOnce(udp);
           },
           release: (done) => {
             try {

@@ -27,6 +27,7 @@ import { channels, traceDatagram, type EvictMessage, type RefuseMessage, type St
 import { HandshakeSlots, type Admission } from './handshake-slots.js';
 import { keylogWriter } from './keylog.js';
 import { literalLookup } from './literal-lookup.js';
+import { sentAtOnce } from './sent-at-once.js';
 import { parseProxyV2 } from '@dtls-kit/core';
 import { proxyProtocolSources } from '@dtls-kit/core/internal';
 import { checkOptionPlaces } from './option-places.js';
@@ -598,17 +599,20 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.emit('error', error);
   }
 
-  private sendTo(datagram: Uint8Array, port: number, address: string, connection: DtlsSocket | undefined): void {
+  private sendTo(datagram: Uint8Array, port: number, address: string, connection: DtlsSocket | undefined): boolean {
     const socket = this.socket;
-    if (!socket) return;
+    if (!socket) return false;
     traceDatagram('out', 'server', connection, address, port, datagram);
     this.counters.datagramOut(datagram.length);
     try {
       // No callback (see connect.ts): no process.nextTick per datagram; a failed send is lost as UDP may lose it.
+      // (literalLookup: a peer's address is a literal, so node:dgram sends in this call.)
       socket.send(datagram, port, address);
     } catch {
       // The socket closed under us: UDP loses the datagram, as it might anyway.
+      return false;
     }
+    return sentAtOnce(socket);
   }
 }
 

@@ -28,8 +28,13 @@ import type { Timed, TimerQueue } from './timer-queue.js';
  * for, so a server passes one transport to all its connections (no closures per connection).
  */
 export interface Transport {
-  /** Sends one datagram to the peer. Errors (ICMP unreachable, ...) are ignored: UDP may lose it anyway. */
-  send(datagram: Uint8Array, socket: DtlsSocket): void;
+  /**
+   * Sends one datagram to the peer. Errors (ICMP unreachable, ...) are ignored: UDP may lose it
+   * anyway. True when its bytes have left during the call and nobody holds the datagram (the
+   * socket copied it to the kernel at once, and no trace subscriber was shown it): its memory may
+   * then be used again (DtlsConnection.datagramSent).
+   */
+  send(datagram: Uint8Array, socket: DtlsSocket): boolean;
   /** The connection has ended: free the route (server) or the socket (client); then call `done`. */
   release(done: () => void, socket: DtlsSocket): void;
   /** The local address the datagrams leave from. */
@@ -987,7 +992,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private flush(): void {
     const datagrams = this.conn.datagramsToSend();
     if (this.muted) return;
-    for (const d of datagrams) this.transport.send(d, this);
+    for (const d of datagrams) if (this.transport.send(d, this)) this.conn.datagramSent(d);
   }
 
   private reschedule(): void {

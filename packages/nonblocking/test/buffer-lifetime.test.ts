@@ -5,8 +5,8 @@
  * into the same slab, some still in node:dgram's queue) arrives as it was sent.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { loadNativeCryptoProvider, loadSodiumCryptoProvider } from '@dtls-kit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { DtlsConnection, loadNativeCryptoProvider, loadSodiumCryptoProvider } from '@dtls-kit/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, createServer, type DtlsServer } from '../src/index.js';
 import { clientPsk, serverPsk, until } from './helpers.js';
 
@@ -129,4 +129,56 @@ describe('buffer lifetimes through the non-blocking runtime', () => {
     for (const m of kept) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
     await client.close();
   });
+
+  it.each(['DTLSv1.3', 'DTLSv1.2'] as const)('gives each application-data datagram back once sent (%s): the next record reuses its bytes, and every message arrives as it was sent', async (version) => {
+    const given = vi.spyOn(DtlsConnection.prototype, 'datagramSent');
+    try {
+      const got: Buffer[] = [];
+      server = createServer({ psk: serverPsk(), mtu: 1400, minVersion: version, maxVersion: version }, (socket) => {
+        socket.on('message', (m) => got.push(m));
+      });
+      const { port } = await server.listen(0, '127.0.0.1');
+      const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400, minVersion: version, maxVersion: version });
+      given.mockClear();
+      for (let i = 0; i < 20; i++) {
+        client.send(message(i));
+        await until(() => got.length > i, 5000, `message ${i}`);
+      }
+      // One call per datagram the client sent: each of its 20 records was said to have left.
+      expect(given.mock.calls.filter(([d]) => d.length > 1000).length).toBeGreaterThanOrEqual(20);
+      for (const m of got) expect(m.equals(message(m.readUInt32BE(0)))).toBe(true);
+      await client.close();
+    } finally {
+      given.mockRestore();
+    }
+  });
+
+  it('gives back no datagram a trace subscriber was shown: every outgoing datagram it kept stays as it was sent', async () => {
+    const shown: { datagram: Uint8Array; copy: Uint8Array }[] = [];
+    const onDatagram = (m: unknown): void => {
+      if (typeof m !== 'object' || m === null) return;
+      const direction: unknown = Reflect.get(m, 'direction');
+      const datagram: unknown = Reflect.get(m, 'datagram');
+      if (direction === 'out' && datagram instanceof Uint8Array) shown.push({ datagram, copy: datagram.slice() });
+    };
+    let received = 0;
+    server = createServer({ psk: serverPsk(), mtu: 1400 }, (socket) => {
+      socket.on('message', () => received++);
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    diagnosticsChannel.subscribe('dtls-kit:datagram', onDatagram);
+    try {
+      const client = await connect({ host: '127.0.0.1', port, psk: clientPsk(), mtu: 1400 });
+      for (let i = 0; i < 30; i++) {
+        client.send(message(i));
+        await until(() => received > i, 5000, `message ${i}`);
+      }
+      await client.close();
+    } finally {
+      diagnosticsChannel.unsubscribe('dtls-kit:datagram', onDatagram);
+    }
+    expect(shown.filter((s) => s.datagram.length > 1000).length).toBeGreaterThanOrEqual(30);
+    for (const s of shown) expect(s.datagram).toEqual(s.copy);
+  });
 });
+
