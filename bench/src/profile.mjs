@@ -8,6 +8,8 @@
 //   ROW          part of a row's label (default: the first dtls-kit row), e.g. "noble", "2 workers"
 //   BENCH_QUICK=1 tiny counts; BENCH_OUT=dir where the profiles go (default bench/profiles/<date>-<id>)
 //   BENCH_TOP=N  functions listed per profile (default 15)
+//   BENCH_PROF_INTERVAL=us  V8's sampling interval (default 1000 us): a ping-pong step takes tens of
+//                microseconds, so its parts need a finer one (e.g. 50), at the cost of a slower run
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +30,8 @@ const certs = await writeCertificates(join(tmpdir(), `dtls-kit-bench-certs-${pro
 let processes = 0;
 const nodeFlags = (script, args) => {
   const role = args[args.indexOf('--role') + 1] ?? 'peer';
-  return ['--cpu-prof', `--cpu-prof-dir=${join(dir, `${script.replace(/\.mjs$/, '')}-${role}-${++processes}`)}`];
+  const interval = process.env.BENCH_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_PROF_INTERVAL}`] : [];
+  return ['--cpu-prof', ...interval, `--cpu-prof-dir=${join(dir, `${script.replace(/\.mjs$/, '')}-${role}-${++processes}`)}`];
 };
 const measurements = defineMeasurements({ N, certs, cbin: buildC(), nodeFlags });
 const m = measurements.find((x) => x.id === id);

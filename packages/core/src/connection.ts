@@ -444,6 +444,16 @@ export class DtlsConnection {
   }
 
   /**
+   * @internal the peer address object the engine holds, not a copy: the same object for as long
+   * as the address stays (observeSource and followPeer put a new one in its place), so that a
+   * runtime asking after every datagram tells a move by identity, without the object per datagram
+   * that `peerAddress` makes. Read only.
+   */
+  get peerAddressRef(): Readonly<PeerAddress> | undefined {
+    return this.peer;
+  }
+
+  /**
    * Counters: records dropped, replayed, failed authentication; handshake retransmissions;
    * outgoing bytes waiting for the anti-amplification budget of a new peer address, and the
    * datagrams dropped because more than maxUnvalidatedHeldBytes waited (see datagramsToSend).
@@ -551,17 +561,26 @@ export class DtlsConnection {
     let newest = false;
     let read = false;
     this.source = from;
-    this.run(() => {
+    // run()'s try/catch written out: no closure (and no context for the variables it would
+    // write) per datagram, between the datagram's arrival and the application's reply.
+    try {
       this.handshake.resume();
       this.handshake.beginDatagram();
+      let ended = false;
       for (const r of this.records.open(datagram, handOver)) {
         if (r.authenticated) read = true;
         if (r.authenticated && this.isNewest(r)) newest = true;
-        if (this.currentState === 'closed') return;
+        // `state`, not currentState: onRecord may close the connection (TypeScript's narrowing above does not know).
+        if (this.state === 'closed') {
+          ended = true;
+          break;
+        }
         this.onRecord(r);
       }
-      this.handshake.processMessages();
-    });
+      if (!ended) this.handshake.processMessages();
+    } catch (err) {
+      this.fail(asDtlsError(err, 'DTLS engine'));
+    }
     this.updateKeysIfDue();
     // RFC 9853 2: the anti-amplification limit counts what came from the address "excluding
     // those [records] that have been discarded": a datagram counts when a record in it

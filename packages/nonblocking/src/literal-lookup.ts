@@ -14,12 +14,28 @@ import { isIP } from 'node:net';
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
+ * The last IP literal answered, and its family. A server sends each reply through this lookup, to
+ * the same peer's address again and again (the socket keeps its peer's string): comparing with
+ * the last one is cheaper than isIP's regular expression on every datagram, on the path from a
+ * datagram's arrival to the reply's send. Only literals are kept, so a host name never skips
+ * dns.lookup.
+ */
+let lastLiteral = '';
+let lastFamily = 0;
+
+/**
  * A single-address lookup: an IP literal is its own address (as dns.lookup says, whatever family
  * was asked for), called back synchronously; a host name goes to dns.lookup.
  */
 export function literalLookup(hostname: string, options: number | LookupOneOptions, callback: LookupCallback): void {
+  if (hostname === lastLiteral) {
+    callback(null, hostname, lastFamily);
+    return;
+  }
   const family = isIP(hostname);
   if (family !== 0) {
+    lastLiteral = hostname;
+    lastFamily = family;
     callback(null, hostname, family);
     return;
   }

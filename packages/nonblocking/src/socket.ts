@@ -309,8 +309,11 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private readonly conn: DtlsConnection;
   /** Where datagrams to the peer go: the engine's peer address, once it knows one (see followPeer). */
   private remote: PeerAddress;
-  /** The engine's peer address after the last datagram, to notice when it moves. */
-  private enginePeer: PeerAddress | undefined;
+  /**
+   * The engine's own peer address object after the last datagram (DtlsConnection.peerAddressRef,
+   * not a copy): the engine puts a new object in its place when the address moves.
+   */
+  private enginePeer: Readonly<PeerAddress> | undefined;
   /** The owner's settings, one object for all its connections (see SocketShared). */
   private readonly shared: SocketShared;
   private readonly startedAt: number;
@@ -336,9 +339,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.remote = { address: init.remoteAddress, port: init.remotePort };
     this.origin = this.remote;
     if (init.clientAddress !== undefined) this.client = init.clientAddress;
-    // The engine's copy of the same address is not kept twice.
-    const enginePeer = init.connection.peerAddress;
-    this.enginePeer = enginePeer !== undefined && samePeer(enginePeer, this.remote) ? this.remote : enginePeer;
+    // The engine's own object: no copy of the address is kept.
+    this.enginePeer = init.connection.peerAddressRef;
     this.startedAt = init.shared.now();
     this.lastActivity = this.startedAt;
     this.lastIo = this.startedAt;
@@ -888,12 +890,13 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    * heard the ClientHello from: not a move.
    */
   private followPeer(): void {
-    const peer = this.conn.peerAddress;
-    if (peer === undefined) return;
+    const peer = this.conn.peerAddressRef;
+    // Unchanged (every datagram but a move): the engine's object is the one we saw last. Asked
+    // after every datagram, between the datagram's decryption and the reply's send: no copy.
+    if (peer === undefined || peer === this.enginePeer) return;
     const known = this.enginePeer;
-    // Unchanged (every datagram but a move): the address object we have stays.
-    if (known !== undefined && samePeer(known, peer)) return;
     this.enginePeer = peer;
+    if (known !== undefined && samePeer(known, peer)) return;
     if (known === undefined || samePeer(this.remote, peer)) return;
     const previous = this.remoteInfo();
     this.remote = { address: peer.address, port: peer.port };
@@ -1074,7 +1077,24 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       return;
     }
     if (iterators !== undefined) for (const it of iterators) if (!it.push(data)) this.droppedMessages++;
-    if (listening) this.guarded(() => this.emit('message', data));
+    if (listening) this.emitMessage(data);
+  }
+
+  /**
+   * guarded(() => this.emit('message', data)) without the closure: every datagram of data passes
+   * here on its way to the listener whose reply is the next datagram out.
+   */
+  private emitMessage(data: Buffer): void {
+    const onListenerError = this.hooks.onListenerError;
+    if (onListenerError === undefined) {
+      this.emit('message', data);
+      return;
+    }
+    try {
+      this.emit('message', data);
+    } catch (error) {
+      onListenerError(this, error);
+    }
   }
 
   /**
@@ -1118,7 +1138,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
       if (this.listenerCount('message') === 0) return;
       for (const m of this.unpark()) {
         if (this.iterators !== undefined) for (const it of this.iterators) if (!it.push(m)) this.droppedMessages++;
-        this.guarded(() => this.emit('message', m));
+        this.emitMessage(m);
       }
     });
   }

@@ -22,6 +22,38 @@ describe('literalLookup (node:dgram lookup)', () => {
     ]);
   });
 
+  it('answers each literal with its own family when literals alternate (the last one is remembered)', () => {
+    const answers: Array<[string, number]> = [];
+    const take = (error: NodeJS.ErrnoException | null, address: string, family: number): void => {
+      expect(error).toBeNull();
+      answers.push([address, family]);
+    };
+    for (const address of ['::1', '::1', '10.0.0.1', '10.0.0.1', '::ffff:10.0.0.1', '10.0.0.1']) literalLookup(address, 0, take);
+    expect(answers).toEqual([
+      ['::1', 6],
+      ['::1', 6],
+      ['10.0.0.1', 4],
+      ['10.0.0.1', 4],
+      ['::ffff:10.0.0.1', 6],
+      ['10.0.0.1', 4],
+    ]);
+  });
+
+  it('still sends a host name to dns.lookup right after a literal was answered', async () => {
+    literalLookup('127.0.0.1', 4, () => {});
+    let answered = false;
+    const found = new Promise<[string, number]>((resolve, reject) =>
+      literalLookup('localhost', 4, (error, address, family) => {
+        answered = true;
+        if (error) reject(error);
+        else resolve([address, family]);
+      }),
+    );
+    // Not in the same call: only a literal is answered at once.
+    expect(answered).toBe(false);
+    expect(await found).toEqual(['127.0.0.1', 4]);
+  });
+
   it('resolves a host name through dns.lookup, later', async () => {
     let answered = false;
     const found = new Promise<[string, number]>((resolve, reject) =>
