@@ -964,11 +964,17 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     this.pump();
   }
 
-  /** Events to the user first, then the datagrams (which the user's send() may have added), then the timer. */
+  /**
+   * Events to the user first, then the datagrams (which the user's send() may have added), then the
+   * timer. During the handshake our flight leaves first: the peer's next step waits on it, not on
+   * our events (a server's last flight would otherwise wait for its 'connection' handlers, which
+   * every user's code may make slow). Afterwards, one flush per pump.
+   */
   private pump(): void {
     if (this.pumping) return; // the outer pump carries on with the new events
     this.pumping = true;
     try {
+      if (!this.isEstablished) this.flush();
       for (let e = this.conn.pollEvent(); e !== undefined; e = this.conn.pollEvent()) this.onEvent(e);
     } finally {
       this.pumping = false;
