@@ -126,6 +126,21 @@ function clientPort(): number {
 
 const delta = (a: NatRelayStats, b: NatRelayStats, k: keyof NatRelayStats): number => b[k] - a[k];
 
+/**
+ * What a failure to get an answer says: the client's state and counters, the relay's mappings and
+ * counts, the server's counters, the last address change: enough to tell a lost route from a dead
+ * connection.
+ */
+function whereThingsStand(events: readonly [RemoteAddressInfo, RemoteAddressInfo][]): string {
+  const s = server?.stats;
+  return `no answer to 'report': ${JSON.stringify({
+    client: { state: client?.state, error: client?.error?.message, port: client?.address()?.port, stats: client?.stats },
+    relay: { stats: relay?.stats, upstreamPorts: client?.address() === undefined ? [] : relay?.upstreamPorts(clientPort()) },
+    server: s && { connections: s.connections, active: s.active, addressChanges: s.addressChanges, inboundDropped: s.inboundDropped, outboundDropped: s.outboundDropped },
+    lastMove: events.at(-1),
+  }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}`;
+}
+
 describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay, blocking server (RFC 9146), %s', (version) => {
   it('with CIDs: one session, 1,000 messages through ~20 rebinds at 10% loss, delivered = sent - dropped; spoofed CID records move nothing', async () => {
     const t0 = performance.now();
@@ -158,7 +173,7 @@ describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay,
     expect(new Set(echoes).size).toBe(echoes.length);
     for (const e of echoes) expect(e).toBe(PAYLOAD(Number(/^m(\d+):/.exec(e)?.[1])));
     const report = JSON.parse((await ask(inbox, 'report', (r) => r.startsWith('{'))) ?? 'null') as Report;
-    expect(report).not.toBeNull();
+    expect(report, report === null ? whereThingsStand(events) : '').not.toBeNull();
     const ports = relay!.upstreamPorts(clientPort());
 
     const toServer = delta(s0, s1, 'droppedToServer');
