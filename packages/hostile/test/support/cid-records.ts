@@ -38,3 +38,28 @@ export function forgeCidRecord(genuine: Uint8Array, version: DtlsVersion, cidLen
   for (let i = header; i < forged.length; i++) forged[i] = (i * 37) & 0xff;
   return forged;
 }
+
+/**
+ * How many records `datagram` carries, walking their headers: a sender may put several records in
+ * one datagram (RFC 6347 4.1.1, RFC 9147 4.3), so a relay's datagram counts are not record counts.
+ * `cidLength`: the CID its records carry (0: none). A DTLS 1.3 unified header without the L bit
+ * (RFC 9147 4) runs to the datagram's end. A truncated header counts as one last record.
+ */
+export function recordsIn(datagram: Uint8Array, cidLength = 0): number {
+  let count = 0;
+  for (let at = 0; at < datagram.length; count++) {
+    const first = datagram[at] ?? 0;
+    if (isUnifiedHeader(first)) {
+      const cid = (first & 0x10) !== 0 ? cidLength : 0;
+      const header = 1 + cid + ((first & 0x08) !== 0 ? 2 : 1);
+      if ((first & 0x04) === 0) return count + 1;
+      at += header + 2 + (((datagram[at + header] ?? 0) << 8) | (datagram[at + header + 1] ?? 0));
+    } else {
+      // DTLSPlaintext / DTLSCiphertext (RFC 6347 4.1; tls12_cid: RFC 9146 4, the CID before the length).
+      const cid = first === ContentType.tls12_cid ? cidLength : 0;
+      const lengthAt = at + 11 + cid;
+      at = lengthAt + 2 + (((datagram[lengthAt] ?? 0) << 8) | (datagram[lengthAt + 1] ?? 0));
+    }
+  }
+  return count;
+}
