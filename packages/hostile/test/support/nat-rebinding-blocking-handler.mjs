@@ -23,6 +23,9 @@ export default function natHandler(conn) {
       conn.send(JSON.stringify({ delivered: seen.size, duplicates, corrupt, changes, lastChange, address: conn.remoteAddress, port: conn.remotePort, family: conn.remoteFamily }));
       continue;
     }
+    // Sent by the test only to give the server's sending budget to the client's current address
+    // (RFC 9853 5, see the test): not echoed, not counted.
+    if (text.startsWith('flush')) continue;
     const n = /^m(\d+):/.exec(text);
     if (n) {
       if (text !== PAYLOAD(Number(n[1]))) corrupt++;
