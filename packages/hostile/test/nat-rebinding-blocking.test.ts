@@ -141,10 +141,11 @@ function clientPort(): number {
 const delta = (a: NatRelayStats, b: NatRelayStats, k: keyof NatRelayStats): number => b[k] - a[k];
 
 /**
- * The records in the server's datagrams, by what the relay did with each datagram: the server may
- * put several echoes in one datagram (a worker that read several messages in one wake-up), so the
- * echoes balance in records, not datagrams. The relay calls onToClient just before it decides a
- * datagram's fate, so its counters read at the next call (or at the end) tell that fate.
+ * The records in the server's datagrams, by what the relay did with each datagram: the echoes
+ * balance in records, the unit the server sends, whatever number of them a datagram carries
+ * (RFC 6347 4.1.1 lets a sender put several in one; in the runs seen here each echo had its own).
+ * The relay calls onToClient just before it decides a datagram's fate, so its counters read at
+ * the next call (or at the end) tell that fate.
  */
 class ToClientRecords {
   private readonly seen: { records: number; before: NatRelayStats }[] = [];
@@ -257,7 +258,7 @@ describe.each(['DTLSv1.3', 'DTLSv1.2'] as const)('NAT rebinding through a relay,
     const ports = relay!.upstreamPorts(clientPort());
 
     const toServer = delta(s0, s1, 'droppedToServer');
-    // In records (the server may pack several echoes in a datagram), not datagrams.
+    // In records, not datagrams (see ToClientRecords).
     const { forwarded: echoesForwarded, dropped: toClient, expired } = toClientRecords.fates(s2);
     // The client sent exactly the messages in that phase, the server exactly their echoes.
     balances(delta(s0, s1, 'forwardedToServer') + toServer, MESSAGES);
