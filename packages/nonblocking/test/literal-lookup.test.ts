@@ -39,31 +39,30 @@ describe('literalLookup (node:dgram lookup)', () => {
     ]);
   });
 
-  it('still sends a host name to dns.lookup right after a literal was answered', async () => {
-    literalLookup('127.0.0.1', 4, () => {});
+  /** Looks `host` up: whether the answer came within the call, and the answer. */
+  function lookUp(host: string): { answeredAtOnce: boolean; found: Promise<[string, number]> } {
     let answered = false;
     const found = new Promise<[string, number]>((resolve, reject) =>
-      literalLookup('localhost', 4, (error, address, family) => {
+      literalLookup(host, 4, (error, address, family) => {
         answered = true;
         if (error) reject(error);
         else resolve([address, family]);
       }),
     );
+    return { answeredAtOnce: answered, found };
+  }
+
+  it('still sends a host name to dns.lookup right after a literal was answered', async () => {
+    literalLookup('127.0.0.1', 4, () => {});
+    const { answeredAtOnce, found } = lookUp('localhost');
     // Not in the same call: only a literal is answered at once.
-    expect(answered).toBe(false);
+    expect(answeredAtOnce).toBe(false);
     expect(await found).toEqual(['127.0.0.1', 4]);
   });
 
   it('resolves a host name through dns.lookup, later', async () => {
-    let answered = false;
-    const found = new Promise<[string, number]>((resolve, reject) =>
-      literalLookup('localhost', 4, (error, address, family) => {
-        answered = true;
-        if (error) reject(error);
-        else resolve([address, family]);
-      }),
-    );
-    expect(answered).toBe(false);
+    const { answeredAtOnce, found } = lookUp('localhost');
+    expect(answeredAtOnce).toBe(false);
     expect(await found).toEqual(['127.0.0.1', 4]);
   });
 
