@@ -115,7 +115,7 @@ export class BlockingConnection extends EventEmitter {
   /** Closed for idleTimeoutMs without a word from the peer; 'timeout' was emitted once reported. */
   private idled = false;
   private idleReported = false;
-  /** setTimeout(): its time (0: off), the last activity (a datagram from the peer, a send()), and whether 'timeout' is due once more. */
+  /** setTimeout(): its time (0: off), the last activity (a datagram from the peer, a send(), the setTimeout() call), and whether 'timeout' is due once more. */
   private userTimeoutMs = 0;
   private lastIo = now();
   private userTimeoutArmed = false;
@@ -323,6 +323,8 @@ export class BlockingConnection extends EventEmitter {
    */
   setTimeout(ms: number, callback?: () => void): this {
     this.userTimeoutMs = setSocketTimeout(this, ms, callback);
+    // As node:net, the quiet time counts from this call (not from the last datagram before it).
+    this.lastIo = now();
     this.userTimeoutArmed = ms > 0 && !this.closed;
     return this;
   }

@@ -321,7 +321,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   private flags = 0;
   private lastActivity: number;
   private idleCheckAt: number | undefined;
-  /** setTimeout()'s last activity (a datagram in, a send()). */
+  /** setTimeout()'s last activity (a datagram in, a send(), or the setTimeout() call itself). */
   private lastIo: number;
   /** What most connections never need (see RareState); made with the first of it. */
   private rare: RareState | undefined;
@@ -781,6 +781,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    */
   setTimeout(ms: number, callback?: () => void): this {
     this.userTimeoutMs = setSocketTimeout(this, ms, callback);
+    // As node:net, the quiet time counts from this call (not from the last datagram before it).
+    this.lastIo = this.now();
     this.userTimeoutAt = ms > 0 && !this.ended ? this.lastIo + ms : undefined;
     this.reschedule();
     return this;

@@ -103,6 +103,17 @@ describe('the established socket', () => {
 });
 
 describe('setTimeout (as node:net)', () => {
+  it('counts the quiet time from the call, not from the last datagram before it (as node:net)', async () => {
+    const { client } = await pskPair();
+    // Quiet for 200 ms after the handshake's last datagram, then a 300 ms timeout.
+    await sleep(200);
+    let firedAfter: number | undefined;
+    const called = performance.now();
+    client.setTimeout(300, () => (firedAfter = performance.now() - called));
+    await until(() => firedAfter !== undefined, 5000, "the 'timeout'");
+    expect(firedAfter).toBeGreaterThanOrEqual(290);
+  });
+
   it("emits 'timeout' after the quiet time, calls the callback once, closes nothing, re-arms after activity", async () => {
     const { client } = await pskPair();
     let timeouts = 0;
