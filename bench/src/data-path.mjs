@@ -3,6 +3,7 @@
 //
 //   node src/data-path.mjs [native|node] [RECORDS] [ROUNDS]
 //   TREES=/work/wt-main,/work/wt-mine node src/data-path.mjs native 60000 5   (A/B: built checkouts)
+//   LAYERS='recv  socket' node --cpu-prof --cpu-prof-interval 20 src/data-path.mjs   (one layer's profile)
 //
 // A real server and client (PSK-AES128-GCM-SHA256, DTLS 1.2, mtu 1472, the bench row's settings)
 // shake hands over loopback; then, with no socket in the measured loops:
@@ -112,7 +113,8 @@ function timeBatch(setup, name) {
 
 const setups = [];
 for (const tree of trees) setups.push(await setUp(tree));
-const names = Object.keys(setups[0].layers);
+// LAYERS=regexp: only the layers it matches (e.g. for a CPU profile of one layer).
+const names = Object.keys(setups[0].layers).filter((n) => new RegExp(process.env.LAYERS ?? '').test(n));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Warm-up, then ROUNDS rounds; in each, the trees take turns batch by batch (A/B interleaved), so
 // that a change in the machine's load falls on all of them alike.

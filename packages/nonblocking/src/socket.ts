@@ -20,6 +20,7 @@ import {
 } from '@dtls-kit/core';
 import type { SrtpKeyingMaterial, SrtpProfile } from '@dtls-kit/core';
 import { connectionIdKeyLogComment, samePeer, setSocketTimeout } from '@dtls-kit/core/internal';
+import { bufferView } from './buffer-view.js';
 import { channels } from './diagnostics.js';
 import type { Timed, TimerQueue } from './timer-queue.js';
 
@@ -185,10 +186,6 @@ const Flag = {
   /** A microtask will hand the parked messages to the first 'message' listener. */
   drainScheduled: 64,
 };
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
 
 /** A `for await` reader: its own queue, bounded in bytes. */
 class MessageIterator implements AsyncIterableIterator<Buffer> {
@@ -666,7 +663,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** The peer's certificate chain (DER, leaf first) as it sent it. */
   getPeerCertificateChain(): Buffer[] {
-    return this.conn.peerCertificates.map(toBuffer);
+    return this.conn.peerCertificates.map(bufferView);
   }
 
   /** node:tls `authorized`: the peer's certificate chain passed every check. */
@@ -701,7 +698,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
 
   /** RFC 5705 keying material (e.g. for DTLS-SRTP), as node:tls exportKeyingMaterial(). */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
-    return toBuffer(this.conn.exportKeyingMaterial(length, label, context));
+    return bufferView(this.conn.exportKeyingMaterial(length, label, context));
   }
 
   /** The DTLS-SRTP profile negotiated (RFC 5764 4.1.1: IANA id and name, OpenSSL's name); undefined when none. */
@@ -712,7 +709,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
   /** The SRTP MKI both sides agreed on (RFC 5764 4.1.1); undefined when none. */
   get srtpMki(): Buffer | undefined {
     const mki = this.conn.srtpMki;
-    return mki === undefined ? undefined : toBuffer(mki);
+    return mki === undefined ? undefined : bufferView(mki);
   }
 
   /**
@@ -803,10 +800,14 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     return this;
   }
 
-  /** Activity for setTimeout(): re-arms it if it had fired. */
-  private touch(now: number = this.now()): void {
-    this.lastIo = now;
-    if (this.userTimeoutMs > 0 && this.userTimeoutAt === undefined && !this.ended) {
+  /**
+   * Activity for setTimeout(): re-arms it if it had fired. Only setTimeout()'s timer reads lastIo,
+   * and a setTimeout() call sets it afresh: without one, no clock is read per send().
+   */
+  private touch(now?: number): void {
+    if (this.userTimeoutMs === 0) return;
+    this.lastIo = now ?? this.now();
+    if (this.userTimeoutAt === undefined && !this.ended) {
       this.userTimeoutAt = this.lastIo + this.userTimeoutMs;
       this.reschedule();
     }
@@ -882,7 +883,7 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     // the address it proved.
     this.followPeer();
     this.vouched = undefined;
-    this.pump();
+    this.pump(now);
   }
 
   /**
@@ -970,14 +971,15 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
    * Events to the user first, then the datagrams (which the user's send() may have added), then the
    * timer. During the handshake our flight leaves first: the peer's next step waits on it, not on
    * our events (a server's last flight would otherwise wait for its 'connection' handlers, which
-   * every user's code may make slow). Afterwards, one flush per pump.
+   * every user's code may make slow). Afterwards, one flush per pump. `receivedAt`: from receive(),
+   * the arrival time of the datagram whose events these are (they need no clock read of their own).
    */
-  private pump(): void {
+  private pump(receivedAt?: number): void {
     if (this.pumping) return; // the outer pump carries on with the new events
     this.pumping = true;
     try {
       if (!this.isEstablished) this.flush();
-      for (let e = this.conn.pollEvent(); e !== undefined; e = this.conn.pollEvent()) this.onEvent(e);
+      for (let e = this.conn.pollEvent(); e !== undefined; e = this.conn.pollEvent()) this.onEvent(e, receivedAt);
     } finally {
       this.pumping = false;
       this.flush();
@@ -1029,7 +1031,8 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
     channels.retransmit.publish({ ...this.base(), retransmissions: n, handshakeState: this.conn.handshakeState });
   }
 
-  private onEvent(e: DtlsEvent): void {
+  /** `receivedAt`: when the datagram that raised the event arrived (the pump of receive()), else undefined. */
+  private onEvent(e: DtlsEvent, receivedAt: number | undefined): void {
     switch (e.type) {
       case 'handshake-complete':
         this.isEstablished = true;
@@ -1057,8 +1060,9 @@ export class DtlsSocket extends EventEmitter<DtlsSocketEvents> implements Timed 
         else this.abort(AlertDescription.internal_error, 'the handshake completed without a negotiated suite');
         return;
       case 'data':
-        this.lastActivity = this.now();
-        this.deliver(toBuffer(e.data));
+        // The datagram's arrival: no second clock read per record.
+        this.lastActivity = receivedAt ?? this.now();
+        this.deliver(bufferView(e.data));
         return;
       case 'alert':
         this.lastActivity = this.now();
