@@ -11,7 +11,7 @@ export const AMPLIFICATION_FACTOR = 3;
  * dropped and counted), and leave as more arrives from that address.
  */
 export class OutgoingDatagrams {
-  private readonly queue: Uint8Array[] = [];
+  private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   /** Bytes received from and sent to the current, unvalidated address; undefined when it is validated. */
   private unvalidated: { received: number; sent: number } | undefined;
@@ -57,7 +57,10 @@ export class OutgoingDatagrams {
       // Asked after every datagram received, mostly with nothing to send: no splice() call then.
       if (this.queue.length === 0) return [];
       this.queuedBytes = 0;
-      return this.queue.splice(0, this.queue.length);
+      // The whole queue goes: handed over as it is, a new one in its place (no splice() copy).
+      const all = this.queue;
+      this.queue = [];
+      return all;
     }
     const budget = AMPLIFICATION_FACTOR * u.received - u.sent;
     let n = 0;

@@ -18,6 +18,12 @@ export class RecordSlab {
   private used = 0;
   /** The one record that may be given back (see returnable): at most one slab pinned by it. */
   private returnableRecord: Uint8Array | undefined;
+  /**
+   * The view take() handed out last from the slab, until it is given back: the only record that
+   * returnable() may mark. Compared by identity, per record, rather than by its `.buffer` (a call
+   * into V8's runtime each time) and its end.
+   */
+  private lastTaken: Uint8Array | undefined;
 
   constructor(private readonly slabSize: number) {
     if (!Number.isInteger(slabSize) || slabSize < 1) throw new RangeError(`slab size must be a positive integer, got ${slabSize}`);
@@ -36,7 +42,9 @@ export class RecordSlab {
     this.used = start + length;
     this.returnableRecord = undefined;
     // A view made directly: subarray() costs twice as much (it looks up the species constructor).
-    return new Uint8Array(slab, start, length);
+    const view = new Uint8Array(slab, start, length);
+    this.lastTaken = view;
+    return view;
   }
 
   /**
@@ -45,7 +53,7 @@ export class RecordSlab {
    * else. Any take() after it ends that (its bytes are no longer the last ones handed out).
    */
   returnable(record: Uint8Array): void {
-    this.returnableRecord = record.buffer === this.slab && record.byteOffset + record.byteLength === this.used ? record : undefined;
+    this.returnableRecord = record === this.lastTaken ? record : undefined;
   }
 
   /**
@@ -56,6 +64,7 @@ export class RecordSlab {
   giveBack(record: Uint8Array): boolean {
     if (record !== this.returnableRecord) return false;
     this.returnableRecord = undefined;
+    this.lastTaken = undefined;
     record.fill(0);
     this.used = record.byteOffset;
     return true;

@@ -84,6 +84,29 @@ describe('RecordSlab', () => {
     expect(unmarked.every((b) => b === 1)).toBe(true);
   });
 
+  it('marks only the very view take() handed out last: not another view of its bytes, nor it once given back', () => {
+    const slab = new RecordSlab(1024);
+    slab.take(10);
+    const record = slab.take(100);
+    record.fill(5);
+    // Another view of the same bytes (same memory, same end of the slab) is not the record.
+    const alias = new Uint8Array(record.buffer, record.byteOffset, record.byteLength);
+    slab.returnable(alias);
+    expect(slab.giveBack(alias)).toBe(false);
+    expect(slab.giveBack(record)).toBe(false);
+    expect(record.every((b) => b === 5)).toBe(true);
+    // The record itself is; once given back, marking it again marks nothing (its bytes are handed out anew).
+    slab.returnable(record);
+    expect(slab.giveBack(record)).toBe(true);
+    slab.returnable(record);
+    expect(slab.giveBack(record)).toBe(false);
+    const next = slab.take(100);
+    expect(next.byteOffset).toBe(record.byteOffset);
+    next.fill(6);
+    expect(slab.giveBack(record)).toBe(false);
+    expect(next.every((b) => b === 6)).toBe(true);
+  });
+
   it('marks no record of memory of its own (larger than a quarter of a slab) returnable', () => {
     const slab = new RecordSlab(1024);
     const large = slab.take(300);
