@@ -20,8 +20,8 @@ export class RecordSlab {
   private returnableRecord: Uint8Array | undefined;
   /**
    * The view take() handed out last from the slab, until it is given back: the only record that
-   * returnable() may mark. Compared by identity, per record, rather than by its `.buffer` (a call
-   * into V8's runtime each time) and its end.
+   * returnable() may mark. Compared by identity, per record, rather than by its `.buffer` getter
+   * and its end (offset + length against `used`).
    */
   private lastTaken: Uint8Array | undefined;
 
