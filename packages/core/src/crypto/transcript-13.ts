@@ -73,6 +73,13 @@ export class Transcript13 {
   private buffer: Uint8Array = EMPTY;
   private length = 0;
   private messages = 0;
+  /**
+   * The last Transcript-Hash taken and its algorithm, until the next message: a PSK handshake
+   * hashes the same messages twice on each side (the client: through the server Finished for the
+   * application secrets, then for its own Finished, RFC 8446 7.1 and 4.4.4; the server likewise).
+   */
+  private lastDigest: Uint8Array | undefined = undefined;
+  private lastAlgorithm: HashAlgorithm | undefined = undefined;
 
   /** Appends one message given by type and body. */
   add(msgType: number, body: Uint8Array): void {
@@ -105,12 +112,18 @@ export class Transcript13 {
     const replacement = messageHashMessage(provider, hash, this.buffer.subarray(0, this.length));
     this.length = 0;
     this.messages = 0;
+    this.lastDigest = undefined;
     this.append(replacement);
   }
 
   /** Transcript-Hash of the messages so far (RFC 8446 4.4.1). */
   hash(provider: CryptoProvider, hash: HashAlgorithm): Uint8Array {
-    return provider.hash(hash, this.buffer.subarray(0, this.length));
+    if (this.lastDigest === undefined || this.lastAlgorithm !== hash) {
+      this.lastDigest = provider.hash(hash, this.buffer.subarray(0, this.length));
+      this.lastAlgorithm = hash;
+    }
+    // A copy: a caller may keep or change its digest.
+    return this.lastDigest.slice();
   }
 
   /**
@@ -144,9 +157,11 @@ export class Transcript13 {
     this.buffer = EMPTY;
     this.length = 0;
     this.messages = 0;
+    this.lastDigest = undefined;
   }
 
   private append(message: Uint8Array): void {
+    this.lastDigest = undefined;
     const at = this.length;
     const needed = at + message.length;
     if (needed > this.buffer.length) {

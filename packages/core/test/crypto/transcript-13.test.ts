@@ -15,7 +15,8 @@ import {
   checkTls13CertificateVerifyScheme,
   isTls13CertificateVerifyScheme,
 } from '../../src/crypto/signature-schemes-13.js';
-import { MESSAGE_HASH_TYPE, messageHashMessage, tlsHandshakeMessage, transcriptFormOfDtlsMessage } from '../../src/crypto/transcript-13.js';
+import { MESSAGE_HASH_TYPE, Transcript13, messageHashMessage, tlsHandshakeMessage, transcriptFormOfDtlsMessage } from '../../src/crypto/transcript-13.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { DecodeError, DtlsError } from '../../src/errors.js';
 import { SignatureScheme } from '../../src/handshake/extensions/signature-scheme.js';
 import { loadHexFixture } from './hex-fixture.js';
@@ -124,5 +125,32 @@ describe('TLS 1.3 CertificateVerify schemes (RFC 8446 4.4.3)', () => {
     expect(alertOf(() => checkTls13CertificateVerifyScheme(SignatureScheme.ecdsa_secp256r1_sha256, offered))).toBeUndefined();
     expect(alertOf(() => checkTls13CertificateVerifyScheme(SignatureScheme.rsa_pkcs1_sha256, offered))).toBe(AlertDescription.illegal_parameter);
     expect(alertOf(() => checkTls13CertificateVerifyScheme(SignatureScheme.ed25519, offered))).toBe(AlertDescription.illegal_parameter);
+  });
+});
+
+describe('Transcript13 digests', () => {
+  it('hashes the same messages once (the application secrets, then the Finished: RFC 8446 7.1, 4.4.4); each digest is a copy; a new message, a message_hash or another hash takes a new one', () => {
+    let hashed = 0;
+    const node = PROVIDERS[0]?.provider;
+    if (node === undefined) throw new Error('no provider');
+    const counting: CryptoProvider = { ...node, hash: (algorithm, data) => (hashed++, node.hash(algorithm, data)) };
+    const t = new Transcript13();
+    t.add(1, new Uint8Array(100).fill(1));
+    const first = t.hash(counting, 'sha256');
+    const second = t.hash(counting, 'sha256');
+    expect(hashed).toBe(1);
+    expect(second).toEqual(first);
+    first.fill(0);
+    expect(t.hash(counting, 'sha256')).toEqual(second);
+    expect(t.hash(counting, 'sha384')).toEqual(node.hash('sha384', t.bytes()));
+    expect(hashed).toBe(2);
+    // message_hash replaces the ClientHello: hashed anew.
+    t.replaceClientHelloWithMessageHash(counting, 'sha384');
+    hashed = 0;
+    expect(t.hash(counting, 'sha384')).toEqual(node.hash('sha384', t.bytes()));
+    expect(hashed).toBe(1);
+    t.add(2, new Uint8Array(10));
+    expect(t.hash(counting, 'sha384')).toEqual(node.hash('sha384', t.bytes()));
+    expect(hashed).toBe(2);
   });
 });

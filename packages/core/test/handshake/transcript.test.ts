@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/bytes.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { Transcript } from '../../src/handshake/common/transcript.js';
 import { encodeHandshakeFragment } from '../../src/handshake/handshake-header.js';
 
@@ -41,5 +42,36 @@ describe('Transcript', () => {
     t.add(1, 1, body(20, 6));
     expect(first).toEqual(copy);
     expect(t.bytes()).toEqual(entry(1, 1, body(20, 6)));
+  });
+
+  it('hashes the same messages once (session_hash, then the client Finished: RFC 7627 4, RFC 5246 7.4.9); each digest is a copy', () => {
+    let hashed = 0;
+    const counting: CryptoProvider = { ...nodeCryptoProvider, hash: (algorithm, data) => (hashed++, nodeCryptoProvider.hash(algorithm, data)) };
+    const t = new Transcript();
+    t.add(1, 1, body(150, 1));
+    t.add(16, 2, body(40, 2));
+    const sessionHash = t.hash(counting, 'sha256');
+    const finishedHash = t.hash(counting, 'sha256');
+    expect(hashed).toBe(1);
+    expect(finishedHash).toEqual(sessionHash);
+    expect(finishedHash).not.toBe(sessionHash);
+    // A caller that changes its digest does not change the next one.
+    sessionHash.fill(0);
+    expect(t.hash(counting, 'sha256')).toEqual(finishedHash);
+    // Another algorithm, another message, a reset: each hashes anew.
+    expect(t.hash(counting, 'sha384')).toEqual(nodeCryptoProvider.hash('sha384', t.bytes()));
+    expect(hashed).toBe(2);
+    t.add(20, 3, body(12, 3));
+    expect(t.hash(counting, 'sha384')).toEqual(nodeCryptoProvider.hash('sha384', t.bytes()));
+    expect(hashed).toBe(3);
+    // Same length after a reset, different bytes: not the old digest.
+    const before = t.hash(counting, 'sha384');
+    const length = t.bytes().length;
+    t.reset();
+    t.add(1, 1, body(length - 12, 9));
+    expect(t.bytes().length).toBe(length);
+    expect(t.hash(counting, 'sha384')).not.toEqual(before);
+    expect(t.hash(counting, 'sha384')).toEqual(nodeCryptoProvider.hash('sha384', t.bytes()));
+    expect(hashed).toBe(4);
   });
 });

@@ -23,10 +23,18 @@ export class Transcript {
    */
   private buffer: Uint8Array = EMPTY;
   private length = 0;
+  /**
+   * The last digest taken and its algorithm, until the next message: a full handshake hashes the
+   * same messages twice (RFC 7627 4's session_hash through the ClientKeyExchange, then the client
+   * Finished over those same messages, RFC 5246 7.4.9, when no CertificateVerify comes between).
+   */
+  private lastDigest: Uint8Array | undefined = undefined;
+  private lastAlgorithm: HashAlgorithm | undefined = undefined;
 
   /** Appends one whole message: msg_type, length, message_seq, offset 0, fragment_length = length, body. */
   add(msgType: number, messageSeq: number, body: Uint8Array): void {
     const len = body.length;
+    this.lastDigest = undefined;
     const at = this.reserve(HEADER_LENGTH + len);
     const b = this.buffer;
     b[at] = msgType;
@@ -43,6 +51,7 @@ export class Transcript {
   /** Forgets everything (RFC 6347 4.2.6: after a HelloVerifyRequest the transcript starts over). */
   reset(): void {
     this.length = 0;
+    this.lastDigest = undefined;
   }
 
   /**
@@ -53,6 +62,7 @@ export class Transcript {
   release(): void {
     this.buffer = EMPTY;
     this.length = 0;
+    this.lastDigest = undefined;
   }
 
   /** Bytes the transcript keeps allocated (its buffer's capacity): 0 once released. */
@@ -60,8 +70,13 @@ export class Transcript {
     return this.buffer.byteLength;
   }
 
+  /** The digest of the messages so far; a copy each time, so a caller may keep or change it. */
   hash(provider: CryptoProvider, algorithm: HashAlgorithm): Uint8Array {
-    return provider.hash(algorithm, this.buffer.subarray(0, this.length));
+    if (this.lastDigest === undefined || this.lastAlgorithm !== algorithm) {
+      this.lastDigest = provider.hash(algorithm, this.buffer.subarray(0, this.length));
+      this.lastAlgorithm = algorithm;
+    }
+    return this.lastDigest.slice();
   }
 
   /**
