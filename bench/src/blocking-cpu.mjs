@@ -5,11 +5,13 @@
 //   node src/blocking-cpu.mjs [REPS] [SERVER...] -- TREE [TREE...]
 //     SERVER: b1 b2 b4 (the blocking server with 1, 2, 4 workers) or nb (the non-blocking one);
 //     default: b2 nb.   e.g. node src/blocking-cpu.mjs 4 b2 -- /work/wt-main /work/wt-mine
+//     At most two cases (tree x server) at once with the default BLOCKING_S: between two turns of
+//     a server the others run, and a blocking worker idle for 5 s (workerIdleTimeoutMs) leaves.
 //
 // The row's workload: BLOCKING_CLIENTS (default 4) OpenSSL C client processes (bench/c), each
 // running sequential PSK-AES128-GCM handshakes (cookie exchange on, close_notify after each). Each
 // server (that tree's peer-blocking.mjs or peer-dtlskit.mjs) is started once and warmed up by
-// BLOCKING_WARM_S seconds (default 6: a blocking server's workers compile on their own and are
+// BLOCKING_WARM_S seconds (default 8: a blocking server's workers compile on their own and are
 // still compiling a few seconds in) of that load; then each repetition runs the clients for
 // BLOCKING_S seconds (default 3) with no warm-up of their own, and reads every thread's utime +
 // stime (/proc/PID/task/TID/stat) before and after, divided by the handshakes the clients
@@ -27,7 +29,7 @@ import { tmpdir } from 'node:os';
 
 const CLK_TCK = 100; // Linux's USER_HZ (getconf CLK_TCK)
 const CLIENTS = Number(process.env.BLOCKING_CLIENTS ?? 4);
-const WARM_S = Number(process.env.BLOCKING_WARM_S ?? 6);
+const WARM_S = Number(process.env.BLOCKING_WARM_S ?? 8);
 const MEASURE_S = Number(process.env.BLOCKING_S ?? 3);
 
 /** utime + stime of every thread of `pid`, in µs, by thread id. */
@@ -99,10 +101,11 @@ async function main(argv) {
   const live = new Map();
   const figures = new Map(cases.map((c) => [c.key, []]));
   try {
-    for (const c of cases) {
-      const s = await startServer(c.tree, c.server);
-      live.set(c.key, s);
-      await runClients(cbin, certs, s.port, WARM_S);
+    for (const c of cases) live.set(c.key, await startServer(c.tree, c.server));
+    // In rounds of 1 s, the servers in turn: a blocking server's worker idle for 5 s (its
+    // workerIdleTimeoutMs) leaves, and a new one would start cold.
+    for (let warmed = 0; warmed < WARM_S; warmed++) {
+      for (const c of cases) await runClients(cbin, certs, live.get(c.key).port, 1);
     }
     for (let i = 0; i < reps; i++) {
       // Interleaved, the order flipped every repetition.
