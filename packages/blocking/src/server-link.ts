@@ -114,6 +114,17 @@ export class ServerLink {
     return true;
   }
 
+  /**
+   * The datagrams that waited here (with their sources), taken: the main thread's engine gets
+   * them when the connection's handshake starts there (handshakes: 'main').
+   */
+  takePending(): { data: Uint8Array; from: Source | undefined; client: Source | undefined }[] {
+    const out = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return out;
+  }
+
   /** The connection ended: what its link says is kept, and the link is left for the next one. */
   finish(): void {
     const host = this.host;

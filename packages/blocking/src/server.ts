@@ -165,7 +165,8 @@ export interface EvictionDetails {
 
 export interface BlockingServerEvents {
   /**
-   * A connection's handshake finished (in its worker): as @dtls-kit/nonblocking's 'connection',
+   * A connection's handshake finished (in its worker, or on the main thread with handshakes:
+   * 'main', before a worker takes the connection up): as @dtls-kit/nonblocking's 'connection',
    * only for an established connection. A handshake that failed is a 'connectionError' (stage
    * 'handshake'), an evicted one an 'evicted', and neither is ever a 'connection'.
    */
@@ -216,7 +217,7 @@ export interface BlockingServerEvents {
 export interface BlockingServerStats extends ServerStats {
   /** Connections running in a worker. */
   readonly active: number;
-  /** Verified connections waiting for a worker. */
+  /** Verified connections waiting for a worker (not those handshaking on the main thread, handshakes: 'main'). */
   readonly queued: number;
   /** Connections that ended, any outcome (evicted ones included). */
   readonly completed: number;
@@ -269,6 +270,11 @@ interface Entry {
   replaced: boolean;
   readonly link: ServerLink;
   readonly hello: VerifiedClientHello;
+  /**
+   * handshakes: 'main', DTLS 1.2: its handshake is to run on this thread and has not started (it
+   * waits in the queue until fewer than maxThreads established connections wait for a worker).
+   */
+  awaitsMain: boolean;
   /** Its DTLS 1.2 handshake on this thread (handshakes: 'main'), until it is established or failed. */
   main: MainHandshake | undefined;
   /** Established on this thread and not yet taken up by a worker: what the worker gets (to close it here if none does). */
@@ -690,7 +696,8 @@ export class BlockingServer extends EventEmitter {
     let waiting = 0;
     let handshakes = 0;
     for (const e of this.conns.values()) {
-      if (!(e.dispatched && e.link.started)) waiting++;
+      // A handshake on this thread (handshakes: 'main') waits for no worker yet.
+      if (!(e.dispatched && e.link.started) && e.main === undefined) waiting++;
       if (!e.link.established) handshakes++;
     }
     const live = [...this.open].map((e) => e.link.readCounters());
@@ -968,6 +975,7 @@ export class BlockingServer extends EventEmitter {
       replaced: false,
       link,
       hello,
+      awaitsMain: false,
       main: undefined,
       snapshot: undefined,
       announced: false,
@@ -995,25 +1003,56 @@ export class BlockingServer extends EventEmitter {
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
     this.shared.count('accepted');
-    // handshakes: 'main': a DTLS 1.2 handshake runs here, and the connection waits for a worker
-    // once established (DTLS 1.3 ones handshake in their worker: the snapshot is DTLS 1.2's).
-    const options = this.mainOptions;
-    if (options !== undefined && hello.dtls13 === undefined) {
-      this.freshTicketKeys(options);
-      entry.main = new MainHandshake(options, hello, now, remote);
-      entry.clientRandom = entry.main.engine.clientRandom;
-      // An asynchronous lookup or signature (a credentials module's) resumes the engine by itself: its output goes then.
-      entry.main.engine.onWake = (): void =>
-        queueMicrotask(() => {
-          const at = performance.now();
-          if (entry.main !== undefined) this.step(entry, entry.main.tick(at), at);
-        });
-      this.handshaking.add(entry);
-      this.step(entry, entry.main.tick(now), now);
-      return;
-    }
+    // handshakes: 'main': a DTLS 1.2 handshake runs here (when the backlog allows, see
+    // startMainHandshakes()), and the connection waits for a worker once established; DTLS 1.3
+    // ones handshake in their worker (the snapshot is DTLS 1.2's).
+    entry.awaitsMain = this.mainOptions !== undefined && hello.dtls13 === undefined;
     this.queue.push(entry);
     this.reclaim();
+  }
+
+  /**
+   * handshakes: 'main': starts the handshakes of queued connections, first come first served,
+   * while fewer than maxThreads established connections wait for a worker. So the main thread runs
+   * ahead of the workers by at most a pool's worth of connections: past that, new clients wait in
+   * the queue as they would for a worker (they are answered when their handshake starts), rather
+   * than being established into a backlog that fills every place and refuses the next ones.
+   */
+  private startMainHandshakes(now: number): void {
+    const options = this.mainOptions;
+    if (options === undefined || this.closing) return;
+    let backlog = 0;
+    for (const e of this.queue) if (e.snapshot !== undefined) backlog++;
+    while (backlog < this.maxThreads) {
+      const i = this.queue.findIndex((e) => e.awaitsMain);
+      if (i < 0) return;
+      const [e] = this.queue.splice(i, 1);
+      if (e !== undefined) this.startMain(e, options, now);
+    }
+  }
+
+  /** Runs `e`'s handshake on this thread from its verified ClientHello, with what its peer sent since. */
+  private startMain(e: Entry, options: ResolvedServerOptions, now: number): void {
+    e.awaitsMain = false;
+    this.freshTicketKeys(options);
+    const hs = new MainHandshake(options, e.hello, now, e.remote);
+    e.main = hs;
+    e.clientRandom = hs.engine.clientRandom;
+    // An asynchronous lookup or signature (a credentials module's) resumes the engine by itself: its output goes then.
+    hs.engine.onWake = (): void =>
+      queueMicrotask(() => {
+        const at = performance.now();
+        if (e.main !== undefined) this.step(e, e.main.tick(at), at);
+      });
+    this.handshaking.add(e);
+    this.step(e, hs.tick(now), now);
+    // What the peer sent while it waited (a retransmitted ClientHello, say) goes to the engine;
+    // once the handshake is over, to the connection's link, as any later datagram.
+    for (const p of e.link.takePending()) {
+      const main = e.main;
+      if (main !== undefined) this.step(e, main.receive(p.data, now, p.from ?? e.remote), now);
+      else if (!e.ended) e.link.deliver(p.data, p.from, p.client);
+    }
   }
 
   /** Ticket keys replaced at run time (setTicketKeys(), a rotated secrets file) reach this thread's handshakes as the workers'. */
@@ -1045,6 +1084,8 @@ export class BlockingServer extends EventEmitter {
     }
     this.leaveMain(e, result.type === 'established');
     if (result.type === 'failed') {
+      // Its place in the backlog's count is free: the queue may move (outside this datagram's handler: a listener may throw).
+      process.nextTick(() => this.reclaim());
       const error = result.error;
       const alert = error instanceof DtlsError && error.name !== 'HandshakeTimeoutError' ? error.alert : undefined;
       this.shared.handshakeFailed(alert, error instanceof DtlsError && error.fromPeer);
@@ -1161,21 +1202,30 @@ export class BlockingServer extends EventEmitter {
     this.reclaimTimer = undefined;
     if (this.closing) return;
     const now = performance.now();
-    if (this.queue.length > 0 && this.running.size < this.maxThreads) {
-      const silent = new Map(this.stalled(this.queue, now, false).map((s) => [s.entry, s]));
-      while (this.queue.length > 0 && this.running.size < this.maxThreads) {
-        const alive = this.queue.findIndex((e) => !silent.has(e));
-        for (const e of this.queue.slice(0, Math.max(alive, 0))) {
+    this.startMainHandshakes(now);
+    // Connections that wait for a worker (not those whose handshake is to start on this thread).
+    const ready = (e: Entry): boolean => !e.awaitsMain;
+    if (this.running.size < this.maxThreads && this.queue.some(ready)) {
+      const silent = new Map(this.stalled(this.queue.filter(ready), now, false).map((s) => [s.entry, s]));
+      while (this.running.size < this.maxThreads) {
+        const waiting = this.queue.filter(ready);
+        if (waiting.length === 0) break;
+        const alive = waiting.findIndex((e) => !silent.has(e));
+        for (const e of waiting.slice(0, Math.max(alive, 0))) {
           const s = silent.get(e);
           if (s) this.evict(s, 'maxThreads', undefined);
         }
-        const next = this.queue.shift();
+        const i = this.queue.findIndex(ready);
+        if (i < 0) break;
+        const [next] = this.queue.splice(i, 1);
         if (next) this.dispatch(next);
       }
+      // Established connections left the backlog: more handshakes may start here.
+      this.startMainHandshakes(now);
     }
     let draining = 0;
     for (const e of this.running) if (e.evicted) draining++;
-    let need = this.queue.length - draining;
+    let need = this.queue.filter(ready).length - draining;
     if (need <= 0) return;
     need -= this.evictStalled(this.stalled(this.running, now, true), need, 'maxThreads', undefined);
     if (need <= 0) return;
