@@ -163,6 +163,42 @@ describe("handshakes: 'main'", () => {
     expect(server.stats.evicted).toBe(1);
   });
 
+  it('the main thread runs ahead of busy workers by at most maxThreads established connections: the next client waits as a queued ClientHello', async () => {
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxThreads: 1, maxQueue: 2, handshakes: 'main' });
+    const connected: string[] = [];
+    const refused: string[] = [];
+    server.on('refused', (_r, reason) => refused.push(reason));
+    const { port } = await server.listen(0, '127.0.0.1');
+    const gate = new SharedArrayBuffer(4);
+    const client = (name: string, extra: Record<string, unknown> = {}): Promise<RoundTripResult> =>
+      runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, maxVersion: 'DTLSv1.2', handshakeTimeoutMs: 20_000, args: { messages: [name], recvTimeoutMs: 15_000, ...extra } });
+    const holder = client('holder', { gate });
+    await until(() => server!.stats.active === 1, 5000, 'the first connection to take the worker');
+    server.on('connection', (r) => connected.push(String(r.port)));
+    // The second is established here and waits for the worker: the backlog is full (maxThreads 1).
+    const second = client('second');
+    await until(() => connected.length === 1, 5000, 'the second handshake to finish on the main thread');
+    // The third waits as a ClientHello: its handshake does not start while the backlog is full.
+    const third = client('third');
+    await until(() => server!.stats.accepted === 3, 5000, 'the third ClientHello to be queued');
+    await sleep(300);
+    expect(connected).toHaveLength(1);
+    expect(server.stats).toMatchObject({ active: 1, queued: 2, handshakes: 1 });
+    // Places are maxThreads + maxQueue = 3: a fourth is refused, as with handshakes in the workers.
+    const fourth = await client('fourth').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(fourth)).toMatch(/internal_error/);
+    expect(refused).toEqual(['full']);
+    Atomics.store(new Int32Array(gate), 0, 1);
+    Atomics.notify(new Int32Array(gate), 0);
+    expect((await holder).replies).toEqual(['holder']);
+    expect((await second).replies).toEqual(['second']);
+    expect((await third).replies).toEqual(['third']);
+    expect(connected).toHaveLength(2);
+  });
+
   it('the handshake deadline (handshakeTimeoutMs) holds on the main thread', async () => {
     server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, handshakeTimeoutMs: 600, handshakes: 'main' });
     const errors: [Error, ConnectionErrorStage][] = [];
