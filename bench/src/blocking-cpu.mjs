@@ -75,7 +75,8 @@ function runClients(cbin, certs, port, seconds) {
       const timer = setTimeout(() => p.kill(), (seconds * 2 + 30) * 1000); // bounded
       let out = '';
       p.stdout.on('data', (d) => (out += d));
-      p.on('exit', (code) => {
+      // 'close', not 'exit': a client may exit before its RESULT line has been read from the pipe.
+      p.on('close', (code) => {
         clearTimeout(timer);
         const m = /RESULT (.*)/.exec(out);
         if (code === 0 && m) resolve(JSON.parse(m[1]).handshakes);
