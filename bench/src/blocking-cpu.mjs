@@ -3,8 +3,9 @@
 // server's, for one or more dtls-kit trees side by side, A/B interleaved:
 //
 //   node src/blocking-cpu.mjs [REPS] [SERVER...] -- TREE [TREE...]
-//     SERVER: b1 b2 b4 (the blocking server with 1, 2, 4 workers) or nb (the non-blocking one);
-//     default: b2 nb.   e.g. node src/blocking-cpu.mjs 4 b2 -- /work/wt-main /work/wt-mine
+//     SERVER: b1 b2 b4 (the blocking server with 1, 2, 4 workers), m1 m2 m4 (the same with
+//     handshakes: 'main': the main thread runs the handshakes, the workers the established
+//     connections) or nb (the non-blocking one); default: b2 nb.   e.g. node src/blocking-cpu.mjs 4 b2 -- /work/wt-main /work/wt-mine
 //     At most two cases (tree x server) at once with the default BLOCKING_S: between two turns of
 //     a server the others run, and a blocking worker idle for 5 s (workerIdleTimeoutMs) leaves.
 //
@@ -51,7 +52,7 @@ function startServer(tree, server) {
   const args =
     server === 'nb'
       ? [join(src, 'peer-dtlskit.mjs'), '--role', 'server', '--suite', 'psk', '--provider', 'node']
-      : [join(src, 'peer-blocking.mjs'), '--role', 'server', '--suite', 'psk', '--workers', server.slice(1)];
+      : [join(src, 'peer-blocking.mjs'), '--role', 'server', '--suite', 'psk', '--workers', server.slice(1), '--handshakes', server.startsWith('m') ? 'main' : 'worker'];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const timer = setTimeout(() => reject(new Error(`${tree} ${server}: no server within 20 s`)), 20_000);
@@ -74,7 +75,8 @@ function runClients(cbin, certs, port, seconds) {
       const timer = setTimeout(() => p.kill(), (seconds * 2 + 30) * 1000); // bounded
       let out = '';
       p.stdout.on('data', (d) => (out += d));
-      p.on('exit', (code) => {
+      // 'close', not 'exit': a client may exit before its RESULT line has been read from the pipe.
+      p.on('close', (code) => {
         clearTimeout(timer);
         const m = /RESULT (.*)/.exec(out);
         if (code === 0 && m) resolve(JSON.parse(m[1]).handshakes);
@@ -91,8 +93,8 @@ async function main(argv) {
   const dash = argv.indexOf('--');
   const servers = dash > 0 ? argv.slice(0, dash) : ['b2', 'nb'];
   const trees = dash >= 0 ? argv.slice(dash + 1) : argv;
-  if (trees.length === 0 || servers.some((s) => !/^(b\d+|nb)$/.test(s))) {
-    process.stderr.write('usage: node src/blocking-cpu.mjs [REPS] [b1|b2|b4|nb ...] -- TREE [TREE...]\n');
+  if (trees.length === 0 || servers.some((s) => !/^([bm]\d+|nb)$/.test(s))) {
+    process.stderr.write('usage: node src/blocking-cpu.mjs [REPS] [b1|b2|b4|m1|m2|m4|nb ...] -- TREE [TREE...]\n');
     process.exit(2);
   }
   const cbin = buildC();

@@ -53,6 +53,8 @@ export function options() {
       connections: { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '32' },
       workers: { type: 'string', default: '1' },
+      // The blocking server's `handshakes` option: 'worker' (its default) or 'main'.
+      handshakes: { type: 'string', default: 'worker' },
       'local-address': { type: 'string', default: '' },
       sessions: { type: 'string', default: 'off' },
       // A server behind nginx (peer-lb.mjs): the balancer's address, trusted for PROXY v2 headers.
@@ -74,6 +76,7 @@ export function options() {
     sessions: values.sessions === 'on',
     concurrency: Number(values.concurrency),
     workers: Number(values.workers),
+    handshakes: values.handshakes,
     /** A client's local address (e.g. 127.0.0.7): one address has only ~28,000 ephemeral ports. */
     localAddress: values['local-address'] || undefined,
     proxyFrom: values['proxy-from'] || undefined,

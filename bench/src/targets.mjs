@@ -4,6 +4,8 @@
 import { KIT13_MEMORY } from './measurements.mjs';
 
 const KIT = 'dtls-kit non-blocking, node:crypto';
+/** In the labels of the blocking rows whose server runs the handshakes on its main thread. */
+const ON_MAIN = 'handshakes on main';
 
 /** What each target compares. `of` picks the value from the run's tables (undefined: not measured). */
 export const TARGETS = [
@@ -44,9 +46,15 @@ export const TARGETS = [
     target: 0.9,
   },
   {
-    what: 'blocking server handshakes/s (its best worker count) vs the non-blocking server, same clients',
+    what: 'blocking server handshakes/s, handshakes in the workers (the default; its best worker count) vs the non-blocking server, same clients',
     against: 'dtls-kit non-blocking server',
-    of: (t) => best(t, 'blocking', (label) => label.startsWith('dtls-kit blocking'), KIT),
+    of: (t) => best(t, 'blocking', (label) => label.startsWith('dtls-kit blocking') && !label.includes(ON_MAIN), KIT),
+    target: 0.8,
+  },
+  {
+    what: "blocking server handshakes/s, handshakes: 'main' (its best worker count) vs the non-blocking server, same clients",
+    against: 'dtls-kit non-blocking server',
+    of: (t) => best(t, 'blocking', (label) => label.startsWith('dtls-kit blocking') && label.includes(ON_MAIN), KIT),
     target: 0.8,
   },
   {
@@ -76,27 +84,33 @@ function ratio(tables, id, label, baseline) {
   return a && b ? a.median / b.median : undefined;
 }
 
-/** The best of the rows whose label passes `pick`, against `baseline`. */
+/** The best of the rows whose label passes `pick`, against `baseline`; with the label of that row (`which`). */
 function best(tables, id, pick, baseline) {
   const table = tables.find((t) => t.id === id);
   const b = rowOf(tables, id, baseline);
-  const values = (table?.rows ?? []).filter((r) => pick(r.label) && r.label !== baseline && r.runs > 0).map((r) => r.median);
-  return b && values.length ? Math.max(...values) / b.median : undefined;
+  const rows = (table?.rows ?? []).filter((r) => pick(r.label) && r.label !== baseline && r.runs > 0);
+  if (!b || rows.length === 0) return undefined;
+  const top = rows.reduce((x, y) => (y.median > x.median ? y : x));
+  return { value: top.median / b.median, which: top.label };
 }
 
 /** Each target with its value in this run and whether it is met (undefined when not measured). */
 export function evaluateTargets(tables) {
   return TARGETS.map((t) => {
-    const value = t.of(tables);
+    const got = t.of(tables);
+    // A best-of target says which row it is (e.g. which worker count).
+    const value = typeof got === 'object' ? got.value : got;
+    const which = typeof got === 'object' ? got.which : undefined;
     const met = value === undefined ? undefined : t.atMost ? value <= t.target : value >= t.target;
-    return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, met };
+    return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, which, met };
   });
 }
 
 export function renderTargets(results) {
   const lines = ['| measurement | against | this run | target | met |', '| --- | --- | --- | --- | --- |'];
   for (const r of results) {
-    const value = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
+    const shown = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
+    const value = r.which === undefined ? shown : `${shown} (${r.which})`;
     const target = r.atMost ? `≤ ${r.target.toLocaleString('en-US')} B` : `≥ ×${r.target.toFixed(1)}`;
     const met = r.met === undefined ? '–' : r.met ? 'yes' : 'not yet';
     lines.push(`| ${r.what} | ${r.against} | ${value} | ${target} | ${met} |`);

@@ -78,7 +78,7 @@ const decoder = new TextDecoder();
  * ServerKeyExchange signature), not on the peer: the peer's silence then is not the peer's stall.
  * (State names of @dtls-kit/core's ServerHandshake.)
  */
-const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_session', 'wait_psk', 'wait_signature']);
+export const WAITING_ON_US: ReadonlySet<string> = new Set(['wait_sni', 'wait_session', 'wait_psk', 'wait_signature']);
 
 /** The longest a server's handshake blocks its worker before letting the worker's event loop run (ms). */
 const HANDSHAKE_SLICE_MS = 50;

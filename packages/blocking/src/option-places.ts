@@ -31,6 +31,7 @@ const SERVER_TABLE = {
   workerIdleTimeoutMs: true,
   secretsFile: true,
   proxyProtocol: true,
+  handshakes: true,
 } as const satisfies OptionKeyTable<BlockingServerOptions>;
 
 const CLIENT_TABLE = {
@@ -177,7 +178,7 @@ export function checkPoolOptionPlaces(options: object): void {
 
 /** The engine options among a server's options (those the worker's engine takes). */
 export function serverEngineOptions(options: BlockingServerOptions): PlainServerOptions {
-  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, secretsFile, proxyProtocol, ...engine } = options;
+  const { handler, credentials, args, maxThreads, maxQueue, maxConnectionsPerAddress, maxHandshakesPerAddress, ringBytes, idleTimeoutMs, workerIdleTimeoutMs, secretsFile, proxyProtocol, handshakes, ...engine } = options;
   return engine;
 }
 

@@ -1,4 +1,4 @@
-import type { ClientOptions, DtlsOptions, ServerOptions, VerifiedClientHello } from '@dtls-kit/core';
+import type { ClientOptions, DtlsOptions, EstablishedSnapshot, ServerOptions, VerifiedClientHello } from '@dtls-kit/core';
 
 /**
  * Credentials for a worker. Functions cannot cross threads, so credentials are plain data
@@ -108,6 +108,8 @@ export interface WorkerTask {
   /** The connection's idle timeout (ms; 0: none). */
   idleTimeoutMs: number;
   hello?: VerifiedClientHello;
+  /** A connection the main thread handshook (the server's `handshakes: 'main'`), instead of `hello`. */
+  snapshot?: EstablishedSnapshot;
 }
 
 /**

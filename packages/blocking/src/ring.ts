@@ -98,6 +98,11 @@ export const Frame = {
    * (the server's proxyProtocol), before START and whenever it changes; the connection's remoteAddress.
    */
   CLIENT: 7,
+  /**
+   * To the worker, instead of START (the server's `handshakes: 'main'`): a connection the main
+   * thread handshook, as core's EstablishedSnapshot (handover-frame.ts), after its SOURCE frame.
+   */
+  HANDOVER: 8,
 } as const;
 export type Frame = (typeof Frame)[keyof typeof Frame];
 

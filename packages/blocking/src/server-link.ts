@@ -33,6 +33,13 @@ export class ServerLink {
   /** STOP_CLOSE / STOP_SILENT asked while queued (given to the worker if it ever takes it). */
   private stopKind = 0;
   private readonly createdAt: number;
+  /**
+   * The connection the main thread handshook (the server's `handshakes: 'main'`), encoded for the
+   * worker's HANDOVER frame; undefined while it handshakes, or when a worker runs its handshake.
+   */
+  private handover: Uint8Array | undefined;
+  /** Established on the main thread: it counts as established from then on, whatever its new link's word says until the worker took it up. */
+  private handedOver = false;
   /** What the connection's link said when it left it. */
   private final: { established: boolean; counters: ConnectionCounters; inDropped: number; outDropped: number } | undefined;
   private send: ((datagram: Uint8Array) => void) | undefined;
@@ -41,7 +48,7 @@ export class ServerLink {
 
   constructor(
     private readonly ringBytes: number,
-    private readonly source: Source,
+    private source: Source,
     now: number = performance.now(),
     /** Behind a load balancer (proxyProtocol): the client's own address, for the worker's remoteAddress. */
     private readonly client?: Source,
@@ -80,7 +87,9 @@ export class ServerLink {
     this.host = host;
     host.inbound.push(encodeRemote(this.source.address, this.source.port), Frame.SOURCE);
     if (this.client !== undefined) host.inbound.push(encodeRemote(this.client.address, this.client.port), Frame.CLIENT);
-    host.inbound.push(encodeStart(hello), Frame.START);
+    if (this.handover !== undefined) host.inbound.push(this.handover, Frame.HANDOVER);
+    else host.inbound.push(encodeStart(hello), Frame.START);
+    this.handover = undefined;
     host.setSource(this.source.address, this.source.port);
     if (this.client !== undefined) host.setClient(this.client.address, this.client.port);
     for (const p of this.pending) host.deliver(p.data, p.from, p.client);
@@ -92,6 +101,30 @@ export class ServerLink {
     host.wake(C.IN_SEQ);
   }
 
+  /**
+   * The main thread established the connection (handshakes: 'main'): `snapshot` (handover-frame.ts)
+   * goes to the worker that takes it, and `source` is where its peer is now. False, changing
+   * nothing, when the snapshot cannot fit in a ring of ringBytes (with the SOURCE and CLIENT frames).
+   */
+  handOver(snapshot: Uint8Array, source: Source): boolean {
+    if (ringSize(snapshot.length) + 2 * ringSize(64) > this.ringBytes) return false;
+    this.handover = snapshot;
+    this.handedOver = true;
+    this.source = source;
+    return true;
+  }
+
+  /**
+   * The datagrams that waited here (with their sources), taken: the main thread's engine gets
+   * them when the connection's handshake starts there (handshakes: 'main').
+   */
+  takePending(): { data: Uint8Array; from: Source | undefined; client: Source | undefined }[] {
+    const out = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return out;
+  }
+
   /** The connection ended: what its link says is kept, and the link is left for the next one. */
   finish(): void {
     const host = this.host;
@@ -101,11 +134,13 @@ export class ServerLink {
       return;
     }
     host.announce();
-    this.final = { established: host.established, counters: host.readCounters(), inDropped: host.inDropped + this.pendingDropped, outDropped: host.outDropped };
+    this.final = { established: this.handedOver || host.established, counters: host.readCounters(), inDropped: host.inDropped + this.pendingDropped, outDropped: host.outDropped };
     this.host = undefined;
   }
 
   observe(now: number = performance.now()): number {
+    // Handed over: established, never evicted, even before its worker marks its new link's word.
+    if (this.handedOver) return Phase.ESTABLISHED;
     return this.host?.observe(now) ?? this.word;
   }
 
@@ -115,6 +150,7 @@ export class ServerLink {
 
   /** As HostLink.evict(); a queued connection's word is this thread's own. */
   evict(seen: number): boolean {
+    if (this.handedOver) return false;
     if (this.host !== undefined) return this.host.evict(seen);
     if (this.final !== undefined) return false;
     const next = evictIfUnchangedWord(this.word, seen);
@@ -153,6 +189,7 @@ export class ServerLink {
   }
 
   get established(): boolean {
+    if (this.handedOver) return this.final?.established ?? true;
     return this.host?.established ?? this.final?.established ?? false;
   }
 

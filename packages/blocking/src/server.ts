@@ -5,6 +5,10 @@ import { isIPv6, type AddressInfo } from 'node:net';
 import {
   AlertDescription,
   AlertLevel,
+  DtlsConnection,
+  DtlsError,
+  type EstablishedSnapshot,
+  type ServerOptions,
   SERVER_STATS_CHANNEL,
   peerKey,
   type SecretsLoadInfo,
@@ -29,6 +33,9 @@ import {
   proxyProtocolSources,
   samePeer,
   cookieCheckVersionOptionsOf,
+  type ConnectionCounters,
+  resolveServerOptions,
+  type ResolvedServerOptions,
 } from '@dtls-kit/core/internal';
 import { pskServer } from '@dtls-kit/psk';
 import { Piscina } from 'piscina';
@@ -43,6 +50,9 @@ import type { LoopTask, PlainServerOptions, ProbeResult, ProbeTask, ServerCreden
 import { C, decodeRemote, DEFAULT_RING_BYTES, Frame, SLOT_ASSIGNED, SLOT_EXIT, SLOT_IDLE } from './ring.js';
 import { ServerLink } from './server-link.js';
 import { Doorbell } from './doorbell.js';
+import { credentialOptions } from './credential-options.js';
+import { encodeHandover } from './handover-frame.js';
+import { MainHandshake, snapshotCounters, type MainStep } from './main-handshake.js';
 
 /**
  * createBlockingServer()'s options: the engine's options that are plain data, top-level with the
@@ -107,6 +117,19 @@ export interface BlockingServerOptions extends PlainServerOptions {
    * reads the header (core's parseProxyV2); the workers never see it.
    */
   proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Where each connection's handshake runs. 'worker' (the default): in the worker that then runs
+   * its handler, so that expensive handshakes (ECDSA signing, certificate chain verification)
+   * spread over cores. 'main': on the main thread, as @dtls-kit/nonblocking's server runs them;
+   * only the established connection goes to a worker (core's EstablishedSnapshot, in the worker's
+   * ring), which saves the worker's wake-ups per flight: the least CPU per handshake, for cheap
+   * handshakes (PSK) and long connections, while every handshake shares the main thread's core.
+   * The credentials (inline psk keys, or the credentials module, imported and its export called
+   * once at listen()) are then loaded on the main thread too. DTLS 1.3 connections still
+   * handshake in their worker (the snapshot is of DTLS 1.2 connections only). The same bounds
+   * hold either way (maxQueue, the per-address ones, eviction, the handshake deadline).
+   */
+  handshakes?: 'worker' | 'main';
 }
 
 /** A peer's transport address. */
@@ -142,7 +165,8 @@ export interface EvictionDetails {
 
 export interface BlockingServerEvents {
   /**
-   * A connection's handshake finished (in its worker): as @dtls-kit/nonblocking's 'connection',
+   * A connection's handshake finished (in its worker, or on the main thread with handshakes:
+   * 'main', before a worker takes the connection up): as @dtls-kit/nonblocking's 'connection',
    * only for an established connection. A handshake that failed is a 'connectionError' (stage
    * 'handshake'), an evicted one an 'evicted', and neither is ever a 'connection'.
    */
@@ -193,7 +217,7 @@ export interface BlockingServerEvents {
 export interface BlockingServerStats extends ServerStats {
   /** Connections running in a worker. */
   readonly active: number;
-  /** Verified connections waiting for a worker. */
+  /** Verified connections waiting for a worker (not those handshaking on the main thread, handshakes: 'main'). */
   readonly queued: number;
   /** Connections that ended, any outcome (evicted ones included). */
   readonly completed: number;
@@ -246,6 +270,19 @@ interface Entry {
   replaced: boolean;
   readonly link: ServerLink;
   readonly hello: VerifiedClientHello;
+  /**
+   * handshakes: 'main', DTLS 1.2: its handshake is to run on this thread and has not started (it
+   * waits in the queue until fewer than maxThreads established connections wait for a worker).
+   */
+  awaitsMain: boolean;
+  /** Its DTLS 1.2 handshake on this thread (handshakes: 'main'), until it is established or failed. */
+  main: MainHandshake | undefined;
+  /** Established on this thread and not yet taken up by a worker: what the worker gets (to close it here if none does). */
+  snapshot: EstablishedSnapshot | undefined;
+  /** The traffic of its failed, evicted or replaced handshake on this thread (a handed-over one's goes on in its worker's engine). */
+  mainCounters: ConnectionCounters | undefined;
+  /** 'connection' was emitted for it (on this thread's handshake, or its worker's). */
+  announced: boolean;
   /** When the peer's last datagram arrived (this thread's clock): a queued connection's only sign of life. */
   heardAt: number;
   /** Datagrams from the peer since its verified ClientHello (an honest client still queued retransmits it). */
@@ -312,6 +349,8 @@ function peerOf(e: Entry): Remote {
 function addressInfo(r: Remote): RemoteAddressInfo {
   return { address: r.address, family: isIPv6(r.address) ? 'IPv6' : 'IPv4', port: r.port };
 }
+
+const EVICTED_MESSAGE = 'handshake evicted: the peer made no progress while the server needed its place for another client';
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value), { cause: value });
@@ -401,6 +440,16 @@ export class BlockingServer extends EventEmitter {
   private readonly handler: string;
   private readonly credentials: WorkerTask['credentials'];
   private reclaimTimer: NodeJS.Timeout | undefined;
+  /** handshakes: 'main': the engine options of this thread's handshakes, built at listen(); undefined with 'worker'. */
+  private mainOptions: ResolvedServerOptions | undefined;
+  private readonly handshakesOnMain: boolean;
+  /** The ticket key board's version mainOptions has (see TicketKeyBoard). */
+  private mainTicketVersion = 0;
+  /** The handshakes running on this thread. */
+  private readonly handshaking = new Set<Entry>();
+  /** One timer for all of them (their retransmissions and deadlines), at the earliest one it was armed for. */
+  private mainTimer: NodeJS.Timeout | undefined;
+  private mainTimerAt = Infinity;
   private closing: Promise<void> | undefined;
   /** This runtime's own counters (the shared ones are `stats`'s). */
   private counters = {
@@ -504,6 +553,9 @@ export class BlockingServer extends EventEmitter {
       pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
+    const handshakes: unknown = opts.handshakes ?? 'worker';
+    if (handshakes !== 'worker' && handshakes !== 'main') throw new TypeError(`handshakes must be 'worker' or 'main' (got ${JSON.stringify(handshakes)})`);
+    this.handshakesOnMain = handshakes === 'main';
     this.proxySources = proxyProtocolSources(opts.proxyProtocol);
     // RFC 9147 5.1: with maxVersion DTLSv1.3 the main thread answers DTLS 1.3 ClientHellos with a stateless HelloRetryRequest.
     this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret, ...cookieCheckVersionOptionsOf(opts) });
@@ -526,6 +578,17 @@ export class BlockingServer extends EventEmitter {
     if (this.socket !== undefined) throw new Error('listen: the server is already listening');
     if (this.closing) throw new Error('listen: the server is closed');
     await this.probe();
+    if (this.handshakesOnMain) {
+      // As a worker builds them (tickets only unless the credentials module gives a store), once.
+      try {
+        const credentials = await credentialOptions(this.credentials);
+        this.mainOptions = resolveServerOptions({ ...this.engineOptions, sessionStore: false, ...credentials } as ServerOptions);
+      } catch (err) {
+        const error = asError(err);
+        error.message = `listen: ${error.message}`;
+        throw error;
+      }
+    }
     const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
     this.socket = socket;
     try {
@@ -633,10 +696,18 @@ export class BlockingServer extends EventEmitter {
     let waiting = 0;
     let handshakes = 0;
     for (const e of this.conns.values()) {
-      if (!(e.dispatched && e.link.started)) waiting++;
+      // A handshake on this thread (handshakes: 'main') waits for no worker yet.
+      if (!(e.dispatched && e.link.started) && e.main === undefined) waiting++;
       if (!e.link.established) handshakes++;
     }
     const live = [...this.open].map((e) => e.link.readCounters());
+    // handshakes: 'main': what this thread's handshakes carried, running or over.
+    for (const e of this.open) {
+      if (e.main !== undefined) live.push(e.main.engine.stats);
+      else if (e.mainCounters !== undefined) live.push(e.mainCounters);
+      // Waiting for a worker: its counters are in its snapshot until a worker takes it up.
+      else if (e.snapshot !== undefined) live.push(snapshotCounters(e.snapshot));
+    }
     return {
       ...this.shared.snapshot({ connections: this.conns.size, handshakes }, live),
       ...this.counters,
@@ -675,7 +746,8 @@ export class BlockingServer extends EventEmitter {
       // The source goes along (RFC 9146 6): a CID-routed record may come from anywhere, and only
       // the engine, once it authenticated it, may move the peer there.
       if (client !== undefined) rememberVouched(entry, remote, client);
-      entry.link.deliver(data, remote, client);
+      if (entry.main !== undefined) this.step(entry, entry.main.receive(data, now, remote), now);
+      else entry.link.deliver(data, remote, client);
       return;
     }
     if (route.type === 'drop') {
@@ -707,7 +779,10 @@ export class BlockingServer extends EventEmitter {
     e.replaced = true;
     this.shared.count('replaced');
     this.forget(e);
-    if (e.dispatched) {
+    if (e.main !== undefined) {
+      this.leaveMain(e, false);
+      this.end(e);
+    } else if (e.dispatched) {
       e.link.silence();
     } else {
       const i = this.queue.indexOf(e);
@@ -820,7 +895,12 @@ export class BlockingServer extends EventEmitter {
       const word = entry.link.observe(now);
       if (phaseOf(word) !== Phase.HANDSHAKING) continue;
       let stalledMs: number;
-      if (entry.dispatched && entry.link.started) {
+      if (entry.main !== undefined) {
+        // On this thread: as in a worker, stalled once it waited on its peer for stalledAfterMs without a step.
+        if (inWorkerOnly || !entry.main.waitsOnPeer) continue;
+        stalledMs = now - entry.main.lastStepAt;
+        if (stalledMs < this.stalledAfterMs) continue;
+      } else if (entry.dispatched && entry.link.started) {
         // Waiting on our own credential lookup or signature is not the peer's stall.
         if (!waitsOnPeer(word)) continue;
         stalledMs = now - entry.link.lastStepAt;
@@ -863,7 +943,14 @@ export class BlockingServer extends EventEmitter {
     this.shared.count('evicted');
     this.forget(e);
     const hadWorker = e.dispatched && e.link.started;
-    if (!e.dispatched) {
+    if (e.main !== undefined) {
+      // On this thread: its engine sends the alert, as a worker's would.
+      e.main.abort(EVICTED_MESSAGE);
+      for (const d of e.main.datagrams()) this.sendTo(e, d);
+      this.leaveMain(e, false);
+      this.shared.handshakeFailed(AlertDescription.internal_error, false);
+      this.end(e);
+    } else if (!e.dispatched) {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
       this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.fatal, AlertDescription.internal_error), e.remote.port, e.remote.address);
@@ -888,6 +975,11 @@ export class BlockingServer extends EventEmitter {
       replaced: false,
       link,
       hello,
+      awaitsMain: false,
+      main: undefined,
+      snapshot: undefined,
+      announced: false,
+      mainCounters: undefined,
       heardAt: now,
       heard: 0,
       dispatched: false,
@@ -910,9 +1002,173 @@ export class BlockingServer extends EventEmitter {
     let own = this.perAddress.get(group);
     if (!own) this.perAddress.set(group, (own = new Set()));
     own.add(entry);
-    this.queue.push(entry);
     this.shared.count('accepted');
+    // handshakes: 'main': a DTLS 1.2 handshake runs here (when the backlog allows, see
+    // startMainHandshakes()), and the connection waits for a worker once established; DTLS 1.3
+    // ones handshake in their worker (the snapshot is DTLS 1.2's).
+    entry.awaitsMain = this.mainOptions !== undefined && hello.dtls13 === undefined;
+    this.queue.push(entry);
     this.reclaim();
+  }
+
+  /**
+   * handshakes: 'main': starts the handshakes of queued connections, first come first served,
+   * while fewer than maxThreads established connections wait for a worker. So the main thread runs
+   * ahead of the workers by at most a pool's worth of connections: past that, new clients wait in
+   * the queue as they would for a worker (they are answered when their handshake starts), rather
+   * than being established into a backlog that fills every place and refuses the next ones.
+   */
+  private startMainHandshakes(now: number): void {
+    const options = this.mainOptions;
+    if (options === undefined || this.closing) return;
+    let backlog = 0;
+    for (const e of this.queue) if (e.snapshot !== undefined) backlog++;
+    while (backlog < this.maxThreads) {
+      const i = this.queue.findIndex((e) => e.awaitsMain);
+      if (i < 0) return;
+      const [e] = this.queue.splice(i, 1);
+      if (e !== undefined) this.startMain(e, options, now);
+    }
+  }
+
+  /** Runs `e`'s handshake on this thread from its verified ClientHello, with what its peer sent since. */
+  private startMain(e: Entry, options: ResolvedServerOptions, now: number): void {
+    e.awaitsMain = false;
+    this.freshTicketKeys(options);
+    const hs = new MainHandshake(options, e.hello, now, e.remote);
+    e.main = hs;
+    e.clientRandom = hs.engine.clientRandom;
+    // An asynchronous lookup or signature (a credentials module's) resumes the engine by itself: its output goes then.
+    hs.engine.onWake = (): void =>
+      queueMicrotask(() => {
+        const at = performance.now();
+        if (e.main !== undefined) this.step(e, e.main.tick(at), at);
+      });
+    this.handshaking.add(e);
+    this.step(e, hs.tick(now), now);
+    // What the peer sent while it waited (a retransmitted ClientHello, say) goes to the engine;
+    // once the handshake is over, to the connection's link, as any later datagram.
+    for (const p of e.link.takePending()) {
+      const main = e.main;
+      if (main !== undefined) this.step(e, main.receive(p.data, now, p.from ?? e.remote), now);
+      else if (!e.ended) e.link.deliver(p.data, p.from, p.client);
+    }
+  }
+
+  /** Ticket keys replaced at run time (setTicketKeys(), a rotated secrets file) reach this thread's handshakes as the workers'. */
+  private freshTicketKeys(options: ResolvedServerOptions): void {
+    const board = this.ticketKeys;
+    if (board === undefined || board.version() === this.mainTicketVersion) return;
+    const published = board.read();
+    if (published === undefined) return;
+    this.mainTicketVersion = published.version;
+    options.ticketKeys?.setKeys(published.keys);
+  }
+
+  /**
+   * After a datagram or a timer of a handshake on this thread: its flight goes out, its CIDs
+   * route to it (RFC 9146 3), its peer may have moved (RFC 9146 6); established, it waits for a
+   * worker; failed, it ends as a worker's failed handshake does.
+   */
+  private step(e: Entry, result: MainStep, now: number): void {
+    const hs = e.main;
+    if (hs === undefined) return;
+    for (const d of hs.datagrams()) this.sendTo(e, d);
+    for (const cid of hs.newConnectionIds()) if (this.conns.bindConnectionId(cid, e)) e.connectionIds.push(cid);
+    const peer = hs.engine.peerAddress;
+    if (peer !== undefined && !samePeer(peer, e.remote)) this.move(e, peer);
+    if (result.type === 'handshaking') {
+      const t = hs.nextTimeout;
+      if (t !== undefined) this.armMainTimer(t, now);
+      return;
+    }
+    this.leaveMain(e, result.type === 'established');
+    if (result.type === 'failed') {
+      // Its place in the backlog's count is free: the queue may move (outside this datagram's handler: a listener may throw).
+      process.nextTick(() => this.reclaim());
+      const error = result.error;
+      const alert = error instanceof DtlsError && error.name !== 'HandshakeTimeoutError' ? error.alert : undefined;
+      this.shared.handshakeFailed(alert, error instanceof DtlsError && error.fromPeer);
+      this.counters.handshakeFailures++;
+      const who = peerOf(e);
+      const remote = { address: who.address, port: who.port };
+      process.nextTick(() => this.emit('connectionError', error, 'handshake', remote));
+      this.end(e);
+      return;
+    }
+    if (!e.link.handOver(encodeHandover(result.snapshot), e.remote)) {
+      // Cannot reach a worker through a ring this small: ended here with a fatal alert (RFC 5246 7.2.2).
+      this.closeHere(result.snapshot, true, now);
+      this.counters.handshakeFailures++;
+      const who = peerOf(e);
+      const remote = { address: who.address, port: who.port };
+      const error = new RangeError(`the established connection does not fit in a ring of ringBytes ${this.ringBytes}: raise ringBytes`);
+      process.nextTick(() => this.emit('connectionError', error, 'setup', remote));
+      this.end(e);
+      return;
+    }
+    e.snapshot = result.snapshot;
+    this.established(e);
+    this.queue.push(e);
+    this.reclaim();
+  }
+
+  /**
+   * Its handshake on this thread is over: its traffic is kept for the stats, unless it was handed
+   * over (the snapshot carries every counter to the worker's engine, which reports them).
+   */
+  private leaveMain(e: Entry, handedOver: boolean): void {
+    const hs = e.main;
+    if (hs === undefined) return;
+    e.main = undefined;
+    this.handshaking.delete(e);
+    if (!handedOver) e.mainCounters = hs.engine.stats;
+  }
+
+  /** A datagram to a connection's peer's current address; nothing once its client restarted. */
+  private sendTo(e: Entry, d: Uint8Array): void {
+    if (!e.replaced) this.send(d, e.remote.port, e.remote.address);
+  }
+
+  /**
+   * An established connection no worker took up (the server closes, or it cannot cross): taken up
+   * here just to end it, with close_notify or a fatal internal_error alert, in its own epoch.
+   */
+  private closeHere(snapshot: EstablishedSnapshot, fatal: boolean, now: number): void {
+    const options = this.mainOptions;
+    if (options === undefined) return;
+    const conn = DtlsConnection.importEstablished(snapshot, options, now);
+    if (fatal) conn.abort(AlertDescription.internal_error, 'the connection could not be given to a worker');
+    else conn.close();
+    const peer = snapshot.peer;
+    if (peer !== undefined) for (const d of conn.datagramsToSend()) this.send(d, peer.port, peer.address);
+  }
+
+  /** Arms the handshakes' one timer for `at` unless it goes off sooner already. */
+  private armMainTimer(at: number, now: number): void {
+    if (at >= this.mainTimerAt || this.closing) return;
+    if (this.mainTimer) clearTimeout(this.mainTimer);
+    this.mainTimerAt = at;
+    this.mainTimer = setTimeout(() => this.onMainTimer(), Math.max(0, at - now));
+    this.mainTimer.unref();
+  }
+
+  /** Runs the due timers of this thread's handshakes (retransmissions, RFC 6347 4.2.4; deadlines), then arms for the next. */
+  private onMainTimer(): void {
+    this.mainTimer = undefined;
+    this.mainTimerAt = Infinity;
+    if (this.closing) return;
+    const now = performance.now();
+    let next = Infinity;
+    for (const e of [...this.handshaking]) {
+      const hs = e.main;
+      if (hs === undefined) continue;
+      const t = hs.nextTimeout;
+      if (t !== undefined && t <= now) this.step(e, hs.tick(now), now);
+      const after = e.main?.nextTimeout;
+      if (after !== undefined) next = Math.min(next, after);
+    }
+    if (next !== Infinity) this.armMainTimer(next, now);
   }
 
   /**
@@ -921,7 +1177,8 @@ export class BlockingServer extends EventEmitter {
    * 'connectionError' (stage 'handshake').
    */
   private established(e: Entry): void {
-    if (e.evicted || e.replaced) return;
+    if (e.evicted || e.replaced || e.announced) return;
+    e.announced = true;
     const who = peerOf(e);
     const remote = { address: who.address, port: who.port };
     // Outside the watcher's promise chain: a listener that throws is an uncaught exception, not
@@ -945,21 +1202,30 @@ export class BlockingServer extends EventEmitter {
     this.reclaimTimer = undefined;
     if (this.closing) return;
     const now = performance.now();
-    if (this.queue.length > 0 && this.running.size < this.maxThreads) {
-      const silent = new Map(this.stalled(this.queue, now, false).map((s) => [s.entry, s]));
-      while (this.queue.length > 0 && this.running.size < this.maxThreads) {
-        const alive = this.queue.findIndex((e) => !silent.has(e));
-        for (const e of this.queue.slice(0, Math.max(alive, 0))) {
+    this.startMainHandshakes(now);
+    // Connections that wait for a worker (not those whose handshake is to start on this thread).
+    const ready = (e: Entry): boolean => !e.awaitsMain;
+    if (this.running.size < this.maxThreads && this.queue.some(ready)) {
+      const silent = new Map(this.stalled(this.queue.filter(ready), now, false).map((s) => [s.entry, s]));
+      while (this.running.size < this.maxThreads) {
+        const waiting = this.queue.filter(ready);
+        if (waiting.length === 0) break;
+        const alive = waiting.findIndex((e) => !silent.has(e));
+        for (const e of waiting.slice(0, Math.max(alive, 0))) {
           const s = silent.get(e);
           if (s) this.evict(s, 'maxThreads', undefined);
         }
-        const next = this.queue.shift();
+        const i = this.queue.findIndex(ready);
+        if (i < 0) break;
+        const [next] = this.queue.splice(i, 1);
         if (next) this.dispatch(next);
       }
+      // Established connections left the backlog: more handshakes may start here.
+      this.startMainHandshakes(now);
     }
     let draining = 0;
     for (const e of this.running) if (e.evicted) draining++;
-    let need = this.queue.length - draining;
+    let need = this.queue.filter(ready).length - draining;
     if (need <= 0) return;
     need -= this.evictStalled(this.stalled(this.running, now, true), need, 'maxThreads', undefined);
     if (need <= 0) return;
@@ -997,6 +1263,7 @@ export class BlockingServer extends EventEmitter {
     slot ??= this.startSlot(now);
     slot.entry = e;
     e.link.attach(slot.host, e.hello, now);
+    e.snapshot = undefined;
   }
 
   /**
@@ -1128,10 +1395,12 @@ export class BlockingServer extends EventEmitter {
     e.link.finish();
     this.counters.completed++;
     this.shared.connectionEnded(e.link.readCounters());
+    if (e.mainCounters !== undefined) this.shared.connectionEnded(e.mainCounters);
     this.counters.inboundDropped += e.link.inDropped;
     this.counters.outboundDropped += e.link.outDropped;
     this.forget(e);
     this.open.delete(e);
+    this.handshaking.delete(e);
     e.resolve();
   }
 
@@ -1139,11 +1408,22 @@ export class BlockingServer extends EventEmitter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
+      if (this.mainTimer) clearTimeout(this.mainTimer);
+      // Handshakes on this thread end as a worker's do when the server closes (close_notify).
+      for (const e of [...this.handshaking]) {
+        e.main?.close();
+        for (const d of e.main?.datagrams() ?? []) this.sendTo(e, d);
+        this.leaveMain(e, false);
+        this.end(e);
+      }
       this.secretsWatcher?.close();
       this.secretsWatcher = undefined;
       // Connections still queued have no worker: they get the close_notify their worker would have sent.
       for (const e of this.queue.splice(0)) {
-        this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        // One established here (handshakes: 'main') closes in its own epoch.
+        if (e.snapshot !== undefined) this.closeHere(e.snapshot, false, performance.now());
+        else this.send(plaintextAlert(e.hello.recordSeq, AlertLevel.warning, AlertDescription.close_notify), e.remote.port, e.remote.address);
+        e.snapshot = undefined;
         this.end(e);
       }
       const entries = [...this.open];

@@ -5,7 +5,9 @@
  */
 import { DtlsConnection, type ClientOptions, type ServerOptions } from '@dtls-kit/core';
 import { resolveServerOptions, type ResolvedServerOptions } from '@dtls-kit/core/internal';
-import { pskClient, pskServer } from '@dtls-kit/psk';
+import { pskServer } from '@dtls-kit/psk';
+import { credentialOptions, loadModule } from './credential-options.js';
+import { decodeHandover } from './handover-frame.js';
 import { BlockingConnection } from './connection.js';
 import { serializeError } from './errors.js';
 import type { LoopTask, ProbeResult, ProbeTask, ServerResult, WorkerResult, WorkerTask } from './protocol.js';
@@ -14,25 +16,7 @@ import { decodeStart } from './start-frame.js';
 import { Doorbell } from './doorbell.js';
 import { TicketKeyBoard } from './ticket-key-board.js';
 
-const modules = new Map<string, Promise<Record<string, unknown>>>();
-const load = (href: string): Promise<Record<string, unknown>> => {
-  let m = modules.get(href);
-  if (!m) modules.set(href, (m = import(href) as Promise<Record<string, unknown>>));
-  return m;
-};
-
 type Handler = (conn: BlockingConnection, args: unknown) => unknown;
-
-/** import() of a module the user named, with the name in the error. */
-async function loadModule(href: string, what: string): Promise<Record<string, unknown>> {
-  try {
-    return await load(href);
-  } catch (err) {
-    // A failed import is not retried from the cache: the file may be fixed and tried again.
-    modules.delete(href);
-    throw new Error(`${what} ${href} could not be loaded: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
 
 async function loadHandler(href: string): Promise<Handler> {
   const mod = await loadModule(href, 'handler module');
@@ -41,22 +25,6 @@ async function loadHandler(href: string): Promise<Handler> {
   const h = typeof fn === 'function' ? fn : (fn as { default?: unknown } | undefined)?.default;
   if (typeof h !== 'function') throw new TypeError(`handler module ${href} has no default export function`);
   return h as Handler;
-}
-
-type AnyOptions = Partial<Omit<ServerOptions, 'psk'> & Omit<ClientOptions, 'psk'>> & { psk?: ServerOptions['psk'] | ClientOptions['psk'] };
-
-async function credentialOptions(task: WorkerTask): Promise<AnyOptions> {
-  const c = task.credentials;
-  if ('module' in c) {
-    const mod = await loadModule(c.module, 'credentials module');
-    const value = mod[c.export ?? 'default'] as unknown;
-    const out = typeof value === 'function' ? await (value as (a: unknown) => unknown)(c.args) : value;
-    if (!out || typeof out !== 'object') throw new TypeError(`credentials module ${c.module}: export ${c.export ?? 'default'} gave no options object`);
-    return out as AnyOptions;
-  }
-  // The same credentials as @dtls-kit/psk's, built from plain data on this side of the thread boundary.
-  if ('pskServer' in c) return { psk: pskServer({ keys: c.pskServer.keys, pskIdentityHint: c.pskServer.pskIdentityHint }) };
-  return { psk: pskClient({ identity: c.pskClient.identity, key: c.pskClient.key }) };
 }
 
 /** listen()'s check: both modules load, the handler is a function, the credentials export exists. */
@@ -118,6 +86,7 @@ async function loop(task: LoopTask): Promise<void> {
   const board = task.ticketKeyBoard === undefined ? undefined : new TicketKeyBoard(task.ticketKeyBoard);
   let boardVersion = 0;
   let options = task.options;
+  let handoverOptions: ResolvedServerOptions | undefined;
   for (;;) {
     // Idle: only C.SLOT and the sequence word are touched until the main thread assigns a connection.
     const idleUntil = performance.now() + task.workerIdleTimeoutMs;
@@ -137,6 +106,7 @@ async function loop(task: LoopTask): Promise<void> {
     let remote: { address: string; port: number } | undefined;
     let client: { address: string; port: number } | undefined;
     let hello: WorkerTask['hello'];
+    let snapshot: WorkerTask['snapshot'];
     for (let started = false; !started; ) {
       const seen = Atomics.load(ctrl, C.IN_SEQ);
       const frame = link.inbound.pop();
@@ -148,6 +118,11 @@ async function loop(task: LoopTask): Promise<void> {
       else if (link.inbound.lastKind === Frame.START) {
         // A START that does not decode is a setup error of this connection (serve() says so).
         hello = decodeStart(frame);
+        started = true;
+      } else if (link.inbound.lastKind === Frame.HANDOVER) {
+        // Handshook on the main thread (handshakes: 'main'); one that does not decode is a setup error.
+        snapshot = decodeHandover(frame);
+        if (snapshot === undefined) hello = undefined;
         started = true;
       }
     }
@@ -173,8 +148,19 @@ async function loop(task: LoopTask): Promise<void> {
       ...(client === undefined ? {} : { client }),
       idleTimeoutMs: task.idleTimeoutMs,
       hello,
+      ...(snapshot === undefined ? {} : { snapshot }),
     };
-    const result = await serve(connection, link, resolved);
+    // A hand-over needs the engine's options only (provider, MTU, replay window, limits): those of a
+    // credentials module are built once per worker for it, not once per connection.
+    if (snapshot !== undefined && resolved === undefined) {
+      try {
+        handoverOptions ??= resolveServerOptions({ ...options, sessionStore: false, ...(await credentialOptions(task.credentials)) } as ServerOptions);
+      } catch {
+        // serve() builds them again and fails this connection's setup with the error.
+        handoverOptions = undefined;
+      }
+    }
+    const result = await serve(connection, link, resolved ?? handoverOptions);
     // Back to idle before the RESULT frame: once the main thread reads it, it may assign the next.
     Atomics.store(ctrl, C.SLOT, SLOT_IDLE);
     const frame = resultFrame(result.ok ? { ok: true } : result, link.outbound.capacity);
@@ -207,19 +193,18 @@ async function serve(task: WorkerTask, link: Link, resolved?: ResolvedServerOpti
     handler = await loadHandler(task.handler);
     let engine: DtlsConnection;
     if (task.role === 'server') {
-      if (!task.hello) throw new TypeError('server task without a ClientHello');
-      // Tickets only unless the credentials module gives a store the workers share (session-tickets.ts).
-      const serverOptions = resolved ?? resolveServerOptions({ ...task.options, sessionStore: false, ...(await credentialOptions(task)) } as ServerOptions);
-      // Sessions are dated by the wall clock (Date.now()): a ticket outlives this worker and process.
-      engine = DtlsConnection.acceptVerified(
-        serverOptions,
-        task.hello,
-        performance.now(),
-        { address: task.remoteAddress, port: task.remotePort },
-        Date.now(),
-      );
+      const serverOptions = resolved ?? resolveServerOptions({ ...task.options, sessionStore: false, ...(await credentialOptions(task.credentials)) } as ServerOptions);
+      if (task.snapshot !== undefined) {
+        // Handshook on the main thread: taken up where it left off, its last flight kept for a
+        // retransmitted final flight of the peer's (RFC 6347 4.2.4).
+        engine = DtlsConnection.importEstablished(task.snapshot, serverOptions, performance.now());
+      } else if (task.hello !== undefined) {
+        // Tickets only unless the credentials module gives a store the workers share (session-tickets.ts).
+        // Sessions are dated by the wall clock (Date.now()): a ticket outlives this worker and process.
+        engine = DtlsConnection.acceptVerified(serverOptions, task.hello, performance.now(), { address: task.remoteAddress, port: task.remotePort }, Date.now());
+      } else throw new TypeError('server task without a ClientHello or an established connection');
     } else {
-      const options = { ...task.options, ...(await credentialOptions(task)) };
+      const options = { ...task.options, ...(await credentialOptions(task.credentials)) };
       engine = DtlsConnection.client(options as ClientOptions);
       engine.connect(performance.now(), Date.now());
     }

@@ -24,17 +24,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-const ask = (port: number, messages: string[] = ['where']): Promise<RoundTripResult> =>
-  runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, args: { messages }, handshakeTimeoutMs: 3000 });
+const ask = (port: number, messages: string[] = ['where'], maxVersion?: 'DTLSv1.2'): Promise<RoundTripResult> =>
+  runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, args: { messages }, handshakeTimeoutMs: 3000, ...(maxVersion === undefined ? {} : { maxVersion }) });
 
 describe('createBlockingServer({ proxyProtocol }): the client address from a PROXY v2 header', () => {
-  it("the 'connection' event and the handler's remoteAddress/remotePort are the header's client; replies reach it through the balancer", async () => {
-    const s = createBlockingServer({ handler: fixture('remote-address-handler.mjs'), credentials: serverCredentials, maxThreads: 1, proxyProtocol: { from: ['127.0.0.1'] } });
+  // With handshakes 'main', a DTLS 1.2 client: its handshake runs on the main thread, behind the balancer.
+  it.each(['worker', 'main'] as const)("the 'connection' event and the handler's remoteAddress/remotePort are the header's client; replies reach it through the balancer (handshakes %s)", async (handshakes) => {
+    const s = createBlockingServer({ handler: fixture('remote-address-handler.mjs'), credentials: serverCredentials, maxThreads: 1, proxyProtocol: { from: ['127.0.0.1'] }, handshakes });
     server = s;
     const { port } = await s.listen(0, '127.0.0.1');
     relay = await startHeaderRelay(port, (clientPort) => ({ address: '192.0.2.44', port: clientPort + 1 }));
     const connected = once(s, 'connection') as Promise<[Remote]>;
-    const r = await ask(relay.port, ['where', 'again']);
+    const r = await ask(relay.port, ['where', 'again'], handshakes === 'main' ? 'DTLSv1.2' : undefined);
     const [remote] = await connected;
     expect(remote.address).toBe('192.0.2.44');
     const claimed = `192.0.2.44:${remote.port}`;

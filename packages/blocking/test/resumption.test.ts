@@ -39,8 +39,8 @@ interface SessionResult {
 }
 
 describe('blocking runtime: session resumption', () => {
-  it('openssl s_client -sess_out / -sess_in: resumed by ticket, whichever worker takes it', async () => {
-    server = createBlockingServer({ handler: fixture('session-handler.mjs'), credentials: serverCredentials, maxThreads: 2 });
+  it.each(['worker', 'main'] as const)('openssl s_client -sess_out / -sess_in: resumed by ticket, whichever worker takes it (handshakes %s)', async (handshakes) => {
+    server = createBlockingServer({ handler: fixture('session-handler.mjs'), credentials: serverCredentials, maxThreads: 2, handshakes });
     const { port } = await server.listen(0, '127.0.0.1');
     const file = join(dir, 'session.pem');
     const run = (extra: string[]): ReturnType<typeof runOpensslClient> =>

@@ -26,8 +26,8 @@ afterEach(async () => {
 });
 
 describe('DTLS-SRTP in the blocking runtime, with OpenSSL', () => {
-  it('our blocking server, openssl s_client -use_srtp SRTP_AEAD_AES_256_GCM: the same keying material', async () => {
-    server = createBlockingServer({ handler: fixture('srtp-handler.mjs'), credentials: serverCredentials, maxThreads: 1, srtpProfiles: ['SRTP_AEAD_AES_256_GCM'] });
+  it.each(['worker', 'main'] as const)('our blocking server, openssl s_client -use_srtp SRTP_AEAD_AES_256_GCM: the same keying material (handshakes %s)', async (handshakes) => {
+    server = createBlockingServer({ handler: fixture('srtp-handler.mjs'), credentials: serverCredentials, maxThreads: 1, srtpProfiles: ['SRTP_AEAD_AES_256_GCM'], handshakes });
     const { port } = await server.listen(0, '127.0.0.1');
     const result = await runOpensslClient({
       port,

@@ -49,15 +49,23 @@ interface Names {
  * a client that offers 1.2 only (RFC 5705). getCipher() names a 1.3 suite as node:tls names TLS 1.3's.
  */
 const VERSIONS = [
-  { maxVersion: 'DTLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', cipher: { name: 'TLS_AES_128_GCM_SHA256', standardName: 'TLS_AES_128_GCM_SHA256', version: 'DTLSv1.3' } },
+  { handshakes: 'worker', maxVersion: 'DTLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', cipher: { name: 'TLS_AES_128_GCM_SHA256', standardName: 'TLS_AES_128_GCM_SHA256', version: 'DTLSv1.3' } },
   {
+    handshakes: 'worker',
+    maxVersion: 'DTLSv1.2',
+    suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+    cipher: { name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' },
+  },
+  // Handshook on the main thread, then handed over: every name the handler reads comes from the snapshot.
+  {
+    handshakes: 'main',
     maxVersion: 'DTLSv1.2',
     suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
     cipher: { name: 'ECDHE-ECDSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', version: 'DTLSv1.2' },
   },
 ] as const;
 
-describe.each(VERSIONS)('blocking connection: node:tls names ($maxVersion)', ({ maxVersion, suite, cipher }) => {
+describe.each(VERSIONS)('blocking connection: node:tls names ($maxVersion, handshakes $handshakes)', ({ handshakes, maxVersion, suite, cipher }) => {
   it('certificates: getCipher(), getProtocol(), alpnProtocol, getPeerCertificate(detailed), getPeerX509Certificate(), exportKeyingMaterial()', async () => {
     const credentials = fixture('x509-credentials.mjs');
     server = createBlockingServer({
@@ -66,6 +74,7 @@ describe.each(VERSIONS)('blocking connection: node:tls names ($maxVersion)', ({ 
       credentials: { module: credentials, export: 'server', args: { key: serverCert.key, cert: serverCert.cert + ca.cert } },
       ALPNProtocols: ['coap', 'h2'],
       maxThreads: 1,
+      handshakes,
     });
     const { port } = await server.listen(0, '127.0.0.1');
     const r = await runBlockingClient<Names>({
