@@ -16,7 +16,8 @@ import { startRebindingRelay, type RebindingRelay } from '@dtls-kit/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type BackendEvent, type Cluster } from './cluster.js';
 
-const FULL = process.env['DTLS_KIT_LB_FULL'] === '1';
+/** The full counts: DTLS_KIT_FULL=1 (`make test-full`, every quick slice of `make test`) or DTLS_KIT_LB_FULL=1 (these alone). */
+const FULL = process.env['DTLS_KIT_FULL'] === '1' || process.env['DTLS_KIT_LB_FULL'] === '1';
 const CLIENTS = FULL ? 300 : 60;
 const MESSAGES = FULL ? 50 : 20;
 const REBINDING_CLIENTS = FULL ? 50 : 20;
