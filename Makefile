@@ -4,7 +4,7 @@ PNPM := npx --yes pnpm@10.34.8
 # turbo is run from the workspace's own bin folder (absolute, so it finds pnpm from every package).
 TURBO := PATH="$(CURDIR)/node_modules/.bin:$$PATH" turbo
 
-.PHONY: dtls demo install build test bench peers nginx scale_out clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
+.PHONY: dtls demo install build test test-full bench peers nginx scale_out clean dtls_x509_blocking dtls_psk_blocking dtls_x509_non_blocking dtls_psk_non_blocking
 
 dtls: build
 
@@ -79,12 +79,20 @@ dtls_psk_non_blocking: build
 dtls_x509_non_blocking: build
 	node apps/examples/run.mjs x509-non-blocking
 
+# Two packages' tests at a time (2 cores: most test files wait on sockets, timers and peers, and
+# vitest runs one file at a time in every package but core); then, alone, the test files that
+# compare timings (core's test:timing, packages/core/vitest.timing.config.ts).
+# Seeded sweeps and matrices run a quick slice (every case class, fewer seeds: the counts are in the
+# test names); `make test-full` (DTLS_KIT_FULL=1) runs their full counts.
 # The whole log also goes to .test.log; on a failure the failing tests' names are printed last,
 # where a CI excerpt of the output's tail shows them.
 test: build peers
-	@set -o pipefail; $(TURBO) run test --concurrency=1 2>&1 | tee .test.log || { \
+	@set -o pipefail; { $(TURBO) run test --concurrency=2 && $(TURBO) run test:timing --concurrency=1; } 2>&1 | tee .test.log || { \
 	  echo; echo "== failing tests (from .test.log) =="; \
 	  sed 's/\x1b\[[0-9;]*m//g' .test.log | grep -E '(FAIL|×) ' | sort -u | tail -n 40; exit 1; }
+
+test-full:
+	DTLS_KIT_FULL=1 $(MAKE) test
 
 # Benchmarks (bench/): dtls-kit against plain node:dgram, OpenSSL 3 in C, werift-dtls and
 # node-dtls-client on 127.0.0.1; about 10 minutes; BENCH_QUICK=1 for a smoke run. Results: bench/results/.

@@ -19,7 +19,9 @@
  *
  * HOSTILE_HANDSHAKES, HOSTILE_OPENSSL_HANDSHAKES and HOSTILE_OPENSSL_TAIL_HANDSHAKES set the
  * handshakes per cell (defaults below; 200 everywhere is the full matrix), HOSTILE_CELL_TIMEOUT_MS
- * the bound on each cell.
+ * the bound on each cell. `make test` runs a quick slice (every pairing, credential kind and loss
+ * rate, fewer handshakes per cell: the counts are in the test names); DTLS_KIT_FULL=1
+ * (`make test-full`) the larger default counts.
  */
 import { udpRcvbufErrors } from './support/kernel-drops.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,13 +29,17 @@ import { makePki, type AuthKind, type Pki } from './support/credentials.js';
 import { oursWithOpenssl, oursWithOurs, opensslWithOurs, startOurCellServer, type CellSettings, type Outcome, type Pairing } from './support/cells.js';
 import { runPool } from './support/pool.js';
 
+/** DTLS_KIT_FULL=1: the larger counts of each cell (the quick slice's are the second numbers below). */
+const FULL = process.env['DTLS_KIT_FULL'] === '1';
+/** A count: its own variable if set, else the full or the quick default. */
+const count = (variable: string, full: number, quick: number): number => Number(process.env[variable] || (FULL ? full : quick));
 /** Handshakes per cell of our client and our server. */
-const HANDSHAKES = Number(process.env['HOSTILE_HANDSHAKES'] ?? 200);
+const HANDSHAKES = count('HOSTILE_HANDSHAKES', 200, 60);
 /**
  * Handshakes per OpenSSL cell. Fewer by default: one process start per handshake (on 2 cores),
  * and OpenSSL's fixed timer (1 s, doubling, 60 s cap) sets the loss tail.
  */
-const OPENSSL_HANDSHAKES = Number(process.env['HOSTILE_OPENSSL_HANDSHAKES'] ?? 50);
+const OPENSSL_HANDSHAKES = count('HOSTILE_OPENSSL_HANDSHAKES', 50, 20);
 /**
  * Handshakes of openssl s_client + our server at 30% loss. Two exchanges of that handshake
  * can only be recovered by s_client's timer (ClientHello/HelloVerifyRequest: the server is
@@ -41,7 +47,7 @@ const OPENSSL_HANDSHAKES = Number(process.env['HOSTILE_OPENSSL_HANDSHAKES'] ?? 5
  * with probability 0.49: one exchange in ~110 needs 7 attempts (over 2 minutes), one in ~400
  * needs 9 (over 4 minutes). 200 handshakes take 5+ minutes; the default keeps the run short.
  */
-const OPENSSL_CLIENT_TAIL_HANDSHAKES = Number(process.env['HOSTILE_OPENSSL_TAIL_HANDSHAKES'] ?? 8);
+const OPENSSL_CLIENT_TAIL_HANDSHAKES = count('HOSTILE_OPENSSL_TAIL_HANDSHAKES', 8, 4);
 /** Bound on each cell: past OpenSSL's own give-up (12 timeouts, ~7 minutes) plus margin. */
 const CELL_TIMEOUT_MS = Number(process.env['HOSTILE_CELL_TIMEOUT_MS'] ?? 480_000);
 const MESSAGES = 8;

@@ -10,7 +10,8 @@
  * every Certificate (and the RSA ServerKeyExchange and CertificateVerify) is fragmented. Even
  * seeds ask for a client certificate (both flights fragmented, CertificateVerify under loss),
  * odd seeds do not. Every seed must complete and then carry data both ways. Seeds per sweep:
- * SIM_CERT_SEEDS (node:crypto, default 150) and SIM_CERT_NOBLE_SEEDS (default 100);
+ * SIM_CERT_SEEDS (node:crypto: 40 in `make test`, 150 with DTLS_KIT_FULL=1) and
+ * SIM_CERT_NOBLE_SEEDS (noble and mixed: 24, 100 with DTLS_KIT_FULL=1; support/full-run.ts);
  * SIM_REPORT=1 prints completion times and retransmissions. As in sim-lossy.test.ts (read its
  * comment), the sweeps give the handshake an hour of virtual time: with 44% round-trip loss the
  * exchanges driven by one timer alone miss a 60 s budget about 1% of the time, and that is the
@@ -25,6 +26,7 @@ import { PROVIDERS, SimPair, summarize, type PairOptions, type ProviderName } fr
 import { expectFaultsBit, expectSeedsOk, runSeed, sweep, type SeedOutcome } from './sim-sweep.js';
 import { recordViews } from '../support/wire.js';
 import { clientX509, type KeyKind, serverX509, testPki } from '../support/test-certificates.js';
+import { seedCount } from '../support/full-run.js';
 
 const CERTIFICATE_SUITES = [
   'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
@@ -37,8 +39,8 @@ const CERTIFICATE_SUITES = [
   'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
 ] as const;
 
-const SEEDS = Number(process.env.SIM_CERT_SEEDS ?? 150);
-const NOBLE_SEEDS = Number(process.env.SIM_CERT_NOBLE_SEEDS ?? 100);
+const SEEDS = seedCount('SIM_CERT_SEEDS', 40, 150);
+const NOBLE_SEEDS = seedCount('SIM_CERT_NOBLE_SEEDS', 24, 100);
 const REPORT = process.env.SIM_REPORT === '1';
 
 const MTU = 200;

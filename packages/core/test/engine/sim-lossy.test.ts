@@ -3,7 +3,8 @@
  * reordering, an MTU of 200 bytes on both engines, over many seeds. Every seed must
  * complete, no datagram may exceed the MTU, and application data must then flow both ways.
  *
- * Seeds: 500 per suite and provider, each sweep with its own range of seeds so that no two
+ * Seeds: 500 per suite and provider with DTLS_KIT_FULL=1 (`make test-full`), 150 in `make test`
+ * (support/full-run.ts), each sweep with its own range of seeds so that no two
  * sweeps replay the same fault pattern (SIM_SEEDS / SIM_NOBLE_SEEDS override the counts;
  * SIM_REPORT=1 prints the distribution of completion times and retransmissions).
  *
@@ -24,9 +25,10 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { PROVIDERS, PSK_SUITES, SimPair, type PairOptions } from './sim-harness.js';
 import { expectFaultsBit, expectSeedsOk, runSeed, sweep, type SeedOutcome } from './sim-sweep.js';
 import { recordViews } from '../support/wire.js';
+import { seedCount } from '../support/full-run.js';
 
-const SEEDS = Number(process.env.SIM_SEEDS ?? 500);
-const NOBLE_SEEDS = Number(process.env.SIM_NOBLE_SEEDS ?? 500);
+const SEEDS = seedCount('SIM_SEEDS', 150, 500);
+const NOBLE_SEEDS = seedCount('SIM_NOBLE_SEEDS', 150, 500);
 const REPORT = process.env.SIM_REPORT === '1';
 
 const MTU = 200;
@@ -143,7 +145,7 @@ describe(`25% loss, duplication, reordering, MTU ${MTU}`, () => {
     }
   }, 300_000);
 
-  it('with the default 60 s deadline every seed completes or ends with HandshakeTimeoutError, never anything else', async () => {
+  it(`with the default 60 s deadline every seed (${SEEDS}) completes or ends with HandshakeTimeoutError, never anything else`, async () => {
     const suite = 'TLS_PSK_WITH_AES_128_GCM_SHA256';
     let timedOut = 0;
     const other: string[] = [];
