@@ -120,9 +120,9 @@ async function loop(task: LoopTask): Promise<void> {
         hello = decodeStart(frame);
         started = true;
       } else if (link.inbound.lastKind === Frame.HANDOVER) {
-        // Handshook on the main thread (handshakes: 'main'); one that does not decode is a setup error.
+        // Handshook on the main thread (handshakes: 'main'); one that does not decode leaves neither
+        // a snapshot nor a hello, which serve() fails as this connection's setup error.
         snapshot = decodeHandover(frame);
-        if (snapshot === undefined) hello = undefined;
         started = true;
       }
     }
