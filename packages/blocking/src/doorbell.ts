@@ -27,6 +27,11 @@ export class Doorbell {
   private readonly words: Int32Array;
   private watching = false;
   private stopped = false;
+  /** The watcher's look (watch()), for rearm(). */
+  private look: (() => void) | undefined;
+  /** hush() ran and its rearm() has not yet. */
+  private hushed = false;
+  private readonly rearmSoon = (): void => this.rearm();
 
   /** A new doorbell (the main thread's), or the one whose memory a worker was given. */
   constructor(sab: SharedArrayBuffer = new SharedArrayBuffer(WORDS * 4)) {
@@ -48,6 +53,7 @@ export class Doorbell {
   watch(look: () => void): void {
     if (this.watching) throw new Error('the doorbell is already watched');
     this.watching = true;
+    this.look = look;
     const woken = (): void => {
       Atomics.store(this.words, WAITING, 0);
       loop();
@@ -64,6 +70,28 @@ export class Doorbell {
       else setImmediate(woken);
     };
     loop();
+  }
+
+  /**
+   * The watcher's thread is busy in this turn of its event loop (a datagram came) and looks at
+   * every link once the turn's I/O is over (rearm(), in setImmediate): workers that ring meanwhile
+   * need no Atomics.notify, and this thread no wake-up task for them — on a VM each of the two
+   * costs some 15-30 us, for frames this thread would find a moment later anyway. The protocol
+   * stays watch()'s: rearm() raises the waiting flag before it looks, so a ring before the raise
+   * is seen by that look and a ring after it notifies the wait still pending.
+   */
+  hush(): void {
+    if (this.hushed || !this.watching || this.stopped) return;
+    this.hushed = true;
+    Atomics.store(this.words, WAITING, 0);
+    setImmediate(this.rearmSoon);
+  }
+
+  private rearm(): void {
+    this.hushed = false;
+    if (this.stopped) return;
+    Atomics.store(this.words, WAITING, 1);
+    this.look?.();
   }
 
   /** Ends the watch: the pending wait is released, and `look` is not called again. */

@@ -720,6 +720,8 @@ export class BlockingServer extends EventEmitter {
 
   private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
+    // Busy with this turn's datagrams: the workers' frames are looked at when it is over (doorbell.ts).
+    this.doorbell.hush();
     this.shared.datagramIn(msg.length);
     const remote = { address, port };
     let data = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);

@@ -56,6 +56,70 @@ describe('doorbell', () => {
     expect(() => bell.watch(() => undefined)).toThrow(/already watched/);
   });
 
+  it('hushed (its thread busy in this turn), rings notify nobody and the look at the end of the turn sees them', async () => {
+    const bell = new Doorbell();
+    const words = new Int32Array(bell.sab);
+    let looks = 0;
+    bell.watch(() => looks++);
+    expect(looks).toBe(1);
+    // The watcher waits: its flag is up.
+    expect(Atomics.load(words, 1)).toBe(1);
+    bell.hush();
+    bell.hush();
+    // Hushed: the flag is down, so a worker's ring (as doorbell.ts rings) finds nobody to notify.
+    expect(Atomics.load(words, 1)).toBe(0);
+    for (let i = 0; i < 10; i++) bell.ring();
+    expect(looks).toBe(1);
+    await tick();
+    // The turn is over: one look for the ten rings and a second hush() call, the flag up again.
+    expect(looks).toBe(2);
+    expect(Atomics.load(words, 1)).toBe(1);
+    // Rung after that look: the pending wait is notified, the watcher looks again.
+    bell.ring();
+    await settle(() => looks >= 3);
+    expect(looks).toBe(3);
+    bell.stop();
+    bell.hush();
+    await tick();
+    expect(looks).toBe(3);
+  });
+
+  it('hushed while worker threads ring in bursts: nothing they queued is missed', async () => {
+    const bell = new Doorbell();
+    const items = new Int32Array(new SharedArrayBuffer(4));
+    const code = `
+      const { workerData } = require('node:worker_threads');
+      const bell = new Int32Array(workerData.bell);
+      const items = new Int32Array(workerData.items);
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (let burst = 0; burst < 400; burst++) {
+        Atomics.add(items, 0, 1);
+        Atomics.add(bell, 0, 1);
+        if (Atomics.exchange(bell, 1, 0) !== 0) Atomics.notify(bell, 0);
+        if (burst % 4 === 0) Atomics.wait(pause, 0, 0, 1);
+      }`;
+    let seen = 0;
+    bell.watch(() => {
+      seen = Atomics.load(items, 0);
+    });
+    // The main thread hushes the bell on every turn, as a server does for each datagram it reads.
+    let hushing = true;
+    const hushLoop = (): void => {
+      if (!hushing) return;
+      bell.hush();
+      setTimeout(hushLoop, 0);
+    };
+    hushLoop();
+    const workers = [0, 1].map(() => new Worker(code, { eval: true, workerData: { bell: bell.sab, items: items.buffer } }));
+    await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+    hushing = false;
+    // The last rings came after the last items; a lost one would leave `seen` short for good.
+    const deadline = Date.now() + 10_000;
+    while (seen !== 800 && Date.now() < deadline) await tick();
+    expect(seen).toBe(800);
+    bell.stop();
+  }, 30_000);
+
   it('refuses shared memory too small for its words', () => {
     expect(() => new Doorbell(new SharedArrayBuffer(4))).toThrow(RangeError);
   });

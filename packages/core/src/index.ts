@@ -30,7 +30,15 @@ export { DEFAULT_MTU, MAX_MTU, MIN_MTU } from './mtu.js';
 export { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT, type RecordSizeLimit } from './handshake/common/record-size-negotiation.js';
 export type { MaxFragmentLength } from './handshake/extensions/max-fragment-length.js';
 export { DtlsConnection, type ConnectionState, type DtlsEvent } from './connection.js';
-export { ESTABLISHED_SNAPSHOT_FORMAT, type EstablishedSnapshot, type NegotiatedSnapshot, type SnapshotEvent } from './established-snapshot.js';
+export {
+  decodeEstablishedSnapshot,
+  encodeEstablishedSnapshot,
+  ESTABLISHED_SNAPSHOT_FORMAT,
+  type EstablishedSnapshot,
+  type NegotiatedSnapshot,
+  type SnapshotEvent,
+} from './established-snapshot.js';
+export { CborError } from './codec/cbor.js';
 export { peerKey, type PeerAddress } from './endpoint/peer-address.js';
 export { ServerEndpoint, type EndpointResult, type VerifiedClientHello, type VerifyResult } from './endpoint/server-endpoint.js';
 export type { PskClientCredentials, PskIdentityKey, PskServerCredentials } from './key-exchange/psk-credentials.js';

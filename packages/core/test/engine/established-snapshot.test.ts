@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { ServerOptions } from '../../src/config.js';
 import { DtlsConnection, type DtlsEvent } from '../../src/connection.js';
 import { DtlsError } from '../../src/errors.js';
-import type { EstablishedSnapshot } from '../../src/established-snapshot.js';
+import { decodeEstablishedSnapshot, encodeEstablishedSnapshot, type EstablishedSnapshot } from '../../src/established-snapshot.js';
+import { CborError, encodeCbor } from '../../src/codec/cbor.js';
 import { ServerEndpoint } from '../../src/endpoint/server-endpoint.js';
 import { ContentType } from '../../src/record/content-type.js';
 import { splitRecords } from '../../src/record/datagram.js';
@@ -42,11 +43,16 @@ function deliver(from: DtlsConnection, to: DtlsConnection, now: number): Uint8Ar
   return ds;
 }
 
-/** As a worker would get it: through the structured clone of postMessage (v8 serialize). */
+/**
+ * As another thread gets it: through the snapshot's own codec (encodeEstablishedSnapshot, CBOR:
+ * what the blocking server's hand-over uses), the copy being what is taken up; and through the
+ * structured clone of postMessage (v8 serialize), which must carry it as well.
+ */
 function carried(snapshot: EstablishedSnapshot): EstablishedSnapshot {
-  const copy: unknown = deserialize(serialize(snapshot));
+  expect(deserialize(serialize(snapshot))).toEqual(snapshot);
+  const copy = decodeEstablishedSnapshot(encodeEstablishedSnapshot(snapshot));
   expect(copy).toEqual(snapshot);
-  return snapshot;
+  return copy;
 }
 
 function serverOptions(extra: Partial<ServerOptions> = {}): ServerOptions {
@@ -274,5 +280,10 @@ describe('established connection hand-over', () => {
     expect(() => DtlsConnection.importEstablished(otherLayout, resolveServerOptions(serverOptions()), 0)).toThrow(TypeError);
     expect(() => DtlsConnection.importEstablished(snapshot, resolveServerOptions(serverOptions({ replayWindowSize: 128 })), 0)).toThrow(/replay window/);
     expect(() => DtlsConnection.importEstablished({ ...snapshot, negotiated: { ...snapshot.negotiated, suiteId: 0xfefe } }, resolveServerOptions(serverOptions()), 0)).toThrow(/unknown cipher suite/);
+    // As bytes: another layout's, a data item that is no snapshot, bytes that are no CBOR.
+    expect(() => decodeEstablishedSnapshot(encodeEstablishedSnapshot(otherLayout))).toThrow(/not an established-connection snapshot of layout dtls-kit\/established\/1/);
+    expect(() => decodeEstablishedSnapshot(encodeCbor([snapshot.format]))).toThrow(TypeError);
+    const bytes = encodeEstablishedSnapshot(snapshot);
+    expect(() => decodeEstablishedSnapshot(bytes.subarray(0, bytes.length - 1))).toThrow(CborError);
   });
 });
