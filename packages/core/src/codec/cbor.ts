@@ -53,11 +53,14 @@ export const CBOR_MAX_DEPTH = 32;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The scratch buffer's size, and what it goes back to after an encoding that grew it past SCRATCH_KEEP. */
+const SCRATCH_START = 2048;
+const SCRATCH_KEEP = 64 * 1024;
 /**
  * The encoder's buffer, reused by every call on this thread (the result is a copy of what it
  * wrote): one allocation per encoding instead of one per growth step.
  */
-let scratch = new Uint8Array(2048);
+let scratch = new Uint8Array(SCRATCH_START);
 let scratchView = new DataView(scratch.buffer);
 let at = 0;
 
@@ -183,14 +186,25 @@ function writeItem(v: unknown, depth: number): void {
   }
 }
 
+/** An encoding is under way (a getter of the value being written may not start another). */
+let encoding = false;
+
 /** `value` as one CBOR data item; CborError for what has no form here (functions, class instances, cycles). */
 export function encodeCbor(value: unknown): Uint8Array {
+  if (encoding) throw new CborError('encodeCbor() called while it encodes (from a getter of the value?)');
+  encoding = true;
   at = 0;
   try {
     writeItem(value, 0);
     return scratch.slice(0, at);
   } finally {
     at = 0;
+    encoding = false;
+    // One large value must not keep a large buffer for the life of the thread.
+    if (scratch.length > SCRATCH_KEEP) {
+      scratch = new Uint8Array(SCRATCH_START);
+      scratchView = new DataView(scratch.buffer);
+    }
   }
 }
 

@@ -184,6 +184,21 @@ describe('CBOR input refused', () => {
     expect(() => encodeCbor(cycle)).toThrow(/or a cycle/);
   });
 
+  it('refuses to be re-entered from a getter, and writes large values without keeping their buffer', () => {
+    const sneaky = {
+      get inner(): Uint8Array {
+        return encodeCbor([1]);
+      },
+    };
+    expect(() => encodeCbor(sneaky)).toThrow(/while it encodes/);
+    // The failed encoding left nothing behind: the next one is whole.
+    expect(toHex(encodeCbor([1, 'a']))).toBe('82016161');
+    const big = new Uint8Array(200_000).fill(7);
+    const out = decodeCbor(encodeCbor({ big }));
+    expect(out).toEqual({ big });
+    expect(toHex(encodeCbor({ a: 1 }))).toBe('a1616101');
+  });
+
   it('refuses to write what has no form in its data model', () => {
     for (const v of [() => 1, Symbol('s'), 10n, new Map(), new Date(0), new Uint16Array(2), [new Set()]]) expect(() => encodeCbor(v)).toThrow(CborError);
   });
