@@ -2,8 +2,8 @@
  * CBOR (RFC 8949) for plain data: what an EstablishedSnapshot holds — numbers, strings, booleans,
  * null, undefined, Uint8Arrays, arrays and plain objects (maps with text keys). A runtime that
  * hands an established connection to another thread or process writes it with encodeCbor() and
- * reads it with decodeCbor(): an order of magnitude cheaper than node:v8's serializer, which
- * calls back into JavaScript for every typed array, and the same bytes in any JavaScript runtime.
+ * reads it with decodeCbor(): about half the cost of node:v8's serializer, which calls back into
+ * JavaScript for every typed array, and the same bytes in any JavaScript runtime.
  *
  * The encoder writes definite lengths, the shortest argument (RFC 8949 4.2.1), integers as major
  * types 0 and 1 when they are safe integers, every other number as a float64 (valid CBOR, not
@@ -14,6 +14,8 @@
  * than its limit, lengths beyond the input, and bytes after the item (RFC 8949 5.1: a decoder may
  * limit what it supports, as long as it says so).
  */
+
+import { utf8 } from '../bytes.js';
 
 /** A byte sequence that is not CBOR this module reads (or a value it cannot write). */
 export class CborError extends TypeError {
@@ -50,7 +52,6 @@ const TWO_32 = 0x1_0000_0000;
 /** Nesting the encoder and the decoder allow by default (a snapshot needs 5). */
 export const CBOR_MAX_DEPTH = 32;
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The scratch buffer's size, and what it goes back to after an encoding that grew it past SCRATCH_KEEP. */
@@ -121,9 +122,9 @@ function writeText(s: string): void {
     const c = s.charCodeAt(i);
     if (c >= 0x80) {
       at = start;
-      const utf8 = utf8Encoder.encode(s);
-      writeHead(TEXT, utf8.length);
-      writeBytes(utf8);
+      const bytes = utf8(s);
+      writeHead(TEXT, bytes.length);
+      writeBytes(bytes);
       return;
     }
     scratch[at++] = c;
@@ -182,7 +183,7 @@ function writeItem(v: unknown, depth: number): void {
       writeItem(Reflect.get(v, key), depth + 1);
     }
   } else {
-    throw new CborError(`a ${v.constructor.name} has no CBOR form here (plain objects, arrays and Uint8Arrays only)`);
+    throw new CborError(`${Object.prototype.toString.call(v)} has no CBOR form here (plain objects, arrays and Uint8Arrays only)`);
   }
 }
 

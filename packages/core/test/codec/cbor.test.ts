@@ -200,7 +200,7 @@ describe('CBOR input refused', () => {
   });
 
   it('refuses to write what has no form in its data model', () => {
-    for (const v of [() => 1, Symbol('s'), 10n, new Map(), new Date(0), new Uint16Array(2), [new Set()]]) expect(() => encodeCbor(v)).toThrow(CborError);
+    for (const v of [() => 1, Symbol('s'), 10n, new Map(), new Date(0), new Uint16Array(2), [new Set()], Object.create(Object.create(null))]) expect(() => encodeCbor(v)).toThrow(CborError);
   });
 
   it('survives random bytes: a value or a CborError, nothing else', () => {
