@@ -53,8 +53,8 @@ export function options() {
       connections: { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '32' },
       workers: { type: 'string', default: '1' },
-      // The blocking server's `handshakes` option: 'worker' (its default) or 'main'.
-      handshakes: { type: 'string', default: 'worker' },
+      // The blocking server's `handshakes` option: 'auto' (its default: left out), 'worker' or 'main'.
+      handshakes: { type: 'string', default: 'auto' },
       'local-address': { type: 'string', default: '' },
       sessions: { type: 'string', default: 'off' },
       // A server behind nginx (peer-lb.mjs): the balancer's address, trusted for PROXY v2 headers.

@@ -33,7 +33,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     kit: (suite, provider = 'node', sessions = 'off') => node('peer-dtlskit.mjs', '--role', 'server', '--suite', suite, '--provider', provider, '--certs', certs, '--sessions', sessions),
     openssl: (suite) => c('server', suite, 0, certs),
     werift: () => node('peer-werift.mjs', '--role', 'server', '--suite', 'ecdsa', '--certs', certs),
-    blocking: (workers, handshakes = 'worker') => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers), '--handshakes', handshakes),
+    blocking: (workers, handshakes) => node('peer-blocking.mjs', '--role', 'server', '--suite', 'psk', '--workers', String(workers), '--handshakes', handshakes),
     // nginx (dtls-kit lb-config, one worker) in front of `n` backends of `backend` ('dgram' or 'kit').
     lb: (backend, n, proxy = 'on') => node('peer-lb.mjs', '--backend', backend, '--backends', String(n), '--proxy', proxy),
     // wolfSSL 5.5.4's example server in its benchmark mode (-B): it must know the byte count.
@@ -216,7 +216,7 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
     },
     {
       id: 'blocking',
-      title: `Blocking runtime, handshakes/s with 1, 2 and 4 server workers, handshakes in the workers (the default) or on the main thread (handshakes: 'main') (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
+      title: `Blocking runtime, handshakes/s with 1, 2 and 4 server workers, handshakes in the workers (handshakes: 'worker') or on the main thread (the default, 'auto', for this server's inline PSK keys) (PSK-AES128-GCM-SHA256; ${N.blockingClients} OpenSSL C client processes, sequential handshakes each)`,
       workload: ['handshake', N.hs, N.hsWarm, N.sec],
       // Every row's server first serves the same clients for N.blockingWarmSec, results discarded:
       // each blocking worker thread warms its JIT on its own (a share of the handshakes), and
@@ -226,16 +226,17 @@ export function defineMeasurements({ N, certs, cbin, nodeFlags = () => [] }) {
       unit: 'handshakes/s',
       value: rate('handshakes'),
       rows: [
-        row('dtls-kit blocking, 1 worker', servers.blocking(1), clients.openssl('psk'), { clientsCount: N.blockingClients }),
-        row('dtls-kit blocking, 2 workers', servers.blocking(2), clients.openssl('psk'), { clientsCount: N.blockingClients }),
-        row('dtls-kit blocking, 4 workers', servers.blocking(4), clients.openssl('psk'), { clientsCount: N.blockingClients }),
-        // The option: the main thread runs each handshake, a worker the established connection.
-        row('dtls-kit blocking, handshakes on main, 2 workers', servers.blocking(2, 'main'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
-        row('dtls-kit blocking, handshakes on main, 4 workers', servers.blocking(4, 'main'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, handshakes in workers, 1 worker', servers.blocking(1, 'worker'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, handshakes in workers, 2 workers', servers.blocking(2, 'worker'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, handshakes in workers, 4 workers', servers.blocking(4, 'worker'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        // The default ('auto' with inline PSK keys): the main thread runs each handshake, a worker
+        // the established connection (peer-blocking.mjs checks that 'auto' resolved to 'main').
+        row('dtls-kit blocking, default (handshakes on main), 2 workers', servers.blocking(2, 'auto'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
+        row('dtls-kit blocking, default (handshakes on main), 4 workers', servers.blocking(4, 'auto'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
         row('dtls-kit non-blocking, node:crypto', servers.kit('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients }),
         row('OpenSSL 3 (C)', servers.openssl('psk'), clients.openssl('psk'), { clientsCount: N.blockingClients, note: 'one client at a time: serialises the clients' }),
       ],
-      baselines: ['dtls-kit blocking, 1 worker', 'OpenSSL 3 (C)'],
+      baselines: ['dtls-kit blocking, handshakes in workers, 1 worker', 'OpenSSL 3 (C)'],
     },
     // Issue 18: the same workloads through nginx's UDP load balancer (Debian's nginx, stream + njs,
     // the configuration of `dtls-kit lb-config`, one nginx worker) next to the direct figures. On a

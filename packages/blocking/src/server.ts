@@ -118,18 +118,25 @@ export interface BlockingServerOptions extends PlainServerOptions {
    */
   proxyProtocol?: ProxyProtocolOptions;
   /**
-   * Where each connection's handshake runs. 'worker' (the default): in the worker that then runs
-   * its handler, so that expensive handshakes (ECDSA signing, certificate chain verification)
-   * spread over cores. 'main': on the main thread, as @dtls-kit/nonblocking's server runs them;
-   * only the established connection goes to a worker (core's EstablishedSnapshot, in the worker's
-   * ring), which saves the worker's wake-ups per flight: the least CPU per handshake, for cheap
+   * Where each connection's DTLS 1.2 handshake runs. 'worker': in the worker that then runs its
+   * handler, so that expensive handshakes (ECDSA signing, certificate chain verification) spread
+   * over cores. 'main': on the main thread, as @dtls-kit/nonblocking's server runs them; only the
+   * established connection goes to a worker (core's EstablishedSnapshot, in the worker's ring),
+   * which saves the worker's wake-ups per flight: the least CPU per handshake, for cheap
    * handshakes (PSK) and long connections, while every handshake shares the main thread's core.
    * The credentials (inline psk keys, or the credentials module, imported and its export called
    * once at listen()) are then loaded on the main thread too. DTLS 1.3 connections still
    * handshake in their worker (the snapshot is of DTLS 1.2 connections only). The same bounds
    * hold either way (maxQueue, the per-address ones, eviction, the handshake deadline).
+   *
+   * 'auto' (the default): 'main' when the credentials are inline `psk` keys, 'worker' when they
+   * come from a credentials module. A PSK handshake costs the main thread less to run than to
+   * route to a worker flight by flight (measured: ~350 against ~370 µs of main-thread CPU per
+   * handshake, and half the workers' CPU; README "Where handshakes run"); a module may give
+   * certificates, whose cost belongs in the workers, and stays the workers' own (never imported
+   * on the main thread unless 'main' asks for it). `server.handshakes` says which one applies.
    */
-  handshakes?: 'worker' | 'main';
+  handshakes?: 'auto' | 'worker' | 'main';
 }
 
 /** A peer's transport address. */
@@ -442,7 +449,11 @@ export class BlockingServer extends EventEmitter {
   private reclaimTimer: NodeJS.Timeout | undefined;
   /** handshakes: 'main': the engine options of this thread's handshakes, built at listen(); undefined with 'worker'. */
   private mainOptions: ResolvedServerOptions | undefined;
-  private readonly handshakesOnMain: boolean;
+  /**
+   * Where this server's DTLS 1.2 handshakes run: the `handshakes` option, 'auto' resolved ('main'
+   * for inline psk keys, 'worker' for a credentials module).
+   */
+  readonly handshakes: 'worker' | 'main';
   /** The ticket key board's version mainOptions has (see TicketKeyBoard). */
   private mainTicketVersion = 0;
   /** The handshakes running on this thread. */
@@ -553,9 +564,11 @@ export class BlockingServer extends EventEmitter {
       pskServer({ keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint });
       this.credentials = { pskServer: { keys: c.psk.keys, pskIdentityHint: c.psk.pskIdentityHint } };
     }
-    const handshakes: unknown = opts.handshakes ?? 'worker';
-    if (handshakes !== 'worker' && handshakes !== 'main') throw new TypeError(`handshakes must be 'worker' or 'main' (got ${JSON.stringify(handshakes)})`);
-    this.handshakesOnMain = handshakes === 'main';
+    const handshakes: unknown = opts.handshakes ?? 'auto';
+    if (handshakes !== 'auto' && handshakes !== 'worker' && handshakes !== 'main') {
+      throw new TypeError(`handshakes must be 'auto', 'worker' or 'main' (got ${JSON.stringify(handshakes)})`);
+    }
+    this.handshakes = handshakes === 'auto' ? ('module' in c ? 'worker' : 'main') : handshakes;
     this.proxySources = proxyProtocolSources(opts.proxyProtocol);
     // RFC 9147 5.1: with maxVersion DTLSv1.3 the main thread answers DTLS 1.3 ClientHellos with a stateless HelloRetryRequest.
     this.cookies = new CookieCheck({ cookieRotationMs: opts.cookieRotationMs, cookieSecret: secrets?.cookieSecret ?? cookieSecret, ...cookieCheckVersionOptionsOf(opts) });
@@ -578,7 +591,7 @@ export class BlockingServer extends EventEmitter {
     if (this.socket !== undefined) throw new Error('listen: the server is already listening');
     if (this.closing) throw new Error('listen: the server is closed');
     await this.probe();
-    if (this.handshakesOnMain) {
+    if (this.handshakes === 'main') {
       // As a worker builds them (tickets only unless the credentials module gives a store), once.
       try {
         const credentials = await credentialOptions(this.credentials);

@@ -133,7 +133,9 @@ describe('fair places', () => {
     ['DTLS 1.2', 'DTLSv1.2'],
   ] as const)('every worker held by a stalled handshake (maxQueue 0): a new client takes the worker of the one stalled longest (stalled in %s)', async (_name, stalledVersion) => {
     // No queue, so no queued connection claims the workers meanwhile: the newcomer's ClientHello does.
-    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxQueue: 0 });
+    // handshakes: 'worker', so that DTLS 1.2 handshakes hold workers too (inline keys default to
+    // 'main', where they hold none: handshakes-main.test.ts has that case).
+    server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, maxQueue: 0, handshakes: 'worker' });
     const seen = watch(server);
     const { port } = await server.listen(0, '127.0.0.1');
     const a = flood(port, '127.0.0.2', 3, 5, stalledVersion);

@@ -1,7 +1,8 @@
 /**
  * createBlockingServer's `handshakes: 'main'`: DTLS 1.2 handshakes run on the main thread and only
  * the established connection (core's EstablishedSnapshot) goes to a worker, whose handler sees it
- * as before; DTLS 1.3 ones still handshake in their worker. The default stays 'worker'.
+ * as before; DTLS 1.3 ones still handshake in their worker. The default, 'auto', is 'main' for
+ * inline psk keys and 'worker' for a credentials module.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { DtlsConnection } from '@dtls-kit/core';
@@ -40,7 +41,40 @@ interface WhoAmI {
 const whoami = (r: RoundTripResult): WhoAmI => JSON.parse(r.replies.at(-1) ?? '{}');
 
 describe("handshakes: 'main'", () => {
-  it('a DTLS 1.2 PSK handshake runs on the main thread, the handler in a worker; the default runs it in the worker', async () => {
+  it("'auto' (the default): inline psk keys handshake on the main thread (a client is established while the only worker is busy), a credentials module in the worker (it is not)", async () => {
+    const cases = [
+      { handshakes: undefined, credentials: serverCredentials, expected: 'main' },
+      { handshakes: 'auto', credentials: threadPskCredentials, expected: 'worker' },
+      { handshakes: 'worker', credentials: serverCredentials, expected: 'worker' },
+    ] as const;
+    for (const c of cases) {
+      server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: c.credentials, maxThreads: 1, ...(c.handshakes === undefined ? {} : { handshakes: c.handshakes }) });
+      expect(server.handshakes, `${c.handshakes ?? 'default'}`).toBe(c.expected);
+      const { port } = await server.listen(0, '127.0.0.1');
+      const gate = new SharedArrayBuffer(4);
+      const client = (name: string, extra: Record<string, unknown> = {}): Promise<RoundTripResult> =>
+        runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, maxVersion: 'DTLSv1.2', handshakeTimeoutMs: 20_000, args: { messages: [name], recvTimeoutMs: 15_000, ...extra } });
+      const connected: number[] = [];
+      server.on('connection', (r) => connected.push(r.port));
+      const holder = client('holder', { gate });
+      await until(() => server!.stats.active === 1 && connected.length === 1, 5000, 'the first connection to be established in the worker');
+      const second = client('second');
+      if (c.expected === 'main') await until(() => connected.length === 2, 5000, 'the second handshake to finish on the main thread');
+      else {
+        await until(() => server!.stats.accepted === 2, 5000, 'the second ClientHello to be queued');
+        await sleep(500);
+        expect(connected, 'no handshake while the only worker is busy').toHaveLength(1);
+      }
+      Atomics.store(new Int32Array(gate), 0, 1);
+      Atomics.notify(new Int32Array(gate), 0);
+      expect((await holder).replies).toEqual(['holder']);
+      expect((await second).replies).toEqual(['second']);
+      await server.close();
+      server = undefined;
+    }
+  });
+
+  it('a DTLS 1.2 PSK handshake runs on the main thread, the handler in a worker; with a credentials module the default runs it in the worker', async () => {
     for (const handshakes of ['main', 'worker'] as const) {
       server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: threadPskCredentials, maxThreads: 1, ...(handshakes === 'main' ? { handshakes } : {}) });
       const connections: Remote[] = [];
@@ -212,7 +246,7 @@ describe("handshakes: 'main'", () => {
     expect(server.stats).toMatchObject({ handshakes: 0, connections: 0, handshakeFailures: 1, handshakesFailed: { timedOut: 1 } });
   });
 
-  it('a value other than worker or main is a TypeError; credentials that cannot be built reject listen()', async () => {
+  it('a value other than auto, worker or main is a TypeError; credentials that cannot be built reject listen()', async () => {
     // @ts-expect-error: not one of the values
     expect(() => createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, handshakes: 'both' })).toThrow(TypeError);
     server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: { module: fixture('broken-credentials.mjs'), export: 'unavailable' }, handshakes: 'main' });
