@@ -408,6 +408,15 @@ export class BlockingConnection extends EventEmitter {
 
   /** @internal: runs the handshake (async, so asynchronous credential lookups can resolve). */
   async handshake(): Promise<void> {
+    if (this.conn.state === 'established') {
+      // Handshook on the main thread (handshakes: 'main') and taken up here: the handler gets the
+      // connection as it was at the hand-over. What its peer sent since (data, even close_notify,
+      // while the connection waited for a worker) stays in the ring for the handler's first
+      // recv(), as it would have arrived after a handshake of this worker's own: so the handler
+      // still finds it established (exportKeyingMaterial(), SRTP keys) and then reads it all.
+      this.pump(false);
+      if (this.established) return;
+    }
     for (;;) {
       const seen = this.pump();
       if (this.established) return;
@@ -445,10 +454,11 @@ export class BlockingConnection extends EventEmitter {
   }
 
   /**
-   * Feeds what arrived, runs due timers, collects events, then flushes outgoing datagrams
-   * (events first, then datagrams). Returns the inbound sequence seen before draining, to wait on.
+   * Feeds what arrived (unless `feed` is false: the inbound ring is left as it is), runs due
+   * timers, collects events, then flushes outgoing datagrams (events first, then datagrams).
+   * Returns the inbound sequence seen before draining, to wait on.
    */
-  private pump(): number {
+  private pump(feed = true): number {
     const { ctrl, inbound } = this.link;
     const seen = Atomics.load(ctrl, C.IN_SEQ);
     const handshaking = !this.established && !this.closed;
@@ -468,7 +478,7 @@ export class BlockingConnection extends EventEmitter {
       // in epoch 0 (RFC 5246 7.2.2), as a refusal would. What the peer sent meanwhile is moot.
       while (inbound.pop() !== undefined);
       this.conn.abort(AlertDescription.internal_error, EVICTED_MESSAGE);
-    } else {
+    } else if (feed) {
       // Every datagram goes with its source, for the engine to judge (RFC 9146 6): the peer's
       // address unless the main thread said otherwise (a CID-routed record from elsewhere; a
       // client's socket is connected to its server, so it never does).

@@ -233,6 +233,34 @@ describe("handshakes: 'main'", () => {
     expect(connected).toHaveLength(2);
   });
 
+  it('a connection whose peer sent data and close_notify while it waited for a worker: the handler still finds it established (exportKeyingMaterial), then reads the data', async () => {
+    const channel = `handshakes-main-${process.pid}-${Date.now()}`;
+    const reports: { keyingMaterial: string; messages: string[] }[] = [];
+    const listen = new BroadcastChannel(channel);
+    listen.onmessage = (e: MessageEvent<{ keyingMaterial: string; messages: string[] }>): void => void reports.push(e.data);
+    try {
+      server = createBlockingServer({ handler: fixture('export-first-handler.mjs'), credentials: serverCredentials, maxThreads: 1, args: { channel } });
+      expect(server.handshakes).toBe('main');
+      const { port } = await server.listen(0, '127.0.0.1');
+      const gate = new SharedArrayBuffer(4);
+      const holder = runBlockingClient<RoundTripResult>({ handler: fixture('client-roundtrip.mjs'), port, credentials: clientCredentials, maxVersion: 'DTLSv1.2', args: { messages: [], gate } });
+      await until(() => server!.stats.active === 1 && server!.stats.established === 1, 5000, 'the first connection to hold the only worker');
+      // Handshook on the main thread; its client sends two messages and close_notify, and is gone
+      // before a worker takes its connection up.
+      const early = await runBlockingClient<{ keyingMaterial: string }>({ handler: fixture('send-and-close-client.mjs'), port, credentials: clientCredentials, maxVersion: 'DTLSv1.2', args: { messages: ['one', 'two'] } });
+      await until(() => server!.stats.datagrams >= 2 * 3 + 3, 5000, 'its data and close_notify to reach the server');
+      Atomics.store(new Int32Array(gate), 0, 1);
+      Atomics.notify(new Int32Array(gate), 0);
+      await holder;
+      await until(() => reports.length === 2, 5000, 'both handlers to report');
+      const report = reports.find((r) => r.messages.length > 0);
+      expect(report).toEqual({ keyingMaterial: early.keyingMaterial, messages: ['one', 'two'] });
+      expect(server.stats).toMatchObject({ handlerErrors: 0, handshakeFailures: 0 });
+    } finally {
+      listen.close();
+    }
+  });
+
   it('the handshake deadline (handshakeTimeoutMs) holds on the main thread', async () => {
     server = createBlockingServer({ handler: fixture('echo-handler.mjs'), credentials: serverCredentials, handshakeTimeoutMs: 600, handshakes: 'main' });
     const errors: [Error, ConnectionErrorStage][] = [];
