@@ -5,6 +5,7 @@
  * inline psk keys and 'worker' for a credentials module.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { BroadcastChannel } from 'node:worker_threads';
 import { DtlsConnection } from '@dtls-kit/core';
 import { createCA, createCertificate } from '@dtls-kit/x509';
 import { runOpensslClient, startFaultRelay, type FaultRelay } from '@dtls-kit/test-kit';
@@ -235,9 +236,12 @@ describe("handshakes: 'main'", () => {
 
   it('a connection whose peer sent data and close_notify while it waited for a worker: the handler still finds it established (exportKeyingMaterial), then reads the data', async () => {
     const channel = `handshakes-main-${process.pid}-${Date.now()}`;
-    const reports: { keyingMaterial: string; messages: string[] }[] = [];
+    const reports: unknown[] = [];
     const listen = new BroadcastChannel(channel);
-    listen.onmessage = (e: MessageEvent<{ keyingMaterial: string; messages: string[] }>): void => void reports.push(e.data);
+    listen.onmessage = (event): void => {
+      const data: unknown = event.data;
+      reports.push(data);
+    };
     try {
       server = createBlockingServer({ handler: fixture('export-first-handler.mjs'), credentials: serverCredentials, maxThreads: 1, args: { channel } });
       expect(server.handshakes).toBe('main');
@@ -253,7 +257,7 @@ describe("handshakes: 'main'", () => {
       Atomics.notify(new Int32Array(gate), 0);
       await holder;
       await until(() => reports.length === 2, 5000, 'both handlers to report');
-      const report = reports.find((r) => r.messages.length > 0);
+      const report = reports.find((r) => typeof r === 'object' && r !== null && 'messages' in r && Array.isArray(r.messages) && r.messages.length > 0);
       expect(report).toEqual({ keyingMaterial: early.keyingMaterial, messages: ['one', 'two'] });
       expect(server.stats).toMatchObject({ handlerErrors: 0, handshakeFailures: 0 });
     } finally {
