@@ -385,9 +385,10 @@ export function parseCommandLine(argv: readonly string[], environment?: ArgsEnvi
   }
   if (values.runtime === 'blocking') {
     if (command === 'client') throw new UsageError('--runtime blocking is only available for "server"');
-    // The engine runs in worker threads there: no hook for the ladder or the key log yet.
-    if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (the handshakes run in worker threads)');
-    if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (the handshakes run in worker threads)');
+    // The blocking server's engines (its workers', and its main thread's for DTLS 1.2 PSK
+    // handshakes) give the CLI no hook for the ladder or the key log yet.
+    if (values.trace) throw new UsageError('--trace is not available with --runtime blocking (its engines have no trace hook in the CLI yet)');
+    if (values.keylog !== undefined) throw new UsageError('--keylog is not available with --runtime blocking (its engines have no key-log hook in the CLI yet)');
   } else if (values.threads !== undefined && command === 'server') {
     throw new UsageError('--threads needs --runtime blocking');
   }
