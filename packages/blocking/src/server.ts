@@ -131,8 +131,8 @@ export interface BlockingServerOptions extends PlainServerOptions {
    *
    * 'auto' (the default): 'main' when the credentials are inline `psk` keys, 'worker' when they
    * come from a credentials module. A PSK handshake is cheap: run on the main thread it costs that
-   * thread ~10% more than routing it to a worker flight by flight, and saves the workers' wake-up
-   * per flight (measured: 465 against 585 µs of CPU per handshake in all, 1.5x the handshakes/s;
+   * thread ~12% more (258 against 230 µs) than routing it to a worker flight by flight, and saves
+   * the workers' wake-up per flight (465 against 585 µs of CPU per handshake in all, 1.5x the handshakes/s;
    * README "Where handshakes run"); a module may give certificates, whose cost belongs in the
    * workers, and stays the workers' own (never imported on the main thread unless 'main' asks for
    * it). `server.handshakes` says which one applies.

@@ -58,7 +58,7 @@ describe("handshakes: 'main'", () => {
       const connected: number[] = [];
       server.on('connection', (r) => connected.push(r.port));
       const holder = client('holder', { gate });
-      await until(() => server!.stats.active === 1 && connected.length === 1, 5000, 'the first connection to be established in the worker');
+      await until(() => server!.stats.active === 1 && connected.length === 1, 5000, 'the first connection to be established and to hold the only worker');
       const second = client('second');
       if (c.expected === 'main') await until(() => connected.length === 2, 5000, 'the second handshake to finish on the main thread');
       else {
