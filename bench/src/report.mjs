@@ -8,10 +8,31 @@ export function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** One table: a row per implementation with median/min/max, and a ratio to each baseline. */
+/**
+ * The ratio of row `a` to row `b` as the runs give it: in each run where both were measured, a ÷ b
+ * of that run (its rows ran minutes apart at most, interleaved with the others), then the median
+ * of those with their min and max. Not median(a) ÷ median(b): on a host whose speed changes from
+ * run to run, that can divide a fast run's figure by a slow run's. Undefined when no run has both.
+ */
+export function pairedRatio(a, b) {
+  const ofB = new Map(b.byRun);
+  const perRun = [];
+  for (const [run, value] of a.byRun) {
+    const base = ofB.get(run);
+    if (base !== undefined && base > 0) perRun.push(value / base);
+  }
+  if (perRun.length === 0) return undefined;
+  return { median: median(perRun), min: Math.min(...perRun), max: Math.max(...perRun), runs: perRun.length };
+}
+
+/**
+ * One table: a row per implementation with median/min/max, and a ratio to each baseline (pairedRatio).
+ * `samples`: label -> [{ run, value }], a value per run in which the row was measured.
+ */
 export function summarize(m, samples) {
   const rows = m.rows.map((r) => {
-    const values = samples.get(r.label) ?? [];
+    const entries = samples.get(r.label) ?? [];
+    const values = entries.map((e) => e.value);
     if (m.memory) {
       const heap = values.map((v) => v.heap);
       const rss = values.map((v) => v.rss);
@@ -23,6 +44,7 @@ export function summarize(m, samples) {
         min: values.length ? Math.min(...heap) : NaN,
         max: values.length ? Math.max(...heap) : NaN,
         rss: values.length ? { median: median(rss), min: Math.min(...rss), max: Math.max(...rss) } : undefined,
+        byRun: entries.map((e) => [e.run, e.value.heap]),
         note: r.note,
       };
     }
@@ -32,12 +54,13 @@ export function summarize(m, samples) {
       median: values.length ? median(values) : NaN,
       min: values.length ? Math.min(...values) : NaN,
       max: values.length ? Math.max(...values) : NaN,
+      byRun: entries.map((e) => [e.run, e.value]),
       note: r.note,
     };
   });
   const baselines = m.baselines.filter((b) => rows.some((r) => r.label === b && r.runs > 0));
   for (const r of rows) {
-    r.ratios = Object.fromEntries(baselines.map((b) => [b, r.median / rows.find((x) => x.label === b).median]));
+    r.ratios = Object.fromEntries(baselines.map((b) => [b, pairedRatio(r, rows.find((x) => x.label === b))?.median ?? NaN]));
   }
   return { id: m.id, title: m.title, unit: m.unit, extra: m.extra, memory: Boolean(m.memory), rows, baselines };
 }
@@ -76,10 +99,17 @@ export function renderMarkdown({ info, tables, runs, quick, parallel = 1, failur
     `- load average (1/5/15 min) at the start: ${info.loadStart.map((v) => v.toFixed(2)).join(' / ')}; at the end: ${loadEnd.map((v) => v.toFixed(2)).join(' / ')}`,
     `- Node ${info.node} (its OpenSSL ${info.nodeOpenssl}); system ${info.openssl}; ${info.cc}`,
     `- packages: ${Object.entries(info.packages).map(([k, v]) => `${k} ${v}`).join(', ')}; dtls-kit at git ${info.git}`,
-    `- method: loopback (127.0.0.1), server and client in separate processes, ${runs} run(s) per row, the rows of a run interleaved; median with min and max; each ratio is to a baseline of the same run. Every load loop is bounded in count and in seconds.`,
+    `- method: loopback (127.0.0.1), server and client in separate processes, ${runs} run(s) per row, the rows of a run interleaved; median with min and max; each ratio is the median over the runs of that run's row ÷ its baseline (both of the same run). Every load loop is bounded in count and in seconds.`,
     '',
   );
-  out.push('## Targets (issue 15): each ratio from rows of this run', '', renderTargets(evaluateTargets(tables)), '');
+  out.push(
+    '## Targets (issue 15): each ratio from rows of this run',
+    '',
+    renderTargets(evaluateTargets(tables)),
+    '',
+    "Each ratio (here and in the tables' ÷ columns) is the median of the runs' own ratios: the row ÷ its baseline, both measured in the same run; the targets give the lowest and highest of them.",
+    '',
+  );
   for (const t of tables) out.push(`## ${t.title}`, '', renderTable(t), '');
   if (failures.length) out.push('## Failures', '', ...failures.map((f) => `- ${f}`), '');
   if (retried.length) out.push('## Failed, then measured on a retry', '', ...retried.map((f) => `- ${f}`), '');

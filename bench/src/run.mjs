@@ -44,7 +44,7 @@ const measurements = defineMeasurements({ N, certs, cbin });
 
 // An opt-in measurement (memory-100000: minutes) runs only when BENCH_ONLY names it.
 const selected = measurements.filter((m) => (only ? only.test(m.id) : !m.optIn));
-const samples = new Map(); // measurement id -> label -> [values]
+const samples = new Map(); // measurement id -> label -> [{ run, value }]
 const failures = [];
 // Failures a retry then made up for (BENCH_RETRIES): listed in the results, not fatal.
 const retried = [];
@@ -61,7 +61,7 @@ async function runRow(m, r, run) {
     const perId = samples.get(m.id) ?? new Map();
     samples.set(m.id, perId);
     const list = perId.get(r.label) ?? [];
-    list.push(value);
+    list.push({ run, value });
     perId.set(r.label, list);
     process.stderr.write(`run ${run}/${runs} ${key}: ${m.memory ? `${Math.round(value.heap)} B heap, ${Math.round(value.rss)} B RSS per connection (${value.connections})` : `${value.toFixed(1)} ${m.unit}`}\n`);
   } catch (e) {

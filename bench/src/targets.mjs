@@ -1,7 +1,9 @@
 // Issue 15's targets, each a ratio of two rows of the same run (or, for memory, a bound in bytes):
-// the results file opens with this table so that every run says how far each target is.
+// the results file opens with this table so that every run says how far each target is. A ratio
+// is paired run by run (report.mjs pairedRatio): its median decides, its range is shown.
 
 import { KIT13_MEMORY } from './measurements.mjs';
+import { pairedRatio } from './report.mjs';
 
 const KIT = 'dtls-kit non-blocking, node:crypto';
 /** In the labels of the blocking rows whose server runs the handshakes on its main thread. */
@@ -81,28 +83,34 @@ function rowOf(tables, id, label) {
 function ratio(tables, id, label, baseline) {
   const a = rowOf(tables, id, label);
   const b = rowOf(tables, id, baseline);
-  return a && b ? a.median / b.median : undefined;
+  const r = a && b ? pairedRatio(a, b) : undefined;
+  return r && { value: r.median, range: r };
 }
 
-/** The best of the rows whose label passes `pick`, against `baseline`; with the label of that row (`which`). */
+/** The best of the rows whose label passes `pick` (by paired ratio), against `baseline`; with the label of that row (`which`). */
 function best(tables, id, pick, baseline) {
   const table = tables.find((t) => t.id === id);
   const b = rowOf(tables, id, baseline);
-  const rows = (table?.rows ?? []).filter((r) => pick(r.label) && r.label !== baseline && r.runs > 0);
-  if (!b || rows.length === 0) return undefined;
-  const top = rows.reduce((x, y) => (y.median > x.median ? y : x));
-  return { value: top.median / b.median, which: top.label };
+  if (!b) return undefined;
+  let top;
+  for (const row of table?.rows ?? []) {
+    if (!pick(row.label) || row.label === baseline || row.runs === 0) continue;
+    const r = pairedRatio(row, b);
+    if (r !== undefined && (top === undefined || r.median > top.value)) top = { value: r.median, range: r, which: row.label };
+  }
+  return top;
 }
 
 /** Each target with its value in this run and whether it is met (undefined when not measured). */
 export function evaluateTargets(tables) {
   return TARGETS.map((t) => {
     const got = t.of(tables);
-    // A best-of target says which row it is (e.g. which worker count).
+    // A ratio comes with its run-by-run range; a best-of one says which row it is (e.g. which worker count).
     const value = typeof got === 'object' ? got.value : got;
     const which = typeof got === 'object' ? got.which : undefined;
+    const range = typeof got === 'object' ? got.range : undefined;
     const met = value === undefined ? undefined : t.atMost ? value <= t.target : value >= t.target;
-    return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, which, met };
+    return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, which, range, met };
   });
 }
 
@@ -110,7 +118,9 @@ export function renderTargets(results) {
   const lines = ['| measurement | against | this run | target | met |', '| --- | --- | --- | --- | --- |'];
   for (const r of results) {
     const shown = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
-    const value = r.which === undefined ? shown : `${shown} (${r.which})`;
+    // With more than one run: the lowest and highest of the runs' own ratios.
+    const spread = r.range !== undefined && r.range.runs > 1 ? `, runs ×${r.range.min.toFixed(2)}–${r.range.max.toFixed(2)}` : '';
+    const value = r.which === undefined ? `${shown}${spread ? ` (${spread.slice(2)})` : ''}` : `${shown} (${r.which}${spread})`;
     const target = r.atMost ? `≤ ${r.target.toLocaleString('en-US')} B` : `≥ ×${r.target.toFixed(1)}`;
     const met = r.met === undefined ? '–' : r.met ? 'yes' : 'not yet';
     lines.push(`| ${r.what} | ${r.against} | ${value} | ${target} | ${met} |`);

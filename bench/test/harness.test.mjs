@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { median, renderMarkdown, renderTable, summarize } from '../src/report.mjs';
+import { median, pairedRatio, renderMarkdown, renderTable, summarize } from '../src/report.mjs';
 import { summarizeProfile } from '../src/profile-summary.mjs';
 import { withRetries } from '../src/retry.mjs';
 import { TARGETS, evaluateTargets, renderTargets } from '../src/targets.mjs';
@@ -154,7 +154,7 @@ describe('bench harness (BENCH_QUICK=1)', () => {
   });
 
   it('targets: each a ratio of two rows of the run (or a bound), met or not, or not measured', () => {
-    const t = (id, rows) => ({ id, rows: rows.map(([label, median]) => ({ label, median, runs: 1 })) });
+    const t = (id, rows) => ({ id, rows: rows.map(([label, median]) => ({ label, median, runs: 1, byRun: [[1, median]] })) });
     const tables = [
       t('throughput', [['plain node:dgram (no crypto)', 100], ['dtls-kit non-blocking, node:crypto', 50], ['dtls-kit non-blocking, noble', 70], ['dtls-kit non-blocking, sodium-native', 85], ['dtls-kit non-blocking, native-aead', 92]]),
       t('pingpong', [['plain node:dgram (no crypto)', 100], ['dtls-kit non-blocking, node:crypto', 60], ['dtls-kit non-blocking, native-aead', 80], ['OpenSSL 3 (C)', 120]]),
@@ -184,9 +184,43 @@ describe('bench harness (BENCH_QUICK=1)', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
     const m = { id: 'x', title: 'x', unit: 'u/s', rows: [{ label: 'a' }, { label: 'base' }], baselines: ['base'] };
-    const t = summarize(m, new Map([['a', [10, 30, 20]], ['base', [40, 40, 40]]]));
+    const runs = (...values) => values.map((value, i) => ({ run: i + 1, value }));
+    const t = summarize(m, new Map([['a', runs(10, 30, 20)], ['base', runs(40, 40, 40)]]));
     expect(t.rows[0]).toMatchObject({ median: 20, min: 10, max: 30, runs: 3, ratios: { base: 0.5 } });
     expect(renderTable(t)).toContain('| a | 20.0 | 10.0 | 30.0 | 3 | ×0.50 |');
+  });
+
+  it('pairs each ratio run by run: a fast run is never divided by a slow one', () => {
+    const m = { id: 'x', title: 'x', unit: 'u/s', rows: [{ label: 'a' }, { label: 'base' }], baselines: ['base'] };
+    // `a` made 0.8 of `base` in runs 1 and 2; in run 3 the host slowed down between the two rows.
+    // The medians come from different runs (a's from run 2, base's from run 3): 40 ÷ 80 = 0.5.
+    // Paired: 0.8, 0.8, 0.375, median 0.8.
+    const a = [{ run: 1, value: 80 }, { run: 2, value: 40 }, { run: 3, value: 30 }];
+    const base = [{ run: 1, value: 100 }, { run: 2, value: 50 }, { run: 3, value: 80 }];
+    const t = summarize(m, new Map([['a', a], ['base', base]]));
+    expect(t.rows[0].median / t.rows[1].median).toBe(0.5);
+    expect(t.rows[0].ratios.base).toBeCloseTo(0.8, 12);
+    // A run in which one of the two failed is left out of the pairs, not matched with another run's.
+    const gap = summarize(m, new Map([['a', [{ run: 1, value: 80 }, { run: 3, value: 30 }]], ['base', [{ run: 1, value: 100 }, { run: 2, value: 10 }, { run: 3, value: 50 }]]]));
+    expect(pairedRatio(gap.rows[0], gap.rows[1])).toEqual({ median: 0.7, min: 0.6, max: 0.8, runs: 2 });
+    expect(pairedRatio({ byRun: [[1, 5]] }, { byRun: [[2, 5]] })).toBeUndefined();
+  });
+
+  it('targets: a ratio shows the range of its runs, the best row is chosen by paired ratio', () => {
+    const row = (label, ...values) => ({ label, runs: values.length, median: median(values), byRun: values.map((v, i) => [i + 1, v]) });
+    const tables = [
+      { id: 'throughput', rows: [row('plain node:dgram (no crypto)', 100, 50, 60), row('dtls-kit non-blocking, node:crypto', 40, 30, 30), row('dtls-kit non-blocking, native-aead', 90, 35, 40)] },
+      { id: 'blocking', rows: [row('dtls-kit non-blocking, node:crypto', 100, 200, 100), row('dtls-kit blocking, default (handshakes on main), 2 workers', 60, 190, 110), row('dtls-kit blocking, default (handshakes on main), 4 workers', 100, 196, 100)] },
+    ];
+    const r = Object.fromEntries(evaluateTargets(tables).map((x) => [x.what, x]));
+    // Runs: 0.4, 0.6, 0.5 -> median 0.5.
+    expect(r['one-way 1,200-byte records/s, default provider (node:crypto)']).toMatchObject({ value: 0.5, met: false, range: { min: 0.4, max: 0.6, runs: 3 } });
+    // By the rows' medians 2 workers (110) beat 4 (100); run by run 2 workers made 0.6, 0.95, 1.1 of
+    // the non-blocking server (median 0.95) and 4 workers 1.0, 0.98, 1.0 (median 1.0): 4 is the best.
+    expect(r["blocking server handshakes/s, the default (handshakes: 'auto', on main for inline PSK keys; its best worker count) vs the non-blocking server, same clients"]).toMatchObject({ value: 1, which: 'dtls-kit blocking, default (handshakes on main), 4 workers', met: true, range: { min: 0.98, max: 1 } });
+    const md = renderTargets(evaluateTargets(tables));
+    expect(md).toContain('| one-way 1,200-byte records/s, default provider (node:crypto) | plain node:dgram | ×0.50 (runs ×0.40–0.60) | ≥ ×0.6 | not yet |');
+    expect(md).toContain('| ×1.00 (dtls-kit blocking, default (handshakes on main), 4 workers, runs ×0.98–1.00) | ≥ ×0.8 | yes |');
   });
 
   it('BENCH_RETRIES: a failed row runs again, at most N more times, and every failure is reported', async () => {
