@@ -1,9 +1,9 @@
 // Issue 15's targets, each a ratio of two rows of the same run (or, for memory, a bound in bytes):
 // the results file opens with this table so that every run says how far each target is. A ratio
-// is paired run by run (report.mjs pairedRatio): its median decides, its range is shown.
+// is paired run by run (paired-ratio.mjs): its median decides, its range is shown.
 
 import { KIT13_MEMORY } from './measurements.mjs';
-import { pairedRatio } from './report.mjs';
+import { pairedRatio } from './paired-ratio.mjs';
 
 const KIT = 'dtls-kit non-blocking, node:crypto';
 /** In the labels of the blocking rows whose server runs the handshakes on its main thread. */
