@@ -118,8 +118,8 @@ export function renderTargets(results) {
   const lines = ['| measurement | against | this run | target | met |', '| --- | --- | --- | --- | --- |'];
   for (const r of results) {
     const shown = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
-    // With more than one run: the lowest and highest of the runs' own ratios.
-    const spread = r.range !== undefined && r.range.runs > 1 ? `, runs ×${r.range.min.toFixed(2)}–${r.range.max.toFixed(2)}` : '';
+    // With more than one run: how many were paired, and the lowest and highest of their own ratios.
+    const spread = r.range !== undefined && r.range.runs > 1 ? `, ${r.range.runs} runs ×${r.range.min.toFixed(2)}–${r.range.max.toFixed(2)}` : '';
     const value = r.which === undefined ? `${shown}${spread ? ` (${spread.slice(2)})` : ''}` : `${shown} (${r.which}${spread})`;
     const target = r.atMost ? `≤ ${r.target.toLocaleString('en-US')} B` : `≥ ×${r.target.toFixed(1)}`;
     const met = r.met === undefined ? '–' : r.met ? 'yes' : 'not yet';

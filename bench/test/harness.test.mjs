@@ -205,6 +205,14 @@ describe('bench harness (BENCH_QUICK=1)', () => {
     const gap = summarize(m, new Map([['a', [{ run: 1, value: 80 }, { run: 3, value: 30 }]], ['base', [{ run: 1, value: 100 }, { run: 2, value: 10 }, { run: 3, value: 50 }]]]));
     expect(pairedRatio(gap.rows[0], gap.rows[1])).toEqual({ median: 0.7, min: 0.6, max: 0.8, runs: 2 });
     expect(pairedRatio({ byRun: [[1, 5]] }, { byRun: [[2, 5]] })).toBeUndefined();
+    // A run with a figure that is not a positive finite number on either side is left out.
+    expect(pairedRatio({ byRun: [[1, 4], [2, NaN], [3, 3]] }, { byRun: [[1, 8], [2, 8], [3, 0]] })).toEqual({ median: 0.5, min: 0.5, max: 0.5, runs: 1 });
+    // Memory tables pair the heap figure of each run.
+    const mem = summarize({ id: 'm', title: 'm', unit: 'B', memory: true, rows: [{ label: 'a' }, { label: 'base' }], baselines: ['base'] }, new Map([
+      ['a', [{ run: 1, value: { heap: 50, rss: 1, connections: 10 } }, { run: 2, value: { heap: 60, rss: 1, connections: 10 } }]],
+      ['base', [{ run: 1, value: { heap: 100, rss: 1, connections: 10 } }, { run: 2, value: { heap: 100, rss: 1, connections: 10 } }]],
+    ]));
+    expect(mem.rows[0].ratios.base).toBeCloseTo(0.55, 12);
   });
 
   it('targets: a ratio shows the range of its runs, the best row is chosen by paired ratio', () => {
@@ -220,8 +228,8 @@ describe('bench harness (BENCH_QUICK=1)', () => {
     // the non-blocking server (median 0.95) and 4 workers 1.0, 0.98, 1.0 (median 1.0): 4 is the best.
     expect(r["blocking server handshakes/s, the default (handshakes: 'auto', on main for inline PSK keys; its best worker count) vs the non-blocking server, same clients"]).toMatchObject({ value: 1, which: 'dtls-kit blocking, default (handshakes on main), 4 workers', met: true, range: { min: 0.98, max: 1 } });
     const md = renderTargets(evaluateTargets(tables));
-    expect(md).toContain('| one-way 1,200-byte records/s, default provider (node:crypto) | plain node:dgram | ×0.50 (runs ×0.40–0.60) | ≥ ×0.6 | not yet |');
-    expect(md).toContain('| ×1.00 (dtls-kit blocking, default (handshakes on main), 4 workers, runs ×0.98–1.00) | ≥ ×0.8 | yes |');
+    expect(md).toContain('| one-way 1,200-byte records/s, default provider (node:crypto) | plain node:dgram | ×0.50 (3 runs ×0.40–0.60) | ≥ ×0.6 | not yet |');
+    expect(md).toContain('| ×1.00 (dtls-kit blocking, default (handshakes on main), 4 workers, 3 runs ×0.98–1.00) | ≥ ×0.8 | yes |');
   });
 
   it('BENCH_RETRIES: a failed row runs again, at most N more times, and every failure is reported', async () => {
