@@ -26,6 +26,7 @@
 // goes at the pace of its slower side. A ping-pong round trip may grow by RTT × (1/R − 1), over
 // four AEAD calls on its path (a seal and an open on each side).
 import { loadNativeCryptoProvider, nodeCryptoProvider } from '@dtls-kit/core';
+import { median } from './paired-ratio.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const SIDE = Number(process.argv[3] ?? 4.8);
@@ -91,7 +92,6 @@ const figures = new Map(ops.map((o) => [o.name, []]));
 for (const o of ops) o.run(); // warm-up
 for (let r = 0; r < ROUNDS; r++) for (const o of ops) figures.get(o.name).push(o.run());
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const raw = Object.fromEntries([...figures].map(([k, v]) => [k, median(v)]));
 const m = Object.fromEntries(ops.map((o) => [o.name, o.minus === undefined ? raw[o.name] : raw[o.name] - raw[o.minus]]));
 process.stdout.write(`CPU µs per call, median of ${ROUNDS} interleaved rounds of ${N}${copies.size > 0 ? ' (open: the copy before it subtracted)' : ''}:\n`);

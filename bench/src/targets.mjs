@@ -106,9 +106,7 @@ export function evaluateTargets(tables) {
   return TARGETS.map((t) => {
     const got = t.of(tables);
     // A ratio comes with its run-by-run range; a best-of one says which row it is (e.g. which worker count).
-    const value = typeof got === 'object' ? got.value : got;
-    const which = typeof got === 'object' ? got.which : undefined;
-    const range = typeof got === 'object' ? got.range : undefined;
+    const { value, which, range } = typeof got === 'object' ? got : { value: got };
     const met = value === undefined ? undefined : t.atMost ? value <= t.target : value >= t.target;
     return { what: t.what, against: t.against, target: t.target, atMost: Boolean(t.atMost), value, which, range, met };
   });
@@ -119,8 +117,9 @@ export function renderTargets(results) {
   for (const r of results) {
     const shown = r.value === undefined ? 'not measured' : r.atMost ? `${Math.round(r.value).toLocaleString('en-US')} B` : `×${r.value.toFixed(2)}`;
     // With more than one run: how many were paired, and the lowest and highest of their own ratios.
-    const spread = r.range !== undefined && r.range.runs > 1 ? `, ${r.range.runs} runs ×${r.range.min.toFixed(2)}–${r.range.max.toFixed(2)}` : '';
-    const value = r.which === undefined ? `${shown}${spread ? ` (${spread.slice(2)})` : ''}` : `${shown} (${r.which}${spread})`;
+    const spread = r.range !== undefined && r.range.runs > 1 ? `${r.range.runs} runs ×${r.range.min.toFixed(2)}–${r.range.max.toFixed(2)}` : undefined;
+    const detail = [r.which, spread].filter((x) => x !== undefined).join(', ');
+    const value = detail === '' ? shown : `${shown} (${detail})`;
     const target = r.atMost ? `≤ ${r.target.toLocaleString('en-US')} B` : `≥ ×${r.target.toFixed(1)}`;
     const met = r.met === undefined ? '–' : r.met ? 'yes' : 'not yet';
     lines.push(`| ${r.what} | ${r.against} | ${value} | ${target} | ${met} |`);
